@@ -1,0 +1,393 @@
+
+/*
+ * SOS: directives, configuration, process hooks and the entry handler.
+ */
+
+
+#include "ngx_sos_module.h"
+
+
+static ngx_int_t ngx_sos_handler(ngx_http_request_t *r);
+
+static void *ngx_sos_create_main_conf(ngx_conf_t *cf);
+static char *ngx_sos_init_main_conf(ngx_conf_t *cf, void *conf);
+static void *ngx_sos_create_loc_conf(ngx_conf_t *cf);
+static char *ngx_sos_merge_loc_conf(ngx_conf_t *cf, void *parent,
+    void *child);
+static char *ngx_sos_thread_pool(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_sos(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+
+static ngx_int_t ngx_sos_init_module(ngx_cycle_t *cycle);
+static ngx_int_t ngx_sos_init_process(ngx_cycle_t *cycle);
+static void ngx_sos_exit_process(ngx_cycle_t *cycle);
+
+
+static ngx_conf_num_bounds_t  ngx_sos_write_quorum_bounds = {
+    ngx_conf_check_num_bounds, 1, SOS_MAX_REPLICAS
+};
+
+
+static ngx_command_t  ngx_sos_commands[] = {
+
+    { ngx_string("sos_data_dir"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_sos_main_conf_t, data_dir),
+      NULL },
+
+    { ngx_string("sos_replica"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_array_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_sos_main_conf_t, replicas),
+      NULL },
+
+    { ngx_string("sos_write_quorum"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_sos_main_conf_t, write_quorum),
+      &ngx_sos_write_quorum_bounds },
+
+    { ngx_string("sos_fsync"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_sos_main_conf_t, fsync),
+      NULL },
+
+    { ngx_string("sos_thread_pool"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_sos_thread_pool,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("sos"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_sos,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_sos_module_ctx = {
+    NULL,                                  /* preconfiguration */
+    NULL,                                  /* postconfiguration */
+
+    ngx_sos_create_main_conf,              /* create main configuration */
+    ngx_sos_init_main_conf,                /* init main configuration */
+
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    ngx_sos_create_loc_conf,               /* create location configuration */
+    ngx_sos_merge_loc_conf                 /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_http_sos_module = {
+    NGX_MODULE_V1,
+    &ngx_sos_module_ctx,                   /* module context */
+    ngx_sos_commands,                      /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    ngx_sos_init_module,                   /* init module */
+    ngx_sos_init_process,                  /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    ngx_sos_exit_process,                  /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+static ngx_str_t  ngx_sos_request_id = ngx_string("request_id");
+
+
+static ngx_int_t
+ngx_sos_handler(ngx_http_request_t *r)
+{
+    ngx_int_t             rc;
+    ngx_sos_main_conf_t  *smcf;
+
+    smcf = ngx_http_get_module_main_conf(r, ngx_http_sos_module);
+
+    rc = ngx_http_discard_request_body(r);
+
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    if (smcf->store == NULL) {
+
+        /*
+         * the store is not ours yet: during a reload the old worker still
+         * owns the index; every S3 client retries SlowDown
+         */
+
+        return ngx_sos_error_send(r, smcf->open_rc == SOS_EBUSY
+                                     ? NGX_SOS_ERR_SLOW_DOWN
+                                     : NGX_SOS_ERR_SERVICE_UNAVAILABLE);
+    }
+
+    return ngx_sos_error_send(r, NGX_SOS_ERR_NOT_IMPLEMENTED);
+}
+
+
+static void *
+ngx_sos_create_main_conf(ngx_conf_t *cf)
+{
+    ngx_sos_main_conf_t  *smcf;
+
+    smcf = ngx_pcalloc(cf->pool, sizeof(ngx_sos_main_conf_t));
+    if (smcf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     smcf->enabled = 0;
+     *     smcf->data_dir = { 0, NULL };
+     *     smcf->thread_pool_name = { 0, NULL };
+     *     smcf->thread_pool = NULL;
+     *     smcf->replica_dirs = NULL;
+     *     smcf->store = NULL;
+     */
+
+    smcf->replicas = NGX_CONF_UNSET_PTR;
+    smcf->write_quorum = NGX_CONF_UNSET;
+    smcf->fsync = NGX_CONF_UNSET;
+    smcf->request_id_index = NGX_ERROR;
+    smcf->open_rc = SOS_RC_MAX;          /* not tried yet */
+
+    return smcf;
+}
+
+
+static char *
+ngx_sos_init_main_conf(ngx_conf_t *cf, void *conf)
+{
+    ngx_sos_main_conf_t *smcf = conf;
+
+    ngx_str_t   *name;
+    ngx_uint_t   i, n;
+
+    ngx_conf_init_ptr_value(smcf->replicas, NULL);
+    ngx_conf_init_value(smcf->write_quorum, 0);
+    ngx_conf_init_value(smcf->fsync, 1);
+
+    if (!smcf->enabled) {
+        return NGX_CONF_OK;
+    }
+
+    if (smcf->data_dir.data == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"sos\" requires \"sos_data_dir\"");
+        return NGX_CONF_ERROR;
+    }
+
+    /* relative paths are relative to the prefix (-p); results end in '\0' */
+
+    if (ngx_conf_full_name(cf->cycle, &smcf->data_dir, 0) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    n = 3;
+
+    if (smcf->replicas) {
+        n = smcf->replicas->nelts;
+
+        if (n > SOS_MAX_REPLICAS) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "too many \"sos_replica\" directives, "
+                               "at most %d", SOS_MAX_REPLICAS);
+            return NGX_CONF_ERROR;
+        }
+
+        smcf->replica_dirs = ngx_pcalloc(cf->pool, n * sizeof(char *));
+        if (smcf->replica_dirs == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        name = smcf->replicas->elts;
+
+        for (i = 0; i < n; i++) {
+            if (ngx_conf_full_name(cf->cycle, &name[i], 0) != NGX_OK) {
+                return NGX_CONF_ERROR;
+            }
+
+            smcf->replica_dirs[i] = (const char *) name[i].data;
+        }
+
+        smcf->n_replicas = n;
+    }
+
+    if ((ngx_uint_t) smcf->write_quorum > n) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"sos_write_quorum\" %i is more than the %ui "
+                           "replicas", smcf->write_quorum, n);
+        return NGX_CONF_ERROR;
+    }
+
+    if (smcf->thread_pool == NULL) {
+        smcf->thread_pool = ngx_thread_pool_add(cf, NULL);
+        if (smcf->thread_pool == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    smcf->request_id_index = ngx_http_get_variable_index(cf,
+                                                         &ngx_sos_request_id);
+    if (smcf->request_id_index == NGX_ERROR) {
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static void *
+ngx_sos_create_loc_conf(ngx_conf_t *cf)
+{
+    ngx_sos_loc_conf_t  *slcf;
+
+    slcf = ngx_pcalloc(cf->pool, sizeof(ngx_sos_loc_conf_t));
+    if (slcf == NULL) {
+        return NULL;
+    }
+
+    slcf->enable = NGX_CONF_UNSET;
+
+    return slcf;
+}
+
+
+static char *
+ngx_sos_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
+{
+    ngx_sos_loc_conf_t *prev = parent;
+    ngx_sos_loc_conf_t *conf = child;
+
+    ngx_conf_merge_value(conf->enable, prev->enable, 0);
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_sos_thread_pool(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_sos_main_conf_t *smcf = conf;
+
+    ngx_str_t  *value;
+
+    if (smcf->thread_pool != NULL) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    smcf->thread_pool_name = value[1];
+
+    smcf->thread_pool = ngx_thread_pool_add(cf, &value[1]);
+    if (smcf->thread_pool == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_sos(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_sos_loc_conf_t *slcf = conf;
+
+    ngx_sos_main_conf_t       *smcf;
+    ngx_http_core_loc_conf_t  *clcf;
+
+    if (slcf->enable != NGX_CONF_UNSET) {
+        return "is duplicate";
+    }
+
+    slcf->enable = 1;
+
+    smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_sos_module);
+    smcf->enabled = 1;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = ngx_sos_handler;
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_sos_init_module(ngx_cycle_t *cycle)
+{
+    ngx_core_conf_t      *ccf;
+    ngx_sos_main_conf_t  *smcf;
+
+    smcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_sos_module);
+
+    if (smcf == NULL || !smcf->enabled) {
+        return NGX_OK;
+    }
+
+    ccf = (ngx_core_conf_t *) ngx_get_conf(cycle->conf_ctx, ngx_core_module);
+
+    if (ccf->master && ccf->worker_processes > 1) {
+        ngx_log_error(NGX_LOG_EMERG, cycle->log, 0,
+                      "sos needs \"worker_processes 1\", not %i: "
+                      "LevelDB lets only one process open the index "
+                      "in \"%V\"; scale TLS and caching out in a "
+                      "separate nginx in front",
+                      ccf->worker_processes, &smcf->data_dir);
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_sos_init_process(ngx_cycle_t *cycle)
+{
+    ngx_sos_main_conf_t  *smcf;
+
+    if (ngx_process != NGX_PROCESS_WORKER
+        && ngx_process != NGX_PROCESS_SINGLE)
+    {
+        return NGX_OK;
+    }
+
+    smcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_sos_module);
+
+    if (smcf == NULL || !smcf->enabled) {
+        return NGX_OK;
+    }
+
+    return ngx_sos_store_init(cycle, smcf);
+}
+
+
+static void
+ngx_sos_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_sos_main_conf_t  *smcf;
+
+    smcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_sos_module);
+
+    if (smcf == NULL || !smcf->enabled) {
+        return;
+    }
+
+    ngx_sos_store_exit(cycle, smcf);
+}
