@@ -1,0 +1,250 @@
+/*
+ * sosctl: administration of an SOS data directory.
+ *
+ * It opens the store directly, so nginx must not be running on the same
+ * data directory (LevelDB lets one process own the index).
+ */
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sosctl.h"
+
+static const char usage[] =
+    "usage: sosctl [--data DIR] [--replica DIR ...] COMMAND ...\n"
+    "\n"
+    "  org create NAME [--email ADDR]   create an organization (account)\n"
+    "  org list                         list organizations\n"
+    "  org show NAME|ID                 show one organization\n"
+    "  org delete NAME|ID               delete an organization and its keys\n"
+    "  key create ORG [--admin]         create an access key; prints an AWS\n"
+    "                                   shared-credentials block\n"
+    "  key list ORG                     list the access keys of ORG\n"
+    "  key revoke KEYID                 revoke an access key\n"
+    "  status                           replicas, write quorum, degraded\n"
+    "\n"
+    "  --data DIR      the data directory (default: $SOS_DATA)\n"
+    "  --replica DIR   a replica directory, repeated for each replica\n"
+    "                  (default: DIR/r0, DIR/r1, DIR/r2)\n"
+    "\n"
+    "Stop nginx first: the store has a single owning process.\n"
+    "Exit status: 0 success, 1 failure, 2 usage error.\n";
+
+static int sosctl_status(sosctl_t *ctl, int argc, char **argv);
+
+int
+sosctl_usage(const char *fmt, ...)
+{
+    va_list  ap;
+
+    if (fmt != NULL) {
+        fputs("sosctl: ", stderr);
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        fputs("\n\n", stderr);
+    }
+
+    fputs(usage, stderr);
+
+    return SOSCTL_USAGE;
+}
+
+int
+sosctl_fail(sos_rc_e rc, const char *what, const sos_error_t *err)
+{
+    fprintf(stderr, "sosctl: %s: %s", what,
+            err->msg[0] ? err->msg : sos_strerror(rc));
+    if (err->sys_errno) {
+        fprintf(stderr, " (%s)", strerror(err->sys_errno));
+    }
+    fputc('\n', stderr);
+
+    return SOSCTL_FAIL;
+}
+
+void
+sosctl_time(int64_t t, char *buf, size_t size)
+{
+    time_t     tt = (time_t) t;
+    struct tm  tm;
+
+    if (gmtime_r(&tt, &tm) == NULL
+        || strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+    {
+        snprintf(buf, size, "%lld", (long long) t);
+    }
+}
+
+int
+sosctl_open(sosctl_t *ctl)
+{
+    sos_rc_e          rc;
+    sos_error_t       err;
+    sos_store_conf_t  conf;
+
+    memset(&conf, 0, sizeof(conf));
+    memset(&err, 0, sizeof(err));
+
+    conf.data_dir = ctl->data_dir;
+    conf.replica_dirs = ctl->n_replicas ? ctl->replicas : NULL;
+    conf.n_replicas = ctl->n_replicas;
+
+    rc = sos_store_open(&ctl->store, &conf, &err);
+
+    if (rc == SOS_EBUSY) {
+        fprintf(stderr, "sosctl: the store in \"%s\" is in use by another "
+                "process (stop nginx first)\n", ctl->data_dir);
+        return SOSCTL_FAIL;
+    }
+
+    if (rc != SOS_OK) {
+        return sosctl_fail(rc, "cannot open the store", &err);
+    }
+
+    return SOSCTL_OK;
+}
+
+static int
+sosctl_status(sosctl_t *ctl, int argc, char **argv)
+{
+    unsigned          i;
+    sos_store_info_t  info;
+
+    (void) argv;
+
+    if (argc != 0) {
+        return sosctl_usage("status takes no arguments");
+    }
+
+    if (sosctl_open(ctl) != SOSCTL_OK) {
+        return SOSCTL_FAIL;
+    }
+
+    sos_store_info(ctl->store, &info);
+
+    printf("data:          %s\n", ctl->data_dir);
+    printf("index:         %s/index\n", ctl->data_dir);
+    printf("replicas:      %u\n", info.n_replicas);
+
+    for (i = 0; i < info.n_replicas; i++) {
+        if (ctl->n_replicas) {
+            printf("  %-3u %s", i, ctl->replicas[i]);
+        } else {
+            printf("  %-3u %s/r%u", i, ctl->data_dir, i);
+        }
+
+        printf("  %s\n", (info.degraded_mask & (1u << i)) ? "degraded"
+                                                          : "ok");
+    }
+
+    printf("write quorum:  %u\n", info.write_quorum);
+    printf("degraded:      %s\n", info.degraded_mask ? "yes" : "no");
+    printf("tmp files removed at open:  %llu\n",
+           (unsigned long long) info.tmp_files_removed);
+    printf("pending deletes finished:   %llu\n",
+           (unsigned long long) info.garbage_removed);
+
+    return SOSCTL_OK;
+}
+
+int
+main(int argc, char **argv)
+{
+    int          i, rc;
+    size_t       n;
+    sosctl_t     ctl;
+    const char  *arg, *cmd;
+
+    memset(&ctl, 0, sizeof(ctl));
+
+    ctl.data_dir = getenv("SOS_DATA");
+    if (ctl.data_dir != NULL && ctl.data_dir[0] == '\0') {
+        ctl.data_dir = NULL;
+    }
+
+    ctl.replicas = calloc((size_t) argc, sizeof(char *));
+    if (ctl.replicas == NULL) {
+        fprintf(stderr, "sosctl: out of memory\n");
+        return SOSCTL_FAIL;
+    }
+
+    /* global options come before the command */
+
+    for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+        arg = argv[i];
+
+        if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
+            fputs(usage, stdout);
+            return SOSCTL_OK;
+        }
+
+        if (strcmp(arg, "--data") == 0 || strcmp(arg, "--replica") == 0) {
+            if (i + 1 >= argc) {
+                return sosctl_usage("%s needs a directory", arg);
+            }
+
+            if (arg[2] == 'd') {
+                ctl.data_dir = argv[++i];
+            } else {
+                ctl.replicas[ctl.n_replicas++] = argv[++i];
+            }
+
+            continue;
+        }
+
+        n = sizeof("--data=") - 1;
+        if (strncmp(arg, "--data=", n) == 0) {
+            ctl.data_dir = arg + n;
+            continue;
+        }
+
+        n = sizeof("--replica=") - 1;
+        if (strncmp(arg, "--replica=", n) == 0) {
+            ctl.replicas[ctl.n_replicas++] = arg + n;
+            continue;
+        }
+
+        return sosctl_usage("unknown option \"%s\"", arg);
+    }
+
+    if (i >= argc) {
+        return sosctl_usage(NULL);
+    }
+
+    if (ctl.data_dir == NULL) {
+        return sosctl_usage("no data directory: use --data DIR or SOS_DATA");
+    }
+
+    if (ctl.n_replicas > SOS_MAX_REPLICAS) {
+        return sosctl_usage("at most %d replicas", SOS_MAX_REPLICAS);
+    }
+
+    cmd = argv[i++];
+
+    if (strcmp(cmd, "org") == 0) {
+        rc = sosctl_org(&ctl, argc - i, argv + i);
+
+    } else if (strcmp(cmd, "key") == 0) {
+        rc = sosctl_key(&ctl, argc - i, argv + i);
+
+    } else if (strcmp(cmd, "status") == 0) {
+        rc = sosctl_status(&ctl, argc - i, argv + i);
+
+    } else if (strcmp(cmd, "help") == 0) {
+        fputs(usage, stdout);
+        rc = SOSCTL_OK;
+
+    } else {
+        rc = sosctl_usage("unknown command \"%s\"", cmd);
+    }
+
+    sos_store_close(ctl.store);
+    free(ctl.replicas);
+
+    return rc;
+}

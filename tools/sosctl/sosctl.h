@@ -1,0 +1,30 @@
+/*
+ * sosctl: administration of an SOS data directory.
+ */
+
+#ifndef SOSCTL_H
+#define SOSCTL_H
+
+#include <sos/store.h>
+
+#define SOSCTL_OK     0
+#define SOSCTL_FAIL   1
+#define SOSCTL_USAGE  2
+
+typedef struct {
+    const char   *data_dir;
+    const char  **replicas;
+    unsigned      n_replicas;
+    sos_store_t  *store;
+} sosctl_t;
+
+int sosctl_org(sosctl_t *ctl, int argc, char **argv);
+int sosctl_key(sosctl_t *ctl, int argc, char **argv);
+
+/* helpers shared by the command files (sosctl.c) */
+int sosctl_open(sosctl_t *ctl);
+int sosctl_fail(sos_rc_e rc, const char *what, const sos_error_t *err);
+int sosctl_usage(const char *fmt, ...);
+void sosctl_time(int64_t t, char *buf, size_t size);
+
+#endif /* SOSCTL_H */

@@ -1,0 +1,290 @@
+/*
+ * sosctl: organizations (accounts) and their access keys.
+ */
+
+#include <stdio.h>
+#include <string.h>
+
+#include "sosctl.h"
+
+static int sosctl_org_find(sosctl_t *ctl, const char *arg, sos_org_t *org);
+static void sosctl_org_print(const sos_org_t *org);
+static int sosctl_org_list_cb(void *ctx, const sos_org_t *org);
+static int sosctl_key_list_cb(void *ctx, const sos_key_t *key);
+
+/* ORG is a canonical id (64 hex digits) or a display name */
+
+static int
+sosctl_org_find(sosctl_t *ctl, const char *arg, sos_org_t *org)
+{
+    size_t       len, i;
+    sos_rc_e     src;
+    sos_error_t  err;
+
+    memset(&err, 0, sizeof(err));
+
+    len = strlen(arg);
+
+    if (len == SOS_ID_LEN && strspn(arg, "0123456789abcdef") == len) {
+        src = sos_org_get(ctl->store, arg, len, org, &err);
+        if (src != SOS_ENOTFOUND) {
+            goto done;
+        }
+    }
+
+    src = sos_org_find_by_name(ctl->store, arg, len, org, &err);
+
+done:
+
+    if (src == SOS_ENOTFOUND) {
+        for (i = 0; i < len && arg[i] >= 0x20; i++) { /* void */ }
+        fprintf(stderr, "sosctl: no organization \"%.*s\"\n", (int) i, arg);
+        return SOSCTL_FAIL;
+    }
+
+    if (src != SOS_OK) {
+        return sosctl_fail(src, "cannot look up the organization", &err);
+    }
+
+    return SOSCTL_OK;
+}
+
+static void
+sosctl_org_print(const sos_org_t *org)
+{
+    char  created[64];
+
+    sosctl_time(org->created, created, sizeof(created));
+
+    printf("id:       %s\n", org->id);
+    printf("name:     %s\n", org->name);
+    printf("email:    %s\n", org->email);
+    printf("created:  %s\n", created);
+}
+
+static int
+sosctl_org_list_cb(void *ctx, const sos_org_t *org)
+{
+    char  created[64];
+
+    (void) ctx;
+
+    sosctl_time(org->created, created, sizeof(created));
+
+    printf("%s  %-20s  %-20s  %s\n", org->id, org->name,
+           org->email[0] ? org->email : "-", created);
+
+    return 0;
+}
+
+int
+sosctl_org(sosctl_t *ctl, int argc, char **argv)
+{
+    int          rc;
+    sos_rc_e     src;
+    const char  *sub, *email;
+    sos_org_t    org;
+    sos_error_t  err;
+
+    if (argc < 1) {
+        return sosctl_usage("org needs a subcommand");
+    }
+
+    sub = argv[0];
+    memset(&err, 0, sizeof(err));
+
+    if (strcmp(sub, "create") == 0) {
+        email = "";
+
+        if (argc == 4 && strcmp(argv[2], "--email") == 0) {
+            email = argv[3];
+
+        } else if (argc != 2) {
+            return sosctl_usage("usage: org create NAME [--email ADDR]");
+        }
+
+        if (sosctl_open(ctl) != SOSCTL_OK) {
+            return SOSCTL_FAIL;
+        }
+
+        src = sos_org_create(ctl->store, argv[1], strlen(argv[1]), email,
+                             strlen(email), &org, &err);
+
+        if (src != SOS_OK) {
+            return sosctl_fail(src, "cannot create the organization", &err);
+        }
+
+        sosctl_org_print(&org);
+        return SOSCTL_OK;
+    }
+
+    if (strcmp(sub, "list") == 0) {
+        if (argc != 1) {
+            return sosctl_usage("usage: org list");
+        }
+
+        if (sosctl_open(ctl) != SOSCTL_OK) {
+            return SOSCTL_FAIL;
+        }
+
+        printf("%-64s  %-20s  %-20s  %s\n", "ID", "NAME", "EMAIL", "CREATED");
+
+        src = sos_org_list(ctl->store, sosctl_org_list_cb, NULL, &err);
+
+        if (src != SOS_OK) {
+            return sosctl_fail(src, "cannot list organizations", &err);
+        }
+
+        return SOSCTL_OK;
+    }
+
+    if (strcmp(sub, "show") == 0 || strcmp(sub, "delete") == 0) {
+        if (argc != 2) {
+            return sosctl_usage("usage: org %s NAME|ID", sub);
+        }
+
+        if (sosctl_open(ctl) != SOSCTL_OK) {
+            return SOSCTL_FAIL;
+        }
+
+        rc = sosctl_org_find(ctl, argv[1], &org);
+        if (rc != SOSCTL_OK) {
+            return rc;
+        }
+
+        if (sub[0] == 's') {
+            sosctl_org_print(&org);
+            return SOSCTL_OK;
+        }
+
+        src = sos_org_delete(ctl->store, org.id, strlen(org.id), &err);
+
+        if (src != SOS_OK) {
+            return sosctl_fail(src, "cannot delete the organization", &err);
+        }
+
+        printf("deleted organization %s (%s)\n", org.name, org.id);
+        return SOSCTL_OK;
+    }
+
+    return sosctl_usage("unknown org subcommand \"%s\"", sub);
+}
+
+static int
+sosctl_key_list_cb(void *ctx, const sos_key_t *key)
+{
+    char  created[64];
+
+    (void) ctx;
+
+    sosctl_time(key->created, created, sizeof(created));
+
+    printf("%-20s  %-5s  %s\n", key->access_key_id,
+           key->admin ? "yes" : "no", created);
+
+    return 0;
+}
+
+int
+sosctl_key(sosctl_t *ctl, int argc, char **argv)
+{
+    int          rc, admin;
+    sos_rc_e     src;
+    const char  *sub;
+    sos_key_t    key;
+    sos_org_t    org;
+    sos_error_t  err;
+
+    if (argc < 1) {
+        return sosctl_usage("key needs a subcommand");
+    }
+
+    sub = argv[0];
+    memset(&err, 0, sizeof(err));
+
+    if (strcmp(sub, "create") == 0) {
+        admin = 0;
+
+        if (argc == 3 && strcmp(argv[2], "--admin") == 0) {
+            admin = 1;
+
+        } else if (argc != 2) {
+            return sosctl_usage("usage: key create ORG [--admin]");
+        }
+
+        if (sosctl_open(ctl) != SOSCTL_OK) {
+            return SOSCTL_FAIL;
+        }
+
+        rc = sosctl_org_find(ctl, argv[1], &org);
+        if (rc != SOSCTL_OK) {
+            return rc;
+        }
+
+        src = sos_key_create(ctl->store, org.id, strlen(org.id), admin,
+                             &key, &err);
+
+        if (src != SOS_OK) {
+            return sosctl_fail(src, "cannot create the key", &err);
+        }
+
+        /* an AWS shared-credentials block, ready to paste */
+
+        printf("[%s]\naws_access_key_id = %s\naws_secret_access_key = %s\n",
+               org.name, key.access_key_id, key.secret);
+
+        return SOSCTL_OK;
+    }
+
+    if (strcmp(sub, "list") == 0) {
+        if (argc != 2) {
+            return sosctl_usage("usage: key list ORG");
+        }
+
+        if (sosctl_open(ctl) != SOSCTL_OK) {
+            return SOSCTL_FAIL;
+        }
+
+        rc = sosctl_org_find(ctl, argv[1], &org);
+        if (rc != SOSCTL_OK) {
+            return rc;
+        }
+
+        printf("%-20s  %-5s  %s\n", "ACCESS KEY ID", "ADMIN", "CREATED");
+
+        src = sos_key_list(ctl->store, org.id, strlen(org.id),
+                           sosctl_key_list_cb, NULL, &err);
+
+        if (src != SOS_OK) {
+            return sosctl_fail(src, "cannot list keys", &err);
+        }
+
+        return SOSCTL_OK;
+    }
+
+    if (strcmp(sub, "revoke") == 0) {
+        if (argc != 2) {
+            return sosctl_usage("usage: key revoke KEYID");
+        }
+
+        if (sosctl_open(ctl) != SOSCTL_OK) {
+            return SOSCTL_FAIL;
+        }
+
+        src = sos_key_revoke(ctl->store, argv[1], strlen(argv[1]), &err);
+
+        if (src != SOS_OK) {
+            if (src == SOS_ENOTFOUND) {
+                fprintf(stderr, "sosctl: no key \"%s\"\n", argv[1]);
+                return SOSCTL_FAIL;
+            }
+
+            return sosctl_fail(src, "cannot revoke the key", &err);
+        }
+
+        printf("revoked %s\n", argv[1]);
+        return SOSCTL_OK;
+    }
+
+    return sosctl_usage("unknown key subcommand \"%s\"", sub);
+}
