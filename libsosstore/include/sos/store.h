@@ -1,0 +1,561 @@
+/*
+ * libsosstore: the SOS object store.
+ *
+ * Objects are kept as N replicated raw files (offset 0 = byte 0) with a
+ * LevelDB index of organizations, access keys, buckets, objects and
+ * multipart uploads.  Plain C11 + POSIX; no nginx header.
+ *
+ * Conventions
+ * - The handle comes first and `err` last; `err` may be NULL.  Constructors
+ *   return through `**out`, set only on SOS_OK.
+ * - Strings are (pointer, length) pairs and need not be NUL-terminated,
+ *   except paths and names in the *_conf_t and fixed-size result structs,
+ *   which are NUL-terminated.
+ * - Inputs are borrowed for the duration of the call only.
+ * - A variable-size result is an object with its own sos_*_free().
+ * - The store handle takes concurrent calls from any number of threads of
+ *   the process that opened it.  A sos_put_t, sos_reader_t or list result
+ *   belongs to one thread at a time.
+ */
+
+#ifndef SOS_STORE_H
+#define SOS_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    SOS_OK = 0,
+    SOS_ENOTFOUND,      /* no such object, organization or key */
+    SOS_ENOBUCKET,      /* no such bucket */
+    SOS_ENOUPLOAD,      /* no such multipart upload */
+    SOS_EEXIST,         /* bucket or organization already exists */
+    SOS_ENOTEMPTY,      /* bucket still holds objects or uploads;
+                           organization still owns buckets */
+    SOS_EBUSY,          /* another process owns the index */
+    SOS_EQUORUM,        /* fewer replicas than the write quorum succeeded */
+    SOS_ERANGE,         /* caller buffer too small, or range unsatisfiable */
+    SOS_EINVAL,         /* invalid argument (names the argument) */
+    SOS_EPRECONDITION,  /* If-Match / If-None-Match failed at commit */
+    SOS_EINVALIDPART,   /* complete: unknown part or ETag mismatch */
+    SOS_EPARTORDER,     /* complete: part numbers not ascending */
+    SOS_ETOOSMALL,      /* complete: a part other than the last is too small */
+    SOS_ETOOLARGE,      /* object larger than the configured maximum */
+    SOS_ENOSPC,         /* no space left on a device */
+    SOS_ECORRUPT,       /* index record or replica data failed a check */
+    SOS_EIO,            /* any other system error; sys_errno says which */
+    SOS_ENOMEM,
+    SOS_RC_MAX
+} sos_rc_e;
+
+typedef struct {
+    sos_rc_e  code;
+    int       sys_errno;    /* errno of the failing call, or 0 */
+    char      msg[256];     /* one line: what failed, on which path or name */
+} sos_error_t;
+
+/** Static name of a code, e.g. "SOS_ENOTFOUND". */
+const char *sos_strerror(sos_rc_e code);
+
+/* A borrowed or result-owned byte string, not NUL-terminated. */
+typedef struct {
+    const char  *data;
+    size_t       len;
+} sos_str_t;
+
+typedef struct {
+    sos_str_t  name;
+    sos_str_t  value;
+} sos_kv_t;
+
+#define SOS_MAX_REPLICAS     16
+#define SOS_MAX_KEY_LEN      1024
+#define SOS_MAX_BUCKET_LEN   63
+#define SOS_ID_LEN           64      /* canonical organization id (hex) */
+#define SOS_ACCESS_KEY_LEN   20
+#define SOS_SECRET_LEN       40
+#define SOS_ETAG_MAX         48      /* "hex md5" or "hex md5-N", no quotes */
+#define SOS_UPLOAD_ID_LEN    32
+#define SOS_MAX_PARTS        10000
+
+
+/* ------------------------------------------------------------------ */
+/* Store                                                              */
+
+typedef struct sos_store_s  sos_store_t;
+
+typedef struct {
+    const char          *data_dir;        /* index lives in <data_dir>/index */
+    const char *const   *replica_dirs;    /* NULL: <data_dir>/r0 .. r{n-1} */
+    unsigned             n_replicas;      /* 0: 3 */
+    unsigned             write_quorum;    /* 0: majority, floor(n/2)+1 */
+    int                  no_fsync;        /* 1: skip fsync (tests, benches) */
+    uint64_t             min_part_size;   /* 0: 5 MiB (all parts but last) */
+} sos_store_conf_t;
+
+typedef struct {
+    unsigned  n_replicas;
+    unsigned  write_quorum;
+    uint32_t  degraded_mask;      /* bit i: replica i not writable at open */
+    uint64_t  tmp_files_removed;  /* leftovers cleaned by open */
+    uint64_t  garbage_removed;    /* pending deletes finished by open */
+} sos_store_info_t;
+
+/**
+ * Open the store: create the layout if missing, take the index, empty
+ * every replica's tmp/, finish pending deletes, probe each replica.
+ * A replica that cannot be written is reported in sos_store_info's
+ * degraded_mask; the store still opens (reads keep working) and writes
+ * fail with SOS_EQUORUM while fewer than the quorum are writable.
+ * @return SOS_OK, SOS_EBUSY (another process owns the index), SOS_EINVAL,
+ *         SOS_EIO
+ * Thread-safety: one caller.  Never share a handle across fork().
+ */
+sos_rc_e sos_store_open(sos_store_t **out, const sos_store_conf_t *conf,
+    sos_error_t *err);
+
+/** Close; nothing may be in flight.  NULL is a no-op. */
+void sos_store_close(sos_store_t *store);
+
+/** Replica count, quorum, degraded replicas as seen at open. */
+void sos_store_info(sos_store_t *store, sos_store_info_t *info);
+
+
+/* ------------------------------------------------------------------ */
+/* Organizations (accounts) and access keys                          */
+
+typedef struct {
+    char     id[SOS_ID_LEN + 1];       /* canonical id, 64 lowercase hex */
+    char     name[128];                /* display name, unique */
+    char     email[256];               /* may be empty; unique when set */
+    int64_t  created;                  /* unix seconds */
+} sos_org_t;
+
+typedef struct {
+    char     access_key_id[SOS_ACCESS_KEY_LEN + 1];
+    char     secret[SOS_SECRET_LEN + 1];
+    char     org_id[SOS_ID_LEN + 1];
+    int      admin;                    /* may call the admin API */
+    int64_t  created;
+} sos_key_t;
+
+/* Callbacks return 0 to go on, non-zero to stop the iteration. */
+typedef int (*sos_org_cb_pt)(void *ctx, const sos_org_t *org);
+typedef int (*sos_key_cb_pt)(void *ctx, const sos_key_t *key);
+
+/**
+ * Create an organization with a fresh canonical id.
+ * @return SOS_OK, SOS_EEXIST (name or e-mail taken), SOS_EINVAL (empty or
+ *         too long name/e-mail), SOS_EIO
+ */
+sos_rc_e sos_org_create(sos_store_t *store, const char *name, size_t name_len,
+    const char *email, size_t email_len, sos_org_t *out, sos_error_t *err);
+
+/** Look up by canonical id.  @return SOS_OK, SOS_ENOTFOUND, SOS_EIO */
+sos_rc_e sos_org_get(sos_store_t *store, const char *id, size_t id_len,
+    sos_org_t *out, sos_error_t *err);
+
+/** Look up by display name.  @return SOS_OK, SOS_ENOTFOUND, SOS_EIO */
+sos_rc_e sos_org_find_by_name(sos_store_t *store, const char *name,
+    size_t name_len, sos_org_t *out, sos_error_t *err);
+
+/** Look up by e-mail.  @return SOS_OK, SOS_ENOTFOUND, SOS_EIO */
+sos_rc_e sos_org_find_by_email(sos_store_t *store, const char *email,
+    size_t email_len, sos_org_t *out, sos_error_t *err);
+
+/** All organizations, ordered by id. */
+sos_rc_e sos_org_list(sos_store_t *store, sos_org_cb_pt cb, void *ctx,
+    sos_error_t *err);
+
+/**
+ * Delete an organization and revoke its keys.
+ * @return SOS_OK, SOS_ENOTFOUND, SOS_ENOTEMPTY (it owns buckets), SOS_EIO
+ */
+sos_rc_e sos_org_delete(sos_store_t *store, const char *id, size_t id_len,
+    sos_error_t *err);
+
+/**
+ * Create an access key (20 upper-case alphanumerics) and secret (40
+ * base64-alphabet characters) for an organization.
+ * @return SOS_OK, SOS_ENOTFOUND (no such organization), SOS_EIO
+ */
+sos_rc_e sos_key_create(sos_store_t *store, const char *org_id,
+    size_t org_id_len, int admin, sos_key_t *out, sos_error_t *err);
+
+/** Look up a key (and so its secret).  @return SOS_OK, SOS_ENOTFOUND */
+sos_rc_e sos_key_get(sos_store_t *store, const char *access_key_id,
+    size_t len, sos_key_t *out, sos_error_t *err);
+
+/** Keys of one organization, or of all when org_id is NULL. */
+sos_rc_e sos_key_list(sos_store_t *store, const char *org_id,
+    size_t org_id_len, sos_key_cb_pt cb, void *ctx, sos_error_t *err);
+
+/** Revoke (delete) a key.  @return SOS_OK, SOS_ENOTFOUND, SOS_EIO */
+sos_rc_e sos_key_revoke(sos_store_t *store, const char *access_key_id,
+    size_t len, sos_error_t *err);
+
+
+/* ------------------------------------------------------------------ */
+/* Buckets                                                            */
+
+typedef struct {
+    char      name[SOS_MAX_BUCKET_LEN + 1];
+    char      owner[SOS_ID_LEN + 1];   /* organization id */
+    char      region[32];
+    int64_t   created;                 /* unix seconds */
+    uint64_t  object_count;            /* maintained at every commit */
+    uint64_t  bytes;                   /* object bytes + bytes of parts of
+                                          uploads in progress */
+} sos_bucket_t;
+
+/* A bucket with its ACL blob; free with sos_bucket_info_free(). */
+typedef struct {
+    sos_bucket_t  bucket;
+    sos_str_t     acl;                 /* opaque to the store */
+} sos_bucket_info_t;
+
+typedef int (*sos_bucket_cb_pt)(void *ctx, const sos_bucket_t *bucket);
+
+/**
+ * Create a bucket.  Name rules are the caller's (S3 naming); the store only
+ * requires 1..63 bytes without '\0' or '/'.
+ * @return SOS_OK, SOS_EEXIST (out->owner tells who owns it), SOS_EINVAL,
+ *         SOS_ENOTFOUND (no such owner organization), SOS_EIO
+ */
+sos_rc_e sos_bucket_create(sos_store_t *store, const char *name,
+    size_t name_len, const char *owner_id, const char *region,
+    const void *acl, size_t acl_len, sos_bucket_t *out, sos_error_t *err);
+
+/** @return SOS_OK, SOS_ENOBUCKET, SOS_EIO.  Free with sos_bucket_info_free. */
+sos_rc_e sos_bucket_get(sos_store_t *store, const char *name, size_t name_len,
+    sos_bucket_info_t **out, sos_error_t *err);
+
+void sos_bucket_info_free(sos_bucket_info_t *info);
+
+/** Replace the ACL blob.  @return SOS_OK, SOS_ENOBUCKET, SOS_EIO */
+sos_rc_e sos_bucket_set_acl(sos_store_t *store, const char *name,
+    size_t name_len, const void *acl, size_t acl_len, sos_error_t *err);
+
+/**
+ * Delete an empty bucket.
+ * @return SOS_OK, SOS_ENOBUCKET, SOS_ENOTEMPTY (objects or uploads), SOS_EIO
+ */
+sos_rc_e sos_bucket_delete(sos_store_t *store, const char *name,
+    size_t name_len, sos_error_t *err);
+
+/** Buckets of one owner (all when owner_id is NULL), ordered by name. */
+sos_rc_e sos_bucket_list(sos_store_t *store, const char *owner_id,
+    sos_bucket_cb_pt cb, void *ctx, sos_error_t *err);
+
+
+/* ------------------------------------------------------------------ */
+/* Object metadata                                                    */
+
+/*
+ * What a client stores with an object besides its bytes.  As an input every
+ * field is borrowed; an empty field (len 0) is absent.  In results the
+ * fields point into memory owned by the result.
+ */
+typedef struct {
+    sos_str_t        content_type;
+    sos_str_t        content_encoding;
+    sos_str_t        cache_control;
+    sos_str_t        content_disposition;
+    sos_str_t        content_language;
+    sos_str_t        expires;
+    const sos_kv_t  *user_meta;        /* x-amz-meta-* names without prefix */
+    size_t           n_user_meta;
+    sos_str_t        acl;              /* opaque ACL blob */
+    sos_str_t        owner;            /* organization id of the writer */
+    sos_str_t        checksum_algorithm;   /* e.g. "CRC32C" */
+    sos_str_t        checksum_value;       /* as the client sees it (base64) */
+} sos_attrs_t;
+
+typedef struct {
+    sos_attrs_t  attrs;
+    uint64_t     size;
+    int64_t      mtime;                /* unix seconds */
+    int32_t      mtime_nsec;
+    char         etag[SOS_ETAG_MAX + 1];   /* no quotes */
+    uint32_t     parts;                /* 0: single put; else part count */
+    void        *mem;                  /* private: what the fields point
+                                          into; see release below */
+} sos_object_info_t;
+
+/** Free the memory behind a result's fields; the struct itself is the
+ *  caller's.  Safe on a zeroed struct. */
+void sos_object_info_release(sos_object_info_t *info);
+
+
+/* ------------------------------------------------------------------ */
+/* Writing objects                                                    */
+
+typedef struct sos_put_s  sos_put_t;
+
+typedef struct {
+    const char         *bucket;
+    size_t              bucket_len;
+    const char         *key;           /* 1..1024 arbitrary bytes */
+    size_t              key_len;
+    const sos_attrs_t  *attrs;         /* NULL: none */
+    /* Preconditions checked atomically with the index commit. */
+    int                 if_none_match; /* 1: fail if the key exists */
+    const char         *if_match;      /* etag (no quotes) the current
+                                          object must have; NULL: none */
+    uint64_t            max_size;      /* 0: no limit; else ETOOLARGE */
+} sos_put_opts_t;
+
+/**
+ * Begin a streaming write: opens tmp/<id> on every replica.
+ * @return SOS_OK, SOS_ENOBUCKET, SOS_EINVAL (key length), SOS_EQUORUM,
+ *         SOS_EIO
+ * Thread-safety: the sos_put_t belongs to one thread at a time.
+ */
+sos_rc_e sos_put_begin(sos_put_t **out, sos_store_t *store,
+    const sos_put_opts_t *opts, sos_error_t *err);
+
+/**
+ * Append bytes to every replica and to the running MD5.
+ * @return SOS_OK, SOS_ETOOLARGE, SOS_EQUORUM (too many replicas failed),
+ *         SOS_ENOSPC, SOS_EIO.  After a failure only sos_put_abort is valid.
+ */
+sos_rc_e sos_put_write(sos_put_t *put, const void *data, size_t len,
+    sos_error_t *err);
+
+/** Set or replace the flexible checksum before commit (trailer value). */
+sos_rc_e sos_put_set_checksum(sos_put_t *put, const char *algorithm,
+    size_t algorithm_len, const char *value, size_t value_len,
+    sos_error_t *err);
+
+/** MD5 of the bytes written so far (16 raw bytes), e.g. for Content-MD5. */
+void sos_put_md5(sos_put_t *put, unsigned char md5[16]);
+
+/**
+ * Make the object durable and visible: fdatasync, rename, directory fsync
+ * on every replica, quorum check, one synced index batch; replaced files are
+ * removed afterwards.  Frees `put` whatever the result.
+ * @param[out] info  the committed object (may be NULL); release it
+ * @return SOS_OK, SOS_EPRECONDITION, SOS_ENOBUCKET (deleted meanwhile),
+ *         SOS_EQUORUM, SOS_ENOSPC, SOS_EIO.  On failure nothing is visible.
+ */
+sos_rc_e sos_put_commit(sos_put_t *put, sos_object_info_t *info,
+    sos_error_t *err);
+
+/** Abandon the write and remove its tmp files.  NULL is a no-op. */
+void sos_put_abort(sos_put_t *put);
+
+
+/* ------------------------------------------------------------------ */
+/* Reading objects                                                    */
+
+typedef struct sos_reader_s  sos_reader_t;
+
+/* A piece of an object on disk: read `len` bytes of `fd` at `offset`. */
+typedef struct {
+    int       fd;                      /* owned by the reader */
+    uint64_t  offset;
+    uint64_t  len;
+} sos_segment_t;
+
+/**
+ * Look up an object.  With `out` non-NULL, also opens the first file on a
+ * healthy replica (falling back to the next replica when a file is missing
+ * or unreadable), so the object stays readable even if it is overwritten or
+ * deleted afterwards.
+ * @param[out] info  metadata (may be NULL); release it
+ * @return SOS_OK, SOS_ENOBUCKET, SOS_ENOTFOUND, SOS_ECORRUPT (no replica
+ *         readable), SOS_EIO
+ */
+sos_rc_e sos_object_open(sos_store_t *store, const char *bucket,
+    size_t bucket_len, const char *key, size_t key_len, sos_reader_t **out,
+    sos_object_info_t *info, sos_error_t *err);
+
+/** Metadata only; same as sos_object_open with out == NULL. */
+sos_rc_e sos_object_stat(sos_store_t *store, const char *bucket,
+    size_t bucket_len, const char *key, size_t key_len,
+    sos_object_info_t *info, sos_error_t *err);
+
+/**
+ * The ordered segments covering bytes [offset, offset+len) of the object,
+ * opening part files as needed (with replica fail-over).
+ * @param[in,out] n_segs  capacity of segs in; count used out
+ * @return SOS_OK, SOS_ERANGE (range outside the object, or segs too small:
+ *         *n_segs is then the count needed), SOS_ECORRUPT, SOS_EIO
+ */
+sos_rc_e sos_reader_segments(sos_reader_t *reader, uint64_t offset,
+    uint64_t len, sos_segment_t *segs, size_t *n_segs, sos_error_t *err);
+
+/** Copy up to len bytes at offset into buf; *got is 0 at the end. */
+sos_rc_e sos_reader_read(sos_reader_t *reader, uint64_t offset, void *buf,
+    size_t len, size_t *got, sos_error_t *err);
+
+/** Close every fd the reader opened.  NULL is a no-op. */
+void sos_reader_close(sos_reader_t *reader);
+
+/**
+ * Delete an object; its files are removed after the index commit.
+ * @return SOS_OK, SOS_ENOBUCKET, SOS_ENOTFOUND, SOS_EIO
+ */
+sos_rc_e sos_object_delete(sos_store_t *store, const char *bucket,
+    size_t bucket_len, const char *key, size_t key_len, sos_error_t *err);
+
+/**
+ * Server-side copy of src to the object described by `dst`.  With
+ * dst->attrs NULL the source metadata is kept (S3 COPY directive), else
+ * replaced.  Source and destination may be the same key.
+ * @return as sos_object_open for the source, then as sos_put_commit
+ */
+sos_rc_e sos_object_copy(sos_store_t *store, const char *src_bucket,
+    size_t src_bucket_len, const char *src_key, size_t src_key_len,
+    const sos_put_opts_t *dst, sos_object_info_t *info, sos_error_t *err);
+
+/** Replace the ACL blob of an object.  @return SOS_OK, SOS_ENOTFOUND, ... */
+sos_rc_e sos_object_set_acl(sos_store_t *store, const char *bucket,
+    size_t bucket_len, const char *key, size_t key_len, const void *acl,
+    size_t acl_len, sos_error_t *err);
+
+
+/* ------------------------------------------------------------------ */
+/* Listing                                                            */
+
+typedef struct {
+    sos_str_t  prefix;
+    sos_str_t  delimiter;              /* empty: no grouping */
+    sos_str_t  marker;                 /* start after this key (exclusive) */
+    unsigned   max_keys;               /* 0..1000; keys + common prefixes */
+} sos_list_opts_t;
+
+typedef struct {
+    sos_str_t  key;
+    uint64_t   size;
+    int64_t    mtime;
+    int32_t    mtime_nsec;
+    char       etag[SOS_ETAG_MAX + 1];
+    sos_str_t  owner;                  /* organization id */
+} sos_list_entry_t;
+
+typedef struct {
+    sos_list_entry_t  *entries;        /* ordered keys */
+    size_t             n_entries;
+    sos_str_t         *prefixes;       /* ordered common prefixes */
+    size_t             n_prefixes;
+    int                truncated;
+    sos_str_t          next_marker;    /* last key or prefix returned when
+                                          truncated, else empty */
+} sos_list_result_t;
+
+/**
+ * One page of a bucket listing in key order.  With a delimiter, keys that
+ * share prefix + ... + delimiter are rolled into one common prefix, counted
+ * once against max_keys; the scan seeks past a whole common prefix.  A
+ * marker inside a common prefix skips that prefix.
+ * @return SOS_OK, SOS_ENOBUCKET, SOS_EINVAL, SOS_EIO.  Free the result with
+ *         sos_list_result_free.
+ */
+sos_rc_e sos_list_objects(sos_store_t *store, const char *bucket,
+    size_t bucket_len, const sos_list_opts_t *opts, sos_list_result_t **out,
+    sos_error_t *err);
+
+void sos_list_result_free(sos_list_result_t *result);
+
+
+/* ------------------------------------------------------------------ */
+/* Multipart uploads                                                  */
+
+typedef struct {
+    uint32_t   part_number;            /* 1..10000 */
+    uint64_t   size;
+    int64_t    mtime;
+    char       etag[SOS_ETAG_MAX + 1]; /* hex md5 of the part */
+    sos_str_t  checksum_algorithm;
+    sos_str_t  checksum_value;
+} sos_part_info_t;
+
+typedef struct {
+    char       upload_id[SOS_UPLOAD_ID_LEN + 1];
+    sos_str_t  key;
+    int64_t    initiated;
+    sos_str_t  owner;
+} sos_upload_entry_t;
+
+typedef struct {
+    uint32_t     part_number;
+    const char  *etag;                 /* as the client gives it, quotes ok */
+    size_t       etag_len;
+} sos_part_ref_t;
+
+/**
+ * Start an upload for bucket/key with the final object's metadata.
+ * @param[out] upload_id  NUL-terminated, SOS_UPLOAD_ID_LEN hex characters
+ * @return SOS_OK, SOS_ENOBUCKET, SOS_EINVAL, SOS_EIO
+ */
+sos_rc_e sos_upload_create(sos_store_t *store, const char *bucket,
+    size_t bucket_len, const char *key, size_t key_len,
+    const sos_attrs_t *attrs, char upload_id[SOS_UPLOAD_ID_LEN + 1],
+    sos_error_t *err);
+
+/** The upload's stored metadata (info->attrs), for the final object. */
+sos_rc_e sos_upload_stat(sos_store_t *store, const char *bucket,
+    size_t bucket_len, const char *key, size_t key_len, const char *upload_id,
+    sos_object_info_t *info, sos_error_t *err);
+
+/**
+ * Begin writing one part; the same write/commit/abort calls as an object.
+ * Committing replaces an earlier part with the same number; info->etag is
+ * the part's MD5.  opts: bucket, key and max_size are used.
+ * @return SOS_OK, SOS_ENOUPLOAD, SOS_EINVAL (part number), SOS_EIO
+ */
+sos_rc_e sos_part_begin(sos_put_t **out, sos_store_t *store,
+    const sos_put_opts_t *opts, const char *upload_id, uint32_t part_number,
+    sos_error_t *err);
+
+typedef int (*sos_part_cb_pt)(void *ctx, const sos_part_info_t *part);
+typedef int (*sos_upload_cb_pt)(void *ctx, const sos_upload_entry_t *upload);
+
+/**
+ * Parts with numbers greater than `marker`, ascending, at most max_parts.
+ * @param[out] truncated  1 when more parts follow
+ * @return SOS_OK, SOS_ENOUPLOAD, SOS_EIO
+ */
+sos_rc_e sos_upload_list_parts(sos_store_t *store, const char *bucket,
+    size_t bucket_len, const char *key, size_t key_len, const char *upload_id,
+    uint32_t marker, unsigned max_parts, sos_part_cb_pt cb, void *ctx,
+    int *truncated, sos_error_t *err);
+
+/**
+ * Uploads in progress in a bucket ordered by (key, upload id), from after
+ * (key_marker, upload_id_marker), whose keys start with prefix; at most
+ * max_uploads.  Delimiter grouping is the caller's.
+ * @return SOS_OK, SOS_ENOBUCKET, SOS_EIO
+ */
+sos_rc_e sos_upload_list(sos_store_t *store, const char *bucket,
+    size_t bucket_len, const sos_str_t *prefix, const sos_str_t *key_marker,
+    const char *upload_id_marker, unsigned max_uploads, sos_upload_cb_pt cb,
+    void *ctx, int *truncated, sos_error_t *err);
+
+/**
+ * Complete: the object becomes a manifest of the named parts (no data
+ * copy); its ETag is md5(concatenated part md5s)-N.  Parts not named are
+ * removed.  Preconditions of `opts` (if_match, if_none_match) are checked
+ * atomically with the commit.
+ * @return SOS_OK, SOS_ENOUPLOAD, SOS_EINVALIDPART, SOS_EPARTORDER,
+ *         SOS_ETOOSMALL, SOS_EPRECONDITION, SOS_EIO
+ */
+sos_rc_e sos_upload_complete(sos_store_t *store, const sos_put_opts_t *opts,
+    const char *upload_id, const sos_part_ref_t *parts, size_t n_parts,
+    sos_object_info_t *info, sos_error_t *err);
+
+/** Abort: remove the upload, its parts and their files now. */
+sos_rc_e sos_upload_abort(sos_store_t *store, const char *bucket,
+    size_t bucket_len, const char *key, size_t key_len, const char *upload_id,
+    sos_error_t *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SOS_STORE_H */

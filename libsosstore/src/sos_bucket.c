@@ -1,0 +1,472 @@
+/*
+ * Buckets (B records) and their object counters (C records).  Counters are
+ * kept in their own record so that a commit rewrites a few bytes, not the
+ * bucket's ACL; every change to them happens under commit_lock in the same
+ * batch as the change it counts.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sos_internal.h"
+
+
+typedef struct {
+    uint64_t  count;
+    uint64_t  bytes;
+} sos_counters_t;
+
+
+static int
+sos_bucket_name_ok(const char *name, size_t len)
+{
+    return len > 0 && len <= SOS_MAX_BUCKET_LEN
+           && memchr(name, '\0', len) == NULL
+           && memchr(name, '/', len) == NULL;
+}
+
+
+static sos_rc_e
+sos_counters_get(sos_store_t *st, const char *bucket, size_t bucket_len,
+    sos_counters_t *c, sos_error_t *err)
+{
+    char       *val;
+    size_t      len;
+    sos_rc_e    rc;
+    sos_buf_t   key;
+    sos_rbuf_t  r;
+
+    memset(c, 0, sizeof(*c));
+    sos_buf_init(&key);
+    sos_ikey_bucket(&key, SOS_K_COUNTERS, bucket, bucket_len);
+    rc = sos_idx_get(st, &key, &val, &len, err);
+    sos_buf_free(&key);
+
+    if (rc == SOS_ENOTFOUND) {
+        return SOS_OK;
+    }
+    if (rc != SOS_OK) {
+        return rc;
+    }
+
+    sos_rbuf_init(&r, val, len);
+    if (sos_rbuf_u8(&r) == SOS_RECORD_VERSION) {
+        c->count = sos_rbuf_varint(&r);
+        c->bytes = sos_rbuf_varint(&r);
+    }
+    free(val);
+
+    if (r.bad) {
+        return sos_err(err, SOS_ECORRUPT, 0,
+                       "counters of bucket \"%.*s\" are malformed",
+                       (int) bucket_len, bucket);
+    }
+    return SOS_OK;
+}
+
+
+static void
+sos_counters_put(leveldb_writebatch_t *batch, const char *bucket,
+    size_t bucket_len, const sos_counters_t *c)
+{
+    sos_buf_t  key, val;
+
+    sos_buf_init(&key);
+    sos_buf_init(&val);
+    sos_ikey_bucket(&key, SOS_K_COUNTERS, bucket, bucket_len);
+    sos_buf_add_u8(&val, SOS_RECORD_VERSION);
+    sos_buf_add_varint(&val, c->count);
+    sos_buf_add_varint(&val, c->bytes);
+    leveldb_writebatch_put(batch, (const char *) key.data, key.len,
+                           (const char *) val.data, val.len);
+    sos_buf_free(&key);
+    sos_buf_free(&val);
+}
+
+
+sos_rc_e
+sos_counters_add(sos_store_t *st, leveldb_writebatch_t *batch,
+    const char *bucket, size_t bucket_len, int64_t d_count, int64_t d_bytes,
+    sos_error_t *err)
+{
+    sos_rc_e        rc;
+    sos_counters_t  c;
+
+    rc = sos_counters_get(st, bucket, bucket_len, &c, err);
+    if (rc != SOS_OK) {
+        return rc;
+    }
+
+    /* never wrap below zero, whatever an old record said */
+    c.count = (d_count < 0 && (uint64_t) -d_count > c.count)
+              ? 0 : c.count + (uint64_t) d_count;
+    c.bytes = (d_bytes < 0 && (uint64_t) -d_bytes > c.bytes)
+              ? 0 : c.bytes + (uint64_t) d_bytes;
+
+    sos_counters_put(batch, bucket, bucket_len, &c);
+    return SOS_OK;
+}
+
+
+/* Decode a B record into *b (name set by the caller); acl optional. */
+static int
+sos_bucket_decode(const char *val, size_t len, sos_bucket_t *b,
+    sos_str_t *acl)
+{
+    sos_str_t   a;
+    sos_rbuf_t  r;
+
+    sos_rbuf_init(&r, val, len);
+    if (sos_rbuf_u8(&r) != SOS_RECORD_VERSION) {
+        return -1;
+    }
+    sos_rbuf_cstr(&r, b->owner, sizeof(b->owner));
+    sos_rbuf_cstr(&r, b->region, sizeof(b->region));
+    b->created = sos_rbuf_svarint(&r);
+    a = sos_rbuf_bytes(&r);
+    if (acl != NULL) {
+        *acl = a;
+    }
+    return r.bad ? -1 : 0;
+}
+
+
+static void
+sos_bucket_encode(sos_buf_t *val, const char *owner, const char *region,
+    int64_t created, const void *acl, size_t acl_len)
+{
+    sos_buf_add_u8(val, SOS_RECORD_VERSION);
+    sos_buf_add_bytes(val, owner, strlen(owner));
+    sos_buf_add_bytes(val, region, strlen(region));
+    sos_buf_add_svarint(val, created);
+    sos_buf_add_bytes(val, acl, acl_len);
+}
+
+
+sos_rc_e
+sos_bucket_check(sos_store_t *st, const char *bucket, size_t bucket_len,
+    sos_error_t *err)
+{
+    char      *val;
+    size_t     len;
+    sos_rc_e   rc;
+    sos_buf_t  key;
+
+    sos_buf_init(&key);
+    sos_ikey_bucket(&key, SOS_K_BUCKET, bucket, bucket_len);
+    rc = sos_idx_get(st, &key, &val, &len, err);
+    sos_buf_free(&key);
+
+    if (rc == SOS_ENOTFOUND) {
+        return sos_err(err, SOS_ENOBUCKET, 0, "no bucket \"%.*s\"",
+                       (int) (bucket_len > 64 ? 64 : bucket_len), bucket);
+    }
+    free(val);
+    return rc;
+}
+
+
+sos_rc_e
+sos_bucket_create(sos_store_t *store, const char *name, size_t name_len,
+    const char *owner_id, const char *region, const void *acl,
+    size_t acl_len, sos_bucket_t *out, sos_error_t *err)
+{
+    char                 *val;
+    size_t                len;
+    sos_rc_e              rc;
+    sos_org_t             org;
+    sos_buf_t             key, rec;
+    sos_bucket_t          b;
+    sos_counters_t        zero = { 0, 0 };
+    leveldb_writebatch_t *batch;
+
+    if (!sos_bucket_name_ok(name, name_len)) {
+        return sos_err(err, SOS_EINVAL, 0, "invalid bucket name");
+    }
+    if (region == NULL) {
+        region = "";
+    }
+    if (strlen(region) >= sizeof(b.region)) {
+        return sos_err(err, SOS_EINVAL, 0, "region \"%s\" too long", region);
+    }
+
+    memset(&b, 0, sizeof(b));
+    memcpy(b.name, name, name_len);
+
+    sos_buf_init(&key);
+    sos_buf_init(&rec);
+    sos_ikey_bucket(&key, SOS_K_BUCKET, name, name_len);
+
+    pthread_mutex_lock(&store->commit_lock);
+
+    rc = sos_org_get(store, owner_id, strlen(owner_id), &org, err);
+    if (rc != SOS_OK) {
+        goto done;
+    }
+
+    rc = sos_idx_get(store, &key, &val, &len, err);
+    if (rc == SOS_OK) {
+        if (sos_bucket_decode(val, len, &b, NULL) != 0) {
+            rc = sos_err(err, SOS_ECORRUPT, 0, "bucket \"%s\" is malformed",
+                         b.name);
+        } else {
+            rc = sos_err(err, SOS_EEXIST, 0, "bucket \"%s\" exists", b.name);
+        }
+        free(val);
+        goto done;
+    }
+    if (rc != SOS_ENOTFOUND) {
+        goto done;
+    }
+
+    snprintf(b.owner, sizeof(b.owner), "%s", owner_id);
+    snprintf(b.region, sizeof(b.region), "%s", region);
+    b.created = sos_now(NULL);
+    sos_bucket_encode(&rec, b.owner, b.region, b.created, acl, acl_len);
+
+    batch = leveldb_writebatch_create();
+    leveldb_writebatch_put(batch, (const char *) key.data, key.len,
+                           (const char *) rec.data, rec.len);
+    sos_counters_put(batch, name, name_len, &zero);
+    rc = (key.oom || rec.oom)
+         ? sos_err(err, SOS_ENOMEM, 0, "no memory for bucket record")
+         : sos_idx_write(store, batch, 1, err);
+    leveldb_writebatch_destroy(batch);
+
+done:
+
+    pthread_mutex_unlock(&store->commit_lock);
+    sos_buf_free(&key);
+    sos_buf_free(&rec);
+
+    if ((rc == SOS_OK || rc == SOS_EEXIST) && out != NULL) {
+        *out = b;
+    }
+    return rc;
+}
+
+
+sos_rc_e
+sos_bucket_get(sos_store_t *store, const char *name, size_t name_len,
+    sos_bucket_info_t **out, sos_error_t *err)
+{
+    char               *val;
+    size_t              len;
+    sos_rc_e            rc;
+    sos_str_t           acl;
+    sos_buf_t           key;
+    sos_counters_t      c;
+    sos_bucket_info_t  *info;
+
+    if (!sos_bucket_name_ok(name, name_len)) {
+        return sos_err(err, SOS_ENOBUCKET, 0, "no such bucket");
+    }
+
+    sos_buf_init(&key);
+    sos_ikey_bucket(&key, SOS_K_BUCKET, name, name_len);
+    rc = sos_idx_get(store, &key, &val, &len, err);
+    sos_buf_free(&key);
+
+    if (rc == SOS_ENOTFOUND) {
+        return sos_err(err, SOS_ENOBUCKET, 0, "no bucket \"%.*s\"",
+                       (int) name_len, name);
+    }
+    if (rc != SOS_OK) {
+        return rc;
+    }
+
+    /* the ACL bytes follow the struct in the same allocation */
+    info = calloc(1, sizeof(*info) + len);
+    if (info == NULL) {
+        free(val);
+        return sos_err(err, SOS_ENOMEM, 0, "no memory for bucket");
+    }
+
+    memcpy(info->bucket.name, name, name_len);
+    if (sos_bucket_decode(val, len, &info->bucket, &acl) != 0) {
+        free(val);
+        free(info);
+        return sos_err(err, SOS_ECORRUPT, 0, "bucket \"%.*s\" is malformed",
+                       (int) name_len, name);
+    }
+    memcpy(info + 1, acl.data, acl.len);
+    info->acl.data = (const char *) (info + 1);
+    info->acl.len = acl.len;
+    free(val);
+
+    rc = sos_counters_get(store, name, name_len, &c, err);
+    if (rc != SOS_OK) {
+        free(info);
+        return rc;
+    }
+    info->bucket.object_count = c.count;
+    info->bucket.bytes = c.bytes;
+
+    *out = info;
+    return SOS_OK;
+}
+
+
+void
+sos_bucket_info_free(sos_bucket_info_t *info)
+{
+    free(info);
+}
+
+
+sos_rc_e
+sos_bucket_set_acl(sos_store_t *store, const char *name, size_t name_len,
+    const void *acl, size_t acl_len, sos_error_t *err)
+{
+    char         *val;
+    size_t        len;
+    sos_rc_e      rc;
+    sos_buf_t     key, rec;
+    sos_bucket_t  b;
+
+    sos_buf_init(&key);
+    sos_buf_init(&rec);
+    sos_ikey_bucket(&key, SOS_K_BUCKET, name, name_len);
+
+    pthread_mutex_lock(&store->commit_lock);
+
+    rc = sos_idx_get(store, &key, &val, &len, err);
+    if (rc == SOS_ENOTFOUND) {
+        rc = sos_err(err, SOS_ENOBUCKET, 0, "no bucket \"%.*s\"",
+                     (int) name_len, name);
+        goto done;
+    }
+    if (rc != SOS_OK) {
+        goto done;
+    }
+
+    memset(&b, 0, sizeof(b));
+    if (sos_bucket_decode(val, len, &b, NULL) != 0) {
+        free(val);
+        rc = sos_err(err, SOS_ECORRUPT, 0, "bucket \"%.*s\" is malformed",
+                     (int) name_len, name);
+        goto done;
+    }
+    free(val);
+
+    sos_bucket_encode(&rec, b.owner, b.region, b.created, acl, acl_len);
+    rc = rec.oom ? sos_err(err, SOS_ENOMEM, 0, "no memory for bucket record")
+                 : sos_idx_put(store, &key, rec.data, rec.len, 1, err);
+
+done:
+
+    pthread_mutex_unlock(&store->commit_lock);
+    sos_buf_free(&key);
+    sos_buf_free(&rec);
+    return rc;
+}
+
+
+sos_rc_e
+sos_bucket_delete(sos_store_t *store, const char *name, size_t name_len,
+    sos_error_t *err)
+{
+    int                   has;
+    sos_rc_e              rc;
+    sos_buf_t             key, prefix;
+    leveldb_writebatch_t *batch;
+
+    sos_buf_init(&key);
+    sos_buf_init(&prefix);
+
+    pthread_mutex_lock(&store->commit_lock);
+
+    rc = sos_bucket_check(store, name, name_len, err);
+    if (rc != SOS_OK) {
+        goto done;
+    }
+
+    sos_ikey_object(&prefix, name, name_len, "", 0);
+    has = sos_idx_has_prefix(store, prefix.data, prefix.len, err);
+    if (has == 0) {
+        sos_ikey_upload(&prefix, name, name_len, "", 0, NULL);
+        /* U<bucket>\0 alone: drop the key separator ikey_upload added */
+        prefix.len--;
+        has = sos_idx_has_prefix(store, prefix.data, prefix.len, err);
+    }
+    if (has != 0) {
+        rc = has < 0 ? (err ? err->code : SOS_EIO)
+                     : sos_err(err, SOS_ENOTEMPTY, 0,
+                               "bucket \"%.*s\" is not empty",
+                               (int) name_len, name);
+        goto done;
+    }
+
+    batch = leveldb_writebatch_create();
+    sos_ikey_bucket(&key, SOS_K_BUCKET, name, name_len);
+    leveldb_writebatch_delete(batch, (const char *) key.data, key.len);
+    sos_ikey_bucket(&key, SOS_K_COUNTERS, name, name_len);
+    leveldb_writebatch_delete(batch, (const char *) key.data, key.len);
+    rc = sos_idx_write(store, batch, 1, err);
+    leveldb_writebatch_destroy(batch);
+
+done:
+
+    pthread_mutex_unlock(&store->commit_lock);
+    sos_buf_free(&key);
+    sos_buf_free(&prefix);
+    return rc;
+}
+
+
+sos_rc_e
+sos_bucket_list(sos_store_t *store, const char *owner_id,
+    sos_bucket_cb_pt cb, void *ctx, sos_error_t *err)
+{
+    char                 prefix = SOS_K_BUCKET, *errptr = NULL;
+    size_t               klen, vlen;
+    sos_rc_e             rc = SOS_OK;
+    const char          *k, *v;
+    sos_bucket_t         b;
+    sos_counters_t       c;
+    leveldb_iterator_t  *it;
+
+    it = sos_idx_iter(store);
+
+    for (leveldb_iter_seek(it, &prefix, 1); sos_idx_iter_in(it, &prefix, 1);
+         leveldb_iter_next(it))
+    {
+        k = leveldb_iter_key(it, &klen);
+        v = leveldb_iter_value(it, &vlen);
+
+        memset(&b, 0, sizeof(b));
+        if (klen - 1 > SOS_MAX_BUCKET_LEN
+            || sos_bucket_decode(v, vlen, &b, NULL) != 0)
+        {
+            rc = sos_err(err, SOS_ECORRUPT, 0, "a bucket record is malformed");
+            break;
+        }
+        memcpy(b.name, k + 1, klen - 1);
+
+        if (owner_id != NULL && strcmp(owner_id, b.owner) != 0) {
+            continue;
+        }
+
+        rc = sos_counters_get(store, b.name, klen - 1, &c, err);
+        if (rc != SOS_OK) {
+            break;
+        }
+        b.object_count = c.count;
+        b.bytes = c.bytes;
+
+        if (cb(ctx, &b) != 0) {
+            break;
+        }
+    }
+
+    leveldb_iter_get_error(it, &errptr);
+    leveldb_iter_destroy(it);
+
+    if (errptr != NULL && rc == SOS_OK) {
+        rc = sos_err_leveldb(err, errptr, "bucket scan");
+    } else {
+        leveldb_free(errptr);
+    }
+    return rc;
+}

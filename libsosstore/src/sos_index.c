@@ -1,0 +1,136 @@
+/*
+ * Thin wrappers over LevelDB's C API that turn its errptr convention into
+ * sos_error_t.  Values returned by leveldb_get are malloc'd, so callers
+ * free() them.
+ */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "sos_internal.h"
+
+
+sos_rc_e
+sos_idx_get(sos_store_t *st, const sos_buf_t *key, char **val,
+    size_t *val_len, sos_error_t *err)
+{
+    char  *errptr = NULL;
+
+    if (key->oom) {
+        return sos_err(err, SOS_ENOMEM, 0, "no memory for an index key");
+    }
+
+    *val = leveldb_get(st->db, st->read_options, (const char *) key->data,
+                       key->len, val_len, &errptr);
+    if (errptr != NULL) {
+        return sos_err_leveldb(err, errptr, "get");
+    }
+
+    if (*val == NULL) {
+        return SOS_ENOTFOUND;
+    }
+
+    return SOS_OK;
+}
+
+
+sos_rc_e
+sos_idx_put(sos_store_t *st, const sos_buf_t *key, const void *val,
+    size_t val_len, int sync, sos_error_t *err)
+{
+    char  *errptr = NULL;
+
+    if (key->oom) {
+        return sos_err(err, SOS_ENOMEM, 0, "no memory for an index key");
+    }
+
+    leveldb_put(st->db, sync ? st->sync_write : st->lazy_write,
+                (const char *) key->data, key->len, val, val_len, &errptr);
+    if (errptr != NULL) {
+        return sos_err_leveldb(err, errptr, "put");
+    }
+
+    return SOS_OK;
+}
+
+
+sos_rc_e
+sos_idx_delete(sos_store_t *st, const sos_buf_t *key, int sync,
+    sos_error_t *err)
+{
+    char  *errptr = NULL;
+
+    if (key->oom) {
+        return sos_err(err, SOS_ENOMEM, 0, "no memory for an index key");
+    }
+
+    leveldb_delete(st->db, sync ? st->sync_write : st->lazy_write,
+                   (const char *) key->data, key->len, &errptr);
+    if (errptr != NULL) {
+        return sos_err_leveldb(err, errptr, "delete");
+    }
+
+    return SOS_OK;
+}
+
+
+sos_rc_e
+sos_idx_write(sos_store_t *st, leveldb_writebatch_t *batch, int sync,
+    sos_error_t *err)
+{
+    char  *errptr = NULL;
+
+    leveldb_write(st->db, sync ? st->sync_write : st->lazy_write, batch,
+                  &errptr);
+    if (errptr != NULL) {
+        return sos_err_leveldb(err, errptr, "write");
+    }
+
+    return SOS_OK;
+}
+
+
+leveldb_iterator_t *
+sos_idx_iter(sos_store_t *st)
+{
+    return leveldb_create_iterator(st->db, st->read_options);
+}
+
+
+int
+sos_idx_iter_in(leveldb_iterator_t *it, const void *prefix, size_t len)
+{
+    size_t       klen;
+    const char  *k;
+
+    if (!leveldb_iter_valid(it)) {
+        return 0;
+    }
+
+    k = leveldb_iter_key(it, &klen);
+    return klen >= len && memcmp(k, prefix, len) == 0;
+}
+
+
+int
+sos_idx_has_prefix(sos_store_t *st, const void *prefix, size_t len,
+    sos_error_t *err)
+{
+    int                  found;
+    char                *errptr = NULL;
+    leveldb_iterator_t  *it;
+
+    it = sos_idx_iter(st);
+    leveldb_iter_seek(it, prefix, len);
+    found = sos_idx_iter_in(it, prefix, len);
+
+    leveldb_iter_get_error(it, &errptr);
+    leveldb_iter_destroy(it);
+
+    if (errptr != NULL) {
+        sos_err_leveldb(err, errptr, "scan");
+        return -1;
+    }
+
+    return found;
+}

@@ -1,0 +1,337 @@
+/*
+ * libsosstore internals shared between the library's source files.
+ * Never included by the module.
+ */
+
+#ifndef SOS_INTERNAL_H
+#define SOS_INTERNAL_H
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <leveldb/c.h>
+
+#include "sos/store.h"
+
+#define SOS_FILE_ID_LEN     32          /* hex of 128 random bits */
+#define SOS_DEFAULT_REPLICAS 3
+#define SOS_DEFAULT_MIN_PART (5ULL * 1024 * 1024)
+#define SOS_RECORD_VERSION  1
+
+/* One-byte type prefixes of index keys (see docs/design.md). */
+#define SOS_K_ACCOUNT  'A'              /* A<org id>                    */
+#define SOS_K_BUCKET   'B'              /* B<bucket>                    */
+#define SOS_K_COUNTERS 'C'              /* C<bucket>: object count, bytes */
+#define SOS_K_GARBAGE  'G'              /* G<file id>: files to unlink  */
+#define SOS_K_KEY      'K'              /* K<access key id>             */
+#define SOS_K_OBJECT   'O'              /* O<bucket>\0<key>             */
+#define SOS_K_PART     'P'              /* P<upload id><part# be32>     */
+#define SOS_K_UPLOAD   'U'              /* U<bucket>\0<key>\0<upload id> */
+
+
+struct sos_store_s {
+    char               *data_dir;
+    char               *replica_dirs[SOS_MAX_REPLICAS];
+    unsigned            n_replicas;
+    unsigned            quorum;
+    int                 no_fsync;
+    uint64_t            min_part_size;
+
+    leveldb_t              *db;
+    leveldb_options_t      *db_options;
+    leveldb_cache_t        *db_cache;
+    leveldb_filterpolicy_t *db_filter;
+    leveldb_readoptions_t  *read_options;
+    leveldb_writeoptions_t *sync_write;     /* sync = 1 */
+    leveldb_writeoptions_t *lazy_write;     /* sync = 0: garbage bookkeeping */
+
+    /*
+     * Serialises read-check-write of index records that one commit must
+     * see consistently: preconditions, bucket existence, counters.
+     * LevelDB has no transactions; its sync writes serialise anyway.
+     */
+    pthread_mutex_t     commit_lock;
+
+    sos_store_info_t    info;
+};
+
+
+/* ---- errors (sos_error.c) ---- */
+
+/* Fill err (may be NULL) and return code. */
+sos_rc_e sos_err(sos_error_t *err, sos_rc_e code, int sys_errno,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* A failed system call: ENOSPC → SOS_ENOSPC, ENOMEM → SOS_ENOMEM,
+ * else SOS_EIO; errno is the errno of the call. */
+sos_rc_e sos_err_sys(sos_error_t *err, int sys_errno, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* A leveldb errptr (freed here) into SOS_EIO, or SOS_EBUSY for a lock. */
+sos_rc_e sos_err_leveldb(sos_error_t *err, char *errptr, const char *what);
+
+
+/* ---- growable buffer and value codec (sos_codec.c) ----
+ *
+ * Values are a version byte then fields in a fixed order per record type;
+ * integers are LEB128 varints, byte strings a varint length then bytes.
+ * Fields are only ever appended; a decoder treats missing trailing fields
+ * as absent, so older records stay readable.
+ */
+
+typedef struct {
+    unsigned char  *data;
+    size_t          len;
+    size_t          cap;
+    int             oom;                /* an append failed: len is stale */
+} sos_buf_t;
+
+typedef struct {
+    const unsigned char  *p;
+    const unsigned char  *end;
+    int                   bad;          /* ran past the end or bad varint */
+} sos_rbuf_t;
+
+void sos_buf_init(sos_buf_t *b);
+void sos_buf_free(sos_buf_t *b);
+void sos_buf_reset(sos_buf_t *b);
+void sos_buf_add(sos_buf_t *b, const void *data, size_t len);
+void sos_buf_add_u8(sos_buf_t *b, unsigned v);
+void sos_buf_add_be32(sos_buf_t *b, uint32_t v);
+void sos_buf_add_varint(sos_buf_t *b, uint64_t v);
+void sos_buf_add_svarint(sos_buf_t *b, int64_t v);      /* zig-zag */
+void sos_buf_add_bytes(sos_buf_t *b, const void *data, size_t len);
+void sos_buf_add_str(sos_buf_t *b, const sos_str_t *s);
+
+void      sos_rbuf_init(sos_rbuf_t *r, const void *data, size_t len);
+int       sos_rbuf_more(const sos_rbuf_t *r);   /* bytes left, not bad */
+unsigned  sos_rbuf_u8(sos_rbuf_t *r);
+uint64_t  sos_rbuf_varint(sos_rbuf_t *r);
+int64_t   sos_rbuf_svarint(sos_rbuf_t *r);
+sos_str_t sos_rbuf_bytes(sos_rbuf_t *r);        /* points into the value */
+/* Copy a byte string into a NUL-terminated fixed buffer; bad if too long. */
+void      sos_rbuf_cstr(sos_rbuf_t *r, char *dst, size_t size);
+
+/* Index keys.  Each starts the buffer afresh. */
+void sos_ikey_bucket(sos_buf_t *k, char type, const char *bucket,
+    size_t bucket_len);                         /* type + bucket */
+void sos_ikey_object(sos_buf_t *k, const char *bucket, size_t bucket_len,
+    const char *key, size_t key_len);           /* O bucket \0 key */
+void sos_ikey_upload(sos_buf_t *k, const char *bucket, size_t bucket_len,
+    const char *key, size_t key_len, const char *upload_id);
+void sos_ikey_part(sos_buf_t *k, const char *upload_id, uint32_t part);
+
+
+/* ---- object attributes codec (sos_codec.c) ---- */
+
+void sos_attrs_encode(sos_buf_t *b, const sos_attrs_t *attrs);
+
+/*
+ * Decode attributes whose strings point into the value being decoded;
+ * user_meta is allocated (*kv_mem, free() it).  0 on success, -1 on a
+ * malformed value or no memory.
+ */
+int sos_attrs_decode(sos_rbuf_t *r, sos_attrs_t *attrs, sos_kv_t **kv_mem);
+
+
+/* ---- the index (sos_index.c) ---- */
+
+/* Get a value; *val is malloc'd (free()).  SOS_ENOTFOUND when absent. */
+sos_rc_e sos_idx_get(sos_store_t *st, const sos_buf_t *key, char **val,
+    size_t *val_len, sos_error_t *err);
+sos_rc_e sos_idx_put(sos_store_t *st, const sos_buf_t *key, const void *val,
+    size_t val_len, int sync, sos_error_t *err);
+sos_rc_e sos_idx_delete(sos_store_t *st, const sos_buf_t *key, int sync,
+    sos_error_t *err);
+sos_rc_e sos_idx_write(sos_store_t *st, leveldb_writebatch_t *batch,
+    int sync, sos_error_t *err);
+/* Whether any key starts with prefix: 1 yes, 0 no, -1 error (err set). */
+int sos_idx_has_prefix(sos_store_t *st, const void *prefix, size_t len,
+    sos_error_t *err);
+leveldb_iterator_t *sos_idx_iter(sos_store_t *st);
+/* Non-zero while it points at a key that starts with prefix. */
+int sos_idx_iter_in(leveldb_iterator_t *it, const void *prefix, size_t len);
+
+
+/* ---- records ---- */
+
+/* One replicated data file: a whole simple object, or one part. */
+typedef struct {
+    char           id[SOS_FILE_ID_LEN + 1];
+    uint64_t       size;
+    uint32_t       replicas;            /* bit i: replica i holds it */
+    unsigned char  md5[16];
+} sos_extent_t;
+
+void sos_extent_encode(sos_buf_t *b, const sos_extent_t *e);
+int  sos_extent_decode(sos_rbuf_t *r, sos_extent_t *e);
+
+/*
+ * Object record (O).  A simple object has one extent and parts == 0; a
+ * multipart object has one extent per part, in order.
+ */
+typedef struct {
+    uint64_t       size;
+    int64_t        mtime;
+    int32_t        mtime_nsec;
+    char           etag[SOS_ETAG_MAX + 1];
+    uint32_t       parts;
+    sos_attrs_t    attrs;               /* points into the value */
+    sos_kv_t      *kv_mem;
+    uint32_t       n_extents;
+    sos_extent_t  *extents;             /* malloc'd */
+} sos_obj_rec_t;
+
+void     sos_obj_rec_encode(sos_buf_t *b, const sos_obj_rec_t *rec);
+/* 0, or -1 when malformed or out of memory; free with sos_obj_rec_free. */
+int      sos_obj_rec_decode(const void *val, size_t len, sos_obj_rec_t *rec);
+void     sos_obj_rec_free(sos_obj_rec_t *rec);
+/* Copy rec's metadata into a caller-owned info (info->mem owns it). */
+sos_rc_e sos_obj_rec_to_info(const sos_obj_rec_t *rec,
+    sos_object_info_t *info, sos_error_t *err);
+
+
+/* ---- buckets and counters (sos_bucket.c) ---- */
+
+/* Whether bucket exists: SOS_OK, SOS_ENOBUCKET, SOS_EIO. */
+sos_rc_e sos_bucket_check(sos_store_t *st, const char *bucket,
+    size_t bucket_len, sos_error_t *err);
+
+/*
+ * Add a change of the bucket's object count and bytes to batch.  The
+ * caller holds commit_lock from here until the batch is written.
+ */
+sos_rc_e sos_counters_add(sos_store_t *st, leveldb_writebatch_t *batch,
+    const char *bucket, size_t bucket_len, int64_t d_count, int64_t d_bytes,
+    sos_error_t *err);
+
+
+/* ---- replica files (sos_replica.c) ---- */
+
+/* Fresh random hex id of SOS_FILE_ID_LEN (or any even n) characters. */
+void sos_random_hex(char *out, size_t n);
+
+/* <replica>/objects/xx/yy/<id> into buf; -1 if it does not fit. */
+int sos_replica_path(const sos_store_t *st, unsigned replica,
+    const char *id, char *buf, size_t size);
+
+/*
+ * Streams one data file to every replica at once: tmp/<id> opened
+ * O_EXCL on each, written in one pass with MD5, then made durable and
+ * renamed into objects/ by finish.
+ */
+typedef struct {
+    sos_store_t   *store;
+    char           id[SOS_FILE_ID_LEN + 1];
+    int            fds[SOS_MAX_REPLICAS];   /* -1: failed or not open */
+    uint32_t       live;                    /* replicas still written */
+    uint64_t       size;
+    void          *md5;                     /* EVP_MD_CTX */
+    int            done;
+} sos_writer_t;
+
+sos_rc_e sos_writer_begin(sos_writer_t *w, sos_store_t *st,
+    sos_error_t *err);
+sos_rc_e sos_writer_write(sos_writer_t *w, const void *data, size_t len,
+    sos_error_t *err);
+/* MD5 so far without finishing. */
+void     sos_writer_md5(sos_writer_t *w, unsigned char md5[16]);
+/*
+ * fdatasync, close, mkdir objects/xx/yy (fsync parents), rename, fsync the
+ * directory, on every live replica; SOS_EQUORUM (files removed) when fewer
+ * than the quorum got there.  Fills *out.  The writer is finished either
+ * way; sos_writer_abort after it is a no-op.
+ *
+ * Before the renames it records an intent (a G record) for the new files,
+ * so that a crash between the rename and the index commit leaves garbage
+ * that open removes, not orphans.  The commit batch that makes the extent
+ * live must therefore include sos_intent_clear(); a caller that gives up
+ * instead calls sos_extent_unlink(), which drops the intent too.
+ */
+sos_rc_e sos_writer_finish(sos_writer_t *w, sos_extent_t *out,
+    sos_error_t *err);
+/* Close and unlink the tmp files.  Safe after finish and twice. */
+void     sos_writer_abort(sos_writer_t *w);
+
+/* Open an extent for reading on the first replica that has a readable
+ * file, trying the others in turn.  Returns the fd or -1 (err set). */
+int  sos_extent_open(sos_store_t *st, const sos_extent_t *e,
+    sos_error_t *err);
+
+/* Unlink an extent's files on every replica (ENOENT is fine) and drop
+ * its G record if any. */
+void sos_extent_unlink(sos_store_t *st, const sos_extent_t *e);
+
+/* Add to batch the removal of the intent sos_writer_finish recorded. */
+void sos_intent_clear(leveldb_writebatch_t *batch, const sos_extent_t *e);
+
+/*
+ * Garbage: record in batch that these extents are to be unlinked (G
+ * records), and after the batch is written, unlink them and drop the
+ * records.  Open finishes whatever a crash left.
+ */
+void sos_garbage_add(leveldb_writebatch_t *batch, const sos_extent_t *e,
+    uint32_t n);
+void sos_garbage_collect(sos_store_t *st, const sos_extent_t *e,
+    uint32_t n);
+/* All pending G records; returns how many files were removed. */
+uint64_t sos_garbage_collect_all(sos_store_t *st);
+
+
+/* ---- shared by objects and multipart (sos_object.c) ---- */
+
+/*
+ * Commit an object record for bucket/key under commit_lock: bucket check,
+ * preconditions (opts->if_match, if_none_match), counters, garbage for the
+ * replaced object, one synced batch; extra is added to the same batch
+ * (e.g. deleting the upload's records).  Replaced files are unlinked
+ * after.  On failure nothing changed.
+ */
+sos_rc_e sos_object_commit(sos_store_t *st, const sos_put_opts_t *opts,
+    const sos_obj_rec_t *rec, leveldb_writebatch_t *extra,
+    int64_t extra_bytes, sos_error_t *err);
+
+int64_t sos_now(int32_t *nsec);
+
+/*
+ * A streaming write (sos_put_t) is shared by objects and multipart parts:
+ * begin/write/set_checksum/md5/abort are the same, only what commit
+ * records differs.  sos_put_commit makes the file durable and then calls
+ * put->commit with the finished extent.  The commit function's synced
+ * batch that makes the extent live includes sos_intent_clear(extent); on
+ * failure it leaves nothing referencing the extent, whose files
+ * sos_put_commit then unlinks.  It fills info (may be NULL) on success.
+ */
+typedef sos_rc_e (*sos_put_commit_pt)(sos_put_t *put,
+    const sos_extent_t *extent, sos_object_info_t *info, sos_error_t *err);
+
+struct sos_put_s {
+    sos_store_t        *store;
+    /* Private copies: opts.bucket, opts.key, opts.if_match point into
+     * names; opts.attrs is always &attrs, whose strings point into
+     * attrs_buf, or into checksum once sos_put_set_checksum ran. */
+    sos_put_opts_t      opts;
+    sos_attrs_t         attrs;
+    char               *names;
+    sos_buf_t           attrs_buf;
+    sos_kv_t           *kv_mem;
+    char               *checksum;       /* set by sos_put_set_checksum */
+    sos_writer_t        writer;
+    int                 failed;         /* only abort is valid now */
+    sos_put_commit_pt   commit;
+    /* Multipart part writes; unused by objects. */
+    char                upload_id[SOS_UPLOAD_ID_LEN + 1];
+    uint32_t            part_number;
+};
+
+/*
+ * Allocate a put with private copies of opts (key length checked) and
+ * open tmp files on every replica.  The caller has checked that the
+ * target (bucket, or upload) exists.  SOS_EINVAL, SOS_EQUORUM, SOS_EIO.
+ */
+sos_rc_e sos_put_new(sos_put_t **out, sos_store_t *st,
+    const sos_put_opts_t *opts, sos_put_commit_pt commit, sos_error_t *err);
+
+/* Lowercase hex of an MD5 into out (33 bytes with the NUL). */
+void sos_md5_hex(const unsigned char md5[16], char *out);
+
+#endif /* SOS_INTERNAL_H */

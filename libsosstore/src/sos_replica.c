@@ -1,0 +1,540 @@
+/*
+ * Replica files: the durable write protocol, reads with fail-over, and
+ * removal of replaced files.
+ *
+ * A data file is written to tmp/<id> on every replica from one pass over
+ * the data, made durable (fdatasync, close), then renamed to
+ * objects/xx/yy/<id> and its directory fsynced.  Ids are random, so files
+ * are never rewritten in place: readers of an old file keep consistent
+ * bytes while an overwrite swaps the index to new files.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "sos_internal.h"
+
+
+static int sos_fsync_dir(const char *path);
+static int sos_mkdir_synced(const char *path, int do_fsync);
+static int sos_write_all(int fd, const unsigned char *p, size_t len);
+static void sos_writer_drop(sos_writer_t *w, unsigned i);
+static unsigned sos_popcount(uint32_t mask);
+
+
+int64_t
+sos_now(int32_t *nsec)
+{
+    struct timespec  ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    if (nsec != NULL) {
+        *nsec = (int32_t) ts.tv_nsec;
+    }
+    return (int64_t) ts.tv_sec;
+}
+
+
+void
+sos_random_hex(char *out, size_t n)
+{
+    static const char  hex[] = "0123456789abcdef";
+    unsigned char      raw[64];
+    size_t             i, got = 0;
+    ssize_t            r;
+
+    while (got < n / 2) {
+        r = getrandom(raw + got, n / 2 - got, 0);
+        if (r < 0) {
+            /* getrandom only fails on EINTR for small requests */
+            continue;
+        }
+        got += (size_t) r;
+    }
+
+    for (i = 0; i < n / 2; i++) {
+        out[2 * i] = hex[raw[i] >> 4];
+        out[2 * i + 1] = hex[raw[i] & 0xf];
+    }
+    out[n] = '\0';
+}
+
+
+int
+sos_replica_path(const sos_store_t *st, unsigned replica, const char *id,
+    char *buf, size_t size)
+{
+    int  n;
+
+    n = snprintf(buf, size, "%s/objects/%.2s/%.2s/%s",
+                 st->replica_dirs[replica], id, id + 2, id);
+    return (n < 0 || (size_t) n >= size) ? -1 : 0;
+}
+
+
+static unsigned
+sos_popcount(uint32_t mask)
+{
+    return (unsigned) __builtin_popcount(mask);
+}
+
+
+static int
+sos_fsync_dir(const char *path)
+{
+    int  fd, rc, saved;
+
+    fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd == -1) {
+        return -1;
+    }
+
+    rc = fsync(fd);
+    saved = errno;
+    close(fd);
+    errno = saved;
+    return rc;
+}
+
+
+/* mkdir that makes a new directory durable by syncing its parent. */
+static int
+sos_mkdir_synced(const char *path, int do_fsync)
+{
+    char  parent[4096];
+    char *slash;
+
+    if (mkdir(path, 0755) == -1) {
+        return errno == EEXIST ? 0 : -1;
+    }
+
+    if (!do_fsync) {
+        return 0;
+    }
+
+    if (snprintf(parent, sizeof(parent), "%s", path) >= (int) sizeof(parent))
+    {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    slash = strrchr(parent, '/');
+    if (slash != NULL) {
+        *slash = '\0';
+    }
+    return sos_fsync_dir(parent);
+}
+
+
+static int
+sos_write_all(int fd, const unsigned char *p, size_t len)
+{
+    ssize_t  n;
+
+    while (len > 0) {
+        n = write(fd, p, len);
+        if (n == -1) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return -1;
+        }
+        p += n;
+        len -= (size_t) n;
+    }
+    return 0;
+}
+
+
+static void
+sos_tmp_path(const sos_store_t *st, unsigned i, const char *id, char *buf,
+    size_t size)
+{
+    snprintf(buf, size, "%s/tmp/%s", st->replica_dirs[i], id);
+}
+
+
+/* Stop writing replica i: close and remove its tmp file. */
+static void
+sos_writer_drop(sos_writer_t *w, unsigned i)
+{
+    char  path[4096];
+
+    if (w->fds[i] != -1) {
+        close(w->fds[i]);
+        w->fds[i] = -1;
+    }
+    sos_tmp_path(w->store, i, w->id, path, sizeof(path));
+    unlink(path);
+    w->live &= ~(1u << i);
+}
+
+
+sos_rc_e
+sos_writer_begin(sos_writer_t *w, sos_store_t *st, sos_error_t *err)
+{
+    int       saved = 0;
+    char      path[4096];
+    unsigned  i;
+
+    memset(w, 0, sizeof(*w));
+    w->store = st;
+    sos_random_hex(w->id, SOS_FILE_ID_LEN);
+
+    for (i = 0; i < SOS_MAX_REPLICAS; i++) {
+        w->fds[i] = -1;
+    }
+
+    w->md5 = EVP_MD_CTX_new();
+    if (w->md5 == NULL || !EVP_DigestInit_ex(w->md5, EVP_md5(), NULL)) {
+        EVP_MD_CTX_free(w->md5);
+        w->md5 = NULL;
+        w->done = 1;
+        return sos_err(err, SOS_ENOMEM, 0, "cannot start an MD5 context");
+    }
+
+    for (i = 0; i < st->n_replicas; i++) {
+        sos_tmp_path(st, i, w->id, path, sizeof(path));
+        w->fds[i] = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (w->fds[i] == -1) {
+            saved = errno;
+            continue;
+        }
+        w->live |= 1u << i;
+    }
+
+    if (sos_popcount(w->live) < st->quorum) {
+        sos_writer_abort(w);
+        if (saved == ENOSPC) {
+            return sos_err_sys(err, saved, "open(\"%s\") failed", path);
+        }
+        return sos_err(err, SOS_EQUORUM, saved,
+                       "only %u of %u replicas writable, quorum is %u",
+                       sos_popcount(w->live), st->n_replicas, st->quorum);
+    }
+
+    return SOS_OK;
+}
+
+
+sos_rc_e
+sos_writer_write(sos_writer_t *w, const void *data, size_t len,
+    sos_error_t *err)
+{
+    int       saved = 0;
+    unsigned  i;
+
+    if (len == 0) {
+        return SOS_OK;
+    }
+
+    for (i = 0; i < w->store->n_replicas; i++) {
+        if (!(w->live & (1u << i))) {
+            continue;
+        }
+        if (sos_write_all(w->fds[i], data, len) == -1) {
+            saved = errno;
+            sos_writer_drop(w, i);
+        }
+    }
+
+    if (sos_popcount(w->live) < w->store->quorum) {
+        if (saved == ENOSPC || saved == EDQUOT) {
+            return sos_err_sys(err, saved, "write of file %s failed", w->id);
+        }
+        return sos_err(err, SOS_EQUORUM, saved,
+                       "write of file %s reached only %u replicas", w->id,
+                       sos_popcount(w->live));
+    }
+
+    EVP_DigestUpdate(w->md5, data, len);
+    w->size += len;
+    return SOS_OK;
+}
+
+
+void
+sos_writer_md5(sos_writer_t *w, unsigned char md5[16])
+{
+    EVP_MD_CTX  *copy;
+    unsigned     n;
+
+    memset(md5, 0, 16);
+    copy = EVP_MD_CTX_new();
+    if (copy != NULL && EVP_MD_CTX_copy_ex(copy, w->md5)) {
+        EVP_DigestFinal_ex(copy, md5, &n);
+    }
+    EVP_MD_CTX_free(copy);
+}
+
+
+sos_rc_e
+sos_writer_finish(sos_writer_t *w, sos_extent_t *out, sos_error_t *err)
+{
+    int                   saved = 0, sync = !w->store->no_fsync;
+    char                  path[4096], tmp[4096], *slash;
+    unsigned              i, n;
+    sos_rc_e              rc;
+    sos_store_t          *st = w->store;
+    leveldb_writebatch_t *batch;
+
+    memset(out, 0, sizeof(*out));
+
+    for (i = 0; i < st->n_replicas; i++) {
+        if (!(w->live & (1u << i))) {
+            continue;
+        }
+        if ((sync && fdatasync(w->fds[i]) == -1) || close(w->fds[i]) == -1) {
+            saved = errno;
+            w->fds[i] = -1;
+            sos_writer_drop(w, i);
+            continue;
+        }
+        w->fds[i] = -1;
+    }
+
+    if (sos_popcount(w->live) < st->quorum) {
+        goto quorum;
+    }
+
+    memcpy(out->id, w->id, sizeof(out->id));
+    out->size = w->size;
+    EVP_DigestFinal_ex(w->md5, out->md5, &n);
+
+    /* intent first: a crash after a rename leaves garbage, not orphans */
+    batch = leveldb_writebatch_create();
+    sos_garbage_add(batch, out, 1);
+    rc = sos_idx_write(st, batch, 0, err);
+    leveldb_writebatch_destroy(batch);
+
+    if (rc != SOS_OK) {
+        sos_writer_abort(w);
+        return rc;
+    }
+
+    for (i = 0; i < st->n_replicas; i++) {
+        if (!(w->live & (1u << i))) {
+            continue;
+        }
+
+        sos_tmp_path(st, i, w->id, tmp, sizeof(tmp));
+        snprintf(path, sizeof(path), "%s/objects/%.2s",
+                 st->replica_dirs[i], w->id);
+
+        if (sos_mkdir_synced(path, sync) == -1) {
+            saved = errno;
+            sos_writer_drop(w, i);
+            continue;
+        }
+
+        sos_replica_path(st, i, w->id, path, sizeof(path));
+        slash = strrchr(path, '/');
+        *slash = '\0';
+
+        if (sos_mkdir_synced(path, sync) == -1) {
+            saved = errno;
+            sos_writer_drop(w, i);
+            continue;
+        }
+        *slash = '/';
+
+        if (rename(tmp, path) == -1) {
+            saved = errno;
+            sos_writer_drop(w, i);
+            continue;
+        }
+
+        *slash = '\0';
+        if (sync && sos_fsync_dir(path) == -1) {
+            saved = errno;
+            *slash = '/';
+            unlink(path);
+            w->live &= ~(1u << i);
+        }
+    }
+
+    out->replicas = w->live;
+
+    if (sos_popcount(w->live) < st->quorum) {
+        sos_extent_unlink(st, out);
+        memset(out, 0, sizeof(*out));
+        goto quorum;
+    }
+
+    EVP_MD_CTX_free(w->md5);
+    w->md5 = NULL;
+    w->done = 1;
+    return SOS_OK;
+
+quorum:
+
+    sos_writer_abort(w);
+    if (saved == ENOSPC || saved == EDQUOT) {
+        return sos_err_sys(err, saved, "file %s could not be made durable",
+                           w->id);
+    }
+    return sos_err(err, SOS_EQUORUM, saved,
+                   "file %s reached only %u of %u replicas, quorum is %u",
+                   w->id, sos_popcount(w->live), st->n_replicas, st->quorum);
+}
+
+
+void
+sos_writer_abort(sos_writer_t *w)
+{
+    unsigned  i;
+
+    if (w->store == NULL) {
+        return;
+    }
+
+    if (!w->done) {
+        for (i = 0; i < w->store->n_replicas; i++) {
+            if (w->fds[i] != -1 || (w->live & (1u << i))) {
+                sos_writer_drop(w, i);
+            }
+        }
+    }
+
+    EVP_MD_CTX_free(w->md5);
+    w->md5 = NULL;
+    w->done = 1;
+}
+
+
+int
+sos_extent_open(sos_store_t *st, const sos_extent_t *e, sos_error_t *err)
+{
+    int          fd, saved = ENOENT;
+    char         path[4096];
+    unsigned     i;
+    struct stat  sb;
+
+    for (i = 0; i < st->n_replicas; i++) {
+        if (!(e->replicas & (1u << i))) {
+            continue;
+        }
+
+        if (sos_replica_path(st, i, e->id, path, sizeof(path)) == -1) {
+            continue;
+        }
+
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd == -1) {
+            saved = errno;
+            continue;
+        }
+
+        /* a short or replaced file is as bad as a missing one */
+        if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode)
+            || (uint64_t) sb.st_size != e->size)
+        {
+            saved = S_ISREG(sb.st_mode) ? EIO : EISDIR;
+            close(fd);
+            continue;
+        }
+
+        return fd;
+    }
+
+    sos_err(err, SOS_ECORRUPT, saved, "no readable replica of file %s",
+            e->id);
+    return -1;
+}
+
+
+void
+sos_extent_unlink(sos_store_t *st, const sos_extent_t *e)
+{
+    char       path[4096];
+    unsigned   i;
+    sos_buf_t  key;
+
+    for (i = 0; i < st->n_replicas; i++) {
+        if (sos_replica_path(st, i, e->id, path, sizeof(path)) == 0) {
+            unlink(path);
+        }
+    }
+
+    sos_buf_init(&key);
+    sos_buf_add_u8(&key, SOS_K_GARBAGE);
+    sos_buf_add(&key, e->id, SOS_FILE_ID_LEN);
+    sos_idx_delete(st, &key, 0, NULL);
+    sos_buf_free(&key);
+}
+
+
+void
+sos_intent_clear(leveldb_writebatch_t *batch, const sos_extent_t *e)
+{
+    char  key[1 + SOS_FILE_ID_LEN];
+
+    key[0] = SOS_K_GARBAGE;
+    memcpy(key + 1, e->id, SOS_FILE_ID_LEN);
+    leveldb_writebatch_delete(batch, key, sizeof(key));
+}
+
+
+void
+sos_garbage_add(leveldb_writebatch_t *batch, const sos_extent_t *e,
+    uint32_t n)
+{
+    char      key[1 + SOS_FILE_ID_LEN];
+    uint32_t  i;
+
+    key[0] = SOS_K_GARBAGE;
+    for (i = 0; i < n; i++) {
+        memcpy(key + 1, e[i].id, SOS_FILE_ID_LEN);
+        leveldb_writebatch_put(batch, key, sizeof(key), "", 0);
+    }
+}
+
+
+void
+sos_garbage_collect(sos_store_t *st, const sos_extent_t *e, uint32_t n)
+{
+    uint32_t  i;
+
+    for (i = 0; i < n; i++) {
+        sos_extent_unlink(st, &e[i]);
+    }
+}
+
+
+uint64_t
+sos_garbage_collect_all(sos_store_t *st)
+{
+    char                  prefix = SOS_K_GARBAGE;
+    size_t                klen;
+    uint64_t              removed = 0;
+    const char           *k;
+    sos_extent_t          e;
+    leveldb_iterator_t   *it;
+
+    memset(&e, 0, sizeof(e));
+    it = sos_idx_iter(st);
+
+    for (leveldb_iter_seek(it, &prefix, 1); sos_idx_iter_in(it, &prefix, 1);
+         leveldb_iter_next(it))
+    {
+        k = leveldb_iter_key(it, &klen);
+        if (klen != 1 + SOS_FILE_ID_LEN) {
+            continue;
+        }
+        memcpy(e.id, k + 1, SOS_FILE_ID_LEN);
+        e.id[SOS_FILE_ID_LEN] = '\0';
+        sos_extent_unlink(st, &e);
+        removed++;
+    }
+
+    leveldb_iter_destroy(it);
+    return removed;
+}

@@ -1,0 +1,267 @@
+/*
+ * Opening and closing the store: layout, the index, tmp/ cleanup, pending
+ * deletes, replica probing.
+ */
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sos_internal.h"
+
+
+static int sos_mkdir_p(const char *path);
+static uint64_t sos_tmp_clean(const char *replica);
+static int sos_replica_probe(const char *replica);
+static void sos_store_free(sos_store_t *st);
+
+
+static int
+sos_mkdir_p(const char *path)
+{
+    char    buf[4096];
+    size_t  i, len = strlen(path);
+
+    if (len == 0 || len >= sizeof(buf)) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    memcpy(buf, path, len + 1);
+
+    for (i = 1; i <= len; i++) {
+        if (buf[i] != '/' && buf[i] != '\0') {
+            continue;
+        }
+        buf[i] = '\0';
+        if (mkdir(buf, 0755) == -1 && errno != EEXIST) {
+            return -1;
+        }
+        buf[i] = path[i];
+    }
+
+    return 0;
+}
+
+
+/* Remove what writes in progress left in tmp/ when the owner died. */
+static uint64_t
+sos_tmp_clean(const char *replica)
+{
+    DIR            *dir;
+    char            path[4096];
+    uint64_t        removed = 0;
+    struct dirent  *de;
+
+    snprintf(path, sizeof(path), "%s/tmp", replica);
+    dir = opendir(path);
+    if (dir == NULL) {
+        return 0;
+    }
+
+    while ((de = readdir(dir)) != NULL) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) {
+            continue;
+        }
+        if (unlinkat(dirfd(dir), de->d_name, 0) == 0) {
+            removed++;
+        }
+    }
+
+    closedir(dir);
+    return removed;
+}
+
+
+/* 0 when a file can be created, written, synced and removed in tmp/. */
+static int
+sos_replica_probe(const char *replica)
+{
+    int   fd, rc = 0;
+    char  path[4096], id[17];
+
+    snprintf(path, sizeof(path), "%s/objects", replica);
+    if (sos_mkdir_p(path) == -1) {
+        return -1;
+    }
+    snprintf(path, sizeof(path), "%s/tmp", replica);
+    if (sos_mkdir_p(path) == -1) {
+        return -1;
+    }
+
+    sos_random_hex(id, 16);
+    snprintf(path, sizeof(path), "%s/tmp/probe-%s", replica, id);
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd == -1) {
+        return -1;
+    }
+    if (write(fd, "sos", 3) != 3 || fdatasync(fd) == -1) {
+        rc = -1;
+    }
+    close(fd);
+    unlink(path);
+    return rc;
+}
+
+
+sos_rc_e
+sos_store_open(sos_store_t **out, const sos_store_conf_t *conf,
+    sos_error_t *err)
+{
+    char          path[4096], *errptr = NULL;
+    unsigned      i;
+    sos_rc_e      rc;
+    sos_store_t  *st;
+
+    if (conf == NULL || conf->data_dir == NULL || conf->data_dir[0] == '\0')
+    {
+        return sos_err(err, SOS_EINVAL, 0, "no data directory given");
+    }
+
+    st = calloc(1, sizeof(*st));
+    if (st == NULL) {
+        return sos_err(err, SOS_ENOMEM, 0, "no memory for the store");
+    }
+
+    st->n_replicas = conf->n_replicas ? conf->n_replicas
+                                      : SOS_DEFAULT_REPLICAS;
+    if (st->n_replicas > SOS_MAX_REPLICAS) {
+        free(st);
+        return sos_err(err, SOS_EINVAL, 0, "%u replicas, at most %d",
+                       conf->n_replicas, SOS_MAX_REPLICAS);
+    }
+
+    st->quorum = conf->write_quorum ? conf->write_quorum
+                                    : st->n_replicas / 2 + 1;
+    if (st->quorum > st->n_replicas) {
+        i = st->n_replicas;
+        free(st);
+        return sos_err(err, SOS_EINVAL, 0,
+                       "write quorum %u is more than the %u replicas",
+                       conf->write_quorum, i);
+    }
+
+    st->no_fsync = conf->no_fsync;
+    st->min_part_size = conf->min_part_size ? conf->min_part_size
+                                            : SOS_DEFAULT_MIN_PART;
+    pthread_mutex_init(&st->commit_lock, NULL);
+
+    st->data_dir = strdup(conf->data_dir);
+    if (st->data_dir == NULL) {
+        sos_store_free(st);
+        return sos_err(err, SOS_ENOMEM, 0, "no memory for the store");
+    }
+
+    for (i = 0; i < st->n_replicas; i++) {
+        if (conf->replica_dirs != NULL) {
+            st->replica_dirs[i] = strdup(conf->replica_dirs[i]);
+        } else {
+            snprintf(path, sizeof(path), "%s/r%u", conf->data_dir, i);
+            st->replica_dirs[i] = strdup(path);
+        }
+        if (st->replica_dirs[i] == NULL) {
+            sos_store_free(st);
+            return sos_err(err, SOS_ENOMEM, 0, "no memory for the store");
+        }
+    }
+
+    snprintf(path, sizeof(path), "%s/index", conf->data_dir);
+    if (sos_mkdir_p(path) == -1) {
+        rc = sos_err_sys(err, errno, "mkdir(\"%s\") failed", path);
+        sos_store_free(st);
+        return rc;
+    }
+
+    st->db_options = leveldb_options_create();
+    st->db_cache = leveldb_cache_create_lru(8 * 1024 * 1024);
+    st->db_filter = leveldb_filterpolicy_create_bloom(10);
+    leveldb_options_set_create_if_missing(st->db_options, 1);
+    leveldb_options_set_cache(st->db_options, st->db_cache);
+    leveldb_options_set_filter_policy(st->db_options, st->db_filter);
+    leveldb_options_set_max_open_files(st->db_options, 256);
+
+    st->read_options = leveldb_readoptions_create();
+    st->sync_write = leveldb_writeoptions_create();
+    leveldb_writeoptions_set_sync(st->sync_write, !st->no_fsync);
+    st->lazy_write = leveldb_writeoptions_create();
+
+    /* the index lock comes first: only its owner may touch tmp/ */
+    st->db = leveldb_open(st->db_options, path, &errptr);
+    if (errptr != NULL) {
+        rc = sos_err_leveldb(err, errptr, "open");
+        sos_store_free(st);
+        return rc;
+    }
+
+    st->info.n_replicas = st->n_replicas;
+    st->info.write_quorum = st->quorum;
+
+    for (i = 0; i < st->n_replicas; i++) {
+        if (sos_replica_probe(st->replica_dirs[i]) == -1) {
+            st->info.degraded_mask |= 1u << i;
+            continue;
+        }
+        st->info.tmp_files_removed += sos_tmp_clean(st->replica_dirs[i]);
+    }
+
+    st->info.garbage_removed = sos_garbage_collect_all(st);
+
+    *out = st;
+    return SOS_OK;
+}
+
+
+static void
+sos_store_free(sos_store_t *st)
+{
+    unsigned  i;
+
+    if (st->db != NULL) {
+        leveldb_close(st->db);
+    }
+    if (st->db_options != NULL) {
+        leveldb_options_destroy(st->db_options);
+    }
+    if (st->db_cache != NULL) {
+        leveldb_cache_destroy(st->db_cache);
+    }
+    if (st->db_filter != NULL) {
+        leveldb_filterpolicy_destroy(st->db_filter);
+    }
+    if (st->read_options != NULL) {
+        leveldb_readoptions_destroy(st->read_options);
+    }
+    if (st->sync_write != NULL) {
+        leveldb_writeoptions_destroy(st->sync_write);
+    }
+    if (st->lazy_write != NULL) {
+        leveldb_writeoptions_destroy(st->lazy_write);
+    }
+
+    for (i = 0; i < SOS_MAX_REPLICAS; i++) {
+        free(st->replica_dirs[i]);
+    }
+    free(st->data_dir);
+    pthread_mutex_destroy(&st->commit_lock);
+    free(st);
+}
+
+
+void
+sos_store_close(sos_store_t *store)
+{
+    if (store != NULL) {
+        sos_store_free(store);
+    }
+}
+
+
+void
+sos_store_info(sos_store_t *store, sos_store_info_t *info)
+{
+    *info = store->info;
+}
