@@ -51,7 +51,7 @@ SOSCTL_SRCS := $(wildcard tools/sosctl/*.c)
 SOSCTL_HDRS := $(wildcard tools/sosctl/*.h)
 
 # The library's TAP tests: executables without extension.
-LIB_TESTS = $(shell find $(LIBDIR)/tests -maxdepth 1 -type f -perm -u+x \
+LIB_TESTS = $(shell find $(BUILD)/lib/tests -maxdepth 1 -type f -perm -u+x \
                 2>/dev/null | sort)
 T_TESTS   = $(wildcard t/*.t)
 

@@ -1,0 +1,413 @@
+package SOS::Test;
+
+# Test harness for SOS, in the manner of nginx-tests' lib/Test/Nginx.pm:
+# a fresh temp dir per test file, a free 127.0.0.1 port, an nginx.conf
+# loading the module, a data dir with a dev organization and admin key,
+# and the stock nginx binary run in the foreground.
+#
+#   my $t = SOS::Test->new->run;
+#   like($t->http(GET => '/bkt/key'), qr/^HTTP\/1\.1 501 /, '501');
+#   $t->stop_ok;
+#
+# Environment: SOS_BUILD (build dir, default "build"; "build-asan" runs the
+# sanitizer build with libasan preloaded), SOS_NGINX (default
+# /usr/sbin/nginx), SOS_TEST_LEAVE (keep the temp dir).
+
+use strict;
+use warnings;
+
+use Cwd qw(abs_path);
+use File::Basename qw(dirname);
+use File::Path qw(make_path);
+use File::Temp qw(tempdir);
+use IO::Socket::INET;
+use POSIX qw(:sys_wait_h);
+use Socket qw(SOL_SOCKET SO_REUSEADDR);
+use Test::More;
+use Time::HiRes qw(sleep time);
+
+our $VERSION = '0.1';
+
+my $TOP = abs_path(dirname(__FILE__) . '/../../..');
+
+sub top { $TOP }
+
+sub build_dir {
+    my $b = $ENV{SOS_BUILD} || 'build';
+    return $b =~ m{^/} ? $b : "$TOP/$b";
+}
+
+sub sanitized { build_dir() =~ /asan/ }
+
+sub module_path { build_dir() . '/nginx-src/objs/ngx_http_sos_module.so' }
+
+sub sosctl_path { build_dir() . '/sosctl' }
+
+sub nginx_path { $ENV{SOS_NGINX} || '/usr/sbin/nginx' }
+
+# Environment for processes of the sanitizer build: the stock nginx is not
+# instrumented, so libasan must come first in the initial library list.
+
+sub _san_env {
+    return () unless sanitized();
+    chomp(my $asan = `gcc -print-file-name=libasan.so`);
+    return (
+        LD_PRELOAD => $asan,
+        ASAN_OPTIONS => 'detect_leaks=0:abort_on_error=0:'
+            . 'allow_user_segv_handler=1',
+        UBSAN_OPTIONS => 'print_stacktrace=1:halt_on_error=1',
+    );
+}
+
+sub new {
+    my ($class, %opts) = @_;
+
+    my $self = bless {
+        workers => 1,
+        keys => 1,
+        http => '',
+        main => '',
+        %opts,
+    }, $class;
+
+    $self->{dir} = tempdir('sos-test-XXXXXXXX', TMPDIR => 1,
+        CLEANUP => !$ENV{SOS_TEST_LEAVE});
+    $self->{data} ||= "$self->{dir}/data";
+    $self->{port} ||= free_port();
+
+    plan(skip_all => 'sosctl not built: ' . sosctl_path())
+        unless -x sosctl_path();
+    plan(skip_all => 'module not built: ' . module_path())
+        unless -f module_path() || defined $opts{nginx} && !$opts{nginx};
+
+    make_path("$self->{dir}/logs", "$self->{dir}/tmp");
+    make_path($self->{data});
+
+    $self->create_dev_keys() if $self->{keys};
+
+    return $self;
+}
+
+sub dir { $_[0]{dir} }
+sub data { $_[0]{data} }
+sub port { $_[0]{port} }
+sub access_key { $_[0]{access_key} }
+sub secret_key { $_[0]{secret_key} }
+
+sub free_port {
+    for (1 .. 50) {
+        my $port = 20000 + int(rand(30000));
+        my $s = IO::Socket::INET->new(
+            LocalAddr => '127.0.0.1', LocalPort => $port,
+            Proto => 'tcp', ReuseAddr => 1, Listen => 1);
+        next unless $s;
+        close $s;
+        return $port;
+    }
+    die "no free port\n";
+}
+
+# sosctl on this test's data dir: returns (exit status, stdout, stderr)
+
+sub sosctl {
+    my ($self, @args) = @_;
+
+    my $out = "$self->{dir}/sosctl.out";
+    my $err = "$self->{dir}/sosctl.err";
+
+    my $pid = fork() // die "fork: $!\n";
+
+    if ($pid == 0) {
+        my %env = _san_env();
+        delete $env{LD_PRELOAD};
+        @ENV{keys %env} = values %env;
+        open STDOUT, '>', $out or die;
+        open STDERR, '>', $err or die;
+        exec(sosctl_path(), '--data', $self->{data}, @args);
+        die "exec: $!\n";
+    }
+
+    waitpid($pid, 0);
+    my $rc = $? >> 8;
+
+    return ($rc, _slurp($out), _slurp($err));
+}
+
+sub create_dev_keys {
+    my ($self) = @_;
+
+    my ($rc, $out, $err) = $self->sosctl('org', 'create', 'dev');
+    die "sosctl org create: $err" if $rc;
+
+    ($rc, $out, $err) = $self->sosctl('key', 'create', 'dev', '--admin');
+    die "sosctl key create: $err" if $rc;
+
+    ($self->{access_key}) = $out =~ /^aws_access_key_id = (\S+)/m;
+    ($self->{secret_key}) = $out =~ /^aws_secret_access_key = (\S+)/m;
+}
+
+sub conf {
+    my ($self) = @_;
+
+    my $module = module_path();
+    my $user = $> == 0 ? "user root root;\n" : '';
+
+    return <<"EOF";
+load_module $module;
+
+${user}worker_processes $self->{workers};
+daemon off;
+pid $self->{dir}/nginx.pid;
+error_log $self->{dir}/error.log info;
+
+thread_pool sos threads=4;
+
+$self->{main}
+
+events {
+    worker_connections 256;
+}
+
+http {
+    log_format sos '\$remote_addr "\$request" \$status \$request_id';
+    access_log $self->{dir}/access.log sos;
+
+    client_body_temp_path $self->{dir}/tmp/body;
+    proxy_temp_path $self->{dir}/tmp/proxy;
+    fastcgi_temp_path $self->{dir}/tmp/fastcgi;
+    uwsgi_temp_path $self->{dir}/tmp/uwsgi;
+    scgi_temp_path $self->{dir}/tmp/scgi;
+
+    sos_data_dir $self->{data};
+    sos_thread_pool sos;
+    sos_fsync off;
+
+    $self->{http}
+
+    server {
+        listen 127.0.0.1:$self->{port};
+        server_name localhost;
+        client_max_body_size 0;
+
+        location / {
+            sos;
+        }
+    }
+}
+EOF
+}
+
+sub write_conf {
+    my ($self) = @_;
+    open my $fh, '>', "$self->{dir}/nginx.conf" or die "nginx.conf: $!\n";
+    print $fh $self->conf;
+    close $fh;
+}
+
+# Start nginx; true once it accepts connections, false if it exited.
+
+sub start {
+    my ($self) = @_;
+
+    $self->write_conf;
+
+    my $pid = fork() // die "fork: $!\n";
+
+    if ($pid == 0) {
+        my %env = _san_env();
+        @ENV{keys %env} = values %env;
+        open STDOUT, '>>', "$self->{dir}/stderr.log" or die;
+        open STDERR, '>>', "$self->{dir}/stderr.log" or die;
+        exec(nginx_path(), '-p', "$self->{dir}/", '-c', 'nginx.conf',
+            '-e', 'error.log');
+        die "exec: $!\n";
+    }
+
+    $self->{pid} = $pid;
+
+    my $deadline = time() + (sanitized() ? 30 : 10);
+
+    while (time() < $deadline) {
+        if (waitpid($pid, WNOHANG) == $pid) {
+            $self->{exit_status} = $?;
+            delete $self->{pid};
+            return 0;
+        }
+        my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$self->{port}");
+        if ($s) {
+            close $s;
+            return 1;
+        }
+        sleep(0.05);
+    }
+
+    $self->stop;
+    return 0;
+}
+
+sub run {
+    my ($self) = @_;
+    unless ($self->start) {
+        diag($self->read_file('error.log'));
+        BAIL_OUT('nginx did not start');
+    }
+    return $self;
+}
+
+sub running { defined $_[0]{pid} }
+
+sub master_pid { $_[0]{pid} }
+
+# Graceful stop (QUIT), then TERM, then KILL.
+
+sub stop {
+    my ($self) = @_;
+
+    my $pid = delete $self->{pid} or return $self;
+
+    for my $sig (qw(QUIT TERM KILL)) {
+        kill $sig, $pid;
+        my $deadline = time() + ($sig eq 'KILL' ? 5 : 10);
+        while (time() < $deadline) {
+            if (waitpid($pid, WNOHANG) == $pid) {
+                $self->{exit_status} = $?;
+                $self->{stopped_by} = $sig;
+                return $self;
+            }
+            sleep(0.05);
+        }
+    }
+
+    return $self;
+}
+
+# Lines of error.log (and nginx's stderr) that must fail a test.
+
+sub bad_log_lines {
+    my ($self, %opts) = @_;
+
+    my $log = $self->read_file('error.log') . $self->read_file('stderr.log');
+    my @bad = grep {
+        /\[(alert|emerg)\]/ || /Sanitizer|runtime error:|==\d+==ERROR/
+    } split /\n/, $log;
+
+    if (my $skip = $opts{expect}) {
+        @bad = grep { !/$skip/ } @bad;
+    }
+
+    return @bad;
+}
+
+sub stop_ok {
+    my ($self, %opts) = @_;
+
+    $self->stop;
+
+    my @bad = $self->bad_log_lines(%opts);
+    ok(!@bad, $opts{name} || 'no alerts, emergs or sanitizer errors')
+        or diag(join "\n", @bad);
+
+    ok(!$self->{stopped_by} || $self->{stopped_by} eq 'QUIT',
+        'nginx stopped gracefully')
+        or diag("needed SIG$self->{stopped_by}");
+}
+
+sub read_file {
+    my ($self, $name) = @_;
+    return _slurp("$self->{dir}/$name");
+}
+
+sub _slurp {
+    my ($path) = @_;
+    open my $fh, '<', $path or return '';
+    local $/;
+    my $s = <$fh>;
+    return defined $s ? $s : '';
+}
+
+# Raw HTTP/1.1 request with Connection: close; returns the response as one
+# string (head and body), or undef on timeout.
+#
+#   $t->http(GET => '/b/k', headers => { Range => 'bytes=0-1' },
+#            body => '...', port => $port)
+
+sub http {
+    my ($self, $method, $uri, %opts) = @_;
+
+    my $port = $opts{port} || $self->{port};
+    my $body = defined $opts{body} ? $opts{body} : '';
+    my %h = (Host => "127.0.0.1:$port", Connection => 'close',
+             %{ $opts{headers} || {} });
+
+    if (length $body || $method =~ /^(PUT|POST)$/) {
+        $h{'Content-Length'} = length $body
+            unless exists $h{'Content-Length'}
+                || exists $h{'Transfer-Encoding'};
+    }
+
+    my $req = "$method $uri HTTP/1.1\r\n";
+    $req .= "$_: $h{$_}\r\n" for sort keys %h;
+    $req .= "\r\n" . $body;
+
+    return $self->raw($req, port => $port, timeout => $opts{timeout});
+}
+
+sub raw {
+    my ($self, $req, %opts) = @_;
+
+    my $port = $opts{port} || $self->{port};
+    my $reply;
+
+    eval {
+        local $SIG{ALRM} = sub { die "timeout\n" };
+        alarm($opts{timeout} || 10);
+
+        my $s = IO::Socket::INET->new(
+            PeerAddr => "127.0.0.1:$port", Proto => 'tcp')
+            or die "connect: $!\n";
+        $s->autoflush(1);
+        print $s $req;
+
+        local $/;
+        $reply = <$s>;
+        $reply = '' unless defined $reply;
+        close $s;
+
+        alarm(0);
+    };
+    alarm(0);
+
+    if ($@) {
+        diag("http: $@") unless $opts{quiet};
+        return undef;
+    }
+
+    return $reply;
+}
+
+# Split a response into (status, {lower-case header => value}, body).
+
+sub parse {
+    my ($class, $r) = @_;
+
+    return (0, {}, '') unless defined $r;
+
+    my ($head, $body) = split /\r\n\r\n/, $r, 2;
+    my ($status_line, @lines) = split /\r\n/, $head;
+    my ($status) = $status_line =~ m{^HTTP/1\.[01] (\d{3})};
+    my %h;
+    for (@lines) {
+        my ($k, $v) = /^([^:]+):\s*(.*)$/ or next;
+        $h{lc $k} = $v;
+    }
+
+    return ($status || 0, \%h, defined $body ? $body : '');
+}
+
+sub DESTROY {
+    my ($self) = @_;
+    local $?;
+    $self->stop if $self->{pid};
+}
+
+1;
