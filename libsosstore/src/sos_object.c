@@ -1,0 +1,970 @@
+/*
+ * Objects: streaming writes (sos_put_t), the object commit shared with
+ * multipart uploads, readers with replica fail-over, delete, copy, ACL.
+ */
+
+#include <assert.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sos_internal.h"
+
+/*
+ * A reader opens the files of the first SOS_READER_EAGER extents at open
+ * time, so those stay readable when the object is overwritten or deleted
+ * meanwhile.  Files of later parts of a big multipart object are opened
+ * when first read: a concurrent overwrite or delete may have removed them
+ * by then (SOS_ECORRUPT).  The bound keeps a reader to a few fds.
+ */
+#define SOS_READER_EAGER    16
+
+#define SOS_COPY_BUF        (1024 * 1024)
+
+/* Room for a key in an error message: the message is one line. */
+#define SOS_KEY_SHOW        80
+
+
+struct sos_reader_s {
+    sos_store_t   *store;
+    uint64_t       size;
+    uint32_t       n_extents;
+    sos_extent_t  *extents;
+    uint64_t      *starts;              /* object offset of each extent */
+    int           *fds;                 /* -1: not opened yet */
+};
+
+
+static const char *sos_key_show(char *buf, const char *key, size_t len);
+static sos_rc_e sos_key_check(const char *bucket, size_t bucket_len,
+    size_t key_len, sos_error_t *err);
+static sos_rc_e sos_object_load(sos_store_t *st, const sos_buf_t *ikey,
+    const char *bucket, size_t bucket_len, const char *key, size_t key_len,
+    char **val, sos_obj_rec_t *rec, sos_error_t *err);
+static void sos_put_free(sos_put_t *put);
+static sos_rc_e sos_object_put_commit(sos_put_t *put,
+    const sos_extent_t *extent, sos_object_info_t *info, sos_error_t *err);
+static sos_rc_e sos_reader_new(sos_reader_t **out, sos_store_t *st,
+    sos_obj_rec_t *rec, sos_error_t *err);
+static sos_rc_e sos_reader_fd(sos_reader_t *rd, uint32_t i, sos_error_t *err);
+static uint32_t sos_reader_find(const sos_reader_t *rd, uint64_t offset);
+
+
+void
+sos_md5_hex(const unsigned char md5[16], char *out)
+{
+    static const char  hex[] = "0123456789abcdef";
+    int                i;
+
+    for (i = 0; i < 16; i++) {
+        out[2 * i] = hex[md5[i] >> 4];
+        out[2 * i + 1] = hex[md5[i] & 0xf];
+    }
+    out[32] = '\0';
+}
+
+
+/* A key made printable and short enough for a one-line message. */
+static const char *
+sos_key_show(char *buf, const char *key, size_t len)
+{
+    size_t  i, n;
+
+    n = len > SOS_KEY_SHOW ? SOS_KEY_SHOW : len;
+    for (i = 0; i < n; i++) {
+        buf[i] = ((unsigned char) key[i] < 0x20 || key[i] == 0x7f)
+                 ? '?' : key[i];
+    }
+    if (n < len) {
+        memcpy(buf + n, "...", 3);
+        n += 3;
+    }
+    buf[n] = '\0';
+    return buf;
+}
+
+
+static sos_rc_e
+sos_key_check(const char *bucket, size_t bucket_len, size_t key_len,
+    sos_error_t *err)
+{
+    if (key_len == 0 || key_len > SOS_MAX_KEY_LEN) {
+        return sos_err(err, SOS_EINVAL, 0,
+                       "key of %zu bytes in bucket \"%.*s\": "
+                       "1..%d bytes allowed", key_len,
+                       (int) bucket_len, bucket, SOS_MAX_KEY_LEN);
+    }
+    return SOS_OK;
+}
+
+
+/*
+ * Get and decode an object record; rec's strings point into *val.  A
+ * missing record in a missing bucket is SOS_ENOBUCKET.
+ */
+static sos_rc_e
+sos_object_load(sos_store_t *st, const sos_buf_t *ikey, const char *bucket,
+    size_t bucket_len, const char *key, size_t key_len, char **val,
+    sos_obj_rec_t *rec, sos_error_t *err)
+{
+    char      show[SOS_KEY_SHOW + 4];
+    size_t    len;
+    sos_rc_e  rc;
+
+    *val = NULL;
+    memset(rec, 0, sizeof(*rec));
+
+    rc = sos_idx_get(st, ikey, val, &len, err);
+    if (rc == SOS_ENOTFOUND) {
+        rc = sos_bucket_check(st, bucket, bucket_len, err);
+        if (rc != SOS_OK) {
+            return rc;
+        }
+        return sos_err(err, SOS_ENOTFOUND, 0, "no object \"%s\" in bucket "
+                       "\"%.*s\"", sos_key_show(show, key, key_len),
+                       (int) bucket_len, bucket);
+    }
+    if (rc != SOS_OK) {
+        return rc;
+    }
+
+    if (sos_obj_rec_decode(*val, len, rec) != 0) {
+        free(*val);
+        *val = NULL;
+        sos_obj_rec_free(rec);
+        memset(rec, 0, sizeof(*rec));
+        return sos_err(err, SOS_ECORRUPT, 0, "bad index record of object "
+                       "\"%s\" in bucket \"%.*s\"",
+                       sos_key_show(show, key, key_len), (int) bucket_len,
+                       bucket);
+    }
+    return SOS_OK;
+}
+
+
+void
+sos_object_info_release(sos_object_info_t *info)
+{
+    if (info != NULL) {
+        free(info->mem);
+        memset(info, 0, sizeof(*info));
+    }
+}
+
+
+/* ---- writing ---- */
+
+sos_rc_e
+sos_put_new(sos_put_t **out, sos_store_t *st, const sos_put_opts_t *opts,
+    sos_put_commit_pt commit, sos_error_t *err)
+{
+    char        *p;
+    size_t       match_len;
+    sos_rc_e     rc;
+    sos_put_t   *put;
+    sos_rbuf_t   r;
+
+    rc = sos_key_check(opts->bucket, opts->bucket_len, opts->key_len, err);
+    if (rc != SOS_OK) {
+        return rc;
+    }
+
+    put = calloc(1, sizeof(sos_put_t));
+    if (put == NULL) {
+        return sos_err(err, SOS_ENOMEM, ENOMEM, "no memory for a write");
+    }
+    sos_buf_init(&put->attrs_buf);
+
+    match_len = opts->if_match ? strlen(opts->if_match) : 0;
+    put->names = malloc(opts->bucket_len + opts->key_len + match_len + 3);
+    if (put->names == NULL) {
+        rc = sos_err(err, SOS_ENOMEM, ENOMEM, "no memory for a write");
+        goto failed;
+    }
+
+    put->store = st;
+    put->commit = commit;
+    put->opts = *opts;
+
+    p = put->names;
+    memcpy(p, opts->bucket, opts->bucket_len);
+    p[opts->bucket_len] = '\0';
+    put->opts.bucket = p;
+    p += opts->bucket_len + 1;
+    memcpy(p, opts->key, opts->key_len);
+    p[opts->key_len] = '\0';
+    put->opts.key = p;
+    p += opts->key_len + 1;
+    if (opts->if_match != NULL) {
+        memcpy(p, opts->if_match, match_len + 1);
+        put->opts.if_match = p;
+    }
+
+    /* The codec already knows every field: a round trip is a deep copy. */
+    if (opts->attrs != NULL) {
+        sos_attrs_encode(&put->attrs_buf, opts->attrs);
+        if (put->attrs_buf.oom) {
+            rc = sos_err(err, SOS_ENOMEM, ENOMEM, "no memory for a write");
+            goto failed;
+        }
+        sos_rbuf_init(&r, put->attrs_buf.data, put->attrs_buf.len);
+        if (sos_attrs_decode(&r, &put->attrs, &put->kv_mem) != 0) {
+            rc = sos_err(err, SOS_ENOMEM, ENOMEM, "no memory for a write");
+            goto failed;
+        }
+    }
+    put->opts.attrs = &put->attrs;
+
+    rc = sos_writer_begin(&put->writer, st, err);
+    if (rc != SOS_OK) {
+        goto failed;
+    }
+
+    *out = put;
+    return SOS_OK;
+
+failed:
+
+    sos_put_free(put);
+    return rc;
+}
+
+
+/* Free the memory of a put whose writer is finished, aborted or unused. */
+static void
+sos_put_free(sos_put_t *put)
+{
+    sos_buf_free(&put->attrs_buf);
+    free(put->kv_mem);
+    free(put->checksum);
+    free(put->names);
+    free(put);
+}
+
+
+sos_rc_e
+sos_put_begin(sos_put_t **out, sos_store_t *store, const sos_put_opts_t *opts,
+    sos_error_t *err)
+{
+    sos_rc_e  rc;
+
+    rc = sos_key_check(opts->bucket, opts->bucket_len, opts->key_len, err);
+    if (rc != SOS_OK) {
+        return rc;
+    }
+
+    rc = sos_bucket_check(store, opts->bucket, opts->bucket_len, err);
+    if (rc != SOS_OK) {
+        return rc;
+    }
+
+    return sos_put_new(out, store, opts, sos_object_put_commit, err);
+}
+
+
+sos_rc_e
+sos_put_write(sos_put_t *put, const void *data, size_t len, sos_error_t *err)
+{
+    char      show[SOS_KEY_SHOW + 4];
+    sos_rc_e  rc;
+
+    assert(!put->failed);
+
+    if (put->opts.max_size != 0
+        && len > put->opts.max_size - put->writer.size)
+    {
+        put->failed = 1;
+        return sos_err(err, SOS_ETOOLARGE, 0, "object \"%s\" in bucket "
+                       "\"%s\" is larger than %llu bytes",
+                       sos_key_show(show, put->opts.key, put->opts.key_len),
+                       put->opts.bucket,
+                       (unsigned long long) put->opts.max_size);
+    }
+
+    rc = sos_writer_write(&put->writer, data, len, err);
+    if (rc != SOS_OK) {
+        put->failed = 1;
+    }
+    return rc;
+}
+
+
+sos_rc_e
+sos_put_set_checksum(sos_put_t *put, const char *algorithm,
+    size_t algorithm_len, const char *value, size_t value_len,
+    sos_error_t *err)
+{
+    char  *p;
+
+    p = malloc(algorithm_len + value_len + 1);
+    if (p == NULL) {
+        return sos_err(err, SOS_ENOMEM, ENOMEM, "no memory for a checksum");
+    }
+    memcpy(p, algorithm, algorithm_len);
+    memcpy(p + algorithm_len, value, value_len);
+
+    free(put->checksum);
+    put->checksum = p;
+    put->attrs.checksum_algorithm.data = p;
+    put->attrs.checksum_algorithm.len = algorithm_len;
+    put->attrs.checksum_value.data = p + algorithm_len;
+    put->attrs.checksum_value.len = value_len;
+    return SOS_OK;
+}
+
+
+void
+sos_put_md5(sos_put_t *put, unsigned char md5[16])
+{
+    sos_writer_md5(&put->writer, md5);
+}
+
+
+sos_rc_e
+sos_put_commit(sos_put_t *put, sos_object_info_t *info, sos_error_t *err)
+{
+    sos_rc_e      rc;
+    sos_extent_t  extent;
+
+    assert(!put->failed);
+
+    rc = sos_writer_finish(&put->writer, &extent, err);
+    if (rc == SOS_OK) {
+        rc = put->commit(put, &extent, info, err);
+        if (rc != SOS_OK) {
+            sos_extent_unlink(put->store, &extent);
+        }
+    }
+
+    sos_writer_abort(&put->writer);
+    sos_put_free(put);
+    return rc;
+}
+
+
+void
+sos_put_abort(sos_put_t *put)
+{
+    if (put != NULL) {
+        sos_writer_abort(&put->writer);
+        sos_put_free(put);
+    }
+}
+
+
+static sos_rc_e
+sos_object_put_commit(sos_put_t *put, const sos_extent_t *extent,
+    sos_object_info_t *info, sos_error_t *err)
+{
+    sos_rc_e               rc;
+    sos_extent_t           ext;
+    sos_obj_rec_t          rec;
+    leveldb_writebatch_t  *batch;
+
+    memset(&rec, 0, sizeof(rec));
+    ext = *extent;
+    rec.size = ext.size;
+    rec.mtime = sos_now(&rec.mtime_nsec);
+    sos_md5_hex(ext.md5, rec.etag);
+    rec.attrs = put->attrs;
+    rec.n_extents = 1;
+    rec.extents = &ext;
+
+    /* Before the commit: once committed, failing would unlink its files. */
+    if (info != NULL) {
+        rc = sos_obj_rec_to_info(&rec, info, err);
+        if (rc != SOS_OK) {
+            return rc;
+        }
+    }
+
+    batch = leveldb_writebatch_create();
+    sos_intent_clear(batch, &ext);
+    rc = sos_object_commit(put->store, &put->opts, &rec, batch, 0, err);
+    leveldb_writebatch_destroy(batch);
+
+    if (rc != SOS_OK && info != NULL) {
+        sos_object_info_release(info);
+    }
+    return rc;
+}
+
+
+sos_rc_e
+sos_object_commit(sos_store_t *st, const sos_put_opts_t *opts,
+    const sos_obj_rec_t *rec, leveldb_writebatch_t *extra,
+    int64_t extra_bytes, sos_error_t *err)
+{
+    int                    have_old;
+    char                  *old_val, show[SOS_KEY_SHOW + 4];
+    sos_rc_e               rc;
+    sos_buf_t              ikey, val;
+    sos_obj_rec_t          old;
+    leveldb_writebatch_t  *batch;
+
+    old_val = NULL;
+    have_old = 0;
+    memset(&old, 0, sizeof(old));
+    sos_buf_init(&ikey);
+    sos_buf_init(&val);
+    sos_ikey_object(&ikey, opts->bucket, opts->bucket_len, opts->key,
+                    opts->key_len);
+    sos_obj_rec_encode(&val, rec);
+    if (ikey.oom || val.oom) {
+        sos_buf_free(&ikey);
+        sos_buf_free(&val);
+        return sos_err(err, SOS_ENOMEM, ENOMEM, "no memory for a commit");
+    }
+
+    batch = extra ? extra : leveldb_writebatch_create();
+
+    pthread_mutex_lock(&st->commit_lock);
+
+    rc = sos_object_load(st, &ikey, opts->bucket, opts->bucket_len,
+                         opts->key, opts->key_len, &old_val, &old, err);
+    if (rc == SOS_OK) {
+        have_old = 1;
+    } else if (rc != SOS_ENOTFOUND) {
+        goto done;
+    }
+
+    if (opts->if_none_match && have_old) {
+        rc = sos_err(err, SOS_EPRECONDITION, 0, "object \"%s\" exists in "
+                     "bucket \"%.*s\"",
+                     sos_key_show(show, opts->key, opts->key_len),
+                     (int) opts->bucket_len, opts->bucket);
+        goto done;
+    }
+
+    if (opts->if_match != NULL
+        && (!have_old || (strcmp(opts->if_match, "*") != 0
+                          && strcmp(opts->if_match, old.etag) != 0)))
+    {
+        rc = sos_err(err, SOS_EPRECONDITION, 0, "object \"%s\" in bucket "
+                     "\"%.*s\" does not have etag %s",
+                     sos_key_show(show, opts->key, opts->key_len),
+                     (int) opts->bucket_len, opts->bucket, opts->if_match);
+        goto done;
+    }
+
+    leveldb_writebatch_put(batch, (const char *) ikey.data, ikey.len,
+                           (const char *) val.data, val.len);
+
+    rc = sos_counters_add(st, batch, opts->bucket, opts->bucket_len,
+                          have_old ? 0 : 1,
+                          (int64_t) rec->size - (int64_t) old.size
+                          + extra_bytes, err);
+    if (rc != SOS_OK) {
+        goto done;
+    }
+
+    if (have_old) {
+        sos_garbage_add(batch, old.extents, old.n_extents);
+    }
+
+    rc = sos_idx_write(st, batch, 1, err);
+
+done:
+
+    pthread_mutex_unlock(&st->commit_lock);
+
+    if (rc == SOS_OK && have_old) {
+        sos_garbage_collect(st, old.extents, old.n_extents);
+    }
+
+    if (extra == NULL) {
+        leveldb_writebatch_destroy(batch);
+    }
+    sos_obj_rec_free(&old);
+    free(old_val);
+    sos_buf_free(&ikey);
+    sos_buf_free(&val);
+    return rc;
+}
+
+
+/* ---- reading ---- */
+
+/* Take rec's extents into a new reader; open the first few files. */
+static sos_rc_e
+sos_reader_new(sos_reader_t **out, sos_store_t *st, sos_obj_rec_t *rec,
+    sos_error_t *err)
+{
+    uint32_t       i, n;
+    uint64_t       at;
+    sos_rc_e       rc;
+    sos_reader_t  *rd;
+
+    n = rec->n_extents;
+
+    rd = calloc(1, sizeof(sos_reader_t));
+    if (rd == NULL) {
+        return sos_err(err, SOS_ENOMEM, ENOMEM, "no memory for a reader");
+    }
+    rd->store = st;
+    rd->size = rec->size;
+    rd->starts = malloc((n ? n : 1) * sizeof(uint64_t));
+    rd->fds = malloc((n ? n : 1) * sizeof(int));
+    if (rd->starts == NULL || rd->fds == NULL) {
+        free(rd->starts);
+        free(rd->fds);
+        free(rd);
+        return sos_err(err, SOS_ENOMEM, ENOMEM, "no memory for a reader");
+    }
+
+    rd->n_extents = n;
+    rd->extents = rec->extents;
+    rec->extents = NULL;
+    rec->n_extents = 0;
+
+    at = 0;
+    for (i = 0; i < n; i++) {
+        rd->starts[i] = at;
+        rd->fds[i] = -1;
+        at += rd->extents[i].size;
+    }
+
+    if (at != rd->size) {
+        sos_reader_close(rd);
+        return sos_err(err, SOS_ECORRUPT, 0, "object record: extents hold "
+                       "%llu bytes, size says %llu", (unsigned long long) at,
+                       (unsigned long long) rec->size);
+    }
+
+    for (i = 0; i < n && i < SOS_READER_EAGER; i++) {
+        rc = sos_reader_fd(rd, i, err);
+        if (rc != SOS_OK) {
+            sos_reader_close(rd);
+            return rc;
+        }
+    }
+
+    *out = rd;
+    return SOS_OK;
+}
+
+
+static sos_rc_e
+sos_reader_fd(sos_reader_t *rd, uint32_t i, sos_error_t *err)
+{
+    sos_error_t  e;
+
+    if (rd->fds[i] != -1) {
+        return SOS_OK;
+    }
+
+    /* sos_extent_open reports its code through the error only. */
+    memset(&e, 0, sizeof(e));
+    rd->fds[i] = sos_extent_open(rd->store, &rd->extents[i], &e);
+    if (rd->fds[i] == -1) {
+        if (err != NULL) {
+            *err = e;
+        }
+        return e.code != SOS_OK ? e.code : SOS_EIO;
+    }
+    return SOS_OK;
+}
+
+
+/* The non-empty extent holding byte `offset` (< size). */
+static uint32_t
+sos_reader_find(const sos_reader_t *rd, uint64_t offset)
+{
+    uint32_t  lo, hi, mid;
+
+    /* the last extent starting at or before offset */
+    lo = 0;
+    hi = rd->n_extents;
+    while (hi - lo > 1) {
+        mid = lo + (hi - lo) / 2;
+        if (rd->starts[mid] <= offset) {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    return lo;
+}
+
+
+sos_rc_e
+sos_object_open(sos_store_t *store, const char *bucket, size_t bucket_len,
+    const char *key, size_t key_len, sos_reader_t **out,
+    sos_object_info_t *info, sos_error_t *err)
+{
+    char           *val;
+    sos_rc_e        rc;
+    sos_buf_t       ikey;
+    sos_obj_rec_t   rec;
+    sos_reader_t   *rd;
+
+    rc = sos_key_check(bucket, bucket_len, key_len, err);
+    if (rc != SOS_OK) {
+        return rc;
+    }
+
+    sos_buf_init(&ikey);
+    sos_ikey_object(&ikey, bucket, bucket_len, key, key_len);
+    if (ikey.oom) {
+        sos_buf_free(&ikey);
+        return sos_err(err, SOS_ENOMEM, ENOMEM, "no memory for a lookup");
+    }
+
+    rc = sos_object_load(store, &ikey, bucket, bucket_len, key, key_len,
+                         &val, &rec, err);
+    sos_buf_free(&ikey);
+    if (rc != SOS_OK) {
+        return rc;
+    }
+
+    rd = NULL;
+    if (out != NULL) {
+        rc = sos_reader_new(&rd, store, &rec, err);
+        if (rc != SOS_OK) {
+            goto done;
+        }
+    }
+
+    if (info != NULL) {
+        rc = sos_obj_rec_to_info(&rec, info, err);
+        if (rc != SOS_OK) {
+            sos_reader_close(rd);
+            goto done;
+        }
+    }
+
+    if (out != NULL) {
+        *out = rd;
+    }
+
+done:
+
+    sos_obj_rec_free(&rec);
+    free(val);
+    return rc;
+}
+
+
+sos_rc_e
+sos_object_stat(sos_store_t *store, const char *bucket, size_t bucket_len,
+    const char *key, size_t key_len, sos_object_info_t *info,
+    sos_error_t *err)
+{
+    return sos_object_open(store, bucket, bucket_len, key, key_len, NULL,
+                           info, err);
+}
+
+
+sos_rc_e
+sos_reader_segments(sos_reader_t *reader, uint64_t offset, uint64_t len,
+    sos_segment_t *segs, size_t *n_segs, sos_error_t *err)
+{
+    size_t         n;
+    uint32_t       i, first;
+    uint64_t       end, from, to;
+    sos_rc_e       rc;
+    sos_extent_t  *e;
+
+    if (offset > reader->size || len > reader->size - offset) {
+        *n_segs = 0;
+        return sos_err(err, SOS_ERANGE, 0, "range %llu+%llu outside an "
+                       "object of %llu bytes", (unsigned long long) offset,
+                       (unsigned long long) len,
+                       (unsigned long long) reader->size);
+    }
+
+    if (len == 0) {
+        *n_segs = 0;
+        return SOS_OK;
+    }
+
+    end = offset + len;
+    first = sos_reader_find(reader, offset);
+
+    n = 0;
+    for (i = first; i < reader->n_extents && reader->starts[i] < end; i++) {
+        n += reader->extents[i].size != 0;
+    }
+
+    if (n > *n_segs) {
+        *n_segs = n;
+        return sos_err(err, SOS_ERANGE, 0, "range %llu+%llu needs %zu "
+                       "segments", (unsigned long long) offset,
+                       (unsigned long long) len, n);
+    }
+
+    n = 0;
+    for (i = first; i < reader->n_extents && reader->starts[i] < end; i++) {
+        e = &reader->extents[i];
+        if (e->size == 0) {
+            continue;
+        }
+
+        rc = sos_reader_fd(reader, i, err);
+        if (rc != SOS_OK) {
+            return rc;
+        }
+
+        from = offset > reader->starts[i] ? offset - reader->starts[i] : 0;
+        to = end - reader->starts[i] < e->size ? end - reader->starts[i]
+                                               : e->size;
+        segs[n].fd = reader->fds[i];
+        segs[n].offset = from;
+        segs[n].len = to - from;
+        n++;
+    }
+
+    *n_segs = n;
+    return SOS_OK;
+}
+
+
+sos_rc_e
+sos_reader_read(sos_reader_t *reader, uint64_t offset, void *buf, size_t len,
+    size_t *got, sos_error_t *err)
+{
+    size_t         done, want;
+    ssize_t        n;
+    uint32_t       i;
+    uint64_t       in;
+    sos_rc_e       rc;
+    sos_extent_t  *e;
+
+    *got = 0;
+    if (offset >= reader->size) {
+        return SOS_OK;
+    }
+    if (len > reader->size - offset) {
+        len = reader->size - offset;
+    }
+
+    done = 0;
+    i = sos_reader_find(reader, offset);
+
+    while (done < len) {
+        while (reader->starts[i] + reader->extents[i].size <= offset + done) {
+            i++;
+        }
+        e = &reader->extents[i];
+
+        rc = sos_reader_fd(reader, i, err);
+        if (rc != SOS_OK) {
+            return rc;
+        }
+
+        in = offset + done - reader->starts[i];
+        want = len - done;
+        if (want > e->size - in) {
+            want = e->size - in;
+        }
+
+        n = pread(reader->fds[i], (char *) buf + done, want, (off_t) in);
+        if (n == -1) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return sos_err_sys(err, errno, "pread() of file %s failed",
+                               e->id);
+        }
+        if (n == 0) {
+            return sos_err(err, SOS_ECORRUPT, 0, "file %s is shorter than "
+                           "its %llu bytes", e->id,
+                           (unsigned long long) e->size);
+        }
+        done += (size_t) n;
+    }
+
+    *got = done;
+    return SOS_OK;
+}
+
+
+void
+sos_reader_close(sos_reader_t *reader)
+{
+    uint32_t  i;
+
+    if (reader == NULL) {
+        return;
+    }
+
+    for (i = 0; i < reader->n_extents; i++) {
+        if (reader->fds[i] != -1) {
+            (void) close(reader->fds[i]);
+        }
+    }
+    free(reader->extents);
+    free(reader->starts);
+    free(reader->fds);
+    free(reader);
+}
+
+
+/* ---- delete, copy, ACL ---- */
+
+sos_rc_e
+sos_object_delete(sos_store_t *store, const char *bucket, size_t bucket_len,
+    const char *key, size_t key_len, sos_error_t *err)
+{
+    char                  *val;
+    sos_rc_e               rc;
+    sos_buf_t              ikey;
+    sos_obj_rec_t          rec;
+    leveldb_writebatch_t  *batch;
+
+    rc = sos_key_check(bucket, bucket_len, key_len, err);
+    if (rc != SOS_OK) {
+        return rc;
+    }
+
+    sos_buf_init(&ikey);
+    sos_ikey_object(&ikey, bucket, bucket_len, key, key_len);
+    if (ikey.oom) {
+        sos_buf_free(&ikey);
+        return sos_err(err, SOS_ENOMEM, ENOMEM, "no memory for a delete");
+    }
+
+    batch = leveldb_writebatch_create();
+
+    pthread_mutex_lock(&store->commit_lock);
+
+    rc = sos_object_load(store, &ikey, bucket, bucket_len, key, key_len,
+                         &val, &rec, err);
+    if (rc != SOS_OK) {
+        pthread_mutex_unlock(&store->commit_lock);
+        goto done;
+    }
+
+    leveldb_writebatch_delete(batch, (const char *) ikey.data, ikey.len);
+    rc = sos_counters_add(store, batch, bucket, bucket_len, -1,
+                          -(int64_t) rec.size, err);
+    if (rc == SOS_OK) {
+        sos_garbage_add(batch, rec.extents, rec.n_extents);
+        rc = sos_idx_write(store, batch, 1, err);
+    }
+
+    pthread_mutex_unlock(&store->commit_lock);
+
+    if (rc == SOS_OK) {
+        sos_garbage_collect(store, rec.extents, rec.n_extents);
+    }
+
+    sos_obj_rec_free(&rec);
+    free(val);
+
+done:
+
+    leveldb_writebatch_destroy(batch);
+    sos_buf_free(&ikey);
+    return rc;
+}
+
+
+sos_rc_e
+sos_object_copy(sos_store_t *store, const char *src_bucket,
+    size_t src_bucket_len, const char *src_key, size_t src_key_len,
+    const sos_put_opts_t *dst, sos_object_info_t *info, sos_error_t *err)
+{
+    char               *buf;
+    size_t              got;
+    uint64_t            at;
+    sos_rc_e            rc;
+    sos_put_t          *put;
+    sos_reader_t       *rd;
+    sos_put_opts_t      opts;
+    sos_object_info_t   src;
+
+    buf = malloc(SOS_COPY_BUF);
+    if (buf == NULL) {
+        return sos_err(err, SOS_ENOMEM, ENOMEM, "no memory for a copy");
+    }
+
+    /* The reader holds the source files: a concurrent change, or a copy
+     * onto the source itself, cannot pull them away. */
+    memset(&src, 0, sizeof(src));
+    rc = sos_object_open(store, src_bucket, src_bucket_len, src_key,
+                         src_key_len, &rd, &src, err);
+    if (rc != SOS_OK) {
+        free(buf);
+        return rc;
+    }
+
+    opts = *dst;
+    if (opts.attrs == NULL) {
+        opts.attrs = &src.attrs;
+    }
+
+    rc = sos_put_begin(&put, store, &opts, err);
+    if (rc != SOS_OK) {
+        goto done;
+    }
+
+    for (at = 0; at < src.size; at += got) {
+        rc = sos_reader_read(rd, at, buf, SOS_COPY_BUF, &got, err);
+        if (rc == SOS_OK) {
+            rc = sos_put_write(put, buf, got, err);
+        }
+        if (rc != SOS_OK) {
+            sos_put_abort(put);
+            goto done;
+        }
+    }
+
+    rc = sos_put_commit(put, info, err);
+
+done:
+
+    sos_reader_close(rd);
+    sos_object_info_release(&src);
+    free(buf);
+    return rc;
+}
+
+
+sos_rc_e
+sos_object_set_acl(sos_store_t *store, const char *bucket, size_t bucket_len,
+    const char *key, size_t key_len, const void *acl, size_t acl_len,
+    sos_error_t *err)
+{
+    char           *val;
+    sos_rc_e        rc;
+    sos_buf_t       ikey, nval;
+    sos_obj_rec_t   rec;
+
+    rc = sos_key_check(bucket, bucket_len, key_len, err);
+    if (rc != SOS_OK) {
+        return rc;
+    }
+
+    sos_buf_init(&ikey);
+    sos_buf_init(&nval);
+    sos_ikey_object(&ikey, bucket, bucket_len, key, key_len);
+    if (ikey.oom) {
+        sos_buf_free(&ikey);
+        return sos_err(err, SOS_ENOMEM, ENOMEM, "no memory for an ACL");
+    }
+
+    pthread_mutex_lock(&store->commit_lock);
+
+    rc = sos_object_load(store, &ikey, bucket, bucket_len, key, key_len,
+                         &val, &rec, err);
+    if (rc == SOS_OK) {
+        rec.attrs.acl.data = acl;
+        rec.attrs.acl.len = acl_len;
+        sos_obj_rec_encode(&nval, &rec);
+        if (nval.oom) {
+            rc = sos_err(err, SOS_ENOMEM, ENOMEM, "no memory for an ACL");
+        } else {
+            rc = sos_idx_put(store, &ikey, nval.data, nval.len, 1, err);
+        }
+        sos_obj_rec_free(&rec);
+        free(val);
+    }
+
+    pthread_mutex_unlock(&store->commit_lock);
+
+    sos_buf_free(&nval);
+    sos_buf_free(&ikey);
+    return rc;
+}
