@@ -1,0 +1,1131 @@
+/*
+ * Multipart uploads.
+ *
+ * An upload is a U record holding the final object's metadata; each part is
+ * a P record naming one replicated data file.  Completing writes an object
+ * record whose extents are the named parts' files in order, so no byte is
+ * copied.  Upload ids are random hex of a fixed length, so P<id> is the
+ * prefix of one upload's parts and of nothing else.
+ *
+ * Bytes of committed parts count in the bucket's bytes until the upload is
+ * completed (then the object's size counts instead) or aborted.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/evp.h>
+
+#include "sos_internal.h"
+
+
+/*
+ * Part commits, complete and abort of one upload may run in different
+ * threads.  Complete reads the upload's parts, then commits through
+ * sos_object_commit, which takes commit_lock itself; this lock keeps the
+ * parts from changing in between.  It is process-wide, which costs little:
+ * every holder takes the store's commit_lock too.  Order: this lock, then
+ * commit_lock.
+ */
+static pthread_mutex_t  sos_upload_lock = PTHREAD_MUTEX_INITIALIZER;
+
+
+typedef struct {
+    int64_t       initiated;
+    sos_attrs_t   attrs;            /* points into the value */
+    sos_kv_t     *kv_mem;
+} sos_upload_rec_t;
+
+typedef struct {
+    uint32_t      number;
+    sos_extent_t  extent;
+    int64_t       mtime;
+    sos_str_t     checksum_algorithm;   /* points into the value */
+    sos_str_t     checksum_value;
+} sos_part_rec_t;
+
+
+static int sos_upload_id_valid(const char *id);
+static int sos_upload_rec_decode(const void *val, size_t len,
+    sos_upload_rec_t *u);
+static sos_rc_e sos_upload_get(sos_store_t *st, const char *bucket,
+    size_t bucket_len, const char *key, size_t key_len,
+    const char *upload_id, char **val, sos_upload_rec_t *u,
+    sos_error_t *err);
+static void sos_part_rec_encode(sos_buf_t *b, const sos_part_rec_t *p);
+static int sos_part_rec_decode(const char *key, size_t key_len,
+    const char *val, size_t val_len, sos_part_rec_t *p);
+static sos_rc_e sos_parts_load(sos_store_t *st, const char *upload_id,
+    sos_part_rec_t **parts, uint32_t *n_parts, uint64_t *bytes,
+    sos_error_t *err);
+static sos_rc_e sos_part_commit(sos_put_t *put, const sos_extent_t *extent,
+    sos_object_info_t *info, sos_error_t *err);
+static int sos_etag_match(const char *etag, size_t len,
+    const unsigned char md5[16]);
+static sos_rc_e sos_iter_error(leveldb_iterator_t *it, sos_error_t *err,
+    const char *what);
+static int sos_key_cmp(const sos_buf_t *a, const sos_buf_t *b);
+
+
+/* Keys in messages are cut short: the message is one line of 256 bytes. */
+#define SOS_MSG_KEY(len)  (int) ((len) > 64 ? 64 : (len))
+
+
+static int
+sos_upload_id_valid(const char *id)
+{
+    size_t  i;
+
+    if (id == NULL) {
+        return 0;
+    }
+
+    for (i = 0; i < SOS_UPLOAD_ID_LEN; i++) {
+        if (!((id[i] >= '0' && id[i] <= '9')
+              || (id[i] >= 'a' && id[i] <= 'f')))
+        {
+            return 0;
+        }
+    }
+
+    return id[SOS_UPLOAD_ID_LEN] == '\0';
+}
+
+
+static int
+sos_upload_rec_decode(const void *val, size_t len, sos_upload_rec_t *u)
+{
+    sos_rbuf_t  r;
+
+    memset(u, 0, sizeof(*u));
+    sos_rbuf_init(&r, val, len);
+
+    if (sos_rbuf_u8(&r) != SOS_RECORD_VERSION) {
+        return -1;
+    }
+
+    u->initiated = sos_rbuf_svarint(&r);
+    if (r.bad) {
+        return -1;
+    }
+
+    return sos_attrs_decode(&r, &u->attrs, &u->kv_mem);
+}
+
+
+/*
+ * Read and decode the U record; *val owns what u points into.  A missing
+ * record is SOS_ENOBUCKET when the bucket is gone too, so that callers
+ * answer NoSuchBucket before NoSuchUpload as S3 does.
+ */
+static sos_rc_e
+sos_upload_get(sos_store_t *st, const char *bucket, size_t bucket_len,
+    const char *key, size_t key_len, const char *upload_id, char **val,
+    sos_upload_rec_t *u, sos_error_t *err)
+{
+    size_t     len;
+    sos_rc_e   rc;
+    sos_buf_t  k;
+
+    *val = NULL;
+
+    if (key_len == 0 || key_len > SOS_MAX_KEY_LEN) {
+        return sos_err(err, SOS_EINVAL, 0,
+                       "key length %zu out of 1..%d in bucket \"%.*s\"",
+                       key_len, SOS_MAX_KEY_LEN, (int) bucket_len, bucket);
+    }
+
+    if (!sos_upload_id_valid(upload_id)) {
+        rc = sos_bucket_check(st, bucket, bucket_len, err);
+        if (rc != SOS_OK) {
+            return rc;
+        }
+        return sos_err(err, SOS_ENOUPLOAD, 0,
+                       "malformed upload id for \"%.*s\" in bucket \"%.*s\"",
+                       SOS_MSG_KEY(key_len), key, (int) bucket_len, bucket);
+    }
+
+    sos_buf_init(&k);
+    sos_ikey_upload(&k, bucket, bucket_len, key, key_len, upload_id);
+    if (k.oom) {
+        sos_buf_free(&k);
+        return sos_err(err, SOS_ENOMEM, 0, "upload key");
+    }
+
+    rc = sos_idx_get(st, &k, val, &len, err);
+    sos_buf_free(&k);
+
+    if (rc == SOS_ENOTFOUND) {
+        rc = sos_bucket_check(st, bucket, bucket_len, err);
+        if (rc != SOS_OK) {
+            return rc;
+        }
+        return sos_err(err, SOS_ENOUPLOAD, 0,
+                       "no upload %s of \"%.*s\" in bucket \"%.*s\"",
+                       upload_id, SOS_MSG_KEY(key_len), key,
+                       (int) bucket_len, bucket);
+    }
+
+    if (rc != SOS_OK) {
+        return rc;
+    }
+
+    if (u != NULL && sos_upload_rec_decode(*val, len, u) != 0) {
+        free(*val);
+        *val = NULL;
+        return sos_err(err, SOS_ECORRUPT, 0,
+                       "malformed record of upload %s in bucket \"%.*s\"",
+                       upload_id, (int) bucket_len, bucket);
+    }
+
+    return SOS_OK;
+}
+
+
+static void
+sos_part_rec_encode(sos_buf_t *b, const sos_part_rec_t *p)
+{
+    sos_buf_add_u8(b, SOS_RECORD_VERSION);
+    sos_extent_encode(b, &p->extent);
+    sos_buf_add_svarint(b, p->mtime);
+    sos_buf_add_str(b, &p->checksum_algorithm);
+    sos_buf_add_str(b, &p->checksum_value);
+}
+
+
+/* The part number is the key's last four bytes (big-endian). */
+static int
+sos_part_rec_decode(const char *key, size_t key_len, const char *val,
+    size_t val_len, sos_part_rec_t *p)
+{
+    sos_rbuf_t            r;
+    const unsigned char  *n;
+
+    memset(p, 0, sizeof(*p));
+
+    if (key_len != 1 + SOS_UPLOAD_ID_LEN + 4) {
+        return -1;
+    }
+
+    n = (const unsigned char *) key + key_len - 4;
+    p->number = (uint32_t) n[0] << 24 | (uint32_t) n[1] << 16
+                | (uint32_t) n[2] << 8 | n[3];
+
+    sos_rbuf_init(&r, val, val_len);
+
+    if (sos_rbuf_u8(&r) != SOS_RECORD_VERSION
+        || sos_extent_decode(&r, &p->extent) != 0)
+    {
+        return -1;
+    }
+
+    p->mtime = sos_rbuf_svarint(&r);
+    p->checksum_algorithm = sos_rbuf_bytes(&r);
+    p->checksum_value = sos_rbuf_bytes(&r);
+
+    return r.bad ? -1 : 0;
+}
+
+
+static sos_rc_e
+sos_iter_error(leveldb_iterator_t *it, sos_error_t *err, const char *what)
+{
+    char  *errptr = NULL;
+
+    leveldb_iter_get_error(it, &errptr);
+    if (errptr != NULL) {
+        return sos_err_leveldb(err, errptr, what);
+    }
+
+    return SOS_OK;
+}
+
+
+/* Bytewise order, as LevelDB's default comparator. */
+static int
+sos_key_cmp(const sos_buf_t *a, const sos_buf_t *b)
+{
+    int  c;
+
+    c = memcmp(a->data, b->data, a->len < b->len ? a->len : b->len);
+    if (c != 0) {
+        return c;
+    }
+
+    return (a->len > b->len) - (a->len < b->len);
+}
+
+
+/*
+ * Every part of an upload, ascending; *parts is malloc'd (NULL when there
+ * are none).  Checksum strings are not kept: they would point into the
+ * iterator.
+ */
+static sos_rc_e
+sos_parts_load(sos_store_t *st, const char *upload_id,
+    sos_part_rec_t **parts, uint32_t *n_parts, uint64_t *bytes,
+    sos_error_t *err)
+{
+    size_t               klen, vlen;
+    uint32_t             n, cap;
+    sos_rc_e             rc;
+    sos_buf_t            prefix;
+    const char          *k, *v;
+    sos_part_rec_t      *a, *p;
+    leveldb_iterator_t  *it;
+
+    *parts = NULL;
+    *n_parts = 0;
+    *bytes = 0;
+
+    sos_buf_init(&prefix);
+    sos_buf_add_u8(&prefix, SOS_K_PART);
+    sos_buf_add(&prefix, upload_id, SOS_UPLOAD_ID_LEN);
+
+    it = sos_idx_iter(st);
+    if (prefix.oom || it == NULL) {
+        sos_buf_free(&prefix);
+        if (it != NULL) {
+            leveldb_iter_destroy(it);
+        }
+        return sos_err(err, SOS_ENOMEM, 0, "parts of upload %s", upload_id);
+    }
+
+    a = NULL;
+    n = 0;
+    cap = 0;
+    rc = SOS_OK;
+
+    leveldb_iter_seek(it, (const char *) prefix.data, prefix.len);
+
+    for ( /* void */ ; sos_idx_iter_in(it, prefix.data, prefix.len);
+         leveldb_iter_next(it))
+    {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            p = realloc(a, cap * sizeof(sos_part_rec_t));
+            if (p == NULL) {
+                rc = sos_err(err, SOS_ENOMEM, 0, "parts of upload %s",
+                             upload_id);
+                break;
+            }
+            a = p;
+        }
+
+        k = leveldb_iter_key(it, &klen);
+        v = leveldb_iter_value(it, &vlen);
+
+        if (sos_part_rec_decode(k, klen, v, vlen, &a[n]) != 0) {
+            rc = sos_err(err, SOS_ECORRUPT, 0,
+                         "malformed part record of upload %s", upload_id);
+            break;
+        }
+
+        a[n].checksum_algorithm.len = 0;
+        a[n].checksum_value.len = 0;
+        *bytes += a[n].extent.size;
+        n++;
+    }
+
+    if (rc == SOS_OK) {
+        rc = sos_iter_error(it, err, "reading parts of an upload");
+    }
+
+    leveldb_iter_destroy(it);
+    sos_buf_free(&prefix);
+
+    if (rc != SOS_OK) {
+        free(a);
+        *bytes = 0;
+        return rc;
+    }
+
+    *parts = a;
+    *n_parts = n;
+    return SOS_OK;
+}
+
+
+static int
+sos_etag_match(const char *etag, size_t len, const unsigned char md5[16])
+{
+    char  hex[33];
+
+    if (len >= 2 && etag[0] == '"' && etag[len - 1] == '"') {
+        etag++;
+        len -= 2;
+    }
+
+    if (len != 32) {
+        return 0;
+    }
+
+    sos_md5_hex(md5, hex);
+    return strncasecmp(etag, hex, 32) == 0;
+}
+
+
+sos_rc_e
+sos_upload_create(sos_store_t *st, const char *bucket, size_t bucket_len,
+    const char *key, size_t key_len, const sos_attrs_t *attrs,
+    char upload_id[SOS_UPLOAD_ID_LEN + 1], sos_error_t *err)
+{
+    char       id[SOS_UPLOAD_ID_LEN + 1];
+    sos_rc_e   rc;
+    sos_buf_t  k, v;
+
+    if (key_len == 0 || key_len > SOS_MAX_KEY_LEN) {
+        return sos_err(err, SOS_EINVAL, 0,
+                       "key length %zu out of 1..%d in bucket \"%.*s\"",
+                       key_len, SOS_MAX_KEY_LEN, (int) bucket_len, bucket);
+    }
+
+    sos_random_hex(id, SOS_UPLOAD_ID_LEN);
+    id[SOS_UPLOAD_ID_LEN] = '\0';
+
+    sos_buf_init(&k);
+    sos_buf_init(&v);
+    sos_ikey_upload(&k, bucket, bucket_len, key, key_len, id);
+    sos_buf_add_u8(&v, SOS_RECORD_VERSION);
+    sos_buf_add_svarint(&v, sos_now(NULL));
+    sos_attrs_encode(&v, attrs);
+
+    if (k.oom || v.oom) {
+        rc = sos_err(err, SOS_ENOMEM, 0, "upload record of \"%.*s\"",
+                     SOS_MSG_KEY(key_len), key);
+        goto done;
+    }
+
+    /* bucket deletion checks for uploads under the same lock */
+    pthread_mutex_lock(&st->commit_lock);
+
+    rc = sos_bucket_check(st, bucket, bucket_len, err);
+    if (rc == SOS_OK) {
+        rc = sos_idx_put(st, &k, v.data, v.len, 1, err);
+    }
+
+    pthread_mutex_unlock(&st->commit_lock);
+
+    if (rc == SOS_OK) {
+        memcpy(upload_id, id, sizeof(id));
+    }
+
+done:
+
+    sos_buf_free(&k);
+    sos_buf_free(&v);
+    return rc;
+}
+
+
+sos_rc_e
+sos_upload_stat(sos_store_t *st, const char *bucket, size_t bucket_len,
+    const char *key, size_t key_len, const char *upload_id,
+    sos_object_info_t *info, sos_error_t *err)
+{
+    char              *val;
+    sos_rc_e           rc;
+    sos_obj_rec_t      rec;
+    sos_upload_rec_t   u;
+
+    rc = sos_upload_get(st, bucket, bucket_len, key, key_len, upload_id,
+                        &val, &u, err);
+    if (rc != SOS_OK) {
+        return rc;
+    }
+
+    memset(&rec, 0, sizeof(rec));
+    rec.mtime = u.initiated;
+    rec.attrs = u.attrs;
+
+    rc = sos_obj_rec_to_info(&rec, info, err);
+
+    free(u.kv_mem);
+    free(val);
+    return rc;
+}
+
+
+sos_rc_e
+sos_part_begin(sos_put_t **out, sos_store_t *st, const sos_put_opts_t *opts,
+    const char *upload_id, uint32_t part_number, sos_error_t *err)
+{
+    char       *val;
+    sos_rc_e    rc;
+    sos_put_t  *put;
+
+    if (part_number < 1 || part_number > SOS_MAX_PARTS) {
+        return sos_err(err, SOS_EINVAL, 0,
+                       "part number %u out of 1..%d for upload of \"%.*s\"",
+                       part_number, SOS_MAX_PARTS,
+                       SOS_MSG_KEY(opts->key_len), opts->key);
+    }
+
+    rc = sos_upload_get(st, opts->bucket, opts->bucket_len, opts->key,
+                        opts->key_len, upload_id, &val, NULL, err);
+    if (rc != SOS_OK) {
+        return rc;
+    }
+
+    free(val);
+
+    rc = sos_put_new(&put, st, opts, sos_part_commit, err);
+    if (rc != SOS_OK) {
+        return rc;
+    }
+
+    memcpy(put->upload_id, upload_id, SOS_UPLOAD_ID_LEN + 1);
+    put->part_number = part_number;
+
+    *out = put;
+    return SOS_OK;
+}
+
+
+/*
+ * The commit of a part write: the data file is durable; record it as part
+ * N of the upload, replacing an earlier part N, whose file becomes garbage.
+ */
+static sos_rc_e
+sos_part_commit(sos_put_t *put, const sos_extent_t *extent,
+    sos_object_info_t *info, sos_error_t *err)
+{
+    char                  *val;
+    size_t                 len;
+    int                    have_old;
+    sos_rc_e               rc;
+    sos_buf_t              uk, pk, v;
+    sos_store_t           *st;
+    sos_obj_rec_t          rec;
+    sos_part_rec_t         part, old;
+    const sos_attrs_t     *attrs;
+    const sos_put_opts_t  *opts;
+    leveldb_writebatch_t  *batch;
+
+    st = put->store;
+    opts = &put->opts;
+    attrs = &put->attrs;
+
+    memset(&part, 0, sizeof(part));
+    part.number = put->part_number;
+    part.extent = *extent;
+    part.mtime = sos_now(NULL);
+    part.checksum_algorithm = attrs->checksum_algorithm;
+    part.checksum_value = attrs->checksum_value;
+
+    /* filled first: once the part is committed this call must not fail */
+    if (info != NULL) {
+        memset(&rec, 0, sizeof(rec));
+        rec.size = extent->size;
+        rec.mtime = part.mtime;
+        sos_md5_hex(extent->md5, rec.etag);
+        rec.attrs.checksum_algorithm = part.checksum_algorithm;
+        rec.attrs.checksum_value = part.checksum_value;
+
+        rc = sos_obj_rec_to_info(&rec, info, err);
+        if (rc != SOS_OK) {
+            return rc;
+        }
+    }
+
+    sos_buf_init(&uk);
+    sos_buf_init(&pk);
+    sos_buf_init(&v);
+    sos_ikey_upload(&uk, opts->bucket, opts->bucket_len, opts->key,
+                    opts->key_len, put->upload_id);
+    sos_ikey_part(&pk, put->upload_id, part.number);
+    sos_part_rec_encode(&v, &part);
+
+    batch = leveldb_writebatch_create();
+
+    if (uk.oom || pk.oom || v.oom || batch == NULL) {
+        rc = sos_err(err, SOS_ENOMEM, 0, "part %u of upload %s",
+                     part.number, put->upload_id);
+        goto done;
+    }
+
+    have_old = 0;
+
+    pthread_mutex_lock(&sos_upload_lock);
+    pthread_mutex_lock(&st->commit_lock);
+
+    /* completed or aborted while the part was streaming in */
+    rc = sos_idx_get(st, &uk, &val, &len, err);
+    if (rc == SOS_ENOTFOUND) {
+        rc = sos_err(err, SOS_ENOUPLOAD, 0,
+                     "upload %s of \"%.*s\" ended before part %u was "
+                     "committed", put->upload_id,
+                     SOS_MSG_KEY(opts->key_len), opts->key, part.number);
+        goto unlock;
+    }
+    if (rc != SOS_OK) {
+        goto unlock;
+    }
+    free(val);
+
+    rc = sos_idx_get(st, &pk, &val, &len, err);
+    if (rc == SOS_OK) {
+        if (sos_part_rec_decode((const char *) pk.data, pk.len, val, len,
+                                &old) != 0)
+        {
+            free(val);
+            rc = sos_err(err, SOS_ECORRUPT, 0,
+                         "malformed record of part %u of upload %s",
+                         part.number, put->upload_id);
+            goto unlock;
+        }
+        free(val);
+        have_old = 1;
+
+    } else if (rc != SOS_ENOTFOUND) {
+        goto unlock;
+    }
+
+    leveldb_writebatch_put(batch, (const char *) pk.data, pk.len,
+                           (const char *) v.data, v.len);
+
+    rc = sos_counters_add(st, batch, opts->bucket, opts->bucket_len, 0,
+                          (int64_t) extent->size
+                          - (have_old ? (int64_t) old.extent.size : 0),
+                          err);
+    if (rc != SOS_OK) {
+        goto unlock;
+    }
+
+    if (have_old) {
+        sos_garbage_add(batch, &old.extent, 1);
+    }
+
+    rc = sos_idx_write(st, batch, 1, err);
+
+unlock:
+
+    pthread_mutex_unlock(&st->commit_lock);
+    pthread_mutex_unlock(&sos_upload_lock);
+
+    if (rc == SOS_OK && have_old) {
+        sos_garbage_collect(st, &old.extent, 1);
+    }
+
+done:
+
+    if (batch != NULL) {
+        leveldb_writebatch_destroy(batch);
+    }
+    sos_buf_free(&uk);
+    sos_buf_free(&pk);
+    sos_buf_free(&v);
+
+    if (rc != SOS_OK && info != NULL) {
+        sos_object_info_release(info);
+        memset(info, 0, sizeof(*info));
+    }
+
+    return rc;
+}
+
+
+sos_rc_e
+sos_upload_list_parts(sos_store_t *st, const char *bucket,
+    size_t bucket_len, const char *key, size_t key_len,
+    const char *upload_id, uint32_t marker, unsigned max_parts,
+    sos_part_cb_pt cb, void *ctx, int *truncated, sos_error_t *err)
+{
+    char                *val;
+    size_t               klen, vlen;
+    unsigned             n;
+    sos_rc_e             rc;
+    sos_buf_t            start;
+    const char          *k, *v;
+    sos_part_rec_t       p;
+    sos_part_info_t      info;
+    leveldb_iterator_t  *it;
+
+    if (truncated != NULL) {
+        *truncated = 0;
+    }
+
+    rc = sos_upload_get(st, bucket, bucket_len, key, key_len, upload_id,
+                        &val, NULL, err);
+    if (rc != SOS_OK) {
+        return rc;
+    }
+
+    free(val);
+
+    if (marker >= SOS_MAX_PARTS) {
+        return SOS_OK;
+    }
+
+    sos_buf_init(&start);
+    sos_ikey_part(&start, upload_id, marker + 1);
+
+    it = sos_idx_iter(st);
+    if (start.oom || it == NULL) {
+        sos_buf_free(&start);
+        if (it != NULL) {
+            leveldb_iter_destroy(it);
+        }
+        return sos_err(err, SOS_ENOMEM, 0, "parts of upload %s", upload_id);
+    }
+
+    n = 0;
+    leveldb_iter_seek(it, (const char *) start.data, start.len);
+
+    /* the prefix P<upload id> is the start key without the number */
+    for ( /* void */ ; sos_idx_iter_in(it, start.data, start.len - 4);
+         leveldb_iter_next(it))
+    {
+        if (n == max_parts) {
+            if (truncated != NULL) {
+                *truncated = 1;
+            }
+            break;
+        }
+
+        k = leveldb_iter_key(it, &klen);
+        v = leveldb_iter_value(it, &vlen);
+
+        if (sos_part_rec_decode(k, klen, v, vlen, &p) != 0) {
+            rc = sos_err(err, SOS_ECORRUPT, 0,
+                         "malformed part record of upload %s", upload_id);
+            break;
+        }
+
+        memset(&info, 0, sizeof(info));
+        info.part_number = p.number;
+        info.size = p.extent.size;
+        info.mtime = p.mtime;
+        sos_md5_hex(p.extent.md5, info.etag);
+        info.checksum_algorithm = p.checksum_algorithm;
+        info.checksum_value = p.checksum_value;
+        n++;
+
+        if (cb(ctx, &info) != 0) {
+            break;
+        }
+    }
+
+    if (rc == SOS_OK) {
+        rc = sos_iter_error(it, err, "listing parts of an upload");
+    }
+
+    leveldb_iter_destroy(it);
+    sos_buf_free(&start);
+    return rc;
+}
+
+
+sos_rc_e
+sos_upload_list(sos_store_t *st, const char *bucket, size_t bucket_len,
+    const sos_str_t *prefix, const sos_str_t *key_marker,
+    const char *upload_id_marker, unsigned max_uploads, sos_upload_cb_pt cb,
+    void *ctx, int *truncated, sos_error_t *err)
+{
+    int                  skip_equal;
+    size_t               klen, vlen, base, rest;
+    unsigned             n;
+    sos_rc_e             rc;
+    sos_buf_t            scan, seek;
+    const char          *k, *v;
+    sos_kv_t            *kv_mem;
+    sos_rbuf_t           r;
+    sos_attrs_t          attrs;
+    sos_upload_entry_t   e;
+    leveldb_iterator_t  *it;
+
+    if (truncated != NULL) {
+        *truncated = 0;
+    }
+
+    rc = sos_bucket_check(st, bucket, bucket_len, err);
+    if (rc != SOS_OK) {
+        return rc;
+    }
+
+    /* scan: U bucket \0 prefix; every entry is U bucket \0 key \0 id */
+    sos_buf_init(&scan);
+    sos_ikey_bucket(&scan, SOS_K_UPLOAD, bucket, bucket_len);
+    sos_buf_add_u8(&scan, 0);
+    base = scan.len;
+    if (prefix != NULL) {
+        sos_buf_add(&scan, prefix->data, prefix->len);
+    }
+
+    /*
+     * S3: after a key marker alone come the keys greater than it; with an
+     * upload id marker too, first the same key's greater upload ids.  Key
+     * bytes are never 0, so key \1 sorts after every upload of key and
+     * before every longer key.
+     */
+    sos_buf_init(&seek);
+    skip_equal = 0;
+    if (key_marker != NULL && key_marker->len > 0) {
+        sos_buf_add(&seek, scan.data, base);
+        sos_buf_add(&seek, key_marker->data, key_marker->len);
+        if (upload_id_marker != NULL && upload_id_marker[0] != '\0') {
+            sos_buf_add_u8(&seek, 0);
+            sos_buf_add(&seek, upload_id_marker, strlen(upload_id_marker));
+            skip_equal = 1;
+        } else {
+            sos_buf_add_u8(&seek, 1);
+        }
+    }
+
+    it = sos_idx_iter(st);
+    if (scan.oom || seek.oom || it == NULL) {
+        rc = sos_err(err, SOS_ENOMEM, 0, "listing uploads of \"%.*s\"",
+                     (int) bucket_len, bucket);
+        goto done;
+    }
+
+    if (seek.len > 0 && sos_key_cmp(&seek, &scan) > 0) {
+        leveldb_iter_seek(it, (const char *) seek.data, seek.len);
+        if (skip_equal && leveldb_iter_valid(it)) {
+            k = leveldb_iter_key(it, &klen);
+            if (klen == seek.len && memcmp(k, seek.data, klen) == 0) {
+                leveldb_iter_next(it);
+            }
+        }
+
+    } else {
+        leveldb_iter_seek(it, (const char *) scan.data, scan.len);
+    }
+
+    n = 0;
+
+    for ( /* void */ ; sos_idx_iter_in(it, scan.data, scan.len);
+         leveldb_iter_next(it))
+    {
+        if (n == max_uploads) {
+            if (truncated != NULL) {
+                *truncated = 1;
+            }
+            break;
+        }
+
+        k = leveldb_iter_key(it, &klen);
+        v = leveldb_iter_value(it, &vlen);
+
+        rest = klen - base;
+        if (rest < SOS_UPLOAD_ID_LEN + 2
+            || k[klen - SOS_UPLOAD_ID_LEN - 1] != '\0')
+        {
+            rc = sos_err(err, SOS_ECORRUPT, 0,
+                         "malformed upload key in bucket \"%.*s\"",
+                         (int) bucket_len, bucket);
+            break;
+        }
+
+        sos_rbuf_init(&r, v, vlen);
+        memset(&e, 0, sizeof(e));
+
+        if (sos_rbuf_u8(&r) != SOS_RECORD_VERSION) {
+            r.bad = 1;
+        }
+        e.initiated = sos_rbuf_svarint(&r);
+
+        if (r.bad || sos_attrs_decode(&r, &attrs, &kv_mem) != 0) {
+            rc = sos_err(err, SOS_ECORRUPT, 0,
+                         "malformed upload record in bucket \"%.*s\"",
+                         (int) bucket_len, bucket);
+            break;
+        }
+        free(kv_mem);
+
+        memcpy(e.upload_id, k + klen - SOS_UPLOAD_ID_LEN, SOS_UPLOAD_ID_LEN);
+        e.upload_id[SOS_UPLOAD_ID_LEN] = '\0';
+        e.key.data = k + base;
+        e.key.len = rest - SOS_UPLOAD_ID_LEN - 1;
+        e.owner = attrs.owner;
+        n++;
+
+        if (cb(ctx, &e) != 0) {
+            break;
+        }
+    }
+
+    if (rc == SOS_OK) {
+        rc = sos_iter_error(it, err, "listing uploads");
+    }
+
+done:
+
+    if (it != NULL) {
+        leveldb_iter_destroy(it);
+    }
+    sos_buf_free(&scan);
+    sos_buf_free(&seek);
+    return rc;
+}
+
+
+sos_rc_e
+sos_upload_complete(sos_store_t *st, const sos_put_opts_t *opts,
+    const char *upload_id, const sos_part_ref_t *parts, size_t n_parts,
+    sos_object_info_t *info, sos_error_t *err)
+{
+    char                  *val;
+    size_t                 i;
+    uint32_t               j, n_all, n_unused;
+    uint64_t               total;
+    sos_rc_e               rc;
+    sos_buf_t              k;
+    EVP_MD_CTX            *md5;
+    unsigned char          digest[16];
+    sos_obj_rec_t          rec;
+    sos_extent_t          *unused;
+    sos_part_rec_t        *all;
+    sos_upload_rec_t       u;
+    leveldb_writebatch_t  *batch;
+
+    if (n_parts == 0 || n_parts > SOS_MAX_PARTS) {
+        return sos_err(err, SOS_EINVAL, 0,
+                       "%zu parts to complete upload %s, not 1..%d",
+                       n_parts, upload_id ? upload_id : "", SOS_MAX_PARTS);
+    }
+
+    for (i = 1; i < n_parts; i++) {
+        if (parts[i].part_number <= parts[i - 1].part_number) {
+            return sos_err(err, SOS_EPARTORDER, 0,
+                           "part %u after part %u in completing upload %s",
+                           parts[i].part_number, parts[i - 1].part_number,
+                           upload_id);
+        }
+    }
+
+    memset(&rec, 0, sizeof(rec));
+    sos_buf_init(&k);
+    all = NULL;
+    unused = NULL;
+    n_unused = 0;
+    batch = NULL;
+    md5 = NULL;
+
+    pthread_mutex_lock(&sos_upload_lock);
+
+    rc = sos_upload_get(st, opts->bucket, opts->bucket_len, opts->key,
+                        opts->key_len, upload_id, &val, &u, err);
+    if (rc != SOS_OK) {
+        goto done;
+    }
+
+    rc = sos_parts_load(st, upload_id, &all, &n_all, &total, err);
+    if (rc != SOS_OK) {
+        goto done;
+    }
+
+    rec.extents = malloc(n_parts * sizeof(sos_extent_t));
+    unused = malloc((n_all ? n_all : 1) * sizeof(sos_extent_t));
+    batch = leveldb_writebatch_create();
+    md5 = EVP_MD_CTX_new();
+
+    if (rec.extents == NULL || unused == NULL || batch == NULL || md5 == NULL
+        || EVP_DigestInit_ex(md5, EVP_md5(), NULL) != 1)
+    {
+        rc = sos_err(err, SOS_ENOMEM, 0, "completing upload %s", upload_id);
+        goto done;
+    }
+
+    /* both lists ascend: one merge pass; parts not named are garbage */
+    j = 0;
+
+    for (i = 0; i < n_parts; i++) {
+        while (j < n_all && all[j].number < parts[i].part_number) {
+            unused[n_unused++] = all[j++].extent;
+        }
+
+        if (j == n_all || all[j].number != parts[i].part_number) {
+            rc = sos_err(err, SOS_EINVALIDPART, 0,
+                         "part %u of upload %s was not uploaded",
+                         parts[i].part_number, upload_id);
+            goto done;
+        }
+
+        if (!sos_etag_match(parts[i].etag, parts[i].etag_len,
+                            all[j].extent.md5))
+        {
+            rc = sos_err(err, SOS_EINVALIDPART, 0,
+                         "ETag \"%.*s\" does not match part %u of upload %s",
+                         (int) (parts[i].etag_len > 40 ? 40
+                                : parts[i].etag_len),
+                         parts[i].etag, parts[i].part_number, upload_id);
+            goto done;
+        }
+
+        if (i + 1 < n_parts && all[j].extent.size < st->min_part_size) {
+            rc = sos_err(err, SOS_ETOOSMALL, 0,
+                         "part %u of upload %s has %llu bytes, less than "
+                         "the minimum %llu", parts[i].part_number, upload_id,
+                         (unsigned long long) all[j].extent.size,
+                         (unsigned long long) st->min_part_size);
+            goto done;
+        }
+
+        rec.extents[i] = all[j].extent;
+        rec.size += all[j].extent.size;
+        EVP_DigestUpdate(md5, all[j].extent.md5, 16);
+        j++;
+    }
+
+    while (j < n_all) {
+        unused[n_unused++] = all[j++].extent;
+    }
+
+    EVP_DigestFinal_ex(md5, digest, NULL);
+    sos_md5_hex(digest, rec.etag);
+    snprintf(rec.etag + 32, sizeof(rec.etag) - 32, "-%zu", n_parts);
+
+    rec.n_extents = (uint32_t) n_parts;
+    rec.parts = (uint32_t) n_parts;
+    rec.mtime = sos_now(&rec.mtime_nsec);
+    rec.attrs = u.attrs;
+    /* a composite checksum is the caller's to compute from the parts */
+    rec.attrs.checksum_value.len = 0;
+
+    sos_ikey_upload(&k, opts->bucket, opts->bucket_len, opts->key,
+                    opts->key_len, upload_id);
+    leveldb_writebatch_delete(batch, (const char *) k.data, k.len);
+
+    for (j = 0; j < n_all; j++) {
+        sos_ikey_part(&k, upload_id, all[j].number);
+        leveldb_writebatch_delete(batch, (const char *) k.data, k.len);
+    }
+
+    if (k.oom) {
+        rc = sos_err(err, SOS_ENOMEM, 0, "completing upload %s", upload_id);
+        goto done;
+    }
+
+    if (n_unused > 0) {
+        sos_garbage_add(batch, unused, n_unused);
+    }
+
+    /* filled first: once the object is committed this call must not fail */
+    if (info != NULL) {
+        rc = sos_obj_rec_to_info(&rec, info, err);
+        if (rc != SOS_OK) {
+            goto done;
+        }
+    }
+
+    rc = sos_object_commit(st, opts, &rec, batch, -(int64_t) total, err);
+
+    if (rc != SOS_OK && info != NULL) {
+        sos_object_info_release(info);
+        memset(info, 0, sizeof(*info));
+    }
+
+done:
+
+    pthread_mutex_unlock(&sos_upload_lock);
+
+    if (rc == SOS_OK && n_unused > 0) {
+        sos_garbage_collect(st, unused, n_unused);
+    }
+
+    if (val != NULL) {
+        free(u.kv_mem);
+        free(val);
+    }
+    if (batch != NULL) {
+        leveldb_writebatch_destroy(batch);
+    }
+    EVP_MD_CTX_free(md5);
+    sos_buf_free(&k);
+    free(rec.extents);
+    free(unused);
+    free(all);
+    return rc;
+}
+
+
+sos_rc_e
+sos_upload_abort(sos_store_t *st, const char *bucket, size_t bucket_len,
+    const char *key, size_t key_len, const char *upload_id,
+    sos_error_t *err)
+{
+    char                  *val;
+    uint32_t               i, n;
+    uint64_t               total;
+    sos_rc_e               rc;
+    sos_buf_t              k;
+    sos_extent_t          *ext;
+    sos_part_rec_t        *all;
+    leveldb_writebatch_t  *batch;
+
+    sos_buf_init(&k);
+    all = NULL;
+    ext = NULL;
+    n = 0;
+    batch = NULL;
+
+    pthread_mutex_lock(&sos_upload_lock);
+
+    rc = sos_upload_get(st, bucket, bucket_len, key, key_len, upload_id,
+                        &val, NULL, err);
+    if (rc != SOS_OK) {
+        goto done;
+    }
+    free(val);
+
+    rc = sos_parts_load(st, upload_id, &all, &n, &total, err);
+    if (rc != SOS_OK) {
+        goto done;
+    }
+
+    ext = malloc((n ? n : 1) * sizeof(sos_extent_t));
+    batch = leveldb_writebatch_create();
+
+    sos_ikey_upload(&k, bucket, bucket_len, key, key_len, upload_id);
+
+    if (ext == NULL || batch == NULL || k.oom) {
+        rc = sos_err(err, SOS_ENOMEM, 0, "aborting upload %s", upload_id);
+        goto done;
+    }
+
+    leveldb_writebatch_delete(batch, (const char *) k.data, k.len);
+
+    for (i = 0; i < n; i++) {
+        ext[i] = all[i].extent;
+        sos_ikey_part(&k, upload_id, all[i].number);
+        leveldb_writebatch_delete(batch, (const char *) k.data, k.len);
+    }
+
+    if (k.oom) {
+        rc = sos_err(err, SOS_ENOMEM, 0, "aborting upload %s", upload_id);
+        goto done;
+    }
+
+    if (n > 0) {
+        sos_garbage_add(batch, ext, n);
+    }
+
+    pthread_mutex_lock(&st->commit_lock);
+
+    rc = sos_counters_add(st, batch, bucket, bucket_len, 0, -(int64_t) total,
+                          err);
+    if (rc == SOS_OK) {
+        rc = sos_idx_write(st, batch, 1, err);
+    }
+
+    pthread_mutex_unlock(&st->commit_lock);
+
+done:
+
+    pthread_mutex_unlock(&sos_upload_lock);
+
+    if (rc == SOS_OK && n > 0) {
+        sos_garbage_collect(st, ext, n);
+    }
+
+    if (batch != NULL) {
+        leveldb_writebatch_destroy(batch);
+    }
+    sos_buf_free(&k);
+    free(ext);
+    free(all);
+    return rc;
+}
