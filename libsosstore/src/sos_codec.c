@@ -468,7 +468,9 @@ sos_obj_rec_free(sos_obj_rec_t *rec)
 static void
 sos_str_move(sos_str_t *s, char **p)
 {
-    memcpy(*p, s->data, s->len);
+    if (s->len > 0) {
+        memcpy(*p, s->data, s->len);
+    }
     s->data = *p;
     *p += s->len;
 }

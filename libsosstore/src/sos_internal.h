@@ -51,6 +51,14 @@ struct sos_store_s {
      */
     pthread_mutex_t     commit_lock;
 
+    /*
+     * Complete reads an upload's parts, then commits through
+     * sos_object_commit, which takes commit_lock itself; this lock keeps
+     * part commits and aborts of uploads out in between.  Order: this
+     * lock, then commit_lock.
+     */
+    pthread_mutex_t     upload_lock;
+
     sos_store_info_t    info;
 };
 

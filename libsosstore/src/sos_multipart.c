@@ -21,15 +21,6 @@
 #include "sos_internal.h"
 
 
-/*
- * Part commits, complete and abort of one upload may run in different
- * threads.  Complete reads the upload's parts, then commits through
- * sos_object_commit, which takes commit_lock itself; this lock keeps the
- * parts from changing in between.  It is process-wide, which costs little:
- * every holder takes the store's commit_lock too.  Order: this lock, then
- * commit_lock.
- */
-static pthread_mutex_t  sos_upload_lock = PTHREAD_MUTEX_INITIALIZER;
 
 
 typedef struct {
@@ -548,7 +539,7 @@ sos_part_commit(sos_put_t *put, const sos_extent_t *extent,
 
     have_old = 0;
 
-    pthread_mutex_lock(&sos_upload_lock);
+    pthread_mutex_lock(&st->upload_lock);
     pthread_mutex_lock(&st->commit_lock);
 
     /* completed or aborted while the part was streaming in */
@@ -597,13 +588,14 @@ sos_part_commit(sos_put_t *put, const sos_extent_t *extent,
     if (have_old) {
         sos_garbage_add(batch, &old.extent, 1);
     }
+    sos_intent_clear(batch, extent);
 
     rc = sos_idx_write(st, batch, 1, err);
 
 unlock:
 
     pthread_mutex_unlock(&st->commit_lock);
-    pthread_mutex_unlock(&sos_upload_lock);
+    pthread_mutex_unlock(&st->upload_lock);
 
     if (rc == SOS_OK && have_old) {
         sos_garbage_collect(st, &old.extent, 1);
@@ -904,7 +896,7 @@ sos_upload_complete(sos_store_t *st, const sos_put_opts_t *opts,
     batch = NULL;
     md5 = NULL;
 
-    pthread_mutex_lock(&sos_upload_lock);
+    pthread_mutex_lock(&st->upload_lock);
 
     rc = sos_upload_get(st, opts->bucket, opts->bucket_len, opts->key,
                         opts->key_len, upload_id, &val, &u, err);
@@ -1020,7 +1012,7 @@ sos_upload_complete(sos_store_t *st, const sos_put_opts_t *opts,
 
 done:
 
-    pthread_mutex_unlock(&sos_upload_lock);
+    pthread_mutex_unlock(&st->upload_lock);
 
     if (rc == SOS_OK && n_unused > 0) {
         sos_garbage_collect(st, unused, n_unused);
@@ -1062,7 +1054,7 @@ sos_upload_abort(sos_store_t *st, const char *bucket, size_t bucket_len,
     n = 0;
     batch = NULL;
 
-    pthread_mutex_lock(&sos_upload_lock);
+    pthread_mutex_lock(&st->upload_lock);
 
     rc = sos_upload_get(st, bucket, bucket_len, key, key_len, upload_id,
                         &val, NULL, err);
@@ -1115,7 +1107,7 @@ sos_upload_abort(sos_store_t *st, const char *bucket, size_t bucket_len,
 
 done:
 
-    pthread_mutex_unlock(&sos_upload_lock);
+    pthread_mutex_unlock(&st->upload_lock);
 
     if (rc == SOS_OK && n > 0) {
         sos_garbage_collect(st, ext, n);

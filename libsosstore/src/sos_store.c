@@ -149,6 +149,7 @@ sos_store_open(sos_store_t **out, const sos_store_conf_t *conf,
     st->min_part_size = conf->min_part_size ? conf->min_part_size
                                             : SOS_DEFAULT_MIN_PART;
     pthread_mutex_init(&st->commit_lock, NULL);
+    pthread_mutex_init(&st->upload_lock, NULL);
 
     st->data_dir = strdup(conf->data_dir);
     if (st->data_dir == NULL) {
@@ -247,6 +248,7 @@ sos_store_free(sos_store_t *st)
     }
     free(st->data_dir);
     pthread_mutex_destroy(&st->commit_lock);
+    pthread_mutex_destroy(&st->upload_lock);
     free(st);
 }
 

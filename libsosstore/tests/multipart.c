@@ -578,6 +578,67 @@ test_multipart_delete(void)
 }
 
 
+/* Committed parts outlive the process that wrote them: a reopen (which
+ * removes every file a pending intent names) must keep them. */
+static void
+test_parts_survive_reopen(const sos_store_conf_t *conf)
+{
+    char               id[SOS_UPLOAD_ID_LEN + 1];
+    long               before;
+    size_t             got;
+    sos_error_t        err;
+    sos_reader_t      *rd;
+    sos_part_ref_t     ref[2];
+    sos_store_info_t   sinfo;
+    sos_object_info_t  info, a, b;
+    unsigned char      buf[sizeof(p1) + sizeof(p4)];
+
+    sos_upload_create(st, "mp", 2, "reopen", 6, NULL, id, &err);
+    put_part("mp", "reopen", 6, id, 1, p1, sizeof(p1), &a);
+    put_part("mp", "reopen", 6, id, 2, p4, sizeof(p4), &b);
+    before = count_files();
+
+    sos_store_close(st);
+    if (sos_store_open(&st, conf, &err) != SOS_OK) {
+        bail("reopen: %s", err.msg);
+    }
+    sos_store_info(st, &sinfo);
+    is_int(0, sinfo.garbage_removed, "reopen finds no garbage");
+    is_int(before, count_files(), "part files kept across a reopen");
+
+    ref[0].part_number = 1;
+    ref[0].etag = a.etag;
+    ref[0].etag_len = strlen(a.etag);
+    ref[1].part_number = 2;
+    ref[1].etag = b.etag;
+    ref[1].etag_len = strlen(b.etag);
+    is_int(SOS_OK, complete("mp", "reopen", 6, id, ref, 2, 0, &info, &err),
+           "complete after a reopen");
+    sos_object_info_release(&info);
+    sos_object_info_release(&a);
+    sos_object_info_release(&b);
+
+    is_int(SOS_OK, sos_object_open(st, "mp", 2, "reopen", 6, &rd, NULL, &err),
+           "open the object");
+    got = 0;
+    while (got < sizeof(buf)) {
+        size_t  n;
+
+        if (sos_reader_read(rd, got, buf + got, sizeof(buf) - got, &n, &err)
+            != SOS_OK || n == 0)
+        {
+            break;
+        }
+        got += n;
+    }
+    ok(got == sizeof(buf) && memcmp(buf, p1, sizeof(p1)) == 0
+       && memcmp(buf + sizeof(p1), p4, sizeof(p4)) == 0,
+       "bytes intact after a reopen");
+    sos_reader_close(rd);
+    sos_object_delete(st, "mp", 2, "reopen", 6, &err);
+}
+
+
 int
 main(void)
 {
@@ -1043,6 +1104,7 @@ main(void)
     test_abort();
     test_part_after_end();
     test_uploads_list();
+    test_parts_survive_reopen(&conf);
 
     sos_store_close(st);
     done_testing();
