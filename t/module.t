@@ -70,6 +70,9 @@ like($h->{'x-amz-request-id'} // '', qr/^[0-9a-f]{32}$/, 'HEAD: request id');
 is($body, '', 'HEAD: no body');
 push @ids, $h->{'x-amz-request-id'} // 'none';
 
+($status, $h, $body) = SOS::Test->parse($t->s3(GET => '/bucket/key?acl'));
+is($status, 501, 'a SigV4-signed request: 501');
+
 # keep-alive survives a discarded request body
 
 my $two = $t->raw(
