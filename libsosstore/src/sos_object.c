@@ -16,7 +16,8 @@
  * time, so those stay readable when the object is overwritten or deleted
  * meanwhile.  Files of later parts of a big multipart object are opened
  * when first read: a concurrent overwrite or delete may have removed them
- * by then (SOS_ECORRUPT).  The bound keeps a reader to a few fds.
+ * by then (SOS_ECORRUPT).  The bound keeps a reader to a few fds, as the
+ * module holds a reader for the whole response.
  */
 #define SOS_READER_EAGER    16
 
@@ -301,8 +302,12 @@ sos_put_set_checksum(sos_put_t *put, const char *algorithm,
     if (p == NULL) {
         return sos_err(err, SOS_ENOMEM, ENOMEM, "no memory for a checksum");
     }
-    memcpy(p, algorithm, algorithm_len);
-    memcpy(p + algorithm_len, value, value_len);
+    if (algorithm_len > 0) {
+        memcpy(p, algorithm, algorithm_len);
+    }
+    if (value_len > 0) {
+        memcpy(p + algorithm_len, value, value_len);
+    }
 
     free(put->checksum);
     put->checksum = p;
@@ -593,7 +598,9 @@ sos_object_open(sos_store_t *store, const char *bucket, size_t bucket_len,
     const char *key, size_t key_len, sos_reader_t **out,
     sos_object_info_t *info, sos_error_t *err)
 {
+    int             tries;
     char           *val;
+    char            first[SOS_FILE_ID_LEN + 1], prev[SOS_FILE_ID_LEN + 1];
     sos_rc_e        rc;
     sos_buf_t       ikey;
     sos_obj_rec_t   rec;
@@ -611,19 +618,46 @@ sos_object_open(sos_store_t *store, const char *bucket, size_t bucket_len,
         return sos_err(err, SOS_ENOMEM, ENOMEM, "no memory for a lookup");
     }
 
-    rc = sos_object_load(store, &ikey, bucket, bucket_len, key, key_len,
-                         &val, &rec, err);
-    sos_buf_free(&ikey);
-    if (rc != SOS_OK) {
-        return rc;
+    rd = NULL;
+    prev[0] = '\0';
+
+    for (tries = 1; /* void */; tries++) {
+        rc = sos_object_load(store, &ikey, bucket, bucket_len, key, key_len,
+                             &val, &rec, err);
+        if (rc != SOS_OK) {
+            sos_buf_free(&ikey);
+            return rc;
+        }
+
+        if (out == NULL) {
+            break;
+        }
+
+        first[0] = '\0';
+        if (rec.n_extents > 0) {
+            memcpy(first, rec.extents[0].id, sizeof(first));
+        }
+
+        rc = sos_reader_new(&rd, store, &rec, err);
+
+        /*
+         * An overwrite or delete may have removed the files between our
+         * read of the record and the opens: look again, and give up when
+         * the record did not change.
+         */
+        if (rc != SOS_ECORRUPT || tries == 5 || strcmp(first, prev) == 0) {
+            break;
+        }
+
+        memcpy(prev, first, sizeof(prev));
+        sos_obj_rec_free(&rec);
+        free(val);
     }
 
-    rd = NULL;
-    if (out != NULL) {
-        rc = sos_reader_new(&rd, store, &rec, err);
-        if (rc != SOS_OK) {
-            goto done;
-        }
+    sos_buf_free(&ikey);
+
+    if (rc != SOS_OK) {
+        goto done;
     }
 
     if (info != NULL) {

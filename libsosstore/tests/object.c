@@ -556,6 +556,72 @@ test_reader_outlives(void)
 }
 
 
+static volatile int  hot_done;
+
+static void *
+hot_writer(void *arg)
+{
+    int   i;
+    char  body[3000];
+
+    (void) arg;
+    for (i = 0; i < 300; i++) {
+        memset(body, 'a' + i % 26, sizeof(body));
+        if (put_obj(st, BUCKET, "hot", 3, body, 1000 + i * 7 % 2000, 512,
+                    NULL, NULL) != SOS_OK)
+        {
+            diag("hot writer: %s", err.msg);
+        }
+    }
+    __atomic_store_n(&hot_done, 1, __ATOMIC_SEQ_CST);
+    return NULL;
+}
+
+
+static void
+test_read_during_overwrites(void)
+{
+    int                 reads, bad;
+    char                buf[3000];
+    size_t              got, i;
+    pthread_t           tid;
+    sos_error_t         e;
+    sos_reader_t       *rd;
+    sos_object_info_t   info;
+
+    put_obj(st, BUCKET, "hot", 3, "zzz", 3, 3, NULL, NULL);
+    pthread_create(&tid, NULL, hot_writer, NULL);
+
+    reads = 0;
+    bad = 0;
+    while (!__atomic_load_n(&hot_done, __ATOMIC_SEQ_CST)) {
+        if (sos_object_open(st, BUCKET, BUCKET_LEN, "hot", 3, &rd, &info,
+                            &e) != SOS_OK)
+        {
+            diag("open during overwrites: %s", e.msg);
+            bad++;
+            continue;
+        }
+        if (sos_reader_read(rd, 0, buf, sizeof(buf), &got, &e) != SOS_OK
+            || got != info.size)
+        {
+            diag("read during overwrites: %s", e.msg);
+            bad++;
+        }
+        for (i = 1; i < got; i++) {
+            bad += buf[i] != buf[0];
+        }
+        reads++;
+        sos_reader_close(rd);
+        sos_object_info_release(&info);
+    }
+    pthread_join(tid, NULL);
+
+    ok(reads > 0, "%d reads during 300 overwrites", reads);
+    is_int(0, bad, "every open and read during overwrites succeeds whole");
+}
+
+
 /* The only file under <dir>/r<replica>/objects, or "" */
 static char  found_path[1024];
 
@@ -993,6 +1059,7 @@ main(void)
     test_abort_overwrite_delete();
     test_keys();
     test_reader_outlives();
+    test_read_during_overwrites();
     test_preconditions();
     test_race_if_none_match();
     test_concurrent_writers();
