@@ -452,14 +452,21 @@ typedef struct {
  * One page of a bucket listing in key order.  With a delimiter, keys that
  * share prefix + ... + delimiter are rolled into one common prefix, counted
  * once against max_keys; the scan seeks past a whole common prefix.  A
- * marker inside a common prefix skips that prefix.
- * @return SOS_OK, SOS_ENOBUCKET, SOS_EINVAL, SOS_EIO.  Free the result with
- *         sos_list_result_free.
+ * marker inside a common prefix skips that prefix.  max_keys above 1000
+ * is 1000; max_keys 0 gives an empty page that is not truncated (as S3).
+ * truncated is 1 only when another key or prefix follows the page.
+ * @return SOS_OK, SOS_ENOBUCKET, SOS_EINVAL (prefix, delimiter or marker
+ *         longer than SOS_MAX_KEY_LEN), SOS_ECORRUPT (an object record of
+ *         the page does not decode; the message names the key), SOS_ENOMEM,
+ *         SOS_EIO.  Free the result with sos_list_result_free; it is one
+ *         allocation and owns every string it points to.
+ * Thread-safety: any thread; the page is a consistent snapshot.
  */
 sos_rc_e sos_list_objects(sos_store_t *store, const char *bucket,
     size_t bucket_len, const sos_list_opts_t *opts, sos_list_result_t **out,
     sos_error_t *err);
 
+/** Free a page and everything in it.  NULL is a no-op. */
 void sos_list_result_free(sos_list_result_t *result);
 
 
