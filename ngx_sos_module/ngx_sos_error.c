@@ -11,10 +11,6 @@
 #include "ngx_sos_module.h"
 
 
-static ngx_int_t ngx_sos_error_header(ngx_http_request_t *r,
-    ngx_str_t *name, ngx_str_t *value);
-
-
 static ngx_sos_error_t  ngx_sos_errors[] = {
 
     [NGX_SOS_ERR_INTERNAL_ERROR] = {
@@ -103,6 +99,124 @@ static ngx_sos_error_t  ngx_sos_errors[] = {
       ngx_string("AccessDenied"), NGX_HTTP_FORBIDDEN,
       ngx_string("Access Denied"),
       0 },
+    [NGX_SOS_ERR_BUCKET_ALREADY_OWNED_BY_YOU] = {
+      ngx_string("BucketAlreadyOwnedByYou"), NGX_HTTP_CONFLICT,
+      ngx_string("Your previous request to create the named bucket "
+                 "succeeded and you already own it."),
+      0 },
+
+    [NGX_SOS_ERR_INVALID_BUCKET_NAME] = {
+      ngx_string("InvalidBucketName"), NGX_HTTP_BAD_REQUEST,
+      ngx_string("The specified bucket is not valid."),
+      0 },
+
+    [NGX_SOS_ERR_INVALID_LOCATION_CONSTRAINT] = {
+      ngx_string("InvalidLocationConstraint"), NGX_HTTP_BAD_REQUEST,
+      ngx_string("The specified location-constraint is not valid."),
+      0 },
+
+    [NGX_SOS_ERR_CONDITIONAL_REQUEST_CONFLICT] = {
+      ngx_string("ConditionalRequestConflict"), NGX_HTTP_CONFLICT,
+      ngx_string("A conflicting operation occurred. If using PutObject "
+                 "you can retry the request."),
+      0 },
+
+    [NGX_SOS_ERR_NOT_MODIFIED] = {
+      ngx_string("NotModified"), NGX_HTTP_NOT_MODIFIED,
+      ngx_string("Not Modified"),
+      0 },
+
+    [NGX_SOS_ERR_KEY_TOO_LONG] = {
+      ngx_string("KeyTooLongError"), NGX_HTTP_BAD_REQUEST,
+      ngx_string("Your key is too long."),
+      0 },
+
+    [NGX_SOS_ERR_METADATA_TOO_LARGE] = {
+      ngx_string("MetadataTooLarge"), NGX_HTTP_BAD_REQUEST,
+      ngx_string("Your metadata headers exceed the maximum allowed "
+                 "metadata size."),
+      0 },
+
+    [NGX_SOS_ERR_INVALID_REQUEST] = {
+      ngx_string("InvalidRequest"), NGX_HTTP_BAD_REQUEST,
+      ngx_string("Invalid Request"),
+      0 },
+
+    [NGX_SOS_ERR_INVALID_DIGEST] = {
+      ngx_string("InvalidDigest"), NGX_HTTP_BAD_REQUEST,
+      ngx_string("The Content-MD5 you specified is not valid."),
+      0 },
+
+    [NGX_SOS_ERR_BAD_DIGEST] = {
+      ngx_string("BadDigest"), NGX_HTTP_BAD_REQUEST,
+      ngx_string("The Content-MD5 you specified did not match what we "
+                 "received."),
+      0 },
+
+    [NGX_SOS_ERR_CONTENT_SHA256_MISMATCH] = {
+      ngx_string("XAmzContentSHA256Mismatch"), NGX_HTTP_BAD_REQUEST,
+      ngx_string("The provided 'x-amz-content-sha256' header does not "
+                 "match what was computed."),
+      0 },
+
+    [NGX_SOS_ERR_INCOMPLETE_BODY] = {
+      ngx_string("IncompleteBody"), NGX_HTTP_BAD_REQUEST,
+      ngx_string("You did not provide the number of bytes specified by "
+                 "the Content-Length HTTP header."),
+      0 },
+
+    [NGX_SOS_ERR_MISSING_CONTENT_LENGTH] = {
+      ngx_string("MissingContentLength"), 411,
+      ngx_string("You must provide the Content-Length HTTP header."),
+      0 },
+
+    [NGX_SOS_ERR_MALFORMED_XML] = {
+      ngx_string("MalformedXML"), NGX_HTTP_BAD_REQUEST,
+      ngx_string("The XML you provided was not well-formed or did not "
+                 "validate against our published schema."),
+      0 },
+
+    [NGX_SOS_ERR_METHOD_NOT_ALLOWED] = {
+      ngx_string("MethodNotAllowed"), NGX_HTTP_NOT_ALLOWED,
+      ngx_string("The specified method is not allowed against this "
+                 "resource."),
+      0 },
+
+    [NGX_SOS_ERR_INVALID_ACCESS_KEY_ID] = {
+      ngx_string("InvalidAccessKeyId"), NGX_HTTP_FORBIDDEN,
+      ngx_string("The AWS Access Key Id you provided does not exist in "
+                 "our records."),
+      0 },
+
+    [NGX_SOS_ERR_SIGNATURE_DOES_NOT_MATCH] = {
+      ngx_string("SignatureDoesNotMatch"), NGX_HTTP_FORBIDDEN,
+      ngx_string("The request signature we calculated does not match the "
+                 "signature you provided. Check your key and signing "
+                 "method."),
+      0 },
+
+    [NGX_SOS_ERR_REQUEST_TIME_TOO_SKEWED] = {
+      ngx_string("RequestTimeTooSkewed"), NGX_HTTP_FORBIDDEN,
+      ngx_string("The difference between the request time and the "
+                 "current time is too large."),
+      0 },
+
+    [NGX_SOS_ERR_AUTH_HEADER_MALFORMED] = {
+      ngx_string("AuthorizationHeaderMalformed"), NGX_HTTP_BAD_REQUEST,
+      ngx_string("The authorization header is malformed."),
+      0 },
+
+    [NGX_SOS_ERR_AUTH_QUERY_ERROR] = {
+      ngx_string("AuthorizationQueryParametersError"), NGX_HTTP_BAD_REQUEST,
+      ngx_string("Query-string authentication requires the X-Amz-Algorithm, "
+                 "X-Amz-Credential, X-Amz-Signature, X-Amz-Date, "
+                 "X-Amz-SignedHeaders, and X-Amz-Expires parameters."),
+      0 },
+
+    [NGX_SOS_ERR_MISSING_SECURITY_HEADER] = {
+      ngx_string("MissingSecurityHeader"), NGX_HTTP_BAD_REQUEST,
+      ngx_string("Your request was missing a required header."),
+      0 },
 };
 
 
@@ -162,51 +276,69 @@ ngx_sos_error_from_store(sos_rc_e rc)
 ngx_int_t
 ngx_sos_error_send(ngx_http_request_t *r, ngx_sos_err_e err)
 {
-    size_t                len;
-    ngx_int_t             rc;
-    ngx_buf_t            *b;
-    ngx_str_t             rid, name, value;
-    ngx_chain_t           out;
-    ngx_sos_error_t      *e;
-    ngx_sos_main_conf_t  *smcf;
-    ngx_http_variable_value_t  *v;
+    return ngx_sos_error_send_ex(r, err, NULL, NULL);
+}
 
-    static ngx_str_t  retry_after = ngx_string("Retry-After");
-    static ngx_str_t  request_id = ngx_string("x-amz-request-id");
 
-    if (err >= NGX_SOS_ERR_MAX) {
+ngx_int_t
+ngx_sos_error_send_ctx(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
+    ngx_sos_err_e err)
+{
+    return ngx_sos_error_send_ex(r, err,
+                                 ctx->error_message.len
+                                 ? &ctx->error_message : NULL,
+                                 ctx->error_extra.len
+                                 ? &ctx->error_extra : NULL);
+}
+
+
+ngx_int_t
+ngx_sos_error_send_ex(ngx_http_request_t *r, ngx_sos_err_e err,
+    ngx_str_t *message, ngx_str_t *extra)
+{
+    size_t            len;
+    ngx_buf_t        *b;
+    ngx_str_t         rid, msg, value;
+    ngx_sos_error_t  *e;
+
+    if (err <= NGX_SOS_OK || err >= NGX_SOS_ERR_MAX) {
         err = NGX_SOS_ERR_INTERNAL_ERROR;
     }
 
     e = &ngx_sos_errors[err];
+    msg = message ? *message : e->message;
 
     if (e->log_level) {
         ngx_log_error(e->log_level, r->connection->log, 0,
-                      "sos: %V", &e->code);
+                      "sos: %V: %V", &e->code, &msg);
     }
 
     if (r->header_sent) {
         return NGX_ERROR;
     }
 
-    smcf = ngx_http_get_module_main_conf(r, ngx_http_sos_module);
+    /* an error ends the request: what is left of the body is dropped */
+    if (ngx_http_discard_request_body(r) != NGX_OK) {
+        r->keepalive = 0;
+    }
 
-    ngx_str_null(&rid);
+    if (e->status == NGX_HTTP_NOT_MODIFIED) {
+        return ngx_sos_send_xml(r, e->status, NULL);
+    }
 
-    v = ngx_http_get_indexed_variable(r, smcf->request_id_index);
-
-    if (v != NULL && !v->not_found) {
-        rid.len = v->len;
-        rid.data = v->data;
+    if (ngx_sos_request_id(r, &rid) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     len = sizeof("<?xml version=\"1.0\" encoding=\"UTF-8\"?>" CRLF
                  "<Error><Code></Code><Message></Message>"
                  "<Resource></Resource><RequestId></RequestId></Error>" CRLF)
           - 1
-          + e->code.len + e->message.len
+          + e->code.len
+          + ngx_sos_xml_escape_len(msg.data, msg.len)
           + ngx_sos_xml_escape_len(r->uri.data, r->uri.len)
-          + ngx_sos_xml_escape_len(rid.data, rid.len);
+          + rid.len
+          + (extra ? extra->len : 0);
 
     /* all is allocated before the header would be sent */
 
@@ -223,74 +355,30 @@ ngx_sos_error_send(ngx_http_request_t *r, ngx_sos_err_e err)
     b->last = ngx_cpymem(b->last, e->code.data, e->code.len);
     b->last = ngx_cpymem(b->last, "</Code><Message>",
                          sizeof("</Code><Message>") - 1);
-    b->last = ngx_cpymem(b->last, e->message.data, e->message.len);
-    b->last = ngx_cpymem(b->last, "</Message><Resource>",
-                         sizeof("</Message><Resource>") - 1);
+    b->last = ngx_sos_xml_escape(b->last, msg.data, msg.len);
+    b->last = ngx_cpymem(b->last, "</Message>", sizeof("</Message>") - 1);
+
+    if (extra) {
+        b->last = ngx_cpymem(b->last, extra->data, extra->len);
+    }
+
+    b->last = ngx_cpymem(b->last, "<Resource>", sizeof("<Resource>") - 1);
     b->last = ngx_sos_xml_escape(b->last, r->uri.data, r->uri.len);
     b->last = ngx_cpymem(b->last, "</Resource><RequestId>",
                          sizeof("</Resource><RequestId>") - 1);
-    b->last = ngx_sos_xml_escape(b->last, rid.data, rid.len);
+    b->last = ngx_cpymem(b->last, rid.data, rid.len);
     b->last = ngx_cpymem(b->last, "</RequestId></Error>" CRLF,
                          sizeof("</RequestId></Error>" CRLF) - 1);
-
-    b->last_buf = (r == r->main) ? 1 : 0;
-    b->last_in_chain = 1;
-
-    out.buf = b;
-    out.next = NULL;
-
-    if (rid.len
-        && ngx_sos_error_header(r, &request_id, &rid) != NGX_OK)
-    {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
 
     if (e->status == NGX_HTTP_SERVICE_UNAVAILABLE) {
         ngx_str_set(&value, "1");
 
-        name = retry_after;
-        if (ngx_sos_error_header(r, &name, &value) != NGX_OK) {
+        if (ngx_sos_header_add(r, "Retry-After", &value) != NGX_OK) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
     }
 
-    r->headers_out.status = e->status;
-    ngx_str_set(&r->headers_out.content_type, "application/xml");
-    r->headers_out.content_type_len = r->headers_out.content_type.len;
-    r->headers_out.content_type_lowcase = NULL;
-    r->headers_out.content_length_n = b->last - b->pos;
-
-    if (r->headers_out.content_length) {
-        r->headers_out.content_length->hash = 0;
-        r->headers_out.content_length = NULL;
-    }
-
-    rc = ngx_http_send_header(r);
-
-    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
-        return rc;
-    }
-
-    return ngx_http_output_filter(r, &out);
-}
-
-
-static ngx_int_t
-ngx_sos_error_header(ngx_http_request_t *r, ngx_str_t *name,
-    ngx_str_t *value)
-{
-    ngx_table_elt_t  *h;
-
-    h = ngx_list_push(&r->headers_out.headers);
-    if (h == NULL) {
-        return NGX_ERROR;
-    }
-
-    h->hash = 1;
-    h->key = *name;
-    h->value = *value;
-
-    return NGX_OK;
+    return ngx_sos_send_xml(r, e->status, b);
 }
 
 

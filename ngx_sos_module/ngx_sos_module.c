@@ -107,7 +107,7 @@ ngx_module_t  ngx_http_sos_module = {
 };
 
 
-static ngx_str_t  ngx_sos_request_id = ngx_string("request_id");
+static ngx_str_t  ngx_sos_request_id_var = ngx_string("request_id");
 
 
 static ngx_int_t
@@ -244,7 +244,7 @@ ngx_sos_init_main_conf(ngx_conf_t *cf, void *conf)
     }
 
     smcf->request_id_index = ngx_http_get_variable_index(cf,
-                                                         &ngx_sos_request_id);
+                                                         &ngx_sos_request_id_var);
     if (smcf->request_id_index == NGX_ERROR) {
         return NGX_CONF_ERROR;
     }

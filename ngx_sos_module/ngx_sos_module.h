@@ -35,12 +35,16 @@ typedef struct {
     ngx_str_t            thread_pool_name;
     ngx_thread_pool_t   *thread_pool;
     ngx_int_t            request_id_index;
+    ngx_array_t         *domains;        /* of ngx_str_t: virtual hosts */
+    ngx_str_t            region;         /* default us-east-1 */
+    off_t                max_object_size;    /* default 5 GiB */
 
     const char         **replica_dirs;   /* NULL: library default */
     ngx_uint_t           n_replicas;
 
     /* worker process state */
     sos_store_t         *store;
+    struct ngx_sos_keys_s  *keys;        /* access keys, loaded at open */
     sos_rc_e             open_rc;        /* last sos_store_open() result */
     ngx_event_t          open_timer;
     ngx_thread_task_t   *open_task;
@@ -56,7 +60,8 @@ typedef struct {
 
 /* S3 errors: indexes into the table in ngx_sos_error.c */
 typedef enum {
-    NGX_SOS_ERR_INTERNAL_ERROR = 0,
+    NGX_SOS_OK = 0,                      /* no error */
+    NGX_SOS_ERR_INTERNAL_ERROR,
     NGX_SOS_ERR_NOT_IMPLEMENTED,
     NGX_SOS_ERR_SLOW_DOWN,
     NGX_SOS_ERR_SERVICE_UNAVAILABLE,
@@ -64,15 +69,36 @@ typedef enum {
     NGX_SOS_ERR_NO_SUCH_KEY,
     NGX_SOS_ERR_NO_SUCH_UPLOAD,
     NGX_SOS_ERR_BUCKET_ALREADY_EXISTS,
+    NGX_SOS_ERR_BUCKET_ALREADY_OWNED_BY_YOU,
     NGX_SOS_ERR_BUCKET_NOT_EMPTY,
+    NGX_SOS_ERR_INVALID_BUCKET_NAME,
+    NGX_SOS_ERR_INVALID_LOCATION_CONSTRAINT,
     NGX_SOS_ERR_PRECONDITION_FAILED,
+    NGX_SOS_ERR_CONDITIONAL_REQUEST_CONFLICT,
+    NGX_SOS_ERR_NOT_MODIFIED,            /* 304, no body */
     NGX_SOS_ERR_INVALID_PART,
     NGX_SOS_ERR_INVALID_PART_ORDER,
     NGX_SOS_ERR_ENTITY_TOO_SMALL,
     NGX_SOS_ERR_ENTITY_TOO_LARGE,
+    NGX_SOS_ERR_KEY_TOO_LONG,
+    NGX_SOS_ERR_METADATA_TOO_LARGE,
     NGX_SOS_ERR_INVALID_ARGUMENT,
+    NGX_SOS_ERR_INVALID_REQUEST,
     NGX_SOS_ERR_INVALID_RANGE,
+    NGX_SOS_ERR_INVALID_DIGEST,
+    NGX_SOS_ERR_BAD_DIGEST,
+    NGX_SOS_ERR_CONTENT_SHA256_MISMATCH, /* XAmzContentSHA256Mismatch */
+    NGX_SOS_ERR_INCOMPLETE_BODY,
+    NGX_SOS_ERR_MISSING_CONTENT_LENGTH,
+    NGX_SOS_ERR_MALFORMED_XML,
+    NGX_SOS_ERR_METHOD_NOT_ALLOWED,
     NGX_SOS_ERR_ACCESS_DENIED,
+    NGX_SOS_ERR_INVALID_ACCESS_KEY_ID,
+    NGX_SOS_ERR_SIGNATURE_DOES_NOT_MATCH,
+    NGX_SOS_ERR_REQUEST_TIME_TOO_SKEWED,
+    NGX_SOS_ERR_AUTH_HEADER_MALFORMED,   /* AuthorizationHeaderMalformed */
+    NGX_SOS_ERR_AUTH_QUERY_ERROR,        /* AuthorizationQueryParametersError */
+    NGX_SOS_ERR_MISSING_SECURITY_HEADER,
     NGX_SOS_ERR_MAX
 } ngx_sos_err_e;
 
@@ -92,6 +118,196 @@ ngx_int_t ngx_sos_error_send(ngx_http_request_t *r, ngx_sos_err_e err);
 ngx_sos_err_e ngx_sos_error_from_store(sos_rc_e rc);
 u_char *ngx_sos_xml_escape(u_char *dst, u_char *src, size_t size);
 size_t ngx_sos_xml_escape_len(u_char *src, size_t size);
+
+
+/* ------------------------------------------------------------------ */
+/* S3 requests                                                        */
+
+/* One S3 operation per (method, resource, sub-resource): ngx_sos_route.c */
+typedef enum {
+    NGX_SOS_OP_UNKNOWN = 0,              /* answered 501 NotImplemented */
+    NGX_SOS_OP_LIST_BUCKETS,
+    NGX_SOS_OP_CREATE_BUCKET,
+    NGX_SOS_OP_DELETE_BUCKET,
+    NGX_SOS_OP_HEAD_BUCKET,
+    NGX_SOS_OP_GET_BUCKET_LOCATION,
+    NGX_SOS_OP_GET_BUCKET_VERSIONING,
+    NGX_SOS_OP_PUT_BUCKET_VERSIONING,
+    NGX_SOS_OP_LIST_OBJECTS,
+    NGX_SOS_OP_LIST_OBJECTS_V2,
+    NGX_SOS_OP_LIST_OBJECT_VERSIONS,
+    NGX_SOS_OP_DELETE_OBJECTS,
+    NGX_SOS_OP_PUT_OBJECT,
+    NGX_SOS_OP_COPY_OBJECT,
+    NGX_SOS_OP_GET_OBJECT,
+    NGX_SOS_OP_HEAD_OBJECT,
+    NGX_SOS_OP_DELETE_OBJECT,
+    NGX_SOS_OP_MAX
+} ngx_sos_op_e;
+
+
+/* How the request body is protected (x-amz-content-sha256 and friends). */
+typedef enum {
+    NGX_SOS_PAYLOAD_UNSIGNED = 0,        /* UNSIGNED-PAYLOAD, SigV2, anon */
+    NGX_SOS_PAYLOAD_SHA256,              /* hex SHA-256 of the body */
+    NGX_SOS_PAYLOAD_CHUNKED,             /* STREAMING-AWS4-HMAC-SHA256-PAYLOAD */
+    NGX_SOS_PAYLOAD_CHUNKED_TRAILER,     /* ...-PAYLOAD-TRAILER */
+    NGX_SOS_PAYLOAD_UNSIGNED_TRAILER     /* STREAMING-UNSIGNED-PAYLOAD-TRAILER */
+} ngx_sos_payload_mode_e;
+
+
+/* Who sent the request and what was signed: ngx_sos_auth.c */
+typedef struct {
+    ngx_uint_t               anonymous;  /* no credentials: AllUsers */
+    ngx_uint_t               admin;
+    ngx_uint_t               presigned;
+    ngx_uint_t               sigv2;
+    u_char                   access_key_id[SOS_ACCESS_KEY_LEN + 1];
+    u_char                   org_id[SOS_ID_LEN + 1];
+
+    ngx_sos_payload_mode_e   payload_mode;
+    u_char                   payload_sha256[32];     /* mode SHA256 */
+
+    /* what chunk signatures chain from (SigV4 streaming modes) */
+    u_char                   signing_key[32];
+    u_char                   seed_signature[64];     /* hex */
+    ngx_str_t                amz_date;               /* yyyymmddThhmmssZ */
+    ngx_str_t                scope;                  /* date/region/s3/aws4_request */
+} ngx_sos_auth_t;
+
+
+/* Decoder and verifier of a request body: ngx_sos_payload.c */
+typedef struct ngx_sos_payload_s  ngx_sos_payload_t;
+
+/* Receives decoded payload bytes; NGX_OK, or NGX_ERROR to stop. */
+typedef ngx_int_t (*ngx_sos_payload_sink_pt)(void *data, u_char *p, size_t n);
+
+
+typedef struct ngx_sos_job_s  ngx_sos_job_t;
+
+/* Per-request state, from r->pool. */
+typedef struct {
+    ngx_sos_op_e             op;
+    ngx_str_t                bucket;     /* empty for service operations */
+    ngx_str_t                key;        /* decoded; empty for bucket ops */
+    ngx_uint_t               virtual_host;
+
+    ngx_sos_auth_t           auth;
+    ngx_sos_payload_t       *payload;    /* NULL: no body expected */
+    ngx_str_t                body;       /* small XML bodies, verified */
+
+    /* what an error response says beyond the table (may be empty) */
+    ngx_str_t                error_message;
+    ngx_str_t                error_extra;    /* XML elements, escaped */
+
+    void                    *op_data;    /* the operation's own state */
+} ngx_sos_ctx_t;
+
+
+/*
+ * Store work in the thread pool.  run() executes in a pool thread and
+ * touches no request, pool or log: only the store and job->data, with the
+ * outcome in job->rc / job->err.  done() runs back in the event loop and
+ * returns what ngx_http_finalize_request() gets, or NGX_AGAIN when it
+ * posted more work or is waiting for the body (nothing is finalized).
+ */
+struct ngx_sos_job_s {
+    ngx_http_request_t      *request;
+    ngx_sos_ctx_t           *ctx;
+    sos_store_t             *store;
+    ngx_thread_task_t       *task;
+    void                   (*run)(ngx_sos_job_t *job);
+    ngx_int_t              (*done)(ngx_http_request_t *r, ngx_sos_job_t *job);
+    sos_rc_e                 rc;
+    sos_error_t              err;
+    void                    *data;       /* data_size bytes, zeroed */
+};
+
+typedef ngx_int_t (*ngx_sos_op_handler_pt)(ngx_http_request_t *r,
+    ngx_sos_ctx_t *ctx);
+
+
+/* ngx_sos_task.c */
+ngx_sos_job_t *ngx_sos_job_create(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
+    size_t data_size);
+/*
+ * Post job; NGX_OK, or NGX_ERROR when the queue is full (answer 503
+ * SlowDown).  The request is held (r->main->blocked) until done() ran;
+ * the caller returns NGX_DONE from a content handler after
+ * r->main->count++, as for any asynchronous work.
+ */
+ngx_int_t ngx_sos_job_post(ngx_sos_job_t *job);
+
+/* ngx_sos_response.c */
+ngx_int_t ngx_sos_request_id(ngx_http_request_t *r, ngx_str_t *id);
+ngx_int_t ngx_sos_header_add(ngx_http_request_t *r, char *name,
+    ngx_str_t *value);
+/* x-amz-request-id and x-amz-id-2, on every response */
+ngx_int_t ngx_sos_common_headers(ngx_http_request_t *r);
+/* Send status with an XML body (b may be NULL: no body). */
+ngx_int_t ngx_sos_send_xml(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_buf_t *b);
+/* Format an ISO 8601 (2006-02-03T16:45:09.000Z) or RFC 1123 time. */
+u_char *ngx_sos_time_iso8601(u_char *buf, time_t t);
+#define NGX_SOS_ISO8601_LEN  (sizeof("2006-02-03T16:45:09.000Z") - 1)
+
+/* ngx_sos_error.c */
+ngx_int_t ngx_sos_error_send_ex(ngx_http_request_t *r, ngx_sos_err_e err,
+    ngx_str_t *message, ngx_str_t *extra);
+/* With ctx->error_message and ctx->error_extra. */
+ngx_int_t ngx_sos_error_send_ctx(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
+    ngx_sos_err_e err);
+
+/* ngx_sos_route.c */
+ngx_sos_err_e ngx_sos_route(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
+
+/* ngx_sos_auth.c: SigV4 / SigV2 header and query, anonymous */
+ngx_sos_err_e ngx_sos_auth(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
+
+/* ngx_sos_keys.c: the access keys, held in the worker's memory */
+typedef struct ngx_sos_keys_s  ngx_sos_keys_t;
+ngx_sos_keys_t *ngx_sos_keys_load(sos_store_t *store, sos_error_t *err);
+void ngx_sos_keys_free(ngx_sos_keys_t *keys);
+const sos_key_t *ngx_sos_keys_find(ngx_sos_keys_t *keys, u_char *id,
+    size_t len);
+
+/*
+ * ngx_sos_payload.c.  create runs in the event loop once auth is done
+ * and reads the body headers (Content-MD5, x-amz-checksum-*,
+ * x-amz-trailer, x-amz-decoded-content-length, Content-Length); feed and
+ * finish may run in a pool thread: they use no pool and no log.
+ */
+ngx_sos_err_e ngx_sos_payload_create(ngx_http_request_t *r,
+    ngx_sos_ctx_t *ctx);
+ngx_sos_err_e ngx_sos_payload_feed(ngx_sos_payload_t *pl, u_char *p,
+    size_t n, ngx_sos_payload_sink_pt sink, void *data);
+/* After the last byte: signatures, hashes, Content-MD5, checksums. */
+ngx_sos_err_e ngx_sos_payload_finish(ngx_sos_payload_t *pl);
+/* Decoded length announced by the client, -1 when unknown. */
+off_t ngx_sos_payload_length(ngx_sos_payload_t *pl);
+/* The flexible checksum to store and echo: "CRC32" and base64 value. */
+void ngx_sos_payload_checksum(ngx_sos_payload_t *pl, ngx_str_t *algorithm,
+    ngx_str_t *value);
+
+/* ngx_sos_body.c: read a small body whole, decoded and verified, into
+ * ctx->body, then call post (or answer the error itself). */
+ngx_int_t ngx_sos_body_read(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
+    size_t max, void (*post)(ngx_http_request_t *r));
+
+/* Operations (return as a content handler: final rc, or NGX_DONE). */
+ngx_int_t ngx_sos_bucket_list_all(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
+ngx_int_t ngx_sos_bucket_create(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
+ngx_int_t ngx_sos_bucket_delete(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
+ngx_int_t ngx_sos_bucket_head(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
+ngx_int_t ngx_sos_bucket_location(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
+ngx_int_t ngx_sos_bucket_versioning(ngx_http_request_t *r,
+    ngx_sos_ctx_t *ctx);
+ngx_int_t ngx_sos_list_objects(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
+ngx_int_t ngx_sos_delete_objects(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
+ngx_int_t ngx_sos_object_put(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
+ngx_int_t ngx_sos_object_copy(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
+ngx_int_t ngx_sos_object_get(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
+ngx_int_t ngx_sos_object_delete(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 
 
 extern ngx_module_t  ngx_http_sos_module;

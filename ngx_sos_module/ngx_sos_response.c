@@ -1,0 +1,124 @@
+
+/*
+ * SOS: what every S3 response carries, and XML responses.
+ */
+
+
+#include "ngx_sos_module.h"
+
+
+ngx_int_t
+ngx_sos_request_id(ngx_http_request_t *r, ngx_str_t *id)
+{
+    ngx_sos_main_conf_t        *smcf;
+    ngx_http_variable_value_t  *v;
+
+    smcf = ngx_http_get_module_main_conf(r, ngx_http_sos_module);
+
+    v = ngx_http_get_indexed_variable(r, smcf->request_id_index);
+
+    if (v == NULL || v->not_found) {
+        return NGX_ERROR;
+    }
+
+    id->len = v->len;
+    id->data = v->data;
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_sos_header_add(ngx_http_request_t *r, char *name, ngx_str_t *value)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    h->key.len = ngx_strlen(name);
+    h->key.data = (u_char *) name;
+    h->value = *value;
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_sos_common_headers(ngx_http_request_t *r)
+{
+    ngx_str_t  id;
+
+    if (ngx_sos_request_id(r, &id) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    /* S3 sends an opaque extended id too; some clients log it */
+    if (ngx_sos_header_add(r, "x-amz-request-id", &id) != NGX_OK
+        || ngx_sos_header_add(r, "x-amz-id-2", &id) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_sos_send_xml(ngx_http_request_t *r, ngx_uint_t status, ngx_buf_t *b)
+{
+    ngx_int_t    rc;
+    ngx_chain_t  out;
+
+    if (ngx_sos_common_headers(r) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    r->headers_out.status = status;
+
+    if (r->headers_out.content_length) {
+        r->headers_out.content_length->hash = 0;
+        r->headers_out.content_length = NULL;
+    }
+
+    if (b == NULL) {
+        r->headers_out.content_length_n = 0;
+        r->header_only = 1;
+        return ngx_http_send_header(r);
+    }
+
+    ngx_str_set(&r->headers_out.content_type, "application/xml");
+    r->headers_out.content_type_len = r->headers_out.content_type.len;
+    r->headers_out.content_type_lowcase = NULL;
+    r->headers_out.content_length_n = b->last - b->pos;
+
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_output_filter(r, &out);
+}
+
+
+u_char *
+ngx_sos_time_iso8601(u_char *buf, time_t t)
+{
+    ngx_tm_t  tm;
+
+    ngx_gmtime(t, &tm);
+
+    return ngx_sprintf(buf, "%4d-%02d-%02dT%02d:%02d:%02d.000Z",
+                       tm.ngx_tm_year, tm.ngx_tm_mon, tm.ngx_tm_mday,
+                       tm.ngx_tm_hour, tm.ngx_tm_min, tm.ngx_tm_sec);
+}

@@ -1,0 +1,121 @@
+
+/*
+ * SOS: store calls in the thread pool.
+ *
+ * The event loop never touches the disk or the index: each store call is a
+ * job posted to the thread pool, and its completion comes back as an
+ * event, as ngx_http_file_cache.c does for cache reads.
+ */
+
+
+#include "ngx_sos_module.h"
+
+
+static void ngx_sos_job_thread(void *data, ngx_log_t *log);
+static void ngx_sos_job_event(ngx_event_t *ev);
+
+
+ngx_sos_job_t *
+ngx_sos_job_create(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
+    size_t data_size)
+{
+    ngx_sos_job_t        *job;
+    ngx_thread_task_t    *task;
+    ngx_sos_main_conf_t  *smcf;
+
+    smcf = ngx_http_get_module_main_conf(r, ngx_http_sos_module);
+
+    task = ngx_thread_task_alloc(r->pool, sizeof(ngx_sos_job_t) + data_size);
+    if (task == NULL) {
+        return NULL;
+    }
+
+    job = task->ctx;
+    job->request = r;
+    job->ctx = ctx;
+    job->store = smcf->store;
+    job->task = task;
+    job->data = data_size ? (u_char *) job + sizeof(ngx_sos_job_t) : NULL;
+
+    task->handler = ngx_sos_job_thread;
+    task->event.handler = ngx_sos_job_event;
+    task->event.data = job;
+
+    return job;
+}
+
+
+ngx_int_t
+ngx_sos_job_post(ngx_sos_job_t *job)
+{
+    ngx_http_request_t   *r;
+    ngx_sos_main_conf_t  *smcf;
+
+    r = job->request;
+    smcf = ngx_http_get_module_main_conf(r, ngx_http_sos_module);
+
+    job->rc = SOS_OK;
+    job->err.code = SOS_OK;
+    job->err.sys_errno = 0;
+    job->err.msg[0] = '\0';
+    job->task->event.log = r->connection->log;
+
+    if (ngx_thread_task_post(smcf->thread_pool, job->task) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    /* r and its pool outlive a client abort while the job runs */
+    r->main->blocked++;
+    r->aio = 1;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_sos_job_thread(void *data, ngx_log_t *log)
+{
+    ngx_sos_job_t  *job = data;
+
+    job->run(job);
+}
+
+
+static void
+ngx_sos_job_event(ngx_event_t *ev)
+{
+    ngx_sos_job_t       *job = ev->data;
+
+    ngx_int_t            rc;
+    ngx_uint_t           level;
+    ngx_connection_t    *c;
+    ngx_http_request_t  *r;
+
+    r = job->request;
+    c = r->connection;
+
+    ngx_http_set_log_request(c->log, r);
+
+    r->main->blocked--;
+    r->aio = 0;
+
+    if (job->rc != SOS_OK && job->rc != SOS_ENOTFOUND
+        && job->rc != SOS_ENOBUCKET && job->rc != SOS_ENOUPLOAD)
+    {
+        /* data at risk is critical; a refused request is client news */
+        level = (job->rc == SOS_EIO || job->rc == SOS_ENOSPC
+                 || job->rc == SOS_EQUORUM || job->rc == SOS_ECORRUPT)
+                ? NGX_LOG_CRIT : NGX_LOG_INFO;
+
+        ngx_log_error(level, c->log, job->err.sys_errno, "sos: %s: %s",
+                      sos_strerror(job->rc), job->err.msg);
+    }
+
+    rc = job->done(r, job);
+
+    if (rc != NGX_AGAIN) {
+        ngx_http_finalize_request(r, rc);
+    }
+
+    ngx_http_run_posted_requests(c);
+}
