@@ -129,13 +129,13 @@ $(MODULE): $(NGXSRC)/objs/Makefile $(MODULE_SRCS) $(LIBA)
 run: deps all
 	SOS_BUILD=$(BUILD) scripts/run
 
-test: all
+test: deps all
 	$(MAKE) test-only
 
 test-only:
 	SOS_BUILD=$(BUILD) prove $(PROVE_FLAGS) $(LIB_TESTS) $(T_TESTS)
 
-asan: deps-check
+asan: deps
 	$(MAKE) BUILD=build-asan SANITIZE=1 lib sosctl module
 	$(MAKE) BUILD=build-asan SANITIZE=1 test-only
 
