@@ -217,6 +217,12 @@ static ngx_sos_error_t  ngx_sos_errors[] = {
       ngx_string("MissingSecurityHeader"), NGX_HTTP_BAD_REQUEST,
       ngx_string("Your request was missing a required header."),
       0 },
+
+    [NGX_SOS_ERR_ILLEGAL_LOCATION_CONSTRAINT] = {
+      ngx_string("IllegalLocationConstraintException"), NGX_HTTP_BAD_REQUEST,
+      ngx_string("The location constraint is incompatible for the region "
+                 "specific endpoint this request was sent to."),
+      0 },
 };
 
 

@@ -99,6 +99,7 @@ typedef enum {
     NGX_SOS_ERR_AUTH_HEADER_MALFORMED,   /* AuthorizationHeaderMalformed */
     NGX_SOS_ERR_AUTH_QUERY_ERROR,        /* AuthorizationQueryParametersError */
     NGX_SOS_ERR_MISSING_SECURITY_HEADER,
+    NGX_SOS_ERR_ILLEGAL_LOCATION_CONSTRAINT, /* ...Exception */
     NGX_SOS_ERR_MAX
 } ngx_sos_err_e;
 
