@@ -1,0 +1,892 @@
+
+/*
+ * SOS: bucket operations: ListBuckets, CreateBucket, DeleteBucket,
+ * HeadBucket, GetBucketLocation, Get/PutBucketVersioning.
+ *
+ * Each is one job: the pool thread reads or changes the index with the
+ * inputs copied into the job, and the completion answers in the loop.
+ */
+
+
+#include "ngx_sos_xml.h"
+
+
+#define NGX_SOS_BUCKET_BODY_MAX   (64 * 1024)
+#define NGX_SOS_BUCKET_TEXT_MAX   1024
+#define NGX_SOS_US_EAST_1         "us-east-1"
+
+
+typedef struct {
+    ngx_sos_op_e     op;
+    u_char           name[SOS_MAX_BUCKET_LEN];
+    size_t           name_len;
+    char             org_id[SOS_ID_LEN + 1];
+    char             region[sizeof(((sos_bucket_t *) 0)->region)];
+
+    ngx_uint_t       denied;
+    sos_bucket_t     bucket;
+
+    /* ListBuckets */
+    sos_org_t        org;
+    ngx_uint_t       org_found;
+    sos_bucket_t    *buckets;            /* malloc()ed in the thread */
+    size_t           n_buckets;
+    size_t           cap_buckets;
+
+    /* PutBucketVersioning: what the body asked for */
+    ngx_uint_t       enable;
+} ngx_sos_bucket_job_t;
+
+
+typedef struct {
+    ngx_str_t        location;
+    ngx_uint_t       has_location;
+    ngx_uint_t       status;             /* 0 none, 1 Enabled, 2 Suspended */
+    ngx_uint_t       mfa_enabled;
+} ngx_sos_bucket_body_t;
+
+
+static ngx_int_t ngx_sos_bucket_start(ngx_http_request_t *r,
+    ngx_sos_ctx_t *ctx, ngx_uint_t enable);
+static void ngx_sos_bucket_run(ngx_sos_job_t *job);
+static int ngx_sos_bucket_list_cb(void *data, const sos_bucket_t *bucket);
+static ngx_int_t ngx_sos_bucket_done(ngx_http_request_t *r,
+    ngx_sos_job_t *job);
+static ngx_int_t ngx_sos_bucket_list_send(ngx_http_request_t *r,
+    ngx_sos_ctx_t *ctx, ngx_sos_bucket_job_t *bj);
+static ngx_int_t ngx_sos_bucket_created(ngx_http_request_t *r,
+    ngx_sos_ctx_t *ctx, ngx_sos_job_t *job);
+static ngx_int_t ngx_sos_bucket_location_send(ngx_http_request_t *r,
+    ngx_sos_bucket_job_t *bj);
+static ngx_int_t ngx_sos_bucket_name_valid(ngx_str_t *name);
+static void ngx_sos_bucket_region(ngx_http_request_t *r, ngx_str_t *region);
+static void ngx_sos_bucket_create_body(ngx_http_request_t *r);
+static ngx_int_t ngx_sos_bucket_create_xml(void *data, ngx_str_t *path,
+    ngx_str_t *text);
+static ngx_sos_err_e ngx_sos_bucket_check_location(ngx_http_request_t *r,
+    ngx_sos_ctx_t *ctx, ngx_sos_bucket_body_t *cfg);
+static void ngx_sos_bucket_versioning_body(ngx_http_request_t *r);
+static ngx_int_t ngx_sos_bucket_versioning_xml(void *data, ngx_str_t *path,
+    ngx_str_t *text);
+
+
+ngx_int_t
+ngx_sos_bucket_list_all(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
+{
+    return ngx_sos_bucket_start(r, ctx, 0);
+}
+
+
+ngx_int_t
+ngx_sos_bucket_create(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
+{
+    ngx_int_t  rc;
+
+    if (ngx_sos_bucket_name_valid(&ctx->bucket) != NGX_OK) {
+        return ngx_sos_bucket_error(r, ctx, NGX_SOS_ERR_INVALID_BUCKET_NAME);
+    }
+
+    rc = ngx_sos_body_read(r, ctx, NGX_SOS_BUCKET_BODY_MAX,
+                           ngx_sos_bucket_create_body);
+
+    if (rc >= NGX_HTTP_SPECIAL_RESPONSE || rc == NGX_ERROR) {
+        return rc;
+    }
+
+    return NGX_DONE;
+}
+
+
+ngx_int_t
+ngx_sos_bucket_delete(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
+{
+    return ngx_sos_bucket_start(r, ctx, 0);
+}
+
+
+ngx_int_t
+ngx_sos_bucket_head(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
+{
+    return ngx_sos_bucket_start(r, ctx, 0);
+}
+
+
+ngx_int_t
+ngx_sos_bucket_location(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
+{
+    return ngx_sos_bucket_start(r, ctx, 0);
+}
+
+
+ngx_int_t
+ngx_sos_bucket_versioning(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
+{
+    ngx_int_t  rc;
+
+    if (ctx->op == NGX_SOS_OP_GET_BUCKET_VERSIONING) {
+        return ngx_sos_bucket_start(r, ctx, 0);
+    }
+
+    rc = ngx_sos_body_read(r, ctx, NGX_SOS_BUCKET_BODY_MAX,
+                           ngx_sos_bucket_versioning_body);
+
+    if (rc >= NGX_HTTP_SPECIAL_RESPONSE || rc == NGX_ERROR) {
+        return rc;
+    }
+
+    return NGX_DONE;
+}
+
+
+/*
+ * Post the job of ctx->op.  As a content handler: NGX_DONE once posted
+ * (the request is held until the job is done), or a final rc.
+ */
+
+static ngx_int_t
+ngx_sos_bucket_start(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
+    ngx_uint_t enable)
+{
+    ngx_str_t              region;
+    ngx_sos_job_t         *job;
+    ngx_sos_bucket_job_t  *bj;
+
+    if (ctx->op != NGX_SOS_OP_LIST_BUCKETS
+        && ctx->bucket.len > SOS_MAX_BUCKET_LEN)
+    {
+        /* too long to have been created */
+        return ngx_sos_bucket_error(r, ctx, NGX_SOS_ERR_NO_SUCH_BUCKET);
+    }
+
+    job = ngx_sos_job_create(r, ctx, sizeof(ngx_sos_bucket_job_t));
+    if (job == NULL) {
+        return ngx_sos_error_send(r, NGX_SOS_ERR_INTERNAL_ERROR);
+    }
+
+    bj = job->data;
+    bj->op = ctx->op;
+    bj->name_len = ctx->bucket.len;
+
+    if (ctx->bucket.len) {
+        ngx_memcpy(bj->name, ctx->bucket.data, ctx->bucket.len);
+    }
+    ngx_cpystrn((u_char *) bj->org_id, ctx->auth.org_id, SOS_ID_LEN + 1);
+    bj->enable = enable;
+
+    ngx_sos_bucket_region(r, &region);
+    ngx_cpystrn((u_char *) bj->region, region.data,
+                ngx_min(region.len + 1, sizeof(bj->region)));
+
+    job->run = ngx_sos_bucket_run;
+    job->done = ngx_sos_bucket_done;
+
+    if (ngx_sos_job_post(job) != NGX_OK) {
+        return ngx_sos_error_send(r, NGX_SOS_ERR_SLOW_DOWN);
+    }
+
+    r->main->count++;
+
+    return NGX_DONE;
+}
+
+
+sos_rc_e
+ngx_sos_bucket_owned(sos_store_t *store, u_char *name, size_t len,
+    const char *org_id, ngx_uint_t *denied, sos_bucket_t *out,
+    sos_error_t *err)
+{
+    sos_rc_e            rc;
+    sos_bucket_info_t  *info;
+
+    *denied = 0;
+
+    rc = sos_bucket_get(store, (const char *) name, len, &info, err);
+    if (rc != SOS_OK) {
+        return rc;
+    }
+
+    if (out) {
+        *out = info->bucket;
+    }
+
+    if (ngx_strcmp(info->bucket.owner, org_id) != 0) {
+        *denied = 1;
+    }
+
+    sos_bucket_info_free(info);
+
+    return SOS_OK;
+}
+
+
+/* the pool thread: only the store and the job's own data */
+
+static void
+ngx_sos_bucket_run(ngx_sos_job_t *job)
+{
+    ngx_sos_bucket_job_t  *bj = job->data;
+
+    switch (bj->op) {
+
+    case NGX_SOS_OP_LIST_BUCKETS:
+        job->rc = sos_org_get(job->store, bj->org_id, ngx_strlen(bj->org_id),
+                              &bj->org, &job->err);
+
+        if (job->rc == SOS_OK) {
+            bj->org_found = 1;
+
+        } else if (job->rc != SOS_ENOTFOUND) {
+            return;
+        }
+
+        job->rc = sos_bucket_list(job->store, bj->org_id,
+                                  ngx_sos_bucket_list_cb, bj, &job->err);
+
+        if (job->rc == SOS_OK && bj->n_buckets > bj->cap_buckets) {
+            /* the callback could not grow the array */
+            job->rc = SOS_ENOMEM;
+            job->err.code = SOS_ENOMEM;
+            ngx_cpystrn((u_char *) job->err.msg,
+                        (u_char *) "bucket list: out of memory",
+                        sizeof(job->err.msg));
+        }
+
+        return;
+
+    case NGX_SOS_OP_CREATE_BUCKET:
+        job->rc = sos_bucket_create(job->store, (const char *) bj->name,
+                                    bj->name_len, bj->org_id, bj->region,
+                                    NULL, 0, &bj->bucket, &job->err);
+        return;
+
+    case NGX_SOS_OP_DELETE_BUCKET:
+        job->rc = ngx_sos_bucket_owned(job->store, bj->name, bj->name_len,
+                                       bj->org_id, &bj->denied, NULL,
+                                       &job->err);
+
+        if (job->rc == SOS_OK && !bj->denied) {
+            job->rc = sos_bucket_delete(job->store, (const char *) bj->name,
+                                        bj->name_len, &job->err);
+        }
+
+        return;
+
+    default: /* head, location, versioning */
+        job->rc = ngx_sos_bucket_owned(job->store, bj->name, bj->name_len,
+                                       bj->org_id, &bj->denied, &bj->bucket,
+                                       &job->err);
+        return;
+    }
+}
+
+
+static int
+ngx_sos_bucket_list_cb(void *data, const sos_bucket_t *bucket)
+{
+    ngx_sos_bucket_job_t  *bj = data;
+
+    size_t         cap;
+    sos_bucket_t  *p;
+
+    if (bj->n_buckets == bj->cap_buckets) {
+        cap = bj->cap_buckets ? bj->cap_buckets * 2 : 64;
+
+        p = realloc(bj->buckets, cap * sizeof(sos_bucket_t));
+        if (p == NULL) {
+            bj->n_buckets = bj->cap_buckets + 1;
+            return 1;
+        }
+
+        bj->buckets = p;
+        bj->cap_buckets = cap;
+    }
+
+    bj->buckets[bj->n_buckets++] = *bucket;
+
+    return 0;
+}
+
+
+static ngx_int_t
+ngx_sos_bucket_done(ngx_http_request_t *r, ngx_sos_job_t *job)
+{
+    ngx_sos_bucket_job_t  *bj = job->data;
+
+    ngx_int_t       rc;
+    ngx_str_t       value;
+    ngx_sos_ctx_t  *ctx;
+
+    ctx = job->ctx;
+
+    if (bj->op == NGX_SOS_OP_LIST_BUCKETS) {
+        rc = (job->rc == SOS_OK)
+             ? ngx_sos_bucket_list_send(r, ctx, bj)
+             : ngx_sos_error_send(r, ngx_sos_error_from_store(job->rc));
+
+        free(bj->buckets);
+        bj->buckets = NULL;
+
+        return rc;
+    }
+
+    if (bj->op == NGX_SOS_OP_CREATE_BUCKET) {
+        return ngx_sos_bucket_created(r, ctx, job);
+    }
+
+    if (job->rc == SOS_OK && bj->denied) {
+        if (bj->op == NGX_SOS_OP_HEAD_BUCKET) {
+            /* S3 names the region even when it refuses */
+            value.data = (u_char *) bj->region;
+            value.len = ngx_strlen(bj->region);
+
+            if (ngx_sos_header_add(r, "x-amz-bucket-region", &value)
+                != NGX_OK)
+            {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+        }
+
+        return ngx_sos_error_send(r, NGX_SOS_ERR_ACCESS_DENIED);
+    }
+
+    if (job->rc != SOS_OK) {
+        if (job->rc == SOS_ENOTEMPTY) {
+            return ngx_sos_bucket_error(r, ctx,
+                                        NGX_SOS_ERR_BUCKET_NOT_EMPTY);
+        }
+
+        return ngx_sos_bucket_error(r, ctx, ngx_sos_error_from_store(job->rc));
+    }
+
+    switch (bj->op) {
+
+    case NGX_SOS_OP_DELETE_BUCKET:
+        return ngx_sos_send_xml(r, NGX_HTTP_NO_CONTENT, NULL);
+
+    case NGX_SOS_OP_HEAD_BUCKET:
+        value.data = (u_char *) bj->bucket.region;
+        value.len = ngx_strlen(bj->bucket.region);
+
+        if (ngx_sos_header_add(r, "x-amz-bucket-region", &value) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        ngx_str_set(&value, "false");
+
+        if (ngx_sos_header_add(r, "x-amz-access-point-alias", &value)
+            != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        return ngx_sos_send_xml(r, NGX_HTTP_OK, NULL);
+
+    case NGX_SOS_OP_GET_BUCKET_LOCATION:
+        return ngx_sos_bucket_location_send(r, bj);
+
+    case NGX_SOS_OP_GET_BUCKET_VERSIONING:
+        {
+        ngx_sos_xml_out_t  x;
+
+        /* versioning has never been enabled: no Status at all */
+        ngx_sos_xml_out_init(&x, r->pool, 256);
+        ngx_sos_xml_literal(&x, "<VersioningConfiguration xmlns=\""
+                                NGX_SOS_XMLNS "\"/>");
+
+        return ngx_sos_xml_send(r, NGX_HTTP_OK, &x);
+        }
+
+    case NGX_SOS_OP_PUT_BUCKET_VERSIONING:
+        if (bj->enable) {
+            ngx_str_set(&ctx->error_message,
+                        "Bucket versioning is not implemented: every object "
+                        "has exactly one version.");
+            return ngx_sos_error_send_ctx(r, ctx,
+                                          NGX_SOS_ERR_NOT_IMPLEMENTED);
+        }
+
+        /* nothing asked for: nothing to change */
+        return ngx_sos_send_xml(r, NGX_HTTP_OK, NULL);
+
+    default:
+        return ngx_sos_error_send(r, NGX_SOS_ERR_INTERNAL_ERROR);
+    }
+}
+
+
+static ngx_int_t
+ngx_sos_bucket_list_send(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
+    ngx_sos_bucket_job_t *bj)
+{
+    size_t              i;
+    sos_bucket_t       *b;
+    ngx_sos_xml_out_t   x;
+
+    ngx_sos_xml_out_init(&x, r->pool, 4096);
+
+    ngx_sos_xml_literal(&x, "<ListAllMyBucketsResult xmlns=\""
+                            NGX_SOS_XMLNS "\"><Owner>");
+    ngx_sos_xml_element(&x, "ID", (u_char *) bj->org_id,
+                        ngx_strlen(bj->org_id), 0);
+
+    if (bj->org_found) {
+        ngx_sos_xml_element(&x, "DisplayName", (u_char *) bj->org.name,
+                            ngx_strlen(bj->org.name), 0);
+    }
+
+    ngx_sos_xml_literal(&x, "</Owner><Buckets>");
+
+    for (i = 0; i < bj->n_buckets; i++) {
+        b = &bj->buckets[i];
+
+        ngx_sos_xml_literal(&x, "<Bucket>");
+        ngx_sos_xml_element(&x, "Name", (u_char *) b->name,
+                            ngx_strlen(b->name), 0);
+        ngx_sos_xml_element_time(&x, "CreationDate", (time_t) b->created, 0);
+
+        if (b->region[0]) {
+            ngx_sos_xml_element(&x, "BucketRegion", (u_char *) b->region,
+                                ngx_strlen(b->region), 0);
+        }
+
+        ngx_sos_xml_literal(&x, "</Bucket>");
+    }
+
+    ngx_sos_xml_literal(&x, "</Buckets></ListAllMyBucketsResult>");
+
+    return ngx_sos_xml_send(r, NGX_HTTP_OK, &x);
+}
+
+
+static ngx_int_t
+ngx_sos_bucket_created(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
+    ngx_sos_job_t *job)
+{
+    ngx_sos_bucket_job_t  *bj = job->data;
+
+    u_char     *p;
+    ngx_str_t   location;
+
+    if (job->rc == SOS_EEXIST) {
+        if (ngx_strcmp(bj->bucket.owner, bj->org_id) != 0) {
+            return ngx_sos_bucket_error(r, ctx,
+                                        NGX_SOS_ERR_BUCKET_ALREADY_EXISTS);
+        }
+
+        /*
+         * S3 answers 409 everywhere but in us-east-1, where re-creating
+         * one's own bucket is a 200 for legacy compatibility
+         */
+        if (ngx_strcmp(bj->region, NGX_SOS_US_EAST_1) != 0) {
+            return ngx_sos_bucket_error(r, ctx,
+                                    NGX_SOS_ERR_BUCKET_ALREADY_OWNED_BY_YOU);
+        }
+
+    } else if (job->rc == SOS_ENOTFOUND) {
+        /* the caller's organization was deleted after its key was loaded */
+        return ngx_sos_error_send(r, NGX_SOS_ERR_ACCESS_DENIED);
+
+    } else if (job->rc != SOS_OK) {
+        return ngx_sos_bucket_error(r, ctx, ngx_sos_error_from_store(job->rc));
+    }
+
+    location.len = 1 + bj->name_len;
+    location.data = ngx_pnalloc(r->pool, location.len);
+    if (location.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = location.data;
+    *p++ = '/';
+    ngx_memcpy(p, bj->name, bj->name_len);
+
+    if (ngx_sos_header_add(r, "Location", &location) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_sos_send_xml(r, NGX_HTTP_OK, NULL);
+}
+
+
+static ngx_int_t
+ngx_sos_bucket_location_send(ngx_http_request_t *r, ngx_sos_bucket_job_t *bj)
+{
+    ngx_sos_xml_out_t  x;
+
+    ngx_sos_xml_out_init(&x, r->pool, 256);
+
+    /* S3 answers an empty constraint for us-east-1 */
+    if (bj->bucket.region[0] == '\0'
+        || ngx_strcmp(bj->bucket.region, NGX_SOS_US_EAST_1) == 0)
+    {
+        ngx_sos_xml_literal(&x, "<LocationConstraint xmlns=\""
+                                NGX_SOS_XMLNS "\"/>");
+
+    } else {
+        ngx_sos_xml_literal(&x, "<LocationConstraint xmlns=\""
+                                NGX_SOS_XMLNS "\">");
+        ngx_sos_xml_text(&x, (u_char *) bj->bucket.region,
+                         ngx_strlen(bj->bucket.region));
+        ngx_sos_xml_literal(&x, "</LocationConstraint>");
+    }
+
+    return ngx_sos_xml_send(r, NGX_HTTP_OK, &x);
+}
+
+
+ngx_int_t
+ngx_sos_bucket_error(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
+    ngx_sos_err_e err)
+{
+    size_t   len;
+    u_char  *p;
+
+    if (err == NGX_SOS_ERR_NO_SUCH_BUCKET
+        || err == NGX_SOS_ERR_BUCKET_ALREADY_EXISTS
+        || err == NGX_SOS_ERR_BUCKET_ALREADY_OWNED_BY_YOU
+        || err == NGX_SOS_ERR_BUCKET_NOT_EMPTY
+        || err == NGX_SOS_ERR_INVALID_BUCKET_NAME)
+    {
+        len = sizeof("<BucketName></BucketName>") - 1
+              + ngx_sos_xml_escape_len(ctx->bucket.data, ctx->bucket.len);
+
+        p = ngx_pnalloc(r->pool, len);
+        if (p == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        ctx->error_extra.data = p;
+        p = ngx_cpymem(p, "<BucketName>", sizeof("<BucketName>") - 1);
+        p = ngx_sos_xml_escape(p, ctx->bucket.data, ctx->bucket.len);
+        p = ngx_cpymem(p, "</BucketName>", sizeof("</BucketName>") - 1);
+        ctx->error_extra.len = p - ctx->error_extra.data;
+    }
+
+    return ngx_sos_error_send_ctx(r, ctx, err);
+}
+
+
+/*
+ * S3 bucket naming: 3..63 characters of lowercase letters, digits, '.'
+ * and '-', a letter or digit at both ends, no "..", not an IP address,
+ * and none of the prefixes and suffixes S3 reserves
+ */
+
+static ngx_str_t  ngx_sos_bucket_bad_prefix[] = {
+    ngx_string("xn--"),
+    ngx_string("sthree-"),
+    ngx_string("amzn-s3-demo-"),
+    ngx_null_string
+};
+
+static ngx_str_t  ngx_sos_bucket_bad_suffix[] = {
+    ngx_string("-s3alias"),
+    ngx_string("--ol-s3"),
+    ngx_string(".mrap"),
+    ngx_string("--x-s3"),
+    ngx_string("--table-s3"),
+    ngx_null_string
+};
+
+
+static ngx_int_t
+ngx_sos_bucket_name_valid(ngx_str_t *name)
+{
+    u_char      c, *p, *last;
+    ngx_str_t  *s;
+    ngx_uint_t  dots, digits_only;
+
+    if (name->len < 3 || name->len > SOS_MAX_BUCKET_LEN) {
+        return NGX_DECLINED;
+    }
+
+    p = name->data;
+    last = p + name->len;
+
+    c = p[0];
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) {
+        return NGX_DECLINED;
+    }
+
+    c = last[-1];
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) {
+        return NGX_DECLINED;
+    }
+
+    dots = 0;
+    digits_only = 1;
+
+    for ( /* void */ ; p < last; p++) {
+        c = *p;
+
+        if (c == '.') {
+            if (p + 1 < last && p[1] == '.') {
+                return NGX_DECLINED;
+            }
+
+            dots++;
+            continue;
+        }
+
+        if (c >= '0' && c <= '9') {
+            continue;
+        }
+
+        if ((c >= 'a' && c <= 'z') || c == '-') {
+            digits_only = 0;
+            continue;
+        }
+
+        return NGX_DECLINED;
+    }
+
+    /* 192.168.5.4 */
+    if (digits_only && dots == 3) {
+        return NGX_DECLINED;
+    }
+
+    for (s = ngx_sos_bucket_bad_prefix; s->len; s++) {
+        if (name->len >= s->len
+            && ngx_strncmp(name->data, s->data, s->len) == 0)
+        {
+            return NGX_DECLINED;
+        }
+    }
+
+    for (s = ngx_sos_bucket_bad_suffix; s->len; s++) {
+        if (name->len >= s->len
+            && ngx_strncmp(last - s->len, s->data, s->len) == 0)
+        {
+            return NGX_DECLINED;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_sos_bucket_region(ngx_http_request_t *r, ngx_str_t *region)
+{
+    ngx_sos_main_conf_t  *smcf;
+
+    smcf = ngx_http_get_module_main_conf(r, ngx_http_sos_module);
+
+    if (smcf->region.len == 0) {
+        ngx_str_set(region, NGX_SOS_US_EAST_1);
+        return;
+    }
+
+    *region = smcf->region;
+}
+
+
+/* CreateBucket, once the body is read */
+
+static void
+ngx_sos_bucket_create_body(ngx_http_request_t *r)
+{
+    ngx_sos_ctx_t          *ctx;
+    ngx_sos_err_e           err;
+    ngx_sos_bucket_body_t   cfg;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_sos_module);
+
+    ngx_memzero(&cfg, sizeof(ngx_sos_bucket_body_t));
+
+    if (ctx->body.len) {
+        err = ngx_sos_xml_parse(r->pool, &ctx->body,
+                                "CreateBucketConfiguration",
+                                NGX_SOS_BUCKET_TEXT_MAX,
+                                ngx_sos_bucket_create_xml, &cfg);
+        if (err != NGX_SOS_OK) {
+            ngx_http_finalize_request(r, ngx_sos_error_send(r, err));
+            return;
+        }
+    }
+
+    err = ngx_sos_bucket_check_location(r, ctx, &cfg);
+    if (err != NGX_SOS_OK) {
+        ngx_http_finalize_request(r, ngx_sos_error_send_ctx(r, ctx, err));
+        return;
+    }
+
+    /* the body read holds the request: the job's completion finalizes */
+    ngx_http_finalize_request(r, ngx_sos_bucket_start(r, ctx, 0));
+}
+
+
+static ngx_int_t
+ngx_sos_bucket_create_xml(void *data, ngx_str_t *path, ngx_str_t *text)
+{
+    ngx_sos_bucket_body_t  *cfg = data;
+
+    if (ngx_sos_xml_path_is(path, "LocationConstraint")) {
+        if (text) {
+            cfg->location = *text;
+            ngx_sos_xml_trim(&cfg->location);
+            cfg->has_location = 1;
+        }
+
+        return NGX_OK;
+    }
+
+    /* the rest of the schema (directory buckets, tags) is not supported */
+    return NGX_DECLINED;
+}
+
+
+static ngx_sos_err_e
+ngx_sos_bucket_check_location(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
+    ngx_sos_bucket_body_t *cfg)
+{
+    u_char     *p;
+    size_t      len;
+    ngx_str_t   region, *lc;
+
+    ngx_sos_bucket_region(r, &region);
+
+    lc = &cfg->location;
+
+    if (lc->len == 0) {
+        /* no constraint means us-east-1 */
+        if (region.len == sizeof(NGX_SOS_US_EAST_1) - 1
+            && ngx_strncmp(region.data, NGX_SOS_US_EAST_1, region.len) == 0)
+        {
+            return NGX_SOS_OK;
+        }
+
+        ngx_str_set(&ctx->error_message,
+                    "The unspecified location constraint is incompatible "
+                    "for the region specific endpoint this request was "
+                    "sent to.");
+
+        return NGX_SOS_ERR_ILLEGAL_LOCATION_CONSTRAINT;
+    }
+
+    if (lc->len == sizeof(NGX_SOS_US_EAST_1) - 1
+        && ngx_strncmp(lc->data, NGX_SOS_US_EAST_1, lc->len) == 0)
+    {
+        /* S3 refuses to be told us-east-1: it is said by saying nothing */
+        goto invalid;
+    }
+
+    if ((lc->len == region.len
+         && ngx_strncmp(lc->data, region.data, region.len) == 0)
+        || (lc->len == 2 && ngx_strncmp(lc->data, "EU", 2) == 0
+            && region.len == sizeof("eu-west-1") - 1
+            && ngx_strncmp(region.data, "eu-west-1", region.len) == 0))
+    {
+        return NGX_SOS_OK;
+    }
+
+    len = sizeof("The  location constraint is incompatible for the region "
+                 "specific endpoint this request was sent to.") - 1
+          + lc->len;
+
+    p = ngx_pnalloc(r->pool, len);
+    if (p == NULL) {
+        return NGX_SOS_ERR_INTERNAL_ERROR;
+    }
+
+    ctx->error_message.data = p;
+    ctx->error_message.len = ngx_snprintf(p, len, "The %V location "
+                                          "constraint is incompatible for "
+                                          "the region specific endpoint "
+                                          "this request was sent to.", lc)
+                             - p;
+
+    return NGX_SOS_ERR_ILLEGAL_LOCATION_CONSTRAINT;
+
+invalid:
+
+    len = sizeof("<LocationConstraint></LocationConstraint>") - 1
+          + ngx_sos_xml_escape_len(lc->data, lc->len);
+
+    p = ngx_pnalloc(r->pool, len);
+    if (p == NULL) {
+        return NGX_SOS_ERR_INTERNAL_ERROR;
+    }
+
+    ctx->error_extra.data = p;
+    p = ngx_cpymem(p, "<LocationConstraint>",
+                   sizeof("<LocationConstraint>") - 1);
+    p = ngx_sos_xml_escape(p, lc->data, lc->len);
+    p = ngx_cpymem(p, "</LocationConstraint>",
+                   sizeof("</LocationConstraint>") - 1);
+    ctx->error_extra.len = p - ctx->error_extra.data;
+
+    return NGX_SOS_ERR_INVALID_LOCATION_CONSTRAINT;
+}
+
+
+/* PutBucketVersioning, once the body is read */
+
+static void
+ngx_sos_bucket_versioning_body(ngx_http_request_t *r)
+{
+    ngx_sos_ctx_t          *ctx;
+    ngx_sos_err_e           err;
+    ngx_sos_bucket_body_t   cfg;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_sos_module);
+
+    ngx_memzero(&cfg, sizeof(ngx_sos_bucket_body_t));
+
+    err = ngx_sos_xml_parse(r->pool, &ctx->body, "VersioningConfiguration",
+                            NGX_SOS_BUCKET_TEXT_MAX,
+                            ngx_sos_bucket_versioning_xml, &cfg);
+    if (err != NGX_SOS_OK) {
+        ngx_http_finalize_request(r, ngx_sos_error_send(r, err));
+        return;
+    }
+
+    ngx_http_finalize_request(r, ngx_sos_bucket_start(r, ctx,
+                                                      cfg.status
+                                                      || cfg.mfa_enabled));
+}
+
+
+static ngx_int_t
+ngx_sos_bucket_versioning_xml(void *data, ngx_str_t *path, ngx_str_t *text)
+{
+    ngx_sos_bucket_body_t  *cfg = data;
+
+    ngx_str_t  t;
+
+    if (text == NULL) {
+        return (ngx_sos_xml_path_is(path, "Status")
+                || ngx_sos_xml_path_is(path, "MfaDelete"))
+               ? NGX_OK : NGX_DECLINED;
+    }
+
+    t = *text;
+    ngx_sos_xml_trim(&t);
+
+    if (ngx_sos_xml_path_is(path, "Status")) {
+        if (t.len == 7 && ngx_strncmp(t.data, "Enabled", 7) == 0) {
+            cfg->status = 1;
+            return NGX_OK;
+        }
+
+        if (t.len == 9 && ngx_strncmp(t.data, "Suspended", 9) == 0) {
+            cfg->status = 2;
+            return NGX_OK;
+        }
+
+        return NGX_DECLINED;
+    }
+
+    /* MfaDelete */
+
+    if (t.len == 7 && ngx_strncmp(t.data, "Enabled", 7) == 0) {
+        cfg->mfa_enabled = 1;
+        return NGX_OK;
+    }
+
+    if (t.len == 8 && ngx_strncmp(t.data, "Disabled", 8) == 0) {
+        return NGX_OK;
+    }
+
+    return NGX_DECLINED;
+}

@@ -1,0 +1,500 @@
+
+/*
+ * SOS: DeleteObjects (POST /bucket?delete), up to 1000 keys in one job.
+ *
+ * S3 requires the body to be protected by Content-MD5 or, since the
+ * flexible checksums, by any x-amz-checksum-* header; the payload decoder
+ * verifies whichever was sent before the body reaches us.
+ */
+
+
+#include "ngx_sos_xml.h"
+
+
+#define NGX_SOS_DELETE_MAX_KEYS  1000
+/* 1000 keys of 1024 bytes, with room for escaping and markup */
+#define NGX_SOS_DELETE_BODY_MAX  (4 * 1024 * 1024)
+#define NGX_SOS_DELETE_TEXT_MAX  (2 * SOS_MAX_KEY_LEN)
+
+
+typedef enum {
+    NGX_SOS_DEL_OK = 0,
+    NGX_SOS_DEL_INTERNAL,
+    NGX_SOS_DEL_NO_SUCH_BUCKET,
+    NGX_SOS_DEL_NO_SUCH_VERSION,
+    NGX_SOS_DEL_KEY_TOO_LONG
+} ngx_sos_delete_rc_e;
+
+
+typedef struct {
+    u_char               *key;
+    size_t                key_len;
+    u_char               *version;
+    size_t                version_len;
+    ngx_uint_t            has_key;
+    ngx_uint_t            has_version;
+    ngx_sos_delete_rc_e   rc;
+} ngx_sos_delete_obj_t;
+
+
+/* The parsed body. */
+typedef struct {
+    ngx_pool_t           *pool;
+    ngx_array_t           objects;   /* of ngx_sos_delete_obj_t */
+    ngx_uint_t            quiet;
+    ngx_uint_t            failed;    /* out of memory */
+} ngx_sos_delete_req_t;
+
+
+/* The job: inputs copied after this struct, results in the objects. */
+typedef struct {
+    u_char                 bucket[SOS_MAX_BUCKET_LEN];
+    size_t                 bucket_len;
+    char                   org_id[SOS_ID_LEN + 1];
+    ngx_uint_t             denied;
+    ngx_uint_t             quiet;
+    ngx_sos_delete_obj_t  *objects;
+    ngx_uint_t             n;
+    sos_rc_e               first_rc;  /* first failure of a key, logged */
+    sos_error_t            first_err;
+} ngx_sos_delete_job_t;
+
+
+static ngx_uint_t ngx_sos_delete_protected(ngx_http_request_t *r);
+static void ngx_sos_delete_body(ngx_http_request_t *r);
+static ngx_int_t ngx_sos_delete_xml(void *data, ngx_str_t *path,
+    ngx_str_t *text);
+static void ngx_sos_delete_run(ngx_sos_job_t *job);
+static ngx_int_t ngx_sos_delete_done(ngx_http_request_t *r,
+    ngx_sos_job_t *job);
+
+
+static ngx_str_t  ngx_sos_delete_checksums[] = {
+    ngx_string("x-amz-checksum-crc32"),
+    ngx_string("x-amz-checksum-crc32c"),
+    ngx_string("x-amz-checksum-crc64nvme"),
+    ngx_string("x-amz-checksum-sha1"),
+    ngx_string("x-amz-checksum-sha256"),
+    ngx_null_string
+};
+
+
+ngx_int_t
+ngx_sos_delete_objects(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
+{
+    ngx_int_t  rc;
+
+    if (!ngx_sos_delete_protected(r)) {
+        ngx_str_set(&ctx->error_message,
+                    "Missing required header for this request: Content-MD5");
+        return ngx_sos_error_send_ctx(r, ctx, NGX_SOS_ERR_INVALID_REQUEST);
+    }
+
+    rc = ngx_sos_body_read(r, ctx, NGX_SOS_DELETE_BODY_MAX,
+                           ngx_sos_delete_body);
+
+    if (rc >= NGX_HTTP_SPECIAL_RESPONSE || rc == NGX_ERROR) {
+        return rc;
+    }
+
+    return NGX_DONE;
+}
+
+
+/* Content-MD5, a flexible checksum header, or a checksum trailer */
+
+static ngx_uint_t
+ngx_sos_delete_protected(ngx_http_request_t *r)
+{
+    ngx_str_t        *c;
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */ ; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].key.len == sizeof("Content-MD5") - 1
+            && ngx_strncasecmp(h[i].key.data, (u_char *) "Content-MD5",
+                               sizeof("Content-MD5") - 1) == 0)
+        {
+            return 1;
+        }
+
+        if (h[i].key.len == sizeof("x-amz-trailer") - 1
+            && ngx_strncasecmp(h[i].key.data, (u_char *) "x-amz-trailer",
+                               sizeof("x-amz-trailer") - 1) == 0
+            && h[i].value.len > sizeof("x-amz-checksum-") - 1
+            && ngx_strncasecmp(h[i].value.data, (u_char *) "x-amz-checksum-",
+                               sizeof("x-amz-checksum-") - 1) == 0)
+        {
+            return 1;
+        }
+
+        for (c = ngx_sos_delete_checksums; c->len; c++) {
+            if (h[i].key.len == c->len
+                && ngx_strncasecmp(h[i].key.data, c->data, c->len) == 0)
+            {
+                return 1;
+            }
+        }
+    }
+
+    return 0;
+}
+
+
+static void
+ngx_sos_delete_body(ngx_http_request_t *r)
+{
+    u_char                *p;
+    size_t                 size;
+    ngx_uint_t             i;
+    ngx_sos_ctx_t         *ctx;
+    ngx_sos_err_e          err;
+    ngx_sos_job_t         *job;
+    ngx_sos_delete_obj_t  *o, *src;
+    ngx_sos_delete_job_t  *dj;
+    ngx_sos_delete_req_t   req;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_sos_module);
+
+    ngx_memzero(&req, sizeof(ngx_sos_delete_req_t));
+    req.pool = r->pool;
+
+    if (ngx_array_init(&req.objects, r->pool, 16,
+                       sizeof(ngx_sos_delete_obj_t))
+        != NGX_OK)
+    {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    err = ngx_sos_xml_parse(r->pool, &ctx->body, "Delete",
+                            NGX_SOS_DELETE_TEXT_MAX, ngx_sos_delete_xml,
+                            &req);
+
+    if (err == NGX_SOS_OK && req.objects.nelts == 0) {
+        /* the schema wants at least one Object */
+        err = NGX_SOS_ERR_MALFORMED_XML;
+    }
+
+    if (req.failed) {
+        err = NGX_SOS_ERR_INTERNAL_ERROR;
+    }
+
+    if (err != NGX_SOS_OK) {
+        ngx_http_finalize_request(r, ngx_sos_error_send(r, err));
+        return;
+    }
+
+    if (ctx->bucket.len > SOS_MAX_BUCKET_LEN) {
+        ngx_http_finalize_request(r,
+                                  ngx_sos_bucket_error(r, ctx,
+                                                  NGX_SOS_ERR_NO_SUCH_BUCKET));
+        return;
+    }
+
+    /* the thread gets its own copy of every key */
+
+    size = sizeof(ngx_sos_delete_job_t)
+           + req.objects.nelts * sizeof(ngx_sos_delete_obj_t);
+
+    src = req.objects.elts;
+
+    for (i = 0; i < req.objects.nelts; i++) {
+        size += src[i].key_len;
+    }
+
+    job = ngx_sos_job_create(r, ctx, size);
+    if (job == NULL) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    dj = job->data;
+    dj->bucket_len = ctx->bucket.len;
+    ngx_memcpy(dj->bucket, ctx->bucket.data, ctx->bucket.len);
+    ngx_cpystrn((u_char *) dj->org_id, ctx->auth.org_id, SOS_ID_LEN + 1);
+    dj->quiet = req.quiet;
+    dj->n = req.objects.nelts;
+    dj->objects = (ngx_sos_delete_obj_t *) ((u_char *) dj
+                                            + sizeof(ngx_sos_delete_job_t));
+
+    p = (u_char *) (dj->objects + dj->n);
+
+    for (i = 0; i < dj->n; i++) {
+        o = &dj->objects[i];
+        *o = src[i];
+        o->key = p;
+        p = ngx_cpymem(p, src[i].key, src[i].key_len);
+
+        /* a version other than the only one there is: decided here */
+        if (o->has_version
+            && !(o->version_len == 4
+                 && ngx_strncmp(o->version, "null", 4) == 0))
+        {
+            o->rc = NGX_SOS_DEL_NO_SUCH_VERSION;
+
+        } else if (o->key_len > SOS_MAX_KEY_LEN) {
+            o->rc = NGX_SOS_DEL_KEY_TOO_LONG;
+        }
+    }
+
+    job->run = ngx_sos_delete_run;
+    job->done = ngx_sos_delete_done;
+
+    if (ngx_sos_job_post(job) != NGX_OK) {
+        ngx_http_finalize_request(r, ngx_sos_error_send(r,
+                                                    NGX_SOS_ERR_SLOW_DOWN));
+        return;
+    }
+
+    r->main->count++;
+    ngx_http_finalize_request(r, NGX_DONE);
+}
+
+
+static ngx_int_t
+ngx_sos_delete_xml(void *data, ngx_str_t *path, ngx_str_t *text)
+{
+    ngx_sos_delete_req_t  *req = data;
+
+    u_char                *p;
+    ngx_sos_delete_obj_t  *o;
+
+    if (ngx_sos_xml_path_is(path, "Object")) {
+        if (text == NULL) {
+            if (req->objects.nelts == NGX_SOS_DELETE_MAX_KEYS) {
+                /* S3: more than 1000 keys is not valid against the schema */
+                return NGX_DECLINED;
+            }
+
+            o = ngx_array_push(&req->objects);
+            if (o == NULL) {
+                req->failed = 1;
+                return NGX_DECLINED;
+            }
+
+            ngx_memzero(o, sizeof(ngx_sos_delete_obj_t));
+            return NGX_OK;
+        }
+
+        o = (ngx_sos_delete_obj_t *) req->objects.elts
+            + req->objects.nelts - 1;
+
+        /* a key is required and is at least one byte */
+        return (o->has_key && o->key_len) ? NGX_OK : NGX_DECLINED;
+    }
+
+    if (ngx_sos_xml_path_is(path, "Quiet")) {
+        return (text == NULL || ngx_sos_xml_bool(text, &req->quiet) == NGX_OK)
+               ? NGX_OK : NGX_DECLINED;
+    }
+
+    if (!ngx_sos_xml_path_is(path, "Object/Key")
+        && !ngx_sos_xml_path_is(path, "Object/VersionId")
+        && !ngx_sos_xml_path_is(path, "Object/ETag")
+        && !ngx_sos_xml_path_is(path, "Object/LastModifiedTime")
+        && !ngx_sos_xml_path_is(path, "Object/Size"))
+    {
+        return NGX_DECLINED;
+    }
+
+    if (text == NULL) {
+        return NGX_OK;
+    }
+
+    o = (ngx_sos_delete_obj_t *) req->objects.elts + req->objects.nelts - 1;
+
+    if (path->len == sizeof("Object/Key") - 1) {
+        if (o->has_key) {
+            return NGX_DECLINED;
+        }
+
+        /* the parser's text buffer is reused: keep a copy */
+        p = ngx_pnalloc(req->pool, text->len + 1);
+        if (p == NULL) {
+            req->failed = 1;
+            return NGX_DECLINED;
+        }
+
+        ngx_memcpy(p, text->data, text->len);
+        o->key = p;
+        o->key_len = text->len;
+        o->has_key = 1;
+        return NGX_OK;
+    }
+
+    if (ngx_sos_xml_path_is(path, "Object/VersionId")) {
+        p = ngx_pnalloc(req->pool, text->len + 1);
+        if (p == NULL) {
+            req->failed = 1;
+            return NGX_DECLINED;
+        }
+
+        ngx_memcpy(p, text->data, text->len);
+        o->version = p;
+        o->version_len = text->len;
+        o->has_version = 1;
+        return NGX_OK;
+    }
+
+    /* conditional deletes (ETag, LastModifiedTime, Size) are not supported */
+    return NGX_DECLINED;
+}
+
+
+/* the pool thread: one sos_object_delete() after the other */
+
+static void
+ngx_sos_delete_run(ngx_sos_job_t *job)
+{
+    ngx_sos_delete_job_t  *dj = job->data;
+
+    sos_rc_e               rc;
+    ngx_uint_t             i;
+    sos_error_t            err;
+    ngx_sos_delete_obj_t  *o;
+
+    job->rc = ngx_sos_bucket_owned(job->store, dj->bucket, dj->bucket_len,
+                                   dj->org_id, &dj->denied, NULL, &job->err);
+
+    if (job->rc != SOS_OK || dj->denied) {
+        return;
+    }
+
+    for (i = 0; i < dj->n; i++) {
+        o = &dj->objects[i];
+
+        if (o->rc != NGX_SOS_DEL_OK) {
+            continue;
+        }
+
+        rc = sos_object_delete(job->store, (const char *) dj->bucket,
+                               dj->bucket_len, (const char *) o->key,
+                               o->key_len, &err);
+
+        switch (rc) {
+
+        case SOS_OK:
+        case SOS_ENOTFOUND:
+            /* deleting what is not there succeeds, as S3 says */
+            break;
+
+        case SOS_ENOBUCKET:
+            o->rc = NGX_SOS_DEL_NO_SUCH_BUCKET;
+            break;
+
+        default:
+            o->rc = NGX_SOS_DEL_INTERNAL;
+
+            if (dj->first_rc == SOS_OK) {
+                dj->first_rc = rc;
+                dj->first_err = err;
+            }
+
+            break;
+        }
+    }
+}
+
+
+static ngx_int_t
+ngx_sos_delete_done(ngx_http_request_t *r, ngx_sos_job_t *job)
+{
+    ngx_sos_delete_job_t  *dj = job->data;
+
+    ngx_uint_t             i;
+    ngx_sos_xml_out_t      x;
+    ngx_sos_delete_obj_t  *o;
+
+    if (job->rc != SOS_OK || dj->denied) {
+        return ngx_sos_bucket_error(r, job->ctx,
+                                    dj->denied ? NGX_SOS_ERR_ACCESS_DENIED
+                                    : ngx_sos_error_from_store(job->rc));
+    }
+
+    if (dj->first_rc != SOS_OK) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log,
+                      dj->first_err.sys_errno, "sos: DeleteObjects: %s: %s",
+                      sos_strerror(dj->first_rc), dj->first_err.msg);
+    }
+
+    ngx_sos_xml_out_init(&x, r->pool, 16384);
+    ngx_sos_xml_literal(&x, "<DeleteResult xmlns=\"" NGX_SOS_XMLNS "\">");
+
+    for (i = 0; i < dj->n; i++) {
+        o = &dj->objects[i];
+
+        if (o->rc == NGX_SOS_DEL_OK) {
+            if (dj->quiet) {
+                continue;
+            }
+
+            ngx_sos_xml_literal(&x, "<Deleted>");
+            ngx_sos_xml_element(&x, "Key", o->key, o->key_len, 0);
+
+            if (o->has_version) {
+                ngx_sos_xml_element(&x, "VersionId", o->version,
+                                    o->version_len, 0);
+            }
+
+            ngx_sos_xml_literal(&x, "</Deleted>");
+            continue;
+        }
+
+        ngx_sos_xml_literal(&x, "<Error>");
+        ngx_sos_xml_element(&x, "Key", o->key, o->key_len, 0);
+
+        if (o->has_version) {
+            ngx_sos_xml_element(&x, "VersionId", o->version, o->version_len,
+                                0);
+        }
+
+        switch (o->rc) {
+
+        case NGX_SOS_DEL_NO_SUCH_BUCKET:
+            ngx_sos_xml_literal(&x, "<Code>NoSuchBucket</Code><Message>The "
+                                    "specified bucket does not exist."
+                                    "</Message>");
+            break;
+
+        case NGX_SOS_DEL_NO_SUCH_VERSION:
+            ngx_sos_xml_literal(&x, "<Code>NoSuchVersion</Code><Message>The "
+                                    "specified version does not exist."
+                                    "</Message>");
+            break;
+
+        case NGX_SOS_DEL_KEY_TOO_LONG:
+            ngx_sos_xml_literal(&x, "<Code>KeyTooLongError</Code>"
+                                    "<Message>Your key is too long."
+                                    "</Message>");
+            break;
+
+        default:
+            ngx_sos_xml_literal(&x, "<Code>InternalError</Code><Message>We "
+                                    "encountered an internal error. Please "
+                                    "try again.</Message>");
+            break;
+        }
+
+        ngx_sos_xml_literal(&x, "</Error>");
+    }
+
+    ngx_sos_xml_literal(&x, "</DeleteResult>");
+
+    return ngx_sos_xml_send(r, NGX_HTTP_OK, &x);
+}

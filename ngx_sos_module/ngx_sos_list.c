@@ -1,0 +1,709 @@
+
+/*
+ * SOS: ListObjects (v1), ListObjectsV2 and ListObjectVersions.
+ *
+ * One job per page: the pool thread checks the bucket, takes one page
+ * from sos_list_objects() and looks up the owners' display names; the
+ * completion writes the XML.  Buckets are not versioned, so every object
+ * is its only version, "null", and the latest.
+ */
+
+
+#include "ngx_sos_xml.h"
+
+
+#define NGX_SOS_LIST_MAX_KEYS  1000
+
+
+/* What the client asked for, decoded: used in the event loop only. */
+typedef struct {
+    ngx_str_t        prefix;
+    ngx_str_t        delimiter;
+    ngx_str_t        marker;         /* v1 marker, versions key-marker */
+    ngx_str_t        version_marker; /* versions version-id-marker */
+    ngx_str_t        token;          /* v2 continuation-token, as sent */
+    ngx_str_t        start_after;
+    ngx_uint_t       has_token;
+    ngx_uint_t       has_start_after;
+    ngx_uint_t       max_keys;
+    ngx_uint_t       url;            /* encoding-type=url */
+    ngx_uint_t       fetch_owner;
+} ngx_sos_list_req_t;
+
+
+typedef struct {
+    char             id[SOS_ID_LEN + 1];
+    char             name[sizeof(((sos_org_t *) 0)->name)];
+} ngx_sos_list_owner_t;
+
+
+/* The job's inputs (copied) and results. */
+typedef struct {
+    u_char                 bucket[SOS_MAX_BUCKET_LEN];
+    size_t                 bucket_len;
+    char                   org_id[SOS_ID_LEN + 1];
+    sos_list_opts_t        opts;     /* strings follow this struct */
+    ngx_uint_t             owners_wanted;
+
+    ngx_uint_t             denied;
+    sos_list_result_t     *result;
+    ngx_sos_list_owner_t  *owners;   /* malloc()ed in the thread */
+    size_t                 n_owners;
+} ngx_sos_list_job_t;
+
+
+static ngx_int_t ngx_sos_list_arg(ngx_http_request_t *r, char *name,
+    ngx_str_t *value);
+static ngx_int_t ngx_sos_list_bad_arg(ngx_http_request_t *r,
+    ngx_sos_ctx_t *ctx, char *name, ngx_str_t *value, char *message);
+static ngx_int_t ngx_sos_list_parse(ngx_http_request_t *r,
+    ngx_sos_ctx_t *ctx, ngx_sos_list_req_t *req);
+static void ngx_sos_list_run(ngx_sos_job_t *job);
+static sos_rc_e ngx_sos_list_owners(ngx_sos_job_t *job);
+static ngx_int_t ngx_sos_list_done(ngx_http_request_t *r,
+    ngx_sos_job_t *job);
+static void ngx_sos_list_entry(ngx_sos_xml_out_t *x, ngx_sos_op_e op,
+    ngx_sos_list_req_t *req, ngx_sos_list_job_t *lj, sos_list_entry_t *e,
+    ngx_uint_t owner);
+static void ngx_sos_list_element(ngx_sos_xml_out_t *x, char *name,
+    ngx_str_t *s, ngx_uint_t url);
+static u_char *ngx_sos_list_copy(u_char *dst, ngx_str_t *s);
+
+
+ngx_int_t
+ngx_sos_list_objects(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
+{
+    u_char              *p;
+    ngx_int_t            rc;
+    ngx_sos_job_t       *job;
+    ngx_sos_list_req_t  *req;
+    ngx_sos_list_job_t  *lj;
+
+    req = ngx_pcalloc(r->pool, sizeof(ngx_sos_list_req_t));
+    if (req == NULL) {
+        return ngx_sos_error_send(r, NGX_SOS_ERR_INTERNAL_ERROR);
+    }
+
+    ctx->op_data = req;
+
+    rc = ngx_sos_list_parse(r, ctx, req);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    if (ctx->bucket.len > SOS_MAX_BUCKET_LEN) {
+        return ngx_sos_bucket_error(r, ctx, NGX_SOS_ERR_NO_SUCH_BUCKET);
+    }
+
+    job = ngx_sos_job_create(r, ctx, sizeof(ngx_sos_list_job_t)
+                                     + req->prefix.len + req->delimiter.len
+                                     + req->marker.len);
+    if (job == NULL) {
+        return ngx_sos_error_send(r, NGX_SOS_ERR_INTERNAL_ERROR);
+    }
+
+    lj = job->data;
+    lj->bucket_len = ctx->bucket.len;
+    ngx_memcpy(lj->bucket, ctx->bucket.data, ctx->bucket.len);
+    ngx_cpystrn((u_char *) lj->org_id, ctx->auth.org_id, SOS_ID_LEN + 1);
+
+    p = (u_char *) lj + sizeof(ngx_sos_list_job_t);
+
+    lj->opts.prefix.data = (const char *) p;
+    lj->opts.prefix.len = req->prefix.len;
+    p = ngx_sos_list_copy(p, &req->prefix);
+
+    lj->opts.delimiter.data = (const char *) p;
+    lj->opts.delimiter.len = req->delimiter.len;
+    p = ngx_sos_list_copy(p, &req->delimiter);
+
+    lj->opts.marker.data = (const char *) p;
+    lj->opts.marker.len = req->marker.len;
+    (void) ngx_sos_list_copy(p, &req->marker);
+
+    lj->opts.max_keys = req->max_keys;
+    lj->owners_wanted = (ctx->op != NGX_SOS_OP_LIST_OBJECTS_V2)
+                        || req->fetch_owner;
+
+    job->run = ngx_sos_list_run;
+    job->done = ngx_sos_list_done;
+
+    if (ngx_sos_job_post(job) != NGX_OK) {
+        return ngx_sos_error_send(r, NGX_SOS_ERR_SLOW_DOWN);
+    }
+
+    r->main->count++;
+
+    return NGX_DONE;
+}
+
+
+/* A query argument, decoded ('+' is a space, as S3 reads a query). */
+
+static ngx_int_t
+ngx_sos_list_arg(ngx_http_request_t *r, char *name, ngx_str_t *value)
+{
+    u_char     *s, *d, *last;
+    ngx_int_t   c1, c2;
+    ngx_str_t   raw;
+
+    if (ngx_http_arg(r, (u_char *) name, ngx_strlen(name), &raw) != NGX_OK) {
+        ngx_str_null(value);
+        return NGX_DECLINED;
+    }
+
+    d = ngx_pnalloc(r->pool, raw.len + 1);
+    if (d == NULL) {
+        return NGX_ERROR;
+    }
+
+    value->data = d;
+
+    s = raw.data;
+    last = raw.data + raw.len;
+
+    while (s < last) {
+
+        if (*s == '+') {
+            *d++ = ' ';
+            s++;
+            continue;
+        }
+
+        if (*s == '%' && last - s >= 3) {
+            c1 = ngx_hextoi(s + 1, 1);
+            c2 = ngx_hextoi(s + 2, 1);
+
+            if (c1 != NGX_ERROR && c2 != NGX_ERROR) {
+                *d++ = (u_char) (c1 * 16 + c2);
+                s += 3;
+                continue;
+            }
+        }
+
+        *d++ = *s++;
+    }
+
+    value->len = d - value->data;
+
+    return NGX_OK;
+}
+
+
+/* InvalidArgument naming the argument, as S3 does */
+
+static ngx_int_t
+ngx_sos_list_bad_arg(ngx_http_request_t *r, ngx_sos_ctx_t *ctx, char *name,
+    ngx_str_t *value, char *message)
+{
+    size_t   len, nlen;
+    u_char  *p;
+
+    nlen = ngx_strlen(name);
+
+    len = sizeof("<ArgumentName></ArgumentName>"
+                 "<ArgumentValue></ArgumentValue>") - 1
+          + nlen + ngx_sos_xml_escape_len(value->data, value->len);
+
+    p = ngx_pnalloc(r->pool, len);
+    if (p == NULL) {
+        return ngx_sos_error_send(r, NGX_SOS_ERR_INTERNAL_ERROR);
+    }
+
+    ctx->error_extra.data = p;
+    p = ngx_cpymem(p, "<ArgumentName>", sizeof("<ArgumentName>") - 1);
+    p = ngx_cpymem(p, name, nlen);
+    p = ngx_cpymem(p, "</ArgumentName><ArgumentValue>",
+                   sizeof("</ArgumentName><ArgumentValue>") - 1);
+    p = ngx_sos_xml_escape(p, value->data, value->len);
+    p = ngx_cpymem(p, "</ArgumentValue>", sizeof("</ArgumentValue>") - 1);
+    ctx->error_extra.len = p - ctx->error_extra.data;
+
+    ctx->error_message.data = (u_char *) message;
+    ctx->error_message.len = ngx_strlen(message);
+
+    return ngx_sos_error_send_ctx(r, ctx, NGX_SOS_ERR_INVALID_ARGUMENT);
+}
+
+
+/* NGX_OK, or the rc of the error response sent */
+
+static ngx_int_t
+ngx_sos_list_parse(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
+    ngx_sos_list_req_t *req)
+{
+    u_char      *p;
+    ngx_str_t    v, token;
+    ngx_uint_t   n;
+
+    if (ngx_sos_list_arg(r, "prefix", &req->prefix) == NGX_ERROR
+        || ngx_sos_list_arg(r, "delimiter", &req->delimiter) == NGX_ERROR)
+    {
+        return ngx_sos_error_send(r, NGX_SOS_ERR_INTERNAL_ERROR);
+    }
+
+    /* max-keys */
+
+    req->max_keys = NGX_SOS_LIST_MAX_KEYS;
+
+    if (ngx_sos_list_arg(r, "max-keys", &v) == NGX_OK) {
+        if (v.len && v.data[0] == '-' && v.len > 1) {
+            for (p = v.data + 1; p < v.data + v.len; p++) {
+                if (*p < '0' || *p > '9') {
+                    goto bad_max_keys;
+                }
+            }
+
+            return ngx_sos_list_bad_arg(r, ctx, "max-keys", &v,
+                                        "Argument maxKeys must be an "
+                                        "integer between 0 and "
+                                        "2147483647");
+        }
+
+        if (v.len == 0 || v.len > 10) {
+            goto bad_max_keys;
+        }
+
+        n = 0;
+
+        for (p = v.data; p < v.data + v.len; p++) {
+            if (*p < '0' || *p > '9') {
+                goto bad_max_keys;
+            }
+
+            n = n * 10 + (*p - '0');
+        }
+
+        if (n > 2147483647) {
+            goto bad_max_keys;
+        }
+
+        req->max_keys = ngx_min(n, NGX_SOS_LIST_MAX_KEYS);
+    }
+
+    /* encoding-type */
+
+    if (ngx_sos_list_arg(r, "encoding-type", &v) == NGX_OK) {
+        if (v.len != 3 || ngx_strncasecmp(v.data, (u_char *) "url", 3) != 0)
+        {
+            return ngx_sos_list_bad_arg(r, ctx, "encoding-type", &v,
+                                        "Invalid Encoding Method specified "
+                                        "in Request");
+        }
+
+        req->url = 1;
+    }
+
+    switch (ctx->op) {
+
+    case NGX_SOS_OP_LIST_OBJECTS:
+        if (ngx_sos_list_arg(r, "marker", &req->marker) == NGX_ERROR) {
+            return ngx_sos_error_send(r, NGX_SOS_ERR_INTERNAL_ERROR);
+        }
+
+        break;
+
+    case NGX_SOS_OP_LIST_OBJECTS_V2:
+        if (ngx_sos_list_arg(r, "fetch-owner", &v) == NGX_OK
+            && v.len == 4 && ngx_strncasecmp(v.data, (u_char *) "true", 4) == 0)
+        {
+            req->fetch_owner = 1;
+        }
+
+        if (ngx_sos_list_arg(r, "start-after", &req->start_after) == NGX_OK) {
+            req->has_start_after = 1;
+            req->marker = req->start_after;
+        }
+
+        if (ngx_sos_list_arg(r, "continuation-token", &req->token)
+            == NGX_OK)
+        {
+            req->has_token = 1;
+
+            /* our tokens are base64url of the last key or prefix */
+            token.data = ngx_pnalloc(r->pool,
+                                     ngx_base64_decoded_length(req->token.len)
+                                     + 1);
+            if (token.data == NULL) {
+                return ngx_sos_error_send(r, NGX_SOS_ERR_INTERNAL_ERROR);
+            }
+
+            if (req->token.len == 0
+                || ngx_decode_base64url(&token, &req->token) != NGX_OK
+                || token.len == 0 || token.len > SOS_MAX_KEY_LEN)
+            {
+                return ngx_sos_list_bad_arg(r, ctx, "continuation-token",
+                                            &req->token,
+                                            "The continuation token "
+                                            "provided is incorrect");
+            }
+
+            req->marker = token;
+        }
+
+        break;
+
+    default: /* NGX_SOS_OP_LIST_OBJECT_VERSIONS */
+        if (ngx_sos_list_arg(r, "key-marker", &req->marker) == NGX_ERROR
+            || ngx_sos_list_arg(r, "version-id-marker", &req->version_marker)
+               == NGX_ERROR)
+        {
+            return ngx_sos_error_send(r, NGX_SOS_ERR_INTERNAL_ERROR);
+        }
+
+        if (req->version_marker.len) {
+            if (req->marker.len == 0) {
+                return ngx_sos_list_bad_arg(r, ctx, "version-id-marker",
+                                            &req->version_marker,
+                                            "A version-id marker cannot be "
+                                            "specified without a key "
+                                            "marker.");
+            }
+
+            /* the only version there is: after it comes the next key */
+            if (req->version_marker.len != 4
+                || ngx_strncmp(req->version_marker.data, "null", 4) != 0)
+            {
+                return ngx_sos_list_bad_arg(r, ctx, "version-id-marker",
+                                            &req->version_marker,
+                                            "Invalid version id specified");
+            }
+        }
+
+        break;
+    }
+
+    return NGX_OK;
+
+bad_max_keys:
+
+    return ngx_sos_list_bad_arg(r, ctx, "max-keys", &v,
+                                "Provided max-keys not an integer or within "
+                                "integer range");
+}
+
+
+/* the pool thread */
+
+static void
+ngx_sos_list_run(ngx_sos_job_t *job)
+{
+    ngx_sos_list_job_t  *lj = job->data;
+
+    job->rc = ngx_sos_bucket_owned(job->store, lj->bucket, lj->bucket_len,
+                                   lj->org_id, &lj->denied, NULL, &job->err);
+
+    if (job->rc != SOS_OK || lj->denied) {
+        return;
+    }
+
+    job->rc = sos_list_objects(job->store, (const char *) lj->bucket,
+                               lj->bucket_len, &lj->opts, &lj->result,
+                               &job->err);
+
+    if (job->rc == SOS_OK && lj->owners_wanted) {
+        job->rc = ngx_sos_list_owners(job);
+    }
+}
+
+
+/* the display name of each owner of the page, once */
+
+static sos_rc_e
+ngx_sos_list_owners(ngx_sos_job_t *job)
+{
+    ngx_sos_list_job_t  *lj = job->data;
+
+    size_t                 i, j, cap;
+    sos_rc_e               rc;
+    sos_org_t              org;
+    sos_str_t             *o;
+    ngx_sos_list_owner_t  *p;
+
+    cap = 0;
+
+    for (i = 0; i < lj->result->n_entries; i++) {
+        o = &lj->result->entries[i].owner;
+
+        if (o->len == 0 || o->len > SOS_ID_LEN) {
+            continue;
+        }
+
+        for (j = 0; j < lj->n_owners; j++) {
+            if (ngx_strlen(lj->owners[j].id) == o->len
+                && ngx_memcmp(lj->owners[j].id, o->data, o->len) == 0)
+            {
+                break;
+            }
+        }
+
+        if (j < lj->n_owners) {
+            continue;
+        }
+
+        if (lj->n_owners == cap) {
+            cap = cap ? cap * 2 : 4;
+
+            p = realloc(lj->owners, cap * sizeof(ngx_sos_list_owner_t));
+            if (p == NULL) {
+                job->err.code = SOS_ENOMEM;
+                ngx_cpystrn((u_char *) job->err.msg,
+                            (u_char *) "list owners: out of memory",
+                            sizeof(job->err.msg));
+                return SOS_ENOMEM;
+            }
+
+            lj->owners = p;
+        }
+
+        p = &lj->owners[lj->n_owners++];
+        ngx_memcpy(p->id, o->data, o->len);
+        p->id[o->len] = '\0';
+        p->name[0] = '\0';
+
+        rc = sos_org_get(job->store, o->data, o->len, &org, &job->err);
+
+        if (rc == SOS_OK) {
+            ngx_cpystrn((u_char *) p->name, (u_char *) org.name,
+                        sizeof(p->name));
+
+        } else if (rc != SOS_ENOTFOUND) {
+            return rc;
+        }
+    }
+
+    return SOS_OK;
+}
+
+
+static ngx_int_t
+ngx_sos_list_done(ngx_http_request_t *r, ngx_sos_job_t *job)
+{
+    ngx_sos_list_job_t  *lj = job->data;
+
+    size_t               i;
+    ngx_str_t            next, src, token;
+    ngx_sos_op_e         op;
+    ngx_sos_ctx_t       *ctx;
+    sos_list_result_t   *res;
+    ngx_sos_xml_out_t    x;
+    ngx_sos_list_req_t  *req;
+
+    ctx = job->ctx;
+    req = ctx->op_data;
+    op = ctx->op;
+    res = lj->result;
+
+    if (job->rc != SOS_OK || lj->denied) {
+        sos_list_result_free(res);
+        free(lj->owners);
+
+        if (job->rc == SOS_EINVAL) {
+            /* a prefix, delimiter or marker beyond the key length */
+            return ngx_sos_error_send(r, NGX_SOS_ERR_INVALID_ARGUMENT);
+        }
+
+        return ngx_sos_bucket_error(r, ctx,
+                                    lj->denied ? NGX_SOS_ERR_ACCESS_DENIED
+                                    : ngx_sos_error_from_store(job->rc));
+    }
+
+    next.data = (u_char *) res->next_marker.data;
+    next.len = res->truncated ? res->next_marker.len : 0;
+
+    /* a page of keys may hold 1000 keys of 1024 bytes each */
+    ngx_sos_xml_out_init(&x, r->pool, 16384);
+
+    if (op == NGX_SOS_OP_LIST_OBJECT_VERSIONS) {
+        ngx_sos_xml_literal(&x, "<ListVersionsResult xmlns=\""
+                                NGX_SOS_XMLNS "\">");
+    } else {
+        ngx_sos_xml_literal(&x, "<ListBucketResult xmlns=\""
+                                NGX_SOS_XMLNS "\">");
+    }
+
+    ngx_sos_list_element(&x, "Name", &ctx->bucket, 0);
+    ngx_sos_list_element(&x, "Prefix", &req->prefix, req->url);
+
+    switch (op) {
+
+    case NGX_SOS_OP_LIST_OBJECTS:
+        ngx_sos_list_element(&x, "Marker", &req->marker, req->url);
+
+        /* S3 gives NextMarker only with a delimiter: else the last key */
+        if (next.len && req->delimiter.len) {
+            ngx_sos_list_element(&x, "NextMarker", &next, req->url);
+        }
+
+        break;
+
+    case NGX_SOS_OP_LIST_OBJECTS_V2:
+        if (req->has_token) {
+            ngx_sos_list_element(&x, "ContinuationToken", &req->token, 0);
+        }
+
+        if (next.len) {
+            src = next;
+            token.len = ngx_base64_encoded_length(src.len);
+            token.data = ngx_pnalloc(r->pool, token.len);
+            if (token.data == NULL) {
+                x.failed = 1;
+
+            } else {
+                ngx_encode_base64url(&token, &src);
+                ngx_sos_list_element(&x, "NextContinuationToken", &token, 0);
+            }
+        }
+
+        if (req->has_start_after) {
+            ngx_sos_list_element(&x, "StartAfter", &req->start_after,
+                                 req->url);
+        }
+
+        ngx_sos_xml_element_uint(&x, "KeyCount",
+                                 res->n_entries + res->n_prefixes);
+        break;
+
+    default:
+        ngx_sos_list_element(&x, "KeyMarker", &req->marker, req->url);
+        ngx_sos_list_element(&x, "VersionIdMarker", &req->version_marker, 0);
+
+        if (next.len) {
+            ngx_sos_list_element(&x, "NextKeyMarker", &next, req->url);
+
+            /* after a key, the version to go on from; none after a prefix */
+            if (res->n_entries
+                && res->entries[res->n_entries - 1].key.len == next.len
+                && (next.len == 0
+                    || ngx_memcmp(res->entries[res->n_entries - 1].key.data,
+                                  next.data, next.len) == 0))
+            {
+                ngx_sos_xml_literal(&x, "<NextVersionIdMarker>null"
+                                        "</NextVersionIdMarker>");
+            }
+        }
+
+        break;
+    }
+
+    ngx_sos_xml_element_uint(&x, "MaxKeys", req->max_keys);
+
+    if (req->delimiter.len) {
+        ngx_sos_list_element(&x, "Delimiter", &req->delimiter, req->url);
+    }
+
+    if (res->truncated) {
+        ngx_sos_xml_literal(&x, "<IsTruncated>true</IsTruncated>");
+    } else {
+        ngx_sos_xml_literal(&x, "<IsTruncated>false</IsTruncated>");
+    }
+
+    if (req->url) {
+        ngx_sos_xml_literal(&x, "<EncodingType>url</EncodingType>");
+    }
+
+    for (i = 0; i < res->n_entries; i++) {
+        ngx_sos_list_entry(&x, op, req, lj, &res->entries[i],
+                           lj->owners_wanted);
+    }
+
+    for (i = 0; i < res->n_prefixes; i++) {
+        src.data = (u_char *) res->prefixes[i].data;
+        src.len = res->prefixes[i].len;
+
+        ngx_sos_xml_literal(&x, "<CommonPrefixes>");
+        ngx_sos_list_element(&x, "Prefix", &src, req->url);
+        ngx_sos_xml_literal(&x, "</CommonPrefixes>");
+    }
+
+    if (op == NGX_SOS_OP_LIST_OBJECT_VERSIONS) {
+        ngx_sos_xml_literal(&x, "</ListVersionsResult>");
+    } else {
+        ngx_sos_xml_literal(&x, "</ListBucketResult>");
+    }
+
+    /* everything is copied into the document: the page can go */
+    sos_list_result_free(res);
+    free(lj->owners);
+    lj->result = NULL;
+    lj->owners = NULL;
+
+    return ngx_sos_xml_send(r, NGX_HTTP_OK, &x);
+}
+
+
+static void
+ngx_sos_list_entry(ngx_sos_xml_out_t *x, ngx_sos_op_e op,
+    ngx_sos_list_req_t *req, ngx_sos_list_job_t *lj, sos_list_entry_t *e,
+    ngx_uint_t owner)
+{
+    size_t      i;
+    ngx_str_t   key;
+
+    key.data = (u_char *) e->key.data;
+    key.len = e->key.len;
+
+    if (op == NGX_SOS_OP_LIST_OBJECT_VERSIONS) {
+        ngx_sos_xml_literal(x, "<Version>");
+        ngx_sos_list_element(x, "Key", &key, req->url);
+        ngx_sos_xml_literal(x, "<VersionId>null</VersionId>"
+                               "<IsLatest>true</IsLatest>");
+
+    } else {
+        ngx_sos_xml_literal(x, "<Contents>");
+        ngx_sos_list_element(x, "Key", &key, req->url);
+    }
+
+    ngx_sos_xml_element_time(x, "LastModified", (time_t) e->mtime,
+                             (ngx_uint_t) e->mtime_nsec);
+    ngx_sos_xml_element_etag(x, e->etag);
+    ngx_sos_xml_element_uint(x, "Size", e->size);
+
+    if (owner && e->owner.len) {
+        ngx_sos_xml_literal(x, "<Owner>");
+        ngx_sos_xml_element(x, "ID", (u_char *) e->owner.data, e->owner.len,
+                            0);
+
+        for (i = 0; i < lj->n_owners; i++) {
+            if (ngx_strlen(lj->owners[i].id) == e->owner.len
+                && ngx_memcmp(lj->owners[i].id, e->owner.data, e->owner.len)
+                   == 0)
+            {
+                if (lj->owners[i].name[0]) {
+                    ngx_sos_xml_element(x, "DisplayName",
+                                        (u_char *) lj->owners[i].name,
+                                        ngx_strlen(lj->owners[i].name), 0);
+                }
+
+                break;
+            }
+        }
+
+        ngx_sos_xml_literal(x, "</Owner>");
+    }
+
+    ngx_sos_xml_literal(x, "<StorageClass>STANDARD</StorageClass>");
+
+    if (op == NGX_SOS_OP_LIST_OBJECT_VERSIONS) {
+        ngx_sos_xml_literal(x, "</Version>");
+    } else {
+        ngx_sos_xml_literal(x, "</Contents>");
+    }
+}
+
+
+static void
+ngx_sos_list_element(ngx_sos_xml_out_t *x, char *name, ngx_str_t *s,
+    ngx_uint_t url)
+{
+    ngx_sos_xml_element(x, name, s->data, s->len, url);
+}
+
+
+/* an absent argument has no data pointer: memcpy() must not see it */
+
+static u_char *
+ngx_sos_list_copy(u_char *dst, ngx_str_t *s)
+{
+    return s->len ? ngx_cpymem(dst, s->data, s->len) : dst;
+}
