@@ -43,6 +43,11 @@ static ngx_sos_error_t  ngx_sos_errors[] = {
       ngx_string("The specified key does not exist."),
       0 },
 
+    [NGX_SOS_ERR_NO_SUCH_VERSION] = {
+      ngx_string("NoSuchVersion"), NGX_HTTP_NOT_FOUND,
+      ngx_string("The specified version does not exist."),
+      0 },
+
     [NGX_SOS_ERR_NO_SUCH_UPLOAD] = {
       ngx_string("NoSuchUpload"), NGX_HTTP_NOT_FOUND,
       ngx_string("The specified multipart upload does not exist."),

@@ -72,6 +72,27 @@ static ngx_command_t  ngx_sos_commands[] = {
       0,
       NULL },
 
+    { ngx_string("sos_domain"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_array_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_sos_main_conf_t, domains),
+      NULL },
+
+    { ngx_string("sos_region"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_sos_main_conf_t, region),
+      NULL },
+
+    { ngx_string("sos_max_object_size"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_off_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_sos_main_conf_t, max_object_size),
+      NULL },
+
       ngx_null_command
 };
 
@@ -110,19 +131,37 @@ ngx_module_t  ngx_http_sos_module = {
 static ngx_str_t  ngx_sos_request_id_var = ngx_string("request_id");
 
 
+/* the operations, by ngx_sos_op_e */
+
+static ngx_sos_op_handler_pt  ngx_sos_ops[NGX_SOS_OP_MAX] = {
+    [NGX_SOS_OP_LIST_BUCKETS] = ngx_sos_bucket_list_all,
+    [NGX_SOS_OP_CREATE_BUCKET] = ngx_sos_bucket_create,
+    [NGX_SOS_OP_DELETE_BUCKET] = ngx_sos_bucket_delete,
+    [NGX_SOS_OP_HEAD_BUCKET] = ngx_sos_bucket_head,
+    [NGX_SOS_OP_GET_BUCKET_LOCATION] = ngx_sos_bucket_location,
+    [NGX_SOS_OP_GET_BUCKET_VERSIONING] = ngx_sos_bucket_versioning,
+    [NGX_SOS_OP_PUT_BUCKET_VERSIONING] = ngx_sos_bucket_versioning,
+    [NGX_SOS_OP_LIST_OBJECTS] = ngx_sos_list_objects,
+    [NGX_SOS_OP_LIST_OBJECTS_V2] = ngx_sos_list_objects,
+    [NGX_SOS_OP_LIST_OBJECT_VERSIONS] = ngx_sos_list_objects,
+    [NGX_SOS_OP_DELETE_OBJECTS] = ngx_sos_delete_objects,
+    [NGX_SOS_OP_PUT_OBJECT] = ngx_sos_object_put,
+    [NGX_SOS_OP_COPY_OBJECT] = ngx_sos_object_copy,
+    [NGX_SOS_OP_GET_OBJECT] = ngx_sos_object_get,
+    [NGX_SOS_OP_HEAD_OBJECT] = ngx_sos_object_get,
+    [NGX_SOS_OP_DELETE_OBJECT] = ngx_sos_object_delete,
+};
+
+
 static ngx_int_t
 ngx_sos_handler(ngx_http_request_t *r)
 {
     ngx_int_t             rc;
+    ngx_sos_ctx_t        *ctx;
+    ngx_sos_err_e         err;
     ngx_sos_main_conf_t  *smcf;
 
     smcf = ngx_http_get_module_main_conf(r, ngx_http_sos_module);
-
-    rc = ngx_http_discard_request_body(r);
-
-    if (rc != NGX_OK) {
-        return rc;
-    }
 
     if (smcf->store == NULL) {
 
@@ -136,7 +175,57 @@ ngx_sos_handler(ngx_http_request_t *r)
                                      : NGX_SOS_ERR_SERVICE_UNAVAILABLE);
     }
 
-    return ngx_sos_error_send(r, NGX_SOS_ERR_NOT_IMPLEMENTED);
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_sos_ctx_t));
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_http_set_ctx(r, ctx, ngx_http_sos_module);
+
+    err = ngx_sos_route(r, ctx);
+    if (err != NGX_SOS_OK) {
+        return ngx_sos_error_send_ctx(r, ctx, err);
+    }
+
+    /* headers only: a rejected client never gets "100 Continue" */
+
+    err = ngx_sos_auth(r, ctx);
+    if (err != NGX_SOS_OK) {
+        return ngx_sos_error_send_ctx(r, ctx, err);
+    }
+
+    /* no ACLs yet: only organizations with a key, each in its buckets */
+
+    if (ctx->auth.anonymous) {
+        return ngx_sos_error_send(r, NGX_SOS_ERR_ACCESS_DENIED);
+    }
+
+    if (ctx->op == NGX_SOS_OP_UNKNOWN || ngx_sos_ops[ctx->op] == NULL) {
+        return ngx_sos_error_send(r, NGX_SOS_ERR_NOT_IMPLEMENTED);
+    }
+
+    switch (ctx->op) {
+
+    case NGX_SOS_OP_PUT_OBJECT:
+    case NGX_SOS_OP_CREATE_BUCKET:
+    case NGX_SOS_OP_PUT_BUCKET_VERSIONING:
+    case NGX_SOS_OP_DELETE_OBJECTS:
+        err = ngx_sos_payload_create(r, ctx);
+        if (err != NGX_SOS_OK) {
+            return ngx_sos_error_send_ctx(r, ctx, err);
+        }
+
+        break;
+
+    default:
+        rc = ngx_http_discard_request_body(r);
+
+        if (rc != NGX_OK) {
+            return rc;
+        }
+    }
+
+    return ngx_sos_ops[ctx->op](r, ctx);
 }
 
 
@@ -155,6 +244,7 @@ ngx_sos_create_main_conf(ngx_conf_t *cf)
      *
      *     smcf->enabled = 0;
      *     smcf->data_dir = { 0, NULL };
+     *     smcf->region = { 0, NULL };
      *     smcf->thread_pool_name = { 0, NULL };
      *     smcf->thread_pool = NULL;
      *     smcf->replica_dirs = NULL;
@@ -162,6 +252,8 @@ ngx_sos_create_main_conf(ngx_conf_t *cf)
      */
 
     smcf->replicas = NGX_CONF_UNSET_PTR;
+    smcf->domains = NGX_CONF_UNSET_PTR;
+    smcf->max_object_size = NGX_CONF_UNSET;
     smcf->write_quorum = NGX_CONF_UNSET;
     smcf->fsync = NGX_CONF_UNSET;
     smcf->request_id_index = NGX_ERROR;
@@ -182,6 +274,45 @@ ngx_sos_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_conf_init_ptr_value(smcf->replicas, NULL);
     ngx_conf_init_value(smcf->write_quorum, 0);
     ngx_conf_init_value(smcf->fsync, 1);
+    ngx_conf_init_ptr_value(smcf->domains, NULL);
+
+    if (smcf->max_object_size == NGX_CONF_UNSET) {
+        smcf->max_object_size = (off_t) 5 * 1024 * 1024 * 1024;
+    }
+
+    if (smcf->region.data == NULL) {
+        ngx_str_set(&smcf->region, "us-east-1");
+    }
+
+    if (smcf->max_object_size <= 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"sos_max_object_size\" must be positive");
+        return NGX_CONF_ERROR;
+    }
+
+    if (smcf->domains) {
+        name = smcf->domains->elts;
+
+        for (i = 0; i < smcf->domains->nelts; i++) {
+
+            /* Host is matched lowercased, without port or final dot */
+
+            if (name[i].len && name[i].data[name[i].len - 1] == '.') {
+                name[i].len--;
+            }
+
+            if (name[i].len == 0 || name[i].data[0] == '.'
+                || ngx_strlchr(name[i].data, name[i].data + name[i].len, ':'))
+            {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "invalid \"sos_domain\" \"%V\"",
+                                   &name[i]);
+                return NGX_CONF_ERROR;
+            }
+
+            ngx_strlow(name[i].data, name[i].data, name[i].len);
+        }
+    }
 
     if (!smcf->enabled) {
         return NGX_CONF_OK;

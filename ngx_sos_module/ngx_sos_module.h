@@ -100,6 +100,7 @@ typedef enum {
     NGX_SOS_ERR_AUTH_QUERY_ERROR,        /* AuthorizationQueryParametersError */
     NGX_SOS_ERR_MISSING_SECURITY_HEADER,
     NGX_SOS_ERR_ILLEGAL_LOCATION_CONSTRAINT, /* ...Exception */
+    NGX_SOS_ERR_NO_SUCH_VERSION,
     NGX_SOS_ERR_MAX
 } ngx_sos_err_e;
 
@@ -192,6 +193,7 @@ typedef struct {
     ngx_str_t                bucket;     /* empty for service operations */
     ngx_str_t                key;        /* decoded; empty for bucket ops */
     ngx_uint_t               virtual_host;
+    ngx_str_t                version_id; /* ?versionId; data NULL: none */
 
     ngx_sos_auth_t           auth;
     ngx_sos_payload_t       *payload;    /* NULL: no body expected */
@@ -202,6 +204,7 @@ typedef struct {
     ngx_str_t                error_extra;    /* XML elements, escaped */
 
     void                    *op_data;    /* the operation's own state */
+    void                    *body_data;  /* ngx_sos_body.c */
 } ngx_sos_ctx_t;
 
 
@@ -261,6 +264,11 @@ ngx_int_t ngx_sos_error_send_ctx(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
 
 /* ngx_sos_route.c */
 ngx_sos_err_e ngx_sos_route(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
+/* %XX decoded ('+' stays); dst may point into src when nothing changes */
+ngx_int_t ngx_sos_uri_decode(ngx_http_request_t *r, u_char *src, size_t len,
+    ngx_str_t *dst);
+/* The first request header with this name (case-insensitive), or NULL. */
+ngx_table_elt_t *ngx_sos_header_find(ngx_http_request_t *r, char *name);
 
 /* ngx_sos_auth.c: SigV4 / SigV2 header and query, anonymous */
 ngx_sos_err_e ngx_sos_auth(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
@@ -290,8 +298,15 @@ off_t ngx_sos_payload_length(ngx_sos_payload_t *pl);
 void ngx_sos_payload_checksum(ngx_sos_payload_t *pl, ngx_str_t *algorithm,
     ngx_str_t *value);
 
-/* ngx_sos_body.c: read a small body whole, decoded and verified, into
- * ctx->body, then call post (or answer the error itself). */
+/*
+ * ngx_sos_body.c: read a small body whole, decoded and verified, into
+ * ctx->body (at most max decoded bytes), then call post (or answer the
+ * error itself).  Return its result from the content handler (NGX_DONE,
+ * or a final rc when the body could not be read).  post(r) holds the
+ * request reference of the body read: it ends with exactly one
+ * ngx_http_finalize_request(r, rc), rc being what a content handler
+ * would return (e.g. NGX_DONE after r->main->count++ and a posted job).
+ */
 ngx_int_t ngx_sos_body_read(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     size_t max, void (*post)(ngx_http_request_t *r));
 

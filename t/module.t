@@ -1,8 +1,9 @@
 #!/usr/bin/perl
 
-# The module skeleton: it loads, answers every S3 request with a
-# well-formed S3 XML error, refuses more than one worker, reopens its data
-# dir, and answers 503 SlowDown while another process owns the store.
+# The module: it loads, answers anonymous requests (no ACLs yet) with a
+# well-formed S3 XML AccessDenied and S3 sub-resources it does not serve
+# with NotImplemented, refuses more than one worker, reopens its data dir,
+# and answers 503 SlowDown while another process owns the store.
 
 use strict;
 use warnings;
@@ -46,14 +47,14 @@ for my $req (@requests) {
     my ($status, $h, $body) = SOS::Test->parse($t->http($method, $uri,
         %opts));
 
-    is($status, 501, "$name: 501");
+    is($status, 403, "$name: 403");
     is($h->{'content-type'}, 'application/xml', "$name: content type");
     like($h->{'x-amz-request-id'} // '', qr/^[0-9a-f]{32}$/,
         "$name: x-amz-request-id");
 
     my @f = $body =~ $error_re;
     ok(@f, "$name: well-formed S3 error") or diag($body);
-    is($f[0], 'NotImplemented', "$name: code") if @f;
+    is($f[0], 'AccessDenied', "$name: code") if @f;
     is($f[3], $h->{'x-amz-request-id'}, "$name: RequestId is the header")
         if @f;
     is($h->{'content-length'}, length $body, "$name: content length");
@@ -65,13 +66,14 @@ my ($status, $h, $body) = SOS::Test->parse($t->http(GET => '/b/%3Ca%26b%3E'));
 like($body, qr{<Resource>/b/&lt;a&amp;b&gt;</Resource>}, 'resource escaped');
 
 ($status, $h, $body) = SOS::Test->parse($t->http(HEAD => '/bucket/key'));
-is($status, 501, 'HEAD: 501');
+is($status, 403, 'HEAD: 403');
 like($h->{'x-amz-request-id'} // '', qr/^[0-9a-f]{32}$/, 'HEAD: request id');
 is($body, '', 'HEAD: no body');
 push @ids, $h->{'x-amz-request-id'} // 'none';
 
 ($status, $h, $body) = SOS::Test->parse($t->s3(GET => '/bucket/key?acl'));
-is($status, 501, 'a SigV4-signed request: 501');
+is($status, 501, 'a signed request for a sub-resource not served: 501');
+like($body, qr{<Code>NotImplemented</Code>}, 'NotImplemented');
 
 # keep-alive survives a discarded request body
 
@@ -79,7 +81,7 @@ my $two = $t->raw(
     "PUT /bucket/a HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc"
     . "GET /bucket/b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
 my @statuses = ($two // '') =~ m{^HTTP/1\.1 (\d+)}mg;
-is("@statuses", '501 501', 'keep-alive after a discarded body');
+is("@statuses", '403 403', 'keep-alive after a discarded body');
 
 # the same id in the access log
 
@@ -115,9 +117,9 @@ $t->stop_ok;
 my $deadline = time() + 10;
 do {
     ($status) = SOS::Test->parse($t2->http(GET => '/bucket/key'));
-    sleep(0.05) if $status != 501;
-} while ($status != 501 && time() < $deadline);
-is($status, 501, 'second owner opens the store once it is free');
+    sleep(0.05) if $status != 403;
+} while ($status != 403 && time() < $deadline);
+is($status, 403, 'second owner opens the store once it is free');
 like($t2->read_file('error.log'), qr/owned by another process/,
     'the wait is logged');
 
@@ -131,17 +133,17 @@ while (time() < $deadline) {
     my ($s) = SOS::Test->parse($t2->http(GET => '/bucket/key',
         timeout => 5));
     $seen{$s}++;
-    $bad++ unless $s == 501 || $s == 503;
+    $bad++ unless $s == 403 || $s == 503;
 }
-ok(!$bad, 'reload: only 501 and 503 answers')
+ok(!$bad, 'reload: only 403 and 503 answers')
     or diag(join ' ', map { "$_ x$seen{$_}" } sort keys %seen);
 
 $deadline = time() + 10;
 do {
     ($status) = SOS::Test->parse($t2->http(GET => '/bucket/key'));
-    sleep(0.05) if $status != 501;
-} while ($status != 501 && time() < $deadline);
-is($status, 501, 'reload: the new worker owns the store');
+    sleep(0.05) if $status != 403;
+} while ($status != 403 && time() < $deadline);
+is($status, 403, 'reload: the new worker owns the store');
 
 $t2->stop_ok;
 
@@ -149,7 +151,7 @@ $t2->stop_ok;
 
 my $t3 = SOS::Test->new(data => $t->data, keys => 0)->run;
 ($status) = SOS::Test->parse($t3->http(GET => '/bucket/key'));
-is($status, 501, 'restart on the same data dir');
+is($status, 403, 'restart on the same data dir');
 $t3->stop_ok;
 
 # worker_processes 2 is refused, with the reason

@@ -68,6 +68,8 @@ sub new {
         keys => 1,
         http => '',
         main => '',
+        server => '',
+        location => '',
         %opts,
     }, $class;
 
@@ -179,6 +181,8 @@ http {
     uwsgi_temp_path $self->{dir}/tmp/uwsgi;
     scgi_temp_path $self->{dir}/tmp/scgi;
 
+    sendfile on;
+
     sos_data_dir $self->{data};
     sos_thread_pool sos;
     sos_fsync off;
@@ -190,8 +194,11 @@ http {
         server_name localhost;
         client_max_body_size 0;
 
+        $self->{server}
+
         location / {
             sos;
+            $self->{location}
         }
     }
 }
@@ -387,13 +394,35 @@ sub raw {
 }
 
 # A request signed with AWS Signature Version 4 (header form) with the dev
-# key, or with access/secret given in %opts.  $uri is as sent: path and
-# query already percent-encoded.
+# key; returns the raw response (see parse).  $uri is as sent: path and
+# query already percent-encoded (see uri_escape).  Options:
+#
+#   body     => 'data'            request body (Content-Length set for it)
+#   headers  => { ... }           extra headers, signed
+#   query    => 'a=1&b'           appended to $uri's query
+#   payload  => 'UNSIGNED-PAYLOAD' x-amz-content-sha256 value to sign and
+#                                 send (default: hex SHA-256 of body);
+#   unsigned => 1                 same as payload => 'UNSIGNED-PAYLOAD'
+#   host     => 'b.s3.localhost'  Host header (":port" added unless given)
+#   access, secret, region        credentials (secret => 'wrong' to fail)
+#   time     => epoch             signing time
+#   port, timeout                 as for http()
 #
 #   $t->s3(PUT => '/bkt/key', body => 'data', headers => { ... },
 #          secret => 'wrong', payload => 'UNSIGNED-PAYLOAD')
 
 sub s3 {
+    my ($self, $method, $uri, %opts) = @_;
+
+    my ($u, $h) = $self->s3_sign($method, $uri, %opts);
+
+    return $self->http($method, $u, %opts, headers => $h);
+}
+
+# The signed request without sending it: ($uri, \%headers).  For raw
+# requests (pipelining, Expect, disconnects): see s3_request.
+
+sub s3_sign {
     my ($self, $method, $uri, %opts) = @_;
 
     my $port = $opts{port} || $self->{port};
@@ -402,10 +431,20 @@ sub s3 {
     my $date = sprintf('%04d%02d%02dT%02d%02d%02dZ',
         $t[5] + 1900, $t[4] + 1, @t[3, 2, 1, 0]);
 
+    if (defined $opts{query}) {
+        $uri .= ($uri =~ /\?/ ? '&' : '?') . $opts{query};
+    }
+
+    my $host = $opts{host} || '127.0.0.1';
+    $host .= ":$port" unless $host =~ /:\d+$/;
+
+    my $payload = $opts{payload}
+        || ($opts{unsigned} ? 'UNSIGNED-PAYLOAD' : sha256_hex($body));
+
     my %h = (
-        Host => "127.0.0.1:$port",
+        Host => $host,
         'x-amz-date' => $date,
-        'x-amz-content-sha256' => $opts{payload} || sha256_hex($body),
+        'x-amz-content-sha256' => $payload,
         %{ $opts{headers} || {} },
     );
 
@@ -419,7 +458,63 @@ sub s3 {
         secret => $opts{secret} || $self->{secret_key},
         region => $opts{region} || 'us-east-1');
 
-    return $self->http($method, $uri, %opts, headers => \%h);
+    return ($uri, \%h);
+}
+
+# The text of a signed request (head only unless body is given; no
+# Connection: close unless asked), for raw sockets.
+
+sub s3_request {
+    my ($self, $method, $uri, %opts) = @_;
+
+    my ($u, $h) = $self->s3_sign($method, $uri, %opts);
+    my $body = defined $opts{body} ? $opts{body} : '';
+
+    my $req = "$method $u HTTP/1.1\r\n";
+    $req .= "$_: $h->{$_}\r\n" for sort keys %$h;
+
+    return $req . "\r\n" . ($opts{send_body} ? $body : '');
+}
+
+# A key as AWS SDKs put it in a path: every byte but the unreserved
+# characters and '/' percent-encoded.
+
+sub uri_escape {
+    my ($s, $slash) = @_;
+    my $keep = $slash ? 'A-Za-z0-9_.~/-' : 'A-Za-z0-9_.~-';
+    utf8::encode($s) if utf8::is_utf8($s);
+    $s =~ s/([^$keep])/sprintf('%%%02X', ord $1)/ge;
+    return $s;
+}
+
+# A connected socket to the test's nginx.
+
+sub connect {
+    my ($self, %opts) = @_;
+
+    my $s = IO::Socket::INET->new(
+        PeerAddr => '127.0.0.1:' . ($opts{port} || $self->{port}),
+        Proto => 'tcp') or die "connect: $!\n";
+    $s->autoflush(1);
+
+    return $s;
+}
+
+# RSS of the worker process in KiB (from /proc), undef if unknown.
+
+sub worker_rss {
+    my ($self) = @_;
+
+    my $master = $self->{pid} or return undef;
+    for my $stat (glob '/proc/[0-9]*/stat') {
+        my $line = _slurp($stat);
+        my ($pid, $ppid) = $line =~ /^(\d+) \(.*\) \S+ (\d+)/ or next;
+        next unless $ppid == $master;
+        my ($rss) = _slurp("/proc/$pid/status") =~ /^VmRSS:\s+(\d+)/m;
+        return $rss;
+    }
+
+    return undef;
 }
 
 sub sigv4_authorization {

@@ -1,0 +1,243 @@
+
+/*
+ * SOS: small request bodies (XML documents) read whole into memory.
+ *
+ * The body is read unbuffered, as PutObject reads it, so nginx never
+ * writes it to a client-body temp file; each buffer is decoded and
+ * verified by the payload decoder (aws-chunked framing, signatures,
+ * checksums) and appended to ctx->body, which never grows past max.
+ * Decoding a body of a few KiB is CPU work only: it runs in the loop.
+ */
+
+
+#include "ngx_sos_module.h"
+
+
+typedef struct {
+    void                 (*post)(ngx_http_request_t *r);
+    size_t                 max;
+    u_char                *buf;
+    size_t                 len;
+    size_t                 size;
+    ngx_pool_t            *pool;
+    ngx_sos_err_e          too_large;
+    ngx_uint_t             overflow;
+} ngx_sos_body_t;
+
+
+static void ngx_sos_body_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_sos_body_sink(void *data, u_char *p, size_t n);
+static ngx_int_t ngx_sos_body_fail(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
+    ngx_int_t rc);
+
+
+ngx_int_t
+ngx_sos_body_read(ngx_http_request_t *r, ngx_sos_ctx_t *ctx, size_t max,
+    void (*post)(ngx_http_request_t *r))
+{
+    off_t            len;
+    ngx_int_t        rc;
+    ngx_sos_body_t  *bd;
+
+    bd = ngx_pcalloc(r->pool, sizeof(ngx_sos_body_t));
+    if (bd == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    bd->post = post;
+    bd->max = max;
+    bd->pool = r->pool;
+
+    switch (ctx->op) {
+
+    case NGX_SOS_OP_CREATE_BUCKET:
+    case NGX_SOS_OP_PUT_BUCKET_VERSIONING:
+    case NGX_SOS_OP_DELETE_OBJECTS:
+        bd->too_large = NGX_SOS_ERR_MALFORMED_XML;
+        break;
+
+    default:
+        bd->too_large = NGX_SOS_ERR_ENTITY_TOO_LARGE;
+    }
+
+    ctx->body_data = bd;
+
+    /* the decoded length when announced, else what is on the wire */
+
+    len = ctx->payload ? ngx_sos_payload_length(ctx->payload) : -1;
+
+    if (len < 0) {
+        len = r->headers_in.content_length_n;
+    }
+
+    if (len > (off_t) max) {
+        return ngx_sos_error_send(r, bd->too_large);
+    }
+
+    /* a chunked body of unknown length starts small and doubles */
+
+    bd->size = (len >= 0) ? (size_t) len : ngx_min(max, 4096);
+
+    if (bd->size) {
+        bd->buf = ngx_pnalloc(r->pool, bd->size);
+        if (bd->buf == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    r->request_body_no_buffering = 1;
+
+    rc = ngx_http_read_client_request_body(r, ngx_sos_body_handler);
+
+    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        return ngx_sos_body_fail(r, ctx, rc);
+    }
+
+    return NGX_DONE;
+}
+
+
+static void
+ngx_sos_body_handler(ngx_http_request_t *r)
+{
+    ngx_int_t        rc;
+    ngx_buf_t       *b;
+    ngx_chain_t     *cl, *next;
+    ngx_sos_ctx_t   *ctx;
+    ngx_sos_err_e    err;
+    ngx_sos_body_t  *bd;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_sos_module);
+    bd = ctx->body_data;
+
+    r->read_event_handler = ngx_sos_body_handler;
+
+    if (r->reading_body) {
+        rc = ngx_http_read_unbuffered_request_body(r);
+
+        if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+            ngx_http_finalize_request(r, ngx_sos_body_fail(r, ctx, rc));
+            return;
+        }
+    }
+
+    err = NGX_SOS_OK;
+
+    for (cl = r->request_body->bufs; cl; cl = next) {
+        next = cl->next;
+        b = cl->buf;
+
+        if (err == NGX_SOS_OK && b->last > b->pos) {
+            if (ctx->payload) {
+                err = ngx_sos_payload_feed(ctx->payload, b->pos,
+                                           b->last - b->pos,
+                                           ngx_sos_body_sink, bd);
+
+            } else if (ngx_sos_body_sink(bd, b->pos, b->last - b->pos)
+                       != NGX_OK)
+            {
+                err = bd->too_large;
+            }
+        }
+
+        /* consumed: nginx may reuse the buffer */
+
+        b->pos = b->last;
+        ngx_free_chain(r->pool, cl);
+    }
+
+    r->request_body->bufs = NULL;
+
+    if (bd->overflow) {
+        err = bd->too_large;
+    }
+
+    if (err == NGX_SOS_OK && !r->reading_body && ctx->payload) {
+        err = ngx_sos_payload_finish(ctx->payload);
+
+        if (bd->overflow) {
+            err = bd->too_large;
+        }
+    }
+
+    if (err != NGX_SOS_OK) {
+        ngx_http_finalize_request(r, ngx_sos_error_send_ctx(r, ctx, err));
+        return;
+    }
+
+    if (r->reading_body) {
+        return;
+    }
+
+    r->read_event_handler = ngx_http_block_reading;
+
+    ctx->body.data = bd->buf;
+    ctx->body.len = bd->len;
+
+    bd->post(r);
+}
+
+
+static ngx_int_t
+ngx_sos_body_sink(void *data, u_char *p, size_t n)
+{
+    ngx_sos_body_t *bd = data;
+
+    size_t   size;
+    u_char  *buf;
+
+    if (n > bd->max - bd->len) {
+        bd->overflow = 1;
+        return NGX_ERROR;
+    }
+
+    if (n > bd->size - bd->len) {
+        size = ngx_max(bd->size * 2, bd->len + n);
+        size = ngx_min(size, bd->max);
+
+        buf = ngx_pnalloc(bd->pool, size);
+        if (buf == NULL) {
+            return NGX_ERROR;
+        }
+
+        if (bd->len) {
+            ngx_memcpy(buf, bd->buf, bd->len);
+        }
+
+        bd->buf = buf;
+        bd->size = size;
+    }
+
+    ngx_memcpy(bd->buf + bd->len, p, n);
+    bd->len += n;
+
+    return NGX_OK;
+}
+
+
+/* an HTTP status from nginx's body reader, as S3 would say it */
+
+static ngx_int_t
+ngx_sos_body_fail(ngx_http_request_t *r, ngx_sos_ctx_t *ctx, ngx_int_t rc)
+{
+    if (r->connection->error || rc == NGX_HTTP_REQUEST_TIME_OUT
+        || rc == NGX_HTTP_CLIENT_CLOSED_REQUEST)
+    {
+        /* nobody to answer: nginx closes the connection */
+        return rc;
+    }
+
+    switch (rc) {
+
+    case NGX_HTTP_REQUEST_ENTITY_TOO_LARGE:
+        return ngx_sos_error_send(r, NGX_SOS_ERR_ENTITY_TOO_LARGE);
+
+    case NGX_HTTP_BAD_REQUEST:
+        ngx_str_set(&ctx->error_message,
+                    "The request body is not valid chunked encoding.");
+        return ngx_sos_error_send_ctx(r, ctx, NGX_SOS_ERR_INVALID_REQUEST);
+
+    default:
+        return ngx_sos_error_send(r, NGX_SOS_ERR_INTERNAL_ERROR);
+    }
+}

@@ -1,0 +1,507 @@
+
+/*
+ * SOS: request routing.
+ *
+ * The bucket comes from the Host header (virtual-hosted style,
+ * "bucket.<sos_domain>") or from the first path segment (path style); the
+ * key is the rest of the path exactly as the client encoded it, with only
+ * %XX decoded.  nginx's normalised r->uri is not used: S3 keys may hold
+ * "//", "../" and "+", which must reach the store unchanged.  The method
+ * and the query sub-resources then select one operation.
+ */
+
+
+#include "ngx_sos_module.h"
+
+
+#define NGX_SOS_SUB_LOCATION    0x0001
+#define NGX_SOS_SUB_VERSIONING  0x0002
+#define NGX_SOS_SUB_VERSIONS    0x0004
+#define NGX_SOS_SUB_DELETE      0x0008
+#define NGX_SOS_SUB_LIST_V2     0x0010
+#define NGX_SOS_SUB_OTHER       0x0020   /* a sub-resource we do not serve */
+
+#define NGX_SOS_SUB_BUCKET      (NGX_SOS_SUB_LOCATION|NGX_SOS_SUB_VERSIONING \
+                                 |NGX_SOS_SUB_VERSIONS|NGX_SOS_SUB_DELETE)
+
+
+static ngx_uint_t ngx_sos_route_query(ngx_http_request_t *r,
+    ngx_sos_ctx_t *ctx);
+static ngx_sos_err_e ngx_sos_route_op(ngx_http_request_t *r,
+    ngx_sos_ctx_t *ctx, ngx_uint_t sub);
+static ngx_sos_err_e ngx_sos_route_not_allowed(ngx_http_request_t *r,
+    ngx_sos_ctx_t *ctx, char *type);
+
+
+/*
+ * S3 sub-resources SOS does not serve yet: a request naming one is
+ * answered 501 rather than mistaken for a plain object or bucket request.
+ * Other query parameters (prefix, x-id, response-*, X-Amz-*, ...) are
+ * arguments of an operation and do not change the routing.
+ */
+
+static ngx_str_t  ngx_sos_route_unserved[] = {
+    ngx_string("accelerate"),
+    ngx_string("acl"),
+    ngx_string("analytics"),
+    ngx_string("attributes"),
+    ngx_string("cors"),
+    ngx_string("encryption"),
+    ngx_string("intelligent-tiering"),
+    ngx_string("inventory"),
+    ngx_string("legal-hold"),
+    ngx_string("lifecycle"),
+    ngx_string("logging"),
+    ngx_string("metadataConfiguration"),
+    ngx_string("metadataTable"),
+    ngx_string("metrics"),
+    ngx_string("notification"),
+    ngx_string("object-lock"),
+    ngx_string("ownershipControls"),
+    ngx_string("partNumber"),
+    ngx_string("policy"),
+    ngx_string("policyStatus"),
+    ngx_string("publicAccessBlock"),
+    ngx_string("renameObject"),
+    ngx_string("replication"),
+    ngx_string("requestPayment"),
+    ngx_string("restore"),
+    ngx_string("retention"),
+    ngx_string("select"),
+    ngx_string("session"),
+    ngx_string("tagging"),
+    ngx_string("torrent"),
+    ngx_string("uploadId"),
+    ngx_string("uploads"),
+    ngx_string("website"),
+    ngx_null_string
+};
+
+
+ngx_sos_err_e
+ngx_sos_route(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
+{
+    u_char               *p, *end, *slash;
+    size_t                len;
+    ngx_str_t            *domain, host;
+    ngx_uint_t            i, sub;
+    ngx_sos_main_conf_t  *smcf;
+
+    smcf = ngx_http_get_module_main_conf(r, ngx_http_sos_module);
+
+    /* the path as received: the request target up to the query */
+
+    p = r->unparsed_uri.data;
+    end = p + r->unparsed_uri.len;
+
+    if (p == NULL || p == end || *p != '/') {
+        ngx_str_set(&ctx->error_message, "Invalid URI.");
+        return NGX_SOS_ERR_INVALID_REQUEST;
+    }
+
+    slash = ngx_strlchr(p, end, '?');
+    if (slash) {
+        end = slash;
+    }
+
+    p++;
+
+    /* virtual-hosted style: "bucket.<domain>", port already stripped */
+
+    host = r->headers_in.server;
+
+    if (smcf->domains && host.len) {
+        domain = smcf->domains->elts;
+
+        for (i = 0; i < smcf->domains->nelts; i++) {
+            if (host.len <= domain[i].len + 1) {
+                continue;
+            }
+
+            len = host.len - domain[i].len;
+
+            if (host.data[len - 1] != '.'
+                || ngx_strncasecmp(host.data + len, domain[i].data,
+                                   domain[i].len)
+                   != 0)
+            {
+                continue;
+            }
+
+            ctx->virtual_host = 1;
+            ctx->bucket.len = len - 1;
+            ctx->bucket.data = host.data;
+            break;
+        }
+    }
+
+    if (!ctx->virtual_host) {
+        slash = ngx_strlchr(p, end, '/');
+
+        if (ngx_sos_uri_decode(r, p, (slash ? slash : end) - p,
+                                 &ctx->bucket)
+            != NGX_OK)
+        {
+            return NGX_SOS_ERR_INTERNAL_ERROR;
+        }
+
+        p = slash ? slash + 1 : end;
+
+        if (ctx->bucket.len == 0 && p != end) {
+            return NGX_SOS_ERR_INVALID_BUCKET_NAME;
+        }
+    }
+
+    if (ngx_sos_uri_decode(r, p, end - p, &ctx->key) != NGX_OK) {
+        return NGX_SOS_ERR_INTERNAL_ERROR;
+    }
+
+    if (ctx->key.len > SOS_MAX_KEY_LEN) {
+        ctx->error_extra.data = ngx_pnalloc(r->pool,
+                                            sizeof("<Size></Size>"
+                                                   "<MaxSizeAllowed>"
+                                                   "</MaxSizeAllowed>")
+                                            + 2 * NGX_SIZE_T_LEN);
+        if (ctx->error_extra.data == NULL) {
+            return NGX_SOS_ERR_INTERNAL_ERROR;
+        }
+
+        ctx->error_extra.len = ngx_sprintf(ctx->error_extra.data,
+                                           "<Size>%uz</Size>"
+                                           "<MaxSizeAllowed>%d"
+                                           "</MaxSizeAllowed>",
+                                           ctx->key.len, SOS_MAX_KEY_LEN)
+                               - ctx->error_extra.data;
+
+        return NGX_SOS_ERR_KEY_TOO_LONG;
+    }
+
+    sub = ngx_sos_route_query(r, ctx);
+
+    if (sub == (ngx_uint_t) NGX_ERROR) {
+        return NGX_SOS_ERR_INTERNAL_ERROR;
+    }
+
+    return ngx_sos_route_op(r, ctx, sub);
+}
+
+
+/* %XX only: in an S3 path '+' is a plus sign, not a space */
+
+ngx_int_t
+ngx_sos_uri_decode(ngx_http_request_t *r, u_char *src, size_t len,
+    ngx_str_t *dst)
+{
+    u_char   *d, c, hi, lo;
+    size_t    i;
+
+    if (ngx_strlchr(src, src + len, '%') == NULL) {
+        dst->data = src;
+        dst->len = len;
+        return NGX_OK;
+    }
+
+    d = ngx_pnalloc(r->pool, len);
+    if (d == NULL) {
+        return NGX_ERROR;
+    }
+
+    dst->data = d;
+
+    for (i = 0; i < len; i++) {
+        c = src[i];
+
+        if (c == '%' && i + 2 < len) {
+            hi = src[i + 1] | 0x20;
+            lo = src[i + 2] | 0x20;
+
+            hi = (hi >= '0' && hi <= '9') ? hi - '0'
+                 : (hi >= 'a' && hi <= 'f') ? hi - 'a' + 10 : 0xff;
+            lo = (lo >= '0' && lo <= '9') ? lo - '0'
+                 : (lo >= 'a' && lo <= 'f') ? lo - 'a' + 10 : 0xff;
+
+            if (hi != 0xff && lo != 0xff) {
+                *d++ = (u_char) (hi << 4 | lo);
+                i += 2;
+                continue;
+            }
+        }
+
+        *d++ = c;
+    }
+
+    dst->len = d - dst->data;
+
+    return NGX_OK;
+}
+
+
+static ngx_uint_t
+ngx_sos_route_query(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
+{
+    u_char     *p, *end, *amp, *eq;
+    ngx_str_t   name, value, *s;
+    ngx_uint_t  sub;
+
+    sub = 0;
+
+    p = r->args.data;
+    end = p + r->args.len;
+
+    while (p < end) {
+        amp = ngx_strlchr(p, end, '&');
+        if (amp == NULL) {
+            amp = end;
+        }
+
+        eq = ngx_strlchr(p, amp, '=');
+
+        name.data = p;
+        name.len = (eq ? eq : amp) - p;
+
+        if (eq) {
+            value.data = eq + 1;
+            value.len = amp - eq - 1;
+
+        } else {
+            ngx_str_null(&value);
+        }
+
+        p = amp + 1;
+
+#define ngx_sos_arg_is(s)                                                     \
+    (name.len == sizeof(s) - 1 && ngx_strncmp(name.data, s, name.len) == 0)
+
+        if (ngx_sos_arg_is("location")) {
+            sub |= NGX_SOS_SUB_LOCATION;
+
+        } else if (ngx_sos_arg_is("versioning")) {
+            sub |= NGX_SOS_SUB_VERSIONING;
+
+        } else if (ngx_sos_arg_is("versions")) {
+            sub |= NGX_SOS_SUB_VERSIONS;
+
+        } else if (ngx_sos_arg_is("delete")) {
+            sub |= NGX_SOS_SUB_DELETE;
+
+        } else if (ngx_sos_arg_is("list-type")) {
+            if (value.len == 1 && value.data[0] == '2') {
+                sub |= NGX_SOS_SUB_LIST_V2;
+            }
+
+        } else if (ngx_sos_arg_is("versionId")) {
+            if (ngx_sos_uri_decode(r, value.data, value.len,
+                                     &ctx->version_id)
+                != NGX_OK)
+            {
+                return (ngx_uint_t) NGX_ERROR;
+            }
+
+            if (ctx->version_id.data == NULL) {
+                ctx->version_id.data = (u_char *) "";
+            }
+
+        } else {
+            for (s = ngx_sos_route_unserved; s->len; s++) {
+                if (name.len == s->len
+                    && ngx_strncmp(name.data, s->data, s->len) == 0)
+                {
+                    sub |= NGX_SOS_SUB_OTHER;
+                    break;
+                }
+            }
+        }
+
+#undef ngx_sos_arg_is
+    }
+
+    return sub;
+}
+
+
+static ngx_sos_err_e
+ngx_sos_route_op(ngx_http_request_t *r, ngx_sos_ctx_t *ctx, ngx_uint_t sub)
+{
+    ngx_uint_t  m;
+
+    m = r->method;
+
+    if (ctx->bucket.len == 0) {
+
+        if (m == NGX_HTTP_GET) {
+            ctx->op = NGX_SOS_OP_LIST_BUCKETS;
+            return NGX_SOS_OK;
+        }
+
+        return ngx_sos_route_not_allowed(r, ctx, "SERVICE");
+    }
+
+    if (m != NGX_HTTP_GET && m != NGX_HTTP_HEAD && m != NGX_HTTP_PUT
+        && m != NGX_HTTP_POST && m != NGX_HTTP_DELETE)
+    {
+        return ngx_sos_route_not_allowed(r, ctx,
+                                         ctx->key.len ? "OBJECT" : "BUCKET");
+    }
+
+    if (sub & NGX_SOS_SUB_OTHER) {
+        ctx->op = NGX_SOS_OP_UNKNOWN;
+        return NGX_SOS_OK;
+    }
+
+    if (ctx->key.len) {
+
+        switch (m) {
+
+        case NGX_HTTP_GET:
+            ctx->op = NGX_SOS_OP_GET_OBJECT;
+            break;
+
+        case NGX_HTTP_HEAD:
+            ctx->op = NGX_SOS_OP_HEAD_OBJECT;
+            break;
+
+        case NGX_HTTP_PUT:
+            ctx->op = ngx_sos_header_find(r, "x-amz-copy-source")
+                      ? NGX_SOS_OP_COPY_OBJECT : NGX_SOS_OP_PUT_OBJECT;
+            break;
+
+        case NGX_HTTP_DELETE:
+            ctx->op = NGX_SOS_OP_DELETE_OBJECT;
+            break;
+
+        default: /* POST without ?uploads or ?uploadId */
+            return ngx_sos_route_not_allowed(r, ctx, "OBJECT");
+        }
+
+        return NGX_SOS_OK;
+    }
+
+    if (sub & NGX_SOS_SUB_LOCATION) {
+        if (m != NGX_HTTP_GET) {
+            return ngx_sos_route_not_allowed(r, ctx, "BUCKET");
+        }
+
+        ctx->op = NGX_SOS_OP_GET_BUCKET_LOCATION;
+        return NGX_SOS_OK;
+    }
+
+    if (sub & NGX_SOS_SUB_VERSIONING) {
+        if (m == NGX_HTTP_GET) {
+            ctx->op = NGX_SOS_OP_GET_BUCKET_VERSIONING;
+
+        } else if (m == NGX_HTTP_PUT) {
+            ctx->op = NGX_SOS_OP_PUT_BUCKET_VERSIONING;
+
+        } else {
+            return ngx_sos_route_not_allowed(r, ctx, "BUCKET");
+        }
+
+        return NGX_SOS_OK;
+    }
+
+    if (sub & NGX_SOS_SUB_VERSIONS) {
+        if (m != NGX_HTTP_GET) {
+            return ngx_sos_route_not_allowed(r, ctx, "BUCKET");
+        }
+
+        ctx->op = NGX_SOS_OP_LIST_OBJECT_VERSIONS;
+        return NGX_SOS_OK;
+    }
+
+    if (sub & NGX_SOS_SUB_DELETE) {
+        if (m != NGX_HTTP_POST) {
+            return ngx_sos_route_not_allowed(r, ctx, "BUCKET");
+        }
+
+        ctx->op = NGX_SOS_OP_DELETE_OBJECTS;
+        return NGX_SOS_OK;
+    }
+
+    switch (m) {
+
+    case NGX_HTTP_GET:
+        ctx->op = (sub & NGX_SOS_SUB_LIST_V2) ? NGX_SOS_OP_LIST_OBJECTS_V2
+                                               : NGX_SOS_OP_LIST_OBJECTS;
+        break;
+
+    case NGX_HTTP_HEAD:
+        ctx->op = NGX_SOS_OP_HEAD_BUCKET;
+        break;
+
+    case NGX_HTTP_PUT:
+        ctx->op = NGX_SOS_OP_CREATE_BUCKET;
+        break;
+
+    case NGX_HTTP_DELETE:
+        ctx->op = NGX_SOS_OP_DELETE_BUCKET;
+        break;
+
+    default: /* POST: browser-based upload (PostObject), not served */
+        ctx->op = NGX_SOS_OP_UNKNOWN;
+        break;
+    }
+
+    return NGX_SOS_OK;
+}
+
+
+static ngx_sos_err_e
+ngx_sos_route_not_allowed(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
+    char *type)
+{
+    u_char  *p;
+    size_t   len;
+
+    len = sizeof("<Method></Method><ResourceType></ResourceType>") - 1
+          + ngx_sos_xml_escape_len(r->method_name.data, r->method_name.len)
+          + ngx_strlen(type);
+
+    p = ngx_pnalloc(r->pool, len);
+    if (p == NULL) {
+        return NGX_SOS_ERR_INTERNAL_ERROR;
+    }
+
+    ctx->error_extra.data = p;
+
+    p = ngx_cpymem(p, "<Method>", sizeof("<Method>") - 1);
+    p = ngx_sos_xml_escape(p, r->method_name.data, r->method_name.len);
+    p = ngx_sprintf(p, "</Method><ResourceType>%s</ResourceType>", type);
+
+    ctx->error_extra.len = p - ctx->error_extra.data;
+
+    return NGX_SOS_ERR_METHOD_NOT_ALLOWED;
+}
+
+
+ngx_table_elt_t *
+ngx_sos_header_find(ngx_http_request_t *r, char *name)
+{
+    size_t            len;
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    len = ngx_strlen(name);
+
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */ ; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                return NULL;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].key.len == len
+            && ngx_strncasecmp(h[i].key.data, (u_char *) name, len) == 0)
+        {
+            return &h[i];
+        }
+    }
+}
