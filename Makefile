@@ -47,7 +47,7 @@ PKGS := $(BUILD_PKGS) $(CLIENT_PKGS)
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 MODULE_SRCS := $(wildcard ngx_sos_module/*.c ngx_sos_module/*.h)
-SOSCTL_SRCS := $(wildcard tools/sosctl/*.c)
+SOSCTL_SRCS := $(wildcard tools/sosctl/*.c) ngx_sos_module/ngx_sos_sigv4.c
 SOSCTL_HDRS := $(wildcard tools/sosctl/*.h)
 
 # The library's TAP tests: executables without extension.

@@ -218,6 +218,12 @@ static ngx_sos_error_t  ngx_sos_errors[] = {
                  "X-Amz-SignedHeaders, and X-Amz-Expires parameters."),
       0 },
 
+    [NGX_SOS_ERR_MALFORMED_TRAILER] = {
+      ngx_string("MalformedTrailerError"), NGX_HTTP_BAD_REQUEST,
+      ngx_string("The request contained trailing data that was not "
+                 "well-formed or did not conform to our published schema."),
+      0 },
+
     [NGX_SOS_ERR_MISSING_SECURITY_HEADER] = {
       ngx_string("MissingSecurityHeader"), NGX_HTTP_BAD_REQUEST,
       ngx_string("Your request was missing a required header."),

@@ -101,6 +101,7 @@ typedef enum {
     NGX_SOS_ERR_MISSING_SECURITY_HEADER,
     NGX_SOS_ERR_ILLEGAL_LOCATION_CONSTRAINT, /* ...Exception */
     NGX_SOS_ERR_NO_SUCH_VERSION,
+    NGX_SOS_ERR_MALFORMED_TRAILER,       /* MalformedTrailerError */
     NGX_SOS_ERR_MAX
 } ngx_sos_err_e;
 
@@ -279,6 +280,8 @@ ngx_sos_keys_t *ngx_sos_keys_load(sos_store_t *store, sos_error_t *err);
 void ngx_sos_keys_free(ngx_sos_keys_t *keys);
 const sos_key_t *ngx_sos_keys_find(ngx_sos_keys_t *keys, u_char *id,
     size_t len);
+/* In the event loop: install a freshly loaded table, free the old one. */
+void ngx_sos_keys_replace(ngx_sos_main_conf_t *smcf, ngx_sos_keys_t *keys);
 
 /*
  * ngx_sos_payload.c.  create runs in the event loop once auth is done
@@ -296,6 +299,9 @@ ngx_sos_err_e ngx_sos_payload_finish(ngx_sos_payload_t *pl);
 off_t ngx_sos_payload_length(ngx_sos_payload_t *pl);
 /* The flexible checksum to store and echo: "CRC32" and base64 value. */
 void ngx_sos_payload_checksum(ngx_sos_payload_t *pl, ngx_str_t *algorithm,
+    ngx_str_t *value);
+/* Content-Encoding to store: "aws-chunked" removed (empty: none left). */
+void ngx_sos_payload_content_encoding(ngx_http_request_t *r,
     ngx_str_t *value);
 
 /*

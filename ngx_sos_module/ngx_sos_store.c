@@ -15,15 +15,17 @@
 typedef struct {
     ngx_sos_main_conf_t  *smcf;
     sos_store_t          *store;
+    ngx_sos_keys_t       *keys;
     sos_rc_e              rc;
     sos_error_t           err;
 } ngx_sos_open_job_t;
 
 
 static sos_rc_e ngx_sos_store_open(ngx_sos_main_conf_t *smcf,
-    sos_store_t **store, sos_error_t *err);
+    sos_store_t **store, ngx_sos_keys_t **keys, sos_error_t *err);
 static void ngx_sos_store_opened(ngx_sos_main_conf_t *smcf,
-    sos_store_t *store, sos_rc_e rc, sos_error_t *err, ngx_log_t *log);
+    sos_store_t *store, ngx_sos_keys_t *keys, sos_rc_e rc, sos_error_t *err,
+    ngx_log_t *log);
 static void ngx_sos_store_retry(ngx_event_t *ev);
 static void ngx_sos_store_open_thread(void *data, ngx_log_t *log);
 static void ngx_sos_store_open_done(ngx_event_t *ev);
@@ -35,6 +37,7 @@ ngx_sos_store_init(ngx_cycle_t *cycle, ngx_sos_main_conf_t *smcf)
     sos_rc_e             rc;
     sos_error_t          err;
     sos_store_t         *store;
+    ngx_sos_keys_t      *keys;
     ngx_thread_task_t   *task;
     ngx_sos_open_job_t  *job;
 
@@ -63,9 +66,10 @@ ngx_sos_store_init(ngx_cycle_t *cycle, ngx_sos_main_conf_t *smcf)
     /* no request is served yet: the first attempt may block */
 
     store = NULL;
-    rc = ngx_sos_store_open(smcf, &store, &err);
+    keys = NULL;
+    rc = ngx_sos_store_open(smcf, &store, &keys, &err);
 
-    ngx_sos_store_opened(smcf, store, rc, &err, cycle->log);
+    ngx_sos_store_opened(smcf, store, keys, rc, &err, cycle->log);
 
     return NGX_OK;
 }
@@ -92,7 +96,13 @@ ngx_sos_store_exit(ngx_cycle_t *cycle, ngx_sos_main_conf_t *smcf)
             sos_store_close(job->store);
             job->store = NULL;
         }
+
+        ngx_sos_keys_free(job->keys);
+        job->keys = NULL;
     }
+
+    ngx_sos_keys_free(smcf->keys);
+    smcf->keys = NULL;
 
     if (smcf->store) {
         sos_store_close(smcf->store);
@@ -106,8 +116,9 @@ ngx_sos_store_exit(ngx_cycle_t *cycle, ngx_sos_main_conf_t *smcf)
 
 static sos_rc_e
 ngx_sos_store_open(ngx_sos_main_conf_t *smcf, sos_store_t **store,
-    sos_error_t *err)
+    ngx_sos_keys_t **keys, sos_error_t *err)
 {
+    sos_rc_e          rc;
     sos_store_conf_t  conf;
 
     ngx_memzero(&conf, sizeof(sos_store_conf_t));
@@ -120,13 +131,29 @@ ngx_sos_store_open(ngx_sos_main_conf_t *smcf, sos_store_t **store,
 
     ngx_memzero(err, sizeof(sos_error_t));
 
-    return sos_store_open(store, &conf, err);
+    rc = sos_store_open(store, &conf, err);
+
+    if (rc != SOS_OK) {
+        return rc;
+    }
+
+    /* requests are authenticated in the loop from a table in memory */
+
+    *keys = ngx_sos_keys_load(*store, err);
+
+    if (*keys == NULL) {
+        sos_store_close(*store);
+        *store = NULL;
+        return err->code != SOS_OK ? err->code : SOS_EIO;
+    }
+
+    return SOS_OK;
 }
 
 
 static void
 ngx_sos_store_opened(ngx_sos_main_conf_t *smcf, sos_store_t *store,
-    sos_rc_e rc, sos_error_t *err, ngx_log_t *log)
+    ngx_sos_keys_t *keys, sos_rc_e rc, sos_error_t *err, ngx_log_t *log)
 {
     sos_rc_e  prev;
 
@@ -135,6 +162,7 @@ ngx_sos_store_opened(ngx_sos_main_conf_t *smcf, sos_store_t *store,
 
     if (rc == SOS_OK) {
         smcf->store = store;
+        ngx_sos_keys_replace(smcf, keys);
 
         ngx_log_error(NGX_LOG_NOTICE, log, 0,
                       "sos: store \"%V\" opened in %M ms", &smcf->data_dir,
@@ -185,6 +213,7 @@ ngx_sos_store_retry(ngx_event_t *ev)
 
     job = smcf->open_task->ctx;
     job->store = NULL;
+    job->keys = NULL;
 
     if (ngx_thread_task_post(smcf->thread_pool, smcf->open_task) != NGX_OK) {
         ngx_add_timer(&smcf->open_timer, NGX_SOS_OPEN_RETRY);
@@ -200,7 +229,8 @@ ngx_sos_store_open_thread(void *data, ngx_log_t *log)
 {
     ngx_sos_open_job_t *job = data;
 
-    job->rc = ngx_sos_store_open(job->smcf, &job->store, &job->err);
+    job->rc = ngx_sos_store_open(job->smcf, &job->store, &job->keys,
+                                 &job->err);
 }
 
 
@@ -210,6 +240,7 @@ ngx_sos_store_open_done(ngx_event_t *ev)
     ngx_sos_open_job_t *job = ev->data;
 
     sos_store_t          *store;
+    ngx_sos_keys_t       *keys;
     ngx_sos_main_conf_t  *smcf;
 
     smcf = job->smcf;
@@ -217,11 +248,14 @@ ngx_sos_store_open_done(ngx_event_t *ev)
 
     store = job->store;
     job->store = NULL;
+    keys = job->keys;
+    job->keys = NULL;
 
     if (job->rc == SOS_OK && (ngx_exiting || ngx_quit || ngx_terminate)) {
+        ngx_sos_keys_free(keys);
         sos_store_close(store);
         return;
     }
 
-    ngx_sos_store_opened(smcf, store, job->rc, &job->err, ev->log);
+    ngx_sos_store_opened(smcf, store, keys, job->rc, &job->err, ev->log);
 }

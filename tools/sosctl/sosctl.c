@@ -26,6 +26,11 @@ static const char usage[] =
     "  key list ORG                     list the access keys of ORG\n"
     "  key revoke KEYID                 revoke an access key\n"
     "  status                           replicas, write quorum, degraded\n"
+    "  presign METHOD s3://BUCKET/KEY [--expires N] [--endpoint URL]\n"
+    "          [--region R]             a presigned URL (no data directory;\n"
+    "                                   credentials from AWS_ACCESS_KEY_ID/\n"
+    "                                   AWS_SECRET_ACCESS_KEY or the AWS\n"
+    "                                   shared credentials file)\n"
     "\n"
     "  --data DIR      the data directory (default: $SOS_DATA)\n"
     "  --replica DIR   a replica directory, repeated for each replica\n"
@@ -214,6 +219,13 @@ main(int argc, char **argv)
 
     if (i >= argc) {
         return sosctl_usage(NULL);
+    }
+
+    /* presign signs offline: it needs no data directory */
+
+    if (strcmp(argv[i], "presign") == 0) {
+        free(ctl.replicas);
+        return sosctl_presign(argc - i - 1, argv + i + 1);
     }
 
     if (ctl.data_dir == NULL) {

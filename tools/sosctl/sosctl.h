@@ -20,6 +20,7 @@ typedef struct {
 
 int sosctl_org(sosctl_t *ctl, int argc, char **argv);
 int sosctl_key(sosctl_t *ctl, int argc, char **argv);
+int sosctl_presign(int argc, char **argv);
 
 /* helpers shared by the command files (sosctl.c) */
 int sosctl_open(sosctl_t *ctl);

@@ -1,0 +1,322 @@
+
+/*
+ * SOS: CRC32, CRC32C, CRC64NVME (slicing by 8), SHA-1 and SHA-256.
+ *
+ * No Debian library we depend on has CRC32C or CRC64NVME; the tables are
+ * built once, from the reflected polynomials.
+ */
+
+
+#ifndef OPENSSL_SUPPRESS_DEPRECATED
+#define OPENSSL_SUPPRESS_DEPRECATED
+#endif
+
+#include <pthread.h>
+#include <string.h>
+
+#include "ngx_sos_checksum.h"
+
+
+static void ngx_sos_checksum_tables(void);
+
+
+static uint32_t  ngx_sos_crc32_table[8][256];
+static uint32_t  ngx_sos_crc32c_table[8][256];
+static uint64_t  ngx_sos_crc64_table[8][256];
+
+static pthread_once_t  ngx_sos_checksum_once = PTHREAD_ONCE_INIT;
+
+
+static const struct {
+    const char  *name;
+    const char  *header;
+    size_t       size;
+} ngx_sos_checksum_algs[] = {
+    { "", "", 0 },
+    { "CRC32", "x-amz-checksum-crc32", 4 },
+    { "CRC32C", "x-amz-checksum-crc32c", 4 },
+    { "CRC64NVME", "x-amz-checksum-crc64nvme", 8 },
+    { "SHA1", "x-amz-checksum-sha1", 20 },
+    { "SHA256", "x-amz-checksum-sha256", 32 },
+};
+
+
+static void
+ngx_sos_checksum_tables(void)
+{
+    int       i, j, k;
+    uint32_t  c32, c32c;
+    uint64_t  c64;
+
+    for (i = 0; i < 256; i++) {
+        c32 = (uint32_t) i;
+        c32c = (uint32_t) i;
+        c64 = (uint64_t) i;
+
+        for (k = 0; k < 8; k++) {
+            c32 = (c32 & 1) ? (c32 >> 1) ^ 0xEDB88320u : c32 >> 1;
+            c32c = (c32c & 1) ? (c32c >> 1) ^ 0x82F63B78u : c32c >> 1;
+            c64 = (c64 & 1) ? (c64 >> 1) ^ 0x9A6C9329AC4BC9B5ull : c64 >> 1;
+        }
+
+        ngx_sos_crc32_table[0][i] = c32;
+        ngx_sos_crc32c_table[0][i] = c32c;
+        ngx_sos_crc64_table[0][i] = c64;
+    }
+
+    for (i = 0; i < 256; i++) {
+        for (j = 1; j < 8; j++) {
+            c32 = ngx_sos_crc32_table[j - 1][i];
+            ngx_sos_crc32_table[j][i] = (c32 >> 8)
+                                        ^ ngx_sos_crc32_table[0][c32 & 0xff];
+
+            c32c = ngx_sos_crc32c_table[j - 1][i];
+            ngx_sos_crc32c_table[j][i] = (c32c >> 8)
+                                     ^ ngx_sos_crc32c_table[0][c32c & 0xff];
+
+            c64 = ngx_sos_crc64_table[j - 1][i];
+            ngx_sos_crc64_table[j][i] = (c64 >> 8)
+                                        ^ ngx_sos_crc64_table[0][c64 & 0xff];
+        }
+    }
+}
+
+
+void
+ngx_sos_checksum_init(void)
+{
+    (void) pthread_once(&ngx_sos_checksum_once, ngx_sos_checksum_tables);
+}
+
+
+static uint32_t
+ngx_sos_crc32_slice(uint32_t t[8][256], uint32_t crc, const unsigned char *p,
+    size_t n)
+{
+    uint32_t  lo, hi;
+
+    crc = ~crc;
+
+    while (n && ((uintptr_t) p & 7)) {
+        crc = t[0][(crc ^ *p++) & 0xff] ^ (crc >> 8);
+        n--;
+    }
+
+    while (n >= 8) {
+        lo = ((uint32_t) p[0] | (uint32_t) p[1] << 8 | (uint32_t) p[2] << 16
+              | (uint32_t) p[3] << 24) ^ crc;
+        hi = (uint32_t) p[4] | (uint32_t) p[5] << 8 | (uint32_t) p[6] << 16
+             | (uint32_t) p[7] << 24;
+
+        crc = t[7][lo & 0xff] ^ t[6][(lo >> 8) & 0xff]
+              ^ t[5][(lo >> 16) & 0xff] ^ t[4][lo >> 24]
+              ^ t[3][hi & 0xff] ^ t[2][(hi >> 8) & 0xff]
+              ^ t[1][(hi >> 16) & 0xff] ^ t[0][hi >> 24];
+
+        p += 8;
+        n -= 8;
+    }
+
+    while (n--) {
+        crc = t[0][(crc ^ *p++) & 0xff] ^ (crc >> 8);
+    }
+
+    return ~crc;
+}
+
+
+uint32_t
+ngx_sos_crc32(uint32_t crc, const void *p, size_t n)
+{
+    return ngx_sos_crc32_slice(ngx_sos_crc32_table, crc, p, n);
+}
+
+
+uint32_t
+ngx_sos_crc32c(uint32_t crc, const void *p, size_t n)
+{
+    return ngx_sos_crc32_slice(ngx_sos_crc32c_table, crc, p, n);
+}
+
+
+uint64_t
+ngx_sos_crc64nvme(uint64_t crc, const void *data, size_t n)
+{
+    uint64_t              (*t)[256] = ngx_sos_crc64_table;
+    uint64_t               v;
+    const unsigned char   *p = data;
+
+    crc = ~crc;
+
+    while (n >= 8) {
+        v = crc ^ ((uint64_t) p[0] | (uint64_t) p[1] << 8
+                   | (uint64_t) p[2] << 16 | (uint64_t) p[3] << 24
+                   | (uint64_t) p[4] << 32 | (uint64_t) p[5] << 40
+                   | (uint64_t) p[6] << 48 | (uint64_t) p[7] << 56);
+
+        crc = t[7][v & 0xff] ^ t[6][(v >> 8) & 0xff]
+              ^ t[5][(v >> 16) & 0xff] ^ t[4][(v >> 24) & 0xff]
+              ^ t[3][(v >> 32) & 0xff] ^ t[2][(v >> 40) & 0xff]
+              ^ t[1][(v >> 48) & 0xff] ^ t[0][v >> 56];
+
+        p += 8;
+        n -= 8;
+    }
+
+    while (n--) {
+        crc = t[0][(crc ^ *p++) & 0xff] ^ (crc >> 8);
+    }
+
+    return ~crc;
+}
+
+
+const char *
+ngx_sos_checksum_name(ngx_sos_checksum_alg_e alg)
+{
+    return alg < NGX_SOS_CHECKSUM_MAX ? ngx_sos_checksum_algs[alg].name : "";
+}
+
+
+const char *
+ngx_sos_checksum_header(ngx_sos_checksum_alg_e alg)
+{
+    return alg < NGX_SOS_CHECKSUM_MAX ? ngx_sos_checksum_algs[alg].header
+                                      : "";
+}
+
+
+size_t
+ngx_sos_checksum_size(ngx_sos_checksum_alg_e alg)
+{
+    return alg < NGX_SOS_CHECKSUM_MAX ? ngx_sos_checksum_algs[alg].size : 0;
+}
+
+
+ngx_sos_checksum_alg_e
+ngx_sos_checksum_lookup(const char *name, size_t len)
+{
+    int          a;
+    size_t       i;
+    const char  *s;
+
+    for (a = NGX_SOS_CHECKSUM_CRC32; a < NGX_SOS_CHECKSUM_MAX; a++) {
+        s = ngx_sos_checksum_algs[a].name;
+
+        if (strlen(s) != len) {
+            continue;
+        }
+
+        for (i = 0; i < len; i++) {
+            if ((name[i] & ~0x20) != s[i] && name[i] != s[i]) {
+                break;
+            }
+        }
+
+        if (i == len) {
+            return (ngx_sos_checksum_alg_e) a;
+        }
+    }
+
+    return NGX_SOS_CHECKSUM_NONE;
+}
+
+
+void
+ngx_sos_checksum_start(ngx_sos_checksum_t *c, ngx_sos_checksum_alg_e alg)
+{
+    c->alg = alg;
+
+    switch (alg) {
+
+    case NGX_SOS_CHECKSUM_SHA1:
+        SHA1_Init(&c->u.sha1);
+        break;
+
+    case NGX_SOS_CHECKSUM_SHA256:
+        SHA256_Init(&c->u.sha256);
+        break;
+
+    case NGX_SOS_CHECKSUM_CRC64NVME:
+        c->u.crc64 = 0;
+        break;
+
+    default:
+        c->u.crc32 = 0;
+        break;
+    }
+}
+
+
+void
+ngx_sos_checksum_update(ngx_sos_checksum_t *c, const void *p, size_t n)
+{
+    switch (c->alg) {
+
+    case NGX_SOS_CHECKSUM_CRC32:
+        c->u.crc32 = ngx_sos_crc32(c->u.crc32, p, n);
+        break;
+
+    case NGX_SOS_CHECKSUM_CRC32C:
+        c->u.crc32 = ngx_sos_crc32c(c->u.crc32, p, n);
+        break;
+
+    case NGX_SOS_CHECKSUM_CRC64NVME:
+        c->u.crc64 = ngx_sos_crc64nvme(c->u.crc64, p, n);
+        break;
+
+    case NGX_SOS_CHECKSUM_SHA1:
+        SHA1_Update(&c->u.sha1, p, n);
+        break;
+
+    case NGX_SOS_CHECKSUM_SHA256:
+        SHA256_Update(&c->u.sha256, p, n);
+        break;
+
+    default:
+        break;
+    }
+}
+
+
+size_t
+ngx_sos_checksum_final(ngx_sos_checksum_t *c, unsigned char *out)
+{
+    int       i;
+    uint64_t  v;
+
+    switch (c->alg) {
+
+    case NGX_SOS_CHECKSUM_CRC32:
+    case NGX_SOS_CHECKSUM_CRC32C:
+        v = c->u.crc32;
+
+        for (i = 3; i >= 0; i--) {
+            out[i] = (unsigned char) (v & 0xff);
+            v >>= 8;
+        }
+
+        return 4;
+
+    case NGX_SOS_CHECKSUM_CRC64NVME:
+        v = c->u.crc64;
+
+        for (i = 7; i >= 0; i--) {
+            out[i] = (unsigned char) (v & 0xff);
+            v >>= 8;
+        }
+
+        return 8;
+
+    case NGX_SOS_CHECKSUM_SHA1:
+        SHA1_Final(out, &c->u.sha1);
+        return 20;
+
+    case NGX_SOS_CHECKSUM_SHA256:
+        SHA256_Final(out, &c->u.sha256);
+        return 32;
+
+    default:
+        return 0;
+    }
+}
