@@ -54,9 +54,9 @@ typedef struct {
 
 static ngx_int_t ngx_sos_list_arg(ngx_http_request_t *r, char *name,
     ngx_str_t *value);
-static ngx_int_t ngx_sos_list_bad_arg(ngx_http_request_t *r,
+static ngx_sos_err_e ngx_sos_list_bad_arg(ngx_http_request_t *r,
     ngx_sos_ctx_t *ctx, char *name, ngx_str_t *value, char *message);
-static ngx_int_t ngx_sos_list_parse(ngx_http_request_t *r,
+static ngx_sos_err_e ngx_sos_list_parse(ngx_http_request_t *r,
     ngx_sos_ctx_t *ctx, ngx_sos_list_req_t *req);
 static void ngx_sos_list_run(ngx_sos_job_t *job);
 static sos_rc_e ngx_sos_list_owners(ngx_sos_job_t *job);
@@ -74,7 +74,7 @@ ngx_int_t
 ngx_sos_list_objects(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 {
     u_char              *p;
-    ngx_int_t            rc;
+    ngx_sos_err_e        err;
     ngx_sos_job_t       *job;
     ngx_sos_list_req_t  *req;
     ngx_sos_list_job_t  *lj;
@@ -86,9 +86,9 @@ ngx_sos_list_objects(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 
     ctx->op_data = req;
 
-    rc = ngx_sos_list_parse(r, ctx, req);
-    if (rc != NGX_OK) {
-        return rc;
+    err = ngx_sos_list_parse(r, ctx, req);
+    if (err != NGX_SOS_OK) {
+        return ngx_sos_error_send_ctx(r, ctx, err);
     }
 
     if (ctx->bucket.len > SOS_MAX_BUCKET_LEN) {
@@ -192,7 +192,7 @@ ngx_sos_list_arg(ngx_http_request_t *r, char *name, ngx_str_t *value)
 
 /* InvalidArgument naming the argument, as S3 does */
 
-static ngx_int_t
+static ngx_sos_err_e
 ngx_sos_list_bad_arg(ngx_http_request_t *r, ngx_sos_ctx_t *ctx, char *name,
     ngx_str_t *value, char *message)
 {
@@ -207,7 +207,7 @@ ngx_sos_list_bad_arg(ngx_http_request_t *r, ngx_sos_ctx_t *ctx, char *name,
 
     p = ngx_pnalloc(r->pool, len);
     if (p == NULL) {
-        return ngx_sos_error_send(r, NGX_SOS_ERR_INTERNAL_ERROR);
+        return NGX_SOS_ERR_INTERNAL_ERROR;
     }
 
     ctx->error_extra.data = p;
@@ -222,13 +222,13 @@ ngx_sos_list_bad_arg(ngx_http_request_t *r, ngx_sos_ctx_t *ctx, char *name,
     ctx->error_message.data = (u_char *) message;
     ctx->error_message.len = ngx_strlen(message);
 
-    return ngx_sos_error_send_ctx(r, ctx, NGX_SOS_ERR_INVALID_ARGUMENT);
+    return NGX_SOS_ERR_INVALID_ARGUMENT;
 }
 
 
-/* NGX_OK, or the rc of the error response sent */
+/* NGX_SOS_OK, or the error to answer (ctx says the details) */
 
-static ngx_int_t
+static ngx_sos_err_e
 ngx_sos_list_parse(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     ngx_sos_list_req_t *req)
 {
@@ -239,7 +239,7 @@ ngx_sos_list_parse(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     if (ngx_sos_list_arg(r, "prefix", &req->prefix) == NGX_ERROR
         || ngx_sos_list_arg(r, "delimiter", &req->delimiter) == NGX_ERROR)
     {
-        return ngx_sos_error_send(r, NGX_SOS_ERR_INTERNAL_ERROR);
+        return NGX_SOS_ERR_INTERNAL_ERROR;
     }
 
     /* max-keys */
@@ -298,7 +298,7 @@ ngx_sos_list_parse(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
 
     case NGX_SOS_OP_LIST_OBJECTS:
         if (ngx_sos_list_arg(r, "marker", &req->marker) == NGX_ERROR) {
-            return ngx_sos_error_send(r, NGX_SOS_ERR_INTERNAL_ERROR);
+            return NGX_SOS_ERR_INTERNAL_ERROR;
         }
 
         break;
@@ -325,7 +325,7 @@ ngx_sos_list_parse(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
                                      ngx_base64_decoded_length(req->token.len)
                                      + 1);
             if (token.data == NULL) {
-                return ngx_sos_error_send(r, NGX_SOS_ERR_INTERNAL_ERROR);
+                return NGX_SOS_ERR_INTERNAL_ERROR;
             }
 
             if (req->token.len == 0
@@ -348,7 +348,7 @@ ngx_sos_list_parse(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
             || ngx_sos_list_arg(r, "version-id-marker", &req->version_marker)
                == NGX_ERROR)
         {
-            return ngx_sos_error_send(r, NGX_SOS_ERR_INTERNAL_ERROR);
+            return NGX_SOS_ERR_INTERNAL_ERROR;
         }
 
         if (req->version_marker.len) {
@@ -373,7 +373,7 @@ ngx_sos_list_parse(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
         break;
     }
 
-    return NGX_OK;
+    return NGX_SOS_OK;
 
 bad_max_keys:
 
