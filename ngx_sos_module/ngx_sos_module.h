@@ -213,9 +213,12 @@ typedef struct {
  * Store work in the thread pool.  run() executes in a pool thread and
  * touches no request, pool or log: only the store and job->data, with the
  * outcome in job->rc / job->err.  done() runs back in the event loop and
- * returns what ngx_http_finalize_request() gets, or NGX_AGAIN when it
- * posted more work or is waiting for the body (nothing is finalized).
+ * returns what ngx_http_finalize_request() gets (NGX_AGAIN from an output
+ * filter included: finalize then installs the writer), or
+ * NGX_SOS_CONTINUE when it posted more work or is waiting for the body
+ * (nothing is finalized).
  */
+#define NGX_SOS_CONTINUE  -100
 struct ngx_sos_job_s {
     ngx_http_request_t      *request;
     ngx_sos_ctx_t           *ctx;

@@ -997,7 +997,7 @@ ngx_sos_put_write_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 
     if (!st->last) {
         ngx_sos_put_read(r);
-        return NGX_AGAIN;
+        return NGX_SOS_CONTINUE;
     }
 
     /* the body is whole and verified: its flexible checksum, then commit */
@@ -1016,7 +1016,7 @@ ngx_sos_put_write_done(ngx_http_request_t *r, ngx_sos_job_t *job)
         return ngx_sos_error_send(r, NGX_SOS_ERR_SLOW_DOWN);
     }
 
-    return NGX_AGAIN;
+    return NGX_SOS_CONTINUE;
 }
 
 

@@ -113,7 +113,7 @@ ngx_sos_job_event(ngx_event_t *ev)
 
     rc = job->done(r, job);
 
-    if (rc != NGX_AGAIN) {
+    if (rc != NGX_SOS_CONTINUE) {
         ngx_http_finalize_request(r, rc);
     }
 
