@@ -1454,13 +1454,15 @@ ngx_sos_auth_v2(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
         return NGX_SOS_ERR_INTERNAL_ERROR;
     }
 
+    /* empty strings may have NULL data: no memcpy() from NULL */
+
     p = ngx_cpymem(sts, r->method_name.data, r->method_name.len);
     *p++ = '\n';
-    p = ngx_cpymem(p, md5.data, md5.len);
+    p = md5.len ? ngx_cpymem(p, md5.data, md5.len) : p;
     *p++ = '\n';
-    p = ngx_cpymem(p, type.data, type.len);
+    p = type.len ? ngx_cpymem(p, type.data, type.len) : p;
     *p++ = '\n';
-    p = ngx_cpymem(p, date.data, date.len);
+    p = date.len ? ngx_cpymem(p, date.data, date.len) : p;
     *p++ = '\n';
 
     for (i = 0; i < n_amz; i++) {
@@ -1844,7 +1846,10 @@ ngx_sos_auth_extra(ngx_http_request_t *r, ngx_sos_ctx_t *ctx, char *name,
     }
 
     start = p;
-    p = ngx_cpymem(p, ctx->error_extra.data, ctx->error_extra.len);
+
+    if (ctx->error_extra.len) {
+        p = ngx_cpymem(p, ctx->error_extra.data, ctx->error_extra.len);
+    }
 
     *p++ = '<';
     p = ngx_cpymem(p, name, nlen);

@@ -19,7 +19,7 @@ my $dir = tempdir('sos-unit-XXXXXXXX', TMPDIR => 1, CLEANUP => 1);
 my $bin = "$dir/auth_unit";
 
 my @san = SOS::Test::sanitized()
-    ? qw(-fsanitize=address,undefined -fno-sanitize-recover=all) : ();
+    ? ('-fsanitize=address,undefined', '-fno-sanitize-recover=all') : ();
 
 my @cc = ('cc', '-std=c11', '-D_POSIX_C_SOURCE=200809L', '-O1', '-g',
     '-Wall', '-Wextra', '-Werror', @san, "-I$top/ngx_sos_module",
