@@ -87,6 +87,9 @@ ngx_sos_body_read(ngx_http_request_t *r, ngx_sos_ctx_t *ctx, size_t max,
 
     r->request_body_no_buffering = 1;
 
+    /* the request is accepted: "100 Continue" if asked (see the handler) */
+    r->expect_tested = 0;
+
     rc = ngx_http_read_client_request_body(r, ngx_sos_body_handler);
 
     if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {

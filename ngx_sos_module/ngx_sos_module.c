@@ -163,6 +163,18 @@ ngx_sos_handler(ngx_http_request_t *r)
 
     smcf = ngx_http_get_module_main_conf(r, ngx_http_sos_module);
 
+    /*
+     * "100 Continue" only once the request is accepted: the operations
+     * that read a body clear this just before they do; an error answered
+     * before (and its discarded body) never tells the client to send it
+     */
+
+    r->expect_tested = 1;
+
+    /* S3's conditionals are ours: nginx must not turn a 200 into a 304 */
+
+    r->disable_not_modified = 1;
+
     if (smcf->store == NULL) {
 
         /*

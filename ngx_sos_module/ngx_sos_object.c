@@ -808,9 +808,10 @@ ngx_sos_put_begin_done(ngx_http_request_t *r, ngx_sos_job_t *job)
         return ngx_sos_error_send(r, NGX_SOS_ERR_ACCESS_DENIED);
     }
 
-    /* nginx sends "100 Continue" now, if asked: the request is accepted */
+    /* the request is accepted: nginx sends "100 Continue" now, if asked */
 
     r->request_body_no_buffering = 1;
+    r->expect_tested = 0;
 
     rc = ngx_http_read_client_request_body(r, ngx_sos_put_read);
 

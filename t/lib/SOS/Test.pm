@@ -450,8 +450,12 @@ sub s3_sign {
 
     my ($path, $query) = split /\?/, $uri, 2;
 
+    # canonical URI: each segment decoded, then encoded the AWS way
+    my $cpath = join '/', map { uri_escape(uri_unescape($_)) }
+        split m{/}, $path, -1;
+
     $h{Authorization} = sigv4_authorization(
-        method => $method, path => $path, query => $query,
+        method => $method, path => $cpath, query => $query,
         headers => \%h, date => $date,
         payload => $h{'x-amz-content-sha256'},
         access => $opts{access} || $self->{access_key},
@@ -484,6 +488,12 @@ sub uri_escape {
     my $keep = $slash ? 'A-Za-z0-9_.~/-' : 'A-Za-z0-9_.~-';
     utf8::encode($s) if utf8::is_utf8($s);
     $s =~ s/([^$keep])/sprintf('%%%02X', ord $1)/ge;
+    return $s;
+}
+
+sub uri_unescape {
+    my ($s) = @_;
+    $s =~ s/%([0-9A-Fa-f]{2})/chr hex $1/ge;
     return $s;
 }
 
