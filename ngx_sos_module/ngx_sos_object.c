@@ -1654,8 +1654,8 @@ ngx_sos_get_override(ngx_http_request_t *r, char *arg, char *header,
     h->key.len = ngx_strlen(header);
     h->value = *value;
 
-    if (header[0] == 'C' && header[8] == 'E') {
-        r->headers_out.content_encoding = h;     /* "Content-Encoding" */
+    if (ngx_strcmp(header, "Content-Encoding") == 0) {
+        r->headers_out.content_encoding = h;
     }
 
     return NGX_OK;

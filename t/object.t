@@ -692,6 +692,62 @@ is($status, 200, 'the object survived');
         '64 MiB: a range across 1 MiB blocks');
 }
 
+# The event loop never touches the store: under strace, the worker's main
+# thread (tid == pid) makes no file system call on the data while objects
+# are written, copied, read and deleted; the pool threads make them all.
+
+SKIP: {
+    my $strace = '/usr/bin/strace';
+    skip 'no strace', 3 unless -x $strace;
+
+    my $master = $t->master_pid;
+    my ($worker) = map { /^(\d+)/ ? $1 : () } `pgrep -P $master`;
+    skip 'no worker pid', 3 unless $worker;
+
+    my $log = $t->dir . '/strace.out';
+    my $pid = fork() // die "fork: $!\n";
+    if ($pid == 0) {
+        open STDERR, '>', '/dev/null';
+        exec($strace, '-f', '-qq', '-o', $log, '-e', 'trace=openat,open,'
+            . 'rename,renameat,renameat2,unlink,unlinkat,mkdir,mkdirat,'
+            . 'fsync,fdatasync,pwrite64,pread64,ftruncate', '-p', $worker);
+        exit 1;
+    }
+
+    # attached once the threads' calls show up
+    my $deadline = time() + 10;
+    while (time() < $deadline && !-s $log) {
+        req(PUT => '/obj/ping', body => 'ping');
+        sleep(0.05);
+    }
+
+    unless (-s $log) {
+        kill 'TERM', $pid;
+        waitpid($pid, 0);
+        skip 'strace cannot attach (ptrace not permitted)', 3;
+    }
+
+    req(PUT => '/obj/traced', body => 'x' x 300000);
+    req(PUT => '/obj/traced2',
+        headers => { 'x-amz-copy-source' => '/obj/traced' });
+    my ($st, $hh, $bb) = req(GET => '/obj/traced2');
+    is(length $bb, 300000, 'traced: GET');
+    req(DELETE => '/obj/traced');
+    req(DELETE => '/obj/traced2');
+
+    kill 'INT', $pid;
+    waitpid($pid, 0);
+
+    my @lines = split /\n/, $t->read_file('strace.out');
+    my @loop = grep { /^$worker\s/ } @lines;
+    my @threads = grep { !/^$worker\s/ && /rename|unlink/ } @lines;
+
+    ok(!@loop, 'no file system call in the event loop')
+        or diag(join "\n", @loop[0 .. ($#loop < 9 ? $#loop : 9)]);
+    ok(@threads >= 2, 'the pool threads rename and unlink')
+        or diag(scalar @lines . ' lines traced');
+}
+
 $t->stop_ok;
 
 # sos_max_object_size: EntityTooLarge, up front or mid-stream
