@@ -101,6 +101,8 @@ typedef struct {
     sos_put_opts_t           opts;
     u_char                  *org_id;
 
+    char                     dst_if_match[SOS_ETAG_MAX + 1];
+
     ngx_str_t                if_match;
     ngx_str_t                if_none_match;
     time_t                   if_modified_since;      /* -1: none */
@@ -129,6 +131,10 @@ static ngx_int_t ngx_sos_object_etag_header(ngx_http_request_t *r,
 static ngx_int_t ngx_sos_object_checksum_header(ngx_http_request_t *r,
     ngx_str_t *alg, ngx_str_t *value);
 static ngx_sos_err_e ngx_sos_object_store_error(sos_rc_e rc);
+static ngx_sos_err_e ngx_sos_object_write_conditions(ngx_http_request_t *r,
+    ngx_sos_ctx_t *ctx, sos_put_opts_t *opts, char *if_match);
+static void ngx_sos_object_precondition(ngx_sos_job_t *job,
+    sos_put_opts_t *opts);
 
 static void ngx_sos_put_cleanup(void *data);
 static void ngx_sos_put_abort(sos_put_t *put);
@@ -231,6 +237,81 @@ ngx_sos_object_store_error(sos_rc_e rc)
     }
 
     return ngx_sos_error_from_store(rc);
+}
+
+
+/*
+ * Conditional writes, checked by the store atomically with the commit:
+ * If-None-Match: * (no other value, as S3) and If-Match: <etag>.
+ */
+
+static ngx_sos_err_e
+ngx_sos_object_write_conditions(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
+    sos_put_opts_t *opts, char *if_match)
+{
+    ngx_str_t         v;
+    ngx_table_elt_t  *h;
+
+    h = r->headers_in.if_none_match;
+
+    if (h) {
+        v = h->value;
+        ngx_sos_etag_unquote(&v);
+
+        if (v.len != 1 || v.data[0] != '*') {
+            ngx_str_set(&ctx->error_message, "A header you provided implies "
+                        "functionality that is not implemented");
+            ngx_str_set(&ctx->error_extra, "<Header>If-None-Match</Header>");
+            return NGX_SOS_ERR_NOT_IMPLEMENTED;
+        }
+
+        opts->if_none_match = 1;
+    }
+
+    h = r->headers_in.if_match;
+
+    if (h) {
+        v = h->value;
+        ngx_sos_etag_unquote(&v);
+
+        if (v.len > SOS_ETAG_MAX) {
+            return NGX_SOS_ERR_PRECONDITION_FAILED;
+        }
+
+        ngx_memcpy(if_match, v.data, v.len);
+        if_match[v.len] = '\0';
+        opts->if_match = if_match;
+    }
+
+    return NGX_SOS_OK;
+}
+
+
+/*
+ * Pool thread, after SOS_EPRECONDITION: as S3, If-Match on a key that
+ * does not exist is 404 NoSuchKey, not 412.
+ */
+
+static void
+ngx_sos_object_precondition(ngx_sos_job_t *job, sos_put_opts_t *opts)
+{
+    sos_error_t        err;
+    sos_object_info_t  info;
+
+    if (opts->if_match == NULL) {
+        return;
+    }
+
+    ngx_memzero(&info, sizeof(sos_object_info_t));
+
+    if (sos_object_stat(job->store, opts->bucket, opts->bucket_len,
+                        opts->key, opts->key_len, &info, &err)
+        == SOS_ENOTFOUND)
+    {
+        job->rc = SOS_ENOTFOUND;
+    }
+
+    sos_object_info_release(&info);
 }
 
 
@@ -598,10 +679,9 @@ ngx_sos_object_put(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 {
     off_t                 len;
     ngx_int_t             rc;
-    ngx_str_t             v;
+    ngx_sos_err_e         err;
     ngx_sos_put_t        *st;
     ngx_sos_job_t        *job;
-    ngx_table_elt_t      *h;
     ngx_pool_cleanup_t   *cln;
     ngx_sos_main_conf_t  *smcf;
 
@@ -651,38 +731,9 @@ ngx_sos_object_put(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     st->opts.attrs = &st->a.attrs;
     st->opts.max_size = smcf->max_object_size;
 
-    /* conditional writes, checked by the store with the commit */
-
-    h = r->headers_in.if_none_match;
-
-    if (h) {
-        v = h->value;
-        ngx_sos_etag_unquote(&v);
-
-        if (v.len != 1 || v.data[0] != '*') {
-            ngx_str_set(&ctx->error_message, "A header you provided implies "
-                        "functionality that is not implemented");
-            ngx_str_set(&ctx->error_extra, "<Header>If-None-Match</Header>");
-            return ngx_sos_error_send_ctx(r, ctx,
-                                          NGX_SOS_ERR_NOT_IMPLEMENTED);
-        }
-
-        st->opts.if_none_match = 1;
-    }
-
-    h = r->headers_in.if_match;
-
-    if (h) {
-        v = h->value;
-        ngx_sos_etag_unquote(&v);
-
-        if (v.len > SOS_ETAG_MAX) {
-            return ngx_sos_error_send(r, NGX_SOS_ERR_PRECONDITION_FAILED);
-        }
-
-        ngx_memcpy(st->if_match, v.data, v.len);
-        st->if_match[v.len] = '\0';
-        st->opts.if_match = st->if_match;
+    err = ngx_sos_object_write_conditions(r, ctx, &st->opts, st->if_match);
+    if (err != NGX_SOS_OK) {
+        return ngx_sos_error_send_ctx(r, ctx, err);
     }
 
     /* the tmp files go with the request unless committed */
@@ -1045,6 +1096,10 @@ ngx_sos_put_commit_run(ngx_sos_job_t *job)
     st->put = NULL;
 
     job->rc = sos_put_commit(put, &st->info, &job->err);
+
+    if (job->rc == SOS_EPRECONDITION) {
+        ngx_sos_object_precondition(job, &st->opts);
+    }
 }
 
 
@@ -1744,6 +1799,7 @@ ngx_sos_object_copy(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 {
     time_t                t;
     ngx_int_t             rc;
+    ngx_sos_err_e         err;
     ngx_sos_job_t        *job;
     ngx_sos_copy_t       *cp;
     ngx_table_elt_t      *h;
@@ -1821,7 +1877,14 @@ ngx_sos_object_copy(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     cp->opts.attrs = &cp->a.attrs;
     cp->opts.max_size = smcf->max_object_size;
 
-    /* the source's preconditions */
+    /* the destination's, as PutObject's; then the source's */
+
+    err = ngx_sos_object_write_conditions(r, ctx, &cp->opts,
+                                          cp->dst_if_match);
+    if (err != NGX_SOS_OK) {
+        return ngx_sos_error_send_ctx(r, ctx, err);
+    }
+
 
     h = ngx_sos_header_find(r, "x-amz-copy-source-if-match");
     if (h) {
@@ -1993,6 +2056,10 @@ ngx_sos_copy_run(ngx_sos_job_t *job)
                               cp->src_key.len, &opts, &dst, &job->err);
 
     sos_object_info_release(&src);
+
+    if (job->rc == SOS_EPRECONDITION) {
+        ngx_sos_object_precondition(job, &cp->opts);
+    }
 
     if (job->rc == SOS_OK) {
         ngx_memcpy(cp->etag, dst.etag, sizeof(cp->etag));

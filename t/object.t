@@ -342,6 +342,11 @@ is($status, 200, 'If-Match with the current ETag: 200');
 ($status, $h, $body) = req(GET => '/obj/new');
 is($body, 'newer', 'If-Match: written');
 
+($status, $h, $body) = req(PUT => '/obj/nonew', body => 'x',
+    headers => { 'If-Match' => '"' . md5_hex('x') . '"' });
+is($status, 404, 'If-Match on a missing key: 404');
+is(code($body), 'NoSuchKey', 'If-Match on a missing key: NoSuchKey');
+
 ($status, $h, $body) = req(PUT => '/obj/new', body => 'x',
     headers => { 'If-None-Match' => '"abc"' });
 is($status, 501, 'If-None-Match with an ETag on PUT: 501 as S3');
@@ -547,6 +552,16 @@ is($status, 200, 'copy onto itself with REPLACE');
 ($status, $h, $body) = req(GET => '/obj/meta');
 is($h->{'x-amz-meta-color'}, 'Red', 'self copy: metadata changed');
 is($body, 'meta', 'self copy: bytes kept');
+
+($status, $h, $body) = req(PUT => '/obj/copy1',
+    headers => { 'x-amz-copy-source' => '/obj/k', 'If-None-Match' => '*' });
+is($status, 412, 'copy onto an existing key with If-None-Match: *');
+($status, $h, $body) = req(GET => '/obj/copy1');
+is($body, 'meta', 'copy with If-None-Match: * left the key alone');
+
+($status, $h, $body) = req(PUT => '/obj/copy1n',
+    headers => { 'x-amz-copy-source' => '/obj/k', 'If-None-Match' => '*' });
+is($status, 200, 'copy to a new key with If-None-Match: *');
 
 ($status, $h, $body) = req(PUT => '/obj/copy3',
     headers => { 'x-amz-copy-source' => '/obj/meta',
