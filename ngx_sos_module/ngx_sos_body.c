@@ -115,47 +115,58 @@ ngx_sos_body_handler(ngx_http_request_t *r)
 
     r->read_event_handler = ngx_sos_body_handler;
 
-    if (r->reading_body) {
+    err = NGX_SOS_OK;
+
+    for ( ;; ) {
+
+        /* what nginx has read so far, then more until the socket is dry */
+
+        for (cl = r->request_body->bufs; cl; cl = next) {
+            next = cl->next;
+            b = cl->buf;
+
+            if (err == NGX_SOS_OK && b->last > b->pos) {
+                if (ctx->payload) {
+                    err = ngx_sos_payload_feed(ctx->payload, b->pos,
+                                               b->last - b->pos,
+                                               ngx_sos_body_sink, bd);
+
+                } else if (ngx_sos_body_sink(bd, b->pos, b->last - b->pos)
+                           != NGX_OK)
+                {
+                    err = bd->too_large;
+                }
+            }
+
+            /* consumed: nginx may reuse the buffer */
+
+            b->pos = b->last;
+            ngx_free_chain(r->pool, cl);
+        }
+
+        r->request_body->bufs = NULL;
+
+        if (bd->overflow) {
+            err = bd->too_large;
+        }
+
+        if (err != NGX_SOS_OK || !r->reading_body) {
+            break;
+        }
+
         rc = ngx_http_read_unbuffered_request_body(r);
 
         if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
             ngx_http_finalize_request(r, ngx_sos_body_fail(r, ctx, rc));
             return;
         }
-    }
 
-    err = NGX_SOS_OK;
-
-    for (cl = r->request_body->bufs; cl; cl = next) {
-        next = cl->next;
-        b = cl->buf;
-
-        if (err == NGX_SOS_OK && b->last > b->pos) {
-            if (ctx->payload) {
-                err = ngx_sos_payload_feed(ctx->payload, b->pos,
-                                           b->last - b->pos,
-                                           ngx_sos_body_sink, bd);
-
-            } else if (ngx_sos_body_sink(bd, b->pos, b->last - b->pos)
-                       != NGX_OK)
-            {
-                err = bd->too_large;
-            }
+        if (r->request_body->bufs == NULL && r->reading_body) {
+            return;                          /* wait for the client */
         }
-
-        /* consumed: nginx may reuse the buffer */
-
-        b->pos = b->last;
-        ngx_free_chain(r->pool, cl);
     }
 
-    r->request_body->bufs = NULL;
-
-    if (bd->overflow) {
-        err = bd->too_large;
-    }
-
-    if (err == NGX_SOS_OK && !r->reading_body && ctx->payload) {
+    if (err == NGX_SOS_OK && ctx->payload) {
         err = ngx_sos_payload_finish(ctx->payload);
 
         if (bd->overflow) {
@@ -165,10 +176,6 @@ ngx_sos_body_handler(ngx_http_request_t *r)
 
     if (err != NGX_SOS_OK) {
         ngx_http_finalize_request(r, ngx_sos_error_send_ctx(r, ctx, err));
-        return;
-    }
-
-    if (r->reading_body) {
         return;
     }
 
