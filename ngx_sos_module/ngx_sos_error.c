@@ -334,8 +334,21 @@ ngx_sos_error_send_ex(ngx_http_request_t *r, ngx_sos_err_e err,
         return NGX_ERROR;
     }
 
-    /* an error ends the request: what is left of the body is dropped */
-    if (ngx_http_discard_request_body(r) != NGX_OK) {
+    if (r->request_body == NULL && r->headers_in.expect
+        && r->http_version >= NGX_HTTP_VERSION_11
+        && (r->headers_in.content_length_n > 0 || r->headers_in.chunked))
+    {
+        /*
+         * refused before "100 Continue" (see ngx_sos_handler): the client
+         * holds its body back, so reading one would eat the next request;
+         * close instead, lingering in case the body comes anyway
+         */
+
+        r->keepalive = 0;
+        r->lingering_close = 1;
+
+    } else if (ngx_http_discard_request_body(r) != NGX_OK) {
+        /* an error ends the request: what is left of the body is dropped */
         r->keepalive = 0;
     }
 

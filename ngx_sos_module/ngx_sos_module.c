@@ -230,6 +230,15 @@ ngx_sos_handler(ngx_http_request_t *r)
         break;
 
     default:
+        if (r->headers_in.expect
+            && (r->headers_in.content_length_n > 0 || r->headers_in.chunked))
+        {
+            /* a body held back for "100 Continue": never asked for */
+            r->keepalive = 0;
+            r->lingering_close = 1;
+            break;
+        }
+
         rc = ngx_http_discard_request_body(r);
 
         if (rc != NGX_OK) {

@@ -1652,11 +1652,16 @@ ngx_sos_get_headers(ngx_http_request_t *r, ngx_sos_get_t *g)
         }
     }
 
-    /* as S3: the checksum only when asked for */
+    /*
+     * as S3: the checksum only when asked for, and only with the whole
+     * object (it is the whole object's: a client would check a range
+     * against it)
+     */
 
     h = ngx_sos_header_find(r, "x-amz-checksum-mode");
 
-    if (h && h->value.len == sizeof("ENABLED") - 1
+    if (h && g->range == NGX_SOS_RANGE_NONE
+        && h->value.len == sizeof("ENABLED") - 1
         && ngx_strncasecmp(h->value.data, (u_char *) "ENABLED",
                            sizeof("ENABLED") - 1) == 0)
     {

@@ -174,6 +174,19 @@ for my $range ('bytes=0-1,5-6', 'bytes=abc', 'bytes=5-2', 'items=0-1') {
     is(length $body, 1000, "$range: 1000 bytes");
 }
 
+# the stored checksum is the whole object's: never sent with a range
+
+($status, $h) = req(PUT => '/obj/ck', body => 'checksummed',
+    headers => { 'x-amz-checksum-crc32' => 'xjIjIw==' });
+is($status, 200, 'put with a CRC32');
+($status, $h, $body) = req(GET => '/obj/ck',
+    headers => { 'x-amz-checksum-mode' => 'ENABLED' });
+is($h->{'x-amz-checksum-crc32'}, 'xjIjIw==', 'checksum mode: CRC32 sent');
+($status, $h, $body) = req(GET => '/obj/ck',
+    headers => { 'x-amz-checksum-mode' => 'ENABLED', Range => 'bytes=0-3' });
+is($status, 206, 'checksum mode with a range: 206');
+ok(!exists $h->{'x-amz-checksum-crc32'}, 'checksum mode with a range: none');
+
 ($status, $h, $body) = req(HEAD => '/obj/k',
     headers => { Range => 'bytes=10-19' });
 is($status, 206, 'head range: 206');
@@ -438,6 +451,17 @@ is($status, 501, 'If-None-Match with an ETag on PUT: 501 as S3');
     like($r, qr{^HTTP/1\.1 404 .*NoSuchBucket}s,
         'missing bucket with Expect: 404');
     unlike($r, qr{100 Continue}, 'missing bucket: no 100 Continue');
+
+    # refused: the body was never asked for, so the connection closes
+    # rather than read the next request as that body
+    $s = $t->connect;
+    print $s $t->s3_request(PUT => '/obj/expect', body => 'hello',
+        headers => { Expect => '100-continue', 'Content-Length' => 5,
+        'x-amz-meta-a' => 'v' x 3000 });
+    $r = read_until($s, qr{</Error>}, 5);
+    like($r, qr{^HTTP/1\.1 400 .*MetadataTooLarge}s, 'refused with Expect');
+    like($r, qr{\r\nConnection: close\r\n}, 'refused with Expect: closed');
+    unlike($r, qr{100 Continue}, 'refused with Expect: no 100 Continue');
 
     $s = $t->connect;
     print $s $t->s3_request(PUT => '/obj/expect', body => 'hello',
