@@ -142,6 +142,7 @@ asan: deps
 bench: all
 	@if [ -x bench/run ]; then SOS_BUILD=$(BUILD) bench/run; \
 	else echo "no benchmarks yet (bench/run)"; fi
+	SOS_BUILD=$(BUILD) bench/http.sh
 
 clean:
 	rm -rf build build-asan
