@@ -395,8 +395,8 @@ ngx_sos_init_main_conf(ngx_conf_t *cf, void *conf)
         }
     }
 
-    smcf->request_id_index = ngx_http_get_variable_index(cf,
-                                                         &ngx_sos_request_id_var);
+    smcf->request_id_index =
+                     ngx_http_get_variable_index(cf, &ngx_sos_request_id_var);
     if (smcf->request_id_index == NGX_ERROR) {
         return NGX_CONF_ERROR;
     }
