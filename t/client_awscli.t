@@ -22,7 +22,7 @@ like($v->{out} . $v->{err}, qr{^aws-cli/1\.}, 'aws-cli 1.x')
     or diag($v->{out} . $v->{err});
 note($v->{out} . $v->{err});
 
-SOS::Clients::awscli_suite($c, $c->aws_v1, $c->aws_v1(tls => 1));
+SOS::Clients::awscli_suite($c, $c->aws_v1, $c->aws_v1(tls => 1), 1);
 
 $t->stop_ok;
 

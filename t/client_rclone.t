@@ -91,6 +91,8 @@ $c->ok_run('purge', [ @rclone, 'purge', "sos:$b" ], timeout => 120);
 $r = $c->ok_run('lsd after purge', [ @rclone, 'lsd', 'sos:' ]);
 unlike($r->{out}, qr/\s\Q$b\E$/m, 'bucket gone');
 
+$c->note_payload_modes;
+
 $t->stop_ok;
 
 done_testing();

@@ -47,6 +47,11 @@ my $r = $c->ok_run('snapshots', [ @restic, 'snapshots', '--json' ], %o);
 my $snaps = json($r->{out});
 is(ref $snaps eq 'ARRAY' ? scalar @$snaps : -1, 2, 'two snapshots');
 
+$c->note_payload_modes;
+my $modes = $c->payload_modes;
+ok($modes->{'STREAMING-AWS4-HMAC-SHA256-PAYLOAD'},
+    'restic sent signed aws-chunked uploads');
+
 $c->ok_run('check', [ @restic, 'check' ], %o);
 $c->ok_run('check --read-data', [ @restic, 'check', '--read-data' ], %o);
 

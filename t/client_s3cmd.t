@@ -105,6 +105,8 @@ for my $sig ('v4', 'v2') {
     unlike($r->{out}, qr{s3://\Q$b\E$}m, "$sig: bucket gone");
 }
 
+$c->note_payload_modes;
+
 $t->stop_ok;
 
 done_testing();

@@ -46,12 +46,15 @@ my $SCRUB = qr/^(AWS_|BOTO_|RCLONE_|RESTIC_|S3CMD|PYTHON(PATH|HOME|STARTUP)$
 sub start {
     my ($class, %opts) = @_;
 
-    my ($tls_port, $http) = (undef, '');
+    my ($tls_port, $http) = (undef, <<'EOF');
+log_format sos_payload '$request_method $http_x_amz_content_sha256';
+    access_log payload.log sos_payload;
+EOF
 
     if ($opts{tls}) {
         $tls_port = SOS::Test::free_port();
-        $http = <<"EOF";
-server {
+        $http .= <<"EOF";
+    server {
         listen 127.0.0.1:$tls_port ssl;
         server_name localhost;
         client_max_body_size 0;
@@ -396,6 +399,30 @@ sub restic {
     return (\@cmd, \%env);
 }
 
+# How the uploads were sent: { x-amz-content-sha256 value => count } of
+# the PUT and POST requests so far (payload.log, written by start()).
+
+sub payload_modes {
+    my ($self) = @_;
+
+    my %n;
+    for (split /\n/, $self->{t}->read_file('payload.log')) {
+        my ($method, $mode) = split / /, $_, 2;
+        next unless $method =~ /^(PUT|POST)$/;
+        $mode = 'hex SHA-256' if $mode =~ /^[0-9a-f]{64}$/;
+        $n{$mode}++;
+    }
+
+    return \%n;
+}
+
+sub note_payload_modes {
+    my ($self) = @_;
+    my $m = $self->payload_modes;
+    note('uploads by x-amz-content-sha256: '
+        . join(', ', map { "$_: $m->{$_}" } sort keys %$m));
+}
+
 # Files.
 
 sub write_file {
@@ -529,10 +556,10 @@ sub curl {
 # high-level s3 commands, s3api calls and a presigned URL, every download
 # compared with what was uploaded.  $aws: the command prefix; $tls_aws:
 # the same over TLS (optional), where current clients send aws-chunked
-# bodies with checksum trailers.
+# bodies with checksum trailers; $trailer: check that they did.
 
 sub awscli_suite {
-    my ($c, $aws, $tls_aws) = @_;
+    my ($c, $aws, $tls_aws, $trailer) = @_;
 
     my $w = $c->work;
     my $b = 'aws-cli-test';
@@ -729,8 +756,10 @@ sub awscli_suite {
     if ($tls_aws) {
         for my $name ('small.txt', 'seven.bin') {
             my $src = "$w/up/$name";
-            $c->ok_run("TLS: s3 cp up $name",
-                [ @$tls_aws, 's3', 'cp', @np, $src, "s3://$b/tls/$name" ]);
+            $r = $c->ok_run("TLS: s3 cp up $name", [ @$tls_aws, '--debug',
+                's3', 'cp', @np, $src, "s3://$b/tls/$name" ]);
+            like($r->{err}, qr/STREAMING-UNSIGNED-PAYLOAD-TRAILER/,
+                "TLS: $name sent aws-chunked with a trailer") if $trailer;
             $c->ok_run("TLS: s3 cp down $name",
                 [ @$tls_aws, 's3', 'cp', @np, "s3://$b/tls/$name",
                   "$w/tls/$name" ]);
@@ -767,6 +796,8 @@ sub awscli_suite {
     $c->ok_run('s3 rb', [ @aws, 's3', 'rb', "s3://$b" ]);
     $r = $c->ok_run('s3 ls after rb', [ @aws, 's3', 'ls' ]);
     unlike($r->{out}, qr/\Q$b\E/, 'bucket gone');
+
+    $c->note_payload_modes;
 }
 
 # The boto3 test, run by t/client_boto3.t with the python3 on PATH and by
@@ -797,6 +828,8 @@ sub boto3_suite {
 
     ok($r->{rc} == 0 && $n > 50, "boto3 script ran to the end ($n checks)")
         or $c->show_failure($r, $log_mark);
+
+    $c->note_payload_modes;
 }
 
 sub boto3_script {
@@ -1212,6 +1245,12 @@ def tls():
     if not tls_endpoint:
         return
     c = client(tls_endpoint, verify=ca)
+    sent = []
+
+    def seen(request, **kw):
+        sent.append(request.headers.get('x-amz-content-sha256', b''))
+
+    c.meta.events.register('before-send.s3.PutObject', seen)
     for n in (0, 10, 1024 * 1024 + 3, 6 * 1024 * 1024):
         key = 'tls/obj-%d' % n
         body = data(n, key)
@@ -1222,6 +1261,11 @@ def tls():
         check(g.get('ContentEncoding') in (None, ''),
               'TLS get %d bytes: no aws-chunked Content-Encoding' % n,
               g.get('ContentEncoding'))
+    # botocore 1.36 and later: aws-chunked with a CRC32 trailer over https
+    if tuple(int(x) for x in botocore.__version__.split('.')[:2]) >= (1, 36):
+        eq(set(x if isinstance(x, str) else x.decode() for x in sent),
+           {'STREAMING-UNSIGNED-PAYLOAD-TRAILER'},
+           'TLS: the puts were sent aws-chunked with a trailer')
     path = os.path.join(work, 'boto3-tls.bin')
     body = data(2 * 1024 * 1024, 'tls-file')
     with open(path, 'wb') as f:
