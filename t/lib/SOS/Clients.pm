@@ -36,7 +36,9 @@ our @EXPORT_OK = qw(file_sha same_tree random_file write_file slurp json
 my $SCRUB = qr/^(AWS_|BOTO_|RCLONE_|RESTIC_|S3CMD|PYTHON(PATH|HOME|STARTUP)$
     |PYENV_VERSION$)/x;
 
-# Start SOS with the harness and, with tls => 1, a second server on
+# Start SOS with the harness (virtual hosts under sos_domain s3.localhost,
+# a payload.log of how uploads were sent) and, with tls => 1, a second
+# server on
 # another port with TLS (a self-signed certificate for 127.0.0.1 made in
 # the temp dir): current SDKs send aws-chunked bodies with checksum
 # trailers only over https.
@@ -49,6 +51,7 @@ sub start {
     my ($tls_port, $http) = (undef, <<'EOF');
 log_format sos_payload '$request_method $http_x_amz_content_sha256';
     access_log payload.log sos_payload;
+    sos_domain s3.localhost;
 EOF
 
     if ($opts{tls}) {
@@ -1225,6 +1228,49 @@ def presigned():
         ExpiresIn=300)
     st, _ = fetch(url, 'HEAD')
     eq(st, 200, 'presigned HEAD: 200')
+
+
+@test
+def virtual_host():
+    # bucket.s3.localhost without DNS: this process resolves it
+    import socket
+    orig = socket.getaddrinfo
+
+    def gai(host, *a, **kw):
+        if isinstance(host, str) and host.endswith('s3.localhost'):
+            host = '127.0.0.1'
+        return orig(host, *a, **kw)
+
+    socket.getaddrinfo = gai
+    try:
+        port = urllib.parse.urlsplit(endpoint).port
+        v = boto3.client('s3', endpoint_url='http://s3.localhost:%d' % port,
+                         region_name='us-east-1',
+                         config=Config(retries={'max_attempts': 1},
+                                       s3={'addressing_style': 'virtual'}))
+        hosts = []
+        v.meta.events.register('before-send.s3', lambda request, **kw:
+                               hosts.append(urllib.parse.urlsplit(
+                                   request.url).hostname))
+        body = data(5000, 'vhost')
+        v.put_object(Bucket=BUCKET, Key='vhost/a b', Body=body)
+        eq(read(s3.get_object(Bucket=BUCKET, Key='vhost/a b')), body,
+           'virtual-hosted PUT, path-style GET')
+        eq(read(v.get_object(Bucket=BUCKET, Key='vhost/a b')), body,
+           'virtual-hosted GET')
+        eq([o['Key'] for o in v.list_objects_v2(
+            Bucket=BUCKET, Prefix='vhost/')['Contents']], ['vhost/a b'],
+           'virtual-hosted ListObjectsV2')
+        url = v.generate_presigned_url(
+            'get_object', Params={'Bucket': BUCKET, 'Key': 'vhost/a b'},
+            ExpiresIn=300)
+        st, b = fetch(url)
+        eq((st, b == body), (200, True), 'virtual-hosted presigned GET')
+        v.delete_object(Bucket=BUCKET, Key='vhost/a b')
+        eq(set(hosts), {BUCKET + '.s3.localhost'},
+           'requests went to bucket.s3.localhost')
+    finally:
+        socket.getaddrinfo = orig
 
 
 @test
