@@ -224,6 +224,42 @@ static ngx_sos_error_t  ngx_sos_errors[] = {
                  "well-formed or did not conform to our published schema."),
       0 },
 
+    [NGX_SOS_ERR_NO_SUCH_ENTITY] = {
+      ngx_string("NoSuchEntity"), NGX_HTTP_NOT_FOUND,
+      ngx_string("The specified organization or access key does not "
+                 "exist."),
+      0 },
+
+    [NGX_SOS_ERR_ENTITY_ALREADY_EXISTS] = {
+      ngx_string("EntityAlreadyExists"), NGX_HTTP_CONFLICT,
+      ngx_string("An organization with this name or e-mail already "
+                 "exists."),
+      0 },
+
+    [NGX_SOS_ERR_DELETE_CONFLICT] = {
+      ngx_string("DeleteConflict"), NGX_HTTP_CONFLICT,
+      ngx_string("The organization still owns buckets: delete them "
+                 "first."),
+      0 },
+
+    [NGX_SOS_ERR_MALFORMED_POST_REQUEST] = {
+      ngx_string("MalformedPOSTRequest"), NGX_HTTP_BAD_REQUEST,
+      ngx_string("The body of your POST request is not well-formed "
+                 "multipart/form-data."),
+      0 },
+
+    [NGX_SOS_ERR_INVALID_POLICY_DOCUMENT] = {
+      ngx_string("InvalidPolicyDocument"), NGX_HTTP_BAD_REQUEST,
+      ngx_string("The content of the form does not meet the conditions "
+                 "specified in the policy document."),
+      0 },
+
+    [NGX_SOS_ERR_INCORRECT_NUMBER_OF_FILES] = {
+      ngx_string("IncorrectNumberOfFilesInPostRequest"),
+      NGX_HTTP_BAD_REQUEST,
+      ngx_string("POST requires exactly one file upload per request."),
+      0 },
+
     [NGX_SOS_ERR_MISSING_SECURITY_HEADER] = {
       ngx_string("MissingSecurityHeader"), NGX_HTTP_BAD_REQUEST,
       ngx_string("Your request was missing a required header."),

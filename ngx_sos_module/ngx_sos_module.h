@@ -102,6 +102,12 @@ typedef enum {
     NGX_SOS_ERR_ILLEGAL_LOCATION_CONSTRAINT, /* ...Exception */
     NGX_SOS_ERR_NO_SUCH_VERSION,
     NGX_SOS_ERR_MALFORMED_TRAILER,       /* MalformedTrailerError */
+    NGX_SOS_ERR_NO_SUCH_ENTITY,          /* admin API: no such org or key */
+    NGX_SOS_ERR_ENTITY_ALREADY_EXISTS,   /* admin API */
+    NGX_SOS_ERR_DELETE_CONFLICT,         /* admin API: org owns buckets */
+    NGX_SOS_ERR_MALFORMED_POST_REQUEST,  /* POST Object form */
+    NGX_SOS_ERR_INVALID_POLICY_DOCUMENT,
+    NGX_SOS_ERR_INCORRECT_NUMBER_OF_FILES, /* ...InPostRequest */
     NGX_SOS_ERR_MAX
 } ngx_sos_err_e;
 
