@@ -44,6 +44,20 @@ my @want = sort map { my $p = $_; $p =~ s{^\Q$w\E/tree/}{}; $p }
     (@tree, "$w/tree/big.bin");
 is_deeply([ sort split /\n/, $r->{out} ], \@want, 'lsf lists every file');
 
+# the same in small pages, with both listing versions
+for my $lv (1, 2) {
+    $r = $c->ok_run("lsf -R, ListObjects v$lv in pages of 7",
+        [ @rclone, 'lsf', '-R', '--files-only', '--s3-list-chunk', '7',
+          '--s3-list-version', $lv, "sos:$b/copy" ]);
+    is_deeply([ sort split /\n/, $r->{out} ], \@want,
+        "paged v$lv listing: every file once");
+    $r = $c->ok_run("lsf, ListObjects v$lv in pages of 2, directories",
+        [ @rclone, 'lsf', '--dirs-only', '--s3-list-chunk', '2',
+          '--s3-list-version', $lv, "sos:$b/copy" ]);
+    is($r->{out}, join('', map { "d$_/\n" } 0 .. 4),
+        "paged v$lv listing: every common prefix once");
+}
+
 $r = $c->ok_run('lsf with size and hash', [ @rclone, 'lsf', '--format',
     'psh', '--hash', 'MD5', "sos:$b/copy" ]);
 my $md5 = Digest::MD5->new->add(slurp("$w/tree/big.bin"))->hexdigest;
