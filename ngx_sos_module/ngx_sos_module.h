@@ -336,6 +336,9 @@ ngx_int_t ngx_sos_bucket_versioning(ngx_http_request_t *r,
 ngx_int_t ngx_sos_list_objects(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 ngx_int_t ngx_sos_delete_objects(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 ngx_int_t ngx_sos_object_put(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
+/* UploadPart: the body streamed into a part as PutObject's */
+ngx_int_t ngx_sos_object_put_part(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
+    u_char *upload_id, uint32_t part_number);
 ngx_int_t ngx_sos_object_copy(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 ngx_int_t ngx_sos_object_get(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 ngx_int_t ngx_sos_object_delete(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);

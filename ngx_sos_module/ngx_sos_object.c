@@ -56,6 +56,9 @@ typedef struct {
     ngx_str_t                cksum_alg;
     ngx_str_t                cksum_value;
     sos_object_info_t        info;
+
+    u_char                  *upload_id;  /* UploadPart; NULL: PutObject */
+    uint32_t                 part_number;
 } ngx_sos_put_t;
 
 
@@ -136,6 +139,8 @@ static ngx_sos_err_e ngx_sos_object_write_conditions(ngx_http_request_t *r,
 static void ngx_sos_object_precondition(ngx_sos_job_t *job,
     sos_put_opts_t *opts);
 
+static ngx_int_t ngx_sos_put_start(ngx_http_request_t *r,
+    ngx_sos_ctx_t *ctx, ngx_sos_put_t *st);
 static void ngx_sos_put_cleanup(void *data);
 static void ngx_sos_put_abort(sos_put_t *put);
 static void ngx_sos_put_abort_thread(void *data, ngx_log_t *log);
@@ -677,31 +682,9 @@ ngx_sos_object_checksum_header(ngx_http_request_t *r, ngx_str_t *alg,
 ngx_int_t
 ngx_sos_object_put(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 {
-    off_t                 len;
     ngx_int_t             rc;
     ngx_sos_err_e         err;
     ngx_sos_put_t        *st;
-    ngx_sos_job_t        *job;
-    ngx_pool_cleanup_t   *cln;
-    ngx_sos_main_conf_t  *smcf;
-
-    smcf = ngx_http_get_module_main_conf(r, ngx_http_sos_module);
-
-    if (r->headers_in.content_length_n < 0 && !r->headers_in.chunked) {
-        return ngx_sos_error_send(r, NGX_SOS_ERR_MISSING_CONTENT_LENGTH);
-    }
-
-    /* refuse before a byte is read, when the size is announced */
-
-    len = ctx->payload ? ngx_sos_payload_length(ctx->payload) : -1;
-
-    if (len < 0) {
-        len = r->headers_in.content_length_n;
-    }
-
-    if (len > smcf->max_object_size) {
-        return ngx_sos_error_send(r, NGX_SOS_ERR_ENTITY_TOO_LARGE);
-    }
 
     st = ngx_pcalloc(r->pool, sizeof(ngx_sos_put_t));
     if (st == NULL) {
@@ -729,12 +712,80 @@ ngx_sos_object_put(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     st->opts.key = (char *) ctx->key.data;
     st->opts.key_len = ctx->key.len;
     st->opts.attrs = &st->a.attrs;
-    st->opts.max_size = smcf->max_object_size;
 
     err = ngx_sos_object_write_conditions(r, ctx, &st->opts, st->if_match);
     if (err != NGX_SOS_OK) {
         return ngx_sos_error_send_ctx(r, ctx, err);
     }
+
+    return ngx_sos_put_start(r, ctx, st);
+}
+
+
+/*
+ * UploadPart: the body streams into a part exactly as PutObject's into an
+ * object; the part keeps its MD5 and flexible checksum.
+ */
+
+ngx_int_t
+ngx_sos_object_put_part(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
+    u_char *upload_id, uint32_t part_number)
+{
+    ngx_sos_put_t  *st;
+
+    st = ngx_pcalloc(r->pool, sizeof(ngx_sos_put_t));
+    if (st == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    st->ctx = ctx;
+    ctx->op_data = st;
+
+    st->upload_id = upload_id;
+    st->part_number = part_number;
+
+    st->a.attrs.owner.data = (char *) ctx->auth.org_id;
+    st->a.attrs.owner.len = ngx_strlen(ctx->auth.org_id);
+
+    st->opts.bucket = (char *) ctx->bucket.data;
+    st->opts.bucket_len = ctx->bucket.len;
+    st->opts.key = (char *) ctx->key.data;
+    st->opts.key_len = ctx->key.len;
+
+    return ngx_sos_put_start(r, ctx, st);
+}
+
+
+/* the body's size, then the begin job: the streaming common to both */
+
+static ngx_int_t
+ngx_sos_put_start(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
+    ngx_sos_put_t *st)
+{
+    off_t                 len;
+    ngx_sos_job_t        *job;
+    ngx_pool_cleanup_t   *cln;
+    ngx_sos_main_conf_t  *smcf;
+
+    smcf = ngx_http_get_module_main_conf(r, ngx_http_sos_module);
+
+    if (r->headers_in.content_length_n < 0 && !r->headers_in.chunked) {
+        return ngx_sos_error_send(r, NGX_SOS_ERR_MISSING_CONTENT_LENGTH);
+    }
+
+    /* refuse before a byte is read, when the size is announced */
+
+    len = ctx->payload ? ngx_sos_payload_length(ctx->payload) : -1;
+
+    if (len < 0) {
+        len = r->headers_in.content_length_n;
+    }
+
+    if (len > smcf->max_object_size) {
+        return ngx_sos_error_send(r, NGX_SOS_ERR_ENTITY_TOO_LARGE);
+    }
+
+    st->opts.max_size = smcf->max_object_size;
 
     /* the tmp files go with the request unless committed */
 
@@ -837,6 +888,13 @@ ngx_sos_put_begin_run(ngx_sos_job_t *job)
                              &st->denied)
         != NGX_OK)
     {
+        return;
+    }
+
+    if (st->upload_id) {
+        job->rc = sos_part_begin(&st->put, job->store, &st->opts,
+                                 (char *) st->upload_id, st->part_number,
+                                 &job->err);
         return;
     }
 
