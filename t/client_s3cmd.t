@@ -71,6 +71,16 @@ for my $sig ('v4', 'v2') {
     $r = $c->ok_run("$sig: la", [ @s3cmd, 'la', '--recursive' ]);
     like($r->{out}, qr{s3://\Q$b\E/dir/small\.txt$}m, "$sig: la lists it");
 
+    # signurl makes a SigV2 query-string URL whatever the signature setting
+    $r = $c->ok_run("$sig: signurl", [ @s3cmd, 'signurl',
+        "s3://$b/dir/three.bin", '+300' ]);
+    (my $url = $r->{out}) =~ s/\s+$//;
+    like($url, qr/[?&]Signature=/, "$sig: signurl gives a V2 URL");
+    is($c->curl(GET => $url, out => "$w/signurl-$sig"), '200',
+        "$sig: signed URL answers 200");
+    is(file_sha("$w/signurl-$sig"), file_sha($src{'three.bin'}),
+        "$sig: signed URL bytes equal");
+
     $c->ok_run("$sig: sync up", [ @s3cmd, 'sync', "$w/tree/",
         "s3://$b/tree/" ]);
     $r = $c->ok_run("$sig: sync up again",
