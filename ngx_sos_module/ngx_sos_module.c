@@ -72,6 +72,13 @@ static ngx_command_t  ngx_sos_commands[] = {
       0,
       NULL },
 
+    { ngx_string("sos_admin"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_sos_admin_conf,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("sos_domain"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_str_array_slot,

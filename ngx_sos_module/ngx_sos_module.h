@@ -325,6 +325,9 @@ void ngx_sos_payload_content_encoding(ngx_http_request_t *r,
 ngx_int_t ngx_sos_body_read(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     size_t max, void (*post)(ngx_http_request_t *r));
 
+/* ngx_sos_admin.c: the "sos_admin" directive and its handler */
+char *ngx_sos_admin_conf(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+
 /* Operations (return as a content handler: final rc, or NGX_DONE). */
 ngx_int_t ngx_sos_bucket_list_all(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 ngx_int_t ngx_sos_bucket_create(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);

@@ -1,0 +1,784 @@
+
+/*
+ * SOS: the admin API, under a location the operator enables with
+ * "sos_admin;".
+ *
+ * Requests are signed with SigV4 (or SigV2) like S3 requests, by a key
+ * whose "admin" flag is set; answers are JSON, errors the S3 XML error
+ * document.  Resources, relative to the location:
+ *
+ *     GET    orgs                           list organizations
+ *     POST   orgs?name=N[&email=E]          create an organization
+ *     GET    orgs/ORG                       show one (name or id)
+ *     DELETE orgs/ORG                       delete (409 if it owns buckets)
+ *     GET    orgs/ORG/keys                  its keys, without secrets
+ *     POST   orgs/ORG/keys[?admin=1]        new key: the secret, once
+ *     DELETE keys/KEYID                     revoke a key
+ *
+ * A change to the keys reloads the worker's key table in the same job
+ * and installs it in done(): a revoked key is refused by the next request.
+ */
+
+
+#include "ngx_sos_module.h"
+
+
+typedef enum {
+    NGX_SOS_ADMIN_ORG_LIST = 0,
+    NGX_SOS_ADMIN_ORG_CREATE,
+    NGX_SOS_ADMIN_ORG_SHOW,
+    NGX_SOS_ADMIN_ORG_DELETE,
+    NGX_SOS_ADMIN_KEY_LIST,
+    NGX_SOS_ADMIN_KEY_CREATE,
+    NGX_SOS_ADMIN_KEY_REVOKE
+} ngx_sos_admin_action_e;
+
+
+typedef struct {
+    u_char                  *data;   /* malloc'd: built in a pool thread */
+    size_t                   len;
+    size_t                   size;
+    ngx_uint_t               failed;
+} ngx_sos_admin_out_t;
+
+
+typedef struct {
+    ngx_sos_admin_action_e   action;
+    char                     ref[256];   /* ORG (name or id) or KEYID */
+    size_t                   ref_len;
+    char                     name[256];
+    size_t                   name_len;
+    char                     email[512];
+    size_t                   email_len;
+    int                      admin;
+    sos_org_t                org;
+    sos_key_t                key;
+    ngx_sos_admin_out_t      out;
+    ngx_sos_keys_t          *keys;       /* reloaded table */
+    ngx_uint_t               reload_failed;
+} ngx_sos_admin_job_t;
+
+
+static ngx_int_t ngx_sos_admin_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_sos_admin_parse(ngx_http_request_t *r,
+    ngx_sos_admin_job_t *aj);
+static ngx_int_t ngx_sos_admin_arg(ngx_http_request_t *r, char *name,
+    char *dst, size_t size, size_t *len);
+static void ngx_sos_admin_run(ngx_sos_job_t *job);
+static sos_rc_e ngx_sos_admin_find_org(sos_store_t *store,
+    ngx_sos_admin_job_t *aj, sos_error_t *err);
+static void ngx_sos_admin_reload(sos_store_t *store,
+    ngx_sos_admin_job_t *aj);
+static ngx_int_t ngx_sos_admin_done(ngx_http_request_t *r,
+    ngx_sos_job_t *job);
+static void ngx_sos_admin_append(ngx_sos_admin_out_t *out, const char *s,
+    size_t n);
+static void ngx_sos_admin_string(ngx_sos_admin_out_t *out, const char *s);
+static void ngx_sos_admin_org(ngx_sos_admin_out_t *out, const sos_org_t *org);
+static void ngx_sos_admin_key(ngx_sos_admin_out_t *out, const sos_key_t *key,
+    ngx_uint_t secret);
+static int ngx_sos_admin_org_cb(void *data, const sos_org_t *org);
+static int ngx_sos_admin_key_cb(void *data, const sos_key_t *key);
+
+
+char *
+ngx_sos_admin_conf(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_sos_main_conf_t       *smcf;
+    ngx_http_core_loc_conf_t  *clcf;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+
+    if (clcf->handler != NULL) {
+        return "is duplicate";
+    }
+
+    if (clcf->regex || clcf->named) {
+        return "needs a prefix location";
+    }
+
+    smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_sos_module);
+    smcf->enabled = 1;
+
+    clcf->handler = ngx_sos_admin_handler;
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_sos_admin_handler(ngx_http_request_t *r)
+{
+    ngx_int_t             rc;
+    ngx_sos_ctx_t        *ctx;
+    ngx_sos_err_e         err;
+    ngx_sos_job_t        *job;
+    ngx_sos_main_conf_t  *smcf;
+    ngx_sos_admin_job_t  *aj;
+
+    smcf = ngx_http_get_module_main_conf(r, ngx_http_sos_module);
+
+    r->expect_tested = 1;
+
+    if (smcf->store == NULL) {
+        return ngx_sos_error_send(r, smcf->open_rc == SOS_EBUSY
+                                     ? NGX_SOS_ERR_SLOW_DOWN
+                                     : NGX_SOS_ERR_SERVICE_UNAVAILABLE);
+    }
+
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_sos_ctx_t));
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_http_set_ctx(r, ctx, ngx_http_sos_module);
+
+    err = ngx_sos_auth(r, ctx);
+    if (err != NGX_SOS_OK) {
+        return ngx_sos_error_send_ctx(r, ctx, err);
+    }
+
+    if (ctx->auth.anonymous || !ctx->auth.admin) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "sos admin: access denied to \"%s\"",
+                      ctx->auth.anonymous ? (u_char *) "anonymous"
+                                          : ctx->auth.access_key_id);
+        return ngx_sos_error_send(r, NGX_SOS_ERR_ACCESS_DENIED);
+    }
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    job = ngx_sos_job_create(r, ctx, sizeof(ngx_sos_admin_job_t));
+    if (job == NULL) {
+        return ngx_sos_error_send(r, NGX_SOS_ERR_INTERNAL_ERROR);
+    }
+
+    aj = job->data;
+
+    rc = ngx_sos_admin_parse(r, aj);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    job->run = ngx_sos_admin_run;
+    job->done = ngx_sos_admin_done;
+
+    if (ngx_sos_job_post(job) != NGX_OK) {
+        return ngx_sos_error_send(r, NGX_SOS_ERR_SLOW_DOWN);
+    }
+
+    r->main->count++;
+
+    return NGX_DONE;
+}
+
+
+/* the resource and its arguments: NGX_OK, or the rc of an error sent */
+
+static ngx_int_t
+ngx_sos_admin_parse(ngx_http_request_t *r, ngx_sos_admin_job_t *aj)
+{
+    u_char                    *p, *end, *seg[4];
+    size_t                     len[4];
+    ngx_str_t                  value;
+    ngx_uint_t                 n, m;
+    ngx_http_core_loc_conf_t  *clcf;
+
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+
+    /* the path as sent (names are %XX encoded), after the location */
+
+    p = r->unparsed_uri.data;
+    end = p + r->unparsed_uri.len;
+
+    value.data = ngx_strlchr(p, end, '?');
+    if (value.data) {
+        end = value.data;
+    }
+
+    if ((size_t) (end - p) < clcf->name.len
+        || ngx_strncmp(p, clcf->name.data, clcf->name.len) != 0)
+    {
+        return ngx_sos_error_send(r, NGX_SOS_ERR_INVALID_REQUEST);
+    }
+
+    p += clcf->name.len;
+
+    n = 0;
+
+    while (p < end) {
+        if (*p == '/') {
+            p++;
+            continue;
+        }
+
+        if (n == 4) {
+            goto not_found;
+        }
+
+        seg[n] = p;
+
+        while (p < end && *p != '/') {
+            p++;
+        }
+
+        len[n] = p - seg[n];
+        n++;
+    }
+
+#define ngx_sos_seg_is(i, s)                                                  \
+    (len[i] == sizeof(s) - 1 && ngx_strncmp(seg[i], s, sizeof(s) - 1) == 0)
+
+    m = r->method;
+
+    if (n >= 2) {
+        if (ngx_sos_uri_decode(r, seg[1], len[1], &value) != NGX_OK) {
+            return ngx_sos_error_send(r, NGX_SOS_ERR_INTERNAL_ERROR);
+        }
+
+        if (value.len == 0 || value.len >= sizeof(aj->ref)) {
+            goto not_found;
+        }
+
+        ngx_memcpy(aj->ref, value.data, value.len);
+        aj->ref_len = value.len;
+    }
+
+    if (n == 1 && ngx_sos_seg_is(0, "orgs")) {
+
+        if (m == NGX_HTTP_GET) {
+            aj->action = NGX_SOS_ADMIN_ORG_LIST;
+            return NGX_OK;
+        }
+
+        if (m != NGX_HTTP_POST) {
+            goto not_allowed;
+        }
+
+        aj->action = NGX_SOS_ADMIN_ORG_CREATE;
+
+        if (ngx_sos_admin_arg(r, "name", aj->name, sizeof(aj->name),
+                              &aj->name_len)
+            != NGX_OK
+            || ngx_sos_admin_arg(r, "email", aj->email, sizeof(aj->email),
+                                 &aj->email_len)
+               != NGX_OK)
+        {
+            return ngx_sos_error_send(r, NGX_SOS_ERR_INVALID_ARGUMENT);
+        }
+
+        if (aj->name_len == 0) {
+            return ngx_sos_error_send(r, NGX_SOS_ERR_INVALID_ARGUMENT);
+        }
+
+        return NGX_OK;
+    }
+
+    if (n == 2 && ngx_sos_seg_is(0, "orgs")) {
+
+        if (m == NGX_HTTP_GET) {
+            aj->action = NGX_SOS_ADMIN_ORG_SHOW;
+
+        } else if (m == NGX_HTTP_DELETE) {
+            aj->action = NGX_SOS_ADMIN_ORG_DELETE;
+
+        } else {
+            goto not_allowed;
+        }
+
+        return NGX_OK;
+    }
+
+    if (n == 3 && ngx_sos_seg_is(0, "orgs") && ngx_sos_seg_is(2, "keys")) {
+
+        if (m == NGX_HTTP_GET) {
+            aj->action = NGX_SOS_ADMIN_KEY_LIST;
+            return NGX_OK;
+        }
+
+        if (m != NGX_HTTP_POST) {
+            goto not_allowed;
+        }
+
+        aj->action = NGX_SOS_ADMIN_KEY_CREATE;
+
+        if (ngx_http_arg(r, (u_char *) "admin", 5, &value) == NGX_OK) {
+            if (value.len == 1 && (value.data[0] == '1'
+                                   || value.data[0] == '0'))
+            {
+                aj->admin = value.data[0] == '1';
+
+            } else if (value.len == 4
+                       && ngx_strncmp(value.data, "true", 4) == 0)
+            {
+                aj->admin = 1;
+
+            } else if (!(value.len == 5
+                         && ngx_strncmp(value.data, "false", 5) == 0))
+            {
+                return ngx_sos_error_send(r, NGX_SOS_ERR_INVALID_ARGUMENT);
+            }
+        }
+
+        return NGX_OK;
+    }
+
+    if (n == 2 && ngx_sos_seg_is(0, "keys")) {
+
+        if (m != NGX_HTTP_DELETE) {
+            goto not_allowed;
+        }
+
+        aj->action = NGX_SOS_ADMIN_KEY_REVOKE;
+        return NGX_OK;
+    }
+
+#undef ngx_sos_seg_is
+
+not_found:
+
+    return ngx_sos_error_send(r, NGX_SOS_ERR_NO_SUCH_ENTITY);
+
+not_allowed:
+
+    return ngx_sos_error_send(r, NGX_SOS_ERR_METHOD_NOT_ALLOWED);
+}
+
+
+/* a query argument, %XX and '+' decoded; absent: empty */
+
+static ngx_int_t
+ngx_sos_admin_arg(ngx_http_request_t *r, char *name, char *dst, size_t size,
+    size_t *len)
+{
+    u_char     *s, *d, *p;
+    ngx_str_t   value;
+
+    *len = 0;
+
+    if (ngx_http_arg(r, (u_char *) name, ngx_strlen(name), &value)
+        != NGX_OK)
+    {
+        return NGX_OK;
+    }
+
+    if (value.len >= size) {
+        return NGX_ERROR;
+    }
+
+    /* '+' is a space in a form-encoded query */
+
+    p = (u_char *) dst;
+
+    for (s = value.data; s < value.data + value.len; s++) {
+        *p++ = (*s == '+') ? ' ' : *s;
+    }
+
+    s = (u_char *) dst;
+    d = (u_char *) dst;
+
+    ngx_unescape_uri(&d, &s, p - (u_char *) dst, 0);
+
+    *len = d - (u_char *) dst;
+
+    return NGX_OK;
+}
+
+
+/* a pool thread: the store and aj only */
+
+static void
+ngx_sos_admin_run(ngx_sos_job_t *job)
+{
+    ngx_sos_admin_job_t  *aj = job->data;
+
+    sos_rc_e              rc;
+    ngx_sos_admin_out_t  *out;
+
+    out = &aj->out;
+
+    switch (aj->action) {
+
+    case NGX_SOS_ADMIN_ORG_LIST:
+        ngx_sos_admin_append(out, "{\"organizations\":[", 18);
+        rc = sos_org_list(job->store, ngx_sos_admin_org_cb, aj, &job->err);
+        ngx_sos_admin_append(out, "]}\n", 3);
+        break;
+
+    case NGX_SOS_ADMIN_ORG_CREATE:
+        rc = sos_org_create(job->store, aj->name, aj->name_len, aj->email,
+                            aj->email_len, &aj->org, &job->err);
+        if (rc == SOS_OK) {
+            ngx_sos_admin_org(out, &aj->org);
+        }
+
+        break;
+
+    case NGX_SOS_ADMIN_ORG_SHOW:
+    case NGX_SOS_ADMIN_ORG_DELETE:
+        rc = ngx_sos_admin_find_org(job->store, aj, &job->err);
+        if (rc != SOS_OK) {
+            break;
+        }
+
+        if (aj->action == NGX_SOS_ADMIN_ORG_DELETE) {
+            rc = sos_org_delete(job->store, aj->org.id, SOS_ID_LEN,
+                                &job->err);
+            if (rc != SOS_OK) {
+                break;
+            }
+
+            ngx_sos_admin_reload(job->store, aj);
+        }
+
+        ngx_sos_admin_org(out, &aj->org);
+        break;
+
+    case NGX_SOS_ADMIN_KEY_LIST:
+        rc = ngx_sos_admin_find_org(job->store, aj, &job->err);
+        if (rc != SOS_OK) {
+            break;
+        }
+
+        ngx_sos_admin_append(out, "{\"keys\":[", 9);
+        rc = sos_key_list(job->store, aj->org.id, SOS_ID_LEN,
+                          ngx_sos_admin_key_cb, aj, &job->err);
+        ngx_sos_admin_append(out, "]}\n", 3);
+        break;
+
+    case NGX_SOS_ADMIN_KEY_CREATE:
+        rc = ngx_sos_admin_find_org(job->store, aj, &job->err);
+        if (rc != SOS_OK) {
+            break;
+        }
+
+        rc = sos_key_create(job->store, aj->org.id, SOS_ID_LEN, aj->admin,
+                            &aj->key, &job->err);
+        if (rc != SOS_OK) {
+            break;
+        }
+
+        ngx_sos_admin_reload(job->store, aj);
+
+        ngx_sos_admin_append(out, "{\"org_name\":", 12);
+        ngx_sos_admin_string(out, aj->org.name);
+        ngx_sos_admin_append(out, ",\"key\":", 7);
+        ngx_sos_admin_key(out, &aj->key, 1);
+        ngx_sos_admin_append(out, "}\n", 2);
+
+        /* the secret is in the answer only */
+        memset(aj->key.secret, 0, sizeof(aj->key.secret));
+        break;
+
+    default: /* NGX_SOS_ADMIN_KEY_REVOKE */
+        rc = sos_key_get(job->store, aj->ref, aj->ref_len, &aj->key,
+                         &job->err);
+        if (rc != SOS_OK) {
+            break;
+        }
+
+        memset(aj->key.secret, 0, sizeof(aj->key.secret));
+
+        rc = sos_key_revoke(job->store, aj->ref, aj->ref_len, &job->err);
+        if (rc != SOS_OK) {
+            break;
+        }
+
+        ngx_sos_admin_reload(job->store, aj);
+        ngx_sos_admin_key(out, &aj->key, 0);
+        ngx_sos_admin_append(out, "\n", 1);
+        break;
+    }
+
+    if (rc == SOS_OK && out->failed) {
+        rc = SOS_ENOMEM;
+        job->err.code = SOS_ENOMEM;
+        snprintf(job->err.msg, sizeof(job->err.msg),
+                 "out of memory building the admin answer");
+    }
+
+    job->rc = rc;
+}
+
+
+/* ORG is a canonical id (64 lower-case hex digits) or a display name */
+
+static sos_rc_e
+ngx_sos_admin_find_org(sos_store_t *store, ngx_sos_admin_job_t *aj,
+    sos_error_t *err)
+{
+    size_t    i;
+    sos_rc_e  rc;
+
+    if (aj->ref_len == SOS_ID_LEN) {
+        for (i = 0; i < SOS_ID_LEN; i++) {
+            if (!((aj->ref[i] >= '0' && aj->ref[i] <= '9')
+                  || (aj->ref[i] >= 'a' && aj->ref[i] <= 'f')))
+            {
+                break;
+            }
+        }
+
+        if (i == SOS_ID_LEN) {
+            rc = sos_org_get(store, aj->ref, aj->ref_len, &aj->org, err);
+            if (rc != SOS_ENOTFOUND) {
+                return rc;
+            }
+
+            err->code = SOS_OK;
+            err->sys_errno = 0;
+            err->msg[0] = '\0';
+        }
+    }
+
+    return sos_org_find_by_name(store, aj->ref, aj->ref_len, &aj->org, err);
+}
+
+
+static void
+ngx_sos_admin_reload(sos_store_t *store, ngx_sos_admin_job_t *aj)
+{
+    sos_error_t  err;
+
+    aj->keys = ngx_sos_keys_load(store, &err);
+
+    if (aj->keys == NULL) {
+        aj->reload_failed = 1;
+    }
+}
+
+
+static ngx_int_t
+ngx_sos_admin_done(ngx_http_request_t *r, ngx_sos_job_t *job)
+{
+    ngx_sos_admin_job_t *aj = job->data;
+
+    ngx_buf_t            *b;
+    ngx_int_t             rc;
+    ngx_uint_t            status;
+    ngx_chain_t           out;
+    ngx_sos_err_e         err;
+    ngx_sos_main_conf_t  *smcf;
+
+    smcf = ngx_http_get_module_main_conf(r, ngx_http_sos_module);
+
+    if (aj->keys) {
+        ngx_sos_keys_replace(smcf, aj->keys);
+        aj->keys = NULL;
+    }
+
+    if (aj->reload_failed) {
+        /* the change is stored, but the old table still answers */
+        ngx_log_error(NGX_LOG_CRIT, r->connection->log, 0,
+                      "sos admin: the key table could not be reloaded: "
+                      "key changes apply after a restart");
+    }
+
+    if (job->rc != SOS_OK) {
+        free(aj->out.data);
+
+        switch (job->rc) {
+
+        case SOS_ENOTFOUND:
+            err = NGX_SOS_ERR_NO_SUCH_ENTITY;
+            break;
+
+        case SOS_EEXIST:
+            err = NGX_SOS_ERR_ENTITY_ALREADY_EXISTS;
+            break;
+
+        case SOS_ENOTEMPTY:
+            err = NGX_SOS_ERR_DELETE_CONFLICT;
+            break;
+
+        case SOS_EINVAL:
+            err = NGX_SOS_ERR_INVALID_ARGUMENT;
+            break;
+
+        default:
+            err = ngx_sos_error_from_store(job->rc);
+        }
+
+        return ngx_sos_error_send(r, err);
+    }
+
+    b = ngx_create_temp_buf(r->pool, aj->out.len);
+    if (b == NULL) {
+        free(aj->out.data);
+        return ngx_sos_error_send(r, NGX_SOS_ERR_INTERNAL_ERROR);
+    }
+
+    b->last = ngx_cpymem(b->pos, aj->out.data, aj->out.len);
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    /* the answer of key create holds a secret */
+    ngx_explicit_memzero(aj->out.data, aj->out.size);
+    free(aj->out.data);
+
+    status = (aj->action == NGX_SOS_ADMIN_ORG_CREATE
+              || aj->action == NGX_SOS_ADMIN_KEY_CREATE)
+             ? NGX_HTTP_CREATED : NGX_HTTP_OK;
+
+    if (ngx_sos_common_headers(r) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    r->headers_out.status = status;
+    ngx_str_set(&r->headers_out.content_type, "application/json");
+    r->headers_out.content_type_len = r->headers_out.content_type.len;
+    r->headers_out.content_length_n = b->last - b->pos;
+
+    rc = ngx_http_send_header(r);
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_output_filter(r, &out);
+}
+
+
+/* JSON, built with malloc in a pool thread */
+
+static void
+ngx_sos_admin_append(ngx_sos_admin_out_t *out, const char *s, size_t n)
+{
+    u_char  *p;
+    size_t   size;
+
+    if (out->failed) {
+        return;
+    }
+
+    if (out->len + n > out->size) {
+        size = out->size ? out->size : 1024;
+
+        while (size < out->len + n) {
+            size *= 2;
+        }
+
+        p = malloc(size);
+        if (p == NULL) {
+            out->failed = 1;
+            return;
+        }
+
+        if (out->len) {
+            memcpy(p, out->data, out->len);
+        }
+
+        free(out->data);
+        out->data = p;
+        out->size = size;
+    }
+
+    memcpy(out->data + out->len, s, n);
+    out->len += n;
+}
+
+
+/* a JSON string: '"', '\\' and control characters escaped */
+
+static void
+ngx_sos_admin_string(ngx_sos_admin_out_t *out, const char *s)
+{
+    char           buf[8];
+    unsigned char  c;
+
+    ngx_sos_admin_append(out, "\"", 1);
+
+    for ( /* void */ ; *s; s++) {
+        c = (unsigned char) *s;
+
+        if (c == '"' || c == '\\') {
+            buf[0] = '\\';
+            buf[1] = (char) c;
+            ngx_sos_admin_append(out, buf, 2);
+
+        } else if (c < 0x20 || c == 0x7f) {
+            snprintf(buf, sizeof(buf), "\\u%04x", c);
+            ngx_sos_admin_append(out, buf, 6);
+
+        } else {
+            ngx_sos_admin_append(out, (char *) &c, 1);
+        }
+    }
+
+    ngx_sos_admin_append(out, "\"", 1);
+}
+
+
+static void
+ngx_sos_admin_org(ngx_sos_admin_out_t *out, const sos_org_t *org)
+{
+    char  buf[64];
+
+    ngx_sos_admin_append(out, "{\"id\":", 6);
+    ngx_sos_admin_string(out, org->id);
+    ngx_sos_admin_append(out, ",\"name\":", 8);
+    ngx_sos_admin_string(out, org->name);
+    ngx_sos_admin_append(out, ",\"email\":", 9);
+    ngx_sos_admin_string(out, org->email);
+    ngx_sos_admin_append(out, buf, snprintf(buf, sizeof(buf),
+                                            ",\"created\":%lld}",
+                                            (long long) org->created));
+}
+
+
+static void
+ngx_sos_admin_key(ngx_sos_admin_out_t *out, const sos_key_t *key,
+    ngx_uint_t secret)
+{
+    char  buf[64];
+
+    ngx_sos_admin_append(out, "{\"access_key_id\":", 17);
+    ngx_sos_admin_string(out, key->access_key_id);
+
+    if (secret) {
+        ngx_sos_admin_append(out, ",\"secret_access_key\":", 21);
+        ngx_sos_admin_string(out, key->secret);
+    }
+
+    ngx_sos_admin_append(out, ",\"org_id\":", 10);
+    ngx_sos_admin_string(out, key->org_id);
+    ngx_sos_admin_append(out, buf, snprintf(buf, sizeof(buf),
+                                            ",\"admin\":%s,\"created\":%lld}",
+                                            key->admin ? "true" : "false",
+                                            (long long) key->created));
+}
+
+
+static int
+ngx_sos_admin_org_cb(void *data, const sos_org_t *org)
+{
+    ngx_sos_admin_job_t *aj = data;
+
+    if (aj->out.len && aj->out.data[aj->out.len - 1] == '}') {
+        ngx_sos_admin_append(&aj->out, ",", 1);
+    }
+
+    ngx_sos_admin_org(&aj->out, org);
+
+    return aj->out.failed ? 1 : 0;
+}
+
+
+static int
+ngx_sos_admin_key_cb(void *data, const sos_key_t *key)
+{
+    ngx_sos_admin_job_t *aj = data;
+
+    if (aj->out.len && aj->out.data[aj->out.len - 1] == '}') {
+        ngx_sos_admin_append(&aj->out, ",", 1);
+    }
+
+    ngx_sos_admin_key(&aj->out, key, 0);
+
+    return aj->out.failed ? 1 : 0;
+}
