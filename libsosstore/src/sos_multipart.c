@@ -976,6 +976,9 @@ sos_upload_complete(sos_store_t *st, const sos_put_opts_t *opts,
     rec.attrs = u.attrs;
     /* a composite checksum is the caller's to compute from the parts */
     rec.attrs.checksum_value.len = 0;
+    if (opts->attrs != NULL && opts->attrs->checksum_value.len > 0) {
+        rec.attrs.checksum_value = opts->attrs->checksum_value;
+    }
 
     sos_ikey_upload(&k, opts->bucket, opts->bucket_len, opts->key,
                     opts->key_len, upload_id);
@@ -1119,5 +1122,129 @@ done:
     sos_buf_free(&k);
     free(ext);
     free(all);
+    return rc;
+}
+
+
+/* One stale upload found by the expiry scan. */
+typedef struct {
+    char    *bucket;
+    size_t   bucket_len;
+    char    *key;
+    size_t   key_len;
+    char     upload_id[SOS_UPLOAD_ID_LEN + 1];
+} sos_stale_t;
+
+
+sos_rc_e
+sos_upload_expire(sos_store_t *st, int64_t older_than, uint64_t *removed,
+    sos_error_t *err)
+{
+    int                  stop;
+    char                 prefix;
+    size_t               klen, vlen, i, n, cap;
+    sos_rc_e             rc;
+    const char          *k, *v, *z;
+    sos_stale_t         *stale, *grown;
+    sos_upload_rec_t     u;
+    leveldb_iterator_t  *it;
+
+    if (removed != NULL) {
+        *removed = 0;
+    }
+
+    it = sos_idx_iter(st);
+    if (it == NULL) {
+        return sos_err(err, SOS_ENOMEM, 0, "expiring uploads");
+    }
+
+    /* collect first: aborting writes to the index being scanned */
+
+    rc = SOS_OK;
+    stale = NULL;
+    n = 0;
+    cap = 0;
+    stop = 0;
+    prefix = SOS_K_UPLOAD;
+
+    for (leveldb_iter_seek(it, &prefix, 1);
+         !stop && sos_idx_iter_in(it, &prefix, 1);
+         leveldb_iter_next(it))
+    {
+        k = leveldb_iter_key(it, &klen);
+        v = leveldb_iter_value(it, &vlen);
+
+        /* U bucket \0 key \0 id */
+        z = memchr(k + 1, '\0', klen - 1);
+        if (z == NULL || klen < (size_t) (z - k) + SOS_UPLOAD_ID_LEN + 3
+            || k[klen - SOS_UPLOAD_ID_LEN - 1] != '\0')
+        {
+            continue;
+        }
+
+        if (sos_upload_rec_decode(v, vlen, &u) != 0) {
+            free(u.kv_mem);
+            continue;
+        }
+        free(u.kv_mem);
+
+        if (u.initiated >= older_than) {
+            continue;
+        }
+
+        if (n == cap) {
+            cap = cap ? 2 * cap : 16;
+            grown = realloc(stale, cap * sizeof(sos_stale_t));
+            if (grown == NULL) {
+                rc = sos_err(err, SOS_ENOMEM, 0, "expiring uploads");
+                break;
+            }
+            stale = grown;
+        }
+
+        stale[n].bucket_len = (size_t) (z - k) - 1;
+        stale[n].key_len = klen - (size_t) (z - k) - SOS_UPLOAD_ID_LEN - 2;
+        stale[n].bucket = malloc(stale[n].bucket_len + stale[n].key_len + 1);
+        if (stale[n].bucket == NULL) {
+            rc = sos_err(err, SOS_ENOMEM, 0, "expiring uploads");
+            break;
+        }
+        memcpy(stale[n].bucket, k + 1, stale[n].bucket_len);
+        stale[n].key = stale[n].bucket + stale[n].bucket_len;
+        memcpy(stale[n].key, z + 1, stale[n].key_len);
+        memcpy(stale[n].upload_id, k + klen - SOS_UPLOAD_ID_LEN,
+               SOS_UPLOAD_ID_LEN);
+        stale[n].upload_id[SOS_UPLOAD_ID_LEN] = '\0';
+        n++;
+    }
+
+    if (rc == SOS_OK) {
+        rc = sos_iter_error(it, err, "expiring uploads");
+    }
+
+    leveldb_iter_destroy(it);
+
+    /* completed or aborted meanwhile: not an error */
+
+    for (i = 0; i < n; i++) {
+        if (rc == SOS_OK) {
+            rc = sos_upload_abort(st, stale[i].bucket, stale[i].bucket_len,
+                                  stale[i].key, stale[i].key_len,
+                                  stale[i].upload_id, err);
+            if (rc == SOS_OK) {
+                if (removed != NULL) {
+                    (*removed)++;
+                }
+
+            } else if (rc == SOS_ENOUPLOAD || rc == SOS_ENOBUCKET) {
+                rc = SOS_OK;
+            }
+        }
+
+        free(stale[i].bucket);
+    }
+
+    free(stale);
+
     return rc;
 }

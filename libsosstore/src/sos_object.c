@@ -814,6 +814,22 @@ sos_reader_read(sos_reader_t *reader, uint64_t offset, void *buf, size_t len,
 }
 
 
+sos_rc_e
+sos_reader_part(sos_reader_t *reader, uint32_t part_number,
+    uint64_t *offset, uint64_t *len, sos_error_t *err)
+{
+    if (part_number == 0 || part_number > reader->n_extents) {
+        return sos_err(err, SOS_ERANGE, 0, "part %u of an object of %u",
+                       part_number, reader->n_extents);
+    }
+
+    *offset = reader->starts[part_number - 1];
+    *len = reader->extents[part_number - 1].size;
+
+    return SOS_OK;
+}
+
+
 void
 sos_reader_close(sos_reader_t *reader)
 {

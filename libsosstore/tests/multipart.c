@@ -639,6 +639,58 @@ test_parts_survive_reopen(const sos_store_conf_t *conf)
 }
 
 
+/* Housekeeping: uploads older than a cutoff go, with their files. */
+static void
+test_expire(void)
+{
+    char         old_id[SOS_UPLOAD_ID_LEN + 1], new_id[SOS_UPLOAD_ID_LEN + 1];
+    long         files;
+    int64_t      now;
+    uint64_t     removed, count, bytes, bytes_before;
+    sos_error_t  err;
+
+    make_bucket("ex");
+    files = count_files();
+    bucket_counts("ex", &count, &bytes_before);
+
+    is_int(SOS_OK, sos_upload_create(st, "ex", 2, "old", 3, NULL, old_id,
+                                     &err), "expire: an upload");
+    put_part("ex", "old", 3, old_id, 1, p1, sizeof(p1), NULL);
+    put_part("ex", "old", 3, old_id, 2, p3, sizeof(p3), NULL);
+    bucket_counts("ex", &count, &bytes);
+    is_int((long) (bytes_before + sizeof(p1) + sizeof(p3)), (long) bytes,
+           "expire: parts count in the bucket's bytes");
+
+    now = (int64_t) time(NULL);
+
+    removed = 99;
+    is_int(SOS_OK, sos_upload_expire(st, now - 3600, &removed, &err),
+           "expire with a cutoff an hour ago");
+    is_int(0, (long) removed, "a fresh upload is kept");
+    is_int(files + 2, count_files(), "its part files too");
+
+    /* a cutoff in the future makes every upload stale */
+
+    is_int(SOS_OK, sos_upload_create(st, "ex", 2, "new", 3, NULL, new_id,
+                                     &err), "expire: a second upload");
+    put_part("ex", "new", 3, new_id, 1, p4, sizeof(p4), NULL);
+
+    is_int(SOS_OK, sos_upload_expire(st, now + 3600, &removed, &err),
+           "expire with a cutoff in the future");
+    is_int(2, (long) removed, "both uploads removed");
+    is_int(files, count_files(), "their part files are gone at once");
+    bucket_counts("ex", &count, &bytes);
+    is_int((long) bytes_before, (long) bytes, "their bytes no longer count");
+    is_int(SOS_ENOUPLOAD,
+           sos_upload_abort(st, "ex", 2, "old", 3, old_id, &err),
+           "the expired upload is unknown");
+
+    is_int(SOS_OK, sos_upload_expire(st, now + 3600, &removed, &err),
+           "expire with nothing to do");
+    is_int(0, (long) removed, "removes nothing");
+}
+
+
 int
 main(void)
 {
@@ -1105,6 +1157,7 @@ main(void)
     test_part_after_end();
     test_uploads_list();
     test_parts_survive_reopen(&conf);
+    test_expire();
 
     sos_store_close(st);
     done_testing();

@@ -552,6 +552,8 @@ sos_rc_e sos_upload_list(sos_store_t *store, const char *bucket,
  * @return SOS_OK, SOS_ENOUPLOAD, SOS_EINVALIDPART, SOS_EPARTORDER,
  *         SOS_ETOOSMALL, SOS_EPRECONDITION, SOS_EIO
  */
+/* opts->attrs->checksum_value, when set, is stored as the object's
+ * (composite) checksum; the other attributes are the upload's. */
 sos_rc_e sos_upload_complete(sos_store_t *store, const sos_put_opts_t *opts,
     const char *upload_id, const sos_part_ref_t *parts, size_t n_parts,
     sos_object_info_t *info, sos_error_t *err);
@@ -560,6 +562,24 @@ sos_rc_e sos_upload_complete(sos_store_t *store, const sos_put_opts_t *opts,
 sos_rc_e sos_upload_abort(sos_store_t *store, const char *bucket,
     size_t bucket_len, const char *key, size_t key_len, const char *upload_id,
     sos_error_t *err);
+
+/**
+ * Housekeeping: abort every upload (of any bucket) initiated before
+ * older_than (unix seconds), freeing its parts' space at once.  Uploads
+ * completed or aborted meanwhile are skipped.
+ * @param[out] removed  how many uploads were aborted (may be NULL)
+ * @return SOS_OK, SOS_ENOMEM, SOS_EIO
+ */
+sos_rc_e sos_upload_expire(sos_store_t *store, int64_t older_than,
+    uint64_t *removed, sos_error_t *err);
+
+/**
+ * The byte range of part `part_number` (1-based) of an open object: a
+ * simple object has one part, the whole object.
+ * @return SOS_OK, SOS_ERANGE (no such part)
+ */
+sos_rc_e sos_reader_part(sos_reader_t *reader, uint32_t part_number,
+    uint64_t *offset, uint64_t *len, sos_error_t *err);
 
 #ifdef __cplusplus
 }
