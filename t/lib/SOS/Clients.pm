@@ -75,12 +75,16 @@ EOF
 
     if ($opts{tls}) {
         my $d = $t->dir;
+        # openssl req prints a line of dashes on stderr
+        open my $saved, '>&', \*STDERR or die "dup: $!\n";
+        open STDERR, '>', "$d/openssl.err" or die "openssl.err: $!\n";
         my $rc = system('openssl', 'req', '-x509', '-newkey', 'ec',
             '-pkeyopt', 'ec_paramgen_curve:prime256v1',
             '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1',
             '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
             '-keyout', "$d/tls.key", '-out', "$d/tls.crt");
-        die "openssl req failed\n" if $rc;
+        open STDERR, '>&', $saved or die "dup: $!\n";
+        die "openssl req failed:\n" . slurp("$d/openssl.err") if $rc;
     }
 
     $t->run;
