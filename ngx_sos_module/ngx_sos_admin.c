@@ -60,7 +60,7 @@ typedef struct {
 
 
 static ngx_int_t ngx_sos_admin_handler(ngx_http_request_t *r);
-static ngx_int_t ngx_sos_admin_parse(ngx_http_request_t *r,
+static ngx_sos_err_e ngx_sos_admin_parse(ngx_http_request_t *r,
     ngx_sos_admin_job_t *aj);
 static ngx_int_t ngx_sos_admin_arg(ngx_http_request_t *r, char *name,
     char *dst, size_t size, size_t *len);
@@ -158,9 +158,9 @@ ngx_sos_admin_handler(ngx_http_request_t *r)
 
     aj = job->data;
 
-    rc = ngx_sos_admin_parse(r, aj);
-    if (rc != NGX_OK) {
-        return rc;
+    err = ngx_sos_admin_parse(r, aj);
+    if (err != NGX_SOS_OK) {
+        return ngx_sos_error_send(r, err);
     }
 
     job->run = ngx_sos_admin_run;
@@ -176,9 +176,9 @@ ngx_sos_admin_handler(ngx_http_request_t *r)
 }
 
 
-/* the resource and its arguments: NGX_OK, or the rc of an error sent */
+/* the resource and its arguments */
 
-static ngx_int_t
+static ngx_sos_err_e
 ngx_sos_admin_parse(ngx_http_request_t *r, ngx_sos_admin_job_t *aj)
 {
     u_char                    *p, *end, *seg[4];
@@ -202,7 +202,7 @@ ngx_sos_admin_parse(ngx_http_request_t *r, ngx_sos_admin_job_t *aj)
     if ((size_t) (end - p) < clcf->name.len
         || ngx_strncmp(p, clcf->name.data, clcf->name.len) != 0)
     {
-        return ngx_sos_error_send(r, NGX_SOS_ERR_INVALID_REQUEST);
+        return NGX_SOS_ERR_INVALID_REQUEST;
     }
 
     p += clcf->name.len;
@@ -236,7 +236,7 @@ ngx_sos_admin_parse(ngx_http_request_t *r, ngx_sos_admin_job_t *aj)
 
     if (n >= 2) {
         if (ngx_sos_uri_decode(r, seg[1], len[1], &value) != NGX_OK) {
-            return ngx_sos_error_send(r, NGX_SOS_ERR_INTERNAL_ERROR);
+            return NGX_SOS_ERR_INTERNAL_ERROR;
         }
 
         if (value.len == 0 || value.len >= sizeof(aj->ref)) {
@@ -251,7 +251,7 @@ ngx_sos_admin_parse(ngx_http_request_t *r, ngx_sos_admin_job_t *aj)
 
         if (m == NGX_HTTP_GET) {
             aj->action = NGX_SOS_ADMIN_ORG_LIST;
-            return NGX_OK;
+            return NGX_SOS_OK;
         }
 
         if (m != NGX_HTTP_POST) {
@@ -267,14 +267,14 @@ ngx_sos_admin_parse(ngx_http_request_t *r, ngx_sos_admin_job_t *aj)
                                  &aj->email_len)
                != NGX_OK)
         {
-            return ngx_sos_error_send(r, NGX_SOS_ERR_INVALID_ARGUMENT);
+            return NGX_SOS_ERR_INVALID_ARGUMENT;
         }
 
         if (aj->name_len == 0) {
-            return ngx_sos_error_send(r, NGX_SOS_ERR_INVALID_ARGUMENT);
+            return NGX_SOS_ERR_INVALID_ARGUMENT;
         }
 
-        return NGX_OK;
+        return NGX_SOS_OK;
     }
 
     if (n == 2 && ngx_sos_seg_is(0, "orgs")) {
@@ -289,14 +289,14 @@ ngx_sos_admin_parse(ngx_http_request_t *r, ngx_sos_admin_job_t *aj)
             goto not_allowed;
         }
 
-        return NGX_OK;
+        return NGX_SOS_OK;
     }
 
     if (n == 3 && ngx_sos_seg_is(0, "orgs") && ngx_sos_seg_is(2, "keys")) {
 
         if (m == NGX_HTTP_GET) {
             aj->action = NGX_SOS_ADMIN_KEY_LIST;
-            return NGX_OK;
+            return NGX_SOS_OK;
         }
 
         if (m != NGX_HTTP_POST) {
@@ -319,11 +319,11 @@ ngx_sos_admin_parse(ngx_http_request_t *r, ngx_sos_admin_job_t *aj)
             } else if (!(value.len == 5
                          && ngx_strncmp(value.data, "false", 5) == 0))
             {
-                return ngx_sos_error_send(r, NGX_SOS_ERR_INVALID_ARGUMENT);
+                return NGX_SOS_ERR_INVALID_ARGUMENT;
             }
         }
 
-        return NGX_OK;
+        return NGX_SOS_OK;
     }
 
     if (n == 2 && ngx_sos_seg_is(0, "keys")) {
@@ -333,18 +333,18 @@ ngx_sos_admin_parse(ngx_http_request_t *r, ngx_sos_admin_job_t *aj)
         }
 
         aj->action = NGX_SOS_ADMIN_KEY_REVOKE;
-        return NGX_OK;
+        return NGX_SOS_OK;
     }
 
 #undef ngx_sos_seg_is
 
 not_found:
 
-    return ngx_sos_error_send(r, NGX_SOS_ERR_NO_SUCH_ENTITY);
+    return NGX_SOS_ERR_NO_SUCH_ENTITY;
 
 not_allowed:
 
-    return ngx_sos_error_send(r, NGX_SOS_ERR_METHOD_NOT_ALLOWED);
+    return NGX_SOS_ERR_METHOD_NOT_ALLOWED;
 }
 
 

@@ -1,8 +1,10 @@
 /*
- * sosctl: administration of an SOS data directory.
+ * sosctl: administration of SOS.
  *
- * It opens the store directly, so nginx must not be running on the same
- * data directory (LevelDB lets one process own the index).
+ * The org and key commands go through the admin API of the running server
+ * (SOS_ENDPOINT); when nothing listens there, or with --data given, they
+ * open the data directory directly, which needs nginx stopped (LevelDB
+ * lets one process own the index).
  */
 
 #include <errno.h>
@@ -32,11 +34,17 @@ static const char usage[] =
     "                                   AWS_SECRET_ACCESS_KEY or the AWS\n"
     "                                   shared credentials file)\n"
     "\n"
-    "  --data DIR      the data directory (default: $SOS_DATA)\n"
+    "  --data DIR      work on the data directory, not through the server\n"
+    "                  (default when the server is down: $SOS_DATA)\n"
     "  --replica DIR   a replica directory, repeated for each replica\n"
     "                  (default: DIR/r0, DIR/r1, DIR/r2)\n"
     "\n"
-    "Stop nginx first: the store has a single owning process.\n"
+    "org and key talk to the server at $SOS_ENDPOINT (default\n"
+    "http://127.0.0.1:8080) through its admin API ($SOS_ADMIN_PATH, default\n"
+    "/sos-admin/), signed with an admin key from the AWS credentials\n"
+    "(AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_SHARED_CREDENTIALS_FILE\n"
+    "or ~/.aws/credentials, AWS_PROFILE).  When nothing listens there, or\n"
+    "with --data, they open the data directory: nginx must be stopped.\n"
     "Exit status: 0 success, 1 failure, 2 usage error.\n";
 
 static int sosctl_status(sosctl_t *ctl, int argc, char **argv);
@@ -160,12 +168,13 @@ sosctl_status(sosctl_t *ctl, int argc, char **argv)
 int
 main(int argc, char **argv)
 {
-    int          i, rc;
+    int          i, rc, data_explicit;
     size_t       n;
     sosctl_t     ctl;
     const char  *arg, *cmd;
 
     memset(&ctl, 0, sizeof(ctl));
+    data_explicit = 0;
 
     ctl.data_dir = getenv("SOS_DATA");
     if (ctl.data_dir != NULL && ctl.data_dir[0] == '\0') {
@@ -195,6 +204,7 @@ main(int argc, char **argv)
 
             if (arg[2] == 'd') {
                 ctl.data_dir = argv[++i];
+                data_explicit = 1;
             } else {
                 ctl.replicas[ctl.n_replicas++] = argv[++i];
             }
@@ -205,6 +215,7 @@ main(int argc, char **argv)
         n = sizeof("--data=") - 1;
         if (strncmp(arg, "--data=", n) == 0) {
             ctl.data_dir = arg + n;
+            data_explicit = 1;
             continue;
         }
 
@@ -228,28 +239,50 @@ main(int argc, char **argv)
         return sosctl_presign(argc - i - 1, argv + i + 1);
     }
 
-    if (ctl.data_dir == NULL) {
-        return sosctl_usage("no data directory: use --data DIR or SOS_DATA");
-    }
-
     if (ctl.n_replicas > SOS_MAX_REPLICAS) {
         return sosctl_usage("at most %d replicas", SOS_MAX_REPLICAS);
     }
 
     cmd = argv[i++];
 
+    if (strcmp(cmd, "help") == 0) {
+        fputs(usage, stdout);
+        return SOSCTL_OK;
+    }
+
+    /* org and key: online when the server answers and no --data */
+
+    if (!data_explicit
+        && (strcmp(cmd, "org") == 0 || strcmp(cmd, "key") == 0))
+    {
+        if (sosctl_admin_endpoint(&ctl) != SOSCTL_OK) {
+            return SOSCTL_FAIL;
+        }
+
+        ctl.online = sosctl_admin_reachable(&ctl);
+
+        if (!ctl.online && ctl.data_dir == NULL) {
+            fprintf(stderr, "sosctl: nothing answers at %s and no data "
+                    "directory is given (--data DIR or SOS_DATA)\n",
+                    ctl.endpoint);
+            return SOSCTL_FAIL;
+        }
+    }
+
+    if (!ctl.online && ctl.data_dir == NULL) {
+        return sosctl_usage("no data directory: use --data DIR or SOS_DATA");
+    }
+
     if (strcmp(cmd, "org") == 0) {
-        rc = sosctl_org(&ctl, argc - i, argv + i);
+        rc = ctl.online ? sosctl_admin_org(&ctl, argc - i, argv + i)
+                        : sosctl_org(&ctl, argc - i, argv + i);
 
     } else if (strcmp(cmd, "key") == 0) {
-        rc = sosctl_key(&ctl, argc - i, argv + i);
+        rc = ctl.online ? sosctl_admin_key(&ctl, argc - i, argv + i)
+                        : sosctl_key(&ctl, argc - i, argv + i);
 
     } else if (strcmp(cmd, "status") == 0) {
         rc = sosctl_status(&ctl, argc - i, argv + i);
-
-    } else if (strcmp(cmd, "help") == 0) {
-        fputs(usage, stdout);
-        rc = SOSCTL_OK;
 
     } else {
         rc = sosctl_usage("unknown command \"%s\"", cmd);

@@ -16,11 +16,27 @@ typedef struct {
     const char  **replicas;
     unsigned      n_replicas;
     sos_store_t  *store;
+
+    /* online: through the admin API of a running server */
+    int           online;
+    char          host[256];           /* Host header: name[:port] */
+    char          node[256];           /* for getaddrinfo() */
+    char          port[16];
+    const char   *endpoint;
+    const char   *admin_path;          /* default /sos-admin/ */
 } sosctl_t;
 
 int sosctl_org(sosctl_t *ctl, int argc, char **argv);
 int sosctl_key(sosctl_t *ctl, int argc, char **argv);
 int sosctl_presign(int argc, char **argv);
+
+/* sosctl_admin.c: the same commands through the admin API */
+int sosctl_admin_endpoint(sosctl_t *ctl);
+int sosctl_admin_reachable(sosctl_t *ctl);
+int sosctl_admin_org(sosctl_t *ctl, int argc, char **argv);
+int sosctl_admin_key(sosctl_t *ctl, int argc, char **argv);
+int sosctl_credentials(char *key, size_t key_size, char *secret,
+    size_t secret_size);
 
 /* helpers shared by the command files (sosctl.c) */
 int sosctl_open(sosctl_t *ctl);

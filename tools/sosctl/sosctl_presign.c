@@ -17,14 +17,12 @@
 #define SOSCTL_DEFAULT_ENDPOINT  "http://127.0.0.1:8080"
 #define SOSCTL_DEFAULT_EXPIRES   3600
 
-static int sosctl_presign_credentials(char *key, size_t key_size,
-    char *secret, size_t secret_size);
 static char *sosctl_presign_trim(char *s);
 
 /* credentials: the environment, else the shared credentials file */
 
-static int
-sosctl_presign_credentials(char *key, size_t key_size, char *secret,
+int
+sosctl_credentials(char *key, size_t key_size, char *secret,
     size_t secret_size)
 {
     int          in_profile, found_key, found_secret;
@@ -240,7 +238,7 @@ sosctl_presign(int argc, char **argv)
         len -= https ? 4 : 3;
     }
 
-    if (sosctl_presign_credentials(key, sizeof(key), secret, sizeof(secret))
+    if (sosctl_credentials(key, sizeof(key), secret, sizeof(secret))
         != SOSCTL_OK)
     {
         return SOSCTL_FAIL;
