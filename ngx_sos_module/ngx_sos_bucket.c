@@ -9,6 +9,7 @@
 
 
 #include "ngx_sos_xml.h"
+#include "ngx_sos_acl.h"
 
 
 #define NGX_SOS_BUCKET_BODY_MAX   (64 * 1024)
@@ -35,6 +36,10 @@ typedef struct {
 
     /* PutBucketVersioning: what the body asked for */
     ngx_uint_t       enable;
+
+    /* CreateBucket: x-amz-acl / x-amz-grant-* (NULL: private) */
+    ngx_sos_acl_t   *acl;
+    ngx_sos_err_e    acl_err;
 } ngx_sos_bucket_job_t;
 
 
@@ -80,11 +85,20 @@ ngx_sos_bucket_list_all(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 ngx_int_t
 ngx_sos_bucket_create(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 {
-    ngx_int_t  rc;
+    ngx_int_t       rc;
+    ngx_sos_err_e   err;
+    ngx_sos_acl_t  *acl;
 
     if (ngx_sos_bucket_name_valid(&ctx->bucket) != NGX_OK) {
         return ngx_sos_bucket_error(r, ctx, NGX_SOS_ERR_INVALID_BUCKET_NAME);
     }
+
+    err = ngx_sos_acl_from_headers(r, ctx, 1, &acl);
+    if (err != NGX_SOS_OK) {
+        return ngx_sos_error_send_ctx(r, ctx, err);
+    }
+
+    ctx->op_data = acl;
 
     rc = ngx_sos_body_read(r, ctx, NGX_SOS_BUCKET_BODY_MAX,
                            ngx_sos_bucket_create_body);
@@ -173,6 +187,10 @@ ngx_sos_bucket_start(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     ngx_cpystrn((u_char *) bj->org_id, ctx->auth.org_id, SOS_ID_LEN + 1);
     bj->enable = enable;
 
+    if (ctx->op == NGX_SOS_OP_CREATE_BUCKET) {
+        bj->acl = ctx->op_data;
+    }
+
     ngx_sos_bucket_region(r, &region);
     ngx_cpystrn((u_char *) bj->region, region.data,
                 ngx_min(region.len + 1, sizeof(bj->region)));
@@ -254,9 +272,23 @@ ngx_sos_bucket_run(ngx_sos_job_t *job)
         return;
 
     case NGX_SOS_OP_CREATE_BUCKET:
+        bj->acl_err = ngx_sos_acl_build(job->store, bj->acl, bj->org_id, NULL,
+                                        &job->rc, &job->err);
+        if (bj->acl_err != NGX_SOS_OK || job->rc != SOS_OK) {
+            return;
+        }
+
         job->rc = sos_bucket_create(job->store, (const char *) bj->name,
                                     bj->name_len, bj->org_id, bj->region,
-                                    NULL, 0, &bj->bucket, &job->err);
+                                    bj->acl ? bj->acl->blob : NULL,
+                                    bj->acl ? bj->acl->blob_len : 0,
+                                    &bj->bucket, &job->err);
+        return;
+
+    case NGX_SOS_OP_HEAD_BUCKET:
+        job->rc = ngx_sos_acl_bucket(job->store, bj->name, bj->name_len,
+                                     bj->org_id, NGX_SOS_ACL_READ,
+                                     &bj->denied, &bj->bucket, &job->err);
         return;
 
     case NGX_SOS_OP_DELETE_BUCKET:
@@ -330,6 +362,10 @@ ngx_sos_bucket_done(ngx_http_request_t *r, ngx_sos_job_t *job)
     }
 
     if (bj->op == NGX_SOS_OP_CREATE_BUCKET) {
+        if (job->rc == SOS_OK && bj->acl_err != NGX_SOS_OK) {
+            return ngx_sos_error_send(r, bj->acl_err);
+        }
+
         return ngx_sos_bucket_created(r, ctx, job);
     }
 

@@ -9,6 +9,7 @@
 
 
 #include "ngx_sos_xml.h"
+#include "ngx_sos_acl.h"
 
 
 #define NGX_SOS_DELETE_MAX_KEYS  1000
@@ -369,8 +370,9 @@ ngx_sos_delete_run(ngx_sos_job_t *job)
     sos_error_t            err;
     ngx_sos_delete_obj_t  *o;
 
-    job->rc = ngx_sos_bucket_owned(job->store, dj->bucket, dj->bucket_len,
-                                   dj->org_id, &dj->denied, NULL, &job->err);
+    job->rc = ngx_sos_acl_bucket(job->store, dj->bucket, dj->bucket_len,
+                                 dj->org_id, NGX_SOS_ACL_WRITE, &dj->denied,
+                                 NULL, &job->err);
 
     if (job->rc != SOS_OK || dj->denied) {
         return;

@@ -224,6 +224,18 @@ static ngx_sos_error_t  ngx_sos_errors[] = {
                  "well-formed or did not conform to our published schema."),
       0 },
 
+    [NGX_SOS_ERR_MALFORMED_ACL] = {
+      ngx_string("MalformedACLError"), NGX_HTTP_BAD_REQUEST,
+      ngx_string("The XML you provided was not well-formed or did not "
+                 "validate against our published schema."),
+      0 },
+
+    [NGX_SOS_ERR_UNRESOLVABLE_EMAIL] = {
+      ngx_string("UnresolvableGrantByEmailAddress"), NGX_HTTP_BAD_REQUEST,
+      ngx_string("The e-mail address you provided does not match any "
+                 "account on record."),
+      0 },
+
     [NGX_SOS_ERR_NO_SUCH_ENTITY] = {
       ngx_string("NoSuchEntity"), NGX_HTTP_NOT_FOUND,
       ngx_string("The specified organization or access key does not "

@@ -10,6 +10,7 @@
 
 
 #include "ngx_sos_xml.h"
+#include "ngx_sos_acl.h"
 
 
 #define NGX_SOS_LIST_MAX_KEYS  1000
@@ -390,8 +391,9 @@ ngx_sos_list_run(ngx_sos_job_t *job)
 {
     ngx_sos_list_job_t  *lj = job->data;
 
-    job->rc = ngx_sos_bucket_owned(job->store, lj->bucket, lj->bucket_len,
-                                   lj->org_id, &lj->denied, NULL, &job->err);
+    job->rc = ngx_sos_acl_bucket(job->store, lj->bucket, lj->bucket_len,
+                                 lj->org_id, NGX_SOS_ACL_READ, &lj->denied,
+                                 NULL, &job->err);
 
     if (job->rc != SOS_OK || lj->denied) {
         return;

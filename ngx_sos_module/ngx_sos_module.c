@@ -8,6 +8,7 @@
 
 
 static ngx_int_t ngx_sos_handler(ngx_http_request_t *r);
+static ngx_uint_t ngx_sos_anonymous_op(ngx_sos_op_e op);
 
 static void *ngx_sos_create_main_conf(ngx_conf_t *cf);
 static char *ngx_sos_init_main_conf(ngx_conf_t *cf, void *conf);
@@ -100,6 +101,13 @@ static ngx_command_t  ngx_sos_commands[] = {
       offsetof(ngx_sos_main_conf_t, max_object_size),
       NULL },
 
+    { ngx_string("sos_allow_public_write"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_sos_main_conf_t, allow_public_write),
+      NULL },
+
       ngx_null_command
 };
 
@@ -157,6 +165,10 @@ static ngx_sos_op_handler_pt  ngx_sos_ops[NGX_SOS_OP_MAX] = {
     [NGX_SOS_OP_GET_OBJECT] = ngx_sos_object_get,
     [NGX_SOS_OP_HEAD_OBJECT] = ngx_sos_object_get,
     [NGX_SOS_OP_DELETE_OBJECT] = ngx_sos_object_delete,
+    [NGX_SOS_OP_GET_BUCKET_ACL] = ngx_sos_acl_handler,
+    [NGX_SOS_OP_PUT_BUCKET_ACL] = ngx_sos_acl_handler,
+    [NGX_SOS_OP_GET_OBJECT_ACL] = ngx_sos_acl_handler,
+    [NGX_SOS_OP_PUT_OBJECT_ACL] = ngx_sos_acl_handler,
 };
 
 
@@ -213,9 +225,12 @@ ngx_sos_handler(ngx_http_request_t *r)
         return ngx_sos_error_send_ctx(r, ctx, err);
     }
 
-    /* no ACLs yet: only organizations with a key, each in its buckets */
+    /*
+     * anonymous requests (the AllUsers group) reach only the operations
+     * that evaluate ACLs; the others need a key
+     */
 
-    if (ctx->auth.anonymous) {
+    if (ctx->auth.anonymous && !ngx_sos_anonymous_op(ctx->op)) {
         return ngx_sos_error_send(r, NGX_SOS_ERR_ACCESS_DENIED);
     }
 
@@ -229,6 +244,8 @@ ngx_sos_handler(ngx_http_request_t *r)
     case NGX_SOS_OP_CREATE_BUCKET:
     case NGX_SOS_OP_PUT_BUCKET_VERSIONING:
     case NGX_SOS_OP_DELETE_OBJECTS:
+    case NGX_SOS_OP_PUT_BUCKET_ACL:
+    case NGX_SOS_OP_PUT_OBJECT_ACL:
         err = ngx_sos_payload_create(r, ctx);
         if (err != NGX_SOS_OK) {
             return ngx_sos_error_send_ctx(r, ctx, err);
@@ -254,6 +271,32 @@ ngx_sos_handler(ngx_http_request_t *r)
     }
 
     return ngx_sos_ops[ctx->op](r, ctx);
+}
+
+
+/* the operations whose ACL checks know the AllUsers group */
+
+static ngx_uint_t
+ngx_sos_anonymous_op(ngx_sos_op_e op)
+{
+    switch (op) {
+    case NGX_SOS_OP_HEAD_BUCKET:
+    case NGX_SOS_OP_LIST_OBJECTS:
+    case NGX_SOS_OP_LIST_OBJECTS_V2:
+    case NGX_SOS_OP_LIST_OBJECT_VERSIONS:
+    case NGX_SOS_OP_PUT_OBJECT:
+    case NGX_SOS_OP_COPY_OBJECT:
+    case NGX_SOS_OP_GET_OBJECT:
+    case NGX_SOS_OP_HEAD_OBJECT:
+    case NGX_SOS_OP_DELETE_OBJECT:
+    case NGX_SOS_OP_GET_BUCKET_ACL:
+    case NGX_SOS_OP_PUT_BUCKET_ACL:
+    case NGX_SOS_OP_GET_OBJECT_ACL:
+    case NGX_SOS_OP_PUT_OBJECT_ACL:
+        return 1;
+    default:
+        return 0;
+    }
 }
 
 
@@ -284,6 +327,7 @@ ngx_sos_create_main_conf(ngx_conf_t *cf)
     smcf->max_object_size = NGX_CONF_UNSET;
     smcf->write_quorum = NGX_CONF_UNSET;
     smcf->fsync = NGX_CONF_UNSET;
+    smcf->allow_public_write = NGX_CONF_UNSET;
     smcf->request_id_index = NGX_ERROR;
     smcf->open_rc = SOS_RC_MAX;          /* not tried yet */
 
@@ -302,6 +346,7 @@ ngx_sos_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_conf_init_ptr_value(smcf->replicas, NULL);
     ngx_conf_init_value(smcf->write_quorum, 0);
     ngx_conf_init_value(smcf->fsync, 1);
+    ngx_conf_init_value(smcf->allow_public_write, 1);
     ngx_conf_init_ptr_value(smcf->domains, NULL);
 
     if (smcf->max_object_size == NGX_CONF_UNSET) {

@@ -38,6 +38,7 @@ typedef struct {
     ngx_array_t         *domains;        /* of ngx_str_t: virtual hosts */
     ngx_str_t            region;         /* default us-east-1 */
     off_t                max_object_size;    /* default 5 GiB */
+    ngx_flag_t           allow_public_write; /* default on */
 
     const char         **replica_dirs;   /* NULL: library default */
     ngx_uint_t           n_replicas;
@@ -102,6 +103,8 @@ typedef enum {
     NGX_SOS_ERR_ILLEGAL_LOCATION_CONSTRAINT, /* ...Exception */
     NGX_SOS_ERR_NO_SUCH_VERSION,
     NGX_SOS_ERR_MALFORMED_TRAILER,       /* MalformedTrailerError */
+    NGX_SOS_ERR_MALFORMED_ACL,           /* MalformedACLError */
+    NGX_SOS_ERR_UNRESOLVABLE_EMAIL,      /* UnresolvableGrantByEmailAddress */
     NGX_SOS_ERR_NO_SUCH_ENTITY,          /* admin API: no such org or key */
     NGX_SOS_ERR_ENTITY_ALREADY_EXISTS,   /* admin API */
     NGX_SOS_ERR_DELETE_CONFLICT,         /* admin API: org owns buckets */
@@ -151,6 +154,10 @@ typedef enum {
     NGX_SOS_OP_GET_OBJECT,
     NGX_SOS_OP_HEAD_OBJECT,
     NGX_SOS_OP_DELETE_OBJECT,
+    NGX_SOS_OP_GET_BUCKET_ACL,
+    NGX_SOS_OP_PUT_BUCKET_ACL,
+    NGX_SOS_OP_GET_OBJECT_ACL,
+    NGX_SOS_OP_PUT_OBJECT_ACL,
     NGX_SOS_OP_MAX
 } ngx_sos_op_e;
 
@@ -345,6 +352,8 @@ ngx_int_t ngx_sos_object_put_part(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
 ngx_int_t ngx_sos_object_copy(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 ngx_int_t ngx_sos_object_get(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 ngx_int_t ngx_sos_object_delete(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
+/* ngx_sos_acl.c: Get/PutBucketAcl, Get/PutObjectAcl */
+ngx_int_t ngx_sos_acl_handler(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 
 
 extern ngx_module_t  ngx_http_sos_module;

@@ -14,6 +14,7 @@
 
 
 #include "ngx_sos_module.h"
+#include "ngx_sos_acl.h"
 
 
 #define NGX_SOS_META_MAX      2048
@@ -42,6 +43,8 @@ typedef struct {
     ngx_sos_object_attrs_t   a;
     char                     if_match[SOS_ETAG_MAX + 1];
     ngx_uint_t               denied;
+    ngx_sos_acl_t           *acl;        /* x-amz-acl, x-amz-grant-* */
+    ngx_sos_err_e            acl_err;
 
     ngx_sos_job_t           *job;        /* one job at a time, reused */
     ngx_chain_t             *in;         /* buffers the job is writing */
@@ -75,6 +78,7 @@ typedef struct {
 
     /* results */
     ngx_uint_t               denied;
+    ngx_uint_t               list_denied;    /* no READ on the bucket */
     ngx_uint_t               unsatisfiable;
     off_t                    start;
     off_t                    len;
@@ -111,6 +115,9 @@ typedef struct {
     time_t                   if_modified_since;      /* -1: none */
     time_t                   if_unmodified_since;
 
+    ngx_sos_acl_t           *acl;
+    ngx_sos_err_e            acl_err;
+
     /* results */
     ngx_uint_t               denied;
     ngx_uint_t               precondition;
@@ -122,6 +129,9 @@ typedef struct {
 
 static ngx_int_t ngx_sos_object_owner(ngx_sos_job_t *job, ngx_str_t *bucket,
     u_char *org_id, ngx_uint_t *denied);
+static ngx_int_t ngx_sos_object_acl_build(ngx_sos_job_t *job,
+    ngx_str_t *bucket, ngx_sos_acl_t *acl, sos_attrs_t *attrs,
+    ngx_sos_err_e *acl_err);
 static ngx_int_t ngx_sos_object_read_attrs(ngx_http_request_t *r,
     ngx_sos_ctx_t *ctx, ngx_sos_object_attrs_t *a);
 static ngx_int_t ngx_sos_object_strip_encoding(ngx_http_request_t *r,
@@ -202,7 +212,7 @@ ngx_sos_object_post(ngx_http_request_t *r, ngx_sos_job_t *job)
 }
 
 
-/* pool thread: is the bucket there, and does the caller own it? */
+/* pool thread: is the bucket there, may the caller write into it? */
 
 static ngx_int_t
 ngx_sos_object_owner(ngx_sos_job_t *job, ngx_str_t *bucket, u_char *org_id,
@@ -218,11 +228,46 @@ ngx_sos_object_owner(ngx_sos_job_t *job, ngx_str_t *bucket, u_char *org_id,
         return NGX_ERROR;
     }
 
-    *denied = ngx_strncmp(bi->bucket.owner, org_id, SOS_ID_LEN + 1) != 0;
+    *denied = !ngx_sos_acl_allows((u_char *) bi->acl.data, bi->acl.len,
+                                  bi->bucket.owner,
+                                  ngx_strlen(bi->bucket.owner),
+                                  (char *) org_id, NGX_SOS_ACL_WRITE);
 
     sos_bucket_info_free(bi);
 
     return *denied ? NGX_ERROR : NGX_OK;
+}
+
+
+/* pool thread: the ACL blob a write sets, canned ACLs expanded */
+
+static ngx_int_t
+ngx_sos_object_acl_build(ngx_sos_job_t *job, ngx_str_t *bucket,
+    ngx_sos_acl_t *acl, sos_attrs_t *attrs, ngx_sos_err_e *acl_err)
+{
+    ngx_uint_t    denied;
+    sos_bucket_t  b;
+
+    if (acl == NULL) {
+        return NGX_OK;                   /* private: an empty blob */
+    }
+
+    job->rc = ngx_sos_acl_bucket(job->store, bucket->data, bucket->len,
+                                 "", 0, &denied, &b, &job->err);
+    if (job->rc != SOS_OK) {
+        return NGX_ERROR;
+    }
+
+    *acl_err = ngx_sos_acl_build(job->store, acl, attrs->owner.data,
+                                 b.owner, &job->rc, &job->err);
+    if (*acl_err != NGX_SOS_OK || job->rc != SOS_OK) {
+        return NGX_ERROR;
+    }
+
+    attrs->acl.data = (char *) acl->blob;
+    attrs->acl.len = acl->blob_len;
+
+    return NGX_OK;
 }
 
 
@@ -718,6 +763,11 @@ ngx_sos_object_put(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
         return ngx_sos_error_send_ctx(r, ctx, err);
     }
 
+    err = ngx_sos_acl_from_headers(r, ctx, 0, &st->acl);
+    if (err != NGX_SOS_OK) {
+        return ngx_sos_error_send_ctx(r, ctx, err);
+    }
+
     return ngx_sos_put_start(r, ctx, st);
 }
 
@@ -891,6 +941,15 @@ ngx_sos_put_begin_run(ngx_sos_job_t *job)
         return;
     }
 
+    if (st->acl && st->denied == 0) {
+        if (ngx_sos_object_acl_build(job, &bucket, st->acl,
+                                     &st->a.attrs, &st->acl_err)
+            != NGX_OK)
+        {
+            return;
+        }
+    }
+
     if (st->upload_id) {
         job->rc = sos_part_begin(&st->put, job->store, &st->opts,
                                  (char *) st->upload_id, st->part_number,
@@ -915,6 +974,10 @@ ngx_sos_put_begin_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 
     if (st->denied) {
         return ngx_sos_error_send(r, NGX_SOS_ERR_ACCESS_DENIED);
+    }
+
+    if (st->acl_err != NGX_SOS_OK) {
+        return ngx_sos_error_send(r, st->acl_err);
     }
 
     /* the request is accepted: nginx sends "100 Continue" now, if asked */
@@ -1343,9 +1406,12 @@ ngx_sos_get_run(ngx_sos_job_t *job)
     size_t          n;
     sos_segment_t  *segs;
 
-    if (ngx_sos_object_owner(job, &g->bucket, g->org_id, &g->denied)
-        != NGX_OK)
-    {
+    /* READ on the bucket tells a missing key (404) from 403, as S3 */
+
+    job->rc = ngx_sos_acl_bucket(job->store, g->bucket.data, g->bucket.len,
+                                 (char *) g->org_id, NGX_SOS_ACL_READ,
+                                 &g->list_denied, NULL, &job->err);
+    if (job->rc != SOS_OK) {
         return;
     }
 
@@ -1357,7 +1423,23 @@ ngx_sos_get_run(ngx_sos_job_t *job)
                               g->bucket.len, (char *) g->key.data,
                               g->key.len, g->head ? NULL : &g->reader,
                               &g->info, &job->err);
+
+    if (job->rc == SOS_ENOTFOUND && g->list_denied) {
+        job->rc = SOS_OK;
+        g->denied = 1;
+        return;
+    }
+
     if (job->rc != SOS_OK) {
+        return;
+    }
+
+    if (!ngx_sos_acl_allows((u_char *) g->info.attrs.acl.data,
+                            g->info.attrs.acl.len, g->info.attrs.owner.data,
+                            g->info.attrs.owner.len, (char *) g->org_id,
+                            NGX_SOS_ACL_READ))
+    {
+        g->denied = 1;
         return;
     }
 
@@ -1948,6 +2030,11 @@ ngx_sos_object_copy(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
         return ngx_sos_error_send_ctx(r, ctx, err);
     }
 
+    err = ngx_sos_acl_from_headers(r, ctx, 0, &cp->acl);
+    if (err != NGX_SOS_OK) {
+        return ngx_sos_error_send_ctx(r, ctx, err);
+    }
+
 
     h = ngx_sos_header_find(r, "x-amz-copy-source-if-match");
     if (h) {
@@ -2056,10 +2143,15 @@ ngx_sos_copy_run(ngx_sos_job_t *job)
     bucket.data = (u_char *) cp->opts.bucket;
     bucket.len = cp->opts.bucket_len;
 
-    if (ngx_sos_object_owner(job, &cp->src_bucket, cp->org_id, &cp->denied)
-        != NGX_OK
-        || ngx_sos_object_owner(job, &bucket, cp->org_id, &cp->denied)
-           != NGX_OK)
+    if (ngx_sos_object_owner(job, &bucket, cp->org_id, &cp->denied)
+        != NGX_OK)
+    {
+        return;
+    }
+
+    if (ngx_sos_object_acl_build(job, &bucket, cp->acl, &cp->a.attrs,
+                                 &cp->acl_err)
+        != NGX_OK)
     {
         return;
     }
@@ -2076,6 +2168,16 @@ ngx_sos_copy_run(ngx_sos_job_t *job)
                               cp->src_bucket.len, (char *) cp->src_key.data,
                               cp->src_key.len, &src, &job->err);
     if (job->rc != SOS_OK) {
+        return;
+    }
+
+    if (!ngx_sos_acl_allows((u_char *) src.attrs.acl.data,
+                            src.attrs.acl.len, src.attrs.owner.data,
+                            src.attrs.owner.len, (char *) cp->org_id,
+                            NGX_SOS_ACL_READ))
+    {
+        cp->denied = 1;
+        sos_object_info_release(&src);
         return;
     }
 
@@ -2111,6 +2213,7 @@ ngx_sos_copy_run(ngx_sos_job_t *job)
         /* COPY: the source's metadata, owned by whoever copied it */
         attrs = src.attrs;
         attrs.owner = cp->a.attrs.owner;
+        attrs.acl = cp->a.attrs.acl;     /* ACLs are not copied, as S3 */
         opts.attrs = &attrs;
     }
 
@@ -2146,6 +2249,10 @@ ngx_sos_copy_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 
     if (cp->denied) {
         return ngx_sos_error_send(r, NGX_SOS_ERR_ACCESS_DENIED);
+    }
+
+    if (cp->acl_err != NGX_SOS_OK) {
+        return ngx_sos_error_send(r, cp->acl_err);
     }
 
     if (cp->src_missing) {

@@ -20,6 +20,7 @@
 #define NGX_SOS_SUB_DELETE      0x0008
 #define NGX_SOS_SUB_LIST_V2     0x0010
 #define NGX_SOS_SUB_OTHER       0x0020   /* a sub-resource we do not serve */
+#define NGX_SOS_SUB_ACL         0x0040
 
 #define NGX_SOS_SUB_BUCKET      (NGX_SOS_SUB_LOCATION|NGX_SOS_SUB_VERSIONING \
                                  |NGX_SOS_SUB_VERSIONS|NGX_SOS_SUB_DELETE)
@@ -42,7 +43,6 @@ static ngx_sos_err_e ngx_sos_route_not_allowed(ngx_http_request_t *r,
 
 static ngx_str_t  ngx_sos_route_unserved[] = {
     ngx_string("accelerate"),
-    ngx_string("acl"),
     ngx_string("analytics"),
     ngx_string("attributes"),
     ngx_string("cors"),
@@ -275,6 +275,9 @@ ngx_sos_route_query(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
         if (ngx_sos_arg_is("location")) {
             sub |= NGX_SOS_SUB_LOCATION;
 
+        } else if (ngx_sos_arg_is("acl")) {
+            sub |= NGX_SOS_SUB_ACL;
+
         } else if (ngx_sos_arg_is("versioning")) {
             sub |= NGX_SOS_SUB_VERSIONING;
 
@@ -345,6 +348,23 @@ ngx_sos_route_op(ngx_http_request_t *r, ngx_sos_ctx_t *ctx, ngx_uint_t sub)
 
     if (sub & NGX_SOS_SUB_OTHER) {
         ctx->op = NGX_SOS_OP_UNKNOWN;
+        return NGX_SOS_OK;
+    }
+
+    if (sub & NGX_SOS_SUB_ACL) {
+        if (m == NGX_HTTP_GET) {
+            ctx->op = ctx->key.len ? NGX_SOS_OP_GET_OBJECT_ACL
+                                   : NGX_SOS_OP_GET_BUCKET_ACL;
+
+        } else if (m == NGX_HTTP_PUT) {
+            ctx->op = ctx->key.len ? NGX_SOS_OP_PUT_OBJECT_ACL
+                                   : NGX_SOS_OP_PUT_BUCKET_ACL;
+
+        } else {
+            return ngx_sos_route_not_allowed(r, ctx,
+                                         ctx->key.len ? "OBJECT" : "BUCKET");
+        }
+
         return NGX_SOS_OK;
     }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/perl
 
-# The module: it loads, answers anonymous requests (no ACLs yet) with a
-# well-formed S3 XML AccessDenied and S3 sub-resources it does not serve
+# The module: it loads, answers anonymous requests to a private bucket with
+# a well-formed S3 XML AccessDenied and S3 sub-resources it does not serve
 # with NotImplemented, refuses more than one worker, reopens its data dir,
 # and answers 503 SlowDown while another process owns the store.
 
@@ -17,6 +17,9 @@ use Time::HiRes qw(sleep time);
 use SOS::Test;
 
 my $t = SOS::Test->new->run;
+
+# a private bucket: anonymous requests (the AllUsers group) are denied
+$t->s3(PUT => '/bucket');
 
 # An S3 error document: Code, Message, Resource, RequestId, in this order.
 
@@ -71,7 +74,7 @@ like($h->{'x-amz-request-id'} // '', qr/^[0-9a-f]{32}$/, 'HEAD: request id');
 is($body, '', 'HEAD: no body');
 push @ids, $h->{'x-amz-request-id'} // 'none';
 
-($status, $h, $body) = SOS::Test->parse($t->s3(GET => '/bucket/key?acl'));
+($status, $h, $body) = SOS::Test->parse($t->s3(GET => '/bucket/key?tagging'));
 is($status, 501, 'a signed request for a sub-resource not served: 501');
 like($body, qr{<Code>NotImplemented</Code>}, 'NotImplemented');
 

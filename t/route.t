@@ -158,7 +158,7 @@ is(code($body), 'NoSuchKey', '1,024 bytes of UTF-8: a valid key');
 
 # sub-resources that are not served: 501, never a plain object request
 
-for my $q (qw(acl tagging uploads cors policy lifecycle website encryption
+for my $q (qw(tagging uploads cors policy lifecycle website encryption
     retention legal-hold restore select attributes torrent
     object-lock replication notification logging))
 {
@@ -167,7 +167,7 @@ for my $q (qw(acl tagging uploads cors policy lifecycle website encryption
     is(code($body), 'NotImplemented', "bucket ?$q: NotImplemented");
 }
 
-for my $r ([ GET => '/route/k1?acl' ], [ PUT => '/route/k1?tagging' ],
+for my $r ([ GET => '/route/k1?retention' ], [ PUT => '/route/k1?tagging' ],
     [ GET => '/route/k1?partNumber=1' ], [ POST => '/route/k1?uploads' ],
     [ PUT => '/route/k1?partNumber=1&uploadId=abc' ],
     [ POST => '/route' ])
@@ -177,7 +177,7 @@ for my $r ([ GET => '/route/k1?acl' ], [ PUT => '/route/k1?tagging' ],
     is(code($body), 'NotImplemented', "$r->[0] $r->[1]: NotImplemented");
 }
 
-($status, $h, $body) = req(GET => '/route/k1?acl', host => 's3.localhost');
+($status, $h, $body) = req(GET => '/route/k1?retention', host => 's3.localhost');
 is($status, 501, 'not served, path style on the domain');
 
 # the object behind k1 is intact: ?tagging did not overwrite it
