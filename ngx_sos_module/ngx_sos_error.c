@@ -74,6 +74,11 @@ static ngx_sos_error_t  ngx_sos_errors[] = {
       ngx_string("One or more of the specified parts could not be found."),
       0 },
 
+    [NGX_SOS_ERR_INVALID_PART_NUMBER] = {
+      ngx_string("InvalidPartNumber"), NGX_HTTP_RANGE_NOT_SATISFIABLE,
+      ngx_string("The requested partnumber is not satisfiable"),
+      0 },
+
     [NGX_SOS_ERR_INVALID_PART_ORDER] = {
       ngx_string("InvalidPartOrder"), NGX_HTTP_BAD_REQUEST,
       ngx_string("The list of parts was not in ascending order."),

@@ -101,6 +101,13 @@ static ngx_command_t  ngx_sos_commands[] = {
       offsetof(ngx_sos_main_conf_t, max_object_size),
       NULL },
 
+    { ngx_string("sos_upload_expiry"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_sos_main_conf_t, upload_expiry),
+      NULL },
+
     { ngx_string("sos_allow_public_write"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_FLAG,
       ngx_conf_set_flag_slot,
@@ -165,6 +172,13 @@ static ngx_sos_op_handler_pt  ngx_sos_ops[NGX_SOS_OP_MAX] = {
     [NGX_SOS_OP_GET_OBJECT] = ngx_sos_object_get,
     [NGX_SOS_OP_HEAD_OBJECT] = ngx_sos_object_get,
     [NGX_SOS_OP_DELETE_OBJECT] = ngx_sos_object_delete,
+    [NGX_SOS_OP_CREATE_MULTIPART_UPLOAD] = ngx_sos_mp_create,
+    [NGX_SOS_OP_UPLOAD_PART] = ngx_sos_mp_upload_part,
+    [NGX_SOS_OP_UPLOAD_PART_COPY] = ngx_sos_mp_upload_part_copy,
+    [NGX_SOS_OP_COMPLETE_MULTIPART_UPLOAD] = ngx_sos_mp_complete,
+    [NGX_SOS_OP_ABORT_MULTIPART_UPLOAD] = ngx_sos_mp_abort,
+    [NGX_SOS_OP_LIST_PARTS] = ngx_sos_mp_list_parts,
+    [NGX_SOS_OP_LIST_MULTIPART_UPLOADS] = ngx_sos_mp_list_uploads,
     [NGX_SOS_OP_GET_BUCKET_ACL] = ngx_sos_acl_handler,
     [NGX_SOS_OP_PUT_BUCKET_ACL] = ngx_sos_acl_handler,
     [NGX_SOS_OP_GET_OBJECT_ACL] = ngx_sos_acl_handler,
@@ -241,6 +255,8 @@ ngx_sos_handler(ngx_http_request_t *r)
     switch (ctx->op) {
 
     case NGX_SOS_OP_PUT_OBJECT:
+    case NGX_SOS_OP_UPLOAD_PART:
+    case NGX_SOS_OP_COMPLETE_MULTIPART_UPLOAD:
     case NGX_SOS_OP_CREATE_BUCKET:
     case NGX_SOS_OP_PUT_BUCKET_VERSIONING:
     case NGX_SOS_OP_DELETE_OBJECTS:
@@ -325,6 +341,7 @@ ngx_sos_create_main_conf(ngx_conf_t *cf)
     smcf->replicas = NGX_CONF_UNSET_PTR;
     smcf->domains = NGX_CONF_UNSET_PTR;
     smcf->max_object_size = NGX_CONF_UNSET;
+    smcf->upload_expiry = NGX_CONF_UNSET;
     smcf->write_quorum = NGX_CONF_UNSET;
     smcf->fsync = NGX_CONF_UNSET;
     smcf->allow_public_write = NGX_CONF_UNSET;
@@ -351,6 +368,16 @@ ngx_sos_init_main_conf(ngx_conf_t *cf, void *conf)
 
     if (smcf->max_object_size == NGX_CONF_UNSET) {
         smcf->max_object_size = (off_t) 5 * 1024 * 1024 * 1024;
+    }
+
+    if (smcf->upload_expiry == NGX_CONF_UNSET) {
+        smcf->upload_expiry = 7 * 24 * 60 * 60;
+    }
+
+    if (smcf->upload_expiry <= 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"sos_upload_expiry\" must be positive");
+        return NGX_CONF_ERROR;
     }
 
     if (smcf->region.data == NULL) {
@@ -576,6 +603,10 @@ ngx_sos_init_process(ngx_cycle_t *cycle)
 
     if (smcf == NULL || !smcf->enabled) {
         return NGX_OK;
+    }
+
+    if (ngx_sos_mp_init_process(cycle, smcf) != NGX_OK) {
+        return NGX_ERROR;
     }
 
     return ngx_sos_store_init(cycle, smcf);

@@ -38,6 +38,7 @@ typedef struct {
     ngx_array_t         *domains;        /* of ngx_str_t: virtual hosts */
     ngx_str_t            region;         /* default us-east-1 */
     off_t                max_object_size;    /* default 5 GiB */
+    time_t               upload_expiry;      /* default 7 days */
     ngx_flag_t           allow_public_write; /* default on */
 
     const char         **replica_dirs;   /* NULL: library default */
@@ -78,6 +79,7 @@ typedef enum {
     NGX_SOS_ERR_CONDITIONAL_REQUEST_CONFLICT,
     NGX_SOS_ERR_NOT_MODIFIED,            /* 304, no body */
     NGX_SOS_ERR_INVALID_PART,
+    NGX_SOS_ERR_INVALID_PART_NUMBER,
     NGX_SOS_ERR_INVALID_PART_ORDER,
     NGX_SOS_ERR_ENTITY_TOO_SMALL,
     NGX_SOS_ERR_ENTITY_TOO_LARGE,
@@ -154,6 +156,13 @@ typedef enum {
     NGX_SOS_OP_GET_OBJECT,
     NGX_SOS_OP_HEAD_OBJECT,
     NGX_SOS_OP_DELETE_OBJECT,
+    NGX_SOS_OP_CREATE_MULTIPART_UPLOAD,
+    NGX_SOS_OP_UPLOAD_PART,
+    NGX_SOS_OP_UPLOAD_PART_COPY,
+    NGX_SOS_OP_COMPLETE_MULTIPART_UPLOAD,
+    NGX_SOS_OP_ABORT_MULTIPART_UPLOAD,
+    NGX_SOS_OP_LIST_PARTS,
+    NGX_SOS_OP_LIST_MULTIPART_UPLOADS,
     NGX_SOS_OP_GET_BUCKET_ACL,
     NGX_SOS_OP_PUT_BUCKET_ACL,
     NGX_SOS_OP_GET_OBJECT_ACL,
@@ -352,6 +361,23 @@ ngx_int_t ngx_sos_object_put_part(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
 ngx_int_t ngx_sos_object_copy(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 ngx_int_t ngx_sos_object_get(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 ngx_int_t ngx_sos_object_delete(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
+/* Content-Type, x-amz-meta-* ... as PutObject reads them; NGX_DECLINED:
+ * MetadataTooLarge (ctx->error_extra set) */
+ngx_int_t ngx_sos_object_attrs(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
+    sos_attrs_t *attrs);
+
+/* ngx_sos_multipart.c */
+ngx_int_t ngx_sos_mp_create(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
+ngx_int_t ngx_sos_mp_upload_part(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
+ngx_int_t ngx_sos_mp_upload_part_copy(ngx_http_request_t *r,
+    ngx_sos_ctx_t *ctx);
+ngx_int_t ngx_sos_mp_complete(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
+ngx_int_t ngx_sos_mp_abort(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
+ngx_int_t ngx_sos_mp_list_parts(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
+ngx_int_t ngx_sos_mp_list_uploads(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
+/* the timer that removes uploads older than sos_upload_expiry */
+ngx_int_t ngx_sos_mp_init_process(ngx_cycle_t *cycle,
+    ngx_sos_main_conf_t *smcf);
 /* ngx_sos_acl.c: Get/PutBucketAcl, Get/PutObjectAcl */
 ngx_int_t ngx_sos_acl_handler(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 

@@ -71,6 +71,8 @@ typedef struct {
     u_char                  *org_id;
     ngx_uint_t               head;
     ngx_uint_t               bad_version;
+    ngx_uint_t               part_number;    /* ?partNumber, 0: none */
+    ngx_uint_t               bad_part;
 
     ngx_sos_range_e          range;
     off_t                    range_a;    /* FROM: start; SUFFIX: length */
@@ -720,6 +722,30 @@ ngx_sos_object_checksum_header(ngx_http_request_t *r, ngx_str_t *alg,
 }
 
 
+/* for CreateMultipartUpload: the metadata the final object gets */
+
+ngx_int_t
+ngx_sos_object_attrs(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
+    sos_attrs_t *attrs)
+{
+    ngx_int_t                rc;
+    ngx_sos_object_attrs_t  *a;
+
+    a = ngx_palloc(r->pool, sizeof(ngx_sos_object_attrs_t));
+    if (a == NULL) {
+        return NGX_ERROR;
+    }
+
+    rc = ngx_sos_object_read_attrs(r, ctx, a);
+
+    if (rc == NGX_OK) {
+        *attrs = a->attrs;
+    }
+
+    return rc;
+}
+
+
 /* ------------------------------------------------------------------ */
 /* PutObject                                                          */
 
@@ -1259,6 +1285,8 @@ ngx_sos_put_commit_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 ngx_int_t
 ngx_sos_object_get(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 {
+    ngx_int_t            n;
+    ngx_str_t            v;
     ngx_sos_get_t       *g;
     ngx_sos_job_t       *job;
     ngx_pool_cleanup_t  *cln;
@@ -1288,7 +1316,33 @@ ngx_sos_object_get(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
                      && !ngx_sos_is_null_version(&ctx->version_id);
     g->segs = g->segs_small;
 
-    if (!g->bad_version) {
+    /* ?partNumber: one part of a multipart object, as a range */
+
+    if (ngx_http_arg(r, (u_char *) "partNumber", sizeof("partNumber") - 1,
+                     &v)
+        == NGX_OK)
+    {
+        n = (v.len && v.len <= 5) ? ngx_atoi(v.data, v.len) : NGX_ERROR;
+
+        if (n < 1 || n > 10000) {
+            ngx_str_set(&ctx->error_message, "Part number must be an "
+                        "integer between 1 and 10000, inclusive");
+            ngx_str_set(&ctx->error_extra,
+                        "<ArgumentName>partNumber</ArgumentName>");
+            return ngx_sos_error_send_ctx(r, ctx,
+                                          NGX_SOS_ERR_INVALID_ARGUMENT);
+        }
+
+        if (r->headers_in.range) {
+            ngx_str_set(&ctx->error_message, "Cannot specify both Range "
+                        "header and partNumber query parameter");
+            return ngx_sos_error_send_ctx(r, ctx,
+                                          NGX_SOS_ERR_INVALID_REQUEST);
+        }
+
+        g->part_number = n;
+
+    } else if (!g->bad_version) {
         ngx_sos_get_parse_range(r, g);
     }
 
@@ -1403,6 +1457,7 @@ ngx_sos_get_run(ngx_sos_job_t *job)
     ngx_sos_get_t *g = job->data;
 
     off_t           size;
+    uint64_t        off, plen;
     size_t          n;
     sos_segment_t  *segs;
 
@@ -1421,7 +1476,9 @@ ngx_sos_get_run(ngx_sos_job_t *job)
 
     job->rc = sos_object_open(job->store, (char *) g->bucket.data,
                               g->bucket.len, (char *) g->key.data,
-                              g->key.len, g->head ? NULL : &g->reader,
+                              g->key.len,
+                              (g->head && !g->part_number) ? NULL
+                                                           : &g->reader,
                               &g->info, &job->err);
 
     if (job->rc == SOS_ENOTFOUND && g->list_denied) {
@@ -1447,6 +1504,20 @@ ngx_sos_get_run(ngx_sos_job_t *job)
 
     g->start = 0;
     g->len = size;
+
+    if (g->part_number) {
+        if (sos_reader_part(g->reader, g->part_number, &off, &plen,
+                            &job->err)
+            != SOS_OK)
+        {
+            g->bad_part = 1;
+            return;
+        }
+
+        g->range = NGX_SOS_RANGE_FROM;
+        g->range_a = off;
+        g->range_b = off + plen - 1;
+    }
 
     switch (g->range) {
 
@@ -1536,6 +1607,10 @@ ngx_sos_get_done(ngx_http_request_t *r, ngx_sos_job_t *job)
     rc = ngx_sos_get_conditions(r, ctx, g);
     if (rc != NGX_DECLINED) {
         return rc;
+    }
+
+    if (g->bad_part) {
+        return ngx_sos_error_send(r, NGX_SOS_ERR_INVALID_PART_NUMBER);
     }
 
     if (g->unsatisfiable) {
@@ -1732,6 +1807,20 @@ ngx_sos_get_headers(ngx_http_request_t *r, ngx_sos_get_t *g)
                 - p;
 
         if (ngx_sos_header_add(r, "Content-Range", &v) != NGX_OK) {
+            return NGX_ERROR;
+        }
+    }
+
+    if (g->part_number && g->info.parts) {
+        p = ngx_pnalloc(r->pool, NGX_INT32_LEN);
+        if (p == NULL) {
+            return NGX_ERROR;
+        }
+
+        v.data = p;
+        v.len = ngx_sprintf(p, "%uD", g->info.parts) - p;
+
+        if (ngx_sos_header_add(r, "x-amz-mp-parts-count", &v) != NGX_OK) {
             return NGX_ERROR;
         }
     }

@@ -20,6 +20,8 @@
 #define NGX_SOS_SUB_DELETE      0x0008
 #define NGX_SOS_SUB_LIST_V2     0x0010
 #define NGX_SOS_SUB_OTHER       0x0020   /* a sub-resource we do not serve */
+#define NGX_SOS_SUB_UPLOADS     0x0100   /* ?uploads */
+#define NGX_SOS_SUB_UPLOAD_ID   0x0200   /* ?uploadId= */
 #define NGX_SOS_SUB_ACL         0x0040
 
 #define NGX_SOS_SUB_BUCKET      (NGX_SOS_SUB_LOCATION|NGX_SOS_SUB_VERSIONING \
@@ -58,7 +60,6 @@ static ngx_str_t  ngx_sos_route_unserved[] = {
     ngx_string("notification"),
     ngx_string("object-lock"),
     ngx_string("ownershipControls"),
-    ngx_string("partNumber"),
     ngx_string("policy"),
     ngx_string("policyStatus"),
     ngx_string("publicAccessBlock"),
@@ -71,8 +72,6 @@ static ngx_str_t  ngx_sos_route_unserved[] = {
     ngx_string("session"),
     ngx_string("tagging"),
     ngx_string("torrent"),
-    ngx_string("uploadId"),
-    ngx_string("uploads"),
     ngx_string("website"),
     ngx_null_string
 };
@@ -287,6 +286,12 @@ ngx_sos_route_query(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
         } else if (ngx_sos_arg_is("delete")) {
             sub |= NGX_SOS_SUB_DELETE;
 
+        } else if (ngx_sos_arg_is("uploads")) {
+            sub |= NGX_SOS_SUB_UPLOADS;
+
+        } else if (ngx_sos_arg_is("uploadId")) {
+            sub |= NGX_SOS_SUB_UPLOAD_ID;
+
         } else if (ngx_sos_arg_is("list-type")) {
             if (value.len == 1 && value.data[0] == '2') {
                 sub |= NGX_SOS_SUB_LIST_V2;
@@ -366,6 +371,51 @@ ngx_sos_route_op(ngx_http_request_t *r, ngx_sos_ctx_t *ctx, ngx_uint_t sub)
         }
 
         return NGX_SOS_OK;
+    }
+
+    /* multipart uploads: ?uploads and ?uploadId */
+
+    if (ctx->key.len && (sub & NGX_SOS_SUB_UPLOAD_ID)) {
+
+        switch (m) {
+
+        case NGX_HTTP_PUT:
+            ctx->op = ngx_sos_header_find(r, "x-amz-copy-source")
+                      ? NGX_SOS_OP_UPLOAD_PART_COPY : NGX_SOS_OP_UPLOAD_PART;
+            break;
+
+        case NGX_HTTP_POST:
+            ctx->op = NGX_SOS_OP_COMPLETE_MULTIPART_UPLOAD;
+            break;
+
+        case NGX_HTTP_GET:
+            ctx->op = NGX_SOS_OP_LIST_PARTS;
+            break;
+
+        case NGX_HTTP_DELETE:
+            ctx->op = NGX_SOS_OP_ABORT_MULTIPART_UPLOAD;
+            break;
+
+        default:
+            return ngx_sos_route_not_allowed(r, ctx, "OBJECT");
+        }
+
+        return NGX_SOS_OK;
+    }
+
+    if (sub & NGX_SOS_SUB_UPLOADS) {
+        if (ctx->key.len && m == NGX_HTTP_POST) {
+            ctx->op = NGX_SOS_OP_CREATE_MULTIPART_UPLOAD;
+            return NGX_SOS_OK;
+        }
+
+        if (ctx->key.len == 0 && m == NGX_HTTP_GET) {
+            ctx->op = NGX_SOS_OP_LIST_MULTIPART_UPLOADS;
+            return NGX_SOS_OK;
+        }
+
+        return ngx_sos_route_not_allowed(r, ctx,
+                                         ctx->key.len ? "OBJECT" : "BUCKET");
     }
 
     if (ctx->key.len) {
