@@ -239,6 +239,11 @@ ngx_sos_handler(ngx_http_request_t *r)
         return ngx_sos_error_send_ctx(r, ctx, err);
     }
 
+    if (ctx->op == NGX_SOS_OP_POST_OBJECT) {
+        /* signed by the form's policy, not by headers: read the form */
+        return ngx_sos_post_object(r, ctx);
+    }
+
     /*
      * anonymous requests (the AllUsers group) reach only the operations
      * that evaluate ACLs; the others need a key

@@ -167,6 +167,7 @@ typedef enum {
     NGX_SOS_OP_PUT_BUCKET_ACL,
     NGX_SOS_OP_GET_OBJECT_ACL,
     NGX_SOS_OP_PUT_OBJECT_ACL,
+    NGX_SOS_OP_POST_OBJECT,              /* browser form upload */
     NGX_SOS_OP_MAX
 } ngx_sos_op_e;
 
@@ -343,6 +344,8 @@ ngx_int_t ngx_sos_body_read(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
 
 /* ngx_sos_admin.c: the "sos_admin" directive and its handler */
 char *ngx_sos_admin_conf(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+/* ngx_sos_post.c: POST Object, authenticated by the form's policy */
+ngx_int_t ngx_sos_post_object(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 
 /* Operations (return as a content handler: final rc, or NGX_DONE). */
 ngx_int_t ngx_sos_bucket_list_all(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);

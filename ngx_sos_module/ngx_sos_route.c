@@ -506,8 +506,13 @@ ngx_sos_route_op(ngx_http_request_t *r, ngx_sos_ctx_t *ctx, ngx_uint_t sub)
         ctx->op = NGX_SOS_OP_DELETE_BUCKET;
         break;
 
-    default: /* POST: browser-based upload (PostObject), not served */
-        ctx->op = NGX_SOS_OP_UNKNOWN;
+    default: /* POST: browser-based upload (PostObject) */
+        ctx->op = (r->headers_in.content_type
+                   && r->headers_in.content_type->value.len >= 19
+                   && ngx_strncasecmp(r->headers_in.content_type->value.data,
+                                      (u_char *) "multipart/form-data", 19)
+                      == 0)
+                  ? NGX_SOS_OP_POST_OBJECT : NGX_SOS_OP_UNKNOWN;
         break;
     }
 
