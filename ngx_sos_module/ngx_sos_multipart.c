@@ -55,6 +55,7 @@ typedef struct {
 
 
 typedef struct {
+    ngx_pool_t              *pool;
     ngx_array_t              refs;       /* of ngx_sos_mp_ref_t */
     ngx_sos_mp_ref_t        *cur;
     ngx_uint_t               failed;
@@ -582,7 +583,7 @@ ngx_sos_mp_create_done(ngx_http_request_t *r, ngx_sos_job_t *job)
     }
 
     ngx_sos_xml_out_init(&x, r->pool, 1024);
-    ngx_sos_xml_literal(&x, NGX_SOS_XML_DECL
+    ngx_sos_xml_literal(&x,
                         "<InitiateMultipartUploadResult xmlns=\""
                         NGX_SOS_XMLNS "\">");
     ngx_sos_xml_element(&x, "Bucket", mp->bucket.data, mp->bucket.len, 0);
@@ -816,7 +817,7 @@ ngx_sos_mp_parts_done(ngx_http_request_t *r, ngx_sos_job_t *job)
     owner = &mp->info.attrs.owner;
 
     ngx_sos_xml_out_init(&x, r->pool, 4096);
-    ngx_sos_xml_literal(&x, NGX_SOS_XML_DECL
+    ngx_sos_xml_literal(&x,
                         "<ListPartsResult xmlns=\"" NGX_SOS_XMLNS "\">");
     ngx_sos_xml_element(&x, "Bucket", mp->bucket.data, mp->bucket.len, 0);
     ngx_sos_xml_element(&x, "Key", mp->key.data, mp->key.len, 0);
@@ -922,6 +923,7 @@ ngx_sos_mp_complete_body(ngx_http_request_t *r)
     }
 
     ngx_memzero(&req, sizeof(ngx_sos_mp_xml_t));
+    req.pool = r->pool;
 
     if (ngx_array_init(&req.refs, r->pool, 16, sizeof(ngx_sos_mp_ref_t))
         != NGX_OK)
@@ -1024,7 +1026,8 @@ ngx_sos_mp_complete_xml(void *data, ngx_str_t *path, ngx_str_t *text)
 {
     ngx_sos_mp_xml_t *req = data;
 
-    ngx_int_t  n;
+    u_char     *p;
+    ngx_int_t   n;
 
     if (ngx_sos_xml_path_is(path, "Part")) {
         if (text == NULL) {
@@ -1066,14 +1069,30 @@ ngx_sos_mp_complete_xml(void *data, ngx_str_t *path, ngx_str_t *text)
         req->cur->has_number = 1;
 
     } else if (ngx_sos_xml_path_is(path, "Part/ETag")) {
-        req->cur->ref.etag = (char *) text->data;
+        /* the text is the parser's: copied */
+        p = ngx_pnalloc(req->pool, text->len + 1);
+        if (p == NULL) {
+            req->failed = 1;
+            return NGX_DECLINED;
+        }
+
+        ngx_memcpy(p, text->data, text->len);
+        req->cur->ref.etag = (char *) p;
         req->cur->ref.etag_len = text->len;
 
     } else if (path->len > sizeof("Part/Checksum") - 1
                && ngx_strncmp(path->data, "Part/Checksum",
                               sizeof("Part/Checksum") - 1) == 0)
     {
-        req->cur->cksum = *text;
+        p = ngx_pnalloc(req->pool, text->len + 1);
+        if (p == NULL) {
+            req->failed = 1;
+            return NGX_DECLINED;
+        }
+
+        ngx_memcpy(p, text->data, text->len);
+        req->cur->cksum.data = p;
+        req->cur->cksum.len = text->len;
     }
 
     return NGX_OK;
@@ -1296,7 +1315,7 @@ ngx_sos_mp_complete_done(ngx_http_request_t *r, ngx_sos_job_t *job)
     }
 
     ngx_sos_xml_out_init(&x, r->pool, 2048);
-    ngx_sos_xml_literal(&x, NGX_SOS_XML_DECL
+    ngx_sos_xml_literal(&x,
                         "<CompleteMultipartUploadResult xmlns=\""
                         NGX_SOS_XMLNS "\"><Location>");
 
@@ -1310,7 +1329,14 @@ ngx_sos_mp_complete_done(ngx_http_request_t *r, ngx_sos_job_t *job)
         ngx_sos_xml_literal(&x, "http://");
     }
 
-    ngx_sos_xml_text(&x, r->headers_in.server.data, r->headers_in.server.len);
+    if (r->headers_in.host) {
+        ngx_sos_xml_text(&x, r->headers_in.host->value.data,
+                         r->headers_in.host->value.len);
+
+    } else {
+        ngx_sos_xml_text(&x, r->headers_in.server.data,
+                         r->headers_in.server.len);
+    }
 
     if (!job->ctx->virtual_host) {
         ngx_sos_xml_literal(&x, "/");
@@ -1695,7 +1721,7 @@ ngx_sos_mp_copy_done(ngx_http_request_t *r, ngx_sos_job_t *job)
     }
 
     ngx_sos_xml_out_init(&x, r->pool, 1024);
-    ngx_sos_xml_literal(&x, NGX_SOS_XML_DECL
+    ngx_sos_xml_literal(&x,
                         "<CopyPartResult xmlns=\"" NGX_SOS_XMLNS "\">");
     ngx_sos_xml_element_time(&x, "LastModified", (time_t) mp->mtime, 0);
     ngx_sos_xml_element_etag(&x, mp->etag);
@@ -1983,7 +2009,7 @@ ngx_sos_mp_uploads_done(ngx_http_request_t *r, ngx_sos_job_t *job)
     url = mp->url;
 
     ngx_sos_xml_out_init(&x, r->pool, 4096);
-    ngx_sos_xml_literal(&x, NGX_SOS_XML_DECL
+    ngx_sos_xml_literal(&x,
                         "<ListMultipartUploadsResult xmlns=\""
                         NGX_SOS_XMLNS "\">");
     ngx_sos_xml_element(&x, "Bucket", mp->bucket.data, mp->bucket.len, 0);
