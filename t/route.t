@@ -158,7 +158,7 @@ is(code($body), 'NoSuchKey', '1,024 bytes of UTF-8: a valid key');
 
 # sub-resources that are not served: 501, never a plain object request
 
-for my $q (qw(tagging uploads cors policy lifecycle website encryption
+for my $q (qw(tagging cors policy lifecycle website encryption
     retention legal-hold restore select attributes torrent
     object-lock replication notification logging))
 {
@@ -168,14 +168,21 @@ for my $q (qw(tagging uploads cors policy lifecycle website encryption
 }
 
 for my $r ([ GET => '/route/k1?retention' ], [ PUT => '/route/k1?tagging' ],
-    [ GET => '/route/k1?partNumber=1' ], [ POST => '/route/k1?uploads' ],
-    [ PUT => '/route/k1?partNumber=1&uploadId=abc' ],
     [ POST => '/route' ])
 {
     ($status, $h, $body) = req(@$r);
     is($status, 501, "$r->[0] $r->[1]: 501");
     is(code($body), 'NotImplemented', "$r->[0] $r->[1]: NotImplemented");
 }
+
+# multipart sub-resources select their operations (t/multipart.t)
+
+($status, $h, $body) = req(GET => '/route?uploads');
+like($body, qr/<ListMultipartUploadsResult /, 'bucket ?uploads: a listing');
+($status, $h, $body) = req(POST => '/route/k1?uploads');
+like($body, qr/<InitiateMultipartUploadResult /, 'POST ?uploads: create');
+($status, $h, $body) = req(PUT => '/route/k1?partNumber=1&uploadId=abc');
+is(code($body), 'NoSuchUpload', 'PUT ?partNumber&uploadId: UploadPart');
 
 ($status, $h, $body) = req(GET => '/route/k1?retention', host => 's3.localhost');
 is($status, 501, 'not served, path style on the domain');
