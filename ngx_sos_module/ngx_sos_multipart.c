@@ -15,6 +15,7 @@
 
 #include "ngx_sos_module.h"
 #include "ngx_sos_xml.h"
+#include "ngx_sos_acl.h"
 #include "ngx_sos_checksum.h"
 
 
@@ -403,9 +404,10 @@ ngx_sos_mp_stat(ngx_sos_job_t *job, ngx_sos_mp_t *mp)
 {
     sos_str_t  *a;
 
-    job->rc = ngx_sos_bucket_owned(job->store, mp->bucket.data,
-                                   mp->bucket.len, (char *) mp->org_id,
-                                   &mp->denied, NULL, &job->err);
+    job->rc = ngx_sos_acl_bucket(job->store, mp->bucket.data,
+                                 mp->bucket.len, (char *) mp->org_id,
+                                 NGX_SOS_ACL_WRITE, &mp->denied, NULL,
+                                 &job->err);
     if (job->rc != SOS_OK || mp->denied) {
         return NGX_ERROR;
     }
@@ -539,9 +541,10 @@ ngx_sos_mp_create_run(ngx_sos_job_t *job)
 {
     ngx_sos_mp_t *mp = job->data;
 
-    job->rc = ngx_sos_bucket_owned(job->store, mp->bucket.data,
-                                   mp->bucket.len, (char *) mp->org_id,
-                                   &mp->denied, NULL, &job->err);
+    job->rc = ngx_sos_acl_bucket(job->store, mp->bucket.data,
+                                 mp->bucket.len, (char *) mp->org_id,
+                                 NGX_SOS_ACL_WRITE, &mp->denied, NULL,
+                                 &job->err);
     if (job->rc != SOS_OK || mp->denied) {
         return;
     }
@@ -657,9 +660,10 @@ ngx_sos_mp_abort_run(ngx_sos_job_t *job)
 {
     ngx_sos_mp_t *mp = job->data;
 
-    job->rc = ngx_sos_bucket_owned(job->store, mp->bucket.data,
-                                   mp->bucket.len, (char *) mp->org_id,
-                                   &mp->denied, NULL, &job->err);
+    job->rc = ngx_sos_acl_bucket(job->store, mp->bucket.data,
+                                 mp->bucket.len, (char *) mp->org_id,
+                                 NGX_SOS_ACL_WRITE, &mp->denied, NULL,
+                                 &job->err);
     if (job->rc != SOS_OK || mp->denied) {
         return;
     }
@@ -1930,9 +1934,10 @@ ngx_sos_mp_uploads_run(ngx_sos_job_t *job)
     int        truncated;
     sos_str_t  prefix, marker;
 
-    job->rc = ngx_sos_bucket_owned(job->store, mp->bucket.data,
-                                   mp->bucket.len, (char *) mp->org_id,
-                                   &mp->denied, NULL, &job->err);
+    job->rc = ngx_sos_acl_bucket(job->store, mp->bucket.data,
+                                 mp->bucket.len, (char *) mp->org_id,
+                                 NGX_SOS_ACL_READ, &mp->denied, NULL,
+                                 &job->err);
     if (job->rc != SOS_OK || mp->denied || mp->max == 0) {
         return;
     }
