@@ -157,6 +157,23 @@ sub send_as {
 
 sub code { ($_[0] =~ m{<Code>([^<]*)</Code>})[0] || '' }
 
+sub upload_id { ($_[0] =~ m{<UploadId>([^<]+)</UploadId>})[0] // 'none' }
+
+# the raw response, for the UploadId of CreateMultipartUpload
+sub send_raw {
+    my ($p, $method, $uri, %opts) = @_;
+    my ($name, $cred, $presigned) = @$p;
+    return $t->http($method, $uri, %opts) unless $cred;
+    if ($presigned) {
+        my ($path, $q) = split /\?/, $uri, 2;
+        return $t->http($method, presign($t, $method, $path,
+            access => $cred->{access}, secret => $cred->{secret},
+            query => { $q => '' }), %opts);
+    }
+    return $t->s3($method, $uri, %opts, access => $cred->{access},
+        secret => $cred->{secret});
+}
+
 my ($pass, $fail) = (0, 0);
 
 sub check {
@@ -220,6 +237,43 @@ for my $bacl (@names) {
         ($s, $h, $b) = send_as($p, PUT => "/$bucket?acl",
             headers => $acls{$bacl});
         check("$w: PutBucketAcl", holds($bacl, $class, 'w'), $s, $b, 200);
+
+        # multipart (CreateMultipartUpload, UploadPart, Complete and Abort
+        # are writes into the bucket; ListMultipartUploads needs READ):
+        # an upload the owner started, then one of the principal's own
+
+        my $id = upload_id($t->s3(POST => "/$bucket/mpu-$pn?uploads"));
+        ($s, $h, $b) = send_as($p, PUT =>
+            "/$bucket/mpu-$pn?partNumber=1&uploadId=$id", body => 'p');
+        check("$w: UploadPart", holds($bacl, $class, 'W'), $s, $b, 200);
+
+        ($s, $h, $b) = send_as($p, GET => "/$bucket?uploads");
+        check("$w: ListMultipartUploads", holds($bacl, $class, 'R'), $s, $b,
+            200);
+
+        ($s, $h, $b) = send_as($p, DELETE =>
+            "/$bucket/mpu-$pn?uploadId=$id");
+        check("$w: AbortMultipartUpload", holds($bacl, $class, 'W'), $s, $b,
+            204);
+
+        my $r;
+        ($s, $h, $b) = SOS::Test->parse($r = send_raw($p, POST =>
+            "/$bucket/mine-$pn?uploads"));
+        check("$w: CreateMultipartUpload", holds($bacl, $class, 'W'), $s,
+            $b, 200);
+
+        if ($s == 200) {
+            my $mine = upload_id($r);
+            ($s, $h, $b) = send_as($p, PUT =>
+                "/$bucket/mine-$pn?partNumber=1&uploadId=$mine",
+                body => 'part');
+            my $etag = $h->{etag} // '';
+            ($s, $h, $b) = send_as($p, POST =>
+                "/$bucket/mine-$pn?uploadId=$mine", body =>
+                '<CompleteMultipartUpload><Part><PartNumber>1</PartNumber>'
+                . "<ETag>$etag</ETag></Part></CompleteMultipartUpload>");
+            check("$w: CompleteMultipartUpload", 1, $s, $b, 200);
+        }
 
         # object operations (objects owned by the bucket owner)
 
