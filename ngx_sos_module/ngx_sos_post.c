@@ -408,7 +408,7 @@ ngx_sos_post_read(ngx_http_request_t *r)
 
         if (rc == NGX_SOS_POST_FLUSH) {
             rc = ngx_sos_post_write_post(r, st);
-            if (rc != NGX_OK) {
+            if (rc != NGX_SOS_CONTINUE) {
                 ngx_http_finalize_request(r, rc);
             }
             return;
@@ -420,7 +420,7 @@ ngx_sos_post_read(ngx_http_request_t *r)
             r->read_event_handler = ngx_http_block_reading;
 
             rc = ngx_sos_post_finish(r, st);
-            if (rc != NGX_OK) {
+            if (rc != NGX_SOS_CONTINUE) {
                 ngx_http_finalize_request(r, rc);
             }
             return;
@@ -1997,6 +1997,8 @@ ngx_sos_post_begin_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 }
 
 
+/* NGX_SOS_CONTINUE once posted, else what to finalize with */
+
 static ngx_int_t
 ngx_sos_post_write_post(ngx_http_request_t *r, ngx_sos_post_t *st)
 {
@@ -2009,7 +2011,7 @@ ngx_sos_post_write_post(ngx_http_request_t *r, ngx_sos_post_t *st)
 
     st->busy = 1;
 
-    return NGX_OK;
+    return NGX_SOS_CONTINUE;
 }
 
 
@@ -2056,7 +2058,7 @@ ngx_sos_post_write_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 }
 
 
-/* the body is read: the last bytes, then the commit */
+/* the body is read: the last bytes, then the commit (NGX_SOS_CONTINUE) */
 
 static ngx_int_t
 ngx_sos_post_finish(ngx_http_request_t *r, ngx_sos_post_t *st)
@@ -2092,7 +2094,7 @@ ngx_sos_post_finish(ngx_http_request_t *r, ngx_sos_post_t *st)
 
     st->busy = 1;
 
-    return NGX_OK;
+    return NGX_SOS_CONTINUE;
 }
 
 

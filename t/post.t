@@ -1,0 +1,387 @@
+#!/usr/bin/perl
+
+# POST Object (browser form uploads): forms from boto3's
+# generate_presigned_post (SigV4 and SigV2), every policy condition kept
+# and violated, expiration, signatures, success_action_status/redirect,
+# streamed files larger than the write buffer, malformed forms.
+
+use strict;
+use warnings;
+
+use FindBin;
+use lib "$FindBin::Bin/lib";
+
+use Digest::MD5 qw(md5_hex);
+use JSON::PP;
+use Test::More;
+
+use SOS::Test;
+
+my $t = SOS::Test->new;
+my ($rc, $out, $err) = $t->sosctl('org', 'create', 'other');
+($rc, $out, $err) = $t->sosctl('key', 'create', 'other');
+my ($oak) = $out =~ /^aws_access_key_id = (\S+)$/m;
+my ($osk) = $out =~ /^aws_secret_access_key = (\S+)$/m;
+$t->run;
+
+my $endpoint = 'http://127.0.0.1:' . $t->port;
+
+is(status_of($t->s3(PUT => '/forms')), 200, 'bucket');
+is(status_of($t->s3(PUT => '/forms2')), 200, 'second bucket');
+is(status_of($t->s3(PUT => '/theirs', access => $oak, secret => $osk)),
+    200, 'a bucket of another organization');
+
+sub status_of { (SOS::Test->parse($_[0]))[0] }
+sub headers_of { (SOS::Test->parse($_[0]))[1] }
+# the body, XML character references decoded (messages quote conditions)
+sub body_of {
+    my $b = (SOS::Test->parse($_[0]))[2];
+    $b =~ s/&quot;/"/g;
+    $b =~ s/&apos;/'/g;
+    $b =~ s/&lt;/</g;
+    $b =~ s/&gt;/>/g;
+    $b =~ s/&amp;/&/g;
+    return $b;
+}
+
+# boto3's presigned post: { url, fields }
+
+sub presign {
+    my (%o) = @_;
+    my @cmd = ('python3', "$FindBin::Bin/post/presign.py", $endpoint,
+        $o{access} || $t->access_key, $o{secret} || $t->secret_key,
+        $o{bucket} || 'forms', $o{key} || 'k',
+        encode_json($o{fields} || {}), encode_json($o{conditions} || []),
+        defined $o{expires} ? $o{expires} : 300, $o{v2} ? 'v2' : ());
+    open my $fh, '-|', @cmd or die "presign: $!\n";
+    local $/;
+    my $json = <$fh>;
+    close $fh;
+    die "presign failed\n" if $?;
+    return decode_json($json);
+}
+
+# a multipart/form-data body: fields in order, then the file
+
+sub form {
+    my ($fields, $file, %o) = @_;
+    my $b = 'sosboundary' . int(rand(1e9));
+    my $body = '';
+    for (my $i = 0; $i < @$fields; $i += 2) {
+        $body .= "--$b\r\nContent-Disposition: form-data; "
+            . "name=\"$fields->[$i]\"\r\n\r\n$fields->[$i + 1]\r\n";
+    }
+    if (defined $file) {
+        my $fn = defined $o{filename} ? $o{filename} : 'hello.txt';
+        $body .= "--$b\r\nContent-Disposition: form-data; name=\"file\"; "
+            . "filename=\"$fn\"\r\nContent-Type: text/plain\r\n\r\n"
+            . $file . "\r\n";
+    }
+    $body .= $o{after} if defined $o{after};
+    $body .= "--$b--\r\n" unless $o{truncate};
+    return ($body, "multipart/form-data; boundary=$b");
+}
+
+sub post {
+    my ($bucket, $fields, $file, %o) = @_;
+    my ($body, $type) = form($fields, $file, %o);
+    return $t->http(POST => "/$bucket", body => $body,
+        headers => { 'Content-Type' => $type }, timeout => 30);
+}
+
+sub fields_of {
+    my ($p, %extra) = @_;
+    my %f = (%{ $p->{fields} }, %extra);
+    return [ map { ($_ => $f{$_}) } sort keys %f ];
+}
+
+sub get_body { body_of($t->s3(GET => $_[0])) }
+
+# the basics
+
+my $p = presign(key => 'basic');
+my $r = post('forms', fields_of($p), 'hello, form');
+is(status_of($r), 204, 'boto3 SigV4 presigned post: 204');
+like(headers_of($r)->{etag}, qr/^"[0-9a-f]{32}"$/, 'ETag');
+is(headers_of($r)->{etag}, '"' . md5_hex('hello, form') . '"', 'its MD5');
+like(headers_of($r)->{location}, qr{/forms/basic$}, 'Location');
+is(get_body('/forms/basic'), 'hello, form', 'object stored');
+like(headers_of($t->s3(HEAD => '/forms/basic'))->{'content-type'},
+    qr{^binary/octet-stream}, 'default content type');
+
+# ${filename}
+
+$p = presign(key => 'up/${filename}');
+$r = post('forms', fields_of($p), 'named', filename => 'photo 1.jpg');
+is(status_of($r), 204, '${filename} form');
+is(get_body('/forms/up/photo%201.jpg'), 'named',
+    'key takes the file name');
+
+# success_action_status
+
+$p = presign(key => 's201', fields => { success_action_status => '201' },
+    conditions => [ { success_action_status => '201' } ]);
+$r = post('forms', fields_of($p), 'x');
+is(status_of($r), 201, 'success_action_status 201');
+like(body_of($r), qr{<PostResponse><Location>http://[^<]+/forms/s201</Location><Bucket>forms</Bucket><Key>s201</Key><ETag>"[0-9a-f]{32}"</ETag></PostResponse>},
+    'PostResponse XML');
+
+$p = presign(key => 's200', fields => { success_action_status => '200' },
+    conditions => [ { success_action_status => '200' } ]);
+$r = post('forms', fields_of($p), 'x');
+is(status_of($r), 200, 'success_action_status 200');
+is(body_of($r), '', 'no body');
+
+$p = presign(key => 's999', fields => { success_action_status => '999' },
+    conditions => [ { success_action_status => '999' } ]);
+is(status_of(post('forms', fields_of($p), 'x')), 204,
+    'other success_action_status: 204');
+
+# success_action_redirect
+
+$p = presign(key => 'r/a b',
+    fields => { success_action_redirect => 'http://example.com/done?x=1' },
+    conditions => [ [ 'starts-with', '$success_action_redirect',
+        'http://example.com/' ] ]);
+$r = post('forms', fields_of($p), 'redirected');
+is(status_of($r), 303, 'success_action_redirect: 303');
+like(headers_of($r)->{location},
+    qr{^http://example\.com/done\?x=1&bucket=forms&key=r(?:%2F|/)a%20b&etag=%22[0-9a-f]{32}%22$},
+    'Location with bucket, key and etag');
+is(get_body('/forms/r/a%20b'), 'redirected', 'redirected upload stored');
+
+$p = presign(key => 'r2',
+    fields => { success_action_redirect => 'http://evil.example/' },
+    conditions => [ [ 'starts-with', '$success_action_redirect',
+        'http://example.com/' ] ]);
+$r = post('forms', fields_of($p), 'x');
+is(status_of($r), 403, 'redirect not matching starts-with: 403');
+like(body_of($r), qr{Policy Condition failed: \["starts-with", "\$success_action_redirect", "http://example.com/"\]},
+    'names the failed condition');
+
+# content-length-range
+
+$p = presign(key => 'len', conditions => [ [ 'content-length-range', 2, 10 ] ]);
+is(status_of(post('forms', fields_of($p), '0123456789')), 204,
+    'content-length-range: at the maximum');
+$r = post('forms', fields_of($p), '0123456789A');
+is(status_of($r), 400, 'one byte over: 400');
+like(body_of($r), qr{<Code>EntityTooLarge</Code>}, 'EntityTooLarge');
+$r = post('forms', fields_of($p), '1');
+like(body_of($r), qr{<Code>EntityTooSmall</Code>}, 'under: EntityTooSmall')
+    or diag($r);
+
+# eq: object form and array form, on the fields
+
+$p = presign(key => 'acl', fields => { acl => 'private' },
+    conditions => [ { acl => 'private' } ]);
+is(status_of(post('forms', fields_of($p), 'x')), 204, '{"acl": ...} kept');
+$r = post('forms', fields_of($p, acl => 'public-read'), 'x');
+is(status_of($r), 403, '{"acl": ...} violated: 403');
+like(body_of($r), qr{<Code>AccessDenied</Code>}, 'AccessDenied');
+like(body_of($r), qr{<Message>Invalid according to Policy: Policy Condition failed: \["eq", "\$acl", "private"\]</Message>},
+    'S3 message naming the condition');
+
+$p = presign(key => 'ct', fields => { 'Content-Type' => 'text/plain' },
+    conditions => [ [ 'eq', '$Content-Type', 'text/plain' ] ]);
+is(status_of(post('forms', fields_of($p), 'x')), 204, 'eq Content-Type');
+like(headers_of($t->s3(HEAD => '/forms/ct'))->{'content-type'},
+    qr{^text/plain}, 'Content-Type from the form');
+$r = post('forms', fields_of($p, 'Content-Type' => 'text/html'), 'x');
+like(body_of($r), qr{\["eq", "\$content-type", "text/plain"\]},
+    'eq Content-Type violated');
+
+# starts-with
+
+$p = presign(key => 'img', fields => { 'Content-Type' => 'image/png' },
+    conditions => [ [ 'starts-with', '$Content-Type', 'image/' ] ]);
+is(status_of(post('forms', fields_of($p), 'x')), 204, 'starts-with kept');
+$r = post('forms', fields_of($p, 'Content-Type' => 'text/plain'), 'x');
+is(status_of($r), 403, 'starts-with violated');
+like(body_of($r), qr{\["starts-with", "\$content-type", "image/"\]},
+    'names it');
+
+# x-amz-meta-*
+
+$p = presign(key => 'meta', fields => { 'x-amz-meta-color' => 'blue' },
+    conditions => [ { 'x-amz-meta-color' => 'blue' } ]);
+is(status_of(post('forms', fields_of($p), 'x')), 204, 'x-amz-meta-* kept');
+is(headers_of($t->s3(HEAD => '/forms/meta'))->{'x-amz-meta-color'}, 'blue',
+    'metadata stored');
+$r = post('forms', fields_of($p, 'x-amz-meta-color' => 'red'), 'x');
+like(body_of($r), qr{\["eq", "\$x-amz-meta-color", "blue"\]},
+    'x-amz-meta-* violated');
+
+# key and bucket
+
+$p = presign(key => 'fixed');
+$r = post('forms', fields_of($p, key => 'other'), 'x');
+is(status_of($r), 403, 'key changed: 403');
+like(body_of($r), qr{\["eq", "\$key", "fixed"\]}, 'names the key condition');
+$p = presign(key => 'pre/${filename}');
+$r = post('forms', fields_of($p, key => 'elsewhere/${filename}'), 'x');
+like(body_of($r), qr{\["starts-with", "\$key", "pre/"\]},
+    'key starts-with violated');
+
+$p = presign(key => 'b');
+$r = post('forms2', fields_of($p), 'x');
+is(status_of($r), 403, 'another bucket: 403');
+like(body_of($r), qr{\["eq", "\$bucket", "forms"\]},
+    'names the bucket condition');
+
+# fields not covered by a condition
+
+$p = presign(key => 'extra');
+$r = post('forms', fields_of($p, 'x-amz-meta-sneaky' => 'y'), 'x');
+is(status_of($r), 403, 'a field no condition names: 403');
+like(body_of($r), qr{Invalid according to Policy: Extra input fields: x-amz-meta-sneaky},
+    'names the field');
+is(status_of(post('forms', fields_of($p, 'x-ignore-me' => 'y'), 'x')), 204,
+    'x-ignore-* fields need no condition');
+
+# fields after the file are ignored
+
+$p = presign(key => 'after');
+$r = post('forms', fields_of($p), 'data', after =>
+    "--zz\r\n");
+ok(status_of($r) == 204 || status_of($r) == 400, 'junk after the file');
+
+# expiration
+
+$p = presign(key => 'old', expires => -60);
+$r = post('forms', fields_of($p), 'x');
+is(status_of($r), 403, 'expired policy: 403');
+like(body_of($r), qr{Invalid according to Policy: Policy expired\.},
+    'Policy expired');
+
+# signatures
+
+$p = presign(key => 'v2', v2 => 1);
+ok(exists $p->{fields}{AWSAccessKeyId}, 'boto3 SigV2 form');
+is(status_of(post('forms', fields_of($p), 'sigv2')), 204,
+    'SigV2 policy: 204');
+is(get_body('/forms/v2'), 'sigv2', 'SigV2 upload stored');
+$r = post('forms', fields_of($p, signature => 'AAAAAAAAAAAAAAAAAAAAAAAAAAA='),
+    'x');
+like(body_of($r), qr{<Code>SignatureDoesNotMatch</Code>},
+    'SigV2 wrong signature');
+
+$p = presign(key => 'sig');
+$r = post('forms', fields_of($p, 'x-amz-signature' => '0' x 64), 'x');
+is(status_of($r), 403, 'SigV4 wrong signature: 403');
+like(body_of($r), qr{<Code>SignatureDoesNotMatch</Code>},
+    'SignatureDoesNotMatch');
+
+$p = presign(key => 'sig', secret => 'wrongwrongwrongwrongwrongwrongwrongwrong');
+like(body_of(post('forms', fields_of($p), 'x')),
+    qr{<Code>SignatureDoesNotMatch</Code>}, 'signed with a wrong secret');
+
+$p = presign(key => 'sig', access => 'AKNOSUCHKEY000000000');
+like(body_of(post('forms', fields_of($p), 'x')),
+    qr{<Code>InvalidAccessKeyId</Code>}, 'unknown access key');
+
+$p = presign(key => 'sig');
+my $tampered = encode_base64_policy(
+    decode_base64_policy($p->{fields}{policy}) =~ s/"sig"/"sug"/r);
+like(body_of(post('forms', fields_of($p, policy => $tampered), 'x')),
+    qr{<Code>SignatureDoesNotMatch</Code>}, 'tampered policy');
+
+sub decode_base64_policy { require MIME::Base64; MIME::Base64::decode_base64($_[0]) }
+sub encode_base64_policy { require MIME::Base64; MIME::Base64::encode_base64($_[0], '') }
+
+# the bucket of another organization
+
+$p = presign(key => 'x', bucket => 'theirs');
+$r = post('theirs', fields_of($p), 'x');
+is(status_of($r), 403, 'a form for a bucket of another org: 403');
+like(body_of($r), qr{<Code>AccessDenied</Code>}, 'AccessDenied');
+
+$p = presign(key => 'x', bucket => 'nobucket');
+like(body_of(post('nobucket', fields_of($p), 'x')),
+    qr{<Code>NoSuchBucket</Code>}, 'missing bucket: NoSuchBucket');
+
+# malformed and incomplete forms
+
+$r = post('forms', [ key => 'anon' ], 'x');
+is(status_of($r), 403, 'no policy (anonymous form): 403');
+like(body_of($r), qr{<Code>AccessDenied</Code>}, 'AccessDenied');
+
+$p = presign(key => 'nokey');
+my @f = grep { 1 } @{ fields_of($p) };
+my %h = @f;
+delete $h{key};
+$r = post('forms', [ %h ], 'x');
+is(status_of($r), 400, 'no key field: 400');
+like(body_of($r), qr{must contain a field named 'key'}, 'says so');
+
+$p = presign(key => 'nofile');
+$r = post('forms', fields_of($p), undef);
+is(status_of($r), 400, 'no file: 400');
+like(body_of($r), qr{<Code>IncorrectNumberOfFilesInPostRequest</Code>},
+    'IncorrectNumberOfFilesInPostRequest');
+
+$p = presign(key => 'trunc');
+$r = post('forms', fields_of($p), 'partial', truncate => 1);
+my ($tb, $tt) = form(fields_of($p), 'partial');
+$tb =~ s/\r\n--sosboundary\d+--\r\n$//;
+$r = $t->http(POST => '/forms', body => $tb,
+    headers => { 'Content-Type' => $tt });
+is(status_of($r), 400, 'file part without its end: 400');
+like(body_of($r), qr{<Code>MalformedPOSTRequest</Code>},
+    'MalformedPOSTRequest');
+is(status_of($t->s3(HEAD => '/forms/trunc')), 404, 'nothing stored');
+
+$r = $t->http(POST => '/forms', body => 'x',
+    headers => { 'Content-Type' => 'multipart/form-data' });
+like(body_of($r), qr{<Code>MalformedPOSTRequest</Code>}, 'no boundary');
+
+# a file larger than the write buffer, full of near-delimiters
+
+my ($bbody, $btype) = form([], '');
+my ($bnd) = $btype =~ /boundary=(\S+)/;
+my $big = '';
+my $i = 0;
+while (length $big < 3 * 1024 * 1024 + 7) {
+    $big .= pack('N', $i++) . "\r\n--" . substr($bnd, 0, $i % length $bnd)
+        . "\r\r\n-" . ('z' x ($i % 97));
+}
+$p = presign(key => 'big');
+my ($body, $type);
+{
+    my @fl = @{ fields_of($p) };
+    $body = '';
+    for (my $j = 0; $j < @fl; $j += 2) {
+        $body .= "--$bnd\r\nContent-Disposition: form-data; "
+            . "name=\"$fl[$j]\"\r\n\r\n$fl[$j + 1]\r\n";
+    }
+    $body .= "--$bnd\r\nContent-Disposition: form-data; name=\"file\"; "
+        . "filename=\"big.bin\"\r\n\r\n$big\r\n--$bnd--\r\n";
+}
+$r = $t->http(POST => '/forms', body => $body, timeout => 60,
+    headers => { 'Content-Type' => "multipart/form-data; boundary=$bnd" });
+is(status_of($r), 204, '3 MB file with near-delimiters');
+my $got = get_body('/forms/big');
+is(length $got, length $big, 'same length');
+ok($got eq $big, 'same bytes');
+
+# curl -F, a real client's multipart encoding
+
+$p = presign(key => 'curl/${filename}', fields => { 'Content-Type' => 'text/plain' },
+    conditions => [ [ 'starts-with', '$Content-Type', 'text/' ] ]);
+my $file = $t->dir . '/curl upload.txt';
+open my $fh, '>', $file or die;
+print $fh "from curl\n" x 1000;
+close $fh;
+my @curl = ('curl', '-s', '-o', '/dev/null', '-w', '%{http_code}');
+push @curl, '--form-string', "$_=$p->{fields}{$_}" for sort keys %{ $p->{fields} };
+push @curl, '-F', "file=\@$file", "$endpoint/forms";
+open my $cfh, '-|', @curl or die;
+my $code = <$cfh>;
+close $cfh;
+is($code, '204', 'curl -F upload: 204');
+is(get_body('/forms/curl/curl%20upload.txt'), "from curl\n" x 1000,
+    'curl upload stored');
+
+$t->stop_ok;
+
+done_testing;
