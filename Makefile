@@ -41,7 +41,7 @@ endif
 
 BUILD_PKGS := nginx-core nginx-dev libssl-dev libleveldb-dev libpcre2-dev \
               libexpat1-dev build-essential perl wrk
-CLIENT_PKGS := awscli python3-boto3 s3cmd rclone restic curl openssl
+CLIENT_PKGS := awscli python3-boto3 s3cmd rclone restic curl openssl chromium
 PKGS := $(BUILD_PKGS) $(CLIENT_PKGS)
 
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
