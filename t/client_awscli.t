@@ -14,6 +14,7 @@ use lib "$FindBin::Bin/lib";
 use Test::More;
 
 use SOS::Clients;
+use SOS::Multipart;
 
 my ($t, $c) = SOS::Clients->start(tls => 1);
 
@@ -23,6 +24,7 @@ like($v->{out} . $v->{err}, qr{^aws-cli/1\.}, 'aws-cli 1.x')
 note($v->{out} . $v->{err});
 
 SOS::Clients::awscli_suite($c, $c->aws_v1, $c->aws_v1(tls => 1), 1);
+SOS::Multipart::awscli($c, $c->aws_v1, 'v1');
 
 $t->stop_ok;
 

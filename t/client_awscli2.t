@@ -12,6 +12,7 @@ use lib "$FindBin::Bin/lib";
 use Test::More;
 
 use SOS::Clients;
+use SOS::Multipart;
 
 my ($t, $c) = SOS::Clients->start(tls => 1);
 
@@ -21,6 +22,7 @@ like($v->{out} . $v->{err}, qr{^aws-cli/2\.}, 'aws-cli 2.x')
 note($v->{out} . $v->{err});
 
 SOS::Clients::awscli_suite($c, $c->aws_v2, $c->aws_v2(tls => 1));
+SOS::Multipart::awscli($c, $c->aws_v2, 'v2');
 
 $t->stop_ok;
 

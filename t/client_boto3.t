@@ -14,10 +14,12 @@ use lib "$FindBin::Bin/lib";
 use Test::More;
 
 use SOS::Clients;
+use SOS::Multipart;
 
 my ($t, $c) = SOS::Clients->start(tls => 1);
 
 SOS::Clients::boto3_suite($c, $c->python);
+SOS::Multipart::boto3($c, $c->python);
 
 $t->stop_ok;
 

@@ -12,6 +12,7 @@ use lib "$FindBin::Bin/lib";
 use Test::More;
 
 use SOS::Clients;
+use SOS::Multipart;
 
 my ($t, $c) = SOS::Clients->start(tls => 1);
 
@@ -21,6 +22,7 @@ ok($v->{rc} == 0, "Debian's python3-boto3 imports") or diag($v->{err});
 note("python3-boto3 $v->{out}");
 
 SOS::Clients::boto3_suite($c, $py);
+SOS::Multipart::boto3($c, $py);
 
 $t->stop_ok;
 
