@@ -105,6 +105,26 @@ $c->ok_run('purge', [ @rclone, 'purge', "sos:$b" ], timeout => 120);
 $r = $c->ok_run('lsd after purge', [ @rclone, 'lsd', 'sos:' ]);
 unlike($r->{out}, qr/\s\Q$b\E$/m, 'bucket gone');
 
+# multipart: a 12 MiB file above a 5 MiB cutoff, in 5 MiB chunks sent 4
+# at a time
+
+random_file("$w/mp/big12.bin", 12 * 1024 * 1024 + 11, 'rclone-mp');
+my @mp = ('--s3-upload-cutoff', '5M', '--s3-chunk-size', '5M',
+    '--s3-upload-concurrency', '4');
+$c->ok_run('mkdir for multipart', [ @rclone, 'mkdir', "sos:$b-mp" ]);
+$c->ok_run('copy in 5M chunks', [ @rclone, @mp, 'copy', "$w/mp",
+    "sos:$b-mp" ], timeout => 120);
+like($t->read_file('access.log'), qr{"PUT /\Q$b\E-mp/big12\.bin\?partNumber=3&uploadId=}m,
+    'rclone uploaded parts');
+$c->ok_run('check after multipart copy', [ @rclone, 'check', "$w/mp",
+    "sos:$b-mp" ]);
+$c->ok_run('copy back', [ @rclone, 'copy', "sos:$b-mp", "$w/mp-back" ],
+    timeout => 120);
+is(file_sha("$w/mp-back/big12.bin"), file_sha("$w/mp/big12.bin"),
+    'multipart object copied back byte for byte');
+$c->ok_run('purge multipart bucket', [ @rclone, 'purge', "sos:$b-mp" ],
+    timeout => 60);
+
 $c->note_payload_modes;
 
 $t->stop_ok;

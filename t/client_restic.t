@@ -64,6 +64,40 @@ $c->ok_run('forget --prune', [ @restic, 'forget', '--keep-last', '1',
     '--prune' ], %o);
 $c->ok_run('check after prune', [ @restic, 'check' ], %o);
 
+# Large packs.  restic 0.14 (minio-go) sends each pack with one PUT of
+# known size, even a 32 MiB one (its part size is far above the largest
+# pack, 128 MiB), so it never uses multipart: this repository, with
+# --pack-size 32, checks ~100 MiB of random data in packs above the
+# 16 MiB default, and notes which kind of upload restic used.
+
+{
+    my ($restic2, $env2) = $c->restic('restic-mp');
+    my %o2 = (env => $env2, timeout => 120);
+    my @r2 = (@$restic2, '--pack-size', '32');
+
+    SOS::Clients::make_tree("$w/big", 25, 4 * 1024 * 1024 + 7);
+
+    $c->ok_run('mp: init', [ @r2, 'init' ], %o2);
+    my $mark = length $t->read_file('access.log');
+    $c->ok_run('mp: backup of 100 MiB with 32 MiB packs', [ @r2, 'backup',
+        '--host', 'sos-test', "$w/big" ], %o2);
+    my $log = substr($t->read_file('access.log'), $mark);
+    my $parts = () = $log =~ m{"PUT /restic-mp/data/\S+\?partNumber=}g;
+    my $puts = () = $log =~ m{"PUT /restic-mp/data/[0-9a-f/]+ HTTP/1\.1" 200}g;
+    ok($puts + $parts > 0, 'mp: packs stored');
+    note("restic stored its packs with $puts single PUTs and $parts parts");
+
+    my $large = grep { -s $_ > 16 * 1024 * 1024 }
+        glob($t->data . '/r0/objects/*/*/*');
+    ok($large >= 2, "mp: $large packs above 16 MiB stored");
+    $c->ok_run('mp: check --read-data', [ @r2, 'check', '--read-data' ],
+        %o2);
+    $c->ok_run('mp: restore', [ @r2, 'restore', 'latest', '--target',
+        "$w/big-restore" ], %o2);
+    is(join("\n", same_tree("$w/big", "$w/big-restore$w/big")), '',
+        'mp: restored tree equals the source');
+}
+
 $t->stop_ok;
 
 done_testing();

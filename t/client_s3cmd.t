@@ -115,6 +115,32 @@ for my $sig ('v4', 'v2') {
     unlike($r->{out}, qr{s3://\Q$b\E$}m, "$sig: bucket gone");
 }
 
+# multipart: 12 MiB in 5 MiB chunks (signature V4)
+
+{
+    my @s3cmd = @{ $c->s3cmd };
+    my $b = 's3cmd-mp';
+    my $big = random_file("$w/mp/big12.bin", 12 * 1024 * 1024 + 3, 'mp');
+
+    $c->ok_run('mp: mb', [ @s3cmd, 'mb', "s3://$b" ]);
+    $c->ok_run('mp: put --multipart-chunk-size-mb=5', [ @s3cmd, 'put',
+        '--multipart-chunk-size-mb=5', $big, "s3://$b/big12.bin" ],
+        timeout => 120);
+    my $r = $c->ok_run('mp: info', [ @s3cmd, 'info', "s3://$b/big12.bin" ]);
+    like($t->read_file('access.log'),
+        qr{"PUT /s3cmd-mp/big12\.bin\?partNumber=3&uploadId=\w+ HTTP/1\.1" 200},
+        'mp: sent in 3 parts');
+    like($r->{out}, qr/File size:\s+12582915/, 'mp: info shows the size');
+    $c->ok_run('mp: get', [ @s3cmd, 'get', '--force', "s3://$b/big12.bin",
+        "$w/mp/back.bin" ], timeout => 120);
+    is(file_sha("$w/mp/back.bin"), file_sha($big),
+        'mp: downloaded bytes equal the upload');
+    $c->ok_run('mp: multipart list (none left)', [ @s3cmd, 'multipart',
+        "s3://$b" ]);
+    $c->ok_run('mp: del', [ @s3cmd, 'del', "s3://$b/big12.bin" ]);
+    $c->ok_run('mp: rb', [ @s3cmd, 'rb', "s3://$b" ]);
+}
+
 $c->note_payload_modes;
 
 $t->stop_ok;
