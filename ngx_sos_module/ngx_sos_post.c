@@ -14,6 +14,7 @@
 
 
 #include "ngx_sos_module.h"
+#include "ngx_sos_acl.h"
 #include "ngx_sos_xml.h"
 #include "ngx_sos_sigv4.h"
 
@@ -121,6 +122,8 @@ typedef struct {
     sos_attrs_t              attrs;
     sos_put_opts_t           opts;
     ngx_uint_t               denied;
+    ngx_sos_acl_t           *acl;        /* the acl field; NULL: private */
+    ngx_sos_err_e            acl_err;
 
     sos_put_t               *put;
     sos_object_info_t        info;
@@ -186,6 +189,21 @@ static ngx_int_t ngx_sos_post_finish(ngx_http_request_t *r,
 static void ngx_sos_post_commit_run(ngx_sos_job_t *job);
 static ngx_int_t ngx_sos_post_commit_done(ngx_http_request_t *r,
     ngx_sos_job_t *job);
+
+
+/* the acl field's canned ACLs, in the order of ngx_sos_acl.c's table */
+
+static ngx_str_t  ngx_sos_post_canned[] = {
+    ngx_string("private"),
+    ngx_string("public-read"),
+    ngx_string("public-read-write"),
+    ngx_string("authenticated-read"),
+    ngx_string("aws-exec-read"),
+    ngx_string("bucket-owner-read"),
+    ngx_string("bucket-owner-full-control"),
+    ngx_string("log-delivery-write"),
+    ngx_null_string
+};
 
 
 /* fields the policy need not name */
@@ -887,6 +905,7 @@ ngx_sos_post_policy(ngx_http_request_t *r, ngx_sos_post_t *st)
     u_char          *p, *d;
     time_t           exp;
     ngx_str_t       *key, *policy, decoded, *v;
+    ngx_uint_t       i;
     ngx_sos_ctx_t        *ctx;
     ngx_sos_err_e         err;
     ngx_sos_json_t       *doc, *e, *conds;
@@ -894,6 +913,7 @@ ngx_sos_post_policy(ngx_http_request_t *r, ngx_sos_post_t *st)
 
     ctx = st->ctx;
     smcf = ngx_http_get_module_main_conf(r, ngx_http_sos_module);
+    conds = NULL;
 
     key = ngx_sos_post_field(st, "key", 3);
 
@@ -907,11 +927,13 @@ ngx_sos_post_policy(ngx_http_request_t *r, ngx_sos_post_t *st)
     policy = ngx_sos_post_field(st, "policy", 6);
 
     if (policy == NULL) {
-        /* an anonymous form needs a bucket ACL granting WRITE */
-        ngx_str_set(&ctx->error_message,
-                    "Anonymous POST uploads are not allowed: the form "
-                    "needs a signed policy.");
-        return NGX_SOS_ERR_ACCESS_DENIED;
+        /*
+         * an anonymous form (AllUsers): no policy to check, the bucket
+         * ACL must grant WRITE to everyone (checked in the begin job)
+         */
+        st->org_id[0] = '\0';
+        st->key = *key;
+        goto fields;
     }
 
     err = ngx_sos_post_signature(r, st, policy);
@@ -971,6 +993,8 @@ ngx_sos_post_policy(ngx_http_request_t *r, ngx_sos_post_t *st)
         return NGX_SOS_ERR_INVALID_POLICY_DOCUMENT;
     }
 
+fields:
+
     /* the key: ${filename} is the file part's name */
 
     st->key = *key;
@@ -998,9 +1022,11 @@ ngx_sos_post_policy(ngx_http_request_t *r, ngx_sos_post_t *st)
         return NGX_SOS_ERR_INVALID_ARGUMENT;
     }
 
-    err = ngx_sos_post_conditions(r, st, conds);
-    if (err != NGX_SOS_OK) {
-        return err;
+    if (policy) {
+        err = ngx_sos_post_conditions(r, st, conds);
+        if (err != NGX_SOS_OK) {
+            return err;
+        }
     }
 
     if (st->max_size < 0 || st->max_size > smcf->max_object_size) {
@@ -1018,6 +1044,32 @@ ngx_sos_post_policy(ngx_http_request_t *r, ngx_sos_post_t *st)
     }
     if (v) {
         st->redirect = *v;
+    }
+
+    v = ngx_sos_post_field(st, "acl", 3);
+
+    if (v) {
+        for (i = 0; ngx_sos_post_canned[i].len; i++) {
+            if (v->len == ngx_sos_post_canned[i].len
+                && ngx_strncmp(v->data, ngx_sos_post_canned[i].data, v->len)
+                   == 0)
+            {
+                break;
+            }
+        }
+
+        if (ngx_sos_post_canned[i].len == 0) {
+            ngx_str_set(&ctx->error_message,
+                        "The acl field is not a canned ACL.");
+            return NGX_SOS_ERR_INVALID_ARGUMENT;
+        }
+
+        st->acl = ngx_pcalloc(r->pool, sizeof(ngx_sos_acl_t));
+        if (st->acl == NULL) {
+            return NGX_SOS_ERR_INTERNAL_ERROR;
+        }
+
+        st->acl->canned = i + 1;
     }
 
     if (ngx_sos_post_attrs(r, st) != NGX_OK) {
@@ -1960,11 +2012,35 @@ ngx_sos_post_begin_run(ngx_sos_job_t *job)
 {
     ngx_sos_post_t *st = job->data;
 
-    job->rc = ngx_sos_bucket_owned(job->store, st->ctx->bucket.data,
-                                   st->ctx->bucket.len, st->org_id,
-                                   &st->denied, NULL, &job->err);
+    sos_bucket_info_t  *bi;
 
-    if (job->rc != SOS_OK || st->denied) {
+    /* the bucket's ACL: WRITE for the signer (or everyone, anonymous) */
+
+    job->rc = sos_bucket_get(job->store, (char *) st->ctx->bucket.data,
+                             st->ctx->bucket.len, &bi, &job->err);
+    if (job->rc != SOS_OK) {
+        return;
+    }
+
+    st->denied = !ngx_sos_acl_allows((u_char *) bi->acl.data, bi->acl.len,
+                                     bi->bucket.owner,
+                                     ngx_strlen(bi->bucket.owner),
+                                     st->org_id, NGX_SOS_ACL_WRITE);
+
+    if (!st->denied && st->acl) {
+        st->acl_err = ngx_sos_acl_build(job->store, st->acl, st->org_id,
+                                        bi->bucket.owner, &job->rc,
+                                        &job->err);
+
+        if (st->acl_err == NGX_SOS_OK && job->rc == SOS_OK) {
+            st->attrs.acl.data = (char *) st->acl->blob;
+            st->attrs.acl.len = st->acl->blob_len;
+        }
+    }
+
+    sos_bucket_info_free(bi);
+
+    if (st->denied || st->acl_err != NGX_SOS_OK || job->rc != SOS_OK) {
         return;
     }
 
@@ -1989,6 +2065,11 @@ ngx_sos_post_begin_done(ngx_http_request_t *r, ngx_sos_job_t *job)
     if (st->denied) {
         r->keepalive = 0;
         return ngx_sos_error_send(r, NGX_SOS_ERR_ACCESS_DENIED);
+    }
+
+    if (st->acl_err != NGX_SOS_OK) {
+        r->keepalive = 0;
+        return ngx_sos_error_send(r, st->acl_err);
     }
 
     ngx_sos_post_read(r);

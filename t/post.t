@@ -300,6 +300,33 @@ $p = presign(key => 'x', bucket => 'nobucket');
 like(body_of(post('nobucket', fields_of($p), 'x')),
     qr{<Code>NoSuchBucket</Code>}, 'missing bucket: NoSuchBucket');
 
+# the acl field: applied as a canned ACL
+
+$p = presign(key => 'public', fields => { acl => 'public-read' },
+    conditions => [ { acl => 'public-read' } ]);
+is(status_of(post('forms', fields_of($p), 'for everyone')), 204,
+    'acl public-read form');
+is(body_of($t->http(GET => '/forms/public')), 'for everyone',
+    'the object is public: anonymous GET');
+is(status_of($t->http(GET => '/forms/basic')), 403,
+    'an object posted without acl stays private');
+$p = presign(key => 'badacl', fields => { acl => 'wide-open' },
+    conditions => [ { acl => 'wide-open' } ]);
+$r = post('forms', fields_of($p), 'x');
+is(status_of($r), 400, 'an acl that is not a canned ACL: 400');
+like(body_of($r), qr{<Code>InvalidArgument</Code>}, 'InvalidArgument');
+
+# anonymous forms (no policy): only into a bucket everyone may write
+
+is(status_of($t->s3(PUT => '/dropbox',
+    headers => { 'x-amz-acl' => 'public-read-write' })), 200,
+    'a public-read-write bucket');
+$r = post('dropbox', [ key => 'anon/${filename}',
+    'Content-Type' => 'text/plain' ], 'anonymous', filename => 'a.txt');
+is(status_of($r), 204, 'anonymous form into a public-write bucket: 204');
+like(get_body('/dropbox?list-type=2'),
+    qr{<Key>anon/a\.txt</Key>.*<Size>9</Size>}s, 'stored: listed, 9 bytes');
+
 # malformed and incomplete forms
 
 $r = post('forms', [ key => 'anon' ], 'x');
