@@ -143,6 +143,7 @@ bench: all
 	@if [ -x bench/run ]; then SOS_BUILD=$(BUILD) bench/run; \
 	else echo "no benchmarks yet (bench/run)"; fi
 	SOS_BUILD=$(BUILD) bench/http.sh
+	SOS_BUILD=$(BUILD) bench/multipart.sh
 
 clean:
 	rm -rf build build-asan
