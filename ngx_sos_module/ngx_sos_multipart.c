@@ -73,6 +73,8 @@ typedef struct {
 
     /* create */
     sos_attrs_t              attrs;
+    ngx_sos_acl_t           *acl;        /* x-amz-acl, x-amz-grant-* */
+    ngx_sos_err_e            acl_err;
 
     /* upload stat: owner, checksum algorithm */
     sos_object_info_t        info;
@@ -468,6 +470,7 @@ ngx_sos_mp_create(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 {
     ngx_int_t                rc;
     ngx_sos_mp_t            *mp;
+    ngx_sos_err_e            err;
     ngx_sos_job_t           *job;
     ngx_table_elt_t         *h;
     ngx_sos_checksum_alg_e   alg;
@@ -524,10 +527,12 @@ ngx_sos_mp_create(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
         return ngx_sos_error_send_ctx(r, ctx, NGX_SOS_ERR_NOT_IMPLEMENTED);
     }
 
-    /*
-     * ACL headers (x-amz-acl, x-amz-grant-*): the blob the final object
-     * gets goes into mp->attrs.acl here, once ACLs are stored for objects.
-     */
+    /* the ACL the object gets when the upload completes */
+
+    err = ngx_sos_acl_from_headers(r, ctx, 0, &mp->acl);
+    if (err != NGX_SOS_OK) {
+        return ngx_sos_error_send_ctx(r, ctx, err);
+    }
 
     job->run = ngx_sos_mp_create_run;
     job->done = ngx_sos_mp_create_done;
@@ -541,12 +546,26 @@ ngx_sos_mp_create_run(ngx_sos_job_t *job)
 {
     ngx_sos_mp_t *mp = job->data;
 
+    sos_bucket_t  b;
+
     job->rc = ngx_sos_acl_bucket(job->store, mp->bucket.data,
                                  mp->bucket.len, (char *) mp->org_id,
-                                 NGX_SOS_ACL_WRITE, &mp->denied, NULL,
+                                 NGX_SOS_ACL_WRITE, &mp->denied, &b,
                                  &job->err);
     if (job->rc != SOS_OK || mp->denied) {
         return;
+    }
+
+    if (mp->acl) {
+        mp->acl_err = ngx_sos_acl_build(job->store, mp->acl,
+                                        (char *) mp->org_id, b.owner,
+                                        &job->rc, &job->err);
+        if (mp->acl_err != NGX_SOS_OK || job->rc != SOS_OK) {
+            return;
+        }
+
+        mp->attrs.acl.data = (char *) mp->acl->blob;
+        mp->attrs.acl.len = mp->acl->blob_len;
     }
 
     job->rc = sos_upload_create(job->store, (char *) mp->bucket.data,
@@ -568,6 +587,10 @@ ngx_sos_mp_create_done(ngx_http_request_t *r, ngx_sos_job_t *job)
     rc = ngx_sos_mp_error(r, job);
     if (rc != NGX_DECLINED) {
         return rc;
+    }
+
+    if (mp->acl_err != NGX_SOS_OK) {
+        return ngx_sos_error_send_ctx(r, job->ctx, mp->acl_err);
     }
 
     if (mp->attrs.checksum_algorithm.len) {

@@ -588,6 +588,25 @@ is(code($b), 'InvalidPartNumber', 'simple object, partNumber=2');
     is(tag($b, 'ChecksumType'), 'COMPOSITE', 'ChecksumType');
 }
 
+# ---- the ACL given at create is the object's ----
+
+{
+    my ($s2, $c) = create('public', headers => { 'x-amz-acl' => 'public-read' });
+    is($s2, 200, 'create with x-amz-acl: public-read');
+    part('public', $c, 1, 'for everyone');
+    ($st) = complete('public', $c, complete_xml(1, md5_hex('for everyone')));
+    is($st, 200, 'complete');
+    ($st, $h, $b) = SOS::Test->parse($t->http(GET => '/mpu/public'));
+    is($st, 200, 'anonymous GET of the completed object');
+    is($b, 'for everyone', 'its bytes');
+    ($st, $h, $b) = SOS::Test->parse($t->http(GET => '/mpu/big'));
+    is($st, 403, 'an object completed without an ACL stays private');
+
+    ($st, $h, $b) = req(POST => '/mpu/bad?uploads',
+                        headers => { 'x-amz-acl' => 'no-such-acl' });
+    is($st, 400, 'an unknown canned ACL is refused at create');
+}
+
 # ---- a bucket with an upload in progress is not empty ----
 
 {
