@@ -19,6 +19,8 @@
     "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
 #define NGX_SOS_URI_LOG_DELIVERY                                              \
     "http://acs.amazonaws.com/groups/s3/LogDelivery"
+#define NGX_SOS_PUBLIC_WRITE_OFF                                              \
+    "Public write access is disabled on this server (sos_allow_public_write)"
 #define NGX_SOS_XSI                                                           \
     "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\""
 
@@ -162,8 +164,7 @@ ngx_sos_acl_from_headers(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
             acl->n = 1;
 
             if (ngx_sos_acl_public_write(r, acl) != NGX_OK) {
-                ngx_str_set(&ctx->error_message, "Public write access is "
-                            "disabled on this server (sos_allow_public_write)");
+                ngx_str_set(&ctx->error_message, NGX_SOS_PUBLIC_WRITE_OFF);
                 return NGX_SOS_ERR_ACCESS_DENIED;
             }
 
@@ -212,8 +213,7 @@ ngx_sos_acl_from_headers(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     }
 
     if (bucket && ngx_sos_acl_public_write(r, acl) != NGX_OK) {
-        ngx_str_set(&ctx->error_message, "Public write access is disabled "
-                    "on this server (sos_allow_public_write)");
+        ngx_str_set(&ctx->error_message, NGX_SOS_PUBLIC_WRITE_OFF);
         return NGX_SOS_ERR_ACCESS_DENIED;
     }
 
@@ -995,8 +995,7 @@ ngx_sos_acl_body(ngx_http_request_t *r)
     if (err == NGX_SOS_OK && ctx->op == NGX_SOS_OP_PUT_BUCKET_ACL
         && ngx_sos_acl_public_write(r, acl) != NGX_OK)
     {
-        ngx_str_set(&ctx->error_message, "Public write access is disabled "
-                    "on this server (sos_allow_public_write)");
+        ngx_str_set(&ctx->error_message, NGX_SOS_PUBLIC_WRITE_OFF);
         err = NGX_SOS_ERR_ACCESS_DENIED;
     }
 

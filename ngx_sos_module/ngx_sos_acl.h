@@ -26,7 +26,8 @@
 #define NGX_SOS_ACL_FULL_CONTROL  0x0f
 
 #define NGX_SOS_ACL_MAX_GRANTS    100
-#define NGX_SOS_ACL_BLOB_MAX      (3 + NGX_SOS_ACL_MAX_GRANTS * (2 + SOS_ID_LEN))
+#define NGX_SOS_ACL_BLOB_MAX                                                  \
+    (3 + NGX_SOS_ACL_MAX_GRANTS * (2 + SOS_ID_LEN))
 
 
 typedef enum {
