@@ -634,6 +634,21 @@ test_parts_survive_reopen(const sos_store_conf_t *conf)
     ok(got == sizeof(buf) && memcmp(buf, p1, sizeof(p1)) == 0
        && memcmp(buf + sizeof(p1), p4, sizeof(p4)) == 0,
        "bytes intact after a reopen");
+    {
+        uint64_t  off, len;
+
+        is_int(SOS_OK, sos_reader_part(rd, 2, &off, &len, &err),
+               "reader_part: part 2");
+        ok(off == sizeof(p1) && len == sizeof(p4),
+           "reader_part: part 2 starts after part 1, its own length");
+        is_int(SOS_OK, sos_reader_part(rd, 1, &off, &len, &err),
+               "reader_part: part 1");
+        ok(off == 0 && len == sizeof(p1), "reader_part: part 1 range");
+        is_int(SOS_ERANGE, sos_reader_part(rd, 3, &off, &len, &err),
+               "reader_part: no part 3");
+        is_int(SOS_ERANGE, sos_reader_part(rd, 0, &off, &len, &err),
+               "reader_part: no part 0");
+    }
     sos_reader_close(rd);
     sos_object_delete(st, "mp", 2, "reopen", 6, &err);
 }
