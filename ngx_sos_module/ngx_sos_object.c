@@ -2256,6 +2256,23 @@ ngx_sos_copy_run(ngx_sos_job_t *job)
     job->rc = sos_object_stat(job->store, (char *) cp->src_bucket.data,
                               cp->src_bucket.len, (char *) cp->src_key.data,
                               cp->src_key.len, &src, &job->err);
+
+    if (job->rc == SOS_ENOTFOUND) {
+        /* a missing source is 404 only to who may list its bucket */
+        job->rc = ngx_sos_acl_bucket(job->store, cp->src_bucket.data,
+                                     cp->src_bucket.len, (char *) cp->org_id,
+                                     NGX_SOS_ACL_READ, &fail, NULL,
+                                     &job->err);
+        if (job->rc == SOS_OK && fail) {
+            cp->denied = 1;
+            return;
+        }
+
+        if (job->rc == SOS_OK) {
+            job->rc = SOS_ENOTFOUND;
+        }
+    }
+
     if (job->rc != SOS_OK) {
         return;
     }

@@ -160,6 +160,17 @@ is(code($b), 'NoSuchBucket', 'NoSuchBucket');
 is($b, acl_xml(\%dev, [\%dev, 'FULL_CONTROL'], [$ALL, 'READ']),
     'GetObjectAcl XML exactly as S3');
 
+req(PUT => '/bobs', as(%bob));
+($st, $h, $b) = req(PUT => '/bobs/copy', as(%bob),
+    headers => { 'x-amz-copy-source' => '/pub/missing' });
+is(code($b), 'NoSuchKey', 'CopyObject from a missing key, listable: 404');
+($st, $h, $b) = req(PUT => '/bobs/copy', as(%bob),
+    headers => { 'x-amz-copy-source' => '/priv/missing' });
+is($st, 403, 'CopyObject from a missing key without list on its bucket: 403');
+($st, $h, $b) = req(PUT => '/priv/copy',
+    headers => { 'x-amz-copy-source' => '/priv/missing' });
+is(code($b), 'NoSuchKey', 'with list: NoSuchKey');
+
 # --- ?acl with canned header ----------------------------------------------
 
 ($st) = req(PUT => '/priv/secret.txt?acl',
