@@ -99,6 +99,8 @@ typedef struct {
     u_char                   cksum[NGX_SOS_CHECKSUM_MAX_B64 + 8];
     size_t                   cksum_len;
     char                     etag[SOS_ETAG_MAX + 1];
+    ngx_uint_t               culprit;    /* 1 + index of the failed ref */
+    uint64_t                 culprit_size;
 
     /* UploadPartCopy */
     ngx_str_t                src_bucket;
@@ -161,6 +163,10 @@ static void ngx_sos_mp_complete_body(ngx_http_request_t *r);
 static ngx_int_t ngx_sos_mp_complete_xml(void *data, ngx_str_t *path,
     ngx_str_t *text);
 static int ngx_sos_mp_composite_cb(void *data, const sos_part_info_t *part);
+static int ngx_sos_mp_culprit_cb(void *data, const sos_part_info_t *part);
+static void ngx_sos_mp_culprit(ngx_sos_job_t *job, ngx_sos_mp_t *mp);
+static ngx_int_t ngx_sos_mp_complete_error(ngx_http_request_t *r,
+    ngx_sos_job_t *job);
 static void ngx_sos_mp_complete_run(ngx_sos_job_t *job);
 static ngx_int_t ngx_sos_mp_complete_done(ngx_http_request_t *r,
     ngx_sos_job_t *job);
@@ -1281,6 +1287,10 @@ ngx_sos_mp_complete_run(ngx_sos_job_t *job)
 
     mp->opts.attrs = NULL;
 
+    if (job->rc == SOS_EINVALIDPART || job->rc == SOS_ETOOSMALL) {
+        ngx_sos_mp_culprit(job, mp);
+    }
+
     if (job->rc == SOS_EPRECONDITION && mp->opts.if_match) {
         /* as PutObject: If-Match on a missing key is 404 */
         sos_object_info_release(&info);
@@ -1303,6 +1313,156 @@ ngx_sos_mp_complete_run(ngx_sos_job_t *job)
 }
 
 
+/*
+ * Pool thread, after InvalidPart or EntityTooSmall: which named part, as
+ * S3 tells it (<PartNumber>, <ETag>, and the size of a small one).
+ */
+
+static int
+ngx_sos_mp_culprit_cb(void *data, const sos_part_info_t *part)
+{
+    ngx_sos_mp_t *mp = data;
+
+    size_t             len;
+    u_char            *e;
+    ngx_sos_mp_ref_t  *ref;
+
+    mp->marker = part->part_number;
+
+    for ( /* void */ ; mp->i_ref < mp->n_refs; mp->i_ref++) {
+        ref = &mp->refs[mp->i_ref];
+
+        if (ref->ref.part_number > part->part_number) {
+            return 0;
+        }
+
+        if (ref->ref.part_number < part->part_number) {
+            /* never uploaded */
+            mp->culprit = mp->i_ref + 1;
+            return 1;
+        }
+
+        e = (u_char *) ref->ref.etag;
+        len = ref->ref.etag_len;
+
+        if (len >= 2 && e[0] == '"' && e[len - 1] == '"') {
+            e++;
+            len -= 2;
+        }
+
+        if (len != ngx_strlen(part->etag)
+            || ngx_strncasecmp(e, (u_char *) part->etag, len) != 0)
+        {
+            mp->culprit = mp->i_ref + 1;
+            return 1;
+        }
+
+        if (mp->i_ref + 1 < mp->n_refs && part->size < 5 * 1024 * 1024) {
+            mp->culprit = mp->i_ref + 1;
+            mp->culprit_size = part->size;
+            return 1;
+        }
+
+        mp->i_ref++;
+        return 0;
+    }
+
+    return 1;
+}
+
+
+static void
+ngx_sos_mp_culprit(ngx_sos_job_t *job, ngx_sos_mp_t *mp)
+{
+    int          truncated;
+    uint32_t     marker;
+    sos_error_t  err;
+
+    mp->i_ref = 0;
+    mp->marker = 0;
+    marker = 0;
+
+    do {
+        truncated = 0;
+
+        if (sos_upload_list_parts(job->store, (char *) mp->bucket.data,
+                                  mp->bucket.len, (char *) mp->key.data,
+                                  mp->key.len, mp->upload_id, marker,
+                                  NGX_SOS_MP_LIST_MAX, ngx_sos_mp_culprit_cb,
+                                  mp, &truncated, &err)
+            != SOS_OK)
+        {
+            return;
+        }
+
+        if (mp->culprit || mp->marker == marker) {
+            break;
+        }
+
+        marker = mp->marker;
+
+    } while (truncated);
+
+    if (mp->culprit == 0 && mp->i_ref < mp->n_refs) {
+        /* named parts after the last one uploaded */
+        mp->culprit = mp->i_ref + 1;
+    }
+}
+
+
+static ngx_int_t
+ngx_sos_mp_complete_error(ngx_http_request_t *r, ngx_sos_job_t *job)
+{
+    ngx_sos_mp_t *mp = job->data;
+
+    u_char            *p;
+    size_t             len;
+    ngx_sos_err_e      err;
+    ngx_sos_mp_ref_t  *ref;
+
+    err = (job->rc == SOS_ETOOSMALL) ? NGX_SOS_ERR_ENTITY_TOO_SMALL
+                                     : NGX_SOS_ERR_INVALID_PART;
+
+    if (mp->culprit == 0 || mp->culprit > mp->n_refs) {
+        return ngx_sos_error_send(r, err);
+    }
+
+    ref = &mp->refs[mp->culprit - 1];
+
+    len = sizeof("<ProposedSize></ProposedSize><MinSizeAllowed>"
+                 "</MinSizeAllowed><UploadId></UploadId><PartNumber>"
+                 "</PartNumber><ETag></ETag>")
+          + 2 * NGX_OFF_T_LEN + SOS_UPLOAD_ID_LEN + NGX_INT32_LEN
+          + ngx_sos_xml_escape_len((u_char *) ref->ref.etag,
+                                   ref->ref.etag_len);
+
+    p = ngx_pnalloc(r->pool, len);
+    if (p == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    job->ctx->error_extra.data = p;
+
+    if (err == NGX_SOS_ERR_ENTITY_TOO_SMALL) {
+        p = ngx_sprintf(p, "<ProposedSize>%uL</ProposedSize>"
+                        "<MinSizeAllowed>%d</MinSizeAllowed>",
+                        mp->culprit_size, 5 * 1024 * 1024);
+
+    } else {
+        p = ngx_sprintf(p, "<UploadId>%s</UploadId>", mp->upload_id);
+    }
+
+    p = ngx_sprintf(p, "<PartNumber>%uD</PartNumber><ETag>",
+                    ref->ref.part_number);
+    p = ngx_sos_xml_escape(p, (u_char *) ref->ref.etag, ref->ref.etag_len);
+    p = ngx_cpymem(p, "</ETag>", sizeof("</ETag>") - 1);
+
+    job->ctx->error_extra.len = p - job->ctx->error_extra.data;
+
+    return ngx_sos_error_send_ctx(r, job->ctx, err);
+}
+
+
 static ngx_int_t
 ngx_sos_mp_complete_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 {
@@ -1322,6 +1482,10 @@ ngx_sos_mp_complete_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 
     if (job->rc == SOS_EPRECONDITION) {
         return ngx_sos_error_send(r, NGX_SOS_ERR_PRECONDITION_FAILED);
+    }
+
+    if (job->rc == SOS_EINVALIDPART || job->rc == SOS_ETOOSMALL) {
+        return ngx_sos_mp_complete_error(r, job);
     }
 
     rc = ngx_sos_mp_error(r, job);

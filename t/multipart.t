@@ -316,9 +316,12 @@ is(code($b), 'InvalidPartOrder', 'a part twice: InvalidPartOrder');
 ($st, $h, $b) = complete('big', $id, complete_xml(1, $e1, 2, $e1));
 is($st, 400, 'wrong ETag');
 is(code($b), 'InvalidPart', 'is InvalidPart');
+like($b, qr{<UploadId>$id</UploadId><PartNumber>2</PartNumber><ETag>&quot;$e1&quot;</ETag>},
+     'InvalidPart names the upload, the part and the ETag given');
 
 ($st, $h, $b) = complete('big', $id, complete_xml(1, $e1, 7, $e1));
 is(code($b), 'InvalidPart', 'a part never uploaded: InvalidPart');
+like($b, qr{<PartNumber>7</PartNumber>}, 'which one');
 
 ($st, $h, $b) = complete('big', '1' x 32, complete_xml(1, $e1));
 is($st, 404, 'complete an unknown upload');
@@ -333,6 +336,8 @@ is(code($b), 'NoSuchUpload', 'is NoSuchUpload');
                              complete_xml(1, md5_hex($a), 2, md5_hex('b')));
     is($st, 400, 'a small part before the last');
     is(code($b), 'EntityTooSmall', 'is EntityTooSmall');
+    like($b, qr{<ProposedSize>1000</ProposedSize><MinSizeAllowed>5242880</MinSizeAllowed><PartNumber>1</PartNumber><ETag>&quot;@{[ md5_hex($a) ]}&quot;</ETag>},
+         'EntityTooSmall: ProposedSize, MinSizeAllowed, PartNumber, ETag');
 
     ($st, $h, $b) = complete('small', $small, complete_xml(2, md5_hex('b')));
     is($st, 200, 'one small part alone is fine (it is the last)');
