@@ -300,6 +300,63 @@ $p = presign(key => 'x', bucket => 'nobucket');
 like(body_of(post('nobucket', fields_of($p), 'x')),
     qr{<Code>NoSuchBucket</Code>}, 'missing bucket: NoSuchBucket');
 
+# hand-written policies (SigV2): the JSON parser, strict and bounded
+
+use Digest::SHA qw(hmac_sha1);
+use MIME::Base64 qw(encode_base64);
+
+sub v2_form {
+    my ($json, $key, @more) = @_;
+    my $policy = encode_base64($json, '');
+    my $sig = encode_base64(hmac_sha1($policy, $t->secret_key), '');
+    return [ key => $key, AWSAccessKeyId => $t->access_key,
+        policy => $policy, signature => $sig, @more ];
+}
+
+my $far = '"expiration": "2099-01-01T00:00:00.000Z"';
+
+$r = post('forms', v2_form(qq({$far, "conditions": [{"bucket": "forms"},
+    ["starts-with", "\$key", "\\u00e9t\\u00e9/\\ud83d\\ude00"]]}),
+    "\xc3\xa9t\xc3\xa9/\xf0\x9f\x98\x80/x"), 'u');
+is(status_of($r), 204, '\\u escapes and a surrogate pair decode to UTF-8')
+    or diag($r);
+
+is(status_of(post('forms', v2_form(qq({ $far ,"conditions":[ {"bucket":"forms"} ,
+    ["content-length-range", "0", "5"], ["eq","\$key","n"] ] } ), 'n'), 'x')),
+    204, 'whitespace anywhere, numbers as strings');
+
+for my $bad (
+    [ qq({$far, "conditions": [{"bucket": "forms"},]}), 'trailing comma' ],
+    [ qq({$far, "conditions": [{"bucket": "forms}]}), 'unterminated string' ],
+    [ qq({$far, "conditions": [{"bucket": "fo\x01rms"}]}),
+        'raw control character' ],
+    [ qq({$far, "conditions": [[[[[[[[[[["x"]]]]]]]]]]]}), 'nested too deep' ],
+    [ qq({$far, "conditions": [{"bucket": "\\udc00"}]}), 'lone low surrogate' ],
+    [ qq({$far, "conditions": [{"bucket": "\\q"}]}), 'unknown escape' ],
+    [ qq({$far, "conditions": []} x), 'garbage after the document' ],
+    [ qq({$far, "conditions": [tru]}), 'bad literal' ],
+    [ qq({$far, "conditions": [1.]}), 'bad number' ],
+    [ qq({"conditions": []}), 'no expiration' ],
+    [ qq({"expiration": "2099-13-01T00:00:00Z", "conditions": []}),
+        'bad expiration' ],
+    [ qq({$far}), 'no conditions' ],
+    [ qq({$far, "conditions": [["ends-with", "\$key", "x"]]}),
+        'unknown operator' ],
+    [ qq({$far, "conditions": [["eq", "key", "x"]]}), 'field without $' ],
+    [ qq({$far, "conditions": [["content-length-range", 5, 1]]}),
+        'min above max' ],
+    [ qq([$far]), 'not an object' ],
+) {
+    $r = post('forms', v2_form($bad->[0], 'bad'), 'x');
+    is(status_of($r), 400, "policy: $bad->[1]: 400");
+    like(body_of($r), qr{<Code>InvalidPolicyDocument</Code>},
+        "policy: $bad->[1]: InvalidPolicyDocument");
+}
+
+$r = post('forms', v2_form(qq({"expiration": "2001-01-01T00:00:00Z",
+    "conditions": []}), 'old'), 'x');
+like(body_of($r), qr{Policy expired}, 'hand-written expired policy');
+
 # the acl field: applied as a canned ACL
 
 $p = presign(key => 'public', fields => { acl => 'public-read' },
