@@ -1744,18 +1744,6 @@ ngx_sos_mp_copy_run(ngx_sos_job_t *job)
         return;
     }
 
-    job->rc = ngx_sos_bucket_owned(job->store, mp->src_bucket.data,
-                                   mp->src_bucket.len, (char *) mp->org_id,
-                                   &denied, NULL, &job->err);
-    if (job->rc != SOS_OK) {
-        return;
-    }
-
-    if (denied) {
-        mp->denied = 1;
-        return;
-    }
-
     if (mp->src_bad_version) {
         job->rc = SOS_ENOTFOUND;
         return;
@@ -1767,8 +1755,36 @@ ngx_sos_mp_copy_run(ngx_sos_job_t *job)
     job->rc = sos_object_open(job->store, (char *) mp->src_bucket.data,
                               mp->src_bucket.len, (char *) mp->src_key.data,
                               mp->src_key.len, &rd, &info, &job->err);
+
+    if (job->rc == SOS_ENOTFOUND) {
+        /* as CopyObject: a missing source is 404 only to who may list */
+        job->rc = ngx_sos_acl_bucket(job->store, mp->src_bucket.data,
+                                     mp->src_bucket.len, (char *) mp->org_id,
+                                     NGX_SOS_ACL_READ, &denied, NULL,
+                                     &job->err);
+        if (job->rc == SOS_OK) {
+            job->rc = SOS_ENOTFOUND;
+
+            if (denied) {
+                job->rc = SOS_OK;
+                mp->denied = 1;
+            }
+        }
+    }
+
     if (job->rc != SOS_OK) {
         return;
+    }
+
+    /* the source is read: READ on it, as GetObject */
+
+    if (!ngx_sos_acl_allows((u_char *) info.attrs.acl.data,
+                            info.attrs.acl.len, info.attrs.owner.data,
+                            info.attrs.owner.len, (char *) mp->org_id,
+                            NGX_SOS_ACL_READ))
+    {
+        mp->denied = 1;
+        goto done;
     }
 
     /* as CopyObject's: every failed condition is 412 */

@@ -23,7 +23,18 @@ use SOS::Test;
 
 my $MiB = 1024 * 1024;
 
-my $t = SOS::Test->new->run;
+my $t = SOS::Test->new;
+
+# a second organization: copies parts out of the first one's objects
+
+my ($rc, $out, $err) = $t->sosctl('org', 'create', 'other');
+die "org create: $err" if $rc;
+($rc, $out, $err) = $t->sosctl('key', 'create', 'other');
+die "key create: $err" if $rc;
+my ($other_id) = $out =~ /^aws_access_key_id = (\S+)/m;
+my ($other_secret) = $out =~ /^aws_secret_access_key = (\S+)/m;
+
+$t->run;
 
 sub req {
     my ($method, $uri, %opts) = @_;
@@ -552,6 +563,36 @@ is(code($b), 'InvalidPartNumber', 'simple object, partNumber=2');
     ($st, $h, $b) = req(GET => '/mpu/copied');
     ok($b eq substr($p1 . $p3, $from, $to - $from + 1),
        'the copied bytes');
+}
+
+# ---- UploadPartCopy across organizations: READ on the source ----
+
+{
+    my @o = (access => $other_id, secret => $other_secret);
+    req(PUT => '/mpu-other', @o);
+    req(PUT => '/mpu/readable', body => 'readable bytes',
+        headers => { 'x-amz-acl' => 'public-read' });
+    req(PUT => '/mpu/private', body => 'private bytes');
+
+    my ($s2, $h2, $b2) = req(POST => '/mpu-other/k?uploads', @o);
+    my $c = tag($b2, 'UploadId');
+
+    ($st, $h, $b) = req(PUT => "/mpu-other/k?partNumber=1&uploadId=$c", @o,
+        headers => { 'x-amz-copy-source' => '/mpu/readable' });
+    is($st, 200, 'UploadPartCopy from a public-read object of another '
+       . 'organization');
+    ($st, $h, $b) = req(PUT => "/mpu-other/k?partNumber=2&uploadId=$c", @o,
+        headers => { 'x-amz-copy-source' => '/mpu/private' });
+    is($st, 403, 'from a private object: 403');
+    is(code($b), 'AccessDenied', 'is AccessDenied');
+    ($st, $h, $b) = req(PUT => "/mpu-other/k?partNumber=2&uploadId=$c", @o,
+        headers => { 'x-amz-copy-source' => '/mpu/missing' });
+    is(code($b), 'AccessDenied',
+       'a missing source in a bucket it may not list: AccessDenied');
+    ($st, $h, $b) = req(PUT => "/mpu/k?partNumber=1&uploadId=$c", @o,
+        headers => { 'x-amz-copy-source' => '/mpu/readable' });
+    is($st, 403, 'into an upload in a bucket it may not write: 403');
+    req(DELETE => "/mpu-other/k?uploadId=$c", @o);
 }
 
 # ---- composite checksums ----
