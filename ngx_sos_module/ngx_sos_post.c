@@ -2230,7 +2230,7 @@ ngx_sos_post_commit_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 
     /* Location: the object's URL, path style */
 
-    location.data = ngx_pnalloc(r->pool, sizeof("http://") - 1
+    location.data = ngx_pnalloc(r->pool, sizeof("https://") - 1
                                 + r->headers_in.server.len
                                 + (r->headers_in.host
                                    ? r->headers_in.host->value.len : 0)
@@ -2240,7 +2240,11 @@ ngx_sos_post_commit_done(ngx_http_request_t *r, ngx_sos_job_t *job)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    p = ngx_sprintf(location.data, "http://%V",
+    p = ngx_sprintf(location.data, "%s://%V",
+#if (NGX_HTTP_SSL)
+                    r->connection->ssl ? "https" :
+#endif
+                    "http",
                     r->headers_in.host ? &r->headers_in.host->value
                                        : &r->headers_in.server);
 
