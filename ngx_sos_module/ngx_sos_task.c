@@ -13,6 +13,20 @@
 
 static void ngx_sos_job_thread(void *data, ngx_log_t *log);
 static void ngx_sos_job_event(ngx_event_t *ev);
+static void ngx_sos_jobs_guard(ngx_event_t *ev);
+
+
+/*
+ * A worker that shuts down (reload, QUIT) exits as soon as no timer is
+ * left; a request waiting for a job has none, so the worker would exit
+ * with the job's connection open ("open socket left") and the client
+ * unanswered.  While jobs are in flight this non-cancelable timer keeps
+ * the worker until their completions have run.
+ */
+static ngx_uint_t   ngx_sos_jobs_in_flight;
+static ngx_event_t  ngx_sos_jobs_timer;
+
+#define NGX_SOS_JOBS_GUARD  1000
 
 
 ngx_sos_job_t *
@@ -68,6 +82,14 @@ ngx_sos_job_post(ngx_sos_job_t *job)
     r->main->blocked++;
     r->aio = 1;
 
+    ngx_sos_jobs_in_flight++;
+
+    if (!ngx_sos_jobs_timer.timer_set) {
+        ngx_sos_jobs_timer.handler = ngx_sos_jobs_guard;
+        ngx_sos_jobs_timer.log = ngx_cycle->log;
+        ngx_add_timer(&ngx_sos_jobs_timer, NGX_SOS_JOBS_GUARD);
+    }
+
     return NGX_OK;
 }
 
@@ -99,6 +121,8 @@ ngx_sos_job_event(ngx_event_t *ev)
     r->main->blocked--;
     r->aio = 0;
 
+    ngx_sos_jobs_in_flight--;
+
     if (job->rc != SOS_OK && job->rc != SOS_ENOTFOUND
         && job->rc != SOS_ENOBUCKET && job->rc != SOS_ENOUPLOAD)
     {
@@ -118,4 +142,13 @@ ngx_sos_job_event(ngx_event_t *ev)
     }
 
     ngx_http_run_posted_requests(c);
+}
+
+
+static void
+ngx_sos_jobs_guard(ngx_event_t *ev)
+{
+    if (ngx_sos_jobs_in_flight) {
+        ngx_add_timer(ev, NGX_SOS_JOBS_GUARD);
+    }
 }
