@@ -77,6 +77,24 @@ static ngx_str_t  ngx_sos_acl_canned[] = {
     ngx_null_string
 };
 
+
+ngx_uint_t
+ngx_sos_acl_canned_find(ngx_str_t *name)
+{
+    ngx_uint_t  n;
+
+    for (n = 0; ngx_sos_acl_canned[n].len; n++) {
+        if (name->len == ngx_sos_acl_canned[n].len
+            && ngx_strncmp(name->data, ngx_sos_acl_canned[n].data, name->len)
+               == 0)
+        {
+            return n + 1;
+        }
+    }
+
+    return 0;
+}
+
 enum {
     NGX_SOS_CANNED_PRIVATE = 1,
     NGX_SOS_CANNED_PUBLIC_READ,
@@ -142,21 +160,12 @@ ngx_sos_acl_from_headers(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     }
 
     if (canned) {
-        for (n = 0; ngx_sos_acl_canned[n].len; n++) {
-            if (canned->value.len == ngx_sos_acl_canned[n].len
-                && ngx_strncmp(canned->value.data, ngx_sos_acl_canned[n].data,
-                               canned->value.len) == 0)
-            {
-                break;
-            }
-        }
+        acl->canned = ngx_sos_acl_canned_find(&canned->value);
 
-        if (ngx_sos_acl_canned[n].len == 0) {
+        if (acl->canned == 0) {
             ngx_str_null(&ctx->error_message);
             return NGX_SOS_ERR_INVALID_ARGUMENT;
         }
-
-        acl->canned = n + 1;
 
         if (acl->canned == NGX_SOS_CANNED_PUBLIC_READ_WRITE && bucket) {
             acl->grants[0].type = NGX_SOS_GRANTEE_ALL_USERS;

@@ -98,4 +98,8 @@ sos_rc_e ngx_sos_acl_bucket(sos_store_t *store, u_char *name, size_t len,
     sos_error_t *err);
 
 
+/* The canned ACL of that name: its index + 1 (ngx_sos_acl_t.canned), or 0. */
+ngx_uint_t ngx_sos_acl_canned_find(ngx_str_t *name);
+
+
 #endif /* _NGX_SOS_ACL_H_INCLUDED_ */

@@ -191,21 +191,6 @@ static ngx_int_t ngx_sos_post_commit_done(ngx_http_request_t *r,
     ngx_sos_job_t *job);
 
 
-/* the acl field's canned ACLs, in the order of ngx_sos_acl.c's table */
-
-static ngx_str_t  ngx_sos_post_canned[] = {
-    ngx_string("private"),
-    ngx_string("public-read"),
-    ngx_string("public-read-write"),
-    ngx_string("authenticated-read"),
-    ngx_string("aws-exec-read"),
-    ngx_string("bucket-owner-read"),
-    ngx_string("bucket-owner-full-control"),
-    ngx_string("log-delivery-write"),
-    ngx_null_string
-};
-
-
 /* fields the policy need not name */
 
 static ngx_str_t  ngx_sos_post_exempt[] = {
@@ -905,7 +890,7 @@ ngx_sos_post_policy(ngx_http_request_t *r, ngx_sos_post_t *st)
     u_char          *p, *d;
     time_t           exp;
     ngx_str_t       *key, *policy, decoded, *v;
-    ngx_uint_t       i;
+    ngx_uint_t       canned;
     ngx_sos_ctx_t        *ctx;
     ngx_sos_err_e         err;
     ngx_sos_json_t       *doc, *e, *conds;
@@ -1049,16 +1034,9 @@ fields:
     v = ngx_sos_post_field(st, "acl", 3);
 
     if (v) {
-        for (i = 0; ngx_sos_post_canned[i].len; i++) {
-            if (v->len == ngx_sos_post_canned[i].len
-                && ngx_strncmp(v->data, ngx_sos_post_canned[i].data, v->len)
-                   == 0)
-            {
-                break;
-            }
-        }
+        canned = ngx_sos_acl_canned_find(v);
 
-        if (ngx_sos_post_canned[i].len == 0) {
+        if (canned == 0) {
             ngx_str_set(&ctx->error_message,
                         "The acl field is not a canned ACL.");
             return NGX_SOS_ERR_INVALID_ARGUMENT;
@@ -1069,7 +1047,7 @@ fields:
             return NGX_SOS_ERR_INTERNAL_ERROR;
         }
 
-        st->acl->canned = i + 1;
+        st->acl->canned = canned;
     }
 
     if (ngx_sos_post_attrs(r, st) != NGX_OK) {
