@@ -85,8 +85,6 @@ static u_char *ngx_sos_auth_signing_key(const sos_key_t *key,
     ngx_str_t *date, ngx_str_t *region);
 static void ngx_sos_auth_scan_query(ngx_http_request_t *r,
     ngx_sos_auth_query_t *q);
-static ngx_table_elt_t *ngx_sos_auth_header(ngx_http_request_t *r,
-    u_char *lowcase, size_t len);
 static size_t ngx_sos_auth_header_value(u_char *dst, ngx_str_t *value);
 static time_t ngx_sos_auth_parse_iso(u_char *p, size_t len);
 static u_char *ngx_sos_auth_format_iso(u_char *p, time_t t);
@@ -237,8 +235,7 @@ ngx_sos_auth(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 
     ctx->auth.anonymous = 1;
 
-    h = ngx_sos_auth_header(r, (u_char *) "x-amz-content-sha256",
-                            sizeof("x-amz-content-sha256") - 1);
+    h = ngx_sos_header_find(r, "x-amz-content-sha256");
     if (h) {
         return ngx_sos_auth_payload(r, ctx, &h->value, 0);
     }
@@ -354,8 +351,7 @@ ngx_sos_auth_v4_header(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
 
     /* the request time: x-amz-date, else Date */
 
-    h = ngx_sos_auth_header(r, (u_char *) "x-amz-date",
-                            sizeof("x-amz-date") - 1);
+    h = ngx_sos_header_find(r, "x-amz-date");
 
     if (h) {
         amz_date = h->value;
@@ -412,8 +408,7 @@ ngx_sos_auth_v4_header(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
 
     /* S3 requires the payload hash header with a SigV4 header */
 
-    h = ngx_sos_auth_header(r, (u_char *) "x-amz-content-sha256",
-                            sizeof("x-amz-content-sha256") - 1);
+    h = ngx_sos_header_find(r, "x-amz-content-sha256");
     if (h == NULL) {
         return ngx_sos_auth_fail(r, ctx, NGX_SOS_ERR_INVALID_REQUEST,
                                  "Missing required header for this request: "
@@ -547,8 +542,7 @@ ngx_sos_auth_v4_query(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
 
     /* a presigned URL signs no payload unless the client says so */
 
-    h = ngx_sos_auth_header(r, (u_char *) "x-amz-content-sha256",
-                            sizeof("x-amz-content-sha256") - 1);
+    h = ngx_sos_header_find(r, "x-amz-content-sha256");
     if (h) {
         payload = h->value;
 
@@ -1240,8 +1234,7 @@ ngx_sos_auth_v2(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
             sig.len--;
         }
 
-        xdate = ngx_sos_auth_header(r, (u_char *) "x-amz-date",
-                                    sizeof("x-amz-date") - 1);
+        xdate = ngx_sos_header_find(r, "x-amz-date");
         h = xdate ? xdate : r->headers_in.date;
 
         t = h ? ngx_parse_http_time(h->value.data, h->value.len)
@@ -1300,8 +1293,7 @@ ngx_sos_auth_v2(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
         return NGX_SOS_ERR_INVALID_ACCESS_KEY_ID;
     }
 
-    h = ngx_sos_auth_header(r, (u_char *) "content-md5",
-                            sizeof("content-md5") - 1);
+    h = ngx_sos_header_find(r, "content-md5");
     if (h) {
         md5 = h->value;
 
@@ -1536,8 +1528,7 @@ ngx_sos_auth_v2(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     ctx->auth.sigv2 = 1;
     ctx->auth.presigned = expires ? 1 : 0;
 
-    h = ngx_sos_auth_header(r, (u_char *) "x-amz-content-sha256",
-                            sizeof("x-amz-content-sha256") - 1);
+    h = ngx_sos_header_find(r, "x-amz-content-sha256");
     if (h) {
         return ngx_sos_auth_payload(r, ctx, &h->value, 0);
     }
@@ -1672,37 +1663,6 @@ ngx_sos_auth_scan_query(ngx_http_request_t *r, ngx_sos_auth_query_t *q)
 
     if (q->credential.len || q->signature.len) {
         q->v4 = 1;
-    }
-}
-
-
-static ngx_table_elt_t *
-ngx_sos_auth_header(ngx_http_request_t *r, u_char *lowcase, size_t len)
-{
-    ngx_uint_t        i;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
-
-    part = &r->headers_in.headers.part;
-    h = part->elts;
-
-    for (i = 0; /* void */ ; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                return NULL;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].key.len == len
-            && ngx_strncmp(h[i].lowcase_key, lowcase, len) == 0)
-        {
-            return &h[i];
-        }
     }
 }
 

@@ -97,8 +97,6 @@ static ngx_sos_err_e ngx_sos_payload_chunk_end(ngx_sos_payload_t *pl);
 static ngx_sos_err_e ngx_sos_payload_trailer_line(ngx_sos_payload_t *pl);
 static ngx_sos_err_e ngx_sos_payload_fail(ngx_sos_payload_t *pl,
     ngx_sos_err_e err, const char *fmt, ...);
-static ngx_table_elt_t *ngx_sos_payload_header(ngx_http_request_t *r,
-    char *lowcase, size_t len);
 
 
 ngx_sos_err_e
@@ -147,9 +145,7 @@ ngx_sos_payload_create(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 
         /* the framed length is on the wire; the object's is announced */
 
-        h = ngx_sos_payload_header(r, "x-amz-decoded-content-length",
-                                   sizeof("x-amz-decoded-content-length")
-                                   - 1);
+        h = ngx_sos_header_find(r, "x-amz-decoded-content-length");
         if (h == NULL) {
             return NGX_SOS_ERR_MISSING_CONTENT_LENGTH;
         }
@@ -181,7 +177,7 @@ ngx_sos_payload_create(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 
     /* Content-MD5: base64 of 16 bytes */
 
-    h = ngx_sos_payload_header(r, "content-md5", sizeof("content-md5") - 1);
+    h = ngx_sos_header_find(r, "content-md5");
     if (h) {
         if (ngx_sos_payload_decode_b64(pl->md5_expected, 16, h->value.data,
                                        h->value.len)
@@ -281,8 +277,7 @@ ngx_sos_payload_checksum_header(ngx_http_request_t *r, ngx_sos_payload_t *pl)
         pl->checksum_given = 1;
     }
 
-    trailer = ngx_sos_payload_header(r, "x-amz-trailer",
-                                     sizeof("x-amz-trailer") - 1);
+    trailer = ngx_sos_header_find(r, "x-amz-trailer");
     if (trailer) {
         len = sizeof("x-amz-checksum-") - 1;
 
@@ -308,8 +303,7 @@ ngx_sos_payload_checksum_header(ngx_http_request_t *r, ngx_sos_payload_t *pl)
         pl->checksum_in_trailer = 1;
     }
 
-    sdk = ngx_sos_payload_header(r, "x-amz-sdk-checksum-algorithm",
-                                 sizeof("x-amz-sdk-checksum-algorithm") - 1);
+    sdk = ngx_sos_header_find(r, "x-amz-sdk-checksum-algorithm");
     if (sdk) {
         sdk_alg = ngx_sos_checksum_lookup((char *) sdk->value.data,
                                           sdk->value.len);
@@ -877,8 +871,7 @@ ngx_sos_payload_content_encoding(ngx_http_request_t *r, ngx_str_t *value)
 
     ngx_str_null(value);
 
-    h = ngx_sos_payload_header(r, "content-encoding",
-                               sizeof("content-encoding") - 1);
+    h = ngx_sos_header_find(r, "content-encoding");
     if (h == NULL || h->value.len == 0) {
         return;
     }
@@ -951,32 +944,3 @@ ngx_sos_payload_fail(ngx_sos_payload_t *pl, ngx_sos_err_e err,
 }
 
 
-static ngx_table_elt_t *
-ngx_sos_payload_header(ngx_http_request_t *r, char *lowcase, size_t len)
-{
-    ngx_uint_t        i;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
-
-    part = &r->headers_in.headers.part;
-    h = part->elts;
-
-    for (i = 0; /* void */ ; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                return NULL;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].key.len == len
-            && ngx_strncmp(h[i].lowcase_key, lowcase, len) == 0)
-        {
-            return &h[i];
-        }
-    }
-}
