@@ -362,6 +362,17 @@ ngx_int_t ngx_sos_object_put(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 ngx_int_t ngx_sos_object_put_part(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     u_char *upload_id, uint32_t part_number);
 ngx_int_t ngx_sos_object_copy(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
+
+/* x-amz-copy-source of CopyObject and UploadPartCopy, parsed */
+typedef struct {
+    ngx_str_t                bucket;     /* decoded */
+    ngx_str_t                key;        /* decoded */
+    ngx_uint_t               bad_version;    /* a versionId other than null */
+} ngx_sos_copy_source_t;
+
+/* NGX_OK, or the error response already sent (return it). */
+ngx_int_t ngx_sos_copy_source(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
+    ngx_sos_copy_source_t *src);
 ngx_int_t ngx_sos_object_get(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 ngx_int_t ngx_sos_object_delete(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 /* Content-Type, x-amz-meta-* ... as PutObject reads them; NGX_DECLINED:

@@ -170,8 +170,6 @@ static ngx_int_t ngx_sos_mp_complete_error(ngx_http_request_t *r,
 static void ngx_sos_mp_complete_run(ngx_sos_job_t *job);
 static ngx_int_t ngx_sos_mp_complete_done(ngx_http_request_t *r,
     ngx_sos_job_t *job);
-static ngx_int_t ngx_sos_mp_copy_source(ngx_http_request_t *r,
-    ngx_sos_ctx_t *ctx, ngx_sos_mp_t *mp);
 static void ngx_sos_mp_copy_run(ngx_sos_job_t *job);
 static ngx_int_t ngx_sos_mp_copy_done(ngx_http_request_t *r,
     ngx_sos_job_t *job);
@@ -1559,13 +1557,14 @@ ngx_sos_mp_complete_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 ngx_int_t
 ngx_sos_mp_upload_part_copy(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 {
-    u_char               *p, *end;
-    time_t                t;
-    ngx_int_t             rc;
-    ngx_sos_mp_t         *mp;
-    ngx_sos_job_t        *job;
-    ngx_table_elt_t      *h;
-    ngx_sos_main_conf_t  *smcf;
+    u_char                 *p, *end;
+    time_t                  t;
+    ngx_int_t               rc;
+    ngx_sos_mp_t           *mp;
+    ngx_sos_job_t          *job;
+    ngx_table_elt_t        *h;
+    ngx_sos_main_conf_t    *smcf;
+    ngx_sos_copy_source_t   src;
 
     smcf = ngx_http_get_module_main_conf(r, ngx_http_sos_module);
 
@@ -1582,10 +1581,14 @@ ngx_sos_mp_upload_part_copy(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
         return ngx_sos_error_send(r, NGX_SOS_ERR_NO_SUCH_UPLOAD);
     }
 
-    rc = ngx_sos_mp_copy_source(r, ctx, mp);
+    rc = ngx_sos_copy_source(r, ctx, &src);
     if (rc != NGX_OK) {
         return rc;
     }
+
+    mp->src_bucket = src.bucket;
+    mp->src_key = src.key;
+    mp->src_bad_version = src.bad_version;
 
     mp->max_size = smcf->max_object_size;
 
@@ -1665,62 +1668,6 @@ bad_range:
                 "be of the form bytes=first-last where first and last are "
                 "the zero-based offsets of the first and last bytes to copy");
     return ngx_sos_error_send_ctx(r, ctx, NGX_SOS_ERR_INVALID_ARGUMENT);
-}
-
-
-/* "[/]bucket/key[?versionId=null]", URL-encoded */
-
-static ngx_int_t
-ngx_sos_mp_copy_source(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
-    ngx_sos_mp_t *mp)
-{
-    u_char           *p, *end, *q, *slash;
-    ngx_str_t         decoded;
-    ngx_table_elt_t  *h;
-
-    h = ngx_sos_header_find(r, "x-amz-copy-source");
-
-    p = h->value.data;
-    end = p + h->value.len;
-
-    q = ngx_strlchr(p, end, '?');
-
-    if (q) {
-        mp->src_bad_version = !(end - q == sizeof("?versionId=null") - 1
-                                && ngx_strncmp(q, "?versionId=null",
-                                               end - q) == 0);
-        end = q;
-    }
-
-    if (ngx_sos_uri_decode(r, p, end - p, &decoded) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    p = decoded.data;
-    end = p + decoded.len;
-
-    if (p < end && *p == '/') {
-        p++;
-    }
-
-    slash = ngx_strlchr(p, end, '/');
-
-    if (slash == NULL || slash == p || slash + 1 == end) {
-        ngx_str_set(&ctx->error_message, "Copy Source must mention the "
-                    "source bucket and key: sourcebucket/sourcekey");
-        return ngx_sos_error_send_ctx(r, ctx, NGX_SOS_ERR_INVALID_ARGUMENT);
-    }
-
-    mp->src_bucket.data = p;
-    mp->src_bucket.len = slash - p;
-    mp->src_key.data = slash + 1;
-    mp->src_key.len = end - slash - 1;
-
-    if (mp->src_key.len > SOS_MAX_KEY_LEN) {
-        return ngx_sos_error_send(r, NGX_SOS_ERR_KEY_TOO_LONG);
-    }
-
-    return NGX_OK;
 }
 
 

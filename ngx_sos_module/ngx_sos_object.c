@@ -186,8 +186,6 @@ static void ngx_sos_delete_run(ngx_sos_job_t *job);
 static ngx_int_t ngx_sos_delete_done(ngx_http_request_t *r,
     ngx_sos_job_t *job);
 
-static ngx_int_t ngx_sos_copy_source(ngx_http_request_t *r,
-    ngx_sos_ctx_t *ctx, ngx_sos_copy_t *cp, ngx_str_t *value);
 static void ngx_sos_copy_run(ngx_sos_job_t *job);
 static ngx_int_t ngx_sos_copy_done(ngx_http_request_t *r,
     ngx_sos_job_t *job);
@@ -2031,13 +2029,14 @@ ngx_sos_delete_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 ngx_int_t
 ngx_sos_object_copy(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 {
-    time_t                t;
-    ngx_int_t             rc;
-    ngx_sos_err_e         err;
-    ngx_sos_job_t        *job;
-    ngx_sos_copy_t       *cp;
-    ngx_table_elt_t      *h;
-    ngx_sos_main_conf_t  *smcf;
+    time_t                  t;
+    ngx_int_t               rc;
+    ngx_sos_err_e           err;
+    ngx_sos_job_t          *job;
+    ngx_sos_copy_t         *cp;
+    ngx_table_elt_t        *h;
+    ngx_sos_main_conf_t    *smcf;
+    ngx_sos_copy_source_t   src;
 
     smcf = ngx_http_get_module_main_conf(r, ngx_http_sos_module);
 
@@ -2049,12 +2048,14 @@ ngx_sos_object_copy(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     cp = job->data;
     cp->org_id = ctx->auth.org_id;
 
-    rc = ngx_sos_copy_source(r, ctx, cp,
-                             &ngx_sos_header_find(r, "x-amz-copy-source")
-                             ->value);
+    rc = ngx_sos_copy_source(r, ctx, &src);
     if (rc != NGX_OK) {
         return rc;
     }
+
+    cp->src_bucket = src.bucket;
+    cp->src_key = src.key;
+    cp->src_bad_version = src.bad_version;
 
     h = ngx_sos_header_find(r, "x-amz-metadata-directive");
 
@@ -2159,15 +2160,20 @@ ngx_sos_object_copy(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 
 /* "[/]bucket/key[?versionId=...]", URL-encoded */
 
-static ngx_int_t
+ngx_int_t
 ngx_sos_copy_source(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
-    ngx_sos_copy_t *cp, ngx_str_t *value)
+    ngx_sos_copy_source_t *src)
 {
-    u_char     *p, *end, *q, *slash;
-    ngx_str_t   version, decoded;
+    u_char           *p, *end, *q, *slash;
+    ngx_str_t         version, decoded;
+    ngx_table_elt_t  *h;
 
-    p = value->data;
-    end = p + value->len;
+    h = ngx_sos_header_find(r, "x-amz-copy-source");
+
+    p = h->value.data;
+    end = p + h->value.len;
+
+    src->bad_version = 0;
 
     q = ngx_strlchr(p, end, '?');
 
@@ -2181,7 +2187,7 @@ ngx_sos_copy_source(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
             version.len = end - version.data;
         }
 
-        cp->src_bad_version = (version.data == NULL
+        src->bad_version = (version.data == NULL
                                || !ngx_sos_is_null_version(&version));
         end = q;
     }
@@ -2205,12 +2211,12 @@ ngx_sos_copy_source(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
         return ngx_sos_error_send_ctx(r, ctx, NGX_SOS_ERR_INVALID_ARGUMENT);
     }
 
-    cp->src_bucket.data = p;
-    cp->src_bucket.len = slash - p;
-    cp->src_key.data = slash + 1;
-    cp->src_key.len = end - slash - 1;
+    src->bucket.data = p;
+    src->bucket.len = slash - p;
+    src->key.data = slash + 1;
+    src->key.len = end - slash - 1;
 
-    if (cp->src_key.len > SOS_MAX_KEY_LEN) {
+    if (src->key.len > SOS_MAX_KEY_LEN) {
         return ngx_sos_error_send(r, NGX_SOS_ERR_KEY_TOO_LONG);
     }
 
