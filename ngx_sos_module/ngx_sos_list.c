@@ -53,8 +53,6 @@ typedef struct {
 } ngx_sos_list_job_t;
 
 
-static ngx_int_t ngx_sos_list_arg(ngx_http_request_t *r, char *name,
-    ngx_str_t *value);
 static ngx_sos_err_e ngx_sos_list_bad_arg(ngx_http_request_t *r,
     ngx_sos_ctx_t *ctx, char *name, ngx_str_t *value, char *message);
 static ngx_sos_err_e ngx_sos_list_parse(ngx_http_request_t *r,
@@ -139,58 +137,6 @@ ngx_sos_list_objects(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 }
 
 
-/* A query argument, decoded ('+' is a space, as S3 reads a query). */
-
-static ngx_int_t
-ngx_sos_list_arg(ngx_http_request_t *r, char *name, ngx_str_t *value)
-{
-    u_char     *s, *d, *last;
-    ngx_int_t   c1, c2;
-    ngx_str_t   raw;
-
-    if (ngx_http_arg(r, (u_char *) name, ngx_strlen(name), &raw) != NGX_OK) {
-        ngx_str_null(value);
-        return NGX_DECLINED;
-    }
-
-    d = ngx_pnalloc(r->pool, raw.len + 1);
-    if (d == NULL) {
-        return NGX_ERROR;
-    }
-
-    value->data = d;
-
-    s = raw.data;
-    last = raw.data + raw.len;
-
-    while (s < last) {
-
-        if (*s == '+') {
-            *d++ = ' ';
-            s++;
-            continue;
-        }
-
-        if (*s == '%' && last - s >= 3) {
-            c1 = ngx_hextoi(s + 1, 1);
-            c2 = ngx_hextoi(s + 2, 1);
-
-            if (c1 != NGX_ERROR && c2 != NGX_ERROR) {
-                *d++ = (u_char) (c1 * 16 + c2);
-                s += 3;
-                continue;
-            }
-        }
-
-        *d++ = *s++;
-    }
-
-    value->len = d - value->data;
-
-    return NGX_OK;
-}
-
-
 /* InvalidArgument naming the argument, as S3 does */
 
 static ngx_sos_err_e
@@ -237,8 +183,8 @@ ngx_sos_list_parse(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     ngx_str_t    v, token;
     ngx_uint_t   n;
 
-    if (ngx_sos_list_arg(r, "prefix", &req->prefix) == NGX_ERROR
-        || ngx_sos_list_arg(r, "delimiter", &req->delimiter) == NGX_ERROR)
+    if (ngx_sos_query_arg(r, "prefix", &req->prefix) == NGX_ERROR
+        || ngx_sos_query_arg(r, "delimiter", &req->delimiter) == NGX_ERROR)
     {
         return NGX_SOS_ERR_INTERNAL_ERROR;
     }
@@ -247,7 +193,7 @@ ngx_sos_list_parse(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
 
     req->max_keys = NGX_SOS_LIST_MAX_KEYS;
 
-    if (ngx_sos_list_arg(r, "max-keys", &v) == NGX_OK) {
+    if (ngx_sos_query_arg(r, "max-keys", &v) == NGX_OK) {
         if (v.len && v.data[0] == '-' && v.len > 1) {
             for (p = v.data + 1; p < v.data + v.len; p++) {
                 if (*p < '0' || *p > '9') {
@@ -284,7 +230,7 @@ ngx_sos_list_parse(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
 
     /* encoding-type */
 
-    if (ngx_sos_list_arg(r, "encoding-type", &v) == NGX_OK) {
+    if (ngx_sos_query_arg(r, "encoding-type", &v) == NGX_OK) {
         if (v.len != 3 || ngx_strncasecmp(v.data, (u_char *) "url", 3) != 0)
         {
             return ngx_sos_list_bad_arg(r, ctx, "encoding-type", &v,
@@ -298,25 +244,25 @@ ngx_sos_list_parse(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     switch (ctx->op) {
 
     case NGX_SOS_OP_LIST_OBJECTS:
-        if (ngx_sos_list_arg(r, "marker", &req->marker) == NGX_ERROR) {
+        if (ngx_sos_query_arg(r, "marker", &req->marker) == NGX_ERROR) {
             return NGX_SOS_ERR_INTERNAL_ERROR;
         }
 
         break;
 
     case NGX_SOS_OP_LIST_OBJECTS_V2:
-        if (ngx_sos_list_arg(r, "fetch-owner", &v) == NGX_OK
+        if (ngx_sos_query_arg(r, "fetch-owner", &v) == NGX_OK
             && v.len == 4 && ngx_strncasecmp(v.data, (u_char *) "true", 4) == 0)
         {
             req->fetch_owner = 1;
         }
 
-        if (ngx_sos_list_arg(r, "start-after", &req->start_after) == NGX_OK) {
+        if (ngx_sos_query_arg(r, "start-after", &req->start_after) == NGX_OK) {
             req->has_start_after = 1;
             req->marker = req->start_after;
         }
 
-        if (ngx_sos_list_arg(r, "continuation-token", &req->token)
+        if (ngx_sos_query_arg(r, "continuation-token", &req->token)
             == NGX_OK)
         {
             req->has_token = 1;
@@ -345,8 +291,8 @@ ngx_sos_list_parse(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
         break;
 
     default: /* NGX_SOS_OP_LIST_OBJECT_VERSIONS */
-        if (ngx_sos_list_arg(r, "key-marker", &req->marker) == NGX_ERROR
-            || ngx_sos_list_arg(r, "version-id-marker", &req->version_marker)
+        if (ngx_sos_query_arg(r, "key-marker", &req->marker) == NGX_ERROR
+            || ngx_sos_query_arg(r, "version-id-marker", &req->version_marker)
                == NGX_ERROR)
         {
             return NGX_SOS_ERR_INTERNAL_ERROR;

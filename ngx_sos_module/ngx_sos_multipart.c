@@ -136,8 +136,6 @@ typedef struct {
 } ngx_sos_mp_t;
 
 
-static ngx_int_t ngx_sos_mp_arg(ngx_http_request_t *r, char *name,
-    ngx_str_t *value);
 static ngx_int_t ngx_sos_mp_upload_id(ngx_http_request_t *r,
     ngx_sos_mp_t *mp);
 static ngx_int_t ngx_sos_mp_part_number(ngx_http_request_t *r,
@@ -186,58 +184,6 @@ static void ngx_sos_mp_expire_done(ngx_event_t *ev);
 
 /* ------------------------------------------------------------------ */
 /* shared                                                             */
-
-
-/* A query argument, %XX decoded, '+' a space. */
-
-static ngx_int_t
-ngx_sos_mp_arg(ngx_http_request_t *r, char *name, ngx_str_t *value)
-{
-    u_char     *s, *d, *last;
-    ngx_int_t   c1, c2;
-    ngx_str_t   raw;
-
-    if (ngx_http_arg(r, (u_char *) name, ngx_strlen(name), &raw) != NGX_OK) {
-        ngx_str_null(value);
-        return NGX_DECLINED;
-    }
-
-    d = ngx_pnalloc(r->pool, raw.len + 1);
-    if (d == NULL) {
-        return NGX_ERROR;
-    }
-
-    value->data = d;
-
-    s = raw.data;
-    last = raw.data + raw.len;
-
-    while (s < last) {
-        if (*s == '+') {
-            *d++ = ' ';
-            s++;
-            continue;
-        }
-
-        if (*s == '%' && last - s >= 3) {
-            c1 = ngx_hextoi(s + 1, 1);
-            c2 = ngx_hextoi(s + 2, 1);
-
-            if (c1 != NGX_ERROR && c2 != NGX_ERROR) {
-                *d++ = (u_char) (c1 * 16 + c2);
-                s += 3;
-                continue;
-            }
-        }
-
-        *d++ = *s++;
-    }
-
-    value->len = d - value->data;
-    *d = '\0';
-
-    return NGX_OK;
-}
 
 
 /* ?uploadId: SOS_UPLOAD_ID_LEN hex digits, else no such upload */
@@ -734,7 +680,7 @@ ngx_sos_mp_list_parts(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 
     mp->max = NGX_SOS_MP_LIST_MAX;
 
-    if (ngx_sos_mp_arg(r, "max-parts", &v) == NGX_OK) {
+    if (ngx_sos_query_arg(r, "max-parts", &v) == NGX_OK) {
         n = ngx_atoi(v.data, v.len);
 
         if (n == NGX_ERROR) {
@@ -749,7 +695,7 @@ ngx_sos_mp_list_parts(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
         mp->max = ngx_min((ngx_uint_t) n, NGX_SOS_MP_LIST_MAX);
     }
 
-    if (ngx_sos_mp_arg(r, "part-number-marker", &v) == NGX_OK && v.len) {
+    if (ngx_sos_query_arg(r, "part-number-marker", &v) == NGX_OK && v.len) {
         n = ngx_atoi(v.data, v.len);
 
         if (n == NGX_ERROR) {
@@ -1905,7 +1851,7 @@ ngx_sos_mp_list_uploads(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 
     mp->max = NGX_SOS_MP_LIST_MAX;
 
-    if (ngx_sos_mp_arg(r, "max-uploads", &v) == NGX_OK) {
+    if (ngx_sos_query_arg(r, "max-uploads", &v) == NGX_OK) {
         n = ngx_atoi(v.data, v.len);
 
         if (n == NGX_ERROR) {
@@ -1920,7 +1866,7 @@ ngx_sos_mp_list_uploads(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
         mp->max = ngx_min((ngx_uint_t) n, NGX_SOS_MP_LIST_MAX);
     }
 
-    if (ngx_sos_mp_arg(r, "encoding-type", &v) == NGX_OK) {
+    if (ngx_sos_query_arg(r, "encoding-type", &v) == NGX_OK) {
         if (!(v.len == 3 && ngx_strncmp(v.data, "url", 3) == 0)) {
             ngx_str_set(&ctx->error_message, "Invalid Encoding Method "
                         "specified in Request");
@@ -1933,10 +1879,10 @@ ngx_sos_mp_list_uploads(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
         mp->url = 1;
     }
 
-    if (ngx_sos_mp_arg(r, "prefix", &mp->prefix) == NGX_ERROR
-        || ngx_sos_mp_arg(r, "delimiter", &mp->delimiter) == NGX_ERROR
-        || ngx_sos_mp_arg(r, "key-marker", &mp->key_marker) == NGX_ERROR
-        || ngx_sos_mp_arg(r, "upload-id-marker", &v) == NGX_ERROR)
+    if (ngx_sos_query_arg(r, "prefix", &mp->prefix) == NGX_ERROR
+        || ngx_sos_query_arg(r, "delimiter", &mp->delimiter) == NGX_ERROR
+        || ngx_sos_query_arg(r, "key-marker", &mp->key_marker) == NGX_ERROR
+        || ngx_sos_query_arg(r, "upload-id-marker", &v) == NGX_ERROR)
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }

@@ -580,3 +580,58 @@ ngx_sos_header_find(ngx_http_request_t *r, char *name)
         }
     }
 }
+
+
+/*
+ * A query argument, decoded ('+' is a space, as S3 reads a query):
+ * NGX_OK, NGX_DECLINED when absent, NGX_ERROR.
+ */
+
+ngx_int_t
+ngx_sos_query_arg(ngx_http_request_t *r, char *name, ngx_str_t *value)
+{
+    u_char     *s, *d, *last;
+    ngx_int_t   c1, c2;
+    ngx_str_t   raw;
+
+    if (ngx_http_arg(r, (u_char *) name, ngx_strlen(name), &raw) != NGX_OK) {
+        ngx_str_null(value);
+        return NGX_DECLINED;
+    }
+
+    d = ngx_pnalloc(r->pool, raw.len + 1);
+    if (d == NULL) {
+        return NGX_ERROR;
+    }
+
+    value->data = d;
+
+    s = raw.data;
+    last = raw.data + raw.len;
+
+    while (s < last) {
+
+        if (*s == '+') {
+            *d++ = ' ';
+            s++;
+            continue;
+        }
+
+        if (*s == '%' && last - s >= 3) {
+            c1 = ngx_hextoi(s + 1, 1);
+            c2 = ngx_hextoi(s + 2, 1);
+
+            if (c1 != NGX_ERROR && c2 != NGX_ERROR) {
+                *d++ = (u_char) (c1 * 16 + c2);
+                s += 3;
+                continue;
+            }
+        }
+
+        *d++ = *s++;
+    }
+
+    value->len = d - value->data;
+
+    return NGX_OK;
+}
