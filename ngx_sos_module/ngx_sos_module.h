@@ -328,9 +328,6 @@ off_t ngx_sos_payload_length(ngx_sos_payload_t *pl);
 /* The flexible checksum to store and echo: "CRC32" and base64 value. */
 void ngx_sos_payload_checksum(ngx_sos_payload_t *pl, ngx_str_t *algorithm,
     ngx_str_t *value);
-/* Content-Encoding to store: "aws-chunked" removed (empty: none left). */
-void ngx_sos_payload_content_encoding(ngx_http_request_t *r,
-    ngx_str_t *value);
 
 /*
  * ngx_sos_body.c: read a small body whole, decoded and verified, into

@@ -861,66 +861,6 @@ ngx_sos_payload_finish(ngx_sos_payload_t *pl)
 }
 
 
-/* Content-Encoding without "aws-chunked", a transfer detail */
-
-void
-ngx_sos_payload_content_encoding(ngx_http_request_t *r, ngx_str_t *value)
-{
-    u_char           *s, *e, *comma, *t, *te, *p;
-    ngx_table_elt_t  *h;
-
-    ngx_str_null(value);
-
-    h = ngx_sos_header_find(r, "content-encoding");
-    if (h == NULL || h->value.len == 0) {
-        return;
-    }
-
-    if (ngx_strlcasestrn(h->value.data, h->value.data + h->value.len,
-                         (u_char *) "aws-chunked",
-                         sizeof("aws-chunked") - 2) == NULL)
-    {
-        *value = h->value;
-        return;
-    }
-
-    p = ngx_pnalloc(r->pool, h->value.len);
-    if (p == NULL) {
-        return;
-    }
-
-    value->data = p;
-    s = h->value.data;
-    e = s + h->value.len;
-
-    while (s < e) {
-        comma = ngx_strlchr(s, e, ',');
-        if (comma == NULL) {
-            comma = e;
-        }
-
-        for (t = s; t < comma && *t == ' '; t++) { /* void */ }
-        for (te = comma; te > t && te[-1] == ' '; te--) { /* void */ }
-
-        if (te > t
-            && !(te - t == sizeof("aws-chunked") - 1
-                 && ngx_strncasecmp(t, (u_char *) "aws-chunked", te - t)
-                    == 0))
-        {
-            if (p != value->data) {
-                *p++ = ',';
-            }
-
-            p = ngx_cpymem(p, t, te - t);
-        }
-
-        s = comma + 1;
-    }
-
-    value->len = p - value->data;
-}
-
-
 static ngx_sos_err_e
 ngx_sos_payload_fail(ngx_sos_payload_t *pl, ngx_sos_err_e err,
     const char *fmt, ...)
