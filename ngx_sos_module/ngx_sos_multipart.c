@@ -136,6 +136,8 @@ typedef struct {
 } ngx_sos_mp_t;
 
 
+static ngx_int_t ngx_sos_mp_max_arg(ngx_http_request_t *r,
+    ngx_sos_ctx_t *ctx, char *name, ngx_uint_t *max);
 static ngx_int_t ngx_sos_mp_upload_id(ngx_http_request_t *r,
     ngx_sos_mp_t *mp);
 static ngx_int_t ngx_sos_mp_part_number(ngx_http_request_t *r,
@@ -661,6 +663,52 @@ ngx_sos_mp_abort_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 }
 
 
+/* max-parts / max-uploads: at most NGX_SOS_MP_LIST_MAX, the default */
+
+static ngx_int_t
+ngx_sos_mp_max_arg(ngx_http_request_t *r, ngx_sos_ctx_t *ctx, char *name,
+    ngx_uint_t *max)
+{
+    u_char     *p;
+    size_t      len;
+    ngx_int_t   n;
+    ngx_str_t   v;
+
+    *max = NGX_SOS_MP_LIST_MAX;
+
+    if (ngx_sos_query_arg(r, name, &v) != NGX_OK) {
+        return NGX_OK;
+    }
+
+    n = ngx_atoi(v.data, v.len);
+
+    if (n == NGX_ERROR) {
+        len = ngx_strlen(name);
+
+        p = ngx_pnalloc(r->pool, 2 * len
+                        + sizeof("Provided  not an integer or within "
+                                 "integer range") - 1
+                        + sizeof("<ArgumentName></ArgumentName>") - 1);
+        if (p != NULL) {
+            ctx->error_message.data = p;
+            p = ngx_sprintf(p, "Provided %s not an integer or within "
+                            "integer range", name);
+            ctx->error_message.len = p - ctx->error_message.data;
+
+            ctx->error_extra.data = p;
+            p = ngx_sprintf(p, "<ArgumentName>%s</ArgumentName>", name);
+            ctx->error_extra.len = p - ctx->error_extra.data;
+        }
+
+        return NGX_ERROR;
+    }
+
+    *max = ngx_min((ngx_uint_t) n, NGX_SOS_MP_LIST_MAX);
+
+    return NGX_OK;
+}
+
+
 /* ------------------------------------------------------------------ */
 /* ListParts                                                          */
 
@@ -678,21 +726,8 @@ ngx_sos_mp_list_parts(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    mp->max = NGX_SOS_MP_LIST_MAX;
-
-    if (ngx_sos_query_arg(r, "max-parts", &v) == NGX_OK) {
-        n = ngx_atoi(v.data, v.len);
-
-        if (n == NGX_ERROR) {
-            ngx_str_set(&ctx->error_message, "Provided max-parts not an "
-                        "integer or within integer range");
-            ngx_str_set(&ctx->error_extra,
-                        "<ArgumentName>max-parts</ArgumentName>");
-            return ngx_sos_error_send_ctx(r, ctx,
-                                          NGX_SOS_ERR_INVALID_ARGUMENT);
-        }
-
-        mp->max = ngx_min((ngx_uint_t) n, NGX_SOS_MP_LIST_MAX);
+    if (ngx_sos_mp_max_arg(r, ctx, "max-parts", &mp->max) != NGX_OK) {
+        return ngx_sos_error_send_ctx(r, ctx, NGX_SOS_ERR_INVALID_ARGUMENT);
     }
 
     if (ngx_sos_query_arg(r, "part-number-marker", &v) == NGX_OK && v.len) {
@@ -1839,7 +1874,6 @@ ngx_sos_mp_copy_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 ngx_int_t
 ngx_sos_mp_list_uploads(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 {
-    ngx_int_t       n;
     ngx_str_t       v;
     ngx_sos_mp_t   *mp;
     ngx_sos_job_t  *job;
@@ -1849,21 +1883,8 @@ ngx_sos_mp_list_uploads(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    mp->max = NGX_SOS_MP_LIST_MAX;
-
-    if (ngx_sos_query_arg(r, "max-uploads", &v) == NGX_OK) {
-        n = ngx_atoi(v.data, v.len);
-
-        if (n == NGX_ERROR) {
-            ngx_str_set(&ctx->error_message, "Provided max-uploads not an "
-                        "integer or within integer range");
-            ngx_str_set(&ctx->error_extra,
-                        "<ArgumentName>max-uploads</ArgumentName>");
-            return ngx_sos_error_send_ctx(r, ctx,
-                                          NGX_SOS_ERR_INVALID_ARGUMENT);
-        }
-
-        mp->max = ngx_min((ngx_uint_t) n, NGX_SOS_MP_LIST_MAX);
+    if (ngx_sos_mp_max_arg(r, ctx, "max-uploads", &mp->max) != NGX_OK) {
+        return ngx_sos_error_send_ctx(r, ctx, NGX_SOS_ERR_INVALID_ARGUMENT);
     }
 
     if (ngx_sos_query_arg(r, "encoding-type", &v) == NGX_OK) {
