@@ -20,6 +20,7 @@ typedef struct {
     sos_org_cb_pt  cb;
     void          *ctx;
     sos_org_t      found;
+    int            matched;
 } sos_org_query_t;
 
 
@@ -71,41 +72,37 @@ sos_org_decode(const char *id, size_t id_len, const char *val, size_t len,
  * SOS_ENOTFOUND when the walk ends without a match.
  */
 static sos_rc_e
+sos_org_visit(void *ctx, const char *key, size_t key_len, const char *val,
+    size_t val_len)
+{
+    sos_org_t         org;
+    sos_org_query_t  *q = ctx;
+
+    if (sos_org_decode(key, key_len, val, val_len, &org) != 0) {
+        return SOS_OK;
+    }
+    if (q->match != NULL && q->match(&org, q->s, q->len)) {
+        q->found = org;
+        q->matched = 1;
+        return SOS_SCAN_STOP;
+    }
+    if (q->cb != NULL && q->cb(q->ctx, &org) != 0) {
+        return SOS_SCAN_STOP;
+    }
+    return SOS_OK;
+}
+
+
+static sos_rc_e
 sos_org_scan(sos_store_t *st, sos_org_query_t *q, sos_error_t *err)
 {
-    char                 prefix = SOS_K_ACCOUNT, *errptr = NULL;
-    size_t               klen, vlen;
-    sos_rc_e             rc = SOS_ENOTFOUND;
-    const char          *k, *v;
-    sos_org_t            org;
-    leveldb_iterator_t  *it;
+    sos_rc_e  rc;
 
-    it = sos_idx_iter(st);
-
-    for (leveldb_iter_seek(it, &prefix, 1); sos_idx_iter_in(it, &prefix, 1);
-         leveldb_iter_next(it))
-    {
-        k = leveldb_iter_key(it, &klen);
-        v = leveldb_iter_value(it, &vlen);
-        if (sos_org_decode(k + 1, klen - 1, v, vlen, &org) != 0) {
-            continue;
-        }
-        if (q->match != NULL && q->match(&org, q->s, q->len)) {
-            q->found = org;
-            rc = SOS_OK;
-            break;
-        }
-        if (q->cb != NULL && q->cb(q->ctx, &org) != 0) {
-            break;
-        }
+    rc = sos_idx_scan(st, SOS_K_ACCOUNT, sos_org_visit, q, err);
+    if (rc != SOS_OK) {
+        return rc;
     }
-
-    leveldb_iter_get_error(it, &errptr);
-    leveldb_iter_destroy(it);
-    if (errptr != NULL) {
-        return sos_err_leveldb(err, errptr, "organization scan");
-    }
-    return rc;
+    return q->matched ? SOS_OK : SOS_ENOTFOUND;
 }
 
 
@@ -432,43 +429,41 @@ sos_key_get(sos_store_t *store, const char *access_key_id, size_t len,
 }
 
 
+typedef struct {
+    const char     *org_id;            /* NULL: every organization */
+    size_t          org_id_len;
+    sos_key_cb_pt   cb;
+    void           *ctx;
+} sos_key_walk_t;
+
+
+static sos_rc_e
+sos_key_visit(void *ctx, const char *key, size_t key_len, const char *val,
+    size_t val_len)
+{
+    sos_key_t        k;
+    sos_key_walk_t  *walk = ctx;
+
+    if (sos_key_decode(key, key_len, val, val_len, &k) != 0) {
+        return SOS_OK;
+    }
+    if (walk->org_id != NULL
+        && (walk->org_id_len != SOS_ID_LEN
+            || memcmp(walk->org_id, k.org_id, SOS_ID_LEN) != 0))
+    {
+        return SOS_OK;
+    }
+    return walk->cb(walk->ctx, &k) != 0 ? SOS_SCAN_STOP : SOS_OK;
+}
+
+
 sos_rc_e
 sos_key_list(sos_store_t *store, const char *org_id, size_t org_id_len,
     sos_key_cb_pt cb, void *ctx, sos_error_t *err)
 {
-    char                 prefix = SOS_K_KEY, *errptr = NULL;
-    size_t               klen, vlen;
-    const char          *k, *v;
-    sos_key_t            key;
-    leveldb_iterator_t  *it;
+    sos_key_walk_t  walk = { org_id, org_id_len, cb, ctx };
 
-    it = sos_idx_iter(store);
-
-    for (leveldb_iter_seek(it, &prefix, 1); sos_idx_iter_in(it, &prefix, 1);
-         leveldb_iter_next(it))
-    {
-        k = leveldb_iter_key(it, &klen);
-        v = leveldb_iter_value(it, &vlen);
-        if (sos_key_decode(k + 1, klen - 1, v, vlen, &key) != 0) {
-            continue;
-        }
-        if (org_id != NULL
-            && (org_id_len != SOS_ID_LEN
-                || memcmp(org_id, key.org_id, SOS_ID_LEN) != 0))
-        {
-            continue;
-        }
-        if (cb(ctx, &key) != 0) {
-            break;
-        }
-    }
-
-    leveldb_iter_get_error(it, &errptr);
-    leveldb_iter_destroy(it);
-    if (errptr != NULL) {
-        return sos_err_leveldb(err, errptr, "key scan");
-    }
-    return SOS_OK;
+    return sos_idx_scan(store, SOS_K_KEY, sos_key_visit, &walk, err);
 }
 
 

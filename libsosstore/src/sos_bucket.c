@@ -415,58 +415,53 @@ done:
 }
 
 
+typedef struct {
+    sos_store_t       *store;
+    const char        *owner_id;       /* NULL: every owner */
+    sos_bucket_cb_pt   cb;
+    void              *ctx;
+    sos_error_t       *err;
+} sos_bucket_walk_t;
+
+
+static sos_rc_e
+sos_bucket_visit(void *ctx, const char *key, size_t key_len,
+    const char *val, size_t val_len)
+{
+    sos_rc_e            rc;
+    sos_bucket_t        b;
+    sos_counters_t      c;
+    sos_bucket_walk_t  *walk = ctx;
+
+    memset(&b, 0, sizeof(b));
+    if (key_len > SOS_MAX_BUCKET_LEN
+        || sos_bucket_decode(val, val_len, &b, NULL) != 0)
+    {
+        return sos_err(walk->err, SOS_ECORRUPT, 0,
+                       "a bucket record is malformed");
+    }
+    memcpy(b.name, key, key_len);
+
+    if (walk->owner_id != NULL && strcmp(walk->owner_id, b.owner) != 0) {
+        return SOS_OK;
+    }
+
+    rc = sos_counters_get(walk->store, b.name, key_len, &c, walk->err);
+    if (rc != SOS_OK) {
+        return rc;
+    }
+    b.object_count = c.count;
+    b.bytes = c.bytes;
+
+    return walk->cb(walk->ctx, &b) != 0 ? SOS_SCAN_STOP : SOS_OK;
+}
+
+
 sos_rc_e
 sos_bucket_list(sos_store_t *store, const char *owner_id,
     sos_bucket_cb_pt cb, void *ctx, sos_error_t *err)
 {
-    char                 prefix = SOS_K_BUCKET, *errptr = NULL;
-    size_t               klen, vlen;
-    sos_rc_e             rc = SOS_OK;
-    const char          *k, *v;
-    sos_bucket_t         b;
-    sos_counters_t       c;
-    leveldb_iterator_t  *it;
+    sos_bucket_walk_t  walk = { store, owner_id, cb, ctx, err };
 
-    it = sos_idx_iter(store);
-
-    for (leveldb_iter_seek(it, &prefix, 1); sos_idx_iter_in(it, &prefix, 1);
-         leveldb_iter_next(it))
-    {
-        k = leveldb_iter_key(it, &klen);
-        v = leveldb_iter_value(it, &vlen);
-
-        memset(&b, 0, sizeof(b));
-        if (klen - 1 > SOS_MAX_BUCKET_LEN
-            || sos_bucket_decode(v, vlen, &b, NULL) != 0)
-        {
-            rc = sos_err(err, SOS_ECORRUPT, 0, "a bucket record is malformed");
-            break;
-        }
-        memcpy(b.name, k + 1, klen - 1);
-
-        if (owner_id != NULL && strcmp(owner_id, b.owner) != 0) {
-            continue;
-        }
-
-        rc = sos_counters_get(store, b.name, klen - 1, &c, err);
-        if (rc != SOS_OK) {
-            break;
-        }
-        b.object_count = c.count;
-        b.bytes = c.bytes;
-
-        if (cb(ctx, &b) != 0) {
-            break;
-        }
-    }
-
-    leveldb_iter_get_error(it, &errptr);
-    leveldb_iter_destroy(it);
-
-    if (errptr != NULL && rc == SOS_OK) {
-        rc = sos_err_leveldb(err, errptr, "bucket scan");
-    } else {
-        leveldb_free(errptr);
-    }
-    return rc;
+    return sos_idx_scan(store, SOS_K_BUCKET, sos_bucket_visit, &walk, err);
 }

@@ -134,3 +134,43 @@ sos_idx_has_prefix(sos_store_t *st, const void *prefix, size_t len,
 
     return found;
 }
+
+
+sos_rc_e
+sos_idx_scan(sos_store_t *st, char type, sos_idx_visit_pt visit, void *ctx,
+    sos_error_t *err)
+{
+    char                *errptr = NULL;
+    size_t               klen, vlen;
+    sos_rc_e             rc = SOS_OK;
+    const char          *k, *v;
+    leveldb_iterator_t  *it;
+
+    it = sos_idx_iter(st);
+
+    for (leveldb_iter_seek(it, &type, 1); sos_idx_iter_in(it, &type, 1);
+         leveldb_iter_next(it))
+    {
+        k = leveldb_iter_key(it, &klen);
+        v = leveldb_iter_value(it, &vlen);
+
+        rc = visit(ctx, k + 1, klen - 1, v, vlen);
+        if (rc != SOS_OK) {
+            break;
+        }
+    }
+
+    leveldb_iter_get_error(it, &errptr);
+    leveldb_iter_destroy(it);
+
+    if (rc == SOS_SCAN_STOP) {
+        rc = SOS_OK;
+    }
+
+    if (errptr != NULL) {
+        return rc == SOS_OK ? sos_err_leveldb(err, errptr, "index scan")
+                            : (leveldb_free(errptr), rc);
+    }
+
+    return rc;
+}

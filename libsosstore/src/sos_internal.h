@@ -155,6 +155,17 @@ sos_rc_e sos_idx_write(sos_store_t *st, leveldb_writebatch_t *batch,
 /* Whether any key starts with prefix: 1 yes, 0 no, -1 error (err set). */
 int sos_idx_has_prefix(sos_store_t *st, const void *prefix, size_t len,
     sos_error_t *err);
+/*
+ * Visit every record whose key starts with the one-byte type, in key
+ * order; visit gets the key without its type byte.  It returns SOS_OK to
+ * go on, SOS_SCAN_STOP to stop (the scan then returns SOS_OK), or an
+ * error, which stops the scan and is returned.
+ */
+#define SOS_SCAN_STOP  SOS_RC_MAX
+typedef sos_rc_e (*sos_idx_visit_pt)(void *ctx, const char *key,
+    size_t key_len, const char *val, size_t val_len);
+sos_rc_e sos_idx_scan(sos_store_t *st, char type, sos_idx_visit_pt visit,
+    void *ctx, sos_error_t *err);
 leveldb_iterator_t *sos_idx_iter(sos_store_t *st);
 /* Non-zero while it points at a key that starts with prefix. */
 int sos_idx_iter_in(leveldb_iterator_t *it, const void *prefix, size_t len);

@@ -509,32 +509,40 @@ sos_garbage_collect(sos_store_t *st, const sos_extent_t *e, uint32_t n)
 }
 
 
+typedef struct {
+    sos_store_t  *store;
+    uint64_t      removed;
+} sos_garbage_walk_t;
+
+
+static sos_rc_e
+sos_garbage_visit(void *ctx, const char *key, size_t key_len,
+    const char *val, size_t val_len)
+{
+    sos_extent_t         e;
+    sos_garbage_walk_t  *walk = ctx;
+
+    (void) val;
+    (void) val_len;
+
+    if (key_len == SOS_FILE_ID_LEN) {
+        memset(&e, 0, sizeof(e));
+        memcpy(e.id, key, SOS_FILE_ID_LEN);
+        sos_extent_unlink(walk->store, &e);
+        walk->removed++;
+    }
+
+    return SOS_OK;
+}
+
+
 uint64_t
 sos_garbage_collect_all(sos_store_t *st)
 {
-    char                  prefix = SOS_K_GARBAGE;
-    size_t                klen;
-    uint64_t              removed = 0;
-    const char           *k;
-    sos_extent_t          e;
-    leveldb_iterator_t   *it;
+    sos_garbage_walk_t  walk = { st, 0 };
 
-    memset(&e, 0, sizeof(e));
-    it = sos_idx_iter(st);
+    /* an index read error leaves the rest for the next open */
+    (void) sos_idx_scan(st, SOS_K_GARBAGE, sos_garbage_visit, &walk, NULL);
 
-    for (leveldb_iter_seek(it, &prefix, 1); sos_idx_iter_in(it, &prefix, 1);
-         leveldb_iter_next(it))
-    {
-        k = leveldb_iter_key(it, &klen);
-        if (klen != 1 + SOS_FILE_ID_LEN) {
-            continue;
-        }
-        memcpy(e.id, k + 1, SOS_FILE_ID_LEN);
-        e.id[SOS_FILE_ID_LEN] = '\0';
-        sos_extent_unlink(st, &e);
-        removed++;
-    }
-
-    leveldb_iter_destroy(it);
-    return removed;
+    return walk.removed;
 }
