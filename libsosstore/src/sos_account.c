@@ -312,30 +312,6 @@ sos_org_list(sos_store_t *store, sos_org_cb_pt cb, void *ctx,
 }
 
 
-static int
-sos_key_decode(const char *akid, size_t akid_len, const char *val,
-    size_t len, sos_key_t *key)
-{
-    sos_rbuf_t  r;
-
-    memset(key, 0, sizeof(*key));
-    if (akid_len != SOS_ACCESS_KEY_LEN) {
-        return -1;
-    }
-    memcpy(key->access_key_id, akid, akid_len);
-
-    sos_rbuf_init(&r, val, len);
-    if (sos_rbuf_u8(&r) != SOS_RECORD_VERSION) {
-        return -1;
-    }
-    sos_rbuf_cstr(&r, key->secret, sizeof(key->secret));
-    sos_rbuf_cstr(&r, key->org_id, sizeof(key->org_id));
-    key->admin = (int) sos_rbuf_varint(&r);
-    key->created = sos_rbuf_svarint(&r);
-    return r.bad ? -1 : 0;
-}
-
-
 sos_rc_e
 sos_key_create(sos_store_t *store, const char *org_id, size_t org_id_len,
     int admin, sos_key_t *out, sos_error_t *err)
@@ -366,14 +342,9 @@ sos_key_create(sos_store_t *store, const char *org_id, size_t org_id_len,
     memcpy(k.org_id, org_id, org_id_len);
 
     sos_ikey_bucket(&key, SOS_K_KEY, k.access_key_id, SOS_ACCESS_KEY_LEN);
-    sos_buf_add_u8(&val, SOS_RECORD_VERSION);
-    sos_buf_add_bytes(&val, k.secret, SOS_SECRET_LEN);
-    sos_buf_add_bytes(&val, k.org_id, SOS_ID_LEN);
-    sos_buf_add_varint(&val, (uint64_t) k.admin);
-    sos_buf_add_svarint(&val, k.created);
 
-    rc = (key.oom || val.oom)
-         ? sos_err(err, SOS_ENOMEM, 0, "no memory for access key")
+    rc = (sos_key_encode(store, &val, &k) != 0 || key.oom)
+         ? sos_err(err, SOS_ENOMEM, 0, "cannot seal the new access key")
          : sos_idx_put(store, &key, val.data, val.len, 1, err);
 
 done:
@@ -416,9 +387,10 @@ sos_key_get(sos_store_t *store, const char *access_key_id, size_t len,
         return rc;
     }
 
-    rc = sos_key_decode(access_key_id, len, val, vlen, &k) == 0
+    rc = sos_key_decode(store, access_key_id, len, val, vlen, &k) == 0
          ? SOS_OK
-         : sos_err(err, SOS_ECORRUPT, 0, "access key \"%.*s\" is malformed",
+         : sos_err(err, SOS_ECORRUPT, 0, "access key \"%.*s\" is malformed "
+                   "or its secret does not open with the key file",
                    (int) len, access_key_id);
     free(val);
 
@@ -430,6 +402,7 @@ sos_key_get(sos_store_t *store, const char *access_key_id, size_t len,
 
 
 typedef struct {
+    sos_store_t    *store;
     const char     *org_id;            /* NULL: every organization */
     size_t          org_id_len;
     sos_key_cb_pt   cb;
@@ -444,7 +417,7 @@ sos_key_visit(void *ctx, const char *key, size_t key_len, const char *val,
     sos_key_t        k;
     sos_key_walk_t  *walk = ctx;
 
-    if (sos_key_decode(key, key_len, val, val_len, &k) != 0) {
+    if (sos_key_decode(walk->store, key, key_len, val, val_len, &k) != 0) {
         return SOS_OK;
     }
     if (walk->org_id != NULL
@@ -461,7 +434,7 @@ sos_rc_e
 sos_key_list(sos_store_t *store, const char *org_id, size_t org_id_len,
     sos_key_cb_pt cb, void *ctx, sos_error_t *err)
 {
-    sos_key_walk_t  walk = { org_id, org_id_len, cb, ctx };
+    sos_key_walk_t  walk = { store, org_id, org_id_len, cb, ctx };
 
     return sos_idx_scan(store, SOS_K_KEY, sos_key_visit, &walk, err);
 }
@@ -471,17 +444,30 @@ sos_rc_e
 sos_key_revoke(sos_store_t *store, const char *access_key_id, size_t len,
     sos_error_t *err)
 {
+    char      *val;
+    size_t     vlen;
     sos_rc_e   rc;
     sos_buf_t  key;
 
-    rc = sos_key_get(store, access_key_id, len, NULL, err);
-    if (rc != SOS_OK) {
-        return rc;
+    if (len != SOS_ACCESS_KEY_LEN) {
+        return sos_err(err, SOS_ENOTFOUND, 0, "no such access key");
     }
+
+    /* a key whose secret does not open can still be revoked */
 
     sos_buf_init(&key);
     sos_ikey_bucket(&key, SOS_K_KEY, access_key_id, len);
-    rc = sos_idx_delete(store, &key, 1, err);
+
+    rc = sos_idx_get(store, &key, &val, &vlen, err);
+    if (rc == SOS_OK) {
+        free(val);
+        rc = sos_idx_delete(store, &key, 1, err);
+
+    } else if (rc == SOS_ENOTFOUND) {
+        rc = sos_err(err, SOS_ENOTFOUND, 0, "no access key \"%.*s\"",
+                     (int) len, access_key_id);
+    }
+
     sos_buf_free(&key);
     return rc;
 }

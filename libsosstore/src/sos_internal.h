@@ -17,6 +17,24 @@
 #define SOS_DEFAULT_MIN_PART (5ULL * 1024 * 1024)
 #define SOS_RECORD_VERSION  1
 
+/*
+ * Modes of what the store creates: directories and files are the owner's
+ * alone (the index holds secrets, replicas hold private objects).  Given
+ * explicitly, never through umask: umask is process-wide and racy in a
+ * threaded server.  LevelDB creates its own files 0644 minus umask; the
+ * 0700 index directory is what protects them.
+ */
+#define SOS_DIR_MODE        0700
+#define SOS_FILE_MODE       0600
+
+/* Access key records (K) with a sealed secret: AES-256-GCM, see
+ * sos_secret.c.  Version 1 records hold the secret in plaintext. */
+#define SOS_KEY_RECORD_SEALED  2
+#define SOS_SECRET_KEY_LEN     32       /* AES-256 key in the key file */
+#define SOS_SEAL_NONCE_LEN     12
+#define SOS_SEAL_TAG_LEN       16
+#define SOS_SEALED_LEN(n)      (SOS_SEAL_NONCE_LEN + (n) + SOS_SEAL_TAG_LEN)
+
 /* One-byte type prefixes of index keys (see docs/design.md). */
 #define SOS_K_ACCOUNT  'A'              /* A<org id>                    */
 #define SOS_K_BUCKET   'B'              /* B<bucket>                    */
@@ -35,6 +53,13 @@ struct sos_store_s {
     unsigned            quorum;
     int                 no_fsync;
     uint64_t            min_part_size;
+
+    /* seals access key secrets in the index (sos_secret.c) */
+    unsigned char       secret_key[SOS_SECRET_KEY_LEN];
+
+    /* what open changed or found, for the caller to log */
+    sos_notice_t       *notices;
+    size_t              n_notices;
 
     leveldb_t              *db;
     leveldb_options_t      *db_options;
@@ -76,6 +101,11 @@ sos_rc_e sos_err_sys(sos_error_t *err, int sys_errno, const char *fmt, ...)
 
 /* A leveldb errptr (freed here) into SOS_EIO, or SOS_EBUSY for a lock. */
 sos_rc_e sos_err_leveldb(sos_error_t *err, char *errptr, const char *what);
+
+/* Record a notice for sos_store_info (sos_store.c); dropped without
+ * memory. */
+void sos_notice(sos_store_t *st, sos_notice_level_e level,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 
 /* ---- growable buffer and value codec (sos_codec.c) ----
@@ -226,6 +256,9 @@ sos_rc_e sos_counters_add(sos_store_t *st, leveldb_writebatch_t *batch,
 
 /* ---- replica files (sos_replica.c) ---- */
 
+/* fsync a directory by path; 0 or -1 (errno set). */
+int sos_fsync_dir(const char *path);
+
 /* Fresh random hex id of SOS_FILE_ID_LEN (or any even n) characters. */
 void sos_random_hex(char *out, size_t n);
 
@@ -352,5 +385,38 @@ sos_rc_e sos_put_new(sos_put_t **out, sos_store_t *st,
 
 /* Lowercase hex of an MD5 into out (33 bytes with the NUL). */
 void sos_md5_hex(const unsigned char md5[16], char *out);
+
+/* ---- secrets at rest (sos_secret.c) ---- */
+
+/*
+ * Load the key file into st->secret_key, creating it (O_EXCL, 0600) when
+ * it is missing and the index holds no sealed secret; then seal every
+ * plaintext secret left in the index.  Called by open once the index is
+ * open.  SOS_EINVAL for a key file that is too open, of the wrong size,
+ * missing while sealed secrets exist, or that opens none of them.
+ */
+sos_rc_e sos_secret_init(sos_store_t *st, const char *key_file,
+    sos_error_t *err);
+
+/*
+ * out (SOS_SEALED_LEN(len) bytes) = nonce | AES-256-GCM(secret) | tag,
+ * bound to aad (the record's index key).  0, or -1 on a crypto failure.
+ */
+int sos_secret_seal(const sos_store_t *st, const void *aad, size_t aad_len,
+    const char *secret, size_t len, unsigned char *out);
+
+/* The secret (in_len - SOS_SEALED_LEN(0) bytes) into out; -1 when the
+ * tag does not verify: wrong key, or another record's ciphertext. */
+int sos_secret_unseal(const sos_store_t *st, const void *aad,
+    size_t aad_len, const unsigned char *in, size_t in_len, char *out);
+
+/* A K record's value, its secret sealed; -1 on a crypto failure. */
+int sos_key_encode(const sos_store_t *st, sos_buf_t *val,
+    const sos_key_t *key);
+
+/* Decode a K record (either version) into key; -1 when malformed or its
+ * secret does not unseal. */
+int sos_key_decode(const sos_store_t *st, const char *akid, size_t akid_len,
+    const char *val, size_t len, sos_key_t *key);
 
 #endif /* SOS_INTERNAL_H */

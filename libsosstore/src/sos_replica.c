@@ -24,7 +24,6 @@
 #include "sos_internal.h"
 
 
-static int sos_fsync_dir(const char *path);
 static int sos_mkdir_synced(const char *path, int do_fsync);
 static int sos_write_all(int fd, const unsigned char *p, size_t len);
 static void sos_writer_drop(sos_writer_t *w, unsigned i);
@@ -88,7 +87,7 @@ sos_popcount(uint32_t mask)
 }
 
 
-static int
+int
 sos_fsync_dir(const char *path)
 {
     int  fd, rc, saved;
@@ -113,7 +112,7 @@ sos_mkdir_synced(const char *path, int do_fsync)
     char  parent[4096];
     char *slash;
 
-    if (mkdir(path, 0755) == -1) {
+    if (mkdir(path, SOS_DIR_MODE) == -1) {
         return errno == EEXIST ? 0 : -1;
     }
 
@@ -203,7 +202,8 @@ sos_writer_begin(sos_writer_t *w, sos_store_t *st, sos_error_t *err)
 
     for (i = 0; i < st->n_replicas; i++) {
         sos_tmp_path(st, i, w->id, path, sizeof(path));
-        w->fds[i] = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        w->fds[i] = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+                         SOS_FILE_MODE);
         if (w->fds[i] == -1) {
             saved = errno;
             continue;

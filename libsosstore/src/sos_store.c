@@ -1,10 +1,11 @@
 /*
- * Opening and closing the store: layout, the index, tmp/ cleanup, pending
- * deletes, replica probing.
+ * Opening and closing the store: layout and its modes, the index, the
+ * secrets key, tmp/ cleanup, pending deletes, replica probing.
  */
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,10 +13,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "sos_internal.h"
 
 
 static int sos_mkdir_p(const char *path);
+static void sos_dir_tighten(sos_store_t *st, const char *path);
 static uint64_t sos_tmp_clean(const char *replica);
 static int sos_replica_probe(const char *replica);
 static void sos_store_free(sos_store_t *st);
@@ -38,13 +42,72 @@ sos_mkdir_p(const char *path)
             continue;
         }
         buf[i] = '\0';
-        if (mkdir(buf, 0755) == -1 && errno != EEXIST) {
+        if (mkdir(buf, SOS_DIR_MODE) == -1 && errno != EEXIST) {
             return -1;
         }
         buf[i] = path[i];
     }
 
     return 0;
+}
+
+
+void
+sos_notice(sos_store_t *st, sos_notice_level_e level, const char *fmt, ...)
+{
+    char          *msg;
+    va_list        ap;
+    sos_notice_t  *n;
+
+    va_start(ap, fmt);
+    if (vasprintf(&msg, fmt, ap) == -1) {
+        va_end(ap);
+        return;
+    }
+    va_end(ap);
+
+    n = realloc(st->notices, (st->n_notices + 1) * sizeof(sos_notice_t));
+    if (n == NULL) {
+        free(msg);
+        return;
+    }
+
+    st->notices = n;
+    n[st->n_notices].level = level;
+    n[st->n_notices].msg = msg;
+    st->n_notices++;
+}
+
+
+/*
+ * A directory of the store that group or others may enter becomes 0700.
+ * Its files are not walked: once the directory is closed they are out of
+ * reach whatever their mode, and a replica may hold millions of them.
+ */
+static void
+sos_dir_tighten(sos_store_t *st, const char *path)
+{
+    struct stat  sb;
+
+    if (stat(path, &sb) == -1 || !S_ISDIR(sb.st_mode)
+        || (sb.st_mode & 077) == 0)
+    {
+        return;
+    }
+
+    if (chmod(path, SOS_DIR_MODE) == -1) {
+        sos_notice(st, SOS_NOTICE_WARN,
+                   "directory \"%s\" has mode %04o, open to other users, "
+                   "and chmod(%04o) failed: %s", path,
+                   (unsigned) (sb.st_mode & 07777), SOS_DIR_MODE,
+                   strerror(errno));
+        return;
+    }
+
+    sos_notice(st, SOS_NOTICE_WARN,
+               "directory \"%s\" had mode %04o, open to other users: "
+               "changed to %04o", path, (unsigned) (sb.st_mode & 07777),
+               SOS_DIR_MODE);
 }
 
 
@@ -95,7 +158,7 @@ sos_replica_probe(const char *replica)
 
     sos_random_hex(id, 16);
     snprintf(path, sizeof(path), "%s/tmp/probe-%s", replica, id);
-    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, SOS_FILE_MODE);
     if (fd == -1) {
         return -1;
     }
@@ -177,6 +240,11 @@ sos_store_open(sos_store_t **out, const sos_store_conf_t *conf,
         return rc;
     }
 
+    /* before LevelDB writes anything: its files are as open as umask */
+
+    sos_dir_tighten(st, conf->data_dir);
+    sos_dir_tighten(st, path);
+
     st->db_options = leveldb_options_create();
     st->db_cache = leveldb_cache_create_lru(8 * 1024 * 1024);
     st->db_filter = leveldb_filterpolicy_create_bloom(10);
@@ -198,18 +266,31 @@ sos_store_open(sos_store_t **out, const sos_store_conf_t *conf,
         return rc;
     }
 
+    rc = sos_secret_init(st, conf->key_file, err);
+    if (rc != SOS_OK) {
+        sos_store_free(st);
+        return rc;
+    }
+
     st->info.n_replicas = st->n_replicas;
     st->info.write_quorum = st->quorum;
 
     for (i = 0; i < st->n_replicas; i++) {
+        sos_dir_tighten(st, st->replica_dirs[i]);
         if (sos_replica_probe(st->replica_dirs[i]) == -1) {
             st->info.degraded_mask |= 1u << i;
             continue;
         }
+        snprintf(path, sizeof(path), "%s/objects", st->replica_dirs[i]);
+        sos_dir_tighten(st, path);
+        snprintf(path, sizeof(path), "%s/tmp", st->replica_dirs[i]);
+        sos_dir_tighten(st, path);
         st->info.tmp_files_removed += sos_tmp_clean(st->replica_dirs[i]);
     }
 
     st->info.garbage_removed = sos_garbage_collect_all(st);
+    st->info.notices = st->notices;
+    st->info.n_notices = st->n_notices;
 
     *out = st;
     return SOS_OK;
@@ -246,7 +327,12 @@ sos_store_free(sos_store_t *st)
     for (i = 0; i < SOS_MAX_REPLICAS; i++) {
         free(st->replica_dirs[i]);
     }
+    for (i = 0; i < st->n_notices; i++) {
+        free((char *) st->notices[i].msg);
+    }
+    free(st->notices);
     free(st->data_dir);
+    OPENSSL_cleanse(st->secret_key, sizeof(st->secret_key));
     pthread_mutex_destroy(&st->commit_lock);
     pthread_mutex_destroy(&st->upload_lock);
     free(st);

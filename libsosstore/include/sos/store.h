@@ -95,7 +95,18 @@ typedef struct {
     unsigned             write_quorum;    /* 0: majority, floor(n/2)+1 */
     int                  no_fsync;        /* 1: skip fsync (tests, benches) */
     uint64_t             min_part_size;   /* 0: 5 MiB (all parts but last) */
+    const char          *key_file;        /* NULL: <data_dir>/secret.key */
 } sos_store_conf_t;
+
+typedef enum {
+    SOS_NOTICE_INFO = 0,                  /* done as designed, worth a line */
+    SOS_NOTICE_WARN                       /* found wrong and fixed, or not */
+} sos_notice_level_e;
+
+typedef struct {
+    sos_notice_level_e   level;
+    const char          *msg;             /* one line, names the path */
+} sos_notice_t;
 
 typedef struct {
     unsigned  n_replicas;
@@ -103,6 +114,11 @@ typedef struct {
     uint32_t  degraded_mask;      /* bit i: replica i not writable at open */
     uint64_t  tmp_files_removed;  /* leftovers cleaned by open */
     uint64_t  garbage_removed;    /* pending deletes finished by open */
+    uint64_t  secrets_sealed;     /* plaintext secrets encrypted by open */
+    /* what open changed or found: modes tightened, the key file created,
+     * secrets sealed; owned by the store, valid until sos_store_close */
+    const sos_notice_t  *notices;
+    size_t               n_notices;
 } sos_store_info_t;
 
 /**
@@ -111,6 +127,20 @@ typedef struct {
  * A replica that cannot be written is reported in sos_store_info's
  * degraded_mask; the store still opens (reads keep working) and writes
  * fail with SOS_EQUORUM while fewer than the quorum are writable.
+ *
+ * Modes: directories are created 0700 and files 0600.  A data, index or
+ * replica directory (or a replica's objects/ and tmp/) open to group or
+ * others is changed to 0700 and reported as a notice; the files beneath
+ * are then out of other users' reach whatever their own mode, so they
+ * are not walked.
+ *
+ * Secrets: access key secrets are stored sealed with AES-256-GCM under
+ * the 32-byte key in conf->key_file, created (0600, random) at the first
+ * open; a key file readable or writable by group or others, of another
+ * size, or that does not open the secrets in the index is refused
+ * (SOS_EINVAL, the message says which).  Plaintext secrets of an older
+ * index are sealed at open and the index compacted, so that no file of
+ * the index keeps them; a notice says so.
  * @return SOS_OK, SOS_EBUSY (another process owns the index), SOS_EINVAL,
  *         SOS_EIO
  * Thread-safety: one caller.  Never share a handle across fork().
@@ -121,7 +151,7 @@ sos_rc_e sos_store_open(sos_store_t **out, const sos_store_conf_t *conf,
 /** Close; nothing may be in flight.  NULL is a no-op. */
 void sos_store_close(sos_store_t *store);
 
-/** Replica count, quorum, degraded replicas as seen at open. */
+/** Replica count, quorum, degraded replicas, notices as seen at open. */
 void sos_store_info(sos_store_t *store, sos_store_info_t *info);
 
 
