@@ -38,6 +38,13 @@ static ngx_command_t  ngx_sos_commands[] = {
       offsetof(ngx_sos_main_conf_t, data_dir),
       NULL },
 
+    { ngx_string("sos_key_file"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_sos_main_conf_t, key_file),
+      NULL },
+
     { ngx_string("sos_replica"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_str_array_slot,
@@ -342,6 +349,7 @@ ngx_sos_create_main_conf(ngx_conf_t *cf)
      *
      *     smcf->enabled = 0;
      *     smcf->data_dir = { 0, NULL };
+     *     smcf->key_file = { 0, NULL };
      *     smcf->region = { 0, NULL };
      *     smcf->thread_pool_name = { 0, NULL };
      *     smcf->thread_pool = NULL;
@@ -438,6 +446,14 @@ ngx_sos_init_main_conf(ngx_conf_t *cf, void *conf)
     /* relative paths are relative to the prefix (-p); results end in '\0' */
 
     if (ngx_conf_full_name(cf->cycle, &smcf->data_dir, 0) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    /* unset: the library's default, <data_dir>/secret.key */
+
+    if (smcf->key_file.data
+        && ngx_conf_full_name(cf->cycle, &smcf->key_file, 0) != NGX_OK)
+    {
         return NGX_CONF_ERROR;
     }
 

@@ -29,6 +29,7 @@
 typedef struct {
     ngx_flag_t           enabled;        /* some location has "sos;" */
     ngx_str_t            data_dir;
+    ngx_str_t            key_file;       /* unset: <data_dir>/secret.key */
     ngx_array_t         *replicas;       /* of ngx_str_t */
     ngx_int_t            write_quorum;
     ngx_flag_t           fsync;

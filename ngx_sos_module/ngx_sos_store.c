@@ -128,6 +128,7 @@ ngx_sos_store_open(ngx_sos_main_conf_t *smcf, sos_store_t **store,
     conf.n_replicas = smcf->n_replicas;
     conf.write_quorum = smcf->write_quorum;
     conf.no_fsync = !smcf->fsync;
+    conf.key_file = (const char *) smcf->key_file.data;
 
     ngx_memzero(err, sizeof(sos_error_t));
 
@@ -155,7 +156,10 @@ static void
 ngx_sos_store_opened(ngx_sos_main_conf_t *smcf, sos_store_t *store,
     ngx_sos_keys_t *keys, sos_rc_e rc, sos_error_t *err, ngx_log_t *log)
 {
-    sos_rc_e  prev;
+    size_t            i;
+    sos_rc_e          prev;
+    ngx_uint_t        level;
+    sos_store_info_t  info;
 
     prev = smcf->open_rc;
     smcf->open_rc = rc;
@@ -163,6 +167,17 @@ ngx_sos_store_opened(ngx_sos_main_conf_t *smcf, sos_store_t *store,
     if (rc == SOS_OK) {
         smcf->store = store;
         ngx_sos_keys_replace(smcf, keys);
+
+        /* modes tightened, the key file created, secrets sealed */
+
+        sos_store_info(store, &info);
+
+        for (i = 0; i < info.n_notices; i++) {
+            level = (info.notices[i].level == SOS_NOTICE_WARN)
+                    ? NGX_LOG_WARN : NGX_LOG_NOTICE;
+
+            ngx_log_error(level, log, 0, "sos: %s", info.notices[i].msg);
+        }
 
         ngx_log_error(NGX_LOG_NOTICE, log, 0,
                       "sos: store \"%V\" opened in %M ms", &smcf->data_dir,

@@ -17,7 +17,8 @@
 #include "sosctl.h"
 
 static const char usage[] =
-    "usage: sosctl [--data DIR] [--replica DIR ...] COMMAND ...\n"
+    "usage: sosctl [--data DIR] [--replica DIR ...] [--key-file FILE]\n"
+    "              COMMAND ...\n"
     "\n"
     "  org create NAME [--email ADDR]   create an organization (account)\n"
     "  org list                         list organizations\n"
@@ -38,6 +39,8 @@ static const char usage[] =
     "                  (default when the server is down: $SOS_DATA)\n"
     "  --replica DIR   a replica directory, repeated for each replica\n"
     "                  (default: DIR/r0, DIR/r1, DIR/r2)\n"
+    "  --key-file FILE the key that seals the access key secrets, as\n"
+    "                  sos_key_file (default: DIR/secret.key)\n"
     "\n"
     "org and key talk to the server at $SOS_ENDPOINT (default\n"
     "http://127.0.0.1:8080) through its admin API ($SOS_ADMIN_PATH, default\n"
@@ -96,8 +99,10 @@ sosctl_time(int64_t t, char *buf, size_t size)
 int
 sosctl_open(sosctl_t *ctl)
 {
+    size_t            i;
     sos_rc_e          rc;
     sos_error_t       err;
+    sos_store_info_t  info;
     sos_store_conf_t  conf;
 
     memset(&conf, 0, sizeof(conf));
@@ -106,6 +111,7 @@ sosctl_open(sosctl_t *ctl)
     conf.data_dir = ctl->data_dir;
     conf.replica_dirs = ctl->n_replicas ? ctl->replicas : NULL;
     conf.n_replicas = ctl->n_replicas;
+    conf.key_file = ctl->key_file;
 
     rc = sos_store_open(&ctl->store, &conf, &err);
 
@@ -117,6 +123,17 @@ sosctl_open(sosctl_t *ctl)
 
     if (rc != SOS_OK) {
         return sosctl_fail(rc, "cannot open the store", &err);
+    }
+
+    /* what the open changed: the nginx error log says the same */
+
+    sos_store_info(ctl->store, &info);
+
+    for (i = 0; i < info.n_notices; i++) {
+        fprintf(stderr, "sosctl: %s: %s\n",
+                info.notices[i].level == SOS_NOTICE_WARN ? "warning"
+                                                         : "notice",
+                info.notices[i].msg);
     }
 
     return SOSCTL_OK;
@@ -195,6 +212,21 @@ main(int argc, char **argv)
         if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
             fputs(usage, stdout);
             return SOSCTL_OK;
+        }
+
+        if (strcmp(arg, "--key-file") == 0) {
+            if (i + 1 >= argc) {
+                return sosctl_usage("%s needs a file", arg);
+            }
+
+            ctl.key_file = argv[++i];
+            continue;
+        }
+
+        n = sizeof("--key-file=") - 1;
+        if (strncmp(arg, "--key-file=", n) == 0) {
+            ctl.key_file = arg + n;
+            continue;
         }
 
         if (strcmp(arg, "--data") == 0 || strcmp(arg, "--replica") == 0) {

@@ -13,6 +13,7 @@
 
 typedef struct {
     const char   *data_dir;
+    const char   *key_file;            /* NULL: DIR/secret.key */
     const char  **replicas;
     unsigned      n_replicas;
     sos_store_t  *store;
