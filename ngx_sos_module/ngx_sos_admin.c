@@ -3,9 +3,10 @@
  * SOS: the admin API, under a location the operator enables with
  * "sos_admin;".
  *
- * Requests are signed with SigV4 (or SigV2) like S3 requests, by a key
- * whose "admin" flag is set; answers are JSON, errors the S3 XML error
- * document.  Resources, relative to the location:
+ * Requests are signed with SigV4 (or SigV2) in the Authorization header,
+ * by a key whose "admin" flag is set; presigned URLs are refused (403
+ * AccessDenied), since a logged URL could be replayed.  Answers are JSON,
+ * errors the S3 XML error document.  Resources, relative to the location:
  *
  *     GET    orgs                           list organizations
  *     POST   orgs?name=N[&email=E]          create an organization
@@ -136,6 +137,21 @@ ngx_sos_admin_handler(ngx_http_request_t *r)
     err = ngx_sos_auth(r, ctx);
     if (err != NGX_SOS_OK) {
         return ngx_sos_error_send_ctx(r, ctx, err);
+    }
+
+    /*
+     * a URL carries its signature: one that leaks (an access log, a
+     * proxy, the shell history) could be replayed until it expires
+     */
+
+    if (ctx->auth.presigned) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "sos admin: presigned request of \"%s\" refused",
+                      ctx->auth.access_key_id);
+        ngx_str_set(&ctx->error_message, "The admin API takes requests "
+                    "signed in the Authorization header only, not "
+                    "presigned URLs");
+        return ngx_sos_error_send_ctx(r, ctx, NGX_SOS_ERR_ACCESS_DENIED);
     }
 
     if (ctx->auth.anonymous || !ctx->auth.admin) {

@@ -13,6 +13,7 @@ use lib "$FindBin::Bin/lib";
 use JSON::PP;
 use Test::More;
 
+use SOS::Auth qw(presign sigv2);
 use SOS::Test;
 
 my $t = SOS::Test->new(server => <<'EOF_CONF')->run;
@@ -157,6 +158,33 @@ like($r, qr/<Code>SignatureDoesNotMatch<\/Code>/, 'wrong secret refused');
     'org', 'list');
 is($rc, 1, 'sosctl with a wrong secret fails');
 like($err, qr/SignatureDoesNotMatch/, 'and says why');
+
+like($t->read_file('access.log'), qr{"POST /sos-admin/orgs/acme/keys },
+    'sosctl requests are in the access log');
+unlike($t->read_file('access.log'), qr{"\S+ /sos-admin/\S*Signature=},
+    'sosctl signs in the header, never a presigned URL');
+
+# header-signed only: a presigned admin URL that leaks (an access log, a
+# proxy, shell history) must not mint keys until it expires
+
+$r = $t->http(GET => presign($t, 'GET', '/sos-admin/orgs'));
+is(status_of($r), 403, 'presigned admin URL: 403');
+like($r, qr{<Code>AccessDenied</Code>}, 'presigned admin URL: AccessDenied');
+like($r, qr{<Message>[^<]*Authorization header only}, 'and says why');
+
+$r = $t->http(POST => presign($t, 'POST', '/sos-admin/orgs/acme/keys',
+    query => { admin => 1 }));
+is(status_of($r), 403, 'presigned admin key creation refused');
+($rc, $out) = sosctl_online({}, 'key', 'list', 'acme');
+unlike($out, qr/\syes\s/, 'and no admin key was made');
+
+my $expires = time() + 60;
+my $sig = sigv2($t->secret_key, "GET\n\n\n$expires\n/sos-admin/orgs");
+$r = $t->http(GET => '/sos-admin/orgs?AWSAccessKeyId=' . $t->access_key
+    . "&Expires=$expires&Signature=" . SOS::Test::uri_escape($sig));
+is(status_of($r), 403, 'SigV2 query-signed admin URL: 403');
+like($r, qr{<Code>AccessDenied</Code>.*Authorization header only}s,
+    'SigV2 query: AccessDenied, same reason');
 
 # routes
 

@@ -4,8 +4,10 @@
  *
  * Each call is one HTTP/1.1 request over a plain TCP connection (http://
  * only: put TLS in front of a remote server and reach it via a tunnel),
- * signed as a SigV4 presigned URL valid for a minute, with the usual AWS
- * credentials.  Answers are JSON; errors are S3 XML error documents.
+ * signed with SigV4 in the Authorization header with the usual AWS
+ * credentials.  Never as a presigned URL: the server refuses those for
+ * the admin API, since a URL in a log could be replayed.  Answers are
+ * JSON; errors are S3 XML error documents.
  */
 
 #include <errno.h>
@@ -35,6 +37,9 @@ typedef struct {
 } sosctl_answer_t;
 
 static int sosctl_admin_connect(sosctl_t *ctl, int quiet);
+static char *sosctl_admin_authorization(const char *method,
+    const char *host, const char *path, const char *query, const char *key,
+    const char *secret, const char *region, time_t now, char *amz_date);
 static int sosctl_admin_call(sosctl_t *ctl, const char *method,
     const char *path, const char *query, sosctl_answer_t *ans);
 static int sosctl_admin_error(sosctl_t *ctl, const char *what,
@@ -189,6 +194,97 @@ sosctl_admin_connect(sosctl_t *ctl, int quiet)
     return fd;
 }
 
+/*
+ * The Authorization header of a SigV4 request without a body, signing
+ * host, x-amz-content-sha256 and x-amz-date (amz_date: 17 bytes out).
+ * path and query are as sent (URI-encoded).  malloc'd; NULL: no memory.
+ */
+
+static char *
+sosctl_admin_authorization(const char *method, const char *host,
+    const char *path, const char *query, const char *key, const char *secret,
+    const char *region, time_t now, char *amz_date)
+{
+    char               *cquery, *work, *cpath, *creq, *auth;
+    char                scope[128], sts[SOS_SIGV4_STS_LEN(128)], sig[65];
+    size_t              n, qlen, plen, cqlen, cplen, clen, slen, scope_len;
+    struct tm           tm;
+    unsigned char       skey[32], hash[32], mac[32];
+    sos_sigv4_param_t  *params;
+
+    if (gmtime_r(&now, &tm) == NULL) {
+        return NULL;
+    }
+
+    strftime(amz_date, SOS_SIGV4_DATE_LEN + 1, "%Y%m%dT%H%M%SZ", &tm);
+
+    scope_len = (size_t) snprintf(scope, sizeof(scope),
+                                  "%.8s/%s/s3/aws4_request", amz_date,
+                                  region);
+    if (scope_len >= sizeof(scope)) {
+        return NULL;
+    }
+
+    qlen = query ? strlen(query) : 0;
+    plen = strlen(path);
+    n = sos_sigv4_query_count(query ? query : "", qlen);
+
+    cquery = malloc(3 * qlen + n + 1);
+    work = malloc(3 * qlen + 1);
+    params = malloc((n + 1) * sizeof(sos_sigv4_param_t));
+    cpath = malloc(3 * plen + 1);
+    clen = strlen(method) + 3 * plen + 3 * qlen + n + strlen(host) + 256;
+    creq = malloc(clen);
+    auth = NULL;
+
+    if (cquery == NULL || work == NULL || params == NULL || cpath == NULL
+        || creq == NULL)
+    {
+        goto done;
+    }
+
+    cqlen = sos_sigv4_canonical_query(cquery, work, params,
+                                      query ? query : "", qlen, 0);
+    cplen = sos_sigv4_canonical_uri(cpath, path, plen);
+
+    clen = (size_t) snprintf(creq, clen,
+                             "%s\n%.*s\n%.*s\nhost:%s\n"
+                             "x-amz-content-sha256:" SOS_SIGV4_EMPTY_SHA256
+                             "\nx-amz-date:%s\n\n"
+                             "host;x-amz-content-sha256;x-amz-date\n"
+                             SOS_SIGV4_EMPTY_SHA256,
+                             method, (int) cplen, cpath, (int) cqlen, cquery,
+                             host, amz_date);
+
+    sos_sigv4_sha256(hash, creq, clen);
+    slen = sos_sigv4_string_to_sign(sts, amz_date, scope, scope_len, hash);
+
+    sos_sigv4_signing_key(skey, secret, strlen(secret), amz_date, region,
+                          strlen(region), "s3", 2);
+    sos_sigv4_hmac_sha256(mac, skey, 32, sts, slen);
+    sos_sigv4_hex(sig, mac, 32);
+    sig[64] = '\0';
+    memset(skey, 0, sizeof(skey));
+
+    n = strlen(key) + scope_len + 256;
+    auth = malloc(n);
+    if (auth != NULL) {
+        snprintf(auth, n, SOS_SIGV4_ALGORITHM " Credential=%s/%s, "
+                 "SignedHeaders=host;x-amz-content-sha256;x-amz-date, "
+                 "Signature=%s", key, scope, sig);
+    }
+
+done:
+
+    free(cquery);
+    free(work);
+    free(params);
+    free(cpath);
+    free(creq);
+
+    return auth;
+}
+
 /* method on admin_path + path, query already encoded; 0 or -1 */
 
 static int
@@ -196,8 +292,8 @@ sosctl_admin_call(sosctl_t *ctl, const char *method, const char *path,
     const char *query, sosctl_answer_t *ans)
 {
     int          fd;
-    char        *full, *signed_query, *req, *buf, *p, *hdr_end;
-    char         key[256], secret[256];
+    char        *full, *auth, *req, *buf, *p, *hdr_end;
+    char         key[256], secret[256], amz_date[SOS_SIGV4_DATE_LEN + 1];
     size_t       len, size, n;
     ssize_t      got;
     const char  *region;
@@ -228,30 +324,38 @@ sosctl_admin_call(sosctl_t *ctl, const char *method, const char *path,
     snprintf(full, len, ctl->admin_path[n - 1] == '/' ? "%s%s" : "%s/%s",
              ctl->admin_path, path);
 
-    signed_query = sos_sigv4_presign(method, ctl->host, full, query, key,
-                                     secret, region, time(NULL), 60);
+    auth = sosctl_admin_authorization(method, ctl->host, full, query, key,
+                                      secret, region, time(NULL), amz_date);
     memset(secret, 0, sizeof(secret));
 
-    if (signed_query == NULL) {
+    if (auth == NULL) {
         free(full);
         goto nomem;
     }
 
-    len = strlen(method) + strlen(full) + strlen(signed_query)
-          + strlen(ctl->host) + 128;
+    if (query == NULL) {
+        query = "";
+    }
+
+    len = strlen(method) + strlen(full) + strlen(query) + strlen(auth)
+          + strlen(ctl->host) + 256;
     req = malloc(len);
     if (req == NULL) {
         free(full);
-        free(signed_query);
+        free(auth);
         goto nomem;
     }
 
-    n = (size_t) snprintf(req, len, "%s %s?%s HTTP/1.1\r\nHost: %s\r\n"
+    n = (size_t) snprintf(req, len, "%s %s%s%s HTTP/1.1\r\nHost: %s\r\n"
+                          "Authorization: %s\r\n"
+                          "x-amz-content-sha256: " SOS_SIGV4_EMPTY_SHA256
+                          "\r\nx-amz-date: %s\r\n"
                           "Connection: close\r\nContent-Length: 0\r\n"
                           "User-Agent: sosctl\r\n\r\n",
-                          method, full, signed_query, ctl->host);
+                          method, full, query[0] ? "?" : "", query,
+                          ctl->host, auth, amz_date);
     free(full);
-    free(signed_query);
+    free(auth);
 
     fd = sosctl_admin_connect(ctl, 0);
     if (fd < 0) {
