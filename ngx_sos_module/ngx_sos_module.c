@@ -127,7 +127,7 @@ static ngx_command_t  ngx_sos_commands[] = {
 
 
 static ngx_http_module_t  ngx_sos_module_ctx = {
-    NULL,                                  /* preconfiguration */
+    ngx_sos_log_add_variables,             /* preconfiguration */
     NULL,                                  /* postconfiguration */
 
     ngx_sos_create_main_conf,              /* create main configuration */

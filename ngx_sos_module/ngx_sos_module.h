@@ -36,6 +36,7 @@ typedef struct {
     ngx_str_t            thread_pool_name;
     ngx_thread_pool_t   *thread_pool;
     ngx_int_t            request_id_index;
+    ngx_int_t            request_index;  /* $request */
     ngx_array_t         *domains;        /* of ngx_str_t: virtual hosts */
     ngx_str_t            region;         /* default us-east-1 */
     off_t                max_object_size;    /* default 5 GiB */
@@ -299,6 +300,9 @@ ngx_int_t ngx_sos_uri_decode(ngx_http_request_t *r, u_char *src, size_t len,
 ngx_table_elt_t *ngx_sos_header_find(ngx_http_request_t *r, char *name);
 ngx_int_t ngx_sos_query_arg(ngx_http_request_t *r, char *name,
     ngx_str_t *value);
+
+/* ngx_sos_log.c: $sos_request_redacted */
+ngx_int_t ngx_sos_log_add_variables(ngx_conf_t *cf);
 
 /* ngx_sos_auth.c: SigV4 / SigV2 header and query, anonymous */
 ngx_sos_err_e ngx_sos_auth(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);

@@ -172,7 +172,8 @@ events {
 }
 
 http {
-    log_format sos '\$remote_addr "\$request" \$status \$request_id';
+    log_format sos '\$remote_addr "\$sos_request_redacted" \$status '
+                   '\$request_id';
     access_log $self->{dir}/access.log sos;
 
     client_body_temp_path $self->{dir}/tmp/body;
