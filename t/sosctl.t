@@ -131,4 +131,36 @@ ok(-d "$dir/a" && -d "$dir/b", 'replica dirs created');
     ok(-d "$dir/d3/index", 'index created under SOS_DATA');
 }
 
+# the key file that seals the secrets: --key-file, as sos_key_file
+
+($rc, $out, $err) = $t->sosctl('key', 'create', 'globex');
+is($rc, 0, 'a key sealed with the default key file');
+
+open my $kf, '>:raw', "$dir/other.key" or die;
+print $kf 'o' x 32;
+close $kf;
+chmod 0600, "$dir/other.key";
+
+($rc, $out, $err) = $t->sosctl('--key-file', "$dir/other.key", 'org',
+    'list');
+is($rc, 1, '--key-file of another key file: refused');
+like($err, qr/key file "\Q$dir\E\/other\.key" opens none of the \d+ sealed secrets.*wrong key file/,
+    'says which key file is wrong');
+
+($rc, $out, $err) = $t->sosctl("--key-file=$dir/none.key", 'org', 'list');
+is($rc, 1, 'a missing key file while secrets are sealed: refused');
+like($err, qr/"\Q$dir\E\/none\.key" is missing/, 'says so');
+ok(!-e "$dir/none.key", 'and creates no new key');
+
+($rc, $out, $err) = $t->sosctl('--key-file', $t->data . '/secret.key',
+    'key', 'list', 'globex');
+is($rc, 0, '--key-file of the right key file') or diag($err);
+
+$out = `$sosctl --data $dir/d4 --key-file $dir/d4.key org create k 2>&1`;
+is($? >> 8, 0, 'a fresh data dir with --key-file') or diag($out);
+like($out, qr/^sosctl: notice: created the key file "\Q$dir\E\/d4\.key".*back it up/m,
+    'says it created the key file');
+is(sprintf('%04o', (stat "$dir/d4.key")[2] & 07777), '0600', 'mode 0600');
+ok(!-e "$dir/d4/secret.key", 'no default key file beside it');
+
 done_testing();
