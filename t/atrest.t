@@ -28,6 +28,12 @@ my $data = $t->data;
 chmod 0755, $data, "$data/index", "$data/r1" or die "chmod: $!";
 $t->run;
 
+is(status_of($t->s3(PUT => '/private')), 200, 'create bucket');
+is(status_of($t->s3(PUT => '/private/k', body => 'no one else reads this')),
+    200, 'put object');
+
+# the worker has opened the store once it answers
+
 like($t->read_file('error.log'),
     qr/\[warn\].*sos: directory "\Q$data\E" had mode 0755, open to other users: changed to 0700/,
     'the open data dir is fixed, with a warn line naming it');
@@ -35,10 +41,6 @@ like($t->read_file('error.log'), qr/\[warn\].*"\Q$data\E\/index" had mode 0755/,
     'and the index dir');
 like($t->read_file('error.log'), qr/\[warn\].*"\Q$data\E\/r1" had mode 0755/,
     'and the replica dir');
-
-is(status_of($t->s3(PUT => '/private')), 200, 'create bucket');
-is(status_of($t->s3(PUT => '/private/k', body => 'no one else reads this')),
-    200, 'put object');
 
 is(sprintf('%04o', mode_of($data)), '0700', 'data dir 0700');
 is(sprintf('%04o', mode_of("$data/index")), '0700', 'index dir 0700');
@@ -108,6 +110,7 @@ my $kf = $t4->dir . '/keys/sos.key';
 mkdir $t4->dir . '/keys', 0700;
 $t4->{http} = "sos_key_file $kf;";
 $t4->run;
+$t4->http(GET => '/');
 is(sprintf('%04o', mode_of($kf)), '0600', 'sos_key_file created 0600');
 ok(!-e $t4->data . '/secret.key', 'and not the default one');
 like($t4->read_file('error.log'),
