@@ -398,18 +398,6 @@ void sos_md5_hex(const unsigned char md5[16], char *out);
 sos_rc_e sos_secret_init(sos_store_t *st, const char *key_file,
     sos_error_t *err);
 
-/*
- * out (SOS_SEALED_LEN(len) bytes) = nonce | AES-256-GCM(secret) | tag,
- * bound to aad (the record's index key).  0, or -1 on a crypto failure.
- */
-int sos_secret_seal(const sos_store_t *st, const void *aad, size_t aad_len,
-    const char *secret, size_t len, unsigned char *out);
-
-/* The secret (in_len - SOS_SEALED_LEN(0) bytes) into out; -1 when the
- * tag does not verify: wrong key, or another record's ciphertext. */
-int sos_secret_unseal(const sos_store_t *st, const void *aad,
-    size_t aad_len, const unsigned char *in, size_t in_len, char *out);
-
 /* A K record's value, its secret sealed; -1 on a crypto failure. */
 int sos_key_encode(const sos_store_t *st, sos_buf_t *val,
     const sos_key_t *key);

@@ -39,6 +39,10 @@ typedef struct {
 } sos_secret_scan_t;
 
 
+static int sos_secret_seal(const sos_store_t *st, const void *aad,
+    size_t aad_len, const char *secret, size_t len, unsigned char *out);
+static int sos_secret_unseal(const sos_store_t *st, const void *aad,
+    size_t aad_len, const unsigned char *in, size_t in_len, char *out);
 static sos_rc_e sos_key_file_read(const char *path,
     unsigned char key[SOS_SECRET_KEY_LEN], sos_error_t *err);
 static sos_rc_e sos_key_file_create(sos_store_t *st, const char *path,
@@ -47,7 +51,11 @@ static sos_rc_e sos_secret_visit(void *ctx, const char *key, size_t key_len,
     const char *val, size_t val_len);
 
 
-int
+/*
+ * out (SOS_SEALED_LEN(len) bytes) = nonce | AES-256-GCM(secret) | tag,
+ * bound to aad (the record's index key).  0, or -1 on a crypto failure.
+ */
+static int
 sos_secret_seal(const sos_store_t *st, const void *aad, size_t aad_len,
     const char *secret, size_t len, unsigned char *out)
 {
@@ -78,7 +86,9 @@ sos_secret_seal(const sos_store_t *st, const void *aad, size_t aad_len,
 }
 
 
-int
+/* The secret (in_len - SOS_SEALED_LEN(0) bytes) into out; -1 when the
+ * tag does not verify: wrong key, or another record's ciphertext. */
+static int
 sos_secret_unseal(const sos_store_t *st, const void *aad, size_t aad_len,
     const unsigned char *in, size_t in_len, char *out)
 {
