@@ -40,6 +40,11 @@ $t->http(GET => '/logs/k?X-Amz-%53ignature=encodedsecret0002');
 $t->http(GET => '/logs/k?Signature=lastsecret0003');
 $t->http(GET => '/logs/k?MySignature=notasecret&Signature2=x&=y&&');
 
+# a request line nginx itself refuses is logged as far as it was read
+
+like($t->raw("GET /logs/k?X-Amz-Signature=refusedsecret0004 HTTP/1.1 x\r\n"
+    . "Host: localhost\r\n\r\n") // '', qr{^HTTP/1\.1 400 }, 'a bad request line: 400');
+
 $t->stop_ok;
 
 my $log = $t->read_file('access.log');
@@ -57,6 +62,8 @@ like($log, qr{"GET /logs/k\?X-Amz-%53ignature=REDACTED HTTP/1\.1"},
 like($log, qr{"GET /logs/k\?Signature=REDACTED HTTP/1\.1"}, 'last parameter');
 like($log, qr{"GET /logs/k\?MySignature=notasecret&Signature2=x&=y&& HTTP/1\.1"},
     'other names, empty ones, kept as they are');
+like($log, qr{"GET /logs/k\?X-Amz-Signature=REDACTED[^"]*" 400 },
+    'the refused request line too');
 unlike($log, qr/secret000/, 'none of the values is left');
 like($log, qr{"PUT /logs/k HTTP/1\.1" 200 }, 'a line without a query as is');
 
