@@ -190,7 +190,7 @@ static ngx_int_t ngx_sos_get_conditions(ngx_http_request_t *r,
     ngx_sos_ctx_t *ctx, ngx_sos_get_t *g);
 static ngx_int_t ngx_sos_get_headers(ngx_http_request_t *r,
     ngx_sos_get_t *g);
-static ngx_int_t ngx_sos_get_overrides(ngx_http_request_t *r,
+static ngx_sos_err_e ngx_sos_get_overrides(ngx_http_request_t *r,
     ngx_sos_ctx_t *ctx, ngx_sos_get_t *g);
 static ngx_int_t ngx_sos_get_header(ngx_http_request_t *r, ngx_sos_get_t *g,
     char *header, ngx_str_t *value);
@@ -1315,6 +1315,7 @@ ngx_sos_object_get(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 {
     ngx_int_t            n;
     ngx_str_t            v;
+    ngx_sos_err_e        err;
     ngx_sos_get_t       *g;
     ngx_sos_job_t       *job;
     ngx_pool_cleanup_t  *cln;
@@ -1375,9 +1376,9 @@ ngx_sos_object_get(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     }
 
     if (r->args.len) {
-        n = ngx_sos_get_overrides(r, ctx, g);
-        if (n != NGX_OK) {
-            return n;
+        err = ngx_sos_get_overrides(r, ctx, g);
+        if (err != NGX_SOS_OK) {
+            return ngx_sos_error_send_ctx(r, ctx, err);
         }
     }
 
@@ -1940,13 +1941,12 @@ ngx_sos_get_headers(ngx_http_request_t *r, ngx_sos_get_t *g)
  * set response headers, and a value is one header line.
  */
 
-static ngx_int_t
+static ngx_sos_err_e
 ngx_sos_get_overrides(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     ngx_sos_get_t *g)
 {
-    ngx_str_t       q;
-    ngx_uint_t      i;
-    ngx_sos_err_e   err;
+    ngx_str_t   q;
+    ngx_uint_t  i;
 
     for (i = 0; i < NGX_SOS_OVERRIDES; i++) {
         if (ngx_http_arg(r, ngx_sos_get_override[i].arg.data,
@@ -1960,26 +1960,24 @@ ngx_sos_get_overrides(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
             ngx_str_set(&ctx->error_message, "Request specific response "
                         "headers cannot be used for anonymous GET "
                         "requests.");
-            return ngx_sos_error_send_ctx(r, ctx,
-                                          NGX_SOS_ERR_INVALID_REQUEST);
+            return NGX_SOS_ERR_INVALID_REQUEST;
         }
 
         if (ngx_sos_uri_decode(r, q.data, q.len, &g->override[i])
             != NGX_OK)
         {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            return NGX_SOS_ERR_INTERNAL_ERROR;
         }
 
         if (ngx_sos_check_value(g->override[i].data, g->override[i].len)
             != NGX_OK)
         {
-            err = ngx_sos_check_error(r, ctx,
-                                  (char *) ngx_sos_get_override[i].arg.data);
-            return ngx_sos_error_send_ctx(r, ctx, err);
+            return ngx_sos_check_error(r, ctx,
+                                   (char *) ngx_sos_get_override[i].arg.data);
         }
     }
 
-    return NGX_OK;
+    return NGX_SOS_OK;
 }
 
 
