@@ -5,8 +5,9 @@
  * A POST to a bucket with a multipart/form-data body.  The bucket is looked
  * up before the body is read.  The fields before the "file" part are kept
  * (their values and part headers together at most NGX_SOS_POST_PRE_MAX
- * bytes, as S3's MaxPostPreDataLengthExceeded); when the file part begins, the POST policy is checked in the event loop
- * (signature, expiration, conditions, fields covered), then the file part
+ * bytes, as S3's MaxPostPreDataLengthExceeded); when the file part
+ * begins, the POST policy is checked in the event loop (signature,
+ * expiration, conditions, fields covered), then the file part
  * streams into the store through a bounded buffer written by pool thread
  * jobs, as PutObject's body does.  The form is parsed as it arrives, so
  * memory is bounded whatever the file size.  Fields after the file are
