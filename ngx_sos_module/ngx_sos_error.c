@@ -477,10 +477,10 @@ ngx_sos_error_send_ex(ngx_http_request_t *r, ngx_sos_err_e err,
 
 
 /*
- * XML text: escape the five special characters; tab, LF and CR as
- * character references, which a parser returns as they are (it would
- * turn a literal CR or CRLF into LF); bytes XML 1.0 cannot carry (the
- * other controls) become U+FFFD
+ * XML text: escape the five special characters, and CR as a character
+ * reference, which a parser returns as it is (it turns a literal CR or
+ * CRLF into LF; tab and LF come back as they are); bytes XML 1.0 cannot
+ * carry (the other controls) become U+FFFD
  */
 
 size_t
@@ -508,14 +508,12 @@ ngx_sos_xml_escape_len(u_char *src, size_t size)
             len += sizeof("&quot;") - 2;
             break;
 
-        case '\t':
-        case '\n':
         case '\r':
             len += sizeof("&#xD;") - 2;
             break;
 
         default:
-            if (src[-1] < 0x20) {
+            if (src[-1] < 0x20 && src[-1] != '\t' && src[-1] != '\n') {
                 len += sizeof("&#xFFFD;") - 2;
             }
 
@@ -558,20 +556,12 @@ ngx_sos_xml_escape(u_char *dst, u_char *src, size_t size)
             dst = ngx_cpymem(dst, "&apos;", sizeof("&apos;") - 1);
             break;
 
-        case '\t':
-            dst = ngx_cpymem(dst, "&#x9;", sizeof("&#x9;") - 1);
-            break;
-
-        case '\n':
-            dst = ngx_cpymem(dst, "&#xA;", sizeof("&#xA;") - 1);
-            break;
-
         case '\r':
             dst = ngx_cpymem(dst, "&#xD;", sizeof("&#xD;") - 1);
             break;
 
         default:
-            if (ch < 0x20) {
+            if (ch < 0x20 && ch != '\t' && ch != '\n') {
                 dst = ngx_cpymem(dst, "&#xFFFD;", sizeof("&#xFFFD;") - 1);
                 break;
             }
