@@ -277,6 +277,17 @@ static ngx_sos_error_t  ngx_sos_errors[] = {
       ngx_string("POST requires exactly one file upload per request."),
       0 },
 
+    [NGX_SOS_ERR_MAX_POST_PRE_DATA] = {
+      ngx_string("MaxPostPreDataLengthExceeded"), NGX_HTTP_BAD_REQUEST,
+      ngx_string("Your POST request fields preceding the upload file were "
+                 "too large."),
+      0 },
+
+    [NGX_SOS_ERR_INVALID_URI] = {
+      ngx_string("InvalidURI"), NGX_HTTP_BAD_REQUEST,
+      ngx_string("Couldn't parse the specified URI."),
+      0 },
+
     [NGX_SOS_ERR_MISSING_SECURITY_HEADER] = {
       ngx_string("MissingSecurityHeader"), NGX_HTTP_BAD_REQUEST,
       ngx_string("Your request was missing a required header."),
@@ -466,8 +477,10 @@ ngx_sos_error_send_ex(ngx_http_request_t *r, ngx_sos_err_e err,
 
 
 /*
- * XML text: escape the five special characters; bytes XML 1.0 cannot
- * carry (controls other than tab, LF, CR) become U+FFFD
+ * XML text: escape the five special characters, and CR as a character
+ * reference, which a parser returns as it is (it turns a literal CR or
+ * CRLF into LF; tab and LF come back as they are); bytes XML 1.0 cannot
+ * carry (the other controls) become U+FFFD
  */
 
 size_t
@@ -495,10 +508,12 @@ ngx_sos_xml_escape_len(u_char *src, size_t size)
             len += sizeof("&quot;") - 2;
             break;
 
+        case '\r':
+            len += sizeof("&#xD;") - 2;
+            break;
+
         default:
-            if (src[-1] < 0x20 && src[-1] != '\t' && src[-1] != '\n'
-                && src[-1] != '\r')
-            {
+            if (src[-1] < 0x20 && src[-1] != '\t' && src[-1] != '\n') {
                 len += sizeof("&#xFFFD;") - 2;
             }
 
@@ -541,8 +556,12 @@ ngx_sos_xml_escape(u_char *dst, u_char *src, size_t size)
             dst = ngx_cpymem(dst, "&apos;", sizeof("&apos;") - 1);
             break;
 
+        case '\r':
+            dst = ngx_cpymem(dst, "&#xD;", sizeof("&#xD;") - 1);
+            break;
+
         default:
-            if (ch < 0x20 && ch != '\t' && ch != '\n' && ch != '\r') {
+            if (ch < 0x20 && ch != '\t' && ch != '\n') {
                 dst = ngx_cpymem(dst, "&#xFFFD;", sizeof("&#xFFFD;") - 1);
                 break;
             }

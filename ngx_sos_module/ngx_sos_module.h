@@ -115,6 +115,8 @@ typedef enum {
     NGX_SOS_ERR_MALFORMED_POST_REQUEST,  /* POST Object form */
     NGX_SOS_ERR_INVALID_POLICY_DOCUMENT,
     NGX_SOS_ERR_INCORRECT_NUMBER_OF_FILES, /* ...InPostRequest */
+    NGX_SOS_ERR_MAX_POST_PRE_DATA,       /* MaxPostPreDataLengthExceeded */
+    NGX_SOS_ERR_INVALID_URI,
     NGX_SOS_ERR_MAX
 } ngx_sos_err_e;
 
@@ -346,6 +348,20 @@ void ngx_sos_payload_checksum(ngx_sos_payload_t *pl, ngx_str_t *algorithm,
 ngx_int_t ngx_sos_body_read(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     size_t max, void (*post)(ngx_http_request_t *r));
 
+/*
+ * ngx_sos_check.c: what may enter the store.  A key S3 can address and an
+ * XML listing can carry (UTF-8, no NUL, no C0 control but TAB, LF, CR);
+ * a header value without control characters (TAB allowed): NGX_OK or
+ * NGX_DECLINED.  ngx_sos_check_attrs: NULL, or the name of the first
+ * attribute that could not be sent as a response header.
+ */
+ngx_int_t ngx_sos_check_key(u_char *p, size_t len);
+ngx_int_t ngx_sos_check_value(u_char *p, size_t len);
+char *ngx_sos_check_attrs(sos_attrs_t *a);
+/* InvalidArgument, with a message naming the header */
+ngx_sos_err_e ngx_sos_check_error(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
+    char *name);
+
 /* ngx_sos_admin.c: the "sos_admin" directive and its handler */
 char *ngx_sos_admin_conf(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 /* ngx_sos_post.c: POST Object, authenticated by the form's policy */
@@ -379,9 +395,12 @@ ngx_int_t ngx_sos_copy_source(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     ngx_sos_copy_source_t *src);
 ngx_int_t ngx_sos_object_get(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 ngx_int_t ngx_sos_object_delete(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
-/* Content-Type, x-amz-meta-* ... as PutObject reads them; NGX_DECLINED:
- * MetadataTooLarge (ctx->error_extra set) */
-ngx_int_t ngx_sos_object_attrs(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
+/*
+ * Content-Type, x-amz-meta-* ... as PutObject reads them: NGX_SOS_OK, or
+ * the error to answer (MetadataTooLarge, InvalidArgument, with ctx's
+ * error_extra or error_message set)
+ */
+ngx_sos_err_e ngx_sos_object_attrs(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     sos_attrs_t *attrs);
 
 /* ngx_sos_multipart.c */

@@ -420,7 +420,6 @@ ngx_sos_mp_job(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
 ngx_int_t
 ngx_sos_mp_create(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 {
-    ngx_int_t                rc;
     ngx_sos_mp_t            *mp;
     ngx_sos_err_e            err;
     ngx_sos_job_t           *job;
@@ -432,14 +431,9 @@ ngx_sos_mp_create(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    rc = ngx_sos_object_attrs(r, ctx, &mp->attrs);
-
-    if (rc == NGX_DECLINED) {
-        return ngx_sos_error_send_ctx(r, ctx, NGX_SOS_ERR_METADATA_TOO_LARGE);
-    }
-
-    if (rc != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    err = ngx_sos_object_attrs(r, ctx, &mp->attrs);
+    if (err != NGX_SOS_OK) {
+        return ngx_sos_error_send_ctx(r, ctx, err);
     }
 
     mp->attrs.owner.data = (char *) ctx->auth.org_id;

@@ -19,6 +19,7 @@
 
 #define NGX_SOS_META_MAX      2048
 #define NGX_SOS_SEGS          8
+#define NGX_SOS_OVERRIDES     6
 
 
 typedef enum {
@@ -89,7 +90,17 @@ typedef struct {
     sos_segment_t            segs_small[NGX_SOS_SEGS];
     sos_segment_t           *segs;
     size_t                   n_segs;
+
+    /* the response-* arguments, decoded; data NULL: not given */
+    ngx_str_t                override[NGX_SOS_OVERRIDES];
 } ngx_sos_get_t;
+
+
+/* a response-* argument and the header it replaces */
+typedef struct {
+    ngx_str_t                arg;
+    char                    *header;
+} ngx_sos_override_t;
 
 
 typedef struct {
@@ -134,7 +145,7 @@ static ngx_int_t ngx_sos_object_owner(ngx_sos_job_t *job, ngx_str_t *bucket,
 static ngx_int_t ngx_sos_object_acl_build(ngx_sos_job_t *job,
     ngx_str_t *bucket, ngx_sos_acl_t *acl, sos_attrs_t *attrs,
     ngx_sos_err_e *acl_err);
-static ngx_int_t ngx_sos_object_read_attrs(ngx_http_request_t *r,
+static ngx_sos_err_e ngx_sos_object_read_attrs(ngx_http_request_t *r,
     ngx_sos_ctx_t *ctx, ngx_sos_object_attrs_t *a);
 static ngx_int_t ngx_sos_object_strip_encoding(ngx_http_request_t *r,
     ngx_str_t *value, ngx_str_t *out);
@@ -179,7 +190,9 @@ static ngx_int_t ngx_sos_get_conditions(ngx_http_request_t *r,
     ngx_sos_ctx_t *ctx, ngx_sos_get_t *g);
 static ngx_int_t ngx_sos_get_headers(ngx_http_request_t *r,
     ngx_sos_get_t *g);
-static ngx_int_t ngx_sos_get_override(ngx_http_request_t *r, char *arg,
+static ngx_sos_err_e ngx_sos_get_overrides(ngx_http_request_t *r,
+    ngx_sos_ctx_t *ctx, ngx_sos_get_t *g);
+static ngx_int_t ngx_sos_get_header(ngx_http_request_t *r, ngx_sos_get_t *g,
     char *header, ngx_str_t *value);
 
 static void ngx_sos_delete_run(ngx_sos_job_t *job);
@@ -193,6 +206,18 @@ static ngx_int_t ngx_sos_copy_done(ngx_http_request_t *r,
 static ngx_int_t ngx_sos_object_post(ngx_http_request_t *r,
     ngx_sos_job_t *job);
 static ngx_uint_t ngx_sos_is_null_version(ngx_str_t *v);
+
+
+/* in the order ngx_sos_get_headers() sends them */
+
+static ngx_sos_override_t  ngx_sos_get_override[NGX_SOS_OVERRIDES] = {
+    { ngx_string("response-content-type"), "Content-Type" },
+    { ngx_string("response-content-language"), "Content-Language" },
+    { ngx_string("response-expires"), "Expires" },
+    { ngx_string("response-cache-control"), "Cache-Control" },
+    { ngx_string("response-content-disposition"), "Content-Disposition" },
+    { ngx_string("response-content-encoding"), "Content-Encoding" }
+};
 
 
 /* ------------------------------------------------------------------ */
@@ -365,12 +390,16 @@ ngx_sos_object_precondition(ngx_sos_job_t *job, sos_put_opts_t *opts)
 }
 
 
-/* Content-Type and friends, x-amz-meta-*; MetadataTooLarge */
+/*
+ * Content-Type and friends, x-amz-meta-*: MetadataTooLarge, and
+ * InvalidArgument for a value that could not be sent back as a header
+ */
 
-static ngx_int_t
+static ngx_sos_err_e
 ngx_sos_object_read_attrs(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     ngx_sos_object_attrs_t *a)
 {
+    char             *bad;
     u_char           *p, *q;
     size_t            size, n;
     ngx_str_t         v;
@@ -412,7 +441,7 @@ ngx_sos_object_read_attrs(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
 
     if (h) {
         if (ngx_sos_object_strip_encoding(r, &h->value, &v) != NGX_OK) {
-            return NGX_ERROR;
+            return NGX_SOS_ERR_INTERNAL_ERROR;
         }
 
         a->attrs.content_encoding.data = (char *) v.data;
@@ -445,13 +474,11 @@ ngx_sos_object_read_attrs(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
         }
     }
 
-    if (n == 0) {
-        return NGX_OK;
-    }
-
-    a->meta = ngx_pcalloc(r->pool, n * sizeof(sos_kv_t));
-    if (a->meta == NULL) {
-        return NGX_ERROR;
+    if (n) {
+        a->meta = ngx_pcalloc(r->pool, n * sizeof(sos_kv_t));
+        if (a->meta == NULL) {
+            return NGX_SOS_ERR_INTERNAL_ERROR;
+        }
     }
 
     size = 0;
@@ -494,7 +521,7 @@ ngx_sos_object_read_attrs(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
             p = ngx_pnalloc(r->pool, a->meta[j].value.len + 1
                                      + h[i].value.len);
             if (p == NULL) {
-                return NGX_ERROR;
+                return NGX_SOS_ERR_INTERNAL_ERROR;
             }
 
             q = ngx_cpymem(p, a->meta[j].value.data, a->meta[j].value.len);
@@ -520,7 +547,7 @@ ngx_sos_object_read_attrs(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
                                                    "</MaxSizeAllowed>")
                                             + 2 * NGX_SIZE_T_LEN);
         if (ctx->error_extra.data == NULL) {
-            return NGX_ERROR;
+            return NGX_SOS_ERR_INTERNAL_ERROR;
         }
 
         ctx->error_extra.len = ngx_sprintf(ctx->error_extra.data,
@@ -530,14 +557,23 @@ ngx_sos_object_read_attrs(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
                                            size, NGX_SOS_META_MAX)
                                - ctx->error_extra.data;
 
-        return NGX_DECLINED;
+        return NGX_SOS_ERR_METADATA_TOO_LARGE;
     }
 
     a->attrs.user_meta = a->meta;
     a->attrs.n_user_meta = a->n_meta;
 
-    return NGX_OK;
+    /* nginx refuses CR and LF in a header, not the other controls */
+
+    bad = ngx_sos_check_attrs(&a->attrs);
+
+    if (bad) {
+        return ngx_sos_check_error(r, ctx, bad);
+    }
+
+    return NGX_SOS_OK;
 }
+
 
 
 static ngx_int_t
@@ -722,25 +758,25 @@ ngx_sos_object_checksum_header(ngx_http_request_t *r, ngx_str_t *alg,
 
 /* for CreateMultipartUpload: the metadata the final object gets */
 
-ngx_int_t
+ngx_sos_err_e
 ngx_sos_object_attrs(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     sos_attrs_t *attrs)
 {
-    ngx_int_t                rc;
+    ngx_sos_err_e            err;
     ngx_sos_object_attrs_t  *a;
 
     a = ngx_palloc(r->pool, sizeof(ngx_sos_object_attrs_t));
     if (a == NULL) {
-        return NGX_ERROR;
+        return NGX_SOS_ERR_INTERNAL_ERROR;
     }
 
-    rc = ngx_sos_object_read_attrs(r, ctx, a);
+    err = ngx_sos_object_read_attrs(r, ctx, a);
 
-    if (rc == NGX_OK) {
+    if (err == NGX_SOS_OK) {
         *attrs = a->attrs;
     }
 
-    return rc;
+    return err;
 }
 
 
@@ -751,7 +787,6 @@ ngx_sos_object_attrs(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
 ngx_int_t
 ngx_sos_object_put(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 {
-    ngx_int_t             rc;
     ngx_sos_err_e         err;
     ngx_sos_put_t        *st;
 
@@ -763,14 +798,9 @@ ngx_sos_object_put(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     st->ctx = ctx;
     ctx->op_data = st;
 
-    rc = ngx_sos_object_read_attrs(r, ctx, &st->a);
-
-    if (rc == NGX_DECLINED) {
-        return ngx_sos_error_send_ctx(r, ctx, NGX_SOS_ERR_METADATA_TOO_LARGE);
-    }
-
-    if (rc != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    err = ngx_sos_object_read_attrs(r, ctx, &st->a);
+    if (err != NGX_SOS_OK) {
+        return ngx_sos_error_send_ctx(r, ctx, err);
     }
 
     st->a.attrs.owner.data = (char *) ctx->auth.org_id;
@@ -1285,6 +1315,7 @@ ngx_sos_object_get(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 {
     ngx_int_t            n;
     ngx_str_t            v;
+    ngx_sos_err_e        err;
     ngx_sos_get_t       *g;
     ngx_sos_job_t       *job;
     ngx_pool_cleanup_t  *cln;
@@ -1342,6 +1373,13 @@ ngx_sos_object_get(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 
     } else if (!g->bad_version) {
         ngx_sos_get_parse_range(r, g);
+    }
+
+    if (r->args.len) {
+        err = ngx_sos_get_overrides(r, ctx, g);
+        if (err != NGX_SOS_OK) {
+            return ngx_sos_error_send_ctx(r, ctx, err);
+        }
     }
 
     job->run = ngx_sos_get_run;
@@ -1765,6 +1803,7 @@ ngx_sos_get_headers(ngx_http_request_t *r, ngx_sos_get_t *g)
 {
     u_char             *p;
     ngx_str_t           v;
+    sos_str_t           stored[NGX_SOS_OVERRIDES];
     ngx_uint_t          i;
     ngx_table_elt_t    *h;
     sos_attrs_t        *a;
@@ -1825,39 +1864,28 @@ ngx_sos_get_headers(ngx_http_request_t *r, ngx_sos_get_t *g)
 
     /* stored metadata, each replaced by its response-* argument */
 
-    v.data = (u_char *) a->content_type.data;
-    v.len = a->content_type.len;
+    stored[0] = a->content_type;
+    stored[1] = a->content_language;
+    stored[2] = a->expires;
+    stored[3] = a->cache_control;
+    stored[4] = a->content_disposition;
+    stored[5] = a->content_encoding;
 
-    if (ngx_sos_get_override(r, "response-content-type", NULL, &v)
-        != NGX_OK)
-    {
-        return NGX_ERROR;
+    for (i = 0; i < NGX_SOS_OVERRIDES; i++) {
+        if (g->override[i].data) {
+            v = g->override[i];
+
+        } else {
+            v.data = (u_char *) stored[i].data;
+            v.len = stored[i].len;
+        }
+
+        if (ngx_sos_get_header(r, g, ngx_sos_get_override[i].header, &v)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
     }
-
-    if (v.len) {
-        r->headers_out.content_type = v;
-        r->headers_out.content_type_len = v.len;
-        r->headers_out.content_type_lowcase = NULL;
-    }
-
-#define ngx_sos_meta_header(field, arg, name)                                 \
-    v.data = (u_char *) a->field.data;                                        \
-    v.len = a->field.len;                                                     \
-    if (ngx_sos_get_override(r, arg, name, &v) != NGX_OK) {                   \
-        return NGX_ERROR;                                                     \
-    }
-
-    ngx_sos_meta_header(content_language, "response-content-language",
-                        "Content-Language");
-    ngx_sos_meta_header(expires, "response-expires", "Expires");
-    ngx_sos_meta_header(cache_control, "response-cache-control",
-                        "Cache-Control");
-    ngx_sos_meta_header(content_disposition, "response-content-disposition",
-                        "Content-Disposition");
-    ngx_sos_meta_header(content_encoding, "response-content-encoding",
-                        "Content-Encoding");
-
-#undef ngx_sos_meta_header
 
     for (i = 0; i < a->n_user_meta; i++) {
         p = ngx_pnalloc(r->pool, sizeof("x-amz-meta-")
@@ -1874,7 +1902,7 @@ ngx_sos_get_headers(ngx_http_request_t *r, ngx_sos_get_t *g)
         v.data = (u_char *) a->user_meta[i].value.data;
         v.len = a->user_meta[i].value.len;
 
-        if (ngx_sos_header_add(r, (char *) p, &v) != NGX_OK) {
+        if (ngx_sos_get_header(r, g, (char *) p, &v) != NGX_OK) {
             return NGX_ERROR;
         }
     }
@@ -1909,25 +1937,81 @@ ngx_sos_get_headers(ngx_http_request_t *r, ngx_sos_get_t *g)
 
 
 /*
- * Replace value by the query argument arg when given (%XX decoded), then
- * add the header (when header is not NULL and the value not empty).
+ * The response-* arguments, %XX decoded.  As S3: only a signed request may
+ * set response headers, and a value is one header line.
+ */
+
+static ngx_sos_err_e
+ngx_sos_get_overrides(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
+    ngx_sos_get_t *g)
+{
+    ngx_str_t   q;
+    ngx_uint_t  i;
+
+    for (i = 0; i < NGX_SOS_OVERRIDES; i++) {
+        if (ngx_http_arg(r, ngx_sos_get_override[i].arg.data,
+                         ngx_sos_get_override[i].arg.len, &q)
+            != NGX_OK)
+        {
+            continue;
+        }
+
+        if (ctx->auth.anonymous) {
+            ngx_str_set(&ctx->error_message, "Request specific response "
+                        "headers cannot be used for anonymous GET "
+                        "requests.");
+            return NGX_SOS_ERR_INVALID_REQUEST;
+        }
+
+        if (ngx_sos_uri_decode(r, q.data, q.len, &g->override[i])
+            != NGX_OK)
+        {
+            return NGX_SOS_ERR_INTERNAL_ERROR;
+        }
+
+        if (ngx_sos_check_value(g->override[i].data, g->override[i].len)
+            != NGX_OK)
+        {
+            return ngx_sos_check_error(r, ctx,
+                                   (char *) ngx_sos_get_override[i].arg.data);
+        }
+    }
+
+    return NGX_SOS_OK;
+}
+
+
+/*
+ * Add a response header (Content-Type: the content type), unless value
+ * is empty.  A stored value with a control character was written before
+ * values were checked on the way in: it is not sent.
  */
 
 static ngx_int_t
-ngx_sos_get_override(ngx_http_request_t *r, char *arg, char *header,
+ngx_sos_get_header(ngx_http_request_t *r, ngx_sos_get_t *g, char *header,
     ngx_str_t *value)
 {
-    ngx_str_t          q;
-    ngx_table_elt_t   *h;
+    ngx_table_elt_t  *h;
 
-    if (r->args.len
-        && ngx_http_arg(r, (u_char *) arg, ngx_strlen(arg), &q) == NGX_OK
-        && ngx_sos_uri_decode(r, q.data, q.len, value) != NGX_OK)
-    {
-        return NGX_ERROR;
+    if (value->len == 0) {
+        return NGX_OK;
     }
 
-    if (header == NULL || value->len == 0) {
+    if (ngx_sos_check_value(value->data, value->len) != NGX_OK
+        || ngx_sos_check_value((u_char *) header, ngx_strlen(header))
+           != NGX_OK)
+    {
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "sos: stored header \"%s\" of \"%V\" in bucket "
+                      "\"%V\" has a control character, not sent",
+                      header, &g->key, &g->bucket);
+        return NGX_OK;
+    }
+
+    if (ngx_strcmp(header, "Content-Type") == 0) {
+        r->headers_out.content_type = *value;
+        r->headers_out.content_type_len = value->len;
+        r->headers_out.content_type_lowcase = NULL;
         return NGX_OK;
     }
 
@@ -2090,15 +2174,9 @@ ngx_sos_object_copy(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     }
 
     if (cp->replace) {
-        rc = ngx_sos_object_read_attrs(r, ctx, &cp->a);
-
-        if (rc == NGX_DECLINED) {
-            return ngx_sos_error_send_ctx(r, ctx,
-                                          NGX_SOS_ERR_METADATA_TOO_LARGE);
-        }
-
-        if (rc != NGX_OK) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        err = ngx_sos_object_read_attrs(r, ctx, &cp->a);
+        if (err != NGX_SOS_OK) {
+            return ngx_sos_error_send_ctx(r, ctx, err);
         }
     }
 
@@ -2218,6 +2296,13 @@ ngx_sos_copy_source(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
 
     if (src->key.len > SOS_MAX_KEY_LEN) {
         return ngx_sos_error_send(r, NGX_SOS_ERR_KEY_TOO_LONG);
+    }
+
+    if (ngx_sos_check_key(src->key.data, src->key.len) != NGX_OK) {
+        ngx_str_set(&ctx->error_message, "The source key in "
+                    "x-amz-copy-source is not valid UTF-8 or contains a "
+                    "control character.");
+        return ngx_sos_error_send_ctx(r, ctx, NGX_SOS_ERR_INVALID_ARGUMENT);
     }
 
     return NGX_OK;

@@ -2,10 +2,12 @@
 /*
  * SOS: POST Object, the browser form upload.
  *
- * A POST to a bucket with a multipart/form-data body.  The fields before
- * the "file" part are kept (at most NGX_SOS_POST_FIELDS_MAX bytes); when
- * the file part begins, the POST policy is checked in the event loop
- * (signature, expiration, conditions, fields covered), then the file part
+ * A POST to a bucket with a multipart/form-data body.  The bucket is looked
+ * up before the body is read.  The fields before the "file" part are kept
+ * (their values and part headers together at most NGX_SOS_POST_PRE_MAX
+ * bytes, as S3's MaxPostPreDataLengthExceeded); when the file part
+ * begins, the POST policy is checked in the event loop (signature,
+ * expiration, conditions, fields covered), then the file part
  * streams into the store through a bounded buffer written by pool thread
  * jobs, as PutObject's body does.  The form is parsed as it arrives, so
  * memory is bounded whatever the file size.  Fields after the file are
@@ -18,8 +20,11 @@
 #include "ngx_sos_xml.h"
 #include "ngx_sos_sigv4.h"
 
+#include <openssl/crypto.h>
 
-#define NGX_SOS_POST_FIELDS_MAX  (64 * 1024)
+
+#define NGX_SOS_POST_PRE_MAX     (20 * 1024)
+#define NGX_SOS_POST_PARTS_MAX   256
 #define NGX_SOS_POST_WBUF        (256 * 1024)
 #define NGX_SOS_POST_LINE_MAX    2048
 #define NGX_SOS_POST_JSON_DEPTH  8
@@ -95,6 +100,7 @@ typedef struct {
 
     u_char                  *fbuf;       /* field values */
     size_t                   flen;
+    size_t                   pre_len;    /* field values and part headers */
     ngx_array_t              fields;     /* ngx_sos_post_field_t */
     u_char                  *field_start;
 
@@ -133,6 +139,10 @@ typedef struct {
 
 static ngx_int_t ngx_sos_post_boundary(ngx_http_request_t *r,
     ngx_sos_post_t *st);
+static void ngx_sos_post_bucket_run(ngx_sos_job_t *job);
+static ngx_int_t ngx_sos_post_bucket_done(ngx_http_request_t *r,
+    ngx_sos_job_t *job);
+static ngx_int_t ngx_sos_post_pre_data(ngx_sos_post_t *st, size_t n);
 static void ngx_sos_post_read(ngx_http_request_t *r);
 static ngx_int_t ngx_sos_post_fail(ngx_http_request_t *r,
     ngx_sos_post_t *st, ngx_int_t rc);
@@ -206,7 +216,6 @@ static ngx_str_t  ngx_sos_post_exempt[] = {
 ngx_int_t
 ngx_sos_post_object(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 {
-    ngx_int_t            rc;
     ngx_sos_post_t      *st;
     ngx_pool_cleanup_t  *cln;
 
@@ -240,7 +249,7 @@ ngx_sos_post_object(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     cln->handler = ngx_sos_post_cleanup;
     cln->data = st;
 
-    st->fbuf = ngx_pnalloc(r->pool, NGX_SOS_POST_FIELDS_MAX);
+    st->fbuf = ngx_pnalloc(r->pool, NGX_SOS_POST_PRE_MAX);
     st->line = ngx_pnalloc(r->pool, NGX_SOS_POST_LINE_MAX);
     st->wbuf = ngx_pnalloc(r->pool, NGX_SOS_POST_WBUF);
     st->wsize = NGX_SOS_POST_WBUF;
@@ -266,6 +275,52 @@ ngx_sos_post_object(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     st->min_size = 0;
     st->max_size = -1;
 
+    /* no body is read for a bucket that is not there */
+
+    st->job->run = ngx_sos_post_bucket_run;
+    st->job->done = ngx_sos_post_bucket_done;
+
+    if (ngx_sos_job_post(st->job) != NGX_OK) {
+        return ngx_sos_error_send(r, NGX_SOS_ERR_SLOW_DOWN);
+    }
+
+    st->busy = 1;
+    r->main->count++;
+
+    return NGX_DONE;
+}
+
+
+static void
+ngx_sos_post_bucket_run(ngx_sos_job_t *job)
+{
+    ngx_sos_post_t *st = job->data;
+
+    sos_bucket_info_t  *bi;
+
+    job->rc = sos_bucket_get(job->store, (char *) st->ctx->bucket.data,
+                             st->ctx->bucket.len, &bi, &job->err);
+    if (job->rc == SOS_OK) {
+        sos_bucket_info_free(bi);
+    }
+}
+
+
+static ngx_int_t
+ngx_sos_post_bucket_done(ngx_http_request_t *r, ngx_sos_job_t *job)
+{
+    ngx_sos_post_t *st = job->data;
+
+    ngx_int_t  rc;
+
+    st->busy = 0;
+
+    if (job->rc != SOS_OK) {
+        return ngx_sos_error_send(r, job->rc == SOS_ENOBUCKET
+                                     ? NGX_SOS_ERR_NO_SUCH_BUCKET
+                                     : ngx_sos_error_from_store(job->rc));
+    }
+
     /* the form is the authentication: read it (and "100 Continue") */
 
     r->request_body_no_buffering = 1;
@@ -276,6 +331,8 @@ ngx_sos_post_object(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
         return ngx_sos_post_fail(r, st, rc);
     }
+
+    /* the body reader holds the request now */
 
     return NGX_DONE;
 }
@@ -601,6 +658,10 @@ ngx_sos_post_parse(ngx_http_request_t *r, ngx_sos_post_t *st, ngx_buf_t *b)
 
             c = *p++;
 
+            if (!st->file_seen && ngx_sos_post_pre_data(st, 1) != NGX_OK) {
+                return NGX_ERROR;
+            }
+
             if (c != '\n') {
                 if (st->line_len == NGX_SOS_POST_LINE_MAX) {
                     st->err = NGX_SOS_ERR_MALFORMED_POST_REQUEST;
@@ -616,7 +677,10 @@ ngx_sos_post_parse(ngx_http_request_t *r, ngx_sos_post_t *st, ngx_buf_t *b)
             }
 
             if (st->line_len) {
-                if (ngx_sos_post_header(r, st) != NGX_OK) {
+
+                /* the parts after the file are skipped unread */
+
+                if (!st->file_seen && ngx_sos_post_header(r, st) != NGX_OK) {
                     return NGX_ERROR;
                 }
 
@@ -633,7 +697,9 @@ ngx_sos_post_parse(ngx_http_request_t *r, ngx_sos_post_t *st, ngx_buf_t *b)
                 break;
             }
 
-            if (st->part_name.len == 0) {
+            if (st->part_name.len == 0
+                || st->fields.nelts == NGX_SOS_POST_PARTS_MAX)
+            {
                 st->err = NGX_SOS_ERR_MALFORMED_POST_REQUEST;
                 return NGX_ERROR;
             }
@@ -670,11 +736,7 @@ ngx_sos_post_emit(ngx_sos_post_t *st, u_char *p, size_t n)
     switch (st->sink) {
 
     case NGX_SOS_SINK_FIELD:
-        if (st->flen + n > NGX_SOS_POST_FIELDS_MAX) {
-            ngx_str_set(&st->ctx->error_message,
-                        "Your POST request fields preceding the upload "
-                        "file were too large.");
-            st->err = NGX_SOS_ERR_MALFORMED_POST_REQUEST;
+        if (ngx_sos_post_pre_data(st, n) != NGX_OK) {
             return NGX_ERROR;
         }
 
@@ -697,6 +759,26 @@ ngx_sos_post_emit(ngx_sos_post_t *st, u_char *p, size_t n)
     default:
         return NGX_OK;
     }
+}
+
+
+/*
+ * What precedes the file (field values and part headers) is held in
+ * memory: S3 limits it, and so the memory a form can take before its
+ * policy is checked.
+ */
+
+static ngx_int_t
+ngx_sos_post_pre_data(ngx_sos_post_t *st, size_t n)
+{
+    st->pre_len += n;
+
+    if (st->pre_len > NGX_SOS_POST_PRE_MAX) {
+        st->err = NGX_SOS_ERR_MAX_POST_PRE_DATA;
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
 }
 
 
@@ -887,6 +969,7 @@ ngx_sos_post_field(ngx_sos_post_t *st, char *name, size_t len)
 static ngx_sos_err_e
 ngx_sos_post_policy(ngx_http_request_t *r, ngx_sos_post_t *st)
 {
+    char            *bad;
     u_char          *p, *d;
     time_t           exp;
     ngx_str_t       *key, *policy, decoded, *v;
@@ -1007,6 +1090,14 @@ fields:
         return NGX_SOS_ERR_INVALID_ARGUMENT;
     }
 
+    if (ngx_sos_check_key(st->key.data, st->key.len) != NGX_OK) {
+        ngx_str_set(&ctx->error_message,
+                    "The key field is not valid UTF-8 or contains a control "
+                    "character other than tab, line feed and carriage "
+                    "return.");
+        return NGX_SOS_ERR_INVALID_ARGUMENT;
+    }
+
     if (policy) {
         err = ngx_sos_post_conditions(r, st, conds);
         if (err != NGX_SOS_OK) {
@@ -1028,6 +1119,10 @@ fields:
         v = ngx_sos_post_field(st, "redirect", 8);
     }
     if (v) {
+        if (ngx_sos_check_value(v->data, v->len) != NGX_OK) {
+            return ngx_sos_check_error(r, ctx, "success_action_redirect");
+        }
+
         st->redirect = *v;
     }
 
@@ -1054,6 +1149,11 @@ fields:
         return NGX_SOS_ERR_INTERNAL_ERROR;
     }
 
+    bad = ngx_sos_check_attrs(&st->attrs);
+    if (bad) {
+        return ngx_sos_check_error(r, ctx, bad);
+    }
+
     return NGX_SOS_OK;
 }
 
@@ -1064,7 +1164,7 @@ static ngx_sos_err_e
 ngx_sos_post_signature(ngx_http_request_t *r, ngx_sos_post_t *st,
     ngx_str_t *policy)
 {
-    u_char                mac[32], date[9], hex[64], b64[32];
+    u_char                mac[32], date[9], hex[64], lower[64], b64[32];
     u_char               *p, *s[5];
     size_t                len[5];
     ngx_str_t            *alg, *cred, *sig, *akid, src, dst;
@@ -1151,7 +1251,15 @@ ngx_sos_post_signature(ngx_http_request_t *r, ngx_sos_post_t *st,
         sos_sigv4_hmac_sha256(mac, mac, 32, policy->data, policy->len);
         sos_sigv4_hex((char *) hex, mac, 32);
 
-        if (sig->len != 64 || ngx_strncasecmp(hex, sig->data, 64) != 0) {
+        if (sig->len != 64) {
+            return NGX_SOS_ERR_SIGNATURE_DOES_NOT_MATCH;
+        }
+
+        /* hex digits in either case, compared in constant time */
+
+        ngx_strlow(lower, sig->data, 64);
+
+        if (CRYPTO_memcmp(hex, lower, 64) != 0) {
             return NGX_SOS_ERR_SIGNATURE_DOES_NOT_MATCH;
         }
 
@@ -1180,7 +1288,7 @@ ngx_sos_post_signature(ngx_http_request_t *r, ngx_sos_post_t *st,
         ngx_encode_base64(&dst, &src);
 
         if (sig->len != dst.len
-            || ngx_strncmp(sig->data, dst.data, dst.len) != 0)
+            || CRYPTO_memcmp(sig->data, dst.data, dst.len) != 0)
         {
             return NGX_SOS_ERR_SIGNATURE_DOES_NOT_MATCH;
         }

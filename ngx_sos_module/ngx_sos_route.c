@@ -84,6 +84,7 @@ ngx_sos_route(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     size_t                len;
     ngx_str_t            *domain, host;
     ngx_uint_t            i, sub;
+    ngx_sos_err_e         err;
     ngx_sos_main_conf_t  *smcf;
 
     smcf = ngx_http_get_module_main_conf(r, ngx_http_sos_module);
@@ -181,7 +182,28 @@ ngx_sos_route(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
         return NGX_SOS_ERR_INTERNAL_ERROR;
     }
 
-    return ngx_sos_route_op(r, ctx, sub);
+    err = ngx_sos_route_op(r, ctx, sub);
+    if (err != NGX_SOS_OK) {
+        return err;
+    }
+
+    /*
+     * a key that no request could name again, or that no XML listing
+     * could show; DeleteObject takes any key the store may hold, so an
+     * object written before this check can still be removed
+     */
+
+    if (ctx->key.len && ctx->op != NGX_SOS_OP_DELETE_OBJECT
+        && ngx_sos_check_key(ctx->key.data, ctx->key.len) != NGX_OK)
+    {
+        ngx_str_set(&ctx->error_message,
+                    "Object key is not valid UTF-8 or contains a control "
+                    "character other than tab, line feed and carriage "
+                    "return.");
+        return NGX_SOS_ERR_INVALID_URI;
+    }
+
+    return NGX_SOS_OK;
 }
 
 

@@ -466,6 +466,89 @@ is($code, '204', 'curl -F upload: 204');
 is(get_body('/forms/curl/curl%20upload.txt'), "from curl\n" x 1000,
     'curl upload stored');
 
+# what precedes the file is bounded: 20 KiB of fields and part headers
+# (S3's MaxPostPreDataLengthExceeded), 256 parts; memory stays flat
+
+$r = post('dropbox', [ key => 'pre', 'x-ignore-big' => 'v' x (21 * 1024) ],
+    'x');
+is(status_of($r), 400, 'fields over 20 KiB before the file: 400');
+like(body_of($r), qr{<Code>MaxPostPreDataLengthExceeded</Code>},
+    'MaxPostPreDataLengthExceeded');
+is(status_of(post('dropbox', [ key => 'pre', 'x-ignore-big' => 'v' x 19000 ],
+    'x')), 204, 'fields under 20 KiB: 204');
+
+$r = post('dropbox', [ key => 'many', map { ('x' => '1') } 1 .. 300 ], 'x');
+is(status_of($r), 400, '300 fields before the file: 400');
+like(body_of($r), qr{<Code>MalformedPOSTRequest</Code>},
+    'MalformedPOSTRequest');
+
+{
+    # a part whose headers go on and on (the file never comes)
+    my $cd = 'Content-Disposition: form-data; name="' . ('n' x 1000)
+        . '"; filename="' . ('f' x 900) . "\"\r\n";
+    my $bb = 'hugeboundary';
+    my $huge = "--$bb\r\n" . ($cd x 8000) . "\r\nx\r\n--$bb--\r\n";
+    my $hwm0 = $t->worker_rss('VmHWM');
+    local $SIG{PIPE} = 'IGNORE';
+    $r = $t->http(POST => '/dropbox', body => $huge, timeout => 60,
+        headers => { 'Content-Type' => "multipart/form-data; boundary=$bb" });
+    my $hwm = $t->worker_rss('VmHWM');
+    is(status_of($r), 400, length($huge) . ' bytes of part headers: 400');
+    like(body_of($r), qr{<Code>MaxPostPreDataLengthExceeded</Code>},
+        'MaxPostPreDataLengthExceeded');
+    ok(defined $hwm0 && defined $hwm && $hwm - $hwm0 < 4096,
+        'the worker peak RSS grew by less than 4 MiB')
+        or diag('VmHWM ' . ($hwm0 // '?') . ' -> ' . ($hwm // '?') . ' KiB');
+    note('worker VmHWM ' . ($hwm0 // '?') . ' -> ' . ($hwm // '?') . ' KiB');
+}
+
+# no body is read for a bucket that does not exist
+
+{
+    my $req = "POST /nosuchbucket HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        . "Content-Type: multipart/form-data; boundary=x\r\n"
+        . "Content-Length: 100000000\r\nConnection: close\r\n\r\n";
+    # the answer comes before any body byte is sent (then nginx lingers)
+    $r = '';
+    eval {
+        local $SIG{ALRM} = sub { die "timeout\n" };
+        alarm(5);
+        my $s = $t->connect;
+        print $s $req;
+        while ($r !~ m{\r\n\r\n.*</Error>}s) {
+            sysread($s, $r, 4096, length $r) or last;
+        }
+        close $s;
+        alarm(0);
+    };
+    alarm(0);
+    is(status_of($r), 404, 'a form to a missing bucket: 404 at once');
+    like(body_of($r), qr{<Code>NoSuchBucket</Code>}, 'NoSuchBucket');
+}
+
+# fields that become response headers: no control characters
+
+for my $case (
+    [ 'Content-Type', "text/html\r\nSet-Cookie: a=b" ],
+    [ 'Cache-Control', "no-cache\x01" ],
+    [ 'Content-Disposition', "inline\nX-Injected: 1" ],
+    [ 'x-amz-meta-note', "a\rb" ],
+    [ "x-amz-meta-bad name", 'v' ],
+    [ 'success_action_redirect', "http://example.com/\r\nSet-Cookie: a=b" ],
+) {
+    $r = post('dropbox', [ key => 'hdr', $case->[0] => $case->[1] ], 'x');
+    is(status_of($r), 400, "form field $case->[0] with a control "
+        . 'character or a bad name: 400');
+    like(body_of($r), qr{<Code>InvalidArgument</Code>}, 'InvalidArgument');
+    unlike($r // '', qr{^(?:Set-Cookie|X-Injected):}mi, 'no injected header');
+}
+is(status_of($t->s3(HEAD => '/dropbox/hdr')), 404, 'nothing stored');
+$r = post('dropbox', [ key => 'hdr', acl => 'public-read',
+    'x-amz-meta-note' => "caf\xc3\xa9\tok" ], 'x');
+is(status_of($r), 204, 'UTF-8 and tab in a meta field: 204');
+is(headers_of($t->http(HEAD => '/dropbox/hdr'))->{'x-amz-meta-note'},
+    "caf\xc3\xa9\tok", 'stored as given');
+
 $t->stop_ok;
 
 done_testing;

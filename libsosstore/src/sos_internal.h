@@ -237,6 +237,12 @@ void     sos_obj_rec_free(sos_obj_rec_t *rec);
 /* Copy rec's metadata into a caller-owned info (info->mem owns it). */
 sos_rc_e sos_obj_rec_to_info(const sos_obj_rec_t *rec,
     sos_object_info_t *info, sos_error_t *err);
+/*
+ * Whether key can be stored: 1..SOS_MAX_KEY_LEN bytes without NUL.
+ * SOS_OK or SOS_EINVAL.
+ */
+sos_rc_e sos_key_check(const char *bucket, size_t bucket_len,
+    const char *key, size_t key_len, sos_error_t *err);
 
 
 /* ---- buckets and counters (sos_bucket.c) ---- */

@@ -122,10 +122,9 @@ sos_upload_get(sos_store_t *st, const char *bucket, size_t bucket_len,
 
     *val = NULL;
 
-    if (key_len == 0 || key_len > SOS_MAX_KEY_LEN) {
-        return sos_err(err, SOS_EINVAL, 0,
-                       "key length %zu out of 1..%d in bucket \"%.*s\"",
-                       key_len, SOS_MAX_KEY_LEN, (int) bucket_len, bucket);
+    rc = sos_key_check(bucket, bucket_len, key, key_len, err);
+    if (rc != SOS_OK) {
+        return rc;
     }
 
     if (!sos_upload_id_valid(upload_id)) {
@@ -367,10 +366,9 @@ sos_upload_create(sos_store_t *st, const char *bucket, size_t bucket_len,
     sos_rc_e   rc;
     sos_buf_t  k, v;
 
-    if (key_len == 0 || key_len > SOS_MAX_KEY_LEN) {
-        return sos_err(err, SOS_EINVAL, 0,
-                       "key length %zu out of 1..%d in bucket \"%.*s\"",
-                       key_len, SOS_MAX_KEY_LEN, (int) bucket_len, bucket);
+    rc = sos_key_check(bucket, bucket_len, key, key_len, err);
+    if (rc != SOS_OK) {
+        return rc;
     }
 
     sos_random_hex(id, SOS_UPLOAD_ID_LEN);

@@ -38,8 +38,6 @@ struct sos_reader_s {
 
 
 static const char *sos_key_show(char *buf, const char *key, size_t len);
-static sos_rc_e sos_key_check(const char *bucket, size_t bucket_len,
-    size_t key_len, sos_error_t *err);
 static sos_rc_e sos_object_load(sos_store_t *st, const sos_buf_t *ikey,
     const char *bucket, size_t bucket_len, const char *key, size_t key_len,
     char **val, sos_obj_rec_t *rec, sos_error_t *err);
@@ -86,15 +84,24 @@ sos_key_show(char *buf, const char *key, size_t len)
 }
 
 
-static sos_rc_e
-sos_key_check(const char *bucket, size_t bucket_len, size_t key_len,
-    sos_error_t *err)
+sos_rc_e
+sos_key_check(const char *bucket, size_t bucket_len, const char *key,
+    size_t key_len, sos_error_t *err)
 {
+    char  show[SOS_KEY_SHOW + 4];
+
     if (key_len == 0 || key_len > SOS_MAX_KEY_LEN) {
         return sos_err(err, SOS_EINVAL, 0,
                        "key of %zu bytes in bucket \"%.*s\": "
                        "1..%d bytes allowed", key_len,
                        (int) bucket_len, bucket, SOS_MAX_KEY_LEN);
+    }
+    /* NUL separates the parts of index keys; no request could name it */
+    if (memchr(key, '\0', key_len) != NULL) {
+        return sos_err(err, SOS_EINVAL, 0,
+                       "key \"%s\" in bucket \"%.*s\" contains NUL",
+                       sos_key_show(show, key, key_len),
+                       (int) bucket_len, bucket);
     }
     return SOS_OK;
 }
@@ -166,7 +173,8 @@ sos_put_new(sos_put_t **out, sos_store_t *st, const sos_put_opts_t *opts,
     sos_put_t   *put;
     sos_rbuf_t   r;
 
-    rc = sos_key_check(opts->bucket, opts->bucket_len, opts->key_len, err);
+    rc = sos_key_check(opts->bucket, opts->bucket_len, opts->key,
+                       opts->key_len, err);
     if (rc != SOS_OK) {
         return rc;
     }
@@ -250,7 +258,8 @@ sos_put_begin(sos_put_t **out, sos_store_t *store, const sos_put_opts_t *opts,
 {
     sos_rc_e  rc;
 
-    rc = sos_key_check(opts->bucket, opts->bucket_len, opts->key_len, err);
+    rc = sos_key_check(opts->bucket, opts->bucket_len, opts->key,
+                       opts->key_len, err);
     if (rc != SOS_OK) {
         return rc;
     }
@@ -606,7 +615,7 @@ sos_object_open(sos_store_t *store, const char *bucket, size_t bucket_len,
     sos_obj_rec_t   rec;
     sos_reader_t   *rd;
 
-    rc = sos_key_check(bucket, bucket_len, key_len, err);
+    rc = sos_key_check(bucket, bucket_len, key, key_len, err);
     if (rc != SOS_OK) {
         return rc;
     }
@@ -863,7 +872,7 @@ sos_object_delete(sos_store_t *store, const char *bucket, size_t bucket_len,
     sos_obj_rec_t          rec;
     leveldb_writebatch_t  *batch;
 
-    rc = sos_key_check(bucket, bucket_len, key_len, err);
+    rc = sos_key_check(bucket, bucket_len, key, key_len, err);
     if (rc != SOS_OK) {
         return rc;
     }
@@ -982,7 +991,7 @@ sos_object_set_acl(sos_store_t *store, const char *bucket, size_t bucket_len,
     sos_buf_t       ikey, nval;
     sos_obj_rec_t   rec;
 
-    rc = sos_key_check(bucket, bucket_len, key_len, err);
+    rc = sos_key_check(bucket, bucket_len, key, key_len, err);
     if (rc != SOS_OK) {
         return rc;
     }

@@ -764,6 +764,9 @@ main(void)
            "upload in a missing bucket");
     is_int(SOS_EINVAL, sos_upload_create(st, "mp", 2, "", 0, NULL, id, &err),
            "upload with an empty key");
+    is_int(SOS_EINVAL, sos_upload_create(st, "mp", 2, "a\0b", 3, NULL, id,
+                                         &err),
+           "upload with NUL in its key");
 
     memset(&attrs, 0, sizeof(attrs));
     attrs.content_type.data = "text/plain";

@@ -506,6 +506,11 @@ test_keys(void)
            "key of 1025 bytes: EINVAL");
     is_int(SOS_EINVAL, put_obj(st, BUCKET, key, 0, "x", 1, 1, NULL, NULL),
            "empty key: EINVAL");
+    is_int(SOS_EINVAL, put_obj(st, BUCKET, "a\0b", 3, "x", 1, 1, NULL, NULL),
+           "key with NUL: EINVAL");
+    is_int(SOS_EINVAL, sos_object_stat(st, BUCKET, BUCKET_LEN, "a\0b", 3,
+                                       NULL, &err),
+           "stat of a key with NUL: EINVAL");
 
     for (j = 1; j < 256; j++) {
         key[j - 1] = (char) j;

@@ -511,17 +511,20 @@ sub connect {
     return $s;
 }
 
-# RSS of the worker process in KiB (from /proc), undef if unknown.
+# RSS of the worker process in KiB (from /proc), undef if unknown;
+# worker_rss('VmHWM') for its peak.
 
 sub worker_rss {
-    my ($self) = @_;
+    my ($self, $field) = @_;
+
+    $field ||= 'VmRSS';
 
     my $master = $self->{pid} or return undef;
     for my $stat (glob '/proc/[0-9]*/stat') {
         my $line = _slurp($stat);
         my ($pid, $ppid) = $line =~ /^(\d+) \(.*\) \S+ (\d+)/ or next;
         next unless $ppid == $master;
-        my ($rss) = _slurp("/proc/$pid/status") =~ /^VmRSS:\s+(\d+)/m;
+        my ($rss) = _slurp("/proc/$pid/status") =~ /^$field:\s+(\d+)/m;
         return $rss;
     }
 

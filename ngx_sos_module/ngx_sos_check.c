@@ -1,0 +1,198 @@
+
+/*
+ * SOS: what may enter the store.
+ *
+ * Object keys: every key a request can create must be one that a later
+ * request can name again and that an XML listing can carry exactly, so
+ * a key is valid UTF-8 without NUL and without the C0 controls XML 1.0
+ * cannot hold (TAB, LF and CR stay allowed: listings write them as
+ * character references).
+ *
+ * Header values: what a response will carry as a header (Content-Type,
+ * Cache-Control, x-amz-meta-*, response-* overrides) has no control
+ * character other than TAB, so no value can split or forge a response.
+ * UTF-8 and other bytes above 0x7f stay allowed, as S3 allows them.
+ */
+
+
+#include "ngx_sos_module.h"
+
+
+static ngx_uint_t ngx_sos_check_token(u_char *p, size_t len);
+
+
+/* RFC 9110 tchar: the bytes of a header name */
+
+static uint32_t  ngx_sos_check_tchar[] = {
+    0x00000000, /* control */
+                /* ?>=< ;:98 7654 3210  /.-, +*)( '&%$ #"!  */
+    0x03ff6cfa, /* 0000 0011 1111 1111  0110 1100 1111 1010 */
+                /* _^]\ [ZYX WVUT SRQP  ONML KJIH GFED CBA@ */
+    0xc7fffffe, /* 1100 0111 1111 1111  1111 1111 1111 1110 */
+                /*  ~}| {zyx wvut srqp  onml kjih gfed cba` */
+    0x57ffffff, /* 0101 0111 1111 1111  1111 1111 1111 1111 */
+    0x00000000,
+    0x00000000,
+    0x00000000,
+    0x00000000
+};
+
+
+ngx_int_t
+ngx_sos_check_key(u_char *p, size_t len)
+{
+    u_char    c;
+    u_char   *end;
+    uint32_t  u, min;
+    size_t    n;
+
+    end = p + len;
+
+    while (p < end) {
+        c = *p++;
+
+        if (c < 0x80) {
+            if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+                return NGX_DECLINED;
+            }
+
+            continue;
+        }
+
+        /* a UTF-8 sequence: no overlong form, no surrogate, <= U+10FFFF */
+
+        if (c >= 0xc2 && c <= 0xdf) {
+            n = 1;
+            u = c & 0x1f;
+            min = 0x80;
+
+        } else if (c >= 0xe0 && c <= 0xef) {
+            n = 2;
+            u = c & 0x0f;
+            min = 0x800;
+
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            n = 3;
+            u = c & 0x07;
+            min = 0x10000;
+
+        } else {
+            return NGX_DECLINED;
+        }
+
+        if ((size_t) (end - p) < n) {
+            return NGX_DECLINED;
+        }
+
+        while (n--) {
+            c = *p++;
+
+            if ((c & 0xc0) != 0x80) {
+                return NGX_DECLINED;
+            }
+
+            u = (u << 6) | (c & 0x3f);
+        }
+
+        if (u < min || u > 0x10ffff || (u >= 0xd800 && u <= 0xdfff)
+            || u == 0xfffe || u == 0xffff)
+        {
+            return NGX_DECLINED;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_sos_check_value(u_char *p, size_t len)
+{
+    u_char  *end;
+
+    for (end = p + len; p < end; p++) {
+        if ((*p < 0x20 && *p != '\t') || *p == 0x7f) {
+            return NGX_DECLINED;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_uint_t
+ngx_sos_check_token(u_char *p, size_t len)
+{
+    u_char  *end;
+
+    if (len == 0) {
+        return 0;
+    }
+
+    for (end = p + len; p < end; p++) {
+        if (!(ngx_sos_check_tchar[*p >> 5] & (1U << (*p & 0x1f)))) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+char *
+ngx_sos_check_attrs(sos_attrs_t *a)
+{
+    size_t  i;
+
+#define ngx_sos_check_attr(field, name)                                       \
+    if (ngx_sos_check_value((u_char *) a->field.data, a->field.len)           \
+        != NGX_OK)                                                            \
+    {                                                                         \
+        return name;                                                          \
+    }
+
+    ngx_sos_check_attr(content_type, "Content-Type");
+    ngx_sos_check_attr(cache_control, "Cache-Control");
+    ngx_sos_check_attr(content_disposition, "Content-Disposition");
+    ngx_sos_check_attr(content_encoding, "Content-Encoding");
+    ngx_sos_check_attr(content_language, "Content-Language");
+    ngx_sos_check_attr(expires, "Expires");
+
+#undef ngx_sos_check_attr
+
+    for (i = 0; i < a->n_user_meta; i++) {
+        if (!ngx_sos_check_token((u_char *) a->user_meta[i].name.data,
+                                 a->user_meta[i].name.len)
+            || ngx_sos_check_value((u_char *) a->user_meta[i].value.data,
+                                   a->user_meta[i].value.len)
+               != NGX_OK)
+        {
+            return "x-amz-meta-*";
+        }
+    }
+
+    return NULL;
+}
+
+
+ngx_sos_err_e
+ngx_sos_check_error(ngx_http_request_t *r, ngx_sos_ctx_t *ctx, char *name)
+{
+    u_char  *p;
+    size_t   len;
+
+    len = sizeof("Header value of  contains a control character.")
+          + ngx_strlen(name);
+
+    p = ngx_pnalloc(r->pool, len);
+    if (p == NULL) {
+        return NGX_SOS_ERR_INTERNAL_ERROR;
+    }
+
+    ctx->error_message.data = p;
+    ctx->error_message.len = ngx_sprintf(p, "Header value of %s contains "
+                                         "a control character.", name)
+                             - p;
+
+    return NGX_SOS_ERR_INVALID_ARGUMENT;
+}
