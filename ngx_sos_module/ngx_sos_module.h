@@ -40,6 +40,7 @@ typedef struct {
     off_t                max_object_size;    /* default 5 GiB */
     time_t               upload_expiry;      /* default 7 days */
     ngx_flag_t           allow_public_write; /* default on */
+    ngx_array_t         *reserved_names; /* locations not S3: no bucket */
 
     const char         **replica_dirs;   /* NULL: library default */
     ngx_uint_t           n_replicas;
@@ -340,6 +341,17 @@ void ngx_sos_payload_checksum(ngx_sos_payload_t *pl, ngx_str_t *algorithm,
  */
 ngx_int_t ngx_sos_body_read(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     size_t max, void (*post)(ngx_http_request_t *r));
+
+/*
+ * ngx_sos_bucket_name.c.  check: CreateBucket's name rules (S3's, less the
+ * reserved names), error_message set for a reserved one.  reserve: at
+ * config time, a location with a handler other than "sos;" reserves the
+ * first segment of its path.
+ */
+ngx_sos_err_e ngx_sos_bucket_name_check(ngx_http_request_t *r,
+    ngx_sos_ctx_t *ctx);
+ngx_int_t ngx_sos_bucket_name_reserve(ngx_conf_t *cf,
+    ngx_http_core_loc_conf_t *clcf);
 
 /* ngx_sos_admin.c: the "sos_admin" directive and its handler */
 char *ngx_sos_admin_conf(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
