@@ -239,6 +239,13 @@ ngx_sos_handler(ngx_http_request_t *r)
         return ngx_sos_error_send_ctx(r, ctx, err);
     }
 
+    /* a header asking for what SOS does not do: refused, not ignored */
+
+    err = ngx_sos_unsupported_headers(r, ctx);
+    if (err != NGX_SOS_OK) {
+        return ngx_sos_error_send_ctx(r, ctx, err);
+    }
+
     if (ctx->op == NGX_SOS_OP_POST_OBJECT) {
         /* signed by the form's policy, not by headers: read the form */
         return ngx_sos_post_object(r, ctx);

@@ -114,6 +114,7 @@ typedef enum {
     NGX_SOS_ERR_MALFORMED_POST_REQUEST,  /* POST Object form */
     NGX_SOS_ERR_INVALID_POLICY_DOCUMENT,
     NGX_SOS_ERR_INCORRECT_NUMBER_OF_FILES, /* ...InPostRequest */
+    NGX_SOS_ERR_INVALID_STORAGE_CLASS,
     NGX_SOS_ERR_MAX
 } ngx_sos_err_e;
 
@@ -352,6 +353,19 @@ ngx_sos_err_e ngx_sos_bucket_name_check(ngx_http_request_t *r,
     ngx_sos_ctx_t *ctx);
 ngx_int_t ngx_sos_bucket_name_reserve(ngx_conf_t *cf,
     ngx_http_core_loc_conf_t *clcf);
+
+/*
+ * ngx_sos_unsupported.c: headers (and POST form fields) that ask for what
+ * SOS does not do.  NGX_SOS_OK, or the error to answer (501
+ * NotImplemented naming it, or S3's 400 for a value S3 does not know),
+ * ctx->error_message and error_extra set.  header: 1 for a request
+ * header, 0 for a form field (name lower case).
+ */
+ngx_sos_err_e ngx_sos_unsupported_headers(ngx_http_request_t *r,
+    ngx_sos_ctx_t *ctx);
+ngx_sos_err_e ngx_sos_unsupported_check(ngx_http_request_t *r,
+    ngx_sos_ctx_t *ctx, ngx_str_t *name, ngx_str_t *value,
+    ngx_uint_t header);
 
 /* ngx_sos_admin.c: the "sos_admin" directive and its handler */
 char *ngx_sos_admin_conf(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
