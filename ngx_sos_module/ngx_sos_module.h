@@ -367,6 +367,15 @@ ngx_sos_err_e ngx_sos_unsupported_check(ngx_http_request_t *r,
     ngx_sos_ctx_t *ctx, ngx_str_t *name, ngx_str_t *value,
     ngx_uint_t header);
 
+/*
+ * ngx_sos_owner.c: x-amz-expected-bucket-owner and its copy-source twin,
+ * checked in a job when present (403 AccessDenied for another owner);
+ * goes on with ngx_sos_handler_op() (ngx_sos_module.c), the operation
+ * itself.  Both return as a content handler.
+ */
+ngx_int_t ngx_sos_owner_check(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
+ngx_int_t ngx_sos_handler_op(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
+
 /* ngx_sos_admin.c: the "sos_admin" directive and its handler */
 char *ngx_sos_admin_conf(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 /* ngx_sos_post.c: POST Object, authenticated by the form's policy */
