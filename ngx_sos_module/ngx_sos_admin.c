@@ -98,6 +98,10 @@ ngx_sos_admin_conf(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return "needs a prefix location";
     }
 
+    if (ngx_sos_bucket_name_reserve(cf, clcf) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
     smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_sos_module);
     smcf->enabled = 1;
 

@@ -63,7 +63,6 @@ static ngx_int_t ngx_sos_bucket_created(ngx_http_request_t *r,
     ngx_sos_ctx_t *ctx, ngx_sos_job_t *job);
 static ngx_int_t ngx_sos_bucket_location_send(ngx_http_request_t *r,
     ngx_sos_bucket_job_t *bj);
-static ngx_int_t ngx_sos_bucket_name_valid(ngx_str_t *name);
 static void ngx_sos_bucket_region(ngx_http_request_t *r, ngx_str_t *region);
 static void ngx_sos_bucket_create_body(ngx_http_request_t *r);
 static ngx_int_t ngx_sos_bucket_create_xml(void *data, ngx_str_t *path,
@@ -89,8 +88,9 @@ ngx_sos_bucket_create(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     ngx_sos_err_e   err;
     ngx_sos_acl_t  *acl;
 
-    if (ngx_sos_bucket_name_valid(&ctx->bucket) != NGX_OK) {
-        return ngx_sos_bucket_error(r, ctx, NGX_SOS_ERR_INVALID_BUCKET_NAME);
+    err = ngx_sos_bucket_name_check(r, ctx);
+    if (err != NGX_SOS_OK) {
+        return ngx_sos_bucket_error(r, ctx, err);
     }
 
     err = ngx_sos_acl_from_headers(r, ctx, 1, &acl);
@@ -599,105 +599,6 @@ ngx_sos_bucket_error(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     }
 
     return ngx_sos_error_send_ctx(r, ctx, err);
-}
-
-
-/*
- * S3 bucket naming: 3..63 characters of lowercase letters, digits, '.'
- * and '-', a letter or digit at both ends, no "..", not an IP address,
- * and none of the prefixes and suffixes S3 reserves
- */
-
-static ngx_str_t  ngx_sos_bucket_bad_prefix[] = {
-    ngx_string("xn--"),
-    ngx_string("sthree-"),
-    ngx_string("amzn-s3-demo-"),
-    ngx_null_string
-};
-
-static ngx_str_t  ngx_sos_bucket_bad_suffix[] = {
-    ngx_string("-s3alias"),
-    ngx_string("--ol-s3"),
-    ngx_string(".mrap"),
-    ngx_string("--x-s3"),
-    ngx_string("--table-s3"),
-    ngx_null_string
-};
-
-
-static ngx_int_t
-ngx_sos_bucket_name_valid(ngx_str_t *name)
-{
-    u_char      c, *p, *last;
-    ngx_str_t  *s;
-    ngx_uint_t  dots, digits_only;
-
-    if (name->len < 3 || name->len > SOS_MAX_BUCKET_LEN) {
-        return NGX_DECLINED;
-    }
-
-    p = name->data;
-    last = p + name->len;
-
-    c = p[0];
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) {
-        return NGX_DECLINED;
-    }
-
-    c = last[-1];
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) {
-        return NGX_DECLINED;
-    }
-
-    dots = 0;
-    digits_only = 1;
-
-    for ( /* void */ ; p < last; p++) {
-        c = *p;
-
-        if (c == '.') {
-            if (p + 1 < last && p[1] == '.') {
-                return NGX_DECLINED;
-            }
-
-            dots++;
-            continue;
-        }
-
-        if (c >= '0' && c <= '9') {
-            continue;
-        }
-
-        if ((c >= 'a' && c <= 'z') || c == '-') {
-            digits_only = 0;
-            continue;
-        }
-
-        return NGX_DECLINED;
-    }
-
-    /* 192.168.5.4 */
-    if (digits_only && dots == 3) {
-        return NGX_DECLINED;
-    }
-
-    for (s = ngx_sos_bucket_bad_prefix; s->len; s++) {
-        if (name->len >= s->len
-            && ngx_strncmp(name->data, s->data, s->len) == 0)
-        {
-            return NGX_DECLINED;
-        }
-    }
-
-    for (s = ngx_sos_bucket_bad_suffix; s->len; s++) {
-        if (name->len >= s->len
-            && ngx_strncmp(last - s->len, s->data, s->len) == 0)
-        {
-            return NGX_DECLINED;
-        }
-    }
-
-    return NGX_OK;
 }
 
 

@@ -288,6 +288,11 @@ static ngx_sos_error_t  ngx_sos_errors[] = {
       ngx_string("Couldn't parse the specified URI."),
       0 },
 
+    [NGX_SOS_ERR_INVALID_STORAGE_CLASS] = {
+      ngx_string("InvalidStorageClass"), NGX_HTTP_BAD_REQUEST,
+      ngx_string("The storage class you specified is not valid."),
+      0 },
+
     [NGX_SOS_ERR_MISSING_SECURITY_HEADER] = {
       ngx_string("MissingSecurityHeader"), NGX_HTTP_BAD_REQUEST,
       ngx_string("Your request was missing a required header."),

@@ -196,7 +196,6 @@ static ngx_sos_op_handler_pt  ngx_sos_ops[NGX_SOS_OP_MAX] = {
 static ngx_int_t
 ngx_sos_handler(ngx_http_request_t *r)
 {
-    ngx_int_t             rc;
     ngx_sos_ctx_t        *ctx;
     ngx_sos_err_e         err;
     ngx_sos_main_conf_t  *smcf;
@@ -245,6 +244,27 @@ ngx_sos_handler(ngx_http_request_t *r)
     if (err != NGX_SOS_OK) {
         return ngx_sos_error_send_ctx(r, ctx, err);
     }
+
+    /* a header asking for what SOS does not do: refused, not ignored */
+
+    err = ngx_sos_unsupported_headers(r, ctx);
+    if (err != NGX_SOS_OK) {
+        return ngx_sos_error_send_ctx(r, ctx, err);
+    }
+
+    /* x-amz-expected-bucket-owner, then ngx_sos_handler_op() */
+
+    return ngx_sos_owner_check(r, ctx);
+}
+
+
+/* the operation, once the request passed every check of its headers */
+
+ngx_int_t
+ngx_sos_handler_op(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
+{
+    ngx_int_t      rc;
+    ngx_sos_err_e  err;
 
     if (ctx->op == NGX_SOS_OP_POST_OBJECT) {
         /* signed by the form's policy, not by headers: read the form */

@@ -42,6 +42,7 @@ typedef struct {
     off_t                max_object_size;    /* default 5 GiB */
     time_t               upload_expiry;      /* default 7 days */
     ngx_flag_t           allow_public_write; /* default on */
+    ngx_array_t         *reserved_names; /* locations not S3: no bucket */
 
     const char         **replica_dirs;   /* NULL: library default */
     ngx_uint_t           n_replicas;
@@ -117,6 +118,7 @@ typedef enum {
     NGX_SOS_ERR_INCORRECT_NUMBER_OF_FILES, /* ...InPostRequest */
     NGX_SOS_ERR_MAX_POST_PRE_DATA,       /* MaxPostPreDataLengthExceeded */
     NGX_SOS_ERR_INVALID_URI,
+    NGX_SOS_ERR_INVALID_STORAGE_CLASS,
     NGX_SOS_ERR_MAX
 } ngx_sos_err_e;
 
@@ -361,6 +363,39 @@ char *ngx_sos_check_attrs(sos_attrs_t *a);
 /* InvalidArgument, with a message naming the header */
 ngx_sos_err_e ngx_sos_check_error(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     char *name);
+
+/*
+ * ngx_sos_bucket_name.c.  check: CreateBucket's name rules (S3's, less the
+ * reserved names), error_message set for a reserved one.  reserve: at
+ * config time, a location with a handler other than "sos;" reserves the
+ * first segment of its path.
+ */
+ngx_sos_err_e ngx_sos_bucket_name_check(ngx_http_request_t *r,
+    ngx_sos_ctx_t *ctx);
+ngx_int_t ngx_sos_bucket_name_reserve(ngx_conf_t *cf,
+    ngx_http_core_loc_conf_t *clcf);
+
+/*
+ * ngx_sos_unsupported.c: headers (and POST form fields) that ask for what
+ * SOS does not do.  NGX_SOS_OK, or the error to answer (501
+ * NotImplemented naming it, or S3's 400 for a value S3 does not know),
+ * ctx->error_message and error_extra set.  header: 1 for a request
+ * header, 0 for a form field (name lower case).
+ */
+ngx_sos_err_e ngx_sos_unsupported_headers(ngx_http_request_t *r,
+    ngx_sos_ctx_t *ctx);
+ngx_sos_err_e ngx_sos_unsupported_check(ngx_http_request_t *r,
+    ngx_sos_ctx_t *ctx, ngx_str_t *name, ngx_str_t *value,
+    ngx_uint_t header);
+
+/*
+ * ngx_sos_owner.c: x-amz-expected-bucket-owner and its copy-source twin,
+ * checked in a job when present (403 AccessDenied for another owner);
+ * goes on with ngx_sos_handler_op() (ngx_sos_module.c), the operation
+ * itself.  Both return as a content handler.
+ */
+ngx_int_t ngx_sos_owner_check(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
+ngx_int_t ngx_sos_handler_op(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 
 /* ngx_sos_admin.c: the "sos_admin" directive and its handler */
 char *ngx_sos_admin_conf(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);

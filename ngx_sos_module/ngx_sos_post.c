@@ -973,11 +973,12 @@ ngx_sos_post_policy(ngx_http_request_t *r, ngx_sos_post_t *st)
     u_char          *p, *d;
     time_t           exp;
     ngx_str_t       *key, *policy, decoded, *v;
-    ngx_uint_t       canned;
+    ngx_uint_t       i, canned;
     ngx_sos_ctx_t        *ctx;
     ngx_sos_err_e         err;
     ngx_sos_json_t       *doc, *e, *conds;
     ngx_sos_main_conf_t  *smcf;
+    ngx_sos_post_field_t *f;
 
     ctx = st->ctx;
     smcf = ngx_http_get_module_main_conf(r, ngx_http_sos_module);
@@ -1143,6 +1144,17 @@ fields:
         }
 
         st->acl->canned = canned;
+    }
+
+    /* a field asking for what SOS does not do: refused, not ignored */
+
+    f = st->fields.elts;
+
+    for (i = 0; i < st->fields.nelts; i++) {
+        err = ngx_sos_unsupported_check(r, ctx, &f[i].name, &f[i].value, 0);
+        if (err != NGX_SOS_OK) {
+            return err;
+        }
     }
 
     if (ngx_sos_post_attrs(r, st) != NGX_OK) {

@@ -89,6 +89,7 @@ my @invalid = (
     'b..kt', '192.168.5.4', '10.0.0.1', 'xn--bkt', 'sthree-bkt',
     'amzn-s3-demo-bkt', 'bkt-s3alias', 'bkt--ol-s3', 'bkt.mrap',
     'bkt--x-s3', 'bkt--table-s3', 'b%20kt', 'b%2Bkt', 'b%C3%A9kt', 'b%40kt',
+    'a.-b', 'a-.b', 'bk-.t', 'bk.-t', 'sthree-configurator-b',
 );
 
 for my $name (@invalid) {
@@ -96,13 +97,19 @@ for my $name (@invalid) {
         "invalid bucket name '$name'");
 }
 
-my @valid = ('abc', 'a' x 63, '1bk', 'a.b-c', 'a-.b', '192.168.5',
+my @valid = ('abc', 'a' x 63, '1bk', 'a.b-c', 'a--b', 'a-b.c-d', '192.168.5',
     '1.2.3.4a', 'xn-a', 'a--ol-s', 's3alias');
 
 for my $name (@valid) {
     ($st) = req($t, PUT => "/$name");
     is($st, 200, "valid bucket name '$name'");
 }
+
+# the rules are CreateBucket's: another request on a name that could not
+# be created is simply a bucket that does not exist (one made under older
+# rules stays reachable)
+error_is(r($t, GET => '/a-.b'), 404, 'NoSuchBucket',
+    'invalid name on GET: NoSuchBucket, not InvalidBucketName');
 
 # location constraints: the endpoint's region is us-east-1
 
@@ -318,5 +325,48 @@ like($body, qr{<Name>eub</Name><CreationDate>[^<]+</CreationDate><BucketRegion>e
     'eu-west-1: ListBuckets BucketRegion');
 
 $eu->stop_ok;
+
+# names that the server's own locations take: in path style nginx routes
+# "/sos-admin/..." to the admin API, so no bucket may be called that
+
+my $adm = SOS::Test->new(http => "sos_domain s3.localhost;\n",
+    server => <<'EOF_CONF');
+        location /sos-admin/ {
+            sos_admin;
+        }
+
+        location /ops {
+            sos_admin;
+        }
+EOF_CONF
+$adm->run;
+
+my $vh = sub { (host => "$_[0].s3.localhost") };
+
+$e = r($adm, PUT => '/sos-admin');
+error_is($e, 400, 'InvalidBucketName', 'name of the admin location refused');
+like($e->[2], qr{<Message>The bucket name is reserved by the location /sos-admin/\.</Message>},
+    'the message names the location');
+like($e->[2], qr{<BucketName>sos-admin</BucketName>}, 'and the bucket');
+
+error_is(r($adm, PUT => '/', $vh->('sos-admin')), 400, 'InvalidBucketName',
+    'refused in virtual-hosted style too');
+
+($st) = req($adm, PUT => '/sos-admin2');
+is($st, 200, '"/sos-admin/" reserves only "sos-admin"');
+
+# "/ops" has no slash: every path "/ops..." is the admin API's
+error_is(r($adm, PUT => '/', $vh->('ops')), 400, 'InvalidBucketName',
+    'prefix location: its name refused');
+error_is(r($adm, PUT => '/', $vh->('opsbkt')), 400, 'InvalidBucketName',
+    'prefix location: names it begins refused');
+($st) = req($adm, PUT => '/', $vh->('op-s'));
+is($st, 200, 'prefix location: other names free');
+
+($st, $h, $body) = req($adm, GET => '/');
+unlike($body, qr{<Name>(sos-admin|ops|opsbkt)</Name>},
+    'no reserved bucket was made');
+
+$adm->stop_ok;
 
 done_testing();
