@@ -909,7 +909,10 @@ ngx_sos_auth_payload(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
          mode <= NGX_SOS_PAYLOAD_UNSIGNED_TRAILER;
          mode++)
     {
-        if (modes[mode].len == v->len
+        /* the hex SHA-256 slot is empty: an empty value is no mode */
+
+        if (modes[mode].len != 0
+            && modes[mode].len == v->len
             && ngx_strncmp(modes[mode].data, v->data, v->len) == 0)
         {
             if (!sigv4 && (mode == NGX_SOS_PAYLOAD_CHUNKED

@@ -1,7 +1,8 @@
 #!/usr/bin/perl
 
 # Authentication and request-parsing hardening: a bad x-amz-copy-source
-# ends the request (CopyObject, UploadPartCopy).
+# ends the request (CopyObject, UploadPartCopy), an empty
+# x-amz-content-sha256 is refused.
 
 use strict;
 use warnings;
@@ -110,6 +111,15 @@ is(worker_pid(), $worker, '... and it is the same worker');
 is(code($t->s3(PUT => '/pub/dst',
         headers => { 'x-amz-copy-source' => '/pub/src' })),
     '200 ', 'a good CopyObject still works');
+
+# ------------------------------------------ empty x-amz-content-sha256
+
+$r = $t->http(GET => '/pub/src', headers => { 'x-amz-content-sha256' => '' });
+is(code($r), '400 InvalidArgument', 'anonymous, empty x-amz-content-sha256');
+like($r, qr{<ArgumentName>x-amz-content-sha256</ArgumentName>},
+    '... names the header');
+is(code($t->s3(GET => '/pub/src', payload => ' ')),
+    '400 InvalidArgument', 'SigV4, blank x-amz-content-sha256');
 
 $t->stop_ok;
 
