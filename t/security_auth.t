@@ -2,7 +2,8 @@
 
 # Authentication and request-parsing hardening: a bad x-amz-copy-source
 # ends the request (CopyObject, UploadPartCopy), an empty
-# x-amz-content-sha256 is refused.
+# x-amz-content-sha256 is refused, every x-amz-* header must be signed
+# (header and query auth, SigV4 and SigV2), and SigV4 must sign host.
 
 use strict;
 use warnings;
@@ -10,9 +11,12 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 
+use Digest::SHA qw(sha256_hex);
+use POSIX ();
 use Test::More;
 
 use SOS::Test;
+use SOS::Auth qw(presign sigv2);
 
 my $t = SOS::Test->new(http => 'sos_domain s3.localhost;')->run;
 my $port = $t->port;
@@ -120,6 +124,109 @@ like($r, qr{<ArgumentName>x-amz-content-sha256</ArgumentName>},
     '... names the header');
 is(code($t->s3(GET => '/pub/src', payload => ' ')),
     '400 InvalidArgument', 'SigV4, blank x-amz-content-sha256');
+
+# ------------------------------------- every x-amz-* header must be signed
+
+is(code($t->s3(PUT => '/private')), '200 ', 'private bucket');
+is(code($t->s3(PUT => '/private/secret', body => 'secret')), '200 ',
+    'private object');
+
+# the holder of a presigned PUT turns it into a public copy of a secret
+
+$r = $t->http(PUT => presign($t, 'PUT', '/pub/leak'), headers => {
+    'x-amz-copy-source' => '/private/secret',
+    'x-amz-acl' => 'public-read' });
+is(code($r), '403 AccessDenied', 'presigned PUT, unsigned x-amz-* headers');
+like($r, qr{<Message>There were headers present in the request which were (?#
+    )not signed</Message>}, '... S3 message');
+like($r, qr{<HeadersNotSigned>x-amz-acl,x-amz-copy-source</HeadersNotSigned>},
+    '... names them');
+is(code($t->s3(GET => '/pub/leak')), '404 NoSuchKey', '... nothing written');
+
+$r = $t->http(GET => presign($t, 'GET', '/private/secret'),
+    headers => { 'x-amz-meta-a' => 'b' });
+is(code($r), '403 AccessDenied', 'presigned GET, unsigned x-amz-meta-*');
+
+# signed, the same headers are taken; x-amz-content-sha256 is the payload
+# hash of a presigned request: bound to the signature, signed or not
+
+$r = $t->http(PUT => presign($t, 'PUT', '/pub/acl',
+        headers => { 'x-amz-acl' => 'public-read' }),
+    headers => { 'x-amz-acl' => 'public-read' }, body => 'acl');
+is(code($r), '200 ', 'presigned PUT, x-amz-acl signed');
+like($t->http(GET => '/pub/acl'), qr{^HTTP/1\.1 200 .*\r\n\r\nacl$}s,
+    '... and applied');
+$r = $t->http(PUT => presign($t, 'PUT', '/pub/acl',
+        headers => { 'x-amz-acl' => 'public-read' }),
+    headers => { 'x-amz-acl' => 'public-read-write' }, body => 'acl');
+is(code($r), '403 SignatureDoesNotMatch', '... with another value');
+is(code($t->http(PUT => presign($t, 'PUT', '/pub/sha'), body => 'sha',
+        headers => { 'x-amz-content-sha256' => 'UNSIGNED-PAYLOAD' })),
+    '200 ', 'presigned PUT, x-amz-content-sha256 UNSIGNED-PAYLOAD unsigned');
+is(code($t->http(PUT => presign($t, 'PUT', '/pub/sha'), body => 'sha',
+        headers => { 'x-amz-content-sha256' => sha256_hex('sha') })),
+    '403 SignatureDoesNotMatch', '... another payload hash is not taken');
+
+# header form: x-amz-content-sha256 included
+
+my ($u, $h) = $t->s3_sign(GET => '/pub/src');
+(my $a = $h->{Authorization}) =~ s/;x-amz-content-sha256//;
+$r = $t->http(GET => $u, headers => { %$h, Authorization => $a });
+is(code($r), '403 AccessDenied',
+    'SigV4 header, x-amz-content-sha256 unsigned');
+like($r, qr{<HeadersNotSigned>x-amz-content-sha256</HeadersNotSigned>},
+    '... names it');
+
+# SigV2 signs every x-amz-* header of the request: an added one breaks it
+
+my $date = POSIX::strftime('%a, %d %b %Y %H:%M:%S GMT', gmtime());
+my $sig = sigv2($t->secret_key, "PUT\n\n\n$date\n/pub/v2");
+$r = $t->http(PUT => '/pub/v2', body => 'v2', headers => {
+    Date => $date, Authorization => 'AWS ' . $t->access_key . ":$sig",
+    'x-amz-copy-source' => '/private/secret' });
+is(code($r), '403 SignatureDoesNotMatch', 'SigV2 header, added x-amz-*');
+
+my $expires = time() + 300;
+$sig = sigv2($t->secret_key, "PUT\n\n\n$expires\n/pub/v2");
+my $v2 = '/pub/v2?AWSAccessKeyId=' . $t->access_key . "&Expires=$expires"
+    . '&Signature=' . SOS::Test::uri_escape($sig);
+is(code($t->http(PUT => $v2, body => 'v2')), '200 ', 'SigV2 query: PUT');
+$r = $t->http(PUT => $v2, body => 'v2', headers => {
+    'x-amz-copy-source' => '/private/secret', 'x-amz-acl' => 'public-read' });
+is(code($r), '403 SignatureDoesNotMatch', 'SigV2 query, added x-amz-*');
+
+# ------------------------------------------------- host must be signed
+
+is(code($t->s3(PUT => '/other')), '200 ', 'a second bucket of the signer');
+
+sub v4_without_host {
+    my ($host) = @_;
+    my $amz = SOS::Auth::amz_date(time());
+    my %h = ('x-amz-date' => $amz, 'x-amz-content-sha256' => sha256_hex(''));
+    my $auth = SOS::Test::sigv4_authorization(method => 'GET', path => '/',
+        query => 'list-type=2', headers => \%h, date => $amz,
+        payload => $h{'x-amz-content-sha256'}, access => $t->access_key,
+        secret => $t->secret_key, region => 'us-east-1');
+    return $t->http(GET => '/?list-type=2', headers => { %h,
+        Authorization => $auth, Host => "$host.s3.localhost:$port" });
+}
+
+$r = v4_without_host('pub');
+is(code($r), '403 AccessDenied', 'SigV4 header without host');
+like($r, qr{<HeadersNotSigned>host</HeadersNotSigned>}, '... names host');
+is(code(v4_without_host('other')), '403 AccessDenied',
+    '... not replayed against another virtual-hosted bucket');
+
+$r = $t->http(GET => presign($t, 'GET', '/', no_host => 1,
+        query => { 'list-type' => 2 }, headers => { 'x-amz-meta-a' => 'b' }),
+    headers => { Host => "pub.s3.localhost:$port", 'x-amz-meta-a' => 'b' });
+is(code($r), '403 AccessDenied', 'presigned without host');
+like($r, qr{<HeadersNotSigned>host</HeadersNotSigned>}, '... names host');
+
+$r = $t->http(GET => presign($t, 'GET', '/', query => { 'list-type' => 2 },
+        host => "pub.s3.localhost:$port"),
+    headers => { Host => "pub.s3.localhost:$port" });
+is(code($r), '200 ', 'presigned, virtual-hosted, host signed');
 
 $t->stop_ok;
 
