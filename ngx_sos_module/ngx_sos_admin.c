@@ -654,13 +654,13 @@ ngx_sos_admin_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 
     rc = ngx_http_send_header(r);
     if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
-        return rc;
+        return ngx_sos_sent(r, rc);
     }
 
     out.buf = b;
     out.next = NULL;
 
-    return ngx_http_output_filter(r, &out);
+    return ngx_sos_sent(r, ngx_http_output_filter(r, &out));
 }
 
 

@@ -67,7 +67,9 @@ static ngx_sos_err_e ngx_sos_auth_v4_verify(ngx_http_request_t *r,
 static ngx_uint_t ngx_sos_auth_signed(ngx_str_t *signed_headers,
     u_char *name, size_t len);
 static ngx_sos_err_e ngx_sos_auth_unsigned(ngx_http_request_t *r,
-    ngx_sos_ctx_t *ctx, ngx_str_t *signed_headers, size_t size);
+    ngx_sos_ctx_t *ctx, ngx_str_t *signed_headers, ngx_uint_t presigned);
+static ngx_uint_t ngx_sos_auth_must_sign(ngx_table_elt_t *h,
+    ngx_uint_t presigned);
 static ngx_sos_err_e ngx_sos_auth_v2(ngx_http_request_t *r,
     ngx_sos_ctx_t *ctx, ngx_str_t *access_key_id, ngx_str_t *signature,
     ngx_str_t *expires);
@@ -570,8 +572,9 @@ ngx_sos_auth_v4_verify(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
 {
     u_char              *p, *s, *e, *semi, *creq, *work, *sts, *skey;
     u_char              *path;
-    size_t               len, path_len, nparams, hlen, sts_len, missing;
+    size_t               len, path_len, nparams, hlen, sts_len;
     ngx_uint_t           i, found;
+    ngx_sos_err_e        err;
     ngx_list_part_t     *part;
     ngx_table_elt_t     *h;
     u_char               hash[32], mac[32], hex[64];
@@ -589,39 +592,12 @@ ngx_sos_auth_v4_verify(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
 
     nparams = sos_sigv4_query_count((char *) r->args.data, r->args.len);
 
-    /* S3 refuses x-amz-* headers left out of the signature (header form) */
+    err = ngx_sos_auth_unsigned(r, ctx, signed_headers, presigned);
+    if (err != NGX_SOS_OK) {
+        return err;
+    }
 
     e = signed_headers->data + signed_headers->len;
-    missing = 0;
-
-    part = &r->headers_in.headers.part;
-    h = part->elts;
-
-    for (i = 0; !presigned; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].key.len > sizeof("x-amz-") - 1
-            && ngx_strncmp(h[i].lowcase_key, "x-amz-",
-                           sizeof("x-amz-") - 1) == 0
-            && !ngx_sos_auth_signed(signed_headers, h[i].lowcase_key,
-                                    h[i].key.len))
-        {
-            missing += h[i].key.len + 2;
-        }
-    }
-
-    if (missing) {
-        return ngx_sos_auth_unsigned(r, ctx, signed_headers, missing);
-    }
 
     /* the length of the canonical headers, a name listed twice included */
 
@@ -821,21 +797,28 @@ ngx_sos_auth_signed(ngx_str_t *signed_headers, u_char *name, size_t len)
 }
 
 
+/*
+ * S3 refuses a signature that leaves out host or an x-amz-* header of the
+ * request, in the header and in the query (presigned URL) forms alike:
+ * unsigned, x-amz-copy-source or x-amz-acl would change what a presigned
+ * PUT does, and an unsigned host would let a signature made for one
+ * virtual-hosted bucket be replayed against another of the signer's.
+ */
+
 static ngx_sos_err_e
 ngx_sos_auth_unsigned(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
-    ngx_str_t *signed_headers, size_t size)
+    ngx_str_t *signed_headers, ngx_uint_t presigned)
 {
     u_char           *list, *p;
-    ngx_uint_t        i;
+    size_t            size;
+    ngx_uint_t        i, host;
     ngx_list_part_t  *part;
     ngx_table_elt_t  *h;
 
-    list = ngx_pnalloc(r->pool, size);
-    if (list == NULL) {
-        return NGX_SOS_ERR_INTERNAL_ERROR;
-    }
+    host = !ngx_sos_auth_signed(signed_headers, (u_char *) "host",
+                                sizeof("host") - 1);
 
-    p = list;
+    size = host ? sizeof("host") - 1 + 1 : 0;
     part = &r->headers_in.headers.part;
     h = part->elts;
 
@@ -851,15 +834,50 @@ ngx_sos_auth_unsigned(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
             i = 0;
         }
 
-        if (h[i].key.len > sizeof("x-amz-") - 1
-            && ngx_strncmp(h[i].lowcase_key, "x-amz-",
-                           sizeof("x-amz-") - 1) == 0
+        if (ngx_sos_auth_must_sign(&h[i], presigned)
+            && !ngx_sos_auth_signed(signed_headers, h[i].lowcase_key,
+                                    h[i].key.len))
+        {
+            size += h[i].key.len + 1;
+        }
+    }
+
+    if (size == 0) {
+        return NGX_SOS_OK;
+    }
+
+    list = ngx_pnalloc(r->pool, size);
+    if (list == NULL) {
+        return NGX_SOS_ERR_INTERNAL_ERROR;
+    }
+
+    p = list;
+
+    if (host) {
+        p = ngx_cpymem(p, "host", sizeof("host") - 1);
+    }
+
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */ ; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (ngx_sos_auth_must_sign(&h[i], presigned)
             && !ngx_sos_auth_signed(signed_headers, h[i].lowcase_key,
                                     h[i].key.len))
         {
             if (p != list) {
-                *p++ = ',';
-                *p++ = ' ';
+                *p++ = ',';           /* as S3: "x-amz-a,x-amz-b" */
             }
 
             p = ngx_cpymem(p, h[i].lowcase_key, h[i].key.len);
@@ -877,6 +895,28 @@ ngx_sos_auth_unsigned(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     }
 
     return NGX_SOS_ERR_ACCESS_DENIED;
+}
+
+
+/*
+ * Every x-amz-* header, but for a presigned URL x-amz-content-sha256: the
+ * canonical request is built with its value as the payload hash, so it is
+ * bound to the signature anyway (S3 takes it unsigned there too).
+ */
+
+static ngx_uint_t
+ngx_sos_auth_must_sign(ngx_table_elt_t *h, ngx_uint_t presigned)
+{
+    if (h->key.len <= sizeof("x-amz-") - 1
+        || ngx_strncmp(h->lowcase_key, "x-amz-", sizeof("x-amz-") - 1) != 0)
+    {
+        return 0;
+    }
+
+    return !(presigned
+             && h->key.len == sizeof("x-amz-content-sha256") - 1
+             && ngx_strncmp(h->lowcase_key, "x-amz-content-sha256",
+                            sizeof("x-amz-content-sha256") - 1) == 0);
 }
 
 
@@ -909,7 +949,10 @@ ngx_sos_auth_payload(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
          mode <= NGX_SOS_PAYLOAD_UNSIGNED_TRAILER;
          mode++)
     {
-        if (modes[mode].len == v->len
+        /* the hex SHA-256 slot is empty: an empty value is no mode */
+
+        if (modes[mode].len != 0
+            && modes[mode].len == v->len
             && ngx_strncmp(modes[mode].data, v->data, v->len) == 0)
         {
             if (!sigv4 && (mode == NGX_SOS_PAYLOAD_CHUNKED

@@ -242,10 +242,9 @@ typedef struct {
  * Store work in the thread pool.  run() executes in a pool thread and
  * touches no request, pool or log: only the store and job->data, with the
  * outcome in job->rc / job->err.  done() runs back in the event loop and
- * returns what ngx_http_finalize_request() gets (NGX_AGAIN from an output
- * filter included: finalize then installs the writer), or
- * NGX_SOS_CONTINUE when it posted more work or is waiting for the body
- * (nothing is finalized).
+ * returns what ngx_http_finalize_request() gets (NGX_DONE once a response
+ * is sent, see ngx_sos_sent()), or NGX_SOS_CONTINUE when it posted more
+ * work or is waiting for the body (nothing is finalized).
  */
 #define NGX_SOS_CONTINUE  -100
 struct ngx_sos_job_s {
@@ -281,9 +280,15 @@ ngx_int_t ngx_sos_header_add(ngx_http_request_t *r, char *name,
     ngx_str_t *value);
 /* x-amz-request-id and x-amz-id-2, on every response */
 ngx_int_t ngx_sos_common_headers(ngx_http_request_t *r);
-/* Send status with an XML body (b may be NULL: no body). */
+/*
+ * Send status with an XML body (b may be NULL: no body).  Like every
+ * function that sends a response: NGX_DONE once sent, else NGX_ERROR or
+ * an HTTP code; never NGX_OK (see ngx_sos_sent()).
+ */
 ngx_int_t ngx_sos_send_xml(ngx_http_request_t *r, ngx_uint_t status,
     ngx_buf_t *b);
+/* The result of a send (header, output filter) as the caller returns it. */
+ngx_int_t ngx_sos_sent(ngx_http_request_t *r, ngx_int_t rc);
 /* Format an ISO 8601 (2006-02-03T16:45:09.000Z) or RFC 1123 time. */
 u_char *ngx_sos_time_iso8601(u_char *buf, time_t t);
 #define NGX_SOS_ISO8601_LEN  (sizeof("2006-02-03T16:45:09.000Z") - 1)
@@ -425,7 +430,7 @@ typedef struct {
     ngx_uint_t               bad_version;    /* a versionId other than null */
 } ngx_sos_copy_source_t;
 
-/* NGX_OK, or the error response already sent (return it). */
+/* NGX_OK, or what the caller must return: the error is sent (NGX_DONE). */
 ngx_int_t ngx_sos_copy_source(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     ngx_sos_copy_source_t *src);
 ngx_int_t ngx_sos_object_get(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);

@@ -1716,11 +1716,11 @@ ngx_sos_get_done(ngx_http_request_t *r, ngx_sos_job_t *job)
     rc = ngx_http_send_header(r);
 
     if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
-        return rc;
+        return ngx_sos_sent(r, rc);
     }
 
     if (out == NULL) {
-        return ngx_http_send_special(r, NGX_HTTP_LAST);
+        return ngx_sos_sent(r, ngx_http_send_special(r, NGX_HTTP_LAST));
     }
 
     for (b = NULL, ll = &out; *ll; ll = &(*ll)->next) {
@@ -1730,7 +1730,7 @@ ngx_sos_get_done(ngx_http_request_t *r, ngx_sos_job_t *job)
     b->last_buf = (r == r->main) ? 1 : 0;
     b->last_in_chain = 1;
 
-    return ngx_http_output_filter(r, out);
+    return ngx_sos_sent(r, ngx_http_output_filter(r, out));
 }
 
 

@@ -67,6 +67,34 @@ ngx_sos_common_headers(ngx_http_request_t *r)
 }
 
 
+/*
+ * One contract for every function that sends a response: this one,
+ * ngx_sos_send_xml(), ngx_sos_error_send*(), the operations' own senders
+ * and each helper that returns what they return.  The result is what the
+ * caller must return in turn, and never NGX_OK, which callers read as
+ * "go on" (so a helper that answered 400 cannot be taken for one that
+ * parsed its input).  Once the response is handed to nginx (NGX_OK, or
+ * NGX_AGAIN while output is buffered) the request is finalized here and
+ * the result is NGX_DONE: the reference taken first keeps r alive until
+ * that NGX_DONE reaches ngx_http_finalize_request() (from the content
+ * handler, a job's completion or a body handler), which releases it.  A
+ * failed send stays NGX_ERROR or the HTTP code to finalize with.
+ */
+
+ngx_int_t
+ngx_sos_sent(ngx_http_request_t *r, ngx_int_t rc)
+{
+    if (rc != NGX_OK && rc != NGX_AGAIN) {
+        return (rc > NGX_OK) ? rc : NGX_ERROR;
+    }
+
+    r->main->count++;
+    ngx_http_finalize_request(r, rc);
+
+    return NGX_DONE;
+}
+
+
 ngx_int_t
 ngx_sos_send_xml(ngx_http_request_t *r, ngx_uint_t status, ngx_buf_t *b)
 {
@@ -87,7 +115,7 @@ ngx_sos_send_xml(ngx_http_request_t *r, ngx_uint_t status, ngx_buf_t *b)
     if (b == NULL) {
         r->headers_out.content_length_n = 0;
         r->header_only = 1;
-        return ngx_http_send_header(r);
+        return ngx_sos_sent(r, ngx_http_send_header(r));
     }
 
     ngx_str_set(&r->headers_out.content_type, "application/xml");
@@ -101,13 +129,13 @@ ngx_sos_send_xml(ngx_http_request_t *r, ngx_uint_t status, ngx_buf_t *b)
     rc = ngx_http_send_header(r);
 
     if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
-        return rc;
+        return ngx_sos_sent(r, rc);
     }
 
     out.buf = b;
     out.next = NULL;
 
-    return ngx_http_output_filter(r, &out);
+    return ngx_sos_sent(r, ngx_http_output_filter(r, &out));
 }
 
 

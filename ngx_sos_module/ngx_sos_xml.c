@@ -293,10 +293,10 @@ ngx_sos_xml_send(ngx_http_request_t *r, ngx_uint_t status,
     rc = ngx_http_send_header(r);
 
     if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
-        return rc;
+        return ngx_sos_sent(r, rc);
     }
 
-    return ngx_http_output_filter(r, x->out);
+    return ngx_sos_sent(r, ngx_http_output_filter(r, x->out));
 }
 
 

@@ -146,8 +146,11 @@ sub send_as {
         my ($path, $q) = split /\?/, $uri, 2;
         my %q = map { my ($k, $v) = split /=/, $_, 2; ($k => $v // '') }
             split /&/, $q // '';
+        # the URL signs the x-amz-* headers sent with it, as S3 requires
+        my $h = $opts{headers} || {};
+        my %amz = map { lc($_) => $h->{$_} } grep { /^x-amz-/i } keys %$h;
         my $u = presign($t, $method, $path, access => $cred->{access},
-            secret => $cred->{secret}, query => \%q);
+            secret => $cred->{secret}, query => \%q, headers => \%amz);
         return SOS::Test->parse($t->http($method, $u, %opts));
     }
 

@@ -33,7 +33,9 @@ sub signing_key {
 
 # A presigned URI (path and query) for $t's nginx.  $path is as sent.
 #   time, expires, host, region, access, secret, query => { k => v }
-#   (extra parameters, values already encoded), service, algorithm
+#   (extra parameters, values already encoded), service, algorithm,
+#   headers => { name => value } (lower-case names, signed with host; the
+#   request must send them), no_host => 1 (leave host out of the signature)
 
 sub presign {
     my ($t, $method, $path, %o) = @_;
@@ -47,18 +49,21 @@ sub presign {
     my $secret = $o{secret} || $t->secret_key;
     my $host = $o{host} || '127.0.0.1:' . $t->port;
 
+    my %h = (($o{no_host} ? () : (host => $host)), %{ $o{headers} || {} });
+    my $signed = join ';', sort keys %h;
+
     my %q = (
         'X-Amz-Algorithm' => $o{algorithm} || 'AWS4-HMAC-SHA256',
         'X-Amz-Credential' => SOS::Test::uri_escape("$access/$scope"),
         'X-Amz-Date' => $date,
         'X-Amz-Expires' => defined $o{expires} ? $o{expires} : 3600,
-        'X-Amz-SignedHeaders' => 'host',
+        'X-Amz-SignedHeaders' => SOS::Test::uri_escape($signed),
         %{ $o{query} || {} },
     );
 
     my $cq = join '&', map { "$_=$q{$_}" } sort keys %q;
-    my $creq = join "\n", $method, $path, $cq, "host:$host", '', 'host',
-        'UNSIGNED-PAYLOAD';
+    my $creq = join "\n", $method, $path, $cq,
+        (map { "$_:$h{$_}" } sort keys %h), '', $signed, 'UNSIGNED-PAYLOAD';
     my $sts = join "\n", 'AWS4-HMAC-SHA256', $date, $scope, sha256_hex($creq);
     my $sig = hmac_sha256_hex($sts, signing_key($secret, $day, $region));
 
