@@ -307,6 +307,7 @@ ngx_int_t ngx_sos_uri_decode(ngx_http_request_t *r, u_char *src, size_t len,
     ngx_str_t *dst);
 /* The first request header with this name (case-insensitive), or NULL. */
 ngx_table_elt_t *ngx_sos_header_find(ngx_http_request_t *r, char *name);
+ngx_int_t ngx_sos_arg(ngx_http_request_t *r, char *name, ngx_str_t *value);
 ngx_int_t ngx_sos_query_arg(ngx_http_request_t *r, char *name,
     ngx_str_t *value);
 

@@ -605,6 +605,46 @@ ngx_sos_header_find(ngx_http_request_t *r, char *name)
 
 
 /*
+ * A query argument as sent, its name matched in its exact case (S3's are
+ * case-sensitive, unlike ngx_http_arg()): SigV2 signs "response-*",
+ * "uploadId" and the other sub-resources only in that case, so another
+ * case must not reach the operation unsigned.  NGX_OK or NGX_DECLINED.
+ */
+
+ngx_int_t
+ngx_sos_arg(ngx_http_request_t *r, char *name, ngx_str_t *value)
+{
+    u_char  *p, *end, *amp, *eq;
+    size_t   len;
+
+    len = ngx_strlen(name);
+
+    p = r->args.data;
+    end = p + r->args.len;
+
+    while (p < end) {
+        amp = ngx_strlchr(p, end, '&');
+        if (amp == NULL) {
+            amp = end;
+        }
+
+        eq = ngx_strlchr(p, amp, '=');
+
+        if (eq && (size_t) (eq - p) == len && ngx_strncmp(p, name, len) == 0)
+        {
+            value->data = eq + 1;
+            value->len = amp - eq - 1;
+            return NGX_OK;
+        }
+
+        p = amp + 1;
+    }
+
+    return NGX_DECLINED;
+}
+
+
+/*
  * A query argument, decoded ('+' is a space, as S3 reads a query):
  * NGX_OK, NGX_DECLINED when absent, NGX_ERROR.
  */
@@ -616,7 +656,7 @@ ngx_sos_query_arg(ngx_http_request_t *r, char *name, ngx_str_t *value)
     ngx_int_t   c1, c2;
     ngx_str_t   raw;
 
-    if (ngx_http_arg(r, (u_char *) name, ngx_strlen(name), &raw) != NGX_OK) {
+    if (ngx_sos_arg(r, name, &raw) != NGX_OK) {
         ngx_str_null(value);
         return NGX_DECLINED;
     }
