@@ -104,6 +104,275 @@ unlike($r, qr/^X-Evil/mi, '... and splits nothing');
 $r = $t->s3(GET => '/att/doc?response-expires=a%E2%80%A8b');
 is(code($r), '200 ', 'UTF-8 in an override is not a control character');
 
+# ---------------------------------------------------------------- keys
+
+for my $k ('a%00b', 'a%C0%80b', 'a%ED%A0%80', 'a%EF%BF%BE', 'a%F4%90%80%80',
+    'a%01', 'a%1F', 'a%80', 'a%E2%82', 'a%FF')
+{
+    like(code($t->s3(PUT => "/att/$k", body => 'x')), qr/^400 /,
+        "PutObject, key '$k' refused");
+}
+
+is(code($t->s3(PUT => '/att/a%2500b', body => 'x')), '200 ',
+    'double-encoded NUL is the text %00');
+is((SOS::Test->parse($t->s3(GET => '/att/a%2500b')))[2], 'x',
+    '... and reads back');
+is(code($t->s3(PUT => '/att/cr%0Dlf%0A', body => 'x')), '200 ',
+    'key with CR and LF');
+$r = $t->s3(GET => '/att?prefix=cr');
+like($r, qr{<Key>cr&#xD;lf\n</Key>}, '... listed with CR as &#xD;');
+like(code($t->s3(GET => '/att/a%00b')), qr/^400 /, 'GetObject, NUL key');
+
+# ------------------------------------------------- copy source tricks
+
+for my $src ('/att/doc%00', '/att/a%C0%80', '//att/doc', '/att%00/doc',
+    'att/doc?versionId=', 'att/doc?versionid=null')
+{
+    like(code($t->s3(PUT => '/att/copy',
+            headers => { 'x-amz-copy-source' => $src })),
+        qr/^4\d\d /, "CopyObject, copy source '$src' refused");
+}
+
+$r = $t->s3(PUT => '/att/copy',
+    headers => { 'x-amz-copy-source' => '/att%0D%0AX-Evil:%201/doc' });
+is(code($r), '404 NoSuchBucket', 'copy source bucket with CR/LF');
+unlike($r, qr/^X-Evil/mi, '... splits nothing');
+is(code($t->s3(PUT => '/att/copy',
+        headers => { 'x-amz-copy-source' => 'att%2Fdoc?versionId=null' })),
+    '200 ', 'copy source %2F-encoded, versionId=null');
+is(code($t->s3(PUT => '/att/copy',
+        headers => { 'x-amz-copy-source' => '/att/../att/doc' })),
+    '404 NoSuchKey', 'copy source with ../ is a key, not a path');
+
+# ------------------------------------------ duplicated and unsigned x-amz-*
+
+# the signed request with a line added after its headers
+
+sub with_line {
+    my ($req, $line) = @_;
+    $req =~ s/\r\n\r\n/\r\n$line\r\nConnection: close\r\n\r\n/;
+    return $t->raw($req);
+}
+
+my $req = $t->s3_request(PUT => '/att/dup', body => 'x', send_body => 1,
+    headers => { 'x-amz-acl' => 'private', 'Content-Length' => 1 });
+is(code(with_line($req, 'x-amz-acl: public-read')),
+    '403 SignatureDoesNotMatch',
+    'a second x-amz-acl, the first signed');
+is(code(with_line($req, 'X-AMZ-ACL: public-read')), '403 SignatureDoesNotMatch',
+    'a second X-AMZ-ACL in upper case');
+is(code(with_line($req, 'x-amz-grant-read: uri="http://acs.amazonaws.com/groups/global/AllUsers"')),
+    '403 AccessDenied', 'an unsigned x-amz-grant-read');
+is(code($t->http(GET => '/att/dup')), '403 AccessDenied',
+    'nothing was published');
+
+for my $h ('x-amz-acl', 'X-Amz-Acl', 'X-AMZ-COPY-SOURCE', 'x-amz-meta-a',
+    'x-amz-tagging')
+{
+    my $v = $h =~ /copy/i ? '/att/doc' : $h =~ /acl/i ? 'public-read' : 'a';
+    is(code($t->http(PUT => presign($t, 'PUT', '/att/ps'), body => 'x',
+            headers => { $h => $v })),
+        '403 AccessDenied', "presigned PUT, unsigned $h");
+}
+
+is(code($t->http(PUT => presign($t, 'PUT', '/att/ps'), body => 'x',
+        headers => { 'x-amz-content-sha256' =>
+            'STREAMING-UNSIGNED-PAYLOAD-TRAILER',
+            'Content-Encoding' => 'aws-chunked' })),
+    '403 SignatureDoesNotMatch',
+    'presigned PUT, a streaming x-amz-content-sha256 it did not sign');
+is(code($t->http(PUT => presign($t, 'PUT', '/att/ps'), body => 'x',
+        headers => { Host => "evil.s3.localhost:$port" })),
+    '403 SignatureDoesNotMatch', 'presigned PUT, another Host');
+is(code($t->http(PUT => presign($t, 'PUT', '/ps', body => 'x',
+            host => "att.s3.localhost:$port"),
+        headers => { Host => "att.s3.localhost:$port" })),
+    '200 ', 'presigned PUT, virtual host signed');
+is(code($t->http(GET => '/att/ps')), '403 AccessDenied',
+    '... and private');
+
+# SigV2 signs every x-amz-* header: one the signer left out fails
+
+my $date = POSIX::strftime('%a, %d %b %Y %H:%M:%S GMT', gmtime);
+my $sig = sigv2($t->secret_key, "PUT\n\n\n$date\n/att/v2");
+is(code($t->http(PUT => '/att/v2', body => 'x', headers => {
+        Date => $date, Authorization => 'AWS ' . $t->access_key . ":$sig",
+        'x-amz-acl' => 'public-read' })),
+    '403 SignatureDoesNotMatch', 'SigV2 header, unsigned x-amz-acl');
+is(code($t->http(PUT => presign_v2('PUT', '/att/v2'), body => 'x',
+        headers => { 'X-Amz-Acl' => 'public-read' })),
+    '403 SignatureDoesNotMatch', 'SigV2 presigned, unsigned X-Amz-Acl');
+
+# SignedHeaders: host left out, listed twice, out of order
+
+sub resign {
+    my ($signed) = @_;
+    my ($u, $h) = $t->s3_sign(GET => '/att/doc');
+    $h->{Authorization} =~ s/SignedHeaders=[^,]+/SignedHeaders=$signed/;
+    return code($t->http(GET => $u, headers => $h));
+}
+
+is(resign('x-amz-content-sha256;x-amz-date'), '403 AccessDenied',
+    'SigV4 without host signed');
+like(resign('host;host;x-amz-content-sha256;x-amz-date'), qr/^403 /,
+    'host listed twice');
+like(resign('x-amz-date;host;x-amz-content-sha256'), qr/^403 /,
+    'out of order');
+like(resign('Host;x-amz-content-sha256;x-amz-date'), qr/^403 /,
+    'Host in capitals');
+
+# ------------------------------------------------------------ admin API
+
+is(code($t->s3(GET => '/sos-admin/orgs')), '200 ', 'admin API, SigV4 header');
+is(code($t->http(GET => presign($t, 'GET', '/sos-admin/orgs'))),
+    '403 AccessDenied', 'admin API, SigV4 presigned');
+is(code($t->http(POST => presign($t, 'POST', '/sos-admin/orgs',
+            query => { name => 'evil' }))),
+    '403 AccessDenied', 'admin API, SigV4 presigned POST');
+(my $lower = presign($t, 'GET', '/sos-admin/orgs')) =~ s/X-Amz-/x-amz-/g;
+is(code($t->http(GET => $lower)), '403 AccessDenied',
+    'admin API, presigned with lower-case parameter names');
+is(code($t->http(GET => presign_v2('GET', '/sos-admin/orgs'))),
+    '403 AccessDenied', 'admin API, SigV2 presigned');
+is(code($t->http(POST => presign_v2('POST', '/sos-admin/orgs',
+            query => 'name=evil'))),
+    '403 AccessDenied', 'admin API, SigV2 presigned POST');
+my ($u, $h) = $t->s3_sign(GET => '/sos-admin/orgs');
+is(code($t->http(GET => "$u?X-Amz-Signature=" . ('0' x 64),
+        headers => $h)),
+    '400 InvalidArgument', 'admin API, header and query signatures');
+is(code($t->http(POST => '/sos-admin/orgs?name=evil', headers => {
+        'Content-Type' => 'multipart/form-data; boundary=b' },
+        body => "--b\r\nContent-Disposition: form-data; name=\"key\"\r\n\r\n"
+            . "k\r\n--b--\r\n")),
+    '403 AccessDenied', 'admin API, a form POST');
+unlike($t->s3(GET => '/sos-admin/orgs'), qr/"evil"/, 'no org was created');
+
+# ---------------------------------------------------------- log redaction
+
+my $valid = presign($t, 'GET', '/att/doc');
+is(code($t->http(GET => $valid)), '200 ', 'a valid presigned GET');
+my ($vsig) = $valid =~ /X-Amz-Signature=([0-9a-f]+)/;
+my $v2 = presign_v2('GET', '/att/doc');
+is(code($t->http(GET => $v2)), '200 ', 'a valid SigV2 presigned GET');
+my ($v2sig) = $v2 =~ /Signature=([^&]+)$/;
+
+for my $q ('X-AMZ-SIGNATURE=leak1', 'x-amz-signature=leak2',
+    'X%2DAmz%2DSignature=leak3', 'Signature=leak4&Signature=leak5',
+    'X-Amz-Signature=leak6#frag', 'a=b&%53ignature=leak7',
+    'X-Amz-Signature=leak8&X-Amz-Signature=leak9')
+{
+    $t->http(GET => "/att/doc?$q");
+}
+
+# a line an old client splits on ';'
+$t->http(GET => '/att/doc?a=1;X-Amz-Signature=leak10');
+
+my $log = $t->read_file('access.log');
+unlike($log, qr/\Q$vsig\E/, 'access log: no valid SigV4 signature');
+unlike($log, qr/\Q$v2sig\E/, 'access log: no valid SigV2 signature');
+unlike($log, qr/leak[1-9]\b/, 'access log: no signature in any disguise');
+
+# -------------------------------------------------------- 501 in disguise
+
+for my $c (['x-amz-storage-class', 'glacier'],
+    ['X-Amz-Storage-Class', ' GLACIER '],
+    ['x-amz-server-side-encryption', ''],
+    ['x-amz-server-side-encryption-customer-algorithm', 'AES256'],
+    ['x-amz-object-lock-mode', 'governance'],
+    ['x-amz-website-redirect-location', '/x'],
+    ['x-amz-tagging', 'a=b'])
+{
+    is(code($t->s3(PUT => '/att/n', body => 'x',
+            headers => { $c->[0] => $c->[1] })),
+        '501 NotImplemented', "PutObject, $c->[0]: '$c->[1]'");
+}
+
+is(code($t->s3(PUT => '/att/n', body => 'x',
+        headers => { 'x-amz-storage-class' => '' })),
+    '400 InvalidStorageClass', 'empty storage class');
+is(code($t->s3(PUT => '/att/n',
+        headers => { 'x-amz-copy-source' => '/att/doc',
+            'x-amz-storage-class' => 'GLACIER' })),
+    '501 NotImplemented', 'CopyObject, storage class');
+is(code($t->s3(POST => '/att/n?uploads',
+        headers => { 'x-amz-server-side-encryption' => 'AES256' })),
+    '501 NotImplemented', 'CreateMultipartUpload, SSE');
+$r = $t->s3(POST => '/att/mp?uploads');
+my ($upload) = $r =~ m{<UploadId>([^<]+)</UploadId>};
+is(code($t->s3(PUT => "/att/mp?partNumber=1&uploadId=$upload", body => 'x',
+        headers => {
+            'x-amz-server-side-encryption-customer-key' => 'AAAA' })),
+    '501 NotImplemented', 'UploadPart, SSE-C key');
+
+$req = $t->s3_request(PUT => '/att/n', body => 'x', send_body => 1,
+    headers => { 'x-amz-storage-class' => 'STANDARD',
+        'Content-Length' => 1 });
+is(code(with_line($req, 'X-Amz-Storage-Class: GLACIER')),
+    '403 SignatureDoesNotMatch', 'a second storage class, unsigned');
+
+# ------------------------------------------------ expected bucket owner
+
+my ($owner) = $t->s3(GET => '/att?acl') =~ m{<Owner><ID>([0-9a-f]+)<};
+is(code($t->s3(GET => '/att/doc',
+        headers => { 'x-amz-expected-bucket-owner' => $owner })),
+    '200 ', 'expected bucket owner, the owner');
+for my $o ('0' x 64, uc $owner, substr($owner, 0, 63), '',
+    $owner . '0')
+{
+    is(code($t->s3(GET => '/att/doc',
+            headers => { 'x-amz-expected-bucket-owner' => $o })),
+        '403 AccessDenied', 'expected bucket owner, '
+            . (length $o) . ' characters not the owner');
+}
+is(code($t->s3(PUT => '/att/copy2', headers => {
+        'x-amz-copy-source' => '/att/doc',
+        'x-amz-source-expected-bucket-owner' => '1' x 64 })),
+    '403 AccessDenied', 'source expected bucket owner');
+
+# ---------------------------------------------------------- bucket names
+
+for my $b ('a.-b', 'a-.b', 'Upper', '192.168.1.1', 'xn--abc', 'sos-admin',
+    'sos%2Dadmin', 'a..b', 'ab', 'a_b', 'a%00b')
+{
+    like(code($t->s3(PUT => "/$b")), qr/^400 /, "CreateBucket '$b' refused");
+}
+is(code($t->s3(PUT => '/', host => "SOS-Admin.s3.localhost:$port")),
+    '400 InvalidBucketName', 'reserved name through a virtual host');
+like(code($t->s3(PUT => '/192.168.001.001')), qr/^400 /,
+    'an IP address with leading zeros');
+
+# ---------------------------------------- anonymous, what it cannot do
+
+is(code($t->s3(PUT => '/open',
+        headers => { 'x-amz-acl' => 'public-read-write' })), '200 ',
+    'public-read-write bucket');
+is(code($t->s3(PUT => '/open/secret', body => 'secret')), '200 ',
+    'private object in it');
+is(code($t->http(PUT => '/open/stolen',
+        headers => { 'x-amz-copy-source' => '/open/secret' })),
+    '403 AccessDenied', 'anonymous CopyObject of a private object');
+is(code($t->http(PUT => '/open/stolen',
+        headers => { 'x-amz-copy-source' => '/att/doc' })),
+    '403 AccessDenied', 'anonymous CopyObject from a private bucket');
+is(code($t->http(PUT => '/open?acl',
+        headers => { 'x-amz-acl' => 'public-read-write' })),
+    '403 AccessDenied', 'anonymous PutBucketAcl');
+is(code($t->http(PUT => '/open/secret?acl',
+        headers => { 'x-amz-acl' => 'public-read' })),
+    '403 AccessDenied', 'anonymous PutObjectAcl on a private object');
+is(code($t->http(PUT => '/anon')), '403 AccessDenied',
+    'anonymous CreateBucket');
+is(code($t->http(GET => '/')), '403 AccessDenied', 'anonymous ListBuckets');
+is(code($t->http(PUT => '/open?versioning', body =>
+        '<VersioningConfiguration><Status>Enabled</Status>'
+        . '</VersioningConfiguration>')),
+    '403 AccessDenied', 'anonymous PutBucketVersioning');
+is(code($t->http(DELETE => '/open')), '403 AccessDenied',
+    'anonymous DeleteBucket');
+is(code($t->http(GET => '/open/secret')), '403 AccessDenied',
+    'the private object stays private');
+
 $t->stop_ok;
 
 done_testing();
