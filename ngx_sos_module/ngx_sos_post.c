@@ -871,8 +871,9 @@ static ngx_int_t
 ngx_sos_post_param(ngx_http_request_t *r, u_char *p, u_char *end,
     char *name, ngx_str_t *value)
 {
-    u_char  *s, *d;
-    size_t   len;
+    u_char      *s, *d;
+    size_t       len;
+    ngx_uint_t   match;
 
     len = ngx_strlen(name);
 
@@ -899,20 +900,37 @@ ngx_sos_post_param(ngx_http_request_t *r, u_char *p, u_char *end,
             d--;
         }
 
+        match = ((size_t) (d - s) == len
+                 && ngx_strncasecmp(s, (u_char *) name, len) == 0);
+
         if (p < end && *p == '"') {
             p++;
-            value->data = ngx_pnalloc(r->pool, end - p);
-            if (value->data == NULL) {
-                return NGX_ERROR;
-            }
 
-            value->len = 0;
+            /*
+             * only the parameter asked for is copied: a copy of the rest
+             * of the line for each of hundreds of parameters in a line
+             * would turn 20 KiB of part headers into megabytes
+             */
+
+            if (match) {
+                value->data = ngx_pnalloc(r->pool, end - p);
+                if (value->data == NULL) {
+                    return NGX_ERROR;
+                }
+
+                value->len = 0;
+            }
 
             while (p < end && *p != '"') {
                 if (*p == '\\' && p + 1 < end) {
                     p++;
                 }
-                value->data[value->len++] = *p++;
+
+                if (match) {
+                    value->data[value->len++] = *p;
+                }
+
+                p++;
             }
 
             if (p == end) {
@@ -921,7 +939,7 @@ ngx_sos_post_param(ngx_http_request_t *r, u_char *p, u_char *end,
 
             p++;
 
-        } else {
+        } else if (match) {
             value->data = p;
 
             while (p < end && *p != ';') {
@@ -929,12 +947,14 @@ ngx_sos_post_param(ngx_http_request_t *r, u_char *p, u_char *end,
             }
 
             value->len = p - value->data;
+
+        } else {
+            while (p < end && *p != ';') {
+                p++;
+            }
         }
 
-        if ((size_t) (d - s) == len && ngx_strncasecmp(s, (u_char *) name,
-                                                       len)
-                                       == 0)
-        {
+        if (match) {
             return NGX_OK;
         }
     }
