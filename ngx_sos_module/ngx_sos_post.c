@@ -791,6 +791,22 @@ ngx_sos_post_part_end(ngx_http_request_t *r, ngx_sos_post_t *st)
         st->file_done = 1;
 
     } else if (st->sink == NGX_SOS_SINK_FIELD) {
+
+        /*
+         * a field given twice: the policy would check the first value and
+         * the object take the others too (x-amz-meta-*)
+         */
+
+        if (ngx_sos_post_field(st, (char *) st->part_name.data,
+                               st->part_name.len)
+            != NULL)
+        {
+            ngx_str_set(&st->ctx->error_message,
+                        "A form field is given more than once.");
+            st->err = NGX_SOS_ERR_INVALID_ARGUMENT;
+            return NGX_ERROR;
+        }
+
         f = ngx_array_push(&st->fields);
         if (f == NULL) {
             st->err = NGX_SOS_ERR_INTERNAL_ERROR;

@@ -445,6 +445,13 @@ unlike($r, qr/^X-Evil/mi, '... splits no header');
 like(hdr($r, 'Location'), qr{/open/f9/a%0DX-Evil}i,
     '... the Location is escaped');
 
+# a policy checks one value of a field: the object must not take another
+@taken = grep { code(post($_, 'data')) ne '400 InvalidArgument' }
+    [key => 'f11', 'x-amz-meta-a' => 'checked', 'X-Amz-Meta-A' => 'other'],
+    [key => 'f11', key => 'f12'],
+    [key => 'f11', 'Content-Type' => 'text/plain', 'content-type' => 'x/y'];
+is(scalar @taken, 0, 'a form field given twice is refused');
+
 for my $f (['X-Amz-Storage-Class', 'GLACIER'],
     ['X-AMZ-SERVER-SIDE-ENCRYPTION', 'AES256'], ['Tagging', '<Tagging/>'],
     ['x-amz-object-lock-mode', 'GOVERNANCE'])
