@@ -247,6 +247,12 @@ is(code($t->http(POST => '/sos-admin/orgs?name=evil', headers => {
     '403 AccessDenied', 'admin API, a form POST');
 unlike($t->s3(GET => '/sos-admin/orgs'), qr/"evil"/, 'no org was created');
 
+# names and e-mails go out in XML, JSON and log lines: no control bytes
+@taken = grep { code($t->s3(POST => "/sos-admin/orgs?$_")) ne
+        '400 InvalidArgument' }
+    'name=x%0D%0Ay', 'name=x%01', 'name=t&email=a%0Ab%40c', 'name=x%7F';
+is("@taken", '', 'admin API: an org name or e-mail with a control byte');
+
 # ---------------------------------------------------------- log redaction
 
 my $valid = presign($t, 'GET', '/att/doc');
