@@ -34,6 +34,8 @@ static ngx_sos_err_e ngx_sos_route_op(ngx_http_request_t *r,
     ngx_sos_ctx_t *ctx, ngx_uint_t sub);
 static ngx_sos_err_e ngx_sos_route_not_allowed(ngx_http_request_t *r,
     ngx_sos_ctx_t *ctx, char *type);
+static ngx_uint_t ngx_sos_route_host_differs(ngx_str_t *server,
+    ngx_str_t *header);
 
 
 /*
@@ -105,6 +107,22 @@ ngx_sos_route(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     }
 
     p++;
+
+    /*
+     * an absolute request target ("GET http://other.s3.example.com/k")
+     * names the host nginx serves, but SigV4 signs the Host header: the
+     * two must agree, else a signature made for one virtual-hosted bucket
+     * would act on another
+     */
+
+    if (r->host_start && r->headers_in.host
+        && ngx_sos_route_host_differs(&r->headers_in.server,
+                                      &r->headers_in.host->value))
+    {
+        ngx_str_set(&ctx->error_message, "The host of the request target "
+                    "is not the one in the Host header.");
+        return NGX_SOS_ERR_INVALID_REQUEST;
+    }
 
     /* virtual-hosted style: "bucket.<domain>", port already stripped */
 
@@ -204,6 +222,37 @@ ngx_sos_route(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     }
 
     return NGX_SOS_OK;
+}
+
+
+/*
+ * The Host header is nginx's server name (lower case, without port or
+ * final dot) unless, past that name, it holds more than "." and ":port".
+ */
+
+static ngx_uint_t
+ngx_sos_route_host_differs(ngx_str_t *server, ngx_str_t *header)
+{
+    u_char  *p, *end;
+
+    if (header->len < server->len
+        || ngx_strncasecmp(header->data, server->data, server->len) != 0)
+    {
+        return 1;
+    }
+
+    p = header->data + server->len;
+    end = header->data + header->len;
+
+    if (p < end && *p == '.') {
+        p++;
+    }
+
+    if (p < end && *p == ':') {
+        for (p++; p < end && *p >= '0' && *p <= '9'; p++) { /* void */ }
+    }
+
+    return p != end;
 }
 
 

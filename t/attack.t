@@ -377,6 +377,26 @@ is(code($t->http(DELETE => '/open')), '403 AccessDenied',
 is(code($t->http(GET => '/open/secret')), '403 AccessDenied',
     'the private object stays private');
 
+# ------------------------------------------ absolute request targets
+
+# SigV4 signs the Host header; the host of an absolute target must not
+# move a signature for one virtual-hosted bucket to another
+
+my $ps = presign($t, 'GET', '/secret', host => "att.s3.localhost:$port");
+is(code($t->raw("GET http://open.s3.localhost:$port$ps HTTP/1.1\r\n"
+        . "Host: att.s3.localhost:$port\r\nConnection: close\r\n\r\n")),
+    '400 InvalidRequest', 'presigned for att, absolute target in open');
+($u, $h) = $t->s3_sign(GET => '/secret', host => "att.s3.localhost:$port");
+is(code($t->raw("GET http://open.s3.localhost:$port$u HTTP/1.1\r\n"
+        . join('', map { "$_: $h->{$_}\r\n" } sort keys %$h)
+        . "Connection: close\r\n\r\n")),
+    '400 InvalidRequest', 'signed for att, absolute target in open');
+($u, $h) = $t->s3_sign(GET => '/doc', host => "att.s3.localhost:$port");
+is(code($t->raw("GET http://ATT.s3.localhost.:$port$u HTTP/1.1\r\n"
+        . join('', map { "$_: $h->{$_}\r\n" } sort keys %$h)
+        . "Connection: close\r\n\r\n")),
+    '200 ', 'an absolute target naming the Host header\'s host');
+
 # ------------------------------------------------------------- POST forms
 
 # a form body ($crlf between lines), fields in order, then the file
