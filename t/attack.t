@@ -49,7 +49,7 @@ sub presign_v2 {
     my $sts = "$method\n\n\n$expires\n$path" . ($o{sub} // '');
     my $sig = SOS::Test::uri_escape(sigv2($t->secret_key, $sts));
     my $q = $o{sub} ? substr($o{sub}, 1) . '&' : '';
-    return "$path?$q" . ($o{query} ? "$o{query}&" : '')
+    return "$path?" . ($o{query} ? "$o{query}&" : '') . $q
         . 'AWSAccessKeyId=' . $t->access_key
         . "&Expires=$expires&Signature=$sig";
 }
@@ -77,6 +77,18 @@ my $r = $t->http(GET => presign_v2('GET', '/att/doc',
     query => 'Response-Content-Disposition=attachment'));
 is(hdr($r, 'Content-Disposition'), '',
     'SigV2 presigned GET, unsigned Response-Content-Disposition ignored');
+
+# the same for the upload a SigV2 presigned UploadPart writes to
+$r = $t->s3(POST => '/att/up?uploads');
+my ($up1) = $r =~ m{<UploadId>([^<]+)</UploadId>};
+$r = $t->s3(POST => '/att/up?uploads');
+my ($up2) = $r =~ m{<UploadId>([^<]+)</UploadId>};
+$r = $t->http(PUT => presign_v2('PUT', '/att/up',
+        sub => "?partNumber=1&uploadId=$up1", query => "UploadId=$up2"),
+    body => 'part');
+$r = $t->s3(GET => "/att/up?uploadId=$up2");
+unlike($r, qr{<PartNumber>1</PartNumber>},
+    'SigV2 presigned UploadPart, unsigned UploadId ignored');
 
 $r = $t->http(GET => presign_v2('GET', '/att/doc',
     sub => '?response-content-type=text/csv'));
@@ -428,6 +440,8 @@ sub post {
 }
 
 is(code(post([key => 'f1'], 'data')), '204 ', 'anonymous form upload');
+is(code(post([key => 'f1', acl => 'public-read'], 'data', path => '/att')),
+    '403 AccessDenied', 'anonymous form upload to a private bucket');
 like(code(post([key => 'f2'], 'data', crlf => "\n")), qr/^400 /,
     'a form with LF line ends');
 like(code(post([key => 'f3'], 'data', boundary => 'b' x 71)), qr/^400 /,
