@@ -123,6 +123,8 @@ ngx_sos_admin_handler(ngx_http_request_t *r)
 
     smcf = ngx_http_get_module_main_conf(r, ngx_http_sos_module);
 
+    ngx_sos_log_redact_request(r);
+
     r->expect_tested = 1;
 
     if (smcf->store == NULL) {

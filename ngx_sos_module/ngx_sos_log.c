@@ -20,6 +20,8 @@
 
 static ngx_int_t ngx_sos_log_request_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_sos_log_redact(ngx_http_request_t *r, ngx_str_t *line,
+    ngx_str_t *out);
 static ngx_uint_t ngx_sos_log_is_signature(u_char *name, size_t len);
 
 
@@ -59,35 +61,87 @@ ngx_sos_log_add_variables(ngx_conf_t *cf)
 }
 
 
+/*
+ * nginx writes the request line into the error log with every message of a
+ * request ("request: ..."), from r->request_line, as $request is: the
+ * handlers redact it there before anything is logged, so a signature
+ * reaches no log, whatever the format or the error log level.
+ */
+
+void
+ngx_sos_log_redact_request(ngx_http_request_t *r)
+{
+    ngx_str_t  line;
+
+    if (r->request_line.len == 0 || r->args.len == 0) {
+        return;
+    }
+
+    if (ngx_sos_log_redact(r, &r->request_line, &line) == NGX_OK) {
+        r->request_line = line;
+    }
+}
+
+
 static ngx_int_t
 ngx_sos_log_request_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data)
 {
-    u_char                     *p, *q, *end, *name, *value, *last;
-    size_t                      n;
+    ngx_str_t                   line, out;
     ngx_sos_main_conf_t        *smcf;
-    ngx_http_variable_value_t  *line;
+    ngx_http_variable_value_t  *value;
 
     smcf = ngx_http_get_module_main_conf(r, ngx_http_sos_module);
 
     /* nginx's own $request: also a line cut short by a 400 or 414 */
 
-    line = ngx_http_get_indexed_variable(r, smcf->request_index);
+    value = ngx_http_get_indexed_variable(r, smcf->request_index);
 
-    if (line == NULL || line->not_found || !line->valid) {
+    if (value == NULL || value->not_found || !value->valid) {
         v->not_found = 1;
         return NGX_OK;
     }
 
-    *v = *line;
+    *v = *value;
+
+    line.data = value->data;
+    line.len = value->len;
+
+    if (ngx_sos_log_redact(r, &line, &out) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    v->data = out.data;
+    v->len = out.len;
+
+    return NGX_OK;
+}
+
+
+/* the line with every signature's value "REDACTED" (out = line if none) */
+
+static ngx_int_t
+ngx_sos_log_redact(ngx_http_request_t *r, ngx_str_t *line, ngx_str_t *out)
+{
+    u_char  *p, *q, *end, *name, *value, *last;
+    size_t   n;
+
+    *out = *line;
 
     p = line->data;
     end = p + line->len;
 
-    /* the query ends where the protocol starts */
+    /*
+     * the query ends where the protocol starts: the line may be a copy
+     * already redacted, so the protocol is found by its text
+     */
 
-    if (r->http_protocol.data > p && r->http_protocol.data <= end) {
-        end = r->http_protocol.data;
+    n = r->http_protocol.len;
+
+    if (n && n < line->len
+        && ngx_strncmp(end - n, r->http_protocol.data, n) == 0)
+    {
+        end -= n;
 
         while (end > p && end[-1] == ' ') {
             end--;
@@ -108,13 +162,13 @@ ngx_sos_log_request_variable(ngx_http_request_t *r,
         }
     }
 
-    v->data = ngx_pnalloc(r->pool, line->len
-                                   + n * (sizeof(NGX_SOS_REDACTED) - 1));
-    if (v->data == NULL) {
+    out->data = ngx_pnalloc(r->pool, line->len
+                                     + n * (sizeof(NGX_SOS_REDACTED) - 1));
+    if (out->data == NULL) {
         return NGX_ERROR;
     }
 
-    last = ngx_cpymem(v->data, p, q + 1 - p);
+    last = ngx_cpymem(out->data, p, q + 1 - p);
     name = q + 1;
 
     while (name < end) {
@@ -148,7 +202,7 @@ ngx_sos_log_request_variable(ngx_http_request_t *r,
 
     last = ngx_cpymem(last, end, line->data + line->len - end);
 
-    v->len = last - v->data;
+    out->len = last - out->data;
 
     return NGX_OK;
 }

@@ -202,6 +202,10 @@ ngx_sos_handler(ngx_http_request_t *r)
 
     smcf = ngx_http_get_module_main_conf(r, ngx_http_sos_module);
 
+    /* no presigned URL's signature in the error log */
+
+    ngx_sos_log_redact_request(r);
+
     /*
      * "100 Continue" only once the request is accepted: the operations
      * that read a body clear this just before they do; an error answered

@@ -307,11 +307,13 @@ ngx_int_t ngx_sos_uri_decode(ngx_http_request_t *r, u_char *src, size_t len,
     ngx_str_t *dst);
 /* The first request header with this name (case-insensitive), or NULL. */
 ngx_table_elt_t *ngx_sos_header_find(ngx_http_request_t *r, char *name);
+ngx_int_t ngx_sos_arg(ngx_http_request_t *r, char *name, ngx_str_t *value);
 ngx_int_t ngx_sos_query_arg(ngx_http_request_t *r, char *name,
     ngx_str_t *value);
 
-/* ngx_sos_log.c: $sos_request_redacted */
+/* ngx_sos_log.c: $sos_request_redacted, the error log's request line */
 ngx_int_t ngx_sos_log_add_variables(ngx_conf_t *cf);
+void ngx_sos_log_redact_request(ngx_http_request_t *r);
 
 /* ngx_sos_auth.c: SigV4 / SigV2 header and query, anonymous */
 ngx_sos_err_e ngx_sos_auth(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);

@@ -196,8 +196,7 @@ ngx_sos_mp_upload_id(ngx_http_request_t *r, ngx_sos_mp_t *mp)
     ngx_str_t   v;
     ngx_uint_t  i;
 
-    if (ngx_http_arg(r, (u_char *) "uploadId", sizeof("uploadId") - 1, &v)
-        != NGX_OK
+    if (ngx_sos_arg(r, "uploadId", &v) != NGX_OK
         || v.len != SOS_UPLOAD_ID_LEN)
     {
         return NGX_DECLINED;
@@ -229,9 +228,8 @@ ngx_sos_mp_part_number(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
 
     v = NGX_ERROR;
 
-    if (ngx_http_arg(r, (u_char *) "partNumber", sizeof("partNumber") - 1,
-                     &s)
-        == NGX_OK && s.len && s.len <= 5)
+    if (ngx_sos_arg(r, "partNumber", &s) == NGX_OK
+        && s.len && s.len <= 5)
     {
         v = ngx_atoi(s.data, s.len);
     }

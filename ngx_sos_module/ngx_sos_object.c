@@ -1347,10 +1347,7 @@ ngx_sos_object_get(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 
     /* ?partNumber: one part of a multipart object, as a range */
 
-    if (ngx_http_arg(r, (u_char *) "partNumber", sizeof("partNumber") - 1,
-                     &v)
-        == NGX_OK)
-    {
+    if (ngx_sos_arg(r, "partNumber", &v) == NGX_OK) {
         n = (v.len && v.len <= 5) ? ngx_atoi(v.data, v.len) : NGX_ERROR;
 
         if (n < 1 || n > 10000) {
@@ -1949,8 +1946,7 @@ ngx_sos_get_overrides(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     ngx_uint_t  i;
 
     for (i = 0; i < NGX_SOS_OVERRIDES; i++) {
-        if (ngx_http_arg(r, ngx_sos_get_override[i].arg.data,
-                         ngx_sos_get_override[i].arg.len, &q)
+        if (ngx_sos_arg(r, (char *) ngx_sos_get_override[i].arg.data, &q)
             != NGX_OK)
         {
             continue;

@@ -791,6 +791,22 @@ ngx_sos_post_part_end(ngx_http_request_t *r, ngx_sos_post_t *st)
         st->file_done = 1;
 
     } else if (st->sink == NGX_SOS_SINK_FIELD) {
+
+        /*
+         * a field given twice: the policy would check the first value and
+         * the object take the others too (x-amz-meta-*)
+         */
+
+        if (ngx_sos_post_field(st, (char *) st->part_name.data,
+                               st->part_name.len)
+            != NULL)
+        {
+            ngx_str_set(&st->ctx->error_message,
+                        "A form field is given more than once.");
+            st->err = NGX_SOS_ERR_INVALID_ARGUMENT;
+            return NGX_ERROR;
+        }
+
         f = ngx_array_push(&st->fields);
         if (f == NULL) {
             st->err = NGX_SOS_ERR_INTERNAL_ERROR;
@@ -871,8 +887,9 @@ static ngx_int_t
 ngx_sos_post_param(ngx_http_request_t *r, u_char *p, u_char *end,
     char *name, ngx_str_t *value)
 {
-    u_char  *s, *d;
-    size_t   len;
+    u_char      *s, *d;
+    size_t       len;
+    ngx_uint_t   match;
 
     len = ngx_strlen(name);
 
@@ -899,20 +916,37 @@ ngx_sos_post_param(ngx_http_request_t *r, u_char *p, u_char *end,
             d--;
         }
 
+        match = ((size_t) (d - s) == len
+                 && ngx_strncasecmp(s, (u_char *) name, len) == 0);
+
         if (p < end && *p == '"') {
             p++;
-            value->data = ngx_pnalloc(r->pool, end - p);
-            if (value->data == NULL) {
-                return NGX_ERROR;
-            }
 
-            value->len = 0;
+            /*
+             * only the parameter asked for is copied: a copy of the rest
+             * of the line for each of hundreds of parameters in a line
+             * would turn 20 KiB of part headers into megabytes
+             */
+
+            if (match) {
+                value->data = ngx_pnalloc(r->pool, end - p);
+                if (value->data == NULL) {
+                    return NGX_ERROR;
+                }
+
+                value->len = 0;
+            }
 
             while (p < end && *p != '"') {
                 if (*p == '\\' && p + 1 < end) {
                     p++;
                 }
-                value->data[value->len++] = *p++;
+
+                if (match) {
+                    value->data[value->len++] = *p;
+                }
+
+                p++;
             }
 
             if (p == end) {
@@ -921,7 +955,7 @@ ngx_sos_post_param(ngx_http_request_t *r, u_char *p, u_char *end,
 
             p++;
 
-        } else {
+        } else if (match) {
             value->data = p;
 
             while (p < end && *p != ';') {
@@ -929,12 +963,14 @@ ngx_sos_post_param(ngx_http_request_t *r, u_char *p, u_char *end,
             }
 
             value->len = p - value->data;
+
+        } else {
+            while (p < end && *p != ';') {
+                p++;
+            }
         }
 
-        if ((size_t) (d - s) == len && ngx_strncasecmp(s, (u_char *) name,
-                                                       len)
-                                       == 0)
-        {
+        if (match) {
             return NGX_OK;
         }
     }

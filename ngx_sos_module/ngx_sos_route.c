@@ -34,6 +34,8 @@ static ngx_sos_err_e ngx_sos_route_op(ngx_http_request_t *r,
     ngx_sos_ctx_t *ctx, ngx_uint_t sub);
 static ngx_sos_err_e ngx_sos_route_not_allowed(ngx_http_request_t *r,
     ngx_sos_ctx_t *ctx, char *type);
+static ngx_uint_t ngx_sos_route_host_differs(ngx_str_t *server,
+    ngx_str_t *header);
 
 
 /*
@@ -105,6 +107,22 @@ ngx_sos_route(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     }
 
     p++;
+
+    /*
+     * an absolute request target ("GET http://other.s3.example.com/k")
+     * names the host nginx serves, but SigV4 signs the Host header: the
+     * two must agree, else a signature made for one virtual-hosted bucket
+     * would act on another
+     */
+
+    if (r->host_start && r->headers_in.host
+        && ngx_sos_route_host_differs(&r->headers_in.server,
+                                      &r->headers_in.host->value))
+    {
+        ngx_str_set(&ctx->error_message, "The host of the request target "
+                    "is not the one in the Host header.");
+        return NGX_SOS_ERR_INVALID_REQUEST;
+    }
 
     /* virtual-hosted style: "bucket.<domain>", port already stripped */
 
@@ -204,6 +222,37 @@ ngx_sos_route(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     }
 
     return NGX_SOS_OK;
+}
+
+
+/*
+ * The Host header is nginx's server name (lower case, without port or
+ * final dot) unless, past that name, it holds more than "." and ":port".
+ */
+
+static ngx_uint_t
+ngx_sos_route_host_differs(ngx_str_t *server, ngx_str_t *header)
+{
+    u_char  *p, *end;
+
+    if (header->len < server->len
+        || ngx_strncasecmp(header->data, server->data, server->len) != 0)
+    {
+        return 1;
+    }
+
+    p = header->data + server->len;
+    end = header->data + header->len;
+
+    if (p < end && *p == '.') {
+        p++;
+    }
+
+    if (p < end && *p == ':') {
+        for (p++; p < end && *p >= '0' && *p <= '9'; p++) { /* void */ }
+    }
+
+    return p != end;
 }
 
 
@@ -605,6 +654,46 @@ ngx_sos_header_find(ngx_http_request_t *r, char *name)
 
 
 /*
+ * A query argument as sent, its name matched in its exact case (S3's are
+ * case-sensitive, unlike ngx_http_arg()): SigV2 signs "response-*",
+ * "uploadId" and the other sub-resources only in that case, so another
+ * case must not reach the operation unsigned.  NGX_OK or NGX_DECLINED.
+ */
+
+ngx_int_t
+ngx_sos_arg(ngx_http_request_t *r, char *name, ngx_str_t *value)
+{
+    u_char  *p, *end, *amp, *eq;
+    size_t   len;
+
+    len = ngx_strlen(name);
+
+    p = r->args.data;
+    end = p + r->args.len;
+
+    while (p < end) {
+        amp = ngx_strlchr(p, end, '&');
+        if (amp == NULL) {
+            amp = end;
+        }
+
+        eq = ngx_strlchr(p, amp, '=');
+
+        if (eq && (size_t) (eq - p) == len && ngx_strncmp(p, name, len) == 0)
+        {
+            value->data = eq + 1;
+            value->len = amp - eq - 1;
+            return NGX_OK;
+        }
+
+        p = amp + 1;
+    }
+
+    return NGX_DECLINED;
+}
+
+
+/*
  * A query argument, decoded ('+' is a space, as S3 reads a query):
  * NGX_OK, NGX_DECLINED when absent, NGX_ERROR.
  */
@@ -616,7 +705,7 @@ ngx_sos_query_arg(ngx_http_request_t *r, char *name, ngx_str_t *value)
     ngx_int_t   c1, c2;
     ngx_str_t   raw;
 
-    if (ngx_http_arg(r, (u_char *) name, ngx_strlen(name), &raw) != NGX_OK) {
+    if (ngx_sos_arg(r, name, &raw) != NGX_OK) {
         ngx_str_null(value);
         return NGX_DECLINED;
     }

@@ -106,6 +106,24 @@ sos_org_scan(sos_store_t *st, sos_org_query_t *q, sos_error_t *err)
 }
 
 
+/*
+ * Names and e-mail addresses go out in XML (DisplayName), JSON and log
+ * lines: no NUL, CR, LF or other control character enters the index.
+ */
+static int
+sos_org_text_ok(const char *s, size_t len)
+{
+    size_t  i;
+
+    for (i = 0; i < len; i++) {
+        if ((unsigned char) s[i] < 0x20 || s[i] == 0x7f) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+
 static int
 sos_org_match_name(const sos_org_t *org, const char *s, size_t len)
 {
@@ -154,16 +172,17 @@ sos_org_create(sos_store_t *store, const char *name, size_t name_len,
         email_len = 0;
     }
     if (name_len == 0 || name_len >= sizeof(org.name)
-        || memchr(name, '\0', name_len) != NULL)
+        || !sos_org_text_ok(name, name_len))
     {
         return sos_err(err, SOS_EINVAL, 0,
-                       "organization name must be 1..%zu bytes",
-                       sizeof(org.name) - 1);
+                       "organization name must be 1..%zu bytes without "
+                       "control characters", sizeof(org.name) - 1);
     }
     if (email_len >= sizeof(org.email)
-        || (email_len && memchr(email, '\0', email_len) != NULL))
+        || (email_len && !sos_org_text_ok(email, email_len)))
     {
-        return sos_err(err, SOS_EINVAL, 0, "e-mail address too long");
+        return sos_err(err, SOS_EINVAL, 0, "e-mail address too long or "
+                       "with control characters");
     }
 
     memset(&org, 0, sizeof(org));
