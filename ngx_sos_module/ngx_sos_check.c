@@ -41,67 +41,92 @@ static uint32_t  ngx_sos_check_tchar[] = {
 ngx_int_t
 ngx_sos_check_key(u_char *p, size_t len)
 {
-    u_char    c;
-    u_char   *end;
-    uint32_t  u, min;
-    size_t    n;
+    u_char  *end;
+    size_t   n;
 
     end = p + len;
 
     while (p < end) {
-        c = *p++;
 
-        if (c < 0x80) {
-            if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+        if (*p < 0x80) {
+            if (*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r') {
                 return NGX_DECLINED;
             }
 
+            p++;
             continue;
         }
 
-        /* a UTF-8 sequence: no overlong form, no surrogate, <= U+10FFFF */
+        n = ngx_sos_utf8_len(p, end);
 
-        if (c >= 0xc2 && c <= 0xdf) {
-            n = 1;
-            u = c & 0x1f;
-            min = 0x80;
-
-        } else if (c >= 0xe0 && c <= 0xef) {
-            n = 2;
-            u = c & 0x0f;
-            min = 0x800;
-
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            n = 3;
-            u = c & 0x07;
-            min = 0x10000;
-
-        } else {
+        if (n == 0) {
             return NGX_DECLINED;
         }
 
-        if ((size_t) (end - p) < n) {
-            return NGX_DECLINED;
-        }
-
-        while (n--) {
-            c = *p++;
-
-            if ((c & 0xc0) != 0x80) {
-                return NGX_DECLINED;
-            }
-
-            u = (u << 6) | (c & 0x3f);
-        }
-
-        if (u < min || u > 0x10ffff || (u >= 0xd800 && u <= 0xdfff)
-            || u == 0xfffe || u == 0xffff)
-        {
-            return NGX_DECLINED;
-        }
+        p += n;
     }
 
     return NGX_OK;
+}
+
+
+/*
+ * the length of the UTF-8 sequence at p for a character above U+007F, or
+ * 0 if it is not one XML can carry: no overlong form, no surrogate, not
+ * U+FFFE or U+FFFF, nothing above U+10FFFF, not cut short by end
+ */
+
+size_t
+ngx_sos_utf8_len(u_char *p, u_char *end)
+{
+    u_char    c;
+    uint32_t  u, min;
+    size_t    n, len;
+
+    c = *p++;
+
+    if (c >= 0xc2 && c <= 0xdf) {
+        n = 1;
+        u = c & 0x1f;
+        min = 0x80;
+
+    } else if (c >= 0xe0 && c <= 0xef) {
+        n = 2;
+        u = c & 0x0f;
+        min = 0x800;
+
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        n = 3;
+        u = c & 0x07;
+        min = 0x10000;
+
+    } else {
+        return 0;
+    }
+
+    if ((size_t) (end - p) < n) {
+        return 0;
+    }
+
+    len = n + 1;
+
+    while (n--) {
+        c = *p++;
+
+        if ((c & 0xc0) != 0x80) {
+            return 0;
+        }
+
+        u = (u << 6) | (c & 0x3f);
+    }
+
+    if (u < min || u > 0x10ffff || (u >= 0xd800 && u <= 0xdfff)
+        || u == 0xfffe || u == 0xffff)
+    {
+        return 0;
+    }
+
+    return len;
 }
 
 

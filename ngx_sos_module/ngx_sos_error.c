@@ -11,6 +11,10 @@
 #include "ngx_sos_module.h"
 
 
+static size_t ngx_sos_xml_escape_next(u_char *src, u_char *end,
+    ngx_str_t *out);
+
+
 static ngx_sos_error_t  ngx_sos_errors[] = {
 
     [NGX_SOS_ERR_INTERNAL_ERROR] = {
@@ -484,46 +488,24 @@ ngx_sos_error_send_ex(ngx_http_request_t *r, ngx_sos_err_e err,
 /*
  * XML text: escape the five special characters, and CR as a character
  * reference, which a parser returns as it is (it turns a literal CR or
- * CRLF into LF; tab and LF come back as they are); bytes XML 1.0 cannot
- * carry (the other controls) become U+FFFD
+ * CRLF into LF; tab and LF come back as they are); what XML 1.0 cannot
+ * carry (the other controls, a byte that starts no valid UTF-8 sequence)
+ * becomes U+FFFD, so a response is always well-formed whatever a client
+ * sent or an older store holds
  */
 
 size_t
 ngx_sos_xml_escape_len(u_char *src, size_t size)
 {
-    size_t  len;
+    u_char     *end;
+    size_t      len;
+    ngx_str_t   out;
 
-    len = size;
+    len = 0;
 
-    while (size--) {
-
-        switch (*src++) {
-
-        case '<':
-        case '>':
-            len += sizeof("&lt;") - 2;
-            break;
-
-        case '&':
-            len += sizeof("&amp;") - 2;
-            break;
-
-        case '"':
-        case '\'':
-            len += sizeof("&quot;") - 2;
-            break;
-
-        case '\r':
-            len += sizeof("&#xD;") - 2;
-            break;
-
-        default:
-            if (src[-1] < 0x20 && src[-1] != '\t' && src[-1] != '\n') {
-                len += sizeof("&#xFFFD;") - 2;
-            }
-
-            break;
-        }
+    for (end = src + size; src < end; /* void */ ) {
+        src += ngx_sos_xml_escape_next(src, end, &out);
+        len += out.len;
     }
 
     return len;
@@ -533,48 +515,77 @@ ngx_sos_xml_escape_len(u_char *src, size_t size)
 u_char *
 ngx_sos_xml_escape(u_char *dst, u_char *src, size_t size)
 {
-    u_char  ch;
+    u_char     *end;
+    ngx_str_t   out;
 
-    while (size--) {
-
-        ch = *src++;
-
-        switch (ch) {
-
-        case '<':
-            dst = ngx_cpymem(dst, "&lt;", sizeof("&lt;") - 1);
-            break;
-
-        case '>':
-            dst = ngx_cpymem(dst, "&gt;", sizeof("&gt;") - 1);
-            break;
-
-        case '&':
-            dst = ngx_cpymem(dst, "&amp;", sizeof("&amp;") - 1);
-            break;
-
-        case '"':
-            dst = ngx_cpymem(dst, "&quot;", sizeof("&quot;") - 1);
-            break;
-
-        case '\'':
-            dst = ngx_cpymem(dst, "&apos;", sizeof("&apos;") - 1);
-            break;
-
-        case '\r':
-            dst = ngx_cpymem(dst, "&#xD;", sizeof("&#xD;") - 1);
-            break;
-
-        default:
-            if (ch < 0x20 && ch != '\t' && ch != '\n') {
-                dst = ngx_cpymem(dst, "&#xFFFD;", sizeof("&#xFFFD;") - 1);
-                break;
-            }
-
-            *dst++ = ch;
-            break;
-        }
+    for (end = src + size; src < end; /* void */ ) {
+        src += ngx_sos_xml_escape_next(src, end, &out);
+        dst = ngx_cpymem(dst, out.data, out.len);
     }
 
     return dst;
+}
+
+
+/* what one character at src becomes in XML text; returns its length */
+
+static size_t
+ngx_sos_xml_escape_next(u_char *src, u_char *end, ngx_str_t *out)
+{
+    size_t  n;
+
+    static ngx_str_t  lt = ngx_string("&lt;");
+    static ngx_str_t  gt = ngx_string("&gt;");
+    static ngx_str_t  amp = ngx_string("&amp;");
+    static ngx_str_t  quot = ngx_string("&quot;");
+    static ngx_str_t  apos = ngx_string("&apos;");
+    static ngx_str_t  cr = ngx_string("&#xD;");
+    static ngx_str_t  bad = ngx_string("&#xFFFD;");
+
+    switch (*src) {
+
+    case '<':
+        *out = lt;
+        return 1;
+
+    case '>':
+        *out = gt;
+        return 1;
+
+    case '&':
+        *out = amp;
+        return 1;
+
+    case '"':
+        *out = quot;
+        return 1;
+
+    case '\'':
+        *out = apos;
+        return 1;
+
+    case '\r':
+        *out = cr;
+        return 1;
+    }
+
+    if (*src >= 0x80) {
+        n = ngx_sos_utf8_len(src, end);
+
+    } else if (*src < 0x20 && *src != '\t' && *src != '\n') {
+        n = 0;
+
+    } else {
+        n = 1;
+    }
+
+    if (n == 0) {
+        *out = bad;
+        return 1;
+    }
+
+    out->data = src;
+    out->len = n;
+
+    return n;
 }

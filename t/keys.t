@@ -55,6 +55,16 @@ like($list, qr{<Key>tab\tx</Key>}, 'tab listed as is');
 $list = body_of($t->s3(GET => '/keys?list-type=2&encoding-type=url'));
 like($list, qr{<Key>cr%0Dx</Key>}, 'encoding-type=url: %0D');
 
+# what a request echoes into XML is well-formed whatever it sent: a byte
+# that starts no valid UTF-8 sequence becomes U+FFFD, valid UTF-8 stays
+
+$list = body_of($t->s3(GET => '/keys?list-type=2&prefix=a%C0%80%FFz'));
+like($list, qr{<Prefix>a&#xFFFD;&#xFFFD;&#xFFFD;z</Prefix>},
+    'invalid UTF-8 in an echoed prefix: U+FFFD for each byte');
+unlike($list, qr{[\x{80}-\x{ff}]}, 'no byte of it in the XML');
+$list = body_of($t->s3(GET => '/keys?list-type=2&prefix=caf%C3%A9'));
+like($list, qr{<Prefix>caf\x{c3}\x{a9}</Prefix>}, 'valid UTF-8 kept');
+
 # x-amz-copy-source
 
 my $r = $t->s3(PUT => '/keys/copy',
