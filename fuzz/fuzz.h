@@ -44,6 +44,8 @@ typedef struct {
 /* set by a target: CRYPTO_memcmp() says "equal" (signatures accepted) */
 extern ngx_uint_t            fuzz_accept_signatures;
 extern ngx_sos_main_conf_t  *fuzz_smcf;
+/* SOS_FUZZ_DEBUG is set: say how far an input got, on stderr */
+extern ngx_uint_t            fuzz_debug;
 
 
 /*

@@ -13,6 +13,8 @@
 
 #include "fuzz.h"
 
+#include <stdio.h>
+
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -82,7 +84,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     if (err == NGX_SOS_OK) {
-        (void) ngx_sos_payload_finish(ctx->payload);
+        err = ngx_sos_payload_finish(ctx->payload);
+    }
+
+    if (fuzz_debug) {
+        fprintf(stderr, "sos-fuzz: body %d, %llu bytes decoded\n", (int) err,
+                (unsigned long long) total);
     }
 
 done:

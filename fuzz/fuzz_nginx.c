@@ -13,6 +13,7 @@
 #include "fuzz.h"
 #include "ngx_sos_sigv4.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,6 +33,7 @@ static ngx_int_t fuzz_setup(ngx_cycle_t *cycle);
 
 
 ngx_uint_t            fuzz_accept_signatures;
+ngx_uint_t            fuzz_debug;
 ngx_sos_main_conf_t  *fuzz_smcf;
 
 static void               *fuzz_main_conf[FUZZ_MAX_MODULES];
@@ -91,6 +93,8 @@ fuzz_init_process(ngx_cycle_t *cycle)
     if (fuzz_setup(cycle) != NGX_OK) {
         exit(2);
     }
+
+    fuzz_debug = (getenv("SOS_FUZZ_DEBUG") != NULL);
 
     env = getenv("SOS_FUZZ_ARGS");
     env = strdup(env ? env : "sos-fuzz");
@@ -539,6 +543,8 @@ fuzz_header(ngx_http_request_t *r, char *name)
 ngx_int_t
 ngx_http_send_header(ngx_http_request_t *r)
 {
+    ngx_sos_ctx_t  *ctx;
+
     if (r->header_sent) {
         ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
                       "header already sent");
@@ -550,6 +556,14 @@ ngx_http_send_header(ngx_http_request_t *r)
     }
 
     r->header_sent = 1;
+
+    if (fuzz_debug) {
+        ctx = ngx_http_get_module_ctx(r, ngx_http_sos_module);
+        fprintf(stderr, "sos-fuzz: response %d %.*s\n",
+                (int) r->headers_out.status,
+                ctx ? (int) ctx->error_message.len : 0,
+                ctx ? (char *) ctx->error_message.data : "");
+    }
 
     return NGX_OK;
 }
@@ -669,6 +683,10 @@ ngx_http_read_unbuffered_request_body(ngx_http_request_t *r)
 ngx_int_t
 ngx_thread_task_post(ngx_thread_pool_t *tp, ngx_thread_task_t *task)
 {
+    if (fuzz_debug) {
+        fprintf(stderr, "sos-fuzz: store job posted\n");
+    }
+
     /* accepted, never run: the store is not the target */
     return NGX_OK;
 }
