@@ -41,6 +41,7 @@ static void               *fuzz_srv_conf[FUZZ_MAX_MODULES];
 static void               *fuzz_loc_conf[FUZZ_MAX_MODULES];
 static ngx_http_handler_pt  fuzz_content_handler;
 static ngx_time_t           fuzz_time;
+static ngx_http_request_t  *fuzz_current;       /* of fuzz_request() */
 static u_char               fuzz_store_dummy[64];
 
 
@@ -275,6 +276,7 @@ fuzz_request(fuzz_req_t *fr, const u_char *data, size_t len)
     }
 
     fr->r = r;
+    fuzz_current = r;
 
     c->data = fr;
     c->log = ngx_cycle->log;
@@ -494,6 +496,8 @@ fuzz_request(fuzz_req_t *fr, const u_char *data, size_t len)
 void
 fuzz_request_free(fuzz_req_t *fr)
 {
+    fuzz_current = NULL;
+
     if (fr->pool) {
         ngx_destroy_pool(fr->pool);
     }
@@ -665,7 +669,6 @@ ngx_http_read_client_request_body(ngx_http_request_t *r,
     }
 
     r->reading_body = 0;
-    r->request_body_no_buffering = 0;
 
     post_handler(r);
 
@@ -680,14 +683,35 @@ ngx_http_read_unbuffered_request_body(ngx_http_request_t *r)
 }
 
 
+/*
+ * Accepted, never run: the store is not the target.  As no job completes
+ * here, a job posted for a request already answered means a handler went
+ * on after sending an error (in nginx both answers would go out, the job
+ * running with what the handler never set).  The tasks of
+ * ngx_sos_job_create() hold an ngx_sos_job_t, whose first field is the
+ * request; the other tasks' context never starts with it.
+ */
+
 ngx_int_t
 ngx_thread_task_post(ngx_thread_pool_t *tp, ngx_thread_task_t *task)
 {
+    ngx_sos_job_t  *job;
+
+    job = task->ctx;
+
+    if (fuzz_current && job->request == fuzz_current
+        && fuzz_current->header_sent)
+    {
+        fprintf(stderr, "sos-fuzz: a store job posted after the response "
+                "(status %d) was sent\n",
+                (int) fuzz_current->headers_out.status);
+        abort();
+    }
+
     if (fuzz_debug) {
         fprintf(stderr, "sos-fuzz: store job posted\n");
     }
 
-    /* accepted, never run: the store is not the target */
     return NGX_OK;
 }
 
