@@ -176,6 +176,9 @@ FUZZ_MOD_OBJS := $(patsubst ngx_sos_module/%.c,$(FUZZ_BUILD)/mod/%.o,\
 FUZZ_HDRS := $(wildcard ngx_sos_module/*.h libsosstore/include/sos/*.h \
                  fuzz/*.h)
 
+# the objects and the configured tree are kept between runs
+.SECONDARY:
+
 fuzz: $(FUZZ_SO_TARGETS:%=$(FUZZ_BUILD)/fuzz_%.so) \
       $(FUZZ_BIN_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
 
