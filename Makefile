@@ -210,7 +210,8 @@ $(FUZZ_BUILD)/obj/%.o: fuzz/%.c $(FUZZ_HDRS) ngx_sos_module/*.c \
 
 # -Bsymbolic: the harness's replacements of nginx functions bind here
 $(FUZZ_BUILD)/fuzz_%.so: $(FUZZ_BUILD)/obj/fuzz_%.o \
-                         $(FUZZ_BUILD)/obj/fuzz_nginx.o $(FUZZ_MODA) $(FUZZ_LIBA)
+                         $(FUZZ_BUILD)/obj/fuzz_nginx.o \
+                         $(FUZZ_MODA) $(FUZZ_LIBA)
 	$(FUZZ_CC) -shared -shared-libasan -Wl,-Bsymbolic $(FUZZ_SAN) -o $@ \
 	    $^ $(FUZZ_RT)/libclang_rt.fuzzer_no_main-x86_64.a -lstdc++ $(LIBS)
 
