@@ -50,6 +50,7 @@ for my $name (@targets) {
     my $pid = fork() // die "fork: $!";
 
     if ($pid == 0) {
+        setpgrp(0, 0);
         open STDOUT, '>', $out or die "$out: $!";
         open STDERR, '>&', \*STDOUT or die "dup: $!";
         exec("$top/fuzz/run", $name, "-max_total_time=$secs",
@@ -67,7 +68,7 @@ for my $name (@targets) {
     };
 
     if (!defined $rc) {
-        kill 'KILL', $pid;
+        kill 'KILL', -$pid;
         waitpid($pid, 0);
         $rc = -1;
     }
