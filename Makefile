@@ -5,6 +5,7 @@
 #   make run      start nginx in the foreground on 127.0.0.1:$SOS_PORT
 #   make test     build and run every test (library TAP binaries, t/*.t)
 #   make asan     the same with AddressSanitizer and UBSan
+#   make fuzz     the libFuzzer targets (fuzz/README.md) into build-fuzz/
 #   make bench    benchmarks (bench/)
 #   make clean    remove build products
 
@@ -42,7 +43,9 @@ endif
 BUILD_PKGS := nginx-core nginx-dev libssl-dev libleveldb-dev libpcre2-dev \
               libexpat1-dev build-essential perl wrk
 CLIENT_PKGS := awscli python3-boto3 s3cmd rclone restic curl openssl chromium
-PKGS := $(BUILD_PKGS) $(CLIENT_PKGS)
+# clang and its runtimes (libFuzzer, ASan) for make fuzz
+FUZZ_PKGS := clang libclang-rt-14-dev
+PKGS := $(BUILD_PKGS) $(CLIENT_PKGS) $(FUZZ_PKGS)
 
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
@@ -56,7 +59,7 @@ LIB_TESTS = $(shell find $(BUILD)/lib/tests -maxdepth 1 -type f -perm -u+x \
 T_TESTS   = $(wildcard t/*.t)
 
 .PHONY: all deps deps-check lib module sosctl run test test-only asan \
-        bench clean FORCE
+        fuzz bench clean FORCE
 
 all: deps-check lib sosctl module
 
@@ -129,15 +132,100 @@ $(MODULE): $(NGXSRC)/objs/Makefile $(MODULE_SRCS) $(LIBA)
 run: deps all
 	SOS_BUILD=$(BUILD) scripts/run
 
-test: deps all
+test: deps all fuzz
 	$(MAKE) test-only
 
 test-only:
 	SOS_BUILD=$(BUILD) prove $(PROVE_FLAGS) $(LIB_TESTS) $(T_TESTS)
 
-asan: deps
+asan: deps fuzz
 	$(MAKE) BUILD=build-asan SANITIZE=1 lib sosctl module
 	$(MAKE) BUILD=build-asan SANITIZE=1 test-only
+
+# ---- fuzzing: libFuzzer targets, built with clang (fuzz/README.md) ----
+#
+# fuzz/fuzz_<name>.c is one target.  Those in FUZZ_SO_TARGETS run module
+# code: each is an nginx dynamic module (the harness fuzz/fuzz_nginx.c,
+# the module's objects from an archive, libFuzzer) that fuzz/run loads
+# into the installed nginx.  FUZZ_BIN_TARGETS are plain programs.
+
+FUZZ_BUILD := $(TOP)/build-fuzz
+FUZZ_CC    := clang
+# pointer-overflow is off: clang reports "zero offset to null pointer" for
+# nginx's empty strings (p = s.data; end = p + s.len with data NULL), which
+# GCC's UBSan of make asan does not check either.  UBSan recovers so that
+# fuzz/ubsan.supp can list known findings; fuzz/run sets halt_on_error.
+FUZZ_SAN   := -fsanitize=address,undefined -fno-sanitize=pointer-overflow \
+              -fsanitize-recover=undefined
+FUZZ_CFLAGS := -g -O1 -fno-omit-frame-pointer -fPIC \
+               -fsanitize=fuzzer-no-link $(FUZZ_SAN)
+FUZZ_WARN  := -W -Wall -Wpointer-arith -Wno-unused-parameter -Werror
+FUZZ_RT     = $(shell $(FUZZ_CC) -print-runtime-dir)
+FUZZ_NGXSRC := $(FUZZ_BUILD)/nginx-src
+FUZZ_LIBA   := $(FUZZ_BUILD)/lib/libsosstore.a
+FUZZ_MODA   := $(FUZZ_BUILD)/libsosmod.a
+FUZZ_INCS   := $(addprefix -I$(FUZZ_NGXSRC)/,src/core src/event \
+                   src/event/modules src/os/unix objs src/http \
+                   src/http/modules src/http/v2) \
+               -Ingx_sos_module -Ilibsosstore/include -Ifuzz
+
+FUZZ_SO_TARGETS  := auth chunked xml post range list copysource
+FUZZ_BIN_TARGETS := sigv4 codec
+FUZZ_MOD_OBJS := $(patsubst ngx_sos_module/%.c,$(FUZZ_BUILD)/mod/%.o,\
+                     $(wildcard ngx_sos_module/*.c))
+FUZZ_HDRS := $(wildcard ngx_sos_module/*.h libsosstore/include/sos/*.h \
+                 fuzz/*.h)
+
+# the objects and the configured tree are kept between runs
+.SECONDARY:
+
+fuzz: $(FUZZ_SO_TARGETS:%=$(FUZZ_BUILD)/fuzz_%.so) \
+      $(FUZZ_BIN_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
+
+$(FUZZ_LIBA): FORCE
+	$(MAKE) -C libsosstore CC=$(FUZZ_CC) BUILDDIR=$(FUZZ_BUILD)/lib \
+	    EXTRA_CFLAGS="$(FUZZ_CFLAGS)" $(FUZZ_LIBA)
+
+# nginx's headers configured as Debian's nginx (configure only)
+$(FUZZ_NGXSRC)/objs/Makefile:
+	@mkdir -p $(FUZZ_BUILD)
+	rm -rf $(FUZZ_NGXSRC)
+	cp -a $(NGINX_SRC_DIST) $(FUZZ_NGXSRC)
+	cd $(FUZZ_NGXSRC) && . ./conf_flags && \
+	    ./configure "$${NGX_CONF_FLAGS[@]}" > configure.log
+
+$(FUZZ_BUILD)/mod/%.o: ngx_sos_module/%.c $(FUZZ_HDRS) \
+                       $(FUZZ_NGXSRC)/objs/Makefile
+	@mkdir -p $(@D)
+	$(FUZZ_CC) -c $(FUZZ_CFLAGS) $(FUZZ_WARN) $(FUZZ_INCS) -o $@ $<
+
+$(FUZZ_MODA): $(FUZZ_MOD_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+$(FUZZ_BUILD)/obj/%.o: fuzz/%.c $(FUZZ_HDRS) ngx_sos_module/*.c \
+                       $(FUZZ_NGXSRC)/objs/Makefile
+	@mkdir -p $(@D)
+	$(FUZZ_CC) -c $(FUZZ_CFLAGS) $(FUZZ_WARN) $(FUZZ_INCS) -o $@ $<
+
+# -Bsymbolic: the harness's replacements of nginx functions bind here
+$(FUZZ_BUILD)/fuzz_%.so: $(FUZZ_BUILD)/obj/fuzz_%.o \
+                         $(FUZZ_BUILD)/obj/fuzz_nginx.o \
+                         $(FUZZ_MODA) $(FUZZ_LIBA)
+	$(FUZZ_CC) -shared -shared-libasan -Wl,-Bsymbolic $(FUZZ_SAN) -o $@ \
+	    $^ $(FUZZ_RT)/libclang_rt.fuzzer_no_main-x86_64.a -lstdc++ $(LIBS)
+
+$(FUZZ_BUILD)/fuzz_sigv4: fuzz/fuzz_sigv4.c ngx_sos_module/ngx_sos_sigv4.c \
+                          $(FUZZ_HDRS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(WFLAGS) -Ingx_sos_module \
+	    -o $@ fuzz/fuzz_sigv4.c ngx_sos_module/ngx_sos_sigv4.c -lcrypto
+
+$(FUZZ_BUILD)/fuzz_codec: fuzz/fuzz_codec.c $(FUZZ_LIBA) $(FUZZ_HDRS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -std=c11 -D_GNU_SOURCE \
+	    -pthread -Wall -Wextra -Werror -Wno-unused-function \
+	    -Ilibsosstore/include -Ilibsosstore/src -o $@ fuzz/fuzz_codec.c \
+	    $(FUZZ_LIBA) -lleveldb -lcrypto -lpthread
 
 bench: all
 	@if [ -x bench/run ]; then SOS_BUILD=$(BUILD) bench/run; \
@@ -146,7 +234,7 @@ bench: all
 	SOS_BUILD=$(BUILD) bench/multipart.sh
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 	rm -f ./sosctl
 
 FORCE:

@@ -1,0 +1,61 @@
+
+/*
+ * Fuzz target: x-amz-copy-source (bucket, key, versionId, encoding) and,
+ * through the handler, the rest of CopyObject and UploadPartCopy's
+ * headers (x-amz-copy-source-range, -if-*, metadata directive).
+ *
+ * Input: one flag byte (even: the request is routed and its copy source
+ * parsed; odd: the whole request goes through the module's handler, with
+ * signatures accepted), then a raw HTTP/1.1 request head.
+ */
+
+
+#include "fuzz.h"
+
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    fuzz_req_t              fr;
+    ngx_sos_ctx_t          *ctx;
+    ngx_sos_copy_source_t   src;
+
+    if (size < 1) {
+        return 0;
+    }
+
+    if (fuzz_request(&fr, data + 1, size - 1) != NGX_OK) {
+        goto done;
+    }
+
+    if (data[0] & 1) {
+        fuzz_accept_signatures = 1;
+        (void) fuzz_handler(fr.r);
+        fuzz_accept_signatures = 0;
+        goto done;
+    }
+
+    ctx = ngx_pcalloc(fr.pool, sizeof(ngx_sos_ctx_t));
+    if (ctx == NULL) {
+        goto done;
+    }
+
+    ngx_http_set_ctx(fr.r, ctx, ngx_http_sos_module);
+
+    if (ngx_sos_route(fr.r, ctx) == NGX_SOS_OK
+        && (ctx->op == NGX_SOS_OP_COPY_OBJECT
+            || ctx->op == NGX_SOS_OP_UPLOAD_PART_COPY))
+    {
+        ngx_memzero(&src, sizeof(ngx_sos_copy_source_t));
+        (void) ngx_sos_copy_source(fr.r, ctx, &src);
+    }
+
+done:
+
+    fuzz_request_free(&fr);
+
+    return 0;
+}
