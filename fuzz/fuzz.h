@@ -58,8 +58,5 @@ void fuzz_request_free(fuzz_req_t *fr);
 /* The module's content handler, as "sos;" installs it. */
 ngx_int_t fuzz_handler(ngx_http_request_t *r);
 
-/* the request header with this lower-case name, or NULL */
-ngx_table_elt_t *fuzz_header(ngx_http_request_t *r, char *name);
-
 
 #endif /* _SOS_FUZZ_H_INCLUDED_ */

@@ -510,39 +510,6 @@ fuzz_request_free(fuzz_req_t *fr)
 }
 
 
-ngx_table_elt_t *
-fuzz_header(ngx_http_request_t *r, char *name)
-{
-    size_t            len;
-    ngx_uint_t        i;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
-
-    len = ngx_strlen(name);
-    part = &r->headers_in.headers.part;
-    h = part->elts;
-
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                return NULL;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].key.len == len
-            && ngx_strncmp(h[i].lowcase_key, name, len) == 0)
-        {
-            return &h[i];
-        }
-    }
-}
-
-
 /* ------------------------------------------------------------------ */
 /* What would touch a socket, a thread or the filters                 */
 
