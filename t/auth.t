@@ -280,25 +280,14 @@ SKIP: {
     my $py = `python3 -c 'import boto3' 2>&1`;
     skip 'no boto3', 6 if $?;
 
-    my $script = <<'PY';
-import sys, boto3
-from botocore.config import Config
-method, key, endpoint = sys.argv[1], sys.argv[2], sys.argv[3]
-s3 = boto3.client('s3', endpoint_url=endpoint, region_name='us-east-1',
-                  config=Config(signature_version='s3v4',
-                                s3={'addressing_style': 'path'}))
-op = {'GET': 'get_object', 'PUT': 'put_object', 'HEAD': 'head_object'}[method]
-print(s3.generate_presigned_url(op, Params={'Bucket': 'bkt', 'Key': key},
-                                ExpiresIn=600))
-PY
-
     my $boto = sub {
         my ($method, $key, $endpoint) = @_;
         local $ENV{AWS_ACCESS_KEY_ID} = $t->access_key;
         local $ENV{AWS_SECRET_ACCESS_KEY} = $t->secret_key;
         delete local $ENV{AWS_PROFILE};
-        open my $fh, '-|', 'python3', '-c', $script, $method, $key, $endpoint
-            or die;
+        open my $fh, '-|', 'python3',
+            "$FindBin::Bin/auth/boto3_presign_url.py", $method, $key,
+            $endpoint or die;
         local $/;
         my $out = <$fh>;
         close $fh;

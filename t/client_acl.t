@@ -93,41 +93,9 @@ like($r->{err}, qr/InvalidArgument/, 'aws: InvalidArgument');
 
 # ------------------------------------------------------------------ boto3
 
-my $py = <<'EOF';
-import sys, boto3
-from botocore.config import Config
-ep, friend = sys.argv[1], sys.argv[2]
-s3 = boto3.client('s3', endpoint_url=ep, region_name='us-east-1',
-                  config=Config(s3={'addressing_style': 'path'}))
-s3.create_bucket(Bucket='acl-boto3', ACL='public-read')
-g = s3.get_bucket_acl(Bucket='acl-boto3')
-print('bucket', [(x['Grantee'].get('URI') or x['Grantee'].get('ID'),
-                  x['Permission']) for x in g['Grants']])
-s3.put_object(Bucket='acl-boto3', Key='k', Body=b'boto3 data')
-s3.put_object_acl(Bucket='acl-boto3', Key='k', ACL='public-read')
-a = s3.get_object_acl(Bucket='acl-boto3', Key='k')
-print('owner', a['Owner']['ID'], a['Owner'].get('DisplayName'))
-print('object', [(x['Grantee']['Type'], x['Permission'])
-                 for x in a['Grants']])
-s3.put_object_acl(Bucket='acl-boto3', Key='k', AccessControlPolicy={
-    'Owner': a['Owner'],
-    'Grants': [{'Grantee': {'Type': 'CanonicalUser', 'ID': friend},
-                'Permission': 'READ'},
-               {'Grantee': {'Type': 'AmazonCustomerByEmail',
-                            'EmailAddress': 'friend@example.com'},
-                'Permission': 'READ_ACP'}]})
-a = s3.get_object_acl(Bucket='acl-boto3', Key='k')
-print('policy', [(x['Grantee'].get('ID'), x['Permission'])
-                 for x in a['Grants']])
-try:
-    s3.put_object_acl(Bucket='acl-boto3', Key='k', GrantRead=
-                      'emailAddress="nobody@example.com"')
-except Exception as e:
-    print('error', e.response['Error']['Code'])
-EOF
-
 $r = $c->ok_run('boto3: ACL calls',
-    [ $c->python, '-c', $py, $c->endpoint, $friend{id} ]);
+    [ $c->python, "$FindBin::Bin/clients/boto3_acl.py", $c->endpoint,
+      $friend{id} ]);
 like($r->{out}, qr/^bucket .*\Q$ALL\E', 'READ'/m,
     'boto3: create_bucket ACL public-read');
 like($r->{out}, qr/^owner $dev_id dev$/m, 'boto3: owner with display name');

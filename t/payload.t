@@ -310,26 +310,8 @@ SKIP: {
     local $ENV{AWS_SECRET_ACCESS_KEY} = $t->secret_key;
     delete local $ENV{AWS_PROFILE};
 
-    my $script = <<'PY';
-import sys, hashlib, boto3
-s3 = boto3.client('s3', endpoint_url=sys.argv[1], region_name='us-east-1')
-body = bytes((i * 7 + (i >> 8)) & 0xff for i in range(150001))
-algs = ['CRC32', 'SHA1', 'SHA256']
-try:
-    import awscrt
-    algs += ['CRC32C', 'CRC64NVME']
-except ImportError:
-    pass                      # botocore needs the CRT for these two
-for alg in algs:
-    s3.put_object(Bucket='bkt', Key='boto-' + alg, Body=body,
-                  ChecksumAlgorithm=alg)
-    got = s3.get_object(Bucket='bkt', Key='boto-' + alg)['Body'].read()
-    print(alg, 'ok' if got == body else 'differs')
-s3.put_object(Bucket='bkt', Key='boto-default', Body=body)
-got = s3.get_object(Bucket='bkt', Key='boto-default')['Body'].read()
-print('default', 'ok' if got == body else 'differs')
-PY
-    open my $fh, '-|', 'python3', '-c', $script,
+    open my $fh, '-|', 'python3',
+        "$FindBin::Bin/payload/boto3_checksums.py",
         'http://127.0.0.1:' . $t->port or die "python3: $!\n";
     my $out = do { local $/; <$fh> };
     close $fh;
