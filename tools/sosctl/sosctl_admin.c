@@ -22,8 +22,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sosproto/sigv4.h>
+
 #include "sosctl.h"
-#include "../../ngx_sos_module/ngx_sos_sigv4.h"
 
 #define SOSCTL_DEFAULT_ENDPOINT    "http://127.0.0.1:8080"
 #define SOSCTL_DEFAULT_ADMIN_PATH  "/sos-admin/"

@@ -1,6 +1,5 @@
-
 /*
- * SOS: AWS Signature Version 4 building blocks (plain C, OpenSSL).
+ * libsosproto: AWS Signature Version 4 building blocks (plain C, OpenSSL).
  *
  * HMAC is computed over the low-level SHA contexts: OpenSSL 3's HMAC()
  * fetches an implementation on every call, several times slower for the
@@ -18,7 +17,7 @@
 
 #include <openssl/sha.h>
 
-#include "ngx_sos_sigv4.h"
+#include <sosproto/sigv4.h>
 
 
 static int sos_sigv4_param_cmp(const void *one, const void *two);
