@@ -30,7 +30,7 @@ NGINX_SRC_DIST ?= /usr/share/nginx/src
 CC      ?= cc
 CFLAGS  ?= -g -O2
 WFLAGS  := -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror
-LIBS    := -lleveldb -lcrypto -lexpat -lpthread
+LIBS    := -lleveldb -lz -lcrypto -lexpat -lpthread
 
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
              -fno-omit-frame-pointer
@@ -43,7 +43,7 @@ NGX_CC_OPT    := --with-cc-opt="$(SAN_FLAGS) -g -O1" \
 endif
 
 BUILD_PKGS := nginx-core nginx-dev libssl-dev libleveldb-dev libpcre2-dev \
-              libexpat1-dev build-essential perl wrk
+              libexpat1-dev zlib1g-dev build-essential perl wrk
 CLIENT_PKGS := awscli python3-boto3 s3cmd rclone restic curl openssl chromium
 # clang and its runtimes (libFuzzer, ASan) for make fuzz
 FUZZ_PKGS := clang libclang-rt-14-dev
@@ -235,7 +235,7 @@ $(FUZZ_BUILD)/fuzz_sigv4: fuzz/fuzz_sigv4.c $(FUZZ_PROTOA) $(FUZZ_HDRS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(WFLAGS) \
 	    -Ilibsosproto/include -o $@ fuzz/fuzz_sigv4.c $(FUZZ_PROTOA) \
-	    -lcrypto -lpthread
+	    -lz -lcrypto -lpthread
 
 $(FUZZ_BUILD)/fuzz_codec: fuzz/fuzz_codec.c $(FUZZ_LIBA) $(FUZZ_HDRS)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -std=c11 -D_GNU_SOURCE \

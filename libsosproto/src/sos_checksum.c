@@ -1,10 +1,10 @@
 /*
- * libsosproto: CRC32, CRC32C, CRC64NVME (slicing by 8), SHA-1 and SHA-256.
+ * libsosproto: CRC32, CRC32C, CRC64NVME, SHA-1 and SHA-256.
  *
- * No Debian library we depend on has CRC32C or CRC64NVME; the tables are
- * built once, from the reflected polynomials.
+ * CRC32 is zlib's crc32_z().  Neither zlib nor any other Debian library
+ * we depend on has CRC32C or CRC64NVME: those two are computed here,
+ * slicing by 8, with tables built once from the reflected polynomials.
  */
-
 
 #ifndef OPENSSL_SUPPRESS_DEPRECATED
 #define OPENSSL_SUPPRESS_DEPRECATED
@@ -13,15 +13,16 @@
 #include <pthread.h>
 #include <string.h>
 
+#include <zlib.h>
+
 #include <sosproto/checksum.h>
 
 
 static void sos_checksum_tables(void);
 
 
-static uint32_t  sos_checksum_crc32_table[8][256];
-static uint32_t  sos_checksum_crc32c_table[8][256];
-static uint64_t  sos_checksum_crc64_table[8][256];
+static uint32_t  sos_crc32c_table[8][256];
+static uint64_t  sos_crc64_table[8][256];
 
 static pthread_once_t  sos_checksum_once = PTHREAD_ONCE_INIT;
 
@@ -44,38 +45,31 @@ static void
 sos_checksum_tables(void)
 {
     int       i, j, k;
-    uint32_t  c32, c32c;
+    uint32_t  c32;
     uint64_t  c64;
 
     for (i = 0; i < 256; i++) {
         c32 = (uint32_t) i;
-        c32c = (uint32_t) i;
         c64 = (uint64_t) i;
 
         for (k = 0; k < 8; k++) {
-            c32 = (c32 & 1) ? (c32 >> 1) ^ 0xEDB88320u : c32 >> 1;
-            c32c = (c32c & 1) ? (c32c >> 1) ^ 0x82F63B78u : c32c >> 1;
+            c32 = (c32 & 1) ? (c32 >> 1) ^ 0x82F63B78u : c32 >> 1;
             c64 = (c64 & 1) ? (c64 >> 1) ^ 0x9A6C9329AC4BC9B5ull : c64 >> 1;
         }
 
-        sos_checksum_crc32_table[0][i] = c32;
-        sos_checksum_crc32c_table[0][i] = c32c;
-        sos_checksum_crc64_table[0][i] = c64;
+        sos_crc32c_table[0][i] = c32;
+        sos_crc64_table[0][i] = c64;
     }
 
     for (i = 0; i < 256; i++) {
         for (j = 1; j < 8; j++) {
-            c32 = sos_checksum_crc32_table[j - 1][i];
-            sos_checksum_crc32_table[j][i] = (c32 >> 8)
-                                        ^ sos_checksum_crc32_table[0][c32 & 0xff];
+            c32 = sos_crc32c_table[j - 1][i];
+            sos_crc32c_table[j][i] = (c32 >> 8)
+                                     ^ sos_crc32c_table[0][c32 & 0xff];
 
-            c32c = sos_checksum_crc32c_table[j - 1][i];
-            sos_checksum_crc32c_table[j][i] = (c32c >> 8)
-                                     ^ sos_checksum_crc32c_table[0][c32c & 0xff];
-
-            c64 = sos_checksum_crc64_table[j - 1][i];
-            sos_checksum_crc64_table[j][i] = (c64 >> 8)
-                                        ^ sos_checksum_crc64_table[0][c64 & 0xff];
+            c64 = sos_crc64_table[j - 1][i];
+            sos_crc64_table[j][i] = (c64 >> 8)
+                                    ^ sos_crc64_table[0][c64 & 0xff];
         }
     }
 }
@@ -88,11 +82,25 @@ sos_checksum_init(void)
 }
 
 
-static uint32_t
-sos_checksum_crc32_slice(uint32_t t[8][256], uint32_t crc, const unsigned char *p,
-    size_t n)
+uint32_t
+sos_checksum_crc32(uint32_t crc, const void *p, size_t n)
 {
-    uint32_t  lo, hi;
+    /* crc32_z() answers 0 for a NULL buffer, whatever crc */
+
+    if (n == 0) {
+        return crc;
+    }
+
+    return (uint32_t) crc32_z(crc, p, n);
+}
+
+
+uint32_t
+sos_checksum_crc32c(uint32_t crc, const void *data, size_t n)
+{
+    uint32_t              (*t)[256] = sos_crc32c_table;
+    uint32_t               lo, hi;
+    const unsigned char   *p = data;
 
     crc = ~crc;
 
@@ -124,24 +132,10 @@ sos_checksum_crc32_slice(uint32_t t[8][256], uint32_t crc, const unsigned char *
 }
 
 
-uint32_t
-sos_checksum_crc32(uint32_t crc, const void *p, size_t n)
-{
-    return sos_checksum_crc32_slice(sos_checksum_crc32_table, crc, p, n);
-}
-
-
-uint32_t
-sos_checksum_crc32c(uint32_t crc, const void *p, size_t n)
-{
-    return sos_checksum_crc32_slice(sos_checksum_crc32c_table, crc, p, n);
-}
-
-
 uint64_t
 sos_checksum_crc64nvme(uint64_t crc, const void *data, size_t n)
 {
-    uint64_t              (*t)[256] = sos_checksum_crc64_table;
+    uint64_t              (*t)[256] = sos_crc64_table;
     uint64_t               v;
     const unsigned char   *p = data;
 
@@ -180,8 +174,7 @@ sos_checksum_name(sos_checksum_alg_e alg)
 const char *
 sos_checksum_header(sos_checksum_alg_e alg)
 {
-    return alg < SOS_CHECKSUM_MAX ? sos_checksum_algs[alg].header
-                                      : "";
+    return alg < SOS_CHECKSUM_MAX ? sos_checksum_algs[alg].header : "";
 }
 
 

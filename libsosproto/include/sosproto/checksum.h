@@ -48,7 +48,7 @@ typedef struct {
 } sos_checksum_t;
 
 /**
- * Build the CRC tables.  Idempotent and thread-safe
+ * Build the CRC32C and CRC64NVME tables.  Idempotent and thread-safe
  * (pthread_once), but a thread may compute a CRC only once a call has
  * returned: call it at start-up, before the first CRC.
  */
