@@ -31,6 +31,8 @@ CC      ?= cc
 CFLAGS  ?= -g -O2
 WFLAGS  := -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror
 LIBS    := -lleveldb -lz -lcrypto -lexpat -lpthread
+# sosctl's admin client: HTTP(S) and JSON
+SOSCTL_LIBS := -lcurl -ljansson
 
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
              -fno-omit-frame-pointer
@@ -43,7 +45,8 @@ NGX_CC_OPT    := --with-cc-opt="$(SAN_FLAGS) -g -O1" \
 endif
 
 BUILD_PKGS := nginx-core nginx-dev libssl-dev libleveldb-dev libpcre2-dev \
-              libexpat1-dev zlib1g-dev build-essential perl wrk
+              libexpat1-dev zlib1g-dev libcurl4-openssl-dev libjansson-dev \
+              build-essential perl wrk
 CLIENT_PKGS := awscli python3-boto3 s3cmd rclone restic curl openssl chromium
 # clang and its runtimes (libFuzzer, ASan) for make fuzz
 FUZZ_PKGS := clang libclang-rt-14-dev
@@ -111,7 +114,7 @@ $(SOSCTL): $(SOSCTL_SRCS) $(SOSCTL_HDRS) $(LIBA) $(PROTOA)
 	@mkdir -p $(BUILDDIR)
 	$(CC) $(CFLAGS) $(WFLAGS) $(EXTRA_CFLAGS) -Ilibsosstore/include \
 	    -Ilibsosproto/include -o $@ $(SOSCTL_SRCS) $(PROTOA) $(LIBA) \
-	    $(EXTRA_LDFLAGS) $(LIBS)
+	    $(EXTRA_LDFLAGS) $(SOSCTL_LIBS) $(LIBS)
 ifeq ($(BUILD),build)
 	ln -sfn $(BUILD)/sosctl ./sosctl
 endif
