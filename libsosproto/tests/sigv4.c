@@ -70,6 +70,24 @@ test_encoding(void)
 }
 
 static void
+test_scope(void)
+{
+    char    amz_date[SOS_SIGV4_DATE_LEN + 1], scope_out[SOS_SIGV4_SCOPE_MAX];
+    char    region[SOS_SIGV4_SCOPE_MAX];
+    size_t  n;
+
+    n = sos_sigv4_scope(amz_date, scope_out, 1369353600, "us-east-1", "s3");
+    is_int(strlen(scope), n, "scope length");
+    is_str(scope, scope_out, "scope");
+    is_str(date, amz_date, "amz date");
+
+    memset(region, 'r', sizeof(region) - 1);
+    region[sizeof(region) - 1] = '\0';
+    is_int(0, sos_sigv4_scope(amz_date, scope_out, 0, region, "s3"),
+           "a region too long for a scope");
+}
+
+static void
 test_sign(void)
 {
     size_t          n;
@@ -100,6 +118,12 @@ test_sign(void)
     sos_sigv4_hex(hex, mac, 32);
     is_str("f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41",
            hex, "GET Object signature (AWS example)");
+
+    n = strlen(creq);
+    sos_sigv4_sign(sig, secret, date, "us-east-1", "s3", scope, strlen(scope),
+                   creq, n);
+    is_str("f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41",
+           sig, "GET Object signature in one call");
 
     /* "Example: presigned URL" (GET /test.txt, 86400 s) */
     q = sos_sigv4_presign("GET", "examplebucket.s3.amazonaws.com",
@@ -156,6 +180,7 @@ main(void)
 
     test_hex();
     test_encoding();
+    test_scope();
     test_sign();
 
     done_testing();

@@ -201,7 +201,8 @@ sosctl_admin_curl(const char *url, char *errbuf)
 /*
  * The Authorization header of a SigV4 request without a body, signing
  * host, x-amz-content-sha256 and x-amz-date (amz_date: 17 bytes out).
- * path and query are as sent (URI-encoded).  malloc'd; NULL: no memory.
+ * path and query are as sent (URI-encoded).  malloc'd; NULL: no memory,
+ * or a region too long for a scope.
  */
 
 static char *
@@ -210,22 +211,12 @@ sosctl_admin_authorization(const char *method, const char *host,
     const char *region, time_t now, char *amz_date)
 {
     char               *cquery, *work, *cpath, *creq, *auth;
-    char                scope[128], sts[SOS_SIGV4_STS_LEN(128)], sig[65];
-    size_t              n, qlen, plen, cqlen, cplen, clen, slen, scope_len;
-    struct tm           tm;
-    unsigned char       skey[32], hash[32], mac[32];
+    char                scope[SOS_SIGV4_SCOPE_MAX], sig[65];
+    size_t              n, qlen, plen, cqlen, cplen, clen, scope_len;
     sos_sigv4_param_t  *params;
 
-    if (gmtime_r(&now, &tm) == NULL) {
-        return NULL;
-    }
-
-    strftime(amz_date, SOS_SIGV4_DATE_LEN + 1, "%Y%m%dT%H%M%SZ", &tm);
-
-    scope_len = (size_t) snprintf(scope, sizeof(scope),
-                                  "%.8s/%s/s3/aws4_request", amz_date,
-                                  region);
-    if (scope_len >= sizeof(scope)) {
+    scope_len = sos_sigv4_scope(amz_date, scope, now, region, "s3");
+    if (scope_len == 0) {
         return NULL;
     }
 
@@ -260,15 +251,8 @@ sosctl_admin_authorization(const char *method, const char *host,
                              method, (int) cplen, cpath, (int) cqlen, cquery,
                              host, amz_date);
 
-    sos_sigv4_sha256(hash, creq, clen);
-    slen = sos_sigv4_string_to_sign(sts, amz_date, scope, scope_len, hash);
-
-    sos_sigv4_signing_key(skey, secret, strlen(secret), amz_date, region,
-                          strlen(region), "s3", 2);
-    sos_sigv4_hmac_sha256(mac, skey, 32, sts, slen);
-    sos_sigv4_hex(sig, mac, 32);
-    sig[64] = '\0';
-    memset(skey, 0, sizeof(skey));
+    sos_sigv4_sign(sig, secret, amz_date, region, "s3", scope, scope_len,
+                   creq, clen);
 
     n = strlen(key) + scope_len + 256;
     auth = malloc(n);

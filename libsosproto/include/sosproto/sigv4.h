@@ -28,6 +28,7 @@ extern "C" {
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 #define SOS_SIGV4_DATE_LEN      16       /* 20130524T000000Z */
 #define SOS_SIGV4_MAX_EXPIRES   604800   /* one week */
+#define SOS_SIGV4_SCOPE_MAX     128      /* a scope buffer, NUL included */
 
 /* One query parameter, pointing into sos_sigv4_canonical_query's work. */
 typedef struct {
@@ -114,6 +115,27 @@ size_t sos_sigv4_canonical_query(char *dst, char *work,
      + (scope_len) + 1 + 64)
 size_t sos_sigv4_string_to_sign(char *dst, const char *amz_date,
     const char *scope, size_t scope_len, const unsigned char creq_hash[32]);
+
+/**
+ * The date of now as amz_date ("20130524T000000Z" and a NUL) and the
+ * credential scope "20130524/region/service/aws4_request" into scope,
+ * NUL-terminated.  @return the scope length, or 0 if region and service
+ * are too long for SOS_SIGV4_SCOPE_MAX or now cannot be converted
+ */
+size_t sos_sigv4_scope(char amz_date[SOS_SIGV4_DATE_LEN + 1],
+    char scope[SOS_SIGV4_SCOPE_MAX], time_t now, const char *region,
+    const char *service);
+
+/**
+ * The signature of a canonical request: hex(HMAC-SHA256(kSigning, string
+ * to sign)), with kSigning for secret, the date of amz_date, region and
+ * service, and scope as sos_sigv4_scope() made it.  sig gets 64
+ * lower-case hex chars and a NUL; all '0', which matches nothing, if
+ * scope_len is not below SOS_SIGV4_SCOPE_MAX.
+ */
+void sos_sigv4_sign(char sig[65], const char *secret, const char *amz_date,
+    const char *region, const char *service, const char *scope,
+    size_t scope_len, const char *creq, size_t creq_len);
 
 /**
  * A chunk or trailer signature of the aws-chunked chain: the string to
