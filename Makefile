@@ -1,7 +1,7 @@
 # SOS: the only entry points a user needs.
 #
 #   make deps     install the missing Debian packages (apt-get)
-#   make          build the store library, sosctl and the nginx module
+#   make          build the libraries, sosctl and the nginx module
 #   make run      start nginx in the foreground on 127.0.0.1:$SOS_PORT
 #   make test     build and run every test (library TAP binaries, t/*.t)
 #   make asan     the same with AddressSanitizer and UBSan
@@ -19,6 +19,8 @@ SANITIZE ?=
 BUILDDIR := $(TOP)/$(BUILD)
 LIBDIR   := $(BUILDDIR)/lib
 LIBA     := $(LIBDIR)/libsosstore.a
+PROTODIR := $(BUILDDIR)/proto
+PROTOA   := $(PROTODIR)/libsosproto.a
 NGXSRC   := $(BUILDDIR)/nginx-src
 MODULE   := $(NGXSRC)/objs/ngx_http_sos_module.so
 SOSCTL   := $(BUILDDIR)/sosctl
@@ -28,7 +30,9 @@ NGINX_SRC_DIST ?= /usr/share/nginx/src
 CC      ?= cc
 CFLAGS  ?= -g -O2
 WFLAGS  := -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror
-LIBS    := -lleveldb -lcrypto -lexpat -lpthread
+LIBS    := -lleveldb -lz -lcrypto -lexpat -lpthread
+# sosctl's admin client: HTTP(S) and JSON
+SOSCTL_LIBS := -lcurl -ljansson
 
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
              -fno-omit-frame-pointer
@@ -41,7 +45,8 @@ NGX_CC_OPT    := --with-cc-opt="$(SAN_FLAGS) -g -O1" \
 endif
 
 BUILD_PKGS := nginx-core nginx-dev libssl-dev libleveldb-dev libpcre2-dev \
-              libexpat1-dev build-essential perl wrk
+              libexpat1-dev zlib1g-dev libcurl4-openssl-dev libjansson-dev \
+              build-essential perl wrk
 CLIENT_PKGS := awscli python3-boto3 s3cmd rclone restic curl openssl chromium \
                pyflakes3
 # clang and its runtimes (libFuzzer, ASan) for make fuzz
@@ -51,18 +56,18 @@ PKGS := $(BUILD_PKGS) $(CLIENT_PKGS) $(FUZZ_PKGS)
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 MODULE_SRCS := $(wildcard ngx_sos_module/*.c ngx_sos_module/*.h)
-SOSCTL_SRCS := $(wildcard tools/sosctl/*.c) ngx_sos_module/ngx_sos_sigv4.c
+SOSCTL_SRCS := $(wildcard tools/sosctl/*.c)
 SOSCTL_HDRS := $(wildcard tools/sosctl/*.h)
 
-# The library's TAP tests: executables without extension.
-LIB_TESTS = $(shell find $(BUILD)/lib/tests -maxdepth 1 -type f -perm -u+x \
-                2>/dev/null | sort)
+# The libraries' TAP tests: executables without extension.
+LIB_TESTS = $(shell find $(BUILD)/lib/tests $(BUILD)/proto/tests -maxdepth 1 \
+                -type f -perm -u+x 2>/dev/null | sort)
 T_TESTS   = $(wildcard t/*.t)
 
-.PHONY: all deps deps-check lib module sosctl run test test-only asan \
+.PHONY: all deps deps-check lib proto module sosctl run test test-only asan \
         fuzz bench clean FORCE
 
-all: deps-check lib sosctl module
+all: deps-check lib proto sosctl module
 
 # Install only what is missing; apt-get update only when something is.
 deps:
@@ -98,12 +103,19 @@ $(LIBA): FORCE
 	$(MAKE) -C libsosstore BUILDDIR=$(LIBDIR) \
 	    EXTRA_CFLAGS="$(EXTRA_CFLAGS)" EXTRA_LDFLAGS="$(EXTRA_LDFLAGS)"
 
+proto: $(PROTOA)
+
+$(PROTOA): FORCE
+	$(MAKE) -C libsosproto BUILDDIR=$(PROTODIR) \
+	    EXTRA_CFLAGS="$(EXTRA_CFLAGS)" EXTRA_LDFLAGS="$(EXTRA_LDFLAGS)"
+
 sosctl: $(SOSCTL)
 
-$(SOSCTL): $(SOSCTL_SRCS) $(SOSCTL_HDRS) $(LIBA)
+$(SOSCTL): $(SOSCTL_SRCS) $(SOSCTL_HDRS) $(LIBA) $(PROTOA)
 	@mkdir -p $(BUILDDIR)
 	$(CC) $(CFLAGS) $(WFLAGS) $(EXTRA_CFLAGS) -Ilibsosstore/include \
-	    -o $@ $(SOSCTL_SRCS) $(LIBA) $(EXTRA_LDFLAGS) $(LIBS)
+	    -Ilibsosproto/include -o $@ $(SOSCTL_SRCS) $(PROTOA) $(LIBA) \
+	    $(EXTRA_LDFLAGS) $(SOSCTL_LIBS) $(LIBS)
 ifeq ($(BUILD),build)
 	ln -sfn $(BUILD)/sosctl ./sosctl
 endif
@@ -122,11 +134,12 @@ $(NGXSRC)/objs/Makefile: config $(SRCLIST)
 	@mkdir -p $(BUILDDIR)
 	test -d $(NGXSRC) || cp -a $(NGINX_SRC_DIST) $(NGXSRC)
 	cd $(NGXSRC) && . ./conf_flags && \
-	    SOS_LIBSOSSTORE=$(LIBA) ./configure "$${NGX_CONF_FLAGS[@]}" \
-	        $(NGX_CC_OPT) --add-dynamic-module=$(TOP)
+	    SOS_LIBSOSSTORE=$(LIBA) SOS_LIBSOSPROTO=$(PROTOA) \
+	    ./configure "$${NGX_CONF_FLAGS[@]}" $(NGX_CC_OPT) \
+	        --add-dynamic-module=$(TOP)
 
-# objs/Makefile does not relink when the library changes: remove the .so.
-$(MODULE): $(NGXSRC)/objs/Makefile $(MODULE_SRCS) $(LIBA)
+# objs/Makefile does not relink when a library changes: remove the .so.
+$(MODULE): $(NGXSRC)/objs/Makefile $(MODULE_SRCS) $(LIBA) $(PROTOA)
 	rm -f $(MODULE)
 	$(MAKE) -C $(NGXSRC) -f objs/Makefile modules
 
@@ -140,7 +153,7 @@ test-only:
 	SOS_BUILD=$(BUILD) prove $(PROVE_FLAGS) $(LIB_TESTS) $(T_TESTS)
 
 asan: deps fuzz
-	$(MAKE) BUILD=build-asan SANITIZE=1 lib sosctl module
+	$(MAKE) BUILD=build-asan SANITIZE=1 lib proto sosctl module
 	$(MAKE) BUILD=build-asan SANITIZE=1 test-only
 
 # ---- fuzzing: libFuzzer targets, built with clang (fuzz/README.md) ----
@@ -164,18 +177,20 @@ FUZZ_WARN  := -W -Wall -Wpointer-arith -Wno-unused-parameter -Werror
 FUZZ_RT     = $(shell $(FUZZ_CC) -print-runtime-dir)
 FUZZ_NGXSRC := $(FUZZ_BUILD)/nginx-src
 FUZZ_LIBA   := $(FUZZ_BUILD)/lib/libsosstore.a
+FUZZ_PROTOA := $(FUZZ_BUILD)/proto/libsosproto.a
 FUZZ_MODA   := $(FUZZ_BUILD)/libsosmod.a
 FUZZ_INCS   := $(addprefix -I$(FUZZ_NGXSRC)/,src/core src/event \
                    src/event/modules src/os/unix objs src/http \
                    src/http/modules src/http/v2) \
-               -Ingx_sos_module -Ilibsosstore/include -Ifuzz
+               -Ingx_sos_module -Ilibsosstore/include \
+               -Ilibsosproto/include -Ifuzz
 
 FUZZ_SO_TARGETS  := auth chunked xml post range list copysource
 FUZZ_BIN_TARGETS := sigv4 codec
 FUZZ_MOD_OBJS := $(patsubst ngx_sos_module/%.c,$(FUZZ_BUILD)/mod/%.o,\
                      $(wildcard ngx_sos_module/*.c))
 FUZZ_HDRS := $(wildcard ngx_sos_module/*.h libsosstore/include/sos/*.h \
-                 fuzz/*.h)
+                 libsosproto/include/sosproto/*.h fuzz/*.h)
 
 # the objects and the configured tree are kept between runs
 .SECONDARY:
@@ -186,6 +201,10 @@ fuzz: $(FUZZ_SO_TARGETS:%=$(FUZZ_BUILD)/fuzz_%.so) \
 $(FUZZ_LIBA): FORCE
 	$(MAKE) -C libsosstore CC=$(FUZZ_CC) BUILDDIR=$(FUZZ_BUILD)/lib \
 	    EXTRA_CFLAGS="$(FUZZ_CFLAGS)" $(FUZZ_LIBA)
+
+$(FUZZ_PROTOA): FORCE
+	$(MAKE) -C libsosproto CC=$(FUZZ_CC) BUILDDIR=$(FUZZ_BUILD)/proto \
+	    EXTRA_CFLAGS="$(FUZZ_CFLAGS)" $(FUZZ_PROTOA)
 
 # nginx's headers configured as Debian's nginx (configure only)
 $(FUZZ_NGXSRC)/objs/Makefile:
@@ -212,15 +231,15 @@ $(FUZZ_BUILD)/obj/%.o: fuzz/%.c $(FUZZ_HDRS) ngx_sos_module/*.c \
 # -Bsymbolic: the harness's replacements of nginx functions bind here
 $(FUZZ_BUILD)/fuzz_%.so: $(FUZZ_BUILD)/obj/fuzz_%.o \
                          $(FUZZ_BUILD)/obj/fuzz_nginx.o \
-                         $(FUZZ_MODA) $(FUZZ_LIBA)
+                         $(FUZZ_MODA) $(FUZZ_PROTOA) $(FUZZ_LIBA)
 	$(FUZZ_CC) -shared -shared-libasan -Wl,-Bsymbolic $(FUZZ_SAN) -o $@ \
 	    $^ $(FUZZ_RT)/libclang_rt.fuzzer_no_main-x86_64.a -lstdc++ $(LIBS)
 
-$(FUZZ_BUILD)/fuzz_sigv4: fuzz/fuzz_sigv4.c ngx_sos_module/ngx_sos_sigv4.c \
-                          $(FUZZ_HDRS)
+$(FUZZ_BUILD)/fuzz_sigv4: fuzz/fuzz_sigv4.c $(FUZZ_PROTOA) $(FUZZ_HDRS)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(WFLAGS) -Ingx_sos_module \
-	    -o $@ fuzz/fuzz_sigv4.c ngx_sos_module/ngx_sos_sigv4.c -lcrypto
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(WFLAGS) \
+	    -Ilibsosproto/include -o $@ fuzz/fuzz_sigv4.c $(FUZZ_PROTOA) \
+	    -lz -lcrypto -lpthread
 
 $(FUZZ_BUILD)/fuzz_codec: fuzz/fuzz_codec.c $(FUZZ_LIBA) $(FUZZ_HDRS)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -std=c11 -D_GNU_SOURCE \

@@ -14,7 +14,7 @@
 
 
 #include "fuzz.h"
-#include "ngx_sos_sigv4.h"
+#include <sosproto/sigv4.h>
 
 #include <stdio.h>
 

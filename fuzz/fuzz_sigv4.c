@@ -1,6 +1,6 @@
 
 /*
- * Fuzz target: SigV4 canonicalisation (ngx_sos_sigv4.c, plain C): the
+ * Fuzz target: SigV4 canonicalisation (libsosproto, plain C): the
  * canonical URI of a path, the canonical query string (parameters
  * decoded, re-encoded, sorted), S3's UriEncode and its decoding, hex.
  * Output buffers are exactly the sizes the header documents, each in a
@@ -10,7 +10,7 @@
  */
 
 
-#include "ngx_sos_sigv4.h"
+#include <sosproto/sigv4.h>
 
 #include <stdlib.h>
 #include <string.h>

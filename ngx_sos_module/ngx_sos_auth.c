@@ -11,7 +11,7 @@
 
 
 #include "ngx_sos_module.h"
-#include "ngx_sos_sigv4.h"
+#include <sosproto/sigv4.h>
 
 #include <openssl/crypto.h>
 

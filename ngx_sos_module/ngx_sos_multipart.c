@@ -16,7 +16,7 @@
 #include "ngx_sos_module.h"
 #include "ngx_sos_xml.h"
 #include "ngx_sos_acl.h"
-#include "ngx_sos_checksum.h"
+#include <sosproto/checksum.h>
 
 
 #define NGX_SOS_MP_BODY_MAX      (2 * 1024 * 1024)
@@ -32,7 +32,7 @@ typedef struct {
     uint64_t                 size;
     int64_t                  mtime;
     char                     etag[SOS_ETAG_MAX + 1];
-    u_char                   cksum[NGX_SOS_CHECKSUM_MAX_B64 + 1];
+    u_char                   cksum[SOS_CHECKSUM_MAX_B64 + 1];
 } ngx_sos_mp_part_t;
 
 
@@ -78,7 +78,7 @@ typedef struct {
 
     /* upload stat: owner, checksum algorithm */
     sos_object_info_t        info;
-    ngx_sos_checksum_alg_e   alg;
+    sos_checksum_alg_e       alg;
 
     /* ListParts */
     uint32_t                 marker;
@@ -93,10 +93,10 @@ typedef struct {
     ngx_uint_t               i_ref;      /* merge position */
     ngx_uint_t               cksum_missing;
     ngx_uint_t               cksum_mismatch;
-    ngx_sos_checksum_t       composite;
+    sos_checksum_t           composite;
     sos_put_opts_t           opts;
     char                     if_match[SOS_ETAG_MAX + 1];
-    u_char                   cksum[NGX_SOS_CHECKSUM_MAX_B64 + 8];
+    u_char                   cksum[SOS_CHECKSUM_MAX_B64 + 8];
     size_t                   cksum_len;
     char                     etag[SOS_ETAG_MAX + 1];
     ngx_uint_t               culprit;    /* 1 + index of the failed ref */
@@ -146,7 +146,7 @@ static ngx_int_t ngx_sos_mp_post(ngx_http_request_t *r, ngx_sos_job_t *job);
 static ngx_int_t ngx_sos_mp_error(ngx_http_request_t *r, ngx_sos_job_t *job);
 static ngx_uint_t ngx_sos_mp_etag_match(ngx_str_t *cond, const char *etag);
 static void ngx_sos_mp_checksum_element(ngx_sos_xml_out_t *x,
-    ngx_sos_checksum_alg_e alg, u_char *value, size_t len);
+    sos_checksum_alg_e alg, u_char *value, size_t len);
 static ngx_int_t ngx_sos_mp_stat(ngx_sos_job_t *job, ngx_sos_mp_t *mp);
 
 static void ngx_sos_mp_create_run(ngx_sos_job_t *job);
@@ -332,18 +332,18 @@ ngx_sos_mp_etag_match(ngx_str_t *cond, const char *etag)
 
 
 static void
-ngx_sos_mp_checksum_element(ngx_sos_xml_out_t *x, ngx_sos_checksum_alg_e alg,
+ngx_sos_mp_checksum_element(ngx_sos_xml_out_t *x, sos_checksum_alg_e alg,
     u_char *value, size_t len)
 {
     u_char  name[32];
 
-    if (alg == NGX_SOS_CHECKSUM_NONE || len == 0) {
+    if (alg == SOS_CHECKSUM_NONE || len == 0) {
         return;
     }
 
     /* ChecksumCRC32, ChecksumCRC64NVME, ChecksumSHA256 ... */
 
-    ngx_sprintf(name, "Checksum%s%Z", ngx_sos_checksum_name(alg));
+    ngx_sprintf(name, "Checksum%s%Z", sos_checksum_name(alg));
 
     ngx_sos_xml_element(x, (char *) name, value, len, 0);
 }
@@ -373,7 +373,7 @@ ngx_sos_mp_stat(ngx_sos_job_t *job, ngx_sos_mp_t *mp)
     }
 
     a = &mp->info.attrs.checksum_algorithm;
-    mp->alg = ngx_sos_checksum_lookup(a->data, a->len);
+    mp->alg = sos_checksum_lookup(a->data, a->len);
 
     return NGX_OK;
 }
@@ -422,7 +422,7 @@ ngx_sos_mp_create(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     ngx_sos_err_e            err;
     ngx_sos_job_t           *job;
     ngx_table_elt_t         *h;
-    ngx_sos_checksum_alg_e   alg;
+    sos_checksum_alg_e       alg;
 
     mp = ngx_sos_mp_job(r, ctx, &job);
     if (mp == NULL) {
@@ -442,9 +442,9 @@ ngx_sos_mp_create(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     h = ngx_sos_header_find(r, "x-amz-checksum-algorithm");
 
     if (h) {
-        alg = ngx_sos_checksum_lookup((char *) h->value.data, h->value.len);
+        alg = sos_checksum_lookup((char *) h->value.data, h->value.len);
 
-        if (alg == NGX_SOS_CHECKSUM_NONE) {
+        if (alg == SOS_CHECKSUM_NONE) {
             ngx_str_set(&ctx->error_message, "Checksum algorithm provided "
                         "is unsupported. Please try again with any of the "
                         "valid types: [CRC32, CRC32C, CRC64NVME, SHA1, "
@@ -454,9 +454,9 @@ ngx_sos_mp_create(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
         }
 
         mp->attrs.checksum_algorithm.data =
-                                       (char *) ngx_sos_checksum_name(alg);
+                                       (char *) sos_checksum_name(alg);
         mp->attrs.checksum_algorithm.len =
-                                       ngx_strlen(ngx_sos_checksum_name(alg));
+                                       ngx_strlen(sos_checksum_name(alg));
     }
 
     h = ngx_sos_header_find(r, "x-amz-checksum-type");
@@ -771,7 +771,7 @@ ngx_sos_mp_part_cb(void *data, const sos_part_info_t *part)
 
     p->cksum[0] = '\0';
 
-    if (part->checksum_value.len <= NGX_SOS_CHECKSUM_MAX_B64) {
+    if (part->checksum_value.len <= SOS_CHECKSUM_MAX_B64) {
         ngx_memcpy(p->cksum, part->checksum_value.data,
                    part->checksum_value.len);
         p->cksum[part->checksum_value.len] = '\0';
@@ -866,10 +866,10 @@ ngx_sos_mp_parts_done(ngx_http_request_t *r, ngx_sos_job_t *job)
                         owner->len, 0);
     ngx_sos_xml_literal(&x, "</Owner><StorageClass>STANDARD</StorageClass>");
 
-    if (mp->alg != NGX_SOS_CHECKSUM_NONE) {
+    if (mp->alg != SOS_CHECKSUM_NONE) {
         ngx_sos_xml_element(&x, "ChecksumAlgorithm",
-                            (u_char *) ngx_sos_checksum_name(mp->alg),
-                            ngx_strlen(ngx_sos_checksum_name(mp->alg)), 0);
+                            (u_char *) sos_checksum_name(mp->alg),
+                            ngx_strlen(sos_checksum_name(mp->alg)), 0);
         ngx_sos_xml_literal(&x, "<ChecksumType>COMPOSITE</ChecksumType>");
     }
 
@@ -1110,7 +1110,7 @@ ngx_sos_mp_composite_cb(void *data, const sos_part_info_t *part)
 {
     ngx_sos_mp_t *mp = data;
 
-    u_char             raw[NGX_SOS_CHECKSUM_MAX_SIZE + 4];
+    u_char             raw[SOS_CHECKSUM_MAX_SIZE + 4];
     ngx_str_t          src, dst;
     ngx_sos_mp_ref_t  *ref;
 
@@ -1135,11 +1135,11 @@ ngx_sos_mp_composite_cb(void *data, const sos_part_info_t *part)
 
     mp->i_ref++;
 
-    if (ngx_sos_checksum_lookup(part->checksum_algorithm.data,
+    if (sos_checksum_lookup(part->checksum_algorithm.data,
                                 part->checksum_algorithm.len)
         != mp->alg
         || part->checksum_value.len == 0
-        || part->checksum_value.len > NGX_SOS_CHECKSUM_MAX_B64)
+        || part->checksum_value.len > SOS_CHECKSUM_MAX_B64)
     {
         mp->cksum_missing = 1;
         return 0;
@@ -1159,13 +1159,13 @@ ngx_sos_mp_composite_cb(void *data, const sos_part_info_t *part)
     dst.data = raw;
 
     if (ngx_decode_base64(&dst, &src) != NGX_OK
-        || dst.len != ngx_sos_checksum_size(mp->alg))
+        || dst.len != sos_checksum_size(mp->alg))
     {
         mp->cksum_missing = 1;
         return 0;
     }
 
-    ngx_sos_checksum_update(&mp->composite, dst.data, dst.len);
+    sos_checksum_update(&mp->composite, dst.data, dst.len);
 
     return 0;
 }
@@ -1176,7 +1176,7 @@ ngx_sos_mp_complete_run(ngx_sos_job_t *job)
 {
     ngx_sos_mp_t *mp = job->data;
 
-    u_char              digest[NGX_SOS_CHECKSUM_MAX_SIZE];
+    u_char              digest[SOS_CHECKSUM_MAX_SIZE];
     uint32_t            marker;
     ngx_str_t           src, dst;
     ngx_uint_t          i;
@@ -1190,8 +1190,8 @@ ngx_sos_mp_complete_run(ngx_sos_job_t *job)
 
     /* as S3: the parts' checksums hashed together, base64, then "-N" */
 
-    if (mp->alg != NGX_SOS_CHECKSUM_NONE) {
-        ngx_sos_checksum_start(&mp->composite, mp->alg);
+    if (mp->alg != SOS_CHECKSUM_NONE) {
+        sos_checksum_start(&mp->composite, mp->alg);
 
         marker = 0;
 
@@ -1226,7 +1226,7 @@ ngx_sos_mp_complete_run(ngx_sos_job_t *job)
 
         if (!mp->cksum_missing) {
             src.data = digest;
-            src.len = ngx_sos_checksum_final(&mp->composite, digest);
+            src.len = sos_checksum_final(&mp->composite, digest);
             dst.data = mp->cksum;
             ngx_encode_base64(&dst, &src);
             mp->cksum_len = ngx_sprintf(dst.data + dst.len, "-%ui",
@@ -1468,7 +1468,7 @@ ngx_sos_mp_complete_done(ngx_http_request_t *r, ngx_sos_job_t *job)
         v.data = mp->cksum;
         v.len = mp->cksum_len;
 
-        if (ngx_sos_header_add(r, (char *) ngx_sos_checksum_header(mp->alg),
+        if (ngx_sos_header_add(r, (char *) sos_checksum_header(mp->alg),
                                &v)
             != NGX_OK)
         {
@@ -1649,7 +1649,7 @@ ngx_sos_mp_copy_run(ngx_sos_job_t *job)
 {
     ngx_sos_mp_t *mp = job->data;
 
-    u_char              *buf, digest[NGX_SOS_CHECKSUM_MAX_SIZE];
+    u_char              *buf, digest[SOS_CHECKSUM_MAX_SIZE];
     size_t               got;
     uint64_t             off, end;
     ngx_str_t            src, dst;
@@ -1658,7 +1658,7 @@ ngx_sos_mp_copy_run(ngx_sos_job_t *job)
     sos_reader_t        *rd;
     sos_put_opts_t       opts;
     sos_object_info_t    info, out;
-    ngx_sos_checksum_t   ck;
+    sos_checksum_t       ck;
 
     if (ngx_sos_mp_stat(job, mp) != NGX_OK) {
         return;
@@ -1761,8 +1761,8 @@ ngx_sos_mp_copy_run(ngx_sos_job_t *job)
     job->rc = sos_part_begin(&put, job->store, &opts, mp->upload_id,
                              mp->part_number, &job->err);
 
-    if (mp->alg != NGX_SOS_CHECKSUM_NONE) {
-        ngx_sos_checksum_start(&ck, mp->alg);
+    if (mp->alg != SOS_CHECKSUM_NONE) {
+        sos_checksum_start(&ck, mp->alg);
     }
 
     while (job->rc == SOS_OK && off < end) {
@@ -1778,8 +1778,8 @@ ngx_sos_mp_copy_run(ngx_sos_job_t *job)
             break;
         }
 
-        if (mp->alg != NGX_SOS_CHECKSUM_NONE) {
-            ngx_sos_checksum_update(&ck, buf, got);
+        if (mp->alg != SOS_CHECKSUM_NONE) {
+            sos_checksum_update(&ck, buf, got);
         }
 
         job->rc = sos_put_write(put, buf, got, &job->err);
@@ -1788,15 +1788,15 @@ ngx_sos_mp_copy_run(ngx_sos_job_t *job)
 
     free(buf);
 
-    if (job->rc == SOS_OK && mp->alg != NGX_SOS_CHECKSUM_NONE) {
+    if (job->rc == SOS_OK && mp->alg != SOS_CHECKSUM_NONE) {
         src.data = digest;
-        src.len = ngx_sos_checksum_final(&ck, digest);
+        src.len = sos_checksum_final(&ck, digest);
         dst.data = mp->cksum;
         ngx_encode_base64(&dst, &src);
         mp->cksum_len = dst.len;
 
-        job->rc = sos_put_set_checksum(put, ngx_sos_checksum_name(mp->alg),
-                                       ngx_strlen(ngx_sos_checksum_name(
+        job->rc = sos_put_set_checksum(put, sos_checksum_name(mp->alg),
+                                       ngx_strlen(sos_checksum_name(
                                                                  mp->alg)),
                                        (char *) mp->cksum, mp->cksum_len,
                                        &job->err);

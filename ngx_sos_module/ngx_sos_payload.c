@@ -15,9 +15,9 @@
 
 
 #include "ngx_sos_module.h"
-#include "ngx_sos_checksum.h"
+#include <sosproto/checksum.h>
 #include <ngx_md5.h>
-#include "ngx_sos_sigv4.h"
+#include <sosproto/sigv4.h>
 
 #include <openssl/crypto.h>
 
@@ -75,9 +75,9 @@ struct ngx_sos_payload_s {
     SHA256_CTX                  sha;
     ngx_md5_t                   md5_ctx;
     u_char                      md5_expected[16];
-    ngx_sos_checksum_t          checksum;
-    u_char                      checksum_expected[NGX_SOS_CHECKSUM_MAX_SIZE];
-    u_char                      checksum_b64[NGX_SOS_CHECKSUM_MAX_B64 + 1];
+    sos_checksum_t              checksum;
+    u_char                      checksum_expected[SOS_CHECKSUM_MAX_SIZE];
+    u_char                      checksum_b64[SOS_CHECKSUM_MAX_B64 + 1];
     size_t                      checksum_b64_len;
 
     /* error text, written in the thread */
@@ -106,7 +106,7 @@ ngx_sos_payload_create(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     ngx_table_elt_t    *h;
     ngx_sos_payload_t  *pl;
 
-    ngx_sos_checksum_init();
+    sos_checksum_init();
 
     pl = ngx_pcalloc(r->pool, sizeof(ngx_sos_payload_t));
     if (pl == NULL) {
@@ -209,11 +209,11 @@ ngx_sos_payload_checksum_header(ngx_http_request_t *r, ngx_sos_payload_t *pl)
     ngx_str_t               *msg;
     ngx_list_part_t         *part;
     ngx_table_elt_t         *h, *given, *trailer, *sdk;
-    ngx_sos_checksum_alg_e   alg, sdk_alg;
+    sos_checksum_alg_e       alg, sdk_alg;
 
     msg = &pl->ctx->error_message;
     given = NULL;
-    alg = NGX_SOS_CHECKSUM_NONE;
+    alg = SOS_CHECKSUM_NONE;
 
     part = &r->headers_in.headers.part;
     h = part->elts;
@@ -253,9 +253,9 @@ ngx_sos_payload_checksum_header(ngx_http_request_t *r, ngx_sos_payload_t *pl)
             return NGX_SOS_ERR_INVALID_REQUEST;
         }
 
-        alg = ngx_sos_checksum_lookup((char *) h[i].lowcase_key + len,
+        alg = sos_checksum_lookup((char *) h[i].lowcase_key + len,
                                       h[i].key.len - len);
-        if (alg == NGX_SOS_CHECKSUM_NONE) {
+        if (alg == SOS_CHECKSUM_NONE) {
             continue;
         }
 
@@ -264,13 +264,13 @@ ngx_sos_payload_checksum_header(ngx_http_request_t *r, ngx_sos_payload_t *pl)
 
     if (given) {
         if (ngx_sos_payload_decode_b64(pl->checksum_expected,
-                                       ngx_sos_checksum_size(alg),
+                                       sos_checksum_size(alg),
                                        given->value.data, given->value.len)
             != NGX_OK)
         {
             (void) ngx_sos_payload_fail(pl, NGX_SOS_ERR_INVALID_REQUEST,
                                         "Value for %s header is invalid.",
-                                        ngx_sos_checksum_header(alg));
+                                        sos_checksum_header(alg));
             return NGX_SOS_ERR_INVALID_REQUEST;
         }
 
@@ -290,10 +290,10 @@ ngx_sos_payload_checksum_header(ngx_http_request_t *r, ngx_sos_payload_t *pl)
         if (given || trailer->value.len <= len
             || ngx_strncasecmp(trailer->value.data,
                                (u_char *) "x-amz-checksum-", len) != 0
-            || (alg = ngx_sos_checksum_lookup((char *) trailer->value.data
+            || (alg = sos_checksum_lookup((char *) trailer->value.data
                                               + len,
                                               trailer->value.len - len))
-               == NGX_SOS_CHECKSUM_NONE)
+               == SOS_CHECKSUM_NONE)
         {
             ngx_str_set(msg, "The value specified in the x-amz-trailer "
                              "header is not supported");
@@ -305,16 +305,16 @@ ngx_sos_payload_checksum_header(ngx_http_request_t *r, ngx_sos_payload_t *pl)
 
     sdk = ngx_sos_header_find(r, "x-amz-sdk-checksum-algorithm");
     if (sdk) {
-        sdk_alg = ngx_sos_checksum_lookup((char *) sdk->value.data,
+        sdk_alg = sos_checksum_lookup((char *) sdk->value.data,
                                           sdk->value.len);
 
-        if (sdk_alg == NGX_SOS_CHECKSUM_NONE) {
+        if (sdk_alg == SOS_CHECKSUM_NONE) {
             ngx_str_set(msg, "Value for x-amz-sdk-checksum-algorithm header "
                              "is invalid.");
             return NGX_SOS_ERR_INVALID_REQUEST;
         }
 
-        if (alg == NGX_SOS_CHECKSUM_NONE || sdk_alg != alg) {
+        if (alg == SOS_CHECKSUM_NONE || sdk_alg != alg) {
             ngx_str_set(msg, "x-amz-sdk-checksum-algorithm specified, but "
                              "no corresponding x-amz-checksum-* or "
                              "x-amz-trailer headers were found.");
@@ -322,8 +322,8 @@ ngx_sos_payload_checksum_header(ngx_http_request_t *r, ngx_sos_payload_t *pl)
         }
     }
 
-    if (alg != NGX_SOS_CHECKSUM_NONE) {
-        ngx_sos_checksum_start(&pl->checksum, alg);
+    if (alg != SOS_CHECKSUM_NONE) {
+        sos_checksum_start(&pl->checksum, alg);
     }
 
     return NGX_SOS_OK;
@@ -367,7 +367,7 @@ void
 ngx_sos_payload_checksum(ngx_sos_payload_t *pl, ngx_str_t *algorithm,
     ngx_str_t *value)
 {
-    if (pl == NULL || pl->checksum.alg == NGX_SOS_CHECKSUM_NONE
+    if (pl == NULL || pl->checksum.alg == SOS_CHECKSUM_NONE
         || !pl->finished)
     {
         ngx_str_null(algorithm);
@@ -375,7 +375,7 @@ ngx_sos_payload_checksum(ngx_sos_payload_t *pl, ngx_str_t *algorithm,
         return;
     }
 
-    algorithm->data = (u_char *) ngx_sos_checksum_name(pl->checksum.alg);
+    algorithm->data = (u_char *) sos_checksum_name(pl->checksum.alg);
     algorithm->len = ngx_strlen(algorithm->data);
     value->data = pl->checksum_b64;
     value->len = pl->checksum_b64_len;
@@ -517,8 +517,8 @@ ngx_sos_payload_data(ngx_sos_payload_t *pl, u_char *p, size_t n,
         ngx_md5_update(&pl->md5_ctx, p, n);
     }
 
-    if (pl->checksum.alg != NGX_SOS_CHECKSUM_NONE) {
-        ngx_sos_checksum_update(&pl->checksum, p, n);
+    if (pl->checksum.alg != SOS_CHECKSUM_NONE) {
+        sos_checksum_update(&pl->checksum, p, n);
     }
 
     if (sink(data, p, n) != NGX_OK) {
@@ -640,7 +640,7 @@ ngx_sos_payload_trailer_line(ngx_sos_payload_t *pl)
 {
     u_char                  *p, *colon, *end, *v;
     size_t                   nlen, vlen, len;
-    ngx_sos_checksum_alg_e   alg;
+    sos_checksum_alg_e       alg;
 
     if (pl->line_len == 0) {
         pl->state = ngx_sos_pl_done;
@@ -708,7 +708,7 @@ ngx_sos_payload_trailer_line(ngx_sos_payload_t *pl)
         return NGX_SOS_OK;
     }
 
-    alg = ngx_sos_checksum_lookup((char *) p + sizeof("x-amz-checksum-") - 1,
+    alg = sos_checksum_lookup((char *) p + sizeof("x-amz-checksum-") - 1,
                                   nlen - (sizeof("x-amz-checksum-") - 1));
 
     if (!pl->checksum_in_trailer || alg != pl->checksum.alg
@@ -718,13 +718,13 @@ ngx_sos_payload_trailer_line(ngx_sos_payload_t *pl)
     }
 
     if (ngx_sos_payload_decode_b64(pl->checksum_expected,
-                                   ngx_sos_checksum_size(alg), v, vlen)
+                                   sos_checksum_size(alg), v, vlen)
         != NGX_OK)
     {
         return ngx_sos_payload_fail(pl, NGX_SOS_ERR_INVALID_REQUEST,
                                     "Value for %s trailing header is "
                                     "invalid.",
-                                    ngx_sos_checksum_header(alg));
+                                    sos_checksum_header(alg));
     }
 
     pl->checksum_given = 1;
@@ -740,7 +740,7 @@ ngx_sos_payload_finish(ngx_sos_payload_t *pl)
     char            sig[64];
     size_t          n;
     ngx_str_t       src, dst;
-    unsigned char   hash[32], digest[NGX_SOS_CHECKSUM_MAX_SIZE];
+    unsigned char   hash[32], digest[SOS_CHECKSUM_MAX_SIZE];
     u_char          b64a[32], b64b[32];
 
     if (pl->chunked) {
@@ -830,7 +830,7 @@ ngx_sos_payload_finish(ngx_sos_payload_t *pl)
         }
     }
 
-    if (pl->checksum.alg != NGX_SOS_CHECKSUM_NONE) {
+    if (pl->checksum.alg != SOS_CHECKSUM_NONE) {
 
         if (!pl->checksum_given) {
             /* announced in x-amz-trailer, never sent */
@@ -838,7 +838,7 @@ ngx_sos_payload_finish(ngx_sos_payload_t *pl)
                                         NULL);
         }
 
-        n = ngx_sos_checksum_final(&pl->checksum, digest);
+        n = sos_checksum_final(&pl->checksum, digest);
 
         src.data = digest;
         src.len = n;
@@ -850,7 +850,7 @@ ngx_sos_payload_finish(ngx_sos_payload_t *pl)
             return ngx_sos_payload_fail(pl, NGX_SOS_ERR_BAD_DIGEST,
                                         "The %s you specified did not "
                                         "match the calculated checksum.",
-                                        ngx_sos_checksum_name(
+                                        sos_checksum_name(
                                             pl->checksum.alg));
         }
     }

@@ -2,7 +2,8 @@
 
 # The admin API (sos_admin) and sosctl through it: organizations and keys
 # on a running server, admin keys only, a revoked key refused at once,
-# and sosctl back on the data directory once nginx is stopped.
+# sosctl back on the data directory once nginx is stopped, and sosctl
+# over https.
 
 use strict;
 use warnings;
@@ -14,6 +15,7 @@ use JSON::PP;
 use Test::More;
 
 use SOS::Auth qw(presign sigv2);
+use SOS::Clients;
 use SOS::Test;
 
 my $t = SOS::Test->new(server => <<'EOF_CONF')->run;
@@ -287,6 +289,37 @@ $endpoint = 'http://127.0.0.1:' . $t2->port;
 is($rc, 1, 'no admin location: failure');
 like($err, qr/without the admin API/, 'says the admin API is missing');
 $t2->stop_ok;
+
+# https: the TLS server of SOS::Clients, its self-signed certificate
+# trusted through AWS_CA_BUNDLE as for the aws cli
+
+my ($t3, $c) = SOS::Clients->start(tls => 1, tls_server => <<'EOF_CONF');
+        location /sos-admin/ {
+            sos_admin;
+        }
+EOF_CONF
+
+$endpoint = $c->tls_endpoint;
+my %tls = (AWS_ACCESS_KEY_ID => $t3->access_key,
+    AWS_SECRET_ACCESS_KEY => $t3->secret_key, AWS_CA_BUNDLE => $c->ca);
+
+($rc, $out, $err) = sosctl_online(\%tls, 'org', 'create', 'tls-org');
+is($rc, 0, 'https: org create') or diag($err);
+like($out, qr/^name:\s+tls-org$/m, 'https: the new organization');
+
+($rc, $out, $err) = sosctl_online(\%tls, 'key', 'create', 'tls-org');
+is($rc, 0, 'https: key create') or diag($err);
+like($out, qr/^aws_secret_access_key = \S{40}$/m, 'https: a secret');
+
+($rc, $out) = sosctl_online(\%tls, 'org', 'list');
+like($out, qr/\stls-org\s/m, 'https: org list');
+
+($rc, $out, $err) = sosctl_online({ %tls, AWS_CA_BUNDLE => undef },
+    'org', 'list');
+is($rc, 1, 'https: a certificate nobody trusts is refused');
+like($err, qr/certificate/, 'and sosctl says so');
+
+$t3->stop_ok;
 
 $t->stop_ok;
 

@@ -21,8 +21,7 @@ typedef struct {
     /* online: through the admin API of a running server */
     int           online;
     char          host[256];           /* Host header: name[:port] */
-    char          node[256];           /* for getaddrinfo() */
-    char          port[16];
+    char          origin[272];         /* scheme://name[:port] */
     const char   *endpoint;
     const char   *admin_path;          /* default /sos-admin/ */
 } sosctl_t;

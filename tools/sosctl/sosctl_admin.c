@@ -2,65 +2,70 @@
  * sosctl online: organizations and keys through the admin API of a
  * running server (docs/admin.md).
  *
- * Each call is one HTTP/1.1 request over a plain TCP connection (http://
- * only: put TLS in front of a remote server and reach it via a tunnel),
- * signed with SigV4 in the Authorization header with the usual AWS
- * credentials.  Never as a presigned URL: the server refuses those for
- * the admin API, since a URL in a log could be replayed.  Answers are
- * JSON; errors are S3 XML error documents.
+ * Each call is one HTTP/1.1 request made with libcurl, to an http:// or
+ * https:// endpoint (AWS_CA_BUNDLE names the CA certificates to trust, as
+ * for the aws cli), signed with SigV4 in the Authorization header with the
+ * usual AWS credentials.  Never as a presigned URL: the server refuses
+ * those for the admin API, since a URL in a log could be replayed.
+ * Answers are JSON, read with jansson; errors are S3 XML error documents.
  */
 
-#include <errno.h>
-#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <sys/types.h>
 #include <time.h>
-#include <unistd.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+
+#include <sosproto/sigv4.h>
 
 #include "sosctl.h"
-#include "../../ngx_sos_module/ngx_sos_sigv4.h"
 
 #define SOSCTL_DEFAULT_ENDPOINT    "http://127.0.0.1:8080"
 #define SOSCTL_DEFAULT_ADMIN_PATH  "/sos-admin/"
-#define SOSCTL_TIMEOUT             30
+#define SOSCTL_TIMEOUT             30L
 #define SOSCTL_MAX_ANSWER          (64 * 1024 * 1024)
 
 typedef struct {
-    int     status;
-    char   *body;                      /* NUL-terminated */
-    size_t  len;
+    int          status;
+    char        *body;                 /* NUL-terminated */
+    size_t       len;
+    size_t       size;
+    const char  *failed;               /* why the body was cut short */
 } sosctl_answer_t;
 
-static int sosctl_admin_connect(sosctl_t *ctl, int quiet);
+static CURL *sosctl_admin_curl(const char *url, char *errbuf);
 static char *sosctl_admin_authorization(const char *method,
     const char *host, const char *path, const char *query, const char *key,
     const char *secret, const char *region, time_t now, char *amz_date);
+static int sosctl_admin_header(struct curl_slist **list, const char *name,
+    const char *value);
+static size_t sosctl_admin_write(char *data, size_t size, size_t n,
+    void *arg);
 static int sosctl_admin_call(sosctl_t *ctl, const char *method,
     const char *path, const char *query, sosctl_answer_t *ans);
 static int sosctl_admin_error(sosctl_t *ctl, const char *what,
     sosctl_answer_t *ans);
 static size_t sosctl_encode(char *dst, const char *src, int slash);
-static const char *sosctl_json_skip(const char *p, const char *end);
-static int sosctl_json_next(const char **p, const char *end,
-    const char **obj, const char **obj_end);
-static int sosctl_json_get(const char *p, const char *end, const char *name,
-    char *out, size_t size);
-static void sosctl_admin_org_print(const char *p, const char *end);
-static void sosctl_admin_org_line(const char *p, const char *end);
-static void sosctl_admin_key_line(const char *p, const char *end);
+static json_t *sosctl_json_load(sosctl_t *ctl, sosctl_answer_t *ans);
+static const char *sosctl_json_str(json_t *obj, const char *name);
+static void sosctl_json_time(json_t *obj, char *buf, size_t size);
+static void sosctl_admin_org_print(json_t *org);
+static void sosctl_admin_org_line(json_t *org);
+static void sosctl_admin_key_line(json_t *key);
 
-/* SOS_ENDPOINT, "http://host[:port]"; SOS_ADMIN_PATH, the location */
+/*
+ * SOS_ENDPOINT, "http[s]://host[:port]"; SOS_ADMIN_PATH, the location.
+ * Sets up libcurl for the process.
+ */
 
 int
 sosctl_admin_endpoint(sosctl_t *ctl)
 {
+    int          https;
     size_t       len;
-    const char  *p, *end, *colon, *path;
+    const char  *p, *end, *path;
 
     ctl->endpoint = getenv("SOS_ENDPOINT");
     if (ctl->endpoint == NULL || ctl->endpoint[0] == '\0') {
@@ -74,13 +79,19 @@ sosctl_admin_endpoint(sosctl_t *ctl)
 
     ctl->admin_path = path;
 
-    if (strncmp(ctl->endpoint, "http://", 7) != 0) {
+    if (strncmp(ctl->endpoint, "http://", 7) == 0) {
+        https = 0;
+
+    } else if (strncmp(ctl->endpoint, "https://", 8) == 0) {
+        https = 1;
+
+    } else {
         fprintf(stderr, "sosctl: SOS_ENDPOINT \"%s\": the admin client "
-                "speaks http:// only\n", ctl->endpoint);
+                "speaks http:// and https:// only\n", ctl->endpoint);
         return SOSCTL_FAIL;
     }
 
-    p = ctl->endpoint + 7;
+    p = ctl->endpoint + (https ? 8 : 7);
     end = p + strcspn(p, "/?#");
     len = (size_t) (end - p);
 
@@ -93,111 +104,105 @@ sosctl_admin_endpoint(sosctl_t *ctl)
     memcpy(ctl->host, p, len);
     ctl->host[len] = '\0';
 
-    if (ctl->host[0] == '[') {
-        colon = strchr(ctl->host, ']');
-        colon = (colon && colon[1] == ':') ? colon + 1 : NULL;
-    } else {
-        colon = strrchr(ctl->host, ':');
-    }
+    snprintf(ctl->origin, sizeof(ctl->origin), "%.*s",
+             (int) (end - ctl->endpoint), ctl->endpoint);
 
-    if (colon) {
-        snprintf(ctl->port, sizeof(ctl->port), "%s", colon + 1);
-        len = (size_t) (colon - ctl->host);
-    } else {
-        snprintf(ctl->port, sizeof(ctl->port), "80");
-        len = strlen(ctl->host);
-    }
+    /* the Host header as a presigning client sends it: no default port */
 
-    if (ctl->host[0] == '[' && len >= 2) {
-        snprintf(ctl->node, sizeof(ctl->node), "%.*s", (int) len - 2,
-                 ctl->host + 1);
-    } else {
-        snprintf(ctl->node, sizeof(ctl->node), "%.*s", (int) len, ctl->host);
-    }
-
-    /* the Host header as a presigning client sends it: no ":80" */
-
-    len = strlen(ctl->host);
-    if (len > 3 && strcmp(ctl->host + len - 3, ":80") == 0) {
+    if (!https && len > 3 && strcmp(ctl->host + len - 3, ":80") == 0) {
         ctl->host[len - 3] = '\0';
+
+    } else if (https && len > 4 && strcmp(ctl->host + len - 4, ":443") == 0)
+    {
+        ctl->host[len - 4] = '\0';
+    }
+
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK
+        || atexit(curl_global_cleanup) != 0)
+    {
+        fprintf(stderr, "sosctl: cannot initialise libcurl\n");
+        return SOSCTL_FAIL;
     }
 
     return SOSCTL_OK;
 }
 
-/* 1 when something listens on the endpoint */
+/*
+ * 1 when something listens on the endpoint: a connection (and for
+ * https://, a TLS handshake) is made; a failure past the connection, such
+ * as a certificate not trusted, counts as listening, so the call says it.
+ */
 
 int
 sosctl_admin_reachable(sosctl_t *ctl)
 {
-    int  fd;
+    CURL      *curl;
+    CURLcode   rc;
+    char       errbuf[CURL_ERROR_SIZE];
 
-    fd = sosctl_admin_connect(ctl, 1);
-    if (fd < 0) {
-        return 0;
+    curl = sosctl_admin_curl(ctl->origin, errbuf);
+    if (curl == NULL) {
+        return 1;
     }
 
-    close(fd);
-    return 1;
+    rc = curl_easy_setopt(curl, CURLOPT_CONNECT_ONLY, 1L);
+    if (rc == CURLE_OK) {
+        rc = curl_easy_perform(curl);
+    }
+
+    curl_easy_cleanup(curl);
+
+    return rc != CURLE_COULDNT_RESOLVE_HOST && rc != CURLE_COULDNT_CONNECT
+           && rc != CURLE_OPERATION_TIMEDOUT;
 }
 
-static int
-sosctl_admin_connect(sosctl_t *ctl, int quiet)
+/*
+ * A handle for url with what every call sets: HTTP/1.1, the path sent as
+ * given (it is signed so), no proxy (the admin API is reached directly),
+ * 30 seconds to connect and at most 30 idle; NULL: no memory.
+ */
+
+static CURL *
+sosctl_admin_curl(const char *url, char *errbuf)
 {
-    int               fd, rc, saved;
-    struct timeval    tv;
-    struct addrinfo   hints, *res, *ai;
+    CURL        *curl;
+    const char  *ca;
 
-    memset(&hints, 0, sizeof(hints));
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-
-    rc = getaddrinfo(ctl->node, ctl->port, &hints, &res);
-    if (rc != 0) {
-        if (!quiet) {
-            fprintf(stderr, "sosctl: %s: %s\n", ctl->node, gai_strerror(rc));
-        }
-        return -1;
+    curl = curl_easy_init();
+    if (curl == NULL) {
+        return NULL;
     }
 
-    fd = -1;
-    saved = 0;
+    errbuf[0] = '\0';
+    ca = getenv("AWS_CA_BUNDLE");
 
-    for (ai = res; ai; ai = ai->ai_next) {
-        fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
-        if (fd < 0) {
-            saved = errno;
-            continue;
-        }
-
-        tv.tv_sec = SOSCTL_TIMEOUT;
-        tv.tv_usec = 0;
-        (void) setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-        (void) setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-
-        if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
-            break;
-        }
-
-        saved = errno;
-        close(fd);
-        fd = -1;
+    if (curl_easy_setopt(curl, CURLOPT_URL, url) != CURLE_OK
+        || curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK
+        || curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L) != CURLE_OK
+        || curl_easy_setopt(curl, CURLOPT_HTTP_VERSION,
+                            (long) CURL_HTTP_VERSION_1_1) != CURLE_OK
+        || curl_easy_setopt(curl, CURLOPT_PATH_AS_IS, 1L) != CURLE_OK
+        || curl_easy_setopt(curl, CURLOPT_PROXY, "") != CURLE_OK
+        || curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, SOSCTL_TIMEOUT)
+           != CURLE_OK
+        || curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L) != CURLE_OK
+        || curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, SOSCTL_TIMEOUT)
+           != CURLE_OK
+        || (ca != NULL && ca[0] != '\0'
+            && curl_easy_setopt(curl, CURLOPT_CAINFO, ca) != CURLE_OK))
+    {
+        curl_easy_cleanup(curl);
+        return NULL;
     }
 
-    freeaddrinfo(res);
-
-    if (fd < 0 && !quiet) {
-        fprintf(stderr, "sosctl: cannot connect to %s: %s\n", ctl->endpoint,
-                strerror(saved));
-    }
-
-    return fd;
+    return curl;
 }
 
 /*
  * The Authorization header of a SigV4 request without a body, signing
  * host, x-amz-content-sha256 and x-amz-date (amz_date: 17 bytes out).
- * path and query are as sent (URI-encoded).  malloc'd; NULL: no memory.
+ * path and query are as sent (URI-encoded).  malloc'd; NULL: no memory,
+ * or a region too long for a scope.
  */
 
 static char *
@@ -206,22 +211,12 @@ sosctl_admin_authorization(const char *method, const char *host,
     const char *region, time_t now, char *amz_date)
 {
     char               *cquery, *work, *cpath, *creq, *auth;
-    char                scope[128], sts[SOS_SIGV4_STS_LEN(128)], sig[65];
-    size_t              n, qlen, plen, cqlen, cplen, clen, slen, scope_len;
-    struct tm           tm;
-    unsigned char       skey[32], hash[32], mac[32];
+    char                scope[SOS_SIGV4_SCOPE_MAX], sig[65];
+    size_t              n, qlen, plen, cqlen, cplen, clen, scope_len;
     sos_sigv4_param_t  *params;
 
-    if (gmtime_r(&now, &tm) == NULL) {
-        return NULL;
-    }
-
-    strftime(amz_date, SOS_SIGV4_DATE_LEN + 1, "%Y%m%dT%H%M%SZ", &tm);
-
-    scope_len = (size_t) snprintf(scope, sizeof(scope),
-                                  "%.8s/%s/s3/aws4_request", amz_date,
-                                  region);
-    if (scope_len >= sizeof(scope)) {
+    scope_len = sos_sigv4_scope(amz_date, scope, now, region, "s3");
+    if (scope_len == 0) {
         return NULL;
     }
 
@@ -256,15 +251,8 @@ sosctl_admin_authorization(const char *method, const char *host,
                              method, (int) cplen, cpath, (int) cqlen, cquery,
                              host, amz_date);
 
-    sos_sigv4_sha256(hash, creq, clen);
-    slen = sos_sigv4_string_to_sign(sts, amz_date, scope, scope_len, hash);
-
-    sos_sigv4_signing_key(skey, secret, strlen(secret), amz_date, region,
-                          strlen(region), "s3", 2);
-    sos_sigv4_hmac_sha256(mac, skey, 32, sts, slen);
-    sos_sigv4_hex(sig, mac, 32);
-    sig[64] = '\0';
-    memset(skey, 0, sizeof(skey));
+    sos_sigv4_sign(sig, secret, amz_date, region, "s3", scope, scope_len,
+                   creq, clen);
 
     n = strlen(key) + scope_len + 256;
     auth = malloc(n);
@@ -285,18 +273,87 @@ done:
     return auth;
 }
 
+/* "name: value" added to a header list; 0 or -1 (no memory, too long) */
+
+static int
+sosctl_admin_header(struct curl_slist **list, const char *name,
+    const char *value)
+{
+    char                line[1024];
+    size_t              n;
+    struct curl_slist  *l;
+
+    n = (size_t) snprintf(line, sizeof(line), "%s: %s", name, value);
+    if (n >= sizeof(line)) {
+        return -1;
+    }
+
+    l = curl_slist_append(*list, line);
+    if (l == NULL) {
+        return -1;
+    }
+
+    *list = l;
+
+    return 0;
+}
+
+/* libcurl's write callback: the body into ans, NUL-terminated */
+
+static size_t
+sosctl_admin_write(char *data, size_t size, size_t n, void *arg)
+{
+    sosctl_answer_t *ans = arg;
+
+    char    *p;
+    size_t   len, cap;
+
+    len = size * n;
+
+    if (len > SOSCTL_MAX_ANSWER - ans->len) {
+        ans->failed = "the answer is too long";
+        return 0;
+    }
+
+    if (ans->len + len >= ans->size) {
+        for (cap = ans->size; cap <= ans->len + len; cap *= 2) {
+            /* void */
+        }
+
+        p = realloc(ans->body, cap);
+        if (p == NULL) {
+            ans->failed = "out of memory";
+            return 0;
+        }
+
+        ans->body = p;
+        ans->size = cap;
+    }
+
+    memcpy(ans->body + ans->len, data, len);
+    ans->len += len;
+    ans->body[ans->len] = '\0';
+
+    return len;
+}
+
 /* method on admin_path + path, query already encoded; 0 or -1 */
 
 static int
 sosctl_admin_call(sosctl_t *ctl, const char *method, const char *path,
     const char *query, sosctl_answer_t *ans)
 {
-    int          fd;
-    char        *full, *auth, *req, *buf, *p, *hdr_end;
-    char         key[256], secret[256], amz_date[SOS_SIGV4_DATE_LEN + 1];
-    size_t       len, size, n;
-    ssize_t      got;
-    const char  *region;
+    int                 rc;
+    long                status;
+    CURL               *curl;
+    char               *full, *auth, *url;
+    char                key[256], secret[256];
+    char                amz_date[SOS_SIGV4_DATE_LEN + 1];
+    char                errbuf[CURL_ERROR_SIZE];
+    size_t              len, n;
+    CURLcode            crc;
+    const char         *region;
+    struct curl_slist  *headers;
 
     memset(ans, 0, sizeof(*ans));
 
@@ -314,9 +371,20 @@ sosctl_admin_call(sosctl_t *ctl, const char *method, const char *path,
         region = "us-east-1";
     }
 
+    if (query == NULL) {
+        query = "";
+    }
+
     len = strlen(ctl->admin_path) + strlen(path) + 2;
     full = malloc(len);
+    auth = NULL;
+    url = NULL;
+    curl = NULL;
+    headers = NULL;
+    rc = -1;
+
     if (full == NULL) {
+        memset(secret, 0, sizeof(secret));
         goto nomem;
     }
 
@@ -328,132 +396,79 @@ sosctl_admin_call(sosctl_t *ctl, const char *method, const char *path,
                                       secret, region, time(NULL), amz_date);
     memset(secret, 0, sizeof(secret));
 
-    if (auth == NULL) {
-        free(full);
+    len = strlen(ctl->origin) + strlen(full) + strlen(query) + 2;
+    url = malloc(len);
+    ans->size = 16384;
+    ans->body = malloc(ans->size);
+
+    if (auth == NULL || url == NULL || ans->body == NULL) {
         goto nomem;
     }
 
-    if (query == NULL) {
-        query = "";
-    }
+    ans->body[0] = '\0';
+    snprintf(url, len, "%s%s%s%s", ctl->origin, full, query[0] ? "?" : "",
+             query);
 
-    len = strlen(method) + strlen(full) + strlen(query) + strlen(auth)
-          + strlen(ctl->host) + 256;
-    req = malloc(len);
-    if (req == NULL) {
-        free(full);
-        free(auth);
+    curl = sosctl_admin_curl(url, errbuf);
+
+    if (curl == NULL
+        || sosctl_admin_header(&headers, "Host", ctl->host) != 0
+        || sosctl_admin_header(&headers, "Authorization", auth) != 0
+        || sosctl_admin_header(&headers, "x-amz-content-sha256",
+                               SOS_SIGV4_EMPTY_SHA256) != 0
+        || sosctl_admin_header(&headers, "x-amz-date", amz_date) != 0
+        || sosctl_admin_header(&headers, "Content-Length", "0") != 0
+        || curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers) != CURLE_OK
+        || curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method) != CURLE_OK
+        || curl_easy_setopt(curl, CURLOPT_USERAGENT, "sosctl") != CURLE_OK
+        || curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, sosctl_admin_write)
+           != CURLE_OK
+        || curl_easy_setopt(curl, CURLOPT_WRITEDATA, ans) != CURLE_OK)
+    {
         goto nomem;
     }
 
-    n = (size_t) snprintf(req, len, "%s %s%s%s HTTP/1.1\r\nHost: %s\r\n"
-                          "Authorization: %s\r\n"
-                          "x-amz-content-sha256: " SOS_SIGV4_EMPTY_SHA256
-                          "\r\nx-amz-date: %s\r\n"
-                          "Connection: close\r\nContent-Length: 0\r\n"
-                          "User-Agent: sosctl\r\n\r\n",
-                          method, full, query[0] ? "?" : "", query,
-                          ctl->host, auth, amz_date);
-    free(full);
-    free(auth);
+    crc = curl_easy_perform(curl);
 
-    fd = sosctl_admin_connect(ctl, 0);
-    if (fd < 0) {
-        free(req);
-        return -1;
+    if (crc == CURLE_OK) {
+        crc = curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+        ans->status = (int) status;
+        rc = 0;
+
+    } else if (ans->failed) {
+        fprintf(stderr, "sosctl: %s\n", ans->failed);
+
+    } else if (crc == CURLE_COULDNT_RESOLVE_HOST
+               || crc == CURLE_COULDNT_CONNECT)
+    {
+        fprintf(stderr, "sosctl: cannot connect to %s: %s\n", ctl->endpoint,
+                errbuf[0] ? errbuf : curl_easy_strerror(crc));
+
+    } else {
+        fprintf(stderr, "sosctl: %s: %s\n", ctl->endpoint,
+                errbuf[0] ? errbuf : curl_easy_strerror(crc));
     }
 
-    for (p = req; n; ) {
-        got = send(fd, p, n, 0);
-        if (got < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            fprintf(stderr, "sosctl: send to %s: %s\n", ctl->endpoint,
-                    strerror(errno));
-            free(req);
-            close(fd);
-            return -1;
-        }
-        p += got;
-        n -= (size_t) got;
-    }
-
-    free(req);
-
-    /* the whole answer, until the server closes */
-
-    size = 16384;
-    len = 0;
-    buf = malloc(size + 1);
-    if (buf == NULL) {
-        close(fd);
-        goto nomem;
-    }
-
-    for ( ;; ) {
-        if (len == size) {
-            if (size >= SOSCTL_MAX_ANSWER) {
-                fprintf(stderr, "sosctl: the answer is too long\n");
-                goto failed;
-            }
-            size *= 2;
-            p = realloc(buf, size + 1);
-            if (p == NULL) {
-                fprintf(stderr, "sosctl: out of memory\n");
-                goto failed;
-            }
-            buf = p;
-        }
-
-        got = recv(fd, buf + len, size - len, 0);
-        if (got == 0) {
-            break;
-        }
-        if (got < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            fprintf(stderr, "sosctl: reading from %s: %s\n", ctl->endpoint,
-                    errno == EAGAIN ? "timed out" : strerror(errno));
-            goto failed;
-        }
-        len += (size_t) got;
-    }
-
-    close(fd);
-    buf[len] = '\0';
-
-    if (sscanf(buf, "HTTP/1.%*1[01] %3d", &ans->status) != 1) {
-        fprintf(stderr, "sosctl: %s did not answer HTTP\n", ctl->endpoint);
-        free(buf);
-        return -1;
-    }
-
-    hdr_end = strstr(buf, "\r\n\r\n");
-    if (hdr_end == NULL) {
-        fprintf(stderr, "sosctl: truncated answer from %s\n", ctl->endpoint);
-        free(buf);
-        return -1;
-    }
-
-    hdr_end += 4;
-    ans->len = len - (size_t) (hdr_end - buf);
-    memmove(buf, hdr_end, ans->len + 1);
-    ans->body = buf;
-
-    return 0;
-
-failed:
-
-    free(buf);
-    close(fd);
-    return -1;
+    goto done;
 
 nomem:
 
     fprintf(stderr, "sosctl: out of memory\n");
-    return -1;
+
+done:
+
+    curl_easy_cleanup(curl);
+    curl_slist_free_all(headers);
+    free(full);
+    free(auth);
+    free(url);
+
+    if (rc != 0) {
+        free(ans->body);
+        ans->body = NULL;
+    }
+
+    return rc;
 }
 
 /* an S3 error document: "<Code>X</Code><Message>Y</Message>" */
@@ -508,212 +523,92 @@ sosctl_encode(char *dst, const char *src, int slash)
 }
 
 /* ------------------------------------------------------------------ */
-/* A reader of the server's JSON: objects of strings, numbers, booleans */
+/* The server's JSON                                                  */
 
-/* past one value (string, number, literal, object or array) */
+/*
+ * The answer as a JSON object, or NULL having said why; the body is
+ * wiped (the answer of key create holds a secret) and freed either way.
+ */
 
-static const char *
-sosctl_json_skip(const char *p, const char *end)
+static json_t *
+sosctl_json_load(sosctl_t *ctl, sosctl_answer_t *ans)
 {
-    int  depth, in_string;
+    json_t        *doc;
+    json_error_t   error;
 
-    depth = 0;
-    in_string = 0;
+    doc = json_loadb(ans->body, ans->len, 0, &error);
 
-    for ( /* void */ ; p < end; p++) {
-        if (in_string) {
-            if (*p == '\\') {
-                p++;
-            } else if (*p == '"') {
-                in_string = 0;
-                if (depth == 0) {
-                    return p + 1;
-                }
-            }
-            continue;
-        }
+    memset(ans->body, 0, ans->len);
+    free(ans->body);
+    ans->body = NULL;
 
-        switch (*p) {
-        case '"':
-            in_string = 1;
-            break;
-        case '{':
-        case '[':
-            depth++;
-            break;
-        case '}':
-        case ']':
-            if (depth == 0) {
-                return p;
-            }
-            if (--depth == 0) {
-                return p + 1;
-            }
-            break;
-        case ',':
-            if (depth == 0) {
-                return p;
-            }
-            break;
-        default:
-            break;
-        }
+    if (doc != NULL && json_is_object(doc)) {
+        return doc;
     }
 
-    return end;
+    fprintf(stderr, "sosctl: unexpected answer from %s: %s\n", ctl->endpoint,
+            doc ? "not a JSON object" : error.text);
+    json_decref(doc);
+
+    return NULL;
 }
 
-/* the next {...} at *p (inside an array): 1, or 0 at the end */
+/* the string member name of obj, "" when missing */
 
-static int
-sosctl_json_next(const char **p, const char *end, const char **obj,
-    const char **obj_end)
+static const char *
+sosctl_json_str(json_t *obj, const char *name)
 {
     const char  *s;
 
-    for (s = *p; s < end && *s != '{' && *s != ']'; s++) { /* void */ }
+    s = json_string_value(json_object_get(obj, name));
 
-    if (s >= end || *s == ']') {
-        *p = end;
-        return 0;
-    }
-
-    *obj = s;
-    *obj_end = sosctl_json_skip(s, end);
-    *p = *obj_end;
-
-    return 1;
+    return s ? s : "";
 }
 
-/* the member "name" of the object at p, as text (strings unescaped) */
+/* the member "created" of obj (unix seconds) as text */
 
-static int
-sosctl_json_get(const char *p, const char *end, const char *name,
-    char *out, size_t size)
+static void
+sosctl_json_time(json_t *obj, char *buf, size_t size)
 {
-    int          depth;
-    size_t       n, len;
-    unsigned     u;
-    const char  *v, *vend;
-
-    len = strlen(name);
-    depth = 0;
-    out[0] = '\0';
-
-    for ( /* void */ ; p < end; p++) {
-        if (*p == '{' || *p == '[') {
-            depth++;
-            continue;
-        }
-
-        if (*p == '}' || *p == ']') {
-            depth--;
-            continue;
-        }
-
-        if (*p != '"') {
-            continue;
-        }
-
-        v = sosctl_json_skip(p, end);          /* past the string */
-
-        if (depth != 1 || (size_t) (v - p) != len + 2
-            || strncmp(p + 1, name, len) != 0 || v >= end || *v != ':')
-        {
-            /* another member's name or value: skip the value too */
-            if (v < end && *v == ':') {
-                v = sosctl_json_skip(v + 1, end);
-            }
-            p = v - 1;
-            continue;
-        }
-
-        v++;
-        vend = sosctl_json_skip(v, end);
-        n = 0;
-
-        if (*v != '"') {
-            while (v < vend && n + 1 < size) {
-                out[n++] = *v++;
-            }
-            out[n] = '\0';
-            return 1;
-        }
-
-        for (v++; v < vend - 1 && n + 1 < size; v++) {
-            if (*v != '\\') {
-                out[n++] = *v;
-                continue;
-            }
-
-            v++;
-
-            switch (*v) {
-            case 'n': out[n++] = '\n'; break;
-            case 't': out[n++] = '\t'; break;
-            case 'r': out[n++] = '\r'; break;
-            case 'b': out[n++] = '\b'; break;
-            case 'f': out[n++] = '\f'; break;
-            case 'u':
-                if (vend - v > 4 && sscanf(v + 1, "%4x", &u) == 1) {
-                    out[n++] = (u < 0x80) ? (char) u : '?';
-                    v += 4;
-                }
-                break;
-            default: out[n++] = *v; break;
-            }
-        }
-
-        out[n] = '\0';
-        return 1;
-    }
-
-    return 0;
+    sosctl_time(json_integer_value(json_object_get(obj, "created")), buf,
+                size);
 }
 
 static void
-sosctl_admin_org_print(const char *p, const char *end)
+sosctl_admin_org_print(json_t *org)
 {
-    char  id[80], name[256], email[512], created[64], t[64];
+    char  t[64];
 
-    sosctl_json_get(p, end, "id", id, sizeof(id));
-    sosctl_json_get(p, end, "name", name, sizeof(name));
-    sosctl_json_get(p, end, "email", email, sizeof(email));
-    sosctl_json_get(p, end, "created", created, sizeof(created));
-    sosctl_time(strtoll(created, NULL, 10), t, sizeof(t));
+    sosctl_json_time(org, t, sizeof(t));
 
-    printf("id:       %s\n", id);
-    printf("name:     %s\n", name);
-    printf("email:    %s\n", email);
+    printf("id:       %s\n", sosctl_json_str(org, "id"));
+    printf("name:     %s\n", sosctl_json_str(org, "name"));
+    printf("email:    %s\n", sosctl_json_str(org, "email"));
     printf("created:  %s\n", t);
 }
 
 static void
-sosctl_admin_org_line(const char *p, const char *end)
+sosctl_admin_org_line(json_t *org)
 {
-    char  id[80], name[256], email[512], created[64], t[64];
+    char         t[64];
+    const char  *email;
 
-    sosctl_json_get(p, end, "id", id, sizeof(id));
-    sosctl_json_get(p, end, "name", name, sizeof(name));
-    sosctl_json_get(p, end, "email", email, sizeof(email));
-    sosctl_json_get(p, end, "created", created, sizeof(created));
-    sosctl_time(strtoll(created, NULL, 10), t, sizeof(t));
+    sosctl_json_time(org, t, sizeof(t));
+    email = sosctl_json_str(org, "email");
 
-    printf("%s  %-20s  %-20s  %s\n", id, name, email[0] ? email : "-", t);
+    printf("%s  %-20s  %-20s  %s\n", sosctl_json_str(org, "id"),
+           sosctl_json_str(org, "name"), email[0] ? email : "-", t);
 }
 
 static void
-sosctl_admin_key_line(const char *p, const char *end)
+sosctl_admin_key_line(json_t *key)
 {
-    char  id[64], admin[16], created[64], t[64];
+    char  t[64];
 
-    sosctl_json_get(p, end, "access_key_id", id, sizeof(id));
-    sosctl_json_get(p, end, "admin", admin, sizeof(admin));
-    sosctl_json_get(p, end, "created", created, sizeof(created));
-    sosctl_time(strtoll(created, NULL, 10), t, sizeof(t));
+    sosctl_json_time(key, t, sizeof(t));
 
-    printf("%-20s  %-5s  %s\n", id, strcmp(admin, "true") == 0 ? "yes" : "no",
-           t);
+    printf("%-20s  %-5s  %s\n", sosctl_json_str(key, "access_key_id"),
+           json_is_true(json_object_get(key, "admin")) ? "yes" : "no", t);
 }
 
 /* ------------------------------------------------------------------ */
@@ -723,8 +618,10 @@ int
 sosctl_admin_org(sosctl_t *ctl, int argc, char **argv)
 {
     int              rc;
-    char            *q, *seg, name[256], id[80];
-    const char      *sub, *email, *p, *end, *obj, *obj_end;
+    char            *q, *seg;
+    size_t           i;
+    json_t          *doc, *org;
+    const char      *sub, *email;
     sosctl_answer_t  ans;
 
     if (argc < 1) {
@@ -772,8 +669,13 @@ sosctl_admin_org(sosctl_t *ctl, int argc, char **argv)
                                       &ans);
         }
 
-        sosctl_admin_org_print(ans.body, ans.body + ans.len);
-        free(ans.body);
+        doc = sosctl_json_load(ctl, &ans);
+        if (doc == NULL) {
+            return SOSCTL_FAIL;
+        }
+
+        sosctl_admin_org_print(doc);
+        json_decref(doc);
         return SOSCTL_OK;
     }
 
@@ -790,16 +692,18 @@ sosctl_admin_org(sosctl_t *ctl, int argc, char **argv)
             return sosctl_admin_error(ctl, "cannot list organizations", &ans);
         }
 
-        printf("%-64s  %-20s  %-20s  %s\n", "ID", "NAME", "EMAIL", "CREATED");
-
-        p = strchr(ans.body, '[');
-        end = ans.body + ans.len;
-
-        while (p && sosctl_json_next(&p, end, &obj, &obj_end)) {
-            sosctl_admin_org_line(obj, obj_end);
+        doc = sosctl_json_load(ctl, &ans);
+        if (doc == NULL) {
+            return SOSCTL_FAIL;
         }
 
-        free(ans.body);
+        printf("%-64s  %-20s  %-20s  %s\n", "ID", "NAME", "EMAIL", "CREATED");
+
+        json_array_foreach(json_object_get(doc, "organizations"), i, org) {
+            sosctl_admin_org_line(org);
+        }
+
+        json_decref(doc);
         return SOSCTL_OK;
     }
 
@@ -832,18 +736,20 @@ sosctl_admin_org(sosctl_t *ctl, int argc, char **argv)
                                       &ans);
         }
 
-        if (sub[0] == 's') {
-            sosctl_admin_org_print(ans.body, ans.body + ans.len);
-
-        } else {
-            sosctl_json_get(ans.body, ans.body + ans.len, "name", name,
-                            sizeof(name));
-            sosctl_json_get(ans.body, ans.body + ans.len, "id", id,
-                            sizeof(id));
-            printf("deleted organization %s (%s)\n", name, id);
+        doc = sosctl_json_load(ctl, &ans);
+        if (doc == NULL) {
+            return SOSCTL_FAIL;
         }
 
-        free(ans.body);
+        if (sub[0] == 's') {
+            sosctl_admin_org_print(doc);
+
+        } else {
+            printf("deleted organization %s (%s)\n",
+                   sosctl_json_str(doc, "name"), sosctl_json_str(doc, "id"));
+        }
+
+        json_decref(doc);
         return SOSCTL_OK;
     }
 
@@ -854,8 +760,10 @@ int
 sosctl_admin_key(sosctl_t *ctl, int argc, char **argv)
 {
     int              rc, admin;
-    char            *q, *seg, name[256], id[64], secret[128];
-    const char      *sub, *p, *end, *obj, *obj_end;
+    char            *q, *seg;
+    size_t           i;
+    json_t          *doc, *key, *secret;
+    const char      *sub, *id;
     sosctl_answer_t  ans;
 
     if (argc < 1) {
@@ -894,51 +802,49 @@ sosctl_admin_key(sosctl_t *ctl, int argc, char **argv)
             return SOSCTL_FAIL;
         }
 
-        if (sub[0] == 'l') {
-            if (ans.status != 200) {
-                return sosctl_admin_error(ctl, "cannot list keys", &ans);
-            }
+        if (ans.status != (sub[0] == 'l' ? 200 : 201)) {
+            return sosctl_admin_error(ctl, sub[0] == 'l'
+                                      ? "cannot list keys"
+                                      : "cannot create the key", &ans);
+        }
 
+        doc = sosctl_json_load(ctl, &ans);
+        if (doc == NULL) {
+            return SOSCTL_FAIL;
+        }
+
+        if (sub[0] == 'l') {
             printf("%-20s  %-5s  %s\n", "ACCESS KEY ID", "ADMIN", "CREATED");
 
-            p = strchr(ans.body, '[');
-            end = ans.body + ans.len;
-
-            while (p && sosctl_json_next(&p, end, &obj, &obj_end)) {
-                sosctl_admin_key_line(obj, obj_end);
+            json_array_foreach(json_object_get(doc, "keys"), i, key) {
+                sosctl_admin_key_line(key);
             }
 
-            free(ans.body);
+            json_decref(doc);
             return SOSCTL_OK;
         }
 
-        if (ans.status != 201) {
-            return sosctl_admin_error(ctl, "cannot create the key", &ans);
-        }
+        key = json_object_get(doc, "key");
+        id = json_string_value(json_object_get(key, "access_key_id"));
+        secret = json_object_get(key, "secret_access_key");
 
-        end = ans.body + ans.len;
-        sosctl_json_get(ans.body, end, "org_name", name, sizeof(name));
-
-        p = strstr(ans.body, "\"key\":");
-        if (p == NULL
-            || !sosctl_json_get(p + 6, sosctl_json_skip(p + 6, end),
-                                "access_key_id", id, sizeof(id))
-            || !sosctl_json_get(p + 6, sosctl_json_skip(p + 6, end),
-                                "secret_access_key", secret, sizeof(secret)))
-        {
-            fprintf(stderr, "sosctl: unexpected answer: %s\n", ans.body);
-            free(ans.body);
+        if (id == NULL || !json_is_string(secret)) {
+            fprintf(stderr, "sosctl: unexpected answer from %s: no key\n",
+                    ctl->endpoint);
+            json_decref(doc);
             return SOSCTL_FAIL;
         }
 
         /* an AWS shared-credentials block, ready to paste */
 
         printf("[%s]\naws_access_key_id = %s\naws_secret_access_key = %s\n",
-               name, id, secret);
+               sosctl_json_str(doc, "org_name"), id,
+               json_string_value(secret));
 
-        memset(secret, 0, sizeof(secret));
-        memset(ans.body, 0, ans.len);
-        free(ans.body);
+        /* no copy of the secret outlives the call */
+        memset((char *) json_string_value(secret), 0,
+               json_string_length(secret));
+        json_decref(doc);
         return SOSCTL_OK;
     }
 

@@ -11,8 +11,9 @@
 #include <string.h>
 #include <time.h>
 
+#include <sosproto/sigv4.h>
+
 #include "sosctl.h"
-#include "../../ngx_sos_module/ngx_sos_sigv4.h"
 
 #define SOSCTL_DEFAULT_ENDPOINT  "http://127.0.0.1:8080"
 #define SOSCTL_DEFAULT_EXPIRES   3600

@@ -42,7 +42,8 @@ my $SCRUB = qr/^(AWS_|BOTO_|RCLONE_|RESTIC_|S3CMD|PYTHON(PATH|HOME|STARTUP)$
 # server on
 # another port with TLS (a self-signed certificate for 127.0.0.1 made in
 # the temp dir): current SDKs send aws-chunked bodies with checksum
-# trailers only over https.
+# trailers only over https.  tls_server => '...' adds directives (such as
+# a location) to that server.
 #
 #   my ($t, $c) = SOS::Clients->start(tls => 1);
 
@@ -68,6 +69,7 @@ EOF
         location / {
             sos;
         }
+${\ ($opts{tls_server} // '') }
     }
 EOF
     }

@@ -1,11 +1,10 @@
-
 /*
- * SOS: CRC32, CRC32C, CRC64NVME (slicing by 8), SHA-1 and SHA-256.
+ * libsosproto: CRC32, CRC32C, CRC64NVME, SHA-1 and SHA-256.
  *
- * No Debian library we depend on has CRC32C or CRC64NVME; the tables are
- * built once, from the reflected polynomials.
+ * CRC32 is zlib's crc32_z().  Neither zlib nor any other Debian library
+ * we depend on has CRC32C or CRC64NVME: those two are computed here,
+ * slicing by 8, with tables built once from the reflected polynomials.
  */
-
 
 #ifndef OPENSSL_SUPPRESS_DEPRECATED
 #define OPENSSL_SUPPRESS_DEPRECATED
@@ -14,24 +13,25 @@
 #include <pthread.h>
 #include <string.h>
 
-#include "ngx_sos_checksum.h"
+#include <zlib.h>
+
+#include <sosproto/checksum.h>
 
 
-static void ngx_sos_checksum_tables(void);
+static void sos_checksum_tables(void);
 
 
-static uint32_t  ngx_sos_crc32_table[8][256];
-static uint32_t  ngx_sos_crc32c_table[8][256];
-static uint64_t  ngx_sos_crc64_table[8][256];
+static uint32_t  sos_crc32c_table[8][256];
+static uint64_t  sos_crc64_table[8][256];
 
-static pthread_once_t  ngx_sos_checksum_once = PTHREAD_ONCE_INIT;
+static pthread_once_t  sos_checksum_once = PTHREAD_ONCE_INIT;
 
 
 static const struct {
     const char  *name;
     const char  *header;
     size_t       size;
-} ngx_sos_checksum_algs[] = {
+} sos_checksum_algs[] = {
     { "", "", 0 },
     { "CRC32", "x-amz-checksum-crc32", 4 },
     { "CRC32C", "x-amz-checksum-crc32c", 4 },
@@ -42,58 +42,65 @@ static const struct {
 
 
 static void
-ngx_sos_checksum_tables(void)
+sos_checksum_tables(void)
 {
     int       i, j, k;
-    uint32_t  c32, c32c;
+    uint32_t  c32;
     uint64_t  c64;
 
     for (i = 0; i < 256; i++) {
         c32 = (uint32_t) i;
-        c32c = (uint32_t) i;
         c64 = (uint64_t) i;
 
         for (k = 0; k < 8; k++) {
-            c32 = (c32 & 1) ? (c32 >> 1) ^ 0xEDB88320u : c32 >> 1;
-            c32c = (c32c & 1) ? (c32c >> 1) ^ 0x82F63B78u : c32c >> 1;
+            c32 = (c32 & 1) ? (c32 >> 1) ^ 0x82F63B78u : c32 >> 1;
             c64 = (c64 & 1) ? (c64 >> 1) ^ 0x9A6C9329AC4BC9B5ull : c64 >> 1;
         }
 
-        ngx_sos_crc32_table[0][i] = c32;
-        ngx_sos_crc32c_table[0][i] = c32c;
-        ngx_sos_crc64_table[0][i] = c64;
+        sos_crc32c_table[0][i] = c32;
+        sos_crc64_table[0][i] = c64;
     }
 
     for (i = 0; i < 256; i++) {
         for (j = 1; j < 8; j++) {
-            c32 = ngx_sos_crc32_table[j - 1][i];
-            ngx_sos_crc32_table[j][i] = (c32 >> 8)
-                                        ^ ngx_sos_crc32_table[0][c32 & 0xff];
+            c32 = sos_crc32c_table[j - 1][i];
+            sos_crc32c_table[j][i] = (c32 >> 8)
+                                     ^ sos_crc32c_table[0][c32 & 0xff];
 
-            c32c = ngx_sos_crc32c_table[j - 1][i];
-            ngx_sos_crc32c_table[j][i] = (c32c >> 8)
-                                     ^ ngx_sos_crc32c_table[0][c32c & 0xff];
-
-            c64 = ngx_sos_crc64_table[j - 1][i];
-            ngx_sos_crc64_table[j][i] = (c64 >> 8)
-                                        ^ ngx_sos_crc64_table[0][c64 & 0xff];
+            c64 = sos_crc64_table[j - 1][i];
+            sos_crc64_table[j][i] = (c64 >> 8)
+                                    ^ sos_crc64_table[0][c64 & 0xff];
         }
     }
 }
 
 
 void
-ngx_sos_checksum_init(void)
+sos_checksum_init(void)
 {
-    (void) pthread_once(&ngx_sos_checksum_once, ngx_sos_checksum_tables);
+    (void) pthread_once(&sos_checksum_once, sos_checksum_tables);
 }
 
 
-static uint32_t
-ngx_sos_crc32_slice(uint32_t t[8][256], uint32_t crc, const unsigned char *p,
-    size_t n)
+uint32_t
+sos_checksum_crc32(uint32_t crc, const void *p, size_t n)
 {
-    uint32_t  lo, hi;
+    /* crc32_z() answers 0 for a NULL buffer, whatever crc */
+
+    if (n == 0) {
+        return crc;
+    }
+
+    return (uint32_t) crc32_z(crc, p, n);
+}
+
+
+uint32_t
+sos_checksum_crc32c(uint32_t crc, const void *data, size_t n)
+{
+    uint32_t              (*t)[256] = sos_crc32c_table;
+    uint32_t               lo, hi;
+    const unsigned char   *p = data;
 
     crc = ~crc;
 
@@ -125,24 +132,10 @@ ngx_sos_crc32_slice(uint32_t t[8][256], uint32_t crc, const unsigned char *p,
 }
 
 
-uint32_t
-ngx_sos_crc32(uint32_t crc, const void *p, size_t n)
-{
-    return ngx_sos_crc32_slice(ngx_sos_crc32_table, crc, p, n);
-}
-
-
-uint32_t
-ngx_sos_crc32c(uint32_t crc, const void *p, size_t n)
-{
-    return ngx_sos_crc32_slice(ngx_sos_crc32c_table, crc, p, n);
-}
-
-
 uint64_t
-ngx_sos_crc64nvme(uint64_t crc, const void *data, size_t n)
+sos_checksum_crc64nvme(uint64_t crc, const void *data, size_t n)
 {
-    uint64_t              (*t)[256] = ngx_sos_crc64_table;
+    uint64_t              (*t)[256] = sos_crc64_table;
     uint64_t               v;
     const unsigned char   *p = data;
 
@@ -172,36 +165,35 @@ ngx_sos_crc64nvme(uint64_t crc, const void *data, size_t n)
 
 
 const char *
-ngx_sos_checksum_name(ngx_sos_checksum_alg_e alg)
+sos_checksum_name(sos_checksum_alg_e alg)
 {
-    return alg < NGX_SOS_CHECKSUM_MAX ? ngx_sos_checksum_algs[alg].name : "";
+    return alg < SOS_CHECKSUM_MAX ? sos_checksum_algs[alg].name : "";
 }
 
 
 const char *
-ngx_sos_checksum_header(ngx_sos_checksum_alg_e alg)
+sos_checksum_header(sos_checksum_alg_e alg)
 {
-    return alg < NGX_SOS_CHECKSUM_MAX ? ngx_sos_checksum_algs[alg].header
-                                      : "";
+    return alg < SOS_CHECKSUM_MAX ? sos_checksum_algs[alg].header : "";
 }
 
 
 size_t
-ngx_sos_checksum_size(ngx_sos_checksum_alg_e alg)
+sos_checksum_size(sos_checksum_alg_e alg)
 {
-    return alg < NGX_SOS_CHECKSUM_MAX ? ngx_sos_checksum_algs[alg].size : 0;
+    return alg < SOS_CHECKSUM_MAX ? sos_checksum_algs[alg].size : 0;
 }
 
 
-ngx_sos_checksum_alg_e
-ngx_sos_checksum_lookup(const char *name, size_t len)
+sos_checksum_alg_e
+sos_checksum_lookup(const char *name, size_t len)
 {
     int          a;
     size_t       i;
     const char  *s;
 
-    for (a = NGX_SOS_CHECKSUM_CRC32; a < NGX_SOS_CHECKSUM_MAX; a++) {
-        s = ngx_sos_checksum_algs[a].name;
+    for (a = SOS_CHECKSUM_CRC32; a < SOS_CHECKSUM_MAX; a++) {
+        s = sos_checksum_algs[a].name;
 
         if (strlen(s) != len) {
             continue;
@@ -214,30 +206,30 @@ ngx_sos_checksum_lookup(const char *name, size_t len)
         }
 
         if (i == len) {
-            return (ngx_sos_checksum_alg_e) a;
+            return (sos_checksum_alg_e) a;
         }
     }
 
-    return NGX_SOS_CHECKSUM_NONE;
+    return SOS_CHECKSUM_NONE;
 }
 
 
 void
-ngx_sos_checksum_start(ngx_sos_checksum_t *c, ngx_sos_checksum_alg_e alg)
+sos_checksum_start(sos_checksum_t *c, sos_checksum_alg_e alg)
 {
     c->alg = alg;
 
     switch (alg) {
 
-    case NGX_SOS_CHECKSUM_SHA1:
+    case SOS_CHECKSUM_SHA1:
         SHA1_Init(&c->u.sha1);
         break;
 
-    case NGX_SOS_CHECKSUM_SHA256:
+    case SOS_CHECKSUM_SHA256:
         SHA256_Init(&c->u.sha256);
         break;
 
-    case NGX_SOS_CHECKSUM_CRC64NVME:
+    case SOS_CHECKSUM_CRC64NVME:
         c->u.crc64 = 0;
         break;
 
@@ -249,27 +241,27 @@ ngx_sos_checksum_start(ngx_sos_checksum_t *c, ngx_sos_checksum_alg_e alg)
 
 
 void
-ngx_sos_checksum_update(ngx_sos_checksum_t *c, const void *p, size_t n)
+sos_checksum_update(sos_checksum_t *c, const void *p, size_t n)
 {
     switch (c->alg) {
 
-    case NGX_SOS_CHECKSUM_CRC32:
-        c->u.crc32 = ngx_sos_crc32(c->u.crc32, p, n);
+    case SOS_CHECKSUM_CRC32:
+        c->u.crc32 = sos_checksum_crc32(c->u.crc32, p, n);
         break;
 
-    case NGX_SOS_CHECKSUM_CRC32C:
-        c->u.crc32 = ngx_sos_crc32c(c->u.crc32, p, n);
+    case SOS_CHECKSUM_CRC32C:
+        c->u.crc32 = sos_checksum_crc32c(c->u.crc32, p, n);
         break;
 
-    case NGX_SOS_CHECKSUM_CRC64NVME:
-        c->u.crc64 = ngx_sos_crc64nvme(c->u.crc64, p, n);
+    case SOS_CHECKSUM_CRC64NVME:
+        c->u.crc64 = sos_checksum_crc64nvme(c->u.crc64, p, n);
         break;
 
-    case NGX_SOS_CHECKSUM_SHA1:
+    case SOS_CHECKSUM_SHA1:
         SHA1_Update(&c->u.sha1, p, n);
         break;
 
-    case NGX_SOS_CHECKSUM_SHA256:
+    case SOS_CHECKSUM_SHA256:
         SHA256_Update(&c->u.sha256, p, n);
         break;
 
@@ -280,15 +272,15 @@ ngx_sos_checksum_update(ngx_sos_checksum_t *c, const void *p, size_t n)
 
 
 size_t
-ngx_sos_checksum_final(ngx_sos_checksum_t *c, unsigned char *out)
+sos_checksum_final(sos_checksum_t *c, unsigned char *out)
 {
     int       i;
     uint64_t  v;
 
     switch (c->alg) {
 
-    case NGX_SOS_CHECKSUM_CRC32:
-    case NGX_SOS_CHECKSUM_CRC32C:
+    case SOS_CHECKSUM_CRC32:
+    case SOS_CHECKSUM_CRC32C:
         v = c->u.crc32;
 
         for (i = 3; i >= 0; i--) {
@@ -298,7 +290,7 @@ ngx_sos_checksum_final(ngx_sos_checksum_t *c, unsigned char *out)
 
         return 4;
 
-    case NGX_SOS_CHECKSUM_CRC64NVME:
+    case SOS_CHECKSUM_CRC64NVME:
         v = c->u.crc64;
 
         for (i = 7; i >= 0; i--) {
@@ -308,11 +300,11 @@ ngx_sos_checksum_final(ngx_sos_checksum_t *c, unsigned char *out)
 
         return 8;
 
-    case NGX_SOS_CHECKSUM_SHA1:
+    case SOS_CHECKSUM_SHA1:
         SHA1_Final(out, &c->u.sha1);
         return 20;
 
-    case NGX_SOS_CHECKSUM_SHA256:
+    case SOS_CHECKSUM_SHA256:
         SHA256_Final(out, &c->u.sha256);
         return 32;
 

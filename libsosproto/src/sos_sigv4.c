@@ -1,6 +1,5 @@
-
 /*
- * SOS: AWS Signature Version 4 building blocks (plain C, OpenSSL).
+ * libsosproto: AWS Signature Version 4 building blocks (plain C, OpenSSL).
  *
  * HMAC is computed over the low-level SHA contexts: OpenSSL 3's HMAC()
  * fetches an implementation on every call, several times slower for the
@@ -15,10 +14,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/sha.h>
 
-#include "ngx_sos_sigv4.h"
+#include <sosproto/sigv4.h>
 
 
 static int sos_sigv4_param_cmp(const void *one, const void *two);
@@ -486,33 +486,72 @@ sos_sigv4_chain_sign(char out[64], const unsigned char key[32],
 }
 
 
+size_t
+sos_sigv4_scope(char amz_date[SOS_SIGV4_DATE_LEN + 1],
+    char scope[SOS_SIGV4_SCOPE_MAX], time_t now, const char *region,
+    const char *service)
+{
+    size_t     n;
+    struct tm  tm;
+
+    if (gmtime_r(&now, &tm) == NULL) {
+        return 0;
+    }
+
+    strftime(amz_date, SOS_SIGV4_DATE_LEN + 1, "%Y%m%dT%H%M%SZ", &tm);
+
+    n = (size_t) snprintf(scope, SOS_SIGV4_SCOPE_MAX,
+                          "%.8s/%s/%s/aws4_request", amz_date, region,
+                          service);
+
+    return n < SOS_SIGV4_SCOPE_MAX ? n : 0;
+}
+
+
+void
+sos_sigv4_sign(char sig[65], const char *secret, const char *amz_date,
+    const char *region, const char *service, const char *scope,
+    size_t scope_len, const char *creq, size_t creq_len)
+{
+    char           sts[SOS_SIGV4_STS_LEN(SOS_SIGV4_SCOPE_MAX)];
+    size_t         n;
+    unsigned char  key[32], hash[32], mac[32];
+
+    sig[64] = '\0';
+
+    if (scope_len >= SOS_SIGV4_SCOPE_MAX) {
+        memset(sig, '0', 64);
+        return;
+    }
+
+    sos_sigv4_sha256(hash, creq, creq_len);
+    n = sos_sigv4_string_to_sign(sts, amz_date, scope, scope_len, hash);
+
+    sos_sigv4_signing_key(key, secret, strlen(secret), amz_date, region,
+                          strlen(region), service, strlen(service));
+    sos_sigv4_hmac_sha256(mac, key, 32, sts, n);
+    sos_sigv4_hex(sig, mac, 32);
+
+    memset(key, 0, sizeof(key));
+}
+
+
 char *
 sos_sigv4_presign(const char *method, const char *host, const char *path,
     const char *extra, const char *access_key, const char *secret,
     const char *region, time_t now, long expires)
 {
     char               *query, *cquery, *work, *creq, *result, *p;
-    char                amz_date[SOS_SIGV4_DATE_LEN + 1], scope[128];
-    char                sts[SOS_SIGV4_STS_LEN(128)], sig[65];
+    char                amz_date[SOS_SIGV4_DATE_LEN + 1];
+    char                scope[SOS_SIGV4_SCOPE_MAX], sig[65];
     char                cred[4 * 160];
-    size_t              n, qlen, clen, cqlen, slen, scope_len, cap;
-    struct tm           tm;
-    unsigned char       key[32], hash[32], mac[32];
+    size_t              n, qlen, clen, cqlen, scope_len, cap;
     sos_sigv4_param_t  *params;
 
-    if (gmtime_r(&now, &tm) == NULL) {
+    scope_len = sos_sigv4_scope(amz_date, scope, now, region, "s3");
+    if (scope_len == 0) {
         return NULL;
     }
-
-    strftime(amz_date, sizeof(amz_date), "%Y%m%dT%H%M%SZ", &tm);
-
-    n = (size_t) snprintf(scope, sizeof(scope), "%.8s/%s/s3/aws4_request",
-                          amz_date, region);
-    if (n >= sizeof(scope)) {
-        return NULL;
-    }
-
-    scope_len = n;
 
     n = (size_t) snprintf(cred, sizeof(cred), "%s/%s", access_key, scope);
     if (n >= 160) {
@@ -563,14 +602,8 @@ sos_sigv4_presign(const char *method, const char *host, const char *path,
                              "UNSIGNED-PAYLOAD",
                              method, path, (int) cqlen, cquery, host);
 
-    sos_sigv4_sha256(hash, creq, clen);
-    slen = sos_sigv4_string_to_sign(sts, amz_date, scope, scope_len, hash);
-
-    sos_sigv4_signing_key(key, secret, strlen(secret), amz_date, region,
-                          strlen(region), "s3", 2);
-    sos_sigv4_hmac_sha256(mac, key, 32, sts, slen);
-    sos_sigv4_hex(sig, mac, 32);
-    sig[64] = '\0';
+    sos_sigv4_sign(sig, secret, amz_date, region, "s3", scope, scope_len,
+                   creq, clen);
 
     cap = qlen + sizeof("&X-Amz-Signature=") + 64;
 
