@@ -2,14 +2,43 @@
  * Listing multipart uploads and their parts.
  *
  * Uploads are U<bucket>\0<key>\0<upload id> records, so a scan in index
- * order lists them by (key, upload id), as S3 does.  Parts are
+ * order lists them by (key, upload id), as S3 does.  The page listing
+ * (sos_list_uploads) rolls keys up into common prefixes as the object
+ * listing does (sos_list.c), seeking past each common prefix; the
+ * callback listing (sos_upload_list) gives every upload.  Parts are
  * P<upload id><number> records, in number order.
  */
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sos_internal.h"
+
+#define SOS_LIST_MAX_UPLOADS  1000
+
+
+/* An upload of the page while the scan runs; strings are offsets in text. */
+typedef struct {
+    size_t              key_off;
+    size_t              owner_off;
+    sos_upload_entry_t  e;
+} sos_uploads_item_t;
+
+typedef struct {
+    size_t  off;
+    size_t  len;
+} sos_uploads_span_t;
+
+typedef struct {
+    sos_uploads_item_t  *items;
+    size_t               n_items;
+    sos_uploads_span_t  *prefixes;
+    size_t               n_prefixes;
+    sos_uploads_span_t   last;          /* key or prefix added last */
+    const char          *last_id;       /* its upload id; "" for a prefix */
+    sos_buf_t            text;          /* keys, prefixes and owners */
+} sos_uploads_page_t;
 
 
 static sos_rc_e sos_uploads_start(sos_store_t *st, const char *bucket,
@@ -20,6 +49,9 @@ static sos_rc_e sos_uploads_start(sos_store_t *st, const char *bucket,
 static sos_rc_e sos_uploads_entry(leveldb_iterator_t *it, size_t base,
     sos_upload_entry_t *e, sos_kv_t **kv_mem, const char *bucket,
     size_t bucket_len, sos_error_t *err);
+static sos_rc_e sos_uploads_build(sos_uploads_page_t *page, int truncated,
+    sos_list_uploads_result_t **out, const char *bucket, size_t bucket_len,
+    sos_error_t *err);
 
 
 sos_rc_e
@@ -345,4 +377,203 @@ sos_upload_list(sos_store_t *st, const char *bucket, size_t bucket_len,
     leveldb_iter_destroy(it);
     sos_buf_free(&scan);
     return rc;
+}
+
+
+/*
+ * The result is one block: the struct, both arrays, then the text they
+ * point into, so sos_list_uploads_result_free is one free().
+ */
+static sos_rc_e
+sos_uploads_build(sos_uploads_page_t *page, int truncated,
+    sos_list_uploads_result_t **out, const char *bucket, size_t bucket_len,
+    sos_error_t *err)
+{
+    char                       *text;
+    size_t                      i, size, id_len;
+    sos_list_uploads_result_t  *res;
+
+    id_len = page->last_id != NULL ? strlen(page->last_id) : 0;
+
+    size = sizeof(sos_list_uploads_result_t)
+           + page->n_items * sizeof(sos_upload_entry_t)
+           + page->n_prefixes * sizeof(sos_str_t)
+           + page->text.len + id_len;
+
+    res = calloc(1, size);
+    if (res == NULL) {
+        return sos_err(err, SOS_ENOMEM, 0,
+                       "list: no memory for a page of uploads of bucket "
+                       "\"%.*s\"", (int) bucket_len, bucket);
+    }
+
+    res->uploads = (sos_upload_entry_t *) (res + 1);
+    res->prefixes = (sos_str_t *) (res->uploads + page->n_items);
+    text = (char *) (res->prefixes + page->n_prefixes);
+    if (page->text.len > 0) {
+        memcpy(text, page->text.data, page->text.len);
+    }
+
+    for (i = 0; i < page->n_items; i++) {
+        res->uploads[i] = page->items[i].e;
+        res->uploads[i].key.data = text + page->items[i].key_off;
+        res->uploads[i].owner.data = text + page->items[i].owner_off;
+    }
+    res->n_uploads = page->n_items;
+
+    for (i = 0; i < page->n_prefixes; i++) {
+        res->prefixes[i].data = text + page->prefixes[i].off;
+        res->prefixes[i].len = page->prefixes[i].len;
+    }
+    res->n_prefixes = page->n_prefixes;
+
+    res->truncated = truncated;
+    res->next_key_marker.data = text;
+    res->next_upload_id_marker.data = text;
+    if (truncated) {
+        res->next_key_marker.data = text + page->last.off;
+        res->next_key_marker.len = page->last.len;
+        if (id_len > 0) {
+            memcpy(text + page->text.len, page->last_id, id_len);
+            res->next_upload_id_marker.data = text + page->text.len;
+            res->next_upload_id_marker.len = id_len;
+        }
+    }
+
+    *out = res;
+    return SOS_OK;
+}
+
+
+sos_rc_e
+sos_list_uploads(sos_store_t *store, const char *bucket, size_t bucket_len,
+    const sos_list_uploads_opts_t *opts, sos_list_uploads_result_t **out,
+    sos_error_t *err)
+{
+    int                  truncated;
+    size_t               base, cp_len;
+    unsigned             max, count;
+    sos_rc_e             rc;
+    sos_str_t            none;
+    sos_buf_t            scan, seek;
+    sos_kv_t            *kv_mem;
+    const sos_str_t     *id_marker;
+    sos_uploads_page_t   page;
+    sos_uploads_item_t  *item;
+    sos_upload_entry_t   e;
+    leveldb_iterator_t  *it;
+
+    assert(opts != NULL && out != NULL);
+
+    memset(&page, 0, sizeof(page));
+    sos_buf_init(&page.text);
+    sos_buf_init(&scan);
+    sos_buf_init(&seek);
+    truncated = 0;
+
+    none.data = "";
+    none.len = 0;
+    id_marker = opts->key_marker.len > 0 ? &opts->upload_id_marker : &none;
+
+    rc = sos_uploads_start(store, bucket, bucket_len, &opts->prefix,
+                           &opts->delimiter, &opts->key_marker, id_marker,
+                           &it, &scan, &base, err);
+    if (rc != SOS_OK) {
+        goto done;
+    }
+
+    max = opts->max_uploads < SOS_LIST_MAX_UPLOADS ? opts->max_uploads
+                                                   : SOS_LIST_MAX_UPLOADS;
+
+    /* max-uploads 0: an empty page that is not truncated */
+    if (max == 0) {
+        goto built;
+    }
+
+    page.items = malloc(max * sizeof(sos_uploads_item_t));
+    page.prefixes = malloc(max * sizeof(sos_uploads_span_t));
+    if (page.items == NULL || page.prefixes == NULL) {
+        goto nomem;
+    }
+
+    count = 0;
+
+    while (!seek.oom && !page.text.oom
+           && sos_idx_iter_in(it, scan.data, scan.len))
+    {
+        if (count == max) {
+            truncated = 1;
+            break;
+        }
+        count++;
+
+        rc = sos_uploads_entry(it, base, &e, &kv_mem, bucket, bucket_len,
+                               err);
+        if (rc != SOS_OK) {
+            goto done;
+        }
+        free(kv_mem);
+
+        cp_len = sos_list_rollup(opts->prefix.len, &opts->delimiter,
+                                 e.key.data, e.key.len);
+
+        if (cp_len > 0) {
+            page.prefixes[page.n_prefixes].off = page.text.len;
+            page.prefixes[page.n_prefixes].len = cp_len;
+            page.last = page.prefixes[page.n_prefixes++];
+            page.last_id = "";
+            sos_buf_add(&page.text, e.key.data, cp_len);
+            sos_list_seek_past(it, &seek, &scan, base, e.key.data, cp_len);
+            continue;
+        }
+
+        item = &page.items[page.n_items++];
+        item->e = e;
+        item->key_off = page.text.len;
+        sos_buf_add(&page.text, e.key.data, e.key.len);
+        item->owner_off = page.text.len;
+        sos_buf_add(&page.text, e.owner.data, e.owner.len);
+        page.last.off = item->key_off;
+        page.last.len = e.key.len;
+        page.last_id = item->e.upload_id;
+        leveldb_iter_next(it);
+    }
+
+    if (seek.oom || page.text.oom) {
+        goto nomem;
+    }
+
+    rc = sos_idx_iter_error(it, err, "listing uploads");
+    if (rc != SOS_OK) {
+        goto done;
+    }
+
+built:
+
+    rc = sos_uploads_build(&page, truncated, out, bucket, bucket_len, err);
+    goto done;
+
+nomem:
+
+    rc = sos_err(err, SOS_ENOMEM, 0, "list: no memory to list the uploads "
+                 "of bucket \"%.*s\"", (int) bucket_len, bucket);
+
+done:
+
+    if (it != NULL) {
+        leveldb_iter_destroy(it);
+    }
+    sos_buf_free(&scan);
+    sos_buf_free(&seek);
+    sos_buf_free(&page.text);
+    free(page.items);
+    free(page.prefixes);
+    return rc;
+}
+
+
+void
+sos_list_uploads_result_free(sos_list_uploads_result_t *result)
+{
+    free(result);
 }

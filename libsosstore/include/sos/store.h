@@ -574,6 +574,60 @@ sos_rc_e sos_upload_list(sos_store_t *store, const char *bucket,
     const char *upload_id_marker, unsigned max_uploads, sos_upload_cb_pt cb,
     void *ctx, int *truncated, sos_error_t *err);
 
+typedef struct {
+    sos_str_t  prefix;
+    sos_str_t  delimiter;              /* empty: no grouping */
+    sos_str_t  key_marker;             /* start after this key ... */
+    sos_str_t  upload_id_marker;       /* ... or, with a key marker, after
+                                          this upload of it */
+    unsigned   max_uploads;            /* 0..1000; uploads + prefixes */
+} sos_list_uploads_opts_t;
+
+typedef struct {
+    sos_upload_entry_t  *uploads;      /* ordered by (key, upload id) */
+    size_t               n_uploads;
+    sos_str_t           *prefixes;     /* ordered common prefixes */
+    size_t               n_prefixes;
+    int                  truncated;
+    sos_str_t            next_key_marker;   /* when truncated: the key of
+                                               the last upload or the last
+                                               prefix returned, else empty */
+    sos_str_t            next_upload_id_marker;  /* when truncated and the
+                                               last returned is an upload:
+                                               its id, else empty */
+} sos_list_uploads_result_t;
+
+/**
+ * One page of a bucket's uploads in progress, as ListMultipartUploads
+ * gives it: ordered by (key, upload id), only keys that start with
+ * prefix.  With a key marker alone the page starts after every upload of
+ * that key; with an upload id marker too, after that upload of the key
+ * (an upload id marker without a key marker counts for nothing).  With a
+ * delimiter, the uploads whose keys share prefix + ... + delimiter are
+ * rolled into one common prefix, counted once against max_uploads; the
+ * scan seeks past a whole common prefix.  A key marker that is itself a
+ * common prefix (as next_key_marker is after a page that ended on one)
+ * skips the uploads it rolls up; a key marker inside a common prefix
+ * does not.  max_uploads above 1000 is 1000; max_uploads 0 gives an
+ * empty page that is not truncated.  truncated is 1 only when another
+ * upload or common prefix follows the page; the next page starts from
+ * next_key_marker and next_upload_id_marker.
+ * @param[out] out  the page, set only on SOS_OK; free it with
+ *                  sos_list_uploads_result_free: one allocation that owns
+ *                  every string it points to
+ * @return SOS_OK, SOS_ENOBUCKET, SOS_EINVAL (prefix, delimiter or key
+ *         marker longer than SOS_MAX_KEY_LEN, upload id marker longer
+ *         than SOS_UPLOAD_ID_LEN), SOS_ECORRUPT (an upload record of the
+ *         page does not decode), SOS_ENOMEM, SOS_EIO
+ * Thread-safety: any thread.
+ */
+sos_rc_e sos_list_uploads(sos_store_t *store, const char *bucket,
+    size_t bucket_len, const sos_list_uploads_opts_t *opts,
+    sos_list_uploads_result_t **out, sos_error_t *err);
+
+/** Free a page and everything in it.  NULL is a no-op. */
+void sos_list_uploads_result_free(sos_list_uploads_result_t *result);
+
 /**
  * Complete: the object becomes a manifest of the named parts (no data
  * copy); its ETag is md5(concatenated part md5s)-N.  Parts not named are
