@@ -426,6 +426,11 @@ sos_rc_e sos_put_new(sos_put_t **out, sos_store_t *st,
 /* Lowercase hex of an MD5 into out (33 bytes with the NUL). */
 void sos_md5_hex(const unsigned char md5[16], char *out);
 
+/* ---- readers (sos_reader.c) ---- */
+
+/* The size of the object version the reader holds. */
+uint64_t sos_reader_size(const sos_reader_t *reader);
+
 /* ---- listing helpers (sos_list.c) ---- */
 
 /* Whether s starts with prefix. */

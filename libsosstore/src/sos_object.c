@@ -269,6 +269,68 @@ sos_put_write(sos_put_t *put, const void *data, size_t len, sos_error_t *err)
 
 
 sos_rc_e
+sos_put_copy(sos_put_t *put, sos_reader_t *src, uint64_t offset,
+    uint64_t len, sos_copy_cb_pt cb, void *ctx, sos_error_t *err)
+{
+    char      *buf, show[SOS_KEY_SHOW + 4];
+    size_t     want, got;
+    uint64_t   size, done;
+    sos_rc_e   rc;
+
+    assert(!put->failed);
+
+    size = sos_reader_size(src);
+    if (offset > size || len > size - offset) {
+        put->failed = 1;
+        return sos_err(err, SOS_ERANGE, 0, "copy of %llu+%llu from an "
+                       "object of %llu bytes to \"%s\" in bucket \"%s\"",
+                       (unsigned long long) offset, (unsigned long long) len,
+                       (unsigned long long) size,
+                       sos_key_show(show, put->opts.key, put->opts.key_len),
+                       put->opts.bucket);
+    }
+
+    if (len == 0) {
+        return SOS_OK;
+    }
+
+    buf = malloc(len < SOS_COPY_BUF ? (size_t) len : SOS_COPY_BUF);
+    if (buf == NULL) {
+        put->failed = 1;
+        return sos_err(err, SOS_ENOMEM, ENOMEM, "no memory for a copy");
+    }
+
+    rc = SOS_OK;
+
+    for (done = 0; done < len; done += got) {
+        want = len - done < SOS_COPY_BUF ? (size_t) (len - done)
+                                         : SOS_COPY_BUF;
+
+        rc = sos_reader_read(src, offset + done, buf, want, &got, err);
+        if (rc != SOS_OK) {
+            put->failed = 1;
+            break;
+        }
+
+        /* inside the object a read is whole */
+        assert(got == want);
+
+        rc = sos_put_write(put, buf, got, err);
+        if (rc != SOS_OK) {
+            break;
+        }
+
+        if (cb != NULL) {
+            cb(ctx, buf, got);
+        }
+    }
+
+    free(buf);
+    return rc;
+}
+
+
+sos_rc_e
 sos_put_set_checksum(sos_put_t *put, const char *algorithm,
     size_t algorithm_len, const char *value, size_t value_len,
     sos_error_t *err)
@@ -531,19 +593,11 @@ sos_object_copy(sos_store_t *store, const char *src_bucket,
     size_t src_bucket_len, const char *src_key, size_t src_key_len,
     const sos_put_opts_t *dst, sos_object_info_t *info, sos_error_t *err)
 {
-    char               *buf;
-    size_t              got;
-    uint64_t            at;
     sos_rc_e            rc;
     sos_put_t          *put;
     sos_reader_t       *rd;
     sos_put_opts_t      opts;
     sos_object_info_t   src;
-
-    buf = malloc(SOS_COPY_BUF);
-    if (buf == NULL) {
-        return sos_err(err, SOS_ENOMEM, ENOMEM, "no memory for a copy");
-    }
 
     /* The reader holds the source files: a concurrent change, or a copy
      * onto the source itself, cannot pull them away. */
@@ -551,7 +605,6 @@ sos_object_copy(sos_store_t *store, const char *src_bucket,
     rc = sos_object_open(store, src_bucket, src_bucket_len, src_key,
                          src_key_len, &rd, &src, err);
     if (rc != SOS_OK) {
-        free(buf);
         return rc;
     }
 
@@ -561,28 +614,17 @@ sos_object_copy(sos_store_t *store, const char *src_bucket,
     }
 
     rc = sos_put_begin(&put, store, &opts, err);
-    if (rc != SOS_OK) {
-        goto done;
-    }
-
-    for (at = 0; at < src.size; at += got) {
-        rc = sos_reader_read(rd, at, buf, SOS_COPY_BUF, &got, err);
+    if (rc == SOS_OK) {
+        rc = sos_put_copy(put, rd, 0, src.size, NULL, NULL, err);
         if (rc == SOS_OK) {
-            rc = sos_put_write(put, buf, got, err);
-        }
-        if (rc != SOS_OK) {
+            rc = sos_put_commit(put, info, err);
+        } else {
             sos_put_abort(put);
-            goto done;
         }
     }
-
-    rc = sos_put_commit(put, info, err);
-
-done:
 
     sos_reader_close(rd);
     sos_object_info_release(&src);
-    free(buf);
     return rc;
 }
 

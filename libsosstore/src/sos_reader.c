@@ -397,3 +397,9 @@ sos_reader_close(sos_reader_t *reader)
     free(reader);
 }
 
+
+uint64_t
+sos_reader_size(const sos_reader_t *reader)
+{
+    return reader->size;
+}

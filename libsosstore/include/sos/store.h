@@ -433,6 +433,38 @@ void sos_reader_close(sos_reader_t *reader);
 sos_rc_e sos_object_delete(sos_store_t *store, const char *bucket,
     size_t bucket_len, const char *key, size_t key_len, sos_error_t *err);
 
+/** Replace the ACL blob of an object.  @return SOS_OK, SOS_ENOTFOUND, ... */
+sos_rc_e sos_object_set_acl(sos_store_t *store, const char *bucket,
+    size_t bucket_len, const char *key, size_t key_len, const void *acl,
+    size_t acl_len, sos_error_t *err);
+
+
+/* ------------------------------------------------------------------ */
+/* Server-side copy                                                   */
+
+/* Sees each chunk sos_put_copy wrote; see there. */
+typedef void (*sos_copy_cb_pt)(void *ctx, const void *data, size_t len);
+
+/**
+ * Append bytes [offset, offset + len) of an open object to the write: a
+ * server-side copy into an object (sos_put_begin, CopyObject) or a part
+ * (sos_part_begin, UploadPartCopy).  The bytes go through one buffer of
+ * at most 1 MiB, read and written in the calling thread.  Commit, or
+ * abort, as after sos_put_write; sos_put_set_checksum may come between.
+ * @param src  a reader from sos_object_open, borrowed: it stays open
+ * @param cb   may be NULL; else called in the calling thread after each
+ *             chunk is written, in order, with that chunk (borrowed for
+ *             the call): e.g. to compute a checksum of the copied bytes.
+ *             It must not call into the store.
+ * @return SOS_OK, SOS_ERANGE (the range is not inside the object; nothing
+ *         was written), SOS_ENOMEM, SOS_ECORRUPT (a source file is missing
+ *         or shorter than recorded), SOS_EIO, and as sos_put_write.
+ *         After a failure only sos_put_abort is valid.
+ * Thread-safety: put and src belong to the calling thread for the call.
+ */
+sos_rc_e sos_put_copy(sos_put_t *put, sos_reader_t *src, uint64_t offset,
+    uint64_t len, sos_copy_cb_pt cb, void *ctx, sos_error_t *err);
+
 /**
  * Server-side copy of src to the object described by `dst`.  With
  * dst->attrs NULL the source metadata is kept (S3 COPY directive), else
@@ -442,11 +474,6 @@ sos_rc_e sos_object_delete(sos_store_t *store, const char *bucket,
 sos_rc_e sos_object_copy(sos_store_t *store, const char *src_bucket,
     size_t src_bucket_len, const char *src_key, size_t src_key_len,
     const sos_put_opts_t *dst, sos_object_info_t *info, sos_error_t *err);
-
-/** Replace the ACL blob of an object.  @return SOS_OK, SOS_ENOTFOUND, ... */
-sos_rc_e sos_object_set_acl(sos_store_t *store, const char *bucket,
-    size_t bucket_len, const char *key, size_t key_len, const void *acl,
-    size_t acl_len, sos_error_t *err);
 
 
 /* ------------------------------------------------------------------ */
