@@ -99,7 +99,8 @@ sos_rc_e sos_err(sos_error_t *err, sos_rc_e code, int sys_errno,
 sos_rc_e sos_err_sys(sos_error_t *err, int sys_errno, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* A leveldb errptr (freed here) into SOS_EIO, or SOS_EBUSY for a lock. */
+/* A leveldb errptr (freed here) into SOS_EIO, or SOS_EBUSY when the
+ * index is locked by another owner (only open can meet that). */
 sos_rc_e sos_err_leveldb(sos_error_t *err, char *errptr, const char *what);
 
 /* Record a notice for sos_store_info (sos_store.c); dropped without
