@@ -465,6 +465,75 @@ sos_obj_rec_free(sos_obj_rec_t *rec)
 }
 
 
+
+/* ---- multipart records ---- */
+
+int
+sos_upload_rec_decode(const void *val, size_t len, sos_upload_rec_t *u)
+{
+    sos_rbuf_t  r;
+
+    memset(u, 0, sizeof(*u));
+    sos_rbuf_init(&r, val, len);
+
+    if (sos_rbuf_u8(&r) != SOS_RECORD_VERSION) {
+        return -1;
+    }
+
+    u->initiated = sos_rbuf_svarint(&r);
+    if (r.bad) {
+        return -1;
+    }
+
+    return sos_attrs_decode(&r, &u->attrs, &u->kv_mem);
+}
+
+
+void
+sos_part_rec_encode(sos_buf_t *b, const sos_part_rec_t *p)
+{
+    sos_buf_add_u8(b, SOS_RECORD_VERSION);
+    sos_extent_encode(b, &p->extent);
+    sos_buf_add_svarint(b, p->mtime);
+    sos_buf_add_str(b, &p->checksum_algorithm);
+    sos_buf_add_str(b, &p->checksum_value);
+}
+
+
+/* The part number is the key's last four bytes (big-endian). */
+int
+sos_part_rec_decode(const char *key, size_t key_len, const char *val,
+    size_t val_len, sos_part_rec_t *p)
+{
+    sos_rbuf_t            r;
+    const unsigned char  *n;
+
+    memset(p, 0, sizeof(*p));
+
+    if (key_len != 1 + SOS_UPLOAD_ID_LEN + 4) {
+        return -1;
+    }
+
+    n = (const unsigned char *) key + key_len - 4;
+    p->number = (uint32_t) n[0] << 24 | (uint32_t) n[1] << 16
+                | (uint32_t) n[2] << 8 | n[3];
+
+    sos_rbuf_init(&r, val, val_len);
+
+    if (sos_rbuf_u8(&r) != SOS_RECORD_VERSION
+        || sos_extent_decode(&r, &p->extent) != 0)
+    {
+        return -1;
+    }
+
+    p->mtime = sos_rbuf_svarint(&r);
+    p->checksum_algorithm = sos_rbuf_bytes(&r);
+    p->checksum_value = sos_rbuf_bytes(&r);
+
+    return r.bad ? -1 : 0;
+}
+
+
 static void
 sos_str_move(sos_str_t *s, char **p)
 {

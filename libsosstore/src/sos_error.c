@@ -111,9 +111,15 @@ sos_err_leveldb(sos_error_t *err, char *errptr, const char *what)
 {
     sos_rc_e  code;
 
-    /* LevelDB reports a held LOCK file (another owner) only as text. */
-    code = (errptr != NULL && strstr(errptr, "lock") != NULL) ? SOS_EBUSY
-                                                              : SOS_EIO;
+    /*
+     * LevelDB reports a held LOCK file (another owner) only as text:
+     * "IO error: lock <path>: <reason>" (util/env_posix.cc LockFile).
+     * Any other message may name a path that holds "lock" too.
+     */
+    code = (errptr != NULL
+            && strncmp(errptr, "IO error: lock ",
+                       sizeof("IO error: lock ") - 1) == 0)
+           ? SOS_EBUSY : SOS_EIO;
     sos_err(err, code, 0, "leveldb %s: %s", what,
             errptr ? errptr : "unknown error");
     leveldb_free(errptr);

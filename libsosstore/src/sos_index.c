@@ -112,6 +112,21 @@ sos_idx_iter_in(leveldb_iterator_t *it, const void *prefix, size_t len)
 }
 
 
+sos_rc_e
+sos_idx_iter_error(leveldb_iterator_t *it, sos_error_t *err,
+    const char *what)
+{
+    char  *errptr = NULL;
+
+    leveldb_iter_get_error(it, &errptr);
+    if (errptr != NULL) {
+        return sos_err_leveldb(err, errptr, what);
+    }
+
+    return SOS_OK;
+}
+
+
 int
 sos_idx_has_prefix(sos_store_t *st, const void *prefix, size_t len,
     sos_error_t *err)

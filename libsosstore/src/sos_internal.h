@@ -99,7 +99,8 @@ sos_rc_e sos_err(sos_error_t *err, sos_rc_e code, int sys_errno,
 sos_rc_e sos_err_sys(sos_error_t *err, int sys_errno, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* A leveldb errptr (freed here) into SOS_EIO, or SOS_EBUSY for a lock. */
+/* A leveldb errptr (freed here) into SOS_EIO, or SOS_EBUSY when the
+ * index is locked by another owner (only open can meet that). */
 sos_rc_e sos_err_leveldb(sos_error_t *err, char *errptr, const char *what);
 
 /* Record a notice for sos_store_info (sos_store.c); dropped without
@@ -199,6 +200,9 @@ sos_rc_e sos_idx_scan(sos_store_t *st, char type, sos_idx_visit_pt visit,
 leveldb_iterator_t *sos_idx_iter(sos_store_t *st);
 /* Non-zero while it points at a key that starts with prefix. */
 int sos_idx_iter_in(leveldb_iterator_t *it, const void *prefix, size_t len);
+/* The iterator's error as SOS_EIO naming what was scanned, or SOS_OK. */
+sos_rc_e sos_idx_iter_error(leveldb_iterator_t *it, sos_error_t *err,
+    const char *what);
 
 
 /* ---- records ---- */
@@ -237,6 +241,28 @@ void     sos_obj_rec_free(sos_obj_rec_t *rec);
 /* Copy rec's metadata into a caller-owned info (info->mem owns it). */
 sos_rc_e sos_obj_rec_to_info(const sos_obj_rec_t *rec,
     sos_object_info_t *info, sos_error_t *err);
+/* Multipart upload record (U): strings point into the value. */
+typedef struct {
+    int64_t       initiated;
+    sos_attrs_t   attrs;
+    sos_kv_t     *kv_mem;               /* malloc'd (NULL on failure) */
+} sos_upload_rec_t;
+
+/* Part record (P): the part number comes from the key. */
+typedef struct {
+    uint32_t      number;
+    sos_extent_t  extent;
+    int64_t       mtime;
+    sos_str_t     checksum_algorithm;   /* points into the value */
+    sos_str_t     checksum_value;
+} sos_part_rec_t;
+
+/* 0, or -1 when malformed or out of memory. */
+int  sos_upload_rec_decode(const void *val, size_t len, sos_upload_rec_t *u);
+void sos_part_rec_encode(sos_buf_t *b, const sos_part_rec_t *p);
+int  sos_part_rec_decode(const char *key, size_t key_len, const char *val,
+    size_t val_len, sos_part_rec_t *p);
+
 /*
  * Whether key can be stored: 1..SOS_MAX_KEY_LEN bytes without NUL.
  * SOS_OK or SOS_EINVAL.
@@ -335,7 +361,16 @@ void sos_garbage_collect(sos_store_t *st, const sos_extent_t *e,
 uint64_t sos_garbage_collect_all(sos_store_t *st);
 
 
-/* ---- shared by objects and multipart (sos_object.c) ---- */
+/* ---- shared by objects, readers and multipart (sos_object.c) ---- */
+
+/*
+ * Get and decode the object record at ikey (bucket/key, for messages);
+ * rec's strings point into *val (free() it, and sos_obj_rec_free rec).
+ * A missing record in a missing bucket is SOS_ENOBUCKET.
+ */
+sos_rc_e sos_object_load(sos_store_t *st, const sos_buf_t *ikey,
+    const char *bucket, size_t bucket_len, const char *key, size_t key_len,
+    char **val, sos_obj_rec_t *rec, sos_error_t *err);
 
 /*
  * Commit an object record for bucket/key under commit_lock: bucket check,
@@ -391,6 +426,50 @@ sos_rc_e sos_put_new(sos_put_t **out, sos_store_t *st,
 
 /* Lowercase hex of an MD5 into out (33 bytes with the NUL). */
 void sos_md5_hex(const unsigned char md5[16], char *out);
+
+/* ---- readers (sos_reader.c) ---- */
+
+/* The size of the object version the reader holds. */
+uint64_t sos_reader_size(const sos_reader_t *reader);
+
+/* ---- listing helpers (sos_list.c) ---- */
+
+/* Whether s starts with prefix. */
+int sos_list_starts(const char *s, size_t len, const char *prefix,
+    size_t prefix_len);
+
+/* Byte order, as LevelDB's default comparator orders index keys. */
+int sos_list_cmp(const char *a, size_t a_len, const char *b, size_t b_len);
+
+/*
+ * The length of the common prefix key rolls up into: the prefix plus the
+ * rest of the key up to and including the first delimiter; 0 when it
+ * stands alone or delimiter is empty.  key starts with the prefix.
+ */
+size_t sos_list_rollup(size_t prefix_len, const sos_str_t *delimiter,
+    const char *key, size_t key_len);
+
+/*
+ * Seek it to the first index key after every key that starts with the
+ * first base_len bytes of from followed by the common prefix cp.
+ */
+void sos_list_seek_past(leveldb_iterator_t *it, sos_buf_t *seek,
+    const sos_buf_t *from, size_t base_len, const char *cp, size_t cp_len);
+
+
+/* ---- multipart uploads (sos_multipart.c) ---- */
+
+/*
+ * Read and decode the U record of bucket/key/upload_id; *val owns what u
+ * (may be NULL) points into: free(u->kv_mem) and free(*val).  A missing
+ * record is SOS_ENOBUCKET when the bucket is gone too, so that callers
+ * answer NoSuchBucket before NoSuchUpload as S3 does; a malformed upload
+ * id is SOS_ENOUPLOAD.
+ */
+sos_rc_e sos_upload_get(sos_store_t *st, const char *bucket,
+    size_t bucket_len, const char *key, size_t key_len,
+    const char *upload_id, char **val, sos_upload_rec_t *u,
+    sos_error_t *err);
 
 /* ---- secrets at rest (sos_secret.c) ---- */
 

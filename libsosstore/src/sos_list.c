@@ -40,16 +40,8 @@ typedef struct {
 } sos_list_page_t;
 
 
-static int sos_list_starts(const char *s, size_t len, const char *prefix,
-    size_t prefix_len);
-static int sos_list_cmp(const char *a, size_t a_len, const char *b,
-    size_t b_len);
 static const char *sos_list_find(const char *s, size_t len, const char *d,
     size_t d_len);
-static size_t sos_list_rollup(const sos_list_opts_t *opts, const char *key,
-    size_t key_len);
-static void sos_list_seek_past(leveldb_iterator_t *it, sos_buf_t *seek,
-    const sos_buf_t *from, size_t base_len, const char *cp, size_t cp_len);
 static sos_rc_e sos_list_add_entry(sos_list_page_t *page, const char *key,
     size_t key_len, const char *val, size_t val_len, const char *bucket,
     size_t bucket_len, sos_error_t *err);
@@ -58,7 +50,7 @@ static sos_rc_e sos_list_build(sos_list_page_t *page, int truncated,
     sos_error_t *err);
 
 
-static int
+int
 sos_list_starts(const char *s, size_t len, const char *prefix,
     size_t prefix_len)
 {
@@ -67,8 +59,7 @@ sos_list_starts(const char *s, size_t len, const char *prefix,
 }
 
 
-/* Byte order, as LevelDB's default comparator orders index keys. */
-static int
+int
 sos_list_cmp(const char *a, size_t a_len, const char *b, size_t b_len)
 {
     int     rc;
@@ -105,36 +96,30 @@ sos_list_find(const char *s, size_t len, const char *d, size_t d_len)
 }
 
 
-/*
- * The length of the common prefix key rolls up into: prefix plus the rest
- * of the key up to and including the first delimiter; 0 when it stands
- * alone.  key must start with opts->prefix.
- */
-static size_t
-sos_list_rollup(const sos_list_opts_t *opts, const char *key, size_t key_len)
+size_t
+sos_list_rollup(size_t prefix_len, const sos_str_t *delimiter,
+    const char *key, size_t key_len)
 {
-    const char  *rest, *d;
+    const char  *d;
 
-    if (opts->delimiter.len == 0) {
+    if (delimiter->len == 0) {
         return 0;
     }
-    rest = key + opts->prefix.len;
-    d = sos_list_find(rest, key_len - opts->prefix.len, opts->delimiter.data,
-                      opts->delimiter.len);
+    d = sos_list_find(key + prefix_len, key_len - prefix_len,
+                      delimiter->data, delimiter->len);
     if (d == NULL) {
         return 0;
     }
-    return (size_t) (d - key) + opts->delimiter.len;
+    return (size_t) (d - key) + delimiter->len;
 }
 
 
 /*
- * Seek to the first index key after every key that starts with the common
- * prefix cp: drop its trailing 0xff bytes and increment the last byte.  At
- * worst the carry reaches the \0 after the bucket name, which lands past
- * the bucket and so ends the scan.
+ * Drop the trailing 0xff bytes of the seek key and increment its last
+ * byte.  At worst the carry reaches the \0 after the bucket name, which
+ * lands past the bucket and so ends the scan.
  */
-static void
+void
 sos_list_seek_past(leveldb_iterator_t *it, sos_buf_t *seek,
     const sos_buf_t *from, size_t base_len, const char *cp, size_t cp_len)
 {
@@ -151,7 +136,7 @@ sos_list_seek_past(leveldb_iterator_t *it, sos_buf_t *seek,
     while (n > 0 && seek->data[n - 1] == 0xff) {
         n--;
     }
-    /* the key starts with 'O', so n > 0 */
+    /* the key starts with its type byte, so n > 0 */
     seek->data[n - 1]++;
     leveldb_iter_seek(it, (const char *) seek->data, n);
 }
@@ -321,7 +306,8 @@ sos_list_objects(sos_store_t *store, const char *bucket, size_t bucket_len,
         goto built;
 
     } else {
-        cp_len = sos_list_rollup(opts, opts->marker.data, opts->marker.len);
+        cp_len = sos_list_rollup(opts->prefix.len, &opts->delimiter,
+                                 opts->marker.data, opts->marker.len);
         if (cp_len > 0) {
             /* the marker's common prefix went out on an earlier page */
             sos_list_seek_past(it, &seek, &from, base_len, opts->marker.data,
@@ -360,7 +346,8 @@ sos_list_objects(sos_store_t *store, const char *bucket, size_t bucket_len,
         }
         count++;
 
-        cp_len = sos_list_rollup(opts, key, key_len);
+        cp_len = sos_list_rollup(opts->prefix.len, &opts->delimiter, key,
+                                 key_len);
 
         if (cp_len > 0) {
             page.prefixes[page.n_prefixes].off = page.text.len;

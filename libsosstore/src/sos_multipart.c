@@ -21,33 +21,7 @@
 #include "sos_internal.h"
 
 
-
-
-typedef struct {
-    int64_t       initiated;
-    sos_attrs_t   attrs;            /* points into the value */
-    sos_kv_t     *kv_mem;
-} sos_upload_rec_t;
-
-typedef struct {
-    uint32_t      number;
-    sos_extent_t  extent;
-    int64_t       mtime;
-    sos_str_t     checksum_algorithm;   /* points into the value */
-    sos_str_t     checksum_value;
-} sos_part_rec_t;
-
-
 static int sos_upload_id_valid(const char *id);
-static int sos_upload_rec_decode(const void *val, size_t len,
-    sos_upload_rec_t *u);
-static sos_rc_e sos_upload_get(sos_store_t *st, const char *bucket,
-    size_t bucket_len, const char *key, size_t key_len,
-    const char *upload_id, char **val, sos_upload_rec_t *u,
-    sos_error_t *err);
-static void sos_part_rec_encode(sos_buf_t *b, const sos_part_rec_t *p);
-static int sos_part_rec_decode(const char *key, size_t key_len,
-    const char *val, size_t val_len, sos_part_rec_t *p);
 static sos_rc_e sos_parts_load(sos_store_t *st, const char *upload_id,
     sos_part_rec_t **parts, uint32_t *n_parts, uint64_t *bytes,
     sos_error_t *err);
@@ -55,9 +29,6 @@ static sos_rc_e sos_part_commit(sos_put_t *put, const sos_extent_t *extent,
     sos_object_info_t *info, sos_error_t *err);
 static int sos_etag_match(const char *etag, size_t len,
     const unsigned char md5[16]);
-static sos_rc_e sos_iter_error(leveldb_iterator_t *it, sos_error_t *err,
-    const char *what);
-static int sos_key_cmp(const sos_buf_t *a, const sos_buf_t *b);
 
 
 /* Keys in messages are cut short: the message is one line of 256 bytes. */
@@ -85,33 +56,7 @@ sos_upload_id_valid(const char *id)
 }
 
 
-static int
-sos_upload_rec_decode(const void *val, size_t len, sos_upload_rec_t *u)
-{
-    sos_rbuf_t  r;
-
-    memset(u, 0, sizeof(*u));
-    sos_rbuf_init(&r, val, len);
-
-    if (sos_rbuf_u8(&r) != SOS_RECORD_VERSION) {
-        return -1;
-    }
-
-    u->initiated = sos_rbuf_svarint(&r);
-    if (r.bad) {
-        return -1;
-    }
-
-    return sos_attrs_decode(&r, &u->attrs, &u->kv_mem);
-}
-
-
-/*
- * Read and decode the U record; *val owns what u points into.  A missing
- * record is SOS_ENOBUCKET when the bucket is gone too, so that callers
- * answer NoSuchBucket before NoSuchUpload as S3 does.
- */
-static sos_rc_e
+sos_rc_e
 sos_upload_get(sos_store_t *st, const char *bucket, size_t bucket_len,
     const char *key, size_t key_len, const char *upload_id, char **val,
     sos_upload_rec_t *u, sos_error_t *err)
@@ -171,80 +116,6 @@ sos_upload_get(sos_store_t *st, const char *bucket, size_t bucket_len,
     }
 
     return SOS_OK;
-}
-
-
-static void
-sos_part_rec_encode(sos_buf_t *b, const sos_part_rec_t *p)
-{
-    sos_buf_add_u8(b, SOS_RECORD_VERSION);
-    sos_extent_encode(b, &p->extent);
-    sos_buf_add_svarint(b, p->mtime);
-    sos_buf_add_str(b, &p->checksum_algorithm);
-    sos_buf_add_str(b, &p->checksum_value);
-}
-
-
-/* The part number is the key's last four bytes (big-endian). */
-static int
-sos_part_rec_decode(const char *key, size_t key_len, const char *val,
-    size_t val_len, sos_part_rec_t *p)
-{
-    sos_rbuf_t            r;
-    const unsigned char  *n;
-
-    memset(p, 0, sizeof(*p));
-
-    if (key_len != 1 + SOS_UPLOAD_ID_LEN + 4) {
-        return -1;
-    }
-
-    n = (const unsigned char *) key + key_len - 4;
-    p->number = (uint32_t) n[0] << 24 | (uint32_t) n[1] << 16
-                | (uint32_t) n[2] << 8 | n[3];
-
-    sos_rbuf_init(&r, val, val_len);
-
-    if (sos_rbuf_u8(&r) != SOS_RECORD_VERSION
-        || sos_extent_decode(&r, &p->extent) != 0)
-    {
-        return -1;
-    }
-
-    p->mtime = sos_rbuf_svarint(&r);
-    p->checksum_algorithm = sos_rbuf_bytes(&r);
-    p->checksum_value = sos_rbuf_bytes(&r);
-
-    return r.bad ? -1 : 0;
-}
-
-
-static sos_rc_e
-sos_iter_error(leveldb_iterator_t *it, sos_error_t *err, const char *what)
-{
-    char  *errptr = NULL;
-
-    leveldb_iter_get_error(it, &errptr);
-    if (errptr != NULL) {
-        return sos_err_leveldb(err, errptr, what);
-    }
-
-    return SOS_OK;
-}
-
-
-/* Bytewise order, as LevelDB's default comparator. */
-static int
-sos_key_cmp(const sos_buf_t *a, const sos_buf_t *b)
-{
-    int  c;
-
-    c = memcmp(a->data, b->data, a->len < b->len ? a->len : b->len);
-    if (c != 0) {
-        return c;
-    }
-
-    return (a->len > b->len) - (a->len < b->len);
 }
 
 
@@ -320,7 +191,7 @@ sos_parts_load(sos_store_t *st, const char *upload_id,
     }
 
     if (rc == SOS_OK) {
-        rc = sos_iter_error(it, err, "reading parts of an upload");
+        rc = sos_idx_iter_error(it, err, "reading parts of an upload");
     }
 
     leveldb_iter_destroy(it);
@@ -613,241 +484,6 @@ done:
         memset(info, 0, sizeof(*info));
     }
 
-    return rc;
-}
-
-
-sos_rc_e
-sos_upload_list_parts(sos_store_t *st, const char *bucket,
-    size_t bucket_len, const char *key, size_t key_len,
-    const char *upload_id, uint32_t marker, unsigned max_parts,
-    sos_part_cb_pt cb, void *ctx, int *truncated, sos_error_t *err)
-{
-    char                *val;
-    size_t               klen, vlen;
-    unsigned             n;
-    sos_rc_e             rc;
-    sos_buf_t            start;
-    const char          *k, *v;
-    sos_part_rec_t       p;
-    sos_part_info_t      info;
-    leveldb_iterator_t  *it;
-
-    if (truncated != NULL) {
-        *truncated = 0;
-    }
-
-    rc = sos_upload_get(st, bucket, bucket_len, key, key_len, upload_id,
-                        &val, NULL, err);
-    if (rc != SOS_OK) {
-        return rc;
-    }
-
-    free(val);
-
-    if (marker >= SOS_MAX_PARTS) {
-        return SOS_OK;
-    }
-
-    sos_buf_init(&start);
-    sos_ikey_part(&start, upload_id, marker + 1);
-
-    it = sos_idx_iter(st);
-    if (start.oom || it == NULL) {
-        sos_buf_free(&start);
-        if (it != NULL) {
-            leveldb_iter_destroy(it);
-        }
-        return sos_err(err, SOS_ENOMEM, 0, "parts of upload %s", upload_id);
-    }
-
-    n = 0;
-    leveldb_iter_seek(it, (const char *) start.data, start.len);
-
-    /* the prefix P<upload id> is the start key without the number */
-    for ( /* void */ ; sos_idx_iter_in(it, start.data, start.len - 4);
-         leveldb_iter_next(it))
-    {
-        if (n == max_parts) {
-            if (truncated != NULL) {
-                *truncated = 1;
-            }
-            break;
-        }
-
-        k = leveldb_iter_key(it, &klen);
-        v = leveldb_iter_value(it, &vlen);
-
-        if (sos_part_rec_decode(k, klen, v, vlen, &p) != 0) {
-            rc = sos_err(err, SOS_ECORRUPT, 0,
-                         "malformed part record of upload %s", upload_id);
-            break;
-        }
-
-        memset(&info, 0, sizeof(info));
-        info.part_number = p.number;
-        info.size = p.extent.size;
-        info.mtime = p.mtime;
-        sos_md5_hex(p.extent.md5, info.etag);
-        info.checksum_algorithm = p.checksum_algorithm;
-        info.checksum_value = p.checksum_value;
-        n++;
-
-        if (cb(ctx, &info) != 0) {
-            break;
-        }
-    }
-
-    if (rc == SOS_OK) {
-        rc = sos_iter_error(it, err, "listing parts of an upload");
-    }
-
-    leveldb_iter_destroy(it);
-    sos_buf_free(&start);
-    return rc;
-}
-
-
-sos_rc_e
-sos_upload_list(sos_store_t *st, const char *bucket, size_t bucket_len,
-    const sos_str_t *prefix, const sos_str_t *key_marker,
-    const char *upload_id_marker, unsigned max_uploads, sos_upload_cb_pt cb,
-    void *ctx, int *truncated, sos_error_t *err)
-{
-    int                  skip_equal;
-    size_t               klen, vlen, base, rest;
-    unsigned             n;
-    sos_rc_e             rc;
-    sos_buf_t            scan, seek;
-    const char          *k, *v;
-    sos_kv_t            *kv_mem;
-    sos_rbuf_t           r;
-    sos_attrs_t          attrs;
-    sos_upload_entry_t   e;
-    leveldb_iterator_t  *it;
-
-    if (truncated != NULL) {
-        *truncated = 0;
-    }
-
-    rc = sos_bucket_check(st, bucket, bucket_len, err);
-    if (rc != SOS_OK) {
-        return rc;
-    }
-
-    /* scan: U bucket \0 prefix; every entry is U bucket \0 key \0 id */
-    sos_buf_init(&scan);
-    sos_ikey_bucket(&scan, SOS_K_UPLOAD, bucket, bucket_len);
-    sos_buf_add_u8(&scan, 0);
-    base = scan.len;
-    if (prefix != NULL) {
-        sos_buf_add(&scan, prefix->data, prefix->len);
-    }
-
-    /*
-     * S3: after a key marker alone come the keys greater than it; with an
-     * upload id marker too, first the same key's greater upload ids.  Key
-     * bytes are never 0, so key \1 sorts after every upload of key and
-     * before every longer key.
-     */
-    sos_buf_init(&seek);
-    skip_equal = 0;
-    if (key_marker != NULL && key_marker->len > 0) {
-        sos_buf_add(&seek, scan.data, base);
-        sos_buf_add(&seek, key_marker->data, key_marker->len);
-        if (upload_id_marker != NULL && upload_id_marker[0] != '\0') {
-            sos_buf_add_u8(&seek, 0);
-            sos_buf_add(&seek, upload_id_marker, strlen(upload_id_marker));
-            skip_equal = 1;
-        } else {
-            sos_buf_add_u8(&seek, 1);
-        }
-    }
-
-    it = sos_idx_iter(st);
-    if (scan.oom || seek.oom || it == NULL) {
-        rc = sos_err(err, SOS_ENOMEM, 0, "listing uploads of \"%.*s\"",
-                     (int) bucket_len, bucket);
-        goto done;
-    }
-
-    if (seek.len > 0 && sos_key_cmp(&seek, &scan) > 0) {
-        leveldb_iter_seek(it, (const char *) seek.data, seek.len);
-        if (skip_equal && leveldb_iter_valid(it)) {
-            k = leveldb_iter_key(it, &klen);
-            if (klen == seek.len && memcmp(k, seek.data, klen) == 0) {
-                leveldb_iter_next(it);
-            }
-        }
-
-    } else {
-        leveldb_iter_seek(it, (const char *) scan.data, scan.len);
-    }
-
-    n = 0;
-
-    for ( /* void */ ; sos_idx_iter_in(it, scan.data, scan.len);
-         leveldb_iter_next(it))
-    {
-        if (n == max_uploads) {
-            if (truncated != NULL) {
-                *truncated = 1;
-            }
-            break;
-        }
-
-        k = leveldb_iter_key(it, &klen);
-        v = leveldb_iter_value(it, &vlen);
-
-        rest = klen - base;
-        if (rest < SOS_UPLOAD_ID_LEN + 2
-            || k[klen - SOS_UPLOAD_ID_LEN - 1] != '\0')
-        {
-            rc = sos_err(err, SOS_ECORRUPT, 0,
-                         "malformed upload key in bucket \"%.*s\"",
-                         (int) bucket_len, bucket);
-            break;
-        }
-
-        sos_rbuf_init(&r, v, vlen);
-        memset(&e, 0, sizeof(e));
-
-        if (sos_rbuf_u8(&r) != SOS_RECORD_VERSION) {
-            r.bad = 1;
-        }
-        e.initiated = sos_rbuf_svarint(&r);
-
-        if (r.bad || sos_attrs_decode(&r, &attrs, &kv_mem) != 0) {
-            rc = sos_err(err, SOS_ECORRUPT, 0,
-                         "malformed upload record in bucket \"%.*s\"",
-                         (int) bucket_len, bucket);
-            break;
-        }
-        free(kv_mem);
-
-        memcpy(e.upload_id, k + klen - SOS_UPLOAD_ID_LEN, SOS_UPLOAD_ID_LEN);
-        e.upload_id[SOS_UPLOAD_ID_LEN] = '\0';
-        e.key.data = k + base;
-        e.key.len = rest - SOS_UPLOAD_ID_LEN - 1;
-        e.owner = attrs.owner;
-        n++;
-
-        if (cb(ctx, &e) != 0) {
-            break;
-        }
-    }
-
-    if (rc == SOS_OK) {
-        rc = sos_iter_error(it, err, "listing uploads");
-    }
-
-done:
-
-    if (it != NULL) {
-        leveldb_iter_destroy(it);
-    }
-    sos_buf_free(&scan);
-    sos_buf_free(&seek);
     return rc;
 }
 
@@ -1217,7 +853,7 @@ sos_upload_expire(sos_store_t *st, int64_t older_than, uint64_t *removed,
     }
 
     if (rc == SOS_OK) {
-        rc = sos_iter_error(it, err, "expiring uploads");
+        rc = sos_idx_iter_error(it, err, "expiring uploads");
     }
 
     leveldb_iter_destroy(it);

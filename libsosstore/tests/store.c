@@ -109,6 +109,35 @@ test_layout_and_busy(const char *dir)
 }
 
 
+/*
+ * Only LevelDB's failure to take its lock is SOS_EBUSY: another error on a
+ * path that happens to hold "lock" is SOS_EIO.
+ */
+static void
+test_not_busy(const char *dir)
+{
+    char              path[1024];
+    sos_error_t       err;
+    sos_store_t      *st = NULL;
+    sos_store_conf_t  conf;
+
+    snprintf(path, sizeof(path), "%s/index", dir);
+    if (mkdir(dir, 0700) == -1 || mkdir(path, 0700) == -1) {
+        bail("mkdir %s: %s", path, strerror(errno));
+    }
+    snprintf(path, sizeof(path), "%s/index/LOCK", dir);
+    if (mkdir(path, 0700) == -1) {
+        bail("mkdir %s: %s", path, strerror(errno));
+    }
+
+    memset(&conf, 0, sizeof(conf));
+    conf.data_dir = dir;
+    is_int(SOS_EIO, sos_store_open(&st, &conf, &err),
+           "an index that cannot open under a path holding \"lock\"");
+    ok(strstr(err.msg, "LOCK") != NULL, "message says why: %s", err.msg);
+}
+
+
 static void
 test_tmp_and_garbage(const char *dir)
 {
@@ -281,6 +310,8 @@ main(void)
     test_conf(dir);
     snprintf(dir, sizeof(dir), "%s/layout", base);
     test_layout_and_busy(dir);
+    snprintf(dir, sizeof(dir), "%s/blocks", base);
+    test_not_busy(dir);
     snprintf(dir, sizeof(dir), "%s/tmp", base);
     test_tmp_and_garbage(dir);
     snprintf(dir, sizeof(dir), "%s/degraded", base);

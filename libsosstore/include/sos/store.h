@@ -1,21 +1,52 @@
 /*
  * libsosstore: the SOS object store.
  *
- * Objects are kept as N replicated raw files (offset 0 = byte 0) with a
- * LevelDB index of organizations, access keys, buckets, objects and
- * multipart uploads.  Plain C11 + POSIX; no nginx header.
+ * Organizations, access keys, buckets, objects and multipart uploads,
+ * behind one handle.  Plain C11 + POSIX; no nginx header.  This library
+ * keeps objects as replicated files with a LevelDB index (docs/store.md);
+ * only sos_store_conf_t and sos_store_info_t describe that backend, the
+ * rest of the API does not depend on it.
  *
- * Conventions
+ * Arguments
  * - The handle comes first and `err` last; `err` may be NULL.  Constructors
- *   return through `**out`, set only on SOS_OK.
+ *   return through `**out`.
  * - Strings are (pointer, length) pairs and need not be NUL-terminated,
- *   except paths and names in the *_conf_t and fixed-size result structs,
- *   which are NUL-terminated.
- * - Inputs are borrowed for the duration of the call only.
- * - A variable-size result is an object with its own sos_*_free().
- * - The store handle takes concurrent calls from any number of threads of
- *   the process that opened it.  A sos_put_t, sos_reader_t or list result
- *   belongs to one thread at a time.
+ *   except where a parameter is a plain `const char *` without a length
+ *   (upload ids, owner ids, regions, paths in sos_store_conf_t) and in the
+ *   fixed-size char arrays of result structs, which are NUL-terminated.
+ * - Misuse, such as a write to a sos_put_t after a failure, is assert()ed,
+ *   not reported.
+ *
+ * Ownership: one rule for the whole API, which each function refers to as
+ * "the ownership rule" and only adds to
+ * - Inputs (strings, structs, blobs) are borrowed for the duration of the
+ *   call only: the store keeps no pointer to them once it returns.
+ * - Outputs are written only on SOS_OK, unless a function says otherwise.
+ *   Fixed-size results are copied into caller-owned structs.  A
+ *   variable-size result is memory the store allocated, and its doc names
+ *   the one call that frees it (sos_*_free, sos_object_info_release); every
+ *   sos_str_t inside points into that memory.
+ * - A handle (sos_store_t, sos_put_t, sos_reader_t) is freed by exactly
+ *   one call: sos_store_close; sos_put_commit or sos_put_abort;
+ *   sos_reader_close.
+ * - What a callback is given is borrowed for the callback only; copy what
+ *   must outlive it.
+ * - A sos_error_t is the caller's; it is written only on failure and its
+ *   message is a copy, so it may cross threads.
+ *
+ * Threads: one rule for the whole API, "the thread rule"
+ * - A sos_store_t takes concurrent calls from any number of threads of the
+ *   process that opened it, and none from another process (not across
+ *   fork()).  Open and close it from one thread, with nothing in flight.
+ * - A sos_put_t or sos_reader_t belongs to one thread at a time: it may
+ *   move between threads between calls (as from one pool thread to the
+ *   next), never be used by two at once.  Results are plain memory.
+ * - Calls block the calling thread on disk and index I/O: an event loop
+ *   runs them in a thread pool.
+ * - Callbacks (list functions, sos_put_copy) run in the calling thread
+ *   before the call returns, and must not call into the store: they run
+ *   while the store holds an index scan or a write open.  A callback
+ *   returns 0 to go on, non-zero to stop, unless its type says otherwise.
  */
 
 #ifndef SOS_STORE_H
@@ -36,7 +67,7 @@ typedef enum {
     SOS_EEXIST,         /* bucket or organization already exists */
     SOS_ENOTEMPTY,      /* bucket still holds objects or uploads;
                            organization still owns buckets */
-    SOS_EBUSY,          /* another process owns the index */
+    SOS_EBUSY,          /* another process owns the store */
     SOS_EQUORUM,        /* fewer replicas than the write quorum succeeded */
     SOS_ERANGE,         /* caller buffer too small, or range unsatisfiable */
     SOS_EINVAL,         /* invalid argument (names the argument) */
@@ -46,8 +77,10 @@ typedef enum {
     SOS_ETOOSMALL,      /* complete: a part other than the last is too small */
     SOS_ETOOLARGE,      /* object larger than the configured maximum */
     SOS_ENOSPC,         /* no space left on a device */
-    SOS_ECORRUPT,       /* index record or replica data failed a check */
-    SOS_EIO,            /* any other system error; sys_errno says which */
+    SOS_ECORRUPT,       /* stored record or data failed a check, or the data
+                           of an object is missing */
+    SOS_EIO,            /* any other system or index error; sys_errno, when
+                           set, says which */
     SOS_ENOMEM,
     SOS_RC_MAX
 } sos_rc_e;
@@ -58,7 +91,11 @@ typedef struct {
     char      msg[256];     /* one line: what failed, on which path or name */
 } sos_error_t;
 
-/** Static name of a code, e.g. "SOS_ENOTFOUND". */
+/**
+ * The static name of a code, e.g. "SOS_ENOTFOUND"; "SOS_E(unknown)" for a
+ * value outside the enum.
+ * Threads: any thread.  Ownership: the string is static.
+ */
 const char *sos_strerror(sos_rc_e code);
 
 /* A borrowed or result-owned byte string, not NUL-terminated. */
@@ -88,6 +125,7 @@ typedef struct {
 
 typedef struct sos_store_s  sos_store_t;
 
+/* The file backend's configuration. */
 typedef struct {
     const char          *data_dir;        /* index lives in <data_dir>/index */
     const char *const   *replica_dirs;    /* NULL: <data_dir>/r0 .. r{n-1} */
@@ -108,6 +146,7 @@ typedef struct {
     const char          *msg;             /* one line, names the path */
 } sos_notice_t;
 
+/* What the file backend found and did at open. */
 typedef struct {
     unsigned  n_replicas;
     unsigned  write_quorum;
@@ -141,17 +180,30 @@ typedef struct {
  * (SOS_EINVAL, the message says which).  Plaintext secrets of an older
  * index are sealed at open and the index compacted, so that no file of
  * the index keeps them; a notice says so.
- * @return SOS_OK, SOS_EBUSY (another process owns the index), SOS_EINVAL,
- *         SOS_EIO
- * Thread-safety: one caller.  Never share a handle across fork().
+ * @param[out] out  the handle, set only on SOS_OK; close it with
+ *                  sos_store_close
+ * @return SOS_OK, SOS_EBUSY (another process owns the store: retry
+ *         later), SOS_EINVAL (the configuration or the key file), SOS_ENOSPC,
+ *         SOS_ENOMEM, SOS_EIO
+ * Threads: the thread rule: the handle is then the process's, not its
+ * children's.  Ownership: the ownership rule.
  */
 sos_rc_e sos_store_open(sos_store_t **out, const sos_store_conf_t *conf,
     sos_error_t *err);
 
-/** Close; nothing may be in flight.  NULL is a no-op. */
+/**
+ * Close the store and free the handle.  NULL is a no-op.
+ * Threads: nothing may be in flight: no other call running, every
+ * sos_put_t committed or aborted, every sos_reader_t closed.
+ * Ownership: the handle and the notices of sos_store_info are freed.
+ */
 void sos_store_close(sos_store_t *store);
 
-/** Replica count, quorum, degraded replicas, notices as seen at open. */
+/**
+ * Replica count, quorum, degraded replicas and notices as seen at open.
+ * Threads: any thread.  Ownership: *info is the caller's; its notices
+ * belong to the store until sos_store_close.
+ */
 void sos_store_info(sos_store_t *store, sos_store_info_t *info);
 
 
@@ -173,37 +225,66 @@ typedef struct {
     int64_t  created;
 } sos_key_t;
 
-/* Callbacks return 0 to go on, non-zero to stop the iteration. */
+/* List callbacks: return 0 to go on, non-zero to stop the iteration. */
 typedef int (*sos_org_cb_pt)(void *ctx, const sos_org_t *org);
 typedef int (*sos_key_cb_pt)(void *ctx, const sos_key_t *key);
 
 /**
- * Create an organization with a fresh canonical id.
- * @return SOS_OK, SOS_EEXIST (name or e-mail taken), SOS_EINVAL (empty or
- *         too long name/e-mail), SOS_EIO
+ * Create an organization with a fresh canonical id.  The name (1..127
+ * bytes) and the e-mail (may be NULL or empty; at most 255 bytes) hold no
+ * control character.
+ * @param[out] out  the new organization (may be NULL)
+ * @return SOS_OK, SOS_EEXIST (name or e-mail taken), SOS_EINVAL (empty, too
+ *         long or control characters), SOS_ENOMEM, SOS_EIO
+ * Threads: any thread.  Ownership: the ownership rule.
  */
 sos_rc_e sos_org_create(sos_store_t *store, const char *name, size_t name_len,
     const char *email, size_t email_len, sos_org_t *out, sos_error_t *err);
 
-/** Look up by canonical id.  @return SOS_OK, SOS_ENOTFOUND, SOS_EIO */
+/**
+ * Look up an organization by canonical id.
+ * @param[out] out  may be NULL: then only whether it exists
+ * @return SOS_OK, SOS_ENOTFOUND, SOS_ECORRUPT (its record does not decode),
+ *         SOS_ENOMEM, SOS_EIO
+ * Threads: any thread.  Ownership: the ownership rule.
+ */
 sos_rc_e sos_org_get(sos_store_t *store, const char *id, size_t id_len,
     sos_org_t *out, sos_error_t *err);
 
-/** Look up by display name.  @return SOS_OK, SOS_ENOTFOUND, SOS_EIO */
+/**
+ * Look up an organization by display name (a scan of all of them).
+ * @param[out] out  may be NULL
+ * @return SOS_OK, SOS_ENOTFOUND, SOS_EIO
+ * Threads: any thread.  Ownership: the ownership rule.
+ */
 sos_rc_e sos_org_find_by_name(sos_store_t *store, const char *name,
     size_t name_len, sos_org_t *out, sos_error_t *err);
 
-/** Look up by e-mail.  @return SOS_OK, SOS_ENOTFOUND, SOS_EIO */
+/**
+ * Look up an organization by e-mail (a scan of all of them).
+ * @param[out] out  may be NULL
+ * @return SOS_OK, SOS_ENOTFOUND, SOS_EIO
+ * Threads: any thread.  Ownership: the ownership rule.
+ */
 sos_rc_e sos_org_find_by_email(sos_store_t *store, const char *email,
     size_t email_len, sos_org_t *out, sos_error_t *err);
 
-/** All organizations, ordered by id. */
+/**
+ * Call cb for every organization, ordered by id, until it returns
+ * non-zero.  Records that do not decode are skipped.
+ * @return SOS_OK (also when cb stopped the walk), SOS_EIO
+ * Threads: any thread; cb runs in it and must not call into the store.
+ * Ownership: the ownership rule (*org is borrowed for the callback).
+ */
 sos_rc_e sos_org_list(sos_store_t *store, sos_org_cb_pt cb, void *ctx,
     sos_error_t *err);
 
 /**
- * Delete an organization and revoke its keys.
- * @return SOS_OK, SOS_ENOTFOUND, SOS_ENOTEMPTY (it owns buckets), SOS_EIO
+ * Delete an organization and revoke its keys, in one index write.
+ * @return SOS_OK, SOS_ENOTFOUND, SOS_ENOTEMPTY (it owns buckets),
+ *         SOS_ECORRUPT (its record, or a bucket record, does not decode),
+ *         SOS_ENOMEM, SOS_EIO
+ * Threads: any thread.  Ownership: the ownership rule.
  */
 sos_rc_e sos_org_delete(sos_store_t *store, const char *id, size_t id_len,
     sos_error_t *err);
@@ -211,20 +292,42 @@ sos_rc_e sos_org_delete(sos_store_t *store, const char *id, size_t id_len,
 /**
  * Create an access key (20 upper-case alphanumerics) and secret (40
  * base64-alphabet characters) for an organization.
- * @return SOS_OK, SOS_ENOTFOUND (no such organization), SOS_EIO
+ * @param[out] out  the new key with its secret (may be NULL)
+ * @return SOS_OK, SOS_ENOTFOUND (no such organization), SOS_ECORRUPT (its
+ *         record does not decode), SOS_ENOMEM (also: sealing the secret
+ *         failed), SOS_EIO
+ * Threads: any thread.  Ownership: the ownership rule.
  */
 sos_rc_e sos_key_create(sos_store_t *store, const char *org_id,
     size_t org_id_len, int admin, sos_key_t *out, sos_error_t *err);
 
-/** Look up a key (and so its secret).  @return SOS_OK, SOS_ENOTFOUND */
+/**
+ * Look up an access key, and so its secret.
+ * @param[out] out  may be NULL
+ * @return SOS_OK, SOS_ENOTFOUND, SOS_ECORRUPT (the record does not decode
+ *         or its secret does not open with the key file), SOS_ENOMEM,
+ *         SOS_EIO
+ * Threads: any thread.  Ownership: the ownership rule.
+ */
 sos_rc_e sos_key_get(sos_store_t *store, const char *access_key_id,
     size_t len, sos_key_t *out, sos_error_t *err);
 
-/** Keys of one organization, or of all when org_id is NULL. */
+/**
+ * Call cb for the keys of one organization (every key when org_id is
+ * NULL), ordered by access key id, until it returns non-zero.  Keys whose
+ * record does not decode or whose secret does not open are skipped.
+ * @return SOS_OK (also when cb stopped the walk), SOS_EIO
+ * Threads: any thread; cb runs in it and must not call into the store.
+ * Ownership: the ownership rule (*key is borrowed for the callback).
+ */
 sos_rc_e sos_key_list(sos_store_t *store, const char *org_id,
     size_t org_id_len, sos_key_cb_pt cb, void *ctx, sos_error_t *err);
 
-/** Revoke (delete) a key.  @return SOS_OK, SOS_ENOTFOUND, SOS_EIO */
+/**
+ * Revoke (delete) an access key, even one whose secret does not open.
+ * @return SOS_OK, SOS_ENOTFOUND, SOS_ENOMEM, SOS_EIO
+ * Threads: any thread.  Ownership: the ownership rule.
+ */
 sos_rc_e sos_key_revoke(sos_store_t *store, const char *access_key_id,
     size_t len, sos_error_t *err);
 
@@ -248,36 +351,70 @@ typedef struct {
     sos_str_t     acl;                 /* opaque to the store */
 } sos_bucket_info_t;
 
+/* Return 0 to go on, non-zero to stop the iteration. */
 typedef int (*sos_bucket_cb_pt)(void *ctx, const sos_bucket_t *bucket);
 
 /**
  * Create a bucket.  Name rules are the caller's (S3 naming); the store only
- * requires 1..63 bytes without '\0' or '/'.
- * @return SOS_OK, SOS_EEXIST (out->owner tells who owns it), SOS_EINVAL,
- *         SOS_ENOTFOUND (no such owner organization), SOS_EIO
+ * requires 1..63 bytes without '\0' or '/'.  owner_id and region (NULL:
+ * empty, at most 31 bytes) are NUL-terminated.
+ * @param[out] out  the new bucket; on SOS_EEXIST the existing one, whose
+ *                  owner tells who has it (may be NULL)
+ * @return SOS_OK, SOS_EEXIST, SOS_EINVAL (name or region),
+ *         SOS_ENOTFOUND (no such owner organization), SOS_ECORRUPT (the
+ *         owner's or the existing bucket's record does not decode),
+ *         SOS_ENOMEM, SOS_EIO
+ * Threads: any thread.  Ownership: the ownership rule.
  */
 sos_rc_e sos_bucket_create(sos_store_t *store, const char *name,
     size_t name_len, const char *owner_id, const char *region,
     const void *acl, size_t acl_len, sos_bucket_t *out, sos_error_t *err);
 
-/** @return SOS_OK, SOS_ENOBUCKET, SOS_EIO.  Free with sos_bucket_info_free. */
+/**
+ * A bucket, its counters and its ACL blob.
+ * @param[out] out  free it with sos_bucket_info_free
+ * @return SOS_OK, SOS_ENOBUCKET (also for a name no bucket can have),
+ *         SOS_ECORRUPT (its record or counters do not decode), SOS_ENOMEM,
+ *         SOS_EIO
+ * Threads: any thread.  Ownership: the ownership rule.
+ */
 sos_rc_e sos_bucket_get(sos_store_t *store, const char *name, size_t name_len,
     sos_bucket_info_t **out, sos_error_t *err);
 
+/**
+ * Free what sos_bucket_get returned.  NULL is a no-op.
+ * Threads: the thread rule (plain memory).  Ownership: frees *info.
+ */
 void sos_bucket_info_free(sos_bucket_info_t *info);
 
-/** Replace the ACL blob.  @return SOS_OK, SOS_ENOBUCKET, SOS_EIO */
+/**
+ * Replace the ACL blob of a bucket.
+ * @return SOS_OK, SOS_ENOBUCKET, SOS_ECORRUPT (its record does not
+ *         decode), SOS_ENOMEM, SOS_EIO
+ * Threads: any thread.  Ownership: the ownership rule.
+ */
 sos_rc_e sos_bucket_set_acl(sos_store_t *store, const char *name,
     size_t name_len, const void *acl, size_t acl_len, sos_error_t *err);
 
 /**
  * Delete an empty bucket.
- * @return SOS_OK, SOS_ENOBUCKET, SOS_ENOTEMPTY (objects or uploads), SOS_EIO
+ * @return SOS_OK, SOS_ENOBUCKET, SOS_ENOTEMPTY (objects or uploads),
+ *         SOS_ENOMEM, SOS_EIO
+ * Threads: any thread.  Ownership: the ownership rule.
  */
 sos_rc_e sos_bucket_delete(sos_store_t *store, const char *name,
     size_t name_len, sos_error_t *err);
 
-/** Buckets of one owner (all when owner_id is NULL), ordered by name. */
+/**
+ * Call cb for the buckets of one owner (all when owner_id, NUL-terminated,
+ * is NULL), ordered by name, with their counters, until it returns
+ * non-zero.
+ * @return SOS_OK (also when cb stopped the walk), SOS_ECORRUPT (a bucket
+ *         record or its counters do not decode; the walk stops), SOS_ENOMEM,
+ *         SOS_EIO
+ * Threads: any thread; cb runs in it and must not call into the store.
+ * Ownership: the ownership rule (*bucket is borrowed for the callback).
+ */
 sos_rc_e sos_bucket_list(sos_store_t *store, const char *owner_id,
     sos_bucket_cb_pt cb, void *ctx, sos_error_t *err);
 
@@ -305,6 +442,11 @@ typedef struct {
     sos_str_t        checksum_value;       /* as the client sees it (base64) */
 } sos_attrs_t;
 
+/*
+ * An object (or an upload, or a part) as a call returns it: the caller
+ * owns the struct, the store owns what its strings point into until
+ * sos_object_info_release.
+ */
 typedef struct {
     sos_attrs_t  attrs;
     uint64_t     size;
@@ -316,8 +458,11 @@ typedef struct {
                                           into; see release below */
 } sos_object_info_t;
 
-/** Free the memory behind a result's fields; the struct itself is the
- *  caller's.  Safe on a zeroed struct. */
+/**
+ * Free the memory behind a result's fields and zero the struct, which
+ * itself is the caller's.  Safe on a zeroed struct; NULL is a no-op.
+ * Threads: the thread rule (plain memory).  Ownership: frees info->mem.
+ */
 void sos_object_info_release(sos_object_info_t *info);
 
 
@@ -329,53 +474,81 @@ typedef struct sos_put_s  sos_put_t;
 typedef struct {
     const char         *bucket;
     size_t              bucket_len;
-    const char         *key;           /* 1..1024 arbitrary bytes */
+    const char         *key;           /* 1..1024 bytes, no NUL */
     size_t              key_len;
     const sos_attrs_t  *attrs;         /* NULL: none */
-    /* Preconditions checked atomically with the index commit. */
+    /* Preconditions checked atomically with the commit. */
     int                 if_none_match; /* 1: fail if the key exists */
     const char         *if_match;      /* etag (no quotes) the current
-                                          object must have; NULL: none */
+                                          object must have, or "*";
+                                          NULL: none */
     uint64_t            max_size;      /* 0: no limit; else ETOOLARGE */
 } sos_put_opts_t;
 
 /**
- * Begin a streaming write: opens tmp/<id> on every replica.
- * @return SOS_OK, SOS_ENOBUCKET, SOS_EINVAL (key length), SOS_EQUORUM,
- *         SOS_EIO
- * Thread-safety: the sos_put_t belongs to one thread at a time.
+ * Begin a streaming write of bucket/key.  Nothing is visible, and nothing
+ * counts in the bucket, until sos_put_commit.
+ * @param[out] out   the write: finish it with sos_put_commit or
+ *                   sos_put_abort
+ * @param      opts  copied: the write keeps no pointer into it
+ * @return SOS_OK, SOS_ENOBUCKET, SOS_EINVAL (key), SOS_EQUORUM (too few
+ *         replicas writable), SOS_ENOSPC, SOS_ENOMEM, SOS_EIO
+ * Threads: any thread; the write then follows the thread rule.
+ * Ownership: the ownership rule.
  */
 sos_rc_e sos_put_begin(sos_put_t **out, sos_store_t *store,
     const sos_put_opts_t *opts, sos_error_t *err);
 
 /**
- * Append bytes to every replica and to the running MD5.
- * @return SOS_OK, SOS_ETOOLARGE, SOS_EQUORUM (too many replicas failed),
- *         SOS_ENOSPC, SOS_EIO.  After a failure only sos_put_abort is valid.
+ * Append bytes to the write and to its running MD5.
+ * @return SOS_OK, SOS_ETOOLARGE (past opts->max_size), SOS_EQUORUM (too
+ *         many replicas failed), SOS_ENOSPC.  After a failure only
+ *         sos_put_abort is valid.
+ * Threads: the thread rule.  Ownership: the ownership rule.
  */
 sos_rc_e sos_put_write(sos_put_t *put, const void *data, size_t len,
     sos_error_t *err);
 
-/** Set or replace the flexible checksum before commit (trailer value). */
+/**
+ * Set or replace the flexible checksum stored with the object or part
+ * (e.g. a trailer's value) before commit.
+ * @return SOS_OK, SOS_ENOMEM
+ * Threads: the thread rule.  Ownership: the ownership rule (copied).
+ */
 sos_rc_e sos_put_set_checksum(sos_put_t *put, const char *algorithm,
     size_t algorithm_len, const char *value, size_t value_len,
     sos_error_t *err);
 
-/** MD5 of the bytes written so far (16 raw bytes), e.g. for Content-MD5. */
+/**
+ * MD5 of the bytes written so far (16 raw bytes), e.g. for Content-MD5;
+ * all zero bytes when no memory was left to compute it.
+ * Threads: the thread rule.  Ownership: md5 is the caller's.
+ */
 void sos_put_md5(sos_put_t *put, unsigned char md5[16]);
 
 /**
- * Make the object durable and visible: fdatasync, rename, directory fsync
- * on every replica, quorum check, one synced index batch; replaced files are
- * removed afterwards.  Frees `put` whatever the result.
- * @param[out] info  the committed object (may be NULL); release it
- * @return SOS_OK, SOS_EPRECONDITION, SOS_ENOBUCKET (deleted meanwhile),
- *         SOS_EQUORUM, SOS_ENOSPC, SOS_EIO.  On failure nothing is visible.
+ * Make the write durable, then visible atomically: a new object replaces
+ * the previous one of its key (whose data is removed afterwards), a part
+ * (sos_part_begin) the previous part of its number.  opts' preconditions
+ * are checked in the same step.  Frees `put` whatever the result.
+ * @param[out] info  the committed object or part (may be NULL); release
+ *                   it with sos_object_info_release.  A part's etag is
+ *                   its MD5.
+ * @return SOS_OK, SOS_EPRECONDITION, SOS_ENOBUCKET (the bucket was deleted
+ *         meanwhile), SOS_ENOUPLOAD (a part's upload was completed or
+ *         aborted meanwhile), SOS_EQUORUM, SOS_ENOSPC, SOS_ECORRUPT (the
+ *         record being replaced, or the bucket's counters, do not decode),
+ *         SOS_ENOMEM, SOS_EIO.  On failure nothing is visible.
+ * Threads: the thread rule.  Ownership: the ownership rule; put is freed.
  */
 sos_rc_e sos_put_commit(sos_put_t *put, sos_object_info_t *info,
     sos_error_t *err);
 
-/** Abandon the write and remove its tmp files.  NULL is a no-op. */
+/**
+ * Abandon the write: nothing of it stays.  NULL is a no-op; valid after
+ * any failure.
+ * Threads: the thread rule.  Ownership: put is freed.
+ */
 void sos_put_abort(sos_put_t *put);
 
 
@@ -384,73 +557,155 @@ void sos_put_abort(sos_put_t *put);
 
 typedef struct sos_reader_s  sos_reader_t;
 
-/* A piece of an object on disk: read `len` bytes of `fd` at `offset`. */
+/*
+ * A piece of an object, for sendfile(): `len` bytes of `fd` at `offset`.
+ * The fd belongs to the reader and stays open until sos_reader_close.
+ */
 typedef struct {
-    int       fd;                      /* owned by the reader */
+    int       fd;
     uint64_t  offset;
     uint64_t  len;
 } sos_segment_t;
 
 /**
- * Look up an object.  With `out` non-NULL, also opens the first file on a
- * healthy replica (falling back to the next replica when a file is missing
- * or unreadable), so the object stays readable even if it is overwritten or
- * deleted afterwards.
- * @param[out] info  metadata (may be NULL); release it
- * @return SOS_OK, SOS_ENOBUCKET, SOS_ENOTFOUND, SOS_ECORRUPT (no replica
- *         readable), SOS_EIO
+ * Look up an object.  With `out` non-NULL, also take hold of its current
+ * version: the reader keeps reading that version even if the object is
+ * overwritten or deleted afterwards, for its first 16 parts at least (a
+ * later part's data is taken when first read, and may be gone by then:
+ * SOS_ECORRUPT).  Each piece of data is read from the first healthy
+ * replica.
+ * @param[out] out   the reader (may be NULL: metadata only); close it
+ *                   with sos_reader_close
+ * @param[out] info  metadata (may be NULL); release it with
+ *                   sos_object_info_release
+ * @return SOS_OK, SOS_ENOBUCKET, SOS_ENOTFOUND, SOS_EINVAL (key),
+ *         SOS_ECORRUPT (the record does not decode, or no replica has
+ *         readable data), SOS_ENOMEM, SOS_EIO
+ * Threads: any thread; the reader then follows the thread rule.
+ * Ownership: the ownership rule.
  */
 sos_rc_e sos_object_open(sos_store_t *store, const char *bucket,
     size_t bucket_len, const char *key, size_t key_len, sos_reader_t **out,
     sos_object_info_t *info, sos_error_t *err);
 
-/** Metadata only; same as sos_object_open with out == NULL. */
+/**
+ * Metadata only: sos_object_open with out == NULL, with the same return
+ * codes.
+ * Threads: any thread.  Ownership: the ownership rule; release info.
+ */
 sos_rc_e sos_object_stat(sos_store_t *store, const char *bucket,
     size_t bucket_len, const char *key, size_t key_len,
     sos_object_info_t *info, sos_error_t *err);
 
 /**
  * The ordered segments covering bytes [offset, offset+len) of the object,
- * opening part files as needed (with replica fail-over).
- * @param[in,out] n_segs  capacity of segs in; count used out
+ * taking hold of the data of later parts as needed.  len 0 gives none.
+ * @param[in,out] n_segs  capacity of segs in; count used out (also set on
+ *                        SOS_ERANGE: 0, or the count needed)
  * @return SOS_OK, SOS_ERANGE (range outside the object, or segs too small:
- *         *n_segs is then the count needed), SOS_ECORRUPT, SOS_EIO
+ *         *n_segs is then the count needed), SOS_ECORRUPT (a part's data
+ *         is gone or unreadable)
+ * Threads: the thread rule.  Ownership: the ownership rule; each fd
+ * stays the reader's.
  */
 sos_rc_e sos_reader_segments(sos_reader_t *reader, uint64_t offset,
     uint64_t len, sos_segment_t *segs, size_t *n_segs, sos_error_t *err);
 
-/** Copy up to len bytes at offset into buf; *got is 0 at the end. */
+/**
+ * Copy up to len bytes at offset into buf: all of them unless the object
+ * ends first; *got is 0 at or past the end, and on failure.
+ * @return SOS_OK, SOS_ECORRUPT (a part's data is gone, unreadable or
+ *         shorter than recorded), SOS_EIO (a read failed)
+ * Threads: the thread rule.  Ownership: the ownership rule.
+ */
 sos_rc_e sos_reader_read(sos_reader_t *reader, uint64_t offset, void *buf,
     size_t len, size_t *got, sos_error_t *err);
 
-/** Close every fd the reader opened.  NULL is a no-op. */
+/**
+ * The byte range of part `part_number` (1-based) of an open object: a
+ * simple object has one part, the whole object.
+ * @return SOS_OK, SOS_ERANGE (no such part)
+ * Threads: the thread rule.  Ownership: the ownership rule.
+ */
+sos_rc_e sos_reader_part(sos_reader_t *reader, uint32_t part_number,
+    uint64_t *offset, uint64_t *len, sos_error_t *err);
+
+/**
+ * Close the reader and let go of the data it held.  NULL is a no-op.
+ * Threads: the thread rule.  Ownership: reader is freed.
+ */
 void sos_reader_close(sos_reader_t *reader);
 
 /**
- * Delete an object; its files are removed after the index commit.
- * @return SOS_OK, SOS_ENOBUCKET, SOS_ENOTFOUND, SOS_EIO
+ * Delete an object; its data is removed once the delete is committed.
+ * @return SOS_OK, SOS_ENOBUCKET, SOS_ENOTFOUND, SOS_EINVAL (key),
+ *         SOS_ECORRUPT (its record or the bucket's counters do not
+ *         decode), SOS_ENOMEM, SOS_EIO
+ * Threads: any thread.  Ownership: the ownership rule.
  */
 sos_rc_e sos_object_delete(sos_store_t *store, const char *bucket,
     size_t bucket_len, const char *key, size_t key_len, sos_error_t *err);
 
 /**
- * Server-side copy of src to the object described by `dst`.  With
- * dst->attrs NULL the source metadata is kept (S3 COPY directive), else
- * replaced.  Source and destination may be the same key.
- * @return as sos_object_open for the source, then as sos_put_commit
+ * Replace the ACL blob of an object, keeping its data and metadata.
+ * @return SOS_OK, SOS_ENOBUCKET, SOS_ENOTFOUND, SOS_EINVAL (key),
+ *         SOS_ECORRUPT (its record does not decode), SOS_ENOMEM, SOS_EIO
+ * Threads: any thread.  Ownership: the ownership rule.
  */
-sos_rc_e sos_object_copy(sos_store_t *store, const char *src_bucket,
-    size_t src_bucket_len, const char *src_key, size_t src_key_len,
-    const sos_put_opts_t *dst, sos_object_info_t *info, sos_error_t *err);
-
-/** Replace the ACL blob of an object.  @return SOS_OK, SOS_ENOTFOUND, ... */
 sos_rc_e sos_object_set_acl(sos_store_t *store, const char *bucket,
     size_t bucket_len, const char *key, size_t key_len, const void *acl,
     size_t acl_len, sos_error_t *err);
 
 
 /* ------------------------------------------------------------------ */
-/* Listing                                                            */
+/* Server-side copy                                                   */
+
+/* Sees each chunk sos_put_copy wrote; returns nothing: it cannot stop the
+ * copy.  See sos_put_copy. */
+typedef void (*sos_copy_cb_pt)(void *ctx, const void *data, size_t len);
+
+/**
+ * Append bytes [offset, offset + len) of an open object to the write: a
+ * server-side copy into an object (sos_put_begin, CopyObject) or a part
+ * (sos_part_begin, UploadPartCopy).  The bytes go through one buffer of
+ * at most 1 MiB, read and written in the calling thread.  Commit, or
+ * abort, as after sos_put_write; sos_put_set_checksum may come between,
+ * and so may more writes or copies.
+ * @param src  a reader from sos_object_open, borrowed: it stays open
+ * @param cb   may be NULL; else called in the calling thread after each
+ *             chunk is written, in order, with that chunk (borrowed for
+ *             the call): e.g. to compute a checksum of the copied bytes.
+ *             It must not call into the store.
+ * @return SOS_OK, SOS_ERANGE (the range is not inside the object; nothing
+ *         was written), SOS_ECORRUPT (a source part's data is gone,
+ *         unreadable or short), SOS_EIO (a read failed), SOS_ENOMEM, and
+ *         as sos_put_write: SOS_ETOOLARGE, SOS_EQUORUM, SOS_ENOSPC.
+ *         After a failure only sos_put_abort is valid.
+ * Threads: the thread rule, for both put and src.
+ * Ownership: the ownership rule.
+ */
+sos_rc_e sos_put_copy(sos_put_t *put, sos_reader_t *src, uint64_t offset,
+    uint64_t len, sos_copy_cb_pt cb, void *ctx, sos_error_t *err);
+
+/**
+ * Server-side copy of a whole object to the object described by `dst`:
+ * sos_object_open, sos_put_begin, sos_put_copy, sos_put_commit.  With
+ * dst->attrs NULL the source metadata is kept (S3 COPY directive), else
+ * replaced.  Source and destination may be the same key.
+ * @param[out] info  as sos_put_commit's (may be NULL)
+ * @return SOS_OK; for the source: SOS_ENOBUCKET, SOS_ENOTFOUND,
+ *         SOS_EINVAL, SOS_ECORRUPT; for the destination: SOS_ENOBUCKET,
+ *         SOS_EINVAL, SOS_ETOOLARGE, SOS_EPRECONDITION, SOS_EQUORUM,
+ *         SOS_ENOSPC, SOS_ECORRUPT; and SOS_ENOMEM, SOS_EIO
+ * Threads: any thread.  Ownership: the ownership rule.
+ */
+sos_rc_e sos_object_copy(sos_store_t *store, const char *src_bucket,
+    size_t src_bucket_len, const char *src_key, size_t src_key_len,
+    const sos_put_opts_t *dst, sos_object_info_t *info, sos_error_t *err);
+
+
+/* ------------------------------------------------------------------ */
+/* Listing objects                                                    */
 
 typedef struct {
     sos_str_t  prefix;
@@ -485,23 +740,34 @@ typedef struct {
  * marker inside a common prefix skips that prefix.  max_keys above 1000
  * is 1000; max_keys 0 gives an empty page that is not truncated (as S3).
  * truncated is 1 only when another key or prefix follows the page.
+ * @param[out] out  the page; free it with sos_list_result_free: it is one
+ *                  allocation and owns every string it points to
  * @return SOS_OK, SOS_ENOBUCKET, SOS_EINVAL (prefix, delimiter or marker
  *         longer than SOS_MAX_KEY_LEN), SOS_ECORRUPT (an object record of
  *         the page does not decode; the message names the key), SOS_ENOMEM,
- *         SOS_EIO.  Free the result with sos_list_result_free; it is one
- *         allocation and owns every string it points to.
- * Thread-safety: any thread; the page is a consistent snapshot.
+ *         SOS_EIO
+ * Threads: any thread; the page is a consistent snapshot.
+ * Ownership: the ownership rule.
  */
 sos_rc_e sos_list_objects(sos_store_t *store, const char *bucket,
     size_t bucket_len, const sos_list_opts_t *opts, sos_list_result_t **out,
     sos_error_t *err);
 
-/** Free a page and everything in it.  NULL is a no-op. */
+/**
+ * Free a page and everything in it.  NULL is a no-op.
+ * Threads: the thread rule (plain memory).  Ownership: frees result.
+ */
 void sos_list_result_free(sos_list_result_t *result);
 
 
 /* ------------------------------------------------------------------ */
 /* Multipart uploads                                                  */
+
+/*
+ * An upload id is SOS_UPLOAD_ID_LEN lowercase hex characters and a NUL.
+ * A malformed one names no upload: SOS_ENOUPLOAD.  Calls on an upload
+ * answer SOS_ENOBUCKET rather than SOS_ENOUPLOAD when the bucket is gone.
+ */
 
 typedef struct {
     uint32_t   part_number;            /* 1..10000 */
@@ -525,38 +791,59 @@ typedef struct {
     size_t       etag_len;
 } sos_part_ref_t;
 
+/* List callbacks: return 0 to go on, non-zero to stop the listing. */
+typedef int (*sos_part_cb_pt)(void *ctx, const sos_part_info_t *part);
+typedef int (*sos_upload_cb_pt)(void *ctx, const sos_upload_entry_t *upload);
+
 /**
  * Start an upload for bucket/key with the final object's metadata.
  * @param[out] upload_id  NUL-terminated, SOS_UPLOAD_ID_LEN hex characters
- * @return SOS_OK, SOS_ENOBUCKET, SOS_EINVAL, SOS_EIO
+ * @return SOS_OK, SOS_ENOBUCKET, SOS_EINVAL (key), SOS_ENOMEM, SOS_EIO
+ * Threads: any thread.  Ownership: the ownership rule.
  */
 sos_rc_e sos_upload_create(sos_store_t *store, const char *bucket,
     size_t bucket_len, const char *key, size_t key_len,
     const sos_attrs_t *attrs, char upload_id[SOS_UPLOAD_ID_LEN + 1],
     sos_error_t *err);
 
-/** The upload's stored metadata (info->attrs), for the final object. */
+/**
+ * The upload's stored metadata (info->attrs, for the final object) and
+ * when it was initiated (info->mtime).
+ * @param[out] info  release it with sos_object_info_release
+ * @return SOS_OK, SOS_ENOBUCKET, SOS_ENOUPLOAD, SOS_EINVAL (key),
+ *         SOS_ECORRUPT (its record does not decode), SOS_ENOMEM, SOS_EIO
+ * Threads: any thread.  Ownership: the ownership rule.
+ */
 sos_rc_e sos_upload_stat(sos_store_t *store, const char *bucket,
     size_t bucket_len, const char *key, size_t key_len, const char *upload_id,
     sos_object_info_t *info, sos_error_t *err);
 
 /**
- * Begin writing one part; the same write/commit/abort calls as an object.
- * Committing replaces an earlier part with the same number; info->etag is
- * the part's MD5.  opts: bucket, key and max_size are used.
- * @return SOS_OK, SOS_ENOUPLOAD, SOS_EINVAL (part number), SOS_EIO
+ * Begin writing one part; then the same write, copy, commit and abort
+ * calls as an object.  Committing replaces an earlier part with the same
+ * number; info->etag is the part's MD5.  Of opts, bucket, key and
+ * max_size are used.
+ * @param[out] out  as sos_put_begin's
+ * @return SOS_OK, SOS_ENOBUCKET, SOS_ENOUPLOAD, SOS_EINVAL (part number
+ *         outside 1..10000, key), SOS_EQUORUM, SOS_ENOSPC, SOS_ENOMEM,
+ *         SOS_EIO
+ * Threads: any thread; the write then follows the thread rule.
+ * Ownership: the ownership rule.
  */
 sos_rc_e sos_part_begin(sos_put_t **out, sos_store_t *store,
     const sos_put_opts_t *opts, const char *upload_id, uint32_t part_number,
     sos_error_t *err);
 
-typedef int (*sos_part_cb_pt)(void *ctx, const sos_part_info_t *part);
-typedef int (*sos_upload_cb_pt)(void *ctx, const sos_upload_entry_t *upload);
-
 /**
- * Parts with numbers greater than `marker`, ascending, at most max_parts.
- * @param[out] truncated  1 when more parts follow
- * @return SOS_OK, SOS_ENOUPLOAD, SOS_EIO
+ * Call cb for the parts with numbers greater than `marker`, ascending, at
+ * most max_parts of them, until it returns non-zero.
+ * @param[out] truncated  1 when more parts follow (may be NULL); also
+ *                        written on failure
+ * @return SOS_OK (also when cb stopped the listing), SOS_ENOBUCKET,
+ *         SOS_ENOUPLOAD, SOS_EINVAL (key), SOS_ECORRUPT (a part record does
+ *         not decode), SOS_ENOMEM, SOS_EIO
+ * Threads: any thread; cb runs in it and must not call into the store.
+ * Ownership: the ownership rule (*part is borrowed for the callback).
  */
 sos_rc_e sos_upload_list_parts(sos_store_t *store, const char *bucket,
     size_t bucket_len, const char *key, size_t key_len, const char *upload_id,
@@ -564,31 +851,109 @@ sos_rc_e sos_upload_list_parts(sos_store_t *store, const char *bucket,
     int *truncated, sos_error_t *err);
 
 /**
- * Uploads in progress in a bucket ordered by (key, upload id), from after
- * (key_marker, upload_id_marker), whose keys start with prefix; at most
- * max_uploads.  Delimiter grouping is the caller's.
- * @return SOS_OK, SOS_ENOBUCKET, SOS_EIO
+ * Call cb for the uploads in progress in a bucket ordered by (key, upload
+ * id), from after (key_marker, upload_id_marker), whose keys start with
+ * prefix, at most max_uploads of them, until it returns non-zero.  A key
+ * marker alone skips every upload of that key; upload_id_marker (NULL or
+ * NUL-terminated) counts only with a key marker.  prefix and key_marker
+ * may be NULL.  No delimiter: sos_list_uploads groups.
+ * @param[out] truncated  1 when more uploads follow (may be NULL); also
+ *                        written on failure
+ * @return SOS_OK (also when cb stopped the listing), SOS_ENOBUCKET,
+ *         SOS_EINVAL (prefix or key marker longer than SOS_MAX_KEY_LEN,
+ *         upload id marker longer than SOS_UPLOAD_ID_LEN), SOS_ECORRUPT (an
+ *         upload record does not decode), SOS_ENOMEM, SOS_EIO
+ * Threads: any thread; cb runs in it and must not call into the store.
+ * Ownership: the ownership rule (*upload is borrowed for the callback).
  */
 sos_rc_e sos_upload_list(sos_store_t *store, const char *bucket,
     size_t bucket_len, const sos_str_t *prefix, const sos_str_t *key_marker,
     const char *upload_id_marker, unsigned max_uploads, sos_upload_cb_pt cb,
     void *ctx, int *truncated, sos_error_t *err);
 
+typedef struct {
+    sos_str_t  prefix;
+    sos_str_t  delimiter;              /* empty: no grouping */
+    sos_str_t  key_marker;             /* start after this key ... */
+    sos_str_t  upload_id_marker;       /* ... or, with a key marker, after
+                                          this upload of it */
+    unsigned   max_uploads;            /* 0..1000; uploads + prefixes */
+} sos_list_uploads_opts_t;
+
+typedef struct {
+    sos_upload_entry_t  *uploads;      /* ordered by (key, upload id) */
+    size_t               n_uploads;
+    sos_str_t           *prefixes;     /* ordered common prefixes */
+    size_t               n_prefixes;
+    int                  truncated;
+    sos_str_t            next_key_marker;   /* when truncated: the key of
+                                               the last upload or the last
+                                               prefix returned, else empty */
+    sos_str_t            next_upload_id_marker;  /* when truncated and the
+                                               last returned is an upload:
+                                               its id, else empty */
+} sos_list_uploads_result_t;
+
+/**
+ * One page of a bucket's uploads in progress, as ListMultipartUploads
+ * gives it: ordered by (key, upload id), only keys that start with
+ * prefix.  With a key marker alone the page starts after every upload of
+ * that key; with an upload id marker too, after that upload of the key
+ * (an upload id marker without a key marker counts for nothing).  With a
+ * delimiter, the uploads whose keys share prefix + ... + delimiter are
+ * rolled into one common prefix, counted once against max_uploads; the
+ * scan seeks past a whole common prefix.  A key marker that is itself a
+ * common prefix (as next_key_marker is after a page that ended on one)
+ * skips the uploads it rolls up; a key marker inside a common prefix
+ * does not.  max_uploads above 1000 is 1000; max_uploads 0 gives an
+ * empty page that is not truncated.  truncated is 1 only when another
+ * upload or common prefix follows the page; the next page starts from
+ * next_key_marker and next_upload_id_marker.
+ * @param[out] out  the page; free it with sos_list_uploads_result_free:
+ *                  it is one allocation and owns every string it points to
+ * @return SOS_OK, SOS_ENOBUCKET, SOS_EINVAL (prefix, delimiter or key
+ *         marker longer than SOS_MAX_KEY_LEN, upload id marker longer
+ *         than SOS_UPLOAD_ID_LEN), SOS_ECORRUPT (an upload record of the
+ *         page does not decode), SOS_ENOMEM, SOS_EIO
+ * Threads: any thread; the page is a consistent snapshot.
+ * Ownership: the ownership rule.
+ */
+sos_rc_e sos_list_uploads(sos_store_t *store, const char *bucket,
+    size_t bucket_len, const sos_list_uploads_opts_t *opts,
+    sos_list_uploads_result_t **out, sos_error_t *err);
+
+/**
+ * Free a page and everything in it.  NULL is a no-op.
+ * Threads: the thread rule (plain memory).  Ownership: frees result.
+ */
+void sos_list_uploads_result_free(sos_list_uploads_result_t *result);
+
 /**
  * Complete: the object becomes a manifest of the named parts (no data
  * copy); its ETag is md5(concatenated part md5s)-N.  Parts not named are
- * removed.  Preconditions of `opts` (if_match, if_none_match) are checked
+ * removed.  The object's metadata is the upload's; opts->attrs, when set,
+ * gives only the checksum_value stored as the object's (composite)
+ * checksum.  Preconditions of `opts` (if_match, if_none_match) are checked
  * atomically with the commit.
- * @return SOS_OK, SOS_ENOUPLOAD, SOS_EINVALIDPART, SOS_EPARTORDER,
- *         SOS_ETOOSMALL, SOS_EPRECONDITION, SOS_EIO
+ * @param[out] info  the object (may be NULL); release it
+ * @return SOS_OK, SOS_ENOBUCKET, SOS_ENOUPLOAD, SOS_EINVAL (no parts or
+ *         more than SOS_MAX_PARTS, key), SOS_EPARTORDER, SOS_EINVALIDPART,
+ *         SOS_ETOOSMALL, SOS_EPRECONDITION, SOS_ECORRUPT (a record does
+ *         not decode), SOS_ENOMEM, SOS_EIO.  On failure the upload is
+ *         unchanged.
+ * Threads: any thread.  Ownership: the ownership rule.
  */
-/* opts->attrs->checksum_value, when set, is stored as the object's
- * (composite) checksum; the other attributes are the upload's. */
 sos_rc_e sos_upload_complete(sos_store_t *store, const sos_put_opts_t *opts,
     const char *upload_id, const sos_part_ref_t *parts, size_t n_parts,
     sos_object_info_t *info, sos_error_t *err);
 
-/** Abort: remove the upload, its parts and their files now. */
+/**
+ * Abort: remove the upload, its parts and their data now.
+ * @return SOS_OK, SOS_ENOBUCKET, SOS_ENOUPLOAD, SOS_EINVAL (key),
+ *         SOS_ECORRUPT (a part record or the bucket's counters do not
+ *         decode), SOS_ENOMEM, SOS_EIO
+ * Threads: any thread.  Ownership: the ownership rule.
+ */
 sos_rc_e sos_upload_abort(sos_store_t *store, const char *bucket,
     size_t bucket_len, const char *key, size_t key_len, const char *upload_id,
     sos_error_t *err);
@@ -596,20 +961,16 @@ sos_rc_e sos_upload_abort(sos_store_t *store, const char *bucket,
 /**
  * Housekeeping: abort every upload (of any bucket) initiated before
  * older_than (unix seconds), freeing its parts' space at once.  Uploads
- * completed or aborted meanwhile are skipped.
- * @param[out] removed  how many uploads were aborted (may be NULL)
- * @return SOS_OK, SOS_ENOMEM, SOS_EIO
+ * completed or aborted meanwhile are skipped, and so are records that do
+ * not decode.
+ * @param[out] removed  how many uploads were aborted (may be NULL); also
+ *                      written on failure, with the count so far
+ * @return SOS_OK, SOS_ECORRUPT (a part record or counters do not decode),
+ *         SOS_ENOMEM, SOS_EIO
+ * Threads: any thread.  Ownership: the ownership rule.
  */
 sos_rc_e sos_upload_expire(sos_store_t *store, int64_t older_than,
     uint64_t *removed, sos_error_t *err);
-
-/**
- * The byte range of part `part_number` (1-based) of an open object: a
- * simple object has one part, the whole object.
- * @return SOS_OK, SOS_ERANGE (no such part)
- */
-sos_rc_e sos_reader_part(sos_reader_t *reader, uint32_t part_number,
-    uint64_t *offset, uint64_t *len, sos_error_t *err);
 
 #ifdef __cplusplus
 }
