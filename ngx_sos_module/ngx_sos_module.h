@@ -420,10 +420,26 @@ ngx_int_t ngx_sos_bucket_versioning(ngx_http_request_t *r,
     ngx_sos_ctx_t *ctx);
 ngx_int_t ngx_sos_list_objects(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 ngx_int_t ngx_sos_delete_objects(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
+
+/* ngx_sos_object.c: PutObject (its body: ngx_sos_put.c), DeleteObject */
 ngx_int_t ngx_sos_object_put(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
-/* UploadPart: the body streamed into a part as PutObject's */
+ngx_int_t ngx_sos_object_delete(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
+/*
+ * Content-Type, x-amz-meta-* ... as PutObject reads them: NGX_SOS_OK, or
+ * the error to answer (MetadataTooLarge, InvalidArgument, with ctx's
+ * error_extra or error_message set)
+ */
+ngx_sos_err_e ngx_sos_object_attrs(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
+    sos_attrs_t *attrs);
+
+/* ngx_sos_put.c: UploadPart, the body streamed into a part as PutObject's */
 ngx_int_t ngx_sos_object_put_part(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     u_char *upload_id, uint32_t part_number);
+
+/* ngx_sos_get.c: GetObject, HeadObject */
+ngx_int_t ngx_sos_object_get(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
+
+/* ngx_sos_copy.c: CopyObject */
 ngx_int_t ngx_sos_object_copy(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 
 /* x-amz-copy-source of CopyObject and UploadPartCopy, parsed */
@@ -436,15 +452,6 @@ typedef struct {
 /* NGX_OK, or what the caller must return: the error is sent (NGX_DONE). */
 ngx_int_t ngx_sos_copy_source(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     ngx_sos_copy_source_t *src);
-ngx_int_t ngx_sos_object_get(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
-ngx_int_t ngx_sos_object_delete(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
-/*
- * Content-Type, x-amz-meta-* ... as PutObject reads them: NGX_SOS_OK, or
- * the error to answer (MetadataTooLarge, InvalidArgument, with ctx's
- * error_extra or error_message set)
- */
-ngx_sos_err_e ngx_sos_object_attrs(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
-    sos_attrs_t *attrs);
 
 /* ngx_sos_multipart.c */
 ngx_int_t ngx_sos_mp_create(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
