@@ -356,6 +356,13 @@ void ngx_sos_payload_checksum(ngx_sos_payload_t *pl, ngx_str_t *algorithm,
  */
 ngx_int_t ngx_sos_body_read(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     size_t max, void (*post)(ngx_http_request_t *r));
+/*
+ * What to answer when nginx's body reader failed with rc (413, 400 bad
+ * chunked framing, 408...): the S3 error sent, or rc itself when nobody is
+ * there to answer.  Returns as a content handler.
+ */
+ngx_int_t ngx_sos_body_error(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
+    ngx_int_t rc);
 
 /*
  * ngx_sos_check.c: what may enter the store.  A key S3 can address and an

@@ -25,8 +25,6 @@ static void ngx_sos_put_begin_run(ngx_sos_job_t *job);
 static ngx_int_t ngx_sos_put_begin_done(ngx_http_request_t *r,
     ngx_sos_job_t *job);
 static void ngx_sos_put_read(ngx_http_request_t *r);
-static ngx_int_t ngx_sos_put_read_fail(ngx_http_request_t *r,
-    ngx_sos_ctx_t *ctx, ngx_int_t rc);
 static ngx_int_t ngx_sos_put_sink(void *data, u_char *p, size_t n);
 static void ngx_sos_put_write_run(ngx_sos_job_t *job);
 static ngx_int_t ngx_sos_put_write_done(ngx_http_request_t *r,
@@ -252,7 +250,7 @@ ngx_sos_put_begin_done(ngx_http_request_t *r, ngx_sos_job_t *job)
     rc = ngx_http_read_client_request_body(r, ngx_sos_put_read);
 
     if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
-        return ngx_sos_put_read_fail(r, st->ctx, rc);
+        return ngx_sos_body_error(r, st->ctx, rc);
     }
 
     /* the body reader holds the request now */
@@ -283,7 +281,7 @@ ngx_sos_put_read(ngx_http_request_t *r)
         rc = ngx_http_read_unbuffered_request_body(r);
 
         if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
-            ngx_http_finalize_request(r, ngx_sos_put_read_fail(r, ctx, rc));
+            ngx_http_finalize_request(r, ngx_sos_body_error(r, ctx, rc));
             return;
         }
     }
@@ -314,33 +312,6 @@ ngx_sos_put_read(ngx_http_request_t *r)
     }
 
     st->in_flight = 1;
-}
-
-
-static ngx_int_t
-ngx_sos_put_read_fail(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
-    ngx_int_t rc)
-{
-    if (r->connection->error || rc == NGX_HTTP_REQUEST_TIME_OUT
-        || rc == NGX_HTTP_CLIENT_CLOSED_REQUEST)
-    {
-        /* the client is gone: the pool cleanup removes the tmp files */
-        return rc;
-    }
-
-    switch (rc) {
-
-    case NGX_HTTP_REQUEST_ENTITY_TOO_LARGE:
-        return ngx_sos_error_send(r, NGX_SOS_ERR_ENTITY_TOO_LARGE);
-
-    case NGX_HTTP_BAD_REQUEST:
-        ngx_str_set(&ctx->error_message,
-                    "The request body is not valid chunked encoding.");
-        return ngx_sos_error_send_ctx(r, ctx, NGX_SOS_ERR_INVALID_REQUEST);
-
-    default:
-        return ngx_sos_error_send(r, NGX_SOS_ERR_INTERNAL_ERROR);
-    }
 }
 
 
