@@ -439,8 +439,11 @@ ngx_int_t ngx_sos_object_delete(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 ngx_sos_err_e ngx_sos_object_attrs(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     sos_attrs_t *attrs);
 
-/* ngx_sos_put.c: UploadPart, the body streamed into a part as PutObject's */
-ngx_int_t ngx_sos_object_put_part(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
+/*
+ * ngx_sos_put.c, the upload engine (ngx_sos_put.h): UploadPart, the body
+ * streamed into a part as PutObject's
+ */
+ngx_int_t ngx_sos_put_part(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     u_char *upload_id, uint32_t part_number);
 
 /* ngx_sos_get.c: GetObject, HeadObject */

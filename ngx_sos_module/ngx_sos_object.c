@@ -608,13 +608,10 @@ ngx_sos_object_put(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     ngx_sos_err_e         err;
     ngx_sos_put_t        *st;
 
-    st = ngx_pcalloc(r->pool, sizeof(ngx_sos_put_t));
+    st = ngx_sos_put_create(r, ctx);
     if (st == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-
-    st->ctx = ctx;
-    ctx->op_data = st;
 
     err = ngx_sos_object_read_attrs(r, ctx, &st->a);
     if (err != NGX_SOS_OK) {
@@ -624,10 +621,6 @@ ngx_sos_object_put(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     st->a.attrs.owner.data = (char *) ctx->auth.org_id;
     st->a.attrs.owner.len = ngx_strlen(ctx->auth.org_id);
 
-    st->opts.bucket = (char *) ctx->bucket.data;
-    st->opts.bucket_len = ctx->bucket.len;
-    st->opts.key = (char *) ctx->key.data;
-    st->opts.key_len = ctx->key.len;
     st->opts.attrs = &st->a.attrs;
 
     err = ngx_sos_object_write_conditions(r, ctx, &st->opts, st->if_match);
@@ -640,9 +633,8 @@ ngx_sos_object_put(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
         return ngx_sos_error_send_ctx(r, ctx, err);
     }
 
-    return ngx_sos_put_start(r, ctx, st);
+    return ngx_sos_put_body(r, st);
 }
-
 
 
 /* ------------------------------------------------------------------ */

@@ -1,13 +1,15 @@
 
 /*
- * SOS: the upload engine: PutObject's and UploadPart's body streamed into
- * the store.
+ * SOS: the upload engine (API and use: ngx_sos_put.h): PutObject's and
+ * UploadPart's body, and the bytes a caller pushes (POST Object's file
+ * part), streamed into the store.
  *
- * The body is read unbuffered (no client-body temp file) into nginx's one
+ * A body is read unbuffered (no client-body temp file) into nginx's one
  * client_body_buffer_size buffer; each batch goes to a job that decodes it
  * (aws-chunked, signatures, checksums) and writes it to every replica, and
- * only when the job is back does nginx read more.  A body that cannot be
- * stored is aborted by a task of its own, with the request pool.
+ * only when the job is back does nginx read more.  Bytes pushed by a
+ * caller take the same jobs, one at a time.  An upload that is not
+ * committed is aborted by a task of its own, with the request pool.
  */
 
 
@@ -32,6 +34,47 @@ static ngx_int_t ngx_sos_put_write_done(ngx_http_request_t *r,
 static void ngx_sos_put_commit_run(ngx_sos_job_t *job);
 static ngx_int_t ngx_sos_put_commit_done(ngx_http_request_t *r,
     ngx_sos_job_t *job);
+static ngx_int_t ngx_sos_put_ok(ngx_http_request_t *r, ngx_sos_put_t *st);
+
+
+ngx_sos_put_t *
+ngx_sos_put_create(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
+{
+    ngx_sos_put_t       *st;
+    ngx_pool_cleanup_t  *cln;
+
+    st = ngx_pcalloc(r->pool, sizeof(ngx_sos_put_t));
+    if (st == NULL) {
+        return NULL;
+    }
+
+    /* the tmp files go with the request unless committed */
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        return NULL;
+    }
+
+    cln->handler = ngx_sos_put_cleanup;
+    cln->data = st;
+
+    st->job = ngx_sos_job_create(r, ctx, 0);
+    if (st->job == NULL) {
+        return NULL;
+    }
+
+    st->job->data = st;
+
+    st->ctx = ctx;
+    st->done = ngx_sos_put_ok;
+
+    st->opts.bucket = (char *) ctx->bucket.data;
+    st->opts.bucket_len = ctx->bucket.len;
+    st->opts.key = (char *) ctx->key.data;
+    st->opts.key_len = ctx->key.len;
+
+    return st;
+}
 
 
 /*
@@ -40,18 +83,15 @@ static ngx_int_t ngx_sos_put_commit_done(ngx_http_request_t *r,
  */
 
 ngx_int_t
-ngx_sos_object_put_part(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
+ngx_sos_put_part(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     u_char *upload_id, uint32_t part_number)
 {
     ngx_sos_put_t  *st;
 
-    st = ngx_pcalloc(r->pool, sizeof(ngx_sos_put_t));
+    st = ngx_sos_put_create(r, ctx);
     if (st == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-
-    st->ctx = ctx;
-    ctx->op_data = st;
 
     st->upload_id = upload_id;
     st->part_number = part_number;
@@ -59,27 +99,22 @@ ngx_sos_object_put_part(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     st->a.attrs.owner.data = (char *) ctx->auth.org_id;
     st->a.attrs.owner.len = ngx_strlen(ctx->auth.org_id);
 
-    st->opts.bucket = (char *) ctx->bucket.data;
-    st->opts.bucket_len = ctx->bucket.len;
-    st->opts.key = (char *) ctx->key.data;
-    st->opts.key_len = ctx->key.len;
-
-    return ngx_sos_put_start(r, ctx, st);
+    return ngx_sos_put_body(r, st);
 }
 
 
-/* the body's size, then the begin job: the streaming common to both */
+/* the body's size, then the begin job; the body is read once it is back */
 
 ngx_int_t
-ngx_sos_put_start(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
-    ngx_sos_put_t *st)
+ngx_sos_put_body(ngx_http_request_t *r, ngx_sos_put_t *st)
 {
     off_t                 len;
+    ngx_sos_ctx_t        *ctx;
     ngx_sos_job_t        *job;
-    ngx_pool_cleanup_t   *cln;
     ngx_sos_main_conf_t  *smcf;
 
     smcf = ngx_http_get_module_main_conf(r, ngx_http_sos_module);
+    ctx = st->ctx;
 
     if (r->headers_in.content_length_n < 0 && !r->headers_in.chunked) {
         return ngx_sos_error_send(r, NGX_SOS_ERR_MISSING_CONTENT_LENGTH);
@@ -99,28 +134,58 @@ ngx_sos_put_start(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
 
     st->opts.max_size = smcf->max_object_size;
 
-    /* the tmp files go with the request unless committed */
+    /* ngx_sos_put_read() finds the upload in ctx */
 
-    cln = ngx_pool_cleanup_add(r->pool, 0);
-    if (cln == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
+    st->read_body = 1;
+    st->payload = ctx->payload;
+    st->resume = ngx_sos_put_read;
+    ctx->op_data = st;
 
-    cln->handler = ngx_sos_put_cleanup;
-    cln->data = st;
-
-    job = ngx_sos_job_create(r, ctx, 0);
-    if (job == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    job->data = st;
+    job = st->job;
     job->run = ngx_sos_put_begin_run;
     job->done = ngx_sos_put_begin_done;
 
-    st->job = job;
+    st->busy = 1;
 
     return ngx_sos_object_post(r, job);
+}
+
+
+/* the caller reads the body and holds r: no reference is taken here */
+
+ngx_int_t
+ngx_sos_put_begin(ngx_http_request_t *r, ngx_sos_put_t *st)
+{
+    st->job->run = ngx_sos_put_begin_run;
+    st->job->done = ngx_sos_put_begin_done;
+
+    if (ngx_sos_job_post(st->job) != NGX_OK) {
+        return ngx_sos_error_send(r, NGX_SOS_ERR_SLOW_DOWN);
+    }
+
+    st->busy = 1;
+
+    return NGX_SOS_CONTINUE;
+}
+
+
+ngx_int_t
+ngx_sos_put_feed(ngx_http_request_t *r, ngx_sos_put_t *st, ngx_chain_t *in,
+    ngx_uint_t last)
+{
+    st->in = in;
+    st->last = last;
+
+    st->job->run = ngx_sos_put_write_run;
+    st->job->done = ngx_sos_put_write_done;
+
+    if (ngx_sos_job_post(st->job) != NGX_OK) {
+        return ngx_sos_error_send(r, NGX_SOS_ERR_SLOW_DOWN);
+    }
+
+    st->busy = 1;
+
+    return NGX_SOS_CONTINUE;
 }
 
 
@@ -230,6 +295,8 @@ ngx_sos_put_begin_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 
     ngx_int_t  rc;
 
+    st->busy = 0;
+
     if (job->rc != SOS_OK) {
         return ngx_sos_error_send(r, ngx_sos_object_store_error(job->rc));
     }
@@ -240,6 +307,12 @@ ngx_sos_put_begin_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 
     if (st->acl_err != NGX_SOS_OK) {
         return ngx_sos_error_send(r, st->acl_err);
+    }
+
+    if (!st->read_body) {
+        /* feed mode: the caller reads the body and pushes the bytes */
+        st->resume(r);
+        return NGX_SOS_CONTINUE;
     }
 
     /* the request is accepted: nginx sends "100 Continue" now, if asked */
@@ -259,11 +332,13 @@ ngx_sos_put_begin_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 }
 
 
+/* body mode: the body's post handler and read event handler */
+
 static void
 ngx_sos_put_read(ngx_http_request_t *r)
 {
     ngx_int_t       rc;
-    ngx_chain_t   **ll;
+    ngx_chain_t    *in;
     ngx_sos_ctx_t  *ctx;
     ngx_sos_put_t  *st;
 
@@ -272,7 +347,7 @@ ngx_sos_put_read(ngx_http_request_t *r)
 
     r->read_event_handler = ngx_sos_put_read;
 
-    if (st->in_flight || st->committing) {
+    if (st->busy) {
         /* our buffer is busy: nginx reads no more meanwhile */
         return;
     }
@@ -286,32 +361,22 @@ ngx_sos_put_read(ngx_http_request_t *r)
         }
     }
 
-    if (r->request_body->bufs) {
-        for (ll = &st->in; *ll; ll = &(*ll)->next) { /* void */ }
-        *ll = r->request_body->bufs;
-        r->request_body->bufs = NULL;
-    }
+    in = r->request_body->bufs;
+    r->request_body->bufs = NULL;
 
-    if (r->reading_body && st->in == NULL) {
+    if (r->reading_body && in == NULL) {
         return;
     }
 
-    st->last = !r->reading_body;
-
-    if (st->last) {
+    if (!r->reading_body) {
         r->read_event_handler = ngx_http_block_reading;
     }
 
-    st->job->run = ngx_sos_put_write_run;
-    st->job->done = ngx_sos_put_write_done;
+    rc = ngx_sos_put_feed(r, st, in, !r->reading_body);
 
-    if (ngx_sos_job_post(st->job) != NGX_OK) {
-        ngx_http_finalize_request(r,
-                              ngx_sos_error_send(r, NGX_SOS_ERR_SLOW_DOWN));
-        return;
+    if (rc != NGX_SOS_CONTINUE) {
+        ngx_http_finalize_request(r, rc);
     }
-
-    st->in_flight = 1;
 }
 
 
@@ -344,8 +409,8 @@ ngx_sos_put_write_run(ngx_sos_job_t *job)
             continue;
         }
 
-        if (st->ctx->payload) {
-            err = ngx_sos_payload_feed(st->ctx->payload, b->pos,
+        if (st->payload) {
+            err = ngx_sos_payload_feed(st->payload, b->pos,
                                        b->last - b->pos, ngx_sos_put_sink,
                                        st);
 
@@ -366,8 +431,8 @@ ngx_sos_put_write_run(ngx_sos_job_t *job)
         }
     }
 
-    if (st->last && st->ctx->payload) {
-        st->err = ngx_sos_payload_finish(st->ctx->payload);
+    if (st->last && st->payload) {
+        st->err = ngx_sos_payload_finish(st->payload);
     }
 }
 
@@ -379,9 +444,9 @@ ngx_sos_put_write_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 
     ngx_chain_t  *cl, *next;
 
-    st->in_flight = 0;
+    st->busy = 0;
 
-    /* consumed: nginx may fill the buffer again */
+    /* consumed: nginx (or the caller) may fill the buffers again */
 
     for (cl = st->in; cl; cl = next) {
         next = cl->next;
@@ -404,18 +469,18 @@ ngx_sos_put_write_done(ngx_http_request_t *r, ngx_sos_job_t *job)
     }
 
     if (!st->last) {
-        ngx_sos_put_read(r);
+        st->resume(r);
         return NGX_SOS_CONTINUE;
     }
 
     /* the body is whole and verified: its flexible checksum, then commit */
 
-    if (st->ctx->payload) {
-        ngx_sos_payload_checksum(st->ctx->payload, &st->cksum_alg,
+    if (st->payload) {
+        ngx_sos_payload_checksum(st->payload, &st->cksum_alg,
                                  &st->cksum_value);
     }
 
-    st->committing = 1;
+    st->busy = 1;                        /* committing: feed nothing */
 
     job->run = ngx_sos_put_commit_run;
     job->done = ngx_sos_put_commit_done;
@@ -470,19 +535,26 @@ ngx_sos_put_commit_done(ngx_http_request_t *r, ngx_sos_job_t *job)
         return ngx_sos_error_send(r, ngx_sos_object_store_error(job->rc));
     }
 
+    rc = st->done(r, st);
+
+    sos_object_info_release(&st->info);
+
+    return rc;
+}
+
+
+/* PutObject's and UploadPart's answer */
+
+static ngx_int_t
+ngx_sos_put_ok(ngx_http_request_t *r, ngx_sos_put_t *st)
+{
     if (ngx_sos_object_etag_header(r, st->info.etag) != NGX_OK
         || ngx_sos_object_checksum_header(r, &st->cksum_alg,
                                           &st->cksum_value)
            != NGX_OK)
     {
-        sos_object_info_release(&st->info);
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    sos_object_info_release(&st->info);
-
-    rc = ngx_sos_send_xml(r, NGX_HTTP_OK, NULL);
-
-    return rc;
+    return ngx_sos_send_xml(r, NGX_HTTP_OK, NULL);
 }
-
