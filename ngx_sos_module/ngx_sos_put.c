@@ -19,6 +19,9 @@
 #include "ngx_sos_put.h"
 
 
+static ngx_int_t ngx_sos_put_next(ngx_http_request_t *r, ngx_sos_put_t *st,
+    void (*run)(ngx_sos_job_t *job),
+    ngx_int_t (*done)(ngx_http_request_t *r, ngx_sos_job_t *job));
 static void ngx_sos_put_cleanup(void *data);
 static void ngx_sos_put_abort(sos_put_t *put);
 static void ngx_sos_put_abort_thread(void *data, ngx_log_t *log);
@@ -156,16 +159,8 @@ ngx_sos_put_body(ngx_http_request_t *r, ngx_sos_put_t *st)
 ngx_int_t
 ngx_sos_put_begin(ngx_http_request_t *r, ngx_sos_put_t *st)
 {
-    st->job->run = ngx_sos_put_begin_run;
-    st->job->done = ngx_sos_put_begin_done;
-
-    if (ngx_sos_job_post(st->job) != NGX_OK) {
-        return ngx_sos_error_send(r, NGX_SOS_ERR_SLOW_DOWN);
-    }
-
-    st->busy = 1;
-
-    return NGX_SOS_CONTINUE;
+    return ngx_sos_put_next(r, st, ngx_sos_put_begin_run,
+                            ngx_sos_put_begin_done);
 }
 
 
@@ -176,8 +171,23 @@ ngx_sos_put_feed(ngx_http_request_t *r, ngx_sos_put_t *st, ngx_chain_t *in,
     st->in = in;
     st->last = last;
 
-    st->job->run = ngx_sos_put_write_run;
-    st->job->done = ngx_sos_put_write_done;
+    return ngx_sos_put_next(r, st, ngx_sos_put_write_run,
+                            ngx_sos_put_write_done);
+}
+
+
+/*
+ * The upload's job again, from the loop (r is held by its body reader):
+ * NGX_SOS_CONTINUE, or 503 SlowDown sent
+ */
+
+static ngx_int_t
+ngx_sos_put_next(ngx_http_request_t *r, ngx_sos_put_t *st,
+    void (*run)(ngx_sos_job_t *job),
+    ngx_int_t (*done)(ngx_http_request_t *r, ngx_sos_job_t *job))
+{
+    st->job->run = run;
+    st->job->done = done;
 
     if (ngx_sos_job_post(st->job) != NGX_OK) {
         return ngx_sos_error_send(r, NGX_SOS_ERR_SLOW_DOWN);
@@ -480,16 +490,10 @@ ngx_sos_put_write_done(ngx_http_request_t *r, ngx_sos_job_t *job)
                                  &st->cksum_value);
     }
 
-    st->busy = 1;                        /* committing: feed nothing */
+    /* busy from now on: nothing more is fed */
 
-    job->run = ngx_sos_put_commit_run;
-    job->done = ngx_sos_put_commit_done;
-
-    if (ngx_sos_job_post(job) != NGX_OK) {
-        return ngx_sos_error_send(r, NGX_SOS_ERR_SLOW_DOWN);
-    }
-
-    return NGX_SOS_CONTINUE;
+    return ngx_sos_put_next(r, st, ngx_sos_put_commit_run,
+                            ngx_sos_put_commit_done);
 }
 
 
