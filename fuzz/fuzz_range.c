@@ -6,14 +6,14 @@
  * response headers built from them.
  *
  * Input: a raw HTTP/1.1 request head.  The parsers are static in
- * ngx_sos_object.c, which is compiled into this target (its object is
- * then not taken from the module archive).
+ * ngx_sos_get.c, which is compiled into this target (its object is then
+ * not taken from the module archive).
  */
 
 
 #include "fuzz.h"
 
-#include "ngx_sos_object.c"
+#include "ngx_sos_get.c"
 
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -7,6 +7,8 @@
  * verified by the payload decoder (aws-chunked framing, signatures,
  * checksums) and appended to ctx->body, which never grows past max.
  * Decoding a body of a few KiB is CPU work only: it runs in the loop.
+ *
+ * Also what every body reader answers when nginx's reading fails.
  */
 
 
@@ -27,8 +29,6 @@ typedef struct {
 
 static void ngx_sos_body_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_sos_body_sink(void *data, u_char *p, size_t n);
-static ngx_int_t ngx_sos_body_fail(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
-    ngx_int_t rc);
 
 
 ngx_int_t
@@ -93,7 +93,7 @@ ngx_sos_body_read(ngx_http_request_t *r, ngx_sos_ctx_t *ctx, size_t max,
     rc = ngx_http_read_client_request_body(r, ngx_sos_body_handler);
 
     if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
-        return ngx_sos_body_fail(r, ctx, rc);
+        return ngx_sos_body_error(r, ctx, rc);
     }
 
     return NGX_DONE;
@@ -157,7 +157,7 @@ ngx_sos_body_handler(ngx_http_request_t *r)
         rc = ngx_http_read_unbuffered_request_body(r);
 
         if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
-            ngx_http_finalize_request(r, ngx_sos_body_fail(r, ctx, rc));
+            ngx_http_finalize_request(r, ngx_sos_body_error(r, ctx, rc));
             return;
         }
 
@@ -225,15 +225,21 @@ ngx_sos_body_sink(void *data, u_char *p, size_t n)
 }
 
 
-/* an HTTP status from nginx's body reader, as S3 would say it */
+/*
+ * An HTTP status from nginx's body reader, as S3 says it: the one mapping
+ * of small bodies, uploads (ngx_sos_put.c) and POST forms.
+ */
 
-static ngx_int_t
-ngx_sos_body_fail(ngx_http_request_t *r, ngx_sos_ctx_t *ctx, ngx_int_t rc)
+ngx_int_t
+ngx_sos_body_error(ngx_http_request_t *r, ngx_sos_ctx_t *ctx, ngx_int_t rc)
 {
     if (r->connection->error || rc == NGX_HTTP_REQUEST_TIME_OUT
         || rc == NGX_HTTP_CLIENT_CLOSED_REQUEST)
     {
-        /* nobody to answer: nginx closes the connection */
+        /*
+         * nobody to answer: nginx closes the connection (an upload's tmp
+         * files go with the request pool)
+         */
         return rc;
     }
 
@@ -243,6 +249,11 @@ ngx_sos_body_fail(ngx_http_request_t *r, ngx_sos_ctx_t *ctx, ngx_int_t rc)
         return ngx_sos_error_send(r, NGX_SOS_ERR_ENTITY_TOO_LARGE);
 
     case NGX_HTTP_BAD_REQUEST:
+        if (ctx->op == NGX_SOS_OP_POST_OBJECT) {
+            /* the form's chunked framing */
+            return ngx_sos_error_send(r, NGX_SOS_ERR_MALFORMED_POST_REQUEST);
+        }
+
         ngx_str_set(&ctx->error_message,
                     "The request body is not valid chunked encoding.");
         return ngx_sos_error_send_ctx(r, ctx, NGX_SOS_ERR_INVALID_REQUEST);

@@ -356,6 +356,13 @@ void ngx_sos_payload_checksum(ngx_sos_payload_t *pl, ngx_str_t *algorithm,
  */
 ngx_int_t ngx_sos_body_read(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     size_t max, void (*post)(ngx_http_request_t *r));
+/*
+ * What to answer when nginx's body reader failed with rc (413, 400 bad
+ * chunked framing, 408...): the S3 error sent, or rc itself when nobody is
+ * there to answer.  Returns as a content handler.
+ */
+ngx_int_t ngx_sos_body_error(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
+    ngx_int_t rc);
 
 /*
  * ngx_sos_check.c: what may enter the store.  A key S3 can address and an
@@ -420,10 +427,29 @@ ngx_int_t ngx_sos_bucket_versioning(ngx_http_request_t *r,
     ngx_sos_ctx_t *ctx);
 ngx_int_t ngx_sos_list_objects(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 ngx_int_t ngx_sos_delete_objects(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
+
+/* ngx_sos_object.c: PutObject (its body: ngx_sos_put.c), DeleteObject */
 ngx_int_t ngx_sos_object_put(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
-/* UploadPart: the body streamed into a part as PutObject's */
-ngx_int_t ngx_sos_object_put_part(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
+ngx_int_t ngx_sos_object_delete(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
+/*
+ * Content-Type, x-amz-meta-* ... as PutObject reads them: NGX_SOS_OK, or
+ * the error to answer (MetadataTooLarge, InvalidArgument, with ctx's
+ * error_extra or error_message set)
+ */
+ngx_sos_err_e ngx_sos_object_attrs(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
+    sos_attrs_t *attrs);
+
+/*
+ * ngx_sos_put.c, the upload engine (ngx_sos_put.h): UploadPart, the body
+ * streamed into a part as PutObject's
+ */
+ngx_int_t ngx_sos_put_part(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     u_char *upload_id, uint32_t part_number);
+
+/* ngx_sos_get.c: GetObject, HeadObject */
+ngx_int_t ngx_sos_object_get(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
+
+/* ngx_sos_copy.c: CopyObject */
 ngx_int_t ngx_sos_object_copy(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 
 /* x-amz-copy-source of CopyObject and UploadPartCopy, parsed */
@@ -436,15 +462,6 @@ typedef struct {
 /* NGX_OK, or what the caller must return: the error is sent (NGX_DONE). */
 ngx_int_t ngx_sos_copy_source(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     ngx_sos_copy_source_t *src);
-ngx_int_t ngx_sos_object_get(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
-ngx_int_t ngx_sos_object_delete(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
-/*
- * Content-Type, x-amz-meta-* ... as PutObject reads them: NGX_SOS_OK, or
- * the error to answer (MetadataTooLarge, InvalidArgument, with ctx's
- * error_extra or error_message set)
- */
-ngx_sos_err_e ngx_sos_object_attrs(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
-    sos_attrs_t *attrs);
 
 /* ngx_sos_multipart.c */
 ngx_int_t ngx_sos_mp_create(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);

@@ -5,7 +5,7 @@
  * ListParts, ListMultipartUploads; and the housekeeping that removes
  * uploads never completed.
  *
- * UploadPart streams through PutObject's machinery (ngx_sos_object.c).
+ * UploadPart streams through the upload engine (ngx_sos_put.c).
  * Completing writes no data: the object becomes a manifest of the part
  * files, so the answer is a normal one, sent once the index commit is
  * done, and every error has its own status (S3's 200-then-Error body is
@@ -592,7 +592,7 @@ ngx_sos_mp_upload_part(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 
     ngx_memcpy(p, id.upload_id, SOS_UPLOAD_ID_LEN + 1);
 
-    return ngx_sos_object_put_part(r, ctx, p, n);
+    return ngx_sos_put_part(r, ctx, p, n);
 }
 
 

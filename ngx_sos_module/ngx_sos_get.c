@@ -1,0 +1,814 @@
+
+/*
+ * SOS: GetObject and HeadObject.
+ *
+ * The event loop reads the request (Range, ?partNumber, the response-*
+ * overrides); a job checks READ on the bucket and the object and opens
+ * it; back in the loop the conditions (If-Match...) are evaluated and the
+ * answer is sent with file buffers for sendfile.  The fds belong to the
+ * reader, closed with the request pool.
+ */
+
+
+#include "ngx_sos_module.h"
+#include "ngx_sos_acl.h"
+#include "ngx_sos_object.h"
+
+
+#define NGX_SOS_SEGS          8
+#define NGX_SOS_OVERRIDES     6
+
+
+typedef enum {
+    NGX_SOS_RANGE_NONE = 0,
+    NGX_SOS_RANGE_FROM,                  /* bytes=a-b, bytes=a- */
+    NGX_SOS_RANGE_SUFFIX                 /* bytes=-n */
+} ngx_sos_range_e;
+
+
+typedef struct {
+    ngx_str_t                bucket;
+    ngx_str_t                key;
+    u_char                  *org_id;
+    ngx_uint_t               head;
+    ngx_uint_t               bad_version;
+    ngx_uint_t               part_number;    /* ?partNumber, 0: none */
+    ngx_uint_t               bad_part;
+
+    ngx_sos_range_e          range;
+    off_t                    range_a;    /* FROM: start; SUFFIX: length */
+    off_t                    range_b;    /* FROM: end, or -1 */
+
+    /* results */
+    ngx_uint_t               denied;
+    ngx_uint_t               list_denied;    /* no READ on the bucket */
+    ngx_uint_t               unsatisfiable;
+    off_t                    start;
+    off_t                    len;
+    sos_reader_t            *reader;
+    sos_object_info_t        info;
+    sos_segment_t            segs_small[NGX_SOS_SEGS];
+    sos_segment_t           *segs;
+    size_t                   n_segs;
+
+    /* the response-* arguments, decoded; data NULL: not given */
+    ngx_str_t                override[NGX_SOS_OVERRIDES];
+} ngx_sos_get_t;
+
+
+/* a response-* argument and the header it replaces */
+typedef struct {
+    ngx_str_t                arg;
+    char                    *header;
+} ngx_sos_override_t;
+
+
+static void ngx_sos_get_parse_range(ngx_http_request_t *r, ngx_sos_get_t *g);
+static void ngx_sos_get_cleanup(void *data);
+static void ngx_sos_get_run(ngx_sos_job_t *job);
+static ngx_int_t ngx_sos_get_done(ngx_http_request_t *r, ngx_sos_job_t *job);
+static ngx_int_t ngx_sos_get_conditions(ngx_http_request_t *r,
+    ngx_sos_ctx_t *ctx, ngx_sos_get_t *g);
+static ngx_int_t ngx_sos_get_headers(ngx_http_request_t *r,
+    ngx_sos_get_t *g);
+static ngx_sos_err_e ngx_sos_get_overrides(ngx_http_request_t *r,
+    ngx_sos_ctx_t *ctx, ngx_sos_get_t *g);
+static ngx_int_t ngx_sos_get_header(ngx_http_request_t *r, ngx_sos_get_t *g,
+    char *header, ngx_str_t *value);
+
+
+/* in the order ngx_sos_get_headers() sends them */
+
+static ngx_sos_override_t  ngx_sos_get_override[NGX_SOS_OVERRIDES] = {
+    { ngx_string("response-content-type"), "Content-Type" },
+    { ngx_string("response-content-language"), "Content-Language" },
+    { ngx_string("response-expires"), "Expires" },
+    { ngx_string("response-cache-control"), "Cache-Control" },
+    { ngx_string("response-content-disposition"), "Content-Disposition" },
+    { ngx_string("response-content-encoding"), "Content-Encoding" }
+};
+
+
+
+/* ------------------------------------------------------------------ */
+/* GetObject, HeadObject                                              */
+
+
+ngx_int_t
+ngx_sos_object_get(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
+{
+    ngx_int_t            n;
+    ngx_str_t            v;
+    ngx_sos_err_e        err;
+    ngx_sos_get_t       *g;
+    ngx_sos_job_t       *job;
+    ngx_pool_cleanup_t  *cln;
+
+    /* registered first: whatever the job opens is closed with the pool */
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    job = ngx_sos_job_create(r, ctx, sizeof(ngx_sos_get_t));
+    if (job == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    g = job->data;
+
+    cln->handler = ngx_sos_get_cleanup;
+    cln->data = g;
+
+    g->bucket = ctx->bucket;
+    g->key = ctx->key;
+    g->org_id = ctx->auth.org_id;
+    g->head = (ctx->op == NGX_SOS_OP_HEAD_OBJECT);
+    g->bad_version = ctx->version_id.data
+                     && !ngx_sos_is_null_version(&ctx->version_id);
+    g->segs = g->segs_small;
+
+    /* ?partNumber: one part of a multipart object, as a range */
+
+    if (ngx_sos_arg(r, "partNumber", &v) == NGX_OK) {
+        n = (v.len && v.len <= 5) ? ngx_atoi(v.data, v.len) : NGX_ERROR;
+
+        if (n < 1 || n > 10000) {
+            ngx_str_set(&ctx->error_message, "Part number must be an "
+                        "integer between 1 and 10000, inclusive");
+            ngx_str_set(&ctx->error_extra,
+                        "<ArgumentName>partNumber</ArgumentName>");
+            return ngx_sos_error_send_ctx(r, ctx,
+                                          NGX_SOS_ERR_INVALID_ARGUMENT);
+        }
+
+        if (r->headers_in.range) {
+            ngx_str_set(&ctx->error_message, "Cannot specify both Range "
+                        "header and partNumber query parameter");
+            return ngx_sos_error_send_ctx(r, ctx,
+                                          NGX_SOS_ERR_INVALID_REQUEST);
+        }
+
+        g->part_number = n;
+
+    } else if (!g->bad_version) {
+        ngx_sos_get_parse_range(r, g);
+    }
+
+    if (r->args.len) {
+        err = ngx_sos_get_overrides(r, ctx, g);
+        if (err != NGX_SOS_OK) {
+            return ngx_sos_error_send_ctx(r, ctx, err);
+        }
+    }
+
+    job->run = ngx_sos_get_run;
+    job->done = ngx_sos_get_done;
+
+    return ngx_sos_object_post(r, job);
+}
+
+
+/*
+ * One range: "bytes=a-b", "bytes=a-", "bytes=-n".  As S3 does, a header
+ * that does not parse, or asks for several ranges, is ignored: the whole
+ * object is sent.
+ */
+
+static void
+ngx_sos_get_parse_range(ngx_http_request_t *r, ngx_sos_get_t *g)
+{
+    u_char     *p, *end;
+    off_t       a, b;
+    ngx_uint_t  digits;
+
+    if (r->headers_in.range == NULL) {
+        return;
+    }
+
+    p = r->headers_in.range->value.data;
+    end = p + r->headers_in.range->value.len;
+
+    if (end - p < 7 || ngx_strncasecmp(p, (u_char *) "bytes=", 6) != 0) {
+        return;
+    }
+
+    p += 6;
+
+    while (p < end && *p == ' ') {
+        p++;
+    }
+
+    a = -1;
+    b = -1;
+
+    for (digits = 0; p < end && *p >= '0' && *p <= '9'; p++, digits++) {
+        if (digits == 18) {
+            return;
+        }
+
+        a = (a < 0 ? 0 : a * 10) + (*p - '0');
+    }
+
+    if (p == end || *p++ != '-') {
+        return;
+    }
+
+    for (digits = 0; p < end && *p >= '0' && *p <= '9'; p++, digits++) {
+        if (digits == 18) {
+            return;
+        }
+
+        b = (b < 0 ? 0 : b * 10) + (*p - '0');
+    }
+
+    while (p < end && *p == ' ') {
+        p++;
+    }
+
+    if (p != end) {
+        return;                          /* a list of ranges, or junk */
+    }
+
+    if (a < 0) {
+        if (b < 0) {
+            return;
+        }
+
+        g->range = NGX_SOS_RANGE_SUFFIX;
+        g->range_a = b;
+        return;
+    }
+
+    if (b >= 0 && b < a) {
+        return;
+    }
+
+    g->range = NGX_SOS_RANGE_FROM;
+    g->range_a = a;
+    g->range_b = b;
+}
+
+
+static void
+ngx_sos_get_cleanup(void *data)
+{
+    ngx_sos_get_t *g = data;
+
+    sos_reader_close(g->reader);
+    g->reader = NULL;
+
+    if (g->segs != g->segs_small) {
+        ngx_free(g->segs);
+        g->segs = g->segs_small;
+    }
+
+    sos_object_info_release(&g->info);
+}
+
+
+static void
+ngx_sos_get_run(ngx_sos_job_t *job)
+{
+    ngx_sos_get_t *g = job->data;
+
+    off_t           size;
+    uint64_t        off, plen;
+    size_t          n;
+    sos_segment_t  *segs;
+
+    /* READ on the bucket tells a missing key (404) from 403, as S3 */
+
+    job->rc = ngx_sos_acl_bucket(job->store, g->bucket.data, g->bucket.len,
+                                 (char *) g->org_id, NGX_SOS_ACL_READ,
+                                 &g->list_denied, NULL, &job->err);
+    if (job->rc != SOS_OK) {
+        return;
+    }
+
+    if (g->bad_version) {
+        return;
+    }
+
+    job->rc = sos_object_open(job->store, (char *) g->bucket.data,
+                              g->bucket.len, (char *) g->key.data,
+                              g->key.len,
+                              (g->head && !g->part_number) ? NULL
+                                                           : &g->reader,
+                              &g->info, &job->err);
+
+    if (job->rc == SOS_ENOTFOUND && g->list_denied) {
+        job->rc = SOS_OK;
+        g->denied = 1;
+        return;
+    }
+
+    if (job->rc != SOS_OK) {
+        return;
+    }
+
+    if (!ngx_sos_acl_allows((u_char *) g->info.attrs.acl.data,
+                            g->info.attrs.acl.len, g->info.attrs.owner.data,
+                            g->info.attrs.owner.len, (char *) g->org_id,
+                            NGX_SOS_ACL_READ))
+    {
+        g->denied = 1;
+        return;
+    }
+
+    size = (off_t) g->info.size;
+
+    g->start = 0;
+    g->len = size;
+
+    if (g->part_number) {
+        if (sos_reader_part(g->reader, g->part_number, &off, &plen,
+                            &job->err)
+            != SOS_OK)
+        {
+            g->bad_part = 1;
+            return;
+        }
+
+        g->range = NGX_SOS_RANGE_FROM;
+        g->range_a = off;
+        g->range_b = off + plen - 1;
+    }
+
+    switch (g->range) {
+
+    case NGX_SOS_RANGE_FROM:
+        if (g->range_a >= size) {
+            g->unsatisfiable = 1;
+            return;
+        }
+
+        g->start = g->range_a;
+        g->len = ((g->range_b < 0 || g->range_b >= size) ? size - 1
+                                                         : g->range_b)
+                 - g->start + 1;
+        break;
+
+    case NGX_SOS_RANGE_SUFFIX:
+        if (g->range_a == 0 || size == 0) {
+            g->unsatisfiable = 1;
+            return;
+        }
+
+        g->start = (g->range_a >= size) ? 0 : size - g->range_a;
+        g->len = size - g->start;
+        break;
+
+    default:
+        break;
+    }
+
+    if (g->head || g->len == 0) {
+        return;
+    }
+
+    n = NGX_SOS_SEGS;
+
+    job->rc = sos_reader_segments(g->reader, g->start, g->len, g->segs, &n,
+                                  &job->err);
+
+    if (job->rc == SOS_ERANGE && n > NGX_SOS_SEGS) {
+
+        /* many parts: a bigger array, plain malloc() in this thread */
+
+        segs = malloc(n * sizeof(sos_segment_t));
+        if (segs == NULL) {
+            job->rc = SOS_ENOMEM;
+            return;
+        }
+
+        g->segs = segs;
+
+        job->rc = sos_reader_segments(g->reader, g->start, g->len, g->segs,
+                                      &n, &job->err);
+    }
+
+    g->n_segs = n;
+}
+
+
+static ngx_int_t
+ngx_sos_get_done(ngx_http_request_t *r, ngx_sos_job_t *job)
+{
+    ngx_sos_get_t *g = job->data;
+
+    u_char         *p;
+    size_t          len;
+    ngx_int_t       rc;
+    ngx_uint_t      i;
+    ngx_buf_t      *b;
+    ngx_file_t     *file;
+    ngx_chain_t    *out, **ll;
+    ngx_sos_ctx_t  *ctx;
+
+    ctx = job->ctx;
+
+    if (job->rc != SOS_OK) {
+        return ngx_sos_error_send(r, ngx_sos_object_store_error(job->rc));
+    }
+
+    if (g->denied) {
+        return ngx_sos_error_send(r, NGX_SOS_ERR_ACCESS_DENIED);
+    }
+
+    if (g->bad_version) {
+        return ngx_sos_error_send(r, NGX_SOS_ERR_NO_SUCH_VERSION);
+    }
+
+    rc = ngx_sos_get_conditions(r, ctx, g);
+    if (rc != NGX_DECLINED) {
+        return rc;
+    }
+
+    if (g->bad_part) {
+        return ngx_sos_error_send(r, NGX_SOS_ERR_INVALID_PART_NUMBER);
+    }
+
+    if (g->unsatisfiable) {
+        len = sizeof("<RangeRequested></RangeRequested>"
+                     "<ActualObjectSize></ActualObjectSize>") - 1
+              + ngx_sos_xml_escape_len(r->headers_in.range->value.data,
+                                       r->headers_in.range->value.len)
+              + NGX_OFF_T_LEN;
+
+        p = ngx_pnalloc(r->pool, len);
+        if (p == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        ctx->error_extra.data = p;
+        p = ngx_cpymem(p, "<RangeRequested>", sizeof("<RangeRequested>") - 1);
+        p = ngx_sos_xml_escape(p, r->headers_in.range->value.data,
+                               r->headers_in.range->value.len);
+        p = ngx_sprintf(p, "</RangeRequested><ActualObjectSize>%uL"
+                        "</ActualObjectSize>", g->info.size);
+        ctx->error_extra.len = p - ctx->error_extra.data;
+
+        return ngx_sos_error_send_ctx(r, ctx, NGX_SOS_ERR_INVALID_RANGE);
+    }
+
+    if (ngx_sos_get_headers(r, g) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    /* every buffer exists before the header is sent */
+
+    out = NULL;
+    ll = &out;
+
+    if (!g->head) {
+        for (i = 0; i < g->n_segs; i++) {
+            b = ngx_calloc_buf(r->pool);
+            if (b == NULL) {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+
+            file = ngx_pcalloc(r->pool, sizeof(ngx_file_t));
+            if (file == NULL) {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+
+            file->fd = g->segs[i].fd;
+            file->name = g->key;
+            file->log = r->connection->log;
+
+            b->in_file = g->segs[i].len ? 1 : 0;
+            b->file = file;
+            b->file_pos = g->segs[i].offset;
+            b->file_last = g->segs[i].offset + g->segs[i].len;
+
+            *ll = ngx_alloc_chain_link(r->pool);
+            if (*ll == NULL) {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+
+            (*ll)->buf = b;
+            (*ll)->next = NULL;
+            ll = &(*ll)->next;
+        }
+    }
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return ngx_sos_sent(r, rc);
+    }
+
+    if (out == NULL) {
+        return ngx_sos_sent(r, ngx_http_send_special(r, NGX_HTTP_LAST));
+    }
+
+    for (b = NULL, ll = &out; *ll; ll = &(*ll)->next) {
+        b = (*ll)->buf;
+    }
+
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    return ngx_sos_sent(r, ngx_http_output_filter(r, out));
+}
+
+
+/*
+ * S3 (RFC 7232) order: If-Match, else If-Unmodified-Since → 412;
+ * If-None-Match, else If-Modified-Since → 304.  NGX_DECLINED: go on.
+ */
+
+static ngx_int_t
+ngx_sos_get_conditions(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
+    ngx_sos_get_t *g)
+{
+    time_t            t;
+    ngx_table_elt_t  *h;
+
+    h = r->headers_in.if_match;
+
+    if (h) {
+        if (!ngx_sos_etag_match(h->value.data, h->value.len, g->info.etag)) {
+            ngx_str_set(&ctx->error_extra, "<Condition>If-Match</Condition>");
+            return ngx_sos_error_send_ctx(r, ctx,
+                                          NGX_SOS_ERR_PRECONDITION_FAILED);
+        }
+
+    } else if (r->headers_in.if_unmodified_since) {
+        h = r->headers_in.if_unmodified_since;
+        t = ngx_parse_http_time(h->value.data, h->value.len);
+
+        if (t != NGX_ERROR && g->info.mtime > t) {
+            ngx_str_set(&ctx->error_extra,
+                        "<Condition>If-Unmodified-Since</Condition>");
+            return ngx_sos_error_send_ctx(r, ctx,
+                                          NGX_SOS_ERR_PRECONDITION_FAILED);
+        }
+    }
+
+    h = r->headers_in.if_none_match;
+
+    if (h) {
+        if (!ngx_sos_etag_match(h->value.data, h->value.len, g->info.etag)) {
+            return NGX_DECLINED;
+        }
+
+    } else if (r->headers_in.if_modified_since) {
+        h = r->headers_in.if_modified_since;
+        t = ngx_parse_http_time(h->value.data, h->value.len);
+
+        if (t == NGX_ERROR || g->info.mtime > t) {
+            return NGX_DECLINED;
+        }
+
+    } else {
+        return NGX_DECLINED;
+    }
+
+    /* 304 carries the validators */
+
+    r->headers_out.last_modified_time = g->info.mtime;
+
+    if (ngx_sos_object_etag_header(r, g->info.etag) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_sos_error_send(r, NGX_SOS_ERR_NOT_MODIFIED);
+}
+
+
+static ngx_int_t
+ngx_sos_get_headers(ngx_http_request_t *r, ngx_sos_get_t *g)
+{
+    u_char             *p;
+    ngx_str_t           v;
+    sos_str_t           stored[NGX_SOS_OVERRIDES];
+    ngx_uint_t          i;
+    ngx_table_elt_t    *h;
+    sos_attrs_t        *a;
+
+    a = &g->info.attrs;
+
+    r->headers_out.status = (g->range != NGX_SOS_RANGE_NONE)
+                            ? NGX_HTTP_PARTIAL_CONTENT : NGX_HTTP_OK;
+    r->headers_out.content_length_n = g->len;
+    r->headers_out.last_modified_time = g->info.mtime;
+
+    /* ranges and conditionals are S3's, answered above, not nginx's */
+
+    r->allow_ranges = 0;
+    r->disable_not_modified = 1;
+
+    if (ngx_sos_common_headers(r) != NGX_OK
+        || ngx_sos_object_etag_header(r, g->info.etag) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    ngx_str_set(&v, "bytes");
+
+    if (ngx_sos_header_add(r, "Accept-Ranges", &v) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (g->range != NGX_SOS_RANGE_NONE) {
+        p = ngx_pnalloc(r->pool, sizeof("bytes -/") + 3 * NGX_OFF_T_LEN);
+        if (p == NULL) {
+            return NGX_ERROR;
+        }
+
+        v.data = p;
+        v.len = ngx_sprintf(p, "bytes %O-%O/%uL", g->start,
+                            g->start + g->len - 1, g->info.size)
+                - p;
+
+        if (ngx_sos_header_add(r, "Content-Range", &v) != NGX_OK) {
+            return NGX_ERROR;
+        }
+    }
+
+    if (g->part_number && g->info.parts) {
+        p = ngx_pnalloc(r->pool, NGX_INT32_LEN);
+        if (p == NULL) {
+            return NGX_ERROR;
+        }
+
+        v.data = p;
+        v.len = ngx_sprintf(p, "%uD", g->info.parts) - p;
+
+        if (ngx_sos_header_add(r, "x-amz-mp-parts-count", &v) != NGX_OK) {
+            return NGX_ERROR;
+        }
+    }
+
+    /* stored metadata, each replaced by its response-* argument */
+
+    stored[0] = a->content_type;
+    stored[1] = a->content_language;
+    stored[2] = a->expires;
+    stored[3] = a->cache_control;
+    stored[4] = a->content_disposition;
+    stored[5] = a->content_encoding;
+
+    for (i = 0; i < NGX_SOS_OVERRIDES; i++) {
+        if (g->override[i].data) {
+            v = g->override[i];
+
+        } else {
+            v.data = (u_char *) stored[i].data;
+            v.len = stored[i].len;
+        }
+
+        if (ngx_sos_get_header(r, g, ngx_sos_get_override[i].header, &v)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    for (i = 0; i < a->n_user_meta; i++) {
+        p = ngx_pnalloc(r->pool, sizeof("x-amz-meta-")
+                                 + a->user_meta[i].name.len);
+        if (p == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_memcpy(p, "x-amz-meta-", sizeof("x-amz-meta-") - 1);
+        ngx_memcpy(p + sizeof("x-amz-meta-") - 1, a->user_meta[i].name.data,
+                   a->user_meta[i].name.len);
+        p[sizeof("x-amz-meta-") - 1 + a->user_meta[i].name.len] = '\0';
+
+        v.data = (u_char *) a->user_meta[i].value.data;
+        v.len = a->user_meta[i].value.len;
+
+        if (ngx_sos_get_header(r, g, (char *) p, &v) != NGX_OK) {
+            return NGX_ERROR;
+        }
+    }
+
+    /*
+     * as S3: the checksum only when asked for, and only with the whole
+     * object (it is the whole object's: a client would check a range
+     * against it)
+     */
+
+    h = ngx_sos_header_find(r, "x-amz-checksum-mode");
+
+    if (h && g->range == NGX_SOS_RANGE_NONE
+        && h->value.len == sizeof("ENABLED") - 1
+        && ngx_strncasecmp(h->value.data, (u_char *) "ENABLED",
+                           sizeof("ENABLED") - 1) == 0)
+    {
+        ngx_str_t  alg, value;
+
+        alg.data = (u_char *) a->checksum_algorithm.data;
+        alg.len = a->checksum_algorithm.len;
+        value.data = (u_char *) a->checksum_value.data;
+        value.len = a->checksum_value.len;
+
+        if (ngx_sos_object_checksum_header(r, &alg, &value) != NGX_OK) {
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * The response-* arguments, %XX decoded.  As S3: only a signed request may
+ * set response headers, and a value is one header line.
+ */
+
+static ngx_sos_err_e
+ngx_sos_get_overrides(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
+    ngx_sos_get_t *g)
+{
+    ngx_str_t   q;
+    ngx_uint_t  i;
+
+    for (i = 0; i < NGX_SOS_OVERRIDES; i++) {
+        if (ngx_sos_arg(r, (char *) ngx_sos_get_override[i].arg.data, &q)
+            != NGX_OK)
+        {
+            continue;
+        }
+
+        if (ctx->auth.anonymous) {
+            ngx_str_set(&ctx->error_message, "Request specific response "
+                        "headers cannot be used for anonymous GET "
+                        "requests.");
+            return NGX_SOS_ERR_INVALID_REQUEST;
+        }
+
+        if (ngx_sos_uri_decode(r, q.data, q.len, &g->override[i])
+            != NGX_OK)
+        {
+            return NGX_SOS_ERR_INTERNAL_ERROR;
+        }
+
+        if (ngx_sos_check_value(g->override[i].data, g->override[i].len)
+            != NGX_OK)
+        {
+            return ngx_sos_check_error(r, ctx,
+                                   (char *) ngx_sos_get_override[i].arg.data);
+        }
+    }
+
+    return NGX_SOS_OK;
+}
+
+
+/*
+ * Add a response header (Content-Type: the content type), unless value
+ * is empty.  A stored value with a control character was written before
+ * values were checked on the way in: it is not sent.
+ */
+
+static ngx_int_t
+ngx_sos_get_header(ngx_http_request_t *r, ngx_sos_get_t *g, char *header,
+    ngx_str_t *value)
+{
+    ngx_table_elt_t  *h;
+
+    if (value->len == 0) {
+        return NGX_OK;
+    }
+
+    if (ngx_sos_check_value(value->data, value->len) != NGX_OK
+        || ngx_sos_check_value((u_char *) header, ngx_strlen(header))
+           != NGX_OK)
+    {
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "sos: stored header \"%s\" of \"%V\" in bucket "
+                      "\"%V\" has a control character, not sent",
+                      header, &g->key, &g->bucket);
+        return NGX_OK;
+    }
+
+    if (ngx_strcmp(header, "Content-Type") == 0) {
+        r->headers_out.content_type = *value;
+        r->headers_out.content_type_len = value->len;
+        r->headers_out.content_type_lowcase = NULL;
+        return NGX_OK;
+    }
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    h->key.data = (u_char *) header;
+    h->key.len = ngx_strlen(header);
+    h->value = *value;
+
+    if (ngx_strcmp(header, "Content-Encoding") == 0) {
+        r->headers_out.content_encoding = h;
+    }
+
+    return NGX_OK;
+}
+

@@ -1,0 +1,78 @@
+
+/*
+ * SOS: what the object operations share (ngx_sos_object.c): the metadata
+ * a write brings, the checks of a write, ETag matching, and the headers
+ * that answer with an object's ETag and checksum.  Used by ngx_sos_put.c,
+ * ngx_sos_get.c and ngx_sos_copy.c.
+ */
+
+
+#ifndef _NGX_SOS_OBJECT_H_INCLUDED_
+#define _NGX_SOS_OBJECT_H_INCLUDED_
+
+
+#include "ngx_sos_module.h"
+#include "ngx_sos_acl.h"
+
+
+/* The metadata a PUT (or a CopyObject with REPLACE) brings. */
+typedef struct {
+    sos_attrs_t              attrs;
+    sos_kv_t                *meta;
+    ngx_uint_t               n_meta;
+} ngx_sos_object_attrs_t;
+
+
+/* Post job from a content handler: NGX_DONE, or 503 SlowDown sent. */
+ngx_int_t ngx_sos_object_post(ngx_http_request_t *r, ngx_sos_job_t *job);
+
+/*
+ * Pool thread: is the bucket there, may org_id write into it?  NGX_OK, or
+ * NGX_ERROR with job->rc set or *denied.
+ */
+ngx_int_t ngx_sos_object_owner(ngx_sos_job_t *job, ngx_str_t *bucket,
+    u_char *org_id, ngx_uint_t *denied);
+
+/*
+ * Pool thread: the ACL blob a write sets into attrs->acl (acl NULL: none,
+ * private).  NGX_OK, or NGX_ERROR with job->rc or *acl_err set.
+ */
+ngx_int_t ngx_sos_object_acl_build(ngx_sos_job_t *job, ngx_str_t *bucket,
+    ngx_sos_acl_t *acl, sos_attrs_t *attrs, ngx_sos_err_e *acl_err);
+
+/*
+ * Content-Type and friends, x-amz-meta-*, as a PUT brings them: NGX_SOS_OK,
+ * or the error to answer with ctx's error_message or error_extra set.
+ */
+ngx_sos_err_e ngx_sos_object_read_attrs(ngx_http_request_t *r,
+    ngx_sos_ctx_t *ctx, ngx_sos_object_attrs_t *a);
+
+/*
+ * If-None-Match: * and If-Match: <etag> of a write, into opts (if_match
+ * is the caller's buffer of SOS_ETAG_MAX + 1 bytes).
+ */
+ngx_sos_err_e ngx_sos_object_write_conditions(ngx_http_request_t *r,
+    ngx_sos_ctx_t *ctx, sos_put_opts_t *opts, char *if_match);
+
+/* Pool thread, after SOS_EPRECONDITION: If-Match on no key is 404. */
+void ngx_sos_object_precondition(ngx_sos_job_t *job, sos_put_opts_t *opts);
+
+/* A store code as an object operation answers it. */
+ngx_sos_err_e ngx_sos_object_store_error(sos_rc_e rc);
+
+/* A strong comparison against an If-Match / If-None-Match list. */
+ngx_uint_t ngx_sos_etag_match(u_char *p, size_t len, const char *etag);
+
+/* ETag: "<etag>" */
+ngx_int_t ngx_sos_object_etag_header(ngx_http_request_t *r,
+    const char *etag);
+
+/* x-amz-checksum-<alg>: <value>; nothing when either is empty. */
+ngx_int_t ngx_sos_object_checksum_header(ngx_http_request_t *r,
+    ngx_str_t *alg, ngx_str_t *value);
+
+/* ?versionId=null: every object is its one "null" version. */
+ngx_uint_t ngx_sos_is_null_version(ngx_str_t *v);
+
+
+#endif /* _NGX_SOS_OBJECT_H_INCLUDED_ */
