@@ -32,8 +32,43 @@ typedef struct {
 } ngx_sos_auth_key_cache_t;
 
 
+/* an authentication argument of the query */
+
+typedef struct {
+    ngx_str_t            name;
+    size_t               offset;         /* in ngx_sos_auth_query_t */
+    unsigned             v4:1;           /* says "SigV4" */
+    unsigned             v2:1;           /* says "SigV2" */
+} ngx_sos_auth_arg_t;
+
+
 static void ngx_sos_auth_scan_query(ngx_http_request_t *r,
     ngx_sos_auth_query_t *q);
+
+
+/* the query arguments of authentication, matched in their exact case */
+
+static ngx_sos_auth_arg_t  ngx_sos_auth_args[] = {
+    { ngx_string("X-Amz-Algorithm"),
+      offsetof(ngx_sos_auth_query_t, algorithm), 1, 0 },
+    { ngx_string("X-Amz-Credential"),
+      offsetof(ngx_sos_auth_query_t, credential), 0, 0 },
+    { ngx_string("X-Amz-Date"),
+      offsetof(ngx_sos_auth_query_t, date), 0, 0 },
+    { ngx_string("X-Amz-Expires"),
+      offsetof(ngx_sos_auth_query_t, expires), 0, 0 },
+    { ngx_string("X-Amz-SignedHeaders"),
+      offsetof(ngx_sos_auth_query_t, signed_headers), 0, 0 },
+    { ngx_string("X-Amz-Signature"),
+      offsetof(ngx_sos_auth_query_t, signature), 0, 0 },
+    { ngx_string("AWSAccessKeyId"),
+      offsetof(ngx_sos_auth_query_t, v2_key), 0, 1 },
+    { ngx_string("Signature"),
+      offsetof(ngx_sos_auth_query_t, v2_signature), 0, 1 },
+    { ngx_string("Expires"),
+      offsetof(ngx_sos_auth_query_t, v2_expires), 0, 0 },
+    { ngx_null_string, 0, 0, 0 }
+};
 
 
 static ngx_sos_auth_key_cache_t  ngx_sos_auth_cache[NGX_SOS_AUTH_CACHE];
@@ -58,17 +93,14 @@ ngx_sos_auth(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
         value = &h->value;
 
         if (q.v4 || q.v2) {
-            ngx_sos_auth_fail(r, ctx, NGX_SOS_ERR_INVALID_ARGUMENT,
-                              "Only one auth mechanism allowed; only the "
-                              "X-Amz-Algorithm query parameter, Signature "
-                              "query string parameter or the Authorization "
-                              "header should be specified");
-            (void) ngx_sos_auth_extra(r, ctx, "ArgumentName",
-                                      (u_char *) "Authorization",
-                                      sizeof("Authorization") - 1);
-            (void) ngx_sos_auth_extra(r, ctx, "ArgumentValue",
-                                      value->data, value->len);
-            return NGX_SOS_ERR_INVALID_ARGUMENT;
+            return ngx_sos_auth_bad_header(r, ctx, value,
+                                           "Only one auth mechanism "
+                                           "allowed; only the "
+                                           "X-Amz-Algorithm query "
+                                           "parameter, Signature query "
+                                           "string parameter or the "
+                                           "Authorization header should "
+                                           "be specified");
         }
 
         if (value->len > sizeof("AWS4-HMAC-SHA256 ") - 1
@@ -95,14 +127,8 @@ ngx_sos_auth(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
                                      "AWS4-HMAC-SHA256.");
         }
 
-        ngx_sos_auth_fail(r, ctx, NGX_SOS_ERR_INVALID_ARGUMENT,
-                          "Unsupported Authorization Type");
-        (void) ngx_sos_auth_extra(r, ctx, "ArgumentName",
-                                  (u_char *) "Authorization",
-                                  sizeof("Authorization") - 1);
-        (void) ngx_sos_auth_extra(r, ctx, "ArgumentValue",
-                                  value->data, value->len);
-        return NGX_SOS_ERR_INVALID_ARGUMENT;
+        return ngx_sos_auth_bad_header(r, ctx, value,
+                                       "Unsupported Authorization Type");
     }
 
     if (q.v4) {
@@ -129,9 +155,10 @@ ngx_sos_auth(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 static void
 ngx_sos_auth_scan_query(ngx_http_request_t *r, ngx_sos_auth_query_t *q)
 {
-    u_char      *s, *e, *amp, *eq;
-    size_t       len;
-    ngx_str_t   *v;
+    u_char               *s, *e, *amp, *eq;
+    size_t                len;
+    ngx_str_t            *v;
+    ngx_sos_auth_arg_t   *arg;
 
     ngx_memzero(q, sizeof(ngx_sos_auth_query_t));
 
@@ -146,68 +173,24 @@ ngx_sos_auth_scan_query(ngx_http_request_t *r, ngx_sos_auth_query_t *q)
 
         eq = ngx_strlchr(s, amp, '=');
         len = (eq ? eq : amp) - s;
-        v = NULL;
 
-        if (len > 6 && ngx_strncmp(s, "X-Amz-", 6) == 0) {
-
-            switch (len) {
-
-            case sizeof("X-Amz-Date") - 1:
-                if (ngx_strncmp(s, "X-Amz-Date", len) == 0) {
-                    v = &q->date;
-                }
-                break;
-
-            case sizeof("X-Amz-Expires") - 1:
-                if (ngx_strncmp(s, "X-Amz-Expires", len) == 0) {
-                    v = &q->expires;
-                }
-                break;
-
-            case sizeof("X-Amz-Algorithm") - 1:
-                if (ngx_strncmp(s, "X-Amz-Algorithm", len) == 0) {
-                    v = &q->algorithm;
-                    q->v4 = 1;
-
-                } else if (ngx_strncmp(s, "X-Amz-Signature", len) == 0) {
-                    v = &q->signature;
-                }
-                break;
-
-            case sizeof("X-Amz-Credential") - 1:
-                if (ngx_strncmp(s, "X-Amz-Credential", len) == 0) {
-                    v = &q->credential;
-                }
-                break;
-
-            case sizeof("X-Amz-SignedHeaders") - 1:
-                if (ngx_strncmp(s, "X-Amz-SignedHeaders", len) == 0) {
-                    v = &q->signed_headers;
-                }
-                break;
+        for (arg = ngx_sos_auth_args; arg->name.len; arg++) {
+            if (arg->name.len != len
+                || ngx_strncmp(arg->name.data, s, len) != 0)
+            {
+                continue;
             }
 
-        } else if (len == sizeof("AWSAccessKeyId") - 1
-                   && ngx_strncmp(s, "AWSAccessKeyId", len) == 0)
-        {
-            v = &q->v2_key;
-            q->v2 = 1;
+            q->v4 |= arg->v4;
+            q->v2 |= arg->v2;
 
-        } else if (len == sizeof("Signature") - 1
-                   && ngx_strncmp(s, "Signature", len) == 0)
-        {
-            v = &q->v2_signature;
-            q->v2 = 1;
+            if (eq) {
+                v = (ngx_str_t *) ((u_char *) q + arg->offset);
+                v->data = eq + 1;
+                v->len = amp - v->data;
+            }
 
-        } else if (len == sizeof("Expires") - 1
-                   && ngx_strncmp(s, "Expires", len) == 0)
-        {
-            v = &q->v2_expires;
-        }
-
-        if (v && eq) {
-            v->data = eq + 1;
-            v->len = amp - v->data;
+            break;
         }
 
         s = amp + 1;
@@ -556,6 +539,24 @@ ngx_sos_auth_parse_iso(u_char *p, size_t len, ngx_uint_t extended)
            - 719468;
 
     return (time_t) days * 86400 + v[3] * 3600 + v[4] * 60 + v[5];
+}
+
+
+/* InvalidArgument on the Authorization header: S3 quotes it */
+
+ngx_sos_err_e
+ngx_sos_auth_bad_header(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
+    ngx_str_t *value, char *message)
+{
+    (void) ngx_sos_auth_fail(r, ctx, NGX_SOS_ERR_INVALID_ARGUMENT, "%s",
+                             message);
+    (void) ngx_sos_auth_extra(r, ctx, "ArgumentName",
+                              (u_char *) "Authorization",
+                              sizeof("Authorization") - 1);
+    (void) ngx_sos_auth_extra(r, ctx, "ArgumentValue", value->data,
+                              value->len);
+
+    return NGX_SOS_ERR_INVALID_ARGUMENT;
 }
 
 

@@ -100,6 +100,9 @@ void ngx_sos_auth_path(ngx_http_request_t *r, ngx_str_t *path);
 size_t ngx_sos_auth_header_value(u_char *dst, ngx_str_t *value);
 ngx_sos_err_e ngx_sos_auth_fail(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     ngx_sos_err_e err, const char *fmt, ...);
+/* InvalidArgument about the Authorization header (value), quoted */
+ngx_sos_err_e ngx_sos_auth_bad_header(ngx_http_request_t *r,
+    ngx_sos_ctx_t *ctx, ngx_str_t *value, char *message);
 ngx_sos_err_e ngx_sos_auth_time_error(ngx_http_request_t *r,
     ngx_sos_ctx_t *ctx, ngx_sos_err_e err, char *message, char *name,
     u_char *value, size_t len, time_t expires, ngx_uint_t with_expires);

@@ -99,15 +99,10 @@ ngx_sos_auth_v2_header(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     colon = ngx_strlchr(p, e, ':');
 
     if (colon == NULL || colon == p || colon + 1 == e) {
-        ngx_sos_auth_fail(r, ctx, NGX_SOS_ERR_INVALID_ARGUMENT,
-                          "AWS authorization header is invalid.  "
-                          "Expected AwsAccessKeyId:signature");
-        (void) ngx_sos_auth_extra(r, ctx, "ArgumentName",
-                                  (u_char *) "Authorization",
-                                  sizeof("Authorization") - 1);
-        (void) ngx_sos_auth_extra(r, ctx, "ArgumentValue",
-                                  value->data, value->len);
-        return NGX_SOS_ERR_INVALID_ARGUMENT;
+        return ngx_sos_auth_bad_header(r, ctx, value,
+                                       "AWS authorization header is "
+                                       "invalid.  Expected "
+                                       "AwsAccessKeyId:signature");
     }
 
     akid.data = p;
