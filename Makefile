@@ -41,7 +41,7 @@ NGX_CC_OPT    := --with-cc-opt="$(SAN_FLAGS) -g -O1" \
 endif
 
 BUILD_PKGS := nginx-core nginx-dev libssl-dev libleveldb-dev libpcre2-dev \
-              libexpat1-dev build-essential perl wrk
+              libexpat1-dev libjansson-dev build-essential perl wrk
 CLIENT_PKGS := awscli python3-boto3 s3cmd rclone restic curl openssl chromium
 # clang and its runtimes (libFuzzer, ASan) for make fuzz
 FUZZ_PKGS := clang libclang-rt-14-dev
@@ -170,6 +170,8 @@ FUZZ_INCS   := $(addprefix -I$(FUZZ_NGXSRC)/,src/core src/event \
                -Ingx_sos_module -Ilibsosstore/include -Ifuzz
 
 FUZZ_SO_TARGETS  := auth chunked xml post range list copysource
+# what the module's objects link with (as config's ngx_module_libs)
+FUZZ_LIBS        := $(LIBS) -ljansson
 FUZZ_BIN_TARGETS := sigv4 codec
 FUZZ_MOD_OBJS := $(patsubst ngx_sos_module/%.c,$(FUZZ_BUILD)/mod/%.o,\
                      $(wildcard ngx_sos_module/*.c))
@@ -213,7 +215,8 @@ $(FUZZ_BUILD)/fuzz_%.so: $(FUZZ_BUILD)/obj/fuzz_%.o \
                          $(FUZZ_BUILD)/obj/fuzz_nginx.o \
                          $(FUZZ_MODA) $(FUZZ_LIBA)
 	$(FUZZ_CC) -shared -shared-libasan -Wl,-Bsymbolic $(FUZZ_SAN) -o $@ \
-	    $^ $(FUZZ_RT)/libclang_rt.fuzzer_no_main-x86_64.a -lstdc++ $(LIBS)
+	    $^ $(FUZZ_RT)/libclang_rt.fuzzer_no_main-x86_64.a -lstdc++ \
+	    $(FUZZ_LIBS)
 
 $(FUZZ_BUILD)/fuzz_sigv4: fuzz/fuzz_sigv4.c ngx_sos_module/ngx_sos_sigv4.c \
                           $(FUZZ_HDRS)
