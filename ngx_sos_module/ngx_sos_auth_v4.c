@@ -594,7 +594,7 @@ ngx_sos_auth_v4_unsigned(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     ngx_table_elt_t  *h;
 
     host = !ngx_sos_auth_v4_signed(signed_headers, (u_char *) "host",
-                                sizeof("host") - 1);
+                                   sizeof("host") - 1);
 
     size = host ? sizeof("host") - 1 + 1 : 0;
     part = &r->headers_in.headers.part;
@@ -614,7 +614,7 @@ ngx_sos_auth_v4_unsigned(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
 
         if (ngx_sos_auth_v4_must_sign(&h[i], presigned)
             && !ngx_sos_auth_v4_signed(signed_headers, h[i].lowcase_key,
-                                    h[i].key.len))
+                                       h[i].key.len))
         {
             size += h[i].key.len + 1;
         }
@@ -652,7 +652,7 @@ ngx_sos_auth_v4_unsigned(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
 
         if (ngx_sos_auth_v4_must_sign(&h[i], presigned)
             && !ngx_sos_auth_v4_signed(signed_headers, h[i].lowcase_key,
-                                    h[i].key.len))
+                                       h[i].key.len))
         {
             if (p != list) {
                 *p++ = ',';           /* as S3: "x-amz-a,x-amz-b" */
