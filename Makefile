@@ -186,6 +186,8 @@ FUZZ_INCS   := $(addprefix -I$(FUZZ_NGXSRC)/,src/core src/event \
                -Ilibsosproto/include -Ifuzz
 
 FUZZ_SO_TARGETS  := auth chunked xml post range list copysource
+# what the module's objects link with (as config's ngx_module_libs)
+FUZZ_LIBS        := $(LIBS) -ljansson
 FUZZ_BIN_TARGETS := sigv4 codec
 FUZZ_MOD_OBJS := $(patsubst ngx_sos_module/%.c,$(FUZZ_BUILD)/mod/%.o,\
                      $(wildcard ngx_sos_module/*.c))
@@ -233,7 +235,8 @@ $(FUZZ_BUILD)/fuzz_%.so: $(FUZZ_BUILD)/obj/fuzz_%.o \
                          $(FUZZ_BUILD)/obj/fuzz_nginx.o \
                          $(FUZZ_MODA) $(FUZZ_PROTOA) $(FUZZ_LIBA)
 	$(FUZZ_CC) -shared -shared-libasan -Wl,-Bsymbolic $(FUZZ_SAN) -o $@ \
-	    $^ $(FUZZ_RT)/libclang_rt.fuzzer_no_main-x86_64.a -lstdc++ $(LIBS)
+	    $^ $(FUZZ_RT)/libclang_rt.fuzzer_no_main-x86_64.a -lstdc++ \
+	    $(FUZZ_LIBS)
 
 $(FUZZ_BUILD)/fuzz_sigv4: fuzz/fuzz_sigv4.c $(FUZZ_PROTOA) $(FUZZ_HDRS)
 	@mkdir -p $(@D)

@@ -376,35 +376,23 @@ static ngx_int_t
 ngx_sos_admin_arg(ngx_http_request_t *r, char *name, char *dst, size_t size,
     size_t *len)
 {
-    u_char     *s, *d, *p;
-    ngx_str_t   value;
+    ngx_int_t  rc;
+    ngx_str_t  value;
 
     *len = 0;
 
-    if (ngx_http_arg(r, (u_char *) name, ngx_strlen(name), &value)
-        != NGX_OK)
-    {
+    rc = ngx_sos_query_arg(r, name, &value);
+
+    if (rc == NGX_DECLINED) {
         return NGX_OK;
     }
 
-    if (value.len >= size) {
+    if (rc != NGX_OK || value.len >= size) {
         return NGX_ERROR;
     }
 
-    /* '+' is a space in a form-encoded query */
-
-    p = (u_char *) dst;
-
-    for (s = value.data; s < value.data + value.len; s++) {
-        *p++ = (*s == '+') ? ' ' : *s;
-    }
-
-    s = (u_char *) dst;
-    d = (u_char *) dst;
-
-    ngx_unescape_uri(&d, &s, p - (u_char *) dst, 0);
-
-    *len = d - (u_char *) dst;
+    ngx_memcpy(dst, value.data, value.len);
+    *len = value.len;
 
     return NGX_OK;
 }

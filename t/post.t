@@ -357,6 +357,55 @@ $r = post('forms', v2_form(qq({"expiration": "2001-01-01T00:00:00Z",
     "conditions": []}), 'old'), 'x');
 like(body_of($r), qr{Policy expired}, 'hand-written expired policy');
 
+# a name given twice is refused: which of the two would the policy mean?
+
+for my $dup (
+    [ qq({$far, "expiration": "2001-01-01T00:00:00Z", "conditions": []}),
+        'expiration twice' ],
+    [ qq({$far, "conditions": [{"bucket": "forms", "bucket": "forms"}]}),
+        'a condition naming a field twice' ],
+) {
+    $r = post('forms', v2_form($dup->[0], 'dup'), 'x');
+    like(body_of($r), qr{<Code>InvalidPolicyDocument</Code>.*Invalid JSON}s,
+        "policy: $dup->[1]: InvalidPolicyDocument");
+}
+
+# hand-written SigV4 forms: the credential is checked as the Authorization
+# header's is (its date is x-amz-date's, its region the server's)
+
+use Digest::SHA qw(hmac_sha256 hmac_sha256_hex);
+use POSIX qw(strftime);
+
+sub v4_form {
+    my ($key, %o) = @_;
+    my $date = strftime('%Y%m%dT%H%M%SZ', gmtime);
+    my $day = $o{day} // substr($date, 0, 8);
+    my $region = $o{region} // 'us-east-1';
+    my $cred = $t->access_key . "/$day/$region/s3/aws4_request";
+    my $policy = encode_base64(qq({$far, "conditions": [{"bucket": "forms"},
+        ["starts-with", "\$key", ""], {"x-amz-algorithm": "AWS4-HMAC-SHA256"},
+        {"x-amz-credential": "$cred"}, {"x-amz-date": "$date"}]}), '');
+    my $k = hmac_sha256($day, 'AWS4' . $t->secret_key);
+    $k = hmac_sha256($_, $k) for $region, 's3', 'aws4_request';
+    my $sig = hmac_sha256_hex($policy, $k);
+    return [ key => $key, 'x-amz-algorithm' => 'AWS4-HMAC-SHA256',
+        'x-amz-credential' => $cred, 'x-amz-date' => $date,
+        policy => $policy, 'x-amz-signature' => $o{upper} ? uc $sig : $sig ];
+}
+
+is(status_of(post('forms', v4_form('v4'), 'x')), 204, 'SigV4 form');
+is(status_of(post('forms', v4_form('v4', upper => 1), 'x')), 204,
+    'its signature in upper-case hex');
+$r = post('forms', v4_form('v4', region => 'eu-west-1'), 'x');
+is(status_of($r), 400, 'signed for another region: 400');
+like(body_of($r), qr{<Code>AuthorizationQueryParametersError</Code>.*
+    the\ region\ 'eu-west-1'\ is\ wrong;\ expecting\ 'us-east-1'}sx,
+    'the region is wrong');
+$r = post('forms', v4_form('v4', day => '20130524'), 'x');
+like(body_of($r), qr{<Code>AuthorizationQueryParametersError</Code>.*
+    Invalid\ credential\ date\ "20130524"}sx,
+    'a credential date that is not x-amz-date\'s');
+
 # the acl field: applied as a canned ACL
 
 $p = presign(key => 'public', fields => { acl => 'public-read' },
