@@ -6,6 +6,7 @@
  */
 
 
+#include "ngx_sos_op.h"
 #include "ngx_sos_xml.h"
 #include "ngx_sos_acl.h"
 
@@ -26,7 +27,7 @@
 
 
 typedef struct {
-    ngx_sos_op_e             op;
+    ngx_uint_t               object;     /* an object's ACL, not a bucket's */
     ngx_str_t                bucket;
     ngx_str_t                key;
     const char              *who;
@@ -921,7 +922,18 @@ ngx_sos_acl_bucket(sos_store_t *store, u_char *name, size_t len,
 
 
 ngx_int_t
-ngx_sos_acl_handler(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
+ngx_sos_acl_get(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
+{
+    if (ctx->bucket.len > SOS_MAX_BUCKET_LEN) {
+        return ngx_sos_bucket_error(r, ctx, NGX_SOS_ERR_NO_SUCH_BUCKET);
+    }
+
+    return ngx_sos_acl_start(r, ctx, NULL);
+}
+
+
+ngx_int_t
+ngx_sos_acl_put(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 {
     ngx_int_t       rc;
     ngx_sos_err_e   err;
@@ -931,14 +943,8 @@ ngx_sos_acl_handler(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
         return ngx_sos_bucket_error(r, ctx, NGX_SOS_ERR_NO_SUCH_BUCKET);
     }
 
-    if (ctx->op == NGX_SOS_OP_GET_BUCKET_ACL
-        || ctx->op == NGX_SOS_OP_GET_OBJECT_ACL)
-    {
-        return ngx_sos_acl_start(r, ctx, NULL);
-    }
-
     err = ngx_sos_acl_from_headers(r, ctx,
-                                   ctx->op == NGX_SOS_OP_PUT_BUCKET_ACL,
+                                   ctx->op->level == NGX_SOS_LEVEL_BUCKET,
                                    &acl);
     if (err != NGX_SOS_OK) {
         return ngx_sos_error_send_ctx(r, ctx, err);
@@ -1001,7 +1007,7 @@ ngx_sos_acl_body(ngx_http_request_t *r)
         err = NGX_SOS_ERR_MALFORMED_ACL;
     }
 
-    if (err == NGX_SOS_OK && ctx->op == NGX_SOS_OP_PUT_BUCKET_ACL
+    if (err == NGX_SOS_OK && ctx->op->level == NGX_SOS_LEVEL_BUCKET
         && ngx_sos_acl_public_write(r, acl) != NGX_OK)
     {
         ngx_str_set(&ctx->error_message, NGX_SOS_PUBLIC_WRITE_OFF);
@@ -1030,7 +1036,7 @@ ngx_sos_acl_start(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     }
 
     aj = job->data;
-    aj->op = ctx->op;
+    aj->object = (ctx->op->level == NGX_SOS_LEVEL_OBJECT);
     aj->bucket = ctx->bucket;
     aj->key = ctx->key;
     aj->who = (const char *) ctx->auth.org_id;
@@ -1072,11 +1078,8 @@ ngx_sos_acl_run(ngx_sos_job_t *job)
     const u_char       *blob;
     size_t              blob_len;
 
-    object = (aj->op == NGX_SOS_OP_GET_OBJECT_ACL
-              || aj->op == NGX_SOS_OP_PUT_OBJECT_ACL);
-    perm = (aj->op == NGX_SOS_OP_GET_BUCKET_ACL
-            || aj->op == NGX_SOS_OP_GET_OBJECT_ACL)
-           ? NGX_SOS_ACL_READ_ACP : NGX_SOS_ACL_WRITE_ACP;
+    object = aj->object;
+    perm = aj->acl ? NGX_SOS_ACL_WRITE_ACP : NGX_SOS_ACL_READ_ACP;
 
     ngx_memzero(&info, sizeof(sos_object_info_t));
 

@@ -18,7 +18,6 @@
 
 
 typedef struct {
-    ngx_sos_op_e     op;
     u_char           name[SOS_MAX_BUCKET_LEN];
     size_t           name_len;
     char             org_id[SOS_ID_LEN + 1];
@@ -52,17 +51,33 @@ typedef struct {
 
 
 static ngx_int_t ngx_sos_bucket_start(ngx_http_request_t *r,
-    ngx_sos_ctx_t *ctx, ngx_uint_t enable);
-static void ngx_sos_bucket_run(ngx_sos_job_t *job);
+    ngx_sos_ctx_t *ctx, void (*run)(ngx_sos_job_t *job),
+    ngx_int_t (*done)(ngx_http_request_t *r, ngx_sos_job_t *job),
+    ngx_uint_t enable);
+static void ngx_sos_bucket_list_run(ngx_sos_job_t *job);
 static int ngx_sos_bucket_list_cb(void *data, const sos_bucket_t *bucket);
-static ngx_int_t ngx_sos_bucket_done(ngx_http_request_t *r,
+static ngx_int_t ngx_sos_bucket_list_done(ngx_http_request_t *r,
     ngx_sos_job_t *job);
 static ngx_int_t ngx_sos_bucket_list_send(ngx_http_request_t *r,
-    ngx_sos_ctx_t *ctx, ngx_sos_bucket_job_t *bj);
-static ngx_int_t ngx_sos_bucket_created(ngx_http_request_t *r,
-    ngx_sos_ctx_t *ctx, ngx_sos_job_t *job);
-static ngx_int_t ngx_sos_bucket_location_send(ngx_http_request_t *r,
     ngx_sos_bucket_job_t *bj);
+static void ngx_sos_bucket_create_run(ngx_sos_job_t *job);
+static ngx_int_t ngx_sos_bucket_create_done(ngx_http_request_t *r,
+    ngx_sos_job_t *job);
+static void ngx_sos_bucket_delete_run(ngx_sos_job_t *job);
+static ngx_int_t ngx_sos_bucket_delete_done(ngx_http_request_t *r,
+    ngx_sos_job_t *job);
+static void ngx_sos_bucket_head_run(ngx_sos_job_t *job);
+static ngx_int_t ngx_sos_bucket_head_done(ngx_http_request_t *r,
+    ngx_sos_job_t *job);
+static void ngx_sos_bucket_owned_run(ngx_sos_job_t *job);
+static ngx_int_t ngx_sos_bucket_refused(ngx_http_request_t *r,
+    ngx_sos_job_t *job);
+static ngx_int_t ngx_sos_bucket_location_done(ngx_http_request_t *r,
+    ngx_sos_job_t *job);
+static ngx_int_t ngx_sos_bucket_versioning_get_done(ngx_http_request_t *r,
+    ngx_sos_job_t *job);
+static ngx_int_t ngx_sos_bucket_versioning_put_done(ngx_http_request_t *r,
+    ngx_sos_job_t *job);
 static void ngx_sos_bucket_region(ngx_http_request_t *r, ngx_str_t *region);
 static void ngx_sos_bucket_create_body(ngx_http_request_t *r);
 static ngx_int_t ngx_sos_bucket_create_xml(void *data, ngx_str_t *path,
@@ -77,7 +92,8 @@ static ngx_int_t ngx_sos_bucket_versioning_xml(void *data, ngx_str_t *path,
 ngx_int_t
 ngx_sos_bucket_list_all(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 {
-    return ngx_sos_bucket_start(r, ctx, 0);
+    return ngx_sos_bucket_start(r, ctx, ngx_sos_bucket_list_run,
+                                ngx_sos_bucket_list_done, 0);
 }
 
 
@@ -114,32 +130,39 @@ ngx_sos_bucket_create(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 ngx_int_t
 ngx_sos_bucket_delete(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 {
-    return ngx_sos_bucket_start(r, ctx, 0);
+    return ngx_sos_bucket_start(r, ctx, ngx_sos_bucket_delete_run,
+                                ngx_sos_bucket_delete_done, 0);
 }
 
 
 ngx_int_t
 ngx_sos_bucket_head(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 {
-    return ngx_sos_bucket_start(r, ctx, 0);
+    return ngx_sos_bucket_start(r, ctx, ngx_sos_bucket_head_run,
+                                ngx_sos_bucket_head_done, 0);
 }
 
 
 ngx_int_t
 ngx_sos_bucket_location(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 {
-    return ngx_sos_bucket_start(r, ctx, 0);
+    return ngx_sos_bucket_start(r, ctx, ngx_sos_bucket_owned_run,
+                                ngx_sos_bucket_location_done, 0);
 }
 
 
 ngx_int_t
-ngx_sos_bucket_versioning(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
+ngx_sos_bucket_versioning_get(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
+{
+    return ngx_sos_bucket_start(r, ctx, ngx_sos_bucket_owned_run,
+                                ngx_sos_bucket_versioning_get_done, 0);
+}
+
+
+ngx_int_t
+ngx_sos_bucket_versioning_put(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 {
     ngx_int_t  rc;
-
-    if (ctx->op == NGX_SOS_OP_GET_BUCKET_VERSIONING) {
-        return ngx_sos_bucket_start(r, ctx, 0);
-    }
 
     rc = ngx_sos_body_read(r, ctx, NGX_SOS_BUCKET_BODY_MAX,
                            ngx_sos_bucket_versioning_body);
@@ -153,21 +176,22 @@ ngx_sos_bucket_versioning(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 
 
 /*
- * Post the job of ctx->op.  As a content handler: NGX_DONE once posted
- * (the request is held until the job is done), or a final rc.
+ * Post the job: run in the pool thread, done back in the loop.  As a
+ * content handler: NGX_DONE once posted (the request is held until the
+ * job is done), or a final rc.
  */
 
 static ngx_int_t
 ngx_sos_bucket_start(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
+    void (*run)(ngx_sos_job_t *job),
+    ngx_int_t (*done)(ngx_http_request_t *r, ngx_sos_job_t *job),
     ngx_uint_t enable)
 {
     ngx_str_t              region;
     ngx_sos_job_t         *job;
     ngx_sos_bucket_job_t  *bj;
 
-    if (ctx->op != NGX_SOS_OP_LIST_BUCKETS
-        && ctx->bucket.len > SOS_MAX_BUCKET_LEN)
-    {
+    if (ctx->bucket.len > SOS_MAX_BUCKET_LEN) {
         /* too long to have been created */
         return ngx_sos_bucket_error(r, ctx, NGX_SOS_ERR_NO_SUCH_BUCKET);
     }
@@ -178,7 +202,6 @@ ngx_sos_bucket_start(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     }
 
     bj = job->data;
-    bj->op = ctx->op;
     bj->name_len = ctx->bucket.len;
 
     if (ctx->bucket.len) {
@@ -186,17 +209,14 @@ ngx_sos_bucket_start(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     }
     ngx_cpystrn((u_char *) bj->org_id, ctx->auth.org_id, SOS_ID_LEN + 1);
     bj->enable = enable;
-
-    if (ctx->op == NGX_SOS_OP_CREATE_BUCKET) {
-        bj->acl = ctx->op_data;
-    }
+    bj->acl = ctx->op_data;              /* CreateBucket's: NULL else */
 
     ngx_sos_bucket_region(r, &region);
     ngx_cpystrn((u_char *) bj->region, region.data,
                 ngx_min(region.len + 1, sizeof(bj->region)));
 
-    job->run = ngx_sos_bucket_run;
-    job->done = ngx_sos_bucket_done;
+    job->run = run;
+    job->done = done;
 
     if (ngx_sos_job_post(job) != NGX_OK) {
         return ngx_sos_error_send(r, NGX_SOS_ERR_SLOW_DOWN);
@@ -237,77 +257,33 @@ ngx_sos_bucket_owned(sos_store_t *store, u_char *name, size_t len,
 }
 
 
-/* the pool thread: only the store and the job's own data */
+/* ListBuckets: the pool thread, only the store and the job's own data */
 
 static void
-ngx_sos_bucket_run(ngx_sos_job_t *job)
+ngx_sos_bucket_list_run(ngx_sos_job_t *job)
 {
     ngx_sos_bucket_job_t  *bj = job->data;
 
-    switch (bj->op) {
+    job->rc = sos_org_get(job->store, bj->org_id, ngx_strlen(bj->org_id),
+                          &bj->org, &job->err);
 
-    case NGX_SOS_OP_LIST_BUCKETS:
-        job->rc = sos_org_get(job->store, bj->org_id, ngx_strlen(bj->org_id),
-                              &bj->org, &job->err);
+    if (job->rc == SOS_OK) {
+        bj->org_found = 1;
 
-        if (job->rc == SOS_OK) {
-            bj->org_found = 1;
-
-        } else if (job->rc != SOS_ENOTFOUND) {
-            return;
-        }
-
-        job->rc = sos_bucket_list(job->store, bj->org_id,
-                                  ngx_sos_bucket_list_cb, bj, &job->err);
-
-        if (job->rc == SOS_OK && bj->n_buckets > bj->cap_buckets) {
-            /* the callback could not grow the array */
-            job->rc = SOS_ENOMEM;
-            job->err.code = SOS_ENOMEM;
-            ngx_cpystrn((u_char *) job->err.msg,
-                        (u_char *) "bucket list: out of memory",
-                        sizeof(job->err.msg));
-        }
-
+    } else if (job->rc != SOS_ENOTFOUND) {
         return;
+    }
 
-    case NGX_SOS_OP_CREATE_BUCKET:
-        bj->acl_err = ngx_sos_acl_build(job->store, bj->acl, bj->org_id, NULL,
-                                        &job->rc, &job->err);
-        if (bj->acl_err != NGX_SOS_OK || job->rc != SOS_OK) {
-            return;
-        }
+    job->rc = sos_bucket_list(job->store, bj->org_id,
+                              ngx_sos_bucket_list_cb, bj, &job->err);
 
-        job->rc = sos_bucket_create(job->store, (const char *) bj->name,
-                                    bj->name_len, bj->org_id, bj->region,
-                                    bj->acl ? bj->acl->blob : NULL,
-                                    bj->acl ? bj->acl->blob_len : 0,
-                                    &bj->bucket, &job->err);
-        return;
-
-    case NGX_SOS_OP_HEAD_BUCKET:
-        job->rc = ngx_sos_acl_bucket(job->store, bj->name, bj->name_len,
-                                     bj->org_id, NGX_SOS_ACL_READ,
-                                     &bj->denied, &bj->bucket, &job->err);
-        return;
-
-    case NGX_SOS_OP_DELETE_BUCKET:
-        job->rc = ngx_sos_bucket_owned(job->store, bj->name, bj->name_len,
-                                       bj->org_id, &bj->denied, NULL,
-                                       &job->err);
-
-        if (job->rc == SOS_OK && !bj->denied) {
-            job->rc = sos_bucket_delete(job->store, (const char *) bj->name,
-                                        bj->name_len, &job->err);
-        }
-
-        return;
-
-    default: /* head, location, versioning */
-        job->rc = ngx_sos_bucket_owned(job->store, bj->name, bj->name_len,
-                                       bj->org_id, &bj->denied, &bj->bucket,
-                                       &job->err);
-        return;
+    if (job->rc == SOS_OK && bj->n_buckets > bj->cap_buckets) {
+        /* the callback could not grow the array */
+        job->rc = SOS_ENOMEM;
+        job->err.code = SOS_ENOMEM;
+        ngx_cpystrn((u_char *) job->err.msg,
+                    (u_char *) "bucket list: out of memory",
+                    sizeof(job->err.msg));
     }
 }
 
@@ -340,119 +316,25 @@ ngx_sos_bucket_list_cb(void *data, const sos_bucket_t *bucket)
 
 
 static ngx_int_t
-ngx_sos_bucket_done(ngx_http_request_t *r, ngx_sos_job_t *job)
+ngx_sos_bucket_list_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 {
     ngx_sos_bucket_job_t  *bj = job->data;
 
-    ngx_int_t       rc;
-    ngx_str_t       value;
-    ngx_sos_ctx_t  *ctx;
+    ngx_int_t  rc;
 
-    ctx = job->ctx;
+    rc = (job->rc == SOS_OK)
+         ? ngx_sos_bucket_list_send(r, bj)
+         : ngx_sos_error_send(r, ngx_sos_error_from_store(job->rc));
 
-    if (bj->op == NGX_SOS_OP_LIST_BUCKETS) {
-        rc = (job->rc == SOS_OK)
-             ? ngx_sos_bucket_list_send(r, ctx, bj)
-             : ngx_sos_error_send(r, ngx_sos_error_from_store(job->rc));
+    free(bj->buckets);
+    bj->buckets = NULL;
 
-        free(bj->buckets);
-        bj->buckets = NULL;
-
-        return rc;
-    }
-
-    if (bj->op == NGX_SOS_OP_CREATE_BUCKET) {
-        if (job->rc == SOS_OK && bj->acl_err != NGX_SOS_OK) {
-            return ngx_sos_error_send(r, bj->acl_err);
-        }
-
-        return ngx_sos_bucket_created(r, ctx, job);
-    }
-
-    if (job->rc == SOS_OK && bj->denied) {
-        if (bj->op == NGX_SOS_OP_HEAD_BUCKET) {
-            /* S3 names the region even when it refuses */
-            value.data = (u_char *) bj->region;
-            value.len = ngx_strlen(bj->region);
-
-            if (ngx_sos_header_add(r, "x-amz-bucket-region", &value)
-                != NGX_OK)
-            {
-                return NGX_HTTP_INTERNAL_SERVER_ERROR;
-            }
-        }
-
-        return ngx_sos_error_send(r, NGX_SOS_ERR_ACCESS_DENIED);
-    }
-
-    if (job->rc != SOS_OK) {
-        if (job->rc == SOS_ENOTEMPTY) {
-            return ngx_sos_bucket_error(r, ctx,
-                                        NGX_SOS_ERR_BUCKET_NOT_EMPTY);
-        }
-
-        return ngx_sos_bucket_error(r, ctx, ngx_sos_error_from_store(job->rc));
-    }
-
-    switch (bj->op) {
-
-    case NGX_SOS_OP_DELETE_BUCKET:
-        return ngx_sos_send_xml(r, NGX_HTTP_NO_CONTENT, NULL);
-
-    case NGX_SOS_OP_HEAD_BUCKET:
-        value.data = (u_char *) bj->bucket.region;
-        value.len = ngx_strlen(bj->bucket.region);
-
-        if (ngx_sos_header_add(r, "x-amz-bucket-region", &value) != NGX_OK) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        ngx_str_set(&value, "false");
-
-        if (ngx_sos_header_add(r, "x-amz-access-point-alias", &value)
-            != NGX_OK)
-        {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        return ngx_sos_send_xml(r, NGX_HTTP_OK, NULL);
-
-    case NGX_SOS_OP_GET_BUCKET_LOCATION:
-        return ngx_sos_bucket_location_send(r, bj);
-
-    case NGX_SOS_OP_GET_BUCKET_VERSIONING:
-        {
-        ngx_sos_xml_out_t  x;
-
-        /* versioning has never been enabled: no Status at all */
-        ngx_sos_xml_out_init(&x, r->pool, 256);
-        ngx_sos_xml_literal(&x, "<VersioningConfiguration xmlns=\""
-                                NGX_SOS_XMLNS "\"/>");
-
-        return ngx_sos_xml_send(r, NGX_HTTP_OK, &x);
-        }
-
-    case NGX_SOS_OP_PUT_BUCKET_VERSIONING:
-        if (bj->enable) {
-            ngx_str_set(&ctx->error_message,
-                        "Bucket versioning is not implemented: every object "
-                        "has exactly one version.");
-            return ngx_sos_error_send_ctx(r, ctx,
-                                          NGX_SOS_ERR_NOT_IMPLEMENTED);
-        }
-
-        /* nothing asked for: nothing to change */
-        return ngx_sos_send_xml(r, NGX_HTTP_OK, NULL);
-
-    default:
-        return ngx_sos_error_send(r, NGX_SOS_ERR_INTERNAL_ERROR);
-    }
+    return rc;
 }
 
 
 static ngx_int_t
-ngx_sos_bucket_list_send(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
-    ngx_sos_bucket_job_t *bj)
+ngx_sos_bucket_list_send(ngx_http_request_t *r, ngx_sos_bucket_job_t *bj)
 {
     size_t              i;
     sos_bucket_t       *b;
@@ -494,14 +376,39 @@ ngx_sos_bucket_list_send(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
 }
 
 
-static ngx_int_t
-ngx_sos_bucket_created(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
-    ngx_sos_job_t *job)
+static void
+ngx_sos_bucket_create_run(ngx_sos_job_t *job)
 {
     ngx_sos_bucket_job_t  *bj = job->data;
 
-    u_char     *p;
-    ngx_str_t   location;
+    bj->acl_err = ngx_sos_acl_build(job->store, bj->acl, bj->org_id, NULL,
+                                    &job->rc, &job->err);
+    if (bj->acl_err != NGX_SOS_OK || job->rc != SOS_OK) {
+        return;
+    }
+
+    job->rc = sos_bucket_create(job->store, (const char *) bj->name,
+                                bj->name_len, bj->org_id, bj->region,
+                                bj->acl ? bj->acl->blob : NULL,
+                                bj->acl ? bj->acl->blob_len : 0,
+                                &bj->bucket, &job->err);
+}
+
+
+static ngx_int_t
+ngx_sos_bucket_create_done(ngx_http_request_t *r, ngx_sos_job_t *job)
+{
+    ngx_sos_bucket_job_t  *bj = job->data;
+
+    u_char         *p;
+    ngx_str_t       location;
+    ngx_sos_ctx_t  *ctx;
+
+    ctx = job->ctx;
+
+    if (job->rc == SOS_OK && bj->acl_err != NGX_SOS_OK) {
+        return ngx_sos_error_send(r, bj->acl_err);
+    }
 
     if (job->rc == SOS_EEXIST) {
         if (ngx_strcmp(bj->bucket.owner, bj->org_id) != 0) {
@@ -544,10 +451,136 @@ ngx_sos_bucket_created(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
 }
 
 
-static ngx_int_t
-ngx_sos_bucket_location_send(ngx_http_request_t *r, ngx_sos_bucket_job_t *bj)
+static void
+ngx_sos_bucket_delete_run(ngx_sos_job_t *job)
 {
+    ngx_sos_bucket_job_t  *bj = job->data;
+
+    job->rc = ngx_sos_bucket_owned(job->store, bj->name, bj->name_len,
+                                   bj->org_id, &bj->denied, NULL, &job->err);
+
+    if (job->rc == SOS_OK && !bj->denied) {
+        job->rc = sos_bucket_delete(job->store, (const char *) bj->name,
+                                    bj->name_len, &job->err);
+    }
+}
+
+
+static ngx_int_t
+ngx_sos_bucket_delete_done(ngx_http_request_t *r, ngx_sos_job_t *job)
+{
+    ngx_int_t  rc;
+
+    rc = ngx_sos_bucket_refused(r, job);
+    if (rc != NGX_DECLINED) {
+        return rc;
+    }
+
+    return ngx_sos_send_xml(r, NGX_HTTP_NO_CONTENT, NULL);
+}
+
+
+static void
+ngx_sos_bucket_head_run(ngx_sos_job_t *job)
+{
+    ngx_sos_bucket_job_t  *bj = job->data;
+
+    job->rc = ngx_sos_acl_bucket(job->store, bj->name, bj->name_len,
+                                 bj->org_id, NGX_SOS_ACL_READ, &bj->denied,
+                                 &bj->bucket, &job->err);
+}
+
+
+static ngx_int_t
+ngx_sos_bucket_head_done(ngx_http_request_t *r, ngx_sos_job_t *job)
+{
+    ngx_sos_bucket_job_t  *bj = job->data;
+
+    ngx_int_t  rc;
+    ngx_str_t  value;
+
+    if (job->rc == SOS_OK && bj->denied) {
+        /* S3 names the region even when it refuses */
+        value.data = (u_char *) bj->region;
+        value.len = ngx_strlen(bj->region);
+
+        if (ngx_sos_header_add(r, "x-amz-bucket-region", &value) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    rc = ngx_sos_bucket_refused(r, job);
+    if (rc != NGX_DECLINED) {
+        return rc;
+    }
+
+    value.data = (u_char *) bj->bucket.region;
+    value.len = ngx_strlen(bj->bucket.region);
+
+    if (ngx_sos_header_add(r, "x-amz-bucket-region", &value) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_str_set(&value, "false");
+
+    if (ngx_sos_header_add(r, "x-amz-access-point-alias", &value) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_sos_send_xml(r, NGX_HTTP_OK, NULL);
+}
+
+
+/* location, versioning: the owner's only */
+
+static void
+ngx_sos_bucket_owned_run(ngx_sos_job_t *job)
+{
+    ngx_sos_bucket_job_t  *bj = job->data;
+
+    job->rc = ngx_sos_bucket_owned(job->store, bj->name, bj->name_len,
+                                   bj->org_id, &bj->denied, &bj->bucket,
+                                   &job->err);
+}
+
+
+/* the answer for a refused caller or a failed store call, or NGX_DECLINED */
+
+static ngx_int_t
+ngx_sos_bucket_refused(ngx_http_request_t *r, ngx_sos_job_t *job)
+{
+    ngx_sos_bucket_job_t  *bj = job->data;
+
+    if (job->rc == SOS_OK && bj->denied) {
+        return ngx_sos_error_send(r, NGX_SOS_ERR_ACCESS_DENIED);
+    }
+
+    if (job->rc == SOS_ENOTEMPTY) {
+        return ngx_sos_bucket_error(r, job->ctx,
+                                    NGX_SOS_ERR_BUCKET_NOT_EMPTY);
+    }
+
+    if (job->rc != SOS_OK) {
+        return ngx_sos_bucket_error(r, job->ctx,
+                                    ngx_sos_error_from_store(job->rc));
+    }
+
+    return NGX_DECLINED;
+}
+
+
+static ngx_int_t
+ngx_sos_bucket_location_done(ngx_http_request_t *r, ngx_sos_job_t *job)
+{
+    ngx_sos_bucket_job_t  *bj = job->data;
+
+    ngx_int_t          rc;
     ngx_sos_xml_out_t  x;
+
+    rc = ngx_sos_bucket_refused(r, job);
+    if (rc != NGX_DECLINED) {
+        return rc;
+    }
 
     ngx_sos_xml_out_init(&x, r->pool, 256);
 
@@ -567,6 +600,52 @@ ngx_sos_bucket_location_send(ngx_http_request_t *r, ngx_sos_bucket_job_t *bj)
     }
 
     return ngx_sos_xml_send(r, NGX_HTTP_OK, &x);
+}
+
+
+static ngx_int_t
+ngx_sos_bucket_versioning_get_done(ngx_http_request_t *r, ngx_sos_job_t *job)
+{
+    ngx_int_t          rc;
+    ngx_sos_xml_out_t  x;
+
+    rc = ngx_sos_bucket_refused(r, job);
+    if (rc != NGX_DECLINED) {
+        return rc;
+    }
+
+    /* versioning has never been enabled: no Status at all */
+
+    ngx_sos_xml_out_init(&x, r->pool, 256);
+    ngx_sos_xml_literal(&x, "<VersioningConfiguration xmlns=\""
+                            NGX_SOS_XMLNS "\"/>");
+
+    return ngx_sos_xml_send(r, NGX_HTTP_OK, &x);
+}
+
+
+static ngx_int_t
+ngx_sos_bucket_versioning_put_done(ngx_http_request_t *r, ngx_sos_job_t *job)
+{
+    ngx_sos_bucket_job_t  *bj = job->data;
+
+    ngx_int_t  rc;
+
+    rc = ngx_sos_bucket_refused(r, job);
+    if (rc != NGX_DECLINED) {
+        return rc;
+    }
+
+    if (bj->enable) {
+        ngx_str_set(&job->ctx->error_message,
+                    "Bucket versioning is not implemented: every object "
+                    "has exactly one version.");
+        return ngx_sos_error_send_ctx(r, job->ctx,
+                                      NGX_SOS_ERR_NOT_IMPLEMENTED);
+    }
+
+    /* nothing asked for: nothing to change */
+    return ngx_sos_send_xml(r, NGX_HTTP_OK, NULL);
 }
 
 
@@ -649,7 +728,10 @@ ngx_sos_bucket_create_body(ngx_http_request_t *r)
     }
 
     /* the body read holds the request: the job's completion finalizes */
-    ngx_http_finalize_request(r, ngx_sos_bucket_start(r, ctx, 0));
+    ngx_http_finalize_request(r, ngx_sos_bucket_start(r, ctx,
+                                                ngx_sos_bucket_create_run,
+                                                ngx_sos_bucket_create_done,
+                                                0));
 }
 
 
@@ -779,8 +861,9 @@ ngx_sos_bucket_versioning_body(ngx_http_request_t *r)
     }
 
     ngx_http_finalize_request(r, ngx_sos_bucket_start(r, ctx,
-                                                      cfg.status
-                                                      || cfg.mfa_enabled));
+                                        ngx_sos_bucket_owned_run,
+                                        ngx_sos_bucket_versioning_put_done,
+                                        cfg.status || cfg.mfa_enabled));
 }
 
 

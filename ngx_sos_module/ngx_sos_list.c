@@ -16,19 +16,28 @@
 #define NGX_SOS_LIST_MAX_KEYS  1000
 
 
+/* which listing: the entry functions say */
+typedef enum {
+    NGX_SOS_LIST_V1 = 0,
+    NGX_SOS_LIST_V2,
+    NGX_SOS_LIST_VERSIONS
+} ngx_sos_list_kind_e;
+
+
 /* What the client asked for, decoded: used in the event loop only. */
 typedef struct {
-    ngx_str_t        prefix;
-    ngx_str_t        delimiter;
-    ngx_str_t        marker;         /* v1 marker, versions key-marker */
-    ngx_str_t        version_marker; /* versions version-id-marker */
-    ngx_str_t        token;          /* v2 continuation-token, as sent */
-    ngx_str_t        start_after;
-    ngx_uint_t       has_token;
-    ngx_uint_t       has_start_after;
-    ngx_uint_t       max_keys;
-    ngx_uint_t       url;            /* encoding-type=url */
-    ngx_uint_t       fetch_owner;
+    ngx_sos_list_kind_e  kind;
+    ngx_str_t            prefix;
+    ngx_str_t            delimiter;
+    ngx_str_t            marker;         /* v1 marker, versions key-marker */
+    ngx_str_t            version_marker; /* versions version-id-marker */
+    ngx_str_t            token;          /* v2 continuation-token, as sent */
+    ngx_str_t            start_after;
+    ngx_uint_t           has_token;
+    ngx_uint_t           has_start_after;
+    ngx_uint_t           max_keys;
+    ngx_uint_t           url;            /* encoding-type=url */
+    ngx_uint_t           fetch_owner;
 } ngx_sos_list_req_t;
 
 
@@ -53,6 +62,8 @@ typedef struct {
 } ngx_sos_list_job_t;
 
 
+static ngx_int_t ngx_sos_list_start(ngx_http_request_t *r,
+    ngx_sos_ctx_t *ctx, ngx_sos_list_kind_e kind);
 static ngx_sos_err_e ngx_sos_list_bad_arg(ngx_http_request_t *r,
     ngx_sos_ctx_t *ctx, char *name, ngx_str_t *value, char *message);
 static ngx_sos_err_e ngx_sos_list_parse(ngx_http_request_t *r,
@@ -61,9 +72,8 @@ static void ngx_sos_list_run(ngx_sos_job_t *job);
 static sos_rc_e ngx_sos_list_owners(ngx_sos_job_t *job);
 static ngx_int_t ngx_sos_list_done(ngx_http_request_t *r,
     ngx_sos_job_t *job);
-static void ngx_sos_list_entry(ngx_sos_xml_out_t *x, ngx_sos_op_e op,
-    ngx_sos_list_req_t *req, ngx_sos_list_job_t *lj, sos_list_entry_t *e,
-    ngx_uint_t owner);
+static void ngx_sos_list_entry(ngx_sos_xml_out_t *x, ngx_sos_list_req_t *req,
+    ngx_sos_list_job_t *lj, sos_list_entry_t *e, ngx_uint_t owner);
 static void ngx_sos_list_element(ngx_sos_xml_out_t *x, char *name,
     ngx_str_t *s, ngx_uint_t url);
 static u_char *ngx_sos_list_copy(u_char *dst, ngx_str_t *s);
@@ -71,6 +81,28 @@ static u_char *ngx_sos_list_copy(u_char *dst, ngx_str_t *s);
 
 ngx_int_t
 ngx_sos_list_objects(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
+{
+    return ngx_sos_list_start(r, ctx, NGX_SOS_LIST_V1);
+}
+
+
+ngx_int_t
+ngx_sos_list_objects_v2(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
+{
+    return ngx_sos_list_start(r, ctx, NGX_SOS_LIST_V2);
+}
+
+
+ngx_int_t
+ngx_sos_list_versions(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
+{
+    return ngx_sos_list_start(r, ctx, NGX_SOS_LIST_VERSIONS);
+}
+
+
+static ngx_int_t
+ngx_sos_list_start(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
+    ngx_sos_list_kind_e kind)
 {
     u_char              *p;
     ngx_sos_err_e        err;
@@ -83,6 +115,7 @@ ngx_sos_list_objects(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
         return ngx_sos_error_send(r, NGX_SOS_ERR_INTERNAL_ERROR);
     }
 
+    req->kind = kind;
     ctx->op_data = req;
 
     err = ngx_sos_list_parse(r, ctx, req);
@@ -121,8 +154,7 @@ ngx_sos_list_objects(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     (void) ngx_sos_list_copy(p, &req->marker);
 
     lj->opts.max_keys = req->max_keys;
-    lj->owners_wanted = (ctx->op != NGX_SOS_OP_LIST_OBJECTS_V2)
-                        || req->fetch_owner;
+    lj->owners_wanted = (kind != NGX_SOS_LIST_V2) || req->fetch_owner;
 
     job->run = ngx_sos_list_run;
     job->done = ngx_sos_list_done;
@@ -241,16 +273,16 @@ ngx_sos_list_parse(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
         req->url = 1;
     }
 
-    switch (ctx->op) {
+    switch (req->kind) {
 
-    case NGX_SOS_OP_LIST_OBJECTS:
+    case NGX_SOS_LIST_V1:
         if (ngx_sos_query_arg(r, "marker", &req->marker) == NGX_ERROR) {
             return NGX_SOS_ERR_INTERNAL_ERROR;
         }
 
         break;
 
-    case NGX_SOS_OP_LIST_OBJECTS_V2:
+    case NGX_SOS_LIST_V2:
         if (ngx_sos_query_arg(r, "fetch-owner", &v) == NGX_OK
             && v.len == 4 && ngx_strncasecmp(v.data, (u_char *) "true", 4) == 0)
         {
@@ -290,7 +322,7 @@ ngx_sos_list_parse(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
 
         break;
 
-    default: /* NGX_SOS_OP_LIST_OBJECT_VERSIONS */
+    default: /* NGX_SOS_LIST_VERSIONS */
         if (ngx_sos_query_arg(r, "key-marker", &req->marker) == NGX_ERROR
             || ngx_sos_query_arg(r, "version-id-marker", &req->version_marker)
                == NGX_ERROR)
@@ -431,7 +463,6 @@ ngx_sos_list_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 
     size_t               i;
     ngx_str_t            next, src, token;
-    ngx_sos_op_e         op;
     ngx_sos_ctx_t       *ctx;
     sos_list_result_t   *res;
     ngx_sos_xml_out_t    x;
@@ -439,7 +470,6 @@ ngx_sos_list_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 
     ctx = job->ctx;
     req = ctx->op_data;
-    op = ctx->op;
     res = lj->result;
 
     if (job->rc != SOS_OK || lj->denied) {
@@ -462,7 +492,7 @@ ngx_sos_list_done(ngx_http_request_t *r, ngx_sos_job_t *job)
     /* a page of keys may hold 1000 keys of 1024 bytes each */
     ngx_sos_xml_out_init(&x, r->pool, 16384);
 
-    if (op == NGX_SOS_OP_LIST_OBJECT_VERSIONS) {
+    if (req->kind == NGX_SOS_LIST_VERSIONS) {
         ngx_sos_xml_literal(&x, "<ListVersionsResult xmlns=\""
                                 NGX_SOS_XMLNS "\">");
     } else {
@@ -473,9 +503,9 @@ ngx_sos_list_done(ngx_http_request_t *r, ngx_sos_job_t *job)
     ngx_sos_list_element(&x, "Name", &ctx->bucket, 0);
     ngx_sos_list_element(&x, "Prefix", &req->prefix, req->url);
 
-    switch (op) {
+    switch (req->kind) {
 
-    case NGX_SOS_OP_LIST_OBJECTS:
+    case NGX_SOS_LIST_V1:
         ngx_sos_list_element(&x, "Marker", &req->marker, req->url);
 
         /* S3 gives NextMarker only with a delimiter: else the last key */
@@ -485,7 +515,7 @@ ngx_sos_list_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 
         break;
 
-    case NGX_SOS_OP_LIST_OBJECTS_V2:
+    case NGX_SOS_LIST_V2:
         if (req->has_token) {
             ngx_sos_list_element(&x, "ContinuationToken", &req->token, 0);
         }
@@ -551,7 +581,7 @@ ngx_sos_list_done(ngx_http_request_t *r, ngx_sos_job_t *job)
     }
 
     for (i = 0; i < res->n_entries; i++) {
-        ngx_sos_list_entry(&x, op, req, lj, &res->entries[i],
+        ngx_sos_list_entry(&x, req, lj, &res->entries[i],
                            lj->owners_wanted);
     }
 
@@ -564,7 +594,7 @@ ngx_sos_list_done(ngx_http_request_t *r, ngx_sos_job_t *job)
         ngx_sos_xml_literal(&x, "</CommonPrefixes>");
     }
 
-    if (op == NGX_SOS_OP_LIST_OBJECT_VERSIONS) {
+    if (req->kind == NGX_SOS_LIST_VERSIONS) {
         ngx_sos_xml_literal(&x, "</ListVersionsResult>");
     } else {
         ngx_sos_xml_literal(&x, "</ListBucketResult>");
@@ -581,9 +611,8 @@ ngx_sos_list_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 
 
 static void
-ngx_sos_list_entry(ngx_sos_xml_out_t *x, ngx_sos_op_e op,
-    ngx_sos_list_req_t *req, ngx_sos_list_job_t *lj, sos_list_entry_t *e,
-    ngx_uint_t owner)
+ngx_sos_list_entry(ngx_sos_xml_out_t *x, ngx_sos_list_req_t *req,
+    ngx_sos_list_job_t *lj, sos_list_entry_t *e, ngx_uint_t owner)
 {
     size_t      i;
     ngx_str_t   key;
@@ -591,7 +620,7 @@ ngx_sos_list_entry(ngx_sos_xml_out_t *x, ngx_sos_op_e op,
     key.data = (u_char *) e->key.data;
     key.len = e->key.len;
 
-    if (op == NGX_SOS_OP_LIST_OBJECT_VERSIONS) {
+    if (req->kind == NGX_SOS_LIST_VERSIONS) {
         ngx_sos_xml_literal(x, "<Version>");
         ngx_sos_list_element(x, "Key", &key, req->url);
         ngx_sos_xml_literal(x, "<VersionId>null</VersionId>"
@@ -632,7 +661,7 @@ ngx_sos_list_entry(ngx_sos_xml_out_t *x, ngx_sos_op_e op,
 
     ngx_sos_xml_literal(x, "<StorageClass>STANDARD</StorageClass>");
 
-    if (op == NGX_SOS_OP_LIST_OBJECT_VERSIONS) {
+    if (req->kind == NGX_SOS_LIST_VERSIONS) {
         ngx_sos_xml_literal(x, "</Version>");
     } else {
         ngx_sos_xml_literal(x, "</Contents>");

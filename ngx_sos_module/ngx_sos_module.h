@@ -143,39 +143,8 @@ size_t ngx_sos_xml_escape_len(u_char *src, size_t size);
 /* ------------------------------------------------------------------ */
 /* S3 requests                                                        */
 
-/* One S3 operation per (method, resource, sub-resource): ngx_sos_route.c */
-typedef enum {
-    NGX_SOS_OP_UNKNOWN = 0,              /* answered 501 NotImplemented */
-    NGX_SOS_OP_LIST_BUCKETS,
-    NGX_SOS_OP_CREATE_BUCKET,
-    NGX_SOS_OP_DELETE_BUCKET,
-    NGX_SOS_OP_HEAD_BUCKET,
-    NGX_SOS_OP_GET_BUCKET_LOCATION,
-    NGX_SOS_OP_GET_BUCKET_VERSIONING,
-    NGX_SOS_OP_PUT_BUCKET_VERSIONING,
-    NGX_SOS_OP_LIST_OBJECTS,
-    NGX_SOS_OP_LIST_OBJECTS_V2,
-    NGX_SOS_OP_LIST_OBJECT_VERSIONS,
-    NGX_SOS_OP_DELETE_OBJECTS,
-    NGX_SOS_OP_PUT_OBJECT,
-    NGX_SOS_OP_COPY_OBJECT,
-    NGX_SOS_OP_GET_OBJECT,
-    NGX_SOS_OP_HEAD_OBJECT,
-    NGX_SOS_OP_DELETE_OBJECT,
-    NGX_SOS_OP_CREATE_MULTIPART_UPLOAD,
-    NGX_SOS_OP_UPLOAD_PART,
-    NGX_SOS_OP_UPLOAD_PART_COPY,
-    NGX_SOS_OP_COMPLETE_MULTIPART_UPLOAD,
-    NGX_SOS_OP_ABORT_MULTIPART_UPLOAD,
-    NGX_SOS_OP_LIST_PARTS,
-    NGX_SOS_OP_LIST_MULTIPART_UPLOADS,
-    NGX_SOS_OP_GET_BUCKET_ACL,
-    NGX_SOS_OP_PUT_BUCKET_ACL,
-    NGX_SOS_OP_GET_OBJECT_ACL,
-    NGX_SOS_OP_PUT_OBJECT_ACL,
-    NGX_SOS_OP_POST_OBJECT,              /* browser form upload */
-    NGX_SOS_OP_MAX
-} ngx_sos_op_e;
+/* One S3 operation: a row of the table in ngx_sos_op.c (ngx_sos_op.h) */
+typedef struct ngx_sos_op_s  ngx_sos_op_t;
 
 
 /* How the request body is protected (x-amz-content-sha256 and friends). */
@@ -219,7 +188,7 @@ typedef struct ngx_sos_job_s  ngx_sos_job_t;
 
 /* Per-request state, from r->pool. */
 typedef struct {
-    ngx_sos_op_e             op;
+    const ngx_sos_op_t      *op;         /* the row the router chose */
     ngx_str_t                bucket;     /* empty for service operations */
     ngx_str_t                key;        /* decoded; empty for bucket ops */
     ngx_uint_t               virtual_host;
@@ -416,9 +385,13 @@ ngx_int_t ngx_sos_bucket_create(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 ngx_int_t ngx_sos_bucket_delete(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 ngx_int_t ngx_sos_bucket_head(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 ngx_int_t ngx_sos_bucket_location(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
-ngx_int_t ngx_sos_bucket_versioning(ngx_http_request_t *r,
+ngx_int_t ngx_sos_bucket_versioning_get(ngx_http_request_t *r,
+    ngx_sos_ctx_t *ctx);
+ngx_int_t ngx_sos_bucket_versioning_put(ngx_http_request_t *r,
     ngx_sos_ctx_t *ctx);
 ngx_int_t ngx_sos_list_objects(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
+ngx_int_t ngx_sos_list_objects_v2(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
+ngx_int_t ngx_sos_list_versions(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 ngx_int_t ngx_sos_delete_objects(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 ngx_int_t ngx_sos_object_put(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 /* UploadPart: the body streamed into a part as PutObject's */
@@ -459,7 +432,8 @@ ngx_int_t ngx_sos_mp_list_uploads(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 ngx_int_t ngx_sos_mp_init_process(ngx_cycle_t *cycle,
     ngx_sos_main_conf_t *smcf);
 /* ngx_sos_acl.c: Get/PutBucketAcl, Get/PutObjectAcl */
-ngx_int_t ngx_sos_acl_handler(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
+ngx_int_t ngx_sos_acl_get(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
+ngx_int_t ngx_sos_acl_put(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 
 
 extern ngx_module_t  ngx_http_sos_module;

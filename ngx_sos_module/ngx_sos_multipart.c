@@ -64,7 +64,6 @@ typedef struct {
 
 
 typedef struct {
-    ngx_sos_op_e             op;
     ngx_str_t                bucket;
     ngx_str_t                key;
     u_char                  *org_id;
@@ -397,7 +396,6 @@ ngx_sos_mp_job(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     }
 
     mp = (*job)->data;
-    mp->op = ctx->op;
     mp->bucket = ctx->bucket;
     mp->key = ctx->key;
     mp->org_id = ctx->auth.org_id;

@@ -1340,7 +1340,7 @@ ngx_sos_object_get(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     g->bucket = ctx->bucket;
     g->key = ctx->key;
     g->org_id = ctx->auth.org_id;
-    g->head = (ctx->op == NGX_SOS_OP_HEAD_OBJECT);
+    g->head = (r->method == NGX_HTTP_HEAD);
     g->bad_version = ctx->version_id.data
                      && !ngx_sos_is_null_version(&ctx->version_id);
     g->segs = g->segs_small;

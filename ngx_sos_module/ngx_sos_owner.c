@@ -11,7 +11,7 @@
  */
 
 
-#include "ngx_sos_module.h"
+#include "ngx_sos_op.h"
 
 
 typedef struct {
@@ -48,17 +48,13 @@ ngx_sos_owner_check(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     h = NULL;
     src_h = NULL;
 
-    /* every operation on a bucket but the one that makes it */
+    /* every operation that looks a bucket up (not the one making it) */
 
-    if (ctx->bucket.len && ctx->op != NGX_SOS_OP_CREATE_BUCKET
-        && ctx->op != NGX_SOS_OP_UNKNOWN)
-    {
+    if (ctx->bucket.len && ctx->op->bucket != NGX_SOS_PERM_NONE) {
         h = ngx_sos_header_find(r, "x-amz-expected-bucket-owner");
     }
 
-    if (ctx->op == NGX_SOS_OP_COPY_OBJECT
-        || ctx->op == NGX_SOS_OP_UPLOAD_PART_COPY)
-    {
+    if (ctx->op->source != NGX_SOS_PERM_NONE) {
         src_h = ngx_sos_header_find(r, "x-amz-source-expected-bucket-owner");
     }
 

@@ -6,26 +6,13 @@
  * "bucket.<sos_domain>") or from the first path segment (path style); the
  * key is the rest of the path exactly as the client encoded it, with only
  * %XX decoded.  nginx's normalised r->uri is not used: S3 keys may hold
- * "//", "../" and "+", which must reach the store unchanged.  The method
- * and the query sub-resources then select one operation.
+ * "//", "../" and "+", which must reach the store unchanged.  The level
+ * (service, bucket, object), the query sub-resources and the method then
+ * select one row of the operation table (ngx_sos_op.c).
  */
 
 
-#include "ngx_sos_module.h"
-
-
-#define NGX_SOS_SUB_LOCATION    0x0001
-#define NGX_SOS_SUB_VERSIONING  0x0002
-#define NGX_SOS_SUB_VERSIONS    0x0004
-#define NGX_SOS_SUB_DELETE      0x0008
-#define NGX_SOS_SUB_LIST_V2     0x0010
-#define NGX_SOS_SUB_OTHER       0x0020   /* a sub-resource we do not serve */
-#define NGX_SOS_SUB_UPLOADS     0x0100   /* ?uploads */
-#define NGX_SOS_SUB_UPLOAD_ID   0x0200   /* ?uploadId= */
-#define NGX_SOS_SUB_ACL         0x0040
-
-#define NGX_SOS_SUB_BUCKET      (NGX_SOS_SUB_LOCATION|NGX_SOS_SUB_VERSIONING \
-                                 |NGX_SOS_SUB_VERSIONS|NGX_SOS_SUB_DELETE)
+#include "ngx_sos_op.h"
 
 
 static ngx_uint_t ngx_sos_route_query(ngx_http_request_t *r,
@@ -33,7 +20,7 @@ static ngx_uint_t ngx_sos_route_query(ngx_http_request_t *r,
 static ngx_sos_err_e ngx_sos_route_op(ngx_http_request_t *r,
     ngx_sos_ctx_t *ctx, ngx_uint_t sub);
 static ngx_sos_err_e ngx_sos_route_not_allowed(ngx_http_request_t *r,
-    ngx_sos_ctx_t *ctx, char *type);
+    ngx_sos_ctx_t *ctx, ngx_uint_t level);
 static ngx_uint_t ngx_sos_route_host_differs(ngx_str_t *server,
     ngx_str_t *header);
 
@@ -205,13 +192,16 @@ ngx_sos_route(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
         return err;
     }
 
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "sos operation: %V", &ctx->op->name);
+
     /*
      * a key that no request could name again, or that no XML listing
      * could show; DeleteObject takes any key the store may hold, so an
      * object written before this check can still be removed
      */
 
-    if (ctx->key.len && ctx->op != NGX_SOS_OP_DELETE_OBJECT
+    if (ctx->key.len && !(ctx->op->flags & NGX_SOS_OP_ANY_KEY)
         && ngx_sos_check_key(ctx->key.data, ctx->key.len) != NGX_OK)
     {
         ngx_str_set(&ctx->error_message,
@@ -363,11 +353,6 @@ ngx_sos_route_query(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
         } else if (ngx_sos_arg_is("uploadId")) {
             sub |= NGX_SOS_SUB_UPLOAD_ID;
 
-        } else if (ngx_sos_arg_is("list-type")) {
-            if (value.len == 1 && value.data[0] == '2') {
-                sub |= NGX_SOS_SUB_LIST_V2;
-            }
-
         } else if (ngx_sos_arg_is("versionId")) {
             if (ngx_sos_uri_decode(r, value.data, value.len,
                                      &ctx->version_id)
@@ -398,205 +383,72 @@ ngx_sos_route_query(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 }
 
 
+/*
+ * The row: of the request's level, selected by the first sub-resource
+ * that level knows (or by none), with the method and the match function
+ * agreeing.  None: 405.
+ */
+
 static ngx_sos_err_e
 ngx_sos_route_op(ngx_http_request_t *r, ngx_sos_ctx_t *ctx, ngx_uint_t sub)
 {
-    ngx_uint_t  m;
-
-    m = r->method;
+    ngx_uint_t           level, known;
+    const ngx_sos_op_t  *op;
 
     if (ctx->bucket.len == 0) {
+        level = NGX_SOS_LEVEL_SERVICE;
 
-        if (m == NGX_HTTP_GET) {
-            ctx->op = NGX_SOS_OP_LIST_BUCKETS;
+    } else {
+        level = ctx->key.len ? NGX_SOS_LEVEL_OBJECT : NGX_SOS_LEVEL_BUCKET;
+    }
+
+    known = 0;
+
+    for (op = ngx_sos_ops; op->name.len; op++) {
+        if (op->level & level) {
+            known |= op->sub;
+        }
+    }
+
+    sub &= known;
+    sub &= ~sub + 1;                     /* the lowest bit: it comes first */
+
+    for (op = ngx_sos_ops; op->name.len; op++) {
+        if ((op->level & level) && op->sub == sub
+            && (op->methods & r->method)
+            && (op->match == NULL || op->match(r)))
+        {
+            ctx->op = op;
             return NGX_SOS_OK;
         }
-
-        return ngx_sos_route_not_allowed(r, ctx, "SERVICE");
     }
 
-    if (m != NGX_HTTP_GET && m != NGX_HTTP_HEAD && m != NGX_HTTP_PUT
-        && m != NGX_HTTP_POST && m != NGX_HTTP_DELETE)
-    {
-        return ngx_sos_route_not_allowed(r, ctx,
-                                         ctx->key.len ? "OBJECT" : "BUCKET");
-    }
-
-    if (sub & NGX_SOS_SUB_OTHER) {
-        ctx->op = NGX_SOS_OP_UNKNOWN;
-        return NGX_SOS_OK;
-    }
-
-    if (sub & NGX_SOS_SUB_ACL) {
-        if (m == NGX_HTTP_GET) {
-            ctx->op = ctx->key.len ? NGX_SOS_OP_GET_OBJECT_ACL
-                                   : NGX_SOS_OP_GET_BUCKET_ACL;
-
-        } else if (m == NGX_HTTP_PUT) {
-            ctx->op = ctx->key.len ? NGX_SOS_OP_PUT_OBJECT_ACL
-                                   : NGX_SOS_OP_PUT_BUCKET_ACL;
-
-        } else {
-            return ngx_sos_route_not_allowed(r, ctx,
-                                         ctx->key.len ? "OBJECT" : "BUCKET");
-        }
-
-        return NGX_SOS_OK;
-    }
-
-    /* multipart uploads: ?uploads and ?uploadId */
-
-    if (ctx->key.len && (sub & NGX_SOS_SUB_UPLOAD_ID)) {
-
-        switch (m) {
-
-        case NGX_HTTP_PUT:
-            ctx->op = ngx_sos_header_find(r, "x-amz-copy-source")
-                      ? NGX_SOS_OP_UPLOAD_PART_COPY : NGX_SOS_OP_UPLOAD_PART;
-            break;
-
-        case NGX_HTTP_POST:
-            ctx->op = NGX_SOS_OP_COMPLETE_MULTIPART_UPLOAD;
-            break;
-
-        case NGX_HTTP_GET:
-            ctx->op = NGX_SOS_OP_LIST_PARTS;
-            break;
-
-        case NGX_HTTP_DELETE:
-            ctx->op = NGX_SOS_OP_ABORT_MULTIPART_UPLOAD;
-            break;
-
-        default:
-            return ngx_sos_route_not_allowed(r, ctx, "OBJECT");
-        }
-
-        return NGX_SOS_OK;
-    }
-
-    if (sub & NGX_SOS_SUB_UPLOADS) {
-        if (ctx->key.len && m == NGX_HTTP_POST) {
-            ctx->op = NGX_SOS_OP_CREATE_MULTIPART_UPLOAD;
-            return NGX_SOS_OK;
-        }
-
-        if (ctx->key.len == 0 && m == NGX_HTTP_GET) {
-            ctx->op = NGX_SOS_OP_LIST_MULTIPART_UPLOADS;
-            return NGX_SOS_OK;
-        }
-
-        return ngx_sos_route_not_allowed(r, ctx,
-                                         ctx->key.len ? "OBJECT" : "BUCKET");
-    }
-
-    if (ctx->key.len) {
-
-        switch (m) {
-
-        case NGX_HTTP_GET:
-            ctx->op = NGX_SOS_OP_GET_OBJECT;
-            break;
-
-        case NGX_HTTP_HEAD:
-            ctx->op = NGX_SOS_OP_HEAD_OBJECT;
-            break;
-
-        case NGX_HTTP_PUT:
-            ctx->op = ngx_sos_header_find(r, "x-amz-copy-source")
-                      ? NGX_SOS_OP_COPY_OBJECT : NGX_SOS_OP_PUT_OBJECT;
-            break;
-
-        case NGX_HTTP_DELETE:
-            ctx->op = NGX_SOS_OP_DELETE_OBJECT;
-            break;
-
-        default: /* POST without ?uploads or ?uploadId */
-            return ngx_sos_route_not_allowed(r, ctx, "OBJECT");
-        }
-
-        return NGX_SOS_OK;
-    }
-
-    if (sub & NGX_SOS_SUB_LOCATION) {
-        if (m != NGX_HTTP_GET) {
-            return ngx_sos_route_not_allowed(r, ctx, "BUCKET");
-        }
-
-        ctx->op = NGX_SOS_OP_GET_BUCKET_LOCATION;
-        return NGX_SOS_OK;
-    }
-
-    if (sub & NGX_SOS_SUB_VERSIONING) {
-        if (m == NGX_HTTP_GET) {
-            ctx->op = NGX_SOS_OP_GET_BUCKET_VERSIONING;
-
-        } else if (m == NGX_HTTP_PUT) {
-            ctx->op = NGX_SOS_OP_PUT_BUCKET_VERSIONING;
-
-        } else {
-            return ngx_sos_route_not_allowed(r, ctx, "BUCKET");
-        }
-
-        return NGX_SOS_OK;
-    }
-
-    if (sub & NGX_SOS_SUB_VERSIONS) {
-        if (m != NGX_HTTP_GET) {
-            return ngx_sos_route_not_allowed(r, ctx, "BUCKET");
-        }
-
-        ctx->op = NGX_SOS_OP_LIST_OBJECT_VERSIONS;
-        return NGX_SOS_OK;
-    }
-
-    if (sub & NGX_SOS_SUB_DELETE) {
-        if (m != NGX_HTTP_POST) {
-            return ngx_sos_route_not_allowed(r, ctx, "BUCKET");
-        }
-
-        ctx->op = NGX_SOS_OP_DELETE_OBJECTS;
-        return NGX_SOS_OK;
-    }
-
-    switch (m) {
-
-    case NGX_HTTP_GET:
-        ctx->op = (sub & NGX_SOS_SUB_LIST_V2) ? NGX_SOS_OP_LIST_OBJECTS_V2
-                                               : NGX_SOS_OP_LIST_OBJECTS;
-        break;
-
-    case NGX_HTTP_HEAD:
-        ctx->op = NGX_SOS_OP_HEAD_BUCKET;
-        break;
-
-    case NGX_HTTP_PUT:
-        ctx->op = NGX_SOS_OP_CREATE_BUCKET;
-        break;
-
-    case NGX_HTTP_DELETE:
-        ctx->op = NGX_SOS_OP_DELETE_BUCKET;
-        break;
-
-    default: /* POST: browser-based upload (PostObject) */
-        ctx->op = (r->headers_in.content_type
-                   && r->headers_in.content_type->value.len >= 19
-                   && ngx_strncasecmp(r->headers_in.content_type->value.data,
-                                      (u_char *) "multipart/form-data", 19)
-                      == 0)
-                  ? NGX_SOS_OP_POST_OBJECT : NGX_SOS_OP_UNKNOWN;
-        break;
-    }
-
-    return NGX_SOS_OK;
+    return ngx_sos_route_not_allowed(r, ctx, level);
 }
 
 
 static ngx_sos_err_e
 ngx_sos_route_not_allowed(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
-    char *type)
+    ngx_uint_t level)
 {
     u_char  *p;
+    char    *type;
     size_t   len;
+
+    switch (level) {
+
+    case NGX_SOS_LEVEL_SERVICE:
+        type = "SERVICE";
+        break;
+
+    case NGX_SOS_LEVEL_BUCKET:
+        type = "BUCKET";
+        break;
+
+    default:
+        type = "OBJECT";
+        break;
+    }
 
     len = sizeof("<Method></Method><ResourceType></ResourceType>") - 1
           + ngx_sos_xml_escape_len(r->method_name.data, r->method_name.len)
