@@ -30,12 +30,10 @@ typedef struct {
     ngx_uint_t               object;     /* an object's ACL, not a bucket's */
     ngx_str_t                bucket;
     ngx_str_t                key;
-    const char              *who;
     ngx_sos_acl_t           *acl;        /* Put: what to set */
 
     /* results */
-    ngx_uint_t               denied;
-    ngx_uint_t               no_key;
+    ngx_uint_t               denied;     /* Put: another owner named */
     ngx_sos_err_e            acl_err;
     char                     owner[SOS_ID_LEN + 1];
     char                     owner_name[128];
@@ -888,35 +886,6 @@ ngx_sos_acl_allows(const u_char *blob, size_t len, const char *owner,
 }
 
 
-sos_rc_e
-ngx_sos_acl_bucket(sos_store_t *store, u_char *name, size_t len,
-    const char *who, ngx_uint_t perm, ngx_uint_t *denied, sos_bucket_t *out,
-    sos_error_t *err)
-{
-    sos_rc_e            rc;
-    sos_bucket_info_t  *info;
-
-    *denied = 0;
-
-    rc = sos_bucket_get(store, (const char *) name, len, &info, err);
-    if (rc != SOS_OK) {
-        return rc;
-    }
-
-    if (out) {
-        *out = info->bucket;
-    }
-
-    *denied = !ngx_sos_acl_allows((u_char *) info->acl.data, info->acl.len,
-                                  info->bucket.owner,
-                                  ngx_strlen(info->bucket.owner), who, perm);
-
-    sos_bucket_info_free(info);
-
-    return SOS_OK;
-}
-
-
 /* ------------------------------------------------------------------ */
 /* Get/PutBucketAcl, Get/PutObjectAcl                                 */
 
@@ -924,10 +893,6 @@ ngx_sos_acl_bucket(sos_store_t *store, u_char *name, size_t len,
 ngx_int_t
 ngx_sos_acl_get(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 {
-    if (ctx->bucket.len > SOS_MAX_BUCKET_LEN) {
-        return ngx_sos_bucket_error(r, ctx, NGX_SOS_ERR_NO_SUCH_BUCKET);
-    }
-
     return ngx_sos_acl_start(r, ctx, NULL);
 }
 
@@ -938,10 +903,6 @@ ngx_sos_acl_put(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     ngx_int_t       rc;
     ngx_sos_err_e   err;
     ngx_sos_acl_t  *acl;
-
-    if (ctx->bucket.len > SOS_MAX_BUCKET_LEN) {
-        return ngx_sos_bucket_error(r, ctx, NGX_SOS_ERR_NO_SUCH_BUCKET);
-    }
 
     err = ngx_sos_acl_from_headers(r, ctx,
                                    ctx->op->level == NGX_SOS_LEVEL_BUCKET,
@@ -1039,7 +1000,6 @@ ngx_sos_acl_start(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     aj->object = (ctx->op->level == NGX_SOS_LEVEL_OBJECT);
     aj->bucket = ctx->bucket;
     aj->key = ctx->key;
-    aj->who = (const char *) ctx->auth.org_id;
     aj->acl = acl;
 
     if (acl == NULL) {
@@ -1064,74 +1024,37 @@ ngx_sos_acl_start(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
 }
 
 
+/* the bucket or object the authorization step found and allowed */
+
 static void
 ngx_sos_acl_run(ngx_sos_job_t *job)
 {
     ngx_sos_acl_job_t *aj = job->data;
 
     sos_rc_e            rc;
-    ngx_uint_t          i, perm, object, denied;
+    ngx_uint_t          i;
     sos_org_t           org;
-    sos_bucket_t        bucket;
-    sos_bucket_info_t  *bi;
-    sos_object_info_t   info;
+    sos_bucket_t       *bucket;
+    ngx_sos_authz_t    *az;
+    sos_attrs_t        *a;
     const u_char       *blob;
     size_t              blob_len;
 
-    object = aj->object;
-    perm = aj->acl ? NGX_SOS_ACL_WRITE_ACP : NGX_SOS_ACL_READ_ACP;
+    az = &job->ctx->authz;
+    bucket = &az->bucket->bucket;
 
-    ngx_memzero(&info, sizeof(sos_object_info_t));
-
-    job->rc = sos_bucket_get(job->store, (char *) aj->bucket.data,
-                             aj->bucket.len, &bi, &job->err);
-    if (job->rc != SOS_OK) {
-        return;
-    }
-
-    bucket = bi->bucket;
-
-    if (object) {
-        sos_bucket_info_free(bi);
-        bi = NULL;
-
-        job->rc = sos_object_open(job->store, (char *) aj->bucket.data,
-                                  aj->bucket.len, (char *) aj->key.data,
-                                  aj->key.len, NULL, &info, &job->err);
-
-        if (job->rc == SOS_ENOTFOUND) {
-            /* 404 only to who may list the bucket, as S3 */
-            job->rc = ngx_sos_acl_bucket(job->store, aj->bucket.data,
-                                         aj->bucket.len, aj->who,
-                                         NGX_SOS_ACL_READ, &denied, NULL,
-                                         &job->err);
-            aj->denied = denied;
-            aj->no_key = !denied;
-            return;
-        }
-
-        if (job->rc != SOS_OK) {
-            return;
-        }
-
-        blob = (u_char *) info.attrs.acl.data;
-        blob_len = info.attrs.acl.len;
-        ngx_memzero(aj->owner, sizeof(aj->owner));
-        ngx_memcpy(aj->owner, info.attrs.owner.data,
-                   ngx_min(info.attrs.owner.len, SOS_ID_LEN));
+    if (aj->object) {
+        a = &az->object.attrs;
+        blob = (u_char *) a->acl.data;
+        blob_len = a->acl.len;
+        ngx_memcpy(aj->owner, a->owner.data,
+                   ngx_min(a->owner.len, SOS_ID_LEN));
 
     } else {
-        blob = (u_char *) bi->acl.data;
-        blob_len = bi->acl.len;
-        ngx_cpystrn((u_char *) aj->owner, (u_char *) bucket.owner,
+        blob = (u_char *) az->bucket->acl.data;
+        blob_len = az->bucket->acl.len;
+        ngx_cpystrn((u_char *) aj->owner, (u_char *) bucket->owner,
                     SOS_ID_LEN + 1);
-    }
-
-    if (!ngx_sos_acl_allows(blob, blob_len, aj->owner, ngx_strlen(aj->owner),
-                            aj->who, perm))
-    {
-        aj->denied = 1;
-        goto done;
     }
 
     if (aj->acl == NULL) {
@@ -1160,23 +1083,23 @@ ngx_sos_acl_run(ngx_sos_job_t *job)
             }
         }
 
-        goto done;
+        return;
     }
 
     /* Put */
 
     if (aj->acl->has_owner && ngx_strcmp(aj->acl->owner, aj->owner) != 0) {
         aj->denied = 1;
-        goto done;
+        return;
     }
 
     aj->acl_err = ngx_sos_acl_build(job->store, aj->acl, aj->owner,
-                                    bucket.owner, &job->rc, &job->err);
+                                    bucket->owner, &job->rc, &job->err);
     if (aj->acl_err != NGX_SOS_OK || job->rc != SOS_OK) {
-        goto done;
+        return;
     }
 
-    if (object) {
+    if (aj->object) {
         job->rc = sos_object_set_acl(job->store, (char *) aj->bucket.data,
                                      aj->bucket.len, (char *) aj->key.data,
                                      aj->key.len, aj->acl->blob,
@@ -1186,14 +1109,6 @@ ngx_sos_acl_run(ngx_sos_job_t *job)
                                      aj->bucket.len, aj->acl->blob,
                                      aj->acl->blob_len, &job->err);
     }
-
-done:
-
-    if (bi) {
-        sos_bucket_info_free(bi);
-    }
-
-    sos_object_info_release(&info);
 }
 
 
@@ -1216,10 +1131,6 @@ ngx_sos_acl_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 
     if (aj->denied) {
         return ngx_sos_error_send(r, NGX_SOS_ERR_ACCESS_DENIED);
-    }
-
-    if (aj->no_key) {
-        return ngx_sos_error_send(r, NGX_SOS_ERR_NO_SUCH_KEY);
     }
 
     if (aj->acl_err != NGX_SOS_OK) {

@@ -88,15 +88,6 @@ ngx_sos_err_e ngx_sos_acl_build(sos_store_t *store, ngx_sos_acl_t *acl,
 ngx_uint_t ngx_sos_acl_allows(const u_char *blob, size_t len,
     const char *owner, size_t owner_len, const char *who, ngx_uint_t perm);
 
-/*
- * In a pool thread: the bucket and whether who has perm on it (the owner
- * always has READ_ACP and WRITE_ACP).  SOS_OK with *denied set,
- * SOS_ENOBUCKET, SOS_EIO...
- */
-sos_rc_e ngx_sos_acl_bucket(sos_store_t *store, u_char *name, size_t len,
-    const char *who, ngx_uint_t perm, ngx_uint_t *denied, sos_bucket_t *out,
-    sos_error_t *err);
-
 
 /* The canned ACL of that name: its index + 1 (ngx_sos_acl_t.canned), or 0. */
 ngx_uint_t ngx_sos_acl_canned_find(ngx_str_t *name);

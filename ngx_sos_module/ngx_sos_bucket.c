@@ -18,13 +18,11 @@
 
 
 typedef struct {
-    u_char           name[SOS_MAX_BUCKET_LEN];
-    size_t           name_len;
+    ngx_str_t        name;               /* ctx->bucket */
     char             org_id[SOS_ID_LEN + 1];
     char             region[sizeof(((sos_bucket_t *) 0)->region)];
 
-    ngx_uint_t       denied;
-    sos_bucket_t     bucket;
+    sos_bucket_t     bucket;             /* CreateBucket: the one there */
 
     /* ListBuckets */
     sos_org_t        org;
@@ -66,11 +64,7 @@ static ngx_int_t ngx_sos_bucket_create_done(ngx_http_request_t *r,
 static void ngx_sos_bucket_delete_run(ngx_sos_job_t *job);
 static ngx_int_t ngx_sos_bucket_delete_done(ngx_http_request_t *r,
     ngx_sos_job_t *job);
-static void ngx_sos_bucket_head_run(ngx_sos_job_t *job);
 static ngx_int_t ngx_sos_bucket_head_done(ngx_http_request_t *r,
-    ngx_sos_job_t *job);
-static void ngx_sos_bucket_owned_run(ngx_sos_job_t *job);
-static ngx_int_t ngx_sos_bucket_refused(ngx_http_request_t *r,
     ngx_sos_job_t *job);
 static ngx_int_t ngx_sos_bucket_location_done(ngx_http_request_t *r,
     ngx_sos_job_t *job);
@@ -78,7 +72,6 @@ static ngx_int_t ngx_sos_bucket_versioning_get_done(ngx_http_request_t *r,
     ngx_sos_job_t *job);
 static ngx_int_t ngx_sos_bucket_versioning_put_done(ngx_http_request_t *r,
     ngx_sos_job_t *job);
-static void ngx_sos_bucket_region(ngx_http_request_t *r, ngx_str_t *region);
 static void ngx_sos_bucket_create_body(ngx_http_request_t *r);
 static ngx_int_t ngx_sos_bucket_create_xml(void *data, ngx_str_t *path,
     ngx_str_t *text);
@@ -138,23 +131,22 @@ ngx_sos_bucket_delete(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 ngx_int_t
 ngx_sos_bucket_head(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 {
-    return ngx_sos_bucket_start(r, ctx, ngx_sos_bucket_head_run,
-                                ngx_sos_bucket_head_done, 0);
+    return ngx_sos_bucket_start(r, ctx, NULL, ngx_sos_bucket_head_done, 0);
 }
 
 
 ngx_int_t
 ngx_sos_bucket_location(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 {
-    return ngx_sos_bucket_start(r, ctx, ngx_sos_bucket_owned_run,
-                                ngx_sos_bucket_location_done, 0);
+    return ngx_sos_bucket_start(r, ctx, NULL, ngx_sos_bucket_location_done,
+                                0);
 }
 
 
 ngx_int_t
 ngx_sos_bucket_versioning_get(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 {
-    return ngx_sos_bucket_start(r, ctx, ngx_sos_bucket_owned_run,
+    return ngx_sos_bucket_start(r, ctx, NULL,
                                 ngx_sos_bucket_versioning_get_done, 0);
 }
 
@@ -176,9 +168,9 @@ ngx_sos_bucket_versioning_put(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 
 
 /*
- * Post the job: run in the pool thread, done back in the loop.  As a
- * content handler: NGX_DONE once posted (the request is held until the
- * job is done), or a final rc.
+ * Post the job: the authorization step and run (NULL: the step only) in
+ * the pool thread, done back in the loop.  As a content handler: NGX_DONE
+ * once posted (the request is held until the job is done), or a final rc.
  */
 
 static ngx_int_t
@@ -191,22 +183,13 @@ ngx_sos_bucket_start(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     ngx_sos_job_t         *job;
     ngx_sos_bucket_job_t  *bj;
 
-    if (ctx->bucket.len > SOS_MAX_BUCKET_LEN) {
-        /* too long to have been created */
-        return ngx_sos_bucket_error(r, ctx, NGX_SOS_ERR_NO_SUCH_BUCKET);
-    }
-
     job = ngx_sos_job_create(r, ctx, sizeof(ngx_sos_bucket_job_t));
     if (job == NULL) {
         return ngx_sos_error_send(r, NGX_SOS_ERR_INTERNAL_ERROR);
     }
 
     bj = job->data;
-    bj->name_len = ctx->bucket.len;
-
-    if (ctx->bucket.len) {
-        ngx_memcpy(bj->name, ctx->bucket.data, ctx->bucket.len);
-    }
+    bj->name = ctx->bucket;
     ngx_cpystrn((u_char *) bj->org_id, ctx->auth.org_id, SOS_ID_LEN + 1);
     bj->enable = enable;
     bj->acl = ctx->op_data;              /* CreateBucket's: NULL else */
@@ -225,35 +208,6 @@ ngx_sos_bucket_start(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     r->main->count++;
 
     return NGX_DONE;
-}
-
-
-sos_rc_e
-ngx_sos_bucket_owned(sos_store_t *store, u_char *name, size_t len,
-    const char *org_id, ngx_uint_t *denied, sos_bucket_t *out,
-    sos_error_t *err)
-{
-    sos_rc_e            rc;
-    sos_bucket_info_t  *info;
-
-    *denied = 0;
-
-    rc = sos_bucket_get(store, (const char *) name, len, &info, err);
-    if (rc != SOS_OK) {
-        return rc;
-    }
-
-    if (out) {
-        *out = info->bucket;
-    }
-
-    if (ngx_strcmp(info->bucket.owner, org_id) != 0) {
-        *denied = 1;
-    }
-
-    sos_bucket_info_free(info);
-
-    return SOS_OK;
 }
 
 
@@ -387,8 +341,8 @@ ngx_sos_bucket_create_run(ngx_sos_job_t *job)
         return;
     }
 
-    job->rc = sos_bucket_create(job->store, (const char *) bj->name,
-                                bj->name_len, bj->org_id, bj->region,
+    job->rc = sos_bucket_create(job->store, (const char *) bj->name.data,
+                                bj->name.len, bj->org_id, bj->region,
                                 bj->acl ? bj->acl->blob : NULL,
                                 bj->acl ? bj->acl->blob_len : 0,
                                 &bj->bucket, &job->err);
@@ -433,7 +387,7 @@ ngx_sos_bucket_create_done(ngx_http_request_t *r, ngx_sos_job_t *job)
         return ngx_sos_bucket_error(r, ctx, ngx_sos_error_from_store(job->rc));
     }
 
-    location.len = 1 + bj->name_len;
+    location.len = 1 + bj->name.len;
     location.data = ngx_pnalloc(r->pool, location.len);
     if (location.data == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -441,7 +395,7 @@ ngx_sos_bucket_create_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 
     p = location.data;
     *p++ = '/';
-    ngx_memcpy(p, bj->name, bj->name_len);
+    ngx_memcpy(p, bj->name.data, bj->name.len);
 
     if (ngx_sos_header_add(r, "Location", &location) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -456,66 +410,35 @@ ngx_sos_bucket_delete_run(ngx_sos_job_t *job)
 {
     ngx_sos_bucket_job_t  *bj = job->data;
 
-    job->rc = ngx_sos_bucket_owned(job->store, bj->name, bj->name_len,
-                                   bj->org_id, &bj->denied, NULL, &job->err);
-
-    if (job->rc == SOS_OK && !bj->denied) {
-        job->rc = sos_bucket_delete(job->store, (const char *) bj->name,
-                                    bj->name_len, &job->err);
-    }
+    job->rc = sos_bucket_delete(job->store, (const char *) bj->name.data,
+                                bj->name.len, &job->err);
 }
 
 
 static ngx_int_t
 ngx_sos_bucket_delete_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 {
-    ngx_int_t  rc;
-
-    rc = ngx_sos_bucket_refused(r, job);
-    if (rc != NGX_DECLINED) {
-        return rc;
+    if (job->rc != SOS_OK) {
+        return ngx_sos_bucket_error(r, job->ctx,
+                                    ngx_sos_error_from_store(job->rc));
     }
 
     return ngx_sos_send_xml(r, NGX_HTTP_NO_CONTENT, NULL);
 }
 
 
-static void
-ngx_sos_bucket_head_run(ngx_sos_job_t *job)
-{
-    ngx_sos_bucket_job_t  *bj = job->data;
-
-    job->rc = ngx_sos_acl_bucket(job->store, bj->name, bj->name_len,
-                                 bj->org_id, NGX_SOS_ACL_READ, &bj->denied,
-                                 &bj->bucket, &job->err);
-}
-
+/* HeadBucket, location, versioning: the step looked the bucket up */
 
 static ngx_int_t
 ngx_sos_bucket_head_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 {
-    ngx_sos_bucket_job_t  *bj = job->data;
+    ngx_str_t      value;
+    sos_bucket_t  *b;
 
-    ngx_int_t  rc;
-    ngx_str_t  value;
+    b = &job->ctx->authz.bucket->bucket;
 
-    if (job->rc == SOS_OK && bj->denied) {
-        /* S3 names the region even when it refuses */
-        value.data = (u_char *) bj->region;
-        value.len = ngx_strlen(bj->region);
-
-        if (ngx_sos_header_add(r, "x-amz-bucket-region", &value) != NGX_OK) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-    }
-
-    rc = ngx_sos_bucket_refused(r, job);
-    if (rc != NGX_DECLINED) {
-        return rc;
-    }
-
-    value.data = (u_char *) bj->bucket.region;
-    value.len = ngx_strlen(bj->bucket.region);
+    value.data = (u_char *) b->region;
+    value.len = ngx_strlen(b->region);
 
     if (ngx_sos_header_add(r, "x-amz-bucket-region", &value) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -531,62 +454,18 @@ ngx_sos_bucket_head_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 }
 
 
-/* location, versioning: the owner's only */
-
-static void
-ngx_sos_bucket_owned_run(ngx_sos_job_t *job)
-{
-    ngx_sos_bucket_job_t  *bj = job->data;
-
-    job->rc = ngx_sos_bucket_owned(job->store, bj->name, bj->name_len,
-                                   bj->org_id, &bj->denied, &bj->bucket,
-                                   &job->err);
-}
-
-
-/* the answer for a refused caller or a failed store call, or NGX_DECLINED */
-
-static ngx_int_t
-ngx_sos_bucket_refused(ngx_http_request_t *r, ngx_sos_job_t *job)
-{
-    ngx_sos_bucket_job_t  *bj = job->data;
-
-    if (job->rc == SOS_OK && bj->denied) {
-        return ngx_sos_error_send(r, NGX_SOS_ERR_ACCESS_DENIED);
-    }
-
-    if (job->rc == SOS_ENOTEMPTY) {
-        return ngx_sos_bucket_error(r, job->ctx,
-                                    NGX_SOS_ERR_BUCKET_NOT_EMPTY);
-    }
-
-    if (job->rc != SOS_OK) {
-        return ngx_sos_bucket_error(r, job->ctx,
-                                    ngx_sos_error_from_store(job->rc));
-    }
-
-    return NGX_DECLINED;
-}
-
-
 static ngx_int_t
 ngx_sos_bucket_location_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 {
-    ngx_sos_bucket_job_t  *bj = job->data;
+    sos_bucket_t       *b;
+    ngx_sos_xml_out_t   x;
 
-    ngx_int_t          rc;
-    ngx_sos_xml_out_t  x;
-
-    rc = ngx_sos_bucket_refused(r, job);
-    if (rc != NGX_DECLINED) {
-        return rc;
-    }
+    b = &job->ctx->authz.bucket->bucket;
 
     ngx_sos_xml_out_init(&x, r->pool, 256);
 
     /* S3 answers an empty constraint for us-east-1 */
-    if (bj->bucket.region[0] == '\0'
-        || ngx_strcmp(bj->bucket.region, NGX_SOS_US_EAST_1) == 0)
+    if (b->region[0] == '\0' || ngx_strcmp(b->region, NGX_SOS_US_EAST_1) == 0)
     {
         ngx_sos_xml_literal(&x, "<LocationConstraint xmlns=\""
                                 NGX_SOS_XMLNS "\"/>");
@@ -594,8 +473,7 @@ ngx_sos_bucket_location_done(ngx_http_request_t *r, ngx_sos_job_t *job)
     } else {
         ngx_sos_xml_literal(&x, "<LocationConstraint xmlns=\""
                                 NGX_SOS_XMLNS "\">");
-        ngx_sos_xml_text(&x, (u_char *) bj->bucket.region,
-                         ngx_strlen(bj->bucket.region));
+        ngx_sos_xml_text(&x, (u_char *) b->region, ngx_strlen(b->region));
         ngx_sos_xml_literal(&x, "</LocationConstraint>");
     }
 
@@ -606,13 +484,7 @@ ngx_sos_bucket_location_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 static ngx_int_t
 ngx_sos_bucket_versioning_get_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 {
-    ngx_int_t          rc;
     ngx_sos_xml_out_t  x;
-
-    rc = ngx_sos_bucket_refused(r, job);
-    if (rc != NGX_DECLINED) {
-        return rc;
-    }
 
     /* versioning has never been enabled: no Status at all */
 
@@ -628,13 +500,6 @@ static ngx_int_t
 ngx_sos_bucket_versioning_put_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 {
     ngx_sos_bucket_job_t  *bj = job->data;
-
-    ngx_int_t  rc;
-
-    rc = ngx_sos_bucket_refused(r, job);
-    if (rc != NGX_DECLINED) {
-        return rc;
-    }
 
     if (bj->enable) {
         ngx_str_set(&job->ctx->error_message,
@@ -681,7 +546,7 @@ ngx_sos_bucket_error(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
 }
 
 
-static void
+void
 ngx_sos_bucket_region(ngx_http_request_t *r, ngx_str_t *region)
 {
     ngx_sos_main_conf_t  *smcf;
@@ -860,8 +725,7 @@ ngx_sos_bucket_versioning_body(ngx_http_request_t *r)
         return;
     }
 
-    ngx_http_finalize_request(r, ngx_sos_bucket_start(r, ctx,
-                                        ngx_sos_bucket_owned_run,
+    ngx_http_finalize_request(r, ngx_sos_bucket_start(r, ctx, NULL,
                                         ngx_sos_bucket_versioning_put_done,
                                         cfg.status || cfg.mfa_enabled));
 }

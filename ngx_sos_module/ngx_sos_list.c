@@ -2,15 +2,15 @@
 /*
  * SOS: ListObjects (v1), ListObjectsV2 and ListObjectVersions.
  *
- * One job per page: the pool thread checks the bucket, takes one page
- * from sos_list_objects() and looks up the owners' display names; the
- * completion writes the XML.  Buckets are not versioned, so every object
- * is its only version, "null", and the latest.
+ * One job per page: once the authorization step allowed READ on the
+ * bucket, the pool thread takes one page from sos_list_objects() and
+ * looks up the owners' display names; the completion writes the XML.
+ * Buckets are not versioned, so every object is its only version, "null",
+ * and the latest.
  */
 
 
 #include "ngx_sos_xml.h"
-#include "ngx_sos_acl.h"
 
 
 #define NGX_SOS_LIST_MAX_KEYS  1000
@@ -49,13 +49,10 @@ typedef struct {
 
 /* The job's inputs (copied) and results. */
 typedef struct {
-    u_char                 bucket[SOS_MAX_BUCKET_LEN];
-    size_t                 bucket_len;
-    char                   org_id[SOS_ID_LEN + 1];
+    ngx_str_t              bucket;   /* ctx->bucket */
     sos_list_opts_t        opts;     /* strings follow this struct */
     ngx_uint_t             owners_wanted;
 
-    ngx_uint_t             denied;
     sos_list_result_t     *result;
     ngx_sos_list_owner_t  *owners;   /* malloc()ed in the thread */
     size_t                 n_owners;
@@ -123,10 +120,6 @@ ngx_sos_list_start(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
         return ngx_sos_error_send_ctx(r, ctx, err);
     }
 
-    if (ctx->bucket.len > SOS_MAX_BUCKET_LEN) {
-        return ngx_sos_bucket_error(r, ctx, NGX_SOS_ERR_NO_SUCH_BUCKET);
-    }
-
     job = ngx_sos_job_create(r, ctx, sizeof(ngx_sos_list_job_t)
                                      + req->prefix.len + req->delimiter.len
                                      + req->marker.len);
@@ -135,9 +128,7 @@ ngx_sos_list_start(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     }
 
     lj = job->data;
-    lj->bucket_len = ctx->bucket.len;
-    ngx_memcpy(lj->bucket, ctx->bucket.data, ctx->bucket.len);
-    ngx_cpystrn((u_char *) lj->org_id, ctx->auth.org_id, SOS_ID_LEN + 1);
+    lj->bucket = ctx->bucket;
 
     p = (u_char *) lj + sizeof(ngx_sos_list_job_t);
 
@@ -369,16 +360,8 @@ ngx_sos_list_run(ngx_sos_job_t *job)
 {
     ngx_sos_list_job_t  *lj = job->data;
 
-    job->rc = ngx_sos_acl_bucket(job->store, lj->bucket, lj->bucket_len,
-                                 lj->org_id, NGX_SOS_ACL_READ, &lj->denied,
-                                 NULL, &job->err);
-
-    if (job->rc != SOS_OK || lj->denied) {
-        return;
-    }
-
-    job->rc = sos_list_objects(job->store, (const char *) lj->bucket,
-                               lj->bucket_len, &lj->opts, &lj->result,
+    job->rc = sos_list_objects(job->store, (const char *) lj->bucket.data,
+                               lj->bucket.len, &lj->opts, &lj->result,
                                &job->err);
 
     if (job->rc == SOS_OK && lj->owners_wanted) {
@@ -472,7 +455,7 @@ ngx_sos_list_done(ngx_http_request_t *r, ngx_sos_job_t *job)
     req = ctx->op_data;
     res = lj->result;
 
-    if (job->rc != SOS_OK || lj->denied) {
+    if (job->rc != SOS_OK) {
         sos_list_result_free(res);
         free(lj->owners);
 
@@ -482,8 +465,7 @@ ngx_sos_list_done(ngx_http_request_t *r, ngx_sos_job_t *job)
         }
 
         return ngx_sos_bucket_error(r, ctx,
-                                    lj->denied ? NGX_SOS_ERR_ACCESS_DENIED
-                                    : ngx_sos_error_from_store(job->rc));
+                                    ngx_sos_error_from_store(job->rc));
     }
 
     next.data = (u_char *) res->next_marker.data;

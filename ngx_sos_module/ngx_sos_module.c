@@ -279,6 +279,13 @@ ngx_sos_handler_op(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
         }
     }
 
+    /* the first job checks the caller: ngx_sos_authz.c */
+
+    rc = ngx_sos_authz_init(r, ctx);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
     return op->handler(r, ctx);
 }
 

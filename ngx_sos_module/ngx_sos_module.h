@@ -186,6 +186,47 @@ typedef ngx_int_t (*ngx_sos_payload_sink_pt)(void *data, u_char *p, size_t n);
 
 typedef struct ngx_sos_job_s  ngx_sos_job_t;
 
+
+/* x-amz-copy-source of CopyObject and UploadPartCopy, parsed */
+typedef struct {
+    ngx_str_t                bucket;     /* decoded */
+    ngx_str_t                key;        /* decoded */
+    ngx_uint_t               bad_version;    /* a versionId other than null */
+} ngx_sos_copy_source_t;
+
+
+/* Where a request is in its authorization step: ngx_sos_authz.c */
+typedef enum {
+    NGX_SOS_AUTHZ_NONE = 0,              /* nothing to check (yet) */
+    NGX_SOS_AUTHZ_LOOKUP,                /* a form: the bucket only */
+    NGX_SOS_AUTHZ_IDENTITY,              /* a form: its signer unknown */
+    NGX_SOS_AUTHZ_PENDING,               /* the next job checks first */
+    NGX_SOS_AUTHZ_PASSED,
+    NGX_SOS_AUTHZ_FAILED                 /* err is the answer */
+} ngx_sos_authz_state_e;
+
+
+/*
+ * What the step decided and looked up, the handler's to read (in the
+ * pool thread or the loop) once it passed; freed with the request pool.
+ */
+typedef struct {
+    ngx_sos_authz_state_e    state;
+    const char              *who;        /* the caller's org id, "" anon */
+    ngx_uint_t               want_reader;    /* set by the handler: open
+                                                the object (or source) */
+    const char              *upload_id;  /* set by the handler */
+    ngx_sos_err_e            err;        /* FAILED: the S3 error */
+    ngx_uint_t               source_err; /* ... about the copy source */
+
+    sos_bucket_info_t       *bucket;     /* the bucket and its ACL */
+    sos_object_info_t        object;     /* rows with an object perm */
+    sos_reader_t            *reader;     /* ... with want_reader */
+    sos_object_info_t        source;     /* rows with a source perm */
+    sos_reader_t            *source_reader;
+} ngx_sos_authz_t;
+
+
 /* Per-request state, from r->pool. */
 typedef struct {
     const ngx_sos_op_t      *op;         /* the row the router chose */
@@ -202,6 +243,9 @@ typedef struct {
     ngx_str_t                error_message;
     ngx_str_t                error_extra;    /* XML elements, escaped */
 
+    ngx_sos_copy_source_t   *copy_source;    /* once parsed */
+    ngx_sos_authz_t          authz;
+
     void                    *op_data;    /* the operation's own state */
     void                    *body_data;  /* ngx_sos_body.c */
 } ngx_sos_ctx_t;
@@ -209,11 +253,15 @@ typedef struct {
 
 /*
  * Store work in the thread pool.  run() executes in a pool thread and
- * touches no request, pool or log: only the store and job->data, with the
- * outcome in job->rc / job->err.  done() runs back in the event loop and
- * returns what ngx_http_finalize_request() gets (NGX_DONE once a response
- * is sent, see ngx_sos_sent()), or NGX_SOS_CONTINUE when it posted more
- * work or is waiting for the body (nothing is finalized).
+ * touches no request, pool or log: only the store, job->data and what
+ * ctx->authz looked up, with the outcome in job->rc / job->err; NULL: the
+ * job only runs the authorization step.  done() runs back in the event
+ * loop and returns what ngx_http_finalize_request() gets (NGX_DONE once a
+ * response is sent, see ngx_sos_sent()), or NGX_SOS_CONTINUE when it
+ * posted more work or is waiting for the body (nothing is finalized).
+ * The first job of a request runs the authorization step before run();
+ * when it refuses, the task layer answers and run() and done() are not
+ * called.
  */
 #define NGX_SOS_CONTINUE  -100
 struct ngx_sos_job_s {
@@ -231,6 +279,18 @@ struct ngx_sos_job_s {
 typedef ngx_int_t (*ngx_sos_op_handler_pt)(ngx_http_request_t *r,
     ngx_sos_ctx_t *ctx);
 
+
+/*
+ * ngx_sos_authz.c.  init: in the loop, before the handler runs (registers
+ * the cleanup of what the step looks up; NGX_OK or a final rc).  run: in
+ * the pool thread before a job's run() (ngx_sos_task.c), NGX_OK to go
+ * on; send: the answer when it failed.  identity: POST Object names the
+ * form's signer once its policy is verified.
+ */
+ngx_int_t ngx_sos_authz_init(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
+ngx_int_t ngx_sos_authz_run(ngx_sos_job_t *job);
+ngx_int_t ngx_sos_authz_send(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
+void ngx_sos_authz_identity(ngx_sos_ctx_t *ctx, const char *who);
 
 /* ngx_sos_task.c */
 ngx_sos_job_t *ngx_sos_job_create(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
@@ -399,16 +459,13 @@ ngx_int_t ngx_sos_object_put_part(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     u_char *upload_id, uint32_t part_number);
 ngx_int_t ngx_sos_object_copy(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 
-/* x-amz-copy-source of CopyObject and UploadPartCopy, parsed */
-typedef struct {
-    ngx_str_t                bucket;     /* decoded */
-    ngx_str_t                key;        /* decoded */
-    ngx_uint_t               bad_version;    /* a versionId other than null */
-} ngx_sos_copy_source_t;
-
-/* NGX_OK, or what the caller must return: the error is sent (NGX_DONE). */
-ngx_int_t ngx_sos_copy_source(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
-    ngx_sos_copy_source_t *src);
+/*
+ * x-amz-copy-source into ctx->copy_source (parsed once): NGX_OK, or what
+ * the caller must return (the error is sent: NGX_DONE).  CopyObject and
+ * UploadPartCopy parse it before their first job, whose authorization
+ * step checks the source.
+ */
+ngx_int_t ngx_sos_copy_source(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 ngx_int_t ngx_sos_object_get(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 ngx_int_t ngx_sos_object_delete(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 /*

@@ -43,7 +43,6 @@ typedef struct {
     sos_put_opts_t           opts;
     ngx_sos_object_attrs_t   a;
     char                     if_match[SOS_ETAG_MAX + 1];
-    ngx_uint_t               denied;
     ngx_sos_acl_t           *acl;        /* x-amz-acl, x-amz-grant-* */
     ngx_sos_err_e            acl_err;
 
@@ -69,9 +68,7 @@ typedef struct {
 typedef struct {
     ngx_str_t                bucket;
     ngx_str_t                key;
-    u_char                  *org_id;
     ngx_uint_t               head;
-    ngx_uint_t               bad_version;
     ngx_uint_t               part_number;    /* ?partNumber, 0: none */
     ngx_uint_t               bad_part;
 
@@ -80,8 +77,6 @@ typedef struct {
     off_t                    range_b;    /* FROM: end, or -1 */
 
     /* results */
-    ngx_uint_t               denied;
-    ngx_uint_t               list_denied;    /* no READ on the bucket */
     ngx_uint_t               unsatisfiable;
     off_t                    start;
     off_t                    len;
@@ -106,8 +101,6 @@ typedef struct {
 typedef struct {
     ngx_str_t                bucket;
     ngx_str_t                key;
-    u_char                  *org_id;
-    ngx_uint_t               denied;
     ngx_uint_t               other_version;
 } ngx_sos_delete_t;
 
@@ -119,7 +112,6 @@ typedef struct {
     ngx_uint_t               replace;
     ngx_sos_object_attrs_t   a;
     sos_put_opts_t           opts;
-    u_char                  *org_id;
 
     char                     dst_if_match[SOS_ETAG_MAX + 1];
 
@@ -132,7 +124,6 @@ typedef struct {
     ngx_sos_err_e            acl_err;
 
     /* results */
-    ngx_uint_t               denied;
     ngx_uint_t               precondition;
     ngx_uint_t               src_missing;
     char                     etag[SOS_ETAG_MAX + 1];
@@ -140,11 +131,8 @@ typedef struct {
 } ngx_sos_copy_t;
 
 
-static ngx_int_t ngx_sos_object_owner(ngx_sos_job_t *job, ngx_str_t *bucket,
-    u_char *org_id, ngx_uint_t *denied);
 static ngx_int_t ngx_sos_object_acl_build(ngx_sos_job_t *job,
-    ngx_str_t *bucket, ngx_sos_acl_t *acl, sos_attrs_t *attrs,
-    ngx_sos_err_e *acl_err);
+    ngx_sos_acl_t *acl, sos_attrs_t *attrs, ngx_sos_err_e *acl_err);
 static ngx_sos_err_e ngx_sos_object_read_attrs(ngx_http_request_t *r,
     ngx_sos_ctx_t *ctx, ngx_sos_object_attrs_t *a);
 static ngx_int_t ngx_sos_object_strip_encoding(ngx_http_request_t *r,
@@ -237,54 +225,21 @@ ngx_sos_object_post(ngx_http_request_t *r, ngx_sos_job_t *job)
 }
 
 
-/* pool thread: is the bucket there, may the caller write into it? */
-
-static ngx_int_t
-ngx_sos_object_owner(ngx_sos_job_t *job, ngx_str_t *bucket, u_char *org_id,
-    ngx_uint_t *denied)
-{
-    sos_rc_e            rc;
-    sos_bucket_info_t  *bi;
-
-    rc = sos_bucket_get(job->store, (char *) bucket->data, bucket->len, &bi,
-                        &job->err);
-    if (rc != SOS_OK) {
-        job->rc = rc;
-        return NGX_ERROR;
-    }
-
-    *denied = !ngx_sos_acl_allows((u_char *) bi->acl.data, bi->acl.len,
-                                  bi->bucket.owner,
-                                  ngx_strlen(bi->bucket.owner),
-                                  (char *) org_id, NGX_SOS_ACL_WRITE);
-
-    sos_bucket_info_free(bi);
-
-    return *denied ? NGX_ERROR : NGX_OK;
-}
-
-
 /* pool thread: the ACL blob a write sets, canned ACLs expanded */
 
 static ngx_int_t
-ngx_sos_object_acl_build(ngx_sos_job_t *job, ngx_str_t *bucket,
-    ngx_sos_acl_t *acl, sos_attrs_t *attrs, ngx_sos_err_e *acl_err)
+ngx_sos_object_acl_build(ngx_sos_job_t *job, ngx_sos_acl_t *acl,
+    sos_attrs_t *attrs, ngx_sos_err_e *acl_err)
 {
-    ngx_uint_t    denied;
-    sos_bucket_t  b;
-
     if (acl == NULL) {
         return NGX_OK;                   /* private: an empty blob */
     }
 
-    job->rc = ngx_sos_acl_bucket(job->store, bucket->data, bucket->len,
-                                 "", 0, &denied, &b, &job->err);
-    if (job->rc != SOS_OK) {
-        return NGX_ERROR;
-    }
+    /* the bucket the authorization step looked up */
 
     *acl_err = ngx_sos_acl_build(job->store, acl, attrs->owner.data,
-                                 b.owner, &job->rc, &job->err);
+                                 job->ctx->authz.bucket->bucket.owner,
+                                 &job->rc, &job->err);
     if (*acl_err != NGX_SOS_OK || job->rc != SOS_OK) {
         return NGX_ERROR;
     }
@@ -983,25 +938,10 @@ ngx_sos_put_begin_run(ngx_sos_job_t *job)
 {
     ngx_sos_put_t *st = job->data;
 
-    ngx_str_t  bucket;
-
-    bucket.data = (u_char *) st->opts.bucket;
-    bucket.len = st->opts.bucket_len;
-
-    if (ngx_sos_object_owner(job, &bucket, (u_char *) st->a.attrs.owner.data,
-                             &st->denied)
+    if (ngx_sos_object_acl_build(job, st->acl, &st->a.attrs, &st->acl_err)
         != NGX_OK)
     {
         return;
-    }
-
-    if (st->acl && st->denied == 0) {
-        if (ngx_sos_object_acl_build(job, &bucket, st->acl,
-                                     &st->a.attrs, &st->acl_err)
-            != NGX_OK)
-        {
-            return;
-        }
     }
 
     if (st->upload_id) {
@@ -1024,10 +964,6 @@ ngx_sos_put_begin_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 
     if (job->rc != SOS_OK) {
         return ngx_sos_error_send(r, ngx_sos_object_store_error(job->rc));
-    }
-
-    if (st->denied) {
-        return ngx_sos_error_send(r, NGX_SOS_ERR_ACCESS_DENIED);
     }
 
     if (st->acl_err != NGX_SOS_OK) {
@@ -1339,10 +1275,7 @@ ngx_sos_object_get(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 
     g->bucket = ctx->bucket;
     g->key = ctx->key;
-    g->org_id = ctx->auth.org_id;
     g->head = (r->method == NGX_HTTP_HEAD);
-    g->bad_version = ctx->version_id.data
-                     && !ngx_sos_is_null_version(&ctx->version_id);
     g->segs = g->segs_small;
 
     /* ?partNumber: one part of a multipart object, as a range */
@@ -1368,9 +1301,13 @@ ngx_sos_object_get(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 
         g->part_number = n;
 
-    } else if (!g->bad_version) {
+    } else {
         ngx_sos_get_parse_range(r, g);
     }
+
+    /* the authorization step opens the object for the bytes or a part */
+
+    ctx->authz.want_reader = !g->head || g->part_number;
 
     if (r->args.len) {
         err = ngx_sos_get_overrides(r, ctx, g);
@@ -1472,15 +1409,10 @@ ngx_sos_get_cleanup(void *data)
 {
     ngx_sos_get_t *g = data;
 
-    sos_reader_close(g->reader);
-    g->reader = NULL;
-
     if (g->segs != g->segs_small) {
         ngx_free(g->segs);
         g->segs = g->segs_small;
     }
-
-    sos_object_info_release(&g->info);
 }
 
 
@@ -1494,44 +1426,10 @@ ngx_sos_get_run(ngx_sos_job_t *job)
     size_t          n;
     sos_segment_t  *segs;
 
-    /* READ on the bucket tells a missing key (404) from 403, as S3 */
+    /* opened by the authorization step, closed with the request */
 
-    job->rc = ngx_sos_acl_bucket(job->store, g->bucket.data, g->bucket.len,
-                                 (char *) g->org_id, NGX_SOS_ACL_READ,
-                                 &g->list_denied, NULL, &job->err);
-    if (job->rc != SOS_OK) {
-        return;
-    }
-
-    if (g->bad_version) {
-        return;
-    }
-
-    job->rc = sos_object_open(job->store, (char *) g->bucket.data,
-                              g->bucket.len, (char *) g->key.data,
-                              g->key.len,
-                              (g->head && !g->part_number) ? NULL
-                                                           : &g->reader,
-                              &g->info, &job->err);
-
-    if (job->rc == SOS_ENOTFOUND && g->list_denied) {
-        job->rc = SOS_OK;
-        g->denied = 1;
-        return;
-    }
-
-    if (job->rc != SOS_OK) {
-        return;
-    }
-
-    if (!ngx_sos_acl_allows((u_char *) g->info.attrs.acl.data,
-                            g->info.attrs.acl.len, g->info.attrs.owner.data,
-                            g->info.attrs.owner.len, (char *) g->org_id,
-                            NGX_SOS_ACL_READ))
-    {
-        g->denied = 1;
-        return;
-    }
+    g->info = job->ctx->authz.object;
+    g->reader = job->ctx->authz.reader;
 
     size = (off_t) g->info.size;
 
@@ -1627,14 +1525,6 @@ ngx_sos_get_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 
     if (job->rc != SOS_OK) {
         return ngx_sos_error_send(r, ngx_sos_object_store_error(job->rc));
-    }
-
-    if (g->denied) {
-        return ngx_sos_error_send(r, NGX_SOS_ERR_ACCESS_DENIED);
-    }
-
-    if (g->bad_version) {
-        return ngx_sos_error_send(r, NGX_SOS_ERR_NO_SUCH_VERSION);
     }
 
     rc = ngx_sos_get_conditions(r, ctx, g);
@@ -2047,7 +1937,6 @@ ngx_sos_object_delete(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     d = job->data;
     d->bucket = ctx->bucket;
     d->key = ctx->key;
-    d->org_id = ctx->auth.org_id;
 
     /*
      * every object is its one "null" version; deleting a version that
@@ -2069,12 +1958,6 @@ ngx_sos_delete_run(ngx_sos_job_t *job)
 {
     ngx_sos_delete_t *d = job->data;
 
-    if (ngx_sos_object_owner(job, &d->bucket, d->org_id, &d->denied)
-        != NGX_OK)
-    {
-        return;
-    }
-
     if (d->other_version) {
         return;
     }
@@ -2088,14 +1971,8 @@ ngx_sos_delete_run(ngx_sos_job_t *job)
 static ngx_int_t
 ngx_sos_delete_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 {
-    ngx_sos_delete_t *d = job->data;
-
     if (job->rc != SOS_OK && job->rc != SOS_ENOTFOUND) {
         return ngx_sos_error_send(r, ngx_sos_object_store_error(job->rc));
-    }
-
-    if (d->denied) {
-        return ngx_sos_error_send(r, NGX_SOS_ERR_ACCESS_DENIED);
     }
 
     return ngx_sos_send_xml(r, NGX_HTTP_NO_CONTENT, NULL);
@@ -2116,7 +1993,6 @@ ngx_sos_object_copy(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     ngx_sos_copy_t         *cp;
     ngx_table_elt_t        *h;
     ngx_sos_main_conf_t    *smcf;
-    ngx_sos_copy_source_t   src;
 
     smcf = ngx_http_get_module_main_conf(r, ngx_http_sos_module);
 
@@ -2126,16 +2002,15 @@ ngx_sos_object_copy(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     }
 
     cp = job->data;
-    cp->org_id = ctx->auth.org_id;
 
-    rc = ngx_sos_copy_source(r, ctx, &src);
+    rc = ngx_sos_copy_source(r, ctx);
     if (rc != NGX_OK) {
         return rc;
     }
 
-    cp->src_bucket = src.bucket;
-    cp->src_key = src.key;
-    cp->src_bad_version = src.bad_version;
+    cp->src_bucket = ctx->copy_source->bucket;
+    cp->src_key = ctx->copy_source->key;
+    cp->src_bad_version = ctx->copy_source->bad_version;
 
     h = ngx_sos_header_find(r, "x-amz-metadata-directive");
 
@@ -2235,12 +2110,21 @@ ngx_sos_object_copy(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 /* "[/]bucket/key[?versionId=...]", URL-encoded */
 
 ngx_int_t
-ngx_sos_copy_source(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
-    ngx_sos_copy_source_t *src)
+ngx_sos_copy_source(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 {
-    u_char           *p, *end, *q, *slash;
-    ngx_str_t         version, decoded;
-    ngx_table_elt_t  *h;
+    u_char                 *p, *end, *q, *slash;
+    ngx_str_t               version, decoded;
+    ngx_table_elt_t        *h;
+    ngx_sos_copy_source_t  *src;
+
+    if (ctx->copy_source) {
+        return NGX_OK;
+    }
+
+    src = ngx_palloc(r->pool, sizeof(ngx_sos_copy_source_t));
+    if (src == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
 
     h = ngx_sos_header_find(r, "x-amz-copy-source");
 
@@ -2301,6 +2185,8 @@ ngx_sos_copy_source(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
         return ngx_sos_error_send_ctx(r, ctx, NGX_SOS_ERR_INVALID_ARGUMENT);
     }
 
+    ctx->copy_source = src;
+
     return NGX_OK;
 }
 
@@ -2310,23 +2196,12 @@ ngx_sos_copy_run(ngx_sos_job_t *job)
 {
     ngx_sos_copy_t *cp = job->data;
 
-    ngx_str_t           bucket;
     ngx_uint_t          fail;
     sos_put_opts_t      opts;
     sos_attrs_t         attrs;
     sos_object_info_t   src, dst;
 
-    bucket.data = (u_char *) cp->opts.bucket;
-    bucket.len = cp->opts.bucket_len;
-
-    if (ngx_sos_object_owner(job, &bucket, cp->org_id, &cp->denied)
-        != NGX_OK)
-    {
-        return;
-    }
-
-    if (ngx_sos_object_acl_build(job, &bucket, cp->acl, &cp->a.attrs,
-                                 &cp->acl_err)
+    if (ngx_sos_object_acl_build(job, cp->acl, &cp->a.attrs, &cp->acl_err)
         != NGX_OK)
     {
         return;
@@ -2337,42 +2212,10 @@ ngx_sos_copy_run(ngx_sos_job_t *job)
         return;
     }
 
-    ngx_memzero(&src, sizeof(sos_object_info_t));
+    /* the source the authorization step found readable */
+
+    src = job->ctx->authz.source;
     ngx_memzero(&dst, sizeof(sos_object_info_t));
-
-    job->rc = sos_object_stat(job->store, (char *) cp->src_bucket.data,
-                              cp->src_bucket.len, (char *) cp->src_key.data,
-                              cp->src_key.len, &src, &job->err);
-
-    if (job->rc == SOS_ENOTFOUND) {
-        /* a missing source is 404 only to who may list its bucket */
-        job->rc = ngx_sos_acl_bucket(job->store, cp->src_bucket.data,
-                                     cp->src_bucket.len, (char *) cp->org_id,
-                                     NGX_SOS_ACL_READ, &fail, NULL,
-                                     &job->err);
-        if (job->rc == SOS_OK && fail) {
-            cp->denied = 1;
-            return;
-        }
-
-        if (job->rc == SOS_OK) {
-            job->rc = SOS_ENOTFOUND;
-        }
-    }
-
-    if (job->rc != SOS_OK) {
-        return;
-    }
-
-    if (!ngx_sos_acl_allows((u_char *) src.attrs.acl.data,
-                            src.attrs.acl.len, src.attrs.owner.data,
-                            src.attrs.owner.len, (char *) cp->org_id,
-                            NGX_SOS_ACL_READ))
-    {
-        cp->denied = 1;
-        sos_object_info_release(&src);
-        return;
-    }
 
     /* as GET's, but both answer 412 */
 
@@ -2396,7 +2239,6 @@ ngx_sos_copy_run(ngx_sos_job_t *job)
 
     if (fail) {
         cp->precondition = 1;
-        sos_object_info_release(&src);
         return;
     }
 
@@ -2413,8 +2255,6 @@ ngx_sos_copy_run(ngx_sos_job_t *job)
     job->rc = sos_object_copy(job->store, (char *) cp->src_bucket.data,
                               cp->src_bucket.len, (char *) cp->src_key.data,
                               cp->src_key.len, &opts, &dst, &job->err);
-
-    sos_object_info_release(&src);
 
     if (job->rc == SOS_EPRECONDITION) {
         ngx_sos_object_precondition(job, &cp->opts);
@@ -2438,10 +2278,6 @@ ngx_sos_copy_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 
     if (job->rc != SOS_OK) {
         return ngx_sos_error_send(r, ngx_sos_object_store_error(job->rc));
-    }
-
-    if (cp->denied) {
-        return ngx_sos_error_send(r, NGX_SOS_ERR_ACCESS_DENIED);
     }
 
     if (cp->acl_err != NGX_SOS_OK) {

@@ -71,7 +71,7 @@ const ngx_sos_op_t  ngx_sos_ops[] = {
       NGX_SOS_LEVEL_OBJECT, NGX_SOS_SUB_UPLOAD_ID, NGX_HTTP_PUT,
       ngx_sos_op_copy,
       ngx_sos_mp_upload_part_copy,
-      0, NGX_SOS_HDR_SSE|NGX_SOS_HDR_SOURCE_SSE,
+      NGX_SOS_OP_UPLOAD, NGX_SOS_HDR_SSE|NGX_SOS_HDR_SOURCE_SSE,
       NGX_SOS_ACL_WRITE, NGX_SOS_PERM_NONE, NGX_SOS_ACL_READ },
 
     { ngx_string("UploadPart"),
@@ -83,14 +83,14 @@ const ngx_sos_op_t  ngx_sos_ops[] = {
     { ngx_string("CompleteMultipartUpload"),
       NGX_SOS_LEVEL_OBJECT, NGX_SOS_SUB_UPLOAD_ID, NGX_HTTP_POST, NULL,
       ngx_sos_mp_complete,
-      NGX_SOS_OP_BODY|NGX_SOS_OP_ANONYMOUS,
+      NGX_SOS_OP_BODY|NGX_SOS_OP_ANONYMOUS|NGX_SOS_OP_UPLOAD,
       NGX_SOS_HDR_SSE|NGX_SOS_HDR_MP_SIZE,
       NGX_SOS_ACL_WRITE, NGX_SOS_PERM_NONE, NGX_SOS_PERM_NONE },
 
     { ngx_string("ListParts"),
       NGX_SOS_LEVEL_OBJECT, NGX_SOS_SUB_UPLOAD_ID, NGX_HTTP_GET, NULL,
       ngx_sos_mp_list_parts,
-      NGX_SOS_OP_ANONYMOUS, 0,
+      NGX_SOS_OP_ANONYMOUS|NGX_SOS_OP_UPLOAD, 0,
       NGX_SOS_ACL_WRITE, NGX_SOS_PERM_NONE, NGX_SOS_PERM_NONE },
 
     { ngx_string("AbortMultipartUpload"),

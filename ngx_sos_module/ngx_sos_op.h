@@ -50,6 +50,8 @@
 #define NGX_SOS_OP_ANY_KEY      0x0020   /* any key the store may hold, even
                                             one the router now refuses */
 #define NGX_SOS_OP_REGION       0x0040   /* a refusal names the region */
+#define NGX_SOS_OP_UPLOAD       0x0080   /* the upload ?uploadId names is
+                                            looked up, as an object is */
 
 /* request headers (and form fields) refused, not ignored: unsupported.c */
 #define NGX_SOS_HDR_CREATE      0x0001   /* properties of a new object */

@@ -43,7 +43,6 @@ ngx_sos_owner_check(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     ngx_sos_job_t          *job;
     ngx_table_elt_t        *h, *src_h;
     ngx_sos_owner_job_t    *oj;
-    ngx_sos_copy_source_t   src;
 
     h = NULL;
     src_h = NULL;
@@ -74,12 +73,12 @@ ngx_sos_owner_check(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     }
 
     if (src_h) {
-        rc = ngx_sos_copy_source(r, ctx, &src);
+        rc = ngx_sos_copy_source(r, ctx);
         if (rc != NGX_OK) {
             return rc;
         }
 
-        ngx_sos_owner_want(oj, &src.bucket, &src_h->value);
+        ngx_sos_owner_want(oj, &ctx->copy_source->bucket, &src_h->value);
     }
 
     job->run = ngx_sos_owner_run;

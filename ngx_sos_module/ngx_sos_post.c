@@ -127,7 +127,6 @@ typedef struct {
     ngx_str_t                redirect;   /* success_action_redirect */
     sos_attrs_t              attrs;
     sos_put_opts_t           opts;
-    ngx_uint_t               denied;
     ngx_sos_acl_t           *acl;        /* the acl field; NULL: private */
     ngx_sos_err_e            acl_err;
 
@@ -139,7 +138,6 @@ typedef struct {
 
 static ngx_int_t ngx_sos_post_boundary(ngx_http_request_t *r,
     ngx_sos_post_t *st);
-static void ngx_sos_post_bucket_run(ngx_sos_job_t *job);
 static ngx_int_t ngx_sos_post_bucket_done(ngx_http_request_t *r,
     ngx_sos_job_t *job);
 static ngx_int_t ngx_sos_post_pre_data(ngx_sos_post_t *st, size_t n);
@@ -275,9 +273,12 @@ ngx_sos_post_object(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     st->min_size = 0;
     st->max_size = -1;
 
-    /* no body is read for a bucket that is not there */
+    /*
+     * no body is read for a bucket that is not there: this job only runs
+     * the authorization step, which looks the bucket up
+     */
 
-    st->job->run = ngx_sos_post_bucket_run;
+    st->job->run = NULL;
     st->job->done = ngx_sos_post_bucket_done;
 
     if (ngx_sos_job_post(st->job) != NGX_OK) {
@@ -291,21 +292,6 @@ ngx_sos_post_object(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 }
 
 
-static void
-ngx_sos_post_bucket_run(ngx_sos_job_t *job)
-{
-    ngx_sos_post_t *st = job->data;
-
-    sos_bucket_info_t  *bi;
-
-    job->rc = sos_bucket_get(job->store, (char *) st->ctx->bucket.data,
-                             st->ctx->bucket.len, &bi, &job->err);
-    if (job->rc == SOS_OK) {
-        sos_bucket_info_free(bi);
-    }
-}
-
-
 static ngx_int_t
 ngx_sos_post_bucket_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 {
@@ -314,12 +300,6 @@ ngx_sos_post_bucket_done(ngx_http_request_t *r, ngx_sos_job_t *job)
     ngx_int_t  rc;
 
     st->busy = 0;
-
-    if (job->rc != SOS_OK) {
-        return ngx_sos_error_send(r, job->rc == SOS_ENOBUCKET
-                                     ? NGX_SOS_ERR_NO_SUCH_BUCKET
-                                     : ngx_sos_error_from_store(job->rc));
-    }
 
     /* the form is the authentication: read it (and "100 Continue") */
 
@@ -452,6 +432,10 @@ ngx_sos_post_read(ngx_http_request_t *r)
                                        ngx_sos_error_send_ctx(r, ctx, err));
                 return;
             }
+
+            /* the signer, whose WRITE the begin job's step checks */
+
+            ngx_sos_authz_identity(ctx, st->org_id);
 
             st->job->run = ngx_sos_post_begin_run;
             st->job->done = ngx_sos_post_begin_done;
@@ -2146,25 +2130,12 @@ ngx_sos_post_begin_run(ngx_sos_job_t *job)
 {
     ngx_sos_post_t *st = job->data;
 
-    sos_bucket_info_t  *bi;
+    /* the bucket the step looked up, WRITE checked for the signer */
 
-    /* the bucket's ACL: WRITE for the signer (or everyone, anonymous) */
-
-    job->rc = sos_bucket_get(job->store, (char *) st->ctx->bucket.data,
-                             st->ctx->bucket.len, &bi, &job->err);
-    if (job->rc != SOS_OK) {
-        return;
-    }
-
-    st->denied = !ngx_sos_acl_allows((u_char *) bi->acl.data, bi->acl.len,
-                                     bi->bucket.owner,
-                                     ngx_strlen(bi->bucket.owner),
-                                     st->org_id, NGX_SOS_ACL_WRITE);
-
-    if (!st->denied && st->acl) {
+    if (st->acl) {
         st->acl_err = ngx_sos_acl_build(job->store, st->acl, st->org_id,
-                                        bi->bucket.owner, &job->rc,
-                                        &job->err);
+                                        job->ctx->authz.bucket->bucket.owner,
+                                        &job->rc, &job->err);
 
         if (st->acl_err == NGX_SOS_OK && job->rc == SOS_OK) {
             st->attrs.acl.data = (char *) st->acl->blob;
@@ -2172,9 +2143,7 @@ ngx_sos_post_begin_run(ngx_sos_job_t *job)
         }
     }
 
-    sos_bucket_info_free(bi);
-
-    if (st->denied || st->acl_err != NGX_SOS_OK || job->rc != SOS_OK) {
+    if (st->acl_err != NGX_SOS_OK || job->rc != SOS_OK) {
         return;
     }
 
@@ -2191,14 +2160,7 @@ ngx_sos_post_begin_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 
     if (job->rc != SOS_OK) {
         r->keepalive = 0;
-        return ngx_sos_error_send(r, job->rc == SOS_ENOBUCKET
-                                     ? NGX_SOS_ERR_NO_SUCH_BUCKET
-                                     : ngx_sos_error_from_store(job->rc));
-    }
-
-    if (st->denied) {
-        r->keepalive = 0;
-        return ngx_sos_error_send(r, NGX_SOS_ERR_ACCESS_DENIED);
+        return ngx_sos_error_send(r, ngx_sos_error_from_store(job->rc));
     }
 
     if (st->acl_err != NGX_SOS_OK) {

@@ -94,12 +94,16 @@ ngx_sos_job_post(ngx_sos_job_t *job)
 }
 
 
+/* the authorization step first (a no-op once passed), then the job */
+
 static void
 ngx_sos_job_thread(void *data, ngx_log_t *log)
 {
     ngx_sos_job_t  *job = data;
 
-    job->run(job);
+    if (ngx_sos_authz_run(job) == NGX_OK && job->run) {
+        job->run(job);
+    }
 }
 
 
@@ -135,7 +139,12 @@ ngx_sos_job_event(ngx_event_t *ev)
                       sos_strerror(job->rc), job->err.msg);
     }
 
-    rc = job->done(r, job);
+    if (job->ctx->authz.state == NGX_SOS_AUTHZ_FAILED) {
+        rc = ngx_sos_authz_send(r, job->ctx);
+
+    } else {
+        rc = job->done(r, job);
+    }
 
     if (rc != NGX_SOS_CONTINUE) {
         ngx_http_finalize_request(r, rc);
