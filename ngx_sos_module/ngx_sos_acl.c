@@ -1014,13 +1014,7 @@ ngx_sos_acl_start(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     job->run = ngx_sos_acl_run;
     job->done = ngx_sos_acl_done;
 
-    if (ngx_sos_job_post(job) != NGX_OK) {
-        return ngx_sos_error_send(r, NGX_SOS_ERR_SLOW_DOWN);
-    }
-
-    r->main->count++;
-
-    return NGX_DONE;
+    return ngx_sos_job_start(r, job);
 }
 
 
@@ -1122,7 +1116,7 @@ ngx_sos_acl_done(ngx_http_request_t *r, ngx_sos_job_t *job)
     ctx = job->ctx;
 
     if (job->rc == SOS_ENOBUCKET) {
-        return ngx_sos_bucket_error(r, ctx, NGX_SOS_ERR_NO_SUCH_BUCKET);
+        return ngx_sos_error_send_bucket(r, ctx, NGX_SOS_ERR_NO_SUCH_BUCKET);
     }
 
     if (job->rc != SOS_OK) {

@@ -46,7 +46,6 @@
 
 #include "ngx_sos_op.h"
 #include "ngx_sos_acl.h"
-#include "ngx_sos_xml.h"
 
 
 static ngx_sos_err_e ngx_sos_authz_check(ngx_sos_job_t *job,
@@ -365,7 +364,7 @@ ngx_sos_authz_send(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     {
         /* S3 names the region even when it refuses */
 
-        ngx_sos_bucket_region(r, &region);
+        ngx_sos_region(r, &region);
 
         if (ngx_sos_header_add(r, "x-amz-bucket-region", &region) != NGX_OK) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -373,7 +372,7 @@ ngx_sos_authz_send(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     }
 
     if (az->err == NGX_SOS_ERR_NO_SUCH_BUCKET && !az->source_err) {
-        return ngx_sos_bucket_error(r, ctx, az->err);
+        return ngx_sos_error_send_bucket(r, ctx, az->err);
     }
 
     return ngx_sos_error_send(r, az->err);

@@ -14,7 +14,6 @@
 
 #define NGX_SOS_BUCKET_BODY_MAX   (64 * 1024)
 #define NGX_SOS_BUCKET_TEXT_MAX   1024
-#define NGX_SOS_US_EAST_1         "us-east-1"
 
 
 typedef struct {
@@ -99,7 +98,7 @@ ngx_sos_bucket_create(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 
     err = ngx_sos_bucket_name_check(r, ctx);
     if (err != NGX_SOS_OK) {
-        return ngx_sos_bucket_error(r, ctx, err);
+        return ngx_sos_error_send_bucket(r, ctx, err);
     }
 
     err = ngx_sos_acl_from_headers(r, ctx, 1, &acl);
@@ -194,20 +193,14 @@ ngx_sos_bucket_start(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     bj->enable = enable;
     bj->acl = ctx->op_data;              /* CreateBucket's: NULL else */
 
-    ngx_sos_bucket_region(r, &region);
+    ngx_sos_region(r, &region);
     ngx_cpystrn((u_char *) bj->region, region.data,
                 ngx_min(region.len + 1, sizeof(bj->region)));
 
     job->run = run;
     job->done = done;
 
-    if (ngx_sos_job_post(job) != NGX_OK) {
-        return ngx_sos_error_send(r, NGX_SOS_ERR_SLOW_DOWN);
-    }
-
-    r->main->count++;
-
-    return NGX_DONE;
+    return ngx_sos_job_start(r, job);
 }
 
 
@@ -366,8 +359,8 @@ ngx_sos_bucket_create_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 
     if (job->rc == SOS_EEXIST) {
         if (ngx_strcmp(bj->bucket.owner, bj->org_id) != 0) {
-            return ngx_sos_bucket_error(r, ctx,
-                                        NGX_SOS_ERR_BUCKET_ALREADY_EXISTS);
+            return ngx_sos_error_send_bucket(r, ctx,
+                                            NGX_SOS_ERR_BUCKET_ALREADY_EXISTS);
         }
 
         /*
@@ -375,8 +368,8 @@ ngx_sos_bucket_create_done(ngx_http_request_t *r, ngx_sos_job_t *job)
          * one's own bucket is a 200 for legacy compatibility
          */
         if (ngx_strcmp(bj->region, NGX_SOS_US_EAST_1) != 0) {
-            return ngx_sos_bucket_error(r, ctx,
-                                    NGX_SOS_ERR_BUCKET_ALREADY_OWNED_BY_YOU);
+            return ngx_sos_error_send_bucket(r, ctx,
+                                     NGX_SOS_ERR_BUCKET_ALREADY_OWNED_BY_YOU);
         }
 
     } else if (job->rc == SOS_ENOTFOUND) {
@@ -384,7 +377,8 @@ ngx_sos_bucket_create_done(ngx_http_request_t *r, ngx_sos_job_t *job)
         return ngx_sos_error_send(r, NGX_SOS_ERR_ACCESS_DENIED);
 
     } else if (job->rc != SOS_OK) {
-        return ngx_sos_bucket_error(r, ctx, ngx_sos_error_from_store(job->rc));
+        return ngx_sos_error_send_bucket(r, ctx,
+                                         ngx_sos_error_from_store(job->rc));
     }
 
     location.len = 1 + bj->name.len;
@@ -419,8 +413,8 @@ static ngx_int_t
 ngx_sos_bucket_delete_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 {
     if (job->rc != SOS_OK) {
-        return ngx_sos_bucket_error(r, job->ctx,
-                                    ngx_sos_error_from_store(job->rc));
+        return ngx_sos_error_send_bucket(r, job->ctx,
+                                         ngx_sos_error_from_store(job->rc));
     }
 
     return ngx_sos_send_xml(r, NGX_HTTP_NO_CONTENT, NULL);
@@ -514,54 +508,6 @@ ngx_sos_bucket_versioning_put_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 }
 
 
-ngx_int_t
-ngx_sos_bucket_error(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
-    ngx_sos_err_e err)
-{
-    size_t   len;
-    u_char  *p;
-
-    if (err == NGX_SOS_ERR_NO_SUCH_BUCKET
-        || err == NGX_SOS_ERR_BUCKET_ALREADY_EXISTS
-        || err == NGX_SOS_ERR_BUCKET_ALREADY_OWNED_BY_YOU
-        || err == NGX_SOS_ERR_BUCKET_NOT_EMPTY
-        || err == NGX_SOS_ERR_INVALID_BUCKET_NAME)
-    {
-        len = sizeof("<BucketName></BucketName>") - 1
-              + ngx_sos_xml_escape_len(ctx->bucket.data, ctx->bucket.len);
-
-        p = ngx_pnalloc(r->pool, len);
-        if (p == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        ctx->error_extra.data = p;
-        p = ngx_cpymem(p, "<BucketName>", sizeof("<BucketName>") - 1);
-        p = ngx_sos_xml_escape(p, ctx->bucket.data, ctx->bucket.len);
-        p = ngx_cpymem(p, "</BucketName>", sizeof("</BucketName>") - 1);
-        ctx->error_extra.len = p - ctx->error_extra.data;
-    }
-
-    return ngx_sos_error_send_ctx(r, ctx, err);
-}
-
-
-void
-ngx_sos_bucket_region(ngx_http_request_t *r, ngx_str_t *region)
-{
-    ngx_sos_main_conf_t  *smcf;
-
-    smcf = ngx_http_get_module_main_conf(r, ngx_http_sos_module);
-
-    if (smcf->region.len == 0) {
-        ngx_str_set(region, NGX_SOS_US_EAST_1);
-        return;
-    }
-
-    *region = smcf->region;
-}
-
-
 /* CreateBucket, once the body is read */
 
 static void
@@ -628,7 +574,7 @@ ngx_sos_bucket_check_location(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     size_t      len;
     ngx_str_t   region, *lc;
 
-    ngx_sos_bucket_region(r, &region);
+    ngx_sos_region(r, &region);
 
     lc = &cfg->location;
 

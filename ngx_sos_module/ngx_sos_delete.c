@@ -244,14 +244,7 @@ ngx_sos_delete_body(ngx_http_request_t *r)
     job->run = ngx_sos_delete_run;
     job->done = ngx_sos_delete_done;
 
-    if (ngx_sos_job_post(job) != NGX_OK) {
-        ngx_http_finalize_request(r, ngx_sos_error_send(r,
-                                                    NGX_SOS_ERR_SLOW_DOWN));
-        return;
-    }
-
-    r->main->count++;
-    ngx_http_finalize_request(r, NGX_DONE);
+    ngx_http_finalize_request(r, ngx_sos_job_start(r, job));
 }
 
 

@@ -150,13 +150,7 @@ ngx_sos_list_start(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     job->run = ngx_sos_list_run;
     job->done = ngx_sos_list_done;
 
-    if (ngx_sos_job_post(job) != NGX_OK) {
-        return ngx_sos_error_send(r, NGX_SOS_ERR_SLOW_DOWN);
-    }
-
-    r->main->count++;
-
-    return NGX_DONE;
+    return ngx_sos_job_start(r, job);
 }
 
 
@@ -464,8 +458,8 @@ ngx_sos_list_done(ngx_http_request_t *r, ngx_sos_job_t *job)
             return ngx_sos_error_send(r, NGX_SOS_ERR_INVALID_ARGUMENT);
         }
 
-        return ngx_sos_bucket_error(r, ctx,
-                                    ngx_sos_error_from_store(job->rc));
+        return ngx_sos_error_send_bucket(r, ctx,
+                                         ngx_sos_error_from_store(job->rc));
     }
 
     next.data = (u_char *) res->next_marker.data;

@@ -136,6 +136,8 @@ void ngx_sos_store_exit(ngx_cycle_t *cycle, ngx_sos_main_conf_t *smcf);
 
 ngx_int_t ngx_sos_error_send(ngx_http_request_t *r, ngx_sos_err_e err);
 ngx_sos_err_e ngx_sos_error_from_store(sos_rc_e rc);
+
+/* ngx_sos_xml.c: XML text, escaped (what XML cannot carry is U+FFFD) */
 u_char *ngx_sos_xml_escape(u_char *dst, u_char *src, size_t size);
 size_t ngx_sos_xml_escape_len(u_char *src, size_t size);
 
@@ -302,6 +304,8 @@ ngx_sos_job_t *ngx_sos_job_create(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
  * r->main->count++, as for any asynchronous work.
  */
 ngx_int_t ngx_sos_job_post(ngx_sos_job_t *job);
+/* Post job, or answer SlowDown: what a content handler returns. */
+ngx_int_t ngx_sos_job_start(ngx_http_request_t *r, ngx_sos_job_t *job);
 
 /* ngx_sos_response.c */
 ngx_int_t ngx_sos_request_id(ngx_http_request_t *r, ngx_str_t *id);
@@ -328,17 +332,29 @@ ngx_int_t ngx_sos_error_send_ex(ngx_http_request_t *r, ngx_sos_err_e err,
 /* With ctx->error_message and ctx->error_extra. */
 ngx_int_t ngx_sos_error_send_ctx(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     ngx_sos_err_e err);
+/* As _ctx, about ctx->bucket: <BucketName> where S3 adds it. */
+ngx_int_t ngx_sos_error_send_bucket(ngx_http_request_t *r,
+    ngx_sos_ctx_t *ctx, ngx_sos_err_e err);
 
-/* ngx_sos_route.c */
+/* ngx_sos_route.c: the bucket, the key and the operation's row */
 ngx_sos_err_e ngx_sos_route(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
-/* %XX decoded ('+' stays); dst may point into src when nothing changes */
-ngx_int_t ngx_sos_uri_decode(ngx_http_request_t *r, u_char *src, size_t len,
-    ngx_str_t *dst);
+
+/* ngx_sos_request.c */
 /* The first request header with this name (case-insensitive), or NULL. */
 ngx_table_elt_t *ngx_sos_header_find(ngx_http_request_t *r, char *name);
+/* A query argument, as sent, or %XX and '+' decoded (see the file) */
 ngx_int_t ngx_sos_arg(ngx_http_request_t *r, char *name, ngx_str_t *value);
 ngx_int_t ngx_sos_query_arg(ngx_http_request_t *r, char *name,
     ngx_str_t *value);
+/* %XX decoded ('+' stays); dst may point into src when nothing changes */
+ngx_int_t ngx_sos_uri_decode(ngx_http_request_t *r, u_char *src, size_t len,
+    ngx_str_t *dst);
+/* An If-Match (weak 0) or If-None-Match (weak 1) list names etag */
+ngx_uint_t ngx_sos_etag_match(u_char *p, size_t len, const char *etag,
+    ngx_uint_t weak);
+/* The region this server answers for (sos_region) */
+void ngx_sos_region(ngx_http_request_t *r, ngx_str_t *region);
+#define NGX_SOS_US_EAST_1  "us-east-1"
 
 /* ngx_sos_log.c: $sos_request_redacted, the error log's request line */
 ngx_int_t ngx_sos_log_add_variables(ngx_conf_t *cf);

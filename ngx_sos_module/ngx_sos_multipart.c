@@ -140,9 +140,7 @@ static ngx_int_t ngx_sos_mp_upload_id(ngx_http_request_t *r,
     ngx_sos_mp_t *mp);
 static ngx_int_t ngx_sos_mp_part_number(ngx_http_request_t *r,
     ngx_sos_ctx_t *ctx, uint32_t *n);
-static ngx_int_t ngx_sos_mp_post(ngx_http_request_t *r, ngx_sos_job_t *job);
 static ngx_int_t ngx_sos_mp_error(ngx_http_request_t *r, ngx_sos_job_t *job);
-static ngx_uint_t ngx_sos_mp_etag_match(ngx_str_t *cond, const char *etag);
 static void ngx_sos_mp_checksum_element(ngx_sos_xml_out_t *x,
     ngx_sos_checksum_alg_e alg, u_char *value, size_t len);
 static void ngx_sos_mp_stat(ngx_sos_job_t *job, ngx_sos_mp_t *mp);
@@ -246,19 +244,6 @@ ngx_sos_mp_part_number(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
 }
 
 
-static ngx_int_t
-ngx_sos_mp_post(ngx_http_request_t *r, ngx_sos_job_t *job)
-{
-    if (ngx_sos_job_post(job) != NGX_OK) {
-        return ngx_sos_error_send(r, NGX_SOS_ERR_SLOW_DOWN);
-    }
-
-    r->main->count++;
-
-    return NGX_DONE;
-}
-
-
 /* the answer for a failed store call */
 
 static ngx_int_t
@@ -273,53 +258,6 @@ ngx_sos_mp_error(ngx_http_request_t *r, ngx_sos_job_t *job)
     }
 
     return NGX_DECLINED;
-}
-
-
-/* "*", or a comma-separated list of (quoted) ETags */
-
-static ngx_uint_t
-ngx_sos_mp_etag_match(ngx_str_t *cond, const char *etag)
-{
-    u_char  *p, *end, *s, *e;
-    size_t   len;
-
-    len = ngx_strlen(etag);
-    p = cond->data;
-    end = p + cond->len;
-
-    while (p < end) {
-        while (p < end && (*p == ' ' || *p == ',' || *p == '\t')) {
-            p++;
-        }
-
-        s = p;
-
-        while (p < end && *p != ',') {
-            p++;
-        }
-
-        e = p;
-
-        while (e > s && (e[-1] == ' ' || e[-1] == '\t')) {
-            e--;
-        }
-
-        if (e - s == 1 && *s == '*') {
-            return 1;
-        }
-
-        if (e - s >= 2 && *s == '"' && e[-1] == '"') {
-            s++;
-            e--;
-        }
-
-        if ((size_t) (e - s) == len && ngx_strncmp(s, etag, len) == 0) {
-            return 1;
-        }
-    }
-
-    return 0;
 }
 
 
@@ -456,7 +394,7 @@ ngx_sos_mp_create(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     job->run = ngx_sos_mp_create_run;
     job->done = ngx_sos_mp_create_done;
 
-    return ngx_sos_mp_post(r, job);
+    return ngx_sos_job_start(r, job);
 }
 
 
@@ -584,7 +522,7 @@ ngx_sos_mp_abort(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     job->run = ngx_sos_mp_abort_run;
     job->done = ngx_sos_mp_abort_done;
 
-    return ngx_sos_mp_post(r, job);
+    return ngx_sos_job_start(r, job);
 }
 
 
@@ -710,7 +648,7 @@ ngx_sos_mp_list_parts(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     job->run = ngx_sos_mp_parts_run;
     job->done = ngx_sos_mp_parts_done;
 
-    return ngx_sos_mp_post(r, job);
+    return ngx_sos_job_start(r, job);
 }
 
 
@@ -974,14 +912,7 @@ ngx_sos_mp_complete_body(ngx_http_request_t *r)
     job->run = ngx_sos_mp_complete_run;
     job->done = ngx_sos_mp_complete_done;
 
-    if (ngx_sos_job_post(job) != NGX_OK) {
-        ngx_http_finalize_request(r, ngx_sos_error_send(r,
-                                                    NGX_SOS_ERR_SLOW_DOWN));
-        return;
-    }
-
-    r->main->count++;
-    ngx_http_finalize_request(r, NGX_DONE);
+    ngx_http_finalize_request(r, ngx_sos_job_start(r, job));
 }
 
 
@@ -1595,7 +1526,7 @@ ngx_sos_mp_upload_part_copy(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     job->run = ngx_sos_mp_copy_run;
     job->done = ngx_sos_mp_copy_done;
 
-    return ngx_sos_mp_post(r, job);
+    return ngx_sos_job_start(r, job);
 
 bad_range:
 
@@ -1639,14 +1570,16 @@ ngx_sos_mp_copy_run(ngx_sos_job_t *job)
     fail = 0;
 
     if (mp->if_match_src.len) {
-        fail = !ngx_sos_mp_etag_match(&mp->if_match_src, info.etag);
+        fail = !ngx_sos_etag_match(mp->if_match_src.data,
+                                   mp->if_match_src.len, info.etag, 0);
 
     } else if (mp->if_unmodified_since != -1) {
         fail = info.mtime > mp->if_unmodified_since;
     }
 
     if (mp->if_none_match_src.len) {
-        fail |= ngx_sos_mp_etag_match(&mp->if_none_match_src, info.etag);
+        fail |= ngx_sos_etag_match(mp->if_none_match_src.data,
+                                   mp->if_none_match_src.len, info.etag, 1);
 
     } else if (mp->if_modified_since != -1) {
         fail |= info.mtime <= mp->if_modified_since;
@@ -1832,7 +1765,7 @@ ngx_sos_mp_list_uploads(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     job->run = ngx_sos_mp_uploads_run;
     job->done = ngx_sos_mp_uploads_done;
 
-    return ngx_sos_mp_post(r, job);
+    return ngx_sos_job_start(r, job);
 }
 
 

@@ -137,8 +137,6 @@ static ngx_sos_err_e ngx_sos_object_read_attrs(ngx_http_request_t *r,
     ngx_sos_ctx_t *ctx, ngx_sos_object_attrs_t *a);
 static ngx_int_t ngx_sos_object_strip_encoding(ngx_http_request_t *r,
     ngx_str_t *value, ngx_str_t *out);
-static ngx_uint_t ngx_sos_etag_match(u_char *p, size_t len,
-    const char *etag);
 static void ngx_sos_etag_unquote(ngx_str_t *value);
 static ngx_int_t ngx_sos_object_etag_header(ngx_http_request_t *r,
     const char *etag);
@@ -191,8 +189,6 @@ static void ngx_sos_copy_run(ngx_sos_job_t *job);
 static ngx_int_t ngx_sos_copy_done(ngx_http_request_t *r,
     ngx_sos_job_t *job);
 
-static ngx_int_t ngx_sos_object_post(ngx_http_request_t *r,
-    ngx_sos_job_t *job);
 static ngx_uint_t ngx_sos_is_null_version(ngx_str_t *v);
 
 
@@ -210,19 +206,6 @@ static ngx_sos_override_t  ngx_sos_get_override[NGX_SOS_OVERRIDES] = {
 
 /* ------------------------------------------------------------------ */
 /* shared                                                             */
-
-
-static ngx_int_t
-ngx_sos_object_post(ngx_http_request_t *r, ngx_sos_job_t *job)
-{
-    if (ngx_sos_job_post(job) != NGX_OK) {
-        return ngx_sos_error_send(r, NGX_SOS_ERR_SLOW_DOWN);
-    }
-
-    r->main->count++;
-
-    return NGX_DONE;
-}
 
 
 /* pool thread: the ACL blob a write sets, canned ACLs expanded */
@@ -584,56 +567,6 @@ ngx_sos_object_strip_encoding(ngx_http_request_t *r, ngx_str_t *value,
 }
 
 
-/* a strong comparison against an If-Match / If-None-Match list */
-
-static ngx_uint_t
-ngx_sos_etag_match(u_char *p, size_t len, const char *etag)
-{
-    u_char  *end, *s, *e;
-    size_t   n;
-
-    n = ngx_strlen(etag);
-    end = p + len;
-
-    while (p < end) {
-        e = ngx_strlchr(p, end, ',');
-        if (e == NULL) {
-            e = end;
-        }
-
-        s = p;
-        p = e + 1;
-
-        while (s < e && (*s == ' ' || *s == '\t')) {
-            s++;
-        }
-
-        while (e > s && (e[-1] == ' ' || e[-1] == '\t')) {
-            e--;
-        }
-
-        if (e - s == 1 && *s == '*') {
-            return 1;
-        }
-
-        if (e - s >= 2 && s[0] == 'W' && s[1] == '/') {
-            s += 2;
-        }
-
-        if (e - s >= 2 && *s == '"' && e[-1] == '"') {
-            s++;
-            e--;
-        }
-
-        if ((size_t) (e - s) == n && ngx_strncmp(s, etag, n) == 0) {
-            return 1;
-        }
-    }
-
-    return 0;
-}
-
-
 static void
 ngx_sos_etag_unquote(ngx_str_t *value)
 {
@@ -867,7 +800,7 @@ ngx_sos_put_start(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
 
     st->job = job;
 
-    return ngx_sos_object_post(r, job);
+    return ngx_sos_job_start(r, job);
 }
 
 
@@ -1319,7 +1252,7 @@ ngx_sos_object_get(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     job->run = ngx_sos_get_run;
     job->done = ngx_sos_get_done;
 
-    return ngx_sos_object_post(r, job);
+    return ngx_sos_job_start(r, job);
 }
 
 
@@ -1636,7 +1569,8 @@ ngx_sos_get_conditions(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     h = r->headers_in.if_match;
 
     if (h) {
-        if (!ngx_sos_etag_match(h->value.data, h->value.len, g->info.etag)) {
+        if (!ngx_sos_etag_match(h->value.data, h->value.len, g->info.etag, 0))
+        {
             ngx_str_set(&ctx->error_extra, "<Condition>If-Match</Condition>");
             return ngx_sos_error_send_ctx(r, ctx,
                                           NGX_SOS_ERR_PRECONDITION_FAILED);
@@ -1657,7 +1591,8 @@ ngx_sos_get_conditions(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     h = r->headers_in.if_none_match;
 
     if (h) {
-        if (!ngx_sos_etag_match(h->value.data, h->value.len, g->info.etag)) {
+        if (!ngx_sos_etag_match(h->value.data, h->value.len, g->info.etag, 1))
+        {
             return NGX_DECLINED;
         }
 
@@ -1949,7 +1884,7 @@ ngx_sos_object_delete(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     job->run = ngx_sos_delete_run;
     job->done = ngx_sos_delete_done;
 
-    return ngx_sos_object_post(r, job);
+    return ngx_sos_job_start(r, job);
 }
 
 
@@ -2103,7 +2038,7 @@ ngx_sos_object_copy(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     job->run = ngx_sos_copy_run;
     job->done = ngx_sos_copy_done;
 
-    return ngx_sos_object_post(r, job);
+    return ngx_sos_job_start(r, job);
 }
 
 
@@ -2223,7 +2158,7 @@ ngx_sos_copy_run(ngx_sos_job_t *job)
 
     if (cp->if_match.len) {
         fail = !ngx_sos_etag_match(cp->if_match.data, cp->if_match.len,
-                                   src.etag);
+                                   src.etag, 0);
 
     } else if (cp->if_unmodified_since != -1) {
         fail = src.mtime > cp->if_unmodified_since;
@@ -2231,7 +2166,7 @@ ngx_sos_copy_run(ngx_sos_job_t *job)
 
     if (cp->if_none_match.len) {
         fail |= ngx_sos_etag_match(cp->if_none_match.data,
-                                   cp->if_none_match.len, src.etag);
+                                   cp->if_none_match.len, src.etag, 1);
 
     } else if (cp->if_modified_since != -1) {
         fail |= src.mtime <= cp->if_modified_since;

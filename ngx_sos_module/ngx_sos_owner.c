@@ -84,13 +84,7 @@ ngx_sos_owner_check(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     job->run = ngx_sos_owner_run;
     job->done = ngx_sos_owner_done;
 
-    if (ngx_sos_job_post(job) != NGX_OK) {
-        return ngx_sos_error_send(r, NGX_SOS_ERR_SLOW_DOWN);
-    }
-
-    r->main->count++;
-
-    return NGX_DONE;
+    return ngx_sos_job_start(r, job);
 }
 
 

@@ -281,14 +281,9 @@ ngx_sos_post_object(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     st->job->run = NULL;
     st->job->done = ngx_sos_post_bucket_done;
 
-    if (ngx_sos_job_post(st->job) != NGX_OK) {
-        return ngx_sos_error_send(r, NGX_SOS_ERR_SLOW_DOWN);
-    }
-
     st->busy = 1;
-    r->main->count++;
 
-    return NGX_DONE;
+    return ngx_sos_job_start(r, st->job);
 }
 
 

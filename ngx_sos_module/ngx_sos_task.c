@@ -94,6 +94,26 @@ ngx_sos_job_post(ngx_sos_job_t *job)
 }
 
 
+/*
+ * The usual start of store work from a content handler (or a body
+ * handler that finalizes with its result): post the job, or answer 503
+ * SlowDown when the queue is full; NGX_DONE with the request held
+ * (r->main->count++) until done() finalizes it.
+ */
+
+ngx_int_t
+ngx_sos_job_start(ngx_http_request_t *r, ngx_sos_job_t *job)
+{
+    if (ngx_sos_job_post(job) != NGX_OK) {
+        return ngx_sos_error_send(r, NGX_SOS_ERR_SLOW_DOWN);
+    }
+
+    r->main->count++;
+
+    return NGX_DONE;
+}
+
+
 /* the authorization step first (a no-op once passed), then the job */
 
 static void

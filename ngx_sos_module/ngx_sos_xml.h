@@ -96,11 +96,4 @@ void ngx_sos_xml_trim(ngx_str_t *text);
      && ngx_strncmp((path)->data, s, sizeof(s) - 1) == 0)
 
 
-/* ngx_sos_bucket.c: the region this server answers for */
-void ngx_sos_bucket_region(ngx_http_request_t *r, ngx_str_t *region);
-/* An error about ctx->bucket, with <BucketName> as S3 adds it. */
-ngx_int_t ngx_sos_bucket_error(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
-    ngx_sos_err_e err);
-
-
 #endif /* _NGX_SOS_XML_H_INCLUDED_ */
