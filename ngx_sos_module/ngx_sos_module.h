@@ -504,7 +504,7 @@ ngx_int_t ngx_sos_mp_list_uploads(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 /* the timer that removes uploads older than sos_upload_expiry */
 ngx_int_t ngx_sos_mp_init_process(ngx_cycle_t *cycle,
     ngx_sos_main_conf_t *smcf);
-/* ngx_sos_acl.c: Get/PutBucketAcl, Get/PutObjectAcl */
+/* ngx_sos_acl_ops.c: Get/PutBucketAcl, Get/PutObjectAcl */
 ngx_int_t ngx_sos_acl_get(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 ngx_int_t ngx_sos_acl_put(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 
