@@ -75,13 +75,7 @@ ngx_sos_acl_put(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
         return ngx_sos_acl_start(r, ctx, acl);
     }
 
-    rc = ngx_sos_body_read(r, ctx, NGX_SOS_ACL_BODY_MAX, ngx_sos_acl_body);
-
-    if (rc >= NGX_HTTP_SPECIAL_RESPONSE || rc == NGX_ERROR) {
-        return rc;
-    }
-
-    return NGX_DONE;
+    return ngx_sos_body_read(r, ctx, NGX_SOS_ACL_BODY_MAX, ngx_sos_acl_body);
 }
 
 

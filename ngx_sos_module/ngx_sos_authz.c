@@ -50,8 +50,10 @@
 
 static ngx_sos_err_e ngx_sos_authz_check(ngx_sos_job_t *job,
     ngx_sos_ctx_t *ctx);
-static ngx_sos_err_e ngx_sos_authz_source(ngx_sos_job_t *job,
-    ngx_sos_ctx_t *ctx);
+static ngx_sos_err_e ngx_sos_authz_object(ngx_sos_job_t *job,
+    const char *who, ngx_str_t *bucket, ngx_str_t *key,
+    sos_bucket_info_t *bi, ngx_uint_t perm, sos_reader_t **reader,
+    sos_object_info_t *info);
 static sos_rc_e ngx_sos_authz_bucket(ngx_sos_job_t *job,
     ngx_sos_authz_t *az, ngx_str_t *name);
 static ngx_uint_t ngx_sos_authz_allows(sos_str_t *acl, const char *owner,
@@ -155,12 +157,11 @@ ngx_sos_authz_run(ngx_sos_job_t *job)
 static ngx_sos_err_e
 ngx_sos_authz_check(ngx_sos_job_t *job, ngx_sos_ctx_t *ctx)
 {
-    ngx_uint_t           may_list;
-    ngx_sos_err_e        err;
-    ngx_sos_authz_t     *az;
-    sos_bucket_t        *b;
-    sos_attrs_t         *a;
-    const ngx_sos_op_t  *op;
+    ngx_sos_err_e           err;
+    sos_bucket_t           *b;
+    ngx_sos_authz_t        *az;
+    const ngx_sos_op_t     *op;
+    ngx_sos_copy_source_t  *src;
 
     op = ctx->op;
     az = &ctx->authz;
@@ -202,57 +203,19 @@ ngx_sos_authz_check(ngx_sos_job_t *job, ngx_sos_ctx_t *ctx)
             return NGX_SOS_ERR_NO_SUCH_VERSION;
         }
 
-        job->rc = sos_object_open(job->store, (char *) ctx->bucket.data,
-                                  ctx->bucket.len, (char *) ctx->key.data,
-                                  ctx->key.len,
-                                  az->want_reader ? &az->reader : NULL,
-                                  &az->object, &job->err);
-
-        if (job->rc == SOS_ENOTFOUND) {
-            /* 404 only to who may list the bucket, as S3 */
-            may_list = ngx_sos_authz_allows(&az->bucket->acl, b->owner,
-                                            ngx_strlen(b->owner), az->who,
-                                            NGX_SOS_ACL_READ);
-
-            return may_list ? NGX_SOS_ERR_NO_SUCH_KEY
-                            : NGX_SOS_ERR_ACCESS_DENIED;
-        }
-
-        if (job->rc != SOS_OK) {
-            return ngx_sos_error_from_store(job->rc);
-        }
-
-        a = &az->object.attrs;
-
-        if (!ngx_sos_authz_allows(&a->acl, a->owner.data, a->owner.len,
-                                  az->who, op->object))
-        {
-            return NGX_SOS_ERR_ACCESS_DENIED;
+        err = ngx_sos_authz_object(job, az->who, &ctx->bucket, &ctx->key,
+                                   az->bucket, op->object,
+                                   az->want_reader ? &az->reader : NULL,
+                                   &az->object);
+        if (err != NGX_SOS_OK) {
+            return err;
         }
     }
 
-    if (op->source != NGX_SOS_PERM_NONE) {
-        err = ngx_sos_authz_source(job, ctx);
-        az->source_err = (err != NGX_SOS_OK);
-        return err;
+    if (op->source == NGX_SOS_PERM_NONE) {
+        return NGX_SOS_OK;
     }
 
-    return NGX_SOS_OK;
-}
-
-
-/* the copy source: READ on it, and 404 only to who may list its bucket */
-
-static ngx_sos_err_e
-ngx_sos_authz_source(ngx_sos_job_t *job, ngx_sos_ctx_t *ctx)
-{
-    ngx_uint_t              may_list;
-    sos_attrs_t            *a;
-    ngx_sos_authz_t        *az;
-    sos_bucket_info_t      *bi;
-    ngx_sos_copy_source_t  *src;
-
-    az = &ctx->authz;
     src = ctx->copy_source;
 
     if (src == NULL) {
@@ -265,39 +228,66 @@ ngx_sos_authz_source(ngx_sos_job_t *job, ngx_sos_ctx_t *ctx)
         return NGX_SOS_OK;
     }
 
-    job->rc = sos_object_open(job->store, (char *) src->bucket.data,
-                              src->bucket.len, (char *) src->key.data,
-                              src->key.len,
-                              az->want_reader ? &az->source_reader : NULL,
-                              &az->source, &job->err);
+    err = ngx_sos_authz_object(job, az->who, &src->bucket, &src->key, NULL,
+                               op->source,
+                               az->want_reader ? &az->source_reader : NULL,
+                               &az->source);
+
+    az->source_err = (err != NGX_SOS_OK);
+
+    return err;
+}
+
+
+/*
+ * An object and perm on it.  A missing one is 404 only to who may list
+ * its bucket, as S3; bi is that bucket, NULL: looked up then.
+ */
+
+static ngx_sos_err_e
+ngx_sos_authz_object(ngx_sos_job_t *job, const char *who, ngx_str_t *bucket,
+    ngx_str_t *key, sos_bucket_info_t *bi, ngx_uint_t perm,
+    sos_reader_t **reader, sos_object_info_t *info)
+{
+    ngx_uint_t          may_list;
+    sos_attrs_t        *a;
+    sos_bucket_info_t  *found;
+
+    job->rc = sos_object_open(job->store, (char *) bucket->data, bucket->len,
+                              (char *) key->data, key->len, reader, info,
+                              &job->err);
 
     if (job->rc == SOS_ENOTFOUND) {
-        job->rc = sos_bucket_get(job->store, (char *) src->bucket.data,
-                                 src->bucket.len, &bi, &job->err);
-        if (job->rc != SOS_OK) {
-            return ngx_sos_error_from_store(job->rc);
+        found = NULL;
+
+        if (bi == NULL) {
+            job->rc = sos_bucket_get(job->store, (char *) bucket->data,
+                                     bucket->len, &found, &job->err);
+            if (job->rc != SOS_OK) {
+                return ngx_sos_error_from_store(job->rc);
+            }
+
+            bi = found;
         }
 
         may_list = ngx_sos_authz_allows(&bi->acl, bi->bucket.owner,
-                                        ngx_strlen(bi->bucket.owner),
-                                        az->who, NGX_SOS_ACL_READ);
+                                        ngx_strlen(bi->bucket.owner), who,
+                                        NGX_SOS_ACL_READ);
 
-        sos_bucket_info_free(bi);
-
+        sos_bucket_info_free(found);
         job->rc = SOS_ENOTFOUND;
 
-        return may_list ? NGX_SOS_ERR_NO_SUCH_KEY
-                        : NGX_SOS_ERR_ACCESS_DENIED;
+        return may_list ? NGX_SOS_ERR_NO_SUCH_KEY : NGX_SOS_ERR_ACCESS_DENIED;
     }
 
     if (job->rc != SOS_OK) {
         return ngx_sos_error_from_store(job->rc);
     }
 
-    a = &az->source.attrs;
+    a = &info->attrs;
 
-    if (!ngx_sos_authz_allows(&a->acl, a->owner.data, a->owner.len, az->who,
-                              NGX_SOS_ACL_READ))
+    if (!ngx_sos_authz_allows(&a->acl, a->owner.data, a->owner.len, who,
+                              perm))
     {
         return NGX_SOS_ERR_ACCESS_DENIED;
     }

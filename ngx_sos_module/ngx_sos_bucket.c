@@ -92,7 +92,6 @@ ngx_sos_bucket_list_all(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 ngx_int_t
 ngx_sos_bucket_create(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 {
-    ngx_int_t       rc;
     ngx_sos_err_e   err;
     ngx_sos_acl_t  *acl;
 
@@ -108,14 +107,8 @@ ngx_sos_bucket_create(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 
     ctx->op_data = acl;
 
-    rc = ngx_sos_body_read(r, ctx, NGX_SOS_BUCKET_BODY_MAX,
-                           ngx_sos_bucket_create_body);
-
-    if (rc >= NGX_HTTP_SPECIAL_RESPONSE || rc == NGX_ERROR) {
-        return rc;
-    }
-
-    return NGX_DONE;
+    return ngx_sos_body_read(r, ctx, NGX_SOS_BUCKET_BODY_MAX,
+                             ngx_sos_bucket_create_body);
 }
 
 
@@ -153,16 +146,8 @@ ngx_sos_bucket_versioning_get(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 ngx_int_t
 ngx_sos_bucket_versioning_put(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 {
-    ngx_int_t  rc;
-
-    rc = ngx_sos_body_read(r, ctx, NGX_SOS_BUCKET_BODY_MAX,
-                           ngx_sos_bucket_versioning_body);
-
-    if (rc >= NGX_HTTP_SPECIAL_RESPONSE || rc == NGX_ERROR) {
-        return rc;
-    }
-
-    return NGX_DONE;
+    return ngx_sos_body_read(r, ctx, NGX_SOS_BUCKET_BODY_MAX,
+                             ngx_sos_bucket_versioning_body);
 }
 
 
@@ -630,21 +615,12 @@ ngx_sos_bucket_check_location(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
 
 invalid:
 
-    len = sizeof("<LocationConstraint></LocationConstraint>") - 1
-          + ngx_sos_xml_escape_len(lc->data, lc->len);
-
-    p = ngx_pnalloc(r->pool, len);
-    if (p == NULL) {
+    if (ngx_sos_error_element(r, ctx, "LocationConstraint", lc->data,
+                              lc->len)
+        != NGX_OK)
+    {
         return NGX_SOS_ERR_INTERNAL_ERROR;
     }
-
-    ctx->error_extra.data = p;
-    p = ngx_cpymem(p, "<LocationConstraint>",
-                   sizeof("<LocationConstraint>") - 1);
-    p = ngx_sos_xml_escape(p, lc->data, lc->len);
-    p = ngx_cpymem(p, "</LocationConstraint>",
-                   sizeof("</LocationConstraint>") - 1);
-    ctx->error_extra.len = p - ctx->error_extra.data;
 
     return NGX_SOS_ERR_INVALID_LOCATION_CONSTRAINT;
 }

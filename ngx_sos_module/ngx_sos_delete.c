@@ -79,22 +79,14 @@ static ngx_str_t  ngx_sos_delete_checksums[] = {
 ngx_int_t
 ngx_sos_delete_objects(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 {
-    ngx_int_t  rc;
-
     if (!ngx_sos_delete_protected(r)) {
         ngx_str_set(&ctx->error_message,
                     "Missing required header for this request: Content-MD5");
         return ngx_sos_error_send_ctx(r, ctx, NGX_SOS_ERR_INVALID_REQUEST);
     }
 
-    rc = ngx_sos_body_read(r, ctx, NGX_SOS_DELETE_BODY_MAX,
-                           ngx_sos_delete_body);
-
-    if (rc >= NGX_HTTP_SPECIAL_RESPONSE || rc == NGX_ERROR) {
-        return rc;
-    }
-
-    return NGX_DONE;
+    return ngx_sos_body_read(r, ctx, NGX_SOS_DELETE_BODY_MAX,
+                             ngx_sos_delete_body);
 }
 
 

@@ -384,31 +384,57 @@ ngx_int_t
 ngx_sos_error_send_bucket(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     ngx_sos_err_e err)
 {
-    size_t   len;
-    u_char  *p;
-
     if (err == NGX_SOS_ERR_NO_SUCH_BUCKET
         || err == NGX_SOS_ERR_BUCKET_ALREADY_EXISTS
         || err == NGX_SOS_ERR_BUCKET_ALREADY_OWNED_BY_YOU
         || err == NGX_SOS_ERR_BUCKET_NOT_EMPTY
         || err == NGX_SOS_ERR_INVALID_BUCKET_NAME)
     {
-        len = sizeof("<BucketName></BucketName>") - 1
-              + ngx_sos_xml_escape_len(ctx->bucket.data, ctx->bucket.len);
+        ngx_str_null(&ctx->error_extra);
 
-        p = ngx_pnalloc(r->pool, len);
-        if (p == NULL) {
+        if (ngx_sos_error_element(r, ctx, "BucketName", ctx->bucket.data,
+                                  ctx->bucket.len)
+            != NGX_OK)
+        {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
-
-        ctx->error_extra.data = p;
-        p = ngx_cpymem(p, "<BucketName>", sizeof("<BucketName>") - 1);
-        p = ngx_sos_xml_escape(p, ctx->bucket.data, ctx->bucket.len);
-        p = ngx_cpymem(p, "</BucketName>", sizeof("</BucketName>") - 1);
-        ctx->error_extra.len = p - ctx->error_extra.data;
     }
 
     return ngx_sos_error_send_ctx(r, ctx, err);
+}
+
+
+/* <name>text</name>, escaped, after what ctx->error_extra holds */
+
+ngx_int_t
+ngx_sos_error_element(ngx_http_request_t *r, ngx_sos_ctx_t *ctx, char *name,
+    u_char *text, size_t len)
+{
+    size_t   n;
+    u_char  *p, *d;
+
+    n = ngx_strlen(name);
+
+    p = ngx_pnalloc(r->pool, ctx->error_extra.len + sizeof("<></>") - 1
+                             + 2 * n + ngx_sos_xml_escape_len(text, len));
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    d = ngx_cpymem(p, ctx->error_extra.data, ctx->error_extra.len);
+    *d++ = '<';
+    d = ngx_cpymem(d, name, n);
+    *d++ = '>';
+    d = ngx_sos_xml_escape(d, text, len);
+    *d++ = '<';
+    *d++ = '/';
+    d = ngx_cpymem(d, name, n);
+    *d++ = '>';
+
+    ctx->error_extra.data = p;
+    ctx->error_extra.len = d - p;
+
+    return NGX_OK;
 }
 
 

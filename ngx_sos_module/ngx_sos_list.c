@@ -160,28 +160,15 @@ static ngx_sos_err_e
 ngx_sos_list_bad_arg(ngx_http_request_t *r, ngx_sos_ctx_t *ctx, char *name,
     ngx_str_t *value, char *message)
 {
-    size_t   len, nlen;
-    u_char  *p;
-
-    nlen = ngx_strlen(name);
-
-    len = sizeof("<ArgumentName></ArgumentName>"
-                 "<ArgumentValue></ArgumentValue>") - 1
-          + nlen + ngx_sos_xml_escape_len(value->data, value->len);
-
-    p = ngx_pnalloc(r->pool, len);
-    if (p == NULL) {
+    if (ngx_sos_error_element(r, ctx, "ArgumentName", (u_char *) name,
+                              ngx_strlen(name))
+        != NGX_OK
+        || ngx_sos_error_element(r, ctx, "ArgumentValue", value->data,
+                                 value->len)
+           != NGX_OK)
+    {
         return NGX_SOS_ERR_INTERNAL_ERROR;
     }
-
-    ctx->error_extra.data = p;
-    p = ngx_cpymem(p, "<ArgumentName>", sizeof("<ArgumentName>") - 1);
-    p = ngx_cpymem(p, name, nlen);
-    p = ngx_cpymem(p, "</ArgumentName><ArgumentValue>",
-                   sizeof("</ArgumentName><ArgumentValue>") - 1);
-    p = ngx_sos_xml_escape(p, value->data, value->len);
-    p = ngx_cpymem(p, "</ArgumentValue>", sizeof("</ArgumentValue>") - 1);
-    ctx->error_extra.len = p - ctx->error_extra.data;
 
     ctx->error_message.data = (u_char *) message;
     ctx->error_message.len = ngx_strlen(message);

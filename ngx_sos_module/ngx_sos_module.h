@@ -335,6 +335,9 @@ ngx_int_t ngx_sos_error_send_ctx(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
 /* As _ctx, about ctx->bucket: <BucketName> where S3 adds it. */
 ngx_int_t ngx_sos_error_send_bucket(ngx_http_request_t *r,
     ngx_sos_ctx_t *ctx, ngx_sos_err_e err);
+/* Append <name>text</name> (escaped) to ctx->error_extra: NGX_OK, ERROR */
+ngx_int_t ngx_sos_error_element(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
+    char *name, u_char *text, size_t len);
 
 /* ngx_sos_route.c: the bucket, the key and the operation's row */
 ngx_sos_err_e ngx_sos_route(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
@@ -346,12 +349,16 @@ ngx_table_elt_t *ngx_sos_header_find(ngx_http_request_t *r, char *name);
 ngx_int_t ngx_sos_arg(ngx_http_request_t *r, char *name, ngx_str_t *value);
 ngx_int_t ngx_sos_query_arg(ngx_http_request_t *r, char *name,
     ngx_str_t *value);
+u_char *ngx_sos_arg_next(u_char *p, u_char *end, ngx_str_t *name,
+    ngx_str_t *value);
 /* %XX decoded ('+' stays); dst may point into src when nothing changes */
 ngx_int_t ngx_sos_uri_decode(ngx_http_request_t *r, u_char *src, size_t len,
     ngx_str_t *dst);
 /* An If-Match (weak 0) or If-None-Match (weak 1) list names etag */
 ngx_uint_t ngx_sos_etag_match(u_char *p, size_t len, const char *etag,
     ngx_uint_t weak);
+/* The next item of a comma-separated header value, blanks trimmed */
+u_char *ngx_sos_header_item(u_char *p, u_char *end, ngx_str_t *item);
 /* The region this server answers for (sos_region) */
 void ngx_sos_region(ngx_http_request_t *r, ngx_str_t *region);
 #define NGX_SOS_US_EAST_1  "us-east-1"

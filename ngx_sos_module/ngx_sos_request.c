@@ -57,8 +57,9 @@ ngx_sos_header_find(ngx_http_request_t *r, char *name)
 ngx_int_t
 ngx_sos_arg(ngx_http_request_t *r, char *name, ngx_str_t *value)
 {
-    u_char  *p, *end, *amp, *eq;
-    size_t   len;
+    u_char     *p, *end;
+    size_t      len;
+    ngx_str_t   arg, v;
 
     len = ngx_strlen(name);
 
@@ -66,24 +67,48 @@ ngx_sos_arg(ngx_http_request_t *r, char *name, ngx_str_t *value)
     end = p + r->args.len;
 
     while (p < end) {
-        amp = ngx_strlchr(p, end, '&');
-        if (amp == NULL) {
-            amp = end;
-        }
+        p = ngx_sos_arg_next(p, end, &arg, &v);
 
-        eq = ngx_strlchr(p, amp, '=');
-
-        if (eq && (size_t) (eq - p) == len && ngx_strncmp(p, name, len) == 0)
+        if (v.data && arg.len == len && ngx_strncmp(arg.data, name, len) == 0)
         {
-            value->data = eq + 1;
-            value->len = amp - eq - 1;
+            *value = v;
             return NGX_OK;
         }
-
-        p = amp + 1;
     }
 
     return NGX_DECLINED;
+}
+
+
+/*
+ * The query argument at p (before end): its name, and its value as sent
+ * (data NULL: no '=').  Returns where the next one starts.
+ */
+
+u_char *
+ngx_sos_arg_next(u_char *p, u_char *end, ngx_str_t *name, ngx_str_t *value)
+{
+    u_char  *amp, *eq;
+
+    amp = ngx_strlchr(p, end, '&');
+    if (amp == NULL) {
+        amp = end;
+    }
+
+    eq = ngx_strlchr(p, amp, '=');
+
+    name->data = p;
+    name->len = (eq ? eq : amp) - p;
+
+    if (eq) {
+        value->data = eq + 1;
+        value->len = amp - eq - 1;
+
+    } else {
+        ngx_str_null(value);
+    }
+
+    return amp + 1;
 }
 
 
@@ -182,52 +207,72 @@ ngx_sos_request_unescape(u_char *dst, u_char *src, size_t len,
 ngx_uint_t
 ngx_sos_etag_match(u_char *p, size_t len, const char *etag, ngx_uint_t weak)
 {
-    u_char  *end, *s, *e;
-    size_t   n;
+    u_char     *end;
+    size_t      n;
+    ngx_str_t   e;
 
     n = ngx_strlen(etag);
-    end = p + len;
 
-    while (p < end) {
-        e = ngx_strlchr(p, end, ',');
-        if (e == NULL) {
-            e = end;
-        }
+    for (end = p + len; p < end; /* void */ ) {
+        p = ngx_sos_header_item(p, end, &e);
 
-        s = p;
-        p = e + 1;
-
-        while (s < e && (*s == ' ' || *s == '\t')) {
-            s++;
-        }
-
-        while (e > s && (e[-1] == ' ' || e[-1] == '\t')) {
-            e--;
-        }
-
-        if (e - s == 1 && *s == '*') {
+        if (e.len == 1 && e.data[0] == '*') {
             return 1;
         }
 
-        if (e - s >= 2 && s[0] == 'W' && s[1] == '/') {
+        if (e.len >= 2 && e.data[0] == 'W' && e.data[1] == '/') {
             if (!weak) {
                 continue;
             }
 
-            s += 2;
+            e.data += 2;
+            e.len -= 2;
         }
 
-        if (e - s >= 2 && *s == '"' && e[-1] == '"') {
-            s++;
-            e--;
+        if (e.len >= 2 && e.data[0] == '"' && e.data[e.len - 1] == '"') {
+            e.data++;
+            e.len -= 2;
         }
 
-        if ((size_t) (e - s) == n && ngx_strncmp(s, etag, n) == 0) {
+        if (e.len == n && ngx_strncmp(e.data, etag, n) == 0) {
             return 1;
         }
     }
 
     return 0;
+}
+
+
+/*
+ * The item of a comma-separated header value at p (before end), without
+ * the blanks around it.  Returns where the next one starts.
+ */
+
+u_char *
+ngx_sos_header_item(u_char *p, u_char *end, ngx_str_t *item)
+{
+    u_char  *e;
+
+    e = ngx_strlchr(p, end, ',');
+    if (e == NULL) {
+        e = end;
+    }
+
+    item->data = p;
+    item->len = e - p;
+
+    while (item->len && (item->data[0] == ' ' || item->data[0] == '\t')) {
+        item->data++;
+        item->len--;
+    }
+
+    while (item->len && (item->data[item->len - 1] == ' '
+                         || item->data[item->len - 1] == '\t'))
+    {
+        item->len--;
+    }
+
+    return e + 1;
 }
 
 

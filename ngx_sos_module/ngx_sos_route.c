@@ -249,7 +249,7 @@ ngx_sos_route_host_differs(ngx_str_t *server, ngx_str_t *header)
 static ngx_uint_t
 ngx_sos_route_query(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 {
-    u_char     *p, *end, *amp, *eq;
+    u_char     *p, *end;
     ngx_str_t   name, value, *s;
     ngx_uint_t  sub;
 
@@ -259,25 +259,7 @@ ngx_sos_route_query(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     end = p + r->args.len;
 
     while (p < end) {
-        amp = ngx_strlchr(p, end, '&');
-        if (amp == NULL) {
-            amp = end;
-        }
-
-        eq = ngx_strlchr(p, amp, '=');
-
-        name.data = p;
-        name.len = (eq ? eq : amp) - p;
-
-        if (eq) {
-            value.data = eq + 1;
-            value.len = amp - eq - 1;
-
-        } else {
-            ngx_str_null(&value);
-        }
-
-        p = amp + 1;
+        p = ngx_sos_arg_next(p, end, &name, &value);
 
 #define ngx_sos_arg_is(s)                                                     \
     (name.len == sizeof(s) - 1 && ngx_strncmp(name.data, s, name.len) == 0)
@@ -381,9 +363,7 @@ static ngx_sos_err_e
 ngx_sos_route_not_allowed(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     ngx_uint_t level)
 {
-    u_char  *p;
-    char    *type;
-    size_t   len;
+    char  *type;
 
     switch (level) {
 
@@ -400,22 +380,15 @@ ngx_sos_route_not_allowed(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
         break;
     }
 
-    len = sizeof("<Method></Method><ResourceType></ResourceType>") - 1
-          + ngx_sos_xml_escape_len(r->method_name.data, r->method_name.len)
-          + ngx_strlen(type);
-
-    p = ngx_pnalloc(r->pool, len);
-    if (p == NULL) {
+    if (ngx_sos_error_element(r, ctx, "Method", r->method_name.data,
+                              r->method_name.len)
+        != NGX_OK
+        || ngx_sos_error_element(r, ctx, "ResourceType", (u_char *) type,
+                                 ngx_strlen(type))
+           != NGX_OK)
+    {
         return NGX_SOS_ERR_INTERNAL_ERROR;
     }
-
-    ctx->error_extra.data = p;
-
-    p = ngx_cpymem(p, "<Method>", sizeof("<Method>") - 1);
-    p = ngx_sos_xml_escape(p, r->method_name.data, r->method_name.len);
-    p = ngx_sprintf(p, "</Method><ResourceType>%s</ResourceType>", type);
-
-    ctx->error_extra.len = p - ctx->error_extra.data;
 
     return NGX_SOS_ERR_METHOD_NOT_ALLOWED;
 }
