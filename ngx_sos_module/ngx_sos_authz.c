@@ -118,17 +118,12 @@ ngx_sos_authz_run(ngx_sos_job_t *job)
 
         /* a form: no body is read for a bucket that is not there */
 
-        err = NGX_SOS_OK;
-
-        if (ngx_sos_authz_bucket(job, az, &ctx->bucket) != SOS_OK) {
-            err = ngx_sos_error_from_store(job->rc);
-        }
-
-        if (err == NGX_SOS_OK) {
+        if (ngx_sos_authz_bucket(job, az, &ctx->bucket) == SOS_OK) {
             az->state = NGX_SOS_AUTHZ_IDENTITY;
             return NGX_OK;
         }
 
+        err = ngx_sos_error_from_store(job->rc);
         break;
 
     case NGX_SOS_AUTHZ_IDENTITY:

@@ -421,7 +421,12 @@ ngx_sos_error_element(ngx_http_request_t *r, ngx_sos_ctx_t *ctx, char *name,
         return NGX_ERROR;
     }
 
-    d = ngx_cpymem(p, ctx->error_extra.data, ctx->error_extra.len);
+    d = p;
+
+    if (ctx->error_extra.len) {
+        d = ngx_cpymem(d, ctx->error_extra.data, ctx->error_extra.len);
+    }
+
     *d++ = '<';
     d = ngx_cpymem(d, name, n);
     *d++ = '>';

@@ -8,6 +8,10 @@
  * before the operation reads a body or changes anything.  A bucket that
  * does not exist is left to the operation (NoSuchBucket).  Requests
  * without these headers go straight on: no lookup is added.
+ *
+ * This is a job of its own rather than a part of the authorization step
+ * (ngx_sos_authz.c): the step runs with the operation's first job, which
+ * for an XML body comes after the body is read.
  */
 
 
