@@ -11,6 +11,7 @@
 
 
 #include "fuzz.h"
+#include "ngx_sos_op.h"
 
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -19,9 +20,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    fuzz_req_t              fr;
-    ngx_sos_ctx_t          *ctx;
-    ngx_sos_copy_source_t   src;
+    fuzz_req_t      fr;
+    ngx_sos_ctx_t  *ctx;
 
     if (size < 1) {
         return 0;
@@ -46,11 +46,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ngx_http_set_ctx(fr.r, ctx, ngx_http_sos_module);
 
     if (ngx_sos_route(fr.r, ctx) == NGX_SOS_OK
-        && (ctx->op == NGX_SOS_OP_COPY_OBJECT
-            || ctx->op == NGX_SOS_OP_UPLOAD_PART_COPY))
+        && ctx->op->source != NGX_SOS_PERM_NONE)
     {
-        ngx_memzero(&src, sizeof(ngx_sos_copy_source_t));
-        (void) ngx_sos_copy_source(fr.r, ctx, &src);
+        (void) ngx_sos_copy_source(fr.r, ctx);
     }
 
 done:

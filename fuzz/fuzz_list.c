@@ -12,6 +12,7 @@
 
 
 #include "fuzz.h"
+#include "ngx_sos_op.h"
 
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -20,8 +21,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    fuzz_req_t      fr;
-    ngx_sos_ctx_t  *ctx;
+    fuzz_req_t              fr;
+    ngx_sos_ctx_t          *ctx;
+    ngx_sos_op_handler_pt   h;
 
     if (fuzz_request(&fr, data, size) != NGX_OK) {
         goto done;
@@ -41,24 +43,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ngx_cpystrn(ctx->auth.org_id, (u_char *) FUZZ_ORG_ID,
                 sizeof(ctx->auth.org_id));
 
-    switch (ctx->op) {
+    h = ctx->op->handler;
 
-    case NGX_SOS_OP_LIST_OBJECTS:
-    case NGX_SOS_OP_LIST_OBJECTS_V2:
-    case NGX_SOS_OP_LIST_OBJECT_VERSIONS:
-        (void) ngx_sos_list_objects(fr.r, ctx);
-        break;
-
-    case NGX_SOS_OP_LIST_PARTS:
-        (void) ngx_sos_mp_list_parts(fr.r, ctx);
-        break;
-
-    case NGX_SOS_OP_LIST_MULTIPART_UPLOADS:
-        (void) ngx_sos_mp_list_uploads(fr.r, ctx);
-        break;
-
-    default:
-        break;
+    if (h == ngx_sos_list_objects || h == ngx_sos_list_objects_v2
+        || h == ngx_sos_list_versions || h == ngx_sos_mp_list_parts
+        || h == ngx_sos_mp_list_uploads)
+    {
+        (void) h(fr.r, ctx);
     }
 
 done:

@@ -11,14 +11,16 @@
  *           the policy checks are reached;
  *   mode 2: a policy document (JSON), put in a signed form built here.
  *
- * The bucket is looked up in a store job before the form is read, and
- * the harness runs no job: the target answers that one "the bucket is
- * there", so that the form, the policy and its signature are reached
- * (the next job, which begins the upload, stays pending).
+ * The bucket is looked up by the authorization step of a store job
+ * before the form is read, and the harness runs no job: the target
+ * answers that one "the bucket is there", so that the form, the policy
+ * and its signature are reached (the next job, which begins the upload,
+ * stays pending).
  */
 
 
 #include "fuzz.h"
+#include "ngx_sos_op.h"
 #include "ngx_sos_post.h"
 #include <sosproto/sigv4.h>
 
@@ -95,8 +97,8 @@ fuzz_post_bucket_found(ngx_http_request_t *r)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_sos_module);
 
-    if (ctx == NULL || ctx->op != NGX_SOS_OP_POST_OBJECT
-        || ctx->op_data == NULL)
+    if (ctx == NULL || ctx->op == NULL
+        || !(ctx->op->flags & NGX_SOS_OP_FORM) || ctx->op_data == NULL)
     {
         return;
     }
@@ -107,8 +109,12 @@ fuzz_post_bucket_found(ngx_http_request_t *r)
         return;
     }
 
-    /* as the job's event would (whose logging wants a real connection) */
+    /*
+     * as the authorization step and the job's event would (whose logging
+     * wants a real connection)
+     */
 
+    ctx->authz.state = NGX_SOS_AUTHZ_IDENTITY;
     st->job->rc = SOS_OK;
     (void) st->job->done(r, st->job);
 }

@@ -1,8 +1,8 @@
 
 /*
- * SOS: ACLs: the x-amz-acl and x-amz-grant-* headers, the
- * AccessControlPolicy document, the blob the store keeps, evaluation, and
- * the Get/PutBucketAcl and Get/PutObjectAcl operations.
+ * SOS: the ACL model: the x-amz-acl and x-amz-grant-* headers, the
+ * AccessControlPolicy document, canned ACLs, the blob the store keeps and
+ * its evaluation.  The operations on ACLs are in ngx_sos_acl_ops.c.
  */
 
 
@@ -10,37 +10,18 @@
 #include "ngx_sos_acl.h"
 
 
-#define NGX_SOS_ACL_BODY_MAX     (256 * 1024)
 #define NGX_SOS_ACL_TEXT_MAX     1024
 
-#define NGX_SOS_URI_ALL_USERS                                                 \
-    "http://acs.amazonaws.com/groups/global/AllUsers"
-#define NGX_SOS_URI_AUTH_USERS                                                \
-    "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
-#define NGX_SOS_URI_LOG_DELIVERY                                              \
-    "http://acs.amazonaws.com/groups/s3/LogDelivery"
 #define NGX_SOS_PUBLIC_WRITE_OFF                                              \
     "Public write access is disabled on this server (sos_allow_public_write)"
-#define NGX_SOS_XSI                                                           \
-    "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\""
 
 
 typedef struct {
-    ngx_sos_op_e             op;
-    ngx_str_t                bucket;
-    ngx_str_t                key;
-    const char              *who;
-    ngx_sos_acl_t           *acl;        /* Put: what to set */
-
-    /* results */
-    ngx_uint_t               denied;
-    ngx_uint_t               no_key;
-    ngx_sos_err_e            acl_err;
-    char                     owner[SOS_ID_LEN + 1];
-    char                     owner_name[128];
-    ngx_sos_acl_t           *cur;        /* Get: the decoded ACL */
-    char                   (*names)[128];
-} ngx_sos_acl_job_t;
+    ngx_sos_acl_t     *acl;
+    ngx_sos_grant_t   *g;
+    ngx_uint_t         kinds;            /* grantee elements seen */
+    ngx_uint_t         in_acl;
+} ngx_sos_acl_parse_t;
 
 
 static ngx_int_t ngx_sos_acl_grant_header(ngx_http_request_t *r,
@@ -50,19 +31,10 @@ static ngx_int_t ngx_sos_acl_add(ngx_sos_acl_t *acl, ngx_uint_t type,
 static ngx_int_t ngx_sos_acl_group(ngx_str_t *uri);
 static ngx_uint_t ngx_sos_acl_perm(ngx_str_t *name);
 static ngx_int_t ngx_sos_acl_id_valid(u_char *p, size_t len);
-static void ngx_sos_acl_decode(const u_char *blob, size_t len,
-    const char *owner, ngx_sos_acl_t *acl);
 static ngx_int_t ngx_sos_acl_public_write(ngx_http_request_t *r,
     ngx_sos_acl_t *acl);
-static void ngx_sos_acl_body(ngx_http_request_t *r);
 static ngx_int_t ngx_sos_acl_xml(void *data, ngx_str_t *path,
     ngx_str_t *text);
-static ngx_int_t ngx_sos_acl_start(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
-    ngx_sos_acl_t *acl);
-static void ngx_sos_acl_run(ngx_sos_job_t *job);
-static ngx_int_t ngx_sos_acl_done(ngx_http_request_t *r, ngx_sos_job_t *job);
-static ngx_int_t ngx_sos_acl_send(ngx_http_request_t *r,
-    ngx_sos_acl_job_t *aj);
 
 
 static ngx_str_t  ngx_sos_acl_canned[] = {
@@ -430,7 +402,7 @@ ngx_sos_acl_perm(ngx_str_t *name)
 }
 
 
-static char *
+char *
 ngx_sos_acl_perm_name(ngx_uint_t perm)
 {
     switch (perm) {
@@ -513,12 +485,52 @@ ngx_sos_acl_public_write(ngx_http_request_t *r, ngx_sos_acl_t *acl)
 }
 
 
-typedef struct {
-    ngx_sos_acl_t     *acl;
-    ngx_sos_grant_t   *g;
-    ngx_uint_t         kinds;            /* grantee elements seen */
-    ngx_uint_t         in_acl;
-} ngx_sos_acl_parse_t;
+/* the AccessControlPolicy document of PutBucketAcl and PutObjectAcl */
+
+ngx_sos_err_e
+ngx_sos_acl_from_body(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
+    ngx_uint_t bucket, ngx_sos_acl_t **out)
+{
+    ngx_sos_err_e         err;
+    ngx_sos_acl_t        *acl;
+    ngx_sos_acl_parse_t   ps;
+
+    if (ctx->body.len == 0) {
+        return NGX_SOS_ERR_MALFORMED_ACL;
+    }
+
+    acl = ngx_pcalloc(r->pool, sizeof(ngx_sos_acl_t));
+    if (acl == NULL) {
+        return NGX_SOS_ERR_INTERNAL_ERROR;
+    }
+
+    acl->validate_ids = 1;
+
+    ngx_memzero(&ps, sizeof(ngx_sos_acl_parse_t));
+    ps.acl = acl;
+
+    err = ngx_sos_xml_parse(r->pool, &ctx->body, "AccessControlPolicy",
+                            NGX_SOS_ACL_TEXT_MAX, ngx_sos_acl_xml, &ps);
+
+    if (err == NGX_SOS_ERR_MALFORMED_XML) {
+        err = acl->err ? acl->err : NGX_SOS_ERR_MALFORMED_ACL;
+    }
+
+    if (err == NGX_SOS_OK && (!acl->has_owner || !ps.in_acl)) {
+        err = NGX_SOS_ERR_MALFORMED_ACL;
+    }
+
+    if (err == NGX_SOS_OK && bucket
+        && ngx_sos_acl_public_write(r, acl) != NGX_OK)
+    {
+        ngx_str_set(&ctx->error_message, NGX_SOS_PUBLIC_WRITE_OFF);
+        err = NGX_SOS_ERR_ACCESS_DENIED;
+    }
+
+    *out = acl;
+
+    return err;
+}
 
 
 static ngx_int_t
@@ -778,7 +790,7 @@ ngx_sos_acl_build(sos_store_t *store, ngx_sos_acl_t *acl, const char *owner,
 
 /* an empty or unreadable blob is "private" */
 
-static void
+void
 ngx_sos_acl_decode(const u_char *blob, size_t len, const char *owner,
     ngx_sos_acl_t *acl)
 {
@@ -884,417 +896,4 @@ ngx_sos_acl_allows(const u_char *blob, size_t len, const char *owner,
     }
 
     return 0;
-}
-
-
-sos_rc_e
-ngx_sos_acl_bucket(sos_store_t *store, u_char *name, size_t len,
-    const char *who, ngx_uint_t perm, ngx_uint_t *denied, sos_bucket_t *out,
-    sos_error_t *err)
-{
-    sos_rc_e            rc;
-    sos_bucket_info_t  *info;
-
-    *denied = 0;
-
-    rc = sos_bucket_get(store, (const char *) name, len, &info, err);
-    if (rc != SOS_OK) {
-        return rc;
-    }
-
-    if (out) {
-        *out = info->bucket;
-    }
-
-    *denied = !ngx_sos_acl_allows((u_char *) info->acl.data, info->acl.len,
-                                  info->bucket.owner,
-                                  ngx_strlen(info->bucket.owner), who, perm);
-
-    sos_bucket_info_free(info);
-
-    return SOS_OK;
-}
-
-
-/* ------------------------------------------------------------------ */
-/* Get/PutBucketAcl, Get/PutObjectAcl                                 */
-
-
-ngx_int_t
-ngx_sos_acl_handler(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
-{
-    ngx_int_t       rc;
-    ngx_sos_err_e   err;
-    ngx_sos_acl_t  *acl;
-
-    if (ctx->bucket.len > SOS_MAX_BUCKET_LEN) {
-        return ngx_sos_bucket_error(r, ctx, NGX_SOS_ERR_NO_SUCH_BUCKET);
-    }
-
-    if (ctx->op == NGX_SOS_OP_GET_BUCKET_ACL
-        || ctx->op == NGX_SOS_OP_GET_OBJECT_ACL)
-    {
-        return ngx_sos_acl_start(r, ctx, NULL);
-    }
-
-    err = ngx_sos_acl_from_headers(r, ctx,
-                                   ctx->op == NGX_SOS_OP_PUT_BUCKET_ACL,
-                                   &acl);
-    if (err != NGX_SOS_OK) {
-        return ngx_sos_error_send_ctx(r, ctx, err);
-    }
-
-    if (acl) {
-        rc = ngx_http_discard_request_body(r);
-        if (rc != NGX_OK) {
-            return rc;
-        }
-
-        return ngx_sos_acl_start(r, ctx, acl);
-    }
-
-    rc = ngx_sos_body_read(r, ctx, NGX_SOS_ACL_BODY_MAX, ngx_sos_acl_body);
-
-    if (rc >= NGX_HTTP_SPECIAL_RESPONSE || rc == NGX_ERROR) {
-        return rc;
-    }
-
-    return NGX_DONE;
-}
-
-
-static void
-ngx_sos_acl_body(ngx_http_request_t *r)
-{
-    ngx_sos_ctx_t        *ctx;
-    ngx_sos_err_e         err;
-    ngx_sos_acl_t        *acl;
-    ngx_sos_acl_parse_t   ps;
-
-    ctx = ngx_http_get_module_ctx(r, ngx_http_sos_module);
-
-    if (ctx->body.len == 0) {
-        ngx_http_finalize_request(r,
-                    ngx_sos_error_send(r, NGX_SOS_ERR_MALFORMED_ACL));
-        return;
-    }
-
-    acl = ngx_pcalloc(r->pool, sizeof(ngx_sos_acl_t));
-    if (acl == NULL) {
-        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
-
-    acl->validate_ids = 1;
-
-    ngx_memzero(&ps, sizeof(ngx_sos_acl_parse_t));
-    ps.acl = acl;
-
-    err = ngx_sos_xml_parse(r->pool, &ctx->body, "AccessControlPolicy",
-                            NGX_SOS_ACL_TEXT_MAX, ngx_sos_acl_xml, &ps);
-
-    if (err == NGX_SOS_ERR_MALFORMED_XML) {
-        err = acl->err ? acl->err : NGX_SOS_ERR_MALFORMED_ACL;
-    }
-
-    if (err == NGX_SOS_OK && (!acl->has_owner || !ps.in_acl)) {
-        err = NGX_SOS_ERR_MALFORMED_ACL;
-    }
-
-    if (err == NGX_SOS_OK && ctx->op == NGX_SOS_OP_PUT_BUCKET_ACL
-        && ngx_sos_acl_public_write(r, acl) != NGX_OK)
-    {
-        ngx_str_set(&ctx->error_message, NGX_SOS_PUBLIC_WRITE_OFF);
-        err = NGX_SOS_ERR_ACCESS_DENIED;
-    }
-
-    if (err != NGX_SOS_OK) {
-        ngx_http_finalize_request(r, ngx_sos_error_send_ctx(r, ctx, err));
-        return;
-    }
-
-    ngx_http_finalize_request(r, ngx_sos_acl_start(r, ctx, acl));
-}
-
-
-static ngx_int_t
-ngx_sos_acl_start(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
-    ngx_sos_acl_t *acl)
-{
-    ngx_sos_job_t      *job;
-    ngx_sos_acl_job_t  *aj;
-
-    job = ngx_sos_job_create(r, ctx, sizeof(ngx_sos_acl_job_t));
-    if (job == NULL) {
-        return ngx_sos_error_send(r, NGX_SOS_ERR_INTERNAL_ERROR);
-    }
-
-    aj = job->data;
-    aj->op = ctx->op;
-    aj->bucket = ctx->bucket;
-    aj->key = ctx->key;
-    aj->who = (const char *) ctx->auth.org_id;
-    aj->acl = acl;
-
-    if (acl == NULL) {
-        aj->cur = ngx_pcalloc(r->pool, sizeof(ngx_sos_acl_t));
-        aj->names = ngx_pcalloc(r->pool,
-                                NGX_SOS_ACL_MAX_GRANTS * sizeof(*aj->names));
-        if (aj->cur == NULL || aj->names == NULL) {
-            return ngx_sos_error_send(r, NGX_SOS_ERR_INTERNAL_ERROR);
-        }
-    }
-
-    job->run = ngx_sos_acl_run;
-    job->done = ngx_sos_acl_done;
-
-    if (ngx_sos_job_post(job) != NGX_OK) {
-        return ngx_sos_error_send(r, NGX_SOS_ERR_SLOW_DOWN);
-    }
-
-    r->main->count++;
-
-    return NGX_DONE;
-}
-
-
-static void
-ngx_sos_acl_run(ngx_sos_job_t *job)
-{
-    ngx_sos_acl_job_t *aj = job->data;
-
-    sos_rc_e            rc;
-    ngx_uint_t          i, perm, object, denied;
-    sos_org_t           org;
-    sos_bucket_t        bucket;
-    sos_bucket_info_t  *bi;
-    sos_object_info_t   info;
-    const u_char       *blob;
-    size_t              blob_len;
-
-    object = (aj->op == NGX_SOS_OP_GET_OBJECT_ACL
-              || aj->op == NGX_SOS_OP_PUT_OBJECT_ACL);
-    perm = (aj->op == NGX_SOS_OP_GET_BUCKET_ACL
-            || aj->op == NGX_SOS_OP_GET_OBJECT_ACL)
-           ? NGX_SOS_ACL_READ_ACP : NGX_SOS_ACL_WRITE_ACP;
-
-    ngx_memzero(&info, sizeof(sos_object_info_t));
-
-    job->rc = sos_bucket_get(job->store, (char *) aj->bucket.data,
-                             aj->bucket.len, &bi, &job->err);
-    if (job->rc != SOS_OK) {
-        return;
-    }
-
-    bucket = bi->bucket;
-
-    if (object) {
-        sos_bucket_info_free(bi);
-        bi = NULL;
-
-        job->rc = sos_object_open(job->store, (char *) aj->bucket.data,
-                                  aj->bucket.len, (char *) aj->key.data,
-                                  aj->key.len, NULL, &info, &job->err);
-
-        if (job->rc == SOS_ENOTFOUND) {
-            /* 404 only to who may list the bucket, as S3 */
-            job->rc = ngx_sos_acl_bucket(job->store, aj->bucket.data,
-                                         aj->bucket.len, aj->who,
-                                         NGX_SOS_ACL_READ, &denied, NULL,
-                                         &job->err);
-            aj->denied = denied;
-            aj->no_key = !denied;
-            return;
-        }
-
-        if (job->rc != SOS_OK) {
-            return;
-        }
-
-        blob = (u_char *) info.attrs.acl.data;
-        blob_len = info.attrs.acl.len;
-        ngx_memzero(aj->owner, sizeof(aj->owner));
-        ngx_memcpy(aj->owner, info.attrs.owner.data,
-                   ngx_min(info.attrs.owner.len, SOS_ID_LEN));
-
-    } else {
-        blob = (u_char *) bi->acl.data;
-        blob_len = bi->acl.len;
-        ngx_cpystrn((u_char *) aj->owner, (u_char *) bucket.owner,
-                    SOS_ID_LEN + 1);
-    }
-
-    if (!ngx_sos_acl_allows(blob, blob_len, aj->owner, ngx_strlen(aj->owner),
-                            aj->who, perm))
-    {
-        aj->denied = 1;
-        goto done;
-    }
-
-    if (aj->acl == NULL) {
-
-        /* Get: decode, with display names */
-
-        ngx_sos_acl_decode(blob, blob_len, aj->owner, aj->cur);
-
-        rc = sos_org_get(job->store, aj->owner, ngx_strlen(aj->owner), &org,
-                         &job->err);
-        if (rc == SOS_OK) {
-            ngx_cpystrn((u_char *) aj->owner_name, (u_char *) org.name,
-                        sizeof(aj->owner_name));
-        }
-
-        for (i = 0; i < aj->cur->n; i++) {
-            if (aj->cur->grants[i].type != NGX_SOS_GRANTEE_USER) {
-                continue;
-            }
-
-            rc = sos_org_get(job->store, aj->cur->grants[i].id, SOS_ID_LEN,
-                             &org, &job->err);
-            if (rc == SOS_OK) {
-                ngx_cpystrn((u_char *) aj->names[i], (u_char *) org.name,
-                            sizeof(aj->names[i]));
-            }
-        }
-
-        goto done;
-    }
-
-    /* Put */
-
-    if (aj->acl->has_owner && ngx_strcmp(aj->acl->owner, aj->owner) != 0) {
-        aj->denied = 1;
-        goto done;
-    }
-
-    aj->acl_err = ngx_sos_acl_build(job->store, aj->acl, aj->owner,
-                                    bucket.owner, &job->rc, &job->err);
-    if (aj->acl_err != NGX_SOS_OK || job->rc != SOS_OK) {
-        goto done;
-    }
-
-    if (object) {
-        job->rc = sos_object_set_acl(job->store, (char *) aj->bucket.data,
-                                     aj->bucket.len, (char *) aj->key.data,
-                                     aj->key.len, aj->acl->blob,
-                                     aj->acl->blob_len, &job->err);
-    } else {
-        job->rc = sos_bucket_set_acl(job->store, (char *) aj->bucket.data,
-                                     aj->bucket.len, aj->acl->blob,
-                                     aj->acl->blob_len, &job->err);
-    }
-
-done:
-
-    if (bi) {
-        sos_bucket_info_free(bi);
-    }
-
-    sos_object_info_release(&info);
-}
-
-
-static ngx_int_t
-ngx_sos_acl_done(ngx_http_request_t *r, ngx_sos_job_t *job)
-{
-    ngx_sos_acl_job_t *aj = job->data;
-
-    ngx_sos_ctx_t  *ctx;
-
-    ctx = job->ctx;
-
-    if (job->rc == SOS_ENOBUCKET) {
-        return ngx_sos_bucket_error(r, ctx, NGX_SOS_ERR_NO_SUCH_BUCKET);
-    }
-
-    if (job->rc != SOS_OK) {
-        return ngx_sos_error_send(r, ngx_sos_error_from_store(job->rc));
-    }
-
-    if (aj->denied) {
-        return ngx_sos_error_send(r, NGX_SOS_ERR_ACCESS_DENIED);
-    }
-
-    if (aj->no_key) {
-        return ngx_sos_error_send(r, NGX_SOS_ERR_NO_SUCH_KEY);
-    }
-
-    if (aj->acl_err != NGX_SOS_OK) {
-        return ngx_sos_error_send(r, aj->acl_err);
-    }
-
-    if (aj->acl) {
-        r->headers_out.content_length_n = 0;
-        return ngx_sos_send_xml(r, NGX_HTTP_OK, NULL);
-    }
-
-    return ngx_sos_acl_send(r, aj);
-}
-
-
-static ngx_int_t
-ngx_sos_acl_send(ngx_http_request_t *r, ngx_sos_acl_job_t *aj)
-{
-    char               *perm;
-    ngx_uint_t          i;
-    ngx_sos_grant_t    *g;
-    ngx_sos_xml_out_t   x;
-
-    ngx_sos_xml_out_init(&x, r->pool, 4096);
-
-    ngx_sos_xml_literal(&x, "<AccessControlPolicy xmlns=\"" NGX_SOS_XMLNS "\">"
-                        "<Owner>");
-    ngx_sos_xml_element(&x, "ID", (u_char *) aj->owner,
-                        ngx_strlen(aj->owner), 0);
-    if (aj->owner_name[0]) {
-        ngx_sos_xml_element(&x, "DisplayName", (u_char *) aj->owner_name,
-                            ngx_strlen(aj->owner_name), 0);
-    }
-    ngx_sos_xml_literal(&x, "</Owner><AccessControlList>");
-
-    for (i = 0; i < aj->cur->n; i++) {
-        g = &aj->cur->grants[i];
-
-        ngx_sos_xml_literal(&x, "<Grant><Grantee " NGX_SOS_XSI);
-
-        switch (g->type) {
-
-        case NGX_SOS_GRANTEE_USER:
-            ngx_sos_xml_literal(&x, " xsi:type=\"CanonicalUser\">");
-            ngx_sos_xml_element(&x, "ID", (u_char *) g->id,
-                                ngx_strlen(g->id), 0);
-            if (aj->names[i][0]) {
-                ngx_sos_xml_element(&x, "DisplayName",
-                                    (u_char *) aj->names[i],
-                                    ngx_strlen(aj->names[i]), 0);
-            }
-            break;
-
-        case NGX_SOS_GRANTEE_ALL_USERS:
-            ngx_sos_xml_literal(&x, " xsi:type=\"Group\"><URI>"
-                                NGX_SOS_URI_ALL_USERS "</URI>");
-            break;
-
-        case NGX_SOS_GRANTEE_AUTH_USERS:
-            ngx_sos_xml_literal(&x, " xsi:type=\"Group\"><URI>"
-                                NGX_SOS_URI_AUTH_USERS "</URI>");
-            break;
-
-        default:
-            ngx_sos_xml_literal(&x, " xsi:type=\"Group\"><URI>"
-                                NGX_SOS_URI_LOG_DELIVERY "</URI>");
-            break;
-        }
-
-        perm = ngx_sos_acl_perm_name(g->perm);
-
-        ngx_sos_xml_literal(&x, "</Grantee>");
-        ngx_sos_xml_element(&x, "Permission", (u_char *) perm,
-                            ngx_strlen(perm), 0);
-        ngx_sos_xml_literal(&x, "</Grant>");
-    }
-
-    ngx_sos_xml_literal(&x, "</AccessControlList></AccessControlPolicy>");
-
-    return ngx_sos_xml_send(r, NGX_HTTP_OK, &x);
 }

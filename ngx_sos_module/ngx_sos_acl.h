@@ -26,6 +26,13 @@
 #define NGX_SOS_ACL_FULL_CONTROL  0x0f
 
 #define NGX_SOS_ACL_MAX_GRANTS    100
+
+#define NGX_SOS_URI_ALL_USERS                                                 \
+    "http://acs.amazonaws.com/groups/global/AllUsers"
+#define NGX_SOS_URI_AUTH_USERS                                                \
+    "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
+#define NGX_SOS_URI_LOG_DELIVERY                                              \
+    "http://acs.amazonaws.com/groups/s3/LogDelivery"
 #define NGX_SOS_ACL_BLOB_MAX                                                  \
     (3 + NGX_SOS_ACL_MAX_GRANTS * (2 + SOS_ID_LEN))
 
@@ -73,6 +80,13 @@ ngx_sos_err_e ngx_sos_acl_from_headers(ngx_http_request_t *r,
     ngx_sos_ctx_t *ctx, ngx_uint_t bucket, ngx_sos_acl_t **out);
 
 /*
+ * In the loop: the ACL of the AccessControlPolicy document in ctx->body
+ * (MalformedACLError, InvalidArgument ... for a bad one).
+ */
+ngx_sos_err_e ngx_sos_acl_from_body(ngx_http_request_t *r,
+    ngx_sos_ctx_t *ctx, ngx_uint_t bucket, ngx_sos_acl_t **out);
+
+/*
  * In a pool thread: expand canned ACLs, resolve e-mail grantees, check
  * ids, encode acl->blob.  acl NULL: nothing to do (private, empty blob).
  * NGX_SOS_OK, or the S3 error; *rc is the store failure (SOS_OK if none).
@@ -88,15 +102,16 @@ ngx_sos_err_e ngx_sos_acl_build(sos_store_t *store, ngx_sos_acl_t *acl,
 ngx_uint_t ngx_sos_acl_allows(const u_char *blob, size_t len,
     const char *owner, size_t owner_len, const char *who, ngx_uint_t perm);
 
-/*
- * In a pool thread: the bucket and whether who has perm on it (the owner
- * always has READ_ACP and WRITE_ACP).  SOS_OK with *denied set,
- * SOS_ENOBUCKET, SOS_EIO...
- */
-sos_rc_e ngx_sos_acl_bucket(sos_store_t *store, u_char *name, size_t len,
-    const char *who, ngx_uint_t perm, ngx_uint_t *denied, sos_bucket_t *out,
-    sos_error_t *err);
 
+/*
+ * Any thread: the grants of a blob into acl; an empty or unreadable blob
+ * is "private", the owner's FULL_CONTROL.
+ */
+void ngx_sos_acl_decode(const u_char *blob, size_t len, const char *owner,
+    ngx_sos_acl_t *acl);
+
+/* "READ", "WRITE", "READ_ACP", "WRITE_ACP", "FULL_CONTROL" */
+char *ngx_sos_acl_perm_name(ngx_uint_t perm);
 
 /* The canned ACL of that name: its index + 1 (ngx_sos_acl_t.canned), or 0. */
 ngx_uint_t ngx_sos_acl_canned_find(ngx_str_t *name);

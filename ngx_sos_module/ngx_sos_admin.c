@@ -188,13 +188,7 @@ ngx_sos_admin_handler(ngx_http_request_t *r)
     job->run = ngx_sos_admin_run;
     job->done = ngx_sos_admin_done;
 
-    if (ngx_sos_job_post(job) != NGX_OK) {
-        return ngx_sos_error_send(r, NGX_SOS_ERR_SLOW_DOWN);
-    }
-
-    r->main->count++;
-
-    return NGX_DONE;
+    return ngx_sos_job_start(r, job);
 }
 
 

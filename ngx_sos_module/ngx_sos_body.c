@@ -12,7 +12,7 @@
  */
 
 
-#include "ngx_sos_module.h"
+#include "ngx_sos_op.h"
 
 
 typedef struct {
@@ -48,17 +48,9 @@ ngx_sos_body_read(ngx_http_request_t *r, ngx_sos_ctx_t *ctx, size_t max,
     bd->max = max;
     bd->pool = r->pool;
 
-    switch (ctx->op) {
-
-    case NGX_SOS_OP_CREATE_BUCKET:
-    case NGX_SOS_OP_PUT_BUCKET_VERSIONING:
-    case NGX_SOS_OP_DELETE_OBJECTS:
-        bd->too_large = NGX_SOS_ERR_MALFORMED_XML;
-        break;
-
-    default:
-        bd->too_large = NGX_SOS_ERR_ENTITY_TOO_LARGE;
-    }
+    bd->too_large = (ctx->op->flags & NGX_SOS_OP_XML)
+                    ? NGX_SOS_ERR_MALFORMED_XML
+                    : NGX_SOS_ERR_ENTITY_TOO_LARGE;
 
     ctx->body_data = bd;
 
@@ -249,7 +241,7 @@ ngx_sos_body_error(ngx_http_request_t *r, ngx_sos_ctx_t *ctx, ngx_int_t rc)
         return ngx_sos_error_send(r, NGX_SOS_ERR_ENTITY_TOO_LARGE);
 
     case NGX_HTTP_BAD_REQUEST:
-        if (ctx->op == NGX_SOS_OP_POST_OBJECT) {
+        if (ctx->op->flags & NGX_SOS_OP_FORM) {
             /* the form's chunked framing */
             return ngx_sos_error_send(r, NGX_SOS_ERR_MALFORMED_POST_REQUEST);
         }

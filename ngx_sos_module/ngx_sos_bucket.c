@@ -14,18 +14,14 @@
 
 #define NGX_SOS_BUCKET_BODY_MAX   (64 * 1024)
 #define NGX_SOS_BUCKET_TEXT_MAX   1024
-#define NGX_SOS_US_EAST_1         "us-east-1"
 
 
 typedef struct {
-    ngx_sos_op_e     op;
-    u_char           name[SOS_MAX_BUCKET_LEN];
-    size_t           name_len;
+    ngx_str_t        name;               /* ctx->bucket */
     char             org_id[SOS_ID_LEN + 1];
     char             region[sizeof(((sos_bucket_t *) 0)->region)];
 
-    ngx_uint_t       denied;
-    sos_bucket_t     bucket;
+    sos_bucket_t     bucket;             /* CreateBucket: the one there */
 
     /* ListBuckets */
     sos_org_t        org;
@@ -52,18 +48,29 @@ typedef struct {
 
 
 static ngx_int_t ngx_sos_bucket_start(ngx_http_request_t *r,
-    ngx_sos_ctx_t *ctx, ngx_uint_t enable);
-static void ngx_sos_bucket_run(ngx_sos_job_t *job);
+    ngx_sos_ctx_t *ctx, void (*run)(ngx_sos_job_t *job),
+    ngx_int_t (*done)(ngx_http_request_t *r, ngx_sos_job_t *job),
+    ngx_uint_t enable);
+static void ngx_sos_bucket_list_run(ngx_sos_job_t *job);
 static int ngx_sos_bucket_list_cb(void *data, const sos_bucket_t *bucket);
-static ngx_int_t ngx_sos_bucket_done(ngx_http_request_t *r,
+static ngx_int_t ngx_sos_bucket_list_done(ngx_http_request_t *r,
     ngx_sos_job_t *job);
 static ngx_int_t ngx_sos_bucket_list_send(ngx_http_request_t *r,
-    ngx_sos_ctx_t *ctx, ngx_sos_bucket_job_t *bj);
-static ngx_int_t ngx_sos_bucket_created(ngx_http_request_t *r,
-    ngx_sos_ctx_t *ctx, ngx_sos_job_t *job);
-static ngx_int_t ngx_sos_bucket_location_send(ngx_http_request_t *r,
     ngx_sos_bucket_job_t *bj);
-static void ngx_sos_bucket_region(ngx_http_request_t *r, ngx_str_t *region);
+static void ngx_sos_bucket_create_run(ngx_sos_job_t *job);
+static ngx_int_t ngx_sos_bucket_create_done(ngx_http_request_t *r,
+    ngx_sos_job_t *job);
+static void ngx_sos_bucket_delete_run(ngx_sos_job_t *job);
+static ngx_int_t ngx_sos_bucket_delete_done(ngx_http_request_t *r,
+    ngx_sos_job_t *job);
+static ngx_int_t ngx_sos_bucket_head_done(ngx_http_request_t *r,
+    ngx_sos_job_t *job);
+static ngx_int_t ngx_sos_bucket_location_done(ngx_http_request_t *r,
+    ngx_sos_job_t *job);
+static ngx_int_t ngx_sos_bucket_versioning_get_done(ngx_http_request_t *r,
+    ngx_sos_job_t *job);
+static ngx_int_t ngx_sos_bucket_versioning_put_done(ngx_http_request_t *r,
+    ngx_sos_job_t *job);
 static void ngx_sos_bucket_create_body(ngx_http_request_t *r);
 static ngx_int_t ngx_sos_bucket_create_xml(void *data, ngx_str_t *path,
     ngx_str_t *text);
@@ -77,20 +84,20 @@ static ngx_int_t ngx_sos_bucket_versioning_xml(void *data, ngx_str_t *path,
 ngx_int_t
 ngx_sos_bucket_list_all(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 {
-    return ngx_sos_bucket_start(r, ctx, 0);
+    return ngx_sos_bucket_start(r, ctx, ngx_sos_bucket_list_run,
+                                ngx_sos_bucket_list_done, 0);
 }
 
 
 ngx_int_t
 ngx_sos_bucket_create(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 {
-    ngx_int_t       rc;
     ngx_sos_err_e   err;
     ngx_sos_acl_t  *acl;
 
     err = ngx_sos_bucket_name_check(r, ctx);
     if (err != NGX_SOS_OK) {
-        return ngx_sos_bucket_error(r, ctx, err);
+        return ngx_sos_error_send_bucket(r, ctx, err);
     }
 
     err = ngx_sos_acl_from_headers(r, ctx, 1, &acl);
@@ -100,77 +107,65 @@ ngx_sos_bucket_create(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 
     ctx->op_data = acl;
 
-    rc = ngx_sos_body_read(r, ctx, NGX_SOS_BUCKET_BODY_MAX,
-                           ngx_sos_bucket_create_body);
-
-    if (rc >= NGX_HTTP_SPECIAL_RESPONSE || rc == NGX_ERROR) {
-        return rc;
-    }
-
-    return NGX_DONE;
+    return ngx_sos_body_read(r, ctx, NGX_SOS_BUCKET_BODY_MAX,
+                             ngx_sos_bucket_create_body);
 }
 
 
 ngx_int_t
 ngx_sos_bucket_delete(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 {
-    return ngx_sos_bucket_start(r, ctx, 0);
+    return ngx_sos_bucket_start(r, ctx, ngx_sos_bucket_delete_run,
+                                ngx_sos_bucket_delete_done, 0);
 }
 
 
 ngx_int_t
 ngx_sos_bucket_head(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 {
-    return ngx_sos_bucket_start(r, ctx, 0);
+    return ngx_sos_bucket_start(r, ctx, NULL, ngx_sos_bucket_head_done, 0);
 }
 
 
 ngx_int_t
 ngx_sos_bucket_location(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 {
-    return ngx_sos_bucket_start(r, ctx, 0);
+    return ngx_sos_bucket_start(r, ctx, NULL, ngx_sos_bucket_location_done,
+                                0);
 }
 
 
 ngx_int_t
-ngx_sos_bucket_versioning(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
+ngx_sos_bucket_versioning_get(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 {
-    ngx_int_t  rc;
+    return ngx_sos_bucket_start(r, ctx, NULL,
+                                ngx_sos_bucket_versioning_get_done, 0);
+}
 
-    if (ctx->op == NGX_SOS_OP_GET_BUCKET_VERSIONING) {
-        return ngx_sos_bucket_start(r, ctx, 0);
-    }
 
-    rc = ngx_sos_body_read(r, ctx, NGX_SOS_BUCKET_BODY_MAX,
-                           ngx_sos_bucket_versioning_body);
-
-    if (rc >= NGX_HTTP_SPECIAL_RESPONSE || rc == NGX_ERROR) {
-        return rc;
-    }
-
-    return NGX_DONE;
+ngx_int_t
+ngx_sos_bucket_versioning_put(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
+{
+    return ngx_sos_body_read(r, ctx, NGX_SOS_BUCKET_BODY_MAX,
+                             ngx_sos_bucket_versioning_body);
 }
 
 
 /*
- * Post the job of ctx->op.  As a content handler: NGX_DONE once posted
- * (the request is held until the job is done), or a final rc.
+ * Post the job: the authorization step and run (NULL: the step only) in
+ * the pool thread, done back in the loop.  As a content handler: NGX_DONE
+ * once posted (the request is held until the job is done), or a final rc.
  */
 
 static ngx_int_t
 ngx_sos_bucket_start(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
+    void (*run)(ngx_sos_job_t *job),
+    ngx_int_t (*done)(ngx_http_request_t *r, ngx_sos_job_t *job),
     ngx_uint_t enable)
 {
     ngx_str_t              region;
     ngx_sos_job_t         *job;
     ngx_sos_bucket_job_t  *bj;
-
-    if (ctx->op != NGX_SOS_OP_LIST_BUCKETS
-        && ctx->bucket.len > SOS_MAX_BUCKET_LEN)
-    {
-        /* too long to have been created */
-        return ngx_sos_bucket_error(r, ctx, NGX_SOS_ERR_NO_SUCH_BUCKET);
-    }
 
     job = ngx_sos_job_create(r, ctx, sizeof(ngx_sos_bucket_job_t));
     if (job == NULL) {
@@ -178,136 +173,49 @@ ngx_sos_bucket_start(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     }
 
     bj = job->data;
-    bj->op = ctx->op;
-    bj->name_len = ctx->bucket.len;
-
-    if (ctx->bucket.len) {
-        ngx_memcpy(bj->name, ctx->bucket.data, ctx->bucket.len);
-    }
+    bj->name = ctx->bucket;
     ngx_cpystrn((u_char *) bj->org_id, ctx->auth.org_id, SOS_ID_LEN + 1);
     bj->enable = enable;
+    bj->acl = ctx->op_data;              /* CreateBucket's: NULL else */
 
-    if (ctx->op == NGX_SOS_OP_CREATE_BUCKET) {
-        bj->acl = ctx->op_data;
-    }
-
-    ngx_sos_bucket_region(r, &region);
+    ngx_sos_region(r, &region);
     ngx_cpystrn((u_char *) bj->region, region.data,
                 ngx_min(region.len + 1, sizeof(bj->region)));
 
-    job->run = ngx_sos_bucket_run;
-    job->done = ngx_sos_bucket_done;
+    job->run = run;
+    job->done = done;
 
-    if (ngx_sos_job_post(job) != NGX_OK) {
-        return ngx_sos_error_send(r, NGX_SOS_ERR_SLOW_DOWN);
-    }
-
-    r->main->count++;
-
-    return NGX_DONE;
+    return ngx_sos_job_start(r, job);
 }
 
 
-sos_rc_e
-ngx_sos_bucket_owned(sos_store_t *store, u_char *name, size_t len,
-    const char *org_id, ngx_uint_t *denied, sos_bucket_t *out,
-    sos_error_t *err)
-{
-    sos_rc_e            rc;
-    sos_bucket_info_t  *info;
-
-    *denied = 0;
-
-    rc = sos_bucket_get(store, (const char *) name, len, &info, err);
-    if (rc != SOS_OK) {
-        return rc;
-    }
-
-    if (out) {
-        *out = info->bucket;
-    }
-
-    if (ngx_strcmp(info->bucket.owner, org_id) != 0) {
-        *denied = 1;
-    }
-
-    sos_bucket_info_free(info);
-
-    return SOS_OK;
-}
-
-
-/* the pool thread: only the store and the job's own data */
+/* ListBuckets: the pool thread, only the store and the job's own data */
 
 static void
-ngx_sos_bucket_run(ngx_sos_job_t *job)
+ngx_sos_bucket_list_run(ngx_sos_job_t *job)
 {
     ngx_sos_bucket_job_t  *bj = job->data;
 
-    switch (bj->op) {
+    job->rc = sos_org_get(job->store, bj->org_id, ngx_strlen(bj->org_id),
+                          &bj->org, &job->err);
 
-    case NGX_SOS_OP_LIST_BUCKETS:
-        job->rc = sos_org_get(job->store, bj->org_id, ngx_strlen(bj->org_id),
-                              &bj->org, &job->err);
+    if (job->rc == SOS_OK) {
+        bj->org_found = 1;
 
-        if (job->rc == SOS_OK) {
-            bj->org_found = 1;
-
-        } else if (job->rc != SOS_ENOTFOUND) {
-            return;
-        }
-
-        job->rc = sos_bucket_list(job->store, bj->org_id,
-                                  ngx_sos_bucket_list_cb, bj, &job->err);
-
-        if (job->rc == SOS_OK && bj->n_buckets > bj->cap_buckets) {
-            /* the callback could not grow the array */
-            job->rc = SOS_ENOMEM;
-            job->err.code = SOS_ENOMEM;
-            ngx_cpystrn((u_char *) job->err.msg,
-                        (u_char *) "bucket list: out of memory",
-                        sizeof(job->err.msg));
-        }
-
+    } else if (job->rc != SOS_ENOTFOUND) {
         return;
+    }
 
-    case NGX_SOS_OP_CREATE_BUCKET:
-        bj->acl_err = ngx_sos_acl_build(job->store, bj->acl, bj->org_id, NULL,
-                                        &job->rc, &job->err);
-        if (bj->acl_err != NGX_SOS_OK || job->rc != SOS_OK) {
-            return;
-        }
+    job->rc = sos_bucket_list(job->store, bj->org_id,
+                              ngx_sos_bucket_list_cb, bj, &job->err);
 
-        job->rc = sos_bucket_create(job->store, (const char *) bj->name,
-                                    bj->name_len, bj->org_id, bj->region,
-                                    bj->acl ? bj->acl->blob : NULL,
-                                    bj->acl ? bj->acl->blob_len : 0,
-                                    &bj->bucket, &job->err);
-        return;
-
-    case NGX_SOS_OP_HEAD_BUCKET:
-        job->rc = ngx_sos_acl_bucket(job->store, bj->name, bj->name_len,
-                                     bj->org_id, NGX_SOS_ACL_READ,
-                                     &bj->denied, &bj->bucket, &job->err);
-        return;
-
-    case NGX_SOS_OP_DELETE_BUCKET:
-        job->rc = ngx_sos_bucket_owned(job->store, bj->name, bj->name_len,
-                                       bj->org_id, &bj->denied, NULL,
-                                       &job->err);
-
-        if (job->rc == SOS_OK && !bj->denied) {
-            job->rc = sos_bucket_delete(job->store, (const char *) bj->name,
-                                        bj->name_len, &job->err);
-        }
-
-        return;
-
-    default: /* head, location, versioning */
-        job->rc = ngx_sos_bucket_owned(job->store, bj->name, bj->name_len,
-                                       bj->org_id, &bj->denied, &bj->bucket,
-                                       &job->err);
-        return;
+    if (job->rc == SOS_OK && bj->n_buckets > bj->cap_buckets) {
+        /* the callback could not grow the array */
+        job->rc = SOS_ENOMEM;
+        job->err.code = SOS_ENOMEM;
+        ngx_cpystrn((u_char *) job->err.msg,
+                    (u_char *) "bucket list: out of memory",
+                    sizeof(job->err.msg));
     }
 }
 
@@ -340,119 +248,25 @@ ngx_sos_bucket_list_cb(void *data, const sos_bucket_t *bucket)
 
 
 static ngx_int_t
-ngx_sos_bucket_done(ngx_http_request_t *r, ngx_sos_job_t *job)
+ngx_sos_bucket_list_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 {
     ngx_sos_bucket_job_t  *bj = job->data;
 
-    ngx_int_t       rc;
-    ngx_str_t       value;
-    ngx_sos_ctx_t  *ctx;
+    ngx_int_t  rc;
 
-    ctx = job->ctx;
+    rc = (job->rc == SOS_OK)
+         ? ngx_sos_bucket_list_send(r, bj)
+         : ngx_sos_error_send(r, ngx_sos_error_from_store(job->rc));
 
-    if (bj->op == NGX_SOS_OP_LIST_BUCKETS) {
-        rc = (job->rc == SOS_OK)
-             ? ngx_sos_bucket_list_send(r, ctx, bj)
-             : ngx_sos_error_send(r, ngx_sos_error_from_store(job->rc));
+    free(bj->buckets);
+    bj->buckets = NULL;
 
-        free(bj->buckets);
-        bj->buckets = NULL;
-
-        return rc;
-    }
-
-    if (bj->op == NGX_SOS_OP_CREATE_BUCKET) {
-        if (job->rc == SOS_OK && bj->acl_err != NGX_SOS_OK) {
-            return ngx_sos_error_send(r, bj->acl_err);
-        }
-
-        return ngx_sos_bucket_created(r, ctx, job);
-    }
-
-    if (job->rc == SOS_OK && bj->denied) {
-        if (bj->op == NGX_SOS_OP_HEAD_BUCKET) {
-            /* S3 names the region even when it refuses */
-            value.data = (u_char *) bj->region;
-            value.len = ngx_strlen(bj->region);
-
-            if (ngx_sos_header_add(r, "x-amz-bucket-region", &value)
-                != NGX_OK)
-            {
-                return NGX_HTTP_INTERNAL_SERVER_ERROR;
-            }
-        }
-
-        return ngx_sos_error_send(r, NGX_SOS_ERR_ACCESS_DENIED);
-    }
-
-    if (job->rc != SOS_OK) {
-        if (job->rc == SOS_ENOTEMPTY) {
-            return ngx_sos_bucket_error(r, ctx,
-                                        NGX_SOS_ERR_BUCKET_NOT_EMPTY);
-        }
-
-        return ngx_sos_bucket_error(r, ctx, ngx_sos_error_from_store(job->rc));
-    }
-
-    switch (bj->op) {
-
-    case NGX_SOS_OP_DELETE_BUCKET:
-        return ngx_sos_send_xml(r, NGX_HTTP_NO_CONTENT, NULL);
-
-    case NGX_SOS_OP_HEAD_BUCKET:
-        value.data = (u_char *) bj->bucket.region;
-        value.len = ngx_strlen(bj->bucket.region);
-
-        if (ngx_sos_header_add(r, "x-amz-bucket-region", &value) != NGX_OK) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        ngx_str_set(&value, "false");
-
-        if (ngx_sos_header_add(r, "x-amz-access-point-alias", &value)
-            != NGX_OK)
-        {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        return ngx_sos_send_xml(r, NGX_HTTP_OK, NULL);
-
-    case NGX_SOS_OP_GET_BUCKET_LOCATION:
-        return ngx_sos_bucket_location_send(r, bj);
-
-    case NGX_SOS_OP_GET_BUCKET_VERSIONING:
-        {
-        ngx_sos_xml_out_t  x;
-
-        /* versioning has never been enabled: no Status at all */
-        ngx_sos_xml_out_init(&x, r->pool, 256);
-        ngx_sos_xml_literal(&x, "<VersioningConfiguration xmlns=\""
-                                NGX_SOS_XMLNS "\"/>");
-
-        return ngx_sos_xml_send(r, NGX_HTTP_OK, &x);
-        }
-
-    case NGX_SOS_OP_PUT_BUCKET_VERSIONING:
-        if (bj->enable) {
-            ngx_str_set(&ctx->error_message,
-                        "Bucket versioning is not implemented: every object "
-                        "has exactly one version.");
-            return ngx_sos_error_send_ctx(r, ctx,
-                                          NGX_SOS_ERR_NOT_IMPLEMENTED);
-        }
-
-        /* nothing asked for: nothing to change */
-        return ngx_sos_send_xml(r, NGX_HTTP_OK, NULL);
-
-    default:
-        return ngx_sos_error_send(r, NGX_SOS_ERR_INTERNAL_ERROR);
-    }
+    return rc;
 }
 
 
 static ngx_int_t
-ngx_sos_bucket_list_send(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
-    ngx_sos_bucket_job_t *bj)
+ngx_sos_bucket_list_send(ngx_http_request_t *r, ngx_sos_bucket_job_t *bj)
 {
     size_t              i;
     sos_bucket_t       *b;
@@ -494,19 +308,44 @@ ngx_sos_bucket_list_send(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
 }
 
 
-static ngx_int_t
-ngx_sos_bucket_created(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
-    ngx_sos_job_t *job)
+static void
+ngx_sos_bucket_create_run(ngx_sos_job_t *job)
 {
     ngx_sos_bucket_job_t  *bj = job->data;
 
-    u_char     *p;
-    ngx_str_t   location;
+    bj->acl_err = ngx_sos_acl_build(job->store, bj->acl, bj->org_id, NULL,
+                                    &job->rc, &job->err);
+    if (bj->acl_err != NGX_SOS_OK || job->rc != SOS_OK) {
+        return;
+    }
+
+    job->rc = sos_bucket_create(job->store, (const char *) bj->name.data,
+                                bj->name.len, bj->org_id, bj->region,
+                                bj->acl ? bj->acl->blob : NULL,
+                                bj->acl ? bj->acl->blob_len : 0,
+                                &bj->bucket, &job->err);
+}
+
+
+static ngx_int_t
+ngx_sos_bucket_create_done(ngx_http_request_t *r, ngx_sos_job_t *job)
+{
+    ngx_sos_bucket_job_t  *bj = job->data;
+
+    u_char         *p;
+    ngx_str_t       location;
+    ngx_sos_ctx_t  *ctx;
+
+    ctx = job->ctx;
+
+    if (job->rc == SOS_OK && bj->acl_err != NGX_SOS_OK) {
+        return ngx_sos_error_send(r, bj->acl_err);
+    }
 
     if (job->rc == SOS_EEXIST) {
         if (ngx_strcmp(bj->bucket.owner, bj->org_id) != 0) {
-            return ngx_sos_bucket_error(r, ctx,
-                                        NGX_SOS_ERR_BUCKET_ALREADY_EXISTS);
+            return ngx_sos_error_send_bucket(r, ctx,
+                                            NGX_SOS_ERR_BUCKET_ALREADY_EXISTS);
         }
 
         /*
@@ -514,8 +353,8 @@ ngx_sos_bucket_created(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
          * one's own bucket is a 200 for legacy compatibility
          */
         if (ngx_strcmp(bj->region, NGX_SOS_US_EAST_1) != 0) {
-            return ngx_sos_bucket_error(r, ctx,
-                                    NGX_SOS_ERR_BUCKET_ALREADY_OWNED_BY_YOU);
+            return ngx_sos_error_send_bucket(r, ctx,
+                                     NGX_SOS_ERR_BUCKET_ALREADY_OWNED_BY_YOU);
         }
 
     } else if (job->rc == SOS_ENOTFOUND) {
@@ -523,10 +362,11 @@ ngx_sos_bucket_created(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
         return ngx_sos_error_send(r, NGX_SOS_ERR_ACCESS_DENIED);
 
     } else if (job->rc != SOS_OK) {
-        return ngx_sos_bucket_error(r, ctx, ngx_sos_error_from_store(job->rc));
+        return ngx_sos_error_send_bucket(r, ctx,
+                                         ngx_sos_error_from_store(job->rc));
     }
 
-    location.len = 1 + bj->name_len;
+    location.len = 1 + bj->name.len;
     location.data = ngx_pnalloc(r->pool, location.len);
     if (location.data == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -534,7 +374,7 @@ ngx_sos_bucket_created(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
 
     p = location.data;
     *p++ = '/';
-    ngx_memcpy(p, bj->name, bj->name_len);
+    ngx_memcpy(p, bj->name.data, bj->name.len);
 
     if (ngx_sos_header_add(r, "Location", &location) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -544,16 +384,67 @@ ngx_sos_bucket_created(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
 }
 
 
-static ngx_int_t
-ngx_sos_bucket_location_send(ngx_http_request_t *r, ngx_sos_bucket_job_t *bj)
+static void
+ngx_sos_bucket_delete_run(ngx_sos_job_t *job)
 {
-    ngx_sos_xml_out_t  x;
+    ngx_sos_bucket_job_t  *bj = job->data;
+
+    job->rc = sos_bucket_delete(job->store, (const char *) bj->name.data,
+                                bj->name.len, &job->err);
+}
+
+
+static ngx_int_t
+ngx_sos_bucket_delete_done(ngx_http_request_t *r, ngx_sos_job_t *job)
+{
+    if (job->rc != SOS_OK) {
+        return ngx_sos_error_send_bucket(r, job->ctx,
+                                         ngx_sos_error_from_store(job->rc));
+    }
+
+    return ngx_sos_send_xml(r, NGX_HTTP_NO_CONTENT, NULL);
+}
+
+
+/* HeadBucket, location, versioning: the step looked the bucket up */
+
+static ngx_int_t
+ngx_sos_bucket_head_done(ngx_http_request_t *r, ngx_sos_job_t *job)
+{
+    ngx_str_t      value;
+    sos_bucket_t  *b;
+
+    b = &job->ctx->authz.bucket->bucket;
+
+    value.data = (u_char *) b->region;
+    value.len = ngx_strlen(b->region);
+
+    if (ngx_sos_header_add(r, "x-amz-bucket-region", &value) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_str_set(&value, "false");
+
+    if (ngx_sos_header_add(r, "x-amz-access-point-alias", &value) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_sos_send_xml(r, NGX_HTTP_OK, NULL);
+}
+
+
+static ngx_int_t
+ngx_sos_bucket_location_done(ngx_http_request_t *r, ngx_sos_job_t *job)
+{
+    sos_bucket_t       *b;
+    ngx_sos_xml_out_t   x;
+
+    b = &job->ctx->authz.bucket->bucket;
 
     ngx_sos_xml_out_init(&x, r->pool, 256);
 
     /* S3 answers an empty constraint for us-east-1 */
-    if (bj->bucket.region[0] == '\0'
-        || ngx_strcmp(bj->bucket.region, NGX_SOS_US_EAST_1) == 0)
+    if (b->region[0] == '\0' || ngx_strcmp(b->region, NGX_SOS_US_EAST_1) == 0)
     {
         ngx_sos_xml_literal(&x, "<LocationConstraint xmlns=\""
                                 NGX_SOS_XMLNS "\"/>");
@@ -561,8 +452,7 @@ ngx_sos_bucket_location_send(ngx_http_request_t *r, ngx_sos_bucket_job_t *bj)
     } else {
         ngx_sos_xml_literal(&x, "<LocationConstraint xmlns=\""
                                 NGX_SOS_XMLNS "\">");
-        ngx_sos_xml_text(&x, (u_char *) bj->bucket.region,
-                         ngx_strlen(bj->bucket.region));
+        ngx_sos_xml_text(&x, (u_char *) b->region, ngx_strlen(b->region));
         ngx_sos_xml_literal(&x, "</LocationConstraint>");
     }
 
@@ -570,51 +460,36 @@ ngx_sos_bucket_location_send(ngx_http_request_t *r, ngx_sos_bucket_job_t *bj)
 }
 
 
-ngx_int_t
-ngx_sos_bucket_error(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
-    ngx_sos_err_e err)
+static ngx_int_t
+ngx_sos_bucket_versioning_get_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 {
-    size_t   len;
-    u_char  *p;
+    ngx_sos_xml_out_t  x;
 
-    if (err == NGX_SOS_ERR_NO_SUCH_BUCKET
-        || err == NGX_SOS_ERR_BUCKET_ALREADY_EXISTS
-        || err == NGX_SOS_ERR_BUCKET_ALREADY_OWNED_BY_YOU
-        || err == NGX_SOS_ERR_BUCKET_NOT_EMPTY
-        || err == NGX_SOS_ERR_INVALID_BUCKET_NAME)
-    {
-        len = sizeof("<BucketName></BucketName>") - 1
-              + ngx_sos_xml_escape_len(ctx->bucket.data, ctx->bucket.len);
+    /* versioning has never been enabled: no Status at all */
 
-        p = ngx_pnalloc(r->pool, len);
-        if (p == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
+    ngx_sos_xml_out_init(&x, r->pool, 256);
+    ngx_sos_xml_literal(&x, "<VersioningConfiguration xmlns=\""
+                            NGX_SOS_XMLNS "\"/>");
 
-        ctx->error_extra.data = p;
-        p = ngx_cpymem(p, "<BucketName>", sizeof("<BucketName>") - 1);
-        p = ngx_sos_xml_escape(p, ctx->bucket.data, ctx->bucket.len);
-        p = ngx_cpymem(p, "</BucketName>", sizeof("</BucketName>") - 1);
-        ctx->error_extra.len = p - ctx->error_extra.data;
-    }
-
-    return ngx_sos_error_send_ctx(r, ctx, err);
+    return ngx_sos_xml_send(r, NGX_HTTP_OK, &x);
 }
 
 
-static void
-ngx_sos_bucket_region(ngx_http_request_t *r, ngx_str_t *region)
+static ngx_int_t
+ngx_sos_bucket_versioning_put_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 {
-    ngx_sos_main_conf_t  *smcf;
+    ngx_sos_bucket_job_t  *bj = job->data;
 
-    smcf = ngx_http_get_module_main_conf(r, ngx_http_sos_module);
-
-    if (smcf->region.len == 0) {
-        ngx_str_set(region, NGX_SOS_US_EAST_1);
-        return;
+    if (bj->enable) {
+        ngx_str_set(&job->ctx->error_message,
+                    "Bucket versioning is not implemented: every object "
+                    "has exactly one version.");
+        return ngx_sos_error_send_ctx(r, job->ctx,
+                                      NGX_SOS_ERR_NOT_IMPLEMENTED);
     }
 
-    *region = smcf->region;
+    /* nothing asked for: nothing to change */
+    return ngx_sos_send_xml(r, NGX_HTTP_OK, NULL);
 }
 
 
@@ -649,7 +524,10 @@ ngx_sos_bucket_create_body(ngx_http_request_t *r)
     }
 
     /* the body read holds the request: the job's completion finalizes */
-    ngx_http_finalize_request(r, ngx_sos_bucket_start(r, ctx, 0));
+    ngx_http_finalize_request(r, ngx_sos_bucket_start(r, ctx,
+                                                ngx_sos_bucket_create_run,
+                                                ngx_sos_bucket_create_done,
+                                                0));
 }
 
 
@@ -681,7 +559,7 @@ ngx_sos_bucket_check_location(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     size_t      len;
     ngx_str_t   region, *lc;
 
-    ngx_sos_bucket_region(r, &region);
+    ngx_sos_region(r, &region);
 
     lc = &cfg->location;
 
@@ -737,21 +615,12 @@ ngx_sos_bucket_check_location(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
 
 invalid:
 
-    len = sizeof("<LocationConstraint></LocationConstraint>") - 1
-          + ngx_sos_xml_escape_len(lc->data, lc->len);
-
-    p = ngx_pnalloc(r->pool, len);
-    if (p == NULL) {
+    if (ngx_sos_error_element(r, ctx, "LocationConstraint", lc->data,
+                              lc->len)
+        != NGX_OK)
+    {
         return NGX_SOS_ERR_INTERNAL_ERROR;
     }
-
-    ctx->error_extra.data = p;
-    p = ngx_cpymem(p, "<LocationConstraint>",
-                   sizeof("<LocationConstraint>") - 1);
-    p = ngx_sos_xml_escape(p, lc->data, lc->len);
-    p = ngx_cpymem(p, "</LocationConstraint>",
-                   sizeof("</LocationConstraint>") - 1);
-    ctx->error_extra.len = p - ctx->error_extra.data;
 
     return NGX_SOS_ERR_INVALID_LOCATION_CONSTRAINT;
 }
@@ -778,9 +647,9 @@ ngx_sos_bucket_versioning_body(ngx_http_request_t *r)
         return;
     }
 
-    ngx_http_finalize_request(r, ngx_sos_bucket_start(r, ctx,
-                                                      cfg.status
-                                                      || cfg.mfa_enabled));
+    ngx_http_finalize_request(r, ngx_sos_bucket_start(r, ctx, NULL,
+                                        ngx_sos_bucket_versioning_put_done,
+                                        cfg.status || cfg.mfa_enabled));
 }
 
 

@@ -3,10 +3,11 @@
  * SOS: CopyObject, and the x-amz-copy-source header it shares with
  * UploadPartCopy (ngx_sos_multipart.c).
  *
- * One job checks WRITE on the destination bucket and READ on the source,
- * evaluates the x-amz-copy-source-if-* conditions and has the store copy
- * the object (COPY keeps the source's metadata, REPLACE takes the
- * request's); the destination's own conditions are PutObject's.
+ * One job, once its authorization step has checked WRITE on the
+ * destination bucket and READ on the source (ngx_sos_authz.c), evaluates
+ * the x-amz-copy-source-if-* conditions and has the store copy the object
+ * (COPY keeps the source's metadata, REPLACE takes the request's); the
+ * destination's own conditions are PutObject's.
  */
 
 
@@ -22,7 +23,6 @@ typedef struct {
     ngx_uint_t               replace;
     ngx_sos_object_attrs_t   a;
     sos_put_opts_t           opts;
-    u_char                  *org_id;
 
     char                     dst_if_match[SOS_ETAG_MAX + 1];
 
@@ -35,7 +35,6 @@ typedef struct {
     ngx_sos_err_e            acl_err;
 
     /* results */
-    ngx_uint_t               denied;
     ngx_uint_t               precondition;
     ngx_uint_t               src_missing;
     char                     etag[SOS_ETAG_MAX + 1];
@@ -62,7 +61,6 @@ ngx_sos_object_copy(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     ngx_sos_copy_t         *cp;
     ngx_table_elt_t        *h;
     ngx_sos_main_conf_t    *smcf;
-    ngx_sos_copy_source_t   src;
 
     smcf = ngx_http_get_module_main_conf(r, ngx_http_sos_module);
 
@@ -72,16 +70,15 @@ ngx_sos_object_copy(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     }
 
     cp = job->data;
-    cp->org_id = ctx->auth.org_id;
 
-    rc = ngx_sos_copy_source(r, ctx, &src);
+    rc = ngx_sos_copy_source(r, ctx);
     if (rc != NGX_OK) {
         return rc;
     }
 
-    cp->src_bucket = src.bucket;
-    cp->src_key = src.key;
-    cp->src_bad_version = src.bad_version;
+    cp->src_bucket = ctx->copy_source->bucket;
+    cp->src_key = ctx->copy_source->key;
+    cp->src_bad_version = ctx->copy_source->bad_version;
 
     h = ngx_sos_header_find(r, "x-amz-metadata-directive");
 
@@ -174,19 +171,28 @@ ngx_sos_object_copy(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     job->run = ngx_sos_copy_run;
     job->done = ngx_sos_copy_done;
 
-    return ngx_sos_object_post(r, job);
+    return ngx_sos_job_start(r, job);
 }
 
 
 /* "[/]bucket/key[?versionId=...]", URL-encoded */
 
 ngx_int_t
-ngx_sos_copy_source(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
-    ngx_sos_copy_source_t *src)
+ngx_sos_copy_source(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 {
-    u_char           *p, *end, *q, *slash;
-    ngx_str_t         version, decoded;
-    ngx_table_elt_t  *h;
+    u_char                 *p, *end, *q, *slash;
+    ngx_str_t               version, decoded;
+    ngx_table_elt_t        *h;
+    ngx_sos_copy_source_t  *src;
+
+    if (ctx->copy_source) {
+        return NGX_OK;
+    }
+
+    src = ngx_palloc(r->pool, sizeof(ngx_sos_copy_source_t));
+    if (src == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
 
     h = ngx_sos_header_find(r, "x-amz-copy-source");
 
@@ -247,6 +253,8 @@ ngx_sos_copy_source(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
         return ngx_sos_error_send_ctx(r, ctx, NGX_SOS_ERR_INVALID_ARGUMENT);
     }
 
+    ctx->copy_source = src;
+
     return NGX_OK;
 }
 
@@ -256,23 +264,12 @@ ngx_sos_copy_run(ngx_sos_job_t *job)
 {
     ngx_sos_copy_t *cp = job->data;
 
-    ngx_str_t           bucket;
     ngx_uint_t          fail;
     sos_put_opts_t      opts;
     sos_attrs_t         attrs;
     sos_object_info_t   src, dst;
 
-    bucket.data = (u_char *) cp->opts.bucket;
-    bucket.len = cp->opts.bucket_len;
-
-    if (ngx_sos_object_owner(job, &bucket, cp->org_id, &cp->denied)
-        != NGX_OK)
-    {
-        return;
-    }
-
-    if (ngx_sos_object_acl_build(job, &bucket, cp->acl, &cp->a.attrs,
-                                 &cp->acl_err)
+    if (ngx_sos_object_acl_build(job, cp->acl, &cp->a.attrs, &cp->acl_err)
         != NGX_OK)
     {
         return;
@@ -283,42 +280,10 @@ ngx_sos_copy_run(ngx_sos_job_t *job)
         return;
     }
 
-    ngx_memzero(&src, sizeof(sos_object_info_t));
+    /* the source the authorization step found readable */
+
+    src = job->ctx->authz.source;
     ngx_memzero(&dst, sizeof(sos_object_info_t));
-
-    job->rc = sos_object_stat(job->store, (char *) cp->src_bucket.data,
-                              cp->src_bucket.len, (char *) cp->src_key.data,
-                              cp->src_key.len, &src, &job->err);
-
-    if (job->rc == SOS_ENOTFOUND) {
-        /* a missing source is 404 only to who may list its bucket */
-        job->rc = ngx_sos_acl_bucket(job->store, cp->src_bucket.data,
-                                     cp->src_bucket.len, (char *) cp->org_id,
-                                     NGX_SOS_ACL_READ, &fail, NULL,
-                                     &job->err);
-        if (job->rc == SOS_OK && fail) {
-            cp->denied = 1;
-            return;
-        }
-
-        if (job->rc == SOS_OK) {
-            job->rc = SOS_ENOTFOUND;
-        }
-    }
-
-    if (job->rc != SOS_OK) {
-        return;
-    }
-
-    if (!ngx_sos_acl_allows((u_char *) src.attrs.acl.data,
-                            src.attrs.acl.len, src.attrs.owner.data,
-                            src.attrs.owner.len, (char *) cp->org_id,
-                            NGX_SOS_ACL_READ))
-    {
-        cp->denied = 1;
-        sos_object_info_release(&src);
-        return;
-    }
 
     /* as GET's, but both answer 412 */
 
@@ -326,7 +291,7 @@ ngx_sos_copy_run(ngx_sos_job_t *job)
 
     if (cp->if_match.len) {
         fail = !ngx_sos_etag_match(cp->if_match.data, cp->if_match.len,
-                                   src.etag);
+                                   src.etag, 0);
 
     } else if (cp->if_unmodified_since != -1) {
         fail = src.mtime > cp->if_unmodified_since;
@@ -334,7 +299,7 @@ ngx_sos_copy_run(ngx_sos_job_t *job)
 
     if (cp->if_none_match.len) {
         fail |= ngx_sos_etag_match(cp->if_none_match.data,
-                                   cp->if_none_match.len, src.etag);
+                                   cp->if_none_match.len, src.etag, 1);
 
     } else if (cp->if_modified_since != -1) {
         fail |= src.mtime <= cp->if_modified_since;
@@ -342,7 +307,6 @@ ngx_sos_copy_run(ngx_sos_job_t *job)
 
     if (fail) {
         cp->precondition = 1;
-        sos_object_info_release(&src);
         return;
     }
 
@@ -359,8 +323,6 @@ ngx_sos_copy_run(ngx_sos_job_t *job)
     job->rc = sos_object_copy(job->store, (char *) cp->src_bucket.data,
                               cp->src_bucket.len, (char *) cp->src_key.data,
                               cp->src_key.len, &opts, &dst, &job->err);
-
-    sos_object_info_release(&src);
 
     if (job->rc == SOS_EPRECONDITION) {
         ngx_sos_object_precondition(job, &cp->opts);
@@ -384,10 +346,6 @@ ngx_sos_copy_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 
     if (job->rc != SOS_OK) {
         return ngx_sos_error_send(r, ngx_sos_object_store_error(job->rc));
-    }
-
-    if (cp->denied) {
-        return ngx_sos_error_send(r, NGX_SOS_ERR_ACCESS_DENIED);
     }
 
     if (cp->acl_err != NGX_SOS_OK) {

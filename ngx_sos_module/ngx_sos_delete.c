@@ -9,7 +9,6 @@
 
 
 #include "ngx_sos_xml.h"
-#include "ngx_sos_acl.h"
 
 
 #define NGX_SOS_DELETE_MAX_KEYS  1000
@@ -49,10 +48,7 @@ typedef struct {
 
 /* The job: inputs copied after this struct, results in the objects. */
 typedef struct {
-    u_char                 bucket[SOS_MAX_BUCKET_LEN];
-    size_t                 bucket_len;
-    char                   org_id[SOS_ID_LEN + 1];
-    ngx_uint_t             denied;
+    ngx_str_t              bucket;   /* ctx->bucket */
     ngx_uint_t             quiet;
     ngx_sos_delete_obj_t  *objects;
     ngx_uint_t             n;
@@ -83,22 +79,14 @@ static ngx_str_t  ngx_sos_delete_checksums[] = {
 ngx_int_t
 ngx_sos_delete_objects(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 {
-    ngx_int_t  rc;
-
     if (!ngx_sos_delete_protected(r)) {
         ngx_str_set(&ctx->error_message,
                     "Missing required header for this request: Content-MD5");
         return ngx_sos_error_send_ctx(r, ctx, NGX_SOS_ERR_INVALID_REQUEST);
     }
 
-    rc = ngx_sos_body_read(r, ctx, NGX_SOS_DELETE_BODY_MAX,
-                           ngx_sos_delete_body);
-
-    if (rc >= NGX_HTTP_SPECIAL_RESPONSE || rc == NGX_ERROR) {
-        return rc;
-    }
-
-    return NGX_DONE;
+    return ngx_sos_body_read(r, ctx, NGX_SOS_DELETE_BODY_MAX,
+                             ngx_sos_delete_body);
 }
 
 
@@ -201,13 +189,6 @@ ngx_sos_delete_body(ngx_http_request_t *r)
         return;
     }
 
-    if (ctx->bucket.len > SOS_MAX_BUCKET_LEN) {
-        ngx_http_finalize_request(r,
-                                  ngx_sos_bucket_error(r, ctx,
-                                                  NGX_SOS_ERR_NO_SUCH_BUCKET));
-        return;
-    }
-
     /* the thread gets its own copy of every key */
 
     size = sizeof(ngx_sos_delete_job_t)
@@ -226,9 +207,7 @@ ngx_sos_delete_body(ngx_http_request_t *r)
     }
 
     dj = job->data;
-    dj->bucket_len = ctx->bucket.len;
-    ngx_memcpy(dj->bucket, ctx->bucket.data, ctx->bucket.len);
-    ngx_cpystrn((u_char *) dj->org_id, ctx->auth.org_id, SOS_ID_LEN + 1);
+    dj->bucket = ctx->bucket;
     dj->quiet = req.quiet;
     dj->n = req.objects.nelts;
     dj->objects = (ngx_sos_delete_obj_t *) ((u_char *) dj
@@ -257,14 +236,7 @@ ngx_sos_delete_body(ngx_http_request_t *r)
     job->run = ngx_sos_delete_run;
     job->done = ngx_sos_delete_done;
 
-    if (ngx_sos_job_post(job) != NGX_OK) {
-        ngx_http_finalize_request(r, ngx_sos_error_send(r,
-                                                    NGX_SOS_ERR_SLOW_DOWN));
-        return;
-    }
-
-    r->main->count++;
-    ngx_http_finalize_request(r, NGX_DONE);
+    ngx_http_finalize_request(r, ngx_sos_job_start(r, job));
 }
 
 
@@ -370,14 +342,6 @@ ngx_sos_delete_run(ngx_sos_job_t *job)
     sos_error_t            err;
     ngx_sos_delete_obj_t  *o;
 
-    job->rc = ngx_sos_acl_bucket(job->store, dj->bucket, dj->bucket_len,
-                                 dj->org_id, NGX_SOS_ACL_WRITE, &dj->denied,
-                                 NULL, &job->err);
-
-    if (job->rc != SOS_OK || dj->denied) {
-        return;
-    }
-
     for (i = 0; i < dj->n; i++) {
         o = &dj->objects[i];
 
@@ -385,8 +349,8 @@ ngx_sos_delete_run(ngx_sos_job_t *job)
             continue;
         }
 
-        rc = sos_object_delete(job->store, (const char *) dj->bucket,
-                               dj->bucket_len, (const char *) o->key,
+        rc = sos_object_delete(job->store, (const char *) dj->bucket.data,
+                               dj->bucket.len, (const char *) o->key,
                                o->key_len, &err);
 
         switch (rc) {
@@ -422,12 +386,6 @@ ngx_sos_delete_done(ngx_http_request_t *r, ngx_sos_job_t *job)
     ngx_uint_t             i;
     ngx_sos_xml_out_t      x;
     ngx_sos_delete_obj_t  *o;
-
-    if (job->rc != SOS_OK || dj->denied) {
-        return ngx_sos_bucket_error(r, job->ctx,
-                                    dj->denied ? NGX_SOS_ERR_ACCESS_DENIED
-                                    : ngx_sos_error_from_store(job->rc));
-    }
 
     if (dj->first_rc != SOS_OK) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log,

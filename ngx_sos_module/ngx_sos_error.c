@@ -11,10 +11,6 @@
 #include "ngx_sos_module.h"
 
 
-static size_t ngx_sos_xml_escape_next(u_char *src, u_char *end,
-    ngx_str_t *out);
-
-
 static ngx_sos_error_t  ngx_sos_errors[] = {
 
     [NGX_SOS_ERR_INTERNAL_ERROR] = {
@@ -382,6 +378,71 @@ ngx_sos_error_send_ctx(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
 }
 
 
+/* an error about ctx->bucket: S3 names the bucket in some */
+
+ngx_int_t
+ngx_sos_error_send_bucket(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
+    ngx_sos_err_e err)
+{
+    if (err == NGX_SOS_ERR_NO_SUCH_BUCKET
+        || err == NGX_SOS_ERR_BUCKET_ALREADY_EXISTS
+        || err == NGX_SOS_ERR_BUCKET_ALREADY_OWNED_BY_YOU
+        || err == NGX_SOS_ERR_BUCKET_NOT_EMPTY
+        || err == NGX_SOS_ERR_INVALID_BUCKET_NAME)
+    {
+        ngx_str_null(&ctx->error_extra);
+
+        if (ngx_sos_error_element(r, ctx, "BucketName", ctx->bucket.data,
+                                  ctx->bucket.len)
+            != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    return ngx_sos_error_send_ctx(r, ctx, err);
+}
+
+
+/* <name>text</name>, escaped, after what ctx->error_extra holds */
+
+ngx_int_t
+ngx_sos_error_element(ngx_http_request_t *r, ngx_sos_ctx_t *ctx, char *name,
+    u_char *text, size_t len)
+{
+    size_t   n;
+    u_char  *p, *d;
+
+    n = ngx_strlen(name);
+
+    p = ngx_pnalloc(r->pool, ctx->error_extra.len + sizeof("<></>") - 1
+                             + 2 * n + ngx_sos_xml_escape_len(text, len));
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    d = p;
+
+    if (ctx->error_extra.len) {
+        d = ngx_cpymem(d, ctx->error_extra.data, ctx->error_extra.len);
+    }
+
+    *d++ = '<';
+    d = ngx_cpymem(d, name, n);
+    *d++ = '>';
+    d = ngx_sos_xml_escape(d, text, len);
+    *d++ = '<';
+    *d++ = '/';
+    d = ngx_cpymem(d, name, n);
+    *d++ = '>';
+
+    ctx->error_extra.data = p;
+    ctx->error_extra.len = d - p;
+
+    return NGX_OK;
+}
+
+
 ngx_int_t
 ngx_sos_error_send_ex(ngx_http_request_t *r, ngx_sos_err_e err,
     ngx_str_t *message, ngx_str_t *extra)
@@ -482,110 +543,4 @@ ngx_sos_error_send_ex(ngx_http_request_t *r, ngx_sos_err_e err,
     }
 
     return ngx_sos_send_xml(r, e->status, b);
-}
-
-
-/*
- * XML text: escape the five special characters, and CR as a character
- * reference, which a parser returns as it is (it turns a literal CR or
- * CRLF into LF; tab and LF come back as they are); what XML 1.0 cannot
- * carry (the other controls, a byte that starts no valid UTF-8 sequence)
- * becomes U+FFFD, so a response is always well-formed whatever a client
- * sent or an older store holds
- */
-
-size_t
-ngx_sos_xml_escape_len(u_char *src, size_t size)
-{
-    u_char     *end;
-    size_t      len;
-    ngx_str_t   out;
-
-    len = 0;
-
-    for (end = src + size; src < end; /* void */ ) {
-        src += ngx_sos_xml_escape_next(src, end, &out);
-        len += out.len;
-    }
-
-    return len;
-}
-
-
-u_char *
-ngx_sos_xml_escape(u_char *dst, u_char *src, size_t size)
-{
-    u_char     *end;
-    ngx_str_t   out;
-
-    for (end = src + size; src < end; /* void */ ) {
-        src += ngx_sos_xml_escape_next(src, end, &out);
-        dst = ngx_cpymem(dst, out.data, out.len);
-    }
-
-    return dst;
-}
-
-
-/* what one character at src becomes in XML text; returns its length */
-
-static size_t
-ngx_sos_xml_escape_next(u_char *src, u_char *end, ngx_str_t *out)
-{
-    size_t  n;
-
-    static ngx_str_t  lt = ngx_string("&lt;");
-    static ngx_str_t  gt = ngx_string("&gt;");
-    static ngx_str_t  amp = ngx_string("&amp;");
-    static ngx_str_t  quot = ngx_string("&quot;");
-    static ngx_str_t  apos = ngx_string("&apos;");
-    static ngx_str_t  cr = ngx_string("&#xD;");
-    static ngx_str_t  bad = ngx_string("&#xFFFD;");
-
-    switch (*src) {
-
-    case '<':
-        *out = lt;
-        return 1;
-
-    case '>':
-        *out = gt;
-        return 1;
-
-    case '&':
-        *out = amp;
-        return 1;
-
-    case '"':
-        *out = quot;
-        return 1;
-
-    case '\'':
-        *out = apos;
-        return 1;
-
-    case '\r':
-        *out = cr;
-        return 1;
-    }
-
-    if (*src >= 0x80) {
-        n = ngx_sos_utf8_len(src, end);
-
-    } else if (*src < 0x20 && *src != '\t' && *src != '\n') {
-        n = 0;
-
-    } else {
-        n = 1;
-    }
-
-    if (n == 0) {
-        *out = bad;
-        return 1;
-    }
-
-    out->data = src;
-    out->len = n;
-
-    return n;
 }

@@ -3,15 +3,15 @@
  * SOS: GetObject and HeadObject.
  *
  * The event loop reads the request (Range, ?partNumber, the response-*
- * overrides); a job checks READ on the bucket and the object and opens
- * it; back in the loop the conditions (If-Match...) are evaluated and the
+ * overrides); the authorization step of the job checks READ on the object
+ * and opens it (ngx_sos_authz.c), the job maps the range to segments;
+ * back in the loop the conditions (If-Match...) are evaluated and the
  * answer is sent with file buffers for sendfile.  The fds belong to the
  * reader, closed with the request pool.
  */
 
 
 #include "ngx_sos_module.h"
-#include "ngx_sos_acl.h"
 #include "ngx_sos_object.h"
 
 
@@ -29,9 +29,7 @@ typedef enum {
 typedef struct {
     ngx_str_t                bucket;
     ngx_str_t                key;
-    u_char                  *org_id;
     ngx_uint_t               head;
-    ngx_uint_t               bad_version;
     ngx_uint_t               part_number;    /* ?partNumber, 0: none */
     ngx_uint_t               bad_part;
 
@@ -40,8 +38,6 @@ typedef struct {
     off_t                    range_b;    /* FROM: end, or -1 */
 
     /* results */
-    ngx_uint_t               denied;
-    ngx_uint_t               list_denied;    /* no READ on the bucket */
     ngx_uint_t               unsatisfiable;
     off_t                    start;
     off_t                    len;
@@ -123,10 +119,7 @@ ngx_sos_object_get(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 
     g->bucket = ctx->bucket;
     g->key = ctx->key;
-    g->org_id = ctx->auth.org_id;
-    g->head = (ctx->op == NGX_SOS_OP_HEAD_OBJECT);
-    g->bad_version = ctx->version_id.data
-                     && !ngx_sos_is_null_version(&ctx->version_id);
+    g->head = (r->method == NGX_HTTP_HEAD);
     g->segs = g->segs_small;
 
     /* ?partNumber: one part of a multipart object, as a range */
@@ -152,9 +145,13 @@ ngx_sos_object_get(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 
         g->part_number = n;
 
-    } else if (!g->bad_version) {
+    } else {
         ngx_sos_get_parse_range(r, g);
     }
+
+    /* the authorization step opens the object for the bytes or a part */
+
+    ctx->authz.want_reader = !g->head || g->part_number;
 
     if (r->args.len) {
         err = ngx_sos_get_overrides(r, ctx, g);
@@ -166,7 +163,7 @@ ngx_sos_object_get(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     job->run = ngx_sos_get_run;
     job->done = ngx_sos_get_done;
 
-    return ngx_sos_object_post(r, job);
+    return ngx_sos_job_start(r, job);
 }
 
 
@@ -256,15 +253,10 @@ ngx_sos_get_cleanup(void *data)
 {
     ngx_sos_get_t *g = data;
 
-    sos_reader_close(g->reader);
-    g->reader = NULL;
-
     if (g->segs != g->segs_small) {
         ngx_free(g->segs);
         g->segs = g->segs_small;
     }
-
-    sos_object_info_release(&g->info);
 }
 
 
@@ -278,44 +270,10 @@ ngx_sos_get_run(ngx_sos_job_t *job)
     size_t          n;
     sos_segment_t  *segs;
 
-    /* READ on the bucket tells a missing key (404) from 403, as S3 */
+    /* opened by the authorization step, closed with the request */
 
-    job->rc = ngx_sos_acl_bucket(job->store, g->bucket.data, g->bucket.len,
-                                 (char *) g->org_id, NGX_SOS_ACL_READ,
-                                 &g->list_denied, NULL, &job->err);
-    if (job->rc != SOS_OK) {
-        return;
-    }
-
-    if (g->bad_version) {
-        return;
-    }
-
-    job->rc = sos_object_open(job->store, (char *) g->bucket.data,
-                              g->bucket.len, (char *) g->key.data,
-                              g->key.len,
-                              (g->head && !g->part_number) ? NULL
-                                                           : &g->reader,
-                              &g->info, &job->err);
-
-    if (job->rc == SOS_ENOTFOUND && g->list_denied) {
-        job->rc = SOS_OK;
-        g->denied = 1;
-        return;
-    }
-
-    if (job->rc != SOS_OK) {
-        return;
-    }
-
-    if (!ngx_sos_acl_allows((u_char *) g->info.attrs.acl.data,
-                            g->info.attrs.acl.len, g->info.attrs.owner.data,
-                            g->info.attrs.owner.len, (char *) g->org_id,
-                            NGX_SOS_ACL_READ))
-    {
-        g->denied = 1;
-        return;
-    }
+    g->info = job->ctx->authz.object;
+    g->reader = job->ctx->authz.reader;
 
     size = (off_t) g->info.size;
 
@@ -411,14 +369,6 @@ ngx_sos_get_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 
     if (job->rc != SOS_OK) {
         return ngx_sos_error_send(r, ngx_sos_object_store_error(job->rc));
-    }
-
-    if (g->denied) {
-        return ngx_sos_error_send(r, NGX_SOS_ERR_ACCESS_DENIED);
-    }
-
-    if (g->bad_version) {
-        return ngx_sos_error_send(r, NGX_SOS_ERR_NO_SUCH_VERSION);
     }
 
     rc = ngx_sos_get_conditions(r, ctx, g);
@@ -530,7 +480,8 @@ ngx_sos_get_conditions(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     h = r->headers_in.if_match;
 
     if (h) {
-        if (!ngx_sos_etag_match(h->value.data, h->value.len, g->info.etag)) {
+        if (!ngx_sos_etag_match(h->value.data, h->value.len, g->info.etag, 0))
+        {
             ngx_str_set(&ctx->error_extra, "<Condition>If-Match</Condition>");
             return ngx_sos_error_send_ctx(r, ctx,
                                           NGX_SOS_ERR_PRECONDITION_FAILED);
@@ -551,7 +502,8 @@ ngx_sos_get_conditions(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     h = r->headers_in.if_none_match;
 
     if (h) {
-        if (!ngx_sos_etag_match(h->value.data, h->value.len, g->info.etag)) {
+        if (!ngx_sos_etag_match(h->value.data, h->value.len, g->info.etag, 1))
+        {
             return NGX_DECLINED;
         }
 

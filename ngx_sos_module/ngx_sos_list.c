@@ -2,33 +2,42 @@
 /*
  * SOS: ListObjects (v1), ListObjectsV2 and ListObjectVersions.
  *
- * One job per page: the pool thread checks the bucket, takes one page
- * from sos_list_objects() and looks up the owners' display names; the
- * completion writes the XML.  Buckets are not versioned, so every object
- * is its only version, "null", and the latest.
+ * One job per page: once the authorization step allowed READ on the
+ * bucket, the pool thread takes one page from sos_list_objects() and
+ * looks up the owners' display names; the completion writes the XML.
+ * Buckets are not versioned, so every object is its only version, "null",
+ * and the latest.
  */
 
 
 #include "ngx_sos_xml.h"
-#include "ngx_sos_acl.h"
 
 
 #define NGX_SOS_LIST_MAX_KEYS  1000
 
 
+/* which listing: the entry functions say */
+typedef enum {
+    NGX_SOS_LIST_V1 = 0,
+    NGX_SOS_LIST_V2,
+    NGX_SOS_LIST_VERSIONS
+} ngx_sos_list_kind_e;
+
+
 /* What the client asked for, decoded: used in the event loop only. */
 typedef struct {
-    ngx_str_t        prefix;
-    ngx_str_t        delimiter;
-    ngx_str_t        marker;         /* v1 marker, versions key-marker */
-    ngx_str_t        version_marker; /* versions version-id-marker */
-    ngx_str_t        token;          /* v2 continuation-token, as sent */
-    ngx_str_t        start_after;
-    ngx_uint_t       has_token;
-    ngx_uint_t       has_start_after;
-    ngx_uint_t       max_keys;
-    ngx_uint_t       url;            /* encoding-type=url */
-    ngx_uint_t       fetch_owner;
+    ngx_sos_list_kind_e  kind;
+    ngx_str_t            prefix;
+    ngx_str_t            delimiter;
+    ngx_str_t            marker;         /* v1 marker, versions key-marker */
+    ngx_str_t            version_marker; /* versions version-id-marker */
+    ngx_str_t            token;          /* v2 continuation-token, as sent */
+    ngx_str_t            start_after;
+    ngx_uint_t           has_token;
+    ngx_uint_t           has_start_after;
+    ngx_uint_t           max_keys;
+    ngx_uint_t           url;            /* encoding-type=url */
+    ngx_uint_t           fetch_owner;
 } ngx_sos_list_req_t;
 
 
@@ -40,19 +49,18 @@ typedef struct {
 
 /* The job's inputs (copied) and results. */
 typedef struct {
-    u_char                 bucket[SOS_MAX_BUCKET_LEN];
-    size_t                 bucket_len;
-    char                   org_id[SOS_ID_LEN + 1];
+    ngx_str_t              bucket;   /* ctx->bucket */
     sos_list_opts_t        opts;     /* strings follow this struct */
     ngx_uint_t             owners_wanted;
 
-    ngx_uint_t             denied;
     sos_list_result_t     *result;
     ngx_sos_list_owner_t  *owners;   /* malloc()ed in the thread */
     size_t                 n_owners;
 } ngx_sos_list_job_t;
 
 
+static ngx_int_t ngx_sos_list_start(ngx_http_request_t *r,
+    ngx_sos_ctx_t *ctx, ngx_sos_list_kind_e kind);
 static ngx_sos_err_e ngx_sos_list_bad_arg(ngx_http_request_t *r,
     ngx_sos_ctx_t *ctx, char *name, ngx_str_t *value, char *message);
 static ngx_sos_err_e ngx_sos_list_parse(ngx_http_request_t *r,
@@ -61,9 +69,8 @@ static void ngx_sos_list_run(ngx_sos_job_t *job);
 static sos_rc_e ngx_sos_list_owners(ngx_sos_job_t *job);
 static ngx_int_t ngx_sos_list_done(ngx_http_request_t *r,
     ngx_sos_job_t *job);
-static void ngx_sos_list_entry(ngx_sos_xml_out_t *x, ngx_sos_op_e op,
-    ngx_sos_list_req_t *req, ngx_sos_list_job_t *lj, sos_list_entry_t *e,
-    ngx_uint_t owner);
+static void ngx_sos_list_entry(ngx_sos_xml_out_t *x, ngx_sos_list_req_t *req,
+    ngx_sos_list_job_t *lj, sos_list_entry_t *e, ngx_uint_t owner);
 static void ngx_sos_list_element(ngx_sos_xml_out_t *x, char *name,
     ngx_str_t *s, ngx_uint_t url);
 static u_char *ngx_sos_list_copy(u_char *dst, ngx_str_t *s);
@@ -71,6 +78,28 @@ static u_char *ngx_sos_list_copy(u_char *dst, ngx_str_t *s);
 
 ngx_int_t
 ngx_sos_list_objects(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
+{
+    return ngx_sos_list_start(r, ctx, NGX_SOS_LIST_V1);
+}
+
+
+ngx_int_t
+ngx_sos_list_objects_v2(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
+{
+    return ngx_sos_list_start(r, ctx, NGX_SOS_LIST_V2);
+}
+
+
+ngx_int_t
+ngx_sos_list_versions(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
+{
+    return ngx_sos_list_start(r, ctx, NGX_SOS_LIST_VERSIONS);
+}
+
+
+static ngx_int_t
+ngx_sos_list_start(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
+    ngx_sos_list_kind_e kind)
 {
     u_char              *p;
     ngx_sos_err_e        err;
@@ -83,15 +112,12 @@ ngx_sos_list_objects(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
         return ngx_sos_error_send(r, NGX_SOS_ERR_INTERNAL_ERROR);
     }
 
+    req->kind = kind;
     ctx->op_data = req;
 
     err = ngx_sos_list_parse(r, ctx, req);
     if (err != NGX_SOS_OK) {
         return ngx_sos_error_send_ctx(r, ctx, err);
-    }
-
-    if (ctx->bucket.len > SOS_MAX_BUCKET_LEN) {
-        return ngx_sos_bucket_error(r, ctx, NGX_SOS_ERR_NO_SUCH_BUCKET);
     }
 
     job = ngx_sos_job_create(r, ctx, sizeof(ngx_sos_list_job_t)
@@ -102,9 +128,7 @@ ngx_sos_list_objects(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     }
 
     lj = job->data;
-    lj->bucket_len = ctx->bucket.len;
-    ngx_memcpy(lj->bucket, ctx->bucket.data, ctx->bucket.len);
-    ngx_cpystrn((u_char *) lj->org_id, ctx->auth.org_id, SOS_ID_LEN + 1);
+    lj->bucket = ctx->bucket;
 
     p = (u_char *) lj + sizeof(ngx_sos_list_job_t);
 
@@ -121,19 +145,12 @@ ngx_sos_list_objects(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     (void) ngx_sos_list_copy(p, &req->marker);
 
     lj->opts.max_keys = req->max_keys;
-    lj->owners_wanted = (ctx->op != NGX_SOS_OP_LIST_OBJECTS_V2)
-                        || req->fetch_owner;
+    lj->owners_wanted = (kind != NGX_SOS_LIST_V2) || req->fetch_owner;
 
     job->run = ngx_sos_list_run;
     job->done = ngx_sos_list_done;
 
-    if (ngx_sos_job_post(job) != NGX_OK) {
-        return ngx_sos_error_send(r, NGX_SOS_ERR_SLOW_DOWN);
-    }
-
-    r->main->count++;
-
-    return NGX_DONE;
+    return ngx_sos_job_start(r, job);
 }
 
 
@@ -143,28 +160,15 @@ static ngx_sos_err_e
 ngx_sos_list_bad_arg(ngx_http_request_t *r, ngx_sos_ctx_t *ctx, char *name,
     ngx_str_t *value, char *message)
 {
-    size_t   len, nlen;
-    u_char  *p;
-
-    nlen = ngx_strlen(name);
-
-    len = sizeof("<ArgumentName></ArgumentName>"
-                 "<ArgumentValue></ArgumentValue>") - 1
-          + nlen + ngx_sos_xml_escape_len(value->data, value->len);
-
-    p = ngx_pnalloc(r->pool, len);
-    if (p == NULL) {
+    if (ngx_sos_error_element(r, ctx, "ArgumentName", (u_char *) name,
+                              ngx_strlen(name))
+        != NGX_OK
+        || ngx_sos_error_element(r, ctx, "ArgumentValue", value->data,
+                                 value->len)
+           != NGX_OK)
+    {
         return NGX_SOS_ERR_INTERNAL_ERROR;
     }
-
-    ctx->error_extra.data = p;
-    p = ngx_cpymem(p, "<ArgumentName>", sizeof("<ArgumentName>") - 1);
-    p = ngx_cpymem(p, name, nlen);
-    p = ngx_cpymem(p, "</ArgumentName><ArgumentValue>",
-                   sizeof("</ArgumentName><ArgumentValue>") - 1);
-    p = ngx_sos_xml_escape(p, value->data, value->len);
-    p = ngx_cpymem(p, "</ArgumentValue>", sizeof("</ArgumentValue>") - 1);
-    ctx->error_extra.len = p - ctx->error_extra.data;
 
     ctx->error_message.data = (u_char *) message;
     ctx->error_message.len = ngx_strlen(message);
@@ -241,16 +245,16 @@ ngx_sos_list_parse(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
         req->url = 1;
     }
 
-    switch (ctx->op) {
+    switch (req->kind) {
 
-    case NGX_SOS_OP_LIST_OBJECTS:
+    case NGX_SOS_LIST_V1:
         if (ngx_sos_query_arg(r, "marker", &req->marker) == NGX_ERROR) {
             return NGX_SOS_ERR_INTERNAL_ERROR;
         }
 
         break;
 
-    case NGX_SOS_OP_LIST_OBJECTS_V2:
+    case NGX_SOS_LIST_V2:
         if (ngx_sos_query_arg(r, "fetch-owner", &v) == NGX_OK
             && v.len == 4 && ngx_strncasecmp(v.data, (u_char *) "true", 4) == 0)
         {
@@ -290,7 +294,7 @@ ngx_sos_list_parse(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
 
         break;
 
-    default: /* NGX_SOS_OP_LIST_OBJECT_VERSIONS */
+    default: /* NGX_SOS_LIST_VERSIONS */
         if (ngx_sos_query_arg(r, "key-marker", &req->marker) == NGX_ERROR
             || ngx_sos_query_arg(r, "version-id-marker", &req->version_marker)
                == NGX_ERROR)
@@ -337,16 +341,8 @@ ngx_sos_list_run(ngx_sos_job_t *job)
 {
     ngx_sos_list_job_t  *lj = job->data;
 
-    job->rc = ngx_sos_acl_bucket(job->store, lj->bucket, lj->bucket_len,
-                                 lj->org_id, NGX_SOS_ACL_READ, &lj->denied,
-                                 NULL, &job->err);
-
-    if (job->rc != SOS_OK || lj->denied) {
-        return;
-    }
-
-    job->rc = sos_list_objects(job->store, (const char *) lj->bucket,
-                               lj->bucket_len, &lj->opts, &lj->result,
+    job->rc = sos_list_objects(job->store, (const char *) lj->bucket.data,
+                               lj->bucket.len, &lj->opts, &lj->result,
                                &job->err);
 
     if (job->rc == SOS_OK && lj->owners_wanted) {
@@ -431,7 +427,6 @@ ngx_sos_list_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 
     size_t               i;
     ngx_str_t            next, src, token;
-    ngx_sos_op_e         op;
     ngx_sos_ctx_t       *ctx;
     sos_list_result_t   *res;
     ngx_sos_xml_out_t    x;
@@ -439,10 +434,9 @@ ngx_sos_list_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 
     ctx = job->ctx;
     req = ctx->op_data;
-    op = ctx->op;
     res = lj->result;
 
-    if (job->rc != SOS_OK || lj->denied) {
+    if (job->rc != SOS_OK) {
         sos_list_result_free(res);
         free(lj->owners);
 
@@ -451,9 +445,8 @@ ngx_sos_list_done(ngx_http_request_t *r, ngx_sos_job_t *job)
             return ngx_sos_error_send(r, NGX_SOS_ERR_INVALID_ARGUMENT);
         }
 
-        return ngx_sos_bucket_error(r, ctx,
-                                    lj->denied ? NGX_SOS_ERR_ACCESS_DENIED
-                                    : ngx_sos_error_from_store(job->rc));
+        return ngx_sos_error_send_bucket(r, ctx,
+                                         ngx_sos_error_from_store(job->rc));
     }
 
     next.data = (u_char *) res->next_marker.data;
@@ -462,7 +455,7 @@ ngx_sos_list_done(ngx_http_request_t *r, ngx_sos_job_t *job)
     /* a page of keys may hold 1000 keys of 1024 bytes each */
     ngx_sos_xml_out_init(&x, r->pool, 16384);
 
-    if (op == NGX_SOS_OP_LIST_OBJECT_VERSIONS) {
+    if (req->kind == NGX_SOS_LIST_VERSIONS) {
         ngx_sos_xml_literal(&x, "<ListVersionsResult xmlns=\""
                                 NGX_SOS_XMLNS "\">");
     } else {
@@ -473,9 +466,9 @@ ngx_sos_list_done(ngx_http_request_t *r, ngx_sos_job_t *job)
     ngx_sos_list_element(&x, "Name", &ctx->bucket, 0);
     ngx_sos_list_element(&x, "Prefix", &req->prefix, req->url);
 
-    switch (op) {
+    switch (req->kind) {
 
-    case NGX_SOS_OP_LIST_OBJECTS:
+    case NGX_SOS_LIST_V1:
         ngx_sos_list_element(&x, "Marker", &req->marker, req->url);
 
         /* S3 gives NextMarker only with a delimiter: else the last key */
@@ -485,7 +478,7 @@ ngx_sos_list_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 
         break;
 
-    case NGX_SOS_OP_LIST_OBJECTS_V2:
+    case NGX_SOS_LIST_V2:
         if (req->has_token) {
             ngx_sos_list_element(&x, "ContinuationToken", &req->token, 0);
         }
@@ -551,7 +544,7 @@ ngx_sos_list_done(ngx_http_request_t *r, ngx_sos_job_t *job)
     }
 
     for (i = 0; i < res->n_entries; i++) {
-        ngx_sos_list_entry(&x, op, req, lj, &res->entries[i],
+        ngx_sos_list_entry(&x, req, lj, &res->entries[i],
                            lj->owners_wanted);
     }
 
@@ -564,7 +557,7 @@ ngx_sos_list_done(ngx_http_request_t *r, ngx_sos_job_t *job)
         ngx_sos_xml_literal(&x, "</CommonPrefixes>");
     }
 
-    if (op == NGX_SOS_OP_LIST_OBJECT_VERSIONS) {
+    if (req->kind == NGX_SOS_LIST_VERSIONS) {
         ngx_sos_xml_literal(&x, "</ListVersionsResult>");
     } else {
         ngx_sos_xml_literal(&x, "</ListBucketResult>");
@@ -581,9 +574,8 @@ ngx_sos_list_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 
 
 static void
-ngx_sos_list_entry(ngx_sos_xml_out_t *x, ngx_sos_op_e op,
-    ngx_sos_list_req_t *req, ngx_sos_list_job_t *lj, sos_list_entry_t *e,
-    ngx_uint_t owner)
+ngx_sos_list_entry(ngx_sos_xml_out_t *x, ngx_sos_list_req_t *req,
+    ngx_sos_list_job_t *lj, sos_list_entry_t *e, ngx_uint_t owner)
 {
     size_t      i;
     ngx_str_t   key;
@@ -591,7 +583,7 @@ ngx_sos_list_entry(ngx_sos_xml_out_t *x, ngx_sos_op_e op,
     key.data = (u_char *) e->key.data;
     key.len = e->key.len;
 
-    if (op == NGX_SOS_OP_LIST_OBJECT_VERSIONS) {
+    if (req->kind == NGX_SOS_LIST_VERSIONS) {
         ngx_sos_xml_literal(x, "<Version>");
         ngx_sos_list_element(x, "Key", &key, req->url);
         ngx_sos_xml_literal(x, "<VersionId>null</VersionId>"
@@ -632,7 +624,7 @@ ngx_sos_list_entry(ngx_sos_xml_out_t *x, ngx_sos_op_e op,
 
     ngx_sos_xml_literal(x, "<StorageClass>STANDARD</StorageClass>");
 
-    if (op == NGX_SOS_OP_LIST_OBJECT_VERSIONS) {
+    if (req->kind == NGX_SOS_LIST_VERSIONS) {
         ngx_sos_xml_literal(x, "</Version>");
     } else {
         ngx_sos_xml_literal(x, "</Contents>");

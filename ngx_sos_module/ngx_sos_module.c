@@ -4,11 +4,10 @@
  */
 
 
-#include "ngx_sos_module.h"
+#include "ngx_sos_op.h"
 
 
 static ngx_int_t ngx_sos_handler(ngx_http_request_t *r);
-static ngx_uint_t ngx_sos_anonymous_op(ngx_sos_op_e op);
 
 static void *ngx_sos_create_main_conf(ngx_conf_t *cf);
 static char *ngx_sos_init_main_conf(ngx_conf_t *cf, void *conf);
@@ -160,39 +159,6 @@ ngx_module_t  ngx_http_sos_module = {
 static ngx_str_t  ngx_sos_request_id_var = ngx_string("request_id");
 
 
-/* the operations, by ngx_sos_op_e */
-
-static ngx_sos_op_handler_pt  ngx_sos_ops[NGX_SOS_OP_MAX] = {
-    [NGX_SOS_OP_LIST_BUCKETS] = ngx_sos_bucket_list_all,
-    [NGX_SOS_OP_CREATE_BUCKET] = ngx_sos_bucket_create,
-    [NGX_SOS_OP_DELETE_BUCKET] = ngx_sos_bucket_delete,
-    [NGX_SOS_OP_HEAD_BUCKET] = ngx_sos_bucket_head,
-    [NGX_SOS_OP_GET_BUCKET_LOCATION] = ngx_sos_bucket_location,
-    [NGX_SOS_OP_GET_BUCKET_VERSIONING] = ngx_sos_bucket_versioning,
-    [NGX_SOS_OP_PUT_BUCKET_VERSIONING] = ngx_sos_bucket_versioning,
-    [NGX_SOS_OP_LIST_OBJECTS] = ngx_sos_list_objects,
-    [NGX_SOS_OP_LIST_OBJECTS_V2] = ngx_sos_list_objects,
-    [NGX_SOS_OP_LIST_OBJECT_VERSIONS] = ngx_sos_list_objects,
-    [NGX_SOS_OP_DELETE_OBJECTS] = ngx_sos_delete_objects,
-    [NGX_SOS_OP_PUT_OBJECT] = ngx_sos_object_put,
-    [NGX_SOS_OP_COPY_OBJECT] = ngx_sos_object_copy,
-    [NGX_SOS_OP_GET_OBJECT] = ngx_sos_object_get,
-    [NGX_SOS_OP_HEAD_OBJECT] = ngx_sos_object_get,
-    [NGX_SOS_OP_DELETE_OBJECT] = ngx_sos_object_delete,
-    [NGX_SOS_OP_CREATE_MULTIPART_UPLOAD] = ngx_sos_mp_create,
-    [NGX_SOS_OP_UPLOAD_PART] = ngx_sos_mp_upload_part,
-    [NGX_SOS_OP_UPLOAD_PART_COPY] = ngx_sos_mp_upload_part_copy,
-    [NGX_SOS_OP_COMPLETE_MULTIPART_UPLOAD] = ngx_sos_mp_complete,
-    [NGX_SOS_OP_ABORT_MULTIPART_UPLOAD] = ngx_sos_mp_abort,
-    [NGX_SOS_OP_LIST_PARTS] = ngx_sos_mp_list_parts,
-    [NGX_SOS_OP_LIST_MULTIPART_UPLOADS] = ngx_sos_mp_list_uploads,
-    [NGX_SOS_OP_GET_BUCKET_ACL] = ngx_sos_acl_handler,
-    [NGX_SOS_OP_PUT_BUCKET_ACL] = ngx_sos_acl_handler,
-    [NGX_SOS_OP_GET_OBJECT_ACL] = ngx_sos_acl_handler,
-    [NGX_SOS_OP_PUT_OBJECT_ACL] = ngx_sos_acl_handler,
-};
-
-
 static ngx_int_t
 ngx_sos_handler(ngx_http_request_t *r)
 {
@@ -267,94 +233,60 @@ ngx_sos_handler(ngx_http_request_t *r)
 ngx_int_t
 ngx_sos_handler_op(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 {
-    ngx_int_t      rc;
-    ngx_sos_err_e  err;
+    ngx_int_t            rc;
+    ngx_sos_err_e        err;
+    const ngx_sos_op_t  *op;
 
-    if (ctx->op == NGX_SOS_OP_POST_OBJECT) {
-        /* signed by the form's policy, not by headers: read the form */
-        return ngx_sos_post_object(r, ctx);
-    }
+    op = ctx->op;
 
     /*
      * anonymous requests (the AllUsers group) reach only the operations
-     * that evaluate ACLs; the others need a key
+     * that evaluate ACLs, and a form, signed by its policy; the others
+     * need a key
      */
 
-    if (ctx->auth.anonymous && !ngx_sos_anonymous_op(ctx->op)) {
+    if (ctx->auth.anonymous
+        && !(op->flags & (NGX_SOS_OP_ANONYMOUS|NGX_SOS_OP_FORM)))
+    {
         return ngx_sos_error_send(r, NGX_SOS_ERR_ACCESS_DENIED);
     }
 
-    if (ctx->op == NGX_SOS_OP_UNKNOWN || ngx_sos_ops[ctx->op] == NULL) {
+    if (op->handler == NULL) {
         return ngx_sos_error_send(r, NGX_SOS_ERR_NOT_IMPLEMENTED);
     }
 
-    switch (ctx->op) {
-
-    case NGX_SOS_OP_PUT_OBJECT:
-    case NGX_SOS_OP_UPLOAD_PART:
-    case NGX_SOS_OP_COMPLETE_MULTIPART_UPLOAD:
-    case NGX_SOS_OP_CREATE_BUCKET:
-    case NGX_SOS_OP_PUT_BUCKET_VERSIONING:
-    case NGX_SOS_OP_DELETE_OBJECTS:
-    case NGX_SOS_OP_PUT_BUCKET_ACL:
-    case NGX_SOS_OP_PUT_OBJECT_ACL:
+    if (op->flags & NGX_SOS_OP_BODY) {
         err = ngx_sos_payload_create(r, ctx);
         if (err != NGX_SOS_OK) {
             return ngx_sos_error_send_ctx(r, ctx, err);
         }
 
-        break;
+    } else if (!(op->flags & NGX_SOS_OP_FORM)) {
 
-    default:
         if (r->headers_in.expect
             && (r->headers_in.content_length_n > 0 || r->headers_in.chunked))
         {
             /* a body held back for "100 Continue": never asked for */
             r->keepalive = 0;
             r->lingering_close = 1;
-            break;
-        }
 
-        rc = ngx_http_discard_request_body(r);
+        } else {
+            rc = ngx_http_discard_request_body(r);
 
-        if (rc != NGX_OK) {
-            return rc;
+            if (rc != NGX_OK) {
+                return rc;
+            }
         }
     }
 
-    return ngx_sos_ops[ctx->op](r, ctx);
-}
+    /* the first job checks the caller: ngx_sos_authz.c */
 
-
-/* the operations whose ACL checks know the AllUsers group */
-
-static ngx_uint_t
-ngx_sos_anonymous_op(ngx_sos_op_e op)
-{
-    switch (op) {
-    case NGX_SOS_OP_HEAD_BUCKET:
-    case NGX_SOS_OP_LIST_OBJECTS:
-    case NGX_SOS_OP_LIST_OBJECTS_V2:
-    case NGX_SOS_OP_LIST_OBJECT_VERSIONS:
-    case NGX_SOS_OP_PUT_OBJECT:
-    case NGX_SOS_OP_COPY_OBJECT:
-    case NGX_SOS_OP_GET_OBJECT:
-    case NGX_SOS_OP_HEAD_OBJECT:
-    case NGX_SOS_OP_DELETE_OBJECT:
-    case NGX_SOS_OP_CREATE_MULTIPART_UPLOAD:
-    case NGX_SOS_OP_UPLOAD_PART:
-    case NGX_SOS_OP_COMPLETE_MULTIPART_UPLOAD:
-    case NGX_SOS_OP_ABORT_MULTIPART_UPLOAD:
-    case NGX_SOS_OP_LIST_PARTS:
-    case NGX_SOS_OP_LIST_MULTIPART_UPLOADS:
-    case NGX_SOS_OP_GET_BUCKET_ACL:
-    case NGX_SOS_OP_PUT_BUCKET_ACL:
-    case NGX_SOS_OP_GET_OBJECT_ACL:
-    case NGX_SOS_OP_PUT_OBJECT_ACL:
-        return 1;
-    default:
-        return 0;
+    rc = ngx_sos_authz_init(r, ctx);
+    if (rc != NGX_OK) {
+        return rc;
     }
+
+    return op->handler(r, ctx);
 }
 
 

@@ -136,6 +136,8 @@ void ngx_sos_store_exit(ngx_cycle_t *cycle, ngx_sos_main_conf_t *smcf);
 
 ngx_int_t ngx_sos_error_send(ngx_http_request_t *r, ngx_sos_err_e err);
 ngx_sos_err_e ngx_sos_error_from_store(sos_rc_e rc);
+
+/* ngx_sos_xml.c: XML text, escaped (what XML cannot carry is U+FFFD) */
 u_char *ngx_sos_xml_escape(u_char *dst, u_char *src, size_t size);
 size_t ngx_sos_xml_escape_len(u_char *src, size_t size);
 
@@ -143,39 +145,8 @@ size_t ngx_sos_xml_escape_len(u_char *src, size_t size);
 /* ------------------------------------------------------------------ */
 /* S3 requests                                                        */
 
-/* One S3 operation per (method, resource, sub-resource): ngx_sos_route.c */
-typedef enum {
-    NGX_SOS_OP_UNKNOWN = 0,              /* answered 501 NotImplemented */
-    NGX_SOS_OP_LIST_BUCKETS,
-    NGX_SOS_OP_CREATE_BUCKET,
-    NGX_SOS_OP_DELETE_BUCKET,
-    NGX_SOS_OP_HEAD_BUCKET,
-    NGX_SOS_OP_GET_BUCKET_LOCATION,
-    NGX_SOS_OP_GET_BUCKET_VERSIONING,
-    NGX_SOS_OP_PUT_BUCKET_VERSIONING,
-    NGX_SOS_OP_LIST_OBJECTS,
-    NGX_SOS_OP_LIST_OBJECTS_V2,
-    NGX_SOS_OP_LIST_OBJECT_VERSIONS,
-    NGX_SOS_OP_DELETE_OBJECTS,
-    NGX_SOS_OP_PUT_OBJECT,
-    NGX_SOS_OP_COPY_OBJECT,
-    NGX_SOS_OP_GET_OBJECT,
-    NGX_SOS_OP_HEAD_OBJECT,
-    NGX_SOS_OP_DELETE_OBJECT,
-    NGX_SOS_OP_CREATE_MULTIPART_UPLOAD,
-    NGX_SOS_OP_UPLOAD_PART,
-    NGX_SOS_OP_UPLOAD_PART_COPY,
-    NGX_SOS_OP_COMPLETE_MULTIPART_UPLOAD,
-    NGX_SOS_OP_ABORT_MULTIPART_UPLOAD,
-    NGX_SOS_OP_LIST_PARTS,
-    NGX_SOS_OP_LIST_MULTIPART_UPLOADS,
-    NGX_SOS_OP_GET_BUCKET_ACL,
-    NGX_SOS_OP_PUT_BUCKET_ACL,
-    NGX_SOS_OP_GET_OBJECT_ACL,
-    NGX_SOS_OP_PUT_OBJECT_ACL,
-    NGX_SOS_OP_POST_OBJECT,              /* browser form upload */
-    NGX_SOS_OP_MAX
-} ngx_sos_op_e;
+/* One S3 operation: a row of the table in ngx_sos_op.c (ngx_sos_op.h) */
+typedef struct ngx_sos_op_s  ngx_sos_op_t;
 
 
 /* How the request body is protected (x-amz-content-sha256 and friends). */
@@ -217,9 +188,50 @@ typedef ngx_int_t (*ngx_sos_payload_sink_pt)(void *data, u_char *p, size_t n);
 
 typedef struct ngx_sos_job_s  ngx_sos_job_t;
 
+
+/* x-amz-copy-source of CopyObject and UploadPartCopy, parsed */
+typedef struct {
+    ngx_str_t                bucket;     /* decoded */
+    ngx_str_t                key;        /* decoded */
+    ngx_uint_t               bad_version;    /* a versionId other than null */
+} ngx_sos_copy_source_t;
+
+
+/* Where a request is in its authorization step: ngx_sos_authz.c */
+typedef enum {
+    NGX_SOS_AUTHZ_NONE = 0,              /* nothing to check (yet) */
+    NGX_SOS_AUTHZ_LOOKUP,                /* a form: the bucket only */
+    NGX_SOS_AUTHZ_IDENTITY,              /* a form: its signer unknown */
+    NGX_SOS_AUTHZ_PENDING,               /* the next job checks first */
+    NGX_SOS_AUTHZ_PASSED,
+    NGX_SOS_AUTHZ_FAILED                 /* err is the answer */
+} ngx_sos_authz_state_e;
+
+
+/*
+ * What the step decided and looked up, the handler's to read (in the
+ * pool thread or the loop) once it passed; freed with the request pool.
+ */
+typedef struct {
+    ngx_sos_authz_state_e    state;
+    const char              *who;        /* the caller's org id, "" anon */
+    ngx_uint_t               want_reader;    /* set by the handler: open
+                                                the object (or source) */
+    const char              *upload_id;  /* set by the handler */
+    ngx_sos_err_e            err;        /* FAILED: the S3 error */
+    ngx_uint_t               source_err; /* ... about the copy source */
+
+    sos_bucket_info_t       *bucket;     /* the bucket and its ACL */
+    sos_object_info_t        object;     /* rows with an object perm */
+    sos_reader_t            *reader;     /* ... with want_reader */
+    sos_object_info_t        source;     /* rows with a source perm */
+    sos_reader_t            *source_reader;
+} ngx_sos_authz_t;
+
+
 /* Per-request state, from r->pool. */
 typedef struct {
-    ngx_sos_op_e             op;
+    const ngx_sos_op_t      *op;         /* the row the router chose */
     ngx_str_t                bucket;     /* empty for service operations */
     ngx_str_t                key;        /* decoded; empty for bucket ops */
     ngx_uint_t               virtual_host;
@@ -233,6 +245,9 @@ typedef struct {
     ngx_str_t                error_message;
     ngx_str_t                error_extra;    /* XML elements, escaped */
 
+    ngx_sos_copy_source_t   *copy_source;    /* once parsed */
+    ngx_sos_authz_t          authz;
+
     void                    *op_data;    /* the operation's own state */
     void                    *body_data;  /* ngx_sos_body.c */
 } ngx_sos_ctx_t;
@@ -240,11 +255,15 @@ typedef struct {
 
 /*
  * Store work in the thread pool.  run() executes in a pool thread and
- * touches no request, pool or log: only the store and job->data, with the
- * outcome in job->rc / job->err.  done() runs back in the event loop and
- * returns what ngx_http_finalize_request() gets (NGX_DONE once a response
- * is sent, see ngx_sos_sent()), or NGX_SOS_CONTINUE when it posted more
- * work or is waiting for the body (nothing is finalized).
+ * touches no request, pool or log: only the store, job->data and what
+ * ctx->authz looked up, with the outcome in job->rc / job->err; NULL: the
+ * job only runs the authorization step.  done() runs back in the event
+ * loop and returns what ngx_http_finalize_request() gets (NGX_DONE once a
+ * response is sent, see ngx_sos_sent()), or NGX_SOS_CONTINUE when it
+ * posted more work or is waiting for the body (nothing is finalized).
+ * The first job of a request runs the authorization step before run();
+ * when it refuses, the task layer answers and run() and done() are not
+ * called.
  */
 #define NGX_SOS_CONTINUE  -100
 struct ngx_sos_job_s {
@@ -263,6 +282,18 @@ typedef ngx_int_t (*ngx_sos_op_handler_pt)(ngx_http_request_t *r,
     ngx_sos_ctx_t *ctx);
 
 
+/*
+ * ngx_sos_authz.c.  init: in the loop, before the handler runs (registers
+ * the cleanup of what the step looks up; NGX_OK or a final rc).  run: in
+ * the pool thread before a job's run() (ngx_sos_task.c), NGX_OK to go
+ * on; send: the answer when it failed.  identity: POST Object names the
+ * form's signer once its policy is verified.
+ */
+ngx_int_t ngx_sos_authz_init(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
+ngx_int_t ngx_sos_authz_run(ngx_sos_job_t *job);
+ngx_int_t ngx_sos_authz_send(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
+void ngx_sos_authz_identity(ngx_sos_ctx_t *ctx, const char *who);
+
 /* ngx_sos_task.c */
 ngx_sos_job_t *ngx_sos_job_create(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     size_t data_size);
@@ -273,6 +304,8 @@ ngx_sos_job_t *ngx_sos_job_create(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
  * r->main->count++, as for any asynchronous work.
  */
 ngx_int_t ngx_sos_job_post(ngx_sos_job_t *job);
+/* Post job, or answer SlowDown: what a content handler returns. */
+ngx_int_t ngx_sos_job_start(ngx_http_request_t *r, ngx_sos_job_t *job);
 
 /* ngx_sos_response.c */
 ngx_int_t ngx_sos_request_id(ngx_http_request_t *r, ngx_str_t *id);
@@ -299,17 +332,36 @@ ngx_int_t ngx_sos_error_send_ex(ngx_http_request_t *r, ngx_sos_err_e err,
 /* With ctx->error_message and ctx->error_extra. */
 ngx_int_t ngx_sos_error_send_ctx(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     ngx_sos_err_e err);
+/* As _ctx, about ctx->bucket: <BucketName> where S3 adds it. */
+ngx_int_t ngx_sos_error_send_bucket(ngx_http_request_t *r,
+    ngx_sos_ctx_t *ctx, ngx_sos_err_e err);
+/* Append <name>text</name> (escaped) to ctx->error_extra: NGX_OK, ERROR */
+ngx_int_t ngx_sos_error_element(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
+    char *name, u_char *text, size_t len);
 
-/* ngx_sos_route.c */
+/* ngx_sos_route.c: the bucket, the key and the operation's row */
 ngx_sos_err_e ngx_sos_route(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
-/* %XX decoded ('+' stays); dst may point into src when nothing changes */
-ngx_int_t ngx_sos_uri_decode(ngx_http_request_t *r, u_char *src, size_t len,
-    ngx_str_t *dst);
+
+/* ngx_sos_request.c */
 /* The first request header with this name (case-insensitive), or NULL. */
 ngx_table_elt_t *ngx_sos_header_find(ngx_http_request_t *r, char *name);
+/* A query argument, as sent, or %XX and '+' decoded (see the file) */
 ngx_int_t ngx_sos_arg(ngx_http_request_t *r, char *name, ngx_str_t *value);
 ngx_int_t ngx_sos_query_arg(ngx_http_request_t *r, char *name,
     ngx_str_t *value);
+u_char *ngx_sos_arg_next(u_char *p, u_char *end, ngx_str_t *name,
+    ngx_str_t *value);
+/* %XX decoded ('+' stays); dst may point into src when nothing changes */
+ngx_int_t ngx_sos_uri_decode(ngx_http_request_t *r, u_char *src, size_t len,
+    ngx_str_t *dst);
+/* An If-Match (weak 0) or If-None-Match (weak 1) list names etag */
+ngx_uint_t ngx_sos_etag_match(u_char *p, size_t len, const char *etag,
+    ngx_uint_t weak);
+/* The next item of a comma-separated header value, blanks trimmed */
+u_char *ngx_sos_header_item(u_char *p, u_char *end, ngx_str_t *item);
+/* The region this server answers for (sos_region) */
+void ngx_sos_region(ngx_http_request_t *r, ngx_str_t *region);
+#define NGX_SOS_US_EAST_1  "us-east-1"
 
 /* ngx_sos_log.c: $sos_request_redacted, the error log's request line */
 ngx_int_t ngx_sos_log_add_variables(ngx_conf_t *cf);
@@ -423,9 +475,13 @@ ngx_int_t ngx_sos_bucket_create(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 ngx_int_t ngx_sos_bucket_delete(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 ngx_int_t ngx_sos_bucket_head(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 ngx_int_t ngx_sos_bucket_location(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
-ngx_int_t ngx_sos_bucket_versioning(ngx_http_request_t *r,
+ngx_int_t ngx_sos_bucket_versioning_get(ngx_http_request_t *r,
+    ngx_sos_ctx_t *ctx);
+ngx_int_t ngx_sos_bucket_versioning_put(ngx_http_request_t *r,
     ngx_sos_ctx_t *ctx);
 ngx_int_t ngx_sos_list_objects(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
+ngx_int_t ngx_sos_list_objects_v2(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
+ngx_int_t ngx_sos_list_versions(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 ngx_int_t ngx_sos_delete_objects(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 
 /* ngx_sos_object.c: PutObject (its body: ngx_sos_put.c), DeleteObject */
@@ -452,16 +508,13 @@ ngx_int_t ngx_sos_object_get(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 /* ngx_sos_copy.c: CopyObject */
 ngx_int_t ngx_sos_object_copy(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 
-/* x-amz-copy-source of CopyObject and UploadPartCopy, parsed */
-typedef struct {
-    ngx_str_t                bucket;     /* decoded */
-    ngx_str_t                key;        /* decoded */
-    ngx_uint_t               bad_version;    /* a versionId other than null */
-} ngx_sos_copy_source_t;
-
-/* NGX_OK, or what the caller must return: the error is sent (NGX_DONE). */
-ngx_int_t ngx_sos_copy_source(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
-    ngx_sos_copy_source_t *src);
+/*
+ * x-amz-copy-source into ctx->copy_source (parsed once): NGX_OK, or what
+ * the caller must return (the error is sent: NGX_DONE).  CopyObject and
+ * UploadPartCopy parse it before their first job, whose authorization
+ * step checks the source.
+ */
+ngx_int_t ngx_sos_copy_source(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 
 /* ngx_sos_multipart.c */
 ngx_int_t ngx_sos_mp_create(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
@@ -475,8 +528,9 @@ ngx_int_t ngx_sos_mp_list_uploads(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 /* the timer that removes uploads older than sos_upload_expiry */
 ngx_int_t ngx_sos_mp_init_process(ngx_cycle_t *cycle,
     ngx_sos_main_conf_t *smcf);
-/* ngx_sos_acl.c: Get/PutBucketAcl, Get/PutObjectAcl */
-ngx_int_t ngx_sos_acl_handler(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
+/* ngx_sos_acl_ops.c: Get/PutBucketAcl, Get/PutObjectAcl */
+ngx_int_t ngx_sos_acl_get(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
+ngx_int_t ngx_sos_acl_put(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 
 
 extern ngx_module_t  ngx_http_sos_module;

@@ -64,12 +64,10 @@ typedef struct {
 
 
 typedef struct {
-    ngx_sos_op_e             op;
     ngx_str_t                bucket;
     ngx_str_t                key;
     u_char                  *org_id;
     char                     upload_id[SOS_UPLOAD_ID_LEN + 1];
-    ngx_uint_t               denied;
 
     /* create */
     sos_attrs_t              attrs;
@@ -142,12 +140,10 @@ static ngx_int_t ngx_sos_mp_upload_id(ngx_http_request_t *r,
     ngx_sos_mp_t *mp);
 static ngx_int_t ngx_sos_mp_part_number(ngx_http_request_t *r,
     ngx_sos_ctx_t *ctx, uint32_t *n);
-static ngx_int_t ngx_sos_mp_post(ngx_http_request_t *r, ngx_sos_job_t *job);
 static ngx_int_t ngx_sos_mp_error(ngx_http_request_t *r, ngx_sos_job_t *job);
-static ngx_uint_t ngx_sos_mp_etag_match(ngx_str_t *cond, const char *etag);
 static void ngx_sos_mp_checksum_element(ngx_sos_xml_out_t *x,
     sos_checksum_alg_e alg, u_char *value, size_t len);
-static ngx_int_t ngx_sos_mp_stat(ngx_sos_job_t *job, ngx_sos_mp_t *mp);
+static void ngx_sos_mp_stat(ngx_sos_job_t *job, ngx_sos_mp_t *mp);
 
 static void ngx_sos_mp_create_run(ngx_sos_job_t *job);
 static ngx_int_t ngx_sos_mp_create_done(ngx_http_request_t *r,
@@ -248,26 +244,11 @@ ngx_sos_mp_part_number(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
 }
 
 
-static ngx_int_t
-ngx_sos_mp_post(ngx_http_request_t *r, ngx_sos_job_t *job)
-{
-    if (ngx_sos_job_post(job) != NGX_OK) {
-        return ngx_sos_error_send(r, NGX_SOS_ERR_SLOW_DOWN);
-    }
-
-    r->main->count++;
-
-    return NGX_DONE;
-}
-
-
-/* the answer for a failed store call or a denied caller */
+/* the answer for a failed store call */
 
 static ngx_int_t
 ngx_sos_mp_error(ngx_http_request_t *r, ngx_sos_job_t *job)
 {
-    ngx_sos_mp_t *mp = job->data;
-
     if (job->rc == SOS_EINVAL) {
         return ngx_sos_error_send(r, NGX_SOS_ERR_INVALID_ARGUMENT);
     }
@@ -276,58 +257,7 @@ ngx_sos_mp_error(ngx_http_request_t *r, ngx_sos_job_t *job)
         return ngx_sos_error_send(r, ngx_sos_error_from_store(job->rc));
     }
 
-    if (mp->denied) {
-        return ngx_sos_error_send(r, NGX_SOS_ERR_ACCESS_DENIED);
-    }
-
     return NGX_DECLINED;
-}
-
-
-/* "*", or a comma-separated list of (quoted) ETags */
-
-static ngx_uint_t
-ngx_sos_mp_etag_match(ngx_str_t *cond, const char *etag)
-{
-    u_char  *p, *end, *s, *e;
-    size_t   len;
-
-    len = ngx_strlen(etag);
-    p = cond->data;
-    end = p + cond->len;
-
-    while (p < end) {
-        while (p < end && (*p == ' ' || *p == ',' || *p == '\t')) {
-            p++;
-        }
-
-        s = p;
-
-        while (p < end && *p != ',') {
-            p++;
-        }
-
-        e = p;
-
-        while (e > s && (e[-1] == ' ' || e[-1] == '\t')) {
-            e--;
-        }
-
-        if (e - s == 1 && *s == '*') {
-            return 1;
-        }
-
-        if (e - s >= 2 && *s == '"' && e[-1] == '"') {
-            s++;
-            e--;
-        }
-
-        if ((size_t) (e - s) == len && ngx_strncmp(s, etag, len) == 0) {
-            return 1;
-        }
-    }
-
-    return 0;
 }
 
 
@@ -349,33 +279,17 @@ ngx_sos_mp_checksum_element(ngx_sos_xml_out_t *x, sos_checksum_alg_e alg,
 }
 
 
-/* pool thread: the bucket is the caller's and the upload exists */
+/* pool thread: the upload the authorization step found */
 
-static ngx_int_t
+static void
 ngx_sos_mp_stat(ngx_sos_job_t *job, ngx_sos_mp_t *mp)
 {
     sos_str_t  *a;
 
-    job->rc = ngx_sos_acl_bucket(job->store, mp->bucket.data,
-                                 mp->bucket.len, (char *) mp->org_id,
-                                 NGX_SOS_ACL_WRITE, &mp->denied, NULL,
-                                 &job->err);
-    if (job->rc != SOS_OK || mp->denied) {
-        return NGX_ERROR;
-    }
-
-    job->rc = sos_upload_stat(job->store, (char *) mp->bucket.data,
-                              mp->bucket.len, (char *) mp->key.data,
-                              mp->key.len, mp->upload_id, &mp->info,
-                              &job->err);
-    if (job->rc != SOS_OK) {
-        return NGX_ERROR;
-    }
+    mp->info = job->ctx->authz.object;
 
     a = &mp->info.attrs.checksum_algorithm;
     mp->alg = sos_checksum_lookup(a->data, a->len);
-
-    return NGX_OK;
 }
 
 
@@ -397,12 +311,11 @@ ngx_sos_mp_job(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     }
 
     mp = (*job)->data;
-    mp->op = ctx->op;
     mp->bucket = ctx->bucket;
     mp->key = ctx->key;
     mp->org_id = ctx->auth.org_id;
 
-    /* what the thread may have left: the stat result, listed uploads */
+    /* what the thread may have left: listed uploads */
 
     cln->handler = ngx_sos_mp_uploads_free;
     cln->data = mp;
@@ -481,7 +394,7 @@ ngx_sos_mp_create(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     job->run = ngx_sos_mp_create_run;
     job->done = ngx_sos_mp_create_done;
 
-    return ngx_sos_mp_post(r, job);
+    return ngx_sos_job_start(r, job);
 }
 
 
@@ -490,19 +403,10 @@ ngx_sos_mp_create_run(ngx_sos_job_t *job)
 {
     ngx_sos_mp_t *mp = job->data;
 
-    sos_bucket_t  b;
-
-    job->rc = ngx_sos_acl_bucket(job->store, mp->bucket.data,
-                                 mp->bucket.len, (char *) mp->org_id,
-                                 NGX_SOS_ACL_WRITE, &mp->denied, &b,
-                                 &job->err);
-    if (job->rc != SOS_OK || mp->denied) {
-        return;
-    }
-
     if (mp->acl) {
         mp->acl_err = ngx_sos_acl_build(job->store, mp->acl,
-                                        (char *) mp->org_id, b.owner,
+                                        (char *) mp->org_id,
+                                        job->ctx->authz.bucket->bucket.owner,
                                         &job->rc, &job->err);
         if (mp->acl_err != NGX_SOS_OK || job->rc != SOS_OK) {
             return;
@@ -618,7 +522,7 @@ ngx_sos_mp_abort(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     job->run = ngx_sos_mp_abort_run;
     job->done = ngx_sos_mp_abort_done;
 
-    return ngx_sos_mp_post(r, job);
+    return ngx_sos_job_start(r, job);
 }
 
 
@@ -626,14 +530,6 @@ static void
 ngx_sos_mp_abort_run(ngx_sos_job_t *job)
 {
     ngx_sos_mp_t *mp = job->data;
-
-    job->rc = ngx_sos_acl_bucket(job->store, mp->bucket.data,
-                                 mp->bucket.len, (char *) mp->org_id,
-                                 NGX_SOS_ACL_WRITE, &mp->denied, NULL,
-                                 &job->err);
-    if (job->rc != SOS_OK || mp->denied) {
-        return;
-    }
 
     job->rc = sos_upload_abort(job->store, (char *) mp->bucket.data,
                                mp->bucket.len, (char *) mp->key.data,
@@ -741,6 +637,8 @@ ngx_sos_mp_list_parts(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
         return ngx_sos_error_send(r, NGX_SOS_ERR_NO_SUCH_UPLOAD);
     }
 
+    ctx->authz.upload_id = mp->upload_id;
+
     mp->parts = ngx_palloc(r->pool,
                            (mp->max + 1) * sizeof(ngx_sos_mp_part_t));
     if (mp->parts == NULL) {
@@ -750,7 +648,7 @@ ngx_sos_mp_list_parts(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     job->run = ngx_sos_mp_parts_run;
     job->done = ngx_sos_mp_parts_done;
 
-    return ngx_sos_mp_post(r, job);
+    return ngx_sos_job_start(r, job);
 }
 
 
@@ -786,9 +684,7 @@ ngx_sos_mp_parts_run(ngx_sos_job_t *job)
 {
     ngx_sos_mp_t *mp = job->data;
 
-    if (ngx_sos_mp_stat(job, mp) != NGX_OK) {
-        return;
-    }
+    ngx_sos_mp_stat(job, mp);
 
     if (mp->max == 0) {
         return;
@@ -926,6 +822,8 @@ ngx_sos_mp_complete_body(ngx_http_request_t *r)
         return;
     }
 
+    ctx->authz.upload_id = mp->upload_id;
+
     ngx_memzero(&req, sizeof(ngx_sos_mp_xml_t));
     req.pool = r->pool;
 
@@ -1014,14 +912,7 @@ ngx_sos_mp_complete_body(ngx_http_request_t *r)
     job->run = ngx_sos_mp_complete_run;
     job->done = ngx_sos_mp_complete_done;
 
-    if (ngx_sos_job_post(job) != NGX_OK) {
-        ngx_http_finalize_request(r, ngx_sos_error_send(r,
-                                                    NGX_SOS_ERR_SLOW_DOWN));
-        return;
-    }
-
-    r->main->count++;
-    ngx_http_finalize_request(r, NGX_DONE);
+    ngx_http_finalize_request(r, ngx_sos_job_start(r, job));
 }
 
 
@@ -1184,9 +1075,7 @@ ngx_sos_mp_complete_run(ngx_sos_job_t *job)
     sos_part_ref_t     *refs;
     sos_object_info_t   info;
 
-    if (ngx_sos_mp_stat(job, mp) != NGX_OK) {
-        return;
-    }
+    ngx_sos_mp_stat(job, mp);
 
     /* as S3: the parts' checksums hashed together, base64, then "-N" */
 
@@ -1537,7 +1426,6 @@ ngx_sos_mp_upload_part_copy(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     ngx_sos_job_t          *job;
     ngx_table_elt_t        *h;
     ngx_sos_main_conf_t    *smcf;
-    ngx_sos_copy_source_t   src;
 
     smcf = ngx_http_get_module_main_conf(r, ngx_http_sos_module);
 
@@ -1554,14 +1442,19 @@ ngx_sos_mp_upload_part_copy(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
         return ngx_sos_error_send(r, NGX_SOS_ERR_NO_SUCH_UPLOAD);
     }
 
-    rc = ngx_sos_copy_source(r, ctx, &src);
+    ctx->authz.upload_id = mp->upload_id;
+
+    rc = ngx_sos_copy_source(r, ctx);
     if (rc != NGX_OK) {
         return rc;
     }
 
-    mp->src_bucket = src.bucket;
-    mp->src_key = src.key;
-    mp->src_bad_version = src.bad_version;
+    mp->src_bucket = ctx->copy_source->bucket;
+    mp->src_key = ctx->copy_source->key;
+    mp->src_bad_version = ctx->copy_source->bad_version;
+
+    /* the authorization step opens the source */
+    ctx->authz.want_reader = 1;
 
     mp->max_size = smcf->max_object_size;
 
@@ -1633,7 +1526,7 @@ ngx_sos_mp_upload_part_copy(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     job->run = ngx_sos_mp_copy_run;
     job->done = ngx_sos_mp_copy_done;
 
-    return ngx_sos_mp_post(r, job);
+    return ngx_sos_job_start(r, job);
 
 bad_range:
 
@@ -1653,73 +1546,40 @@ ngx_sos_mp_copy_run(ngx_sos_job_t *job)
     size_t               got;
     uint64_t             off, end;
     ngx_str_t            src, dst;
-    ngx_uint_t           fail, denied;
+    ngx_uint_t           fail;
     sos_put_t           *put;
     sos_reader_t        *rd;
     sos_put_opts_t       opts;
     sos_object_info_t    info, out;
     sos_checksum_t       ck;
 
-    if (ngx_sos_mp_stat(job, mp) != NGX_OK) {
-        return;
-    }
+    ngx_sos_mp_stat(job, mp);
 
     if (mp->src_bad_version) {
         job->rc = SOS_ENOTFOUND;
         return;
     }
 
-    rd = NULL;
-    ngx_memzero(&info, sizeof(sos_object_info_t));
+    /* opened by the authorization step (READ on it), closed with r */
 
-    job->rc = sos_object_open(job->store, (char *) mp->src_bucket.data,
-                              mp->src_bucket.len, (char *) mp->src_key.data,
-                              mp->src_key.len, &rd, &info, &job->err);
-
-    if (job->rc == SOS_ENOTFOUND) {
-        /* as CopyObject: a missing source is 404 only to who may list */
-        job->rc = ngx_sos_acl_bucket(job->store, mp->src_bucket.data,
-                                     mp->src_bucket.len, (char *) mp->org_id,
-                                     NGX_SOS_ACL_READ, &denied, NULL,
-                                     &job->err);
-        if (job->rc == SOS_OK) {
-            job->rc = SOS_ENOTFOUND;
-
-            if (denied) {
-                job->rc = SOS_OK;
-                mp->denied = 1;
-            }
-        }
-    }
-
-    if (job->rc != SOS_OK) {
-        return;
-    }
-
-    /* the source is read: READ on it, as GetObject */
-
-    if (!ngx_sos_acl_allows((u_char *) info.attrs.acl.data,
-                            info.attrs.acl.len, info.attrs.owner.data,
-                            info.attrs.owner.len, (char *) mp->org_id,
-                            NGX_SOS_ACL_READ))
-    {
-        mp->denied = 1;
-        goto done;
-    }
+    rd = job->ctx->authz.source_reader;
+    info = job->ctx->authz.source;
 
     /* as CopyObject's: every failed condition is 412 */
 
     fail = 0;
 
     if (mp->if_match_src.len) {
-        fail = !ngx_sos_mp_etag_match(&mp->if_match_src, info.etag);
+        fail = !ngx_sos_etag_match(mp->if_match_src.data,
+                                   mp->if_match_src.len, info.etag, 0);
 
     } else if (mp->if_unmodified_since != -1) {
         fail = info.mtime > mp->if_unmodified_since;
     }
 
     if (mp->if_none_match_src.len) {
-        fail |= ngx_sos_mp_etag_match(&mp->if_none_match_src, info.etag);
+        fail |= ngx_sos_etag_match(mp->if_none_match_src.data,
+                                   mp->if_none_match_src.len, info.etag, 1);
 
     } else if (mp->if_modified_since != -1) {
         fail |= info.mtime <= mp->if_modified_since;
@@ -1727,7 +1587,7 @@ ngx_sos_mp_copy_run(ngx_sos_job_t *job)
 
     if (fail) {
         mp->precondition = 1;
-        goto done;
+        return;
     }
 
     off = 0;
@@ -1736,7 +1596,7 @@ ngx_sos_mp_copy_run(ngx_sos_job_t *job)
     if (mp->has_range) {
         if (mp->range_b >= info.size) {
             mp->bad_range = 1;
-            goto done;
+            return;
         }
 
         off = mp->range_a;
@@ -1753,7 +1613,7 @@ ngx_sos_mp_copy_run(ngx_sos_job_t *job)
     buf = malloc(NGX_SOS_MP_COPY_BUF);
     if (buf == NULL) {
         job->rc = SOS_ENOMEM;
-        goto done;
+        return;
     }
 
     put = NULL;
@@ -1804,7 +1664,7 @@ ngx_sos_mp_copy_run(ngx_sos_job_t *job)
 
     if (job->rc != SOS_OK) {
         sos_put_abort(put);
-        goto done;
+        return;
     }
 
     ngx_memzero(&out, sizeof(sos_object_info_t));
@@ -1816,11 +1676,6 @@ ngx_sos_mp_copy_run(ngx_sos_job_t *job)
         mp->mtime = out.mtime;
         sos_object_info_release(&out);
     }
-
-done:
-
-    sos_object_info_release(&info);
-    sos_reader_close(rd);
 }
 
 
@@ -1910,7 +1765,7 @@ ngx_sos_mp_list_uploads(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     job->run = ngx_sos_mp_uploads_run;
     job->done = ngx_sos_mp_uploads_done;
 
-    return ngx_sos_mp_post(r, job);
+    return ngx_sos_job_start(r, job);
 }
 
 
@@ -2043,11 +1898,7 @@ ngx_sos_mp_uploads_run(ngx_sos_job_t *job)
     int        truncated;
     sos_str_t  prefix, marker;
 
-    job->rc = ngx_sos_acl_bucket(job->store, mp->bucket.data,
-                                 mp->bucket.len, (char *) mp->org_id,
-                                 NGX_SOS_ACL_READ, &mp->denied, NULL,
-                                 &job->err);
-    if (job->rc != SOS_OK || mp->denied || mp->max == 0) {
+    if (mp->max == 0) {
         return;
     }
 
@@ -2099,9 +1950,6 @@ ngx_sos_mp_uploads_free(void *data)
     mp->uploads = NULL;
     mp->n_uploads = 0;
     mp->scan_key = NULL;
-
-    sos_object_info_release(&mp->info);
-    ngx_memzero(&mp->info, sizeof(sos_object_info_t));
 }
 
 

@@ -2,9 +2,10 @@
 /*
  * SOS: object operations: PutObject's entry (the metadata and conditions
  * it brings; the body streams through ngx_sos_put.c), DeleteObject, and
- * what the object operations share (ngx_sos_object.h): the bucket's WRITE
- * check and the ACL a write sets, x-amz-meta-* and the other stored
- * headers, write conditions, ETag matching, the ETag and checksum headers.
+ * what the object operations share (ngx_sos_object.h): the ACL a write
+ * sets, x-amz-meta-* and the other stored headers, write conditions, the
+ * ETag and checksum headers.  The authorization step (ngx_sos_authz.c)
+ * has checked WRITE on the bucket before any of their jobs runs.
  *
  * GetObject and HeadObject are in ngx_sos_get.c, CopyObject in
  * ngx_sos_copy.c.
@@ -23,8 +24,6 @@
 typedef struct {
     ngx_str_t                bucket;
     ngx_str_t                key;
-    u_char                  *org_id;
-    ngx_uint_t               denied;
     ngx_uint_t               other_version;
 } ngx_sos_delete_t;
 
@@ -42,67 +41,21 @@ static ngx_int_t ngx_sos_delete_done(ngx_http_request_t *r,
 /* shared                                                             */
 
 
-ngx_int_t
-ngx_sos_object_post(ngx_http_request_t *r, ngx_sos_job_t *job)
-{
-    if (ngx_sos_job_post(job) != NGX_OK) {
-        return ngx_sos_error_send(r, NGX_SOS_ERR_SLOW_DOWN);
-    }
-
-    r->main->count++;
-
-    return NGX_DONE;
-}
-
-
-/* pool thread: is the bucket there, may the caller write into it? */
-
-ngx_int_t
-ngx_sos_object_owner(ngx_sos_job_t *job, ngx_str_t *bucket, u_char *org_id,
-    ngx_uint_t *denied)
-{
-    sos_rc_e            rc;
-    sos_bucket_info_t  *bi;
-
-    rc = sos_bucket_get(job->store, (char *) bucket->data, bucket->len, &bi,
-                        &job->err);
-    if (rc != SOS_OK) {
-        job->rc = rc;
-        return NGX_ERROR;
-    }
-
-    *denied = !ngx_sos_acl_allows((u_char *) bi->acl.data, bi->acl.len,
-                                  bi->bucket.owner,
-                                  ngx_strlen(bi->bucket.owner),
-                                  (char *) org_id, NGX_SOS_ACL_WRITE);
-
-    sos_bucket_info_free(bi);
-
-    return *denied ? NGX_ERROR : NGX_OK;
-}
-
-
 /* pool thread: the ACL blob a write sets, canned ACLs expanded */
 
 ngx_int_t
-ngx_sos_object_acl_build(ngx_sos_job_t *job, ngx_str_t *bucket,
-    ngx_sos_acl_t *acl, sos_attrs_t *attrs, ngx_sos_err_e *acl_err)
+ngx_sos_object_acl_build(ngx_sos_job_t *job, ngx_sos_acl_t *acl,
+    sos_attrs_t *attrs, ngx_sos_err_e *acl_err)
 {
-    ngx_uint_t    denied;
-    sos_bucket_t  b;
-
     if (acl == NULL) {
         return NGX_OK;                   /* private: an empty blob */
     }
 
-    job->rc = ngx_sos_acl_bucket(job->store, bucket->data, bucket->len,
-                                 "", 0, &denied, &b, &job->err);
-    if (job->rc != SOS_OK) {
-        return NGX_ERROR;
-    }
+    /* the bucket the authorization step looked up */
 
     *acl_err = ngx_sos_acl_build(job->store, acl, attrs->owner.data,
-                                 b.owner, &job->rc, &job->err);
+                                 job->ctx->authz.bucket->bucket.owner,
+                                 &job->rc, &job->err);
     if (*acl_err != NGX_SOS_OK || job->rc != SOS_OK) {
         return NGX_ERROR;
     }
@@ -447,56 +400,6 @@ ngx_sos_object_strip_encoding(ngx_http_request_t *r, ngx_str_t *value,
 }
 
 
-/* a strong comparison against an If-Match / If-None-Match list */
-
-ngx_uint_t
-ngx_sos_etag_match(u_char *p, size_t len, const char *etag)
-{
-    u_char  *end, *s, *e;
-    size_t   n;
-
-    n = ngx_strlen(etag);
-    end = p + len;
-
-    while (p < end) {
-        e = ngx_strlchr(p, end, ',');
-        if (e == NULL) {
-            e = end;
-        }
-
-        s = p;
-        p = e + 1;
-
-        while (s < e && (*s == ' ' || *s == '\t')) {
-            s++;
-        }
-
-        while (e > s && (e[-1] == ' ' || e[-1] == '\t')) {
-            e--;
-        }
-
-        if (e - s == 1 && *s == '*') {
-            return 1;
-        }
-
-        if (e - s >= 2 && s[0] == 'W' && s[1] == '/') {
-            s += 2;
-        }
-
-        if (e - s >= 2 && *s == '"' && e[-1] == '"') {
-            s++;
-            e--;
-        }
-
-        if ((size_t) (e - s) == n && ngx_strncmp(s, etag, n) == 0) {
-            return 1;
-        }
-    }
-
-    return 0;
-}
-
-
 static void
 ngx_sos_etag_unquote(ngx_str_t *value)
 {
@@ -655,7 +558,6 @@ ngx_sos_object_delete(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     d = job->data;
     d->bucket = ctx->bucket;
     d->key = ctx->key;
-    d->org_id = ctx->auth.org_id;
 
     /*
      * every object is its one "null" version; deleting a version that
@@ -668,7 +570,7 @@ ngx_sos_object_delete(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     job->run = ngx_sos_delete_run;
     job->done = ngx_sos_delete_done;
 
-    return ngx_sos_object_post(r, job);
+    return ngx_sos_job_start(r, job);
 }
 
 
@@ -676,12 +578,6 @@ static void
 ngx_sos_delete_run(ngx_sos_job_t *job)
 {
     ngx_sos_delete_t *d = job->data;
-
-    if (ngx_sos_object_owner(job, &d->bucket, d->org_id, &d->denied)
-        != NGX_OK)
-    {
-        return;
-    }
 
     if (d->other_version) {
         return;
@@ -696,14 +592,8 @@ ngx_sos_delete_run(ngx_sos_job_t *job)
 static ngx_int_t
 ngx_sos_delete_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 {
-    ngx_sos_delete_t *d = job->data;
-
     if (job->rc != SOS_OK && job->rc != SOS_ENOTFOUND) {
         return ngx_sos_error_send(r, ngx_sos_object_store_error(job->rc));
-    }
-
-    if (d->denied) {
-        return ngx_sos_error_send(r, NGX_SOS_ERR_ACCESS_DENIED);
     }
 
     return ngx_sos_send_xml(r, NGX_HTTP_NO_CONTENT, NULL);

@@ -1,9 +1,9 @@
 
 /*
  * SOS: what the object operations share (ngx_sos_object.c): the metadata
- * a write brings, the checks of a write, ETag matching, and the headers
- * that answer with an object's ETag and checksum.  Used by ngx_sos_put.c,
- * ngx_sos_get.c and ngx_sos_copy.c.
+ * a write brings, the checks of a write, and the headers that answer with
+ * an object's ETag and checksum.  Used by ngx_sos_put.c, ngx_sos_get.c
+ * and ngx_sos_copy.c.
  */
 
 
@@ -23,22 +23,13 @@ typedef struct {
 } ngx_sos_object_attrs_t;
 
 
-/* Post job from a content handler: NGX_DONE, or 503 SlowDown sent. */
-ngx_int_t ngx_sos_object_post(ngx_http_request_t *r, ngx_sos_job_t *job);
-
-/*
- * Pool thread: is the bucket there, may org_id write into it?  NGX_OK, or
- * NGX_ERROR with job->rc set or *denied.
- */
-ngx_int_t ngx_sos_object_owner(ngx_sos_job_t *job, ngx_str_t *bucket,
-    u_char *org_id, ngx_uint_t *denied);
-
 /*
  * Pool thread: the ACL blob a write sets into attrs->acl (acl NULL: none,
- * private).  NGX_OK, or NGX_ERROR with job->rc or *acl_err set.
+ * private), for the bucket the authorization step looked up.  NGX_OK, or
+ * NGX_ERROR with job->rc or *acl_err set.
  */
-ngx_int_t ngx_sos_object_acl_build(ngx_sos_job_t *job, ngx_str_t *bucket,
-    ngx_sos_acl_t *acl, sos_attrs_t *attrs, ngx_sos_err_e *acl_err);
+ngx_int_t ngx_sos_object_acl_build(ngx_sos_job_t *job, ngx_sos_acl_t *acl,
+    sos_attrs_t *attrs, ngx_sos_err_e *acl_err);
 
 /*
  * Content-Type and friends, x-amz-meta-*, as a PUT brings them: NGX_SOS_OK,
@@ -59,9 +50,6 @@ void ngx_sos_object_precondition(ngx_sos_job_t *job, sos_put_opts_t *opts);
 
 /* A store code as an object operation answers it. */
 ngx_sos_err_e ngx_sos_object_store_error(sos_rc_e rc);
-
-/* A strong comparison against an If-Match / If-None-Match list. */
-ngx_uint_t ngx_sos_etag_match(u_char *p, size_t len, const char *etag);
 
 /* ETag: "<etag>" */
 ngx_int_t ngx_sos_object_etag_header(ngx_http_request_t *r,

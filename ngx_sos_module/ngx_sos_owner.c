@@ -8,10 +8,14 @@
  * before the operation reads a body or changes anything.  A bucket that
  * does not exist is left to the operation (NoSuchBucket).  Requests
  * without these headers go straight on: no lookup is added.
+ *
+ * This is a job of its own rather than a part of the authorization step
+ * (ngx_sos_authz.c): the step runs with the operation's first job, which
+ * for an XML body comes after the body is read.
  */
 
 
-#include "ngx_sos_module.h"
+#include "ngx_sos_op.h"
 
 
 typedef struct {
@@ -43,22 +47,17 @@ ngx_sos_owner_check(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     ngx_sos_job_t          *job;
     ngx_table_elt_t        *h, *src_h;
     ngx_sos_owner_job_t    *oj;
-    ngx_sos_copy_source_t   src;
 
     h = NULL;
     src_h = NULL;
 
-    /* every operation on a bucket but the one that makes it */
+    /* every operation that looks a bucket up (not the one making it) */
 
-    if (ctx->bucket.len && ctx->op != NGX_SOS_OP_CREATE_BUCKET
-        && ctx->op != NGX_SOS_OP_UNKNOWN)
-    {
+    if (ctx->bucket.len && ctx->op->bucket != NGX_SOS_PERM_NONE) {
         h = ngx_sos_header_find(r, "x-amz-expected-bucket-owner");
     }
 
-    if (ctx->op == NGX_SOS_OP_COPY_OBJECT
-        || ctx->op == NGX_SOS_OP_UPLOAD_PART_COPY)
-    {
+    if (ctx->op->source != NGX_SOS_PERM_NONE) {
         src_h = ngx_sos_header_find(r, "x-amz-source-expected-bucket-owner");
     }
 
@@ -78,24 +77,18 @@ ngx_sos_owner_check(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     }
 
     if (src_h) {
-        rc = ngx_sos_copy_source(r, ctx, &src);
+        rc = ngx_sos_copy_source(r, ctx);
         if (rc != NGX_OK) {
             return rc;
         }
 
-        ngx_sos_owner_want(oj, &src.bucket, &src_h->value);
+        ngx_sos_owner_want(oj, &ctx->copy_source->bucket, &src_h->value);
     }
 
     job->run = ngx_sos_owner_run;
     job->done = ngx_sos_owner_done;
 
-    if (ngx_sos_job_post(job) != NGX_OK) {
-        return ngx_sos_error_send(r, NGX_SOS_ERR_SLOW_DOWN);
-    }
-
-    r->main->count++;
-
-    return NGX_DONE;
+    return ngx_sos_job_start(r, job);
 }
 
 

@@ -22,7 +22,6 @@
 #define NGX_SOS_POST_WBUF        (256 * 1024)
 
 
-static void ngx_sos_post_bucket_run(ngx_sos_job_t *job);
 static ngx_int_t ngx_sos_post_bucket_done(ngx_http_request_t *r,
     ngx_sos_job_t *job);
 static void ngx_sos_post_read(ngx_http_request_t *r);
@@ -113,34 +112,17 @@ ngx_sos_post_object(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     st->min_size = 0;
     st->max_size = -1;
 
-    /* no body is read for a bucket that is not there */
+    /*
+     * no body is read for a bucket that is not there: this job only runs
+     * the authorization step, which looks the bucket up
+     */
 
-    st->job->run = ngx_sos_post_bucket_run;
+    st->job->run = NULL;
     st->job->done = ngx_sos_post_bucket_done;
 
-    if (ngx_sos_job_post(st->job) != NGX_OK) {
-        return ngx_sos_error_send(r, NGX_SOS_ERR_SLOW_DOWN);
-    }
-
     st->busy = 1;
-    r->main->count++;
 
-    return NGX_DONE;
-}
-
-
-static void
-ngx_sos_post_bucket_run(ngx_sos_job_t *job)
-{
-    ngx_sos_post_t *st = job->data;
-
-    sos_bucket_info_t  *bi;
-
-    job->rc = sos_bucket_get(job->store, (char *) st->ctx->bucket.data,
-                             st->ctx->bucket.len, &bi, &job->err);
-    if (job->rc == SOS_OK) {
-        sos_bucket_info_free(bi);
-    }
+    return ngx_sos_job_start(r, st->job);
 }
 
 
@@ -152,12 +134,6 @@ ngx_sos_post_bucket_done(ngx_http_request_t *r, ngx_sos_job_t *job)
     ngx_int_t  rc;
 
     st->busy = 0;
-
-    if (job->rc != SOS_OK) {
-        return ngx_sos_error_send(r, job->rc == SOS_ENOBUCKET
-                                     ? NGX_SOS_ERR_NO_SUCH_BUCKET
-                                     : ngx_sos_error_from_store(job->rc));
-    }
 
     /* the form is the authentication: read it (and "100 Continue") */
 
@@ -236,6 +212,10 @@ ngx_sos_post_read(ngx_http_request_t *r)
                                        ngx_sos_error_send_ctx(r, ctx, err));
                 return;
             }
+
+            /* the signer, whose WRITE the begin job's step checks */
+
+            ngx_sos_authz_identity(ctx, st->org_id);
 
             st->job->run = ngx_sos_post_begin_run;
             st->job->done = ngx_sos_post_begin_done;
@@ -584,25 +564,12 @@ ngx_sos_post_begin_run(ngx_sos_job_t *job)
 {
     ngx_sos_post_t *st = job->data;
 
-    sos_bucket_info_t  *bi;
+    /* the bucket the step looked up, WRITE checked for the signer */
 
-    /* the bucket's ACL: WRITE for the signer (or everyone, anonymous) */
-
-    job->rc = sos_bucket_get(job->store, (char *) st->ctx->bucket.data,
-                             st->ctx->bucket.len, &bi, &job->err);
-    if (job->rc != SOS_OK) {
-        return;
-    }
-
-    st->denied = !ngx_sos_acl_allows((u_char *) bi->acl.data, bi->acl.len,
-                                     bi->bucket.owner,
-                                     ngx_strlen(bi->bucket.owner),
-                                     st->org_id, NGX_SOS_ACL_WRITE);
-
-    if (!st->denied && st->acl) {
+    if (st->acl) {
         st->acl_err = ngx_sos_acl_build(job->store, st->acl, st->org_id,
-                                        bi->bucket.owner, &job->rc,
-                                        &job->err);
+                                        job->ctx->authz.bucket->bucket.owner,
+                                        &job->rc, &job->err);
 
         if (st->acl_err == NGX_SOS_OK && job->rc == SOS_OK) {
             st->attrs.acl.data = (char *) st->acl->blob;
@@ -610,9 +577,7 @@ ngx_sos_post_begin_run(ngx_sos_job_t *job)
         }
     }
 
-    sos_bucket_info_free(bi);
-
-    if (st->denied || st->acl_err != NGX_SOS_OK || job->rc != SOS_OK) {
+    if (st->acl_err != NGX_SOS_OK || job->rc != SOS_OK) {
         return;
     }
 
@@ -629,14 +594,7 @@ ngx_sos_post_begin_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 
     if (job->rc != SOS_OK) {
         r->keepalive = 0;
-        return ngx_sos_error_send(r, job->rc == SOS_ENOBUCKET
-                                     ? NGX_SOS_ERR_NO_SUCH_BUCKET
-                                     : ngx_sos_error_from_store(job->rc));
-    }
-
-    if (st->denied) {
-        r->keepalive = 0;
-        return ngx_sos_error_send(r, NGX_SOS_ERR_ACCESS_DENIED);
+        return ngx_sos_error_send(r, ngx_sos_error_from_store(job->rc));
     }
 
     if (st->acl_err != NGX_SOS_OK) {

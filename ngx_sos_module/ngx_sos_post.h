@@ -93,7 +93,6 @@ typedef struct {
     ngx_str_t                redirect;   /* success_action_redirect */
     sos_attrs_t              attrs;
     sos_put_opts_t           opts;
-    ngx_uint_t               denied;
     ngx_sos_acl_t           *acl;        /* the acl field; NULL: private */
     ngx_sos_err_e            acl_err;
 

@@ -150,7 +150,7 @@ ngx_sos_put_body(ngx_http_request_t *r, ngx_sos_put_t *st)
 
     st->busy = 1;
 
-    return ngx_sos_object_post(r, job);
+    return ngx_sos_job_start(r, job);
 }
 
 
@@ -266,25 +266,10 @@ ngx_sos_put_begin_run(ngx_sos_job_t *job)
 {
     ngx_sos_put_t *st = job->data;
 
-    ngx_str_t  bucket;
-
-    bucket.data = (u_char *) st->opts.bucket;
-    bucket.len = st->opts.bucket_len;
-
-    if (ngx_sos_object_owner(job, &bucket, (u_char *) st->a.attrs.owner.data,
-                             &st->denied)
+    if (ngx_sos_object_acl_build(job, st->acl, &st->a.attrs, &st->acl_err)
         != NGX_OK)
     {
         return;
-    }
-
-    if (st->acl && st->denied == 0) {
-        if (ngx_sos_object_acl_build(job, &bucket, st->acl,
-                                     &st->a.attrs, &st->acl_err)
-            != NGX_OK)
-        {
-            return;
-        }
     }
 
     if (st->upload_id) {
@@ -309,10 +294,6 @@ ngx_sos_put_begin_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 
     if (job->rc != SOS_OK) {
         return ngx_sos_error_send(r, ngx_sos_object_store_error(job->rc));
-    }
-
-    if (st->denied) {
-        return ngx_sos_error_send(r, NGX_SOS_ERR_ACCESS_DENIED);
     }
 
     if (st->acl_err != NGX_SOS_OK) {

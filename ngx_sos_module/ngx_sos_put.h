@@ -2,9 +2,10 @@
 /*
  * SOS: the upload engine (ngx_sos_put.c).  One upload streamed into the
  * store (sos_put_begin or sos_part_begin, sos_put_write, sos_put_commit)
- * with one job in flight: the bucket's WRITE check and the ACL the upload
- * sets, the tmp files aborted with the request pool unless committed,
- * store errors answered as S3's.
+ * with one job in flight: the ACL the upload sets, the tmp files aborted
+ * with the request pool unless committed, store errors answered as S3's.
+ * WRITE on the bucket is the authorization step's (ngx_sos_authz.c),
+ * before the first job of the request.
  *
  * Its bytes come either from r's body, read unbuffered and decoded by the
  * payload decoder (aws-chunked, signatures, Content-MD5, flexible
@@ -43,9 +44,11 @@
  *
  *      and finalizes r with rc unless it is NGX_SOS_CONTINUE.  Its own
  *      state stays in ctx->op_data (the engine takes it in body mode
- *      only), where resume and done find it.  The begin job checks WRITE
- *      on the bucket and builds the ACL as PutObject's, and answers a
- *      refusal itself; once the upload is accepted the engine calls
+ *      only), where resume and done find it.  Before that it names the
+ *      signer (ngx_sos_authz_identity()), so that the begin job's
+ *      authorization step checks WRITE on the bucket for it (a refusal
+ *      is answered by the task layer); the begin job builds the ACL as
+ *      PutObject's; once the upload is accepted the engine calls
  *      resume(r): ngx_sos_post_read parses on;
  *
  *   2. ngx_sos_post_read returns at once while st->up->busy, where it
@@ -70,9 +73,9 @@
  * done callback), _cleanup, _abort_thread, _abort_done, _fail, and the
  * put, info and last members of its state then go.  The engine
  * answers a store error with ngx_sos_object_store_error() (SOS_ENOBUCKET
- * is NoSuchBucket there as well); a refusal at begin no longer sets
- * r->keepalive = 0 itself: nginx closes the connection when the body is
- * still being read, and keeps it when the form was read whole.
+ * is NoSuchBucket there as well); an ACL or store error at begin no longer
+ * sets r->keepalive = 0 itself: nginx closes the connection when the body
+ * is still being read, and keeps it when the form was read whole.
  */
 
 
@@ -119,7 +122,6 @@ struct ngx_sos_put_s {
     ngx_sos_ctx_t           *ctx;
     ngx_sos_payload_t       *payload;    /* body mode: r's body decoder */
     sos_put_t               *put;
-    ngx_uint_t               denied;
     ngx_sos_err_e            acl_err;
 
     ngx_sos_job_t           *job;        /* one job at a time, reused */

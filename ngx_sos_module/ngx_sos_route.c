@@ -6,26 +6,13 @@
  * "bucket.<sos_domain>") or from the first path segment (path style); the
  * key is the rest of the path exactly as the client encoded it, with only
  * %XX decoded.  nginx's normalised r->uri is not used: S3 keys may hold
- * "//", "../" and "+", which must reach the store unchanged.  The method
- * and the query sub-resources then select one operation.
+ * "//", "../" and "+", which must reach the store unchanged.  The level
+ * (service, bucket, object), the query sub-resources and the method then
+ * select one row of the operation table (ngx_sos_op.c).
  */
 
 
-#include "ngx_sos_module.h"
-
-
-#define NGX_SOS_SUB_LOCATION    0x0001
-#define NGX_SOS_SUB_VERSIONING  0x0002
-#define NGX_SOS_SUB_VERSIONS    0x0004
-#define NGX_SOS_SUB_DELETE      0x0008
-#define NGX_SOS_SUB_LIST_V2     0x0010
-#define NGX_SOS_SUB_OTHER       0x0020   /* a sub-resource we do not serve */
-#define NGX_SOS_SUB_UPLOADS     0x0100   /* ?uploads */
-#define NGX_SOS_SUB_UPLOAD_ID   0x0200   /* ?uploadId= */
-#define NGX_SOS_SUB_ACL         0x0040
-
-#define NGX_SOS_SUB_BUCKET      (NGX_SOS_SUB_LOCATION|NGX_SOS_SUB_VERSIONING \
-                                 |NGX_SOS_SUB_VERSIONS|NGX_SOS_SUB_DELETE)
+#include "ngx_sos_op.h"
 
 
 static ngx_uint_t ngx_sos_route_query(ngx_http_request_t *r,
@@ -33,7 +20,7 @@ static ngx_uint_t ngx_sos_route_query(ngx_http_request_t *r,
 static ngx_sos_err_e ngx_sos_route_op(ngx_http_request_t *r,
     ngx_sos_ctx_t *ctx, ngx_uint_t sub);
 static ngx_sos_err_e ngx_sos_route_not_allowed(ngx_http_request_t *r,
-    ngx_sos_ctx_t *ctx, char *type);
+    ngx_sos_ctx_t *ctx, ngx_uint_t level);
 static ngx_uint_t ngx_sos_route_host_differs(ngx_str_t *server,
     ngx_str_t *header);
 
@@ -205,13 +192,16 @@ ngx_sos_route(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
         return err;
     }
 
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "sos operation: %V", &ctx->op->name);
+
     /*
      * a key that no request could name again, or that no XML listing
      * could show; DeleteObject takes any key the store may hold, so an
      * object written before this check can still be removed
      */
 
-    if (ctx->key.len && ctx->op != NGX_SOS_OP_DELETE_OBJECT
+    if (ctx->key.len && !(ctx->op->flags & NGX_SOS_OP_ANY_KEY)
         && ngx_sos_check_key(ctx->key.data, ctx->key.len) != NGX_OK)
     {
         ngx_str_set(&ctx->error_message,
@@ -256,60 +246,10 @@ ngx_sos_route_host_differs(ngx_str_t *server, ngx_str_t *header)
 }
 
 
-/* %XX only: in an S3 path '+' is a plus sign, not a space */
-
-ngx_int_t
-ngx_sos_uri_decode(ngx_http_request_t *r, u_char *src, size_t len,
-    ngx_str_t *dst)
-{
-    u_char   *d, c, hi, lo;
-    size_t    i;
-
-    if (ngx_strlchr(src, src + len, '%') == NULL) {
-        dst->data = src;
-        dst->len = len;
-        return NGX_OK;
-    }
-
-    d = ngx_pnalloc(r->pool, len);
-    if (d == NULL) {
-        return NGX_ERROR;
-    }
-
-    dst->data = d;
-
-    for (i = 0; i < len; i++) {
-        c = src[i];
-
-        if (c == '%' && i + 2 < len) {
-            hi = src[i + 1] | 0x20;
-            lo = src[i + 2] | 0x20;
-
-            hi = (hi >= '0' && hi <= '9') ? hi - '0'
-                 : (hi >= 'a' && hi <= 'f') ? hi - 'a' + 10 : 0xff;
-            lo = (lo >= '0' && lo <= '9') ? lo - '0'
-                 : (lo >= 'a' && lo <= 'f') ? lo - 'a' + 10 : 0xff;
-
-            if (hi != 0xff && lo != 0xff) {
-                *d++ = (u_char) (hi << 4 | lo);
-                i += 2;
-                continue;
-            }
-        }
-
-        *d++ = c;
-    }
-
-    dst->len = d - dst->data;
-
-    return NGX_OK;
-}
-
-
 static ngx_uint_t
 ngx_sos_route_query(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 {
-    u_char     *p, *end, *amp, *eq;
+    u_char     *p, *end;
     ngx_str_t   name, value, *s;
     ngx_uint_t  sub;
 
@@ -319,25 +259,7 @@ ngx_sos_route_query(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     end = p + r->args.len;
 
     while (p < end) {
-        amp = ngx_strlchr(p, end, '&');
-        if (amp == NULL) {
-            amp = end;
-        }
-
-        eq = ngx_strlchr(p, amp, '=');
-
-        name.data = p;
-        name.len = (eq ? eq : amp) - p;
-
-        if (eq) {
-            value.data = eq + 1;
-            value.len = amp - eq - 1;
-
-        } else {
-            ngx_str_null(&value);
-        }
-
-        p = amp + 1;
+        p = ngx_sos_arg_next(p, end, &name, &value);
 
 #define ngx_sos_arg_is(s)                                                     \
     (name.len == sizeof(s) - 1 && ngx_strncmp(name.data, s, name.len) == 0)
@@ -362,11 +284,6 @@ ngx_sos_route_query(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 
         } else if (ngx_sos_arg_is("uploadId")) {
             sub |= NGX_SOS_SUB_UPLOAD_ID;
-
-        } else if (ngx_sos_arg_is("list-type")) {
-            if (value.len == 1 && value.data[0] == '2') {
-                sub |= NGX_SOS_SUB_LIST_V2;
-            }
 
         } else if (ngx_sos_arg_is("versionId")) {
             if (ngx_sos_uri_decode(r, value.data, value.len,
@@ -398,351 +315,80 @@ ngx_sos_route_query(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 }
 
 
+/*
+ * The row: of the request's level, selected by the first sub-resource
+ * that level knows (or by none), with the method and the match function
+ * agreeing.  None: 405.
+ */
+
 static ngx_sos_err_e
 ngx_sos_route_op(ngx_http_request_t *r, ngx_sos_ctx_t *ctx, ngx_uint_t sub)
 {
-    ngx_uint_t  m;
-
-    m = r->method;
+    ngx_uint_t           level, known;
+    const ngx_sos_op_t  *op;
 
     if (ctx->bucket.len == 0) {
+        level = NGX_SOS_LEVEL_SERVICE;
 
-        if (m == NGX_HTTP_GET) {
-            ctx->op = NGX_SOS_OP_LIST_BUCKETS;
+    } else {
+        level = ctx->key.len ? NGX_SOS_LEVEL_OBJECT : NGX_SOS_LEVEL_BUCKET;
+    }
+
+    known = 0;
+
+    for (op = ngx_sos_ops; op->name.len; op++) {
+        if (op->level & level) {
+            known |= op->sub;
+        }
+    }
+
+    sub &= known;
+    sub &= ~sub + 1;                     /* the lowest bit: it comes first */
+
+    for (op = ngx_sos_ops; op->name.len; op++) {
+        if ((op->level & level) && op->sub == sub
+            && (op->methods & r->method)
+            && (op->match == NULL || op->match(r)))
+        {
+            ctx->op = op;
             return NGX_SOS_OK;
         }
-
-        return ngx_sos_route_not_allowed(r, ctx, "SERVICE");
     }
 
-    if (m != NGX_HTTP_GET && m != NGX_HTTP_HEAD && m != NGX_HTTP_PUT
-        && m != NGX_HTTP_POST && m != NGX_HTTP_DELETE)
-    {
-        return ngx_sos_route_not_allowed(r, ctx,
-                                         ctx->key.len ? "OBJECT" : "BUCKET");
-    }
-
-    if (sub & NGX_SOS_SUB_OTHER) {
-        ctx->op = NGX_SOS_OP_UNKNOWN;
-        return NGX_SOS_OK;
-    }
-
-    if (sub & NGX_SOS_SUB_ACL) {
-        if (m == NGX_HTTP_GET) {
-            ctx->op = ctx->key.len ? NGX_SOS_OP_GET_OBJECT_ACL
-                                   : NGX_SOS_OP_GET_BUCKET_ACL;
-
-        } else if (m == NGX_HTTP_PUT) {
-            ctx->op = ctx->key.len ? NGX_SOS_OP_PUT_OBJECT_ACL
-                                   : NGX_SOS_OP_PUT_BUCKET_ACL;
-
-        } else {
-            return ngx_sos_route_not_allowed(r, ctx,
-                                         ctx->key.len ? "OBJECT" : "BUCKET");
-        }
-
-        return NGX_SOS_OK;
-    }
-
-    /* multipart uploads: ?uploads and ?uploadId */
-
-    if (ctx->key.len && (sub & NGX_SOS_SUB_UPLOAD_ID)) {
-
-        switch (m) {
-
-        case NGX_HTTP_PUT:
-            ctx->op = ngx_sos_header_find(r, "x-amz-copy-source")
-                      ? NGX_SOS_OP_UPLOAD_PART_COPY : NGX_SOS_OP_UPLOAD_PART;
-            break;
-
-        case NGX_HTTP_POST:
-            ctx->op = NGX_SOS_OP_COMPLETE_MULTIPART_UPLOAD;
-            break;
-
-        case NGX_HTTP_GET:
-            ctx->op = NGX_SOS_OP_LIST_PARTS;
-            break;
-
-        case NGX_HTTP_DELETE:
-            ctx->op = NGX_SOS_OP_ABORT_MULTIPART_UPLOAD;
-            break;
-
-        default:
-            return ngx_sos_route_not_allowed(r, ctx, "OBJECT");
-        }
-
-        return NGX_SOS_OK;
-    }
-
-    if (sub & NGX_SOS_SUB_UPLOADS) {
-        if (ctx->key.len && m == NGX_HTTP_POST) {
-            ctx->op = NGX_SOS_OP_CREATE_MULTIPART_UPLOAD;
-            return NGX_SOS_OK;
-        }
-
-        if (ctx->key.len == 0 && m == NGX_HTTP_GET) {
-            ctx->op = NGX_SOS_OP_LIST_MULTIPART_UPLOADS;
-            return NGX_SOS_OK;
-        }
-
-        return ngx_sos_route_not_allowed(r, ctx,
-                                         ctx->key.len ? "OBJECT" : "BUCKET");
-    }
-
-    if (ctx->key.len) {
-
-        switch (m) {
-
-        case NGX_HTTP_GET:
-            ctx->op = NGX_SOS_OP_GET_OBJECT;
-            break;
-
-        case NGX_HTTP_HEAD:
-            ctx->op = NGX_SOS_OP_HEAD_OBJECT;
-            break;
-
-        case NGX_HTTP_PUT:
-            ctx->op = ngx_sos_header_find(r, "x-amz-copy-source")
-                      ? NGX_SOS_OP_COPY_OBJECT : NGX_SOS_OP_PUT_OBJECT;
-            break;
-
-        case NGX_HTTP_DELETE:
-            ctx->op = NGX_SOS_OP_DELETE_OBJECT;
-            break;
-
-        default: /* POST without ?uploads or ?uploadId */
-            return ngx_sos_route_not_allowed(r, ctx, "OBJECT");
-        }
-
-        return NGX_SOS_OK;
-    }
-
-    if (sub & NGX_SOS_SUB_LOCATION) {
-        if (m != NGX_HTTP_GET) {
-            return ngx_sos_route_not_allowed(r, ctx, "BUCKET");
-        }
-
-        ctx->op = NGX_SOS_OP_GET_BUCKET_LOCATION;
-        return NGX_SOS_OK;
-    }
-
-    if (sub & NGX_SOS_SUB_VERSIONING) {
-        if (m == NGX_HTTP_GET) {
-            ctx->op = NGX_SOS_OP_GET_BUCKET_VERSIONING;
-
-        } else if (m == NGX_HTTP_PUT) {
-            ctx->op = NGX_SOS_OP_PUT_BUCKET_VERSIONING;
-
-        } else {
-            return ngx_sos_route_not_allowed(r, ctx, "BUCKET");
-        }
-
-        return NGX_SOS_OK;
-    }
-
-    if (sub & NGX_SOS_SUB_VERSIONS) {
-        if (m != NGX_HTTP_GET) {
-            return ngx_sos_route_not_allowed(r, ctx, "BUCKET");
-        }
-
-        ctx->op = NGX_SOS_OP_LIST_OBJECT_VERSIONS;
-        return NGX_SOS_OK;
-    }
-
-    if (sub & NGX_SOS_SUB_DELETE) {
-        if (m != NGX_HTTP_POST) {
-            return ngx_sos_route_not_allowed(r, ctx, "BUCKET");
-        }
-
-        ctx->op = NGX_SOS_OP_DELETE_OBJECTS;
-        return NGX_SOS_OK;
-    }
-
-    switch (m) {
-
-    case NGX_HTTP_GET:
-        ctx->op = (sub & NGX_SOS_SUB_LIST_V2) ? NGX_SOS_OP_LIST_OBJECTS_V2
-                                               : NGX_SOS_OP_LIST_OBJECTS;
-        break;
-
-    case NGX_HTTP_HEAD:
-        ctx->op = NGX_SOS_OP_HEAD_BUCKET;
-        break;
-
-    case NGX_HTTP_PUT:
-        ctx->op = NGX_SOS_OP_CREATE_BUCKET;
-        break;
-
-    case NGX_HTTP_DELETE:
-        ctx->op = NGX_SOS_OP_DELETE_BUCKET;
-        break;
-
-    default: /* POST: browser-based upload (PostObject) */
-        ctx->op = (r->headers_in.content_type
-                   && r->headers_in.content_type->value.len >= 19
-                   && ngx_strncasecmp(r->headers_in.content_type->value.data,
-                                      (u_char *) "multipart/form-data", 19)
-                      == 0)
-                  ? NGX_SOS_OP_POST_OBJECT : NGX_SOS_OP_UNKNOWN;
-        break;
-    }
-
-    return NGX_SOS_OK;
+    return ngx_sos_route_not_allowed(r, ctx, level);
 }
 
 
 static ngx_sos_err_e
 ngx_sos_route_not_allowed(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
-    char *type)
+    ngx_uint_t level)
 {
-    u_char  *p;
-    size_t   len;
+    char  *type;
 
-    len = sizeof("<Method></Method><ResourceType></ResourceType>") - 1
-          + ngx_sos_xml_escape_len(r->method_name.data, r->method_name.len)
-          + ngx_strlen(type);
+    switch (level) {
 
-    p = ngx_pnalloc(r->pool, len);
-    if (p == NULL) {
+    case NGX_SOS_LEVEL_SERVICE:
+        type = "SERVICE";
+        break;
+
+    case NGX_SOS_LEVEL_BUCKET:
+        type = "BUCKET";
+        break;
+
+    default:
+        type = "OBJECT";
+        break;
+    }
+
+    if (ngx_sos_error_element(r, ctx, "Method", r->method_name.data,
+                              r->method_name.len)
+        != NGX_OK
+        || ngx_sos_error_element(r, ctx, "ResourceType", (u_char *) type,
+                                 ngx_strlen(type))
+           != NGX_OK)
+    {
         return NGX_SOS_ERR_INTERNAL_ERROR;
     }
 
-    ctx->error_extra.data = p;
-
-    p = ngx_cpymem(p, "<Method>", sizeof("<Method>") - 1);
-    p = ngx_sos_xml_escape(p, r->method_name.data, r->method_name.len);
-    p = ngx_sprintf(p, "</Method><ResourceType>%s</ResourceType>", type);
-
-    ctx->error_extra.len = p - ctx->error_extra.data;
-
     return NGX_SOS_ERR_METHOD_NOT_ALLOWED;
-}
-
-
-ngx_table_elt_t *
-ngx_sos_header_find(ngx_http_request_t *r, char *name)
-{
-    size_t            len;
-    ngx_uint_t        i;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
-
-    len = ngx_strlen(name);
-
-    part = &r->headers_in.headers.part;
-    h = part->elts;
-
-    for (i = 0; /* void */ ; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                return NULL;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].key.len == len
-            && ngx_strncasecmp(h[i].key.data, (u_char *) name, len) == 0)
-        {
-            return &h[i];
-        }
-    }
-}
-
-
-/*
- * A query argument as sent, its name matched in its exact case (S3's are
- * case-sensitive, unlike ngx_http_arg()): SigV2 signs "response-*",
- * "uploadId" and the other sub-resources only in that case, so another
- * case must not reach the operation unsigned.  NGX_OK or NGX_DECLINED.
- */
-
-ngx_int_t
-ngx_sos_arg(ngx_http_request_t *r, char *name, ngx_str_t *value)
-{
-    u_char  *p, *end, *amp, *eq;
-    size_t   len;
-
-    len = ngx_strlen(name);
-
-    p = r->args.data;
-    end = p + r->args.len;
-
-    while (p < end) {
-        amp = ngx_strlchr(p, end, '&');
-        if (amp == NULL) {
-            amp = end;
-        }
-
-        eq = ngx_strlchr(p, amp, '=');
-
-        if (eq && (size_t) (eq - p) == len && ngx_strncmp(p, name, len) == 0)
-        {
-            value->data = eq + 1;
-            value->len = amp - eq - 1;
-            return NGX_OK;
-        }
-
-        p = amp + 1;
-    }
-
-    return NGX_DECLINED;
-}
-
-
-/*
- * A query argument, decoded ('+' is a space, as S3 reads a query):
- * NGX_OK, NGX_DECLINED when absent, NGX_ERROR.
- */
-
-ngx_int_t
-ngx_sos_query_arg(ngx_http_request_t *r, char *name, ngx_str_t *value)
-{
-    u_char     *s, *d, *last;
-    ngx_int_t   c1, c2;
-    ngx_str_t   raw;
-
-    if (ngx_sos_arg(r, name, &raw) != NGX_OK) {
-        ngx_str_null(value);
-        return NGX_DECLINED;
-    }
-
-    d = ngx_pnalloc(r->pool, raw.len + 1);
-    if (d == NULL) {
-        return NGX_ERROR;
-    }
-
-    value->data = d;
-
-    s = raw.data;
-    last = raw.data + raw.len;
-
-    while (s < last) {
-
-        if (*s == '+') {
-            *d++ = ' ';
-            s++;
-            continue;
-        }
-
-        if (*s == '%' && last - s >= 3) {
-            c1 = ngx_hextoi(s + 1, 1);
-            c2 = ngx_hextoi(s + 2, 1);
-
-            if (c1 != NGX_ERROR && c2 != NGX_ERROR) {
-                *d++ = (u_char) (c1 * 16 + c2);
-                s += 3;
-                continue;
-            }
-        }
-
-        *d++ = *s++;
-    }
-
-    value->len = d - value->data;
-
-    return NGX_OK;
 }

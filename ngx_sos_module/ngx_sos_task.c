@@ -94,12 +94,36 @@ ngx_sos_job_post(ngx_sos_job_t *job)
 }
 
 
+/*
+ * The usual start of store work from a content handler (or a body
+ * handler that finalizes with its result): post the job, or answer 503
+ * SlowDown when the queue is full; NGX_DONE with the request held
+ * (r->main->count++) until done() finalizes it.
+ */
+
+ngx_int_t
+ngx_sos_job_start(ngx_http_request_t *r, ngx_sos_job_t *job)
+{
+    if (ngx_sos_job_post(job) != NGX_OK) {
+        return ngx_sos_error_send(r, NGX_SOS_ERR_SLOW_DOWN);
+    }
+
+    r->main->count++;
+
+    return NGX_DONE;
+}
+
+
+/* the authorization step first (a no-op once passed), then the job */
+
 static void
 ngx_sos_job_thread(void *data, ngx_log_t *log)
 {
     ngx_sos_job_t  *job = data;
 
-    job->run(job);
+    if (ngx_sos_authz_run(job) == NGX_OK && job->run) {
+        job->run(job);
+    }
 }
 
 
@@ -135,7 +159,12 @@ ngx_sos_job_event(ngx_event_t *ev)
                       sos_strerror(job->rc), job->err.msg);
     }
 
-    rc = job->done(r, job);
+    if (job->ctx->authz.state == NGX_SOS_AUTHZ_FAILED) {
+        rc = ngx_sos_authz_send(r, job->ctx);
+
+    } else {
+        rc = job->done(r, job);
+    }
 
     if (rc != NGX_SOS_CONTINUE) {
         ngx_http_finalize_request(r, rc);

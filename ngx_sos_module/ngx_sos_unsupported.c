@@ -14,31 +14,20 @@
  */
 
 
-#include "ngx_sos_module.h"
+#include "ngx_sos_op.h"
 
 
-#define NGX_SOS_OP_BIT(op)  ((ngx_uint_t) 1 << (op))
-#define NGX_SOS_OP(op)      NGX_SOS_OP_BIT(NGX_SOS_OP_##op)
-
-/* the writes that create an object, and with it its properties */
-#define NGX_SOS_OPS_CREATE                                                    \
-    (NGX_SOS_OP(PUT_OBJECT) | NGX_SOS_OP(COPY_OBJECT)                         \
-     | NGX_SOS_OP(CREATE_MULTIPART_UPLOAD) | NGX_SOS_OP(POST_OBJECT))
-
-/* every request on an object's bytes: SSE-C keys come with each */
-#define NGX_SOS_OPS_OBJECT                                                    \
-    (NGX_SOS_OPS_CREATE | NGX_SOS_OP(GET_OBJECT) | NGX_SOS_OP(HEAD_OBJECT)    \
-     | NGX_SOS_OP(UPLOAD_PART) | NGX_SOS_OP(UPLOAD_PART_COPY)                 \
-     | NGX_SOS_OP(COMPLETE_MULTIPART_UPLOAD))
-
-#define NGX_SOS_OPS_COPY                                                      \
-    (NGX_SOS_OP(COPY_OBJECT) | NGX_SOS_OP(UPLOAD_PART_COPY))
-
+/*
+ * Each entry counts on the operations whose row (ngx_sos_op.c) names its
+ * group: NGX_SOS_HDR_CREATE on the writes that create an object, and
+ * with it its properties; NGX_SOS_HDR_SSE on every request on an
+ * object's bytes (SSE-C keys come with each).
+ */
 
 typedef struct {
     ngx_str_t                name;       /* lower case */
     ngx_uint_t               prefix;     /* name is a prefix */
-    ngx_uint_t               ops;        /* NGX_SOS_OP() bits */
+    ngx_uint_t               group;      /* NGX_SOS_HDR_* */
     ngx_str_t               *accepted;   /* values that ask for nothing */
     ngx_str_t               *known;      /* S3's others; NULL: any is 501 */
     ngx_sos_err_e            unknown;    /* a value in neither list */
@@ -114,74 +103,74 @@ static ngx_sos_unsupported_t  ngx_sos_unsupported[] = {
     /* Object Lock: retention and legal holds */
 
     { ngx_string("x-amz-bucket-object-lock-enabled"), 0,
-      NGX_SOS_OP(CREATE_BUCKET),
+      NGX_SOS_HDR_BUCKET,
       ngx_sos_unsupported_false, NULL, 0, NULL },
 
     { ngx_string("x-amz-object-lock-"), 1,
-      NGX_SOS_OPS_CREATE,
+      NGX_SOS_HDR_CREATE,
       NULL, NULL, 0, NULL },
 
     /* encryption at rest: SSE-S3, SSE-KMS, DSSE-KMS, SSE-C */
 
     { ngx_string("x-amz-server-side-encryption"), 1,
-      NGX_SOS_OPS_OBJECT,
+      NGX_SOS_HDR_SSE,
       NULL, NULL, 0, NULL },
 
     { ngx_string("x-amz-copy-source-server-side-encryption"), 1,
-      NGX_SOS_OPS_COPY,
+      NGX_SOS_HDR_SOURCE_SSE,
       NULL, NULL, 0, NULL },
 
     { ngx_string("x-amz-storage-class"), 0,
-      NGX_SOS_OPS_CREATE,
+      NGX_SOS_HDR_CREATE,
       ngx_sos_unsupported_standard, ngx_sos_unsupported_classes,
       NGX_SOS_ERR_INVALID_STORAGE_CLASS, NULL },
 
     /* websites are not served yet */
 
     { ngx_string("x-amz-website-redirect-location"), 0,
-      NGX_SOS_OPS_CREATE,
+      NGX_SOS_HDR_CREATE,
       ngx_sos_unsupported_empty, NULL, 0, NULL },
 
     /* object tags: x-amz-tagging, and the form's "tagging" document */
 
     { ngx_string("x-amz-tagging"), 0,
-      NGX_SOS_OPS_CREATE,
+      NGX_SOS_HDR_CREATE,
       ngx_sos_unsupported_empty, NULL, 0, NULL },
 
     { ngx_string("tagging"), 0,
-      NGX_SOS_OP(POST_OBJECT),
+      NGX_SOS_HDR_FORM,
       ngx_sos_unsupported_empty, NULL, 0, NULL },
 
     { ngx_string("x-amz-tagging-directive"), 0,
-      NGX_SOS_OP(COPY_OBJECT),
+      NGX_SOS_HDR_TAGGING,
       ngx_sos_unsupported_directives, ngx_sos_unsupported_none,
       NGX_SOS_ERR_INVALID_ARGUMENT, "Unknown tagging directive." },
 
     { ngx_string("x-amz-object-ownership"), 0,
-      NGX_SOS_OP(CREATE_BUCKET),
+      NGX_SOS_HDR_BUCKET,
       ngx_sos_unsupported_writer, ngx_sos_unsupported_ownerships,
       NGX_SOS_ERR_INVALID_ARGUMENT, "Invalid x-amz-object-ownership." },
 
     /* appends: ignored, the write would replace the object */
 
     { ngx_string("x-amz-write-offset-bytes"), 0,
-      NGX_SOS_OP(PUT_OBJECT),
+      NGX_SOS_HDR_APPEND,
       NULL, NULL, 0, NULL },
 
     /* the size CompleteMultipartUpload should check */
 
     { ngx_string("x-amz-mp-object-size"), 0,
-      NGX_SOS_OP(COMPLETE_MULTIPART_UPLOAD),
+      NGX_SOS_HDR_MP_SIZE,
       NULL, NULL, 0, NULL },
 
     /* integrity checks a form upload does not make (PutObject does) */
 
     { ngx_string("x-amz-checksum-"), 1,
-      NGX_SOS_OP(POST_OBJECT),
+      NGX_SOS_HDR_FORM,
       NULL, NULL, 0, NULL },
 
     { ngx_string("content-md5"), 0,
-      NGX_SOS_OP(POST_OBJECT),
+      NGX_SOS_HDR_FORM,
       NULL, NULL, 0, NULL },
 
     { ngx_null_string, 0, 0, NULL, NULL, 0, NULL }
@@ -233,7 +222,7 @@ ngx_sos_unsupported_check(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
 
     for (u = ngx_sos_unsupported; u->name.len; u++) {
 
-        if (!(u->ops & NGX_SOS_OP_BIT(ctx->op))
+        if (!(u->group & ctx->op->headers)
             || name->len < u->name.len
             || (!u->prefix && name->len != u->name.len)
             || ngx_strncmp(name->data, u->name.data, u->name.len) != 0)

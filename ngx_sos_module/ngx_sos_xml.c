@@ -28,6 +28,8 @@ typedef struct {
 
 
 static u_char *ngx_sos_xml_reserve(ngx_sos_xml_out_t *x, size_t n);
+static size_t ngx_sos_xml_escape_next(u_char *src, u_char *end,
+    ngx_str_t *out);
 static void ngx_sos_xml_fail(ngx_sos_xml_parse_t *ps, ngx_sos_err_e err);
 static void XMLCALL ngx_sos_xml_start(void *data, const XML_Char *name,
     const XML_Char **atts);
@@ -119,6 +121,112 @@ ngx_sos_xml_text(ngx_sos_xml_out_t *x, u_char *p, size_t n)
     last = ngx_sos_xml_escape(x->buf->last, p, n);
     x->length += last - x->buf->last;
     x->buf->last = last;
+}
+
+
+/*
+ * XML text: escape the five special characters, and CR as a character
+ * reference, which a parser returns as it is (it turns a literal CR or
+ * CRLF into LF; tab and LF come back as they are); what XML 1.0 cannot
+ * carry (the other controls, a byte that starts no valid UTF-8 sequence)
+ * becomes U+FFFD, so a response is always well-formed whatever a client
+ * sent or an older store holds
+ */
+
+size_t
+ngx_sos_xml_escape_len(u_char *src, size_t size)
+{
+    u_char     *end;
+    size_t      len;
+    ngx_str_t   out;
+
+    len = 0;
+
+    for (end = src + size; src < end; /* void */ ) {
+        src += ngx_sos_xml_escape_next(src, end, &out);
+        len += out.len;
+    }
+
+    return len;
+}
+
+
+u_char *
+ngx_sos_xml_escape(u_char *dst, u_char *src, size_t size)
+{
+    u_char     *end;
+    ngx_str_t   out;
+
+    for (end = src + size; src < end; /* void */ ) {
+        src += ngx_sos_xml_escape_next(src, end, &out);
+        dst = ngx_cpymem(dst, out.data, out.len);
+    }
+
+    return dst;
+}
+
+
+/* what one character at src becomes in XML text; returns its length */
+
+static size_t
+ngx_sos_xml_escape_next(u_char *src, u_char *end, ngx_str_t *out)
+{
+    size_t  n;
+
+    static ngx_str_t  lt = ngx_string("&lt;");
+    static ngx_str_t  gt = ngx_string("&gt;");
+    static ngx_str_t  amp = ngx_string("&amp;");
+    static ngx_str_t  quot = ngx_string("&quot;");
+    static ngx_str_t  apos = ngx_string("&apos;");
+    static ngx_str_t  cr = ngx_string("&#xD;");
+    static ngx_str_t  bad = ngx_string("&#xFFFD;");
+
+    switch (*src) {
+
+    case '<':
+        *out = lt;
+        return 1;
+
+    case '>':
+        *out = gt;
+        return 1;
+
+    case '&':
+        *out = amp;
+        return 1;
+
+    case '"':
+        *out = quot;
+        return 1;
+
+    case '\'':
+        *out = apos;
+        return 1;
+
+    case '\r':
+        *out = cr;
+        return 1;
+    }
+
+    if (*src >= 0x80) {
+        n = ngx_sos_utf8_len(src, end);
+
+    } else if (*src < 0x20 && *src != '\t' && *src != '\n') {
+        n = 0;
+
+    } else {
+        n = 1;
+    }
+
+    if (n == 0) {
+        *out = bad;
+        return 1;
+    }
+
+    out->data = src;
+    out->len = n;
+
+    return n;
 }
 
 

@@ -96,19 +96,4 @@ void ngx_sos_xml_trim(ngx_str_t *text);
      && ngx_strncmp((path)->data, s, sizeof(s) - 1) == 0)
 
 
-/*
- * ngx_sos_bucket.c, shared with listing and multi-object delete.
- *
- * In a pool thread: look the bucket up and tell whether org_id owns it
- * (until bucket ACLs exist, bucket operations are the owner's only).
- * SOS_OK with *denied set, SOS_ENOBUCKET, SOS_EIO...
- */
-sos_rc_e ngx_sos_bucket_owned(sos_store_t *store, u_char *name, size_t len,
-    const char *org_id, ngx_uint_t *denied, sos_bucket_t *out,
-    sos_error_t *err);
-/* An error about ctx->bucket, with <BucketName> as S3 adds it. */
-ngx_int_t ngx_sos_bucket_error(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
-    ngx_sos_err_e err);
-
-
 #endif /* _NGX_SOS_XML_H_INCLUDED_ */

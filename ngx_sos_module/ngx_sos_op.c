@@ -1,0 +1,260 @@
+
+/*
+ * SOS: the operation table.
+ *
+ * Within the rows of one level and sub-resource the router takes the
+ * first whose method and match function agree, so a row with a match
+ * function comes before the plain one of the same method.  A request
+ * that no row takes is 405 MethodNotAllowed.
+ */
+
+
+#include "ngx_sos_op.h"
+#include "ngx_sos_acl.h"
+
+
+#define NGX_SOS_METHODS                                                       \
+    (NGX_HTTP_GET|NGX_HTTP_HEAD|NGX_HTTP_PUT|NGX_HTTP_POST|NGX_HTTP_DELETE)
+
+
+static ngx_uint_t ngx_sos_op_copy(ngx_http_request_t *r);
+static ngx_uint_t ngx_sos_op_form(ngx_http_request_t *r);
+static ngx_uint_t ngx_sos_op_list_v2(ngx_http_request_t *r);
+
+
+const ngx_sos_op_t  ngx_sos_ops[] = {
+
+    { ngx_string("ListBuckets"),
+      NGX_SOS_LEVEL_SERVICE, 0, NGX_HTTP_GET, NULL,
+      ngx_sos_bucket_list_all,
+      0, 0,
+      NGX_SOS_PERM_NONE, NGX_SOS_PERM_NONE, NGX_SOS_PERM_NONE },
+
+    /* a sub-resource not served: 501, rather than a plain GET or PUT */
+
+    { ngx_string("NotImplemented"),
+      NGX_SOS_LEVEL_BUCKET|NGX_SOS_LEVEL_OBJECT, NGX_SOS_SUB_OTHER,
+      NGX_SOS_METHODS, NULL,
+      NULL,
+      0, 0,
+      NGX_SOS_PERM_NONE, NGX_SOS_PERM_NONE, NGX_SOS_PERM_NONE },
+
+    /* ACLs: the owner may always read and change them */
+
+    { ngx_string("GetBucketAcl"),
+      NGX_SOS_LEVEL_BUCKET, NGX_SOS_SUB_ACL, NGX_HTTP_GET, NULL,
+      ngx_sos_acl_get,
+      NGX_SOS_OP_ANONYMOUS, 0,
+      NGX_SOS_ACL_READ_ACP, NGX_SOS_PERM_NONE, NGX_SOS_PERM_NONE },
+
+    { ngx_string("PutBucketAcl"),
+      NGX_SOS_LEVEL_BUCKET, NGX_SOS_SUB_ACL, NGX_HTTP_PUT, NULL,
+      ngx_sos_acl_put,
+      NGX_SOS_OP_BODY|NGX_SOS_OP_ANONYMOUS, 0,
+      NGX_SOS_ACL_WRITE_ACP, NGX_SOS_PERM_NONE, NGX_SOS_PERM_NONE },
+
+    { ngx_string("GetObjectAcl"),
+      NGX_SOS_LEVEL_OBJECT, NGX_SOS_SUB_ACL, NGX_HTTP_GET, NULL,
+      ngx_sos_acl_get,
+      NGX_SOS_OP_ANONYMOUS, 0,
+      NGX_SOS_PERM_EXISTS, NGX_SOS_ACL_READ_ACP, NGX_SOS_PERM_NONE },
+
+    { ngx_string("PutObjectAcl"),
+      NGX_SOS_LEVEL_OBJECT, NGX_SOS_SUB_ACL, NGX_HTTP_PUT, NULL,
+      ngx_sos_acl_put,
+      NGX_SOS_OP_BODY|NGX_SOS_OP_ANONYMOUS, 0,
+      NGX_SOS_PERM_EXISTS, NGX_SOS_ACL_WRITE_ACP, NGX_SOS_PERM_NONE },
+
+    /* multipart uploads */
+
+    { ngx_string("UploadPartCopy"),
+      NGX_SOS_LEVEL_OBJECT, NGX_SOS_SUB_UPLOAD_ID, NGX_HTTP_PUT,
+      ngx_sos_op_copy,
+      ngx_sos_mp_upload_part_copy,
+      NGX_SOS_OP_UPLOAD, NGX_SOS_HDR_SSE|NGX_SOS_HDR_SOURCE_SSE,
+      NGX_SOS_ACL_WRITE, NGX_SOS_PERM_NONE, NGX_SOS_ACL_READ },
+
+    { ngx_string("UploadPart"),
+      NGX_SOS_LEVEL_OBJECT, NGX_SOS_SUB_UPLOAD_ID, NGX_HTTP_PUT, NULL,
+      ngx_sos_mp_upload_part,
+      NGX_SOS_OP_BODY|NGX_SOS_OP_ANONYMOUS, NGX_SOS_HDR_SSE,
+      NGX_SOS_ACL_WRITE, NGX_SOS_PERM_NONE, NGX_SOS_PERM_NONE },
+
+    { ngx_string("CompleteMultipartUpload"),
+      NGX_SOS_LEVEL_OBJECT, NGX_SOS_SUB_UPLOAD_ID, NGX_HTTP_POST, NULL,
+      ngx_sos_mp_complete,
+      NGX_SOS_OP_BODY|NGX_SOS_OP_ANONYMOUS|NGX_SOS_OP_UPLOAD,
+      NGX_SOS_HDR_SSE|NGX_SOS_HDR_MP_SIZE,
+      NGX_SOS_ACL_WRITE, NGX_SOS_PERM_NONE, NGX_SOS_PERM_NONE },
+
+    { ngx_string("ListParts"),
+      NGX_SOS_LEVEL_OBJECT, NGX_SOS_SUB_UPLOAD_ID, NGX_HTTP_GET, NULL,
+      ngx_sos_mp_list_parts,
+      NGX_SOS_OP_ANONYMOUS|NGX_SOS_OP_UPLOAD, 0,
+      NGX_SOS_ACL_WRITE, NGX_SOS_PERM_NONE, NGX_SOS_PERM_NONE },
+
+    { ngx_string("AbortMultipartUpload"),
+      NGX_SOS_LEVEL_OBJECT, NGX_SOS_SUB_UPLOAD_ID, NGX_HTTP_DELETE, NULL,
+      ngx_sos_mp_abort,
+      NGX_SOS_OP_ANONYMOUS, 0,
+      NGX_SOS_ACL_WRITE, NGX_SOS_PERM_NONE, NGX_SOS_PERM_NONE },
+
+    { ngx_string("CreateMultipartUpload"),
+      NGX_SOS_LEVEL_OBJECT, NGX_SOS_SUB_UPLOADS, NGX_HTTP_POST, NULL,
+      ngx_sos_mp_create,
+      NGX_SOS_OP_ANONYMOUS, NGX_SOS_HDR_CREATE|NGX_SOS_HDR_SSE,
+      NGX_SOS_ACL_WRITE, NGX_SOS_PERM_NONE, NGX_SOS_PERM_NONE },
+
+    { ngx_string("ListMultipartUploads"),
+      NGX_SOS_LEVEL_BUCKET, NGX_SOS_SUB_UPLOADS, NGX_HTTP_GET, NULL,
+      ngx_sos_mp_list_uploads,
+      NGX_SOS_OP_ANONYMOUS, 0,
+      NGX_SOS_ACL_READ, NGX_SOS_PERM_NONE, NGX_SOS_PERM_NONE },
+
+    /* objects */
+
+    { ngx_string("GetObject"),
+      NGX_SOS_LEVEL_OBJECT, 0, NGX_HTTP_GET, NULL,
+      ngx_sos_object_get,
+      NGX_SOS_OP_ANONYMOUS|NGX_SOS_OP_VERSION, NGX_SOS_HDR_SSE,
+      NGX_SOS_PERM_EXISTS, NGX_SOS_ACL_READ, NGX_SOS_PERM_NONE },
+
+    { ngx_string("HeadObject"),
+      NGX_SOS_LEVEL_OBJECT, 0, NGX_HTTP_HEAD, NULL,
+      ngx_sos_object_get,
+      NGX_SOS_OP_ANONYMOUS|NGX_SOS_OP_VERSION, NGX_SOS_HDR_SSE,
+      NGX_SOS_PERM_EXISTS, NGX_SOS_ACL_READ, NGX_SOS_PERM_NONE },
+
+    { ngx_string("CopyObject"),
+      NGX_SOS_LEVEL_OBJECT, 0, NGX_HTTP_PUT, ngx_sos_op_copy,
+      ngx_sos_object_copy,
+      NGX_SOS_OP_ANONYMOUS,
+      NGX_SOS_HDR_CREATE|NGX_SOS_HDR_SSE|NGX_SOS_HDR_SOURCE_SSE
+      |NGX_SOS_HDR_TAGGING,
+      NGX_SOS_ACL_WRITE, NGX_SOS_PERM_NONE, NGX_SOS_ACL_READ },
+
+    { ngx_string("PutObject"),
+      NGX_SOS_LEVEL_OBJECT, 0, NGX_HTTP_PUT, NULL,
+      ngx_sos_object_put,
+      NGX_SOS_OP_BODY|NGX_SOS_OP_ANONYMOUS,
+      NGX_SOS_HDR_CREATE|NGX_SOS_HDR_SSE|NGX_SOS_HDR_APPEND,
+      NGX_SOS_ACL_WRITE, NGX_SOS_PERM_NONE, NGX_SOS_PERM_NONE },
+
+    { ngx_string("DeleteObject"),
+      NGX_SOS_LEVEL_OBJECT, 0, NGX_HTTP_DELETE, NULL,
+      ngx_sos_object_delete,
+      NGX_SOS_OP_ANONYMOUS|NGX_SOS_OP_ANY_KEY, 0,
+      NGX_SOS_ACL_WRITE, NGX_SOS_PERM_NONE, NGX_SOS_PERM_NONE },
+
+    /* buckets */
+
+    { ngx_string("GetBucketLocation"),
+      NGX_SOS_LEVEL_BUCKET, NGX_SOS_SUB_LOCATION, NGX_HTTP_GET, NULL,
+      ngx_sos_bucket_location,
+      0, 0,
+      NGX_SOS_PERM_OWNER, NGX_SOS_PERM_NONE, NGX_SOS_PERM_NONE },
+
+    { ngx_string("GetBucketVersioning"),
+      NGX_SOS_LEVEL_BUCKET, NGX_SOS_SUB_VERSIONING, NGX_HTTP_GET, NULL,
+      ngx_sos_bucket_versioning_get,
+      0, 0,
+      NGX_SOS_PERM_OWNER, NGX_SOS_PERM_NONE, NGX_SOS_PERM_NONE },
+
+    { ngx_string("PutBucketVersioning"),
+      NGX_SOS_LEVEL_BUCKET, NGX_SOS_SUB_VERSIONING, NGX_HTTP_PUT, NULL,
+      ngx_sos_bucket_versioning_put,
+      NGX_SOS_OP_BODY|NGX_SOS_OP_XML, 0,
+      NGX_SOS_PERM_OWNER, NGX_SOS_PERM_NONE, NGX_SOS_PERM_NONE },
+
+    { ngx_string("ListObjectVersions"),
+      NGX_SOS_LEVEL_BUCKET, NGX_SOS_SUB_VERSIONS, NGX_HTTP_GET, NULL,
+      ngx_sos_list_versions,
+      NGX_SOS_OP_ANONYMOUS, 0,
+      NGX_SOS_ACL_READ, NGX_SOS_PERM_NONE, NGX_SOS_PERM_NONE },
+
+    { ngx_string("DeleteObjects"),
+      NGX_SOS_LEVEL_BUCKET, NGX_SOS_SUB_DELETE, NGX_HTTP_POST, NULL,
+      ngx_sos_delete_objects,
+      NGX_SOS_OP_BODY|NGX_SOS_OP_XML, 0,
+      NGX_SOS_ACL_WRITE, NGX_SOS_PERM_NONE, NGX_SOS_PERM_NONE },
+
+    { ngx_string("ListObjectsV2"),
+      NGX_SOS_LEVEL_BUCKET, 0, NGX_HTTP_GET, ngx_sos_op_list_v2,
+      ngx_sos_list_objects_v2,
+      NGX_SOS_OP_ANONYMOUS, 0,
+      NGX_SOS_ACL_READ, NGX_SOS_PERM_NONE, NGX_SOS_PERM_NONE },
+
+    { ngx_string("ListObjects"),
+      NGX_SOS_LEVEL_BUCKET, 0, NGX_HTTP_GET, NULL,
+      ngx_sos_list_objects,
+      NGX_SOS_OP_ANONYMOUS, 0,
+      NGX_SOS_ACL_READ, NGX_SOS_PERM_NONE, NGX_SOS_PERM_NONE },
+
+    { ngx_string("HeadBucket"),
+      NGX_SOS_LEVEL_BUCKET, 0, NGX_HTTP_HEAD, NULL,
+      ngx_sos_bucket_head,
+      NGX_SOS_OP_ANONYMOUS|NGX_SOS_OP_REGION, 0,
+      NGX_SOS_ACL_READ, NGX_SOS_PERM_NONE, NGX_SOS_PERM_NONE },
+
+    /* the bucket does not exist yet: the store says whose it is */
+
+    { ngx_string("CreateBucket"),
+      NGX_SOS_LEVEL_BUCKET, 0, NGX_HTTP_PUT, NULL,
+      ngx_sos_bucket_create,
+      NGX_SOS_OP_BODY|NGX_SOS_OP_XML, NGX_SOS_HDR_BUCKET,
+      NGX_SOS_PERM_NONE, NGX_SOS_PERM_NONE, NGX_SOS_PERM_NONE },
+
+    { ngx_string("DeleteBucket"),
+      NGX_SOS_LEVEL_BUCKET, 0, NGX_HTTP_DELETE, NULL,
+      ngx_sos_bucket_delete,
+      0, 0,
+      NGX_SOS_PERM_OWNER, NGX_SOS_PERM_NONE, NGX_SOS_PERM_NONE },
+
+    /* the browser form upload; any other POST to a bucket is not served */
+
+    { ngx_string("PostObject"),
+      NGX_SOS_LEVEL_BUCKET, 0, NGX_HTTP_POST, ngx_sos_op_form,
+      ngx_sos_post_object,
+      NGX_SOS_OP_FORM,
+      NGX_SOS_HDR_CREATE|NGX_SOS_HDR_SSE|NGX_SOS_HDR_FORM,
+      NGX_SOS_ACL_WRITE, NGX_SOS_PERM_NONE, NGX_SOS_PERM_NONE },
+
+    { ngx_string("NotImplemented"),
+      NGX_SOS_LEVEL_BUCKET, 0, NGX_HTTP_POST, NULL,
+      NULL,
+      0, 0,
+      NGX_SOS_PERM_NONE, NGX_SOS_PERM_NONE, NGX_SOS_PERM_NONE },
+
+    { ngx_null_string, 0, 0, 0, NULL, NULL, 0, 0, 0, 0, 0 }
+};
+
+
+static ngx_uint_t
+ngx_sos_op_copy(ngx_http_request_t *r)
+{
+    return ngx_sos_header_find(r, "x-amz-copy-source") != NULL;
+}
+
+
+static ngx_uint_t
+ngx_sos_op_form(ngx_http_request_t *r)
+{
+    ngx_table_elt_t  *h;
+
+    h = r->headers_in.content_type;
+
+    return h && h->value.len >= sizeof("multipart/form-data") - 1
+           && ngx_strncasecmp(h->value.data, (u_char *) "multipart/form-data",
+                              sizeof("multipart/form-data") - 1)
+              == 0;
+}
+
+
+static ngx_uint_t
+ngx_sos_op_list_v2(ngx_http_request_t *r)
+{
+    ngx_str_t  v;
+
+    return ngx_sos_arg(r, "list-type", &v) == NGX_OK
+           && v.len == 1 && v.data[0] == '2';
+}
