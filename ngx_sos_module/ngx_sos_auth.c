@@ -283,8 +283,8 @@ ngx_sos_auth_check_scope(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
                                  "'%V'", prefix, &cred->region,
                                  &smcf->region);
 
-        if (ngx_sos_auth_extra(r, ctx, "Region", smcf->region.data,
-                               smcf->region.len) != NGX_OK)
+        if (ngx_sos_error_element(r, ctx, "Region", smcf->region.data,
+                                  smcf->region.len) != NGX_OK)
         {
             return NGX_SOS_ERR_INTERNAL_ERROR;
         }
@@ -332,8 +332,8 @@ ngx_sos_auth_key(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
         return key;
     }
 
-    (void) ngx_sos_auth_extra(r, ctx, "AWSAccessKeyId", access_key_id->data,
-                              access_key_id->len);
+    (void) ngx_sos_error_element(r, ctx, "AWSAccessKeyId", access_key_id->data,
+                                 access_key_id->len);
 
     return NULL;
 }
@@ -550,53 +550,13 @@ ngx_sos_auth_bad_header(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
 {
     (void) ngx_sos_auth_fail(r, ctx, NGX_SOS_ERR_INVALID_ARGUMENT, "%s",
                              message);
-    (void) ngx_sos_auth_extra(r, ctx, "ArgumentName",
-                              (u_char *) "Authorization",
-                              sizeof("Authorization") - 1);
-    (void) ngx_sos_auth_extra(r, ctx, "ArgumentValue", value->data,
-                              value->len);
+    (void) ngx_sos_error_element(r, ctx, "ArgumentName",
+                                 (u_char *) "Authorization",
+                                 sizeof("Authorization") - 1);
+    (void) ngx_sos_error_element(r, ctx, "ArgumentValue", value->data,
+                                 value->len);
 
     return NGX_SOS_ERR_INVALID_ARGUMENT;
-}
-
-
-/* append <name>escaped value</name> to ctx->error_extra */
-
-ngx_int_t
-ngx_sos_auth_extra(ngx_http_request_t *r, ngx_sos_ctx_t *ctx, char *name,
-    u_char *value, size_t len)
-{
-    u_char  *p, *start;
-    size_t   nlen, size;
-
-    nlen = ngx_strlen(name);
-    size = ctx->error_extra.len + 2 * nlen + 5
-           + ngx_sos_xml_escape_len(value, len);
-
-    p = ngx_pnalloc(r->pool, size);
-    if (p == NULL) {
-        return NGX_ERROR;
-    }
-
-    start = p;
-
-    if (ctx->error_extra.len) {
-        p = ngx_cpymem(p, ctx->error_extra.data, ctx->error_extra.len);
-    }
-
-    *p++ = '<';
-    p = ngx_cpymem(p, name, nlen);
-    *p++ = '>';
-    p = ngx_sos_xml_escape(p, value, len);
-    *p++ = '<';
-    *p++ = '/';
-    p = ngx_cpymem(p, name, nlen);
-    *p++ = '>';
-
-    ctx->error_extra.data = start;
-    ctx->error_extra.len = p - start;
-
-    return NGX_OK;
 }
 
 
@@ -611,7 +571,7 @@ ngx_sos_auth_extra_bytes(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     ngx_int_t  rc;
 
     if (len == 0) {
-        return ngx_sos_auth_extra(r, ctx, name, value, 0);
+        return ngx_sos_error_element(r, ctx, name, value, 0);
     }
 
     hex = ngx_pnalloc(r->pool, 3 * len);
@@ -629,7 +589,7 @@ ngx_sos_auth_extra_bytes(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
         p = ngx_hex_dump(p, &value[i], 1);
     }
 
-    rc = ngx_sos_auth_extra(r, ctx, name, hex, p - hex);
+    rc = ngx_sos_error_element(r, ctx, name, hex, p - hex);
 
     ngx_pfree(r->pool, hex);
 
@@ -681,7 +641,7 @@ ngx_sos_auth_time_error(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
         (void) ngx_sos_auth_fail(r, ctx, err, "%s", message);
     }
 
-    if (name && ngx_sos_auth_extra(r, ctx, name, value, len) != NGX_OK) {
+    if (name && ngx_sos_error_element(r, ctx, name, value, len) != NGX_OK) {
         return NGX_SOS_ERR_INTERNAL_ERROR;
     }
 
@@ -691,7 +651,7 @@ ngx_sos_auth_time_error(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
                         tm.ngx_tm_year, tm.ngx_tm_mon, tm.ngx_tm_mday,
                         tm.ngx_tm_hour, tm.ngx_tm_min, tm.ngx_tm_sec);
 
-        if (ngx_sos_auth_extra(r, ctx, "Expires", buf, p - buf) != NGX_OK) {
+        if (ngx_sos_error_element(r, ctx, "Expires", buf, p - buf) != NGX_OK) {
             return NGX_SOS_ERR_INTERNAL_ERROR;
         }
     }
@@ -701,13 +661,13 @@ ngx_sos_auth_time_error(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
                     tm.ngx_tm_year, tm.ngx_tm_mon, tm.ngx_tm_mday,
                     tm.ngx_tm_hour, tm.ngx_tm_min, tm.ngx_tm_sec);
 
-    if (ngx_sos_auth_extra(r, ctx, "ServerTime", buf, p - buf) != NGX_OK) {
+    if (ngx_sos_error_element(r, ctx, "ServerTime", buf, p - buf) != NGX_OK) {
         return NGX_SOS_ERR_INTERNAL_ERROR;
     }
 
     if (err == NGX_SOS_ERR_REQUEST_TIME_TOO_SKEWED
-        && ngx_sos_auth_extra(r, ctx, "MaxAllowedSkewMilliseconds",
-                              (u_char *) "900000", 6) != NGX_OK)
+        && ngx_sos_error_element(r, ctx, "MaxAllowedSkewMilliseconds",
+                                 (u_char *) "900000", 6) != NGX_OK)
     {
         return NGX_SOS_ERR_INTERNAL_ERROR;
     }

@@ -106,10 +106,7 @@ ngx_sos_err_e ngx_sos_auth_bad_header(ngx_http_request_t *r,
 ngx_sos_err_e ngx_sos_auth_time_error(ngx_http_request_t *r,
     ngx_sos_ctx_t *ctx, ngx_sos_err_e err, char *message, char *name,
     u_char *value, size_t len, time_t expires, ngx_uint_t with_expires);
-/* append <name>value</name> to ctx->error_extra (value XML-escaped) */
-ngx_int_t ngx_sos_auth_extra(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
-    char *name, u_char *value, size_t len);
-/* the same, the value as S3 shows bytes: "41 57 53 34" */
+/* ngx_sos_error_element(), the value as S3 shows bytes: "41 57 53 34" */
 ngx_int_t ngx_sos_auth_extra_bytes(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     char *name, u_char *value, size_t len);
 

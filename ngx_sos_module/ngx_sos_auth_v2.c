@@ -230,12 +230,12 @@ ngx_sos_auth_v2_verify(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "sos: SigV2 signature mismatch for key \"%V\"", akid);
 
-        if (ngx_sos_auth_extra(r, ctx, "AWSAccessKeyId", akid->data,
-                               akid->len) != NGX_OK
-            || ngx_sos_auth_extra(r, ctx, "StringToSign", sts.data, sts.len)
+        if (ngx_sos_error_element(r, ctx, "AWSAccessKeyId", akid->data,
+                                  akid->len) != NGX_OK
+            || ngx_sos_error_element(r, ctx, "StringToSign", sts.data, sts.len)
                != NGX_OK
-            || ngx_sos_auth_extra(r, ctx, "SignatureProvided", sig->data,
-                                  sig->len) != NGX_OK
+            || ngx_sos_error_element(r, ctx, "SignatureProvided", sig->data,
+                                     sig->len) != NGX_OK
             || ngx_sos_auth_extra_bytes(r, ctx, "StringToSignBytes",
                                         sts.data, sts.len) != NGX_OK)
         {

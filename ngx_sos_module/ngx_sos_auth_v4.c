@@ -519,17 +519,17 @@ ngx_sos_auth_v4_verify(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
                       "sos: SigV4 signature mismatch for key \"%V\"",
                       &cred->access_key_id);
 
-        if (ngx_sos_auth_extra(r, ctx, "AWSAccessKeyId",
-                               cred->access_key_id.data,
-                               cred->access_key_id.len) != NGX_OK
-            || ngx_sos_auth_extra(r, ctx, "StringToSign", sts, sts_len)
+        if (ngx_sos_error_element(r, ctx, "AWSAccessKeyId",
+                                  cred->access_key_id.data,
+                                  cred->access_key_id.len) != NGX_OK
+            || ngx_sos_error_element(r, ctx, "StringToSign", sts, sts_len)
                != NGX_OK
-            || ngx_sos_auth_extra(r, ctx, "SignatureProvided",
-                                  signature->data, signature->len)
+            || ngx_sos_error_element(r, ctx, "SignatureProvided",
+                                     signature->data, signature->len)
                != NGX_OK
             || ngx_sos_auth_extra_bytes(r, ctx, "StringToSignBytes", sts,
                                         sts_len) != NGX_OK
-            || ngx_sos_auth_extra(r, ctx, "CanonicalRequest", creq, len)
+            || ngx_sos_error_element(r, ctx, "CanonicalRequest", creq, len)
                != NGX_OK
             || ngx_sos_auth_extra_bytes(r, ctx, "CanonicalRequestBytes",
                                         creq, len) != NGX_OK)
@@ -666,7 +666,7 @@ ngx_sos_auth_v4_unsigned(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
                              "There were headers present in the request "
                              "which were not signed");
 
-    if (ngx_sos_auth_extra(r, ctx, "HeadersNotSigned", list, p - list)
+    if (ngx_sos_error_element(r, ctx, "HeadersNotSigned", list, p - list)
         != NGX_OK)
     {
         return NGX_SOS_ERR_INTERNAL_ERROR;
@@ -773,10 +773,10 @@ ngx_sos_auth_payload(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
                       "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER or "
                       "a valid sha256 value.");
 
-    if (ngx_sos_auth_extra(r, ctx, "ArgumentName",
-                           (u_char *) "x-amz-content-sha256",
-                           sizeof("x-amz-content-sha256") - 1) != NGX_OK
-        || ngx_sos_auth_extra(r, ctx, "ArgumentValue", v->data, v->len)
+    if (ngx_sos_error_element(r, ctx, "ArgumentName",
+                              (u_char *) "x-amz-content-sha256",
+                              sizeof("x-amz-content-sha256") - 1) != NGX_OK
+        || ngx_sos_error_element(r, ctx, "ArgumentValue", v->data, v->len)
            != NGX_OK)
     {
         return NGX_SOS_ERR_INTERNAL_ERROR;
