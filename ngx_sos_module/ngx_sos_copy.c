@@ -345,7 +345,7 @@ ngx_sos_copy_done(ngx_http_request_t *r, ngx_sos_job_t *job)
     ngx_buf_t  *b;
 
     if (job->rc != SOS_OK) {
-        return ngx_sos_error_send(r, ngx_sos_object_store_error(job->rc));
+        return ngx_sos_error_send(r, ngx_sos_error_from_store(job->rc));
     }
 
     if (cp->acl_err != NGX_SOS_OK) {

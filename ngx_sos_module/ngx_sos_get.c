@@ -368,7 +368,7 @@ ngx_sos_get_done(ngx_http_request_t *r, ngx_sos_job_t *job)
     ctx = job->ctx;
 
     if (job->rc != SOS_OK) {
-        return ngx_sos_error_send(r, ngx_sos_object_store_error(job->rc));
+        return ngx_sos_error_send(r, ngx_sos_error_from_store(job->rc));
     }
 
     rc = ngx_sos_get_conditions(r, ctx, g);

@@ -74,18 +74,6 @@ ngx_sos_is_null_version(ngx_str_t *v)
 }
 
 
-ngx_sos_err_e
-ngx_sos_object_store_error(sos_rc_e rc)
-{
-    if (rc == SOS_EINVAL) {
-        /* the store checks what the router let through: key length */
-        return NGX_SOS_ERR_INVALID_ARGUMENT;
-    }
-
-    return ngx_sos_error_from_store(rc);
-}
-
-
 /*
  * Conditional writes, checked by the store atomically with the commit:
  * If-None-Match: * (no other value, as S3) and If-Match: <etag>.
@@ -593,7 +581,7 @@ static ngx_int_t
 ngx_sos_delete_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 {
     if (job->rc != SOS_OK && job->rc != SOS_ENOTFOUND) {
-        return ngx_sos_error_send(r, ngx_sos_object_store_error(job->rc));
+        return ngx_sos_error_send(r, ngx_sos_error_from_store(job->rc));
     }
 
     return ngx_sos_send_xml(r, NGX_HTTP_NO_CONTENT, NULL);

@@ -48,9 +48,6 @@ ngx_sos_err_e ngx_sos_object_write_conditions(ngx_http_request_t *r,
 /* Pool thread, after SOS_EPRECONDITION: If-Match on no key is 404. */
 void ngx_sos_object_precondition(ngx_sos_job_t *job, sos_put_opts_t *opts);
 
-/* A store code as an object operation answers it. */
-ngx_sos_err_e ngx_sos_object_store_error(sos_rc_e rc);
-
 /* ETag: "<etag>" */
 ngx_int_t ngx_sos_object_etag_header(ngx_http_request_t *r,
     const char *etag);

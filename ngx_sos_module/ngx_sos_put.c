@@ -293,7 +293,7 @@ ngx_sos_put_begin_done(ngx_http_request_t *r, ngx_sos_job_t *job)
     st->busy = 0;
 
     if (job->rc != SOS_OK) {
-        return ngx_sos_error_send(r, ngx_sos_object_store_error(job->rc));
+        return ngx_sos_error_send(r, ngx_sos_error_from_store(job->rc));
     }
 
     if (st->acl_err != NGX_SOS_OK) {
@@ -452,7 +452,7 @@ ngx_sos_put_write_done(ngx_http_request_t *r, ngx_sos_job_t *job)
     }
 
     if (job->rc != SOS_OK) {
-        return ngx_sos_error_send(r, ngx_sos_object_store_error(job->rc));
+        return ngx_sos_error_send(r, ngx_sos_error_from_store(job->rc));
     }
 
     if (st->err != NGX_SOS_OK) {
@@ -517,7 +517,7 @@ ngx_sos_put_commit_done(ngx_http_request_t *r, ngx_sos_job_t *job)
     ngx_int_t  rc;
 
     if (job->rc != SOS_OK) {
-        return ngx_sos_error_send(r, ngx_sos_object_store_error(job->rc));
+        return ngx_sos_error_send(r, ngx_sos_error_from_store(job->rc));
     }
 
     rc = st->done(r, st);

@@ -72,10 +72,10 @@
  * (but its checks), _commit_run, _commit_done (but the response, now the
  * done callback), _cleanup, _abort_thread, _abort_done, _fail, and the
  * put, info and last members of its state then go.  The engine
- * answers a store error with ngx_sos_object_store_error() (SOS_ENOBUCKET
- * is NoSuchBucket there as well); an ACL or store error at begin no longer
- * sets r->keepalive = 0 itself: nginx closes the connection when the body
- * is still being read, and keeps it when the form was read whole.
+ * answers a store error with ngx_sos_error_from_store(); an ACL or store
+ * error at begin no longer sets r->keepalive = 0 itself: nginx closes the
+ * connection when the body is still being read, and keeps it when the
+ * form was read whole.
  */
 
 
