@@ -339,7 +339,8 @@ static ngx_int_t
 ngx_sos_object_strip_encoding(ngx_http_request_t *r, ngx_str_t *value,
     ngx_str_t *out)
 {
-    u_char  *p, *end, *s, *e, *d;
+    u_char     *p, *end, *d;
+    ngx_str_t   item;
 
     out->data = ngx_pnalloc(r->pool, value->len);
     if (out->data == NULL) {
@@ -347,29 +348,13 @@ ngx_sos_object_strip_encoding(ngx_http_request_t *r, ngx_str_t *value,
     }
 
     d = out->data;
-    p = value->data;
-    end = p + value->len;
 
-    while (p < end) {
-        e = ngx_strlchr(p, end, ',');
-        if (e == NULL) {
-            e = end;
-        }
+    for (p = value->data, end = p + value->len; p < end; /* void */ ) {
+        p = ngx_sos_header_item(p, end, &item);
 
-        s = p;
-        p = e + 1;
-
-        while (s < e && (*s == ' ' || *s == '\t')) {
-            s++;
-        }
-
-        while (e > s && (e[-1] == ' ' || e[-1] == '\t')) {
-            e--;
-        }
-
-        if (e == s
-            || (e - s == sizeof("aws-chunked") - 1
-                && ngx_strncasecmp(s, (u_char *) "aws-chunked",
+        if (item.len == 0
+            || (item.len == sizeof("aws-chunked") - 1
+                && ngx_strncasecmp(item.data, (u_char *) "aws-chunked",
                                    sizeof("aws-chunked") - 1) == 0))
         {
             continue;
@@ -379,7 +364,7 @@ ngx_sos_object_strip_encoding(ngx_http_request_t *r, ngx_str_t *value,
             *d++ = ',';
         }
 
-        d = ngx_cpymem(d, s, e - s);
+        d = ngx_cpymem(d, item.data, item.len);
     }
 
     out->len = d - out->data;
