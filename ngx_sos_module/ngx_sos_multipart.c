@@ -782,16 +782,8 @@ ngx_sos_mp_parts_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 ngx_int_t
 ngx_sos_mp_complete(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 {
-    ngx_int_t  rc;
-
-    rc = ngx_sos_body_read(r, ctx, NGX_SOS_MP_BODY_MAX,
-                           ngx_sos_mp_complete_body);
-
-    if (rc >= NGX_HTTP_SPECIAL_RESPONSE || rc == NGX_ERROR) {
-        return rc;
-    }
-
-    return NGX_DONE;
+    return ngx_sos_body_read(r, ctx, NGX_SOS_MP_BODY_MAX,
+                             ngx_sos_mp_complete_body);
 }
 
 
