@@ -23,6 +23,8 @@
 
 #include "ngx_sos_module.h"
 
+#include <sosproto/text.h>
+
 
 typedef enum {
     NGX_SOS_ADMIN_ORG_LIST = 0,
@@ -286,7 +288,12 @@ ngx_sos_admin_parse(ngx_http_request_t *r, ngx_sos_admin_job_t *aj)
             return NGX_SOS_ERR_INVALID_ARGUMENT;
         }
 
-        if (aj->name_len == 0) {
+        /* both come back in JSON and XML answers: UTF-8, no control */
+
+        if (aj->name_len == 0
+            || !sos_text_valid((u_char *) aj->name, aj->name_len)
+            || !sos_text_valid((u_char *) aj->email, aj->email_len))
+        {
             return NGX_SOS_ERR_INVALID_ARGUMENT;
         }
 

@@ -17,6 +17,8 @@
 
 #include "ngx_sos_module.h"
 
+#include <sosproto/text.h>
+
 
 static ngx_uint_t ngx_sos_check_token(u_char *p, size_t len);
 
@@ -57,7 +59,7 @@ ngx_sos_check_key(u_char *p, size_t len)
             continue;
         }
 
-        n = ngx_sos_utf8_len(p, end);
+        n = sos_utf8_len(p, end);
 
         if (n == 0) {
             return NGX_DECLINED;
@@ -67,66 +69,6 @@ ngx_sos_check_key(u_char *p, size_t len)
     }
 
     return NGX_OK;
-}
-
-
-/*
- * the length of the UTF-8 sequence at p for a character above U+007F, or
- * 0 if it is not one XML can carry: no overlong form, no surrogate, not
- * U+FFFE or U+FFFF, nothing above U+10FFFF, not cut short by end
- */
-
-size_t
-ngx_sos_utf8_len(u_char *p, u_char *end)
-{
-    u_char    c;
-    uint32_t  u, min;
-    size_t    n, len;
-
-    c = *p++;
-
-    if (c >= 0xc2 && c <= 0xdf) {
-        n = 1;
-        u = c & 0x1f;
-        min = 0x80;
-
-    } else if (c >= 0xe0 && c <= 0xef) {
-        n = 2;
-        u = c & 0x0f;
-        min = 0x800;
-
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        n = 3;
-        u = c & 0x07;
-        min = 0x10000;
-
-    } else {
-        return 0;
-    }
-
-    if ((size_t) (end - p) < n) {
-        return 0;
-    }
-
-    len = n + 1;
-
-    while (n--) {
-        c = *p++;
-
-        if ((c & 0xc0) != 0x80) {
-            return 0;
-        }
-
-        u = (u << 6) | (c & 0x3f);
-    }
-
-    if (u < min || u > 0x10ffff || (u >= 0xd800 && u <= 0xdfff)
-        || u == 0xfffe || u == 0xffff)
-    {
-        return 0;
-    }
-
-    return len;
 }
 
 

@@ -425,7 +425,6 @@ ngx_int_t ngx_sos_body_error(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
  */
 ngx_int_t ngx_sos_check_key(u_char *p, size_t len);
 ngx_int_t ngx_sos_check_value(u_char *p, size_t len);
-size_t ngx_sos_utf8_len(u_char *p, u_char *end);
 char *ngx_sos_check_attrs(sos_attrs_t *a);
 /* InvalidArgument, with a message naming the header */
 ngx_sos_err_e ngx_sos_check_error(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,

@@ -8,6 +8,7 @@
 #include "ngx_sos_xml.h"
 
 #include <expat.h>
+#include <sosproto/text.h>
 
 
 typedef struct {
@@ -209,7 +210,7 @@ ngx_sos_xml_escape_next(u_char *src, u_char *end, ngx_str_t *out)
     }
 
     if (*src >= 0x80) {
-        n = ngx_sos_utf8_len(src, end);
+        n = sos_utf8_len(src, end);
 
     } else if (*src < 0x20 && *src != '\t' && *src != '\n') {
         n = 0;

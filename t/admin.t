@@ -100,6 +100,20 @@ like($out, qr/^name:\s+acme$/m, 'show by id: name');
 is($rc, 1, 'org show of a missing org');
 like($err, qr/NoSuchEntity/, 'missing org: NoSuchEntity');
 
+# names come back in JSON (and XML): UTF-8 without control characters
+
+is(status_of($t->s3(POST => '/sos-admin/orgs?name=Soci%E9t%E9')), 400,
+    'a Latin-1 name is refused');
+is(status_of($t->s3(POST => '/sos-admin/orgs?name=ok&email=a%E9%40b.c')), 400,
+    'a Latin-1 e-mail is refused');
+is(status_of($t->s3(POST => '/sos-admin/orgs?name=a%09b')), 400,
+    'a TAB in a name is refused');
+($rc, $out, $err) = sosctl_online({}, 'org', 'create',
+    "Soci\xc3\xa9t\xc3\xa9");
+is($rc, 0, 'a UTF-8 name is accepted') or diag($err);
+($rc, $out, $err) = sosctl_online({}, 'org', 'list');
+is($rc, 0, 'org list after the refused names') or diag($err);
+
 # the JSON itself
 
 my $r = $t->s3(GET => '/sos-admin/orgs');

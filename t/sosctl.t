@@ -25,6 +25,10 @@ like($err, qr/unknown command "frobnicate"/, 'unknown command named');
 ($rc, $out, $err) = $t->sosctl('org', 'create');
 is($rc, 2, 'org create without a name: usage error');
 
+($rc, $out, $err) = $t->sosctl('org', 'create', "Soci\xe9t\xe9");
+is($rc, 2, 'org create with a Latin-1 name: usage error');
+like($err, qr/UTF-8/, 'the error says why');
+
 ($rc, $out) = $t->sosctl('--help');
 is($rc, 0, '--help');
 like($out, qr/key create ORG/, '--help lists commands');

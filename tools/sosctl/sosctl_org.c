@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <sosproto/text.h>
+
 #include "sosctl.h"
 
 static int sosctl_org_find(sosctl_t *ctl, const char *arg, sos_org_t *org);
@@ -101,6 +103,14 @@ sosctl_org(sosctl_t *ctl, int argc, char **argv)
 
         } else if (argc != 2) {
             return sosctl_usage("usage: org create NAME [--email ADDR]");
+        }
+
+        /* the server refuses them too: answers carry them in JSON, XML */
+        if (!sos_text_valid((const unsigned char *) argv[1], strlen(argv[1]))
+            || !sos_text_valid((const unsigned char *) email, strlen(email)))
+        {
+            return sosctl_usage("a name or e-mail must be UTF-8 without "
+                                "control characters");
         }
 
         if (sosctl_open(ctl) != SOSCTL_OK) {
