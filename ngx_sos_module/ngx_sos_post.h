@@ -59,7 +59,6 @@ typedef struct {
     size_t                   line_len;
     ngx_str_t                part_name;
     ngx_str_t                part_filename;
-    ngx_uint_t               part_has_filename;
 
     u_char                  *fbuf;       /* field values */
     size_t                   flen;
