@@ -503,6 +503,8 @@ ngx_sos_put_commit_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 
     ngx_int_t  rc;
 
+    st->busy = 0;
+
     if (job->rc != SOS_OK) {
         return ngx_sos_error_send(r, ngx_sos_error_from_store(job->rc));
     }
