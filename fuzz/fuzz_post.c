@@ -11,11 +11,12 @@
  *           the policy checks are reached;
  *   mode 2: a policy document (JSON), put in a signed form built here.
  *
- * The bucket is looked up by the authorization step of a store job
- * before the form is read, and the harness runs no job: the target
- * answers that one "the bucket is there", so that the form, the policy
- * and its signature are reached (the next job, which begins the upload,
- * stays pending).
+ * The harness runs no store job, so the target completes POST's as the
+ * task layer would, each a success: the bucket lookup before the form is
+ * read ("the bucket is there"), so that the form, the policy and its
+ * signature are reached; then the upload engine's begin, write and
+ * commit jobs, so that the file part, the form's end and the answer
+ * (ETag, Location, success_action_*) are reached too.
  */
 
 
@@ -35,7 +36,7 @@ static u_char *fuzz_post_value(u_char *p, u_char *end, char *name,
 static u_char *fuzz_post_form(const u_char *json, size_t json_len,
     size_t *len);
 static void fuzz_post_v4(u_char *hex, u_char *policy, size_t len);
-static void fuzz_post_bucket_found(ngx_http_request_t *r);
+static void fuzz_post_jobs(ngx_http_request_t *r);
 
 
 #define FUZZ_BOUNDARY  "9431149156168"
@@ -77,7 +78,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (fuzz_request(&fr, req, len) == NGX_OK
         && fuzz_handler(fr.r) == NGX_DONE)
     {
-        fuzz_post_bucket_found(fr.r);
+        fuzz_post_jobs(fr.r);
     }
 
     fuzz_request_free(&fr);
@@ -87,12 +88,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 }
 
 
-/* the bucket lookup of POST Object, if pending, done: found */
+/* POST Object's pending job, done as a success, until none is left */
 
 static void
-fuzz_post_bucket_found(ngx_http_request_t *r)
+fuzz_post_jobs(ngx_http_request_t *r)
 {
+    ngx_uint_t       commit;
     ngx_sos_ctx_t   *ctx;
+    ngx_sos_job_t   *job;
     ngx_sos_post_t  *st;
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_sos_module);
@@ -105,18 +108,35 @@ fuzz_post_bucket_found(ngx_http_request_t *r)
 
     st = ctx->op_data;
 
-    if (!st->busy) {
-        return;
-    }
-
     /*
      * as the authorization step and the job's event would (whose logging
-     * wants a real connection)
+     * wants a real connection); an answer sent means no job is pending
      */
 
-    ctx->authz.state = NGX_SOS_AUTHZ_IDENTITY;
-    st->job->rc = SOS_OK;
-    (void) st->job->done(r, st->job);
+    if (ctx->authz.state == NGX_SOS_AUTHZ_LOOKUP && !r->header_sent) {
+        ctx->authz.state = NGX_SOS_AUTHZ_IDENTITY;
+        st->job->rc = SOS_OK;
+        (void) st->job->done(r, st->job);
+    }
+
+    commit = 0;
+
+    while (st->up && st->up->busy && !r->header_sent) {
+        if (fuzz_debug) {
+            fprintf(stderr, "sos-fuzz: upload job done: %s\n",
+                    ctx->authz.state != NGX_SOS_AUTHZ_PASSED ? "begin"
+                    : commit ? "commit" : "write");
+        }
+
+        ctx->authz.state = NGX_SOS_AUTHZ_PASSED;
+
+        /* the write of the last bytes is followed by the commit */
+        commit = st->up->last;
+
+        job = st->up->job;
+        job->rc = SOS_OK;
+        (void) job->done(r, job);
+    }
 }
 
 

@@ -36,7 +36,6 @@ ngx_sos_body_read(ngx_http_request_t *r, ngx_sos_ctx_t *ctx, size_t max,
     void (*post)(ngx_http_request_t *r))
 {
     off_t            len;
-    ngx_int_t        rc;
     ngx_sos_body_t  *bd;
 
     bd = ngx_pcalloc(r->pool, sizeof(ngx_sos_body_t));
@@ -77,12 +76,24 @@ ngx_sos_body_read(ngx_http_request_t *r, ngx_sos_ctx_t *ctx, size_t max,
         }
     }
 
+    return ngx_sos_body_stream(r, ctx, ngx_sos_body_handler);
+}
+
+
+/* small bodies, uploads (ngx_sos_put.c) and POST forms: no temp file */
+
+ngx_int_t
+ngx_sos_body_stream(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
+    ngx_http_client_body_handler_pt handler)
+{
+    ngx_int_t  rc;
+
     r->request_body_no_buffering = 1;
 
     /* the request is accepted: "100 Continue" if asked (see the handler) */
     r->expect_tested = 0;
 
-    rc = ngx_http_read_client_request_body(r, ngx_sos_body_handler);
+    rc = ngx_http_read_client_request_body(r, handler);
 
     if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
         return ngx_sos_body_error(r, ctx, rc);

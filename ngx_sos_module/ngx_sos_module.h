@@ -409,6 +409,13 @@ void ngx_sos_payload_checksum(ngx_sos_payload_t *pl, ngx_str_t *algorithm,
 ngx_int_t ngx_sos_body_read(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     size_t max, void (*post)(ngx_http_request_t *r));
 /*
+ * The request is accepted: read its body unbuffered, handler being the
+ * post handler ("100 Continue" is sent now, if asked).  NGX_DONE, the body
+ * reader holding r, or as ngx_sos_body_error() when nginx's reading failed.
+ */
+ngx_int_t ngx_sos_body_stream(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
+    ngx_http_client_body_handler_pt handler);
+/*
  * What to answer when nginx's body reader failed with rc (413, 400 bad
  * chunked framing, 408...): the S3 error sent, or rc itself when nobody is
  * there to answer.  Returns as a content handler.

@@ -8,10 +8,10 @@
  * when the file part begins they are checked in the event loop: the POST
  * policy (signature, expiration, conditions, fields covered:
  * ngx_sos_post_policy.c), the key, the ACL and the object's attributes.
- * Then the file part streams into the store through a bounded buffer
- * written by pool thread jobs, as PutObject's body does, so memory is
- * bounded whatever the file size.  Fields after the file are ignored, as
- * S3 does.
+ * Then the file part streams into the store through the upload engine
+ * (ngx_sos_put.h, feed mode), one bounded buffer at a time, so memory is
+ * bounded whatever the file size; the form's end is checked before the
+ * commit.  Fields after the file are ignored, as S3 does.
  */
 
 
@@ -25,36 +25,24 @@
 static ngx_int_t ngx_sos_post_bucket_done(ngx_http_request_t *r,
     ngx_sos_job_t *job);
 static void ngx_sos_post_read(ngx_http_request_t *r);
-static ngx_int_t ngx_sos_post_fail(ngx_http_request_t *r,
-    ngx_sos_post_t *st, ngx_int_t rc);
+static ngx_int_t ngx_sos_post_begin(ngx_http_request_t *r,
+    ngx_sos_post_t *st);
+static ngx_int_t ngx_sos_post_write(ngx_http_request_t *r,
+    ngx_sos_post_t *st, ngx_uint_t last);
+static ngx_int_t ngx_sos_post_finish(ngx_http_request_t *r,
+    ngx_sos_post_t *st);
 static ngx_sos_err_e ngx_sos_post_fields(ngx_http_request_t *r,
     ngx_sos_post_t *st);
 static ngx_int_t ngx_sos_post_attrs(ngx_http_request_t *r,
     ngx_sos_post_t *st);
-
-static void ngx_sos_post_cleanup(void *data);
-static void ngx_sos_post_abort_thread(void *data, ngx_log_t *log);
-static void ngx_sos_post_abort_done(ngx_event_t *ev);
-static void ngx_sos_post_begin_run(ngx_sos_job_t *job);
-static ngx_int_t ngx_sos_post_begin_done(ngx_http_request_t *r,
-    ngx_sos_job_t *job);
-static ngx_int_t ngx_sos_post_write_post(ngx_http_request_t *r,
-    ngx_sos_post_t *st);
-static void ngx_sos_post_write_run(ngx_sos_job_t *job);
-static ngx_int_t ngx_sos_post_write_done(ngx_http_request_t *r,
-    ngx_sos_job_t *job);
-static ngx_int_t ngx_sos_post_finish(ngx_http_request_t *r,
-    ngx_sos_post_t *st);
-static void ngx_sos_post_commit_run(ngx_sos_job_t *job);
-static ngx_int_t ngx_sos_post_commit_done(ngx_http_request_t *r,
-    ngx_sos_job_t *job);
+static ngx_int_t ngx_sos_post_done(ngx_http_request_t *r,
+    ngx_sos_put_t *up);
 
 
 ngx_int_t
 ngx_sos_post_object(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 {
-    ngx_sos_post_t      *st;
-    ngx_pool_cleanup_t  *cln;
+    ngx_sos_post_t  *st;
 
     if (r->headers_in.content_length_n < 0 && !r->headers_in.chunked) {
         return ngx_sos_error_send(r, NGX_SOS_ERR_MISSING_CONTENT_LENGTH);
@@ -76,16 +64,6 @@ ngx_sos_post_object(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
                                       NGX_SOS_ERR_MALFORMED_POST_REQUEST);
     }
 
-    /* the tmp files of an upload not committed go with the request */
-
-    cln = ngx_pool_cleanup_add(r->pool, 0);
-    if (cln == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    cln->handler = ngx_sos_post_cleanup;
-    cln->data = st;
-
     st->fbuf = ngx_pnalloc(r->pool, NGX_SOS_POST_PRE_MAX);
     st->line = ngx_pnalloc(r->pool, NGX_SOS_POST_LINE_MAX);
     st->wbuf = ngx_pnalloc(r->pool, NGX_SOS_POST_WBUF);
@@ -104,6 +82,10 @@ ngx_sos_post_object(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 
     st->job->data = st;
 
+    st->wb.start = st->wbuf;
+    st->wb.end = st->wbuf + st->wsize;
+    st->wb.temporary = 1;
+
     /* the first delimiter has no CRLF before it: as if already matched */
 
     st->match = 2;
@@ -120,8 +102,6 @@ ngx_sos_post_object(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     st->job->run = NULL;
     st->job->done = ngx_sos_post_bucket_done;
 
-    st->busy = 1;
-
     return ngx_sos_job_start(r, st->job);
 }
 
@@ -131,28 +111,16 @@ ngx_sos_post_bucket_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 {
     ngx_sos_post_t *st = job->data;
 
-    ngx_int_t  rc;
-
-    st->busy = 0;
-
     /* the form is the authentication: read it (and "100 Continue") */
 
-    r->request_body_no_buffering = 1;
-    r->expect_tested = 0;
-
-    rc = ngx_http_read_client_request_body(r, ngx_sos_post_read);
-
-    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
-        return ngx_sos_post_fail(r, st, rc);
-    }
-
-    /* the body reader holds the request now */
-
-    return NGX_DONE;
+    return ngx_sos_body_stream(r, st->ctx, ngx_sos_post_read);
 }
 
 
-/* post handler and read event handler: parse what arrived */
+/*
+ * The body's post handler and read event handler, and the upload's
+ * resume(): parse what arrived, unless the upload's job is in flight.
+ */
 
 static void
 ngx_sos_post_read(ngx_http_request_t *r)
@@ -160,7 +128,6 @@ ngx_sos_post_read(ngx_http_request_t *r)
     ngx_int_t        rc;
     ngx_chain_t    **ll;
     ngx_sos_ctx_t   *ctx;
-    ngx_sos_err_e    err;
     ngx_sos_post_t  *st;
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_sos_module);
@@ -168,7 +135,7 @@ ngx_sos_post_read(ngx_http_request_t *r)
 
     r->read_event_handler = ngx_sos_post_read;
 
-    if (st->busy) {
+    if (st->up && st->up->busy) {
         return;
     }
 
@@ -177,7 +144,7 @@ ngx_sos_post_read(ngx_http_request_t *r)
             rc = ngx_http_read_unbuffered_request_body(r);
 
             if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
-                ngx_http_finalize_request(r, ngx_sos_post_fail(r, st, rc));
+                ngx_http_finalize_request(r, ngx_sos_body_error(r, ctx, rc));
                 return;
             }
         }
@@ -196,88 +163,145 @@ ngx_sos_post_read(ngx_http_request_t *r)
 
         rc = ngx_sos_post_form_parse(r, st);
 
-        if (rc == NGX_ERROR) {
+        switch (rc) {
+
+        case NGX_ERROR:
             r->keepalive = 0;
-            ngx_http_finalize_request(r,
-                                 ngx_sos_error_send_ctx(r, ctx, st->err));
-            return;
-        }
+            rc = ngx_sos_error_send_ctx(r, ctx, st->err);
+            break;
 
-        if (rc == NGX_SOS_POST_BEGIN) {
-            err = ngx_sos_post_fields(r, st);
+        case NGX_SOS_POST_BEGIN:
+            rc = ngx_sos_post_begin(r, st);
+            break;
 
-            if (err != NGX_SOS_OK) {
-                r->keepalive = 0;
-                ngx_http_finalize_request(r,
-                                       ngx_sos_error_send_ctx(r, ctx, err));
-                return;
+        case NGX_SOS_POST_FLUSH:
+            rc = ngx_sos_post_write(r, st, 0);
+            break;
+
+        default: /* NGX_AGAIN: all consumed */
+
+            if (r->reading_body) {
+                continue;
             }
 
-            /* the signer, whose WRITE the begin job's step checks */
-
-            ngx_sos_authz_identity(ctx, st->org_id);
-
-            st->job->run = ngx_sos_post_begin_run;
-            st->job->done = ngx_sos_post_begin_done;
-
-            if (ngx_sos_job_post(st->job) != NGX_OK) {
-                ngx_http_finalize_request(r,
-                              ngx_sos_error_send(r, NGX_SOS_ERR_SLOW_DOWN));
-                return;
-            }
-
-            st->busy = 1;
-            return;
-        }
-
-        if (rc == NGX_SOS_POST_FLUSH) {
-            rc = ngx_sos_post_write_post(r, st);
-            if (rc != NGX_SOS_CONTINUE) {
-                ngx_http_finalize_request(r, rc);
-            }
-            return;
-        }
-
-        /* NGX_AGAIN: all consumed */
-
-        if (!r->reading_body) {
             r->read_event_handler = ngx_http_block_reading;
 
             rc = ngx_sos_post_finish(r, st);
-            if (rc != NGX_SOS_CONTINUE) {
-                ngx_http_finalize_request(r, rc);
-            }
-            return;
         }
+
+        if (rc != NGX_SOS_CONTINUE) {
+            ngx_http_finalize_request(r, rc);
+        }
+
+        return;
     }
 }
 
 
+/*
+ * The file part begins: the fields before it say what to store, and the
+ * upload begins for the form's signer (NGX_SOS_CONTINUE, else what to
+ * finalize with)
+ */
+
 static ngx_int_t
-ngx_sos_post_fail(ngx_http_request_t *r, ngx_sos_post_t *st, ngx_int_t rc)
+ngx_sos_post_begin(ngx_http_request_t *r, ngx_sos_post_t *st)
 {
-    if (r->connection->error || rc == NGX_HTTP_REQUEST_TIME_OUT
-        || rc == NGX_HTTP_CLIENT_CLOSED_REQUEST)
-    {
-        return rc;
+    ngx_sos_err_e   err;
+    ngx_sos_put_t  *up;
+
+    up = ngx_sos_put_create(r, st->ctx);
+    if (up == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (rc == NGX_HTTP_REQUEST_ENTITY_TOO_LARGE) {
-        return ngx_sos_error_send(r, NGX_SOS_ERR_ENTITY_TOO_LARGE);
+    st->up = up;
+
+    err = ngx_sos_post_fields(r, st);
+
+    if (err != NGX_SOS_OK) {
+        r->keepalive = 0;
+        return ngx_sos_error_send_ctx(r, st->ctx, err);
     }
 
-    if (rc == NGX_HTTP_BAD_REQUEST) {
-        return ngx_sos_error_send(r, NGX_SOS_ERR_MALFORMED_POST_REQUEST);
+    /* the signer, whose WRITE the begin job's authorization step checks */
+
+    ngx_sos_authz_identity(st->ctx, st->org_id);
+
+    up->opts.key = (char *) st->key.data;
+    up->opts.key_len = st->key.len;
+    up->opts.attrs = &up->a.attrs;
+    up->opts.max_size = st->max_size;
+    up->resume = ngx_sos_post_read;
+    up->done = ngx_sos_post_done;
+
+    return ngx_sos_put_begin(r, up);
+}
+
+
+/*
+ * The write buffer's bytes to the upload, last: the upload ends with them
+ * (NGX_SOS_CONTINUE, else what to finalize with)
+ */
+
+static ngx_int_t
+ngx_sos_post_write(ngx_http_request_t *r, ngx_sos_post_t *st,
+    ngx_uint_t last)
+{
+    ngx_chain_t  *cl;
+
+    cl = NULL;
+
+    if (st->wlen) {
+        cl = ngx_alloc_chain_link(r->pool);
+        if (cl == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        st->wb.pos = st->wbuf;
+        st->wb.last = st->wbuf + st->wlen;
+
+        cl->buf = &st->wb;
+        cl->next = NULL;
+
+        /* the parser fills wbuf again only once the upload is back */
+
+        st->wlen = 0;
     }
 
-    return ngx_sos_error_send(r, NGX_SOS_ERR_INTERNAL_ERROR);
+    return ngx_sos_put_feed(r, st->up, cl, last);
+}
+
+
+/* the body is read: the form's end is checked, then the upload ends */
+
+static ngx_int_t
+ngx_sos_post_finish(ngx_http_request_t *r, ngx_sos_post_t *st)
+{
+    if (!st->file_seen) {
+        return ngx_sos_error_send(r, NGX_SOS_ERR_INCORRECT_NUMBER_OF_FILES);
+    }
+
+    if (!st->file_done) {
+        ngx_str_set(&st->ctx->error_message,
+                    "The body of your POST request is not well-formed "
+                    "multipart/form-data: the file part does not end.");
+        return ngx_sos_error_send_ctx(r, st->ctx,
+                                      NGX_SOS_ERR_MALFORMED_POST_REQUEST);
+    }
+
+    if (st->file_size < st->min_size) {
+        return ngx_sos_error_send(r, NGX_SOS_ERR_ENTITY_TOO_SMALL);
+    }
+
+    return ngx_sos_post_write(r, st, 1);
 }
 
 
 /* ------------------------------------------------------------------ */
 /* The fields                                                         */
 
-/* the file part begins: the fields before it say what to store */
+/* the fields before the file: the key, the policy, what st->up stores */
 
 static ngx_sos_err_e
 ngx_sos_post_fields(ngx_http_request_t *r, ngx_sos_post_t *st)
@@ -393,12 +417,12 @@ ngx_sos_post_fields(ngx_http_request_t *r, ngx_sos_post_t *st)
             return NGX_SOS_ERR_INVALID_ARGUMENT;
         }
 
-        st->acl = ngx_pcalloc(r->pool, sizeof(ngx_sos_acl_t));
-        if (st->acl == NULL) {
+        st->up->acl = ngx_pcalloc(r->pool, sizeof(ngx_sos_acl_t));
+        if (st->up->acl == NULL) {
             return NGX_SOS_ERR_INTERNAL_ERROR;
         }
 
-        st->acl->canned = canned;
+        st->up->acl->canned = canned;
     }
 
     /* a field asking for what SOS does not do: refused, not ignored */
@@ -416,7 +440,7 @@ ngx_sos_post_fields(ngx_http_request_t *r, ngx_sos_post_t *st)
         return NGX_SOS_ERR_INTERNAL_ERROR;
     }
 
-    bad = ngx_sos_check_attrs(&st->attrs);
+    bad = ngx_sos_check_attrs(&st->up->a.attrs);
     if (bad) {
         return ngx_sos_check_error(r, ctx, bad);
     }
@@ -425,24 +449,27 @@ ngx_sos_post_fields(ngx_http_request_t *r, ngx_sos_post_t *st)
 }
 
 
-/* the object's attributes from the fields */
+/* the object's attributes from the fields, its owner the signer */
 
 static ngx_int_t
 ngx_sos_post_attrs(ngx_http_request_t *r, ngx_sos_post_t *st)
 {
     ngx_str_t             *v;
     sos_kv_t              *meta;
+    sos_attrs_t           *a;
     ngx_uint_t             i, n;
     ngx_sos_post_field_t  *f;
 
-    st->attrs.owner.data = st->org_id;
-    st->attrs.owner.len = ngx_strlen(st->org_id);
+    a = &st->up->a.attrs;
+
+    a->owner.data = st->org_id;
+    a->owner.len = ngx_strlen(st->org_id);
 
 #define ngx_sos_post_attr(field, name)                                        \
     v = ngx_sos_post_form_field(st, name, sizeof(name) - 1);                  \
     if (v) {                                                                  \
-        st->attrs.field.data = (char *) v->data;                              \
-        st->attrs.field.len = v->len;                                         \
+        a->field.data = (char *) v->data;                                     \
+        a->field.len = v->len;                                                \
     }
 
     ngx_sos_post_attr(content_type, "content-type");
@@ -453,9 +480,9 @@ ngx_sos_post_attrs(ngx_http_request_t *r, ngx_sos_post_t *st)
 
 #undef ngx_sos_post_attr
 
-    if (st->attrs.content_type.len == 0) {
-        st->attrs.content_type.data = "binary/octet-stream";
-        st->attrs.content_type.len = sizeof("binary/octet-stream") - 1;
+    if (a->content_type.len == 0) {
+        a->content_type.data = "binary/octet-stream";
+        a->content_type.len = sizeof("binary/octet-stream") - 1;
     }
 
     f = st->fields.elts;
@@ -475,8 +502,8 @@ ngx_sos_post_attrs(ngx_http_request_t *r, ngx_sos_post_t *st)
             return NGX_ERROR;
         }
 
-        st->attrs.user_meta = meta;
-        st->attrs.n_user_meta = n;
+        a->user_meta = meta;
+        a->n_user_meta = n;
 
         for (i = 0; i < st->fields.nelts; i++) {
             if (f[i].name.len > 11
@@ -491,280 +518,44 @@ ngx_sos_post_attrs(ngx_http_request_t *r, ngx_sos_post_t *st)
         }
     }
 
-    st->opts.bucket = (char *) st->ctx->bucket.data;
-    st->opts.bucket_len = st->ctx->bucket.len;
-    st->opts.key = (char *) st->key.data;
-    st->opts.key_len = st->key.len;
-    st->opts.attrs = &st->attrs;
-
     return NGX_OK;
 }
 
 
 /* ------------------------------------------------------------------ */
-/* Store jobs                                                         */
+/* The answer                                                         */
 
-static void
-ngx_sos_post_cleanup(void *data)
-{
-    ngx_sos_post_t *st = data;
-
-    ngx_thread_task_t    *task;
-    ngx_sos_main_conf_t  *smcf;
-
-    if (st->put == NULL) {
-        return;
-    }
-
-    /* removing the tmp files is disk work: a task that outlives r */
-
-    smcf = ngx_http_cycle_get_module_main_conf(ngx_cycle, ngx_http_sos_module);
-
-    task = ngx_calloc(sizeof(ngx_thread_task_t) + sizeof(sos_put_t *),
-                      ngx_cycle->log);
-
-    if (task == NULL) {
-        sos_put_abort(st->put);
-        st->put = NULL;
-        return;
-    }
-
-    task->ctx = task + 1;
-    *(sos_put_t **) task->ctx = st->put;
-    st->put = NULL;
-
-    task->handler = ngx_sos_post_abort_thread;
-    task->event.handler = ngx_sos_post_abort_done;
-    task->event.data = task;
-    task->event.log = ngx_cycle->log;
-
-    if (ngx_thread_task_post(smcf->thread_pool, task) != NGX_OK) {
-        sos_put_abort(*(sos_put_t **) task->ctx);
-        ngx_free(task);
-    }
-}
-
-
-static void
-ngx_sos_post_abort_thread(void *data, ngx_log_t *log)
-{
-    sos_put_abort(*(sos_put_t **) data);
-}
-
-
-static void
-ngx_sos_post_abort_done(ngx_event_t *ev)
-{
-    ngx_free(ev->data);
-}
-
-
-static void
-ngx_sos_post_begin_run(ngx_sos_job_t *job)
-{
-    ngx_sos_post_t *st = job->data;
-
-    /* the bucket the step looked up, WRITE checked for the signer */
-
-    if (st->acl) {
-        st->acl_err = ngx_sos_acl_build(job->store, st->acl, st->org_id,
-                                        job->ctx->authz.bucket->bucket.owner,
-                                        &job->rc, &job->err);
-
-        if (st->acl_err == NGX_SOS_OK && job->rc == SOS_OK) {
-            st->attrs.acl.data = (char *) st->acl->blob;
-            st->attrs.acl.len = st->acl->blob_len;
-        }
-    }
-
-    if (st->acl_err != NGX_SOS_OK || job->rc != SOS_OK) {
-        return;
-    }
-
-    job->rc = sos_put_begin(&st->put, job->store, &st->opts, &job->err);
-}
-
+/*
+ * The upload's done(): ETag and Location (the object's URL, path style),
+ * then a 303 to success_action_redirect, or success_action_status
+ */
 
 static ngx_int_t
-ngx_sos_post_begin_done(ngx_http_request_t *r, ngx_sos_job_t *job)
+ngx_sos_post_done(ngx_http_request_t *r, ngx_sos_put_t *up)
 {
-    ngx_sos_post_t *st = job->data;
-
-    st->busy = 0;
-
-    if (job->rc != SOS_OK) {
-        r->keepalive = 0;
-        return ngx_sos_error_send(r, ngx_sos_error_from_store(job->rc));
-    }
-
-    if (st->acl_err != NGX_SOS_OK) {
-        r->keepalive = 0;
-        return ngx_sos_error_send(r, st->acl_err);
-    }
-
-    ngx_sos_post_read(r);
-
-    return NGX_SOS_CONTINUE;
-}
-
-
-/* NGX_SOS_CONTINUE once posted, else what to finalize with */
-
-static ngx_int_t
-ngx_sos_post_write_post(ngx_http_request_t *r, ngx_sos_post_t *st)
-{
-    st->job->run = ngx_sos_post_write_run;
-    st->job->done = ngx_sos_post_write_done;
-
-    if (ngx_sos_job_post(st->job) != NGX_OK) {
-        return ngx_sos_error_send(r, NGX_SOS_ERR_SLOW_DOWN);
-    }
-
-    st->busy = 1;
-
-    return NGX_SOS_CONTINUE;
-}
-
-
-static void
-ngx_sos_post_write_run(ngx_sos_job_t *job)
-{
-    ngx_sos_post_t *st = job->data;
-
-    job->rc = sos_put_write(st->put, st->wbuf, st->wlen, &job->err);
-}
-
-
-static ngx_int_t
-ngx_sos_post_write_done(ngx_http_request_t *r, ngx_sos_job_t *job)
-{
-    ngx_sos_post_t *st = job->data;
-
-    st->busy = 0;
-    st->wlen = 0;
-
-    if (r->connection->error) {
-        return NGX_ERROR;
-    }
-
-    if (job->rc != SOS_OK) {
-        return ngx_sos_error_send(r, ngx_sos_error_from_store(job->rc));
-    }
-
-    if (st->last) {
-        job->run = ngx_sos_post_commit_run;
-        job->done = ngx_sos_post_commit_done;
-
-        if (ngx_sos_job_post(job) != NGX_OK) {
-            return ngx_sos_error_send(r, NGX_SOS_ERR_SLOW_DOWN);
-        }
-
-        st->busy = 1;
-        return NGX_SOS_CONTINUE;
-    }
-
-    ngx_sos_post_read(r);
-
-    return NGX_SOS_CONTINUE;
-}
-
-
-/* the body is read: the last bytes, then the commit (NGX_SOS_CONTINUE) */
-
-static ngx_int_t
-ngx_sos_post_finish(ngx_http_request_t *r, ngx_sos_post_t *st)
-{
-    if (!st->file_seen) {
-        return ngx_sos_error_send(r, NGX_SOS_ERR_INCORRECT_NUMBER_OF_FILES);
-    }
-
-    if (!st->file_done) {
-        ngx_str_set(&st->ctx->error_message,
-                    "The body of your POST request is not well-formed "
-                    "multipart/form-data: the file part does not end.");
-        return ngx_sos_error_send_ctx(r, st->ctx,
-                                      NGX_SOS_ERR_MALFORMED_POST_REQUEST);
-    }
-
-    if (st->file_size < st->min_size) {
-        return ngx_sos_error_send(r, NGX_SOS_ERR_ENTITY_TOO_SMALL);
-    }
-
-    st->last = 1;
-
-    if (st->wlen) {
-        return ngx_sos_post_write_post(r, st);
-    }
-
-    st->job->run = ngx_sos_post_commit_run;
-    st->job->done = ngx_sos_post_commit_done;
-
-    if (ngx_sos_job_post(st->job) != NGX_OK) {
-        return ngx_sos_error_send(r, NGX_SOS_ERR_SLOW_DOWN);
-    }
-
-    st->busy = 1;
-
-    return NGX_SOS_CONTINUE;
-}
-
-
-static void
-ngx_sos_post_commit_run(ngx_sos_job_t *job)
-{
-    ngx_sos_post_t *st = job->data;
-
-    sos_put_t  *put;
-
-    /* the commit frees the put whatever it returns */
-
-    put = st->put;
-    st->put = NULL;
-
-    job->rc = sos_put_commit(put, &st->info, &job->err);
-}
-
-
-static ngx_int_t
-ngx_sos_post_commit_done(ngx_http_request_t *r, ngx_sos_job_t *job)
-{
-    ngx_sos_post_t *st = job->data;
-
     u_char             *p;
     size_t              len;
-    ngx_str_t           etag, location;
+    ngx_str_t           location, *etag;
     ngx_uint_t          status;
+    ngx_sos_ctx_t      *ctx;
+    ngx_sos_post_t     *st;
     ngx_table_elt_t    *h;
     ngx_sos_xml_out_t   x;
 
-    st->busy = 0;
+    ctx = up->ctx;
+    st = ctx->op_data;
 
-    if (job->rc != SOS_OK) {
-        return ngx_sos_error_send(r, ngx_sos_error_from_store(job->rc));
-    }
-
-    len = ngx_strlen(st->info.etag);
-    etag.data = ngx_pnalloc(r->pool, len + 2);
-    if (etag.data == NULL) {
-        sos_object_info_release(&st->info);
+    if (ngx_sos_object_etag_header(r, up->info.etag) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    etag.len = ngx_sprintf(etag.data, "\"%s\"", st->info.etag) - etag.data;
-
-    sos_object_info_release(&st->info);
-
-    if (ngx_sos_header_add(r, "ETag", &etag) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    /* Location: the object's URL, path style */
+    etag = &r->headers_out.etag->value;
 
     location.data = ngx_pnalloc(r->pool, sizeof("https://") - 1
                                 + r->headers_in.server.len
                                 + (r->headers_in.host
                                    ? r->headers_in.host->value.len : 0)
-                                + 3 * (st->ctx->bucket.len + st->key.len)
+                                + 3 * (ctx->bucket.len + st->key.len)
                                 + 2);
     if (location.data == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -779,8 +570,8 @@ ngx_sos_post_commit_done(ngx_http_request_t *r, ngx_sos_job_t *job)
                                        : &r->headers_in.server);
 
     *p++ = '/';
-    p = (u_char *) ngx_escape_uri(p, st->ctx->bucket.data,
-                                  st->ctx->bucket.len, NGX_ESCAPE_ARGS);
+    p = (u_char *) ngx_escape_uri(p, ctx->bucket.data, ctx->bucket.len,
+                                  NGX_ESCAPE_ARGS);
     *p++ = '/';
     p = (u_char *) ngx_escape_uri(p, st->key.data, st->key.len,
                                   NGX_ESCAPE_ARGS);
@@ -791,7 +582,7 @@ ngx_sos_post_commit_done(ngx_http_request_t *r, ngx_sos_job_t *job)
         /* 303 to the URL with bucket, key and etag */
 
         len = st->redirect.len + sizeof("?bucket=&key=&etag=")
-              + 3 * (st->ctx->bucket.len + st->key.len + etag.len);
+              + 3 * (ctx->bucket.len + st->key.len + etag->len);
 
         p = ngx_pnalloc(r->pool, len);
         if (p == NULL) {
@@ -812,13 +603,13 @@ ngx_sos_post_commit_done(ngx_http_request_t *r, ngx_sos_job_t *job)
                            st->redirect.data + st->redirect.len, '?')
                ? '&' : '?';
         p = ngx_cpymem(p, "bucket=", 7);
-        p = (u_char *) ngx_escape_uri(p, st->ctx->bucket.data,
-                                      st->ctx->bucket.len, NGX_ESCAPE_ARGS);
+        p = (u_char *) ngx_escape_uri(p, ctx->bucket.data, ctx->bucket.len,
+                                      NGX_ESCAPE_ARGS);
         p = ngx_cpymem(p, "&key=", 5);
         p = (u_char *) ngx_escape_uri(p, st->key.data, st->key.len,
                                       NGX_ESCAPE_ARGS);
         p = ngx_cpymem(p, "&etag=", 6);
-        p = (u_char *) ngx_escape_uri(p, etag.data, etag.len,
+        p = (u_char *) ngx_escape_uri(p, etag->data, etag->len,
                                       NGX_ESCAPE_ARGS);
         h->value.len = p - h->value.data;
 
@@ -849,10 +640,9 @@ ngx_sos_post_commit_done(ngx_http_request_t *r, ngx_sos_job_t *job)
     ngx_sos_xml_literal(&x, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
                             CRLF "<PostResponse>");
     ngx_sos_xml_element(&x, "Location", location.data, location.len, 0);
-    ngx_sos_xml_element(&x, "Bucket", st->ctx->bucket.data,
-                        st->ctx->bucket.len, 0);
+    ngx_sos_xml_element(&x, "Bucket", ctx->bucket.data, ctx->bucket.len, 0);
     ngx_sos_xml_element(&x, "Key", st->key.data, st->key.len, 0);
-    ngx_sos_xml_element(&x, "ETag", etag.data, etag.len, 0);
+    ngx_sos_xml_element(&x, "ETag", etag->data, etag->len, 0);
     ngx_sos_xml_literal(&x, "</PostResponse>");
 
     return ngx_sos_xml_send(r, NGX_HTTP_CREATED, &x);

@@ -1,9 +1,10 @@
 
 /*
  * SOS: POST Object's state, shared by its three files: ngx_sos_post.c
- * (the operation, the fields and the upload), ngx_sos_post_form.c (the
+ * (the operation, the fields and the answer), ngx_sos_post_form.c (the
  * multipart/form-data parser) and ngx_sos_post_policy.c (the policy
- * document, its conditions and its signature).
+ * document, its conditions and its signature).  The file part goes to
+ * the upload engine (ngx_sos_put.h).
  */
 
 
@@ -12,7 +13,7 @@
 
 
 #include "ngx_sos_module.h"
-#include "ngx_sos_acl.h"
+#include "ngx_sos_put.h"
 
 
 #define NGX_SOS_POST_PRE_MAX     (20 * 1024)
@@ -46,7 +47,7 @@ typedef struct {
 
 typedef struct {
     ngx_sos_ctx_t           *ctx;
-    ngx_sos_job_t           *job;
+    ngx_sos_job_t           *job;        /* the bucket's lookup */
 
     /* multipart parser */
     ngx_str_t                delim;      /* CRLF "--" boundary */
@@ -59,7 +60,6 @@ typedef struct {
     size_t                   line_len;
     ngx_str_t                part_name;
     ngx_str_t                part_filename;
-    ngx_uint_t               part_has_filename;
 
     u_char                  *fbuf;       /* field values */
     size_t                   flen;
@@ -72,14 +72,14 @@ typedef struct {
     ngx_str_t                filename;
 
     /* the file part, streamed */
+    ngx_sos_put_t           *up;         /* once the file part begins */
     u_char                  *wbuf;
     size_t                   wlen;
     size_t                   wsize;
+    ngx_buf_t                wb;         /* wbuf, as fed to the upload */
     off_t                    file_size;
     off_t                    min_size;
     off_t                    max_size;
-    unsigned                 busy:1;     /* a job is in flight */
-    unsigned                 last:1;
 
     ngx_chain_t             *in;         /* unparsed request body bufs */
 
@@ -91,13 +91,7 @@ typedef struct {
     ngx_str_t                key;
     ngx_str_t                status;     /* success_action_status */
     ngx_str_t                redirect;   /* success_action_redirect */
-    sos_attrs_t              attrs;
-    sos_put_opts_t           opts;
-    ngx_sos_acl_t           *acl;        /* the acl field; NULL: private */
-    ngx_sos_err_e            acl_err;
 
-    sos_put_t               *put;
-    sos_object_info_t        info;
     ngx_sos_err_e            err;
 } ngx_sos_post_t;
 

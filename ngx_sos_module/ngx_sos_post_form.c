@@ -217,7 +217,6 @@ ngx_sos_post_form_buf(ngx_http_request_t *r, ngx_sos_post_t *st, ngx_buf_t *b)
                 st->line_len = 0;
                 ngx_str_null(&st->part_name);
                 ngx_str_null(&st->part_filename);
-                st->part_has_filename = 0;
                 break;
             }
 
@@ -446,7 +445,6 @@ ngx_sos_post_form_header(ngx_http_request_t *r, ngx_sos_post_t *st)
 
         ngx_memcpy(st->part_filename.data, v.data, v.len);
         st->part_filename.len = v.len;
-        st->part_has_filename = 1;
     }
 
     return NGX_OK;

@@ -288,8 +288,6 @@ ngx_sos_put_begin_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 {
     ngx_sos_put_t *st = job->data;
 
-    ngx_int_t  rc;
-
     st->busy = 0;
 
     if (job->rc != SOS_OK) {
@@ -306,20 +304,9 @@ ngx_sos_put_begin_done(ngx_http_request_t *r, ngx_sos_job_t *job)
         return NGX_SOS_CONTINUE;
     }
 
-    /* the request is accepted: nginx sends "100 Continue" now, if asked */
+    /* the request is accepted: the body reader holds it from now on */
 
-    r->request_body_no_buffering = 1;
-    r->expect_tested = 0;
-
-    rc = ngx_http_read_client_request_body(r, ngx_sos_put_read);
-
-    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
-        return ngx_sos_body_error(r, st->ctx, rc);
-    }
-
-    /* the body reader holds the request now */
-
-    return NGX_DONE;
+    return ngx_sos_body_stream(r, st->ctx, ngx_sos_put_read);
 }
 
 
@@ -515,6 +502,8 @@ ngx_sos_put_commit_done(ngx_http_request_t *r, ngx_sos_job_t *job)
     ngx_sos_put_t *st = job->data;
 
     ngx_int_t  rc;
+
+    st->busy = 0;
 
     if (job->rc != SOS_OK) {
         return ngx_sos_error_send(r, ngx_sos_error_from_store(job->rc));

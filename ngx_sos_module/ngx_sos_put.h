@@ -23,44 +23,39 @@
  *     return ngx_sos_put_body(r, st);
  *
  * Feed mode.  POST Object (ngx_sos_post.c) parses the form as it reads the
- * body (its ngx_sos_post_read, the body's post and read event handler)
- * and hands the engine the file part:
+ * body (ngx_sos_post_read, the body's post and read event handler) and
+ * hands the engine the file part:
  *
- *   1. when the file part begins and the policy has passed, instead of
- *      posting its own begin job it fills an upload and begins it:
+ *   1. when the file part begins it creates the upload and checks the
+ *      fields into it, then names the signer (ngx_sos_authz_identity()),
+ *      so that the begin job's authorization step checks WRITE on the
+ *      bucket for it (a refusal is answered by the task layer):
  *
- *          st->up = ngx_sos_put_create(r, ctx);
- *          st->up->opts.key, key_len = the form's key (bucket: ctx's);
- *          st->up->a.attrs = the form's attributes, owner the signer
- *              ("" for an anonymous form), and opts.attrs = &up->a.attrs;
- *          st->up->opts.max_size = the policy's bound (at most
- *              sos_max_object_size);
- *          st->up->acl = the acl field (NULL: private);
- *          st->up->resume = ngx_sos_post_read;
- *          st->up->done = its response (ETag, Location, 303 to
- *              success_action_redirect, or success_action_status), which
- *              reads up->info.etag;
- *          rc = ngx_sos_put_begin(r, st->up);
+ *          up = ngx_sos_put_create(r, ctx);
+ *          up->a.attrs = the form's attributes, owner the signer ("" for
+ *              an anonymous form); up->acl = the acl field (NULL:
+ *              private);
+ *          up->opts.key, key_len = the form's key (bucket: ctx's),
+ *              opts.attrs = &up->a.attrs, opts.max_size = the policy's
+ *              bound (at most sos_max_object_size);
+ *          up->resume = ngx_sos_post_read;
+ *          up->done = its answer (ETag, Location, 303 to
+ *              success_action_redirect, or success_action_status);
+ *          rc = ngx_sos_put_begin(r, up);
  *
  *      and finalizes r with rc unless it is NGX_SOS_CONTINUE.  Its own
  *      state stays in ctx->op_data (the engine takes it in body mode
- *      only), where resume and done find it.  Before that it names the
- *      signer (ngx_sos_authz_identity()), so that the begin job's
- *      authorization step checks WRITE on the bucket for it (a refusal
- *      is answered by the task layer); the begin job builds the ACL as
- *      PutObject's; once the upload is accepted the engine calls
- *      resume(r): ngx_sos_post_read parses on;
+ *      only), where resume and done find it.  The begin job builds the
+ *      ACL as PutObject's; once the upload is accepted the engine calls
+ *      resume(r) and the form is parsed on;
  *
- *   2. ngx_sos_post_read returns at once while st->up->busy, where it
- *      tests st->busy today;
+ *   2. ngx_sos_post_read returns at once while up->busy;
  *
- *   3. when its write buffer is full (NGX_SOS_POST_FLUSH) it feeds it: one
- *      ngx_buf_t over wbuf .. wbuf + wlen in a fresh chain link
- *      (ngx_alloc_chain_link), ngx_sos_put_feed(r, st->up, cl, 0); once
- *      written the engine calls resume(r) again with b->pos == b->last:
- *      wlen is reset and parsing goes on;
+ *   3. when its write buffer is full it feeds it: one buffer over it in a
+ *      fresh chain link, ngx_sos_put_feed(r, up, cl, 0); once written the
+ *      engine calls resume(r) again and parsing goes on;
  *
- *   4. at the end of the body, its checks done (the file part present and
+ *   4. at the end of the body, the form's end checked (one file part,
  *      whole, EntityTooSmall), it feeds what is left with last = 1 (cl
  *      NULL when nothing is); the engine commits and calls up->done(r,
  *      up), whose result finalizes r;
@@ -68,14 +63,9 @@
  *   5. nginx's body-read errors go through ngx_sos_body_error(), which
  *      answers POST's 400 as MalformedPOSTRequest.
  *
- * ngx_sos_post_begin_run, _write_post, _write_run, _write_done, _finish
- * (but its checks), _commit_run, _commit_done (but the response, now the
- * done callback), _cleanup, _abort_thread, _abort_done, _fail, and the
- * put, info and last members of its state then go.  The engine
- * answers a store error with ngx_sos_error_from_store(); an ACL or store
- * error at begin no longer sets r->keepalive = 0 itself: nginx closes the
- * connection when the body is still being read, and keeps it when the
- * form was read whole.
+ * The engine answers a store error with ngx_sos_error_from_store(); an
+ * error at begin leaves r->keepalive to nginx, which closes the
+ * connection when the body is still being read.
  */
 
 

@@ -14,6 +14,7 @@ use lib "$FindBin::Bin/lib";
 use Digest::MD5 qw(md5_hex);
 use JSON::PP;
 use Test::More;
+use Time::HiRes qw(sleep time);
 
 use SOS::Test;
 
@@ -598,6 +599,47 @@ $r = post('dropbox', [ key => 'hdr', acl => 'public-read',
 is(status_of($r), 204, 'UTF-8 and tab in a meta field: 204');
 is(headers_of($t->http(HEAD => '/dropbox/hdr'))->{'x-amz-meta-note'},
     "caf\xc3\xa9\tok", 'stored as given');
+
+# a client that goes away in the middle of the file leaves nothing behind:
+# the upload's tmp files are removed, nothing is committed
+
+{
+    my $tmp_files = sub {
+        my @f;
+        for my $r (0 .. 2) {
+            opendir(my $d, $t->data . "/r$r/tmp") or next;
+            push @f, grep { !/^\.\.?$/ } readdir $d;
+        }
+        return @f;
+    };
+
+    my ($gbody, $gtype) = form(fields_of(presign(key => 'gone')),
+        'g' x (4 << 20));
+    my $s = $t->connect;
+    print $s "POST /forms HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        . "Content-Type: $gtype\r\nContent-Length: " . length($gbody)
+        . "\r\n\r\n" . substr($gbody, 0, length($gbody) - (3 << 20));
+
+    # more than the write buffer is sent: the upload has begun
+    my @left;
+    my $deadline = time() + 10;
+    do {
+        sleep(0.05);
+        @left = $tmp_files->();
+    } while (!@left && time() < $deadline);
+    ok(@left, 'mid-file: the upload has tmp files');
+
+    close $s;
+
+    $deadline = time() + 10;
+    do {
+        sleep(0.05);
+        @left = $tmp_files->();
+    } while (@left && time() < $deadline);
+    ok(!@left, 'disconnect mid-file: tmp files removed') or diag("@left");
+    is(status_of($t->s3(HEAD => '/forms/gone')), 404,
+        'disconnect mid-file: nothing committed');
+}
 
 $t->stop_ok;
 
