@@ -35,7 +35,9 @@
  *            version other than "null" (the handler answers that): a
  *            missing source bucket is 404 NoSuchBucket; a missing key 404
  *            NoSuchKey to whoever may list the source bucket, else 403;
- *            else READ on the source object.
+ *            else READ on the source object.  The source is opened
+ *            (source_reader): the bytes copied are those of the version
+ *            checked, and the index is read once.
  *
  * POST Object (NGX_SOS_OP_FORM) learns who signed only from its form: its
  * first job, before the body is read, only looks the bucket up; its
@@ -223,10 +225,10 @@ ngx_sos_authz_check(ngx_sos_job_t *job, ngx_sos_ctx_t *ctx)
         return NGX_SOS_OK;
     }
 
+    /* opened: the copy reads the version whose ACL was checked */
+
     err = ngx_sos_authz_object(job, az->who, &src->bucket, &src->key, NULL,
-                               op->source,
-                               az->want_reader ? &az->source_reader : NULL,
-                               &az->source);
+                               op->source, &az->source_reader, &az->source);
 
     az->source_err = (err != NGX_SOS_OK);
 

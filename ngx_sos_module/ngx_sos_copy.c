@@ -1,47 +1,66 @@
 
 /*
- * SOS: CopyObject, and the x-amz-copy-source header it shares with
- * UploadPartCopy (ngx_sos_multipart.c).
+ * SOS: the server-side copies: CopyObject and UploadPartCopy, and the
+ * x-amz-copy-source header they share.
  *
- * One job, once its authorization step has checked WRITE on the
- * destination bucket and READ on the source (ngx_sos_authz.c), evaluates
- * the x-amz-copy-source-if-* conditions and has the store copy the object
- * (COPY keeps the source's metadata, REPLACE takes the request's); the
- * destination's own conditions are PutObject's.
+ * One job each, the same for both.  Its authorization step has checked
+ * WRITE on the destination bucket (and found the upload, for a part) and
+ * READ on the source, and opened the source (ngx_sos_authz.c): the
+ * x-amz-copy-source-if-* conditions are evaluated on that version and
+ * the store copies that version's bytes (sos_put_copy) into a new object
+ * (CopyObject: COPY keeps the source's metadata, REPLACE takes the
+ * request's) or a part (UploadPartCopy: the whole source or the range
+ * x-amz-copy-source-range names, with the checksum the upload asks for).
+ * The destination's own conditions are PutObject's.
  */
 
 
 #include "ngx_sos_module.h"
 #include "ngx_sos_acl.h"
 #include "ngx_sos_object.h"
+#include "ngx_sos_multipart.h"
 
 
 typedef struct {
-    ngx_str_t                src_bucket;
-    ngx_str_t                src_key;
-    ngx_uint_t               src_bad_version;
-    ngx_uint_t               replace;
-    ngx_sos_object_attrs_t   a;
+    /* the destination */
     sos_put_opts_t           opts;
+    char                     if_match[SOS_ETAG_MAX + 1];    /* opts' */
+    ngx_sos_object_attrs_t   a;          /* REPLACE's; a.attrs.owner */
+    ngx_uint_t               replace;
+    ngx_sos_acl_t           *acl;        /* NULL: private */
+    char                     upload_id[SOS_UPLOAD_ID_LEN + 1];  /* or "" */
+    uint32_t                 part_number;
 
-    char                     dst_if_match[SOS_ETAG_MAX + 1];
-
-    ngx_str_t                if_match;
-    ngx_str_t                if_none_match;
+    /* the source */
+    ngx_sos_err_e            version_err;    /* a versionId not "null" */
+    ngx_uint_t               has_range;
+    uint64_t                 first;      /* x-amz-copy-source-range */
+    uint64_t                 last;
+    ngx_str_t                if_match_src;
+    ngx_str_t                if_none_match_src;
     time_t                   if_modified_since;      /* -1: none */
     time_t                   if_unmodified_since;
 
-    ngx_sos_acl_t           *acl;
-    ngx_sos_err_e            acl_err;
-
-    /* results */
-    ngx_uint_t               precondition;
-    ngx_uint_t               src_missing;
+    /* the pool thread's */
+    sos_checksum_alg_e       alg;        /* a part's, the upload's */
+    sos_checksum_t           ck;
+    ngx_sos_err_e            err;        /* the answer, but a store error */
     char                     etag[SOS_ETAG_MAX + 1];
     int64_t                  mtime;
+    u_char                   cksum[SOS_CHECKSUM_MAX_B64 + 1];
+    size_t                   cksum_len;
 } ngx_sos_copy_t;
 
 
+static ngx_sos_copy_t *ngx_sos_copy_job(ngx_http_request_t *r,
+    ngx_sos_ctx_t *ctx, ngx_sos_job_t **job);
+static ngx_int_t ngx_sos_copy_prepare(ngx_http_request_t *r,
+    ngx_sos_ctx_t *ctx, ngx_sos_copy_t *cp);
+static ngx_int_t ngx_sos_copy_range(ngx_http_request_t *r,
+    ngx_sos_copy_t *cp);
+static ngx_uint_t ngx_sos_copy_conditions(ngx_sos_copy_t *cp,
+    sos_object_info_t *src);
+static void ngx_sos_copy_checksum(void *data, const void *p, size_t n);
 static void ngx_sos_copy_run(ngx_sos_job_t *job);
 static ngx_int_t ngx_sos_copy_done(ngx_http_request_t *r,
     ngx_sos_job_t *job);
@@ -54,31 +73,28 @@ static ngx_int_t ngx_sos_copy_done(ngx_http_request_t *r,
 ngx_int_t
 ngx_sos_object_copy(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 {
-    time_t                  t;
-    ngx_int_t               rc;
-    ngx_sos_err_e           err;
-    ngx_sos_job_t          *job;
-    ngx_sos_copy_t         *cp;
-    ngx_table_elt_t        *h;
-    ngx_sos_main_conf_t    *smcf;
+    ngx_int_t                rc;
+    ngx_sos_err_e            err;
+    ngx_sos_job_t           *job;
+    ngx_sos_copy_t          *cp;
+    ngx_table_elt_t         *h;
+    ngx_sos_copy_source_t   *src;
 
-    smcf = ngx_http_get_module_main_conf(r, ngx_http_sos_module);
-
-    job = ngx_sos_job_create(r, ctx, sizeof(ngx_sos_copy_t));
-    if (job == NULL) {
+    cp = ngx_sos_copy_job(r, ctx, &job);
+    if (cp == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    cp = job->data;
-
-    rc = ngx_sos_copy_source(r, ctx);
+    rc = ngx_sos_copy_prepare(r, ctx, cp);
     if (rc != NGX_OK) {
         return rc;
     }
 
-    cp->src_bucket = ctx->copy_source->bucket;
-    cp->src_key = ctx->copy_source->key;
-    cp->src_bad_version = ctx->copy_source->bad_version;
+    src = ctx->copy_source;
+
+    if (src->bad_version) {
+        cp->version_err = NGX_SOS_ERR_NO_SUCH_VERSION;
+    }
 
     h = ngx_sos_header_find(r, "x-amz-metadata-directive");
 
@@ -98,11 +114,11 @@ ngx_sos_object_copy(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     }
 
     if (!cp->replace
-        && cp->src_bucket.len == ctx->bucket.len
-        && cp->src_key.len == ctx->key.len
-        && ngx_strncmp(cp->src_bucket.data, ctx->bucket.data,
+        && src->bucket.len == ctx->bucket.len
+        && src->key.len == ctx->key.len
+        && ngx_strncmp(src->bucket.data, ctx->bucket.data,
                        ctx->bucket.len) == 0
-        && ngx_memcmp(cp->src_key.data, ctx->key.data, ctx->key.len) == 0)
+        && ngx_memcmp(src->key.data, ctx->key.data, ctx->key.len) == 0)
     {
         ngx_str_set(&ctx->error_message,
                     "This copy request is illegal because it is trying to "
@@ -117,22 +133,16 @@ ngx_sos_object_copy(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
         if (err != NGX_SOS_OK) {
             return ngx_sos_error_send_ctx(r, ctx, err);
         }
+
+        cp->opts.attrs = &cp->a.attrs;
     }
 
     cp->a.attrs.owner.data = (char *) ctx->auth.org_id;
     cp->a.attrs.owner.len = ngx_strlen(ctx->auth.org_id);
 
-    cp->opts.bucket = (char *) ctx->bucket.data;
-    cp->opts.bucket_len = ctx->bucket.len;
-    cp->opts.key = (char *) ctx->key.data;
-    cp->opts.key_len = ctx->key.len;
-    cp->opts.attrs = &cp->a.attrs;
-    cp->opts.max_size = smcf->max_object_size;
+    /* the destination's, as PutObject's */
 
-    /* the destination's, as PutObject's; then the source's */
-
-    err = ngx_sos_object_write_conditions(r, ctx, &cp->opts,
-                                          cp->dst_if_match);
+    err = ngx_sos_object_write_conditions(r, ctx, &cp->opts, cp->if_match);
     if (err != NGX_SOS_OK) {
         return ngx_sos_error_send_ctx(r, ctx, err);
     }
@@ -142,15 +152,116 @@ ngx_sos_object_copy(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
         return ngx_sos_error_send_ctx(r, ctx, err);
     }
 
+    return ngx_sos_job_start(r, job);
+}
+
+
+/* ------------------------------------------------------------------ */
+/* UploadPartCopy                                                     */
+
+
+ngx_int_t
+ngx_sos_mp_upload_part_copy(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
+{
+    ngx_int_t        rc;
+    ngx_sos_job_t   *job;
+    ngx_sos_copy_t  *cp;
+
+    cp = ngx_sos_copy_job(r, ctx, &job);
+    if (cp == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ngx_sos_mp_part_number(r, ctx, &cp->part_number) != NGX_OK) {
+        return ngx_sos_error_send_ctx(r, ctx, NGX_SOS_ERR_INVALID_ARGUMENT);
+    }
+
+    if (ngx_sos_mp_upload_id(r, cp->upload_id) != NGX_OK) {
+        return ngx_sos_error_send(r, NGX_SOS_ERR_NO_SUCH_UPLOAD);
+    }
+
+    ctx->authz.upload_id = cp->upload_id;
+
+    rc = ngx_sos_copy_prepare(r, ctx, cp);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    if (ctx->copy_source->bad_version) {
+        cp->version_err = NGX_SOS_ERR_NO_SUCH_KEY;
+    }
+
+    if (ngx_sos_copy_range(r, cp) != NGX_OK) {
+        ngx_str_set(&ctx->error_message, "The x-amz-copy-source-range value "
+                    "must be of the form bytes=first-last where first and "
+                    "last are the zero-based offsets of the first and last "
+                    "bytes to copy");
+        return ngx_sos_error_send_ctx(r, ctx, NGX_SOS_ERR_INVALID_ARGUMENT);
+    }
+
+    return ngx_sos_job_start(r, job);
+}
+
+
+/* ------------------------------------------------------------------ */
+/* shared                                                             */
+
+
+static ngx_sos_copy_t *
+ngx_sos_copy_job(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
+    ngx_sos_job_t **job)
+{
+    ngx_sos_copy_t  *cp;
+
+    *job = ngx_sos_job_create(r, ctx, sizeof(ngx_sos_copy_t));
+    if (*job == NULL) {
+        return NULL;
+    }
+
+    (*job)->run = ngx_sos_copy_run;
+    (*job)->done = ngx_sos_copy_done;
+
+    cp = (*job)->data;
+
+    cp->opts.bucket = (char *) ctx->bucket.data;
+    cp->opts.bucket_len = ctx->bucket.len;
+    cp->opts.key = (char *) ctx->key.data;
+    cp->opts.key_len = ctx->key.len;
+
+    return cp;
+}
+
+
+/*
+ * The source and its conditions, as both copies read them: NGX_OK, or
+ * what the handler returns (the error sent).
+ */
+
+static ngx_int_t
+ngx_sos_copy_prepare(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
+    ngx_sos_copy_t *cp)
+{
+    time_t                  t;
+    ngx_int_t               rc;
+    ngx_table_elt_t        *h;
+    ngx_sos_main_conf_t    *smcf;
+
+    rc = ngx_sos_copy_source(r, ctx);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    smcf = ngx_http_get_module_main_conf(r, ngx_http_sos_module);
+    cp->opts.max_size = smcf->max_object_size;
 
     h = ngx_sos_header_find(r, "x-amz-copy-source-if-match");
     if (h) {
-        cp->if_match = h->value;
+        cp->if_match_src = h->value;
     }
 
     h = ngx_sos_header_find(r, "x-amz-copy-source-if-none-match");
     if (h) {
-        cp->if_none_match = h->value;
+        cp->if_none_match_src = h->value;
     }
 
     cp->if_modified_since = -1;
@@ -168,10 +279,7 @@ ngx_sos_object_copy(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
         cp->if_unmodified_since = (t == NGX_ERROR) ? -1 : t;
     }
 
-    job->run = ngx_sos_copy_run;
-    job->done = ngx_sos_copy_done;
-
-    return ngx_sos_job_start(r, job);
+    return NGX_OK;
 }
 
 
@@ -259,79 +367,205 @@ ngx_sos_copy_source(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 }
 
 
+/* x-amz-copy-source-range: bytes=first-last, both given; NGX_ERROR */
+
+static ngx_int_t
+ngx_sos_copy_range(ngx_http_request_t *r, ngx_sos_copy_t *cp)
+{
+    u_char           *p, *end;
+    ngx_table_elt_t  *h;
+
+    h = ngx_sos_header_find(r, "x-amz-copy-source-range");
+
+    if (h == NULL) {
+        return NGX_OK;
+    }
+
+    p = h->value.data;
+    end = p + h->value.len;
+
+    if (end - p < 9 || ngx_strncmp(p, "bytes=", 6) != 0) {
+        return NGX_ERROR;
+    }
+
+    p += 6;
+
+    if (p == end || *p < '0' || *p > '9') {
+        return NGX_ERROR;
+    }
+
+    while (p < end && *p >= '0' && *p <= '9') {
+        cp->first = cp->first * 10 + (*p++ - '0');
+    }
+
+    if (p == end || *p++ != '-' || p == end) {
+        return NGX_ERROR;
+    }
+
+    while (p < end && *p >= '0' && *p <= '9') {
+        cp->last = cp->last * 10 + (*p++ - '0');
+    }
+
+    if (p != end || cp->last < cp->first) {
+        return NGX_ERROR;
+    }
+
+    cp->has_range = 1;
+
+    return NGX_OK;
+}
+
+
+/* pool thread: the x-amz-copy-source-if-* that fail (as GET's, all 412) */
+
+static ngx_uint_t
+ngx_sos_copy_conditions(ngx_sos_copy_t *cp, sos_object_info_t *src)
+{
+    ngx_uint_t  fail;
+
+    fail = 0;
+
+    if (cp->if_match_src.len) {
+        fail = !ngx_sos_etag_match(cp->if_match_src.data,
+                                   cp->if_match_src.len, src->etag, 0);
+
+    } else if (cp->if_unmodified_since != -1) {
+        fail = src->mtime > cp->if_unmodified_since;
+    }
+
+    if (cp->if_none_match_src.len) {
+        fail |= ngx_sos_etag_match(cp->if_none_match_src.data,
+                                   cp->if_none_match_src.len, src->etag, 1);
+
+    } else if (cp->if_modified_since != -1) {
+        fail |= src->mtime <= cp->if_modified_since;
+    }
+
+    return fail;
+}
+
+
+/* pool thread: each chunk sos_put_copy() wrote */
+
+static void
+ngx_sos_copy_checksum(void *data, const void *p, size_t n)
+{
+    ngx_sos_copy_t *cp = data;
+
+    sos_checksum_update(&cp->ck, p, n);
+}
+
+
 static void
 ngx_sos_copy_run(ngx_sos_job_t *job)
 {
     ngx_sos_copy_t *cp = job->data;
 
-    ngx_uint_t          fail;
-    sos_put_opts_t      opts;
+    u_char              digest[SOS_CHECKSUM_MAX_SIZE];
+    uint64_t            offset, len;
+    ngx_str_t           src, dst;
+    sos_put_t          *put;
     sos_attrs_t         attrs;
-    sos_object_info_t   src, dst;
+    sos_put_opts_t      opts;
+    ngx_sos_authz_t    *az;
+    sos_object_info_t  *info, out;
 
-    if (ngx_sos_object_acl_build(job, cp->acl, &cp->a.attrs, &cp->acl_err)
+    az = &job->ctx->authz;
+
+    if (ngx_sos_object_acl_build(job, cp->acl, &cp->a.attrs, &cp->err)
         != NGX_OK)
     {
         return;
     }
 
-    if (cp->src_bad_version) {
-        cp->src_missing = 1;
+    if (cp->version_err != NGX_SOS_OK) {
+        cp->err = cp->version_err;
         return;
     }
 
-    /* the source the authorization step found readable */
+    /* the source the authorization step found readable, and opened */
 
-    src = job->ctx->authz.source;
-    ngx_memzero(&dst, sizeof(sos_object_info_t));
+    info = &az->source;
 
-    /* as GET's, but both answer 412 */
-
-    fail = 0;
-
-    if (cp->if_match.len) {
-        fail = !ngx_sos_etag_match(cp->if_match.data, cp->if_match.len,
-                                   src.etag, 0);
-
-    } else if (cp->if_unmodified_since != -1) {
-        fail = src.mtime > cp->if_unmodified_since;
-    }
-
-    if (cp->if_none_match.len) {
-        fail |= ngx_sos_etag_match(cp->if_none_match.data,
-                                   cp->if_none_match.len, src.etag, 1);
-
-    } else if (cp->if_modified_since != -1) {
-        fail |= src.mtime <= cp->if_modified_since;
-    }
-
-    if (fail) {
-        cp->precondition = 1;
+    if (ngx_sos_copy_conditions(cp, info)) {
+        cp->err = NGX_SOS_ERR_PRECONDITION_FAILED;
         return;
     }
 
-    opts = cp->opts;
+    offset = 0;
+    len = info->size;
 
-    if (!cp->replace) {
-        /* COPY: the source's metadata, owned by whoever copied it */
-        attrs = src.attrs;
-        attrs.owner = cp->a.attrs.owner;
-        attrs.acl = cp->a.attrs.acl;     /* ACLs are not copied, as S3 */
-        opts.attrs = &attrs;
+    if (cp->has_range) {
+        if (cp->last >= info->size) {
+            cp->err = NGX_SOS_ERR_INVALID_RANGE;
+            return;
+        }
+
+        offset = cp->first;
+        len = cp->last - cp->first + 1;
     }
 
-    job->rc = sos_object_copy(job->store, (char *) cp->src_bucket.data,
-                              cp->src_bucket.len, (char *) cp->src_key.data,
-                              cp->src_key.len, &opts, &dst, &job->err);
+    if (cp->upload_id[0]) {
+        cp->alg = ngx_sos_mp_checksum_alg(job->ctx);
+
+        job->rc = sos_part_begin(&put, job->store, &cp->opts, cp->upload_id,
+                                 cp->part_number, &job->err);
+
+    } else {
+        opts = cp->opts;
+
+        if (!cp->replace) {
+            /* COPY: the source's metadata, owned by whoever copied it */
+            attrs = info->attrs;
+            attrs.owner = cp->a.attrs.owner;
+            attrs.acl = cp->a.attrs.acl;     /* ACLs are not copied, as S3 */
+            opts.attrs = &attrs;
+        }
+
+        job->rc = sos_put_begin(&put, job->store, &opts, &job->err);
+    }
+
+    if (job->rc != SOS_OK) {
+        return;
+    }
+
+    sos_checksum_start(&cp->ck, cp->alg);
+
+    job->rc = sos_put_copy(put, az->source_reader, offset, len,
+                           cp->alg != SOS_CHECKSUM_NONE
+                           ? ngx_sos_copy_checksum : NULL,
+                           cp, &job->err);
+
+    if (job->rc == SOS_OK && cp->alg != SOS_CHECKSUM_NONE) {
+        src.data = digest;
+        src.len = sos_checksum_final(&cp->ck, digest);
+        dst.data = cp->cksum;
+        ngx_encode_base64(&dst, &src);
+        cp->cksum_len = dst.len;
+
+        job->rc = sos_put_set_checksum(put, sos_checksum_name(cp->alg),
+                                       ngx_strlen(sos_checksum_name(cp->alg)),
+                                       (char *) cp->cksum, cp->cksum_len,
+                                       &job->err);
+    }
+
+    if (job->rc != SOS_OK) {
+        sos_put_abort(put);
+        return;
+    }
+
+    ngx_memzero(&out, sizeof(sos_object_info_t));
+
+    job->rc = sos_put_commit(put, &out, &job->err);
 
     if (job->rc == SOS_EPRECONDITION) {
         ngx_sos_object_precondition(job, &cp->opts);
     }
 
     if (job->rc == SOS_OK) {
-        ngx_memcpy(cp->etag, dst.etag, sizeof(cp->etag));
-        cp->mtime = dst.mtime;
-        sos_object_info_release(&dst);
+        ngx_memcpy(cp->etag, out.etag, sizeof(cp->etag));
+        cp->mtime = out.mtime;
+        sos_object_info_release(&out);
     }
 }
 
@@ -341,47 +575,43 @@ ngx_sos_copy_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 {
     ngx_sos_copy_t *cp = job->data;
 
-    u_char     *p;
-    ngx_buf_t  *b;
+    ngx_sos_xml_out_t  x;
 
     if (job->rc != SOS_OK) {
         return ngx_sos_error_send(r, ngx_sos_error_from_store(job->rc));
     }
 
-    if (cp->acl_err != NGX_SOS_OK) {
-        return ngx_sos_error_send(r, cp->acl_err);
+    if (cp->err == NGX_SOS_ERR_INVALID_RANGE) {
+        ngx_str_set(&job->ctx->error_message, "The requested range is not "
+                    "satisfiable");
+        return ngx_sos_error_send_ctx(r, job->ctx, cp->err);
     }
 
-    if (cp->src_missing) {
-        return ngx_sos_error_send(r, NGX_SOS_ERR_NO_SUCH_VERSION);
+    if (cp->err != NGX_SOS_OK) {
+        return ngx_sos_error_send(r, cp->err);
     }
 
-    if (cp->precondition) {
-        return ngx_sos_error_send(r, NGX_SOS_ERR_PRECONDITION_FAILED);
+    ngx_sos_xml_out_init(&x, r->pool, 1024);
+
+    if (cp->upload_id[0]) {
+        ngx_sos_xml_literal(&x,
+                            "<CopyPartResult xmlns=\"" NGX_SOS_XMLNS "\">");
+
+    } else {
+        ngx_sos_xml_literal(&x,
+                            "<CopyObjectResult xmlns=\"" NGX_SOS_XMLNS "\">");
     }
 
-    b = ngx_create_temp_buf(r->pool,
-                            sizeof("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
-                                   CRLF "<CopyObjectResult xmlns=\"http://"
-                                   "s3.amazonaws.com/doc/2006-03-01/\">"
-                                   "<LastModified></LastModified>"
-                                   "<ETag>&quot;&quot;</ETag>"
-                                   "</CopyObjectResult>" CRLF)
-                            + NGX_SOS_ISO8601_LEN + SOS_ETAG_MAX);
-    if (b == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    ngx_sos_xml_element_time(&x, "LastModified", (time_t) cp->mtime, 0);
+    ngx_sos_xml_element_etag(&x, cp->etag);
+    ngx_sos_mp_checksum_element(&x, cp->alg, cp->cksum, cp->cksum_len);
+
+    if (cp->upload_id[0]) {
+        ngx_sos_xml_literal(&x, "</CopyPartResult>");
+
+    } else {
+        ngx_sos_xml_literal(&x, "</CopyObjectResult>");
     }
 
-    p = ngx_cpymem(b->last, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>" CRLF
-                   "<CopyObjectResult xmlns=\"http://s3.amazonaws.com/doc/"
-                   "2006-03-01/\"><LastModified>",
-                   sizeof("<?xml version=\"1.0\" encoding=\"UTF-8\"?>" CRLF
-                          "<CopyObjectResult xmlns=\"http://s3.amazonaws.com/"
-                          "doc/2006-03-01/\"><LastModified>") - 1);
-    p = ngx_sos_time_iso8601(p, (time_t) cp->mtime);
-    p = ngx_sprintf(p, "</LastModified><ETag>&quot;%s&quot;</ETag>"
-                    "</CopyObjectResult>" CRLF, cp->etag);
-    b->last = p;
-
-    return ngx_sos_send_xml(r, NGX_HTTP_OK, b);
+    return ngx_sos_xml_send(r, NGX_HTTP_OK, &x);
 }

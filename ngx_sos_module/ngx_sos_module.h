@@ -216,7 +216,7 @@ typedef struct {
     ngx_sos_authz_state_e    state;
     const char              *who;        /* the caller's org id, "" anon */
     ngx_uint_t               want_reader;    /* set by the handler: open
-                                                the object (or source) */
+                                                the object */
     const char              *upload_id;  /* set by the handler */
     ngx_sos_err_e            err;        /* FAILED: the S3 error */
     ngx_uint_t               source_err; /* ... about the copy source */
@@ -225,7 +225,9 @@ typedef struct {
     sos_object_info_t        object;     /* rows with an object perm */
     sos_reader_t            *reader;     /* ... with want_reader */
     sos_object_info_t        source;     /* rows with a source perm */
-    sos_reader_t            *source_reader;
+    sos_reader_t            *source_reader;  /* ... always opened: the
+                                                version checked is the one
+                                                copied */
 } ngx_sos_authz_t;
 
 
@@ -322,8 +324,7 @@ ngx_int_t ngx_sos_send_xml(ngx_http_request_t *r, ngx_uint_t status,
     ngx_buf_t *b);
 /* The result of a send (header, output filter) as the caller returns it. */
 ngx_int_t ngx_sos_sent(ngx_http_request_t *r, ngx_int_t rc);
-/* Format an ISO 8601 (2006-02-03T16:45:09.000Z) or RFC 1123 time. */
-u_char *ngx_sos_time_iso8601(u_char *buf, time_t t);
+/* An ISO 8601 time as S3 writes it (ngx_sos_xml_element_time()) */
 #define NGX_SOS_ISO8601_LEN  (sizeof("2006-02-03T16:45:09.000Z") - 1)
 
 /* ngx_sos_error.c */
@@ -511,8 +512,10 @@ ngx_int_t ngx_sos_put_part(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
 /* ngx_sos_get.c: GetObject, HeadObject */
 ngx_int_t ngx_sos_object_get(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 
-/* ngx_sos_copy.c: CopyObject */
+/* ngx_sos_copy.c: CopyObject, UploadPartCopy */
 ngx_int_t ngx_sos_object_copy(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
+ngx_int_t ngx_sos_mp_upload_part_copy(ngx_http_request_t *r,
+    ngx_sos_ctx_t *ctx);
 
 /*
  * x-amz-copy-source into ctx->copy_source (parsed once): NGX_OK, or what
@@ -522,16 +525,16 @@ ngx_int_t ngx_sos_object_copy(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
  */
 ngx_int_t ngx_sos_copy_source(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 
-/* ngx_sos_multipart.c */
+/* ngx_sos_multipart.c: Create and AbortMultipartUpload, UploadPart */
 ngx_int_t ngx_sos_mp_create(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 ngx_int_t ngx_sos_mp_upload_part(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
-ngx_int_t ngx_sos_mp_upload_part_copy(ngx_http_request_t *r,
-    ngx_sos_ctx_t *ctx);
-ngx_int_t ngx_sos_mp_complete(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 ngx_int_t ngx_sos_mp_abort(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
+/* ngx_sos_complete.c: CompleteMultipartUpload */
+ngx_int_t ngx_sos_mp_complete(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
+/* ngx_sos_mp_list.c: ListParts, ListMultipartUploads */
 ngx_int_t ngx_sos_mp_list_parts(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 ngx_int_t ngx_sos_mp_list_uploads(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
-/* the timer that removes uploads older than sos_upload_expiry */
+/* ngx_sos_multipart.c: the sweep of uploads past sos_upload_expiry */
 ngx_int_t ngx_sos_mp_init_process(ngx_cycle_t *cycle,
     ngx_sos_main_conf_t *smcf);
 /* ngx_sos_acl_ops.c: Get/PutBucketAcl, Get/PutObjectAcl */

@@ -2,8 +2,8 @@
 /*
  * SOS: what the object operations share (ngx_sos_object.c): the metadata
  * a write brings, the checks of a write, and the headers that answer with
- * an object's ETag and checksum.  Used by ngx_sos_put.c, ngx_sos_get.c
- * and ngx_sos_copy.c.
+ * an object's ETag and checksum.  Used by ngx_sos_put.c, ngx_sos_get.c,
+ * ngx_sos_copy.c, and by ngx_sos_multipart.c and ngx_sos_complete.c.
  */
 
 

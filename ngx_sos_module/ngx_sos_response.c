@@ -138,15 +138,3 @@ ngx_sos_send_xml(ngx_http_request_t *r, ngx_uint_t status, ngx_buf_t *b)
     return ngx_sos_sent(r, ngx_http_output_filter(r, &out));
 }
 
-
-u_char *
-ngx_sos_time_iso8601(u_char *buf, time_t t)
-{
-    ngx_tm_t  tm;
-
-    ngx_gmtime(t, &tm);
-
-    return ngx_sprintf(buf, "%4d-%02d-%02dT%02d:%02d:%02d.000Z",
-                       tm.ngx_tm_year, tm.ngx_tm_mon, tm.ngx_tm_mday,
-                       tm.ngx_tm_hour, tm.ngx_tm_min, tm.ngx_tm_sec);
-}

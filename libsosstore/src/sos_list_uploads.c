@@ -4,8 +4,7 @@
  * Uploads are U<bucket>\0<key>\0<upload id> records, so a scan in index
  * order lists them by (key, upload id), as S3 does.  The page listing
  * (sos_list_uploads) rolls keys up into common prefixes as the object
- * listing does (sos_list.c), seeking past each common prefix; the
- * callback listing (sos_upload_list) gives every upload.  Parts are
+ * listing does (sos_list.c), seeking past each common prefix.  Parts are
  * P<upload id><number> records, in number order.
  */
 
@@ -304,79 +303,6 @@ sos_uploads_entry(leveldb_iterator_t *it, size_t base, sos_upload_entry_t *e,
     *kv_mem = u.kv_mem;
 
     return SOS_OK;
-}
-
-
-sos_rc_e
-sos_upload_list(sos_store_t *st, const char *bucket, size_t bucket_len,
-    const sos_str_t *prefix, const sos_str_t *key_marker,
-    const char *upload_id_marker, unsigned max_uploads, sos_upload_cb_pt cb,
-    void *ctx, int *truncated, sos_error_t *err)
-{
-    size_t               base;
-    unsigned             n;
-    sos_rc_e             rc;
-    sos_str_t            none, pfx, km, idm;
-    sos_buf_t            scan;
-    sos_kv_t            *kv_mem;
-    sos_upload_entry_t   e;
-    leveldb_iterator_t  *it;
-
-    if (truncated != NULL) {
-        *truncated = 0;
-    }
-
-    none.data = "";
-    none.len = 0;
-    pfx = prefix != NULL ? *prefix : none;
-    km = key_marker != NULL ? *key_marker : none;
-    idm = none;
-    if (km.len > 0 && upload_id_marker != NULL) {
-        idm.data = upload_id_marker;
-        idm.len = strlen(upload_id_marker);
-    }
-
-    sos_buf_init(&scan);
-
-    rc = sos_uploads_start(st, bucket, bucket_len, &pfx, &none, &km, &idm,
-                           &it, &scan, &base, err);
-    if (rc != SOS_OK) {
-        sos_buf_free(&scan);
-        return rc;
-    }
-
-    n = 0;
-
-    for ( /* void */ ; sos_idx_iter_in(it, scan.data, scan.len);
-         leveldb_iter_next(it))
-    {
-        if (n == max_uploads) {
-            if (truncated != NULL) {
-                *truncated = 1;
-            }
-            break;
-        }
-
-        rc = sos_uploads_entry(it, base, &e, &kv_mem, bucket, bucket_len,
-                               err);
-        if (rc != SOS_OK) {
-            break;
-        }
-        free(kv_mem);
-        n++;
-
-        if (cb(ctx, &e) != 0) {
-            break;
-        }
-    }
-
-    if (rc == SOS_OK) {
-        rc = sos_idx_iter_error(it, err, "listing uploads");
-    }
-
-    leveldb_iter_destroy(it);
-    sos_buf_free(&scan);
-    return rc;
 }
 
 

@@ -2,8 +2,7 @@
  * Listing multipart uploads a page at a time (sos_list_uploads): prefix,
  * delimiter, key and upload id markers, max-uploads, common prefixes,
  * truncation and next markers; checked on hand-picked cases and against a
- * naive implementation over random keys.  And the listing through a
- * callback (sos_upload_list).
+ * naive implementation over random keys.
  */
 
 #include <stdint.h>
@@ -408,6 +407,9 @@ test_basics(void)
            "a key marker after the prefix: nothing");
     is_str("c#6 | b/ d/ | end", page_s("ls", "", "/", "a", "", 1000),
            "a key marker of a key");
+    is_str("b/1#1 b/2#2 b/2#3 b/2#4 b/x/y#5 c#6 d/e/f#7 d/g#8 | | end",
+           page_s("ls", "", "", "b", "", 1000),
+           "a key marker that only begins keys: those keys follow");
     is_str("a#0 b/1#1 b/2#2 b/2#3 b/2#4 b/x/y#5 c#6 d/g#8 | d/e | end",
            page_s("ls", "", "/e", "", "", 1000),
            "a delimiter of two bytes");
@@ -664,181 +666,6 @@ test_big(void)
 }
 
 
-/* ---- the callback listing (sos_upload_list) ---- */
-
-#define MAX_SEEN  16
-
-typedef struct {
-    char    keys[MAX_SEEN][16];
-    char    ids[MAX_SEEN][SOS_UPLOAD_ID_LEN + 1];
-    char    owner[MAX_SEEN][SOS_ID_LEN + 1];
-    size_t  n;
-    size_t  stop_after;             /* 0: never */
-} uploads_seen_t;
-
-static int
-on_upload(void *ctx, const sos_upload_entry_t *u)
-{
-    uploads_seen_t  *s = ctx;
-
-    if (s->n < MAX_SEEN) {
-        snprintf(s->keys[s->n], sizeof(s->keys[0]), "%.*s",
-                 (int) u->key.len, u->key.data);
-        strcpy(s->ids[s->n], u->upload_id);
-        snprintf(s->owner[s->n], sizeof(s->owner[0]), "%.*s",
-                 (int) u->owner.len, u->owner.data);
-    }
-    s->n++;
-    return s->stop_after != 0 && s->n == s->stop_after;
-}
-
-
-static sos_rc_e
-list_uploads(const char *bucket, const char *prefix, const char *key_marker,
-    const char *id_marker, unsigned max, uploads_seen_t *s, int *truncated)
-{
-    sos_str_t    pfx, km;
-    sos_error_t  err;
-    size_t       stop = s->stop_after;
-
-    memset(s, 0, sizeof(*s));
-    s->stop_after = stop;
-    pfx.data = prefix ? prefix : "";
-    pfx.len = strlen(pfx.data);
-    km.data = key_marker ? key_marker : "";
-    km.len = strlen(km.data);
-
-    return sos_upload_list(st, bucket, strlen(bucket), &pfx, &km, id_marker,
-                           max, on_upload, s, truncated, &err);
-}
-
-
-/* "key/id" of entry i, to compare listings as strings */
-static const char *
-seen_entry(const uploads_seen_t *s, size_t i)
-{
-    static char  buf[4][64];
-    static int   next;
-    char        *b = buf[next++ & 3];
-
-    if (i >= s->n) {
-        return "(none)";
-    }
-    snprintf(b, sizeof(buf[0]), "%s/%s", s->keys[i], s->ids[i]);
-    return b;
-}
-
-
-static int
-cmp_id(const void *a, const void *b)
-{
-    return strcmp(a, b);
-}
-
-
-static void
-test_callback_list(void)
-{
-    int             truncated;
-    char            ids[6][SOS_UPLOAD_ID_LEN + 1], want[256];
-    size_t          i;
-    sos_error_t     err;
-    sos_attrs_t     attrs;
-    uploads_seen_t  s;
-    static const char  *keys[6] = { "a", "b/1", "b/2", "b/2", "b/2", "c" };
-
-    make_bucket("cb");
-
-    memset(&attrs, 0, sizeof(attrs));
-    attrs.owner.data = org.id;
-    attrs.owner.len = strlen(org.id);
-
-    for (i = 0; i < 6; i++) {
-        if (sos_upload_create(st, "cb", 2, keys[i], strlen(keys[i]), &attrs,
-                              ids[i], &err) != SOS_OK)
-        {
-            bail("upload create: %s", err.msg);
-        }
-    }
-    /* the three uploads of b/2 list by upload id */
-    qsort(ids[2], 3, sizeof(ids[0]), cmp_id);
-
-    memset(&s, 0, sizeof(s));
-    is_int(SOS_OK, list_uploads("cb", NULL, NULL, NULL, 1000, &s, &truncated),
-           "list uploads");
-    is_int(6, s.n, "six uploads");
-    is_int(0, truncated, "not truncated");
-    for (i = 0; i < 6 && i < s.n; i++) {
-        snprintf(want, sizeof(want), "%s/%s", keys[i], ids[i]);
-        is_str(want, seen_entry(&s, i), "upload %zu in (key, id) order", i);
-    }
-    is_str(org.id, s.owner[0], "owner is the organization");
-
-    list_uploads("cb", "b/", NULL, NULL, 1000, &s, &truncated);
-    is_int(4, s.n, "prefix b/: four uploads");
-    snprintf(want, sizeof(want), "b/1/%s", ids[1]);
-    is_str(want, seen_entry(&s, 0), "prefix b/ starts at b/1");
-
-    list_uploads("cb", NULL, NULL, NULL, 2, &s, &truncated);
-    is_int(2, s.n, "max 2");
-    is_int(1, truncated, "max 2: truncated");
-
-    list_uploads("cb", NULL, "b/1", NULL, 1000, &s, &truncated);
-    is_int(4, s.n, "key marker b/1: keys after it");
-    snprintf(want, sizeof(want), "b/2/%s", ids[2]);
-    is_str(want, seen_entry(&s, 0), "key marker b/1: first upload of b/2");
-
-    list_uploads("cb", NULL, "b/2", NULL, 1000, &s, &truncated);
-    is_int(1, s.n, "key marker b/2 alone skips all uploads of b/2");
-    is_str("c", s.keys[0], "then c");
-
-    list_uploads("cb", NULL, "b/2", ids[3], 1000, &s, &truncated);
-    is_int(2, s.n, "upload id marker: later ids of b/2, then c");
-    snprintf(want, sizeof(want), "b/2/%s", ids[4]);
-    is_str(want, seen_entry(&s, 0), "upload id marker: next id of the key");
-    is_str("c", s.keys[1], "upload id marker: then greater keys");
-
-    list_uploads("cb", NULL, "b/2", ids[2], 1, &s, &truncated);
-    is_int(1, s.n, "upload id marker with max 1");
-    snprintf(want, sizeof(want), "b/2/%s", ids[3]);
-    is_str(want, seen_entry(&s, 0), "upload id marker with max 1: next id");
-    is_int(1, truncated, "upload id marker with max 1: truncated");
-
-    list_uploads("cb", NULL, "b", NULL, 1000, &s, &truncated);
-    is_int(5, s.n, "key marker b (a prefix of b/1) lists b/1 on");
-
-    list_uploads("cb", "b/", "a", NULL, 1000, &s, &truncated);
-    is_int(4, s.n, "marker before the prefix: whole prefix");
-
-    list_uploads("cb", "a", "zzz", NULL, 1000, &s, &truncated);
-    is_int(0, s.n, "marker after the prefix: nothing");
-    is_int(0, truncated, "marker after the prefix: not truncated");
-
-    list_uploads("cb", NULL, NULL, NULL, 0, &s, &truncated);
-    is_int(0, s.n, "max 0: nothing");
-    is_int(1, truncated, "max 0: truncated");
-
-    s.stop_after = 3;
-    list_uploads("cb", NULL, NULL, NULL, 1000, &s, &truncated);
-    is_int(3, s.n, "callback stops the listing");
-    s.stop_after = 0;
-
-    is_int(SOS_ENOBUCKET,
-           list_uploads("nobucket", NULL, NULL, NULL, 1000, &s, &truncated),
-           "list uploads of a missing bucket");
-
-    for (i = 0; i < 6; i++) {
-        if (sos_upload_abort(st, "cb", 2, keys[i], strlen(keys[i]), ids[i],
-                             &err) != SOS_OK)
-        {
-            bail("abort: %s", err.msg);
-        }
-    }
-    list_uploads("cb", NULL, NULL, NULL, 1000, &s, &truncated);
-    is_int(0, s.n, "all aborted");
-}
-
-
 int
 main(void)
 {
@@ -859,7 +686,6 @@ main(void)
     }
 
     test_basics();
-    test_callback_list();
     test_oracle();
     test_big();
 

@@ -791,9 +791,8 @@ typedef struct {
     size_t       etag_len;
 } sos_part_ref_t;
 
-/* List callbacks: return 0 to go on, non-zero to stop the listing. */
+/* The parts' listing callback: return 0 to go on, non-zero to stop. */
 typedef int (*sos_part_cb_pt)(void *ctx, const sos_part_info_t *part);
-typedef int (*sos_upload_cb_pt)(void *ctx, const sos_upload_entry_t *upload);
 
 /**
  * Start an upload for bucket/key with the final object's metadata.
@@ -849,27 +848,6 @@ sos_rc_e sos_upload_list_parts(sos_store_t *store, const char *bucket,
     size_t bucket_len, const char *key, size_t key_len, const char *upload_id,
     uint32_t marker, unsigned max_parts, sos_part_cb_pt cb, void *ctx,
     int *truncated, sos_error_t *err);
-
-/**
- * Call cb for the uploads in progress in a bucket ordered by (key, upload
- * id), from after (key_marker, upload_id_marker), whose keys start with
- * prefix, at most max_uploads of them, until it returns non-zero.  A key
- * marker alone skips every upload of that key; upload_id_marker (NULL or
- * NUL-terminated) counts only with a key marker.  prefix and key_marker
- * may be NULL.  No delimiter: sos_list_uploads groups.
- * @param[out] truncated  1 when more uploads follow (may be NULL); also
- *                        written on failure
- * @return SOS_OK (also when cb stopped the listing), SOS_ENOBUCKET,
- *         SOS_EINVAL (prefix or key marker longer than SOS_MAX_KEY_LEN,
- *         upload id marker longer than SOS_UPLOAD_ID_LEN), SOS_ECORRUPT (an
- *         upload record does not decode), SOS_ENOMEM, SOS_EIO
- * Threads: any thread; cb runs in it and must not call into the store.
- * Ownership: the ownership rule (*upload is borrowed for the callback).
- */
-sos_rc_e sos_upload_list(sos_store_t *store, const char *bucket,
-    size_t bucket_len, const sos_str_t *prefix, const sos_str_t *key_marker,
-    const char *upload_id_marker, unsigned max_uploads, sos_upload_cb_pt cb,
-    void *ctx, int *truncated, sos_error_t *err);
 
 typedef struct {
     sos_str_t  prefix;
