@@ -589,47 +589,6 @@ done:
 
 
 sos_rc_e
-sos_object_copy(sos_store_t *store, const char *src_bucket,
-    size_t src_bucket_len, const char *src_key, size_t src_key_len,
-    const sos_put_opts_t *dst, sos_object_info_t *info, sos_error_t *err)
-{
-    sos_rc_e            rc;
-    sos_put_t          *put;
-    sos_reader_t       *rd;
-    sos_put_opts_t      opts;
-    sos_object_info_t   src;
-
-    /* The reader holds the source files: a concurrent change, or a copy
-     * onto the source itself, cannot pull them away. */
-    memset(&src, 0, sizeof(src));
-    rc = sos_object_open(store, src_bucket, src_bucket_len, src_key,
-                         src_key_len, &rd, &src, err);
-    if (rc != SOS_OK) {
-        return rc;
-    }
-
-    opts = *dst;
-    if (opts.attrs == NULL) {
-        opts.attrs = &src.attrs;
-    }
-
-    rc = sos_put_begin(&put, store, &opts, err);
-    if (rc == SOS_OK) {
-        rc = sos_put_copy(put, rd, 0, src.size, NULL, NULL, err);
-        if (rc == SOS_OK) {
-            rc = sos_put_commit(put, info, err);
-        } else {
-            sos_put_abort(put);
-        }
-    }
-
-    sos_reader_close(rd);
-    sos_object_info_release(&src);
-    return rc;
-}
-
-
-sos_rc_e
 sos_object_set_acl(sos_store_t *store, const char *bucket, size_t bucket_len,
     const char *key, size_t key_len, const void *acl, size_t acl_len,
     sos_error_t *err)

@@ -687,23 +687,6 @@ typedef void (*sos_copy_cb_pt)(void *ctx, const void *data, size_t len);
 sos_rc_e sos_put_copy(sos_put_t *put, sos_reader_t *src, uint64_t offset,
     uint64_t len, sos_copy_cb_pt cb, void *ctx, sos_error_t *err);
 
-/**
- * Server-side copy of a whole object to the object described by `dst`:
- * sos_object_open, sos_put_begin, sos_put_copy, sos_put_commit.  With
- * dst->attrs NULL the source metadata is kept (S3 COPY directive), else
- * replaced.  Source and destination may be the same key.
- * @param[out] info  as sos_put_commit's (may be NULL)
- * @return SOS_OK; for the source: SOS_ENOBUCKET, SOS_ENOTFOUND,
- *         SOS_EINVAL, SOS_ECORRUPT; for the destination: SOS_ENOBUCKET,
- *         SOS_EINVAL, SOS_ETOOLARGE, SOS_EPRECONDITION, SOS_EQUORUM,
- *         SOS_ENOSPC, SOS_ECORRUPT; and SOS_ENOMEM, SOS_EIO
- * Threads: any thread.  Ownership: the ownership rule.
- */
-sos_rc_e sos_object_copy(sos_store_t *store, const char *src_bucket,
-    size_t src_bucket_len, const char *src_key, size_t src_key_len,
-    const sos_put_opts_t *dst, sos_object_info_t *info, sos_error_t *err);
-
-
 /* ------------------------------------------------------------------ */
 /* Listing objects                                                    */
 
