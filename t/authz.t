@@ -7,7 +7,8 @@
 # and key; the object the step checks being the one the operation uses
 # (encodings, virtual hosts, versionId, copy sources); the router's choice
 # among sub-resources; refusals that write nothing and end the request;
-# clients that go away while a job holds what the step looked up.  S3's rules: "Access control list
+# x-amz-expected-bucket-owner telling nothing; clients that go away while
+# a job holds what the step looked up.  S3's rules: "Access control list
 # (ACL) overview" and the operation pages (see t/acl_matrix.t).
 
 use strict;
@@ -542,6 +543,34 @@ for my $k (qw(f-anon f-other f-reader)) {
 }
 is(answer(writer => GET => '/azp/f-writer'), '200 ',
     "azp/f-writer: the writer's");
+
+# --------------------------------------- the expected owner tells nothing
+
+# a caller the bucket refuses anyway gets the same answer for the right
+# owner and a wrong one: HeadBucket names the region in both
+
+sub head_bucket {
+    my ($p, $owner) = @_;
+    my ($st, $h) = as($p, HEAD => '/azp',
+        headers => { 'x-amz-expected-bucket-owner' => $owner });
+    return "$st " . ($h->{'x-amz-bucket-region'} // 'no region');
+}
+
+for my $p (qw(anon other)) {
+    is(head_bucket($p, $who{owner}{id}), '403 us-east-1',
+        "HeadBucket as $p, the right owner: 403 with the region");
+    is(head_bucket($p, '0' x length $who{owner}{id}), '403 us-east-1',
+        "HeadBucket as $p, a wrong owner: the same");
+}
+
+is(head_bucket(reader => $who{owner}{id}), '200 us-east-1',
+    'HeadBucket as reader, the right owner: 200');
+is(head_bucket(reader => $who{other}{id}), '403 us-east-1',
+    '... a wrong owner: 403 with the region');
+
+my ($st, $h) = as(anon => HEAD => '/azp');
+is("$st " . ($h->{'x-amz-bucket-region'} // 'no region'), '403 us-east-1',
+    'a refused HeadBucket names the region');
 
 # ------------------------------- clients that leave while a job runs
 
