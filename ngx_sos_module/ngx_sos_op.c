@@ -250,11 +250,27 @@ ngx_sos_op_form(ngx_http_request_t *r)
 }
 
 
+/* any "list-type=2", wherever it is in the query */
+
 static ngx_uint_t
 ngx_sos_op_list_v2(ngx_http_request_t *r)
 {
-    ngx_str_t  v;
+    u_char     *p, *end;
+    ngx_str_t   name, v;
 
-    return ngx_sos_arg(r, "list-type", &v) == NGX_OK
-           && v.len == 1 && v.data[0] == '2';
+    p = r->args.data;
+    end = p + r->args.len;
+
+    while (p < end) {
+        p = ngx_sos_arg_next(p, end, &name, &v);
+
+        if (name.len == sizeof("list-type") - 1
+            && ngx_strncmp(name.data, "list-type", name.len) == 0
+            && v.len == 1 && v.data[0] == '2')
+        {
+            return 1;
+        }
+    }
+
+    return 0;
 }

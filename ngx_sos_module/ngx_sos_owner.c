@@ -166,7 +166,17 @@ ngx_sos_owner_done(ngx_http_request_t *r, ngx_sos_job_t *job)
     }
 
     if (oj->denied) {
-        return ngx_sos_error_send(r, NGX_SOS_ERR_ACCESS_DENIED);
+
+        /*
+         * answered as the authorization step refuses (HeadBucket names
+         * the region), so that a caller the bucket refuses anyway cannot
+         * tell a right guess of its owner from a wrong one
+         */
+
+        job->ctx->authz.state = NGX_SOS_AUTHZ_FAILED;
+        job->ctx->authz.err = NGX_SOS_ERR_ACCESS_DENIED;
+
+        return ngx_sos_authz_send(r, job->ctx);
     }
 
     return ngx_sos_handler_op(r, job->ctx);
