@@ -135,6 +135,12 @@ ngx_sos_authz_run(ngx_sos_job_t *job)
         err = NGX_SOS_ERR_ACCESS_DENIED;
         break;
 
+    case NGX_SOS_AUTHZ_FAILED:
+
+        /* refused once: no later job of the request runs either */
+
+        return NGX_DECLINED;
+
     default:
         return NGX_OK;
     }

@@ -373,6 +373,7 @@ static ngx_int_t
 ngx_sos_copy_range(ngx_http_request_t *r, ngx_sos_copy_t *cp)
 {
     u_char           *p, *end;
+    ngx_uint_t        n;
     ngx_table_elt_t  *h;
 
     h = ngx_sos_header_find(r, "x-amz-copy-source-range");
@@ -394,7 +395,13 @@ ngx_sos_copy_range(ngx_http_request_t *r, ngx_sos_copy_t *cp)
         return NGX_ERROR;
     }
 
-    while (p < end && *p >= '0' && *p <= '9') {
+    /* 18 digits at most: no offset can wrap around (as GET's Range) */
+
+    for (n = 0; p < end && *p >= '0' && *p <= '9'; n++) {
+        if (n == 18) {
+            return NGX_ERROR;
+        }
+
         cp->first = cp->first * 10 + (*p++ - '0');
     }
 
@@ -402,7 +409,11 @@ ngx_sos_copy_range(ngx_http_request_t *r, ngx_sos_copy_t *cp)
         return NGX_ERROR;
     }
 
-    while (p < end && *p >= '0' && *p <= '9') {
+    for (n = 0; p < end && *p >= '0' && *p <= '9'; n++) {
+        if (n == 18) {
+            return NGX_ERROR;
+        }
+
         cp->last = cp->last * 10 + (*p++ - '0');
     }
 
