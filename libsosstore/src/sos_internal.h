@@ -364,6 +364,15 @@ uint64_t sos_garbage_collect_all(sos_store_t *st);
 /* ---- shared by objects, readers and multipart (sos_object.c) ---- */
 
 /*
+ * The index key of the object bucket/key into ikey, which the caller
+ * frees, once the key passes sos_key_check.  what names the operation in
+ * the out-of-memory message; on an error ikey is freed already.
+ */
+sos_rc_e sos_object_ikey(sos_buf_t *ikey, const char *bucket,
+    size_t bucket_len, const char *key, size_t key_len, const char *what,
+    sos_error_t *err);
+
+/*
  * Get and decode the object record at ikey (bucket/key, for messages);
  * rec's strings point into *val (free() it, and sos_obj_rec_free rec).
  * A missing record in a missing bucket is SOS_ENOBUCKET.
