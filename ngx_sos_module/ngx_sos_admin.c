@@ -120,27 +120,12 @@ ngx_sos_admin_handler(ngx_http_request_t *r)
     ngx_sos_ctx_t        *ctx;
     ngx_sos_err_e         err;
     ngx_sos_job_t        *job;
-    ngx_sos_main_conf_t  *smcf;
     ngx_sos_admin_job_t  *aj;
 
-    smcf = ngx_http_get_module_main_conf(r, ngx_http_sos_module);
-
-    ngx_sos_log_redact_request(r);
-
-    r->expect_tested = 1;
-
-    if (smcf->store == NULL) {
-        return ngx_sos_error_send(r, smcf->open_rc == SOS_EBUSY
-                                     ? NGX_SOS_ERR_SLOW_DOWN
-                                     : NGX_SOS_ERR_SERVICE_UNAVAILABLE);
-    }
-
-    ctx = ngx_pcalloc(r->pool, sizeof(ngx_sos_ctx_t));
+    ctx = ngx_sos_handler_start(r, &rc);
     if (ctx == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return rc;
     }
-
-    ngx_http_set_ctx(r, ctx, ngx_http_sos_module);
 
     err = ngx_sos_auth(r, ctx);
     if (err != NGX_SOS_OK) {

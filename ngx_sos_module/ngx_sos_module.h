@@ -470,6 +470,12 @@ ngx_sos_err_e ngx_sos_unsupported_check(ngx_http_request_t *r,
  */
 ngx_int_t ngx_sos_owner_check(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 ngx_int_t ngx_sos_handler_op(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
+/*
+ * ngx_sos_module.c: the start of a content handler, S3 or admin: the
+ * store open and the request's ctx set; NULL: *rc is what the handler
+ * returns (the error sent).
+ */
+ngx_sos_ctx_t *ngx_sos_handler_start(ngx_http_request_t *r, ngx_int_t *rc);
 
 /* ngx_sos_admin.c: the "sos_admin" directive and its handler */
 char *ngx_sos_admin_conf(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
