@@ -339,6 +339,9 @@ ngx_int_t ngx_sos_error_send_bucket(ngx_http_request_t *r,
 /* Append <name>text</name> (escaped) to ctx->error_extra: NGX_OK, ERROR */
 ngx_int_t ngx_sos_error_element(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     char *name, u_char *text, size_t len);
+/* err, with <Size> and <MaxSizeAllowed> as ctx->error_extra */
+ngx_sos_err_e ngx_sos_error_too_large(ngx_http_request_t *r,
+    ngx_sos_ctx_t *ctx, ngx_sos_err_e err, size_t size, size_t max);
 
 /* ngx_sos_route.c: the bucket, the key and the operation's row */
 ngx_sos_err_e ngx_sos_route(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);

@@ -300,23 +300,8 @@ ngx_sos_object_read_attrs(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     }
 
     if (size > NGX_SOS_META_MAX) {
-        ctx->error_extra.data = ngx_pnalloc(r->pool,
-                                            sizeof("<Size></Size>"
-                                                   "<MaxSizeAllowed>"
-                                                   "</MaxSizeAllowed>")
-                                            + 2 * NGX_SIZE_T_LEN);
-        if (ctx->error_extra.data == NULL) {
-            return NGX_SOS_ERR_INTERNAL_ERROR;
-        }
-
-        ctx->error_extra.len = ngx_sprintf(ctx->error_extra.data,
-                                           "<Size>%uz</Size>"
-                                           "<MaxSizeAllowed>%d"
-                                           "</MaxSizeAllowed>",
-                                           size, NGX_SOS_META_MAX)
-                               - ctx->error_extra.data;
-
-        return NGX_SOS_ERR_METADATA_TOO_LARGE;
+        return ngx_sos_error_too_large(r, ctx, NGX_SOS_ERR_METADATA_TOO_LARGE,
+                                       size, NGX_SOS_META_MAX);
     }
 
     a->attrs.user_meta = a->meta;
