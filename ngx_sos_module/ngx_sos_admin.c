@@ -553,7 +553,6 @@ ngx_sos_admin_done(ngx_http_request_t *r, ngx_sos_job_t *job)
     ngx_sos_admin_job_t *aj = job->data;
 
     ngx_buf_t            *b;
-    ngx_int_t             rc;
     ngx_uint_t            status;
     ngx_chain_t           out;
     ngx_sos_err_e         err;
@@ -608,8 +607,6 @@ ngx_sos_admin_done(ngx_http_request_t *r, ngx_sos_job_t *job)
     }
 
     b->last = ngx_cpymem(b->pos, aj->out.data, aj->out.len);
-    b->last_buf = (r == r->main) ? 1 : 0;
-    b->last_in_chain = 1;
 
     /* the answer of key create holds a secret */
     ngx_explicit_memzero(aj->out.data, aj->out.size);
@@ -619,24 +616,11 @@ ngx_sos_admin_done(ngx_http_request_t *r, ngx_sos_job_t *job)
               || aj->action == NGX_SOS_ADMIN_KEY_CREATE)
              ? NGX_HTTP_CREATED : NGX_HTTP_OK;
 
-    if (ngx_sos_common_headers(r) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    r->headers_out.status = status;
-    ngx_str_set(&r->headers_out.content_type, "application/json");
-    r->headers_out.content_type_len = r->headers_out.content_type.len;
-    r->headers_out.content_length_n = b->last - b->pos;
-
-    rc = ngx_http_send_header(r);
-    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
-        return ngx_sos_sent(r, rc);
-    }
-
     out.buf = b;
     out.next = NULL;
 
-    return ngx_sos_sent(r, ngx_http_output_filter(r, &out));
+    return ngx_sos_send(r, status, "application/json", &out,
+                        b->last - b->pos);
 }
 
 

@@ -322,6 +322,9 @@ ngx_int_t ngx_sos_common_headers(ngx_http_request_t *r);
  */
 ngx_int_t ngx_sos_send_xml(ngx_http_request_t *r, ngx_uint_t status,
     ngx_buf_t *b);
+/* The same with the body out, length bytes of type (out NULL: none) */
+ngx_int_t ngx_sos_send(ngx_http_request_t *r, ngx_uint_t status, char *type,
+    ngx_chain_t *out, off_t length);
 /* The result of a send (header, output filter) as the caller returns it. */
 ngx_int_t ngx_sos_sent(ngx_http_request_t *r, ngx_int_t rc);
 /* An ISO 8601 time as S3 writes it (ngx_sos_xml_element_time()) */
