@@ -364,6 +364,22 @@ ngx_int_t ngx_sos_uri_decode(ngx_http_request_t *r, u_char *src, size_t len,
 /* An If-Match (weak 0) or If-None-Match (weak 1) list names etag */
 ngx_uint_t ngx_sos_etag_match(u_char *p, size_t len, const char *etag,
     ngx_uint_t weak);
+/* The conditions of a read: GET's If-*, a copy's x-amz-copy-source-if-* */
+typedef struct {
+    ngx_str_t   if_match;              /* data NULL: none */
+    ngx_str_t   if_none_match;
+    time_t      if_unmodified_since;   /* -1: none, or not a date */
+    time_t      if_modified_since;
+} ngx_sos_cond_t;
+typedef enum {
+    NGX_SOS_COND_PASS = 0,
+    NGX_SOS_COND_IF_MATCH,             /* failed: 412 */
+    NGX_SOS_COND_IF_UNMODIFIED_SINCE,  /* failed: 412 */
+    NGX_SOS_COND_NOT_MODIFIED          /* If-None-Match, -Modified-Since */
+} ngx_sos_cond_e;
+/* Which fails first for this version, if any; no r: any thread may ask */
+ngx_sos_cond_e ngx_sos_cond_eval(ngx_sos_cond_t *c, const char *etag,
+    time_t mtime);
 /* The next item of a comma-separated header value, blanks trimmed */
 u_char *ngx_sos_header_item(u_char *p, u_char *end, ngx_str_t *item);
 /* The region this server answers for (sos_region) */
