@@ -37,6 +37,16 @@ typedef enum {
 } ngx_sos_admin_action_e;
 
 
+/* A resource: its path segments (the second is ORG or KEYID), a method */
+typedef struct {
+    ngx_uint_t               segments;
+    ngx_str_t                first;
+    ngx_str_t                third;
+    ngx_uint_t               method;
+    ngx_sos_admin_action_e   action;
+} ngx_sos_admin_route_t;
+
+
 typedef struct {
     u_char                  *data;   /* malloc'd: built in a pool thread */
     size_t                   len;
@@ -65,6 +75,8 @@ typedef struct {
 static ngx_int_t ngx_sos_admin_handler(ngx_http_request_t *r);
 static ngx_sos_err_e ngx_sos_admin_parse(ngx_http_request_t *r,
     ngx_sos_admin_job_t *aj);
+static ngx_sos_err_e ngx_sos_admin_args(ngx_http_request_t *r,
+    ngx_sos_admin_job_t *aj);
 static ngx_int_t ngx_sos_admin_arg(ngx_http_request_t *r, char *name,
     char *dst, size_t size, size_t *len);
 static void ngx_sos_admin_run(ngx_sos_job_t *job);
@@ -82,6 +94,33 @@ static void ngx_sos_admin_key(ngx_sos_admin_out_t *out, const sos_key_t *key,
     ngx_uint_t secret);
 static int ngx_sos_admin_org_cb(void *data, const sos_org_t *org);
 static int ngx_sos_admin_key_cb(void *data, const sos_key_t *key);
+
+
+static ngx_sos_admin_route_t  ngx_sos_admin_routes[] = {
+
+    { 1, ngx_string("orgs"), ngx_null_string,
+      NGX_HTTP_GET, NGX_SOS_ADMIN_ORG_LIST },
+
+    { 1, ngx_string("orgs"), ngx_null_string,
+      NGX_HTTP_POST, NGX_SOS_ADMIN_ORG_CREATE },
+
+    { 2, ngx_string("orgs"), ngx_null_string,
+      NGX_HTTP_GET, NGX_SOS_ADMIN_ORG_SHOW },
+
+    { 2, ngx_string("orgs"), ngx_null_string,
+      NGX_HTTP_DELETE, NGX_SOS_ADMIN_ORG_DELETE },
+
+    { 3, ngx_string("orgs"), ngx_string("keys"),
+      NGX_HTTP_GET, NGX_SOS_ADMIN_KEY_LIST },
+
+    { 3, ngx_string("orgs"), ngx_string("keys"),
+      NGX_HTTP_POST, NGX_SOS_ADMIN_KEY_CREATE },
+
+    { 2, ngx_string("keys"), ngx_null_string,
+      NGX_HTTP_DELETE, NGX_SOS_ADMIN_KEY_REVOKE },
+
+    { 0, ngx_null_string, ngx_null_string, 0, 0 }
+};
 
 
 char *
@@ -187,7 +226,8 @@ ngx_sos_admin_parse(ngx_http_request_t *r, ngx_sos_admin_job_t *aj)
     u_char                    *p, *end, *seg[4];
     size_t                     len[4];
     ngx_str_t                  value;
-    ngx_uint_t                 n, m;
+    ngx_uint_t                 n, found;
+    ngx_sos_admin_route_t     *rt;
     ngx_http_core_loc_conf_t  *clcf;
 
     clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
@@ -233,9 +273,7 @@ ngx_sos_admin_parse(ngx_http_request_t *r, ngx_sos_admin_job_t *aj)
     }
 
 #define ngx_sos_seg_is(i, s)                                                  \
-    (len[i] == sizeof(s) - 1 && ngx_strncmp(seg[i], s, sizeof(s) - 1) == 0)
-
-    m = r->method;
+    (len[i] == (s).len && ngx_strncmp(seg[i], (s).data, (s).len) == 0)
 
     if (n >= 2) {
         if (ngx_sos_uri_decode(r, seg[1], len[1], &value) != NGX_OK) {
@@ -250,18 +288,42 @@ ngx_sos_admin_parse(ngx_http_request_t *r, ngx_sos_admin_job_t *aj)
         aj->ref_len = value.len;
     }
 
-    if (n == 1 && ngx_sos_seg_is(0, "orgs")) {
+    found = 0;
 
-        if (m == NGX_HTTP_GET) {
-            aj->action = NGX_SOS_ADMIN_ORG_LIST;
-            return NGX_SOS_OK;
+    for (rt = ngx_sos_admin_routes; rt->segments; rt++) {
+        if (rt->segments == n
+            && ngx_sos_seg_is(0, rt->first)
+            && (n < 3 || ngx_sos_seg_is(2, rt->third)))
+        {
+            if (rt->method == r->method) {
+                aj->action = rt->action;
+                return ngx_sos_admin_args(r, aj);
+            }
+
+            found = 1;
         }
+    }
 
-        if (m != NGX_HTTP_POST) {
-            goto not_allowed;
-        }
+#undef ngx_sos_seg_is
 
-        aj->action = NGX_SOS_ADMIN_ORG_CREATE;
+    if (found) {
+        return NGX_SOS_ERR_METHOD_NOT_ALLOWED;
+    }
+
+not_found:
+
+    return NGX_SOS_ERR_NO_SUCH_ENTITY;
+}
+
+
+/* the arguments of the creations: orgs?name=N&email=E, keys?admin=1 */
+
+static ngx_sos_err_e
+ngx_sos_admin_args(ngx_http_request_t *r, ngx_sos_admin_job_t *aj)
+{
+    ngx_str_t  value;
+
+    if (aj->action == NGX_SOS_ADMIN_ORG_CREATE) {
 
         if (ngx_sos_admin_arg(r, "name", aj->name, sizeof(aj->name),
                               &aj->name_len)
@@ -282,77 +344,25 @@ ngx_sos_admin_parse(ngx_http_request_t *r, ngx_sos_admin_job_t *aj)
             return NGX_SOS_ERR_INVALID_ARGUMENT;
         }
 
-        return NGX_SOS_OK;
+    } else if (aj->action == NGX_SOS_ADMIN_KEY_CREATE
+               && ngx_http_arg(r, (u_char *) "admin", 5, &value) == NGX_OK)
+    {
+        if (value.len == 1 && (value.data[0] == '1' || value.data[0] == '0'))
+        {
+            aj->admin = value.data[0] == '1';
+
+        } else if (value.len == 4 && ngx_strncmp(value.data, "true", 4) == 0)
+        {
+            aj->admin = 1;
+
+        } else if (!(value.len == 5
+                     && ngx_strncmp(value.data, "false", 5) == 0))
+        {
+            return NGX_SOS_ERR_INVALID_ARGUMENT;
+        }
     }
 
-    if (n == 2 && ngx_sos_seg_is(0, "orgs")) {
-
-        if (m == NGX_HTTP_GET) {
-            aj->action = NGX_SOS_ADMIN_ORG_SHOW;
-
-        } else if (m == NGX_HTTP_DELETE) {
-            aj->action = NGX_SOS_ADMIN_ORG_DELETE;
-
-        } else {
-            goto not_allowed;
-        }
-
-        return NGX_SOS_OK;
-    }
-
-    if (n == 3 && ngx_sos_seg_is(0, "orgs") && ngx_sos_seg_is(2, "keys")) {
-
-        if (m == NGX_HTTP_GET) {
-            aj->action = NGX_SOS_ADMIN_KEY_LIST;
-            return NGX_SOS_OK;
-        }
-
-        if (m != NGX_HTTP_POST) {
-            goto not_allowed;
-        }
-
-        aj->action = NGX_SOS_ADMIN_KEY_CREATE;
-
-        if (ngx_http_arg(r, (u_char *) "admin", 5, &value) == NGX_OK) {
-            if (value.len == 1 && (value.data[0] == '1'
-                                   || value.data[0] == '0'))
-            {
-                aj->admin = value.data[0] == '1';
-
-            } else if (value.len == 4
-                       && ngx_strncmp(value.data, "true", 4) == 0)
-            {
-                aj->admin = 1;
-
-            } else if (!(value.len == 5
-                         && ngx_strncmp(value.data, "false", 5) == 0))
-            {
-                return NGX_SOS_ERR_INVALID_ARGUMENT;
-            }
-        }
-
-        return NGX_SOS_OK;
-    }
-
-    if (n == 2 && ngx_sos_seg_is(0, "keys")) {
-
-        if (m != NGX_HTTP_DELETE) {
-            goto not_allowed;
-        }
-
-        aj->action = NGX_SOS_ADMIN_KEY_REVOKE;
-        return NGX_SOS_OK;
-    }
-
-#undef ngx_sos_seg_is
-
-not_found:
-
-    return NGX_SOS_ERR_NO_SUCH_ENTITY;
-
-not_allowed:
-
-    return NGX_SOS_ERR_METHOD_NOT_ALLOWED;
+    return NGX_SOS_OK;
 }
 
 
