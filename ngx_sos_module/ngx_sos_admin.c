@@ -88,7 +88,8 @@ static ngx_int_t ngx_sos_admin_done(ngx_http_request_t *r,
     ngx_sos_job_t *job);
 static void ngx_sos_admin_append(ngx_sos_admin_out_t *out, const char *s,
     size_t n);
-static void ngx_sos_admin_string(ngx_sos_admin_out_t *out, const char *s);
+static void ngx_sos_admin_member(ngx_sos_admin_out_t *out, const char *name,
+    const char *s);
 static void ngx_sos_admin_org(ngx_sos_admin_out_t *out, const sos_org_t *org);
 static void ngx_sos_admin_key(ngx_sos_admin_out_t *out, const sos_key_t *key,
     ngx_uint_t secret);
@@ -469,8 +470,7 @@ ngx_sos_admin_run(ngx_sos_job_t *job)
 
         ngx_sos_admin_reload(job->store, aj);
 
-        ngx_sos_admin_append(out, "{\"org_name\":", 12);
-        ngx_sos_admin_string(out, aj->org.name);
+        ngx_sos_admin_member(out, "{\"org_name\":", aj->org.name);
         ngx_sos_admin_append(out, ",\"key\":", 7);
         ngx_sos_admin_key(out, &aj->key, 1);
         ngx_sos_admin_append(out, "}\n", 2);
@@ -673,14 +673,19 @@ ngx_sos_admin_append(ngx_sos_admin_out_t *out, const char *s, size_t n)
 }
 
 
-/* a JSON string: '"', '\\' and control characters escaped */
+/*
+ * name (the member's name with what goes before and after it, as in
+ * ",\"id\":") then the JSON string s: '"', '\\' and controls escaped
+ */
 
 static void
-ngx_sos_admin_string(ngx_sos_admin_out_t *out, const char *s)
+ngx_sos_admin_member(ngx_sos_admin_out_t *out, const char *name,
+    const char *s)
 {
     char           buf[8];
     unsigned char  c;
 
+    ngx_sos_admin_append(out, name, ngx_strlen(name));
     ngx_sos_admin_append(out, "\"", 1);
 
     for ( /* void */ ; *s; s++) {
@@ -709,12 +714,9 @@ ngx_sos_admin_org(ngx_sos_admin_out_t *out, const sos_org_t *org)
 {
     char  buf[64];
 
-    ngx_sos_admin_append(out, "{\"id\":", 6);
-    ngx_sos_admin_string(out, org->id);
-    ngx_sos_admin_append(out, ",\"name\":", 8);
-    ngx_sos_admin_string(out, org->name);
-    ngx_sos_admin_append(out, ",\"email\":", 9);
-    ngx_sos_admin_string(out, org->email);
+    ngx_sos_admin_member(out, "{\"id\":", org->id);
+    ngx_sos_admin_member(out, ",\"name\":", org->name);
+    ngx_sos_admin_member(out, ",\"email\":", org->email);
     ngx_sos_admin_append(out, buf, snprintf(buf, sizeof(buf),
                                             ",\"created\":%lld}",
                                             (long long) org->created));
@@ -727,16 +729,13 @@ ngx_sos_admin_key(ngx_sos_admin_out_t *out, const sos_key_t *key,
 {
     char  buf[64];
 
-    ngx_sos_admin_append(out, "{\"access_key_id\":", 17);
-    ngx_sos_admin_string(out, key->access_key_id);
+    ngx_sos_admin_member(out, "{\"access_key_id\":", key->access_key_id);
 
     if (secret) {
-        ngx_sos_admin_append(out, ",\"secret_access_key\":", 21);
-        ngx_sos_admin_string(out, key->secret);
+        ngx_sos_admin_member(out, ",\"secret_access_key\":", key->secret);
     }
 
-    ngx_sos_admin_append(out, ",\"org_id\":", 10);
-    ngx_sos_admin_string(out, key->org_id);
+    ngx_sos_admin_member(out, ",\"org_id\":", key->org_id);
     ngx_sos_admin_append(out, buf, snprintf(buf, sizeof(buf),
                                             ",\"admin\":%s,\"created\":%lld}",
                                             key->admin ? "true" : "false",
