@@ -41,6 +41,10 @@ typedef struct {
 } fuzz_req_t;
 
 
+/* what a target defines, what libFuzzer calls */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+
 /* set by a target: CRYPTO_memcmp() says "equal" (signatures accepted) */
 extern ngx_uint_t            fuzz_accept_signatures;
 extern ngx_sos_main_conf_t  *fuzz_smcf;
@@ -54,6 +58,11 @@ extern ngx_uint_t            fuzz_debug;
  */
 ngx_int_t fuzz_request(fuzz_req_t *fr, const u_char *data, size_t len);
 void fuzz_request_free(fuzz_req_t *fr);
+/*
+ * Give fr's request its module ctx (fr->ctx, NULL out of memory) and
+ * route it: what ngx_sos_route() returns.
+ */
+ngx_sos_err_e fuzz_route(fuzz_req_t *fr);
 
 /* The module's content handler, as "sos;" installs it. */
 ngx_int_t fuzz_handler(ngx_http_request_t *r);

@@ -11,14 +11,10 @@
 #include "fuzz.h"
 
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    fuzz_req_t      fr;
-    ngx_sos_ctx_t  *ctx;
+    fuzz_req_t  fr;
 
     if (size < 1) {
         return 0;
@@ -26,16 +22,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     fuzz_accept_signatures = data[0] & 1;
 
-    if (fuzz_request(&fr, data + 1, size - 1) == NGX_OK) {
-        ctx = ngx_pcalloc(fr.pool, sizeof(ngx_sos_ctx_t));
-
-        if (ctx) {
-            ngx_http_set_ctx(fr.r, ctx, ngx_http_sos_module);
-
-            if (ngx_sos_route(fr.r, ctx) == NGX_SOS_OK) {
-                (void) ngx_sos_auth(fr.r, ctx);
-            }
-        }
+    if (fuzz_request(&fr, data + 1, size - 1) == NGX_OK
+        && fuzz_route(&fr) == NGX_SOS_OK)
+    {
+        (void) ngx_sos_auth(fr.r, fr.ctx);
     }
 
     fuzz_request_free(&fr);

@@ -16,8 +16,6 @@
 #include <stdio.h>
 
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 static ngx_int_t fuzz_sink(void *data, u_char *p, size_t n);
 
 
@@ -44,15 +42,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         goto done;
     }
 
-    ctx = ngx_pcalloc(fr.pool, sizeof(ngx_sos_ctx_t));
-    if (ctx == NULL) {
+    if (fuzz_route(&fr) != NGX_SOS_OK) {
         goto done;
     }
 
-    ngx_http_set_ctx(fr.r, ctx, ngx_http_sos_module);
+    ctx = fr.ctx;
 
-    if (ngx_sos_route(fr.r, ctx) != NGX_SOS_OK
-        || ngx_sos_auth(fr.r, ctx) != NGX_SOS_OK
+    if (ngx_sos_auth(fr.r, ctx) != NGX_SOS_OK
         || ngx_sos_payload_create(fr.r, ctx) != NGX_SOS_OK
         || ctx->payload == NULL)
     {

@@ -14,14 +14,10 @@
 #include "ngx_sos_op.h"
 
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    fuzz_req_t      fr;
-    ngx_sos_ctx_t  *ctx;
+    fuzz_req_t  fr;
 
     if (size < 1) {
         return 0;
@@ -38,17 +34,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         goto done;
     }
 
-    ctx = ngx_pcalloc(fr.pool, sizeof(ngx_sos_ctx_t));
-    if (ctx == NULL) {
-        goto done;
-    }
-
-    ngx_http_set_ctx(fr.r, ctx, ngx_http_sos_module);
-
-    if (ngx_sos_route(fr.r, ctx) == NGX_SOS_OK
-        && ctx->op->source != NGX_SOS_PERM_NONE)
+    if (fuzz_route(&fr) == NGX_SOS_OK
+        && fr.ctx->op->source != NGX_SOS_PERM_NONE)
     {
-        (void) ngx_sos_copy_source(fr.r, ctx);
+        (void) ngx_sos_copy_source(fr.r, fr.ctx);
     }
 
 done:

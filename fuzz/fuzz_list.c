@@ -15,9 +15,6 @@
 #include "ngx_sos_op.h"
 
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -29,16 +26,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         goto done;
     }
 
-    ctx = ngx_pcalloc(fr.pool, sizeof(ngx_sos_ctx_t));
-    if (ctx == NULL) {
+    if (fuzz_route(&fr) != NGX_SOS_OK) {
         goto done;
     }
 
-    ngx_http_set_ctx(fr.r, ctx, ngx_http_sos_module);
-
-    if (ngx_sos_route(fr.r, ctx) != NGX_SOS_OK) {
-        goto done;
-    }
+    ctx = fr.ctx;
 
     ngx_cpystrn(ctx->auth.org_id, (u_char *) FUZZ_ORG_ID,
                 sizeof(ctx->auth.org_id));

@@ -26,7 +26,6 @@
 
 int LLVMFuzzerRunDriver(int *argc, char ***argv,
     int (*cb)(const uint8_t *data, size_t size));
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static ngx_int_t fuzz_init_process(ngx_cycle_t *cycle);
 static ngx_int_t fuzz_setup(ngx_cycle_t *cycle);
@@ -507,6 +506,20 @@ fuzz_request_free(fuzz_req_t *fr)
     free(fr->copy);
     fr->pool = NULL;
     fr->copy = NULL;
+}
+
+
+ngx_sos_err_e
+fuzz_route(fuzz_req_t *fr)
+{
+    fr->ctx = ngx_pcalloc(fr->pool, sizeof(ngx_sos_ctx_t));
+    if (fr->ctx == NULL) {
+        return NGX_SOS_ERR_INTERNAL_ERROR;
+    }
+
+    ngx_http_set_ctx(fr->r, fr->ctx, ngx_http_sos_module);
+
+    return ngx_sos_route(fr->r, fr->ctx);
 }
 
 

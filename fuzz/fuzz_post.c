@@ -28,8 +28,6 @@
 #include <stdio.h>
 
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 static void fuzz_post_resign(u_char *p, size_t len);
 static u_char *fuzz_post_value(u_char *p, u_char *end, char *name,
     size_t *len);

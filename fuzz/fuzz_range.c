@@ -16,9 +16,6 @@
 #include "ngx_sos_get.c"
 
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -33,16 +30,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         goto done;
     }
 
-    ctx = ngx_pcalloc(fr.pool, sizeof(ngx_sos_ctx_t));
+    (void) fuzz_route(&fr);
+
+    ctx = fr.ctx;
     g = ngx_pcalloc(fr.pool, sizeof(ngx_sos_get_t));
 
     if (ctx == NULL || g == NULL) {
         goto done;
     }
-
-    ngx_http_set_ctx(fr.r, ctx, ngx_http_sos_module);
-
-    (void) ngx_sos_route(fr.r, ctx);
 
     /* the object the conditions are evaluated against */
 

@@ -18,9 +18,6 @@
 #include <openssl/md5.h>
 
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-
 static const char  *fuzz_xml_targets[] = {
     "POST /examplebucket?delete",
     "POST /examplebucket/a.jpg?uploadId=0123456789abcdef0123456789abcdef",

@@ -37,6 +37,16 @@ typedef enum {
 } ngx_sos_admin_action_e;
 
 
+/* A resource: its path segments (the second is ORG or KEYID), a method */
+typedef struct {
+    ngx_uint_t               segments;
+    ngx_str_t                first;
+    ngx_str_t                third;
+    ngx_uint_t               method;
+    ngx_sos_admin_action_e   action;
+} ngx_sos_admin_route_t;
+
+
 typedef struct {
     u_char                  *data;   /* malloc'd: built in a pool thread */
     size_t                   len;
@@ -65,6 +75,8 @@ typedef struct {
 static ngx_int_t ngx_sos_admin_handler(ngx_http_request_t *r);
 static ngx_sos_err_e ngx_sos_admin_parse(ngx_http_request_t *r,
     ngx_sos_admin_job_t *aj);
+static ngx_sos_err_e ngx_sos_admin_args(ngx_http_request_t *r,
+    ngx_sos_admin_job_t *aj);
 static ngx_int_t ngx_sos_admin_arg(ngx_http_request_t *r, char *name,
     char *dst, size_t size, size_t *len);
 static void ngx_sos_admin_run(ngx_sos_job_t *job);
@@ -76,12 +88,40 @@ static ngx_int_t ngx_sos_admin_done(ngx_http_request_t *r,
     ngx_sos_job_t *job);
 static void ngx_sos_admin_append(ngx_sos_admin_out_t *out, const char *s,
     size_t n);
-static void ngx_sos_admin_string(ngx_sos_admin_out_t *out, const char *s);
+static void ngx_sos_admin_member(ngx_sos_admin_out_t *out, const char *name,
+    const char *s);
 static void ngx_sos_admin_org(ngx_sos_admin_out_t *out, const sos_org_t *org);
 static void ngx_sos_admin_key(ngx_sos_admin_out_t *out, const sos_key_t *key,
     ngx_uint_t secret);
 static int ngx_sos_admin_org_cb(void *data, const sos_org_t *org);
 static int ngx_sos_admin_key_cb(void *data, const sos_key_t *key);
+
+
+static ngx_sos_admin_route_t  ngx_sos_admin_routes[] = {
+
+    { 1, ngx_string("orgs"), ngx_null_string,
+      NGX_HTTP_GET, NGX_SOS_ADMIN_ORG_LIST },
+
+    { 1, ngx_string("orgs"), ngx_null_string,
+      NGX_HTTP_POST, NGX_SOS_ADMIN_ORG_CREATE },
+
+    { 2, ngx_string("orgs"), ngx_null_string,
+      NGX_HTTP_GET, NGX_SOS_ADMIN_ORG_SHOW },
+
+    { 2, ngx_string("orgs"), ngx_null_string,
+      NGX_HTTP_DELETE, NGX_SOS_ADMIN_ORG_DELETE },
+
+    { 3, ngx_string("orgs"), ngx_string("keys"),
+      NGX_HTTP_GET, NGX_SOS_ADMIN_KEY_LIST },
+
+    { 3, ngx_string("orgs"), ngx_string("keys"),
+      NGX_HTTP_POST, NGX_SOS_ADMIN_KEY_CREATE },
+
+    { 2, ngx_string("keys"), ngx_null_string,
+      NGX_HTTP_DELETE, NGX_SOS_ADMIN_KEY_REVOKE },
+
+    { 0, ngx_null_string, ngx_null_string, 0, 0 }
+};
 
 
 char *
@@ -120,27 +160,12 @@ ngx_sos_admin_handler(ngx_http_request_t *r)
     ngx_sos_ctx_t        *ctx;
     ngx_sos_err_e         err;
     ngx_sos_job_t        *job;
-    ngx_sos_main_conf_t  *smcf;
     ngx_sos_admin_job_t  *aj;
 
-    smcf = ngx_http_get_module_main_conf(r, ngx_http_sos_module);
-
-    ngx_sos_log_redact_request(r);
-
-    r->expect_tested = 1;
-
-    if (smcf->store == NULL) {
-        return ngx_sos_error_send(r, smcf->open_rc == SOS_EBUSY
-                                     ? NGX_SOS_ERR_SLOW_DOWN
-                                     : NGX_SOS_ERR_SERVICE_UNAVAILABLE);
-    }
-
-    ctx = ngx_pcalloc(r->pool, sizeof(ngx_sos_ctx_t));
+    ctx = ngx_sos_handler_start(r, &rc);
     if (ctx == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return rc;
     }
-
-    ngx_http_set_ctx(r, ctx, ngx_http_sos_module);
 
     err = ngx_sos_auth(r, ctx);
     if (err != NGX_SOS_OK) {
@@ -202,7 +227,8 @@ ngx_sos_admin_parse(ngx_http_request_t *r, ngx_sos_admin_job_t *aj)
     u_char                    *p, *end, *seg[4];
     size_t                     len[4];
     ngx_str_t                  value;
-    ngx_uint_t                 n, m;
+    ngx_uint_t                 n, found;
+    ngx_sos_admin_route_t     *rt;
     ngx_http_core_loc_conf_t  *clcf;
 
     clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
@@ -248,9 +274,7 @@ ngx_sos_admin_parse(ngx_http_request_t *r, ngx_sos_admin_job_t *aj)
     }
 
 #define ngx_sos_seg_is(i, s)                                                  \
-    (len[i] == sizeof(s) - 1 && ngx_strncmp(seg[i], s, sizeof(s) - 1) == 0)
-
-    m = r->method;
+    (len[i] == (s).len && ngx_strncmp(seg[i], (s).data, (s).len) == 0)
 
     if (n >= 2) {
         if (ngx_sos_uri_decode(r, seg[1], len[1], &value) != NGX_OK) {
@@ -265,18 +289,42 @@ ngx_sos_admin_parse(ngx_http_request_t *r, ngx_sos_admin_job_t *aj)
         aj->ref_len = value.len;
     }
 
-    if (n == 1 && ngx_sos_seg_is(0, "orgs")) {
+    found = 0;
 
-        if (m == NGX_HTTP_GET) {
-            aj->action = NGX_SOS_ADMIN_ORG_LIST;
-            return NGX_SOS_OK;
+    for (rt = ngx_sos_admin_routes; rt->segments; rt++) {
+        if (rt->segments == n
+            && ngx_sos_seg_is(0, rt->first)
+            && (n < 3 || ngx_sos_seg_is(2, rt->third)))
+        {
+            if (rt->method == r->method) {
+                aj->action = rt->action;
+                return ngx_sos_admin_args(r, aj);
+            }
+
+            found = 1;
         }
+    }
 
-        if (m != NGX_HTTP_POST) {
-            goto not_allowed;
-        }
+#undef ngx_sos_seg_is
 
-        aj->action = NGX_SOS_ADMIN_ORG_CREATE;
+    if (found) {
+        return NGX_SOS_ERR_METHOD_NOT_ALLOWED;
+    }
+
+not_found:
+
+    return NGX_SOS_ERR_NO_SUCH_ENTITY;
+}
+
+
+/* the arguments of the creations: orgs?name=N&email=E, keys?admin=1 */
+
+static ngx_sos_err_e
+ngx_sos_admin_args(ngx_http_request_t *r, ngx_sos_admin_job_t *aj)
+{
+    ngx_str_t  value;
+
+    if (aj->action == NGX_SOS_ADMIN_ORG_CREATE) {
 
         if (ngx_sos_admin_arg(r, "name", aj->name, sizeof(aj->name),
                               &aj->name_len)
@@ -297,77 +345,25 @@ ngx_sos_admin_parse(ngx_http_request_t *r, ngx_sos_admin_job_t *aj)
             return NGX_SOS_ERR_INVALID_ARGUMENT;
         }
 
-        return NGX_SOS_OK;
+    } else if (aj->action == NGX_SOS_ADMIN_KEY_CREATE
+               && ngx_http_arg(r, (u_char *) "admin", 5, &value) == NGX_OK)
+    {
+        if (value.len == 1 && (value.data[0] == '1' || value.data[0] == '0'))
+        {
+            aj->admin = value.data[0] == '1';
+
+        } else if (value.len == 4 && ngx_strncmp(value.data, "true", 4) == 0)
+        {
+            aj->admin = 1;
+
+        } else if (!(value.len == 5
+                     && ngx_strncmp(value.data, "false", 5) == 0))
+        {
+            return NGX_SOS_ERR_INVALID_ARGUMENT;
+        }
     }
 
-    if (n == 2 && ngx_sos_seg_is(0, "orgs")) {
-
-        if (m == NGX_HTTP_GET) {
-            aj->action = NGX_SOS_ADMIN_ORG_SHOW;
-
-        } else if (m == NGX_HTTP_DELETE) {
-            aj->action = NGX_SOS_ADMIN_ORG_DELETE;
-
-        } else {
-            goto not_allowed;
-        }
-
-        return NGX_SOS_OK;
-    }
-
-    if (n == 3 && ngx_sos_seg_is(0, "orgs") && ngx_sos_seg_is(2, "keys")) {
-
-        if (m == NGX_HTTP_GET) {
-            aj->action = NGX_SOS_ADMIN_KEY_LIST;
-            return NGX_SOS_OK;
-        }
-
-        if (m != NGX_HTTP_POST) {
-            goto not_allowed;
-        }
-
-        aj->action = NGX_SOS_ADMIN_KEY_CREATE;
-
-        if (ngx_http_arg(r, (u_char *) "admin", 5, &value) == NGX_OK) {
-            if (value.len == 1 && (value.data[0] == '1'
-                                   || value.data[0] == '0'))
-            {
-                aj->admin = value.data[0] == '1';
-
-            } else if (value.len == 4
-                       && ngx_strncmp(value.data, "true", 4) == 0)
-            {
-                aj->admin = 1;
-
-            } else if (!(value.len == 5
-                         && ngx_strncmp(value.data, "false", 5) == 0))
-            {
-                return NGX_SOS_ERR_INVALID_ARGUMENT;
-            }
-        }
-
-        return NGX_SOS_OK;
-    }
-
-    if (n == 2 && ngx_sos_seg_is(0, "keys")) {
-
-        if (m != NGX_HTTP_DELETE) {
-            goto not_allowed;
-        }
-
-        aj->action = NGX_SOS_ADMIN_KEY_REVOKE;
-        return NGX_SOS_OK;
-    }
-
-#undef ngx_sos_seg_is
-
-not_found:
-
-    return NGX_SOS_ERR_NO_SUCH_ENTITY;
-
-not_allowed:
-
-    return NGX_SOS_ERR_METHOD_NOT_ALLOWED;
+    return NGX_SOS_OK;
 }
 
 
@@ -474,8 +470,7 @@ ngx_sos_admin_run(ngx_sos_job_t *job)
 
         ngx_sos_admin_reload(job->store, aj);
 
-        ngx_sos_admin_append(out, "{\"org_name\":", 12);
-        ngx_sos_admin_string(out, aj->org.name);
+        ngx_sos_admin_member(out, "{\"org_name\":", aj->org.name);
         ngx_sos_admin_append(out, ",\"key\":", 7);
         ngx_sos_admin_key(out, &aj->key, 1);
         ngx_sos_admin_append(out, "}\n", 2);
@@ -568,7 +563,6 @@ ngx_sos_admin_done(ngx_http_request_t *r, ngx_sos_job_t *job)
     ngx_sos_admin_job_t *aj = job->data;
 
     ngx_buf_t            *b;
-    ngx_int_t             rc;
     ngx_uint_t            status;
     ngx_chain_t           out;
     ngx_sos_err_e         err;
@@ -623,8 +617,6 @@ ngx_sos_admin_done(ngx_http_request_t *r, ngx_sos_job_t *job)
     }
 
     b->last = ngx_cpymem(b->pos, aj->out.data, aj->out.len);
-    b->last_buf = (r == r->main) ? 1 : 0;
-    b->last_in_chain = 1;
 
     /* the answer of key create holds a secret */
     ngx_explicit_memzero(aj->out.data, aj->out.size);
@@ -634,24 +626,11 @@ ngx_sos_admin_done(ngx_http_request_t *r, ngx_sos_job_t *job)
               || aj->action == NGX_SOS_ADMIN_KEY_CREATE)
              ? NGX_HTTP_CREATED : NGX_HTTP_OK;
 
-    if (ngx_sos_common_headers(r) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    r->headers_out.status = status;
-    ngx_str_set(&r->headers_out.content_type, "application/json");
-    r->headers_out.content_type_len = r->headers_out.content_type.len;
-    r->headers_out.content_length_n = b->last - b->pos;
-
-    rc = ngx_http_send_header(r);
-    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
-        return ngx_sos_sent(r, rc);
-    }
-
     out.buf = b;
     out.next = NULL;
 
-    return ngx_sos_sent(r, ngx_http_output_filter(r, &out));
+    return ngx_sos_send(r, status, "application/json", &out,
+                        b->last - b->pos);
 }
 
 
@@ -694,14 +673,19 @@ ngx_sos_admin_append(ngx_sos_admin_out_t *out, const char *s, size_t n)
 }
 
 
-/* a JSON string: '"', '\\' and control characters escaped */
+/*
+ * name (the member's name with what goes before and after it, as in
+ * ",\"id\":") then the JSON string s: '"', '\\' and controls escaped
+ */
 
 static void
-ngx_sos_admin_string(ngx_sos_admin_out_t *out, const char *s)
+ngx_sos_admin_member(ngx_sos_admin_out_t *out, const char *name,
+    const char *s)
 {
     char           buf[8];
     unsigned char  c;
 
+    ngx_sos_admin_append(out, name, ngx_strlen(name));
     ngx_sos_admin_append(out, "\"", 1);
 
     for ( /* void */ ; *s; s++) {
@@ -730,12 +714,9 @@ ngx_sos_admin_org(ngx_sos_admin_out_t *out, const sos_org_t *org)
 {
     char  buf[64];
 
-    ngx_sos_admin_append(out, "{\"id\":", 6);
-    ngx_sos_admin_string(out, org->id);
-    ngx_sos_admin_append(out, ",\"name\":", 8);
-    ngx_sos_admin_string(out, org->name);
-    ngx_sos_admin_append(out, ",\"email\":", 9);
-    ngx_sos_admin_string(out, org->email);
+    ngx_sos_admin_member(out, "{\"id\":", org->id);
+    ngx_sos_admin_member(out, ",\"name\":", org->name);
+    ngx_sos_admin_member(out, ",\"email\":", org->email);
     ngx_sos_admin_append(out, buf, snprintf(buf, sizeof(buf),
                                             ",\"created\":%lld}",
                                             (long long) org->created));
@@ -748,16 +729,13 @@ ngx_sos_admin_key(ngx_sos_admin_out_t *out, const sos_key_t *key,
 {
     char  buf[64];
 
-    ngx_sos_admin_append(out, "{\"access_key_id\":", 17);
-    ngx_sos_admin_string(out, key->access_key_id);
+    ngx_sos_admin_member(out, "{\"access_key_id\":", key->access_key_id);
 
     if (secret) {
-        ngx_sos_admin_append(out, ",\"secret_access_key\":", 21);
-        ngx_sos_admin_string(out, key->secret);
+        ngx_sos_admin_member(out, ",\"secret_access_key\":", key->secret);
     }
 
-    ngx_sos_admin_append(out, ",\"org_id\":", 10);
-    ngx_sos_admin_string(out, key->org_id);
+    ngx_sos_admin_member(out, ",\"org_id\":", key->org_id);
     ngx_sos_admin_append(out, buf, snprintf(buf, sizeof(buf),
                                             ",\"admin\":%s,\"created\":%lld}",
                                             key->admin ? "true" : "false",

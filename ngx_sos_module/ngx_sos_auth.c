@@ -155,28 +155,21 @@ ngx_sos_auth(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 static void
 ngx_sos_auth_scan_query(ngx_http_request_t *r, ngx_sos_auth_query_t *q)
 {
-    u_char               *s, *e, *amp, *eq;
-    size_t                len;
-    ngx_str_t            *v;
+    u_char               *p, *end;
+    ngx_str_t             name, value;
     ngx_sos_auth_arg_t   *arg;
 
     ngx_memzero(q, sizeof(ngx_sos_auth_query_t));
 
-    s = r->args.data;
-    e = s + r->args.len;
+    p = r->args.data;
+    end = p + r->args.len;
 
-    while (s < e) {
-        amp = ngx_strlchr(s, e, '&');
-        if (amp == NULL) {
-            amp = e;
-        }
-
-        eq = ngx_strlchr(s, amp, '=');
-        len = (eq ? eq : amp) - s;
+    while (p < end) {
+        p = ngx_sos_arg_next(p, end, &name, &value);
 
         for (arg = ngx_sos_auth_args; arg->name.len; arg++) {
-            if (arg->name.len != len
-                || ngx_strncmp(arg->name.data, s, len) != 0)
+            if (arg->name.len != name.len
+                || ngx_strncmp(arg->name.data, name.data, name.len) != 0)
             {
                 continue;
             }
@@ -184,16 +177,12 @@ ngx_sos_auth_scan_query(ngx_http_request_t *r, ngx_sos_auth_query_t *q)
             q->v4 |= arg->v4;
             q->v2 |= arg->v2;
 
-            if (eq) {
-                v = (ngx_str_t *) ((u_char *) q + arg->offset);
-                v->data = eq + 1;
-                v->len = amp - v->data;
+            if (value.data) {
+                *(ngx_str_t *) ((u_char *) q + arg->offset) = value;
             }
 
             break;
         }
-
-        s = amp + 1;
     }
 
     /* a credential without the algorithm is still a presigned URL */

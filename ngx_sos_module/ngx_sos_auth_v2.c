@@ -439,8 +439,8 @@ static ngx_int_t
 ngx_sos_auth_v2_sub_resources(ngx_http_request_t *r, ngx_array_t *sub,
     size_t *len)
 {
-    u_char             *s, *e, *amp, *eq;
-    ngx_str_t           name;
+    u_char             *p, *end;
+    ngx_str_t           name, value;
     ngx_sos_auth_kv_t  *kv;
 
     if (ngx_array_init(sub, r->pool, 4, sizeof(ngx_sos_auth_kv_t))
@@ -449,19 +449,11 @@ ngx_sos_auth_v2_sub_resources(ngx_http_request_t *r, ngx_array_t *sub,
         return NGX_ERROR;
     }
 
-    s = r->args.data;
-    e = s + r->args.len;
+    p = r->args.data;
+    end = p + r->args.len;
 
-    while (s < e) {
-        amp = ngx_strlchr(s, e, '&');
-        if (amp == NULL) {
-            amp = e;
-        }
-
-        eq = ngx_strlchr(s, amp, '=');
-
-        name.data = s;
-        name.len = (eq ? eq : amp) - s;
+    while (p < end) {
+        p = ngx_sos_arg_next(p, end, &name, &value);
 
         if (name.len && ngx_sos_auth_v2_is_sub_resource(name.data, name.len))
         {
@@ -472,22 +464,19 @@ ngx_sos_auth_v2_sub_resources(ngx_http_request_t *r, ngx_array_t *sub,
 
             kv->name = name;
 
-            if (eq) {
-                if (ngx_sos_uri_decode(r, eq + 1, amp - eq - 1, &kv->value)
+            if (value.data) {
+                if (ngx_sos_uri_decode(r, value.data, value.len, &kv->value)
                     != NGX_OK)
                 {
                     return NGX_ERROR;
                 }
 
             } else {
-                kv->value.data = NULL;
-                kv->value.len = 0;
+                ngx_str_null(&kv->value);
             }
 
             *len += name.len + kv->value.len + 2;
         }
-
-        s = amp + 1;
     }
 
     if (sub->nelts > 1) {

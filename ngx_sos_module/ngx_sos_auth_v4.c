@@ -16,10 +16,16 @@ static ngx_sos_err_e ngx_sos_auth_v4_verify(ngx_http_request_t *r,
     ngx_sos_ctx_t *ctx, const sos_key_t *key, ngx_sos_auth_cred_t *cred,
     ngx_str_t *amz_date, ngx_str_t *signed_headers, ngx_str_t *signature,
     ngx_str_t *payload, ngx_uint_t presigned);
+static size_t ngx_sos_auth_v4_canonical_headers(ngx_http_request_t *r,
+    ngx_str_t *signed_headers, u_char *p);
 static ngx_uint_t ngx_sos_auth_v4_signed(ngx_str_t *signed_headers,
     u_char *name, size_t len);
 static ngx_sos_err_e ngx_sos_auth_v4_unsigned(ngx_http_request_t *r,
     ngx_sos_ctx_t *ctx, ngx_str_t *signed_headers, ngx_uint_t presigned);
+static size_t ngx_sos_auth_v4_unsigned_list(ngx_http_request_t *r,
+    ngx_str_t *signed_headers, ngx_uint_t presigned, u_char *list);
+static size_t ngx_sos_auth_v4_list_add(u_char *list, size_t len,
+    u_char *name, size_t n);
 static ngx_uint_t ngx_sos_auth_v4_must_sign(ngx_table_elt_t *h,
     ngx_uint_t presigned);
 static u_char *ngx_sos_auth_v4_format_iso(u_char *p, time_t t);
@@ -357,13 +363,10 @@ ngx_sos_auth_v4_verify(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     ngx_str_t *signed_headers, ngx_str_t *signature, ngx_str_t *payload,
     ngx_uint_t presigned)
 {
-    u_char              *p, *s, *e, *semi, *creq, *work, *sts, *skey;
+    u_char              *p, *creq, *work, *sts, *skey;
     size_t               len, nparams, hlen, sts_len;
     ngx_str_t            path;
-    ngx_uint_t           i, found;
     ngx_sos_err_e        err;
-    ngx_list_part_t     *part;
-    ngx_table_elt_t     *h;
     u_char               hash[32], mac[32], hex[64];
     sos_sigv4_param_t   *params;
 
@@ -376,43 +379,7 @@ ngx_sos_auth_v4_verify(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
         return err;
     }
 
-    e = signed_headers->data + signed_headers->len;
-
-    /* the length of the canonical headers, a name listed twice included */
-
-    hlen = 0;
-
-    for (s = signed_headers->data; s < e; s = semi + 1) {
-
-        semi = ngx_strlchr(s, e, ';');
-        if (semi == NULL) {
-            semi = e;
-        }
-
-        hlen += (semi - s) + 2;
-
-        part = &r->headers_in.headers.part;
-        h = part->elts;
-
-        for (i = 0; /* void */ ; i++) {
-
-            if (i >= part->nelts) {
-                if (part->next == NULL) {
-                    break;
-                }
-
-                part = part->next;
-                h = part->elts;
-                i = 0;
-            }
-
-            if (h[i].key.len == (size_t) (semi - s)
-                && ngx_strncmp(h[i].lowcase_key, s, semi - s) == 0)
-            {
-                hlen += h[i].value.len + 1;
-            }
-        }
-    }
+    hlen = ngx_sos_auth_v4_canonical_headers(r, signed_headers, NULL);
 
     len = r->method_name.len + 1
           + 3 * path.len + 2
@@ -455,47 +422,7 @@ ngx_sos_auth_v4_verify(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
                                    presigned);
     *p++ = '\n';
 
-    /* canonical headers: name:value, repeated headers joined by ',' */
-
-    for (s = signed_headers->data; s < e; s = semi + 1) {
-
-        semi = ngx_strlchr(s, e, ';');
-        if (semi == NULL) {
-            semi = e;
-        }
-
-        p = ngx_cpymem(p, s, semi - s);
-        *p++ = ':';
-
-        found = 0;
-        part = &r->headers_in.headers.part;
-        h = part->elts;
-
-        for (i = 0; /* void */ ; i++) {
-
-            if (i >= part->nelts) {
-                if (part->next == NULL) {
-                    break;
-                }
-
-                part = part->next;
-                h = part->elts;
-                i = 0;
-            }
-
-            if (h[i].key.len == (size_t) (semi - s)
-                && ngx_strncmp(h[i].lowcase_key, s, semi - s) == 0)
-            {
-                if (found++) {
-                    *p++ = ',';
-                }
-
-                p += ngx_sos_auth_header_value(p, &h[i].value);
-            }
-        }
-
-        *p++ = '\n';
-    }
+    p += ngx_sos_auth_v4_canonical_headers(r, signed_headers, p);
 
     *p++ = '\n';
     p = ngx_cpymem(p, signed_headers->data, signed_headers->len);
@@ -553,6 +480,90 @@ ngx_sos_auth_v4_verify(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
 }
 
 
+/*
+ * The canonical headers: a line name:value for each signed header, the
+ * values of a repeated header joined by ','.  Written to p, their length;
+ * with p NULL, not written, and the length they may take at the most (a
+ * value's white space is folded as it is written).
+ */
+
+static size_t
+ngx_sos_auth_v4_canonical_headers(ngx_http_request_t *r,
+    ngx_str_t *signed_headers, u_char *p)
+{
+    u_char           *s, *e, *semi;
+    size_t            len, n;
+    ngx_uint_t        i, found;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    len = 0;
+    e = signed_headers->data + signed_headers->len;
+
+    for (s = signed_headers->data; s < e; s = semi + 1) {
+
+        semi = ngx_strlchr(s, e, ';');
+        if (semi == NULL) {
+            semi = e;
+        }
+
+        len += (semi - s) + 2;
+
+        if (p) {
+            p = ngx_cpymem(p, s, semi - s);
+            *p++ = ':';
+        }
+
+        found = 0;
+        part = &r->headers_in.headers.part;
+        h = part->elts;
+
+        for (i = 0; /* void */ ; i++) {
+
+            if (i >= part->nelts) {
+                if (part->next == NULL) {
+                    break;
+                }
+
+                part = part->next;
+                h = part->elts;
+                i = 0;
+            }
+
+            if (h[i].key.len != (size_t) (semi - s)
+                || ngx_strncmp(h[i].lowcase_key, s, semi - s) != 0)
+            {
+                continue;
+            }
+
+            if (found++) {
+                len++;
+
+                if (p) {
+                    *p++ = ',';
+                }
+            }
+
+            if (p) {
+                n = ngx_sos_auth_header_value(p, &h[i].value);
+                p += n;
+
+            } else {
+                n = h[i].value.len;
+            }
+
+            len += n;
+        }
+
+        if (p) {
+            *p++ = '\n';
+        }
+    }
+
+    return len;
+}
+
+
 static ngx_uint_t
 ngx_sos_auth_v4_signed(ngx_str_t *signed_headers, u_char *name, size_t len)
 {
@@ -587,92 +598,105 @@ static ngx_sos_err_e
 ngx_sos_auth_v4_unsigned(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     ngx_str_t *signed_headers, ngx_uint_t presigned)
 {
-    u_char           *list, *p;
-    size_t            size;
-    ngx_uint_t        i, host;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
+    u_char  *list;
+    size_t   len;
 
-    host = !ngx_sos_auth_v4_signed(signed_headers, (u_char *) "host",
-                                   sizeof("host") - 1);
-
-    size = host ? sizeof("host") - 1 + 1 : 0;
-    part = &r->headers_in.headers.part;
-    h = part->elts;
-
-    for (i = 0; /* void */ ; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (ngx_sos_auth_v4_must_sign(&h[i], presigned)
-            && !ngx_sos_auth_v4_signed(signed_headers, h[i].lowcase_key,
-                                       h[i].key.len))
-        {
-            size += h[i].key.len + 1;
-        }
-    }
-
-    if (size == 0) {
+    len = ngx_sos_auth_v4_unsigned_list(r, signed_headers, presigned, NULL);
+    if (len == 0) {
         return NGX_SOS_OK;
     }
 
-    list = ngx_pnalloc(r->pool, size);
+    list = ngx_pnalloc(r->pool, len);
     if (list == NULL) {
         return NGX_SOS_ERR_INTERNAL_ERROR;
     }
 
-    p = list;
-
-    if (host) {
-        p = ngx_cpymem(p, "host", sizeof("host") - 1);
-    }
-
-    part = &r->headers_in.headers.part;
-    h = part->elts;
-
-    for (i = 0; /* void */ ; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (ngx_sos_auth_v4_must_sign(&h[i], presigned)
-            && !ngx_sos_auth_v4_signed(signed_headers, h[i].lowcase_key,
-                                       h[i].key.len))
-        {
-            if (p != list) {
-                *p++ = ',';           /* as S3: "x-amz-a,x-amz-b" */
-            }
-
-            p = ngx_cpymem(p, h[i].lowcase_key, h[i].key.len);
-        }
-    }
+    (void) ngx_sos_auth_v4_unsigned_list(r, signed_headers, presigned, list);
 
     (void) ngx_sos_auth_fail(r, ctx, NGX_SOS_ERR_ACCESS_DENIED,
                              "There were headers present in the request "
                              "which were not signed");
 
-    if (ngx_sos_error_element(r, ctx, "HeadersNotSigned", list, p - list)
+    if (ngx_sos_error_element(r, ctx, "HeadersNotSigned", list, len)
         != NGX_OK)
     {
         return NGX_SOS_ERR_INTERNAL_ERROR;
     }
 
     return NGX_SOS_ERR_ACCESS_DENIED;
+}
+
+
+/*
+ * The headers that must be signed and are not, as S3 lists them: host
+ * first, then "x-amz-a,x-amz-b".  Written to list unless it is NULL; their
+ * length.
+ */
+
+static size_t
+ngx_sos_auth_v4_unsigned_list(ngx_http_request_t *r,
+    ngx_str_t *signed_headers, ngx_uint_t presigned, u_char *list)
+{
+    size_t            len;
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    len = 0;
+
+    if (!ngx_sos_auth_v4_signed(signed_headers, (u_char *) "host",
+                                sizeof("host") - 1))
+    {
+        len = ngx_sos_auth_v4_list_add(list, len, (u_char *) "host",
+                                       sizeof("host") - 1);
+    }
+
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */ ; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (ngx_sos_auth_v4_must_sign(&h[i], presigned)
+            && !ngx_sos_auth_v4_signed(signed_headers, h[i].lowcase_key,
+                                       h[i].key.len))
+        {
+            len = ngx_sos_auth_v4_list_add(list, len, h[i].lowcase_key,
+                                           h[i].key.len);
+        }
+    }
+
+    return len;
+}
+
+
+/* name appended to the comma-separated list of len bytes (NULL: counted) */
+
+static size_t
+ngx_sos_auth_v4_list_add(u_char *list, size_t len, u_char *name, size_t n)
+{
+    if (len > 0) {
+        if (list) {
+            list[len] = ',';
+        }
+
+        len++;
+    }
+
+    if (list) {
+        ngx_memcpy(list + len, name, n);
+    }
+
+    return len + n;
 }
 
 

@@ -36,10 +36,7 @@ typedef struct {
     ngx_uint_t               has_range;
     uint64_t                 first;      /* x-amz-copy-source-range */
     uint64_t                 last;
-    ngx_str_t                if_match_src;
-    ngx_str_t                if_none_match_src;
-    time_t                   if_modified_since;      /* -1: none */
-    time_t                   if_unmodified_since;
+    ngx_sos_cond_t           cond;       /* x-amz-copy-source-if-* */
 
     /* the pool thread's */
     sos_checksum_alg_e       alg;        /* a part's, the upload's */
@@ -58,8 +55,7 @@ static ngx_int_t ngx_sos_copy_prepare(ngx_http_request_t *r,
     ngx_sos_ctx_t *ctx, ngx_sos_copy_t *cp);
 static ngx_int_t ngx_sos_copy_range(ngx_http_request_t *r,
     ngx_sos_copy_t *cp);
-static ngx_uint_t ngx_sos_copy_conditions(ngx_sos_copy_t *cp,
-    sos_object_info_t *src);
+static time_t ngx_sos_copy_time(ngx_http_request_t *r, char *name);
 static void ngx_sos_copy_checksum(void *data, const void *p, size_t n);
 static void ngx_sos_copy_run(ngx_sos_job_t *job);
 static ngx_int_t ngx_sos_copy_done(ngx_http_request_t *r,
@@ -241,7 +237,6 @@ static ngx_int_t
 ngx_sos_copy_prepare(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     ngx_sos_copy_t *cp)
 {
-    time_t                  t;
     ngx_int_t               rc;
     ngx_table_elt_t        *h;
     ngx_sos_main_conf_t    *smcf;
@@ -254,32 +249,43 @@ ngx_sos_copy_prepare(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     smcf = ngx_http_get_module_main_conf(r, ngx_http_sos_module);
     cp->opts.max_size = smcf->max_object_size;
 
+    /* an empty ETag list is no condition */
+
+    ngx_str_null(&cp->cond.if_match);
+    ngx_str_null(&cp->cond.if_none_match);
+
     h = ngx_sos_header_find(r, "x-amz-copy-source-if-match");
-    if (h) {
-        cp->if_match_src = h->value;
+    if (h && h->value.len) {
+        cp->cond.if_match = h->value;
     }
 
     h = ngx_sos_header_find(r, "x-amz-copy-source-if-none-match");
-    if (h) {
-        cp->if_none_match_src = h->value;
+    if (h && h->value.len) {
+        cp->cond.if_none_match = h->value;
     }
 
-    cp->if_modified_since = -1;
-    cp->if_unmodified_since = -1;
-
-    h = ngx_sos_header_find(r, "x-amz-copy-source-if-modified-since");
-    if (h) {
-        t = ngx_parse_http_time(h->value.data, h->value.len);
-        cp->if_modified_since = (t == NGX_ERROR) ? -1 : t;
-    }
-
-    h = ngx_sos_header_find(r, "x-amz-copy-source-if-unmodified-since");
-    if (h) {
-        t = ngx_parse_http_time(h->value.data, h->value.len);
-        cp->if_unmodified_since = (t == NGX_ERROR) ? -1 : t;
-    }
+    cp->cond.if_modified_since =
+        ngx_sos_copy_time(r, "x-amz-copy-source-if-modified-since");
+    cp->cond.if_unmodified_since =
+        ngx_sos_copy_time(r, "x-amz-copy-source-if-unmodified-since");
 
     return NGX_OK;
+}
+
+
+/* a date header: -1 when absent or not a date */
+
+static time_t
+ngx_sos_copy_time(ngx_http_request_t *r, char *name)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_sos_header_find(r, name);
+    if (h == NULL) {
+        return -1;
+    }
+
+    return ngx_parse_http_time(h->value.data, h->value.len);
 }
 
 
@@ -427,35 +433,6 @@ ngx_sos_copy_range(ngx_http_request_t *r, ngx_sos_copy_t *cp)
 }
 
 
-/* pool thread: the x-amz-copy-source-if-* that fail (as GET's, all 412) */
-
-static ngx_uint_t
-ngx_sos_copy_conditions(ngx_sos_copy_t *cp, sos_object_info_t *src)
-{
-    ngx_uint_t  fail;
-
-    fail = 0;
-
-    if (cp->if_match_src.len) {
-        fail = !ngx_sos_etag_match(cp->if_match_src.data,
-                                   cp->if_match_src.len, src->etag, 0);
-
-    } else if (cp->if_unmodified_since != -1) {
-        fail = src->mtime > cp->if_unmodified_since;
-    }
-
-    if (cp->if_none_match_src.len) {
-        fail |= ngx_sos_etag_match(cp->if_none_match_src.data,
-                                   cp->if_none_match_src.len, src->etag, 1);
-
-    } else if (cp->if_modified_since != -1) {
-        fail |= src->mtime <= cp->if_modified_since;
-    }
-
-    return fail;
-}
-
-
 /* pool thread: each chunk sos_put_copy() wrote */
 
 static void
@@ -498,7 +475,11 @@ ngx_sos_copy_run(ngx_sos_job_t *job)
 
     info = &az->source;
 
-    if (ngx_sos_copy_conditions(cp, info)) {
+    /* the x-amz-copy-source-if-* that fail, as GET's, all answer 412 */
+
+    if (ngx_sos_cond_eval(&cp->cond, info->etag, info->mtime)
+        != NGX_SOS_COND_PASS)
+    {
         cp->err = NGX_SOS_ERR_PRECONDITION_FAILED;
         return;
     }

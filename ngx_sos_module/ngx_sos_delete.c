@@ -245,7 +245,7 @@ ngx_sos_delete_xml(void *data, ngx_str_t *path, ngx_str_t *text)
 {
     ngx_sos_delete_req_t  *req = data;
 
-    u_char                *p;
+    u_char               **copy;
     ngx_sos_delete_obj_t  *o;
 
     if (ngx_sos_xml_path_is(path, "Object")) {
@@ -297,36 +297,29 @@ ngx_sos_delete_xml(void *data, ngx_str_t *path, ngx_str_t *text)
             return NGX_DECLINED;
         }
 
-        /* the parser's text buffer is reused: keep a copy */
-        p = ngx_pnalloc(req->pool, text->len + 1);
-        if (p == NULL) {
-            req->failed = 1;
-            return NGX_DECLINED;
-        }
-
-        ngx_memcpy(p, text->data, text->len);
-        o->key = p;
-        o->key_len = text->len;
         o->has_key = 1;
-        return NGX_OK;
-    }
+        o->key_len = text->len;
+        copy = &o->key;
 
-    if (ngx_sos_xml_path_is(path, "Object/VersionId")) {
-        p = ngx_pnalloc(req->pool, text->len + 1);
-        if (p == NULL) {
-            req->failed = 1;
-            return NGX_DECLINED;
-        }
-
-        ngx_memcpy(p, text->data, text->len);
-        o->version = p;
-        o->version_len = text->len;
+    } else if (ngx_sos_xml_path_is(path, "Object/VersionId")) {
         o->has_version = 1;
-        return NGX_OK;
+        o->version_len = text->len;
+        copy = &o->version;
+
+    } else {
+        /* conditional deletes (ETag, LastModifiedTime, Size): unsupported */
+        return NGX_DECLINED;
     }
 
-    /* conditional deletes (ETag, LastModifiedTime, Size) are not supported */
-    return NGX_DECLINED;
+    /* the parser's text buffer is reused: keep a copy */
+
+    *copy = ngx_pstrdup(req->pool, text);
+    if (*copy == NULL) {
+        req->failed = 1;
+        return NGX_DECLINED;
+    }
+
+    return NGX_OK;
 }
 
 

@@ -443,6 +443,29 @@ ngx_sos_error_element(ngx_http_request_t *r, ngx_sos_ctx_t *ctx, char *name,
 }
 
 
+ngx_sos_err_e
+ngx_sos_error_too_large(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
+    ngx_sos_err_e err, size_t size, size_t max)
+{
+    ctx->error_extra.data = ngx_pnalloc(r->pool,
+                                        sizeof("<Size></Size>"
+                                               "<MaxSizeAllowed>"
+                                               "</MaxSizeAllowed>")
+                                        + 2 * NGX_SIZE_T_LEN);
+    if (ctx->error_extra.data == NULL) {
+        return NGX_SOS_ERR_INTERNAL_ERROR;
+    }
+
+    ctx->error_extra.len = ngx_sprintf(ctx->error_extra.data,
+                                       "<Size>%uz</Size>"
+                                       "<MaxSizeAllowed>%uz"
+                                       "</MaxSizeAllowed>", size, max)
+                           - ctx->error_extra.data;
+
+    return err;
+}
+
+
 ngx_int_t
 ngx_sos_error_send_ex(ngx_http_request_t *r, ngx_sos_err_e err,
     ngx_str_t *message, ngx_str_t *extra)

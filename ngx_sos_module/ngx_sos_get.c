@@ -474,49 +474,52 @@ static ngx_int_t
 ngx_sos_get_conditions(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     ngx_sos_get_t *g)
 {
-    time_t            t;
-    ngx_table_elt_t  *h;
+    ngx_sos_cond_t     c;
+    ngx_table_elt_t   *h;
 
-    h = r->headers_in.if_match;
+    ngx_str_null(&c.if_match);
+    ngx_str_null(&c.if_none_match);
+    c.if_unmodified_since = -1;
+    c.if_modified_since = -1;
 
-    if (h) {
-        if (!ngx_sos_etag_match(h->value.data, h->value.len, g->info.etag, 0))
-        {
-            ngx_str_set(&ctx->error_extra, "<Condition>If-Match</Condition>");
-            return ngx_sos_error_send_ctx(r, ctx,
-                                          NGX_SOS_ERR_PRECONDITION_FAILED);
-        }
-
-    } else if (r->headers_in.if_unmodified_since) {
-        h = r->headers_in.if_unmodified_since;
-        t = ngx_parse_http_time(h->value.data, h->value.len);
-
-        if (t != NGX_ERROR && g->info.mtime > t) {
-            ngx_str_set(&ctx->error_extra,
-                        "<Condition>If-Unmodified-Since</Condition>");
-            return ngx_sos_error_send_ctx(r, ctx,
-                                          NGX_SOS_ERR_PRECONDITION_FAILED);
-        }
+    if (r->headers_in.if_match) {
+        c.if_match = r->headers_in.if_match->value;
     }
 
-    h = r->headers_in.if_none_match;
+    if (r->headers_in.if_none_match) {
+        c.if_none_match = r->headers_in.if_none_match->value;
+    }
 
+    h = r->headers_in.if_unmodified_since;
     if (h) {
-        if (!ngx_sos_etag_match(h->value.data, h->value.len, g->info.etag, 1))
-        {
-            return NGX_DECLINED;
-        }
+        c.if_unmodified_since = ngx_parse_http_time(h->value.data,
+                                                    h->value.len);
+    }
 
-    } else if (r->headers_in.if_modified_since) {
-        h = r->headers_in.if_modified_since;
-        t = ngx_parse_http_time(h->value.data, h->value.len);
+    h = r->headers_in.if_modified_since;
+    if (h) {
+        c.if_modified_since = ngx_parse_http_time(h->value.data,
+                                                  h->value.len);
+    }
 
-        if (t == NGX_ERROR || g->info.mtime > t) {
-            return NGX_DECLINED;
-        }
+    switch (ngx_sos_cond_eval(&c, g->info.etag, g->info.mtime)) {
 
-    } else {
+    case NGX_SOS_COND_PASS:
         return NGX_DECLINED;
+
+    case NGX_SOS_COND_IF_MATCH:
+        ngx_str_set(&ctx->error_extra, "<Condition>If-Match</Condition>");
+        return ngx_sos_error_send_ctx(r, ctx,
+                                      NGX_SOS_ERR_PRECONDITION_FAILED);
+
+    case NGX_SOS_COND_IF_UNMODIFIED_SINCE:
+        ngx_str_set(&ctx->error_extra,
+                    "<Condition>If-Unmodified-Since</Condition>");
+        return ngx_sos_error_send_ctx(r, ctx,
+                                      NGX_SOS_ERR_PRECONDITION_FAILED);
+
+    default: /* NGX_SOS_COND_NOT_MODIFIED */
+        break;
     }
 
     /* 304 carries the validators */

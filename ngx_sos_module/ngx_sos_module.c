@@ -162,46 +162,18 @@ static ngx_str_t  ngx_sos_request_id_var = ngx_string("request_id");
 static ngx_int_t
 ngx_sos_handler(ngx_http_request_t *r)
 {
-    ngx_sos_ctx_t        *ctx;
-    ngx_sos_err_e         err;
-    ngx_sos_main_conf_t  *smcf;
-
-    smcf = ngx_http_get_module_main_conf(r, ngx_http_sos_module);
-
-    /* no presigned URL's signature in the error log */
-
-    ngx_sos_log_redact_request(r);
-
-    /*
-     * "100 Continue" only once the request is accepted: the operations
-     * that read a body clear this just before they do; an error answered
-     * before (and its discarded body) never tells the client to send it
-     */
-
-    r->expect_tested = 1;
+    ngx_int_t       rc;
+    ngx_sos_ctx_t  *ctx;
+    ngx_sos_err_e   err;
 
     /* S3's conditionals are ours: nginx must not turn a 200 into a 304 */
 
     r->disable_not_modified = 1;
 
-    if (smcf->store == NULL) {
-
-        /*
-         * the store is not ours yet: during a reload the old worker still
-         * owns the index; every S3 client retries SlowDown
-         */
-
-        return ngx_sos_error_send(r, smcf->open_rc == SOS_EBUSY
-                                     ? NGX_SOS_ERR_SLOW_DOWN
-                                     : NGX_SOS_ERR_SERVICE_UNAVAILABLE);
-    }
-
-    ctx = ngx_pcalloc(r->pool, sizeof(ngx_sos_ctx_t));
+    ctx = ngx_sos_handler_start(r, &rc);
     if (ctx == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return rc;
     }
-
-    ngx_http_set_ctx(r, ctx, ngx_http_sos_module);
 
     err = ngx_sos_route(r, ctx);
     if (err != NGX_SOS_OK) {
@@ -225,6 +197,53 @@ ngx_sos_handler(ngx_http_request_t *r)
     /* x-amz-expected-bucket-owner, then ngx_sos_handler_op() */
 
     return ngx_sos_owner_check(r, ctx);
+}
+
+
+/* the start of the S3 and the admin content handlers */
+
+ngx_sos_ctx_t *
+ngx_sos_handler_start(ngx_http_request_t *r, ngx_int_t *rc)
+{
+    ngx_sos_ctx_t        *ctx;
+    ngx_sos_main_conf_t  *smcf;
+
+    smcf = ngx_http_get_module_main_conf(r, ngx_http_sos_module);
+
+    /* no presigned URL's signature in the error log */
+
+    ngx_sos_log_redact_request(r);
+
+    /*
+     * "100 Continue" only once the request is accepted: the operations
+     * that read a body clear this just before they do; an error answered
+     * before (and its discarded body) never tells the client to send it
+     */
+
+    r->expect_tested = 1;
+
+    if (smcf->store == NULL) {
+
+        /*
+         * the store is not ours yet: during a reload the old worker still
+         * owns the index; every S3 client retries SlowDown
+         */
+
+        *rc = ngx_sos_error_send(r, smcf->open_rc == SOS_EBUSY
+                                    ? NGX_SOS_ERR_SLOW_DOWN
+                                    : NGX_SOS_ERR_SERVICE_UNAVAILABLE);
+        return NULL;
+    }
+
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_sos_ctx_t));
+    if (ctx == NULL) {
+        *rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return NULL;
+    }
+
+    ngx_http_set_ctx(r, ctx, ngx_http_sos_module);
+
+    return ctx;
 }
 
 

@@ -322,6 +322,9 @@ ngx_int_t ngx_sos_common_headers(ngx_http_request_t *r);
  */
 ngx_int_t ngx_sos_send_xml(ngx_http_request_t *r, ngx_uint_t status,
     ngx_buf_t *b);
+/* The same with the body out, length bytes of type (out NULL: none) */
+ngx_int_t ngx_sos_send(ngx_http_request_t *r, ngx_uint_t status, char *type,
+    ngx_chain_t *out, off_t length);
 /* The result of a send (header, output filter) as the caller returns it. */
 ngx_int_t ngx_sos_sent(ngx_http_request_t *r, ngx_int_t rc);
 /* An ISO 8601 time as S3 writes it (ngx_sos_xml_element_time()) */
@@ -339,6 +342,9 @@ ngx_int_t ngx_sos_error_send_bucket(ngx_http_request_t *r,
 /* Append <name>text</name> (escaped) to ctx->error_extra: NGX_OK, ERROR */
 ngx_int_t ngx_sos_error_element(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     char *name, u_char *text, size_t len);
+/* err, with <Size> and <MaxSizeAllowed> as ctx->error_extra */
+ngx_sos_err_e ngx_sos_error_too_large(ngx_http_request_t *r,
+    ngx_sos_ctx_t *ctx, ngx_sos_err_e err, size_t size, size_t max);
 
 /* ngx_sos_route.c: the bucket, the key and the operation's row */
 ngx_sos_err_e ngx_sos_route(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
@@ -358,6 +364,22 @@ ngx_int_t ngx_sos_uri_decode(ngx_http_request_t *r, u_char *src, size_t len,
 /* An If-Match (weak 0) or If-None-Match (weak 1) list names etag */
 ngx_uint_t ngx_sos_etag_match(u_char *p, size_t len, const char *etag,
     ngx_uint_t weak);
+/* The conditions of a read: GET's If-*, a copy's x-amz-copy-source-if-* */
+typedef struct {
+    ngx_str_t   if_match;              /* data NULL: none */
+    ngx_str_t   if_none_match;
+    time_t      if_unmodified_since;   /* -1: none, or not a date */
+    time_t      if_modified_since;
+} ngx_sos_cond_t;
+typedef enum {
+    NGX_SOS_COND_PASS = 0,
+    NGX_SOS_COND_IF_MATCH,             /* failed: 412 */
+    NGX_SOS_COND_IF_UNMODIFIED_SINCE,  /* failed: 412 */
+    NGX_SOS_COND_NOT_MODIFIED          /* If-None-Match, -Modified-Since */
+} ngx_sos_cond_e;
+/* Which fails first for this version, if any; no r: any thread may ask */
+ngx_sos_cond_e ngx_sos_cond_eval(ngx_sos_cond_t *c, const char *etag,
+    time_t mtime);
 /* The next item of a comma-separated header value, blanks trimmed */
 u_char *ngx_sos_header_item(u_char *p, u_char *end, ngx_str_t *item);
 /* The region this server answers for (sos_region) */
@@ -470,6 +492,12 @@ ngx_sos_err_e ngx_sos_unsupported_check(ngx_http_request_t *r,
  */
 ngx_int_t ngx_sos_owner_check(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 ngx_int_t ngx_sos_handler_op(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
+/*
+ * ngx_sos_module.c: the start of a content handler, S3 or admin: the
+ * store open and the request's ctx set; NULL: *rc is what the handler
+ * returns (the error sent).
+ */
+ngx_sos_ctx_t *ngx_sos_handler_start(ngx_http_request_t *r, ngx_int_t *rc);
 
 /* ngx_sos_admin.c: the "sos_admin" directive and its handler */
 char *ngx_sos_admin_conf(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);

@@ -160,9 +160,11 @@ ngx_sos_object_read_attrs(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
 {
     char             *bad;
     u_char           *p, *q;
-    size_t            size, n;
+    size_t            size;
+    sos_kv_t         *kv;
     ngx_str_t         v;
     ngx_uint_t        i, j;
+    ngx_array_t       meta;
     ngx_list_part_t  *part;
     ngx_table_elt_t  *h;
 
@@ -209,35 +211,8 @@ ngx_sos_object_read_attrs(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
 
     /* x-amz-meta-*, names lowercased; repeated names are joined by ',' */
 
-    n = 0;
-    part = &r->headers_in.headers.part;
-    h = part->elts;
-
-    for (i = 0; /* void */ ; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].key.len > sizeof("x-amz-meta-") - 1
-            && ngx_strncmp(h[i].lowcase_key, "x-amz-meta-",
-                           sizeof("x-amz-meta-") - 1) == 0)
-        {
-            n++;
-        }
-    }
-
-    if (n) {
-        a->meta = ngx_pcalloc(r->pool, n * sizeof(sos_kv_t));
-        if (a->meta == NULL) {
-            return NGX_SOS_ERR_INTERNAL_ERROR;
-        }
+    if (ngx_array_init(&meta, r->pool, 4, sizeof(sos_kv_t)) != NGX_OK) {
+        return NGX_SOS_ERR_INTERNAL_ERROR;
     }
 
     size = 0;
@@ -268,55 +243,48 @@ ngx_sos_object_read_attrs(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
 
         size += v.len + h[i].value.len;
 
-        for (j = 0; j < a->n_meta; j++) {
-            if (a->meta[j].name.len == v.len
-                && ngx_strncmp(a->meta[j].name.data, v.data, v.len) == 0)
+        kv = meta.elts;
+
+        for (j = 0; j < meta.nelts; j++) {
+            if (kv[j].name.len == v.len
+                && ngx_strncmp(kv[j].name.data, v.data, v.len) == 0)
             {
                 break;
             }
         }
 
-        if (j < a->n_meta) {
-            p = ngx_pnalloc(r->pool, a->meta[j].value.len + 1
-                                     + h[i].value.len);
+        if (j < meta.nelts) {
+            p = ngx_pnalloc(r->pool, kv[j].value.len + 1 + h[i].value.len);
             if (p == NULL) {
                 return NGX_SOS_ERR_INTERNAL_ERROR;
             }
 
-            q = ngx_cpymem(p, a->meta[j].value.data, a->meta[j].value.len);
+            q = ngx_cpymem(p, kv[j].value.data, kv[j].value.len);
             *q++ = ',';
             q = ngx_cpymem(q, h[i].value.data, h[i].value.len);
 
-            a->meta[j].value.data = (char *) p;
-            a->meta[j].value.len = q - p;
+            kv[j].value.data = (char *) p;
+            kv[j].value.len = q - p;
             continue;
         }
 
-        a->meta[a->n_meta].name.data = (char *) v.data;
-        a->meta[a->n_meta].name.len = v.len;
-        a->meta[a->n_meta].value.data = (char *) h[i].value.data;
-        a->meta[a->n_meta].value.len = h[i].value.len;
-        a->n_meta++;
-    }
-
-    if (size > NGX_SOS_META_MAX) {
-        ctx->error_extra.data = ngx_pnalloc(r->pool,
-                                            sizeof("<Size></Size>"
-                                                   "<MaxSizeAllowed>"
-                                                   "</MaxSizeAllowed>")
-                                            + 2 * NGX_SIZE_T_LEN);
-        if (ctx->error_extra.data == NULL) {
+        kv = ngx_array_push(&meta);
+        if (kv == NULL) {
             return NGX_SOS_ERR_INTERNAL_ERROR;
         }
 
-        ctx->error_extra.len = ngx_sprintf(ctx->error_extra.data,
-                                           "<Size>%uz</Size>"
-                                           "<MaxSizeAllowed>%d"
-                                           "</MaxSizeAllowed>",
-                                           size, NGX_SOS_META_MAX)
-                               - ctx->error_extra.data;
+        kv->name.data = (char *) v.data;
+        kv->name.len = v.len;
+        kv->value.data = (char *) h[i].value.data;
+        kv->value.len = h[i].value.len;
+    }
 
-        return NGX_SOS_ERR_METADATA_TOO_LARGE;
+    a->meta = meta.elts;
+    a->n_meta = meta.nelts;
+
+    if (size > NGX_SOS_META_MAX) {
+        return ngx_sos_error_too_large(r, ctx, NGX_SOS_ERR_METADATA_TOO_LARGE,
+                                       size, NGX_SOS_META_MAX);
     }
 
     a->attrs.user_meta = a->meta;

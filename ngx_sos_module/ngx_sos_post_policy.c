@@ -39,6 +39,8 @@ static void ngx_sos_post_policy_str(json_t *v, ngx_str_t *s);
 static ngx_int_t ngx_sos_post_policy_number(json_t *v, off_t *out);
 static ngx_int_t ngx_sos_post_policy_value(ngx_sos_post_t *st,
     ngx_str_t *name, ngx_str_t *value);
+static ngx_uint_t ngx_sos_post_policy_holds(ngx_str_t *value, ngx_str_t *s,
+    ngx_uint_t prefix);
 static void ngx_sos_post_policy_named(ngx_sos_post_t *st, u_char *named,
     ngx_str_t *name);
 static ngx_sos_err_e ngx_sos_post_policy_failed(ngx_http_request_t *r,
@@ -143,7 +145,7 @@ ngx_sos_post_policy_check(ngx_http_request_t *r, ngx_sos_post_t *st)
     size_t                 i;
     json_t                *conds, *c, *m, *a1, *a2;
     ngx_str_t              name, value, op, s;
-    ngx_uint_t             k, x;
+    ngx_uint_t             k, x, prefix;
     ngx_sos_ctx_t         *ctx;
     ngx_sos_post_field_t  *f;
 
@@ -178,8 +180,7 @@ ngx_sos_post_policy_check(ngx_http_request_t *r, ngx_sos_post_t *st)
                 ngx_sos_post_policy_str(m, &s);
 
                 if (ngx_sos_post_policy_value(st, &name, &value) != NGX_OK
-                    || value.len != s.len
-                    || (s.len && ngx_memcmp(value.data, s.data, s.len) != 0))
+                    || !ngx_sos_post_policy_holds(&value, &s, 0))
                 {
                     return ngx_sos_post_policy_failed(r, ctx, "eq", &name,
                                                       &s);
@@ -238,25 +239,22 @@ ngx_sos_post_policy_check(ngx_http_request_t *r, ngx_sos_post_t *st)
 
         if (op.len == 2 && ngx_strncasecmp(op.data, (u_char *) "eq", 2) == 0)
         {
-            if (value.len != s.len
-                || (s.len && ngx_memcmp(value.data, s.data, s.len) != 0))
-            {
-                return ngx_sos_post_policy_failed(r, ctx, "eq", &name, &s);
-            }
+            prefix = 0;
 
         } else if (op.len == 11
                    && ngx_strncasecmp(op.data, (u_char *) "starts-with",
                                       11) == 0)
         {
-            if (value.len < s.len
-                || (s.len && ngx_memcmp(value.data, s.data, s.len) != 0))
-            {
-                return ngx_sos_post_policy_failed(r, ctx, "starts-with",
-                                                  &name, &s);
-            }
+            prefix = 1;
 
         } else {
             goto invalid;
+        }
+
+        if (!ngx_sos_post_policy_holds(&value, &s, prefix)) {
+            return ngx_sos_post_policy_failed(r, ctx,
+                                              prefix ? "starts-with" : "eq",
+                                              &name, &s);
         }
 
         ngx_sos_post_policy_named(st, named, &name);
@@ -590,6 +588,19 @@ ngx_sos_post_policy_value(ngx_sos_post_t *st, ngx_str_t *name,
     *value = *v;
 
     return NGX_OK;
+}
+
+
+/* value is s ("eq"), or starts with it (prefix: "starts-with") */
+
+static ngx_uint_t
+ngx_sos_post_policy_holds(ngx_str_t *value, ngx_str_t *s, ngx_uint_t prefix)
+{
+    if (prefix ? value->len < s->len : value->len != s->len) {
+        return 0;
+    }
+
+    return s->len == 0 || ngx_memcmp(value->data, s->data, s->len) == 0;
 }
 
 

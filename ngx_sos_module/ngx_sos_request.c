@@ -244,6 +244,43 @@ ngx_sos_etag_match(u_char *p, size_t len, const char *etag, ngx_uint_t weak)
 
 
 /*
+ * S3's (RFC 7232) order: If-Match, else If-Unmodified-Since; then
+ * If-None-Match, else If-Modified-Since.
+ */
+
+ngx_sos_cond_e
+ngx_sos_cond_eval(ngx_sos_cond_t *c, const char *etag, time_t mtime)
+{
+    if (c->if_match.data) {
+        if (!ngx_sos_etag_match(c->if_match.data, c->if_match.len, etag, 0))
+        {
+            return NGX_SOS_COND_IF_MATCH;
+        }
+
+    } else if (c->if_unmodified_since != -1
+               && mtime > c->if_unmodified_since)
+    {
+        return NGX_SOS_COND_IF_UNMODIFIED_SINCE;
+    }
+
+    if (c->if_none_match.data) {
+        if (ngx_sos_etag_match(c->if_none_match.data, c->if_none_match.len,
+                               etag, 1))
+        {
+            return NGX_SOS_COND_NOT_MODIFIED;
+        }
+
+    } else if (c->if_modified_since != -1
+               && mtime <= c->if_modified_since)
+    {
+        return NGX_SOS_COND_NOT_MODIFIED;
+    }
+
+    return NGX_SOS_COND_PASS;
+}
+
+
+/*
  * The item of a comma-separated header value at p (before end), without
  * the blanks around it.  Returns where the next one starts.
  */

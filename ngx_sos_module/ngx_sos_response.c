@@ -98,8 +98,25 @@ ngx_sos_sent(ngx_http_request_t *r, ngx_int_t rc)
 ngx_int_t
 ngx_sos_send_xml(ngx_http_request_t *r, ngx_uint_t status, ngx_buf_t *b)
 {
-    ngx_int_t    rc;
     ngx_chain_t  out;
+
+    if (b == NULL) {
+        return ngx_sos_send(r, status, NULL, NULL, 0);
+    }
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_sos_send(r, status, "application/xml", &out, b->last - b->pos);
+}
+
+
+ngx_int_t
+ngx_sos_send(ngx_http_request_t *r, ngx_uint_t status, char *type,
+    ngx_chain_t *out, off_t length)
+{
+    ngx_int_t     rc;
+    ngx_chain_t  *cl;
 
     if (ngx_sos_common_headers(r) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -112,19 +129,22 @@ ngx_sos_send_xml(ngx_http_request_t *r, ngx_uint_t status, ngx_buf_t *b)
         r->headers_out.content_length = NULL;
     }
 
-    if (b == NULL) {
+    if (out == NULL) {
         r->headers_out.content_length_n = 0;
         r->header_only = 1;
         return ngx_sos_sent(r, ngx_http_send_header(r));
     }
 
-    ngx_str_set(&r->headers_out.content_type, "application/xml");
+    r->headers_out.content_type.data = (u_char *) type;
+    r->headers_out.content_type.len = ngx_strlen(type);
     r->headers_out.content_type_len = r->headers_out.content_type.len;
     r->headers_out.content_type_lowcase = NULL;
-    r->headers_out.content_length_n = b->last - b->pos;
+    r->headers_out.content_length_n = length;
 
-    b->last_buf = (r == r->main) ? 1 : 0;
-    b->last_in_chain = 1;
+    for (cl = out; cl->next; cl = cl->next) { /* void */ }
+
+    cl->buf->last_buf = (r == r->main) ? 1 : 0;
+    cl->buf->last_in_chain = 1;
 
     rc = ngx_http_send_header(r);
 
@@ -132,9 +152,6 @@ ngx_sos_send_xml(ngx_http_request_t *r, ngx_uint_t status, ngx_buf_t *b)
         return ngx_sos_sent(r, rc);
     }
 
-    out.buf = b;
-    out.next = NULL;
-
-    return ngx_sos_sent(r, ngx_http_output_filter(r, &out));
+    return ngx_sos_sent(r, ngx_http_output_filter(r, out));
 }
 

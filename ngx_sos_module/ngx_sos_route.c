@@ -162,23 +162,8 @@ ngx_sos_route(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     }
 
     if (ctx->key.len > SOS_MAX_KEY_LEN) {
-        ctx->error_extra.data = ngx_pnalloc(r->pool,
-                                            sizeof("<Size></Size>"
-                                                   "<MaxSizeAllowed>"
-                                                   "</MaxSizeAllowed>")
-                                            + 2 * NGX_SIZE_T_LEN);
-        if (ctx->error_extra.data == NULL) {
-            return NGX_SOS_ERR_INTERNAL_ERROR;
-        }
-
-        ctx->error_extra.len = ngx_sprintf(ctx->error_extra.data,
-                                           "<Size>%uz</Size>"
-                                           "<MaxSizeAllowed>%d"
-                                           "</MaxSizeAllowed>",
-                                           ctx->key.len, SOS_MAX_KEY_LEN)
-                               - ctx->error_extra.data;
-
-        return NGX_SOS_ERR_KEY_TOO_LONG;
+        return ngx_sos_error_too_large(r, ctx, NGX_SOS_ERR_KEY_TOO_LONG,
+                                       ctx->key.len, SOS_MAX_KEY_LEN);
     }
 
     sub = ngx_sos_route_query(r, ctx);

@@ -290,23 +290,12 @@ ngx_sos_unsupported_refuse(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
                                          name)
                              - p;
 
-    if (!header) {
-        return NGX_SOS_ERR_NOT_IMPLEMENTED;
-    }
-
-    len = sizeof("<Header></Header>") - 1
-          + ngx_sos_xml_escape_len(name->data, name->len);
-
-    p = ngx_pnalloc(r->pool, len);
-    if (p == NULL) {
+    if (header
+        && ngx_sos_error_element(r, ctx, "Header", name->data, name->len)
+           != NGX_OK)
+    {
         return NGX_SOS_ERR_INTERNAL_ERROR;
     }
-
-    ctx->error_extra.data = p;
-    p = ngx_cpymem(p, "<Header>", sizeof("<Header>") - 1);
-    p = ngx_sos_xml_escape(p, name->data, name->len);
-    p = ngx_cpymem(p, "</Header>", sizeof("</Header>") - 1);
-    ctx->error_extra.len = p - ctx->error_extra.data;
 
     return NGX_SOS_ERR_NOT_IMPLEMENTED;
 }

@@ -374,38 +374,11 @@ ngx_int_t
 ngx_sos_xml_send(ngx_http_request_t *r, ngx_uint_t status,
     ngx_sos_xml_out_t *x)
 {
-    ngx_int_t  rc;
-
     if (x->failed || x->out == NULL) {
         return ngx_sos_error_send(r, NGX_SOS_ERR_INTERNAL_ERROR);
     }
 
-    if (ngx_sos_common_headers(r) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    r->headers_out.status = status;
-
-    if (r->headers_out.content_length) {
-        r->headers_out.content_length->hash = 0;
-        r->headers_out.content_length = NULL;
-    }
-
-    ngx_str_set(&r->headers_out.content_type, "application/xml");
-    r->headers_out.content_type_len = r->headers_out.content_type.len;
-    r->headers_out.content_type_lowcase = NULL;
-    r->headers_out.content_length_n = x->length;
-
-    x->buf->last_buf = (r == r->main) ? 1 : 0;
-    x->buf->last_in_chain = 1;
-
-    rc = ngx_http_send_header(r);
-
-    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
-        return ngx_sos_sent(r, rc);
-    }
-
-    return ngx_sos_sent(r, ngx_http_output_filter(r, x->out));
+    return ngx_sos_send(r, status, "application/xml", x->out, x->length);
 }
 
 

@@ -24,6 +24,14 @@ typedef struct {
 } sos_org_query_t;
 
 
+static sos_rc_e sos_account_get(sos_store_t *store, char type,
+    const char *id, size_t id_len, const char *what, char **val,
+    size_t *len, sos_error_t *err);
+static sos_rc_e sos_account_put(sos_store_t *store, char type,
+    const char *id, size_t id_len, sos_buf_t *val, const char *what,
+    sos_error_t *err);
+
+
 static void
 sos_random_chars(char *out, size_t n, const char *alphabet, unsigned size)
 {
@@ -166,7 +174,7 @@ sos_org_create(sos_store_t *store, const char *name, size_t name_len,
 {
     sos_rc_e   rc;
     sos_org_t  org;
-    sos_buf_t  key, val;
+    sos_buf_t  val;
 
     if (email == NULL) {
         email_len = 0;
@@ -193,9 +201,7 @@ sos_org_create(sos_store_t *store, const char *name, size_t name_len,
     }
     org.created = sos_now(NULL);
 
-    sos_buf_init(&key);
     sos_buf_init(&val);
-    sos_ikey_bucket(&key, SOS_K_ACCOUNT, org.id, SOS_ID_LEN);
     sos_buf_add_u8(&val, SOS_RECORD_VERSION);
     sos_buf_add_bytes(&val, org.name, name_len);
     sos_buf_add_bytes(&val, org.email, email_len);
@@ -226,14 +232,12 @@ sos_org_create(sos_store_t *store, const char *name, size_t name_len,
         }
     }
 
-    rc = (key.oom || val.oom)
-         ? sos_err(err, SOS_ENOMEM, 0, "no memory for organization")
-         : sos_idx_put(store, &key, val.data, val.len, 1, err);
+    rc = sos_account_put(store, SOS_K_ACCOUNT, org.id, SOS_ID_LEN, &val,
+                         "organization", err);
 
 done:
 
     pthread_mutex_unlock(&store->commit_lock);
-    sos_buf_free(&key);
     sos_buf_free(&val);
 
     if (rc == SOS_OK && out != NULL) {
@@ -250,7 +254,6 @@ sos_org_get(sos_store_t *store, const char *id, size_t id_len,
     char      *val;
     size_t     len;
     sos_rc_e   rc;
-    sos_buf_t  key;
     sos_org_t  org;
 
     if (id_len != SOS_ID_LEN) {
@@ -258,15 +261,8 @@ sos_org_get(sos_store_t *store, const char *id, size_t id_len,
                        (int) (id_len > 64 ? 64 : id_len), id);
     }
 
-    sos_buf_init(&key);
-    sos_ikey_bucket(&key, SOS_K_ACCOUNT, id, id_len);
-    rc = sos_idx_get(store, &key, &val, &len, err);
-    sos_buf_free(&key);
-
-    if (rc == SOS_ENOTFOUND) {
-        return sos_err(err, SOS_ENOTFOUND, 0, "no organization \"%.*s\"",
-                       (int) id_len, id);
-    }
+    rc = sos_account_get(store, SOS_K_ACCOUNT, id, id_len, "organization",
+                         &val, &len, err);
     if (rc != SOS_OK) {
         return rc;
     }
@@ -340,7 +336,7 @@ sos_key_create(sos_store_t *store, const char *org_id, size_t org_id_len,
                                "qrstuvwxyz0123456789+/";
     sos_rc_e           rc;
     sos_key_t          k;
-    sos_buf_t          key, val;
+    sos_buf_t          val;
 
     memset(&k, 0, sizeof(k));
     memcpy(k.access_key_id, "SOS", 3);
@@ -349,7 +345,6 @@ sos_key_create(sos_store_t *store, const char *org_id, size_t org_id_len,
     k.admin = admin ? 1 : 0;
     k.created = sos_now(NULL);
 
-    sos_buf_init(&key);
     sos_buf_init(&val);
 
     pthread_mutex_lock(&store->commit_lock);
@@ -360,16 +355,14 @@ sos_key_create(sos_store_t *store, const char *org_id, size_t org_id_len,
     }
     memcpy(k.org_id, org_id, org_id_len);
 
-    sos_ikey_bucket(&key, SOS_K_KEY, k.access_key_id, SOS_ACCESS_KEY_LEN);
-
-    rc = (sos_key_encode(store, &val, &k) != 0 || key.oom)
+    rc = sos_key_encode(store, &val, &k) != 0
          ? sos_err(err, SOS_ENOMEM, 0, "cannot seal the new access key")
-         : sos_idx_put(store, &key, val.data, val.len, 1, err);
+         : sos_account_put(store, SOS_K_KEY, k.access_key_id,
+                           SOS_ACCESS_KEY_LEN, &val, "access key", err);
 
 done:
 
     pthread_mutex_unlock(&store->commit_lock);
-    sos_buf_free(&key);
     sos_buf_free(&val);
 
     if (rc == SOS_OK && out != NULL) {
@@ -386,22 +379,14 @@ sos_key_get(sos_store_t *store, const char *access_key_id, size_t len,
     char      *val;
     size_t     vlen;
     sos_rc_e   rc;
-    sos_buf_t  key;
     sos_key_t  k;
 
     if (len != SOS_ACCESS_KEY_LEN) {
         return sos_err(err, SOS_ENOTFOUND, 0, "no such access key");
     }
 
-    sos_buf_init(&key);
-    sos_ikey_bucket(&key, SOS_K_KEY, access_key_id, len);
-    rc = sos_idx_get(store, &key, &val, &vlen, err);
-    sos_buf_free(&key);
-
-    if (rc == SOS_ENOTFOUND) {
-        return sos_err(err, SOS_ENOTFOUND, 0, "no access key \"%.*s\"",
-                       (int) len, access_key_id);
-    }
+    rc = sos_account_get(store, SOS_K_KEY, access_key_id, len, "access key",
+                         &val, &vlen, err);
     if (rc != SOS_OK) {
         return rc;
     }
@@ -474,18 +459,61 @@ sos_key_revoke(sos_store_t *store, const char *access_key_id, size_t len,
 
     /* a key whose secret does not open can still be revoked */
 
+    rc = sos_account_get(store, SOS_K_KEY, access_key_id, len, "access key",
+                         &val, &vlen, err);
+    if (rc != SOS_OK) {
+        return rc;
+    }
+    free(val);
+
     sos_buf_init(&key);
     sos_ikey_bucket(&key, SOS_K_KEY, access_key_id, len);
+    rc = sos_idx_delete(store, &key, 1, err);
+    sos_buf_free(&key);
+    return rc;
+}
 
-    rc = sos_idx_get(store, &key, &val, &vlen, err);
-    if (rc == SOS_OK) {
-        free(val);
-        rc = sos_idx_delete(store, &key, 1, err);
 
-    } else if (rc == SOS_ENOTFOUND) {
-        rc = sos_err(err, SOS_ENOTFOUND, 0, "no access key \"%.*s\"",
-                     (int) len, access_key_id);
+/*
+ * The record of an organization or access key (type), what it is named in
+ * a message: SOS_ENOTFOUND when there is none.  free(*val).
+ */
+static sos_rc_e
+sos_account_get(sos_store_t *store, char type, const char *id,
+    size_t id_len, const char *what, char **val, size_t *len,
+    sos_error_t *err)
+{
+    sos_rc_e   rc;
+    sos_buf_t  key;
+
+    sos_buf_init(&key);
+    sos_ikey_bucket(&key, type, id, id_len);
+    rc = sos_idx_get(store, &key, val, len, err);
+    sos_buf_free(&key);
+
+    if (rc == SOS_ENOTFOUND) {
+        return sos_err(err, SOS_ENOTFOUND, 0, "no %s \"%.*s\"", what,
+                       (int) id_len, id);
     }
+    return rc;
+}
+
+
+/* Write the record of a new organization or access key (type). */
+
+static sos_rc_e
+sos_account_put(sos_store_t *store, char type, const char *id,
+    size_t id_len, sos_buf_t *val, const char *what, sos_error_t *err)
+{
+    sos_rc_e   rc;
+    sos_buf_t  key;
+
+    sos_buf_init(&key);
+    sos_ikey_bucket(&key, type, id, id_len);
+
+    rc = (key.oom || val->oom)
+         ? sos_err(err, SOS_ENOMEM, 0, "no memory for %s", what)
+         : sos_idx_put(store, &key, val->data, val->len, 1, err);
 
     sos_buf_free(&key);
     return rc;

@@ -364,6 +364,15 @@ uint64_t sos_garbage_collect_all(sos_store_t *st);
 /* ---- shared by objects, readers and multipart (sos_object.c) ---- */
 
 /*
+ * The index key of the object bucket/key into ikey, which the caller
+ * frees, once the key passes sos_key_check.  what names the operation in
+ * the out-of-memory message; on an error ikey is freed already.
+ */
+sos_rc_e sos_object_ikey(sos_buf_t *ikey, const char *bucket,
+    size_t bucket_len, const char *key, size_t key_len, const char *what,
+    sos_error_t *err);
+
+/*
  * Get and decode the object record at ikey (bucket/key, for messages);
  * rec's strings point into *val (free() it, and sos_obj_rec_free rec).
  * A missing record in a missing bucket is SOS_ENOBUCKET.
@@ -450,11 +459,66 @@ size_t sos_list_rollup(size_t prefix_len, const sos_str_t *delimiter,
     const char *key, size_t key_len);
 
 /*
- * Seek it to the first index key after every key that starts with the
- * first base_len bytes of from followed by the common prefix cp.
+ * A page of a listing (of objects or of uploads) while its scan runs: the
+ * scan's iterator and bounds, the caller's items, the common prefixes and
+ * the text that holds the strings of both (items and prefixes point into
+ * it by offset, as the text may move while it grows).
  */
-void sos_list_seek_past(leveldb_iterator_t *it, sos_buf_t *seek,
-    const sos_buf_t *from, size_t base_len, const char *cp, size_t cp_len);
+typedef struct {
+    size_t  off;
+    size_t  len;
+} sos_list_span_t;
+
+typedef struct {
+    leveldb_iterator_t  *it;
+    sos_buf_t            from;          /* type bucket \0 prefix */
+    size_t               base_len;      /* of from without the prefix */
+    sos_buf_t            seek;          /* the index key last sought */
+    void                *items;         /* of the caller's item type */
+    size_t               n_items;
+    sos_list_span_t     *prefixes;
+    size_t               n_prefixes;
+    sos_list_span_t      last;          /* key or prefix added last */
+    sos_buf_t            text;          /* keys, prefixes and owners */
+    unsigned             oom:1;
+} sos_list_page_t;
+
+void sos_list_page_init(sos_list_page_t *page);
+
+/* Room for max items of item_size and max prefixes, and the iterator. */
+void sos_list_page_alloc(sos_list_page_t *page, sos_store_t *st,
+    unsigned max, size_t item_size);
+
+/* Destroys the iterator and frees all but the page itself. */
+void sos_list_page_free(sos_list_page_t *page);
+
+/* Whether the scan goes on: memory left, and the iterator within from. */
+int sos_list_page_in(const sos_list_page_t *page);
+
+/*
+ * Seek the iterator to the first index key after every key that starts
+ * with the first base_len bytes of from followed by the common prefix cp.
+ */
+void sos_list_page_seek_past(sos_list_page_t *page, const char *cp,
+    size_t cp_len);
+
+/* Add the common prefix cp to the page, then seek past it. */
+void sos_list_page_prefix(sos_list_page_t *page, const char *cp,
+    size_t cp_len);
+
+/*
+ * The end of a scan: SOS_ENOMEM when the page ran out of memory, else the
+ * iterator's error, if any.  what names the listing in the error message.
+ */
+sos_rc_e sos_list_page_end(sos_list_page_t *page, const char *what,
+    sos_error_t *err);
+
+/*
+ * Copy the page's text to text and point prefixes (n_prefixes of them)
+ * into it: the tail of a result that is one block.
+ */
+void sos_list_page_copy(const sos_list_page_t *page, sos_str_t *prefixes,
+    char *text);
 
 
 /* ---- multipart uploads (sos_multipart.c) ---- */

@@ -25,20 +25,6 @@ typedef struct {
     sos_list_entry_t  e;
 } sos_list_item_t;
 
-typedef struct {
-    size_t  off;
-    size_t  len;
-} sos_list_span_t;
-
-typedef struct {
-    sos_list_item_t  *items;
-    size_t            n_items;
-    sos_list_span_t  *prefixes;
-    size_t            n_prefixes;
-    sos_list_span_t   last;             /* key or prefix added last */
-    sos_buf_t         text;             /* keys, prefixes and owners */
-} sos_list_page_t;
-
 
 static const char *sos_list_find(const char *s, size_t len, const char *d,
     size_t d_len);
@@ -114,19 +100,68 @@ sos_list_rollup(size_t prefix_len, const sos_str_t *delimiter,
 }
 
 
+void
+sos_list_page_init(sos_list_page_t *page)
+{
+    memset(page, 0, sizeof(sos_list_page_t));
+    sos_buf_init(&page->from);
+    sos_buf_init(&page->seek);
+    sos_buf_init(&page->text);
+}
+
+
+void
+sos_list_page_alloc(sos_list_page_t *page, sos_store_t *st, unsigned max,
+    size_t item_size)
+{
+    page->items = malloc(max * item_size);
+    page->prefixes = malloc(max * sizeof(sos_list_span_t));
+    if (page->it == NULL) {
+        page->it = sos_idx_iter(st);
+    }
+
+    if (page->items == NULL || page->prefixes == NULL || page->it == NULL) {
+        page->oom = 1;
+    }
+}
+
+
+void
+sos_list_page_free(sos_list_page_t *page)
+{
+    if (page->it != NULL) {
+        leveldb_iter_destroy(page->it);
+    }
+    sos_buf_free(&page->from);
+    sos_buf_free(&page->seek);
+    sos_buf_free(&page->text);
+    free(page->items);
+    free(page->prefixes);
+}
+
+
+int
+sos_list_page_in(const sos_list_page_t *page)
+{
+    return !page->oom && !page->seek.oom && !page->text.oom
+           && sos_idx_iter_in(page->it, page->from.data, page->from.len);
+}
+
+
 /*
  * Drop the trailing 0xff bytes of the seek key and increment its last
  * byte.  At worst the carry reaches the \0 after the bucket name, which
  * lands past the bucket and so ends the scan.
  */
 void
-sos_list_seek_past(leveldb_iterator_t *it, sos_buf_t *seek,
-    const sos_buf_t *from, size_t base_len, const char *cp, size_t cp_len)
+sos_list_page_seek_past(sos_list_page_t *page, const char *cp, size_t cp_len)
 {
-    size_t  n;
+    size_t      n;
+    sos_buf_t  *seek;
 
+    seek = &page->seek;
     seek->len = 0;
-    sos_buf_add(seek, from->data, base_len);
+    sos_buf_add(seek, page->from.data, page->base_len);
     sos_buf_add(seek, cp, cp_len);
     if (seek->oom) {
         return;
@@ -138,7 +173,50 @@ sos_list_seek_past(leveldb_iterator_t *it, sos_buf_t *seek,
     }
     /* the key starts with its type byte, so n > 0 */
     seek->data[n - 1]++;
-    leveldb_iter_seek(it, (const char *) seek->data, n);
+    leveldb_iter_seek(page->it, (const char *) seek->data, n);
+}
+
+
+void
+sos_list_page_prefix(sos_list_page_t *page, const char *cp, size_t cp_len)
+{
+    page->last.off = page->text.len;
+    page->last.len = cp_len;
+    page->prefixes[page->n_prefixes++] = page->last;
+    sos_buf_add(&page->text, cp, cp_len);
+    sos_list_page_seek_past(page, cp, cp_len);
+}
+
+
+sos_rc_e
+sos_list_page_end(sos_list_page_t *page, const char *what, sos_error_t *err)
+{
+    char  scan[128];
+
+    if (page->oom || page->from.oom || page->seek.oom || page->text.oom) {
+        return sos_err(err, SOS_ENOMEM, 0, "list: no memory to list %s",
+                       what);
+    }
+
+    snprintf(scan, sizeof(scan), "list: index scan of %s", what);
+    return sos_idx_iter_error(page->it, err, scan);
+}
+
+
+void
+sos_list_page_copy(const sos_list_page_t *page, sos_str_t *prefixes,
+    char *text)
+{
+    size_t  i;
+
+    if (page->text.len > 0) {
+        memcpy(text, page->text.data, page->text.len);
+    }
+
+    for (i = 0; i < page->n_prefixes; i++) {
+        prefixes[i].data = text + page->prefixes[i].off;
+        prefixes[i].len = page->prefixes[i].len;
+    }
 }
 
 
@@ -157,7 +235,7 @@ sos_list_add_entry(sos_list_page_t *page, const char *key, size_t key_len,
                        bucket);
     }
 
-    item = &page->items[page->n_items++];
+    item = (sos_list_item_t *) page->items + page->n_items++;
     item->e.size = rec.size;
     item->e.mtime = rec.mtime;
     item->e.mtime_nsec = rec.mtime_nsec;
@@ -186,6 +264,7 @@ sos_list_build(sos_list_page_t *page, int truncated, sos_list_result_t **out,
 {
     char               *text;
     size_t              i, size;
+    sos_list_item_t    *items;
     sos_list_result_t  *res;
 
     size = sizeof(sos_list_result_t)
@@ -203,22 +282,16 @@ sos_list_build(sos_list_page_t *page, int truncated, sos_list_result_t **out,
     res->entries = (sos_list_entry_t *) (res + 1);
     res->prefixes = (sos_str_t *) (res->entries + page->n_items);
     text = (char *) (res->prefixes + page->n_prefixes);
-    if (page->text.len > 0) {
-        memcpy(text, page->text.data, page->text.len);
-    }
+    sos_list_page_copy(page, res->prefixes, text);
+    res->n_prefixes = page->n_prefixes;
 
+    items = page->items;
     for (i = 0; i < page->n_items; i++) {
-        res->entries[i] = page->items[i].e;
-        res->entries[i].key.data = text + page->items[i].key_off;
-        res->entries[i].owner.data = text + page->items[i].owner_off;
+        res->entries[i] = items[i].e;
+        res->entries[i].key.data = text + items[i].key_off;
+        res->entries[i].owner.data = text + items[i].owner_off;
     }
     res->n_entries = page->n_items;
-
-    for (i = 0; i < page->n_prefixes; i++) {
-        res->prefixes[i].data = text + page->prefixes[i].off;
-        res->prefixes[i].len = page->prefixes[i].len;
-    }
-    res->n_prefixes = page->n_prefixes;
 
     res->truncated = truncated;
     res->next_marker.data = text;
@@ -237,11 +310,11 @@ sos_list_objects(sos_store_t *store, const char *bucket, size_t bucket_len,
     const sos_list_opts_t *opts, sos_list_result_t **out, sos_error_t *err)
 {
     int                  truncated, skip_marker;
-    char                *errptr, what[96];
-    size_t               base_len, key_len, val_len, cp_len;
+    char                 what[96];
+    size_t               key_len, val_len, cp_len;
     unsigned             max_keys, count;
     sos_rc_e             rc;
-    sos_buf_t            from, seek;
+    sos_buf_t           *seek;
     const char          *key, *val;
     sos_list_page_t      page;
     leveldb_iterator_t  *it;
@@ -266,11 +339,9 @@ sos_list_objects(sos_store_t *store, const char *bucket, size_t bucket_len,
     max_keys = opts->max_keys < SOS_LIST_MAX_KEYS ? opts->max_keys
                                                   : SOS_LIST_MAX_KEYS;
 
-    memset(&page, 0, sizeof(page));
-    sos_buf_init(&page.text);
-    sos_buf_init(&from);
-    sos_buf_init(&seek);
-    it = NULL;
+    snprintf(what, sizeof(what), "bucket \"%.*s\"", (int) bucket_len,
+             bucket);
+    sos_list_page_init(&page);
     truncated = 0;
 
     /* max-keys 0: an empty page that is not truncated, as S3 answers */
@@ -279,25 +350,23 @@ sos_list_objects(sos_store_t *store, const char *bucket, size_t bucket_len,
     }
 
     /* from: O bucket \0 prefix, what every index key of the scan starts */
-    sos_ikey_object(&from, bucket, bucket_len, "", 0);
-    base_len = from.len;
-    sos_buf_add(&from, opts->prefix.data, opts->prefix.len);
+    sos_ikey_object(&page.from, bucket, bucket_len, "", 0);
+    page.base_len = page.from.len;
+    sos_buf_add(&page.from, opts->prefix.data, opts->prefix.len);
 
-    page.items = malloc(max_keys * sizeof(sos_list_item_t));
-    page.prefixes = malloc(max_keys * sizeof(sos_list_span_t));
-    it = sos_idx_iter(store);
-    if (page.items == NULL || page.prefixes == NULL || it == NULL
-        || from.oom)
-    {
-        goto nomem;
+    sos_list_page_alloc(&page, store, max_keys, sizeof(sos_list_item_t));
+    if (page.oom || page.from.oom) {
+        goto end;
     }
 
+    it = page.it;
+    seek = &page.seek;
     skip_marker = 0;
 
     if (sos_list_cmp(opts->marker.data, opts->marker.len, opts->prefix.data,
                      opts->prefix.len) < 0)
     {
-        leveldb_iter_seek(it, (const char *) from.data, from.len);
+        leveldb_iter_seek(it, (const char *) page.from.data, page.from.len);
 
     } else if (!sos_list_starts(opts->marker.data, opts->marker.len,
                                 opts->prefix.data, opts->prefix.len))
@@ -310,25 +379,22 @@ sos_list_objects(sos_store_t *store, const char *bucket, size_t bucket_len,
                                  opts->marker.data, opts->marker.len);
         if (cp_len > 0) {
             /* the marker's common prefix went out on an earlier page */
-            sos_list_seek_past(it, &seek, &from, base_len, opts->marker.data,
-                               cp_len);
+            sos_list_page_seek_past(&page, opts->marker.data, cp_len);
 
         } else {
-            seek.len = 0;
-            sos_buf_add(&seek, from.data, base_len);
-            sos_buf_add(&seek, opts->marker.data, opts->marker.len);
-            leveldb_iter_seek(it, (const char *) seek.data, seek.len);
+            seek->len = 0;
+            sos_buf_add(seek, page.from.data, page.base_len);
+            sos_buf_add(seek, opts->marker.data, opts->marker.len);
+            leveldb_iter_seek(it, (const char *) seek->data, seek->len);
             skip_marker = 1;
         }
     }
 
     count = 0;
 
-    while (!seek.oom && !page.text.oom && leveldb_iter_valid(it)
-           && sos_idx_iter_in(it, from.data, from.len))
-    {
-        key = leveldb_iter_key(it, &key_len) + base_len;
-        key_len -= base_len;
+    while (sos_list_page_in(&page)) {
+        key = leveldb_iter_key(it, &key_len) + page.base_len;
+        key_len -= page.base_len;
 
         if (skip_marker) {
             skip_marker = 0;
@@ -350,12 +416,7 @@ sos_list_objects(sos_store_t *store, const char *bucket, size_t bucket_len,
                                  key_len);
 
         if (cp_len > 0) {
-            page.prefixes[page.n_prefixes].off = page.text.len;
-            page.prefixes[page.n_prefixes].len = cp_len;
-            page.n_prefixes++;
-            page.last = page.prefixes[page.n_prefixes - 1];
-            sos_buf_add(&page.text, key, cp_len);
-            sos_list_seek_past(it, &seek, &from, base_len, key, cp_len);
+            sos_list_page_prefix(&page, key, cp_len);
             continue;
         }
 
@@ -368,39 +429,20 @@ sos_list_objects(sos_store_t *store, const char *bucket, size_t bucket_len,
         leveldb_iter_next(it);
     }
 
-    if (seek.oom || page.text.oom) {
-        goto nomem;
-    }
+end:
 
-    errptr = NULL;
-    leveldb_iter_get_error(it, &errptr);
-    if (errptr != NULL) {
-        snprintf(what, sizeof(what), "list: index scan of bucket \"%.*s\"",
-                 (int) bucket_len, bucket);
-        rc = sos_err_leveldb(err, errptr, what);
+    rc = sos_list_page_end(&page, what, err);
+    if (rc != SOS_OK) {
         goto done;
     }
 
 built:
 
     rc = sos_list_build(&page, truncated, out, bucket, bucket_len, err);
-    goto done;
-
-nomem:
-
-    rc = sos_err(err, SOS_ENOMEM, 0, "list: no memory to list bucket "
-                 "\"%.*s\"", (int) bucket_len, bucket);
 
 done:
 
-    if (it != NULL) {
-        leveldb_iter_destroy(it);
-    }
-    sos_buf_free(&from);
-    sos_buf_free(&seek);
-    sos_buf_free(&page.text);
-    free(page.items);
-    free(page.prefixes);
+    sos_list_page_free(&page);
     return rc;
 }
 

@@ -9,6 +9,7 @@
  */
 
 #include <assert.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,26 +26,15 @@ typedef struct {
 } sos_uploads_item_t;
 
 typedef struct {
-    size_t  off;
-    size_t  len;
-} sos_uploads_span_t;
-
-typedef struct {
-    sos_uploads_item_t  *items;
-    size_t               n_items;
-    sos_uploads_span_t  *prefixes;
-    size_t               n_prefixes;
-    sos_uploads_span_t   last;          /* key or prefix added last */
-    const char          *last_id;       /* its upload id; "" for a prefix */
-    sos_buf_t            text;          /* keys, prefixes and owners */
+    sos_list_page_t      page;
+    const char          *last_id;       /* of page.last; "" for a prefix */
 } sos_uploads_page_t;
 
 
-static sos_rc_e sos_uploads_start(sos_store_t *st, const char *bucket,
-    size_t bucket_len, const sos_str_t *prefix, const sos_str_t *delimiter,
-    const sos_str_t *key_marker, const sos_str_t *upload_id_marker,
-    leveldb_iterator_t **it, sos_buf_t *scan, size_t *base,
-    sos_error_t *err);
+static sos_rc_e sos_uploads_start(sos_store_t *st, sos_list_page_t *page,
+    const char *bucket, size_t bucket_len, const sos_str_t *prefix,
+    const sos_str_t *delimiter, const sos_str_t *key_marker,
+    const sos_str_t *upload_id_marker, sos_error_t *err);
 static sos_rc_e sos_uploads_entry(leveldb_iterator_t *it, size_t base,
     sos_upload_entry_t *e, sos_kv_t **kv_mem, const char *bucket,
     size_t bucket_len, sos_error_t *err);
@@ -145,9 +135,9 @@ sos_upload_list_parts(sos_store_t *st, const char *bucket,
 
 
 /*
- * Check the bucket and the arguments, then position a new iterator at the
- * first upload to list: scan is U bucket \0 prefix, what every index key
- * of the listing starts with, and base the length of U bucket \0.
+ * Check the bucket and the arguments, then position the page's new
+ * iterator at the first upload to list: its from is U bucket \0 prefix,
+ * what every index key of the listing starts with.
  *
  * S3: after a key marker alone come the keys greater than it; with an
  * upload id marker too, first the same key's greater upload ids.  Key
@@ -156,19 +146,16 @@ sos_upload_list_parts(sos_store_t *st, const char *bucket,
  * listed as one: the uploads it rolls up are skipped.
  */
 static sos_rc_e
-sos_uploads_start(sos_store_t *st, const char *bucket, size_t bucket_len,
-    const sos_str_t *prefix, const sos_str_t *delimiter,
+sos_uploads_start(sos_store_t *st, sos_list_page_t *page, const char *bucket,
+    size_t bucket_len, const sos_str_t *prefix, const sos_str_t *delimiter,
     const sos_str_t *key_marker, const sos_str_t *upload_id_marker,
-    leveldb_iterator_t **it, sos_buf_t *scan, size_t *base,
     sos_error_t *err)
 {
-    size_t       klen;
-    sos_rc_e     rc;
-    sos_buf_t    seek;
-    const char  *k;
-
-    *it = NULL;
-    *base = 0;
+    size_t               klen;
+    sos_rc_e             rc;
+    sos_buf_t           *scan, *seek;
+    const char          *k;
+    leveldb_iterator_t  *it;
 
     if (prefix->len > SOS_MAX_KEY_LEN || delimiter->len > SOS_MAX_KEY_LEN
         || key_marker->len > SOS_MAX_KEY_LEN
@@ -185,22 +172,24 @@ sos_uploads_start(sos_store_t *st, const char *bucket, size_t bucket_len,
         return rc;
     }
 
+    scan = &page->from;
+    seek = &page->seek;
+
     sos_ikey_bucket(scan, SOS_K_UPLOAD, bucket, bucket_len);
     sos_buf_add_u8(scan, 0);
-    *base = scan->len;
+    page->base_len = scan->len;
     sos_buf_add(scan, prefix->data, prefix->len);
 
-    sos_buf_init(&seek);
-    *it = sos_idx_iter(st);
-    if (scan->oom || *it == NULL) {
-        rc = sos_err(err, SOS_ENOMEM, 0, "listing uploads of \"%.*s\"",
-                     (int) bucket_len, bucket);
-        goto done;
+    page->it = sos_idx_iter(st);
+    if (scan->oom || page->it == NULL) {
+        goto nomem;
     }
 
+    it = page->it;
+
     if (key_marker->len == 0) {
-        leveldb_iter_seek(*it, (const char *) scan->data, scan->len);
-        goto done;
+        leveldb_iter_seek(it, (const char *) scan->data, scan->len);
+        return SOS_OK;
     }
 
     if (sos_list_starts(key_marker->data, key_marker->len, prefix->data,
@@ -208,54 +197,49 @@ sos_uploads_start(sos_store_t *st, const char *bucket, size_t bucket_len,
         && sos_list_rollup(prefix->len, delimiter, key_marker->data,
                            key_marker->len) == key_marker->len)
     {
-        sos_list_seek_past(*it, &seek, scan, *base, key_marker->data,
-                           key_marker->len);
-        goto done;
+        sos_list_page_seek_past(page, key_marker->data, key_marker->len);
+        goto sought;
     }
 
-    sos_buf_add(&seek, scan->data, *base);
-    sos_buf_add(&seek, key_marker->data, key_marker->len);
+    sos_buf_add(seek, scan->data, page->base_len);
+    sos_buf_add(seek, key_marker->data, key_marker->len);
     if (upload_id_marker->len > 0) {
-        sos_buf_add_u8(&seek, 0);
-        sos_buf_add(&seek, upload_id_marker->data, upload_id_marker->len);
+        sos_buf_add_u8(seek, 0);
+        sos_buf_add(seek, upload_id_marker->data, upload_id_marker->len);
     } else {
-        sos_buf_add_u8(&seek, 1);
+        sos_buf_add_u8(seek, 1);
     }
 
-    if (seek.oom) {
-        goto done;
+    if (seek->oom) {
+        goto nomem;
     }
 
-    if (sos_list_cmp((const char *) seek.data, seek.len,
+    if (sos_list_cmp((const char *) seek->data, seek->len,
                      (const char *) scan->data, scan->len) <= 0)
     {
-        leveldb_iter_seek(*it, (const char *) scan->data, scan->len);
-        goto done;
+        leveldb_iter_seek(it, (const char *) scan->data, scan->len);
+        return SOS_OK;
     }
 
-    leveldb_iter_seek(*it, (const char *) seek.data, seek.len);
+    leveldb_iter_seek(it, (const char *) seek->data, seek->len);
 
-    if (upload_id_marker->len > 0 && leveldb_iter_valid(*it)) {
-        k = leveldb_iter_key(*it, &klen);
-        if (klen == seek.len && memcmp(k, seek.data, klen) == 0) {
-            leveldb_iter_next(*it);
+    if (upload_id_marker->len > 0 && leveldb_iter_valid(it)) {
+        k = leveldb_iter_key(it, &klen);
+        if (klen == seek->len && memcmp(k, seek->data, klen) == 0) {
+            leveldb_iter_next(it);
         }
     }
 
-done:
+sought:
 
-    if (rc == SOS_OK && seek.oom) {
-        rc = sos_err(err, SOS_ENOMEM, 0, "listing uploads of \"%.*s\"",
-                     (int) bucket_len, bucket);
+    if (!seek->oom) {
+        return SOS_OK;
     }
 
-    if (rc != SOS_OK && *it != NULL) {
-        leveldb_iter_destroy(*it);
-        *it = NULL;
-    }
+nomem:
 
-    sos_buf_free(&seek);
-    return rc;
+    return sos_err(err, SOS_ENOMEM, 0, "listing uploads of \"%.*s\"",
+                   (int) bucket_len, bucket);
 }
 
 
@@ -311,15 +295,18 @@ sos_uploads_entry(leveldb_iterator_t *it, size_t base, sos_upload_entry_t *e,
  * point into, so sos_list_uploads_result_free is one free().
  */
 static sos_rc_e
-sos_uploads_build(sos_uploads_page_t *page, int truncated,
+sos_uploads_build(sos_uploads_page_t *up, int truncated,
     sos_list_uploads_result_t **out, const char *bucket, size_t bucket_len,
     sos_error_t *err)
 {
     char                       *text;
     size_t                      i, size, id_len;
+    sos_list_page_t            *page;
+    sos_uploads_item_t         *items;
     sos_list_uploads_result_t  *res;
 
-    id_len = page->last_id != NULL ? strlen(page->last_id) : 0;
+    page = &up->page;
+    id_len = up->last_id != NULL ? strlen(up->last_id) : 0;
 
     size = sizeof(sos_list_uploads_result_t)
            + page->n_items * sizeof(sos_upload_entry_t)
@@ -336,22 +323,16 @@ sos_uploads_build(sos_uploads_page_t *page, int truncated,
     res->uploads = (sos_upload_entry_t *) (res + 1);
     res->prefixes = (sos_str_t *) (res->uploads + page->n_items);
     text = (char *) (res->prefixes + page->n_prefixes);
-    if (page->text.len > 0) {
-        memcpy(text, page->text.data, page->text.len);
-    }
+    sos_list_page_copy(page, res->prefixes, text);
+    res->n_prefixes = page->n_prefixes;
 
+    items = page->items;
     for (i = 0; i < page->n_items; i++) {
-        res->uploads[i] = page->items[i].e;
-        res->uploads[i].key.data = text + page->items[i].key_off;
-        res->uploads[i].owner.data = text + page->items[i].owner_off;
+        res->uploads[i] = items[i].e;
+        res->uploads[i].key.data = text + items[i].key_off;
+        res->uploads[i].owner.data = text + items[i].owner_off;
     }
     res->n_uploads = page->n_items;
-
-    for (i = 0; i < page->n_prefixes; i++) {
-        res->prefixes[i].data = text + page->prefixes[i].off;
-        res->prefixes[i].len = page->prefixes[i].len;
-    }
-    res->n_prefixes = page->n_prefixes;
 
     res->truncated = truncated;
     res->next_key_marker.data = text;
@@ -360,7 +341,7 @@ sos_uploads_build(sos_uploads_page_t *page, int truncated,
         res->next_key_marker.data = text + page->last.off;
         res->next_key_marker.len = page->last.len;
         if (id_len > 0) {
-            memcpy(text + page->text.len, page->last_id, id_len);
+            memcpy(text + page->text.len, up->last_id, id_len);
             res->next_upload_id_marker.data = text + page->text.len;
             res->next_upload_id_marker.len = id_len;
         }
@@ -377,33 +358,34 @@ sos_list_uploads(sos_store_t *store, const char *bucket, size_t bucket_len,
     sos_error_t *err)
 {
     int                  truncated;
-    size_t               base, cp_len;
+    char                 what[96];
+    size_t               cp_len;
     unsigned             max, count;
     sos_rc_e             rc;
     sos_str_t            none;
-    sos_buf_t            scan, seek;
     sos_kv_t            *kv_mem;
     const sos_str_t     *id_marker;
-    sos_uploads_page_t   page;
+    sos_list_page_t     *page;
+    sos_uploads_page_t   up;
     sos_uploads_item_t  *item;
     sos_upload_entry_t   e;
-    leveldb_iterator_t  *it;
 
     assert(opts != NULL && out != NULL);
 
-    memset(&page, 0, sizeof(page));
-    sos_buf_init(&page.text);
-    sos_buf_init(&scan);
-    sos_buf_init(&seek);
+    snprintf(what, sizeof(what), "the uploads of bucket \"%.*s\"",
+             (int) bucket_len, bucket);
+    page = &up.page;
+    sos_list_page_init(page);
+    up.last_id = NULL;
     truncated = 0;
 
     none.data = "";
     none.len = 0;
     id_marker = opts->key_marker.len > 0 ? &opts->upload_id_marker : &none;
 
-    rc = sos_uploads_start(store, bucket, bucket_len, &opts->prefix,
+    rc = sos_uploads_start(store, page, bucket, bucket_len, &opts->prefix,
                            &opts->delimiter, &opts->key_marker, id_marker,
-                           &it, &scan, &base, err);
+                           err);
     if (rc != SOS_OK) {
         goto done;
     }
@@ -416,25 +398,19 @@ sos_list_uploads(sos_store_t *store, const char *bucket, size_t bucket_len,
         goto built;
     }
 
-    page.items = malloc(max * sizeof(sos_uploads_item_t));
-    page.prefixes = malloc(max * sizeof(sos_uploads_span_t));
-    if (page.items == NULL || page.prefixes == NULL) {
-        goto nomem;
-    }
+    sos_list_page_alloc(page, store, max, sizeof(sos_uploads_item_t));
 
     count = 0;
 
-    while (!seek.oom && !page.text.oom
-           && sos_idx_iter_in(it, scan.data, scan.len))
-    {
+    while (sos_list_page_in(page)) {
         if (count == max) {
             truncated = 1;
             break;
         }
         count++;
 
-        rc = sos_uploads_entry(it, base, &e, &kv_mem, bucket, bucket_len,
-                               err);
+        rc = sos_uploads_entry(page->it, page->base_len, &e, &kv_mem, bucket,
+                               bucket_len, err);
         if (rc != SOS_OK) {
             goto done;
         }
@@ -444,56 +420,35 @@ sos_list_uploads(sos_store_t *store, const char *bucket, size_t bucket_len,
                                  e.key.data, e.key.len);
 
         if (cp_len > 0) {
-            page.prefixes[page.n_prefixes].off = page.text.len;
-            page.prefixes[page.n_prefixes].len = cp_len;
-            page.last = page.prefixes[page.n_prefixes++];
-            page.last_id = "";
-            sos_buf_add(&page.text, e.key.data, cp_len);
-            sos_list_seek_past(it, &seek, &scan, base, e.key.data, cp_len);
+            sos_list_page_prefix(page, e.key.data, cp_len);
+            up.last_id = "";
             continue;
         }
 
-        item = &page.items[page.n_items++];
+        item = (sos_uploads_item_t *) page->items + page->n_items++;
         item->e = e;
-        item->key_off = page.text.len;
-        sos_buf_add(&page.text, e.key.data, e.key.len);
-        item->owner_off = page.text.len;
-        sos_buf_add(&page.text, e.owner.data, e.owner.len);
-        page.last.off = item->key_off;
-        page.last.len = e.key.len;
-        page.last_id = item->e.upload_id;
-        leveldb_iter_next(it);
+        item->key_off = page->text.len;
+        sos_buf_add(&page->text, e.key.data, e.key.len);
+        item->owner_off = page->text.len;
+        sos_buf_add(&page->text, e.owner.data, e.owner.len);
+        page->last.off = item->key_off;
+        page->last.len = e.key.len;
+        up.last_id = item->e.upload_id;
+        leveldb_iter_next(page->it);
     }
 
-    if (seek.oom || page.text.oom) {
-        goto nomem;
-    }
-
-    rc = sos_idx_iter_error(it, err, "listing uploads");
+    rc = sos_list_page_end(page, what, err);
     if (rc != SOS_OK) {
         goto done;
     }
 
 built:
 
-    rc = sos_uploads_build(&page, truncated, out, bucket, bucket_len, err);
-    goto done;
-
-nomem:
-
-    rc = sos_err(err, SOS_ENOMEM, 0, "list: no memory to list the uploads "
-                 "of bucket \"%.*s\"", (int) bucket_len, bucket);
+    rc = sos_uploads_build(&up, truncated, out, bucket, bucket_len, err);
 
 done:
 
-    if (it != NULL) {
-        leveldb_iter_destroy(it);
-    }
-    sos_buf_free(&scan);
-    sos_buf_free(&seek);
-    sos_buf_free(&page.text);
-    free(page.items);
-    free(page.prefixes);
+    sos_list_page_free(page);
     return rc;
 }
 

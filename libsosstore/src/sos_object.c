@@ -80,6 +80,29 @@ sos_key_check(const char *bucket, size_t bucket_len, const char *key,
 
 
 sos_rc_e
+sos_object_ikey(sos_buf_t *ikey, const char *bucket, size_t bucket_len,
+    const char *key, size_t key_len, const char *what, sos_error_t *err)
+{
+    sos_rc_e  rc;
+
+    sos_buf_init(ikey);
+
+    rc = sos_key_check(bucket, bucket_len, key, key_len, err);
+    if (rc != SOS_OK) {
+        return rc;
+    }
+
+    sos_ikey_object(ikey, bucket, bucket_len, key, key_len);
+    if (ikey->oom) {
+        sos_buf_free(ikey);
+        return sos_err(err, SOS_ENOMEM, ENOMEM, "no memory for %s", what);
+    }
+
+    return SOS_OK;
+}
+
+
+sos_rc_e
 sos_object_load(sos_store_t *st, const sos_buf_t *ikey, const char *bucket,
     size_t bucket_len, const char *key, size_t key_len, char **val,
     sos_obj_rec_t *rec, sos_error_t *err)
@@ -540,16 +563,10 @@ sos_object_delete(sos_store_t *store, const char *bucket, size_t bucket_len,
     sos_obj_rec_t          rec;
     leveldb_writebatch_t  *batch;
 
-    rc = sos_key_check(bucket, bucket_len, key, key_len, err);
+    rc = sos_object_ikey(&ikey, bucket, bucket_len, key, key_len,
+                         "a delete", err);
     if (rc != SOS_OK) {
         return rc;
-    }
-
-    sos_buf_init(&ikey);
-    sos_ikey_object(&ikey, bucket, bucket_len, key, key_len);
-    if (ikey.oom) {
-        sos_buf_free(&ikey);
-        return sos_err(err, SOS_ENOMEM, ENOMEM, "no memory for a delete");
     }
 
     batch = leveldb_writebatch_create();
@@ -598,18 +615,13 @@ sos_object_set_acl(sos_store_t *store, const char *bucket, size_t bucket_len,
     sos_buf_t       ikey, nval;
     sos_obj_rec_t   rec;
 
-    rc = sos_key_check(bucket, bucket_len, key, key_len, err);
+    rc = sos_object_ikey(&ikey, bucket, bucket_len, key, key_len,
+                         "an ACL", err);
     if (rc != SOS_OK) {
         return rc;
     }
 
-    sos_buf_init(&ikey);
     sos_buf_init(&nval);
-    sos_ikey_object(&ikey, bucket, bucket_len, key, key_len);
-    if (ikey.oom) {
-        sos_buf_free(&ikey);
-        return sos_err(err, SOS_ENOMEM, ENOMEM, "no memory for an ACL");
-    }
 
     pthread_mutex_lock(&store->commit_lock);
 

@@ -153,16 +153,10 @@ sos_object_open(sos_store_t *store, const char *bucket, size_t bucket_len,
     sos_obj_rec_t   rec;
     sos_reader_t   *rd;
 
-    rc = sos_key_check(bucket, bucket_len, key, key_len, err);
+    rc = sos_object_ikey(&ikey, bucket, bucket_len, key, key_len,
+                         "a lookup", err);
     if (rc != SOS_OK) {
         return rc;
-    }
-
-    sos_buf_init(&ikey);
-    sos_ikey_object(&ikey, bucket, bucket_len, key, key_len);
-    if (ikey.oom) {
-        sos_buf_free(&ikey);
-        return sos_err(err, SOS_ENOMEM, ENOMEM, "no memory for a lookup");
     }
 
     rd = NULL;

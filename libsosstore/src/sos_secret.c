@@ -43,6 +43,10 @@ static int sos_secret_seal(const sos_store_t *st, const void *aad,
     size_t aad_len, const char *secret, size_t len, unsigned char *out);
 static int sos_secret_unseal(const sos_store_t *st, const void *aad,
     size_t aad_len, const unsigned char *in, size_t in_len, char *out);
+static int sos_secret_gcm(const sos_store_t *st, int enc,
+    const unsigned char *nonce, const void *aad, size_t aad_len,
+    const unsigned char *in, size_t len, unsigned char *out,
+    unsigned char *tag);
 static sos_rc_e sos_key_file_read(const char *path,
     unsigned char key[SOS_SECRET_KEY_LEN], sos_error_t *err);
 static sos_rc_e sos_key_file_create(sos_store_t *st, const char *path,
@@ -59,30 +63,14 @@ static int
 sos_secret_seal(const sos_store_t *st, const void *aad, size_t aad_len,
     const char *secret, size_t len, unsigned char *out)
 {
-    int              n, ok;
-    EVP_CIPHER_CTX  *c;
-
     if (RAND_bytes(out, SOS_SEAL_NONCE_LEN) != 1) {
         return -1;
     }
 
-    c = EVP_CIPHER_CTX_new();
-
-    ok = c != NULL
-         && EVP_EncryptInit_ex(c, EVP_aes_256_gcm(), NULL, NULL, NULL)
-         && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN,
-                                SOS_SEAL_NONCE_LEN, NULL)
-         && EVP_EncryptInit_ex(c, NULL, NULL, st->secret_key, out)
-         && EVP_EncryptUpdate(c, NULL, &n, aad, (int) aad_len)
-         && EVP_EncryptUpdate(c, out + SOS_SEAL_NONCE_LEN, &n,
-                              (const unsigned char *) secret, (int) len)
-         && (size_t) n == len
-         && EVP_EncryptFinal_ex(c, out + SOS_SEAL_NONCE_LEN + n, &n)
-         && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, SOS_SEAL_TAG_LEN,
-                                out + SOS_SEAL_NONCE_LEN + len);
-
-    EVP_CIPHER_CTX_free(c);
-    return ok ? 0 : -1;
+    return sos_secret_gcm(st, 1, out, aad, aad_len,
+                          (const unsigned char *) secret, len,
+                          out + SOS_SEAL_NONCE_LEN,
+                          out + SOS_SEAL_NONCE_LEN + len);
 }
 
 
@@ -92,10 +80,8 @@ static int
 sos_secret_unseal(const sos_store_t *st, const void *aad, size_t aad_len,
     const unsigned char *in, size_t in_len, char *out)
 {
-    int              n, ok;
     size_t           len;
     unsigned char    tag[SOS_SEAL_TAG_LEN];
-    EVP_CIPHER_CTX  *c;
 
     if (in_len < SOS_SEALED_LEN(1)) {
         return -1;
@@ -104,29 +90,49 @@ sos_secret_unseal(const sos_store_t *st, const void *aad, size_t aad_len,
     len = in_len - SOS_SEALED_LEN(0);
     memcpy(tag, in + SOS_SEAL_NONCE_LEN + len, SOS_SEAL_TAG_LEN);
 
-    c = EVP_CIPHER_CTX_new();
-
-    ok = c != NULL
-         && EVP_DecryptInit_ex(c, EVP_aes_256_gcm(), NULL, NULL, NULL)
-         && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN,
-                                SOS_SEAL_NONCE_LEN, NULL)
-         && EVP_DecryptInit_ex(c, NULL, NULL, st->secret_key, in)
-         && EVP_DecryptUpdate(c, NULL, &n, aad, (int) aad_len)
-         && EVP_DecryptUpdate(c, (unsigned char *) out, &n,
-                              in + SOS_SEAL_NONCE_LEN, (int) len)
-         && (size_t) n == len
-         && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, SOS_SEAL_TAG_LEN,
-                                tag)
-         && EVP_DecryptFinal_ex(c, (unsigned char *) out + n, &n) > 0;
-
-    EVP_CIPHER_CTX_free(c);
-
-    if (!ok) {
+    if (sos_secret_gcm(st, 0, in, aad, aad_len, in + SOS_SEAL_NONCE_LEN, len,
+                       (unsigned char *) out, tag)
+        != 0)
+    {
         OPENSSL_cleanse(out, len);
         return -1;
     }
 
     return 0;
+}
+
+
+/*
+ * AES-256-GCM with the store's key of len bytes from in into out, bound
+ * to aad: enc 1 seals and writes the tag, enc 0 opens and checks it.
+ * 0, or -1 on a failure (or a tag that does not verify).
+ */
+static int
+sos_secret_gcm(const sos_store_t *st, int enc, const unsigned char *nonce,
+    const void *aad, size_t aad_len, const unsigned char *in, size_t len,
+    unsigned char *out, unsigned char *tag)
+{
+    int              n, ok;
+    EVP_CIPHER_CTX  *c;
+
+    c = EVP_CIPHER_CTX_new();
+
+    ok = c != NULL
+         && EVP_CipherInit_ex(c, EVP_aes_256_gcm(), NULL, NULL, NULL, enc)
+         && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN,
+                                SOS_SEAL_NONCE_LEN, NULL)
+         && EVP_CipherInit_ex(c, NULL, NULL, st->secret_key, nonce, enc)
+         && EVP_CipherUpdate(c, NULL, &n, aad, (int) aad_len)
+         && EVP_CipherUpdate(c, out, &n, in, (int) len)
+         && (size_t) n == len
+         && (enc || EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG,
+                                        SOS_SEAL_TAG_LEN, tag))
+         && EVP_CipherFinal_ex(c, out + n, &n) > 0
+         && (!enc || EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG,
+                                         SOS_SEAL_TAG_LEN, tag));
+
+    EVP_CIPHER_CTX_free(c);
+    return ok ? 0 : -1;
 }
 
 

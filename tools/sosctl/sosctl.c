@@ -96,6 +96,72 @@ sosctl_time(int64_t t, char *buf, size_t size)
     }
 }
 
+/* org create NAME [--email ADDR] */
+
+int
+sosctl_org_create_args(int argc, char **argv, const char **email)
+{
+    *email = "";
+
+    if (argc == 4 && strcmp(argv[2], "--email") == 0) {
+        *email = argv[3];
+
+    } else if (argc != 2) {
+        return sosctl_usage("usage: org create NAME [--email ADDR]");
+    }
+
+    return SOSCTL_OK;
+}
+
+void
+sosctl_org_print(const char *id, const char *name, const char *email,
+    int64_t created)
+{
+    char  t[64];
+
+    sosctl_time(created, t, sizeof(t));
+
+    printf("id:       %s\n", id);
+    printf("name:     %s\n", name);
+    printf("email:    %s\n", email);
+    printf("created:  %s\n", t);
+}
+
+/* a line of org list */
+
+void
+sosctl_org_line(const char *id, const char *name, const char *email,
+    int64_t created)
+{
+    char  t[64];
+
+    sosctl_time(created, t, sizeof(t));
+
+    printf("%s  %-20s  %-20s  %s\n", id, name, email[0] ? email : "-", t);
+}
+
+/* a line of key list */
+
+void
+sosctl_key_line(const char *access_key_id, int admin, int64_t created)
+{
+    char  t[64];
+
+    sosctl_time(created, t, sizeof(t));
+
+    printf("%-20s  %-5s  %s\n", access_key_id, admin ? "yes" : "no", t);
+}
+
+/* a new key: an AWS shared-credentials block, ready to paste */
+
+void
+sosctl_key_print(const char *org_name, const char *access_key_id,
+    const char *secret)
+{
+    printf("[%s]\naws_access_key_id = %s\naws_secret_access_key = %s\n",
+           org_name, access_key_id, secret);
+}
+
 int
 sosctl_open(sosctl_t *ctl)
 {

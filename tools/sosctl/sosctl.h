@@ -44,4 +44,14 @@ int sosctl_fail(sos_rc_e rc, const char *what, const sos_error_t *err);
 int sosctl_usage(const char *fmt, ...);
 void sosctl_time(int64_t t, char *buf, size_t size);
 
+/* what org and key read and print, from the store or the admin API alike */
+int sosctl_org_create_args(int argc, char **argv, const char **email);
+void sosctl_org_print(const char *id, const char *name, const char *email,
+    int64_t created);
+void sosctl_org_line(const char *id, const char *name, const char *email,
+    int64_t created);
+void sosctl_key_line(const char *access_key_id, int admin, int64_t created);
+void sosctl_key_print(const char *org_name, const char *access_key_id,
+    const char *secret);
+
 #endif /* SOSCTL_H */

@@ -50,10 +50,8 @@ static int sosctl_admin_error(sosctl_t *ctl, const char *what,
 static size_t sosctl_encode(char *dst, const char *src, int slash);
 static json_t *sosctl_json_load(sosctl_t *ctl, sosctl_answer_t *ans);
 static const char *sosctl_json_str(json_t *obj, const char *name);
-static void sosctl_json_time(json_t *obj, char *buf, size_t size);
+static int64_t sosctl_json_created(json_t *obj);
 static void sosctl_admin_org_print(json_t *org);
-static void sosctl_admin_org_line(json_t *org);
-static void sosctl_admin_key_line(json_t *key);
 
 /*
  * SOS_ENDPOINT, "http[s]://host[:port]"; SOS_ADMIN_PATH, the location.
@@ -565,50 +563,19 @@ sosctl_json_str(json_t *obj, const char *name)
     return s ? s : "";
 }
 
-/* the member "created" of obj (unix seconds) as text */
+/* the member "created" of obj (unix seconds) */
 
-static void
-sosctl_json_time(json_t *obj, char *buf, size_t size)
+static int64_t
+sosctl_json_created(json_t *obj)
 {
-    sosctl_time(json_integer_value(json_object_get(obj, "created")), buf,
-                size);
+    return json_integer_value(json_object_get(obj, "created"));
 }
 
 static void
 sosctl_admin_org_print(json_t *org)
 {
-    char  t[64];
-
-    sosctl_json_time(org, t, sizeof(t));
-
-    printf("id:       %s\n", sosctl_json_str(org, "id"));
-    printf("name:     %s\n", sosctl_json_str(org, "name"));
-    printf("email:    %s\n", sosctl_json_str(org, "email"));
-    printf("created:  %s\n", t);
-}
-
-static void
-sosctl_admin_org_line(json_t *org)
-{
-    char         t[64];
-    const char  *email;
-
-    sosctl_json_time(org, t, sizeof(t));
-    email = sosctl_json_str(org, "email");
-
-    printf("%s  %-20s  %-20s  %s\n", sosctl_json_str(org, "id"),
-           sosctl_json_str(org, "name"), email[0] ? email : "-", t);
-}
-
-static void
-sosctl_admin_key_line(json_t *key)
-{
-    char  t[64];
-
-    sosctl_json_time(key, t, sizeof(t));
-
-    printf("%-20s  %-5s  %s\n", sosctl_json_str(key, "access_key_id"),
-           json_is_true(json_object_get(key, "admin")) ? "yes" : "no", t);
+    sosctl_org_print(sosctl_json_str(org, "id"), sosctl_json_str(org, "name"),
+                     sosctl_json_str(org, "email"), sosctl_json_created(org));
 }
 
 /* ------------------------------------------------------------------ */
@@ -631,13 +598,9 @@ sosctl_admin_org(sosctl_t *ctl, int argc, char **argv)
     sub = argv[0];
 
     if (strcmp(sub, "create") == 0) {
-        email = "";
-
-        if (argc == 4 && strcmp(argv[2], "--email") == 0) {
-            email = argv[3];
-
-        } else if (argc != 2) {
-            return sosctl_usage("usage: org create NAME [--email ADDR]");
+        rc = sosctl_org_create_args(argc, argv, &email);
+        if (rc != SOSCTL_OK) {
+            return rc;
         }
 
         q = malloc(3 * (strlen(argv[1]) + strlen(email)) + 32);
@@ -700,7 +663,10 @@ sosctl_admin_org(sosctl_t *ctl, int argc, char **argv)
         printf("%-64s  %-20s  %-20s  %s\n", "ID", "NAME", "EMAIL", "CREATED");
 
         json_array_foreach(json_object_get(doc, "organizations"), i, org) {
-            sosctl_admin_org_line(org);
+            sosctl_org_line(sosctl_json_str(org, "id"),
+                            sosctl_json_str(org, "name"),
+                            sosctl_json_str(org, "email"),
+                            sosctl_json_created(org));
         }
 
         json_decref(doc);
@@ -817,7 +783,9 @@ sosctl_admin_key(sosctl_t *ctl, int argc, char **argv)
             printf("%-20s  %-5s  %s\n", "ACCESS KEY ID", "ADMIN", "CREATED");
 
             json_array_foreach(json_object_get(doc, "keys"), i, key) {
-                sosctl_admin_key_line(key);
+                sosctl_key_line(sosctl_json_str(key, "access_key_id"),
+                                json_is_true(json_object_get(key, "admin")),
+                                sosctl_json_created(key));
             }
 
             json_decref(doc);
@@ -835,11 +803,8 @@ sosctl_admin_key(sosctl_t *ctl, int argc, char **argv)
             return SOSCTL_FAIL;
         }
 
-        /* an AWS shared-credentials block, ready to paste */
-
-        printf("[%s]\naws_access_key_id = %s\naws_secret_access_key = %s\n",
-               sosctl_json_str(doc, "org_name"), id,
-               json_string_value(secret));
+        sosctl_key_print(sosctl_json_str(doc, "org_name"), id,
+                         json_string_value(secret));
 
         /* no copy of the secret outlives the call */
         memset((char *) json_string_value(secret), 0,

@@ -10,7 +10,6 @@
 #include "sosctl.h"
 
 static int sosctl_org_find(sosctl_t *ctl, const char *arg, sos_org_t *org);
-static void sosctl_org_print(const sos_org_t *org);
 static int sosctl_org_list_cb(void *ctx, const sos_org_t *org);
 static int sosctl_key_list_cb(void *ctx, const sos_key_t *key);
 
@@ -51,30 +50,12 @@ done:
     return SOSCTL_OK;
 }
 
-static void
-sosctl_org_print(const sos_org_t *org)
-{
-    char  created[64];
-
-    sosctl_time(org->created, created, sizeof(created));
-
-    printf("id:       %s\n", org->id);
-    printf("name:     %s\n", org->name);
-    printf("email:    %s\n", org->email);
-    printf("created:  %s\n", created);
-}
-
 static int
 sosctl_org_list_cb(void *ctx, const sos_org_t *org)
 {
-    char  created[64];
-
     (void) ctx;
 
-    sosctl_time(org->created, created, sizeof(created));
-
-    printf("%s  %-20s  %-20s  %s\n", org->id, org->name,
-           org->email[0] ? org->email : "-", created);
+    sosctl_org_line(org->id, org->name, org->email, org->created);
 
     return 0;
 }
@@ -96,13 +77,9 @@ sosctl_org(sosctl_t *ctl, int argc, char **argv)
     memset(&err, 0, sizeof(err));
 
     if (strcmp(sub, "create") == 0) {
-        email = "";
-
-        if (argc == 4 && strcmp(argv[2], "--email") == 0) {
-            email = argv[3];
-
-        } else if (argc != 2) {
-            return sosctl_usage("usage: org create NAME [--email ADDR]");
+        rc = sosctl_org_create_args(argc, argv, &email);
+        if (rc != SOSCTL_OK) {
+            return rc;
         }
 
         /* the server refuses them too: answers carry them in JSON, XML */
@@ -124,7 +101,7 @@ sosctl_org(sosctl_t *ctl, int argc, char **argv)
             return sosctl_fail(src, "cannot create the organization", &err);
         }
 
-        sosctl_org_print(&org);
+        sosctl_org_print(org.id, org.name, org.email, org.created);
         return SOSCTL_OK;
     }
 
@@ -163,7 +140,7 @@ sosctl_org(sosctl_t *ctl, int argc, char **argv)
         }
 
         if (sub[0] == 's') {
-            sosctl_org_print(&org);
+            sosctl_org_print(org.id, org.name, org.email, org.created);
             return SOSCTL_OK;
         }
 
@@ -183,14 +160,9 @@ sosctl_org(sosctl_t *ctl, int argc, char **argv)
 static int
 sosctl_key_list_cb(void *ctx, const sos_key_t *key)
 {
-    char  created[64];
-
     (void) ctx;
 
-    sosctl_time(key->created, created, sizeof(created));
-
-    printf("%-20s  %-5s  %s\n", key->access_key_id,
-           key->admin ? "yes" : "no", created);
+    sosctl_key_line(key->access_key_id, key->admin, key->created);
 
     return 0;
 }
@@ -238,10 +210,7 @@ sosctl_key(sosctl_t *ctl, int argc, char **argv)
             return sosctl_fail(src, "cannot create the key", &err);
         }
 
-        /* an AWS shared-credentials block, ready to paste */
-
-        printf("[%s]\naws_access_key_id = %s\naws_secret_access_key = %s\n",
-               org.name, key.access_key_id, key.secret);
+        sosctl_key_print(org.name, key.access_key_id, key.secret);
 
         return SOSCTL_OK;
     }
