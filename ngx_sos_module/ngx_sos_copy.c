@@ -138,12 +138,8 @@ ngx_sos_object_copy(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 
     /* the destination's, as PutObject's */
 
-    err = ngx_sos_object_write_conditions(r, ctx, &cp->opts, cp->if_match);
-    if (err != NGX_SOS_OK) {
-        return ngx_sos_error_send_ctx(r, ctx, err);
-    }
-
-    err = ngx_sos_acl_from_headers(r, ctx, 0, &cp->acl);
+    err = ngx_sos_object_destination(r, ctx, &cp->opts, cp->if_match,
+                                     &cp->acl);
     if (err != NGX_SOS_OK) {
         return ngx_sos_error_send_ctx(r, ctx, err);
     }

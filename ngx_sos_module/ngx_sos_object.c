@@ -1,21 +1,19 @@
 
 /*
- * SOS: object operations: PutObject's entry (the metadata and conditions
- * it brings; the body streams through ngx_sos_put.c), DeleteObject, and
- * what the object operations share (ngx_sos_object.h): the ACL a write
- * sets, x-amz-meta-* and the other stored headers, write conditions, the
- * ETag and checksum headers.  The authorization step (ngx_sos_authz.c)
- * has checked WRITE on the bucket before any of their jobs runs.
+ * SOS: DeleteObject, and what the operations that write objects share
+ * (ngx_sos_object.h): the ACL a write sets, x-amz-meta-* and the other
+ * stored headers, write conditions, the ETag and checksum headers.  The
+ * authorization step (ngx_sos_authz.c) has checked WRITE on the bucket
+ * before any of their jobs runs.
  *
- * GetObject and HeadObject are in ngx_sos_get.c, CopyObject in
- * ngx_sos_copy.c.
+ * PutObject's entry is in ngx_sos_put.c with the upload engine, GetObject
+ * and HeadObject in ngx_sos_get.c, CopyObject in ngx_sos_copy.c.
  */
 
 
 #include "ngx_sos_module.h"
 #include "ngx_sos_acl.h"
 #include "ngx_sos_object.h"
-#include "ngx_sos_put.h"
 
 
 #define NGX_SOS_META_MAX      2048
@@ -146,6 +144,26 @@ ngx_sos_object_precondition(ngx_sos_job_t *job, sos_put_opts_t *opts)
     }
 
     sos_object_info_release(&info);
+}
+
+
+/*
+ * What a write says about its destination, PutObject's and CopyObject's
+ * alike: the conditions (If-Match, If-None-Match) and the ACL it sets.
+ */
+
+ngx_sos_err_e
+ngx_sos_object_destination(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
+    sos_put_opts_t *opts, char *if_match, ngx_sos_acl_t **acl)
+{
+    ngx_sos_err_e  err;
+
+    err = ngx_sos_object_write_conditions(r, ctx, opts, if_match);
+    if (err != NGX_SOS_OK) {
+        return err;
+    }
+
+    return ngx_sos_acl_from_headers(r, ctx, 0, acl);
 }
 
 
@@ -439,45 +457,6 @@ ngx_sos_object_attrs(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     }
 
     return err;
-}
-
-
-/* ------------------------------------------------------------------ */
-/* PutObject                                                          */
-
-
-ngx_int_t
-ngx_sos_object_put(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
-{
-    ngx_sos_err_e         err;
-    ngx_sos_put_t        *st;
-
-    st = ngx_sos_put_create(r, ctx);
-    if (st == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    err = ngx_sos_object_read_attrs(r, ctx, &st->a);
-    if (err != NGX_SOS_OK) {
-        return ngx_sos_error_send_ctx(r, ctx, err);
-    }
-
-    st->a.attrs.owner.data = (char *) ctx->auth.org_id;
-    st->a.attrs.owner.len = ngx_strlen(ctx->auth.org_id);
-
-    st->opts.attrs = &st->a.attrs;
-
-    err = ngx_sos_object_write_conditions(r, ctx, &st->opts, st->if_match);
-    if (err != NGX_SOS_OK) {
-        return ngx_sos_error_send_ctx(r, ctx, err);
-    }
-
-    err = ngx_sos_acl_from_headers(r, ctx, 0, &st->acl);
-    if (err != NGX_SOS_OK) {
-        return ngx_sos_error_send_ctx(r, ctx, err);
-    }
-
-    return ngx_sos_put_body(r, st);
 }
 
 

@@ -45,6 +45,11 @@ ngx_sos_err_e ngx_sos_object_read_attrs(ngx_http_request_t *r,
 ngx_sos_err_e ngx_sos_object_write_conditions(ngx_http_request_t *r,
     ngx_sos_ctx_t *ctx, sos_put_opts_t *opts, char *if_match);
 
+/* The conditions and the ACL headers of a write's destination. */
+ngx_sos_err_e ngx_sos_object_destination(ngx_http_request_t *r,
+    ngx_sos_ctx_t *ctx, sos_put_opts_t *opts, char *if_match,
+    ngx_sos_acl_t **acl);
+
 /* Pool thread, after SOS_EPRECONDITION: If-Match on no key is 404. */
 void ngx_sos_object_precondition(ngx_sos_job_t *job, sos_put_opts_t *opts);
 

@@ -80,6 +80,41 @@ ngx_sos_put_create(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 }
 
 
+/* ------------------------------------------------------------------ */
+/* PutObject                                                          */
+
+
+ngx_int_t
+ngx_sos_object_put(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
+{
+    ngx_sos_err_e         err;
+    ngx_sos_put_t        *st;
+
+    st = ngx_sos_put_create(r, ctx);
+    if (st == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    err = ngx_sos_object_read_attrs(r, ctx, &st->a);
+    if (err != NGX_SOS_OK) {
+        return ngx_sos_error_send_ctx(r, ctx, err);
+    }
+
+    st->a.attrs.owner.data = (char *) ctx->auth.org_id;
+    st->a.attrs.owner.len = ngx_strlen(ctx->auth.org_id);
+
+    st->opts.attrs = &st->a.attrs;
+
+    err = ngx_sos_object_destination(r, ctx, &st->opts, st->if_match,
+                                     &st->acl);
+    if (err != NGX_SOS_OK) {
+        return ngx_sos_error_send_ctx(r, ctx, err);
+    }
+
+    return ngx_sos_put_body(r, st);
+}
+
+
 /*
  * UploadPart: the body streams into a part exactly as PutObject's into an
  * object; the part keeps its MD5 and flexible checksum.
