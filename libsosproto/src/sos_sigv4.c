@@ -86,6 +86,13 @@ sos_sigv4_sha256(unsigned char out[32], const void *p, size_t n)
 }
 
 
+/*
+ * HMAC (RFC 2104) over the low-level SHA API rather than OpenSSL's HMAC():
+ * OpenSSL 3 fetches the digest on every HMAC() call, which made one
+ * HMAC-SHA256 of a 400-byte string to sign 1.14 us against 0.33 us here,
+ * and a request makes up to five (key derivation, signature, chunks).
+ */
+
 void
 sos_sigv4_hmac_sha256(unsigned char out[32], const void *key, size_t key_len,
     const void *p, size_t n)
