@@ -211,14 +211,16 @@ ngx_sos_acl_run(ngx_sos_job_t *job)
         return;
     }
 
+    /* only on what the step checked, else SOS_ECHANGED */
+
     if (aj->object) {
         job->rc = sos_object_set_acl(job->store, (char *) aj->bucket.data,
                                      aj->bucket.len, (char *) aj->key.data,
-                                     aj->key.len, aj->acl->blob,
+                                     aj->key.len, &az->object, aj->acl->blob,
                                      aj->acl->blob_len, &job->err);
     } else {
         job->rc = sos_bucket_set_acl(job->store, (char *) aj->bucket.data,
-                                     aj->bucket.len, aj->acl->blob,
+                                     aj->bucket.len, az->bucket, aj->acl->blob,
                                      aj->acl->blob_len, &job->err);
     }
 }
