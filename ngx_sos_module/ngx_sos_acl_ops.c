@@ -5,7 +5,10 @@
  * The ACL comes from x-amz-acl / x-amz-grant-* or from the body (the
  * model in ngx_sos_acl.c); one job reads or replaces the blob of the
  * bucket or object the authorization step found and allowed (READ_ACP,
- * WRITE_ACP; their owner always may).
+ * WRITE_ACP; their owner always may).  The store replaces it only while
+ * the bucket or object is still the one the step checked: an overwrite,
+ * a bucket created again or another ACL change in between is answered
+ * 409 OperationAborted, and the client may send the request again.
  */
 
 
@@ -211,14 +214,16 @@ ngx_sos_acl_run(ngx_sos_job_t *job)
         return;
     }
 
+    /* only on what the step checked, else SOS_ECHANGED */
+
     if (aj->object) {
         job->rc = sos_object_set_acl(job->store, (char *) aj->bucket.data,
                                      aj->bucket.len, (char *) aj->key.data,
-                                     aj->key.len, aj->acl->blob,
+                                     aj->key.len, &az->object, aj->acl->blob,
                                      aj->acl->blob_len, &job->err);
     } else {
         job->rc = sos_bucket_set_acl(job->store, (char *) aj->bucket.data,
-                                     aj->bucket.len, aj->acl->blob,
+                                     aj->bucket.len, az->bucket, aj->acl->blob,
                                      aj->acl->blob_len, &job->err);
     }
 }

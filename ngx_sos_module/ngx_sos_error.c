@@ -131,6 +131,12 @@ static ngx_sos_error_t  ngx_sos_errors[] = {
                  "you can retry the request."),
       0 },
 
+    [NGX_SOS_ERR_OPERATION_ABORTED] = {
+      ngx_string("OperationAborted"), NGX_HTTP_CONFLICT,
+      ngx_string("A conflicting conditional operation is currently in "
+                 "progress against this resource. Please try again."),
+      0 },
+
     [NGX_SOS_ERR_NOT_MODIFIED] = {
       ngx_string("NotModified"), NGX_HTTP_NOT_MODIFIED,
       ngx_string("Not Modified"),
@@ -340,6 +346,9 @@ ngx_sos_error_from_store(sos_rc_e rc)
 
     case SOS_EPRECONDITION:
         return NGX_SOS_ERR_PRECONDITION_FAILED;
+
+    case SOS_ECHANGED:
+        return NGX_SOS_ERR_OPERATION_ABORTED;
 
     case SOS_EINVALIDPART:
         return NGX_SOS_ERR_INVALID_PART;

@@ -317,11 +317,14 @@ sos_bucket_info_free(sos_bucket_info_t *info)
 
 sos_rc_e
 sos_bucket_set_acl(sos_store_t *store, const char *name, size_t name_len,
-    const void *acl, size_t acl_len, sos_error_t *err)
+    const sos_bucket_info_t *expect, const void *acl, size_t acl_len,
+    sos_error_t *err)
 {
+    int           same;
     char         *val;
     size_t        len;
     sos_rc_e      rc;
+    sos_str_t     cur;
     sos_buf_t     key, rec;
     sos_bucket_t  b;
 
@@ -342,13 +345,25 @@ sos_bucket_set_acl(sos_store_t *store, const char *name, size_t name_len,
     }
 
     memset(&b, 0, sizeof(b));
-    if (sos_bucket_decode(val, len, &b, NULL) != 0) {
+    if (sos_bucket_decode(val, len, &b, &cur) != 0) {
         free(val);
         rc = sos_err(err, SOS_ECORRUPT, 0, "bucket \"%.*s\" is malformed",
                      (int) name_len, name);
         goto done;
     }
+
+    /* the same bucket (not one created since), allowing the same */
+
+    same = strcmp(b.owner, expect->bucket.owner) == 0
+           && b.created == expect->bucket.created
+           && sos_str_same(&cur, &expect->acl);
     free(val);
+
+    if (!same) {
+        rc = sos_err(err, SOS_ECHANGED, 0, "bucket \"%.*s\" changed since "
+                     "it was read", (int) name_len, name);
+        goto done;
+    }
 
     sos_bucket_encode(&rec, b.owner, b.region, b.created, acl, acl_len);
     rc = rec.oom ? sos_err(err, SOS_ENOMEM, 0, "no memory for bucket record")

@@ -136,6 +136,14 @@ sos_buf_add_str(sos_buf_t *b, const sos_str_t *s)
 }
 
 
+int
+sos_str_same(const sos_str_t *a, const sos_str_t *b)
+{
+    return a->len == b->len
+           && (a->len == 0 || memcmp(a->data, b->data, a->len) == 0);
+}
+
+
 void
 sos_rbuf_init(sos_rbuf_t *r, const void *data, size_t len)
 {
@@ -605,6 +613,9 @@ sos_obj_rec_to_info(const sos_obj_rec_t *rec, sos_object_info_t *info,
     info->mtime_nsec = rec->mtime_nsec;
     memcpy(info->etag, rec->etag, sizeof(info->etag));
     info->parts = rec->parts;
+    if (rec->n_extents > 0) {
+        memcpy(info->write_id, rec->extents[0].id, sizeof(info->write_id));
+    }
 
     return SOS_OK;
 }

@@ -12,7 +12,8 @@
 
 #include "sos/store.h"
 
-#define SOS_FILE_ID_LEN     32          /* hex of 128 random bits */
+/* hex of 128 random bits; an object's first file names its write */
+#define SOS_FILE_ID_LEN     SOS_WRITE_ID_LEN
 #define SOS_DEFAULT_REPLICAS 3
 #define SOS_DEFAULT_MIN_PART (5ULL * 1024 * 1024)
 #define SOS_RECORD_VERSION  1
@@ -141,6 +142,9 @@ void sos_buf_add_svarint(sos_buf_t *b, int64_t v);      /* zig-zag */
 void sos_buf_add_bytes(sos_buf_t *b, const void *data, size_t len);
 void sos_buf_add_str(sos_buf_t *b, const sos_str_t *s);
 
+/* Whether two byte strings hold the same bytes. */
+int  sos_str_same(const sos_str_t *a, const sos_str_t *b);
+
 void      sos_rbuf_init(sos_rbuf_t *r, const void *data, size_t len);
 int       sos_rbuf_more(const sos_rbuf_t *r);   /* bytes left, not bad */
 unsigned  sos_rbuf_u8(sos_rbuf_t *r);
@@ -238,7 +242,10 @@ void     sos_obj_rec_encode(sos_buf_t *b, const sos_obj_rec_t *rec);
 /* 0, or -1 when malformed or out of memory; free with sos_obj_rec_free. */
 int      sos_obj_rec_decode(const void *val, size_t len, sos_obj_rec_t *rec);
 void     sos_obj_rec_free(sos_obj_rec_t *rec);
-/* Copy rec's metadata into a caller-owned info (info->mem owns it). */
+/*
+ * Copy rec's metadata into a caller-owned info (info->mem owns it); its
+ * write_id is the id of rec's first file, if it has one.
+ */
 sos_rc_e sos_obj_rec_to_info(const sos_obj_rec_t *rec,
     sos_object_info_t *info, sos_error_t *err);
 /* Multipart upload record (U): strings point into the value. */

@@ -20,6 +20,8 @@ static const char *sos_key_show(char *buf, const char *key, size_t len);
 static void sos_put_free(sos_put_t *put);
 static sos_rc_e sos_object_put_commit(sos_put_t *put,
     const sos_extent_t *extent, sos_object_info_t *info, sos_error_t *err);
+static int sos_object_is(const sos_obj_rec_t *rec,
+    const sos_object_info_t *info);
 
 
 void
@@ -607,10 +609,10 @@ done:
 
 sos_rc_e
 sos_object_set_acl(sos_store_t *store, const char *bucket, size_t bucket_len,
-    const char *key, size_t key_len, const void *acl, size_t acl_len,
-    sos_error_t *err)
+    const char *key, size_t key_len, const sos_object_info_t *expect,
+    const void *acl, size_t acl_len, sos_error_t *err)
 {
-    char           *val;
+    char           *val, show[SOS_KEY_SHOW + 4];
     sos_rc_e        rc;
     sos_buf_t       ikey, nval;
     sos_obj_rec_t   rec;
@@ -628,14 +630,21 @@ sos_object_set_acl(sos_store_t *store, const char *bucket, size_t bucket_len,
     rc = sos_object_load(store, &ikey, bucket, bucket_len, key, key_len,
                          &val, &rec, err);
     if (rc == SOS_OK) {
-        rec.attrs.acl.data = acl;
-        rec.attrs.acl.len = acl_len;
-        sos_obj_rec_encode(&nval, &rec);
-        if (nval.oom) {
-            rc = sos_err(err, SOS_ENOMEM, ENOMEM, "no memory for an ACL");
+        if (!sos_object_is(&rec, expect)) {
+            rc = sos_err(err, SOS_ECHANGED, 0, "object \"%s\" in bucket "
+                         "\"%.*s\" changed since it was read",
+                         sos_key_show(show, key, key_len), (int) bucket_len,
+                         bucket);
+
         } else {
-            rc = sos_idx_put(store, &ikey, nval.data, nval.len, 1, err);
+            rec.attrs.acl.data = acl;
+            rec.attrs.acl.len = acl_len;
+            sos_obj_rec_encode(&nval, &rec);
+            rc = nval.oom
+                 ? sos_err(err, SOS_ENOMEM, ENOMEM, "no memory for an ACL")
+                 : sos_idx_put(store, &ikey, nval.data, nval.len, 1, err);
         }
+
         sos_obj_rec_free(&rec);
         free(val);
     }
@@ -645,4 +654,28 @@ sos_object_set_acl(sos_store_t *store, const char *bucket, size_t bucket_len,
     sos_buf_free(&nval);
     sos_buf_free(&ikey);
     return rc;
+}
+
+
+/*
+ * Whether rec is the version info describes, with the owner and ACL info
+ * has: the same write (a record without files has no write id: its etag,
+ * size and mtime to the nanosecond tell it), and the same answer to who
+ * may change its ACL.
+ */
+static int
+sos_object_is(const sos_obj_rec_t *rec, const sos_object_info_t *info)
+{
+    const char  *write_id;
+
+    write_id = rec->n_extents > 0 ? rec->extents[0].id : "";
+
+    return strcmp(write_id, info->write_id) == 0
+           && strcmp(rec->etag, info->etag) == 0
+           && rec->size == info->size
+           && rec->mtime == info->mtime
+           && rec->mtime_nsec == info->mtime_nsec
+           && rec->parts == info->parts
+           && sos_str_same(&rec->attrs.owner, &info->attrs.owner)
+           && sos_str_same(&rec->attrs.acl, &info->attrs.acl);
 }

@@ -207,6 +207,11 @@ sos_object_open(sos_store_t *store, const char *bucket, size_t bucket_len,
             sos_reader_close(rd);
             goto done;
         }
+
+        /* the reader took the extents, whose first names the write */
+        if (out != NULL) {
+            memcpy(info->write_id, first, sizeof(info->write_id));
+        }
     }
 
     if (out != NULL) {

@@ -188,7 +188,7 @@ test_buckets(sos_store_t *st)
     sos_error_t         err;
     sos_bucket_t        bk;
     bucket_names_t      names;
-    sos_bucket_info_t  *info;
+    sos_bucket_info_t  *info, *seen;
 
     sos_org_create(st, "owner-a", 7, NULL, 0, &a, &err);
     sos_org_create(st, "owner-b", 7, NULL, 0, &b, &err);
@@ -219,14 +219,26 @@ test_buckets(sos_store_t *st)
     is_int(SOS_ENOBUCKET, sos_bucket_get(st, "none", 4, &info, &err),
            "missing bucket");
 
-    is_int(SOS_OK, sos_bucket_set_acl(st, "photos", 6, "ACL-two", 7, &err),
-           "set acl");
+    sos_bucket_get(st, "photos", 6, &seen, &err);
+    is_int(SOS_OK, sos_bucket_set_acl(st, "photos", 6, seen, "ACL-two", 7,
+                                      &err), "set acl of the bucket as read");
     sos_bucket_get(st, "photos", 6, &info, &err);
     ok(info->acl.len == 7 && memcmp(info->acl.data, "ACL-two", 7) == 0,
        "new acl read back");
     sos_bucket_info_free(info);
-    is_int(SOS_ENOBUCKET, sos_bucket_set_acl(st, "none", 4, "", 0, &err),
+    is_int(SOS_ECHANGED, sos_bucket_set_acl(st, "photos", 6, seen,
+                                            "ACL-three", 9, &err),
+           "set acl refused once the ACL read has changed");
+    ok(strstr(err.msg, "photos") != NULL, "message names the bucket: %s",
+       err.msg);
+    sos_bucket_get(st, "photos", 6, &info, &err);
+    ok(info->acl.len == 7 && memcmp(info->acl.data, "ACL-two", 7) == 0,
+       "refused: acl kept");
+    sos_bucket_info_free(info);
+    is_int(SOS_ENOBUCKET, sos_bucket_set_acl(st, "none", 4, seen, "", 0,
+                                             &err),
            "set acl on missing bucket");
+    sos_bucket_info_free(seen);
 
     memset(&names, 0, sizeof(names));
     is_int(SOS_OK, sos_bucket_list(st, a.id, collect_bucket, &names, &err),
@@ -262,15 +274,27 @@ test_buckets(sos_store_t *st)
        "counters back to zero");
     sos_bucket_info_free(info);
 
+    sos_bucket_get(st, "photos", 6, &seen, &err);
     is_int(SOS_OK, sos_bucket_delete(st, "photos", 6, &err),
            "delete emptied bucket");
     is_int(SOS_ENOBUCKET, sos_bucket_delete(st, "photos", 6, &err),
            "delete twice");
-    is_int(SOS_OK, sos_bucket_create(st, "photos", 6, b.id, "", NULL, 0, &bk,
-                                     &err), "name is free again");
+    is_int(SOS_ENOBUCKET, sos_bucket_set_acl(st, "photos", 6, seen, "", 0,
+                                             &err),
+           "set acl on the deleted bucket");
+    is_int(SOS_OK, sos_bucket_create(st, "photos", 6, b.id, "", "ACL-two", 7,
+                                     &bk, &err), "name is free again");
     sos_bucket_get(st, "photos", 6, &info, &err);
     is_int(0, info->bucket.object_count, "fresh counters");
     sos_bucket_info_free(info);
+    is_int(SOS_ECHANGED, sos_bucket_set_acl(st, "photos", 6, seen, "ACL-a",
+                                            5, &err),
+           "set acl refused on the name's next bucket, same ACL, new owner");
+    sos_bucket_get(st, "photos", 6, &info, &err);
+    ok(info->acl.len == 7 && memcmp(info->acl.data, "ACL-two", 7) == 0,
+       "refused: the new owner's acl kept");
+    sos_bucket_info_free(info);
+    sos_bucket_info_free(seen);
 }
 
 

@@ -539,6 +539,7 @@ main(void)
     int                truncated;
     char               id[SOS_UPLOAD_ID_LEN + 1], id2[SOS_UPLOAD_ID_LEN + 1];
     char               hex[33], want[48], quoted[64];
+    char               write_id[SOS_WRITE_ID_LEN + 1];
     char               bad[SOS_UPLOAD_ID_LEN + 1];
     char               before_names[N_REPLICAS][MAX_FILES][80];
     char               after_names[MAX_FILES][80], *all, *buf;
@@ -878,6 +879,9 @@ main(void)
     total = sizeof(p1) + sizeof(p2b) + sizeof(p3);
     is_int(total, info.size, "size is the sum of the parts");
     is_int(3, info.parts, "three parts");
+    is_int(SOS_WRITE_ID_LEN, strlen(info.write_id),
+           "a complete is a write, with its id");
+    memcpy(write_id, info.write_id, sizeof(write_id));
     sos_object_info_release(&info);
     for (i = 1; i <= 4; i++) {
         sos_object_info_release(&pinfo[i]);
@@ -910,6 +914,7 @@ main(void)
            "open the multipart object");
     is_str(want, info.etag, "stat etag");
     is_int(3, info.parts, "stat parts");
+    is_str(write_id, info.write_id, "stat tells the write");
     ok(info.attrs.content_type.len == 10
        && memcmp(info.attrs.content_type.data, "text/plain", 10) == 0,
        "the upload's content type");

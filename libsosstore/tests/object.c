@@ -522,9 +522,6 @@ test_abort_overwrite_delete(void)
                                           &err), "stat in missing bucket");
     is_int(SOS_ENOBUCKET, put_obj(st, "nob", "ow", 2, "x", 1, 1, NULL, NULL),
            "put in missing bucket");
-    is_int(SOS_ENOTFOUND, sos_object_set_acl(st, BUCKET, BUCKET_LEN, "ow", 2,
-                                             "a", 1, &err),
-           "set acl of missing object");
 }
 
 
@@ -1041,6 +1038,8 @@ test_copy_acl(void)
     dst.key_len = 3;
     is_int(SOS_OK, copy_obj(st, BUCKET, BUCKET_LEN, "src", 3, &dst,
                                    &info, &err), "copy to another key");
+    is_int(SOS_WRITE_ID_LEN, strlen(info.write_id),
+           "a copy is a write, with its id");
     ok(same(st, "dst", 3, data, sizeof(data)), "the copy has the bytes");
     memset(&got, 0, sizeof(got));
     sos_object_stat(st, BUCKET, BUCKET_LEN, "dst", 3, &got, &err);
@@ -1082,8 +1081,11 @@ test_copy_acl(void)
                                           &dst, NULL, &err),
            "copy over max_size");
 
+    memset(&info, 0, sizeof(info));
+    sos_object_stat(st, BUCKET, BUCKET_LEN, "src", 3, &info, &err);
     is_int(SOS_OK, sos_object_set_acl(st, BUCKET, BUCKET_LEN, "src", 3,
-                                      "new-acl", 7, &err), "set acl");
+                                      &info, "new-acl", 7, &err), "set acl");
+    sos_object_info_release(&info);
     memset(&got, 0, sizeof(got));
     sos_object_stat(st, BUCKET, BUCKET_LEN, "src", 3, &got, &err);
     ok(str_eq(got.attrs.acl, "new-acl")
@@ -1092,6 +1094,136 @@ test_copy_acl(void)
     sos_object_info_release(&got);
     ok(same(st, "src", 3, data, sizeof(data)), "bytes unchanged");
     ok(files_all(data_dir, "objects", objs), "no file added or removed");
+}
+
+
+/* a write of owner's "data" with acl; info may be NULL */
+static sos_rc_e
+put_owned(const char *key, const char *data, const char *owner,
+    const char *acl, sos_object_info_t *info)
+{
+    sos_attrs_t     attrs;
+    sos_put_opts_t  opts;
+
+    memset(&attrs, 0, sizeof(attrs));
+    attrs.owner = (sos_str_t) { owner, strlen(owner) };
+    attrs.acl = (sos_str_t) { acl, strlen(acl) };
+    memset(&opts, 0, sizeof(opts));
+    opts.attrs = &attrs;
+
+    return put_obj(st, BUCKET, key, strlen(key), data, strlen(data), 4096,
+                   &opts, info);
+}
+
+
+/* the ACL of bucket/key now, compared with want */
+static int
+acl_is(const char *key, const char *want)
+{
+    int                 yes;
+    sos_object_info_t   info;
+
+    memset(&info, 0, sizeof(info));
+    if (sos_object_stat(st, BUCKET, BUCKET_LEN, key, strlen(key), &info,
+                        &err) != SOS_OK)
+    {
+        return 0;
+    }
+    yes = str_eq(info.attrs.acl, want);
+    sos_object_info_release(&info);
+    return yes;
+}
+
+
+static void
+test_set_acl_expect(void)
+{
+    sos_reader_t      *rd;
+    sos_object_info_t  put, seen, again;
+
+    memset(&put, 0, sizeof(put));
+    memset(&seen, 0, sizeof(seen));
+    memset(&again, 0, sizeof(again));
+
+    put_owned("ex", "alice's", "alice", "acl-1", &put);
+    is_int(SOS_WRITE_ID_LEN, (int) strlen(put.write_id),
+           "a write has a write id");
+    sos_object_stat(st, BUCKET, BUCKET_LEN, "ex", 2, &seen, &err);
+    is_str(put.write_id, seen.write_id, "stat tells the write");
+    sos_object_open(st, BUCKET, BUCKET_LEN, "ex", 2, &rd, &again, &err);
+    is_str(put.write_id, again.write_id, "so does open with a reader");
+    sos_reader_close(rd);
+    sos_object_info_release(&again);
+
+    is_int(SOS_OK, sos_object_set_acl(st, BUCKET, BUCKET_LEN, "ex", 2, &seen,
+                                      "acl-2", 5, &err),
+           "set acl of the version read");
+    ok(acl_is("ex", "acl-2"), "acl replaced");
+    sos_object_stat(st, BUCKET, BUCKET_LEN, "ex", 2, &again, &err);
+    is_str(put.write_id, again.write_id, "an ACL change keeps the write id");
+
+    is_int(SOS_ECHANGED, sos_object_set_acl(st, BUCKET, BUCKET_LEN, "ex", 2,
+                                            &seen, "acl-3", 5, &err),
+           "refused once the ACL read has changed");
+    ok(strstr(err.msg, "ex") != NULL && strstr(err.msg, BUCKET) != NULL,
+       "message names key and bucket: %s", err.msg);
+    ok(acl_is("ex", "acl-2"), "refused: acl kept");
+    sos_object_info_release(&seen);
+    sos_object_info_release(&put);
+
+    /* a later write of the same bytes, owner and ACL is another version */
+
+    put_owned("ex", "alice's", "alice", "acl-2", &put);
+    ok(strcmp(put.write_id, again.write_id) != 0, "a new write, a new id");
+    is_int(SOS_ECHANGED, sos_object_set_acl(st, BUCKET, BUCKET_LEN, "ex", 2,
+                                            &again, "acl-3", 5, &err),
+           "refused on a later write of the same bytes, owner and ACL");
+    ok(acl_is("ex", "acl-2"), "refused: acl kept");
+    sos_object_stat(st, BUCKET, BUCKET_LEN, "ex", 2, &seen, &err);
+    memcpy(seen.write_id, again.write_id, sizeof(seen.write_id));
+    is_int(SOS_ECHANGED, sos_object_set_acl(st, BUCKET, BUCKET_LEN, "ex", 2,
+                                            &seen, "acl-3", 5, &err),
+           "refused when only the write id differs");
+    sos_object_info_release(&seen);
+    sos_object_info_release(&again);
+
+    /* the race the check is for: another owner's write under the key */
+
+    sos_object_stat(st, BUCKET, BUCKET_LEN, "ex", 2, &seen, &err);
+    put_owned("ex", "bob's secret", "bob", "private", NULL);
+    is_int(SOS_ECHANGED, sos_object_set_acl(st, BUCKET, BUCKET_LEN, "ex", 2,
+                                            &seen, "public", 6, &err),
+           "refused on another owner's write");
+    ok(acl_is("ex", "private"), "refused: bob's acl kept");
+    sos_object_info_release(&seen);
+    sos_object_info_release(&put);
+
+    /* an empty object has a file, and so a write id, too */
+
+    put_owned("empty", "", "alice", "acl-1", &put);
+    is_int(SOS_WRITE_ID_LEN, (int) strlen(put.write_id),
+           "an empty write has a write id");
+    sos_object_stat(st, BUCKET, BUCKET_LEN, "empty", 5, &seen, &err);
+    is_int(SOS_OK, sos_object_set_acl(st, BUCKET, BUCKET_LEN, "empty", 5,
+                                      &seen, "acl-2", 5, &err),
+           "set acl of an empty object");
+    ok(acl_is("empty", "acl-2"), "acl replaced");
+    put_owned("empty", "", "alice", "acl-1", NULL);
+    is_int(SOS_ECHANGED, sos_object_set_acl(st, BUCKET, BUCKET_LEN, "empty",
+                                            5, &seen, "acl-2", 5, &err),
+           "refused on the next empty write");
+    sos_object_info_release(&put);
+
+    /* gone */
+
+    sos_object_delete(st, BUCKET, BUCKET_LEN, "empty", 5, &err);
+    is_int(SOS_ENOTFOUND, sos_object_set_acl(st, BUCKET, BUCKET_LEN, "empty",
+                                             5, &seen, "acl-2", 5, &err),
+           "set acl of a deleted object");
+    is_int(SOS_ENOBUCKET, sos_object_set_acl(st, "nob", 3, "empty", 5, &seen,
+                                             "acl-2", 5, &err),
+           "set acl in a missing bucket");
+    sos_object_info_release(&seen);
 }
 
 
@@ -1111,6 +1243,7 @@ main(void)
     test_race_if_none_match();
     test_concurrent_writers();
     test_copy_acl();
+    test_set_acl_expect();
     test_replicas();
 
     sos_store_close(st);

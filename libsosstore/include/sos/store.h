@@ -72,6 +72,8 @@ typedef enum {
     SOS_ERANGE,         /* caller buffer too small, or range unsatisfiable */
     SOS_EINVAL,         /* invalid argument (names the argument) */
     SOS_EPRECONDITION,  /* If-Match / If-None-Match failed at commit */
+    SOS_ECHANGED,       /* the record is no longer the one the caller
+                           read and checked (set_acl) */
     SOS_EINVALIDPART,   /* complete: unknown part or ETag mismatch */
     SOS_EPARTORDER,     /* complete: part numbers not ascending */
     SOS_ETOOSMALL,      /* complete: a part other than the last is too small */
@@ -117,6 +119,7 @@ typedef struct {
 #define SOS_SECRET_LEN       40
 #define SOS_ETAG_MAX         48      /* "hex md5" or "hex md5-N", no quotes */
 #define SOS_UPLOAD_ID_LEN    32
+#define SOS_WRITE_ID_LEN     32
 #define SOS_MAX_PARTS        10000
 
 
@@ -388,13 +391,21 @@ sos_rc_e sos_bucket_get(sos_store_t *store, const char *name, size_t name_len,
 void sos_bucket_info_free(sos_bucket_info_t *info);
 
 /**
- * Replace the ACL blob of a bucket.
- * @return SOS_OK, SOS_ENOBUCKET, SOS_ECORRUPT (its record does not
- *         decode), SOS_ENOMEM, SOS_EIO
+ * Replace the ACL blob of a bucket, provided it is still the bucket the
+ * caller read and checked: the same owner, creation time and ACL as
+ * `expect`.  The comparison and the change are one step, which no create,
+ * delete or other ACL change of the bucket comes between; a caller that
+ * allowed the change by the ACL in `expect` changes no other.
+ * @param expect  the bucket as sos_bucket_get returned it
+ * @return SOS_OK, SOS_ECHANGED (the bucket was deleted and created again,
+ *         or its ACL changed, since `expect`; nothing was written),
+ *         SOS_ENOBUCKET, SOS_ECORRUPT (its record does not decode),
+ *         SOS_ENOMEM, SOS_EIO
  * Threads: any thread.  Ownership: the ownership rule.
  */
 sos_rc_e sos_bucket_set_acl(sos_store_t *store, const char *name,
-    size_t name_len, const void *acl, size_t acl_len, sos_error_t *err);
+    size_t name_len, const sos_bucket_info_t *expect, const void *acl,
+    size_t acl_len, sos_error_t *err);
 
 /**
  * Delete an empty bucket.
@@ -454,6 +465,10 @@ typedef struct {
     int32_t      mtime_nsec;
     char         etag[SOS_ETAG_MAX + 1];   /* no quotes */
     uint32_t     parts;                /* 0: single put; else part count */
+    /* The write that stored this version (hex): each put, copy and
+     * complete has its own, an ACL change keeps it; empty for an upload
+     * or a part. */
+    char         write_id[SOS_WRITE_ID_LEN + 1];
     void        *mem;                  /* private: what the fields point
                                           into; see release below */
 } sos_object_info_t;
@@ -647,14 +662,24 @@ sos_rc_e sos_object_delete(sos_store_t *store, const char *bucket,
     size_t bucket_len, const char *key, size_t key_len, sos_error_t *err);
 
 /**
- * Replace the ACL blob of an object, keeping its data and metadata.
- * @return SOS_OK, SOS_ENOBUCKET, SOS_ENOTFOUND, SOS_EINVAL (key),
+ * Replace the ACL blob of an object, keeping its data and metadata,
+ * provided the key still holds the version the caller read and checked:
+ * the same write (write_id, etag, size, mtime), owner and ACL as
+ * `expect`.  The comparison and the change are one step, which no write,
+ * delete or other ACL change of the key comes between; a caller that
+ * allowed the change by the ACL in `expect` changes no other version.
+ * @param expect  the object as sos_object_stat or sos_object_open
+ *                returned it
+ * @return SOS_OK, SOS_ECHANGED (the key holds another version, or the
+ *         ACL changed, since `expect`; nothing was written),
+ *         SOS_ENOBUCKET, SOS_ENOTFOUND (deleted since), SOS_EINVAL (key),
  *         SOS_ECORRUPT (its record does not decode), SOS_ENOMEM, SOS_EIO
  * Threads: any thread.  Ownership: the ownership rule.
  */
 sos_rc_e sos_object_set_acl(sos_store_t *store, const char *bucket,
-    size_t bucket_len, const char *key, size_t key_len, const void *acl,
-    size_t acl_len, sos_error_t *err);
+    size_t bucket_len, const char *key, size_t key_len,
+    const sos_object_info_t *expect, const void *acl, size_t acl_len,
+    sos_error_t *err);
 
 
 /* ------------------------------------------------------------------ */
