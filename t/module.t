@@ -160,7 +160,7 @@ $t3->stop_ok;
 # worker_processes 2 is refused, with the reason
 
 my $t4 = SOS::Test->new(workers => 2, keys => 0);
-ok(!$t4->start, 'worker_processes 2 refused');
+ok($t4->start_refused, 'worker_processes 2 refused');
 like($t4->read_file('error.log'),
     qr/\[emerg\].*worker_processes 1.*LevelDB/, 'emerg says why');
 

@@ -215,7 +215,8 @@ sub write_conf {
 
 # Start nginx; true once it accepts connections, false if it exited.
 
-sub start {
+# nginx in the foreground on this test's directory; its pid
+sub _spawn {
     my ($self) = @_;
 
     $self->write_conf;
@@ -231,6 +232,14 @@ sub start {
             '-e', 'error.log');
         die "exec: $!\n";
     }
+
+    return $pid;
+}
+
+sub start {
+    my ($self) = @_;
+
+    my $pid = $self->_spawn;
 
     $self->{pid} = $pid;
 
@@ -250,6 +259,29 @@ sub start {
         sleep(0.05);
     }
 
+    $self->stop;
+    return 0;
+}
+
+# For a configuration nginx must refuse: true once nginx has exited with
+# an error.  A connection proves nothing here: nginx listens before the
+# modules' init_module hooks may refuse the configuration.
+sub start_refused {
+    my ($self) = @_;
+
+    my $pid = $self->_spawn;
+
+    my $deadline = time() + (sanitized() ? 30 : 10);
+
+    while (time() < $deadline) {
+        if (waitpid($pid, WNOHANG) == $pid) {
+            $self->{exit_status} = $?;
+            return $? != 0;
+        }
+        sleep(0.05);
+    }
+
+    $self->{pid} = $pid;
     $self->stop;
     return 0;
 }
