@@ -278,7 +278,7 @@ is($rc, 2, 'sosctl presign refuses --expires above a week');
 
 SKIP: {
     my $py = `python3 -c 'import boto3' 2>&1`;
-    skip 'no boto3', 6 if $?;
+    die "boto3 not installed: run make deps\n" if $?;
 
     my $boto = sub {
         my ($method, $key, $endpoint) = @_;

@@ -708,7 +708,7 @@ is($status, 200, 'the object survived');
     like($r, qr{ETag: "$hex_md5"}i, '64 MiB upload: ETag');
 
     SKIP: {
-        skip 'no /proc RSS', 1 unless defined $rss0;
+        die "no worker RSS in /proc\n" unless defined $rss0;
         skip 'sanitizer build: RSS not meaningful', 1 if SOS::Test::sanitized();
         ok($peak < 200 * 1024, "worker RSS stays bounded (peak $peak KiB, "
             . "idle $rss0 KiB)");
@@ -737,11 +737,11 @@ is($status, 200, 'the object survived');
 
 SKIP: {
     my $strace = '/usr/bin/strace';
-    skip 'no strace', 3 unless -x $strace;
+    die "no strace: run make deps\n" unless -x $strace;
 
     my $master = $t->master_pid;
     my ($worker) = map { /^(\d+)/ ? $1 : () } `pgrep -P $master`;
-    skip 'no worker pid', 3 unless $worker;
+    die "no worker pid (pgrep: run make deps)\n" unless $worker;
 
     my $log = $t->dir . '/strace.out';
     my $pid = fork() // die "fork: $!\n";

@@ -240,7 +240,7 @@ like($body, qr{<Code>InvalidStorageClass</Code>}, 'InvalidStorageClass');
 # a form signed by boto3's generate_presigned_post, policy and all
 
 SKIP: {
-    skip 'boto3 not installed', 2
+    die "boto3 not installed: run make deps\n"
         if system('python3 -c "import boto3" 2>/dev/null');
 
     my @cmd = ('python3', "$FindBin::Bin/post/presign.py",

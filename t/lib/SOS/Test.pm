@@ -78,9 +78,10 @@ sub new {
     $self->{data} ||= "$self->{dir}/data";
     $self->{port} ||= free_port();
 
-    plan(skip_all => 'sosctl not built: ' . sosctl_path())
+    # an unbuilt tree fails loudly: make test builds first
+    BAIL_OUT('sosctl not built: ' . sosctl_path() . ' (run make)')
         unless -x sosctl_path();
-    plan(skip_all => 'module not built: ' . module_path())
+    BAIL_OUT('module not built: ' . module_path() . ' (run make)')
         unless -f module_path() || defined $opts{nginx} && !$opts{nginx};
 
     make_path("$self->{dir}/logs", "$self->{dir}/tmp");
