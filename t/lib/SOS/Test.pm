@@ -68,6 +68,7 @@ sub new {
         keys => 1,
         http => '',
         main => '',
+        fsync => 'on',          # the production default
         server => '',
         location => '',
         %opts,
@@ -187,7 +188,7 @@ http {
 
     sos_data_dir $self->{data};
     sos_thread_pool sos;
-    sos_fsync off;
+    sos_fsync $self->{fsync};
 
     $self->{http}
 
