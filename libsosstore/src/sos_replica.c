@@ -415,10 +415,19 @@ sos_extent_open(sos_store_t *st, const sos_extent_t *e, sos_error_t *err)
 {
     int          fd, saved = ENOENT;
     char         path[4096];
-    unsigned     i;
+    unsigned     i, k, first;
     struct stat  sb;
 
-    for (i = 0; i < st->n_replicas; i++) {
+    /*
+     * Reads of different files spread over the replicas, each file always
+     * read first from the same one (its pages stay cached once): the
+     * first replica tried follows a random hex digit of the file's id.
+     */
+    first = (unsigned char) e->id[SOS_FILE_ID_LEN - 1] % st->n_replicas;
+
+    for (k = 0; k < st->n_replicas; k++) {
+        i = (first + k) % st->n_replicas;
+
         if (!(e->replicas & (1u << i))) {
             continue;
         }

@@ -786,6 +786,58 @@ test_replicas(void)
 }
 
 
+/* reads spread over the replicas: 60 files are not all read from one */
+
+static void
+test_read_spread(void)
+{
+    char            dir[600], key[16], fdpath[64], target[1024];
+    unsigned        i, used;
+    size_t          n;
+    ssize_t         len;
+    sos_store_t    *s;
+    sos_reader_t   *rd;
+    sos_segment_t   seg;
+
+    snprintf(dir, sizeof(dir), "%s/spread", tmpdir());
+    s = store_open(dir);
+    bucket_make(s, BUCKET);
+
+    used = 0;
+
+    for (i = 0; i < 60; i++) {
+        snprintf(key, sizeof(key), "k%u", i);
+        if (put_obj(s, BUCKET, key, strlen(key), "spread", 6, 1, NULL, NULL)
+            != SOS_OK
+            || sos_object_open(s, BUCKET, BUCKET_LEN, key, strlen(key), &rd,
+                               NULL, &err)
+               != SOS_OK)
+        {
+            break;
+        }
+
+        n = 1;
+        if (sos_reader_segments(rd, 0, 6, &seg, &n, &err) == SOS_OK) {
+            snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", seg.fd);
+            len = readlink(fdpath, target, sizeof(target) - 1);
+            if (len > 0) {
+                target[len] = '\0';
+                used |= strstr(target, "/r0/") ? 1 : 0;
+                used |= strstr(target, "/r1/") ? 2 : 0;
+                used |= strstr(target, "/r2/") ? 4 : 0;
+            }
+        }
+
+        sos_reader_close(rd);
+    }
+
+    is_int(60, i, "60 objects written and opened");
+    is_int(7, used, "their files are read from all three replicas");
+
+    sos_store_close(s);
+}
+
+
 static void
 test_preconditions(void)
 {
@@ -1245,6 +1297,7 @@ main(void)
     test_copy_acl();
     test_set_acl_expect();
     test_replicas();
+    test_read_spread();
 
     sos_store_close(st);
     done_testing();
