@@ -337,15 +337,12 @@ run_writer(int round, int *commits, int *shared)
                 break;
             }
         }
-        if (n != 1) {
-            diag("writer of round %d ended early", round);
-        }
+        ok(n == 1, "round %d: the writer got as far as planned", round);
         break;
 
     case KILL_RANDOM:
-        if (read(out[0], &c, 1) != 1) {
-            diag("writer of round %d did not open the store", round);
-        }
+        ok(read(out[0], &c, 1) == 1, "round %d: the writer opened the store",
+           round);
         usleep((useconds_t) (rand() % 300000));
         break;
     }
@@ -354,8 +351,10 @@ run_writer(int round, int *commits, int *shared)
     if (waitpid(pid, &status, 0) != pid) {
         bail("waitpid: %s", strerror(errno));
     }
-    if (!WIFSIGNALED(status)) {
-        diag("writer of round %d exited with %d", round, WEXITSTATUS(status));
+    if (!ok(WIFSIGNALED(status), "round %d: the writer died by the kill, "
+            "not before", round))
+    {
+        diag("it exited with %d", WEXITSTATUS(status));
     }
 
     /* what it reported before dying */
