@@ -333,6 +333,7 @@ ngx_sos_error_from_store(sos_rc_e rc)
         return NGX_SOS_ERR_BUCKET_NOT_EMPTY;
 
     case SOS_EBUSY:
+    case SOS_EFENCED:
         return NGX_SOS_ERR_SLOW_DOWN;
 
     case SOS_EQUORUM:

@@ -26,6 +26,13 @@ static void ngx_sos_jobs_guard(ngx_event_t *ev);
 static ngx_uint_t   ngx_sos_jobs_in_flight;
 static ngx_event_t  ngx_sos_jobs_timer;
 
+/*
+ * The store refuses writes (SOS_EFENCED, answered 503 SlowDown) from its
+ * first failed index write until it is reopened: the first refusal, which
+ * names the cause, is logged at crit, the rest at info.
+ */
+static ngx_uint_t   ngx_sos_fenced_logged;
+
 #define NGX_SOS_JOBS_GUARD  1000
 
 
@@ -154,6 +161,11 @@ ngx_sos_job_event(ngx_event_t *ev)
         level = (job->rc == SOS_EIO || job->rc == SOS_ENOSPC
                  || job->rc == SOS_EQUORUM || job->rc == SOS_ECORRUPT)
                 ? NGX_LOG_CRIT : NGX_LOG_INFO;
+
+        if (job->rc == SOS_EFENCED && !ngx_sos_fenced_logged) {
+            ngx_sos_fenced_logged = 1;
+            level = NGX_LOG_CRIT;
+        }
 
         ngx_log_error(level, c->log, job->err.sys_errno, "sos: %s: %s",
                       sos_strerror(job->rc), job->err.msg);

@@ -11,6 +11,9 @@
 
 #include "sos_internal.h"
 
+
+static int sos_err_leveldb_errno(const char *errptr);
+
 static const char *const  sos_rc_names[SOS_RC_MAX] = {
     [SOS_OK] = "SOS_OK",
     [SOS_ENOTFOUND] = "SOS_ENOTFOUND",
@@ -32,6 +35,7 @@ static const char *const  sos_rc_names[SOS_RC_MAX] = {
     [SOS_ECORRUPT] = "SOS_ECORRUPT",
     [SOS_EIO] = "SOS_EIO",
     [SOS_ENOMEM] = "SOS_ENOMEM",
+    [SOS_EFENCED] = "SOS_EFENCED",
 };
 
 
@@ -107,22 +111,62 @@ sos_err_sys(sos_error_t *err, int sys_errno, const char *fmt, ...)
 }
 
 
+/*
+ * The errno a LevelDB message names, if it is one we act on: LevelDB
+ * reports a failed system call as "IO error: <path>: <strerror(errno)>"
+ * (util/env_posix.cc PosixError), in this process's locale.
+ */
+static int
+sos_err_leveldb_errno(const char *errptr)
+{
+    char  buf[128];
+
+    if (errptr == NULL) {
+        return 0;
+    }
+
+    if (strstr(errptr, strerror_r(ENOSPC, buf, sizeof(buf))) != NULL) {
+        return ENOSPC;
+    }
+
+    if (strstr(errptr, strerror_r(EDQUOT, buf, sizeof(buf))) != NULL) {
+        return EDQUOT;
+    }
+
+    return 0;
+}
+
+
 sos_rc_e
 sos_err_leveldb(sos_error_t *err, char *errptr, const char *what)
 {
+    int       sys_errno;
     sos_rc_e  code;
+
+    sys_errno = sos_err_leveldb_errno(errptr);
 
     /*
      * LevelDB reports a held LOCK file (another owner) only as text:
      * "IO error: lock <path>: <reason>" (util/env_posix.cc LockFile).
      * Any other message may name a path that holds "lock" too.
      */
-    code = (errptr != NULL
-            && strncmp(errptr, "IO error: lock ",
-                       sizeof("IO error: lock ") - 1) == 0)
-           ? SOS_EBUSY : SOS_EIO;
+    if (errptr != NULL
+        && strncmp(errptr, "IO error: lock ",
+                   sizeof("IO error: lock ") - 1) == 0)
+    {
+        code = SOS_EBUSY;
+
+    } else {
+        code = sys_errno ? SOS_ENOSPC : SOS_EIO;
+    }
+
+    /* the message holds strerror() already: sys_errno is set after */
     sos_err(err, code, 0, "leveldb %s: %s", what,
             errptr ? errptr : "unknown error");
+    if (err != NULL) {
+        err->sys_errno = sys_errno;
+    }
+
     leveldb_free(errptr);
     return code;
 }

@@ -38,19 +38,20 @@ sos_rc_e
 sos_idx_put(sos_store_t *st, const sos_buf_t *key, const void *val,
     size_t val_len, int sync, sos_error_t *err)
 {
-    char  *errptr = NULL;
+    sos_rc_e               rc;
+    leveldb_writebatch_t  *batch;
 
     if (key->oom) {
         return sos_err(err, SOS_ENOMEM, 0, "no memory for an index key");
     }
 
-    leveldb_put(st->db, sync ? st->sync_write : st->lazy_write,
-                (const char *) key->data, key->len, val, val_len, &errptr);
-    if (errptr != NULL) {
-        return sos_err_leveldb(err, errptr, "put");
-    }
+    batch = leveldb_writebatch_create();
+    leveldb_writebatch_put(batch, (const char *) key->data, key->len, val,
+                           val_len);
+    rc = sos_idx_write(st, batch, sync, err);
+    leveldb_writebatch_destroy(batch);
 
-    return SOS_OK;
+    return rc;
 }
 
 
@@ -58,32 +59,80 @@ sos_rc_e
 sos_idx_delete(sos_store_t *st, const sos_buf_t *key, int sync,
     sos_error_t *err)
 {
-    char  *errptr = NULL;
+    sos_rc_e               rc;
+    leveldb_writebatch_t  *batch;
 
     if (key->oom) {
         return sos_err(err, SOS_ENOMEM, 0, "no memory for an index key");
     }
 
-    leveldb_delete(st->db, sync ? st->sync_write : st->lazy_write,
-                   (const char *) key->data, key->len, &errptr);
-    if (errptr != NULL) {
-        return sos_err_leveldb(err, errptr, "delete");
-    }
+    batch = leveldb_writebatch_create();
+    leveldb_writebatch_delete(batch, (const char *) key->data, key->len);
+    rc = sos_idx_write(st, batch, sync, err);
+    leveldb_writebatch_destroy(batch);
 
-    return SOS_OK;
+    return rc;
 }
 
 
+/*
+ * One write at a time, none after a failed one (see idx_lock).  The lock
+ * costs LevelDB's group commit: most synced writes hold commit_lock and
+ * are serialised already.
+ */
 sos_rc_e
 sos_idx_write(sos_store_t *st, leveldb_writebatch_t *batch, int sync,
     sos_error_t *err)
 {
-    char  *errptr = NULL;
+    int          fenced;
+    char        *errptr = NULL;
+    sos_error_t  cause;
 
-    leveldb_write(st->db, sync ? st->sync_write : st->lazy_write, batch,
-                  &errptr);
-    if (errptr != NULL) {
-        return sos_err_leveldb(err, errptr, "write");
+    pthread_mutex_lock(&st->idx_lock);
+
+    fenced = st->fenced;
+    if (!fenced) {
+        leveldb_write(st->db, sync ? st->sync_write : st->lazy_write, batch,
+                      &errptr);
+        if (errptr != NULL) {
+            st->fenced = 1;
+        }
+    }
+
+    pthread_mutex_unlock(&st->idx_lock);
+
+    if (fenced) {
+        return sos_err(err, SOS_EFENCED, 0, "the index refuses writes since "
+                       "a write to it failed, until the store is reopened");
+    }
+
+    if (errptr == NULL) {
+        return SOS_OK;
+    }
+
+    sos_err_leveldb(&cause, errptr, "write");
+    sos_err(err, SOS_EFENCED, 0, "writes refused until the store is "
+            "reopened: %s", cause.msg);
+    if (err != NULL) {
+        err->sys_errno = cause.sys_errno;
+    }
+
+    return SOS_EFENCED;
+}
+
+
+sos_rc_e
+sos_idx_writable(sos_store_t *st, sos_error_t *err)
+{
+    int  fenced;
+
+    pthread_mutex_lock(&st->idx_lock);
+    fenced = st->fenced;
+    pthread_mutex_unlock(&st->idx_lock);
+
+    if (fenced) {
+        return sos_err(err, SOS_EFENCED, 0, "the index refuses writes since "
+                       "a write to it failed, until the store is reopened");
     }
 
     return SOS_OK;

@@ -85,6 +85,16 @@ struct sos_store_s {
      */
     pthread_mutex_t     upload_lock;
 
+    /*
+     * Every index write runs under this lock, so that none follows a
+     * failed one: LevelDB fences itself only after a failed sync, not
+     * after a failed append, and a record written after a torn one is
+     * dropped at the next open.  fenced is set, under the lock, by the
+     * first failed write and never cleared (see "Fencing" in store.h).
+     */
+    pthread_mutex_t     idx_lock;
+    int                 fenced;
+
     sos_store_info_t    info;
 };
 
@@ -100,8 +110,9 @@ sos_rc_e sos_err(sos_error_t *err, sos_rc_e code, int sys_errno,
 sos_rc_e sos_err_sys(sos_error_t *err, int sys_errno, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* A leveldb errptr (freed here) into SOS_EIO, or SOS_EBUSY when the
- * index is locked by another owner (only open can meet that). */
+/* A leveldb errptr (freed here) into SOS_EIO, SOS_ENOSPC (a full disk or
+ * quota: sys_errno says which), or SOS_EBUSY when the index is locked by
+ * another owner (only open can meet that). */
 sos_rc_e sos_err_leveldb(sos_error_t *err, char *errptr, const char *what);
 
 /* Record a notice for sos_store_info (sos_store.c); dropped without
@@ -181,12 +192,22 @@ int sos_attrs_decode(sos_rbuf_t *r, sos_attrs_t *attrs, sos_kv_t **kv_mem);
 /* Get a value; *val is malloc'd (free()).  SOS_ENOTFOUND when absent. */
 sos_rc_e sos_idx_get(sos_store_t *st, const sos_buf_t *key, char **val,
     size_t *val_len, sos_error_t *err);
+/*
+ * Writes (sync: a synced write; else lazy bookkeeping).  A fenced store
+ * refuses them with SOS_EFENCED, changing nothing.  A write that fails
+ * fences the store and returns SOS_EFENCED too: it may or may not be
+ * replayed at the next open, so its caller keeps whatever the write
+ * would have made live (the next open decides, see sos_put_commit).
+ */
 sos_rc_e sos_idx_put(sos_store_t *st, const sos_buf_t *key, const void *val,
     size_t val_len, int sync, sos_error_t *err);
 sos_rc_e sos_idx_delete(sos_store_t *st, const sos_buf_t *key, int sync,
     sos_error_t *err);
 sos_rc_e sos_idx_write(sos_store_t *st, leveldb_writebatch_t *batch,
     int sync, sos_error_t *err);
+/* SOS_OK, or SOS_EFENCED when writes are refused: for calls that would
+ * do work (stream a body) before their first index write. */
+sos_rc_e sos_idx_writable(sos_store_t *st, sos_error_t *err);
 /* Whether any key starts with prefix: 1 yes, 0 no, -1 error (err set). */
 int sos_idx_has_prefix(sos_store_t *st, const void *prefix, size_t len,
     sos_error_t *err);
@@ -393,7 +414,8 @@ sos_rc_e sos_object_load(sos_store_t *st, const sos_buf_t *ikey,
  * preconditions (opts->if_match, if_none_match), counters, garbage for the
  * replaced object, one synced batch; extra is added to the same batch
  * (e.g. deleting the upload's records).  Replaced files are unlinked
- * after.  On failure nothing changed.
+ * after.  On failure nothing changed, except that SOS_EFENCED may be
+ * replayed at the next open.
  */
 sos_rc_e sos_object_commit(sos_store_t *st, const sos_put_opts_t *opts,
     const sos_obj_rec_t *rec, leveldb_writebatch_t *extra,
@@ -408,7 +430,8 @@ int64_t sos_now(int32_t *nsec);
  * put->commit with the finished extent.  The commit function's synced
  * batch that makes the extent live includes sos_intent_clear(extent); on
  * failure it leaves nothing referencing the extent, whose files
- * sos_put_commit then unlinks.  It fills info (may be NULL) on success.
+ * sos_put_commit then unlinks, except after SOS_EFENCED: they stay.  It
+ * fills info (may be NULL) on success.
  */
 typedef sos_rc_e (*sos_put_commit_pt)(sos_put_t *put,
     const sos_extent_t *extent, sos_object_info_t *info, sos_error_t *err);

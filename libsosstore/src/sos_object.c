@@ -172,6 +172,11 @@ sos_put_new(sos_put_t **out, sos_store_t *st, const sos_put_opts_t *opts,
         return rc;
     }
 
+    rc = sos_idx_writable(st, err);
+    if (rc != SOS_OK) {
+        return rc;
+    }
+
     put = calloc(1, sizeof(sos_put_t));
     if (put == NULL) {
         return sos_err(err, SOS_ENOMEM, ENOMEM, "no memory for a write");
@@ -401,7 +406,13 @@ sos_put_commit(sos_put_t *put, sos_object_info_t *info, sos_error_t *err)
     rc = sos_writer_finish(&put->writer, &extent, err);
     if (rc == SOS_OK) {
         rc = put->commit(put, &extent, info, err);
-        if (rc != SOS_OK) {
+
+        /*
+         * A fenced commit may be replayed at the next open, and then its
+         * record names these files: they stay.  If it is not, the intent
+         * sos_writer_finish recorded makes that open remove them.
+         */
+        if (rc != SOS_OK && rc != SOS_EFENCED) {
             sos_extent_unlink(put->store, &extent);
         }
     }

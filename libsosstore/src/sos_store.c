@@ -213,6 +213,7 @@ sos_store_open(sos_store_t **out, const sos_store_conf_t *conf,
                                             : SOS_DEFAULT_MIN_PART;
     pthread_mutex_init(&st->commit_lock, NULL);
     pthread_mutex_init(&st->upload_lock, NULL);
+    pthread_mutex_init(&st->idx_lock, NULL);
 
     st->data_dir = strdup(conf->data_dir);
     if (st->data_dir == NULL) {
@@ -252,6 +253,13 @@ sos_store_open(sos_store_t **out, const sos_store_conf_t *conf,
     leveldb_options_set_cache(st->db_options, st->db_cache);
     leveldb_options_set_filter_policy(st->db_options, st->db_filter);
     leveldb_options_set_max_open_files(st->db_options, 256);
+    /*
+     * A damaged record fails the open instead of being dropped with all
+     * that follows it in its block: acknowledged writes are never lost
+     * silently.  A torn record at the end of the log, which a failed
+     * append leaves (the store is fenced after it), is not damage.
+     */
+    leveldb_options_set_paranoid_checks(st->db_options, 1);
 
     st->read_options = leveldb_readoptions_create();
     st->sync_write = leveldb_writeoptions_create();
@@ -335,6 +343,7 @@ sos_store_free(sos_store_t *st)
     OPENSSL_cleanse(st->secret_key, sizeof(st->secret_key));
     pthread_mutex_destroy(&st->commit_lock);
     pthread_mutex_destroy(&st->upload_lock);
+    pthread_mutex_destroy(&st->idx_lock);
     free(st);
 }
 

@@ -84,8 +84,25 @@ typedef enum {
     SOS_EIO,            /* any other system or index error; sys_errno, when
                            set, says which */
     SOS_ENOMEM,
+    SOS_EFENCED,        /* writes refused: an index write failed, in this
+                           call or an earlier one (see "Fencing") */
     SOS_RC_MAX
 } sos_rc_e;
+
+/*
+ * Fencing.  When a write to the index fails (a full disk, an I/O error,
+ * a failed sync), whether it took effect is unknown until the index is
+ * opened again: LevelDB may replay the record at the next open, or drop
+ * it.  The call that met the failure returns SOS_EFENCED (its message,
+ * and sys_errno when known, say why; its files stay, and the next open
+ * keeps them if the record is replayed or removes them if not), and from
+ * then on every call that writes (sos_put_begin and sos_part_begin,
+ * commits, complete, abort, deletes, ACLs, buckets, organizations and
+ * keys) returns SOS_EFENCED before it changes anything, until the store
+ * is closed and opened again.  Reads keep working and see what was
+ * acknowledged.  A call that finds nothing to write (a delete of a
+ * missing object) may still answer as usual.
+ */
 
 typedef struct {
     sos_rc_e  code;
@@ -553,7 +570,9 @@ void sos_put_md5(sos_put_t *put, unsigned char md5[16]);
  *         meanwhile), SOS_ENOUPLOAD (a part's upload was completed or
  *         aborted meanwhile), SOS_EQUORUM, SOS_ENOSPC, SOS_ECORRUPT (the
  *         record being replaced, or the bucket's counters, do not decode),
- *         SOS_ENOMEM, SOS_EIO.  On failure nothing is visible.
+ *         SOS_ENOMEM, SOS_EIO, SOS_EFENCED.  On failure nothing is visible,
+ *         except after SOS_EFENCED from a failed index write: the next
+ *         open shows the write or not (see "Fencing").
  * Threads: the thread rule.  Ownership: the ownership rule; put is freed.
  */
 sos_rc_e sos_put_commit(sos_put_t *put, sos_object_info_t *info,
