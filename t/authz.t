@@ -316,7 +316,8 @@ is(answer(owner => GET => "/azp/up?uploadId=$oup"), '404 NoSuchUpload',
 is(answer(owner => GET => "/azo/up?uploadId=$oup"), '403 AccessDenied',
     "... and on other's bucket");
 
-my (undef, undef, $parts) = as(owner => GET => "/azp/up?uploadId=$up");
+my ($parts_st, undef, $parts) = as(owner => GET => "/azp/up?uploadId=$up");
+is($parts_st, 200, "ListParts of azp's upload: 200");
 like($parts, qr{<ListPartsResult}, "azp's upload is still there");
 unlike($parts, qr{<Part>}, '... without a part');
 
@@ -495,7 +496,9 @@ unlike($r, qr{100 Continue}, '... and never told to send the body');
 
 is(answer(other => PUT => "/azp/up?partNumber=1&uploadId=$up",
         body => 'theirs'), '403 AccessDenied', "other's UploadPart refused");
-(undef, undef, $parts) = as(owner => GET => "/azp/up?uploadId=$up");
+($parts_st, undef, $parts) = as(owner => GET => "/azp/up?uploadId=$up");
+is($parts_st, 200, '... ListParts: 200');
+like($parts, qr{<ListPartsResult}, '... the upload is still there');
 unlike($parts, qr{<Part>}, '... no part written');
 
 # POST Object: the signer of the form, once its policy is verified, is who

@@ -238,7 +238,9 @@ error_is(r($t, PUT => '/bkt?versioning', @other,
     403, 'AccessDenied', 'PutBucketVersioning of another\'s bucket');
 
 ($st, $h, $body) = req($t, GET => '/bkt?versioning');
-unlike($body, qr{Status}, 'versioning still never enabled');
+is($st, 200, 'GetBucketVersioning after the refusals: 200');
+like($body, qr{<VersioningConfiguration xmlns="\Q$XMLNS\E"/>$},
+    'versioning still never enabled');
 
 # ListBuckets: the caller's buckets only, in name order
 
@@ -246,6 +248,7 @@ unlike($body, qr{Status}, 'versioning still never enabled');
 is($st, 200, 'other organization creates a bucket');
 
 ($st, $h, $body) = req($t, GET => '/');
+is($st, 200, 'ListBuckets 200');
 my @names = $body =~ m{<Bucket><Name>([^<]+)</Name>}g;
 is_deeply(\@names, [ sort(qw(bkt lc2 lc3 lc4), @valid) ],
     'ListBuckets: the caller\'s buckets in order');
@@ -253,6 +256,7 @@ like($body, qr{<Bucket><Name>bkt</Name><CreationDate>\d{4}-\d\d-\d\dT\d\d:\d\d:\
     'ListBuckets: CreationDate with milliseconds, BucketRegion');
 
 ($st, $h, $body) = req($t, GET => '/', @other);
+is($st, 200, 'ListBuckets by the other organization: 200');
 @names = $body =~ m{<Bucket><Name>([^<]+)</Name>}g;
 is_deeply(\@names, [ 'theirs' ], 'other organization sees its own');
 like($body, qr{<DisplayName>other</DisplayName>}, 'its display name');
@@ -364,6 +368,8 @@ error_is(r($adm, PUT => '/', $vh->('opsbkt')), 400, 'InvalidBucketName',
 is($st, 200, 'prefix location: other names free');
 
 ($st, $h, $body) = req($adm, GET => '/');
+is($st, 200, 'ListBuckets 200');
+like($body, qr{<Bucket><Name>op-s</Name>}, 'ListBuckets lists op-s');
 unlike($body, qr{<Name>(sos-admin|ops|opsbkt)</Name>},
     'no reserved bucket was made');
 

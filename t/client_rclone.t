@@ -85,8 +85,10 @@ is(join("\n", same_tree("$w/tree", "$w/back")), '',
 # check must notice a difference
 
 random_file($tree[2], -s $tree[2], 'local change');
-$c->fail_run('check reports a changed file', [ @rclone, 'check',
+$r = $c->fail_run('check reports a changed file', [ @rclone, 'check',
     "$w/tree", "sos:$b/copy" ]);
+like($r->{err}, qr/\b1 differences found/, 'check: exactly one difference')
+    or diag($r->{err});
 
 # a file copied to another name, then its contents
 
@@ -104,6 +106,10 @@ is($r->{out}, '', 'deleted');
 $c->ok_run('purge', [ @rclone, 'purge', "sos:$b" ], timeout => 120);
 $r = $c->ok_run('lsd after purge', [ @rclone, 'lsd', 'sos:' ]);
 unlike($r->{out}, qr/\s\Q$b\E$/m, 'bucket gone');
+# rclone exits 3 for "directory not found", 1 for other errors
+$r = $c->fail_run('lsf of the purged bucket fails', [ @rclone, 'lsf',
+    "sos:$b" ]);
+is($r->{rc}, 3, 'purged bucket: directory not found') or diag($r->{err});
 
 # multipart: a 12 MiB file above a 5 MiB cutoff, in 5 MiB chunks sent 4
 # at a time

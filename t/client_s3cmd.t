@@ -97,9 +97,12 @@ for my $sig ('v4', 'v2') {
         "$sig: synced tree equals the source");
 
     $c->ok_run("$sig: del", [ @s3cmd, 'del', "s3://$b/dir/small.txt" ]);
-    $c->fail_run("$sig: get of the deleted object fails",
+    $r = $c->fail_run("$sig: get of the deleted object fails",
         [ @s3cmd, 'get', '--force', "s3://$b/dir/small.txt",
           "$w/deleted-$sig" ]);
+    # s3cmd's HEAD answered 404 (a 403 is "S3 error: 403 (Forbidden)")
+    like($r->{err}, qr/Source object '\S+' does not exist/,
+        "$sig: deleted object: not found");
 
     $r = $c->fail_run("$sig: rb of a non-empty bucket fails",
         [ @s3cmd, 'rb', "s3://$b" ]);
@@ -113,6 +116,10 @@ for my $sig ('v4', 'v2') {
     $c->ok_run("$sig: rb", [ @s3cmd, 'rb', "s3://$b" ]);
     $r = $c->ok_run("$sig: ls after rb", [ @s3cmd, 'ls' ]);
     unlike($r->{out}, qr{s3://\Q$b\E$}m, "$sig: bucket gone");
+    $r = $c->fail_run("$sig: ls of the removed bucket fails",
+        [ @s3cmd, 'ls', "s3://$b" ]);
+    like($r->{err} . $r->{out}, qr/NoSuchBucket/,
+        "$sig: removed bucket: NoSuchBucket");
 }
 
 # multipart: 12 MiB in 5 MiB chunks (signature V4)

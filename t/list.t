@@ -180,17 +180,20 @@ for my $c (@cases) {
 
     my %q = %$c;
     ($st, $h, $body) = req(GET => '/lst?' . query(%q));
+    is($st, 200, "v1 $name: 200");
     is_deeply([ page($body) ], [ $keys, $prefixes ], "v1 $name");
 
     %q = (%$c, 'list-type' => 2);
     $q{'start-after'} = delete $q{marker} if exists $q{marker};
     ($st, $h, $body) = req(GET => '/lst?' . query(%q));
+    is($st, 200, "v2 $name: 200");
     is_deeply([ page($body) ], [ $keys, $prefixes ], "v2 $name");
     is(elem($body, 'KeyCount'), @$keys + @$prefixes, "v2 KeyCount $name");
 
     %q = (%$c, versions => '');
     $q{'key-marker'} = delete $q{marker} if exists $q{marker};
     ($st, $h, $body) = req(GET => '/lst?' . query(%q));
+    is($st, 200, "versions $name: 200");
     is_deeply([ page($body) ], [ $keys, $prefixes ], "versions $name");
 }
 
@@ -432,10 +435,12 @@ sub crc32_header {
         encode_base64(pack('N', crc32($_[0])), ''));
 }
 
-sub exists_key {
+# HEAD's status for a key: 200 present, 404 absent; anything else (403,
+# 500) fails the assertion that compares it
+sub key_status {
     my ($b, $k) = @_;
     my ($st) = req(HEAD => "/$b/" . enc($k, 1));
-    return $st == 200;
+    return $st;
 }
 
 my $dx = delete_body(undef, 'a/1', ['a/2', 'null'], 'missing-key', 'q&<>"\'');
@@ -444,7 +449,8 @@ my $dx = delete_body(undef, 'a/1', ['a/2', 'null'], 'missing-key', 'q&<>"\'');
 is($st, 200, 'DeleteObjects with Content-MD5');
 like($body, qr{^<\?xml version="1\.0" encoding="UTF-8"\?>\s*<DeleteResult xmlns="\Q$XMLNS\E"><Deleted><Key>a/1</Key></Deleted><Deleted><Key>a/2</Key><VersionId>null</VersionId></Deleted><Deleted><Key>missing-key</Key></Deleted><Deleted><Key>q&amp;&lt;&gt;&quot;&apos;</Key></Deleted></DeleteResult>}s,
     'verbose: every key Deleted, VersionId echoed, missing key too');
-ok(!exists_key('lst', 'a/1') && !exists_key('lst', 'a/2'), 'deleted');
+is(key_status('lst', 'a/1'), 404, 'a/1 deleted');
+is(key_status('lst', 'a/2'), 404, 'a/2 deleted');
 
 $dx = delete_body('true', 'a/b/3', ['a/b/4', 'abc']);
 ($st, $h, $body) = req(POST => '/lst?delete', body => $dx,
@@ -452,26 +458,26 @@ $dx = delete_body('true', 'a/b/3', ['a/b/4', 'abc']);
 is($st, 200, 'DeleteObjects with x-amz-checksum-crc32');
 like($body, qr{<DeleteResult xmlns="\Q$XMLNS\E"><Error><Key>a/b/4</Key><VersionId>abc</VersionId><Code>NoSuchVersion</Code><Message>[^<]+</Message></Error></DeleteResult>},
     'quiet: only errors; an unknown version is an error');
-ok(!exists_key('lst', 'a/b/3'), 'quiet delete happened');
-ok(exists_key('lst', 'a/b/4'), 'unknown version: nothing deleted');
+is(key_status('lst', 'a/b/3'), 404, 'quiet delete happened');
+is(key_status('lst', 'a/b/4'), 200, 'unknown version: nothing deleted');
 
 $dx = delete_body('false', 'a/b/4');
 ($st, $h, $body) = req(POST => '/lst?delete', body => $dx);
 is($st, 400, 'DeleteObjects without Content-MD5 or checksum: 400');
 like($body, qr{<Code>InvalidRequest</Code><Message>Missing required header for this request: Content-MD5</Message>},
     'InvalidRequest, S3\'s message');
-ok(exists_key('lst', 'a/b/4'), 'nothing deleted');
+is(key_status('lst', 'a/b/4'), 200, 'nothing deleted');
 
 ($st, $h, $body) = req(POST => '/lst?delete', body => $dx,
     headers => { 'Content-MD5' => md5_base64('other') . '==' });
 is($st, 400, 'wrong Content-MD5: 400');
 like($body, qr{<Code>BadDigest</Code>}, 'BadDigest');
-ok(exists_key('lst', 'a/b/4'), 'nothing deleted');
+is(key_status('lst', 'a/b/4'), 200, 'nothing deleted');
 
 ($st, $h, $body) = req(POST => '/lst?delete', body => $dx,
     headers => { crc32_header('other') });
 is($st, 400, 'wrong x-amz-checksum-crc32: 400');
-ok(exists_key('lst', 'a/b/4'), 'nothing deleted');
+is(key_status('lst', 'a/b/4'), 200, 'nothing deleted');
 
 for my $bad (
     [ 'truncated', '<Delete><Object><Key>a/b/4</Key></Object>' ],
@@ -493,7 +499,8 @@ for my $bad (
     is($st, 400, "DeleteObjects $bad->[0]: 400");
     like($body, qr{<Code>MalformedXML</Code>}, "$bad->[0]: MalformedXML");
 }
-ok(exists_key('lst', 'a/b/4') && exists_key('lst', 'b'), 'nothing deleted');
+is(key_status('lst', 'a/b/4'), 200, 'nothing deleted: a/b/4');
+is(key_status('lst', 'b'), 200, 'nothing deleted: b');
 
 $dx = delete_body('true', map { "k$_" } 1 .. 1001);
 ($st, $h, $body) = req(POST => '/lst?delete', body => $dx,
@@ -508,6 +515,7 @@ is($st, 200, '1000 objects of 1024-byte keys');
 is(scalar(() = $body =~ /<Deleted>/g), 1000, '1000 Deleted');
 
 ($st, $h, $body) = req(GET => '/big');
+is($st, 200, 'list after the delete: 200');
 is_deeply([ page($body) ], [ [ $big[1000] ], [] ], 'all 1000 are gone');
 
 $dx = delete_body('true', 'b');
@@ -519,7 +527,7 @@ like($body, qr{<Code>NoSuchBucket</Code>}, 'NoSuchBucket');
 ($st, $h, $body) = req(POST => '/lst?delete', body => $dx,
     headers => { md5_header($dx) }, @other);
 is($st, 403, 'DeleteObjects in another\'s bucket: 403');
-ok(exists_key('lst', 'b'), 'nothing deleted');
+is(key_status('lst', 'b'), 200, 'nothing deleted');
 
 $t->stop_ok;
 

@@ -181,6 +181,7 @@ for my $range ('bytes=0-1,5-6', 'bytes=abc', 'bytes=5-2', 'items=0-1') {
 is($status, 200, 'put with a CRC32');
 ($status, $h, $body) = req(GET => '/obj/ck',
     headers => { 'x-amz-checksum-mode' => 'ENABLED' });
+is($status, 200, 'checksum mode: 200');
 is($h->{'x-amz-checksum-crc32'}, 'xjIjIw==', 'checksum mode: CRC32 sent');
 ($status, $h, $body) = req(GET => '/obj/ck',
     headers => { 'x-amz-checksum-mode' => 'ENABLED', Range => 'bytes=0-3' });
@@ -289,11 +290,15 @@ is($h->{'content-type'}, 'text/plain; charset=utf-8', 'HEAD: Content-Type');
 
 ($status) = req(PUT => '/obj/enc1', body => 'x',
     headers => { 'Content-Encoding' => 'aws-chunked' });
-($status, $h) = req(GET => '/obj/enc1');
+is($status, 200, 'put with Content-Encoding aws-chunked');
+($status, $h, $body) = req(GET => '/obj/enc1');
+is($status, 200, 'get of the aws-chunked object');
+is($body, 'x', 'aws-chunked alone: the bytes put');
 ok(!exists $h->{'content-encoding'}, 'aws-chunked alone: no encoding');
 
 ($status) = req(PUT => '/obj/enc2', body => 'x',
     headers => { 'Content-Encoding' => 'aws-chunked, gzip' });
+is($status, 200, 'put with Content-Encoding aws-chunked, gzip');
 ($status, $h) = req(GET => '/obj/enc2');
 is($h->{'content-encoding'}, 'gzip', 'aws-chunked, gzip: gzip stored');
 
@@ -557,6 +562,7 @@ is($h->{'content-type'}, 'text/plain; charset=utf-8', 'copy: type copied');
                  'x-amz-meta-shape' => 'round' });
 is($status, 200, 'copy with REPLACE');
 ($status, $h, $body) = req(GET => '/obj/copy2');
+is($status, 200, 'get of the REPLACE copy');
 is($h->{'content-type'}, 'text/html', 'REPLACE: new type');
 is($h->{'x-amz-meta-shape'}, 'round', 'REPLACE: new metadata');
 ok(!exists $h->{'x-amz-meta-color'}, 'REPLACE: old metadata gone');

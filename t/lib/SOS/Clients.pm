@@ -678,8 +678,9 @@ sub awscli_suite {
     like(json($r->{out})->{ContentRange} || '', qr{^bytes 100-199/1000$},
         'ranged get-object ContentRange');
 
-    $c->fail_run('s3api head-object of a missing key fails',
+    $r = $c->fail_run('s3api head-object of a missing key fails',
         [ @aws, 's3api', 'head-object', '--bucket', $b, '--key', 'nope' ]);
+    like($r->{err}, qr/\(404\)/, 'missing key: HEAD answers 404');
     $r = $c->fail_run('s3api get-object of a missing key fails',
         [ @aws, 's3api', 'get-object', '--bucket', $b, '--key', 'nope',
           "$w/nope" ]);
@@ -735,8 +736,9 @@ sub awscli_suite {
     is_deeply([ sort map { $_->{Key} }
         @{ json($r->{out})->{Deleted} || [] } ],
         [ 'api/copy', 'api/never', 'api/obj' ], 'delete-objects: Deleted');
-    $c->fail_run('deleted object is gone', [ @aws, 's3api', 'head-object',
-        '--bucket', $b, '--key', 'api/obj' ]);
+    $r = $c->fail_run('deleted object is gone', [ @aws, 's3api',
+        'head-object', '--bucket', $b, '--key', 'api/obj' ]);
+    like($r->{err}, qr/\(404\)/, 'deleted object: HEAD answers 404');
 
     $r = $c->ok_run('s3api get-bucket-location', [ @aws, 's3api',
         'get-bucket-location', '--bucket', $b ]);
@@ -793,9 +795,15 @@ sub awscli_suite {
 
     $c->ok_run('s3 rm --recursive prefix',
         [ @aws, 's3', 'rm', '--recursive', "s3://$b/tree" ]);
-    # s3 ls exits 1 when it lists nothing
+    # s3 ls exits 1 when it lists nothing, 254 or 255 when the request fails
     $r = $c->run([ @aws, 's3', 'ls', '--recursive', "s3://$b/tree/" ]);
-    is($r->{out}, '', 'nothing left under tree/');
+    ok($r->{rc} == 1 && $r->{out} eq '' && $r->{err} eq '',
+        'nothing left under tree/') or $c->show_failure($r);
+    $r = $c->ok_run('s3api list-objects-v2 of the removed prefix',
+        [ @aws, 's3api', 'list-objects-v2', '--no-paginate', '--bucket', $b,
+          '--prefix', 'tree/' ]);
+    is(json($r->{out} || '{}')->{KeyCount}, 0, 'tree/ lists 0 keys')
+        or diag($r->{out});
 
     $r = $c->fail_run('s3 rb of a non-empty bucket fails',
         [ @aws, 's3', 'rb', "s3://$b" ]);
@@ -806,6 +814,9 @@ sub awscli_suite {
     $c->ok_run('s3 rb', [ @aws, 's3', 'rb', "s3://$b" ]);
     $r = $c->ok_run('s3 ls after rb', [ @aws, 's3', 'ls' ]);
     unlike($r->{out}, qr/\Q$b\E/, 'bucket gone');
+    $r = $c->fail_run('head-bucket of the removed bucket fails',
+        [ @aws, 's3api', 'head-bucket', '--bucket', $b ]);
+    like($r->{err}, qr/\(404\)/, 'removed bucket: HEAD answers 404');
 
     $c->note_payload_modes;
 }
