@@ -137,6 +137,17 @@ static ngx_sos_error_t  ngx_sos_errors[] = {
                  "progress against this resource. Please try again."),
       0 },
 
+    /*
+     * not an AWS code: S3 never runs out of room.  507, as WebDAV and
+     * restic's rest-server answer: SDKs report it rather than retry a
+     * write that cannot succeed until an operator frees space
+     */
+    [NGX_SOS_ERR_INSUFFICIENT_STORAGE] = {
+      ngx_string("InsufficientStorage"), NGX_HTTP_INSUFFICIENT_STORAGE,
+      ngx_string("The server has no room left to store this data. Deleting "
+                 "objects frees space."),
+      0 },
+
     [NGX_SOS_ERR_NOT_MODIFIED] = {
       ngx_string("NotModified"), NGX_HTTP_NOT_MODIFIED,
       ngx_string("Not Modified"),
@@ -350,6 +361,9 @@ ngx_sos_error_from_store(sos_rc_e rc)
 
     case SOS_ECHANGED:
         return NGX_SOS_ERR_OPERATION_ABORTED;
+
+    case SOS_ENOSPC:
+        return NGX_SOS_ERR_INSUFFICIENT_STORAGE;
 
     case SOS_EINVALIDPART:
         return NGX_SOS_ERR_INVALID_PART;

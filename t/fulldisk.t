@@ -1,0 +1,98 @@
+#!/usr/bin/perl
+
+# A full data volume: the three replicas on one small tmpfs (mounting one
+# needs root), the index elsewhere.  PUTs fill it; the one that does not
+# fit is answered 507 InsufficientStorage (an XML error, never a closed
+# connection or a 500), leaves no tmp file, and every acknowledged object
+# stays readable; DELETE still works and frees the room for new writes.
+
+use strict;
+use warnings;
+
+use FindBin;
+use lib "$FindBin::Bin/lib";
+
+use File::Path qw(make_path);
+use Test::More;
+
+use SOS::Test;
+
+plan(skip_all => 'mounting a tmpfs for the replicas needs root') if $> != 0;
+
+my $t = SOS::Test->new;
+my $vol = $t->dir . '/vol';
+make_path($vol);
+
+system('mount', '-t', 'tmpfs', '-o', 'size=6m,mode=0700', 'tmpfs', $vol)
+    == 0 or plan(skip_all => "mount -t tmpfs failed: $?");
+
+END { system('umount', '-l', $vol) if defined $vol && $> == 0 }
+
+make_path(map { "$vol/r$_" } 0 .. 2);
+$t->{http} = join '', map { "sos_replica $vol/r$_;\n    " } 0 .. 2;
+$t->run;
+
+sub req {
+    my ($method, $uri, %opts) = @_;
+    return SOS::Test->parse($t->s3($method, $uri, %opts));
+}
+
+sub code {
+    my ($body) = @_;
+    return $body =~ m{<Code>([^<]*)</Code>} ? $1 : '';
+}
+
+my ($status, $h, $body) = req(PUT => '/full');
+is($status, 200, 'create bucket');
+
+# 256 KiB objects, three copies each: about 8 fit in 6 MiB
+
+my (%acked, @answers);
+my $full;
+
+for my $i (1 .. 40) {
+    my $data = chr(64 + $i % 26) x (256 * 1024);
+    ($status, $h, $body) = req(PUT => "/full/o$i", body => $data);
+    push @answers, $status;
+
+    if ($status == 200) {
+        $acked{"o$i"} = $data;
+        next;
+    }
+
+    $full = [ $status, code($body), $i ];
+    last;
+}
+
+ok($full, 'the volume filled up') or diag("answers: @answers");
+is($full->[0], 507, 'the PUT that does not fit: 507');
+is($full->[1], 'InsufficientStorage', '... InsufficientStorage');
+ok(keys %acked >= 2, scalar(keys %acked) . ' PUTs acknowledged first');
+
+my @tmp = map { glob("$vol/r$_/tmp/*") } 0 .. 2;
+is(scalar @tmp, 0, 'the refused PUT left no tmp file');
+
+my $bad = 0;
+for my $k (sort keys %acked) {
+    ($status, $h, $body) = req(GET => "/full/$k");
+    $bad++ unless $status == 200 && $body eq $acked{$k};
+}
+is($bad, 0, 'every acknowledged object reads back whole');
+
+# deleting frees the room
+
+my @keys = sort keys %acked;
+for my $k (@keys[0 .. 2]) {
+    ($status) = req(DELETE => "/full/$k");
+    is($status, 204, "DELETE $k on a full volume");
+}
+
+($status) = req(PUT => '/full/after', body => 'z' x (256 * 1024));
+is($status, 200, 'a PUT fits again once objects were deleted');
+
+($status, $h, $body) = req(GET => "/full/$keys[-1]");
+ok($status == 200 && $body eq $acked{$keys[-1]}, 'the rest still reads');
+
+$t->stop_ok;
+
+done_testing();
