@@ -292,7 +292,13 @@ sos_writer_finish(sos_writer_t *w, sos_extent_t *out, sos_error_t *err)
         if (!(w->live & (1u << i))) {
             continue;
         }
-        if ((sync && fdatasync(w->fds[i]) == -1) || close(w->fds[i]) == -1) {
+        if (sync && fdatasync(w->fds[i]) == -1) {
+            /* drop closes the fd: an open deleted file keeps its space */
+            saved = errno;
+            sos_writer_drop(w, i);
+            continue;
+        }
+        if (close(w->fds[i]) == -1) {
             saved = errno;
             w->fds[i] = -1;
             sos_writer_drop(w, i);
