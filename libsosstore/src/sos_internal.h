@@ -28,6 +28,9 @@
 #define SOS_DIR_MODE        0700
 #define SOS_FILE_MODE       0600
 
+/* objects/xx and objects/xx/yy directories of one replica */
+#define SOS_DIR_BITS        (256 + 256 * 256)
+
 /* Access key records (K) with a sealed secret: AES-256-GCM, see
  * sos_secret.c.  Version 1 records hold the secret in plaintext. */
 #define SOS_KEY_RECORD_SEALED  2
@@ -84,6 +87,14 @@ struct sos_store_s {
      * lock, then commit_lock.
      */
     pthread_mutex_t     upload_lock;
+
+    /*
+     * Whether each objects/xx (bit xx) and objects/xx/yy (bit 256 +
+     * xxyy) of each replica is known to exist with its parent fsynced,
+     * so that a write may rename into it (sos_replica.c).  Set once the
+     * fsync returned, never cleared: nothing removes these directories.
+     */
+    uint32_t            dirs_durable[SOS_MAX_REPLICAS][SOS_DIR_BITS / 32];
 
     sos_store_info_t    info;
 };
@@ -297,6 +308,13 @@ sos_rc_e sos_counters_add(sos_store_t *st, leveldb_writebatch_t *batch,
 
 /* fsync a directory by path; 0 or -1 (errno set). */
 int sos_fsync_dir(const char *path);
+
+/*
+ * mkdir path unless it exists and, with do_fsync, fsync its parent even
+ * when it existed (its creator's fsync may not have returned yet, or may
+ * have failed); 0 or -1 (errno set).
+ */
+int sos_mkdir_synced(const char *path, int do_fsync);
 
 /* Fresh random hex id of SOS_FILE_ID_LEN (or any even n) characters. */
 void sos_random_hex(char *out, size_t n);
