@@ -158,10 +158,19 @@ sos_rc_e
 sos_bucket_check(sos_store_t *st, const char *bucket, size_t bucket_len,
     sos_error_t *err)
 {
-    char      *val;
-    size_t     len;
-    sos_rc_e   rc;
-    sos_buf_t  key;
+    return sos_bucket_ident(st, bucket, bucket_len, NULL, err);
+}
+
+
+sos_rc_e
+sos_bucket_ident(sos_store_t *st, const char *bucket, size_t bucket_len,
+    sos_bucket_id_t *id, sos_error_t *err)
+{
+    char          *val;
+    size_t         len;
+    sos_rc_e       rc;
+    sos_buf_t      key;
+    sos_bucket_t   b;
 
     sos_buf_init(&key);
     sos_ikey_bucket(&key, SOS_K_BUCKET, bucket, bucket_len);
@@ -172,10 +181,43 @@ sos_bucket_check(sos_store_t *st, const char *bucket, size_t bucket_len,
         return sos_err(err, SOS_ENOBUCKET, 0, "no bucket \"%.*s\"",
                        (int) (bucket_len > 64 ? 64 : bucket_len), bucket);
     }
-    if (rc == SOS_OK) {
-        free(val);
+    if (rc != SOS_OK) {
+        return rc;
+    }
+
+    memset(&b, 0, sizeof(b));
+    if (id != NULL && sos_bucket_decode(val, len, &b, NULL) != 0) {
+        rc = sos_err(err, SOS_ECORRUPT, 0, "bucket \"%.*s\" is malformed",
+                     (int) (bucket_len > 64 ? 64 : bucket_len), bucket);
+    }
+    free(val);
+
+    if (rc == SOS_OK && id != NULL) {
+        memcpy(id->owner, b.owner, sizeof(id->owner));
+        id->created = b.created;
     }
     return rc;
+}
+
+
+sos_rc_e
+sos_bucket_same(sos_store_t *st, const char *bucket, size_t bucket_len,
+    const sos_bucket_id_t *id, sos_error_t *err)
+{
+    sos_rc_e         rc;
+    sos_bucket_id_t  now;
+
+    rc = sos_bucket_ident(st, bucket, bucket_len, &now, err);
+    if (rc != SOS_OK) {
+        return rc;
+    }
+
+    if (strcmp(now.owner, id->owner) != 0 || now.created != id->created) {
+        return sos_err(err, SOS_ENOBUCKET, 0, "bucket \"%.*s\" was deleted "
+                       "and created again since the write began",
+                       (int) (bucket_len > 64 ? 64 : bucket_len), bucket);
+    }
+    return SOS_OK;
 }
 
 

@@ -296,6 +296,25 @@ sos_rc_e sos_bucket_check(sos_store_t *st, const char *bucket,
     size_t bucket_len, sos_error_t *err);
 
 /*
+ * Which bucket of a name: one deleted and created again has another
+ * owner or creation time (the same owner within the same second is not
+ * told apart).
+ */
+typedef struct {
+    char     owner[SOS_ID_LEN + 1];
+    int64_t  created;
+} sos_bucket_id_t;
+
+/* As sos_bucket_check, filling *id. */
+sos_rc_e sos_bucket_ident(sos_store_t *st, const char *bucket,
+    size_t bucket_len, sos_bucket_id_t *id, sos_error_t *err);
+
+/* Whether the bucket of that name is still the one id names: SOS_OK,
+ * SOS_ENOBUCKET (gone, or another one), SOS_EIO. */
+sos_rc_e sos_bucket_same(sos_store_t *st, const char *bucket,
+    size_t bucket_len, const sos_bucket_id_t *id, sos_error_t *err);
+
+/*
  * Add a change of the bucket's object count and bytes to batch.  The
  * caller holds commit_lock from here until the batch is written.
  */
@@ -407,15 +426,16 @@ sos_rc_e sos_object_load(sos_store_t *st, const sos_buf_t *ikey,
     char **val, sos_obj_rec_t *rec, sos_error_t *err);
 
 /*
- * Commit an object record for bucket/key under commit_lock: bucket check,
- * preconditions (opts->if_match, if_none_match), counters, garbage for the
- * replaced object, one synced batch; extra is added to the same batch
- * (e.g. deleting the upload's records).  Replaced files are unlinked
- * after.  On failure nothing changed.
+ * Commit an object record for bucket/key under commit_lock: bucket check
+ * (the bucket bucket_id names, unless NULL), preconditions
+ * (opts->if_match, if_none_match), counters, garbage for the replaced
+ * object, one synced batch; extra is added to the same batch (e.g.
+ * deleting the upload's records).  Replaced files are unlinked after.  On
+ * failure nothing changed.
  */
 sos_rc_e sos_object_commit(sos_store_t *st, const sos_put_opts_t *opts,
-    const sos_obj_rec_t *rec, leveldb_writebatch_t *extra,
-    int64_t extra_bytes, sos_error_t *err);
+    const sos_bucket_id_t *bucket_id, const sos_obj_rec_t *rec,
+    leveldb_writebatch_t *extra, int64_t extra_bytes, sos_error_t *err);
 
 int64_t sos_now(int32_t *nsec);
 
@@ -445,6 +465,8 @@ struct sos_put_s {
     sos_writer_t        writer;
     int                 failed;         /* only abort is valid now */
     sos_put_commit_pt   commit;
+    /* Objects: the bucket at begin, the one commit writes into. */
+    sos_bucket_id_t     bucket_id;
     /* Multipart part writes; unused by objects. */
     char                upload_id[SOS_UPLOAD_ID_LEN + 1];
     uint32_t            part_number;

@@ -640,7 +640,8 @@ sos_upload_complete(sos_store_t *st, const sos_put_opts_t *opts,
         }
     }
 
-    rc = sos_object_commit(st, opts, &rec, batch, -(int64_t) total, err);
+    rc = sos_object_commit(st, opts, NULL, &rec, batch, -(int64_t) total,
+                           err);
 
     if (rc != SOS_OK && info != NULL) {
         sos_object_info_release(info);
