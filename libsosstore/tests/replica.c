@@ -365,15 +365,20 @@ make_xx_dirs(const char *dir)
 /*
  * A write into objects/xx that another writer made does not rely on that
  * writer's fsync of objects/: it fsyncs objects/ itself before its
- * rename, and a failed fsync fails the write on that replica.
+ * rename, and a failed fsync fails the write on that replica.  In a store
+ * of its own, where no directory is known durable yet.
  */
 static void
-test_existing_dirs(const char *dir)
+test_existing_dirs(const char *top)
 {
-    int       at, bad = 0, renames = 0;
-    char      objects[600], xx[600], yy[600];
-    unsigned  i;
+    int           at, bad = 0, renames = 0;
+    char          dir[512], objects[600], xx[600], yy[600];
+    unsigned      i;
+    sos_store_t  *first = st;
 
+    snprintf(dir, sizeof(dir), "%s/existing", top);
+    st = store_open(dir);
+    bucket_make(st, BUCKET);
     make_xx_dirs(dir);
 
     fail_fsync_dir = "/objects";
@@ -408,6 +413,8 @@ test_existing_dirs(const char *dir)
     is_int(0, bad, "objects/ and objects/xx fsynced before each rename");
 
     log_clear();
+    sos_store_close(st);
+    st = first;
 }
 
 
@@ -424,7 +431,7 @@ main(void)
 
     test_fdatasync_fd();
     test_open_dirs(tmpdir());
-    test_existing_dirs(dir);
+    test_existing_dirs(tmpdir());
 
     sos_store_close(st);
     done_testing();
