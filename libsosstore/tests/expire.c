@@ -1,8 +1,8 @@
 /*
  * Expiry of many stale multipart uploads: every one goes, and the memory
  * it takes does not grow with their number.  This program defines malloc
- * and realloc itself to record the largest block the testing thread asks
- * for while it expires.
+ * and realloc itself (or hooks the sanitizer's) to record the largest
+ * block the testing thread asks for while it expires.
  */
 
 #include <stdint.h>
@@ -22,6 +22,43 @@ static sos_error_t   err;
 static _Thread_local int     tracking;
 static _Thread_local size_t  largest;
 
+
+static void
+track(size_t size)
+{
+    if (tracking && size > largest) {
+        largest = size;
+    }
+}
+
+
+#ifdef __SANITIZE_ADDRESS__
+
+/* the sanitizer owns malloc: it tells its hooks of every block */
+
+int __sanitizer_install_malloc_and_free_hooks(
+    void (*malloc_hook)(const volatile void *p, size_t size),
+    void (*free_hook)(const volatile void *p));
+
+static void
+malloc_hook(const volatile void *p, size_t size)
+{
+    (void) p;
+    track(size);
+}
+
+
+static void
+free_hook(const volatile void *p)
+{
+    (void) p;
+}
+
+#define track_start()                                                        \
+    __sanitizer_install_malloc_and_free_hooks(malloc_hook, free_hook)
+
+#else
+
 /* glibc's own, which its malloc and realloc call */
 extern void *__libc_malloc(size_t size);
 extern void *__libc_realloc(void *p, size_t size);
@@ -30,9 +67,7 @@ extern void *__libc_realloc(void *p, size_t size);
 void *
 malloc(size_t size)
 {
-    if (tracking && size > largest) {
-        largest = size;
-    }
+    track(size);
     return __libc_malloc(size);
 }
 
@@ -40,11 +75,13 @@ malloc(size_t size)
 void *
 realloc(void *p, size_t size)
 {
-    if (tracking && size > largest) {
-        largest = size;
-    }
+    track(size);
     return __libc_realloc(p, size);
 }
+
+#define track_start()
+
+#endif
 
 
 int
@@ -63,6 +100,7 @@ main(void)
     sos_store_conf_t  conf;
 
     plan(5);
+    track_start();
 
     snprintf(dir, sizeof(dir), "%s/data", tmpdir());
     memset(&conf, 0, sizeof(conf));

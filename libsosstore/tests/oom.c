@@ -6,6 +6,7 @@
  * nothing, or succeed in full.
  */
 
+#include <dlfcn.h>
 #include <errno.h>
 
 #include "sos/store.h"
@@ -24,13 +25,11 @@ static sos_org_t     org;
 static _Thread_local int  fail_in = -1;
 
 
-/* glibc's own, which its realloc calls */
-extern void *__libc_realloc(void *p, size_t size);
-
-
 void *
 realloc(void *p, size_t size)
 {
+    static void  *(*real)(void *, size_t);
+
     if (fail_in == 0) {
         fail_in = -1;
         errno = ENOMEM;
@@ -40,7 +39,11 @@ realloc(void *p, size_t size)
         fail_in--;
     }
 
-    return __libc_realloc(p, size);
+    /* the C library's, or the sanitizer's when it is linked in */
+    if (real == NULL) {
+        *(void **) &real = dlsym(RTLD_NEXT, "realloc");
+    }
+    return real(p, size);
 }
 
 
