@@ -66,10 +66,12 @@ sos_counters_get(sos_store_t *st, const char *bucket, size_t bucket_len,
 }
 
 
-static void
+/* Add the counters to batch; -1 without memory (batch unchanged). */
+static int
 sos_counters_put(leveldb_writebatch_t *batch, const char *bucket,
     size_t bucket_len, const sos_counters_t *c)
 {
+    int        rc;
     sos_buf_t  key, val;
 
     sos_buf_init(&key);
@@ -78,10 +80,16 @@ sos_counters_put(leveldb_writebatch_t *batch, const char *bucket,
     sos_buf_add_u8(&val, SOS_RECORD_VERSION);
     sos_buf_add_varint(&val, c->count);
     sos_buf_add_varint(&val, c->bytes);
-    leveldb_writebatch_put(batch, (const char *) key.data, key.len,
-                           (const char *) val.data, val.len);
+
+    rc = (key.oom || val.oom) ? -1 : 0;
+    if (rc == 0) {
+        leveldb_writebatch_put(batch, (const char *) key.data, key.len,
+                               (const char *) val.data, val.len);
+    }
+
     sos_buf_free(&key);
     sos_buf_free(&val);
+    return rc;
 }
 
 
@@ -104,7 +112,9 @@ sos_counters_add(sos_store_t *st, leveldb_writebatch_t *batch,
     c.bytes = (d_bytes < 0 && (uint64_t) -d_bytes > c.bytes)
               ? 0 : c.bytes + (uint64_t) d_bytes;
 
-    sos_counters_put(batch, bucket, bucket_len, &c);
+    if (sos_counters_put(batch, bucket, bucket_len, &c) != 0) {
+        return sos_err(err, SOS_ENOMEM, 0, "no memory for bucket counters");
+    }
     return SOS_OK;
 }
 
@@ -148,10 +158,19 @@ sos_rc_e
 sos_bucket_check(sos_store_t *st, const char *bucket, size_t bucket_len,
     sos_error_t *err)
 {
-    char      *val;
-    size_t     len;
-    sos_rc_e   rc;
-    sos_buf_t  key;
+    return sos_bucket_ident(st, bucket, bucket_len, NULL, err);
+}
+
+
+sos_rc_e
+sos_bucket_ident(sos_store_t *st, const char *bucket, size_t bucket_len,
+    sos_bucket_id_t *id, sos_error_t *err)
+{
+    char          *val;
+    size_t         len;
+    sos_rc_e       rc;
+    sos_buf_t      key;
+    sos_bucket_t   b;
 
     sos_buf_init(&key);
     sos_ikey_bucket(&key, SOS_K_BUCKET, bucket, bucket_len);
@@ -162,8 +181,43 @@ sos_bucket_check(sos_store_t *st, const char *bucket, size_t bucket_len,
         return sos_err(err, SOS_ENOBUCKET, 0, "no bucket \"%.*s\"",
                        (int) (bucket_len > 64 ? 64 : bucket_len), bucket);
     }
+    if (rc != SOS_OK) {
+        return rc;
+    }
+
+    memset(&b, 0, sizeof(b));
+    if (id != NULL && sos_bucket_decode(val, len, &b, NULL) != 0) {
+        rc = sos_err(err, SOS_ECORRUPT, 0, "bucket \"%.*s\" is malformed",
+                     (int) (bucket_len > 64 ? 64 : bucket_len), bucket);
+    }
     free(val);
+
+    if (rc == SOS_OK && id != NULL) {
+        memcpy(id->owner, b.owner, sizeof(id->owner));
+        id->created = b.created;
+    }
     return rc;
+}
+
+
+sos_rc_e
+sos_bucket_same(sos_store_t *st, const char *bucket, size_t bucket_len,
+    const sos_bucket_id_t *id, sos_error_t *err)
+{
+    sos_rc_e         rc;
+    sos_bucket_id_t  now;
+
+    rc = sos_bucket_ident(st, bucket, bucket_len, &now, err);
+    if (rc != SOS_OK) {
+        return rc;
+    }
+
+    if (strcmp(now.owner, id->owner) != 0 || now.created != id->created) {
+        return sos_err(err, SOS_ENOBUCKET, 0, "bucket \"%.*s\" was deleted "
+                       "and created again since the write began",
+                       (int) (bucket_len > 64 ? 64 : bucket_len), bucket);
+    }
+    return SOS_OK;
 }
 
 
@@ -228,8 +282,8 @@ sos_bucket_create(sos_store_t *store, const char *name, size_t name_len,
     batch = leveldb_writebatch_create();
     leveldb_writebatch_put(batch, (const char *) key.data, key.len,
                            (const char *) rec.data, rec.len);
-    sos_counters_put(batch, name, name_len, &zero);
-    rc = (key.oom || rec.oom)
+    rc = (sos_counters_put(batch, name, name_len, &zero) != 0 || key.oom
+          || rec.oom)
          ? sos_err(err, SOS_ENOMEM, 0, "no memory for bucket record")
          : sos_idx_write(store, batch, 1, err);
     leveldb_writebatch_destroy(batch);
@@ -382,7 +436,7 @@ sos_rc_e
 sos_bucket_delete(sos_store_t *store, const char *name, size_t name_len,
     sos_error_t *err)
 {
-    int                   has;
+    int                   has, oom;
     sos_rc_e              rc;
     sos_buf_t             key, prefix;
     leveldb_writebatch_t *batch;
@@ -398,12 +452,19 @@ sos_bucket_delete(sos_store_t *store, const char *name, size_t name_len,
     }
 
     sos_ikey_object(&prefix, name, name_len, "", 0);
-    has = sos_idx_has_prefix(store, prefix.data, prefix.len, err);
+    has = prefix.oom ? -1
+                     : sos_idx_has_prefix(store, prefix.data, prefix.len, err);
     if (has == 0) {
         sos_ikey_upload(&prefix, name, name_len, "", 0, NULL);
         /* U<bucket>\0 alone: drop the key separator ikey_upload added */
         prefix.len--;
-        has = sos_idx_has_prefix(store, prefix.data, prefix.len, err);
+        has = prefix.oom ? -1
+                         : sos_idx_has_prefix(store, prefix.data, prefix.len,
+                                              err);
+    }
+    if (has < 0 && prefix.oom) {
+        rc = sos_err(err, SOS_ENOMEM, 0, "no memory to delete a bucket");
+        goto done;
     }
     if (has != 0) {
         rc = has < 0 ? (err ? err->code : SOS_EIO)
@@ -413,12 +474,16 @@ sos_bucket_delete(sos_store_t *store, const char *name, size_t name_len,
         goto done;
     }
 
+    /* a batch with a key that ran out of memory is never written */
     batch = leveldb_writebatch_create();
     sos_ikey_bucket(&key, SOS_K_BUCKET, name, name_len);
     leveldb_writebatch_delete(batch, (const char *) key.data, key.len);
+    oom = key.oom;
     sos_ikey_bucket(&key, SOS_K_COUNTERS, name, name_len);
     leveldb_writebatch_delete(batch, (const char *) key.data, key.len);
-    rc = sos_idx_write(store, batch, 1, err);
+    oom |= key.oom;
+    rc = oom ? sos_err(err, SOS_ENOMEM, 0, "no memory to delete a bucket")
+             : sos_idx_write(store, batch, 1, err);
     leveldb_writebatch_destroy(batch);
 
 done:

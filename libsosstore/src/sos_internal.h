@@ -28,6 +28,9 @@
 #define SOS_DIR_MODE        0700
 #define SOS_FILE_MODE       0600
 
+/* objects/xx and objects/xx/yy directories of one replica */
+#define SOS_DIR_BITS        (256 + 256 * 256)
+
 /* Access key records (K) with a sealed secret: AES-256-GCM, see
  * sos_secret.c.  Version 1 records hold the secret in plaintext. */
 #define SOS_KEY_RECORD_SEALED  2
@@ -94,6 +97,14 @@ struct sos_store_s {
      */
     pthread_mutex_t     idx_lock;
     int                 fenced;
+
+    /*
+     * Whether each objects/xx (bit xx) and objects/xx/yy (bit 256 +
+     * xxyy) of each replica is known to exist with its parent fsynced,
+     * so that a write may rename into it (sos_replica.c).  Set once the
+     * fsync returned, never cleared: nothing removes these directories.
+     */
+    uint32_t            dirs_durable[SOS_MAX_REPLICAS][SOS_DIR_BITS / 32];
 
     sos_store_info_t    info;
 };
@@ -306,6 +317,25 @@ sos_rc_e sos_bucket_check(sos_store_t *st, const char *bucket,
     size_t bucket_len, sos_error_t *err);
 
 /*
+ * Which bucket of a name: one deleted and created again has another
+ * owner or creation time (the same owner within the same second is not
+ * told apart).
+ */
+typedef struct {
+    char     owner[SOS_ID_LEN + 1];
+    int64_t  created;
+} sos_bucket_id_t;
+
+/* As sos_bucket_check, filling *id. */
+sos_rc_e sos_bucket_ident(sos_store_t *st, const char *bucket,
+    size_t bucket_len, sos_bucket_id_t *id, sos_error_t *err);
+
+/* Whether the bucket of that name is still the one id names: SOS_OK,
+ * SOS_ENOBUCKET (gone, or another one), SOS_EIO. */
+sos_rc_e sos_bucket_same(sos_store_t *st, const char *bucket,
+    size_t bucket_len, const sos_bucket_id_t *id, sos_error_t *err);
+
+/*
  * Add a change of the bucket's object count and bytes to batch.  The
  * caller holds commit_lock from here until the batch is written.
  */
@@ -318,6 +348,13 @@ sos_rc_e sos_counters_add(sos_store_t *st, leveldb_writebatch_t *batch,
 
 /* fsync a directory by path; 0 or -1 (errno set). */
 int sos_fsync_dir(const char *path);
+
+/*
+ * mkdir path unless it exists and, with do_fsync, fsync its parent even
+ * when it existed (its creator's fsync may not have returned yet, or may
+ * have failed); 0 or -1 (errno set).
+ */
+int sos_mkdir_synced(const char *path, int do_fsync);
 
 /* Fresh random hex id of SOS_FILE_ID_LEN (or any even n) characters. */
 void sos_random_hex(char *out, size_t n);
@@ -410,16 +447,17 @@ sos_rc_e sos_object_load(sos_store_t *st, const sos_buf_t *ikey,
     char **val, sos_obj_rec_t *rec, sos_error_t *err);
 
 /*
- * Commit an object record for bucket/key under commit_lock: bucket check,
- * preconditions (opts->if_match, if_none_match), counters, garbage for the
- * replaced object, one synced batch; extra is added to the same batch
- * (e.g. deleting the upload's records).  Replaced files are unlinked
- * after.  On failure nothing changed, except that SOS_EFENCED may be
- * replayed at the next open.
+ * Commit an object record for bucket/key under commit_lock: bucket check
+ * (the bucket bucket_id names, unless NULL), preconditions
+ * (opts->if_match, if_none_match), counters, garbage for the replaced
+ * object, one synced batch; extra is added to the same batch (e.g.
+ * deleting the upload's records).  Replaced files are unlinked after.  On
+ * failure nothing changed, except that SOS_EFENCED may be replayed at the
+ * next open.
  */
 sos_rc_e sos_object_commit(sos_store_t *st, const sos_put_opts_t *opts,
-    const sos_obj_rec_t *rec, leveldb_writebatch_t *extra,
-    int64_t extra_bytes, sos_error_t *err);
+    const sos_bucket_id_t *bucket_id, const sos_obj_rec_t *rec,
+    leveldb_writebatch_t *extra, int64_t extra_bytes, sos_error_t *err);
 
 int64_t sos_now(int32_t *nsec);
 
@@ -450,6 +488,8 @@ struct sos_put_s {
     sos_writer_t        writer;
     int                 failed;         /* only abort is valid now */
     sos_put_commit_pt   commit;
+    /* Objects: the bucket at begin, the one commit writes into. */
+    sos_bucket_id_t     bucket_id;
     /* Multipart part writes; unused by objects. */
     char                upload_id[SOS_UPLOAD_ID_LEN + 1];
     uint32_t            part_number;

@@ -640,7 +640,8 @@ sos_upload_complete(sos_store_t *st, const sos_put_opts_t *opts,
         }
     }
 
-    rc = sos_object_commit(st, opts, &rec, batch, -(int64_t) total, err);
+    rc = sos_object_commit(st, opts, NULL, &rec, batch, -(int64_t) total,
+                           err);
 
     if (rc != SOS_OK && info != NULL) {
         sos_object_info_release(info);
@@ -760,6 +761,13 @@ done:
 }
 
 
+/*
+ * Expiry scans the uploads in batches of at most this many, aborting each
+ * batch before the next scan: its memory is bounded whatever the number
+ * of stale uploads.
+ */
+#define SOS_EXPIRE_BATCH  1000
+
 /* One stale upload found by the expiry scan. */
 typedef struct {
     char    *bucket;
@@ -770,39 +778,47 @@ typedef struct {
 } sos_stale_t;
 
 
-sos_rc_e
-sos_upload_expire(sos_store_t *st, int64_t older_than, uint64_t *removed,
-    sos_error_t *err)
+/*
+ * Collect into stale (SOS_EXPIRE_BATCH of them) the uploads initiated
+ * before older_than whose index keys come after from (from the first when
+ * from is NULL); *n is how many.
+ */
+static sos_rc_e
+sos_upload_expire_scan(sos_store_t *st, int64_t older_than,
+    const sos_buf_t *from, sos_stale_t *stale, size_t *n, sos_error_t *err)
 {
-    int                  stop;
     char                 prefix;
-    size_t               klen, vlen, i, n, cap;
+    size_t               klen, vlen;
     sos_rc_e             rc;
     const char          *k, *v, *z;
-    sos_stale_t         *stale, *grown;
     sos_upload_rec_t     u;
     leveldb_iterator_t  *it;
 
-    if (removed != NULL) {
-        *removed = 0;
-    }
+    *n = 0;
 
     it = sos_idx_iter(st);
     if (it == NULL) {
         return sos_err(err, SOS_ENOMEM, 0, "expiring uploads");
     }
 
-    /* collect first: aborting writes to the index being scanned */
-
     rc = SOS_OK;
-    stale = NULL;
-    n = 0;
-    cap = 0;
-    stop = 0;
     prefix = SOS_K_UPLOAD;
 
-    for (leveldb_iter_seek(it, &prefix, 1);
-         !stop && sos_idx_iter_in(it, &prefix, 1);
+    if (from == NULL) {
+        leveldb_iter_seek(it, &prefix, 1);
+
+    } else {
+        leveldb_iter_seek(it, (const char *) from->data, from->len);
+        k = leveldb_iter_valid(it) ? leveldb_iter_key(it, &klen) : NULL;
+        if (k != NULL && klen == from->len
+            && memcmp(k, from->data, klen) == 0)
+        {
+            leveldb_iter_next(it);
+        }
+    }
+
+    for ( /* void */ ;
+         *n < SOS_EXPIRE_BATCH && sos_idx_iter_in(it, &prefix, 1);
          leveldb_iter_next(it))
     {
         k = leveldb_iter_key(it, &klen);
@@ -826,30 +842,21 @@ sos_upload_expire(sos_store_t *st, int64_t older_than, uint64_t *removed,
             continue;
         }
 
-        if (n == cap) {
-            cap = cap ? 2 * cap : 16;
-            grown = realloc(stale, cap * sizeof(sos_stale_t));
-            if (grown == NULL) {
-                rc = sos_err(err, SOS_ENOMEM, 0, "expiring uploads");
-                break;
-            }
-            stale = grown;
-        }
-
-        stale[n].bucket_len = (size_t) (z - k) - 1;
-        stale[n].key_len = klen - (size_t) (z - k) - SOS_UPLOAD_ID_LEN - 2;
-        stale[n].bucket = malloc(stale[n].bucket_len + stale[n].key_len + 1);
-        if (stale[n].bucket == NULL) {
+        stale[*n].bucket_len = (size_t) (z - k) - 1;
+        stale[*n].key_len = klen - (size_t) (z - k) - SOS_UPLOAD_ID_LEN - 2;
+        stale[*n].bucket = malloc(stale[*n].bucket_len + stale[*n].key_len
+                                  + 1);
+        if (stale[*n].bucket == NULL) {
             rc = sos_err(err, SOS_ENOMEM, 0, "expiring uploads");
             break;
         }
-        memcpy(stale[n].bucket, k + 1, stale[n].bucket_len);
-        stale[n].key = stale[n].bucket + stale[n].bucket_len;
-        memcpy(stale[n].key, z + 1, stale[n].key_len);
-        memcpy(stale[n].upload_id, k + klen - SOS_UPLOAD_ID_LEN,
+        memcpy(stale[*n].bucket, k + 1, stale[*n].bucket_len);
+        stale[*n].key = stale[*n].bucket + stale[*n].bucket_len;
+        memcpy(stale[*n].key, z + 1, stale[*n].key_len);
+        memcpy(stale[*n].upload_id, k + klen - SOS_UPLOAD_ID_LEN,
                SOS_UPLOAD_ID_LEN);
-        stale[n].upload_id[SOS_UPLOAD_ID_LEN] = '\0';
-        n++;
+        stale[*n].upload_id[SOS_UPLOAD_ID_LEN] = '\0';
+        (*n)++;
     }
 
     if (rc == SOS_OK) {
@@ -857,27 +864,70 @@ sos_upload_expire(sos_store_t *st, int64_t older_than, uint64_t *removed,
     }
 
     leveldb_iter_destroy(it);
+    return rc;
+}
 
-    /* completed or aborted meanwhile: not an error */
 
-    for (i = 0; i < n; i++) {
-        if (rc == SOS_OK) {
-            rc = sos_upload_abort(st, stale[i].bucket, stale[i].bucket_len,
-                                  stale[i].key, stale[i].key_len,
-                                  stale[i].upload_id, err);
-            if (rc == SOS_OK) {
-                if (removed != NULL) {
-                    (*removed)++;
-                }
+sos_rc_e
+sos_upload_expire(sos_store_t *st, int64_t older_than, uint64_t *removed,
+    sos_error_t *err)
+{
+    size_t        i, n;
+    sos_rc_e      rc;
+    sos_buf_t     from;
+    sos_stale_t  *stale, *last;
 
-            } else if (rc == SOS_ENOUPLOAD || rc == SOS_ENOBUCKET) {
-                rc = SOS_OK;
+    if (removed != NULL) {
+        *removed = 0;
+    }
+
+    stale = malloc(SOS_EXPIRE_BATCH * sizeof(sos_stale_t));
+    if (stale == NULL) {
+        return sos_err(err, SOS_ENOMEM, 0, "expiring uploads");
+    }
+
+    /* collect a batch first: aborting writes to the index being scanned */
+
+    sos_buf_init(&from);
+
+    do {
+        rc = sos_upload_expire_scan(st, older_than, from.len ? &from : NULL,
+                                    stale, &n, err);
+
+        if (n > 0) {
+            /* the next batch starts after the last upload of this one */
+            last = &stale[n - 1];
+            sos_ikey_upload(&from, last->bucket, last->bucket_len, last->key,
+                            last->key_len, last->upload_id);
+            if (from.oom && rc == SOS_OK) {
+                rc = sos_err(err, SOS_ENOMEM, 0, "expiring uploads");
             }
         }
 
-        free(stale[i].bucket);
-    }
+        /* completed or aborted meanwhile: not an error */
 
+        for (i = 0; i < n; i++) {
+            if (rc == SOS_OK) {
+                rc = sos_upload_abort(st, stale[i].bucket,
+                                      stale[i].bucket_len, stale[i].key,
+                                      stale[i].key_len, stale[i].upload_id,
+                                      err);
+                if (rc == SOS_OK) {
+                    if (removed != NULL) {
+                        (*removed)++;
+                    }
+
+                } else if (rc == SOS_ENOUPLOAD || rc == SOS_ENOBUCKET) {
+                    rc = SOS_OK;
+                }
+            }
+
+            free(stale[i].bucket);
+        }
+
+    } while (rc == SOS_OK && n == SOS_EXPIRE_BATCH);
+
+    sos_buf_free(&from);
     free(stale);
 
     return rc;

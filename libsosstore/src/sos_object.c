@@ -254,7 +254,8 @@ sos_rc_e
 sos_put_begin(sos_put_t **out, sos_store_t *store, const sos_put_opts_t *opts,
     sos_error_t *err)
 {
-    sos_rc_e  rc;
+    sos_rc_e         rc;
+    sos_bucket_id_t  id;
 
     rc = sos_key_check(opts->bucket, opts->bucket_len, opts->key,
                        opts->key_len, err);
@@ -262,12 +263,16 @@ sos_put_begin(sos_put_t **out, sos_store_t *store, const sos_put_opts_t *opts,
         return rc;
     }
 
-    rc = sos_bucket_check(store, opts->bucket, opts->bucket_len, err);
+    rc = sos_bucket_ident(store, opts->bucket, opts->bucket_len, &id, err);
     if (rc != SOS_OK) {
         return rc;
     }
 
-    return sos_put_new(out, store, opts, sos_object_put_commit, err);
+    rc = sos_put_new(out, store, opts, sos_object_put_commit, err);
+    if (rc == SOS_OK) {
+        (*out)->bucket_id = id;
+    }
+    return rc;
 }
 
 
@@ -461,7 +466,8 @@ sos_object_put_commit(sos_put_t *put, const sos_extent_t *extent,
 
     batch = leveldb_writebatch_create();
     sos_intent_clear(batch, &ext);
-    rc = sos_object_commit(put->store, &put->opts, &rec, batch, 0, err);
+    rc = sos_object_commit(put->store, &put->opts, &put->bucket_id, &rec,
+                           batch, 0, err);
     leveldb_writebatch_destroy(batch);
 
     if (rc != SOS_OK && info != NULL) {
@@ -473,8 +479,8 @@ sos_object_put_commit(sos_put_t *put, const sos_extent_t *extent,
 
 sos_rc_e
 sos_object_commit(sos_store_t *st, const sos_put_opts_t *opts,
-    const sos_obj_rec_t *rec, leveldb_writebatch_t *extra,
-    int64_t extra_bytes, sos_error_t *err)
+    const sos_bucket_id_t *bucket_id, const sos_obj_rec_t *rec,
+    leveldb_writebatch_t *extra, int64_t extra_bytes, sos_error_t *err)
 {
     int                    have_old;
     char                  *old_val, show[SOS_KEY_SHOW + 4];
@@ -500,6 +506,14 @@ sos_object_commit(sos_store_t *st, const sos_put_opts_t *opts,
     batch = extra ? extra : leveldb_writebatch_create();
 
     pthread_mutex_lock(&st->commit_lock);
+
+    if (bucket_id != NULL) {
+        rc = sos_bucket_same(st, opts->bucket, opts->bucket_len, bucket_id,
+                             err);
+        if (rc != SOS_OK) {
+            goto done;
+        }
+    }
 
     rc = sos_object_load(st, &ikey, opts->bucket, opts->bucket_len,
                          opts->key, opts->key_len, &old_val, &old, err);

@@ -24,7 +24,9 @@
 #include "sos_internal.h"
 
 
-static int sos_mkdir_synced(const char *path, int do_fsync);
+static int sos_dir_durable(sos_store_t *st, unsigned replica, unsigned bit,
+    const char *path, int do_fsync);
+static unsigned sos_hex2(const char *p);
 static int sos_write_all(int fd, const unsigned char *p, size_t len);
 static void sos_writer_drop(sos_writer_t *w, unsigned i);
 static unsigned sos_popcount(uint32_t mask);
@@ -105,15 +107,15 @@ sos_fsync_dir(const char *path)
 }
 
 
-/* mkdir that makes a new directory durable by syncing its parent. */
-static int
+/* mkdir that makes the directory durable by syncing its parent. */
+int
 sos_mkdir_synced(const char *path, int do_fsync)
 {
     char  parent[4096];
     char *slash;
 
-    if (mkdir(path, SOS_DIR_MODE) == -1) {
-        return errno == EEXIST ? 0 : -1;
+    if (mkdir(path, SOS_DIR_MODE) == -1 && errno != EEXIST) {
+        return -1;
     }
 
     if (!do_fsync) {
@@ -126,10 +128,51 @@ sos_mkdir_synced(const char *path, int do_fsync)
         return -1;
     }
     slash = strrchr(parent, '/');
-    if (slash != NULL) {
-        *slash = '\0';
+    if (slash == NULL) {
+        return sos_fsync_dir(".");
     }
+    slash[slash == parent] = '\0';
     return sos_fsync_dir(parent);
+}
+
+
+static unsigned
+sos_hex2(const char *p)
+{
+    unsigned  i, c, v = 0;
+
+    for (i = 0; i < 2; i++) {
+        c = (unsigned char) p[i];
+        v = v * 16 + (c <= '9' ? c - '0' : c - 'a' + 10);
+    }
+    return v & 0xff;
+}
+
+
+/*
+ * Make directory path (bit of dirs_durable) of a replica exist with its
+ * parent synced, unless known already; a failed fsync is tried again by
+ * the next write that needs the directory.
+ */
+static int
+sos_dir_durable(sos_store_t *st, unsigned replica, unsigned bit,
+    const char *path, int do_fsync)
+{
+    uint32_t  *word, flag;
+
+    word = &st->dirs_durable[replica][bit / 32];
+    flag = 1u << (bit % 32);
+
+    if (__atomic_load_n(word, __ATOMIC_ACQUIRE) & flag) {
+        return 0;
+    }
+
+    if (sos_mkdir_synced(path, do_fsync) == -1) {
+        return -1;
+    }
+
+    __atomic_fetch_or(word, flag, __ATOMIC_RELEASE);
+    return 0;
 }
 
 
@@ -281,18 +324,26 @@ sos_writer_finish(sos_writer_t *w, sos_extent_t *out, sos_error_t *err)
 {
     int                   saved = 0, sync = !w->store->no_fsync;
     char                  path[4096], tmp[4096], *slash;
-    unsigned              i, n;
+    unsigned              i, n, xx, yy;
     sos_rc_e              rc;
     sos_store_t          *st = w->store;
     leveldb_writebatch_t *batch;
 
     memset(out, 0, sizeof(*out));
+    xx = sos_hex2(w->id);
+    yy = sos_hex2(w->id + 2);
 
     for (i = 0; i < st->n_replicas; i++) {
         if (!(w->live & (1u << i))) {
             continue;
         }
-        if ((sync && fdatasync(w->fds[i]) == -1) || close(w->fds[i]) == -1) {
+        if (sync && fdatasync(w->fds[i]) == -1) {
+            /* drop closes the fd: an open deleted file keeps its space */
+            saved = errno;
+            sos_writer_drop(w, i);
+            continue;
+        }
+        if (close(w->fds[i]) == -1) {
             saved = errno;
             w->fds[i] = -1;
             sos_writer_drop(w, i);
@@ -329,7 +380,7 @@ sos_writer_finish(sos_writer_t *w, sos_extent_t *out, sos_error_t *err)
         snprintf(path, sizeof(path), "%s/objects/%.2s",
                  st->replica_dirs[i], w->id);
 
-        if (sos_mkdir_synced(path, sync) == -1) {
+        if (sos_dir_durable(st, i, xx, path, sync) == -1) {
             saved = errno;
             sos_writer_drop(w, i);
             continue;
@@ -339,7 +390,7 @@ sos_writer_finish(sos_writer_t *w, sos_extent_t *out, sos_error_t *err)
         slash = strrchr(path, '/');
         *slash = '\0';
 
-        if (sos_mkdir_synced(path, sync) == -1) {
+        if (sos_dir_durable(st, i, 256 + xx * 256 + yy, path, sync) == -1) {
             saved = errno;
             sos_writer_drop(w, i);
             continue;

@@ -18,15 +18,20 @@
 #include "sos_internal.h"
 
 
-static int sos_mkdir_p(const char *path);
+static int sos_mkdir_p(const char *path, int do_fsync);
 static void sos_dir_tighten(sos_store_t *st, const char *path);
 static uint64_t sos_tmp_clean(const char *replica);
-static int sos_replica_probe(const char *replica);
+static int sos_replica_probe(const char *replica, int do_fsync);
 static void sos_store_free(sos_store_t *st);
 
 
+/*
+ * mkdir -p.  With do_fsync, the parent of each directory it makes is
+ * fsynced, and the parent of path even when path existed: an open that
+ * crashed may have made it without its fsync returning.
+ */
 static int
-sos_mkdir_p(const char *path)
+sos_mkdir_p(const char *path, int do_fsync)
 {
     char    buf[4096];
     size_t  i, len = strlen(path);
@@ -42,7 +47,12 @@ sos_mkdir_p(const char *path)
             continue;
         }
         buf[i] = '\0';
-        if (mkdir(buf, SOS_DIR_MODE) == -1 && errno != EEXIST) {
+        if (path[i] == '\0' || mkdir(buf, SOS_DIR_MODE) == 0) {
+            if (sos_mkdir_synced(buf, do_fsync) == -1) {
+                return -1;
+            }
+
+        } else if (errno != EEXIST) {
             return -1;
         }
         buf[i] = path[i];
@@ -142,17 +152,20 @@ sos_tmp_clean(const char *replica)
 
 /* 0 when a file can be created, written, synced and removed in tmp/. */
 static int
-sos_replica_probe(const char *replica)
+sos_replica_probe(const char *replica, int do_fsync)
 {
     int   fd, rc = 0;
     char  path[4096], id[17];
 
+    if (sos_mkdir_p(replica, do_fsync) == -1) {
+        return -1;
+    }
     snprintf(path, sizeof(path), "%s/objects", replica);
-    if (sos_mkdir_p(path) == -1) {
+    if (sos_mkdir_p(path, do_fsync) == -1) {
         return -1;
     }
     snprintf(path, sizeof(path), "%s/tmp", replica);
-    if (sos_mkdir_p(path) == -1) {
+    if (sos_mkdir_p(path, do_fsync) == -1) {
         return -1;
     }
 
@@ -235,7 +248,9 @@ sos_store_open(sos_store_t **out, const sos_store_conf_t *conf,
     }
 
     snprintf(path, sizeof(path), "%s/index", conf->data_dir);
-    if (sos_mkdir_p(path) == -1) {
+    if (sos_mkdir_p(conf->data_dir, !st->no_fsync) == -1
+        || sos_mkdir_p(path, !st->no_fsync) == -1)
+    {
         rc = sos_err_sys(err, errno, "mkdir(\"%s\") failed", path);
         sos_store_free(st);
         return rc;
@@ -285,7 +300,7 @@ sos_store_open(sos_store_t **out, const sos_store_conf_t *conf,
 
     for (i = 0; i < st->n_replicas; i++) {
         sos_dir_tighten(st, st->replica_dirs[i]);
-        if (sos_replica_probe(st->replica_dirs[i]) == -1) {
+        if (sos_replica_probe(st->replica_dirs[i], !st->no_fsync) == -1) {
             st->info.degraded_mask |= 1u << i;
             continue;
         }
