@@ -286,6 +286,8 @@ for my $q ('X-AMZ-SIGNATURE=leak1', 'x-amz-signature=leak2',
 $t->http(GET => '/att/doc?a=1;X-Amz-Signature=leak10');
 
 my $log = $t->read_file('access.log');
+like($log, qr{"GET /att/doc\?a=1;X-Amz-Signature=\S* HTTP/1\.1" },
+    'access log: the requests are there');
 unlike($log, qr/\Q$vsig\E/, 'access log: no valid SigV4 signature');
 unlike($log, qr/\Q$v2sig\E/, 'access log: no valid SigV2 signature');
 unlike($log, qr/leak[1-9]\b/, 'access log: no signature in any disguise');
@@ -579,6 +581,7 @@ is(pipelined($t->s3_request(POST => '/att/p?uploads',
     close $s;
     is(code($t->s3(GET => '/att/doc')), '200 ', 'a presigned PUT abandoned');
 
+    ok(-s $t->dir . '/error.log', '... the error log is there');
     unlike($t->read_file('error.log'), qr/\Q$sig\E/,
         '... its signature is not in the error log');
 }
