@@ -130,13 +130,18 @@ $(shell mkdir -p $(BUILDDIR); echo '$(SRCLIST_NOW)' | cmp -s - $(SRCLIST) \
 
 # A private copy of Debian's configured nginx tree, configured once with
 # the same flags as the system nginx (--with-compat) plus this addon.
-$(NGXSRC)/objs/Makefile: config $(SRCLIST)
+# Paths relative to the nginx tree: nothing in the configured tree names
+# the directory this checkout happens to live in.
+NGX_REL = $(shell realpath -m --relative-to=$(NGXSRC) $(1))
+
+$(NGXSRC)/objs/Makefile: config Makefile $(SRCLIST)
 	@mkdir -p $(BUILDDIR)
 	test -d $(NGXSRC) || cp -a $(NGINX_SRC_DIST) $(NGXSRC)
 	cd $(NGXSRC) && . ./conf_flags && \
-	    SOS_LIBSOSSTORE=$(LIBA) SOS_LIBSOSPROTO=$(PROTOA) \
+	    SOS_LIBSOSSTORE=$(call NGX_REL,$(LIBA)) \
+	    SOS_LIBSOSPROTO=$(call NGX_REL,$(PROTOA)) \
 	    ./configure "$${NGX_CONF_FLAGS[@]}" $(NGX_CC_OPT) \
-	        --add-dynamic-module=$(TOP)
+	        --add-dynamic-module=$(call NGX_REL,$(TOP))
 
 # objs/Makefile does not relink when a library changes: remove the .so.
 $(MODULE): $(NGXSRC)/objs/Makefile $(MODULE_SRCS) $(LIBA) $(PROTOA)
