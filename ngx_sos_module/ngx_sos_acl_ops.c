@@ -178,11 +178,17 @@ ngx_sos_acl_run(ngx_sos_job_t *job)
 
         ngx_sos_acl_decode(blob, blob_len, aj->owner, aj->cur);
 
+        /* a display name is optional; an index that fails is not */
+
         rc = sos_org_get(job->store, aj->owner, ngx_strlen(aj->owner), &org,
                          &job->err);
         if (rc == SOS_OK) {
             ngx_cpystrn((u_char *) aj->owner_name, (u_char *) org.name,
                         sizeof(aj->owner_name));
+
+        } else if (rc != SOS_ENOTFOUND) {
+            job->rc = rc;
+            return;
         }
 
         for (i = 0; i < aj->cur->n; i++) {
@@ -195,6 +201,10 @@ ngx_sos_acl_run(ngx_sos_job_t *job)
             if (rc == SOS_OK) {
                 ngx_cpystrn((u_char *) aj->names[i], (u_char *) org.name,
                             sizeof(aj->names[i]));
+
+            } else if (rc != SOS_ENOTFOUND) {
+                job->rc = rc;
+                return;
             }
         }
 
