@@ -184,6 +184,7 @@ ngx_sos_list_parse(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     ngx_sos_list_req_t *req)
 {
     u_char      *p;
+    ngx_int_t    rc;
     ngx_str_t    v, token;
     ngx_uint_t   n;
 
@@ -197,7 +198,13 @@ ngx_sos_list_parse(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
 
     req->max_keys = NGX_SOS_LIST_MAX_KEYS;
 
-    if (ngx_sos_query_arg(r, "max-keys", &v) == NGX_OK) {
+    rc = ngx_sos_query_arg(r, "max-keys", &v);
+
+    if (rc == NGX_ERROR) {
+        return NGX_SOS_ERR_INTERNAL_ERROR;
+    }
+
+    if (rc == NGX_OK) {
         if (v.len && v.data[0] == '-' && v.len > 1) {
             for (p = v.data + 1; p < v.data + v.len; p++) {
                 if (*p < '0' || *p > '9') {
@@ -234,7 +241,13 @@ ngx_sos_list_parse(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
 
     /* encoding-type */
 
-    if (ngx_sos_query_arg(r, "encoding-type", &v) == NGX_OK) {
+    rc = ngx_sos_query_arg(r, "encoding-type", &v);
+
+    if (rc == NGX_ERROR) {
+        return NGX_SOS_ERR_INTERNAL_ERROR;
+    }
+
+    if (rc == NGX_OK) {
         if (v.len != 3 || ngx_strncasecmp(v.data, (u_char *) "url", 3) != 0)
         {
             return ngx_sos_list_bad_arg(r, ctx, "encoding-type", &v,
@@ -255,20 +268,36 @@ ngx_sos_list_parse(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
         break;
 
     case NGX_SOS_LIST_V2:
-        if (ngx_sos_query_arg(r, "fetch-owner", &v) == NGX_OK
-            && v.len == 4 && ngx_strncasecmp(v.data, (u_char *) "true", 4) == 0)
+        rc = ngx_sos_query_arg(r, "fetch-owner", &v);
+
+        if (rc == NGX_OK && v.len == 4
+            && ngx_strncasecmp(v.data, (u_char *) "true", 4) == 0)
         {
             req->fetch_owner = 1;
         }
 
-        if (ngx_sos_query_arg(r, "start-after", &req->start_after) == NGX_OK) {
+        if (rc == NGX_ERROR) {
+            return NGX_SOS_ERR_INTERNAL_ERROR;
+        }
+
+        rc = ngx_sos_query_arg(r, "start-after", &req->start_after);
+
+        if (rc == NGX_ERROR) {
+            return NGX_SOS_ERR_INTERNAL_ERROR;
+        }
+
+        if (rc == NGX_OK) {
             req->has_start_after = 1;
             req->marker = req->start_after;
         }
 
-        if (ngx_sos_query_arg(r, "continuation-token", &req->token)
-            == NGX_OK)
-        {
+        rc = ngx_sos_query_arg(r, "continuation-token", &req->token);
+
+        if (rc == NGX_ERROR) {
+            return NGX_SOS_ERR_INTERNAL_ERROR;
+        }
+
+        if (rc == NGX_OK) {
             req->has_token = 1;
 
             /* our tokens are base64url of the last key or prefix */
