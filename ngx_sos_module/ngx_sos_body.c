@@ -53,9 +53,13 @@ ngx_sos_body_read(ngx_http_request_t *r, ngx_sos_ctx_t *ctx, size_t max,
 
     ctx->body_data = bd;
 
-    /* the decoded length when announced, else what is on the wire */
+    /*
+     * the decoded length when announced, else what is on the wire; the
+     * decoder is there: the row of every operation that reads a body says
+     * NGX_SOS_OP_BODY
+     */
 
-    len = ctx->payload ? ngx_sos_payload_length(ctx->payload) : -1;
+    len = ngx_sos_payload_length(ctx->payload);
 
     if (len < 0) {
         len = r->headers_in.content_length_n;
@@ -129,16 +133,9 @@ ngx_sos_body_handler(ngx_http_request_t *r)
             b = cl->buf;
 
             if (err == NGX_SOS_OK && b->last > b->pos) {
-                if (ctx->payload) {
-                    err = ngx_sos_payload_feed(ctx->payload, b->pos,
-                                               b->last - b->pos,
-                                               ngx_sos_body_sink, bd);
-
-                } else if (ngx_sos_body_sink(bd, b->pos, b->last - b->pos)
-                           != NGX_OK)
-                {
-                    err = bd->too_large;
-                }
+                err = ngx_sos_payload_feed(ctx->payload, b->pos,
+                                           b->last - b->pos,
+                                           ngx_sos_body_sink, bd);
             }
 
             /* consumed: nginx may reuse the buffer */
@@ -169,7 +166,7 @@ ngx_sos_body_handler(ngx_http_request_t *r)
         }
     }
 
-    if (err == NGX_SOS_OK && ctx->payload) {
+    if (err == NGX_SOS_OK) {
         err = ngx_sos_payload_finish(ctx->payload);
 
         if (bd->overflow) {
