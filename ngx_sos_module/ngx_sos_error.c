@@ -11,6 +11,10 @@
 #include "ngx_sos_module.h"
 
 
+static ngx_int_t ngx_sos_error_send_ex(ngx_http_request_t *r,
+    ngx_sos_err_e err, ngx_str_t *message, ngx_str_t *extra);
+
+
 static ngx_sos_error_t  ngx_sos_errors[] = {
 
     [NGX_SOS_ERR_INTERNAL_ERROR] = {
@@ -490,7 +494,7 @@ ngx_sos_error_too_large(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
 }
 
 
-ngx_int_t
+static ngx_int_t
 ngx_sos_error_send_ex(ngx_http_request_t *r, ngx_sos_err_e err,
     ngx_str_t *message, ngx_str_t *extra)
 {

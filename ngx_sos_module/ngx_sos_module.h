@@ -333,8 +333,6 @@ ngx_int_t ngx_sos_sent(ngx_http_request_t *r, ngx_int_t rc);
 #define NGX_SOS_ISO8601_LEN  (sizeof("2006-02-03T16:45:09.000Z") - 1)
 
 /* ngx_sos_error.c */
-ngx_int_t ngx_sos_error_send_ex(ngx_http_request_t *r, ngx_sos_err_e err,
-    ngx_str_t *message, ngx_str_t *extra);
 /* With ctx->error_message and ctx->error_extra. */
 ngx_int_t ngx_sos_error_send_ctx(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     ngx_sos_err_e err);
@@ -363,9 +361,6 @@ u_char *ngx_sos_arg_next(u_char *p, u_char *end, ngx_str_t *name,
 /* %XX decoded ('+' stays); dst may point into src when nothing changes */
 ngx_int_t ngx_sos_uri_decode(ngx_http_request_t *r, u_char *src, size_t len,
     ngx_str_t *dst);
-/* An If-Match (weak 0) or If-None-Match (weak 1) list names etag */
-ngx_uint_t ngx_sos_etag_match(u_char *p, size_t len, const char *etag,
-    ngx_uint_t weak);
 /* The conditions of a read: GET's If-*, a copy's x-amz-copy-source-if-* */
 typedef struct {
     ngx_str_t   if_match;              /* data NULL: none */

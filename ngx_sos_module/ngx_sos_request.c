@@ -11,6 +11,8 @@
 
 static u_char *ngx_sos_request_unescape(u_char *dst, u_char *src, size_t len,
     ngx_uint_t plus);
+static ngx_uint_t ngx_sos_etag_match(u_char *p, size_t len, const char *etag,
+    ngx_uint_t weak);
 
 
 ngx_table_elt_t *
@@ -204,7 +206,7 @@ ngx_sos_request_unescape(u_char *dst, u_char *src, size_t len,
  * 0); If-None-Match weakly, "W/" ignored (weak 1).  Our ETags are strong.
  */
 
-ngx_uint_t
+static ngx_uint_t
 ngx_sos_etag_match(u_char *p, size_t len, const char *etag, ngx_uint_t weak)
 {
     u_char     *end;

@@ -29,6 +29,8 @@ typedef struct {
 
 
 static u_char *ngx_sos_xml_reserve(ngx_sos_xml_out_t *x, size_t n);
+static size_t ngx_sos_xml_url_len(u_char *p, size_t n);
+static u_char *ngx_sos_xml_url_encode(u_char *dst, u_char *p, size_t n);
 static size_t ngx_sos_xml_escape_next(u_char *src, u_char *end,
     ngx_str_t *out);
 static void ngx_sos_xml_fail(ngx_sos_xml_parse_t *ps, ngx_sos_err_e err);
@@ -251,7 +253,9 @@ static uint32_t  ngx_sos_url_safe[] = {
 };
 
 
-size_t
+/* the length of the URL encoding of p */
+
+static size_t
 ngx_sos_xml_url_len(u_char *p, size_t n)
 {
     size_t  len;
@@ -269,7 +273,7 @@ ngx_sos_xml_url_len(u_char *p, size_t n)
 }
 
 
-u_char *
+static u_char *
 ngx_sos_xml_url_encode(u_char *dst, u_char *p, size_t n)
 {
     static u_char  hex[] = "0123456789ABCDEF";

@@ -58,10 +58,6 @@ ngx_int_t ngx_sos_xml_send(ngx_http_request_t *r, ngx_uint_t status,
 #define ngx_sos_xml_literal(x, s)                                             \
     ngx_sos_xml_raw(x, (u_char *) s, sizeof(s) - 1)
 
-/* Length of the URL encoding of p. */
-size_t ngx_sos_xml_url_len(u_char *p, size_t n);
-u_char *ngx_sos_xml_url_encode(u_char *dst, u_char *p, size_t n);
-
 
 /*
  * Parsing: a body is checked against its root element name (namespace
