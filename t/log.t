@@ -40,6 +40,15 @@ $t->http(GET => '/logs/k?X-Amz-%53ignature=encodedsecret0002');
 $t->http(GET => '/logs/k?Signature=lastsecret0003');
 $t->http(GET => '/logs/k?MySignature=notasecret&Signature2=x&=y&&');
 
+# a key holding CR LF, named by the store's message in the error log: the
+# store writes control bytes as '?', no line is forged
+
+is(status_of($t->s3(PUT => '/logs/a%0D%0Aforged-line', body => 'x')), 200,
+    'a key holding CR LF');
+is(status_of($t->s3(PUT => '/logs/a%0D%0Aforged-line', body => 'x',
+    headers => { 'If-None-Match' => '*' })), 412,
+    'If-None-Match: * on it: refused, the store names the key');
+
 # a request line nginx itself refuses is logged as far as it was read
 
 like($t->raw("GET /logs/k?X-Amz-Signature=refusedsecret0004 HTTP/1.1 x\r\n"
@@ -73,5 +82,10 @@ my $dev = SOS::Test::_slurp(SOS::Test::top() . '/conf/sos-dev.conf');
 like($dev, qr/log_format[^;]*\$sos_request_redacted/,
     'conf/sos-dev.conf logs $sos_request_redacted');
 unlike($dev, qr/log_format[^;]*\$request\b(?!_)/, 'and not $request');
+
+my $errlog = $t->read_file('error.log');
+like($errlog, qr/object "a\?\?forged-line" exists/,
+    'error log: the key named, its CR LF as ?');
+unlike($errlog, qr/^forged-line/m, 'error log: no forged line');
 
 done_testing();
