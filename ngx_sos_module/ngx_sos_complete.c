@@ -352,7 +352,7 @@ ngx_sos_complete_composite_cb(void *data, const sos_part_info_t *part)
     cm->i_ref++;
 
     if (sos_checksum_lookup(part->checksum_algorithm.data,
-                                part->checksum_algorithm.len)
+                            part->checksum_algorithm.len)
         != cm->alg
         || part->checksum_value.len == 0
         || part->checksum_value.len > SOS_CHECKSUM_MAX_B64)

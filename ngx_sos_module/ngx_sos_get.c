@@ -359,6 +359,7 @@ ngx_sos_get_done(ngx_http_request_t *r, ngx_sos_job_t *job)
     u_char         *p;
     size_t          len;
     ngx_int_t       rc;
+    ngx_str_t       range;
     ngx_uint_t      i;
     ngx_buf_t      *b;
     ngx_file_t     *file;
@@ -381,10 +382,18 @@ ngx_sos_get_done(ngx_http_request_t *r, ngx_sos_job_t *job)
     }
 
     if (g->unsatisfiable) {
+
+        /* no Range header when ?partNumber names an empty part */
+
+        ngx_str_null(&range);
+
+        if (r->headers_in.range) {
+            range = r->headers_in.range->value;
+        }
+
         len = sizeof("<RangeRequested></RangeRequested>"
                      "<ActualObjectSize></ActualObjectSize>") - 1
-              + ngx_sos_xml_escape_len(r->headers_in.range->value.data,
-                                       r->headers_in.range->value.len)
+              + ngx_sos_xml_escape_len(range.data, range.len)
               + NGX_OFF_T_LEN;
 
         p = ngx_pnalloc(r->pool, len);
@@ -393,11 +402,17 @@ ngx_sos_get_done(ngx_http_request_t *r, ngx_sos_job_t *job)
         }
 
         ctx->error_extra.data = p;
-        p = ngx_cpymem(p, "<RangeRequested>", sizeof("<RangeRequested>") - 1);
-        p = ngx_sos_xml_escape(p, r->headers_in.range->value.data,
-                               r->headers_in.range->value.len);
-        p = ngx_sprintf(p, "</RangeRequested><ActualObjectSize>%uL"
-                        "</ActualObjectSize>", g->info.size);
+
+        if (range.len) {
+            p = ngx_cpymem(p, "<RangeRequested>",
+                           sizeof("<RangeRequested>") - 1);
+            p = ngx_sos_xml_escape(p, range.data, range.len);
+            p = ngx_cpymem(p, "</RangeRequested>",
+                           sizeof("</RangeRequested>") - 1);
+        }
+
+        p = ngx_sprintf(p, "<ActualObjectSize>%uL</ActualObjectSize>",
+                        g->info.size);
         ctx->error_extra.len = p - ctx->error_extra.data;
 
         return ngx_sos_error_send_ctx(r, ctx, NGX_SOS_ERR_INVALID_RANGE);

@@ -82,11 +82,20 @@ ngx_sos_keys_add(void *data, const sos_key_t *key)
     if (keys->n == keys->size) {
         size = keys->size ? keys->size * 2 : 16;
 
-        p = realloc(keys->keys, size * sizeof(sos_key_t));
+        /* not realloc(): the secrets are not left in a freed block */
+
+        p = malloc(size * sizeof(sos_key_t));
         if (p == NULL) {
             keys->failed = 1;
             return 1;
         }
+
+        if (keys->n) {
+            ngx_memcpy(p, keys->keys, keys->n * sizeof(sos_key_t));
+            OPENSSL_cleanse(keys->keys, keys->size * sizeof(sos_key_t));
+        }
+
+        free(keys->keys);
 
         keys->keys = p;
         keys->size = size;

@@ -254,7 +254,7 @@ ngx_sos_payload_checksum_header(ngx_http_request_t *r, ngx_sos_payload_t *pl)
         }
 
         alg = sos_checksum_lookup((char *) h[i].lowcase_key + len,
-                                      h[i].key.len - len);
+                                  h[i].key.len - len);
         if (alg == SOS_CHECKSUM_NONE) {
             continue;
         }
@@ -291,8 +291,8 @@ ngx_sos_payload_checksum_header(ngx_http_request_t *r, ngx_sos_payload_t *pl)
             || ngx_strncasecmp(trailer->value.data,
                                (u_char *) "x-amz-checksum-", len) != 0
             || (alg = sos_checksum_lookup((char *) trailer->value.data
-                                              + len,
-                                              trailer->value.len - len))
+                                          + len,
+                                          trailer->value.len - len))
                == SOS_CHECKSUM_NONE)
         {
             ngx_str_set(msg, "The value specified in the x-amz-trailer "
@@ -306,7 +306,7 @@ ngx_sos_payload_checksum_header(ngx_http_request_t *r, ngx_sos_payload_t *pl)
     sdk = ngx_sos_header_find(r, "x-amz-sdk-checksum-algorithm");
     if (sdk) {
         sdk_alg = sos_checksum_lookup((char *) sdk->value.data,
-                                          sdk->value.len);
+                                      sdk->value.len);
 
         if (sdk_alg == SOS_CHECKSUM_NONE) {
             ngx_str_set(msg, "Value for x-amz-sdk-checksum-algorithm header "
@@ -709,7 +709,7 @@ ngx_sos_payload_trailer_line(ngx_sos_payload_t *pl)
     }
 
     alg = sos_checksum_lookup((char *) p + sizeof("x-amz-checksum-") - 1,
-                                  nlen - (sizeof("x-amz-checksum-") - 1));
+                              nlen - (sizeof("x-amz-checksum-") - 1));
 
     if (!pl->checksum_in_trailer || alg != pl->checksum.alg
         || pl->checksum_given)

@@ -432,6 +432,17 @@ ok(!exists $h->{'x-amz-mp-parts-count'}, 'no parts count');
 ($st, $h, $b) = req(GET => '/mpu/simple?partNumber=2');
 is(code($b), 'InvalidPartNumber', 'simple object, partNumber=2');
 
+# an empty part is no range of bytes: refused, without a Range header to
+# quote (the worker once read the missing header)
+
+req(PUT => '/mpu/empty', body => '');
+($st, $h, $b) = req(GET => '/mpu/empty?partNumber=1');
+is($st, 416, 'empty object, partNumber=1');
+is(code($b), 'InvalidRange', 'is InvalidRange');
+unlike($b, qr/RangeRequested/, 'no range to quote');
+($st) = req(GET => '/mpu/empty');
+is($st, 200, 'the worker still answers');
+
 # ---- conditional complete ----
 
 {
