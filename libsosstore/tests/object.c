@@ -15,6 +15,7 @@
 
 #include "sos/store.h"
 #include "tap.h"
+#include "util.h"
 
 #define BUCKET      "bkt"
 #define BUCKET_LEN  3
@@ -177,21 +178,6 @@ same(sos_store_t *s, const char *key, size_t key_len, const void *want,
 }
 
 
-static long  nftw_count;
-
-static int
-count_cb(const char *path, const struct stat *sb, int type, struct FTW *f)
-{
-    (void) path;
-    (void) sb;
-    (void) f;
-    if (type == FTW_F) {
-        nftw_count++;
-    }
-    return 0;
-}
-
-
 /* Regular files under <dir>/r<replica>/<sub>. */
 static long
 files(const char *dir, unsigned replica, const char *sub)
@@ -199,11 +185,7 @@ files(const char *dir, unsigned replica, const char *sub)
     char  path[600];
 
     snprintf(path, sizeof(path), "%s/r%u/%s", dir, replica, sub);
-    nftw_count = 0;
-    if (nftw(path, count_cb, 16, FTW_PHYS) == -1) {
-        return -1;
-    }
-    return nftw_count;
+    return util_files(path);
 }
 
 
