@@ -100,21 +100,11 @@ store_open(const char *dir, const char *const *replicas)
 static void
 bucket_make(sos_store_t *s)
 {
-    sos_bucket_t  b;
-
     if (sos_org_create(s, "org", 3, NULL, 0, &org, &err) != SOS_OK) {
         bail("sos_org_create: %s", err.msg);
     }
-    if (sos_bucket_create(s, BUCKET, BUCKET_LEN, org.id, "us-east-1", NULL,
-                          0, &b, &err) != SOS_OK)
-    {
-        bail("sos_bucket_create: %s", err.msg);
-    }
-    if (sos_bucket_create(s, "empty", 5, org.id, "us-east-1", NULL, 0, &b,
-                          &err) != SOS_OK)
-    {
-        bail("sos_bucket_create: %s", err.msg);
-    }
+    util_bucket_make(s, org.id, BUCKET);
+    util_bucket_make(s, org.id, "empty");
 }
 
 

@@ -73,9 +73,8 @@ store_open(const char *dir)
 static void
 bucket_make(sos_store_t *s, const char *name)
 {
-    sos_org_t     org;
-    sos_bucket_t  b;
-    char          org_name[64];
+    sos_org_t  org;
+    char       org_name[64];
 
     snprintf(org_name, sizeof(org_name), "org-%s", name);
     if (sos_org_create(s, org_name, strlen(org_name), NULL, 0, &org, &err)
@@ -83,11 +82,7 @@ bucket_make(sos_store_t *s, const char *name)
     {
         bail("sos_org_create: %s", err.msg);
     }
-    if (sos_bucket_create(s, name, strlen(name), org.id, "us-east-1", NULL, 0,
-                          &b, &err) != SOS_OK)
-    {
-        bail("sos_bucket_create(%s): %s", name, err.msg);
-    }
+    util_bucket_make(s, org.id, name);
 }
 
 
