@@ -407,8 +407,9 @@ int  sos_extent_open(sos_store_t *st, const sos_extent_t *e,
     sos_error_t *err);
 
 /* Unlink an extent's files on every replica (ENOENT is fine) and drop
- * its G record if any. */
-void sos_extent_unlink(sos_store_t *st, const sos_extent_t *e);
+ * its G record if any.  -1 when an unlink failed otherwise: the record
+ * stays, for the next open to try again. */
+int  sos_extent_unlink(sos_store_t *st, const sos_extent_t *e);
 
 /* Add to batch the removal of the intent sos_writer_finish recorded. */
 void sos_intent_clear(leveldb_writebatch_t *batch, const sos_extent_t *e);

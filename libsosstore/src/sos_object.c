@@ -418,7 +418,7 @@ sos_put_commit(sos_put_t *put, sos_object_info_t *info, sos_error_t *err)
          * sos_writer_finish recorded makes that open remove them.
          */
         if (rc != SOS_OK && rc != SOS_EFENCED) {
-            sos_extent_unlink(put->store, &extent);
+            (void) sos_extent_unlink(put->store, &extent);
         }
     }
 

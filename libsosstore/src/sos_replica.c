@@ -415,7 +415,7 @@ sos_writer_finish(sos_writer_t *w, sos_extent_t *out, sos_error_t *err)
     out->replicas = w->live;
 
     if (sos_popcount(w->live) < st->quorum) {
-        sos_extent_unlink(st, out);
+        (void) sos_extent_unlink(st, out);
         memset(out, 0, sizeof(*out));
         goto quorum;
     }
@@ -511,17 +511,25 @@ sos_extent_open(sos_store_t *st, const sos_extent_t *e, sos_error_t *err)
 }
 
 
-void
+int
 sos_extent_unlink(sos_store_t *st, const sos_extent_t *e)
 {
+    int        kept = 0;
     char       path[4096];
     unsigned   i;
     sos_buf_t  key;
 
     for (i = 0; i < st->n_replicas; i++) {
-        if (sos_replica_path(st, i, e->id, path, sizeof(path)) == 0) {
-            unlink(path);
+        if (sos_replica_path(st, i, e->id, path, sizeof(path)) == 0
+            && unlink(path) == -1 && errno != ENOENT)
+        {
+            kept = 1;
         }
+    }
+
+    /* a file still there keeps its G record: the next open tries again */
+    if (kept) {
+        return -1;
     }
 
     sos_buf_init(&key);
@@ -529,6 +537,8 @@ sos_extent_unlink(sos_store_t *st, const sos_extent_t *e)
     sos_buf_add(&key, e->id, SOS_FILE_ID_LEN);
     sos_idx_delete(st, &key, 0, NULL);
     sos_buf_free(&key);
+
+    return 0;
 }
 
 
@@ -564,7 +574,7 @@ sos_garbage_collect(sos_store_t *st, const sos_extent_t *e, uint32_t n)
     uint32_t  i;
 
     for (i = 0; i < n; i++) {
-        sos_extent_unlink(st, &e[i]);
+        (void) sos_extent_unlink(st, &e[i]);
     }
 }
 
@@ -588,8 +598,9 @@ sos_garbage_visit(void *ctx, const char *key, size_t key_len,
     if (key_len == SOS_FILE_ID_LEN) {
         memset(&e, 0, sizeof(e));
         memcpy(e.id, key, SOS_FILE_ID_LEN);
-        sos_extent_unlink(walk->store, &e);
-        walk->removed++;
+        if (sos_extent_unlink(walk->store, &e) == 0) {
+            walk->removed++;
+        }
     }
 
     return SOS_OK;

@@ -6,7 +6,6 @@
  */
 
 #include <errno.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdint.h>
 #include <sys/stat.h>
@@ -16,6 +15,7 @@
 
 #include "sos/store.h"
 #include "tap.h"
+#include "util.h"
 
 #define BUCKET      "cp"
 #define BUCKET_LEN  2
@@ -210,36 +210,23 @@ seen_hex(seen_t *s, char hex[33])
 }
 
 
-static long  nftw_count;
-
-static int
-count_cb(const char *path, const struct stat *sb, int type, struct FTW *f)
-{
-    (void) path;
-    (void) sb;
-    (void) f;
-    nftw_count += type == FTW_F;
-    return 0;
-}
-
-
 /* Files under <replica>/<sub> on every replica; -1 when they differ. */
 static long
 files(const char *sub)
 {
     char      path[600];
-    long      first = 0;
+    long      n, first = 0;
     unsigned  i;
 
     for (i = 0; i < 3; i++) {
         snprintf(path, sizeof(path), "%s/r%u/%s", data_dir, i, sub);
-        nftw_count = 0;
-        if (nftw(path, count_cb, 16, FTW_PHYS) == -1) {
+        n = util_files(path);
+        if (n == -1) {
             bail("nftw %s: %s", path, strerror(errno));
         }
         if (i == 0) {
-            first = nftw_count;
-        } else if (nftw_count != first) {
+            first = n;
+        } else if (n != first) {
             return -1;
         }
     }

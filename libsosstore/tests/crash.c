@@ -8,7 +8,6 @@
  */
 
 #include <errno.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdint.h>
 #include <sys/stat.h>
@@ -19,6 +18,7 @@
 
 #include "sos/store.h"
 #include "tap.h"
+#include "util.h"
 
 #define BUCKET      "crash"
 #define BUCKET_LEN  5
@@ -173,30 +173,13 @@ child_run(int round, int out, int hold)
 }
 
 
-static long  nftw_count;
-
-static int
-count_cb(const char *path, const struct stat *sb, int type, struct FTW *f)
-{
-    (void) path;
-    (void) sb;
-    (void) f;
-    nftw_count += type == FTW_F;
-    return 0;
-}
-
-
 static long
 files(unsigned replica, const char *sub)
 {
     char  path[600];
 
     snprintf(path, sizeof(path), "%s/r%u/%s", data_dir, replica, sub);
-    nftw_count = 0;
-    if (nftw(path, count_cb, 16, FTW_PHYS) == -1) {
-        return -1;
-    }
-    return nftw_count;
+    return util_files(path);
 }
 
 

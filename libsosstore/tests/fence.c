@@ -17,7 +17,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -25,6 +24,7 @@
 
 #include "sos/store.h"
 #include "tap.h"
+#include "util.h"
 
 #define BUCKET      "bkt"
 #define BUCKET_LEN  3
@@ -100,21 +100,11 @@ store_open(const char *dir, const char *const *replicas)
 static void
 bucket_make(sos_store_t *s)
 {
-    sos_bucket_t  b;
-
     if (sos_org_create(s, "org", 3, NULL, 0, &org, &err) != SOS_OK) {
         bail("sos_org_create: %s", err.msg);
     }
-    if (sos_bucket_create(s, BUCKET, BUCKET_LEN, org.id, "us-east-1", NULL,
-                          0, &b, &err) != SOS_OK)
-    {
-        bail("sos_bucket_create: %s", err.msg);
-    }
-    if (sos_bucket_create(s, "empty", 5, org.id, "us-east-1", NULL, 0, &b,
-                          &err) != SOS_OK)
-    {
-        bail("sos_bucket_create: %s", err.msg);
-    }
+    util_bucket_make(s, org.id, BUCKET);
+    util_bucket_make(s, org.id, "empty");
 }
 
 
@@ -197,35 +187,24 @@ check(sos_store_t *s, const char *key, unsigned version)
 }
 
 
-static long  nfiles;
-
-static int
-count_cb(const char *path, const struct stat *sb, int type, struct FTW *f)
-{
-    (void) path;
-    (void) sb;
-    (void) f;
-
-    if (type == FTW_F) {
-        nfiles++;
-    }
-    return 0;
-}
-
-
 /* Data files in every replica's objects/ and tmp/, per replica. */
 static long
 files(const char *const *replicas)
 {
-    char      path[700];
-    unsigned  i;
+    char         path[700];
+    long         n, nfiles;
+    unsigned     i, j;
+    const char  *sub[] = { "objects", "tmp" };
 
     nfiles = 0;
     for (i = 0; i < 3; i++) {
-        snprintf(path, sizeof(path), "%s/objects", replicas[i]);
-        nftw(path, count_cb, 16, FTW_PHYS);
-        snprintf(path, sizeof(path), "%s/tmp", replicas[i]);
-        nftw(path, count_cb, 16, FTW_PHYS);
+        for (j = 0; j < 2; j++) {
+            snprintf(path, sizeof(path), "%s/%s", replicas[i], sub[j]);
+            n = util_files(path);
+            if (n > 0) {
+                nfiles += n;
+            }
+        }
     }
     return nfiles / 3;
 }

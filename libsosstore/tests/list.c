@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "tap.h"
+#include "util.h"
 #include "sos_internal.h"
 
 #define RENDER_MAX  (1 << 20)
@@ -33,19 +34,6 @@ str(const char *s)
     return r;
 }
 
-
-static void
-make_bucket(const char *name)
-{
-    sos_error_t   err;
-    sos_bucket_t  b;
-
-    if (sos_bucket_create(st, name, strlen(name), org.id, "us-east-1", NULL,
-                          0, &b, &err) != SOS_OK)
-    {
-        bail("bucket create %s: %s", name, err.msg);
-    }
-}
 
 
 /* Object records written in one batch, without data files. */
@@ -456,8 +444,8 @@ test_oracle(void)
     okey_t       keys[400];
     const char  *got;
 
-    make_bucket("oracle");
-    make_bucket("oracle0");
+    util_bucket_make(st, org.id, "oracle");
+    util_bucket_make(st, org.id, "oracle0");
     raw_put("oracle0", "a", 1);
 
     seed = 12345;
@@ -554,7 +542,7 @@ test_basics(void)
     const char        **k;
     static char         big[SOS_MAX_KEY_LEN + 1];
 
-    make_bucket("b");
+    util_bucket_make(st, org.id, "b");
 
     is_str("| | end", list_s("b", "", "", "", 1000), "empty bucket");
     is_str("| | end", list_s("b", "", "/", "a", 1000),
@@ -663,7 +651,7 @@ test_corrupt(void)
     sos_list_opts_t     opts;
     sos_list_result_t  *res;
 
-    make_bucket("bad");
+    util_bucket_make(st, org.id, "bad");
     raw_put("bad", "good", 4);
     raw_flush();
 
@@ -710,7 +698,7 @@ test_bytes(void)
     static const unsigned  sizes[] = { 1, 2, 7, 1000 };
     unsigned     di, si;
 
-    make_bucket("bytes");
+    util_bucket_make(st, org.id, "bytes");
     for (i = 1; i <= 0xff; i++) {
         key[0] = 'k';
         key[1] = (char) i;
@@ -776,11 +764,11 @@ test_ff_carry(void)
     static const char  *keys[] = { "\xff", "\xff\xff", "\xff\xff" "a", NULL };
     static const char  *next[] = { "a", "b", NULL };
 
-    make_bucket("f");
-    make_bucket("f0");
+    util_bucket_make(st, org.id, "f");
+    util_bucket_make(st, org.id, "f0");
     raw_puts("f", keys);
     raw_puts("f0", next);
-    make_bucket("f\xff");
+    util_bucket_make(st, org.id, "f\xff");
     raw_puts("f\xff", next);
 
     is_str("| \\xff | end", list_s("f", "", "\xff", "", 1),
@@ -803,7 +791,7 @@ test_big(void)
         "b0", "b1", "b2", "b3", "b4", "b5", "b6", "b7", "b8", "b9", NULL
     };
 
-    make_bucket("big");
+    util_bucket_make(st, org.id, "big");
     for (i = 0; i < 200000; i++) {
         snprintf(key, sizeof(key), "a/%06d", i);
         raw_put("big", key, strlen(key));

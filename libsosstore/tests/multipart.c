@@ -17,6 +17,7 @@
 
 #include "sos/store.h"
 #include "tap.h"
+#include "util.h"
 
 #define MIN_PART    1024
 #define N_REPLICAS  3
@@ -223,19 +224,6 @@ bucket_counts(const char *bucket, uint64_t *count, uint64_t *bytes)
 }
 
 
-static void
-make_bucket(const char *name)
-{
-    sos_error_t   err;
-    sos_bucket_t  b;
-
-    if (sos_bucket_create(st, name, strlen(name), org.id, "us-east-1", NULL,
-                          0, &b, &err) != SOS_OK)
-    {
-        bail("sos_bucket_create(%s): %s", name, err.msg);
-    }
-}
-
 
 /* ---- list parts ---- */
 
@@ -277,7 +265,7 @@ test_abort(void)
     parts_seen_t       seen;
     sos_object_info_t  info;
 
-    make_bucket("ab");
+    util_bucket_make(st, org.id, "ab");
     before = count_files();
 
     is_int(SOS_OK, sos_upload_create(st, "ab", 2, "k", 1, NULL, id, &err),
@@ -331,7 +319,7 @@ test_part_after_end(void)
     sos_error_t     err;
     sos_put_opts_t  opts;
 
-    make_bucket("late");
+    util_bucket_make(st, org.id, "late");
     before = count_files();
 
     sos_upload_create(st, "late", 4, "k", 1, NULL, id, &err);
@@ -491,7 +479,7 @@ test_expire(void)
     uint64_t     removed, count, bytes, bytes_before;
     sos_error_t  err;
 
-    make_bucket("ex");
+    util_bucket_make(st, org.id, "ex");
     files = count_files();
     bucket_counts("ex", &count, &bytes_before);
 
@@ -583,7 +571,7 @@ main(void)
     if (sos_org_create(st, "alice", 5, "", 0, &org, &err) != SOS_OK) {
         bail("sos_org_create: %s", err.msg);
     }
-    make_bucket("mp");
+    util_bucket_make(st, org.id, "mp");
 
     /* ---- create and stat ---- */
 

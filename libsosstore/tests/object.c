@@ -15,6 +15,7 @@
 
 #include "sos/store.h"
 #include "tap.h"
+#include "util.h"
 
 #define BUCKET      "bkt"
 #define BUCKET_LEN  3
@@ -72,9 +73,8 @@ store_open(const char *dir)
 static void
 bucket_make(sos_store_t *s, const char *name)
 {
-    sos_org_t     org;
-    sos_bucket_t  b;
-    char          org_name[64];
+    sos_org_t  org;
+    char       org_name[64];
 
     snprintf(org_name, sizeof(org_name), "org-%s", name);
     if (sos_org_create(s, org_name, strlen(org_name), NULL, 0, &org, &err)
@@ -82,11 +82,7 @@ bucket_make(sos_store_t *s, const char *name)
     {
         bail("sos_org_create: %s", err.msg);
     }
-    if (sos_bucket_create(s, name, strlen(name), org.id, "us-east-1", NULL, 0,
-                          &b, &err) != SOS_OK)
-    {
-        bail("sos_bucket_create(%s): %s", name, err.msg);
-    }
+    util_bucket_make(s, org.id, name);
 }
 
 
@@ -177,21 +173,6 @@ same(sos_store_t *s, const char *key, size_t key_len, const void *want,
 }
 
 
-static long  nftw_count;
-
-static int
-count_cb(const char *path, const struct stat *sb, int type, struct FTW *f)
-{
-    (void) path;
-    (void) sb;
-    (void) f;
-    if (type == FTW_F) {
-        nftw_count++;
-    }
-    return 0;
-}
-
-
 /* Regular files under <dir>/r<replica>/<sub>. */
 static long
 files(const char *dir, unsigned replica, const char *sub)
@@ -199,11 +180,7 @@ files(const char *dir, unsigned replica, const char *sub)
     char  path[600];
 
     snprintf(path, sizeof(path), "%s/r%u/%s", dir, replica, sub);
-    nftw_count = 0;
-    if (nftw(path, count_cb, 16, FTW_PHYS) == -1) {
-        return -1;
-    }
-    return nftw_count;
+    return util_files(path);
 }
 
 

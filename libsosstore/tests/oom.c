@@ -11,6 +11,7 @@
 
 #include "sos/store.h"
 #include "tap.h"
+#include "util.h"
 
 #define BUCKET      "bkt"
 #define BUCKET_LEN  3
@@ -47,18 +48,6 @@ realloc(void *p, size_t size)
 }
 
 
-static void
-bucket_make(const char *name)
-{
-    sos_bucket_t  b;
-
-    if (sos_bucket_create(st, name, strlen(name), org.id, "us-east-1", NULL,
-                          0, &b, &err) != SOS_OK)
-    {
-        bail("sos_bucket_create(%s): %s", name, err.msg);
-    }
-}
-
 
 /* A bucket deleted without memory for a key is deleted whole or not. */
 static void
@@ -71,7 +60,7 @@ test_bucket_delete(void)
 
     for (n = 0; n < TRIES; n++) {
         snprintf(name, sizeof(name), "del-%d", n);
-        bucket_make(name);
+        util_bucket_make(st, org.id, name);
 
         fail_in = n;
         rc = sos_bucket_delete(st, name, strlen(name), &err);
@@ -109,7 +98,7 @@ test_counters(void)
     sos_put_opts_t      opts;
     sos_bucket_info_t  *info;
 
-    bucket_make(BUCKET);
+    util_bucket_make(st, org.id, BUCKET);
 
     for (n = 0; n < TRIES; n++) {
         snprintf(key, sizeof(key), "k%d", n);

@@ -16,6 +16,7 @@
 
 #include "sos/store.h"
 #include "tap.h"
+#include "util.h"
 
 #define BUCKET      "bkt"
 #define BUCKET_LEN  3
@@ -224,17 +225,12 @@ store_open(const char *dir)
 static void
 bucket_make(sos_store_t *s, const char *name)
 {
-    sos_org_t     org;
-    sos_bucket_t  b;
+    sos_org_t  org;
 
     if (sos_org_create(s, "org", 3, NULL, 0, &org, &err) != SOS_OK) {
         bail("sos_org_create: %s", err.msg);
     }
-    if (sos_bucket_create(s, name, strlen(name), org.id, "us-east-1", NULL, 0,
-                          &b, &err) != SOS_OK)
-    {
-        bail("sos_bucket_create(%s): %s", name, err.msg);
-    }
+    util_bucket_make(s, org.id, name);
 }
 
 

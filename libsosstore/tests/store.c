@@ -195,6 +195,58 @@ test_tmp_and_garbage(const char *dir)
 }
 
 
+/* A file whose unlink fails keeps its G record until an unlink works. */
+static void
+test_garbage_kept(const char *dir)
+{
+    char              path[1024], gkey[1 + SOS_FILE_ID_LEN];
+    sos_buf_t         key;
+    sos_error_t       err;
+    sos_store_t      *st;
+    sos_extent_t      e;
+    sos_writer_t      w;
+    sos_store_info_t  info;
+    sos_store_conf_t  conf;
+
+    memset(&conf, 0, sizeof(conf));
+    conf.data_dir = dir;
+    conf.no_fsync = 1;
+
+    is_int(SOS_OK, sos_store_open(&st, &conf, &err), "open");
+    is_int(SOS_OK, sos_writer_begin(&w, st, &err), "writer begin");
+    is_int(SOS_OK, sos_writer_write(&w, "hello", 5, &err), "writer write");
+    is_int(SOS_OK, sos_writer_finish(&w, &e, &err), "writer finish");
+    sos_replica_path(st, 1, e.id, path, sizeof(path));
+    sos_store_close(st);
+
+    /* unlink() of a directory fails (EISDIR), even for root */
+    is_int(0, unlink(path), "replica file removed by hand");
+    is_int(0, mkdir(path, 0755), "a directory in its place");
+
+    gkey[0] = SOS_K_GARBAGE;
+    memcpy(gkey + 1, e.id, SOS_FILE_ID_LEN);
+    sos_buf_init(&key);
+    sos_buf_add(&key, gkey, sizeof(gkey));
+
+    is_int(SOS_OK, sos_store_open(&st, &conf, &err), "reopen");
+    sos_store_info(st, &info);
+    is_int(0, info.garbage_removed, "the failed unlink is not counted");
+    is_int(1, sos_idx_has_prefix(st, key.data, key.len, &err),
+           "its G record stays");
+    sos_store_close(st);
+
+    is_int(0, rmdir(path), "the directory removed");
+
+    is_int(SOS_OK, sos_store_open(&st, &conf, &err), "third open");
+    sos_store_info(st, &info);
+    is_int(1, info.garbage_removed, "the next open finishes the delete");
+    is_int(0, sos_idx_has_prefix(st, key.data, key.len, &err),
+           "and drops the G record");
+    sos_store_close(st);
+    sos_buf_free(&key);
+}
+
+
 static void
 test_degraded(const char *dir)
 {
@@ -314,6 +366,8 @@ main(void)
     test_not_busy(dir);
     snprintf(dir, sizeof(dir), "%s/tmp", base);
     test_tmp_and_garbage(dir);
+    snprintf(dir, sizeof(dir), "%s/kept", base);
+    test_garbage_kept(dir);
     snprintf(dir, sizeof(dir), "%s/degraded", base);
     mkdir(dir, 0755);
     test_degraded(dir);

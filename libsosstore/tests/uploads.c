@@ -12,6 +12,7 @@
 
 #include "sos/store.h"
 #include "tap.h"
+#include "util.h"
 
 #define MAX_UPLOADS  2000
 #define RENDER_MAX   65536
@@ -38,19 +39,6 @@ str(const char *s)
     return r;
 }
 
-
-static void
-make_bucket(const char *name)
-{
-    sos_error_t   err;
-    sos_bucket_t  b;
-
-    if (sos_bucket_create(st, name, strlen(name), org.id, "us-east-1", NULL,
-                          0, &b, &err) != SOS_OK)
-    {
-        bail("bucket create %s: %s", name, err.msg);
-    }
-}
 
 
 /* (key, upload id) in byte order, as the index orders uploads. */
@@ -351,7 +339,7 @@ test_basics(void)
         "a", "b/1", "b/2", "b/2", "b/2", "b/x/y", "c", "d/e/f", "d/g", NULL
     };
 
-    make_bucket("ls");
+    util_bucket_make(st, org.id, "ls");
     for (i = 0; keys[i] != NULL; i++) {
         create("ls", keys[i]);
     }
@@ -550,7 +538,7 @@ test_oracle(void)
     static const char  *delims[] = { "", "/", "-", "/a", "ab" };
     static const char  *prefixes[] = { "", "a", "a/", "b/b", "/", "zz" };
 
-    make_bucket("rnd");
+    util_bucket_make(st, org.id, "rnd");
 
     s = getenv("SOS_TEST_SEED");
     seed = s ? (unsigned) atoi(s) : 42;
@@ -641,7 +629,7 @@ test_big(void)
     char                        key[32];
     sos_list_uploads_result_t  *res;
 
-    make_bucket("big");
+    util_bucket_make(st, org.id, "big");
     for (i = 0; i < 1005; i++) {
         snprintf(key, sizeof(key), "k%04d", i);
         create("big", key);
