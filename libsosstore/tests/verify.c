@@ -3,7 +3,9 @@
  * how they follow the life of each data file, sos_reader_verify with its
  * fail-over to another replica (bytes flipped, a file missing or short,
  * every replica bad), legacy files without an X record, ranges that start
- * and end inside blocks, and server-side copies that check their source.
+ * and end inside blocks, and server-side copies that check their source
+ * (CopyObject and UploadPartCopy copy good bytes from another replica,
+ * or fail and change nothing).
  */
 
 #include <errno.h>
@@ -11,6 +13,7 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
+#include <openssl/evp.h>
 #include <zlib.h>
 
 #include "sos_internal.h"
@@ -858,6 +861,136 @@ test_lifecycle(void)
 }
 
 
+/* Whether key holds exactly the len bytes of want. */
+static int
+holds(const char *key, const void *want, size_t len)
+{
+    int            good;
+    size_t         got;
+    unsigned char *buf;
+    sos_reader_t  *rd;
+
+    buf = malloc(len + 1);
+    rd = reader_of(key);
+    good = buf != NULL
+           && sos_reader_read(rd, 0, buf, len + 1, &got, &err) == SOS_OK
+           && got == len && memcmp(buf, want, len) == 0;
+    sos_reader_close(rd);
+    free(buf);
+    return good;
+}
+
+
+static void
+md5_hex(const void *data, size_t len, char hex[33])
+{
+    int            i;
+    unsigned int   n;
+    unsigned char  md[16];
+
+    EVP_Digest(data, len, md, &n, EVP_md5(), NULL);
+    for (i = 0; i < 16; i++) {
+        snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    }
+}
+
+
+static int
+count_part(void *ctx, const sos_part_info_t *p)
+{
+    (void) p;
+    (*(unsigned *) ctx)++;
+    return 0;
+}
+
+
+/* CopyObject and UploadPartCopy copy only bytes that pass their checks. */
+static void
+test_copy(void)
+{
+    int                 truncated;
+    char                id[SOS_FILE_ID_LEN + 1], hex[33];
+    char                up[SOS_UPLOAD_ID_LEN + 1];
+    unsigned            parts;
+    sos_put_t          *put;
+    sos_put_opts_t      o;
+    sos_reader_t       *rd;
+    sos_object_info_t   info;
+
+    put_preferred("src", sbytes, S_SIZE, 0, id);
+    put_object("dst", "old", 3, NULL);
+    if (sos_upload_create(st, BUCKET, BUCKET_LEN, "dstp", 4, NULL, up, &err)
+        != SOS_OK)
+    {
+        bail("upload: %s", err.msg);
+    }
+
+    /* the replica read first is bad in block 2 */
+    flip(id, 0, 2 * BLK + 1);
+
+    o = opts_of("dst");
+    rd = reader_of("src");
+    is_int(SOS_OK, sos_put_begin(&put, st, &o, &err), "copy begin");
+    is_int(SOS_OK, sos_put_copy(put, rd, 0, S_SIZE, NULL, NULL, &err),
+           "copy from a source with a bad replica");
+    is_int(SOS_OK, sos_put_commit(put, NULL, &err), "copy committed");
+    is_int(1u << 0, sos_reader_bad(rd, 0), "the source's bad replica found");
+    sos_reader_close(rd);
+    ok(holds("dst", sbytes, S_SIZE), "the copy holds the right bytes");
+
+    o = opts_of("dstp");
+    rd = reader_of("src");
+    memset(&info, 0, sizeof(info));
+    is_int(SOS_OK, sos_part_begin(&put, st, &o, up, 1, &err), "part begin");
+    is_int(SOS_OK, sos_put_copy(put, rd, 2 * BLK - 5, BLK, NULL, NULL, &err),
+           "part copy of a range across the bad block");
+    is_int(SOS_OK, sos_put_commit(put, &info, &err), "part committed");
+    md5_hex(sbytes + 2 * BLK - 5, BLK, hex);
+    is_str(hex, info.etag, "the part holds the right bytes");
+    sos_object_info_release(&info);
+    sos_reader_close(rd);
+
+    /* now no replica holds good bytes of block 3 */
+    put_object("dst", "old", 3, NULL);
+    flip_all(id, 3 * BLK + 10);
+
+    o = opts_of("dst");
+    rd = reader_of("src");
+    is_int(SOS_OK, sos_put_begin(&put, st, &o, &err), "copy begin");
+    is_int(SOS_ECORRUPT, sos_put_copy(put, rd, 0, S_SIZE, NULL, NULL, &err),
+           "copy of a source with a block bad everywhere: SOS_ECORRUPT");
+    sos_put_abort(put);
+    sos_reader_close(rd);
+    ok(holds("dst", "old", 3), "the destination is unchanged");
+
+    o = opts_of("dstp");
+    rd = reader_of("src");
+    is_int(SOS_OK, sos_part_begin(&put, st, &o, up, 2, &err), "part begin");
+    is_int(SOS_ECORRUPT, sos_put_copy(put, rd, 3 * BLK, 1000, NULL, NULL,
+                                      &err),
+           "part copy of the bad block: SOS_ECORRUPT");
+    sos_put_abort(put);
+    sos_reader_close(rd);
+    parts = 0;
+    if (sos_upload_list_parts(st, BUCKET, BUCKET_LEN, "dstp", 4, up, 0, 100,
+                              count_part, &parts, &truncated, &err)
+        != SOS_OK)
+    {
+        bail("list parts: %s", err.msg);
+    }
+    is_int(1, parts, "the upload has only the good part");
+
+    if (sos_upload_abort(st, BUCKET, BUCKET_LEN, "dstp", 4, up, &err)
+        != SOS_OK)
+    {
+        bail("abort: %s", err.msg);
+    }
+    flip(id, 0, 2 * BLK + 1);
+    flip_all(id, 3 * BLK + 10);
+    ok(holds("src", sbytes, S_SIZE), "the source is whole again");
+}
+
+
 int
 main(void)
 {
@@ -884,6 +1017,7 @@ main(void)
     test_ranges();
     test_missing();
     test_empty();
+    test_copy();
     test_lifecycle();
 
     sos_store_close(st);

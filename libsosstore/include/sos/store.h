@@ -742,9 +742,12 @@ typedef void (*sos_copy_cb_pt)(void *ctx, const void *data, size_t len);
  * Append bytes [offset, offset + len) of an open object to the write: a
  * server-side copy into an object (sos_put_begin, CopyObject) or a part
  * (sos_part_begin, UploadPartCopy).  The bytes go through one buffer of
- * at most 1 MiB, read and written in the calling thread.  Commit, or
- * abort, as after sos_put_write; sos_put_set_checksum may come between,
- * and so may more writes or copies.
+ * at most 1 MiB, read and written in the calling thread.  Every block
+ * is verified before it is copied (as sos_reader_read does): a part
+ * whose replica fails its checksums is read from another one, and bytes
+ * that no replica holds good fail the copy rather than being copied.
+ * Commit, or abort, as after sos_put_write; sos_put_set_checksum may
+ * come between, and so may more writes or copies.
  * @param src  a reader from sos_object_open, borrowed: it stays open
  * @param cb   may be NULL; else called in the calling thread after each
  *             chunk is written, in order, with that chunk (borrowed for
@@ -752,7 +755,8 @@ typedef void (*sos_copy_cb_pt)(void *ctx, const void *data, size_t len);
  *             It must not call into the store.
  * @return SOS_OK, SOS_ERANGE (the range is not inside the object; nothing
  *         was written), SOS_ECORRUPT (a source part's data is gone,
- *         unreadable or short), SOS_EIO (a read failed), SOS_ENOMEM, and
+ *         unreadable or short, or no replica holds good bytes for a
+ *         block), SOS_EIO (a read failed), SOS_ENOMEM, and
  *         as sos_put_write: SOS_ETOOLARGE, SOS_EQUORUM, SOS_ENOSPC.
  *         After a failure only sos_put_abort is valid.
  * Threads: the thread rule, for both put and src.
