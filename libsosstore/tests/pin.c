@@ -72,13 +72,13 @@ fds(void)
 static void
 put_multipart(const char *key, const unsigned char *data, unsigned n)
 {
-    char             id[SOS_UPLOAD_ID_LEN + 1];
-    char             etags[N_PARTS][SOS_ETAG_MAX + 1];
-    unsigned         i;
-    sos_put_t       *put;
-    sos_put_opts_t   o;
-    sos_part_ref_t   refs[N_PARTS];
-    sos_error_t      e;
+    char               id[SOS_UPLOAD_ID_LEN + 1];
+    char               etags[N_PARTS][SOS_ETAG_MAX + 1];
+    unsigned           i;
+    sos_put_t         *put;
+    sos_put_opts_t     o;
+    sos_part_ref_t     refs[N_PARTS];
+    sos_error_t        e;
     sos_object_info_t  info;
 
     memset(&o, 0, sizeof(o));
@@ -348,13 +348,13 @@ race_writer(void *arg)
 static void
 test_race(void)
 {
-    int             done, reads, bad, whole;
-    size_t          got;
-    unsigned        p;
-    sos_rc_e        rc;
-    pthread_t       t;
-    sos_reader_t   *rd;
-    unsigned char   buf[RACE_PARTS * PART_SIZE];
+    int                   done, reads, bad, whole;
+    size_t                got;
+    unsigned              p;
+    sos_rc_e              rc;
+    pthread_t             t;
+    sos_reader_t         *rd;
+    unsigned char         buf[RACE_PARTS * PART_SIZE];
     const unsigned char  *want;
 
     put_multipart("race", va, RACE_PARTS);
