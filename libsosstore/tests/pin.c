@@ -386,7 +386,7 @@ test_race(void)
                 diag("read of part %u: %s", p + 1, err.msg);
                 break;
             }
-            usleep(200);
+            usleep(2000);
         }
         sos_reader_close(rd);
 
