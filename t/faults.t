@@ -358,6 +358,15 @@ $a = SOS::Fault::audit($t, \@reps, strict => 1);
 is_deeply($a->{problems}, [], 'after the restart: files match extents, '
     . 'no orphan, no G record, no tmp file')
     or diag(join "\n", @{ $a->{problems} });
+
+# a write that lost replica 1 says so in the index: its extent lists 0, 2
+my @short = grep { /^(PutObject|UploadPart|CopyObject)-(?!unlink).*-one$/ }
+    keys %acked;
+my @wrong = grep { my $k = $_; grep { $_->{name} eq "flt/$k"
+    && $_->{mask} != 5 } values %{ $a->{extents} } } @short;
+is_deeply(\@wrong, [], scalar(@short) . ' writes that failed on replica 1 '
+    . 'list replicas 0 and 2 only');
+
 my %names = map { (split m{/}, $_, 2)[1] => 1 } keys %{ $a->{objects} };
 is_deeply([ sort keys %names ], [ sort keys %acked ],
     'the index holds exactly the acknowledged objects');
