@@ -7,6 +7,7 @@
 #   make asan     the same with AddressSanitizer and UBSan
 #   make fuzz     the libFuzzer targets (fuzz/README.md) into build-fuzz/
 #   make bench    benchmarks (bench/)
+#   make torture  the long crash audit (t/crash_audit.t, many rounds)
 #   make clean    remove build products
 
 SHELL := /bin/bash
@@ -64,10 +65,10 @@ LIB_TESTS = $(shell find $(BUILD)/lib/tests $(BUILD)/proto/tests -maxdepth 1 \
                 -type f -perm -u+x 2>/dev/null | sort)
 T_TESTS   = $(wildcard t/*.t)
 
-.PHONY: all deps deps-check lib proto module sosctl run test test-only asan \
-        fuzz bench clean FORCE
+.PHONY: all deps deps-check lib proto module sosctl faulttools run test \
+        test-only asan torture fuzz bench clean FORCE
 
-all: deps-check lib proto sosctl module
+all: deps-check lib proto sosctl module faulttools
 
 # Install only what is missing; apt-get update only when something is.
 deps:
@@ -120,6 +121,23 @@ ifeq ($(BUILD),build)
 	ln -sfn $(BUILD)/sosctl ./sosctl
 endif
 
+# The fault tests' helpers (t/fault/): an LD_PRELOAD library that makes
+# file calls fail, and a lister of the index's file records.  The shim is
+# never sanitized: it is preloaded after libasan into the stock nginx.
+FAULTDIR := $(BUILDDIR)/t
+faulttools: $(FAULTDIR)/faultshim.so $(FAULTDIR)/idxdump
+
+$(FAULTDIR)/faultshim.so: t/fault/faultshim.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -fPIC \
+	    -shared -o $@ $< -ldl -lpthread
+
+$(FAULTDIR)/idxdump: t/fault/idxdump.c $(LIBA)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror \
+	    $(EXTRA_CFLAGS) -Ilibsosstore/include -Ilibsosstore/src -o $@ $< \
+	    $(LIBA) $(EXTRA_LDFLAGS) $(LIBS)
+
 module: $(MODULE)
 
 # configure again when the list of module sources (or the flags) changes
@@ -157,8 +175,12 @@ test: deps all fuzz
 test-only:
 	SOS_BUILD=$(BUILD) prove $(PROVE_FLAGS) $(LIB_TESTS) $(T_TESTS)
 
+# t/crash_audit.t with 100 rounds of kills instead of 10
+torture: all
+	SOS_BUILD=$(BUILD) SOS_TORTURE=100 prove -v t/crash_audit.t
+
 asan: deps fuzz
-	$(MAKE) BUILD=build-asan SANITIZE=1 lib proto sosctl module
+	$(MAKE) BUILD=build-asan SANITIZE=1 lib proto sosctl module faulttools
 	$(MAKE) BUILD=build-asan SANITIZE=1 test-only
 
 # ---- fuzzing: libFuzzer targets, built with clang (fuzz/README.md) ----

@@ -175,6 +175,7 @@ like($r, qr/<Code>SignatureDoesNotMatch<\/Code>/, 'wrong secret refused');
 is($rc, 1, 'sosctl with a wrong secret fails');
 like($err, qr/SignatureDoesNotMatch/, 'and says why');
 
+ok(-s $t->dir . '/access.log', 'the access log is there, not empty');
 like($t->read_file('access.log'), qr{"POST /sos-admin/orgs/acme/keys },
     'sosctl requests are in the access log');
 unlike($t->read_file('access.log'), qr{"\S+ /sos-admin/\S*Signature=},

@@ -285,6 +285,7 @@ for my $q ('X-AMZ-SIGNATURE=leak1', 'x-amz-signature=leak2',
 # a line an old client splits on ';'
 $t->http(GET => '/att/doc?a=1;X-Amz-Signature=leak10');
 
+ok(-s $t->dir . '/access.log', 'access log: there, not empty');
 my $log = $t->read_file('access.log');
 like($log, qr{"GET /att/doc\?a=1;X-Amz-Signature=\S* HTTP/1\.1" },
     'access log: the requests are there');

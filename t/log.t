@@ -56,6 +56,7 @@ like($t->raw("GET /logs/k?X-Amz-Signature=refusedsecret0004 HTTP/1.1 x\r\n"
 
 $t->stop_ok;
 
+ok(-s $t->dir . '/access.log', 'the access log is there, not empty');
 my $log = $t->read_file('access.log');
 
 unlike($log, qr/\Q$sig4\E/, 'no SigV4 signature in the access log');
@@ -83,6 +84,7 @@ like($dev, qr/log_format[^;]*\$sos_request_redacted/,
     'conf/sos-dev.conf logs $sos_request_redacted');
 unlike($dev, qr/log_format[^;]*\$request\b(?!_)/, 'and not $request');
 
+ok(-s $t->dir . '/error.log', 'the error log is there, not empty');
 my $errlog = $t->read_file('error.log');
 like($errlog, qr/object "a\?\?forged-line" exists/,
     'error log: the key named, its CR LF as ?');

@@ -98,6 +98,7 @@ is(status_of($t->http(GET => $url)), 200, 'presigned GET');
 
 ok(stop($pid), 'nginx stops on QUIT');
 
+ok(-s "$data/logs/access.log", 'the access log is there, not empty');
 my $log = SOS::Test::_slurp("$data/logs/access.log");
 like($log, qr{"GET /run/k\?\S+&X-Amz-Signature=REDACTED HTTP/1\.1" 200 },
     'the dev config logs the presigned GET, signature REDACTED');
@@ -118,6 +119,7 @@ $pid = start() or BAIL_OUT('scripts/run did not start nginx again');
 my $second = SOS::Test::_slurp($out);
 ok(stop($pid), 'nginx stops on QUIT');
 
+isnt($second, '', 'the later start printed its banner');
 unlike($second, qr/\Q${\ $t->secret_key }\E/,
     'a later start does not print the secret');
 like($second, qr/access key id:\s+\Q${\ $t->access_key }\E\s+\(secret: in \S*credentials\)/,
