@@ -43,8 +43,6 @@ typedef struct {
 } sos_scrub_walk_t;
 
 
-static void sos_scrub_report_start(sos_store_t *st,
-    sos_scrub_report_t *report);
 static void sos_scrub_report_end(sos_store_t *st,
     sos_scrub_report_t *report);
 static sos_rc_e sos_scrub_load(sos_store_t *st, sos_error_t *err);
@@ -61,14 +59,6 @@ static int sos_scrub_has(sos_store_t *st, char type, const char *id);
 static void sos_scrub_sweep(sos_scrub_walk_t *w, int64_t pass_start);
 static void sos_scrub_sweep_dir(sos_scrub_walk_t *w, unsigned replica,
     const char *path, int64_t before);
-
-
-static void
-sos_scrub_report_start(sos_store_t *st, sos_scrub_report_t *report)
-{
-    (void) st;
-    memset(report, 0, sizeof(*report));
-}
 
 
 /* the findings noted outside any step (degraded writes) join this one */
@@ -315,7 +305,7 @@ sos_scrub_step(sos_store_t *store, uint64_t byte_budget,
     sos_scrub_walk_t     w;
     leveldb_iterator_t  *it;
 
-    sos_scrub_report_start(store, report);
+    memset(report, 0, sizeof(sos_scrub_report_t));
 
     pthread_mutex_lock(&sc->step_lock);
 
@@ -488,7 +478,7 @@ sos_scrub_run(sos_store_t *store, const char *bucket, size_t bucket_len,
     sos_scrub_walk_t     w;
     leveldb_iterator_t  *it;
 
-    sos_scrub_report_start(store, report);
+    memset(report, 0, sizeof(sos_scrub_report_t));
 
     rc = sos_idx_writable(store, err);
     if (rc != SOS_OK) {
@@ -657,7 +647,9 @@ sos_scrub_sweep_dir(sos_scrub_walk_t *w, unsigned replica, const char *path,
 
     while ((de = readdir(dir)) != NULL) {
         if (sos_scrub_id_parse(de->d_name, bin) != 0
-            || bsearch(bin, w->live, w->n_live, 16, sos_scrub_id_cmp) != NULL
+            || (w->n_live
+                && bsearch(bin, w->live, w->n_live, 16, sos_scrub_id_cmp)
+                   != NULL)
             || fstatat(dirfd(dir), de->d_name, &sb, AT_SYMLINK_NOFOLLOW)
                == -1
             || !S_ISREG(sb.st_mode)
@@ -697,7 +689,9 @@ sos_scrub_sweep(sos_scrub_walk_t *w, int64_t pass_start)
     unsigned        i;
     struct dirent  *a, *b;
 
-    qsort(w->live, w->n_live, 16, sos_scrub_id_cmp);
+    if (w->n_live) {
+        qsort(w->live, w->n_live, 16, sos_scrub_id_cmp);
+    }
 
     for (i = 0; i < w->st->n_replicas; i++) {
         snprintf(path, sizeof(path), "%s/objects", w->st->replica_dirs[i]);

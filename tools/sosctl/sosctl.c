@@ -1,10 +1,10 @@
 /*
  * sosctl: administration of SOS.
  *
- * The org, key, status and scrub commands go through the admin API of the running server
- * (SOS_ENDPOINT); when nothing listens there, or with --data given, they
- * open the data directory directly, which needs nginx stopped (LevelDB
- * lets one process own the index).
+ * The org, key, status and scrub commands go through the admin API of the
+ * running server (SOS_ENDPOINT); when nothing listens there, or with
+ * --data given, they open the data directory directly, which needs nginx
+ * stopped (LevelDB lets one process own the index).
  */
 
 #include <errno.h>
