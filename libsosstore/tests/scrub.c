@@ -1,9 +1,10 @@
 /*
  * Scrub and repair: bad and missing replicas found and rewritten from a
- * good one, extents with no good replica reported and left alone, orphan
- * files removed after the grace period only, the background position
- * kept across a reopen, and a degraded write queued and repaired once
- * its replica is writable again.
+ * good one, extents with no good replica reported and left alone, the
+ * parts of an upload (P records) as well as objects, orphan files removed
+ * after the grace period only, the background position kept across a
+ * reopen, and a degraded write queued and repaired once its replica is
+ * writable again.
  */
 
 #include <errno.h>
@@ -316,6 +317,165 @@ test_repair(void)
 }
 
 
+/* The file id and replica mask of part 1 of upload_id; -1 if none. */
+static long
+part_mask(sos_store_t *s, const char *upload_id, char *id)
+{
+    long            m;
+    char           *val;
+    size_t          len;
+    sos_buf_t       k;
+    sos_part_rec_t  p;
+
+    sos_buf_init(&k);
+    sos_ikey_part(&k, upload_id, 1);
+    if (sos_idx_get(s, &k, &val, &len, NULL) != SOS_OK) {
+        sos_buf_free(&k);
+        return -1;
+    }
+    m = -1;
+    if (sos_part_rec_decode((const char *) k.data, k.len, val, len, &p)
+        == 0)
+    {
+        m = p.extent.replicas;
+        memcpy(id, p.extent.id, SOS_FILE_ID_LEN + 1);
+    }
+    sos_buf_free(&k);
+    free(val);
+    return m;
+}
+
+
+static void
+test_parts(void)
+{
+    char                 dir[512], id[SOS_FILE_ID_LEN + 1], path[4096];
+    char                 upload[SOS_UPLOAD_ID_LEN + 1];
+    sos_put_t           *p;
+    sos_store_t         *st;
+    sos_put_opts_t       opts;
+    sos_part_ref_t       ref;
+    sos_object_info_t    info;
+
+    snprintf(dir, sizeof(dir), "%s/parts", tmpdir());
+    st = store_open(dir);
+    bucket_make(st, "bkt");
+
+    memset(&opts, 0, sizeof(opts));
+    opts.bucket = "bkt";
+    opts.bucket_len = 3;
+    opts.key = "mp";
+    opts.key_len = 2;
+
+    if (sos_upload_create(st, "bkt", 3, "mp", 2, NULL, upload, &err)
+        != SOS_OK
+        || sos_part_begin(&p, st, &opts, upload, 1, &err) != SOS_OK
+        || sos_put_write(p, data, SIZE, &err) != SOS_OK
+        || sos_put_commit(p, &info, &err) != SOS_OK)
+    {
+        bail("part: %s", err.msg);
+    }
+    is_int(7, part_mask(st, upload, id), "part on three replicas");
+
+    flip(dir, 0, id, 4321);
+    is_int(SOS_OK, sos_scrub_run(st, "bkt", 3, &rep, &err), "bucket pass");
+    is_int(1, rep.repaired, "bad part replica repaired");
+    ok(found(SOS_FINDING_BAD, 0, NULL), "found bad");
+    snprintf(path, sizeof(path), "upload %s part 1", upload);
+    is_str(path, rep.findings[0].where, "finding names the part");
+    ok(same(dir, 0, id), "part replica 0 holds the bytes again");
+
+    path_of(dir, 1, id, path, sizeof(path));
+    unlink(path);
+    tmp_broken(dir, 1, 1);
+    sos_scrub_run(st, NULL, 0, &rep, &err);
+    is_int(5, part_mask(st, upload, id), "part mask without replica 1");
+    tmp_broken(dir, 1, 0);
+    sos_scrub_run(st, NULL, 0, &rep, &err);
+    is_int(7, part_mask(st, upload, id), "part mask with replica 1 again");
+    ok(same(dir, 1, id), "part replica 1 holds the bytes again");
+
+    /* completed: the part's file is the object's, never an orphan */
+
+    ref.part_number = 1;
+    ref.etag = info.etag;
+    ref.etag_len = strlen(info.etag);
+    is_int(SOS_OK, sos_upload_complete(st, &opts, upload, &ref, 1, NULL,
+                                       &err), "complete");
+    sos_object_info_release(&info);
+
+    file_aged(dir, id, 2 * 3600, 0);
+    is_int(SOS_OK, sos_scrub_run(st, NULL, 0, &rep, &err), "full pass");
+    is_int(0, rep.orphans, "no orphan");
+    is_int(1, rep.extents, "the object's one extent");
+    ok(same(dir, 0, id), "the completed part's file kept");
+
+    sos_store_close(st);
+}
+
+
+/*
+ * An upload completed in the middle of a pass: its part's file moves from
+ * a P record to an O record the pass may have passed already; the pass
+ * must still count it live.
+ */
+static void
+test_complete_race(void)
+{
+    int                  i;
+    char                 dir[512], id[SOS_FILE_ID_LEN + 1];
+    char                 zz[SOS_FILE_ID_LEN + 1];
+    char                 upload[SOS_UPLOAD_ID_LEN + 1];
+    sos_put_t           *p;
+    sos_store_t         *st;
+    sos_put_opts_t       opts;
+    sos_part_ref_t       ref;
+    sos_object_info_t    info;
+
+    snprintf(dir, sizeof(dir), "%s/race", tmpdir());
+    st = store_open(dir);
+    bucket_make(st, "bkt");
+    is_int(SOS_OK, put(st, "bkt", "zz", zz), "put zz");
+
+    memset(&opts, 0, sizeof(opts));
+    opts.bucket = "bkt";
+    opts.bucket_len = 3;
+    opts.key = "mp";
+    opts.key_len = 2;
+
+    if (sos_upload_create(st, "bkt", 3, "mp", 2, NULL, upload, &err)
+        != SOS_OK
+        || sos_part_begin(&p, st, &opts, upload, 1, &err) != SOS_OK
+        || sos_put_write(p, data, SIZE, &err) != SOS_OK
+        || sos_put_commit(p, &info, &err) != SOS_OK)
+    {
+        bail("part: %s", err.msg);
+    }
+    part_mask(st, upload, id);
+    file_aged(dir, id, 2 * 3600, 0);
+    file_aged(dir, zz, 2 * 3600, 0);
+
+    is_int(SOS_OK, sos_scrub_step(st, 1, &rep, &err), "first step");
+    is_int(1, rep.extents, "one extent checked");
+
+    ref.part_number = 1;
+    ref.etag = info.etag;
+    ref.etag_len = strlen(info.etag);
+    is_int(SOS_OK, sos_upload_complete(st, &opts, upload, &ref, 1, NULL,
+                                       &err), "complete during the pass");
+    sos_object_info_release(&info);
+
+    for (i = 0; i < 10 && !rep.pass_done; i++) {
+        sos_scrub_step(st, 1, &rep, &err);
+    }
+    ok(rep.pass_done, "pass done");
+    is_int(0, rep.orphans, "nothing removed");
+    ok(same(dir, 0, id) && same(dir, 0, zz), "both files kept");
+
+    sos_store_close(st);
+}
+
+
 static void
 test_orphans(void)
 {
@@ -448,6 +608,8 @@ main(void)
     }
 
     test_repair();
+    test_parts();
+    test_complete_race();
     test_orphans();
     test_cursor();
     test_degraded();
