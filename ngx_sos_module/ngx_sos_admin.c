@@ -15,6 +15,8 @@
  *     GET    orgs/ORG/keys                  its keys, without secrets
  *     POST   orgs/ORG/keys[?admin=1]        new key: the secret, once
  *     DELETE keys/KEYID                     revoke a key
+ *     POST   scrub[?bucket=B]               a scrub pass now: findings
+ *     GET    status                         replicas, scrub progress
  *
  * A change to the keys reloads the worker's key table in the same job
  * and installs it in done(): a revoked key is refused by the next request.
@@ -33,7 +35,9 @@ typedef enum {
     NGX_SOS_ADMIN_ORG_DELETE,
     NGX_SOS_ADMIN_KEY_LIST,
     NGX_SOS_ADMIN_KEY_CREATE,
-    NGX_SOS_ADMIN_KEY_REVOKE
+    NGX_SOS_ADMIN_KEY_REVOKE,
+    NGX_SOS_ADMIN_SCRUB,
+    NGX_SOS_ADMIN_STATUS
 } ngx_sos_admin_action_e;
 
 
@@ -45,14 +49,6 @@ typedef struct {
     ngx_uint_t               method;
     ngx_sos_admin_action_e   action;
 } ngx_sos_admin_route_t;
-
-
-typedef struct {
-    u_char                  *data;   /* malloc'd: built in a pool thread */
-    size_t                   len;
-    size_t                   size;
-    ngx_uint_t               failed;
-} ngx_sos_admin_out_t;
 
 
 typedef struct {
@@ -69,6 +65,8 @@ typedef struct {
     ngx_sos_admin_out_t      out;
     ngx_sos_keys_t          *keys;       /* reloaded table */
     ngx_uint_t               reload_failed;
+    size_t                   scrub_rate;
+    sos_scrub_report_t       scrub;      /* logged in done() */
 } ngx_sos_admin_job_t;
 
 
@@ -84,12 +82,10 @@ static sos_rc_e ngx_sos_admin_find_org(sos_store_t *store,
     ngx_sos_admin_job_t *aj, sos_error_t *err);
 static void ngx_sos_admin_reload(sos_store_t *store,
     ngx_sos_admin_job_t *aj);
+static sos_rc_e ngx_sos_admin_status(sos_store_t *store,
+    ngx_sos_admin_job_t *aj, sos_error_t *err);
 static ngx_int_t ngx_sos_admin_done(ngx_http_request_t *r,
     ngx_sos_job_t *job);
-static void ngx_sos_admin_append(ngx_sos_admin_out_t *out, const char *s,
-    size_t n);
-static void ngx_sos_admin_member(ngx_sos_admin_out_t *out, const char *name,
-    const char *s);
 static void ngx_sos_admin_org(ngx_sos_admin_out_t *out, const sos_org_t *org);
 static void ngx_sos_admin_key(ngx_sos_admin_out_t *out, const sos_key_t *key,
     ngx_uint_t secret);
@@ -119,6 +115,12 @@ static ngx_sos_admin_route_t  ngx_sos_admin_routes[] = {
 
     { 2, ngx_string("keys"), ngx_null_string,
       NGX_HTTP_DELETE, NGX_SOS_ADMIN_KEY_REVOKE },
+
+    { 1, ngx_string("scrub"), ngx_null_string,
+      NGX_HTTP_POST, NGX_SOS_ADMIN_SCRUB },
+
+    { 1, ngx_string("status"), ngx_null_string,
+      NGX_HTTP_GET, NGX_SOS_ADMIN_STATUS },
 
     { 0, ngx_null_string, ngx_null_string, 0, 0 }
 };
@@ -161,6 +163,7 @@ ngx_sos_admin_handler(ngx_http_request_t *r)
     ngx_sos_err_e         err;
     ngx_sos_job_t        *job;
     ngx_sos_admin_job_t  *aj;
+    ngx_sos_main_conf_t  *smcf;
 
     ctx = ngx_sos_handler_start(r, &rc);
     if (ctx == NULL) {
@@ -206,6 +209,9 @@ ngx_sos_admin_handler(ngx_http_request_t *r)
     }
 
     aj = job->data;
+
+    smcf = ngx_http_get_module_main_conf(r, ngx_http_sos_module);
+    aj->scrub_rate = smcf->scrub_rate;
 
     err = ngx_sos_admin_parse(r, aj);
     if (err != NGX_SOS_OK) {
@@ -345,6 +351,17 @@ ngx_sos_admin_args(ngx_http_request_t *r, ngx_sos_admin_job_t *aj)
             return NGX_SOS_ERR_INVALID_ARGUMENT;
         }
 
+    } else if (aj->action == NGX_SOS_ADMIN_SCRUB) {
+
+        /* the name is checked by the store: it is only looked up */
+
+        if (ngx_sos_admin_arg(r, "bucket", aj->name, sizeof(aj->name),
+                              &aj->name_len)
+            != NGX_OK)
+        {
+            return NGX_SOS_ERR_INVALID_ARGUMENT;
+        }
+
     } else if (aj->action == NGX_SOS_ADMIN_KEY_CREATE
                && ngx_http_arg(r, (u_char *) "admin", 5, &value) == NGX_OK)
     {
@@ -479,6 +496,19 @@ ngx_sos_admin_run(ngx_sos_job_t *job)
         memset(aj->key.secret, 0, sizeof(aj->key.secret));
         break;
 
+    case NGX_SOS_ADMIN_SCRUB:
+        rc = sos_scrub_run(job->store, aj->name_len ? aj->name : NULL,
+                           aj->name_len, &aj->scrub, &job->err);
+        if (rc == SOS_OK) {
+            ngx_sos_scrub_json_report(out, &aj->scrub);
+        }
+
+        break;
+
+    case NGX_SOS_ADMIN_STATUS:
+        rc = ngx_sos_admin_status(job->store, aj, &job->err);
+        break;
+
     default: /* NGX_SOS_ADMIN_KEY_REVOKE */
         rc = sos_key_get(job->store, aj->ref, aj->ref_len, &aj->key,
                          &job->err);
@@ -557,6 +587,34 @@ ngx_sos_admin_reload(sos_store_t *store, ngx_sos_admin_job_t *aj)
 }
 
 
+/* the status is large: not in the job */
+
+static sos_rc_e
+ngx_sos_admin_status(sos_store_t *store, ngx_sos_admin_job_t *aj,
+    sos_error_t *err)
+{
+    sos_rc_e             rc;
+    sos_store_info_t     info;
+    sos_scrub_status_t  *status;
+
+    status = malloc(sizeof(sos_scrub_status_t));
+    if (status == NULL) {
+        err->code = SOS_ENOMEM;
+        snprintf(err->msg, sizeof(err->msg), "no memory for the status");
+        return SOS_ENOMEM;
+    }
+
+    rc = sos_scrub_status(store, status, err);
+    if (rc == SOS_OK) {
+        sos_store_info(store, &info);
+        ngx_sos_scrub_json_status(&aj->out, status, &info, aj->scrub_rate);
+    }
+
+    free(status);
+    return rc;
+}
+
+
 static ngx_int_t
 ngx_sos_admin_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 {
@@ -575,6 +633,10 @@ ngx_sos_admin_done(ngx_http_request_t *r, ngx_sos_job_t *job)
         aj->keys = NULL;
     }
 
+    if (aj->action == NGX_SOS_ADMIN_SCRUB) {
+        ngx_sos_scrub_log(r->connection->log, &aj->scrub);
+    }
+
     if (aj->reload_failed) {
         /* the change is stored, but the old table still answers */
         ngx_log_error(NGX_LOG_CRIT, r->connection->log, 0,
@@ -588,6 +650,7 @@ ngx_sos_admin_done(ngx_http_request_t *r, ngx_sos_job_t *job)
         switch (job->rc) {
 
         case SOS_ENOTFOUND:
+        case SOS_ENOBUCKET:     /* scrub?bucket=B */
             err = NGX_SOS_ERR_NO_SUCH_ENTITY;
             break;
 
@@ -636,7 +699,7 @@ ngx_sos_admin_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 
 /* JSON, built with malloc in a pool thread */
 
-static void
+void
 ngx_sos_admin_append(ngx_sos_admin_out_t *out, const char *s, size_t n)
 {
     u_char  *p;
@@ -678,7 +741,7 @@ ngx_sos_admin_append(ngx_sos_admin_out_t *out, const char *s, size_t n)
  * ",\"id\":") then the JSON string s: '"', '\\' and controls escaped
  */
 
-static void
+void
 ngx_sos_admin_member(ngx_sos_admin_out_t *out, const char *name,
     const char *s)
 {

@@ -114,6 +114,13 @@ static ngx_command_t  ngx_sos_commands[] = {
       offsetof(ngx_sos_main_conf_t, upload_expiry),
       NULL },
 
+    { ngx_string("sos_scrub_rate"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_sos_main_conf_t, scrub_rate),
+      NULL },
+
     { ngx_string("sos_allow_public_write"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_FLAG,
       ngx_conf_set_flag_slot,
@@ -339,6 +346,7 @@ ngx_sos_create_main_conf(ngx_conf_t *cf)
     smcf->write_quorum = NGX_CONF_UNSET;
     smcf->fsync = NGX_CONF_UNSET;
     smcf->allow_public_write = NGX_CONF_UNSET;
+    smcf->scrub_rate = NGX_CONF_UNSET_SIZE;
     smcf->request_id_index = NGX_ERROR;
     smcf->open_rc = SOS_RC_MAX;          /* not tried yet */
 
@@ -358,6 +366,7 @@ ngx_sos_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_conf_init_value(smcf->write_quorum, 0);
     ngx_conf_init_value(smcf->fsync, 1);
     ngx_conf_init_value(smcf->allow_public_write, 1);
+    ngx_conf_init_size_value(smcf->scrub_rate, 10 * 1024 * 1024);
     ngx_conf_init_ptr_value(smcf->domains, NULL);
 
     if (smcf->max_object_size == NGX_CONF_UNSET) {
@@ -607,7 +616,9 @@ ngx_sos_init_process(ngx_cycle_t *cycle)
         return NGX_OK;
     }
 
-    if (ngx_sos_mp_init_process(cycle, smcf) != NGX_OK) {
+    if (ngx_sos_mp_init_process(cycle, smcf) != NGX_OK
+        || ngx_sos_scrub_init_process(cycle, smcf) != NGX_OK)
+    {
         return NGX_ERROR;
     }
 

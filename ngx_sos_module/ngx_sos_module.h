@@ -42,6 +42,7 @@ typedef struct {
     off_t                max_object_size;    /* default 5 GiB */
     time_t               upload_expiry;      /* default 7 days */
     ngx_flag_t           allow_public_write; /* default on */
+    size_t               scrub_rate;     /* bytes/s, 0: off; default 10m */
     ngx_array_t         *reserved_names; /* locations not S3: no bucket */
 
     const char         **replica_dirs;   /* NULL: library default */
@@ -498,6 +499,30 @@ ngx_sos_ctx_t *ngx_sos_handler_start(ngx_http_request_t *r, ngx_int_t *rc);
 
 /* ngx_sos_admin.c: the "sos_admin" directive and its handler */
 char *ngx_sos_admin_conf(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+
+/* JSON built with malloc in a pool thread (ngx_sos_admin.c) */
+typedef struct {
+    u_char                  *data;
+    size_t                   len;
+    size_t                   size;
+    ngx_uint_t               failed;
+} ngx_sos_admin_out_t;
+
+void ngx_sos_admin_append(ngx_sos_admin_out_t *out, const char *s, size_t n);
+/* name (with what goes before and after it, as ",\"id\":") and the JSON
+ * string s */
+void ngx_sos_admin_member(ngx_sos_admin_out_t *out, const char *name,
+    const char *s);
+
+/* ngx_sos_scrub.c: the background scrub, and its admin answers */
+ngx_int_t ngx_sos_scrub_init_process(ngx_cycle_t *cycle,
+    ngx_sos_main_conf_t *smcf);
+void ngx_sos_scrub_log(ngx_log_t *log, const sos_scrub_report_t *report);
+void ngx_sos_scrub_json_report(ngx_sos_admin_out_t *out,
+    const sos_scrub_report_t *report);
+void ngx_sos_scrub_json_status(ngx_sos_admin_out_t *out,
+    const sos_scrub_status_t *status, const sos_store_info_t *info,
+    size_t rate);
 /* ngx_sos_post.c: POST Object, authenticated by the form's policy */
 ngx_int_t ngx_sos_post_object(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 

@@ -47,6 +47,7 @@
 #define SOS_K_KEY      'K'              /* K<access key id>             */
 #define SOS_K_OBJECT   'O'              /* O<bucket>\0<key>             */
 #define SOS_K_PART     'P'              /* P<upload id><part# be32>     */
+#define SOS_K_SCRUB    'S'              /* S: the background scrub's state */
 #define SOS_K_UPLOAD   'U'              /* U<bucket>\0<key>\0<upload id> */
 #define SOS_K_CHECKSUMS 'X'             /* X<file id>: CRC32 per block  */
 
@@ -127,6 +128,9 @@ struct sos_store_s {
     char              (*ready)[SOS_FILE_ID_LEN + 1];
     size_t              n_ready;
     size_t              cap_ready;
+
+    /* the repair queue, the scrub's position and findings (sos_repair.c) */
+    struct sos_scrub_s *scrub;
 
     sos_store_info_t    info;
 };
@@ -397,6 +401,14 @@ sos_rc_e sos_counters_add(sos_store_t *st, leveldb_writebatch_t *batch,
 
 
 /* ---- replica files (sos_replica.c) ---- */
+
+/*
+ * Make directory path of a replica (bit xx for objects/xx, 256 + xx * 256
+ * + yy for objects/xx/yy) exist with its parent synced, unless known
+ * already; 0 or -1 (errno set).
+ */
+int sos_dir_durable(sos_store_t *st, unsigned replica, unsigned bit,
+    const char *path, int do_fsync);
 
 /* fsync a directory by path; 0 or -1 (errno set). */
 int sos_fsync_dir(const char *path);
@@ -725,5 +737,96 @@ int sos_key_encode(const sos_store_t *st, sos_buf_t *val,
  * secret does not unseal. */
 int sos_key_decode(const sos_store_t *st, const char *akid, size_t akid_len,
     const char *val, size_t len, sos_key_t *key);
+
+/* ---- scrub and repair (sos_repair.c, sos_scrub.c) ---- */
+
+/* the repair queue holds at most this many extents; a full pass catches
+ * what it drops */
+#define SOS_REPAIR_QUEUE    1024
+
+typedef struct {
+    sos_extent_t   extent;
+    uint32_t       bad;                 /* replicas to rewrite */
+    int64_t        noted;
+    unsigned       failed:1;            /* a rewrite failed: reported */
+} sos_repair_entry_t;
+
+typedef struct sos_scrub_s {
+    pthread_mutex_t     lock;           /* the fields below */
+    pthread_mutex_t     step_lock;      /* one step or run at a time */
+
+    sos_repair_entry_t *queue;          /* SOS_REPAIR_QUEUE entries */
+    size_t              n_queue;
+
+    /* findings since the last step's report, and the last ones */
+    sos_finding_t       fresh[SOS_SCRUB_FINDINGS];
+    size_t              n_fresh;
+    uint64_t            fresh_dropped;
+    sos_finding_t       ring[SOS_SCRUB_FINDINGS];
+    size_t              n_ring;         /* total added; ring is mod */
+
+    /* the background pass: the next record (index key) and extent */
+    int                 loaded;         /* the S record was read */
+    sos_buf_t           cursor;
+    uint32_t            cursor_extent;
+    char                cursor_text[160];   /* printable, for status */
+    uint64_t            passes;
+    int64_t             last_pass_end;
+    int64_t             pass_start;
+    uint64_t            pass_bytes;
+    uint64_t            degraded_cur;
+    uint64_t            degraded_last;
+    int                 degraded_known; /* a pass completed since open */
+
+    /* the live file ids of this pass (16 bytes each), for the orphan
+     * sweep; clean while the whole pass ran here without an error */
+    unsigned char      *live;
+    size_t              n_live;
+    size_t              cap_live;
+    int                 clean;
+
+    /* since open */
+    uint64_t            bytes;
+    uint64_t            bad, repaired, failed, unrepairable, orphans;
+} sos_scrub_t;
+
+/* Allocate and free st->scrub (open and close). */
+sos_rc_e sos_scrub_init(sos_store_t *st, sos_error_t *err);
+void     sos_scrub_free(sos_store_t *st);
+
+/*
+ * Remember that replicas bad of extent e need a rewrite from a good copy:
+ * a bounded queue in memory, worked through by the next scrub step; a
+ * full scrub pass catches what the queue dropped or a restart lost.
+ */
+void sos_repair_note(sos_store_t *st, const sos_extent_t *e,
+    uint32_t bad_replicas);
+
+/* A write of e reached only the replicas of live: a finding, and the
+ * others queued for repair. */
+void sos_repair_degraded(sos_store_t *st, const sos_extent_t *e,
+    uint32_t live);
+
+/* Work through the repair queue (under step_lock). */
+void sos_repair_drain(sos_store_t *st, sos_scrub_report_t *report);
+
+/*
+ * Check every replica of extent e, named by the record at index key ikey
+ * (type byte first), against its MD5, and rewrite those that are missing
+ * or bad from a good one; then make the record's replica mask the
+ * replicas that hold good bytes.  *mask gets that mask.  Under step_lock.
+ */
+void sos_repair_extent(sos_store_t *st, const char *ikey, size_t ikey_len,
+    const sos_extent_t *e, sos_scrub_report_t *report, uint32_t *mask);
+
+/* Add a finding to the report (may be NULL), the last ones and those
+ * the next report gets. */
+void sos_scrub_find(sos_store_t *st, sos_scrub_report_t *report,
+    sos_finding_e what, unsigned replica, int sys_errno,
+    const sos_extent_t *e, const char *ikey, size_t ikey_len);
+
+/* Describe the record at ikey printably into buf ("" if unknown). */
+void sos_scrub_where(const char *ikey, size_t ikey_len, char *buf,
+    size_t size);
 
 #endif /* SOS_INTERNAL_H */

@@ -980,7 +980,10 @@ sos_reader_switch(sos_reader_t *rd, uint32_t i, sos_error_t *err)
 static void
 sos_reader_bad_add(sos_reader_t *rd, uint32_t i, uint32_t bad)
 {
-    /* the repair queue is told of bad & ~rx.bad here (sos_repair_note) */
+    /* each bad replica goes to the repair queue once per reader */
+    if (bad & ~rd->rx[i].bad) {
+        sos_repair_note(rd->store, &rd->extents[i], bad & ~rd->rx[i].bad);
+    }
     rd->rx[i].bad |= bad;
 }
 

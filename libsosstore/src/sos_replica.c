@@ -25,8 +25,6 @@
 #include "sos_internal.h"
 
 
-static int sos_dir_durable(sos_store_t *st, unsigned replica, unsigned bit,
-    const char *path, int do_fsync);
 static unsigned sos_hex2(const char *p);
 static int sos_write_all(int fd, const unsigned char *p, size_t len);
 static void sos_writer_drop(sos_writer_t *w, unsigned i);
@@ -158,7 +156,7 @@ sos_hex2(const char *p)
  * parent synced, unless known already; a failed fsync is tried again by
  * the next write that needs the directory.
  */
-static int
+int
 sos_dir_durable(sos_store_t *st, unsigned replica, unsigned bit,
     const char *path, int do_fsync)
 {
@@ -495,6 +493,10 @@ sos_writer_finish(sos_writer_t *w, sos_extent_t *out, sos_error_t *err)
         (void) sos_extent_unlink(st, out);
         memset(out, 0, sizeof(*out));
         goto quorum;
+    }
+
+    if (w->live != (1u << st->n_replicas) - 1) {
+        sos_repair_degraded(st, out, w->live);
     }
 
     EVP_MD_CTX_free(w->md5);

@@ -230,7 +230,7 @@ sos_store_open(sos_store_t **out, const sos_store_conf_t *conf,
     sos_pin_init(st);
 
     st->data_dir = strdup(conf->data_dir);
-    if (st->data_dir == NULL) {
+    if (st->data_dir == NULL || sos_scrub_init(st, err) != SOS_OK) {
         sos_store_free(st);
         return sos_err(err, SOS_ENOMEM, 0, "no memory for the store");
     }
@@ -356,6 +356,7 @@ sos_store_free(sos_store_t *st)
     }
     free(st->notices);
     free(st->data_dir);
+    sos_scrub_free(st);
     OPENSSL_cleanse(st->secret_key, sizeof(st->secret_key));
     pthread_mutex_destroy(&st->commit_lock);
     pthread_mutex_destroy(&st->upload_lock);

@@ -1,10 +1,10 @@
 /*
  * sosctl: administration of SOS.
  *
- * The org and key commands go through the admin API of the running server
- * (SOS_ENDPOINT); when nothing listens there, or with --data given, they
- * open the data directory directly, which needs nginx stopped (LevelDB
- * lets one process own the index).
+ * The org, key, status and scrub commands go through the admin API of the
+ * running server (SOS_ENDPOINT); when nothing listens there, or with
+ * --data given, they open the data directory directly, which needs nginx
+ * stopped (LevelDB lets one process own the index).
  */
 
 #include <errno.h>
@@ -28,7 +28,10 @@ static const char usage[] =
     "                                   shared-credentials block\n"
     "  key list ORG                     list the access keys of ORG\n"
     "  key revoke KEYID                 revoke an access key\n"
-    "  status                           replicas, write quorum, degraded\n"
+    "  status                           replicas (space, writable), degraded\n"
+    "                                   extents, scrub progress and findings\n"
+    "  scrub [--bucket B]               check every replica of every object\n"
+    "                                   (or of bucket B) now, and repair\n"
     "  presign METHOD s3://BUCKET/KEY [--expires N] [--endpoint URL]\n"
     "          [--region R]             a presigned URL (no data directory;\n"
     "                                   credentials from AWS_ACCESS_KEY_ID/\n"
@@ -42,7 +45,7 @@ static const char usage[] =
     "  --key-file FILE the key that seals the access key secrets, as\n"
     "                  sos_key_file (default: DIR/secret.key)\n"
     "\n"
-    "org and key talk to the server at $SOS_ENDPOINT (default\n"
+    "org, key, status and scrub talk to the server at $SOS_ENDPOINT (default\n"
     "http://127.0.0.1:8080) through its admin API ($SOS_ADMIN_PATH, default\n"
     "/sos-admin/), signed with an admin key from the AWS credentials\n"
     "(AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_SHARED_CREDENTIALS_FILE\n"
@@ -245,6 +248,8 @@ sosctl_status(sosctl_t *ctl, int argc, char **argv)
     printf("pending deletes finished:   %llu\n",
            (unsigned long long) info.garbage_removed);
 
+    sosctl_status_scrub(ctl);
+
     return SOSCTL_OK;
 }
 
@@ -348,10 +353,11 @@ main(int argc, char **argv)
         return SOSCTL_OK;
     }
 
-    /* org and key: online when the server answers and no --data */
+    /* online when the server answers and no --data */
 
     if (!data_explicit
-        && (strcmp(cmd, "org") == 0 || strcmp(cmd, "key") == 0))
+        && (strcmp(cmd, "org") == 0 || strcmp(cmd, "key") == 0
+            || strcmp(cmd, "status") == 0 || strcmp(cmd, "scrub") == 0))
     {
         if (sosctl_admin_endpoint(&ctl) != SOSCTL_OK) {
             return SOSCTL_FAIL;
@@ -380,7 +386,11 @@ main(int argc, char **argv)
                         : sosctl_key(&ctl, argc - i, argv + i);
 
     } else if (strcmp(cmd, "status") == 0) {
-        rc = sosctl_status(&ctl, argc - i, argv + i);
+        rc = ctl.online ? sosctl_status_online(&ctl, argc - i, argv + i)
+                        : sosctl_status(&ctl, argc - i, argv + i);
+
+    } else if (strcmp(cmd, "scrub") == 0) {
+        rc = sosctl_scrub(&ctl, argc - i, argv + i);
 
     } else {
         rc = sosctl_usage("unknown command \"%s\"", cmd);

@@ -38,6 +38,31 @@ int sosctl_admin_key(sosctl_t *ctl, int argc, char **argv);
 int sosctl_credentials(char *key, size_t key_size, char *secret,
     size_t secret_size);
 
+/* an answer of the admin API */
+typedef struct {
+    int          status;
+    char        *body;                 /* NUL-terminated */
+    size_t       len;
+    size_t       size;
+    const char  *failed;               /* why the body was cut short */
+} sosctl_answer_t;
+
+/* method on admin_path + path, query already encoded; 0 or -1 (said) */
+int sosctl_admin_call(sosctl_t *ctl, const char *method, const char *path,
+    const char *query, sosctl_answer_t *ans);
+/* say what the S3 error document of ans says; frees the body */
+int sosctl_admin_error(sosctl_t *ctl, const char *what,
+    sosctl_answer_t *ans);
+/* the answer as a JSON object (a json_t *), or NULL having said why; the
+ * body is freed either way */
+struct json_t;
+struct json_t *sosctl_json_load(sosctl_t *ctl, sosctl_answer_t *ans);
+
+/* sosctl_scrub.c: scrub and the scrub part of status, both ways */
+int sosctl_scrub(sosctl_t *ctl, int argc, char **argv);
+int sosctl_status_online(sosctl_t *ctl, int argc, char **argv);
+void sosctl_status_scrub(sosctl_t *ctl);
+
 /* helpers shared by the command files (sosctl.c) */
 int sosctl_open(sosctl_t *ctl);
 int sosctl_fail(sos_rc_e rc, const char *what, const sos_error_t *err);

@@ -27,14 +27,6 @@
 #define SOSCTL_TIMEOUT             30L
 #define SOSCTL_MAX_ANSWER          (64 * 1024 * 1024)
 
-typedef struct {
-    int          status;
-    char        *body;                 /* NUL-terminated */
-    size_t       len;
-    size_t       size;
-    const char  *failed;               /* why the body was cut short */
-} sosctl_answer_t;
-
 static CURL *sosctl_admin_curl(const char *url, char *errbuf);
 static char *sosctl_admin_authorization(const char *method,
     const char *host, const char *path, const char *query, const char *key,
@@ -43,12 +35,7 @@ static int sosctl_admin_header(struct curl_slist **list, const char *name,
     const char *value);
 static size_t sosctl_admin_write(char *data, size_t size, size_t n,
     void *arg);
-static int sosctl_admin_call(sosctl_t *ctl, const char *method,
-    const char *path, const char *query, sosctl_answer_t *ans);
-static int sosctl_admin_error(sosctl_t *ctl, const char *what,
-    sosctl_answer_t *ans);
 static size_t sosctl_encode(char *dst, const char *src, int slash);
-static json_t *sosctl_json_load(sosctl_t *ctl, sosctl_answer_t *ans);
 static const char *sosctl_json_str(json_t *obj, const char *name);
 static int64_t sosctl_json_created(json_t *obj);
 static void sosctl_admin_org_print(json_t *org);
@@ -337,7 +324,7 @@ sosctl_admin_write(char *data, size_t size, size_t n, void *arg)
 
 /* method on admin_path + path, query already encoded; 0 or -1 */
 
-static int
+int
 sosctl_admin_call(sosctl_t *ctl, const char *method, const char *path,
     const char *query, sosctl_answer_t *ans)
 {
@@ -471,7 +458,7 @@ done:
 
 /* an S3 error document: "<Code>X</Code><Message>Y</Message>" */
 
-static int
+int
 sosctl_admin_error(sosctl_t *ctl, const char *what, sosctl_answer_t *ans)
 {
     char        code[128], message[512];
@@ -528,7 +515,7 @@ sosctl_encode(char *dst, const char *src, int slash)
  * wiped (the answer of key create holds a secret) and freed either way.
  */
 
-static json_t *
+json_t *
 sosctl_json_load(sosctl_t *ctl, sosctl_answer_t *ans)
 {
     json_t        *doc;

@@ -1033,6 +1033,138 @@ sos_rc_e sos_upload_abort(sos_store_t *store, const char *bucket,
 sos_rc_e sos_upload_expire(sos_store_t *store, int64_t older_than,
     uint64_t *removed, sos_error_t *err);
 
+
+/* ------------------------------------------------------------------ */
+/* Scrub and repair (the file backend's replicas)                     */
+
+/*
+ * The scrubber reads every replica of every extent (the data file of a
+ * simple object or of a part) and checks it against the extent's MD5.  A
+ * replica that is missing or bad is rewritten from a good one, checked
+ * against the MD5 while it is copied, and the replica mask of the record
+ * updated.  It also removes orphans: files under a replica's objects/
+ * that no record names, once a whole pass has listed every live file.
+ * A repair queue holds the replicas known bad between passes (writes that
+ * reached fewer replicas than configured, reads that found bad bytes);
+ * each step works through it first.
+ */
+
+/* What the scrubber found or did about one replica of one extent. */
+typedef enum {
+    SOS_FINDING_BAD = 0,        /* bytes or size differ from the record */
+    SOS_FINDING_MISSING,        /* no file where the record wants one */
+    SOS_FINDING_REPAIRED,       /* rewritten from a good replica */
+    SOS_FINDING_REPAIR_FAILED,  /* the rewrite failed: tried again later */
+    SOS_FINDING_UNREPAIRABLE,   /* no replica holds good bytes */
+    SOS_FINDING_DEGRADED,       /* a write reached fewer replicas than
+                                   configured; queued for repair */
+    SOS_FINDING_ORPHAN          /* a file no record names: removed */
+} sos_finding_e;
+
+typedef struct {
+    sos_finding_e  what;
+    unsigned       replica;       /* SOS_MAX_REPLICAS: every replica */
+    int64_t        time;          /* unix seconds */
+    int            sys_errno;     /* of a failed read or rewrite, or 0 */
+    char           file[SOS_WRITE_ID_LEN + 1];   /* the extent's id */
+    /* bucket/key, or "upload ID part N", or "" when unknown; bytes
+     * outside printable ASCII, '"' and '\\' as \xHH; may be truncated */
+    char           where[160];
+} sos_finding_t;
+
+#define SOS_SCRUB_FINDINGS      32
+/* an orphan younger than this is a write in flight, never removed */
+#define SOS_ORPHAN_GRACE        3600
+
+/* What one call of sos_scrub_step or sos_scrub_run found and did. */
+typedef struct {
+    uint64_t       extents;       /* extents checked */
+    uint64_t       bytes;         /* bytes read, all replicas */
+    uint64_t       bad;           /* replicas found bad or missing */
+    uint64_t       repaired;      /* replicas rewritten */
+    uint64_t       failed;        /* rewrites that failed */
+    uint64_t       unrepairable;  /* extents with no good replica */
+    uint64_t       degraded;      /* degraded writes noted */
+    uint64_t       orphans;       /* orphan files removed */
+    int            pass_done;     /* a whole pass ended in this call */
+    /* the findings of this call (and degraded writes since the last),
+     * oldest first; findings_dropped more did not fit */
+    size_t         n_findings;
+    uint64_t       findings_dropped;
+    sos_finding_t  findings[SOS_SCRUB_FINDINGS];
+} sos_scrub_report_t;
+
+typedef struct {
+    const char  *path;            /* owned by the store */
+    int          writable;        /* a file could be created in tmp/ */
+    uint64_t     free_bytes;      /* available to the store's user */
+    uint64_t     total_bytes;
+} sos_replica_status_t;
+
+typedef struct {
+    unsigned              n_replicas;
+    sos_replica_status_t  replicas[SOS_MAX_REPLICAS];
+    /* the record the background scrub goes on from, printable as in
+     * sos_finding_t ("" at the start of a pass) */
+    char                  cursor[160];
+    uint64_t              passes;          /* completed, ever */
+    int64_t               last_pass_end;   /* unix seconds, 0: none */
+    uint64_t              pass_bytes;      /* read in this pass so far */
+    uint64_t              bytes;           /* read since open */
+    /* extents left with fewer good replicas than configured, in the last
+     * completed pass (or this one until a pass completed) */
+    uint64_t              degraded_extents;
+    uint64_t              queued;          /* in the repair queue */
+    uint64_t              bad, repaired, failed, unrepairable, orphans;
+    size_t                n_findings;      /* the last ones, oldest first */
+    sos_finding_t         findings[SOS_SCRUB_FINDINGS];
+} sos_scrub_status_t;
+
+/**
+ * One step of the background scrub: the repair queue first, then extents
+ * in index order (parts, then objects) from where the last step stopped,
+ * until at least byte_budget bytes were read; the position is kept in the
+ * index, so a reopened store goes on from there.  When the walk reaches
+ * the end, the pass is complete: if the whole pass ran in this process
+ * without an index error, files under objects/ that no record names, that
+ * no pending delete covers and that are older than SOS_ORPHAN_GRACE
+ * before the pass started are removed; the next step starts a new pass.
+ * @param byte_budget  0: the repair queue only
+ * @param[out] report  what was found and done (also on failure: so far)
+ * @return SOS_OK, SOS_EFENCED, SOS_ENOMEM, SOS_EIO (an index read)
+ * Threads: any thread; steps and runs take turns.  Blocking (disk).
+ */
+sos_rc_e sos_scrub_step(sos_store_t *store, uint64_t byte_budget,
+    sos_scrub_report_t *report, sos_error_t *err);
+
+/**
+ * A whole pass now, without a budget, apart from the background one
+ * (whose position does not move): every extent, or those of one bucket's
+ * objects and uploads.  A pass of every bucket also removes orphans as
+ * sos_scrub_step does.
+ * @param bucket  NULL: every bucket
+ * @return SOS_OK, SOS_ENOBUCKET, SOS_EFENCED, SOS_ENOMEM, SOS_EIO
+ * Threads: as sos_scrub_step.
+ */
+sos_rc_e sos_scrub_run(sos_store_t *store, const char *bucket,
+    size_t bucket_len, sos_scrub_report_t *report, sos_error_t *err);
+
+/**
+ * The replicas (probed now: a file created and removed in tmp/, and
+ * statvfs), the scrub's progress and its last findings.
+ * @return SOS_OK
+ * Threads: any thread.  Blocking (disk).  Ownership: paths point into
+ * the store, valid until sos_store_close.
+ */
+sos_rc_e sos_scrub_status(sos_store_t *store, sos_scrub_status_t *status,
+    sos_error_t *err);
+
+/**
+ * The static name of a finding, e.g. "repaired".
+ * Threads: any thread.
+ */
+const char *sos_finding_name(sos_finding_e what);
+
 #ifdef __cplusplus
 }
 #endif
