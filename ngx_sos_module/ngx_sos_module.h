@@ -20,7 +20,10 @@
 #endif
 
 
-/* retry period of the store open while another process owns the index */
+/*
+ * retry period of the store open while a process that does not take turns
+ * on owner.lock (sosctl offline, an older SOS) owns the index
+ */
 #define NGX_SOS_OPEN_RETRY       100
 /* retry period after any other open failure */
 #define NGX_SOS_OPEN_RETRY_SLOW  1000
@@ -43,6 +46,8 @@ typedef struct {
     time_t               upload_expiry;      /* default 7 days */
     ngx_flag_t           allow_public_write; /* default on */
     ngx_array_t         *reserved_names; /* locations not S3: no bucket */
+    ngx_msec_t           handoff_wait;   /* default 5s */
+    ngx_uint_t           handoff_queue;  /* default 512 */
 
     const char         **replica_dirs;   /* NULL: library default */
     ngx_uint_t           n_replicas;
@@ -51,10 +56,6 @@ typedef struct {
     sos_store_t         *store;
     struct ngx_sos_keys_s  *keys;        /* access keys, loaded at open */
     sos_rc_e             open_rc;        /* last sos_store_open() result */
-    ngx_event_t          open_timer;
-    ngx_thread_task_t   *open_task;
-    ngx_flag_t           open_posted;
-    ngx_msec_t           open_start;
 } ngx_sos_main_conf_t;
 
 
@@ -135,6 +136,9 @@ typedef struct {
 
 ngx_int_t ngx_sos_store_init(ngx_cycle_t *cycle, ngx_sos_main_conf_t *smcf);
 void ngx_sos_store_exit(ngx_cycle_t *cycle, ngx_sos_main_conf_t *smcf);
+ngx_int_t ngx_sos_store_enter(ngx_http_request_t *r);
+void ngx_sos_store_hold(void);
+void ngx_sos_store_unhold(void);
 
 ngx_int_t ngx_sos_error_send(ngx_http_request_t *r, ngx_sos_err_e err);
 ngx_sos_err_e ngx_sos_error_from_store(sos_rc_e rc);
