@@ -64,6 +64,28 @@ typedef struct {
 } ngx_sos_loc_conf_t;
 
 
+/* owner.lock: the turns processes take on the store (ngx_sos_lock.c) */
+typedef struct {
+    ngx_fd_t             fd;
+    u_char              *path;
+    ngx_err_t            open_err;       /* last open() failure, logged */
+    int                  pipe[2];        /* lock thread -> loop */
+    ngx_connection_t    *notify;         /* pipe[0], idle to nginx */
+    ngx_err_t            err;            /* set by the lock thread */
+    ngx_msec_int_t       gap;            /* released -> locked, or -1 */
+} ngx_sos_lock_t;
+
+ngx_int_t ngx_sos_lock_init(ngx_cycle_t *cycle, ngx_sos_lock_t *lk,
+    ngx_str_t *data_dir, ngx_event_handler_pt handler, void *data);
+ngx_int_t ngx_sos_lock_open(ngx_sos_lock_t *lk, ngx_log_t *log);
+ngx_int_t ngx_sos_lock_try(ngx_sos_lock_t *lk, ngx_log_t *log);
+ngx_int_t ngx_sos_lock_wait(ngx_sos_lock_t *lk, ngx_log_t *log);
+ngx_uint_t ngx_sos_lock_notified(ngx_sos_lock_t *lk);
+void ngx_sos_lock_taken(ngx_fd_t fd);
+void ngx_sos_lock_release(ngx_fd_t fd);
+void ngx_sos_lock_exit(ngx_sos_lock_t *lk);
+
+
 /* S3 errors: indexes into the table in ngx_sos_error.c */
 typedef enum {
     NGX_SOS_OK = 0,                      /* no error */

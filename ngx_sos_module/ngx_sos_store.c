@@ -4,35 +4,21 @@
  *
  * The store opens in the worker, never in the master: LevelDB lets one
  * process own the index, and a handle must not cross fork().  A reload
- * or a binary upgrade overlaps an old and a new worker, so owners take
- * turns on an exclusive flock() of <data_dir>/owner.lock, held from
- * before sos_store_open() until after sos_store_close().  LevelDB's own
- * lock (fcntl, per process) stays what keeps other programs out.
+ * or a binary upgrade overlaps an old and a new worker, which take turns
+ * on owner.lock (ngx_sos_lock.c):
  *
- * - The new worker that finds the lock taken blocks a thread of its own
- *   in flock(); the kernel wakes it the moment the old worker lets go,
- *   and a pipe hands the news to the event loop, which opens the store
- *   in the thread pool.  No timer polls.
+ * - The new worker that finds the lock taken waits for it in a thread,
+ *   then opens the store in the thread pool.  No timer polls.
  * - Meanwhile its requests wait in a bounded queue (sos_handoff_queue
  *   requests, sos_handoff_wait each), then get 503 SlowDown.
  * - The old worker, once shutting down, serves what it has (requests in
  *   flight, uploads streaming in, requests on connections it already
  *   holds, each answered "Connection: close") and closes the store the
  *   moment nothing uses it, without waiting for its connections to go.
- *   It learns that shutdown began from nginx itself: the pipe's
- *   connection is marked idle, and graceful shutdown closes idle
- *   connections by calling their read handler with c->close set.
- *
- * The releasing owner writes the time (ms since the epoch) into the lock
- * file; the next one logs how long the store had nobody.
  */
 
 
 #include "ngx_sos_module.h"
-
-#include <pthread.h>
-#include <signal.h>
-#include <sys/file.h>
 
 
 typedef enum {
@@ -49,19 +35,11 @@ typedef enum {
 typedef struct {
     ngx_sos_main_conf_t    *smcf;
     ngx_sos_owner_state_e   state;
-    ngx_fd_t                fd;          /* owner.lock, locked when ours */
-    u_char                 *path;
+    ngx_sos_lock_t          lock;        /* locked when the store is ours */
 
     ngx_uint_t              holds;       /* requests and tasks using it */
     ngx_queue_t             waiting;     /* of ngx_sos_waiter_t */
     ngx_uint_t              n_waiting;
-
-    int                     pipe[2];
-    ngx_connection_t       *notify;
-
-    /* written by the lock thread before it writes to the pipe */
-    ngx_err_t               lock_err;
-    ngx_msec_int_t          gap;         /* release -> lock, or -1 */
 
     ngx_msec_t              wait_start;
     ngx_msec_t              open_start;
@@ -96,12 +74,7 @@ typedef struct {
 } ngx_sos_close_job_t;
 
 
-static ngx_int_t ngx_sos_store_lock_file(ngx_cycle_t *cycle);
-static ngx_int_t ngx_sos_store_notify_init(ngx_cycle_t *cycle);
-static ngx_int_t ngx_sos_store_wait_lock(ngx_log_t *log);
-static void *ngx_sos_store_lock_thread(void *data);
-static ngx_msec_int_t ngx_sos_store_gap(ngx_fd_t fd);
-static void ngx_sos_store_mark_release(ngx_fd_t fd);
+static void ngx_sos_store_wait_lock(ngx_log_t *log);
 static void ngx_sos_store_notified(ngx_event_t *ev);
 static void ngx_sos_store_locked(ngx_log_t *log);
 static sos_rc_e ngx_sos_store_open(ngx_sos_main_conf_t *smcf, ngx_fd_t fd,
@@ -136,9 +109,6 @@ ngx_sos_store_init(ngx_cycle_t *cycle, ngx_sos_main_conf_t *smcf)
 
     ow = &ngx_sos_owner;
     ow->smcf = smcf;
-    ow->fd = NGX_INVALID_FILE;
-    ow->pipe[0] = -1;
-    ow->pipe[1] = -1;
     ngx_queue_init(&ow->waiting);
 
     task = ngx_thread_task_alloc(cycle->pool, sizeof(ngx_sos_open_job_t));
@@ -161,36 +131,33 @@ ngx_sos_store_init(ngx_cycle_t *cycle, ngx_sos_main_conf_t *smcf)
     ow->retry.log = cycle->log;
     ow->retry.cancelable = 1;
 
-    if (ngx_sos_store_notify_init(cycle) != NGX_OK) {
+    if (ngx_sos_lock_init(cycle, &ow->lock, &smcf->data_dir,
+                          ngx_sos_store_notified, ow)
+        != NGX_OK)
+    {
         return NGX_ERROR;
     }
 
     ow->wait_start = ngx_current_msec;
     ow->open_start = ngx_current_msec;
-    ow->gap = -1;
 
-    if (ngx_sos_store_lock_file(cycle) != NGX_OK) {
+    if (ngx_sos_lock_open(&ow->lock, cycle->log) != NGX_OK) {
+        smcf->open_rc = SOS_EIO;
         ngx_add_timer(&ow->retry, NGX_SOS_OPEN_RETRY_SLOW);
         return NGX_OK;
     }
 
-    if (flock(ow->fd, LOCK_EX|LOCK_NB) == -1) {
-
-        if (ngx_errno != EWOULDBLOCK) {
-            ngx_log_error(NGX_LOG_CRIT, cycle->log, ngx_errno,
-                          "sos: flock(\"%s\") failed", ow->path);
-        }
+    if (ngx_sos_lock_try(&ow->lock, cycle->log) != NGX_OK) {
 
         /* an old worker shutting down hands the store over */
-
-        smcf->open_rc = SOS_EBUSY;
 
         ngx_log_error(NGX_LOG_NOTICE, cycle->log, 0,
                       "sos: store \"%V\" is owned by another process, "
                       "waiting for it; requests wait at most %M ms",
                       &smcf->data_dir, smcf->handoff_wait);
 
-        return ngx_sos_store_wait_lock(cycle->log);
+        ngx_sos_store_wait_lock(cycle->log);
+        return NGX_OK;
     }
 
     /* no request is served yet: the first attempt may block */
@@ -199,7 +166,7 @@ ngx_sos_store_init(ngx_cycle_t *cycle, ngx_sos_main_conf_t *smcf)
     keys = NULL;
     ow->state = NGX_SOS_OWNER_OPENING;
 
-    rc = ngx_sos_store_open(smcf, ow->fd, &store, &keys, &err);
+    rc = ngx_sos_store_open(smcf, ow->lock.fd, &store, &keys, &err);
 
     ngx_sos_store_opened(store, keys, rc, &err, cycle->log);
 
@@ -214,6 +181,10 @@ ngx_sos_store_exit(ngx_cycle_t *cycle, ngx_sos_main_conf_t *smcf)
     ngx_sos_open_job_t  *job;
 
     ow = &ngx_sos_owner;
+
+    if (ow->smcf == NULL) {
+        return;                          /* init_process failed before */
+    }
 
     if (ow->retry.timer_set) {
         ngx_del_timer(&ow->retry);
@@ -230,7 +201,8 @@ ngx_sos_store_exit(ngx_cycle_t *cycle, ngx_sos_main_conf_t *smcf)
         if (job->store) {
             sos_store_close(job->store);
             job->store = NULL;
-            ngx_sos_store_mark_release(ow->fd);
+            ngx_sos_lock_release(ow->lock.fd);
+            ow->lock.fd = NGX_INVALID_FILE;
         }
 
         ngx_sos_keys_free(job->keys);
@@ -243,29 +215,14 @@ ngx_sos_store_exit(ngx_cycle_t *cycle, ngx_sos_main_conf_t *smcf)
     if (smcf->store) {
         sos_store_close(smcf->store);
         smcf->store = NULL;
-        ngx_sos_store_mark_release(ow->fd);
+        ngx_sos_lock_release(ow->lock.fd);
+        ow->lock.fd = NGX_INVALID_FILE;
 
         ngx_log_error(NGX_LOG_INFO, cycle->log, 0,
                       "sos: store \"%V\" closed", &smcf->data_dir);
     }
 
-    /* a lock thread still waiting ends with the process */
-
-    if (ow->fd != NGX_INVALID_FILE) {
-        (void) ngx_close_file(ow->fd);
-        ow->fd = NGX_INVALID_FILE;
-    }
-
-    if (ow->notify) {
-        ngx_close_connection(ow->notify);
-        ow->notify = NULL;
-        ow->pipe[0] = -1;
-    }
-
-    if (ow->pipe[1] != -1) {
-        (void) close(ow->pipe[1]);
-        ow->pipe[1] = -1;
-    }
+    ngx_sos_lock_exit(&ow->lock);
 }
 
 
@@ -372,206 +329,23 @@ ngx_sos_store_unhold(void)
 }
 
 
-static ngx_int_t
-ngx_sos_store_lock_file(ngx_cycle_t *cycle)
-{
-    size_t                len;
-    ngx_sos_owner_t      *ow;
-    ngx_sos_main_conf_t  *smcf;
-
-    ow = &ngx_sos_owner;
-    smcf = ow->smcf;
-
-    if (ow->path == NULL) {
-        len = smcf->data_dir.len + sizeof("/owner.lock");
-
-        ow->path = ngx_pnalloc(cycle->pool, len);
-        if (ow->path == NULL) {
-            return NGX_ERROR;
-        }
-
-        ngx_sprintf(ow->path, "%V/owner.lock%Z", &smcf->data_dir);
-    }
-
-    ow->fd = open((char *) ow->path, O_RDWR|O_CREAT|O_CLOEXEC, 0600);
-
-    if (ow->fd == NGX_INVALID_FILE && ngx_errno == NGX_ENOENT) {
-
-        /* the first start: the data dir is made here, not by the store */
-
-        if (ngx_create_full_path(ow->path, 0700) == 0) {
-            ow->fd = open((char *) ow->path, O_RDWR|O_CREAT|O_CLOEXEC, 0600);
-        }
-    }
-
-    if (ow->fd == NGX_INVALID_FILE) {
-        if (smcf->open_rc != SOS_EIO) {
-            ngx_log_error(NGX_LOG_CRIT, cycle->log, ngx_errno,
-                          "sos: cannot open store \"%V\": open(\"%s\") "
-                          "failed", &smcf->data_dir, ow->path);
-        }
-
-        ow->state = NGX_SOS_OWNER_NONE;
-        smcf->open_rc = SOS_EIO;
-        return NGX_ERROR;
-    }
-
-    return NGX_OK;
-}
-
-
-/*
- * The pipe from the lock thread to the loop.  Its connection is idle to
- * nginx: ngx_close_idle_connections() at graceful shutdown tells us.
- */
-
-static ngx_int_t
-ngx_sos_store_notify_init(ngx_cycle_t *cycle)
-{
-    ngx_sos_owner_t   *ow;
-    ngx_connection_t  *c;
-
-    ow = &ngx_sos_owner;
-
-    if (pipe2(ow->pipe, O_CLOEXEC|O_NONBLOCK) == -1) {
-        ngx_log_error(NGX_LOG_ALERT, cycle->log, ngx_errno,
-                      "sos: pipe2() failed");
-        return NGX_ERROR;
-    }
-
-    c = ngx_get_connection(ow->pipe[0], cycle->log);
-    if (c == NULL) {
-        (void) close(ow->pipe[0]);
-        (void) close(ow->pipe[1]);
-        ow->pipe[0] = -1;
-        ow->pipe[1] = -1;
-        return NGX_ERROR;
-    }
-
-    c->data = ow;
-    c->idle = 1;
-    c->read->handler = ngx_sos_store_notified;
-    c->read->log = cycle->log;
-    c->write->log = cycle->log;
-
-    ow->notify = c;
-
-    if (ngx_add_event(c->read, NGX_READ_EVENT, 0) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    return NGX_OK;
-}
-
-
-static ngx_int_t
+static void
 ngx_sos_store_wait_lock(ngx_log_t *log)
 {
-    int               err;
-    sigset_t          set, old;
-    pthread_t         tid;
-    pthread_attr_t    attr;
     ngx_sos_owner_t  *ow;
 
     ow = &ngx_sos_owner;
     ow->state = NGX_SOS_OWNER_WAIT;
     ow->wait_start = ngx_current_msec;
-    ow->lock_err = 0;
-    ow->gap = -1;
 
-    /* nginx's signals are the loop's; the thread ends with the process */
+    if (ngx_sos_lock_wait(&ow->lock, log) != NGX_OK) {
 
-    sigfillset(&set);
-    (void) pthread_sigmask(SIG_BLOCK, &set, &old);
+        /* no thread: the retry starts from the lock file again */
 
-    (void) pthread_attr_init(&attr);
-    (void) pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-
-    err = pthread_create(&tid, &attr, ngx_sos_store_lock_thread, ow);
-
-    (void) pthread_attr_destroy(&attr);
-    (void) pthread_sigmask(SIG_SETMASK, &old, NULL);
-
-    if (err != 0) {
-        ngx_log_error(NGX_LOG_ALERT, log, err, "sos: pthread_create() failed");
-        return NGX_ERROR;
-    }
-
-    return NGX_OK;
-}
-
-
-/* the lock thread: touches only the lock file, the pipe and two fields */
-
-static void *
-ngx_sos_store_lock_thread(void *data)
-{
-    ngx_sos_owner_t *ow = data;
-
-    while (flock(ow->fd, LOCK_EX) == -1) {
-        if (ngx_errno != NGX_EINTR) {
-            ow->lock_err = ngx_errno;
-            break;
-        }
-    }
-
-    if (ow->lock_err == 0) {
-        ow->gap = ngx_sos_store_gap(ow->fd);
-    }
-
-    while (write(ow->pipe[1], "L", 1) == -1 && ngx_errno == NGX_EINTR) {
-        /* void */
-    }
-
-    return NULL;
-}
-
-
-static ngx_msec_int_t
-ngx_sos_store_gap(ngx_fd_t fd)
-{
-    u_char          buf[32];
-    ssize_t         n;
-    ngx_int_t       released;
-    struct timeval  tv;
-
-    n = pread(fd, buf, sizeof(buf), 0);
-
-    if (n <= 0 || n == sizeof(buf)) {
-        return -1;
-    }
-
-    released = ngx_atoi(buf, n);
-    if (released == NGX_ERROR) {
-        return -1;
-    }
-
-    ngx_gettimeofday(&tv);
-
-    return (ngx_msec_int_t) ((ngx_int_t) tv.tv_sec * 1000
-                             + tv.tv_usec / 1000 - released);
-}
-
-
-/* the store is closed: when, for the next owner's log */
-
-static void
-ngx_sos_store_mark_release(ngx_fd_t fd)
-{
-    u_char          buf[NGX_INT64_LEN], *p;
-    struct timeval  tv;
-
-    if (fd == NGX_INVALID_FILE) {
-        return;
-    }
-
-    ngx_gettimeofday(&tv);
-
-    p = ngx_sprintf(buf, "%L",
-                    (int64_t) tv.tv_sec * 1000 + tv.tv_usec / 1000);
-
-    if (ftruncate(fd, 0) == 0) {
-        (void) pwrite(fd, buf, p - buf, 0);
+        (void) ngx_close_file(ow->lock.fd);
+        ow->lock.fd = NGX_INVALID_FILE;
+        ow->state = NGX_SOS_OWNER_NONE;
+        ngx_add_timer(&ow->retry, NGX_SOS_OPEN_RETRY_SLOW);
     }
 }
 
@@ -579,9 +353,6 @@ ngx_sos_store_mark_release(ngx_fd_t fd)
 static void
 ngx_sos_store_notified(ngx_event_t *ev)
 {
-    u_char             buf[8];
-    ssize_t            n;
-    ngx_uint_t         locked;
     ngx_sos_owner_t   *ow;
     ngx_connection_t  *c;
 
@@ -600,24 +371,9 @@ ngx_sos_store_notified(ngx_event_t *ev)
         }
     }
 
-    locked = 0;
-
-    for ( ;; ) {
-        n = read(ow->pipe[0], buf, sizeof(buf));
-
-        if (n > 0) {
-            locked = 1;
-            continue;
-        }
-
-        if (n == -1 && ngx_errno == NGX_EINTR) {
-            continue;
-        }
-
-        break;
-    }
-
-    if (locked && ow->state == NGX_SOS_OWNER_WAIT) {
+    if (ngx_sos_lock_notified(&ow->lock)
+        && ow->state == NGX_SOS_OWNER_WAIT)
+    {
         ngx_sos_store_locked(ev->log);
     }
 }
@@ -633,14 +389,14 @@ ngx_sos_store_locked(ngx_log_t *log)
     ow = &ngx_sos_owner;
     smcf = ow->smcf;
 
-    if (ow->lock_err) {
-        ngx_log_error(NGX_LOG_CRIT, log, ow->lock_err,
-                      "sos: flock(\"%s\") failed", ow->path);
+    if (ow->lock.err) {
+        ngx_log_error(NGX_LOG_CRIT, log, ow->lock.err,
+                      "sos: flock(\"%s\") failed", ow->lock.path);
 
         /* not ours: the retry starts from the lock file again */
 
-        (void) ngx_close_file(ow->fd);
-        ow->fd = NGX_INVALID_FILE;
+        (void) ngx_close_file(ow->lock.fd);
+        ow->lock.fd = NGX_INVALID_FILE;
         ow->state = NGX_SOS_OWNER_NONE;
         smcf->open_rc = SOS_EIO;
         ngx_sos_store_wake(NGX_SOS_ERR_SERVICE_UNAVAILABLE);
@@ -652,8 +408,8 @@ ngx_sos_store_locked(ngx_log_t *log)
 
         /* shutting down with nobody waiting: pass the store on */
 
-        (void) ngx_close_file(ow->fd);
-        ow->fd = NGX_INVALID_FILE;
+        (void) ngx_close_file(ow->lock.fd);
+        ow->lock.fd = NGX_INVALID_FILE;
         ow->state = NGX_SOS_OWNER_RELEASED;
         return;
     }
@@ -664,7 +420,7 @@ ngx_sos_store_locked(ngx_log_t *log)
     ow->open_start = ngx_current_msec;
 
     job = ow->open_task->ctx;
-    job->fd = ow->fd;
+    job->fd = ow->lock.fd;
     job->store = NULL;
     job->keys = NULL;
 
@@ -687,7 +443,7 @@ ngx_sos_store_open(ngx_sos_main_conf_t *smcf, ngx_fd_t fd,
 
     /* a crash after this leaves no release time to misread */
 
-    (void) ftruncate(fd, 0);
+    ngx_sos_lock_taken(fd);
 
     ngx_memzero(&conf, sizeof(sos_store_conf_t));
 
@@ -753,12 +509,12 @@ ngx_sos_store_opened(sos_store_t *store, ngx_sos_keys_t *keys, sos_rc_e rc,
             ngx_log_error(level, log, 0, "sos: %s", info.notices[i].msg);
         }
 
-        if (ow->gap >= 0) {
+        if (ow->lock.gap >= 0) {
             ngx_log_error(NGX_LOG_NOTICE, log, 0,
                           "sos: store \"%V\" taken over %M ms after the "
                           "previous owner released it (waited %M ms, "
                           "opened in %M ms, %ui requests waiting)",
-                          &smcf->data_dir, (ngx_msec_t) ow->gap,
+                          &smcf->data_dir, (ngx_msec_t) ow->lock.gap,
                           ow->open_start - ow->wait_start,
                           ngx_current_msec - ow->open_start, ow->n_waiting);
 
@@ -779,8 +535,11 @@ ngx_sos_store_opened(sos_store_t *store, ngx_sos_keys_t *keys, sos_rc_e rc,
     }
 
     if (ngx_exiting || ngx_quit || ngx_terminate) {
-        (void) ngx_close_file(ow->fd);
-        ow->fd = NGX_INVALID_FILE;
+        if (ow->lock.fd != NGX_INVALID_FILE) {
+            (void) ngx_close_file(ow->lock.fd);
+            ow->lock.fd = NGX_INVALID_FILE;
+        }
+
         ow->state = NGX_SOS_OWNER_RELEASED;
 
         ngx_sos_store_wake(NGX_SOS_ERR_SLOW_DOWN);
@@ -829,19 +588,13 @@ ngx_sos_store_retry(ngx_event_t *ev)
         return;
     }
 
-    if (ow->fd == NGX_INVALID_FILE) {
-        if (ngx_sos_store_lock_file((ngx_cycle_t *) ngx_cycle) != NGX_OK) {
+    if (ow->lock.fd == NGX_INVALID_FILE) {
+        if (ngx_sos_lock_open(&ow->lock, ev->log) != NGX_OK) {
             ngx_add_timer(ev, NGX_SOS_OPEN_RETRY_SLOW);
             return;
         }
 
-        ow->state = NGX_SOS_OWNER_WAIT;
-
-        if (ngx_sos_store_wait_lock(ev->log) != NGX_OK) {
-            ow->state = NGX_SOS_OWNER_FAILED;
-            ngx_add_timer(ev, NGX_SOS_OPEN_RETRY_SLOW);
-        }
-
+        ngx_sos_store_wait_lock(ev->log);
         return;
     }
 
@@ -1004,13 +757,12 @@ ngx_sos_store_release(ngx_log_t *log)
 
     if (task == NULL) {
         sos_store_close(smcf->store);
-        ngx_sos_store_mark_release(ow->fd);
-        (void) ngx_close_file(ow->fd);
+        ngx_sos_lock_release(ow->lock.fd);
 
     } else {
         job = task->ctx;
         job->store = smcf->store;
-        job->fd = ow->fd;
+        job->fd = ow->lock.fd;
 
         task->handler = ngx_sos_store_close_thread;
         task->event.handler = ngx_sos_store_close_done;
@@ -1023,7 +775,7 @@ ngx_sos_store_release(ngx_log_t *log)
     }
 
     smcf->store = NULL;
-    ow->fd = NGX_INVALID_FILE;
+    ow->lock.fd = NGX_INVALID_FILE;
 }
 
 
@@ -1033,8 +785,7 @@ ngx_sos_store_close_thread(void *data, ngx_log_t *log)
     ngx_sos_close_job_t *job = data;
 
     sos_store_close(job->store);
-    ngx_sos_store_mark_release(job->fd);
-    (void) close(job->fd);
+    ngx_sos_lock_release(job->fd);
 }
 
 
