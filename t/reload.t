@@ -65,7 +65,11 @@ sub workers_of {
     return @w;
 }
 
-# nginx daemonized: the binary upgrade needs it
+# nginx daemonized: the binary upgrade needs it; the new binary gets only
+# the environment "env" names (the sanitizer build's preload)
+
+my %san = SOS::Test::_san_env();
+$t->{main} = join '', map { "env $_;\n" } sort keys %san;
 
 my $conf = $t->conf;
 $conf =~ s/^daemon off;/daemon on;/m or BAIL_OUT('no "daemon off" in conf');
@@ -73,8 +77,21 @@ open my $fh, '>', "$dir/nginx.conf" or die;
 print $fh $conf;
 close $fh;
 
-my $rc = system(SOS::Test::nginx_path(), '-p', "$dir/", '-c', 'nginx.conf',
-    '-e', 'error.log');
+# its stderr (a sanitizer's report) where bad_log_lines() looks
+
+my $launcher = fork() // die "fork: $!\n";
+
+if ($launcher == 0) {
+    @ENV{keys %san} = values %san;
+    open STDOUT, '>>', "$dir/stderr.log" or die;
+    open STDERR, '>>', "$dir/stderr.log" or die;
+    exec(SOS::Test::nginx_path(), '-p', "$dir/", '-c', 'nginx.conf',
+        '-e', 'error.log');
+    die "exec: $!\n";
+}
+
+waitpid($launcher, 0);
+my $rc = $?;
 is($rc, 0, 'nginx started (daemon on)') or BAIL_OUT('no nginx');
 
 END {
@@ -186,11 +203,11 @@ ok(($r->{requests} // 0) > 200, 'the load ran')
     or diag(slurp("$dir/loadgen.out"));
 is($r->{failed}, 0, 'no request failed')
     or diag(join "\n", map { "$_->{op}: $_->{cause} ($_->{latency_ms} ms)" }
-        @{ $r->{failures} });
+        grep { defined } @{ $r->{failures} }[0 .. 19]);
 ok($r->{acked_puts}, 'PUTs were acknowledged');
 is(scalar @{ $r->{lost} // ['no report'] }, 0,
     'every acknowledged PUT reads back')
-    or diag(join "\n", @{ $r->{lost} });
+    or diag(join "\n", grep { defined } @{ $r->{lost} }[0 .. 19]);
 
 my @gaps = handoffs();
 is(scalar @gaps, 4, 'four hand-offs logged');
