@@ -23,7 +23,10 @@ use Time::HiRes qw(sleep time);
 
 use SOS::Test;
 
-# hand-off gap allowed: a polling period (100 ms) would exceed it
+# A hand-off takes a millisecond or two, a polling period (100 ms) takes
+# 0-100 ms: at most one of the four may exceed 20 ms (the scheduler of a
+# busy machine can be that late once); a polling open passes this in 3%
+# of runs.
 my $GAP_MAX = 20;
 
 my $py = `python3 -c 'import sys; print(sys.executable)' 2>/dev/null`;
@@ -212,7 +215,7 @@ is(scalar @{ $r->{lost} // ['no report'] }, 0,
 my @gaps = handoffs();
 is(scalar @gaps, 4, 'four hand-offs logged');
 my @slow = grep { $_ > $GAP_MAX } @gaps;
-ok(!@slow, "each hand-off took at most $GAP_MAX ms")
+ok(@slow <= 1, "at most one hand-off took more than $GAP_MAX ms")
     or diag("hand-offs (ms): @gaps");
 diag("hand-offs (ms): @gaps");
 
