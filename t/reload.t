@@ -7,7 +7,9 @@
 # old worker by a half-sent request) and one binary upgrade (USR2, WINCH,
 # QUIT).  No request may fail, every acknowledged PUT must read back, and
 # each store hand-off (previous owner released -> next owner has the
-# lock) must take milliseconds, not a polling period.
+# lock) must take milliseconds, not a polling period.  The old worker
+# held by the half-sent request lets go of the store all the same, and
+# answers that request, once complete, SlowDown.
 
 use strict;
 use warnings;
@@ -152,6 +154,19 @@ for my $n (1 .. 3) {
     if ($n == 2) {
         ok(alive($old[0]), 'reload 2: the old worker is still there')
             or diag("old worker @old");
+
+        # the rest of the request: the old worker has no store to use
+
+        print $partial ".0.0.1\r\n\r\n";
+        my $resp = '';
+        eval {
+            local $SIG{ALRM} = sub { die "timeout\n" };
+            alarm(5);
+            while (sysread($partial, my $buf, 4096)) { $resp .= $buf }
+            alarm(0);
+        };
+        like($resp, qr{^HTTP/1\.1 503 .*Connection: close.*<Code>SlowDown<}s,
+            'reload 2: a late request to the old worker: SlowDown, close');
         close $partial;
     }
 
