@@ -145,6 +145,9 @@ for my $n (1 .. 3) {
         $partial = IO::Socket::INET->new(
             PeerAddr => '127.0.0.1:' . $t->port);
         print $partial "GET /load/x HTTP/1.1\r\nHost: 127";
+
+        # accepted by the old worker before it closes its listener
+        sleep(0.3);
     }
 
     kill 'HUP', $master;
