@@ -71,6 +71,7 @@ typedef struct {
 typedef struct {
     sos_store_t            *store;
     ngx_fd_t                fd;
+    ngx_msec_t              start;
 } ngx_sos_close_job_t;
 
 
@@ -763,6 +764,7 @@ ngx_sos_store_release(ngx_log_t *log)
         job = task->ctx;
         job->store = smcf->store;
         job->fd = ow->lock.fd;
+        job->start = ngx_current_msec;
 
         task->handler = ngx_sos_store_close_thread;
         task->event.handler = ngx_sos_store_close_done;
@@ -792,5 +794,8 @@ ngx_sos_store_close_thread(void *data, ngx_log_t *log)
 static void
 ngx_sos_store_close_done(ngx_event_t *ev)
 {
-    ngx_log_error(NGX_LOG_INFO, ev->log, 0, "sos: store closed");
+    ngx_sos_close_job_t *job = ev->data;
+
+    ngx_log_error(NGX_LOG_INFO, ev->log, 0, "sos: store closed in %M ms",
+                  ngx_current_msec - job->start);
 }
