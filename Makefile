@@ -3,6 +3,8 @@
 #   make deps     install the missing Debian packages (apt-get)
 #   make          build the libraries, sosctl and the nginx module
 #   make run      start nginx in the foreground on 127.0.0.1:$SOS_PORT
+#   make reload   reload the configuration of the nginx make run started
+#   make upgrade  the binary upgrade of it: a rebuilt module, no downtime
 #   make test     build and run every test (library TAP binaries, t/*.t)
 #   make asan     the same with AddressSanitizer and UBSan
 #   make fuzz     the libFuzzer targets (fuzz/README.md) into build-fuzz/
@@ -65,8 +67,8 @@ LIB_TESTS = $(shell find $(BUILD)/lib/tests $(BUILD)/proto/tests -maxdepth 1 \
                 -type f -perm -u+x 2>/dev/null | sort)
 T_TESTS   = $(wildcard t/*.t)
 
-.PHONY: all deps deps-check lib proto module sosctl faulttools run test \
-        test-only asan torture fuzz bench clean FORCE
+.PHONY: all deps deps-check lib proto module sosctl faulttools run reload \
+        upgrade test test-only asan torture fuzz bench clean FORCE
 
 all: deps-check lib proto sosctl module faulttools
 
@@ -168,6 +170,17 @@ $(MODULE): $(NGXSRC)/objs/Makefile $(MODULE_SRCS) $(LIBA) $(PROTOA)
 
 run: deps all
 	SOS_BUILD=$(BUILD) scripts/run
+
+# the server make run started: new configuration (a reload keeps the
+# module the master has loaded), or new binaries (docs/operators.md,
+# "Reloads and upgrades")
+SOS_DATA ?= var
+
+reload:
+	kill -HUP $$(cat $(SOS_DATA)/nginx.pid)
+
+upgrade: all
+	SOS_DATA=$(SOS_DATA) scripts/upgrade
 
 test: deps all fuzz
 	$(MAKE) test-only

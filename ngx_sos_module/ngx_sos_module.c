@@ -121,6 +121,20 @@ static ngx_command_t  ngx_sos_commands[] = {
       offsetof(ngx_sos_main_conf_t, scrub_rate),
       NULL },
 
+    { ngx_string("sos_handoff_wait"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_sos_main_conf_t, handoff_wait),
+      NULL },
+
+    { ngx_string("sos_handoff_queue"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_sos_main_conf_t, handoff_queue),
+      NULL },
+
     { ngx_string("sos_allow_public_write"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_FLAG,
       ngx_conf_set_flag_slot,
@@ -212,10 +226,7 @@ ngx_sos_handler(ngx_http_request_t *r)
 ngx_sos_ctx_t *
 ngx_sos_handler_start(ngx_http_request_t *r, ngx_int_t *rc)
 {
-    ngx_sos_ctx_t        *ctx;
-    ngx_sos_main_conf_t  *smcf;
-
-    smcf = ngx_http_get_module_main_conf(r, ngx_http_sos_module);
+    ngx_sos_ctx_t  *ctx;
 
     /* no presigned URL's signature in the error log */
 
@@ -229,16 +240,14 @@ ngx_sos_handler_start(ngx_http_request_t *r, ngx_int_t *rc)
 
     r->expect_tested = 1;
 
-    if (smcf->store == NULL) {
+    /*
+     * the store, held until the request is freed; during a reload the
+     * request may wait for the old worker to hand it over, and then runs
+     * again from the start
+     */
 
-        /*
-         * the store is not ours yet: during a reload the old worker still
-         * owns the index; every S3 client retries SlowDown
-         */
-
-        *rc = ngx_sos_error_send(r, smcf->open_rc == SOS_EBUSY
-                                    ? NGX_SOS_ERR_SLOW_DOWN
-                                    : NGX_SOS_ERR_SERVICE_UNAVAILABLE);
+    *rc = ngx_sos_store_enter(r);
+    if (*rc != NGX_OK) {
         return NULL;
     }
 
@@ -347,6 +356,8 @@ ngx_sos_create_main_conf(ngx_conf_t *cf)
     smcf->fsync = NGX_CONF_UNSET;
     smcf->allow_public_write = NGX_CONF_UNSET;
     smcf->scrub_rate = NGX_CONF_UNSET_SIZE;
+    smcf->handoff_wait = NGX_CONF_UNSET_MSEC;
+    smcf->handoff_queue = NGX_CONF_UNSET_UINT;
     smcf->request_id_index = NGX_ERROR;
     smcf->open_rc = SOS_RC_MAX;          /* not tried yet */
 
@@ -368,6 +379,8 @@ ngx_sos_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_conf_init_value(smcf->allow_public_write, 1);
     ngx_conf_init_size_value(smcf->scrub_rate, 10 * 1024 * 1024);
     ngx_conf_init_ptr_value(smcf->domains, NULL);
+    ngx_conf_init_msec_value(smcf->handoff_wait, 5000);
+    ngx_conf_init_uint_value(smcf->handoff_queue, 512);
 
     if (smcf->max_object_size == NGX_CONF_UNSET) {
         smcf->max_object_size = (off_t) 5 * 1024 * 1024 * 1024;

@@ -20,7 +20,10 @@
 #endif
 
 
-/* retry period of the store open while another process owns the index */
+/*
+ * retry period of the store open while a process that does not take turns
+ * on owner.lock (sosctl offline, an older SOS) owns the index
+ */
 #define NGX_SOS_OPEN_RETRY       100
 /* retry period after any other open failure */
 #define NGX_SOS_OPEN_RETRY_SLOW  1000
@@ -44,6 +47,8 @@ typedef struct {
     ngx_flag_t           allow_public_write; /* default on */
     size_t               scrub_rate;     /* bytes/s, 0: off; default 10m */
     ngx_array_t         *reserved_names; /* locations not S3: no bucket */
+    ngx_msec_t           handoff_wait;   /* default 5s */
+    ngx_uint_t           handoff_queue;  /* default 512 */
 
     const char         **replica_dirs;   /* NULL: library default */
     ngx_uint_t           n_replicas;
@@ -52,16 +57,34 @@ typedef struct {
     sos_store_t         *store;
     struct ngx_sos_keys_s  *keys;        /* access keys, loaded at open */
     sos_rc_e             open_rc;        /* last sos_store_open() result */
-    ngx_event_t          open_timer;
-    ngx_thread_task_t   *open_task;
-    ngx_flag_t           open_posted;
-    ngx_msec_t           open_start;
 } ngx_sos_main_conf_t;
 
 
 typedef struct {
     ngx_flag_t           enable;
 } ngx_sos_loc_conf_t;
+
+
+/* owner.lock: the turns processes take on the store (ngx_sos_lock.c) */
+typedef struct {
+    ngx_fd_t             fd;
+    u_char              *path;
+    ngx_err_t            open_err;       /* last open() failure, logged */
+    int                  pipe[2];        /* lock thread -> loop */
+    ngx_connection_t    *notify;         /* pipe[0], idle to nginx */
+    ngx_err_t            err;            /* set by the lock thread */
+    ngx_msec_int_t       gap;            /* released -> locked, or -1 */
+} ngx_sos_lock_t;
+
+ngx_int_t ngx_sos_lock_init(ngx_cycle_t *cycle, ngx_sos_lock_t *lk,
+    ngx_str_t *data_dir, ngx_event_handler_pt handler, void *data);
+ngx_int_t ngx_sos_lock_open(ngx_sos_lock_t *lk, ngx_log_t *log);
+ngx_int_t ngx_sos_lock_try(ngx_sos_lock_t *lk, ngx_log_t *log);
+ngx_int_t ngx_sos_lock_wait(ngx_sos_lock_t *lk, ngx_log_t *log);
+ngx_uint_t ngx_sos_lock_notified(ngx_sos_lock_t *lk);
+void ngx_sos_lock_taken(ngx_fd_t fd);
+void ngx_sos_lock_release(ngx_fd_t fd);
+void ngx_sos_lock_exit(ngx_sos_lock_t *lk);
 
 
 /* S3 errors: indexes into the table in ngx_sos_error.c */
@@ -136,6 +159,9 @@ typedef struct {
 
 ngx_int_t ngx_sos_store_init(ngx_cycle_t *cycle, ngx_sos_main_conf_t *smcf);
 void ngx_sos_store_exit(ngx_cycle_t *cycle, ngx_sos_main_conf_t *smcf);
+ngx_int_t ngx_sos_store_enter(ngx_http_request_t *r);
+void ngx_sos_store_hold(void);
+void ngx_sos_store_unhold(void);
 
 ngx_int_t ngx_sos_error_send(ngx_http_request_t *r, ngx_sos_err_e err);
 ngx_sos_err_e ngx_sos_error_from_store(sos_rc_e rc);

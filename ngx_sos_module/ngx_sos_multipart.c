@@ -458,7 +458,10 @@ ngx_sos_mp_expire_timer(ngx_event_t *ev)
         != NGX_OK)
     {
         ngx_add_timer(ev, ngx_sos_mp_expire_period(smcf));
+        return;
     }
+
+    ngx_sos_store_hold();
 }
 
 
@@ -480,6 +483,8 @@ ngx_sos_mp_expire_done(ngx_event_t *ev)
     ngx_sos_mp_expire_t  *ex;
 
     ex = ngx_sos_mp_expire_task->ctx;
+
+    ngx_sos_store_unhold();
 
     if (ex->rc != SOS_OK) {
         ngx_log_error(NGX_LOG_ERR, ev->log, ex->err.sys_errno,

@@ -278,7 +278,11 @@ ngx_sos_put_abort(sos_put_t *put)
     if (ngx_thread_task_post(smcf->thread_pool, task) != NGX_OK) {
         sos_put_abort(put);
         ngx_free(task);
+        return;
     }
+
+    /* the store stays open for it through a shutdown */
+    ngx_sos_store_hold();
 }
 
 
@@ -293,6 +297,7 @@ static void
 ngx_sos_put_abort_done(ngx_event_t *ev)
 {
     ngx_free(ev->data);
+    ngx_sos_store_unhold();
 }
 
 

@@ -99,7 +99,11 @@ ngx_sos_scrub_timer(ngx_event_t *ev)
         != NGX_OK)
     {
         ngx_add_timer(ev, NGX_SOS_SCRUB_PERIOD);
+        return;
     }
+
+    /* a reload's hand-off closes the store only once the step is over */
+    ngx_sos_store_hold();
 }
 
 
@@ -134,6 +138,8 @@ ngx_sos_scrub_done(ngx_event_t *ev)
     }
 
     ngx_sos_scrub_last_rc = job->rc;
+
+    ngx_sos_store_unhold();
 
     if (ngx_exiting || ngx_quit || ngx_terminate) {
         return;

@@ -154,6 +154,12 @@ ngx_sos_job_event(ngx_event_t *ev)
 
     ngx_sos_jobs_in_flight--;
 
+    /* the worker is shutting down: the client reconnects to the next */
+
+    if (ngx_exiting) {
+        r->keepalive = 0;
+    }
+
     if (job->rc != SOS_OK && job->rc != SOS_ENOTFOUND
         && job->rc != SOS_ENOBUCKET && job->rc != SOS_ENOUPLOAD)
     {

@@ -3,7 +3,8 @@
 # The module: it loads, answers anonymous requests to a private bucket with
 # a well-formed S3 XML AccessDenied and S3 sub-resources it does not serve
 # with NotImplemented, refuses more than one worker, reopens its data dir,
-# and answers 503 SlowDown while another process owns the store.
+# and answers 503 SlowDown, after a bounded wait, while another process
+# owns the store.
 
 use strict;
 use warnings;
@@ -98,12 +99,18 @@ my ($rc, $out, $err) = $t->sosctl('org', 'list');
 is($rc, 1, 'sosctl refused while nginx runs');
 like($err, qr/in use by another process/, 'sosctl says why');
 
-# another nginx on the same data dir waits and answers SlowDown
+# another nginx on the same data dir: its requests wait for the store
+# (sos_handoff_wait), then get SlowDown
 
-my $t2 = SOS::Test->new(data => $t->data, keys => 0)->run;
+my $t2 = SOS::Test->new(data => $t->data, keys => 0,
+    http => 'sos_handoff_wait 500ms;')->run;
 
+my $asked = time();
 ($status, $h, $body) = SOS::Test->parse($t2->http(GET => '/bucket/key'));
 is($status, 503, 'second owner: 503');
+my $waited = time() - $asked;
+ok($waited >= 0.45 && $waited < 3, 'second owner: after sos_handoff_wait')
+    or diag("answered after $waited s");
 is($h->{'retry-after'}, '1', 'second owner: Retry-After');
 my @f = $body =~ $error_re;
 is($f[0], 'SlowDown', 'second owner: SlowDown');
