@@ -360,7 +360,12 @@ sos_writer_finish(sos_writer_t *w, sos_extent_t *out, sos_error_t *err)
     out->size = w->size;
     EVP_DigestFinal_ex(w->md5, out->md5, &n);
 
-    /* intent first: a crash after a rename leaves garbage, not orphans */
+    /*
+     * intent first: a crash after a rename leaves garbage, not orphans.
+     * The epoch is read before: a reopen between the two only makes the
+     * commit refuse files it could have kept, never keep collected ones.
+     */
+    w->epoch = sos_idx_epoch(st);
     batch = leveldb_writebatch_create();
     sos_garbage_add(batch, out, 1);
     rc = sos_idx_write(st, batch, 0, err);
