@@ -541,15 +541,9 @@ sos_idx_open(sos_store_t *st, sos_error_t *err)
         return sos_err_leveldb(err, errptr, "open");
     }
 
-    if (st->reserve == 0) {
-        if (unlink(st->reserve_path) == 0) {
-            sos_notice(st, SOS_NOTICE_INFO, "the index reserve \"%s\" is "
-                       "off: removed", st->reserve_path);
-        }
-        return SOS_OK;
-    }
+    /* without a reserve (sosctl, or turned off) one made before stays */
 
-    if (!st->low && sos_idx_reserve_make(st) == -1) {
+    if (st->reserve > 0 && !st->low && sos_idx_reserve_make(st) == -1) {
         sos_notice(st, SOS_NOTICE_WARN, "no index reserve: \"%s\" has less "
                    "than %llu bytes free, twice the reserve; it is made at "
                    "the next open with room", st->index_dir,
