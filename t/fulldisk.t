@@ -127,6 +127,22 @@ for my $k (sort keys %acked) {
 }
 is($bad, 0, 'every acknowledged object reads back whole');
 
+# a restart on the full volume: reads are served, PUT is refused
+
+$t->stop_ok;
+$t->run;
+
+$bad = 0;
+for my $k (sort keys %acked) {
+    ($status, $h, $body) = req(GET => "/full/$k");
+    $bad++ unless $status == 200 && $body eq $acked{$k};
+}
+is($bad, 0, 'restarted full: every acknowledged object reads back whole');
+
+($status, $h, $body) = req(PUT => '/full/more', body => 'm' x 65536);
+is("$status " . code($body), '507 InsufficientStorage',
+   'restarted full: PUT 507 InsufficientStorage');
+
 # deleting frees the room
 
 my @keys = sort keys %acked;
