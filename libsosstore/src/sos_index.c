@@ -199,8 +199,9 @@ sos_idx_write_locked(sos_store_t *st, leveldb_writebatch_t *batch, int sync,
 
     pthread_mutex_lock(&st->idx_lock);
 
-    fenced = st->fenced;
+    /* stale first: a fenced commit keeps its files, a stale one must not */
     stale = epoch != NULL && *epoch != st->epoch;
+    fenced = !stale && st->fenced;
 
     if (fenced) {
         st->health.refused++;
@@ -296,8 +297,9 @@ sos_idx_writable(sos_store_t *st, int adds, sos_error_t *err)
             low = 0;
         }
 
+        /* a write that failed meanwhile may have released it again */
         pthread_mutex_lock(&st->idx_lock);
-        if (!low) {
+        if (!low && !st->fenced) {
             st->low = 0;
         }
         st->retrying = 0;
