@@ -15,7 +15,7 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 
-use Digest::MD5 qw(md5_hex);
+use Digest::MD5 qw(md5_hex md5_base64);
 use File::Path qw(make_path);
 use Test::More;
 use Time::HiRes qw(sleep);
@@ -111,6 +111,14 @@ is($h->{'retry-after'}, '1', 'a later PUT: Retry-After');
 
 ($status, $h, $body) = req(DELETE => '/bkt/a');
 is(code($body), 'SlowDown', 'DELETE is refused too');
+
+my $dx = '<?xml version="1.0" encoding="UTF-8"?><Delete xmlns="'
+    . 'http://s3.amazonaws.com/doc/2006-03-01/"><Object><Key>a</Key>'
+    . '</Object></Delete>';
+($status, $h, $body) = req(POST => '/bkt?delete', body => $dx,
+    headers => { 'Content-MD5' => md5_base64($dx) . '==' });
+like("$status $body", qr{^200 .*<Error><Key>a</Key><Code>SlowDown</Code>}s,
+     'DeleteObjects: the key is refused with SlowDown');
 ($status, $h, $body) = req(PUT => '/bkt2');
 is(code($body), 'SlowDown', 'CreateBucket is refused too');
 
