@@ -43,6 +43,10 @@ static sos_org_t                  org;
 static atomic_int                 fail_log_sync;
 static char                       mounted[3][600];
 
+/* the store on which fsync() of a new file's directory runs a hook */
+static sos_store_t               *hook_store;
+static void stale_hook(sos_store_t *s);
+
 
 /*
  * The fault: these definitions take the place of libc's for LevelDB and
@@ -77,13 +81,42 @@ fdatasync(int fd)
 }
 
 
+/* Whether fd is a replica's objects/xx/yy: fsynced once a file was
+ * renamed into it, before the commit. */
+static int
+is_objects_leaf(int fd)
+{
+    char     link[64], path[PATH_MAX], *p;
+    ssize_t  n;
+
+    snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+    n = readlink(link, path, sizeof(path) - 1);
+    if (n < 0) {
+        return 0;
+    }
+    path[n] = '\0';
+
+    p = strstr(path, "/objects/");
+    return p != NULL && strlen(p) == sizeof("/objects/xx/yy") - 1;
+}
+
+
 int
 fsync(int fd)
 {
+    sos_store_t  *s;
+
     if (fail_log_sync && is_index_log(fd)) {
         errno = EIO;
         return -1;
     }
+
+    if (hook_store != NULL && is_objects_leaf(fd)) {
+        s = hook_store;
+        hook_store = NULL;
+        stale_hook(s);
+    }
+
     return (int) syscall(SYS_fsync, fd);
 }
 
@@ -385,6 +418,61 @@ sync_failure(const char *base)
     is_int(SOS_OK, check(s, "later", 1), "sync failure: the put after the "
            "reopen is whole");
     is_int(7, files(replicas), "sync failure: no orphan");
+
+    sos_store_close(s);
+}
+
+
+/*
+ * Run inside a put, after its files were renamed and before its commit:
+ * another write fails (fencing the store) and the next one reopens the
+ * index, whose collection removes the first put's files, named by its
+ * intent.  That put's commit must then be refused.
+ */
+static void
+stale_hook(sos_store_t *s)
+{
+    fail_log_sync = 1;
+    is_int(SOS_EFENCED, put(s, "x", 1), "stale commit: another write "
+           "fails meanwhile");
+    fail_log_sync = 0;
+    is_int(SOS_OK, put(s, "y", 1), "stale commit: the next reopens the "
+           "index (%s)", err.msg);
+}
+
+
+static void
+stale_commit(const char *base)
+{
+    char           dir[600], r[3][600];
+    unsigned       i;
+    sos_rc_e       rc;
+    sos_store_t   *s;
+    const char    *replicas[3] = { r[0], r[1], r[2] };
+
+    snprintf(dir, sizeof(dir), "%s/stale", base);
+    for (i = 0; i < 3; i++) {
+        snprintf(r[i], sizeof(r[i]), "%s/stale/r%u", base, i);
+    }
+
+    s = store_open(dir, replicas);
+    bucket_make(s);
+
+    hook_store = s;
+    rc = put(s, "k", 1);
+    hook_store = NULL;
+
+    is_int(SOS_EFENCED, rc, "stale commit: the put whose files the reopen "
+           "collected is refused (%s)", err.msg);
+    is_int(SOS_ENOTFOUND, check(s, "k", 1), "stale commit: it is absent, "
+           "not listed with its files gone");
+    is_int(SOS_OK, check(s, "y", 1), "stale commit: the write after the "
+           "reopen is whole");
+    rc = check(s, "x", 1);
+    ok(rc == SOS_OK || rc == SOS_ENOTFOUND, "stale commit: the failed "
+       "write is whole or absent (%s)", sos_strerror(rc));
+    is_int(1 + (rc == SOS_OK), files(replicas), "stale commit: no orphan "
+           "file");
 
     sos_store_close(s);
 }
@@ -1017,6 +1105,7 @@ main(void)
     atexit(unmount_all);
 
     sync_failure(base);
+    stale_commit(base);
     concurrent(base);
     full_disk(base);
     reserve_full(base);
