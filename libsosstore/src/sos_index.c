@@ -353,10 +353,11 @@ sos_idx_epoch(sos_store_t *st)
 static void
 sos_idx_reopen(sos_store_t *st)
 {
-    char         *errptr = NULL;
-    int64_t       start;
-    uint64_t      room, need;
-    sos_error_t   cause;
+    char             *errptr = NULL;
+    int64_t           start;
+    uint64_t          room, need;
+    sos_error_t       cause;
+    struct timespec   until;
 
     room = sos_idx_free(st);
     need = sos_idx_log_bytes(st) + SOS_REOPEN_ROOM;
@@ -370,7 +371,24 @@ sos_idx_reopen(sos_store_t *st)
 
     pthread_mutex_lock(&st->upload_lock);
     pthread_mutex_lock(&st->commit_lock);
-    pthread_rwlock_wrlock(&st->db_lock);
+
+    /*
+     * Bounded: readers are short, but an iterator never closed would
+     * hold every commit (commit_lock) for good; the store stays fenced
+     * instead, and the next attempt waits again.
+     */
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += SOS_RETRY_MS / 1000;
+
+    if (pthread_rwlock_timedwrlock(&st->db_lock, &until) != 0) {
+        pthread_mutex_unlock(&st->commit_lock);
+        pthread_mutex_unlock(&st->upload_lock);
+        pthread_mutex_lock(&st->idx_lock);
+        st->health.reopen_failures++;
+        pthread_mutex_unlock(&st->idx_lock);
+        return;
+    }
+
     sos_idx_owner = st;
 
     start = sos_idx_now_ms();
