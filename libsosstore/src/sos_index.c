@@ -32,6 +32,7 @@
 
 static void sos_idx_lock(sos_store_t *st);
 static void sos_idx_unlock(sos_store_t *st);
+static void sos_idx_publish(sos_store_t *st);
 static int64_t sos_idx_now_ms(void);
 static void sos_idx_fence(sos_store_t *st, const sos_error_t *cause);
 static sos_rc_e sos_idx_write_locked(sos_store_t *st,
@@ -66,6 +67,22 @@ sos_idx_unlock(sos_store_t *st)
     if (sos_idx_owner != st) {
         pthread_rwlock_unlock(&st->db_lock);
     }
+}
+
+
+/*
+ * Under idx_lock: copy the state for sos_store_health, which the event
+ * loop may call: it takes only health_lock, never held across I/O, as
+ * idx_lock is during a synced write.
+ */
+static void
+sos_idx_publish(sos_store_t *st)
+{
+    pthread_mutex_lock(&st->health_lock);
+    st->health_pub = st->health;
+    st->health_pub.fenced = st->fenced;
+    st->health_pub.reserve_in_use = st->low;
+    pthread_mutex_unlock(&st->health_lock);
 }
 
 
@@ -215,6 +232,10 @@ sos_idx_write_locked(sos_store_t *st, leveldb_writebatch_t *batch, int sync,
         }
     }
 
+    if (fenced || errptr != NULL) {
+        sos_idx_publish(st);
+    }
+
     pthread_mutex_unlock(&st->idx_lock);
 
     if (stale) {
@@ -303,6 +324,7 @@ sos_idx_writable(sos_store_t *st, int adds, sos_error_t *err)
             st->low = 0;
         }
         st->retrying = 0;
+        sos_idx_publish(st);
         pthread_mutex_unlock(&st->idx_lock);
     }
 
@@ -312,6 +334,7 @@ sos_idx_writable(sos_store_t *st, int adds, sos_error_t *err)
 
     if (st->fenced) {
         st->health.refused++;
+        sos_idx_publish(st);
         rc = sos_err(err, SOS_EFENCED, 0, "writes refused until the index "
                      "is reopened: %s", st->fence_why);
 
@@ -365,6 +388,7 @@ sos_idx_reopen(sos_store_t *st)
     if (room < need) {
         pthread_mutex_lock(&st->idx_lock);
         st->health.reopen_failures++;
+        sos_idx_publish(st);
         pthread_mutex_unlock(&st->idx_lock);
         return;
     }
@@ -385,6 +409,7 @@ sos_idx_reopen(sos_store_t *st)
         pthread_mutex_unlock(&st->upload_lock);
         pthread_mutex_lock(&st->idx_lock);
         st->health.reopen_failures++;
+        sos_idx_publish(st);
         pthread_mutex_unlock(&st->idx_lock);
         return;
     }
@@ -420,6 +445,7 @@ sos_idx_reopen(sos_store_t *st)
 
     pthread_mutex_lock(&st->idx_lock);
     st->health.last_reopen_ms = (uint64_t) (sos_idx_now_ms() - start);
+    sos_idx_publish(st);
     pthread_mutex_unlock(&st->idx_lock);
 
     sos_idx_owner = NULL;
@@ -563,6 +589,8 @@ sos_idx_open(sos_store_t *st, sos_error_t *err)
 
     /* without a reserve (sosctl, or turned off) one made before stays */
 
+    sos_idx_publish(st);
+
     if (st->reserve > 0 && !st->low && sos_idx_reserve_make(st) == -1) {
         sos_notice(st, SOS_NOTICE_WARN, "no index reserve: \"%s\" has less "
                    "than %llu bytes free, twice the reserve; it is made at "
@@ -577,11 +605,9 @@ sos_idx_open(sos_store_t *st, sos_error_t *err)
 void
 sos_store_health(sos_store_t *store, sos_store_health_t *health)
 {
-    pthread_mutex_lock(&store->idx_lock);
-    *health = store->health;
-    health->fenced = store->fenced;
-    health->reserve_in_use = store->low;
-    pthread_mutex_unlock(&store->idx_lock);
+    pthread_mutex_lock(&store->health_lock);
+    *health = store->health_pub;
+    pthread_mutex_unlock(&store->health_lock);
 }
 
 

@@ -121,6 +121,10 @@ struct sos_store_s {
 
     sos_store_health_t  health;
 
+    /* a copy of health for sos_store_health, under its own leaf lock */
+    pthread_mutex_t     health_lock;
+    sos_store_health_t  health_pub;
+
     /*
      * Whether each objects/xx (bit xx) and objects/xx/yy (bit 256 +
      * xxyy) of each replica is known to exist with its parent fsynced,

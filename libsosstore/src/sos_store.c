@@ -228,6 +228,7 @@ sos_store_open(sos_store_t **out, const sos_store_conf_t *conf,
     pthread_mutex_init(&st->upload_lock, NULL);
     pthread_mutex_init(&st->idx_lock, NULL);
     pthread_rwlock_init(&st->db_lock, NULL);
+    pthread_mutex_init(&st->health_lock, NULL);
     st->reserve = conf->index_reserve;
 
     st->data_dir = strdup(conf->data_dir);
@@ -372,6 +373,7 @@ sos_store_free(sos_store_t *st)
     pthread_mutex_destroy(&st->upload_lock);
     pthread_mutex_destroy(&st->idx_lock);
     pthread_rwlock_destroy(&st->db_lock);
+    pthread_mutex_destroy(&st->health_lock);
     free(st);
 }
 

@@ -256,7 +256,8 @@ typedef struct {
 
 /**
  * The index's state and counters since open.
- * Threads: any thread.  Ownership: *health is the caller's.
+ * Threads: any thread; it never waits for I/O (an event loop may call
+ * it).  Ownership: *health is the caller's.
  */
 void sos_store_health(sos_store_t *store, sos_store_health_t *health);
 
