@@ -22,7 +22,8 @@ typedef enum {
     NGX_SOS_DEL_INTERNAL,
     NGX_SOS_DEL_NO_SUCH_BUCKET,
     NGX_SOS_DEL_NO_SUCH_VERSION,
-    NGX_SOS_DEL_KEY_TOO_LONG
+    NGX_SOS_DEL_KEY_TOO_LONG,
+    NGX_SOS_DEL_SLOW_DOWN
 } ngx_sos_delete_rc_e;
 
 
@@ -358,7 +359,9 @@ ngx_sos_delete_run(ngx_sos_job_t *job)
             break;
 
         default:
-            o->rc = NGX_SOS_DEL_INTERNAL;
+            /* a fenced store: the key may be retried, as a DELETE is */
+            o->rc = (rc == SOS_EFENCED) ? NGX_SOS_DEL_SLOW_DOWN
+                                        : NGX_SOS_DEL_INTERNAL;
 
             if (dj->first_rc == SOS_OK) {
                 dj->first_rc = rc;
@@ -435,6 +438,11 @@ ngx_sos_delete_done(ngx_http_request_t *r, ngx_sos_job_t *job)
             ngx_sos_xml_literal(&x, "<Code>KeyTooLongError</Code>"
                                     "<Message>Your key is too long."
                                     "</Message>");
+            break;
+
+        case NGX_SOS_DEL_SLOW_DOWN:
+            ngx_sos_xml_literal(&x, "<Code>SlowDown</Code><Message>Please "
+                                    "reduce your request rate.</Message>");
             break;
 
         default:

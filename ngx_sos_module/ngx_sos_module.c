@@ -135,6 +135,14 @@ static ngx_command_t  ngx_sos_commands[] = {
       offsetof(ngx_sos_main_conf_t, handoff_queue),
       NULL },
 
+    /* room kept for the index on a full volume (docs/operators.md) */
+    { ngx_string("sos_index_reserve"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_off_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_sos_main_conf_t, index_reserve),
+      NULL },
+
     { ngx_string("sos_allow_public_write"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_FLAG,
       ngx_conf_set_flag_slot,
@@ -352,6 +360,7 @@ ngx_sos_create_main_conf(ngx_conf_t *cf)
     smcf->domains = NGX_CONF_UNSET_PTR;
     smcf->max_object_size = NGX_CONF_UNSET;
     smcf->upload_expiry = NGX_CONF_UNSET;
+    smcf->index_reserve = NGX_CONF_UNSET;
     smcf->write_quorum = NGX_CONF_UNSET;
     smcf->fsync = NGX_CONF_UNSET;
     smcf->allow_public_write = NGX_CONF_UNSET;
@@ -384,6 +393,10 @@ ngx_sos_init_main_conf(ngx_conf_t *cf, void *conf)
 
     if (smcf->max_object_size == NGX_CONF_UNSET) {
         smcf->max_object_size = (off_t) 5 * 1024 * 1024 * 1024;
+    }
+
+    if (smcf->index_reserve == NGX_CONF_UNSET) {
+        smcf->index_reserve = NGX_SOS_INDEX_RESERVE;
     }
 
     if (smcf->upload_expiry == NGX_CONF_UNSET) {

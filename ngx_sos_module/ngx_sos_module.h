@@ -28,6 +28,9 @@
 /* retry period after any other open failure */
 #define NGX_SOS_OPEN_RETRY_SLOW  1000
 
+/* sos_index_reserve's default */
+#define NGX_SOS_INDEX_RESERVE    (64 * 1024 * 1024)
+
 
 typedef struct {
     ngx_flag_t           enabled;        /* some location has "sos;" */
@@ -44,6 +47,7 @@ typedef struct {
     ngx_str_t            region;         /* default us-east-1 */
     off_t                max_object_size;    /* default 5 GiB */
     time_t               upload_expiry;      /* default 7 days */
+    off_t                index_reserve;      /* default 64 MiB, 0: none */
     ngx_flag_t           allow_public_write; /* default on */
     size_t               scrub_rate;     /* bytes/s, 0: off; default 10m */
     ngx_array_t         *reserved_names; /* locations not S3: no bucket */

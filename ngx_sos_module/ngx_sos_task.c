@@ -14,6 +14,7 @@
 static void ngx_sos_job_thread(void *data, ngx_log_t *log);
 static void ngx_sos_job_event(ngx_event_t *ev);
 static void ngx_sos_jobs_guard(ngx_event_t *ev);
+static ngx_uint_t ngx_sos_job_fence_log(ngx_sos_job_t *job, ngx_log_t *log);
 
 
 /*
@@ -27,11 +28,13 @@ static ngx_uint_t   ngx_sos_jobs_in_flight;
 static ngx_event_t  ngx_sos_jobs_timer;
 
 /*
- * The store refuses writes (SOS_EFENCED, answered 503 SlowDown) from its
- * first failed index write until it is reopened: the first refusal, which
- * names the cause, is logged at crit, the rest at info.
+ * The store refuses writes (SOS_EFENCED, answered 503 SlowDown) from a
+ * failed index write until it has reopened its index: the first refusal
+ * of each such fence, which names the cause, is logged at crit, the rest
+ * at info, and the reopen that ends it at notice.
  */
-static ngx_uint_t   ngx_sos_fenced_logged;
+static uint64_t     ngx_sos_fences_logged;
+static uint64_t     ngx_sos_reopens_logged;
 
 #define NGX_SOS_JOBS_GUARD  1000
 
@@ -168,13 +171,15 @@ ngx_sos_job_event(ngx_event_t *ev)
                  || job->rc == SOS_EQUORUM || job->rc == SOS_ECORRUPT)
                 ? NGX_LOG_CRIT : NGX_LOG_INFO;
 
-        if (job->rc == SOS_EFENCED && !ngx_sos_fenced_logged) {
-            ngx_sos_fenced_logged = 1;
+        if (job->rc == SOS_EFENCED && ngx_sos_job_fence_log(job, c->log)) {
             level = NGX_LOG_CRIT;
         }
 
         ngx_log_error(level, c->log, job->err.sys_errno, "sos: %s: %s",
                       sos_strerror(job->rc), job->err.msg);
+
+    } else if (ngx_sos_fences_logged > ngx_sos_reopens_logged) {
+        (void) ngx_sos_job_fence_log(job, c->log);
     }
 
     if (job->ctx->authz.state == NGX_SOS_AUTHZ_FAILED) {
@@ -189,6 +194,36 @@ ngx_sos_job_event(ngx_event_t *ev)
     }
 
     ngx_http_run_posted_requests(c);
+}
+
+
+/* whether this refusal is the first of a new fence; logs a reopen */
+
+static ngx_uint_t
+ngx_sos_job_fence_log(ngx_sos_job_t *job, ngx_log_t *log)
+{
+    ngx_uint_t          first;
+    sos_store_health_t  h;
+
+    if (job->store == NULL) {
+        return 0;
+    }
+
+    sos_store_health(job->store, &h);
+
+    if (h.reopens > ngx_sos_reopens_logged) {
+        ngx_sos_reopens_logged = h.reopens;
+
+        ngx_log_error(NGX_LOG_NOTICE, log, 0,
+                      "sos: index reopened in %uL ms, writes accepted "
+                      "again (%uL refused since the store opened)",
+                      h.last_reopen_ms, h.refused);
+    }
+
+    first = (h.fences > ngx_sos_fences_logged);
+    ngx_sos_fences_logged = h.fences;
+
+    return first;
 }
 
 

@@ -1,10 +1,13 @@
 #!/usr/bin/perl
 
-# A full index disk: the index on a small tmpfs (mounting one needs root)
-# and the replicas elsewhere.  The PUT whose index write fails and every
-# write after it answer 503 SlowDown with Retry-After, reads go on, the
-# fencing is logged once at crit; after a restart with room again every
-# acknowledged object is there and writes work.
+# A full index disk without a reserve: the index on a small tmpfs
+# (mounting one needs root), the replicas elsewhere, sos_index_reserve 0.
+# The PUT whose index write fails and every write after it answer 503
+# SlowDown with Retry-After while the volume is full, reads go on, the
+# fencing is logged once at crit.  Once space is freed the store reopens
+# its index by itself, without a restart: writes work again, every
+# acknowledged object is whole, and a listing of the store opened
+# offline afterwards holds exactly what was acknowledged.
 
 use strict;
 use warnings;
@@ -12,8 +15,10 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 
+use Digest::MD5 qw(md5_hex md5_base64);
 use File::Path qw(make_path);
 use Test::More;
+use Time::HiRes qw(sleep);
 
 use SOS::Test;
 
@@ -31,9 +36,21 @@ END { system('umount', '-l', $data) if defined $data && $> == 0 }
 $t->create_dev_keys;
 
 my $dir = $t->dir;
-make_path(map { "$dir/rep$_" } 0 .. 2);
-$t->{http} = join '', map { "sos_replica $dir/rep$_;\n    " } 0 .. 2;
+my @rep = map { "$dir/rep$_" } 0 .. 2;
+make_path(@rep);
+$t->{http} = join('', map { "sos_replica $_;\n    " } @rep)
+    . "sos_index_reserve 0;\n";
 $t->run;
+
+# the offline lister: built against the library the server uses
+
+my $lister = "$dir/store_list";
+my $lib = SOS::Test::build_dir() . '/lib';
+my $top = SOS::Test::top();
+my @san = SOS::Test::sanitized()
+    ? ('-fsanitize=address,undefined', '-fno-sanitize-recover=all') : ();
+my $out = `cc -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror @san -I$top/libsosstore/include -o $lister $top/t/store_list.c $lib/libsosstore.a -lleveldb -lcrypto -lpthread 2>&1`;
+is($?, 0, 'store_list helper compiles') or diag($out);
 
 sub req {
     my ($method, $uri, %opts) = @_;
@@ -85,6 +102,8 @@ is($status, 503, 'the failed PUT: 503');
 is(code($body), 'SlowDown', 'the failed PUT: SlowDown');
 is($h->{'retry-after'}, '1', 'the failed PUT: Retry-After');
 
+# no room for a reopen: every write is refused
+
 ($status, $h, $body) = req(PUT => '/bkt/later', body => 'later');
 is($status, 503, 'a later PUT: 503');
 is(code($body), 'SlowDown', 'a later PUT: SlowDown');
@@ -92,6 +111,14 @@ is($h->{'retry-after'}, '1', 'a later PUT: Retry-After');
 
 ($status, $h, $body) = req(DELETE => '/bkt/a');
 is(code($body), 'SlowDown', 'DELETE is refused too');
+
+my $dx = '<?xml version="1.0" encoding="UTF-8"?><Delete xmlns="'
+    . 'http://s3.amazonaws.com/doc/2006-03-01/"><Object><Key>a</Key>'
+    . '</Object></Delete>';
+($status, $h, $body) = req(POST => '/bkt?delete', body => $dx,
+    headers => { 'Content-MD5' => md5_base64($dx) . '==' });
+like("$status $body", qr{^200 .*<Error><Key>a</Key><Code>SlowDown</Code>}s,
+     'DeleteObjects: the key is refused with SlowDown');
 ($status, $h, $body) = req(PUT => '/bkt2');
 is(code($body), 'SlowDown', 'CreateBucket is refused too');
 
@@ -104,25 +131,52 @@ my @crit = grep { /\[crit\].*SOS_EFENCED/ }
 is(scalar @crit, 1, 'the fencing is logged once at crit');
 like($crit[0] // '', qr/No space left on device/, 'with its cause');
 
-# room again, and a restart
+# room again: no restart, the next write reopens the index
 
-$t->stop_ok;
 unlink $filler or die "$filler: $!";
-$t->run;
+sleep(1.2);
+
+($status) = req(PUT => '/bkt/later', body => 'later');
+is($status, 200, 'a PUT once space is freed: 200, without a restart');
+$acked{later} = 'later';
+
+my ($reopened) = $t->read_file('error.log')
+    =~ /\[notice\].*sos: (index reopened in \d+ ms[^\n]*)/;
+ok($reopened, 'the reopen is logged at notice') and diag($reopened);
 
 my @lost = grep {
     my ($s, undef, $b) = req(GET => "/bkt/$_");
     $s != 200 || $b ne $acked{$_};
 } sort keys %acked;
-ok(!@lost, 'after restart every acknowledged object is whole ('
+ok(!@lost, 'after the reopen every acknowledged object is whole ('
    . (scalar keys %acked) . ')') or diag(scalar @lost . ' lost');
 
 ($status) = req(GET => "/bkt/$failed");
 ok($status == 404 || $status == 200, 'the failed PUT: absent or there');
 
-($status) = req(PUT => '/bkt/later', body => 'later');
-is($status, 200, 'writes work after restart');
+($status) = req(DELETE => '/bkt/b');
+is($status, 204, 'DELETE works after the reopen');
+delete $acked{b};
 
+$t->stop_ok;
+
+# offline: the store holds what was acknowledged, the failed PUT at most
+
+$out = `$lister '$data' bkt @rep 2>&1`;
+is($?, 0, 'the store opens offline') or diag($out);
+
+my %listed = map { (split /\t/)[0, 1] } split /\n/, $out;
+my @missing = grep {
+    ($listed{$_} // '') ne md5_hex($acked{$_})
+} sort keys %acked;
+my @extra = grep { !exists $acked{$_} && $_ ne $failed } sort keys %listed;
+ok(!@missing, 'offline: every acknowledged object is listed with its ETag')
+    or diag("missing: @missing");
+ok(!@extra, 'offline: nothing else is listed') or diag("extra: @extra");
+
+$t->run;
+($status) = req(PUT => '/bkt/after', body => 'after');
+is($status, 200, 'writes work after a restart too');
 $t->stop_ok;
 
 done_testing();

@@ -4,7 +4,8 @@
 # needs root), the index elsewhere.  PUTs fill it; the one that does not
 # fit is answered 507 InsufficientStorage (an XML error, never a closed
 # connection or a 500), leaves no tmp file, and every acknowledged object
-# stays readable; DELETE still works and frees the room for new writes.
+# stays readable; so do all of a burst of 200 PUTs from 4 clients; DELETE
+# still works and frees the room for new writes.
 
 use strict;
 use warnings;
@@ -13,6 +14,7 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 
 use File::Path qw(make_path);
+use POSIX ();
 use Test::More;
 
 use SOS::Test;
@@ -72,12 +74,74 @@ ok(keys %acked >= 2, scalar(keys %acked) . ' PUTs acknowledged first');
 my @tmp = map { glob("$vol/r$_/tmp/*") } 0 .. 2;
 is(scalar @tmp, 0, 'the refused PUT left no tmp file');
 
+# a burst on the full volume from 4 clients at once: every PUT gets a
+# whole 507 answer, never a closed connection, whether it fails at its
+# start, mid-body or at the commit (bodies of 1 byte to 1 MiB)
+
+$SIG{PIPE} = 'IGNORE';
+
+my @sizes = (1, 4096, 65537, 256 * 1024, 1024 * 1024 + 1);
+my @kids;
+
+for my $c (0 .. 3) {
+    pipe(my $rd, my $wr) or die "pipe: $!";
+    my $pid = fork() // die "fork: $!";
+
+    if ($pid == 0) {
+        close $rd;
+        for my $i (1 .. 50) {
+            my $size = $sizes[($c + $i) % @sizes];
+            my $r = $t->s3(PUT => "/full/burst$c-$i", body => 'b' x $size,
+                           timeout => 20);
+            my ($s, undef, $b) = SOS::Test->parse($r);
+            my $answer = defined $r ? "$s " . code($b) : 'no answer';
+            $answer .= ' (no XML)' if defined $r && $b !~ m{</Error>\s*$};
+            print $wr "$answer\n";
+        }
+        close $wr;
+        POSIX::_exit(0);
+    }
+
+    close $wr;
+    push @kids, [ $pid, $rd ];
+}
+
+my %answers;
+for my $k (@kids) {
+    my $rd = $k->[1];
+    $answers{$_}++ for map { chomp; $_ } <$rd>;
+    waitpid($k->[0], 0);
+}
+
+is_deeply(\%answers, { '507 InsufficientStorage' => 200 },
+          '200 PUTs on the full volume: 200 answers 507 InsufficientStorage')
+    or diag(explain(\%answers));
+
+@tmp = map { glob("$vol/r$_/tmp/*") } 0 .. 2;
+is(scalar @tmp, 0, 'the burst left no tmp file');
+
 my $bad = 0;
 for my $k (sort keys %acked) {
     ($status, $h, $body) = req(GET => "/full/$k");
     $bad++ unless $status == 200 && $body eq $acked{$k};
 }
 is($bad, 0, 'every acknowledged object reads back whole');
+
+# a restart on the full volume: reads are served, PUT is refused
+
+$t->stop_ok;
+$t->run;
+
+$bad = 0;
+for my $k (sort keys %acked) {
+    ($status, $h, $body) = req(GET => "/full/$k");
+    $bad++ unless $status == 200 && $body eq $acked{$k};
+}
+is($bad, 0, 'restarted full: every acknowledged object reads back whole');
+
+($status, $h, $body) = req(PUT => '/full/more', body => 'm' x 65536);
+is("$status " . code($body), '507 InsufficientStorage',
+   'restarted full: PUT 507 InsufficientStorage');
 
 # deleting frees the room
 

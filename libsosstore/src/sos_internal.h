@@ -99,14 +99,41 @@ struct sos_store_s {
     pthread_mutex_t     upload_lock;
 
     /*
+     * Every use of db holds this lock: shared by reads, by an iterator
+     * for its whole life and by writes; exclusive by the reopen that
+     * replaces db after a fence (sos_index.c).  Lock order: upload_lock,
+     * commit_lock, db_lock, idx_lock.
+     */
+    pthread_rwlock_t    db_lock;
+    char               *index_dir;
+
+    /*
      * Every index write runs under this lock, so that none follows a
      * failed one: LevelDB fences itself only after a failed sync, not
      * after a failed append, and a record written after a torn one is
      * dropped at the next open.  fenced is set, under the lock, by the
-     * first failed write and never cleared (see "Fencing" in store.h).
+     * first failed write and cleared only by a reopen, which also bumps
+     * epoch (see "Fencing" in store.h).  The fields below it are under
+     * it too.
      */
     pthread_mutex_t     idx_lock;
     int                 fenced;
+    unsigned            epoch;
+    int                 retrying;       /* a reopen or reserve check runs */
+    int64_t             retry_at;       /* monotonic ms of the next one */
+    char                fence_why[256]; /* the cause, for refusals */
+
+    /* the index volume's reserve file (sos_index.c), and whether it is
+     * in use: released after ENOSPC, data writes refused meanwhile */
+    uint64_t            reserve;
+    char               *reserve_path;
+    int                 low;
+
+    sos_store_health_t  health;
+
+    /* a copy of health for sos_store_health, under its own leaf lock */
+    pthread_mutex_t     health_lock;
+    sos_store_health_t  health_pub;
 
     /*
      * Whether each objects/xx (bit xx) and objects/xx/yy (bit 256 +
@@ -249,17 +276,6 @@ int sos_attrs_decode(sos_rbuf_t *r, sos_attrs_t *attrs, sos_kv_t **kv_mem);
 sos_rc_e sos_idx_get(sos_store_t *st, const sos_buf_t *key, char **val,
     size_t *val_len, sos_error_t *err);
 /*
- * A view of the index as it is now (a snapshot): records read through it
- * stay as they were when it was taken, though overwritten or deleted
- * since.  sos_idx_view returns NULL without memory; sos_idx_view_get is
- * sos_idx_get through v (NULL: the index as it is).
- */
-typedef struct sos_idx_view_s  sos_idx_view_t;
-sos_idx_view_t *sos_idx_view(sos_store_t *st);
-void sos_idx_view_free(sos_store_t *st, sos_idx_view_t *v);
-sos_rc_e sos_idx_view_get(sos_store_t *st, const sos_idx_view_t *v,
-    const sos_buf_t *key, char **val, size_t *val_len, sos_error_t *err);
-/*
  * Writes (sync: a synced write; else lazy bookkeeping).  A fenced store
  * refuses them with SOS_EFENCED, changing nothing.  A write that fails
  * fences the store and returns SOS_EFENCED too: it may or may not be
@@ -272,9 +288,33 @@ sos_rc_e sos_idx_delete(sos_store_t *st, const sos_buf_t *key, int sync,
     sos_error_t *err);
 sos_rc_e sos_idx_write(sos_store_t *st, leveldb_writebatch_t *batch,
     int sync, sos_error_t *err);
-/* SOS_OK, or SOS_EFENCED when writes are refused: for calls that would
- * do work (stream a body) before their first index write. */
-sos_rc_e sos_idx_writable(sos_store_t *st, sos_error_t *err);
+/*
+ * The gate of a call that writes, called before it takes any lock: while
+ * the store is fenced it reopens the index (at most once a second, in
+ * the calling thread), and while the reserve is in use it checks whether
+ * there is room to take it back.  SOS_OK; SOS_EFENCED while writes are
+ * refused; SOS_ENOSPC, for a call that stores data (adds), while the
+ * reserve is in use.  A delete passes adds 0: it frees room.
+ */
+sos_rc_e sos_idx_writable(sos_store_t *st, int adds, sos_error_t *err);
+/*
+ * The epoch of the index: bumped by each reopen, whose garbage
+ * collection removes the files of every intent recorded before it.  A
+ * writer reads it before recording its intent; a commit of those files
+ * passes it to sos_idx_write_fresh.
+ */
+unsigned sos_idx_epoch(sos_store_t *st);
+/*
+ * sos_idx_write (synced) of a batch that makes files live whose intent
+ * was recorded in epoch: SOS_EREOPENED, with nothing written, when the
+ * index was reopened since (the intent is gone, the files must go).
+ */
+#define SOS_EREOPENED  (SOS_RC_MAX + 1)
+sos_rc_e sos_idx_write_fresh(sos_store_t *st, leveldb_writebatch_t *batch,
+    unsigned epoch, sos_error_t *err);
+/* Open the index at open (st->db), using the reserve if the volume is
+ * full, then create or check the reserve. */
+sos_rc_e sos_idx_open(sos_store_t *st, sos_error_t *err);
 /* Whether any key starts with prefix: 1 yes, 0 no, -1 error (err set). */
 int sos_idx_has_prefix(sos_store_t *st, const void *prefix, size_t len,
     sos_error_t *err);
@@ -289,7 +329,14 @@ typedef sos_rc_e (*sos_idx_visit_pt)(void *ctx, const char *key,
     size_t key_len, const char *val, size_t val_len);
 sos_rc_e sos_idx_scan(sos_store_t *st, char type, sos_idx_visit_pt visit,
     void *ctx, sos_error_t *err);
+/*
+ * An iterator holds db_lock shared until sos_idx_iter_close, which is the
+ * only way to destroy it; NULL without memory or while the index is
+ * closed (a reopen failed).  Other index calls may be made while it is
+ * open, in the same thread.
+ */
 leveldb_iterator_t *sos_idx_iter(sos_store_t *st);
+void sos_idx_iter_close(sos_store_t *st, leveldb_iterator_t *it);
 /* Non-zero while it points at a key that starts with prefix. */
 int sos_idx_iter_in(leveldb_iterator_t *it, const void *prefix, size_t len);
 /* The iterator's error as SOS_EIO naming what was scanned, or SOS_OK. */
@@ -446,6 +493,7 @@ typedef struct {
     uint64_t       cap_crcs;
     sos_buf_t      sums;                    /* X value, after finish */
     int            done;
+    unsigned       epoch;                   /* of the intent, see finish */
 } sos_writer_t;
 
 sos_rc_e sos_writer_begin(sos_writer_t *w, sos_store_t *st,
@@ -484,8 +532,8 @@ int  sos_extent_open(sos_store_t *st, const sos_extent_t *e, uint32_t *skip,
     unsigned *replica, sos_error_t *err);
 
 /* Unlink an extent's files on every replica (ENOENT is fine) and drop
- * its G record if any.  -1 when an unlink failed otherwise: the record
- * stays, for the next open to try again. */
+ * its G and X records.  -1 when an unlink failed otherwise: the records
+ * stay, for the next open to try again. */
 int  sos_extent_unlink(sos_store_t *st, const sos_extent_t *e);
 
 /*
@@ -497,8 +545,9 @@ void sos_intent_clear(leveldb_writebatch_t *batch, const sos_writer_t *w);
 
 /*
  * Garbage: record in batch that these extents are to be unlinked (G
- * records, and the removal of their X records), and after the batch is
- * written, unlink them and drop the records.  Files a reader holds
+ * records), and after the batch is written, unlink them and drop their G
+ * and X records: the X record lives as long as the file, so that a
+ * reader of a replaced version still checks it.  Files a reader holds
  * (pins) are left with their G record until its last unpin, and
  * collected after (sos_pin_collect, which each collection runs first).
  * Open finishes whatever a crash left.
@@ -560,11 +609,14 @@ sos_rc_e sos_object_load(sos_store_t *st, const sos_buf_t *ikey,
  * object, one synced batch; extra is added to the same batch (e.g.
  * deleting the upload's records).  Replaced files are unlinked after.  On
  * failure nothing changed, except that SOS_EFENCED may be replayed at the
- * next open.
+ * reopen.  fresh: the epoch of the new file's intent (sos_writer_t), or
+ * NULL when the record makes no new file live; SOS_EREOPENED as
+ * sos_idx_write_fresh.
  */
 sos_rc_e sos_object_commit(sos_store_t *st, const sos_put_opts_t *opts,
     const sos_bucket_id_t *bucket_id, const sos_obj_rec_t *rec,
-    leveldb_writebatch_t *extra, int64_t extra_bytes, sos_error_t *err);
+    leveldb_writebatch_t *extra, int64_t extra_bytes, const unsigned *fresh,
+    sos_error_t *err);
 
 int64_t sos_now(int32_t *nsec);
 
@@ -652,6 +704,7 @@ typedef struct {
 } sos_list_span_t;
 
 typedef struct {
+    sos_store_t         *st;            /* whose index it holds */
     leveldb_iterator_t  *it;
     sos_buf_t            from;          /* type bucket \0 prefix */
     size_t               base_len;      /* of from without the prefix */

@@ -117,6 +117,7 @@ sos_list_page_alloc(sos_list_page_t *page, sos_store_t *st, unsigned max,
     page->items = malloc(max * item_size);
     page->prefixes = malloc(max * sizeof(sos_list_span_t));
     if (page->it == NULL) {
+        page->st = st;
         page->it = sos_idx_iter(st);
     }
 
@@ -130,7 +131,7 @@ void
 sos_list_page_free(sos_list_page_t *page)
 {
     if (page->it != NULL) {
-        leveldb_iter_destroy(page->it);
+        sos_idx_iter_close(page->st, page->it);
     }
     sos_buf_free(&page->from);
     sos_buf_free(&page->seek);

@@ -82,7 +82,7 @@ sos_upload_list_parts(sos_store_t *st, const char *bucket,
     if (start.oom || it == NULL) {
         sos_buf_free(&start);
         if (it != NULL) {
-            leveldb_iter_destroy(it);
+            sos_idx_iter_close(st, it);
         }
         return sos_err(err, SOS_ENOMEM, 0, "parts of upload %s", upload_id);
     }
@@ -128,7 +128,7 @@ sos_upload_list_parts(sos_store_t *st, const char *bucket,
         rc = sos_idx_iter_error(it, err, "listing parts of an upload");
     }
 
-    leveldb_iter_destroy(it);
+    sos_idx_iter_close(st, it);
     sos_buf_free(&start);
     return rc;
 }
@@ -180,6 +180,7 @@ sos_uploads_start(sos_store_t *st, sos_list_page_t *page, const char *bucket,
     page->base_len = scan->len;
     sos_buf_add(scan, prefix->data, prefix->len);
 
+    page->st = st;
     page->it = sos_idx_iter(st);
     if (scan->oom || page->it == NULL) {
         goto nomem;

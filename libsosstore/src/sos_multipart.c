@@ -149,7 +149,7 @@ sos_parts_load(sos_store_t *st, const char *upload_id,
     if (prefix.oom || it == NULL) {
         sos_buf_free(&prefix);
         if (it != NULL) {
-            leveldb_iter_destroy(it);
+            sos_idx_iter_close(st, it);
         }
         return sos_err(err, SOS_ENOMEM, 0, "parts of upload %s", upload_id);
     }
@@ -194,7 +194,7 @@ sos_parts_load(sos_store_t *st, const char *upload_id,
         rc = sos_idx_iter_error(it, err, "reading parts of an upload");
     }
 
-    leveldb_iter_destroy(it);
+    sos_idx_iter_close(st, it);
     sos_buf_free(&prefix);
 
     if (rc != SOS_OK) {
@@ -459,7 +459,7 @@ sos_part_commit(sos_put_t *put, const sos_extent_t *extent,
     }
     sos_intent_clear(batch, &put->writer);
 
-    rc = sos_idx_write(st, batch, 1, err);
+    rc = sos_idx_write_fresh(st, batch, put->writer.epoch, err);
 
 unlock:
 
@@ -641,7 +641,7 @@ sos_upload_complete(sos_store_t *st, const sos_put_opts_t *opts,
     }
 
     rc = sos_object_commit(st, opts, NULL, &rec, batch, -(int64_t) total,
-                           err);
+                           NULL, err);
 
     if (rc != SOS_OK && info != NULL) {
         sos_object_info_release(info);
@@ -691,6 +691,12 @@ sos_upload_abort(sos_store_t *st, const char *bucket, size_t bucket_len,
     ext = NULL;
     n = 0;
     batch = NULL;
+
+    /* a fenced store reopens here too: an abort frees room */
+    rc = sos_idx_writable(st, 0, err);
+    if (rc != SOS_OK) {
+        return rc;
+    }
 
     pthread_mutex_lock(&st->upload_lock);
 
@@ -863,7 +869,7 @@ sos_upload_expire_scan(sos_store_t *st, int64_t older_than,
         rc = sos_idx_iter_error(it, err, "expiring uploads");
     }
 
-    leveldb_iter_destroy(it);
+    sos_idx_iter_close(st, it);
     return rc;
 }
 

@@ -172,7 +172,7 @@ sos_put_new(sos_put_t **out, sos_store_t *st, const sos_put_opts_t *opts,
         return rc;
     }
 
-    rc = sos_idx_writable(st, err);
+    rc = sos_idx_writable(st, 1, err);
     if (rc != SOS_OK) {
         return rc;
     }
@@ -413,14 +413,28 @@ sos_put_commit(sos_put_t *put, sos_object_info_t *info, sos_error_t *err)
         rc = put->commit(put, &extent, info, err);
 
         /*
-         * A fenced commit may be replayed at the next open, and then its
+         * A fenced commit may be replayed at the reopen, and then its
          * record names these files: they stay.  If it is not, the intent
-         * sos_writer_finish recorded makes that open remove them.
+         * sos_writer_finish recorded makes the reopen remove them.  A
+         * commit refused because a reopen came after the intent wrote
+         * nothing, and that reopen's collection may have run before the
+         * renames: the files go now.
          */
-        if (rc != SOS_OK && rc != SOS_EFENCED) {
+        if (rc == SOS_EREOPENED) {
+            rc = SOS_EFENCED;
+            if (err != NULL) {
+                err->code = rc;
+            }
+        } else if (rc == SOS_EFENCED) {
+            goto done;
+        }
+
+        if (rc != SOS_OK) {
             (void) sos_extent_unlink(put->store, &extent);
         }
     }
+
+done:
 
     sos_writer_abort(&put->writer);
     sos_put_free(put);
@@ -467,7 +481,7 @@ sos_object_put_commit(sos_put_t *put, const sos_extent_t *extent,
     batch = leveldb_writebatch_create();
     sos_intent_clear(batch, &put->writer);
     rc = sos_object_commit(put->store, &put->opts, &put->bucket_id, &rec,
-                           batch, 0, err);
+                           batch, 0, &put->writer.epoch, err);
     leveldb_writebatch_destroy(batch);
 
     if (rc != SOS_OK && info != NULL) {
@@ -480,7 +494,8 @@ sos_object_put_commit(sos_put_t *put, const sos_extent_t *extent,
 sos_rc_e
 sos_object_commit(sos_store_t *st, const sos_put_opts_t *opts,
     const sos_bucket_id_t *bucket_id, const sos_obj_rec_t *rec,
-    leveldb_writebatch_t *extra, int64_t extra_bytes, sos_error_t *err)
+    leveldb_writebatch_t *extra, int64_t extra_bytes, const unsigned *fresh,
+    sos_error_t *err)
 {
     int                    have_old;
     char                  *old_val, show[SOS_KEY_SHOW + 4];
@@ -557,7 +572,8 @@ sos_object_commit(sos_store_t *st, const sos_put_opts_t *opts,
         sos_garbage_add(batch, old.extents, old.n_extents);
     }
 
-    rc = sos_idx_write(st, batch, 1, err);
+    rc = fresh != NULL ? sos_idx_write_fresh(st, batch, *fresh, err)
+                       : sos_idx_write(st, batch, 1, err);
 
 done:
 
@@ -593,6 +609,13 @@ sos_object_delete(sos_store_t *store, const char *bucket, size_t bucket_len,
     rc = sos_object_ikey(&ikey, bucket, bucket_len, key, key_len,
                          "a delete", err);
     if (rc != SOS_OK) {
+        return rc;
+    }
+
+    /* a fenced store reopens here too: deletes free room */
+    rc = sos_idx_writable(store, 0, err);
+    if (rc != SOS_OK) {
+        sos_buf_free(&ikey);
         return rc;
     }
 

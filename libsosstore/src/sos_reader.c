@@ -61,7 +61,6 @@ typedef struct {
 
 struct sos_reader_s {
     sos_store_t    *store;
-    sos_idx_view_t *view;               /* the index when it was opened */
     uint64_t        size;
     uint32_t        n_extents;
     sos_extent_t   *extents;            /* pinned */
@@ -80,9 +79,9 @@ struct sos_reader_s {
 
 static sos_rc_e sos_reader_pin(sos_store_t *st, const sos_buf_t *ikey,
     const char *bucket, size_t bucket_len, const char *key, size_t key_len,
-    const sos_obj_rec_t *rec, sos_idx_view_t **view, sos_error_t *err);
+    const sos_obj_rec_t *rec, sos_error_t *err);
 static sos_rc_e sos_reader_new(sos_reader_t **out, sos_store_t *st,
-    sos_obj_rec_t *rec, sos_idx_view_t *view, sos_error_t *err);
+    sos_obj_rec_t *rec, sos_error_t *err);
 static void sos_reader_pass(sos_reader_t *rd, uint32_t first);
 static sos_rc_e sos_reader_fd(sos_reader_t *rd, uint32_t i, sos_error_t *err);
 static uint32_t sos_reader_find(const sos_reader_t *rd, uint64_t offset);
@@ -105,18 +104,17 @@ static void sos_reader_bad_add(sos_reader_t *rd, uint32_t i,
 
 
 /*
- * Pin rec's files, take a view of the index, then read the record at
- * ikey again: SOS_OK when it still names them, SOS_ECHANGED (no message;
- * unpinned) when an overwrite or delete committed in between, whose
- * collection may have unlinked them.  Files never come back into a
- * record, so on SOS_OK the record named them all along: their collection
- * can only come later and waits for the pins, and the view (*view, the
- * caller's) holds their X records, which a later overwrite deletes.
+ * Pin rec's files, then read the record at ikey again: SOS_OK when it
+ * still names them, SOS_ECHANGED (no message; unpinned) when an overwrite
+ * or delete committed in between, whose collection may have unlinked
+ * them.  Files never come back into a record, so on SOS_OK the record
+ * named them all along: their collection can only come later and waits
+ * for the pins, and so do their X records, which go with the files.
  */
 static sos_rc_e
 sos_reader_pin(sos_store_t *st, const sos_buf_t *ikey, const char *bucket,
     size_t bucket_len, const char *key, size_t key_len,
-    const sos_obj_rec_t *rec, sos_idx_view_t **view, sos_error_t *err)
+    const sos_obj_rec_t *rec, sos_error_t *err)
 {
     int            same;
     char          *val;
@@ -125,12 +123,6 @@ sos_reader_pin(sos_store_t *st, const sos_buf_t *ikey, const char *bucket,
     sos_obj_rec_t  now;
 
     if (sos_pin_add(st, rec->extents, rec->n_extents) != 0) {
-        return sos_err(err, SOS_ENOMEM, ENOMEM, "no memory for a reader");
-    }
-
-    *view = sos_idx_view(st);
-    if (*view == NULL) {
-        sos_pin_drop(st, rec->extents, rec->n_extents);
         return sos_err(err, SOS_ENOMEM, ENOMEM, "no memory for a reader");
     }
 
@@ -155,20 +147,18 @@ sos_reader_pin(sos_store_t *st, const sos_buf_t *ikey, const char *bucket,
         rc = SOS_ECHANGED;
     }
 
-    sos_idx_view_free(st, *view);
-    *view = NULL;
     sos_pin_drop(st, rec->extents, rec->n_extents);
     return rc;
 }
 
 
 /*
- * Take rec's pinned extents and the view into a new reader (on failure
+ * Take rec's pinned extents into a new reader (on failure
  * they are let go) and open the first file.
  */
 static sos_rc_e
 sos_reader_new(sos_reader_t **out, sos_store_t *st, sos_obj_rec_t *rec,
-    sos_idx_view_t *view, sos_error_t *err)
+    sos_error_t *err)
 {
     uint32_t       i, n;
     uint64_t       at;
@@ -188,12 +178,10 @@ sos_reader_new(sos_reader_t **out, sos_store_t *st, sos_obj_rec_t *rec,
             free(rd->rx);
             free(rd);
         }
-        sos_idx_view_free(st, view);
         sos_pin_drop(st, rec->extents, n);
         return sos_err(err, SOS_ENOMEM, ENOMEM, "no memory for a reader");
     }
     rd->store = st;
-    rd->view = view;
     rd->size = rec->size;
 
     rd->n_extents = n;
@@ -306,7 +294,6 @@ sos_object_open(sos_store_t *store, const char *bucket, size_t bucket_len,
     sos_buf_t       ikey;
     sos_obj_rec_t   rec;
     sos_reader_t   *rd;
-    sos_idx_view_t *view;
 
     rc = sos_object_ikey(&ikey, bucket, bucket_len, key, key_len,
                          "a lookup", err);
@@ -329,7 +316,7 @@ sos_object_open(sos_store_t *store, const char *bucket, size_t bucket_len,
         }
 
         rc = sos_reader_pin(store, &ikey, bucket, bucket_len, key, key_len,
-                            &rec, &view, err);
+                            &rec, err);
         if (rc != SOS_ECHANGED) {
             break;
         }
@@ -351,7 +338,7 @@ sos_object_open(sos_store_t *store, const char *bucket, size_t bucket_len,
             memcpy(first, rec.extents[0].id, sizeof(first));
         }
 
-        rc = sos_reader_new(&rd, store, &rec, view, err);
+        rc = sos_reader_new(&rd, store, &rec, err);
     }
 
     sos_buf_free(&ikey);
@@ -559,7 +546,6 @@ sos_reader_close(sos_reader_t *reader)
         (void) close(reader->retired[k].fd);
     }
     sos_pin_drop(reader->store, reader->extents, reader->n_extents);
-    sos_idx_view_free(reader->store, reader->view);
     free(reader->retired);
     free(reader->block);
     free(reader->extents);
@@ -760,8 +746,9 @@ sos_reader_sums(sos_reader_t *rd, uint32_t i, sos_error_t *err)
         return sos_err(err, SOS_ENOMEM, ENOMEM, "no memory for a check");
     }
 
-    /* as the reader opened it: an overwrite since deleted the record */
-    rc = sos_idx_view_get(rd->store, rd->view, &key, &val, &len, err);
+    /* the pin keeps the files, and so their X record, of an overwritten
+     * version */
+    rc = sos_idx_get(rd->store, &key, &val, &len, err);
     sos_buf_free(&key);
 
     if (rc == SOS_ENOTFOUND) {

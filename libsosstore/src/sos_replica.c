@@ -435,7 +435,12 @@ sos_writer_finish(sos_writer_t *w, sos_extent_t *out, sos_error_t *err)
     out->size = w->size;
     EVP_DigestFinal_ex(w->md5, out->md5, &n);
 
-    /* intent first: a crash after a rename leaves garbage, not orphans */
+    /*
+     * intent first: a crash after a rename leaves garbage, not orphans.
+     * The epoch is read before: a reopen between the two only makes the
+     * commit refuse files it could have kept, never keep collected ones.
+     */
+    w->epoch = sos_idx_epoch(st);
     batch = leveldb_writebatch_create();
     sos_garbage_add(batch, out, 1);
     rc = sos_idx_write(st, batch, 0, err);
@@ -608,10 +613,10 @@ sos_extent_open(sos_store_t *st, const sos_extent_t *e, uint32_t *skip,
 int
 sos_extent_unlink(sos_store_t *st, const sos_extent_t *e)
 {
-    int        kept = 0;
-    char       path[4096];
-    unsigned   i;
-    sos_buf_t  key;
+    int                    kept = 0;
+    char                   path[4096], key[1 + SOS_FILE_ID_LEN];
+    unsigned               i;
+    leveldb_writebatch_t  *batch;
 
     for (i = 0; i < st->n_replicas; i++) {
         if (sos_replica_path(st, i, e->id, path, sizeof(path)) == 0
@@ -626,11 +631,15 @@ sos_extent_unlink(sos_store_t *st, const sos_extent_t *e)
         return -1;
     }
 
-    sos_buf_init(&key);
-    sos_buf_add_u8(&key, SOS_K_GARBAGE);
-    sos_buf_add(&key, e->id, SOS_FILE_ID_LEN);
-    sos_idx_delete(st, &key, 0, NULL);
-    sos_buf_free(&key);
+    /* the checksums go with the files (a reader's pin kept both) */
+    batch = leveldb_writebatch_create();
+    key[0] = SOS_K_GARBAGE;
+    memcpy(key + 1, e->id, SOS_FILE_ID_LEN);
+    leveldb_writebatch_delete(batch, key, sizeof(key));
+    key[0] = SOS_K_CHECKSUMS;
+    leveldb_writebatch_delete(batch, key, sizeof(key));
+    (void) sos_idx_write(st, batch, 0, NULL);
+    leveldb_writebatch_destroy(batch);
 
     return 0;
 }
@@ -662,8 +671,6 @@ sos_garbage_add(leveldb_writebatch_t *batch, const sos_extent_t *e,
         memcpy(key + 1, e[i].id, SOS_FILE_ID_LEN);
         key[0] = SOS_K_GARBAGE;
         leveldb_writebatch_put(batch, key, sizeof(key), "", 0);
-        key[0] = SOS_K_CHECKSUMS;
-        leveldb_writebatch_delete(batch, key, sizeof(key));
     }
 }
 

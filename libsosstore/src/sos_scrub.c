@@ -268,6 +268,10 @@ sos_scrub_prefix(sos_scrub_walk_t *w, const void *prefix, size_t prefix_len,
     leveldb_iterator_t  *it;
 
     it = sos_idx_iter(w->st);
+    if (it == NULL) {
+        w->clean = 0;
+        return sos_err(err, SOS_EFENCED, 0, "scrub: the index is closed");
+    }
 
     for (leveldb_iter_seek(it, prefix, prefix_len);
          sos_idx_iter_in(it, prefix, prefix_len);
@@ -279,7 +283,7 @@ sos_scrub_prefix(sos_scrub_walk_t *w, const void *prefix, size_t prefix_len,
     }
 
     rc = sos_idx_iter_error(it, err, "scrub");
-    leveldb_iter_destroy(it);
+    sos_idx_iter_close(w->st, it);
 
     if (rc != SOS_OK) {
         w->clean = 0;
@@ -315,7 +319,7 @@ sos_scrub_step(sos_store_t *store, uint64_t byte_budget,
         goto done;
     }
 
-    rc = sos_idx_writable(store, err);
+    rc = sos_idx_writable(store, 0, err);
     if (rc != SOS_OK) {
         goto done;
     }
@@ -354,6 +358,11 @@ sos_scrub_step(sos_store_t *store, uint64_t byte_budget,
     w.clean = sc->clean;
 
     it = sos_idx_iter(store);
+    if (it == NULL) {
+        rc = sos_err(err, SOS_EFENCED, 0, "scrub: the index is closed");
+        goto done;
+    }
+
     leveldb_iter_seek(it, (const char *) sc->cursor.data, sc->cursor.len);
 
     phase = (char) sc->cursor.data[0];
@@ -407,7 +416,7 @@ sos_scrub_step(sos_store_t *store, uint64_t byte_budget,
     }
 
     rc = sos_idx_iter_error(it, err, "scrub");
-    leveldb_iter_destroy(it);
+    sos_idx_iter_close(store, it);
 
     if (rc != SOS_OK || sc->cursor.oom) {
         w.clean = 0;
@@ -478,7 +487,7 @@ sos_scrub_run(sos_store_t *store, const char *bucket, size_t bucket_len,
 
     memset(report, 0, sizeof(sos_scrub_report_t));
 
-    rc = sos_idx_writable(store, err);
+    rc = sos_idx_writable(store, 0, err);
     if (rc != SOS_OK) {
         return rc;
     }
@@ -526,6 +535,10 @@ sos_scrub_run(sos_store_t *store, const char *bucket, size_t bucket_len,
     sos_buf_add_u8(&prefix, 0);
 
     it = sos_idx_iter(store);
+    if (it == NULL) {
+        rc = sos_err(err, SOS_EFENCED, 0, "scrub: the index is closed");
+        goto done;
+    }
 
     for (leveldb_iter_seek(it, (const char *) prefix.data, prefix.len);
          sos_idx_iter_in(it, prefix.data, prefix.len) && rc == SOS_OK;
@@ -546,7 +559,7 @@ sos_scrub_run(sos_store_t *store, const char *bucket, size_t bucket_len,
     if (rc == SOS_OK) {
         rc = sos_idx_iter_error(it, err, "scrub");
     }
-    leveldb_iter_destroy(it);
+    sos_idx_iter_close(store, it);
 
     if (rc == SOS_OK) {
         sos_ikey_bucket(&prefix, SOS_K_OBJECT, bucket, bucket_len);

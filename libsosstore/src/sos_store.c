@@ -188,7 +188,7 @@ sos_rc_e
 sos_store_open(sos_store_t **out, const sos_store_conf_t *conf,
     sos_error_t *err)
 {
-    char          path[4096], *errptr = NULL;
+    char          path[4096];
     unsigned      i;
     sos_rc_e      rc;
     sos_store_t  *st;
@@ -228,6 +228,9 @@ sos_store_open(sos_store_t **out, const sos_store_conf_t *conf,
     pthread_mutex_init(&st->upload_lock, NULL);
     pthread_mutex_init(&st->idx_lock, NULL);
     sos_pin_init(st);
+    pthread_rwlock_init(&st->db_lock, NULL);
+    pthread_mutex_init(&st->health_lock, NULL);
+    st->reserve = conf->index_reserve;
 
     st->data_dir = strdup(conf->data_dir);
     if (st->data_dir == NULL || sos_scrub_init(st, err) != SOS_OK) {
@@ -249,6 +252,15 @@ sos_store_open(sos_store_t **out, const sos_store_conf_t *conf,
     }
 
     snprintf(path, sizeof(path), "%s/index", conf->data_dir);
+    st->index_dir = strdup(path);
+    if (asprintf(&st->reserve_path, "%s/sos-reserve", path) == -1) {
+        st->reserve_path = NULL;
+    }
+    if (st->index_dir == NULL || st->reserve_path == NULL) {
+        sos_store_free(st);
+        return sos_err(err, SOS_ENOMEM, 0, "no memory for the store");
+    }
+
     if (sos_mkdir_p(conf->data_dir, !st->no_fsync) == -1
         || sos_mkdir_p(path, !st->no_fsync) == -1)
     {
@@ -283,9 +295,8 @@ sos_store_open(sos_store_t **out, const sos_store_conf_t *conf,
     st->lazy_write = leveldb_writeoptions_create();
 
     /* the index lock comes first: only its owner may touch tmp/ */
-    st->db = leveldb_open(st->db_options, path, &errptr);
-    if (errptr != NULL) {
-        rc = sos_err_leveldb(err, errptr, "open");
+    rc = sos_idx_open(st, err);
+    if (rc != SOS_OK) {
         sos_store_free(st);
         return rc;
     }
@@ -357,11 +368,15 @@ sos_store_free(sos_store_t *st)
     free(st->notices);
     free(st->data_dir);
     sos_scrub_free(st);
+    free(st->index_dir);
+    free(st->reserve_path);
     OPENSSL_cleanse(st->secret_key, sizeof(st->secret_key));
     pthread_mutex_destroy(&st->commit_lock);
     pthread_mutex_destroy(&st->upload_lock);
     pthread_mutex_destroy(&st->idx_lock);
     sos_pin_free(st);
+    pthread_rwlock_destroy(&st->db_lock);
+    pthread_mutex_destroy(&st->health_lock);
     free(st);
 }
 

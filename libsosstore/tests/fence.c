@@ -1,26 +1,34 @@
 /*
  * A failed index write fences the store: the write reports SOS_EFENCED,
- * every later write is refused, reads go on, and the next open settles
- * the failed write either way with nothing acknowledged lost and no
- * orphan file.
+ * every later write is refused, reads go on; the store then reopens its
+ * index by itself, which settles the failed write either way with
+ * nothing acknowledged lost and no orphan file, and writes work again
+ * without a restart.
  *
- * Two real faults:
+ * Real faults:
  * - a failed sync of LevelDB's log (this program's fdatasync() and
  *   fsync() fail on the index's .log files once armed): the record is in
- *   the file, so the next open replays it and the new version must be
- *   whole, the version it replaced gone;
+ *   the file, so the reopen replays it and the new version must be
+ *   whole, the version it replaced gone; once alone, once under reader
+ *   and writer threads;
  * - a full disk: the index on a small tmpfs (root only: skipped with the
- *   reason otherwise) filled up until a commit's append is torn; the next
- *   open, with room again, drops the torn record.
+ *   reason otherwise) filled up until a commit's append is torn; the
+ *   reopen, once there is room again, drops the torn record;
+ * - the same with a reserve file: deletes work on the full volume,
+ *   writes that store data are refused until there is room, and a store
+ *   opened on the full volume serves reads and deletes.
  */
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 
 #include "sos/store.h"
 #include "tap.h"
@@ -30,10 +38,14 @@
 #define BUCKET_LEN  3
 
 
-static sos_error_t   err;
-static sos_org_t     org;
-static int           fail_log_sync;
-static char          mounted[600];
+static _Thread_local sos_error_t  err;
+static sos_org_t                  org;
+static atomic_int                 fail_log_sync;
+static char                       mounted[3][600];
+
+/* the store on which fsync() of a new file's directory runs a hook */
+static sos_store_t               *hook_store;
+static void stale_hook(sos_store_t *s);
 
 
 /*
@@ -69,19 +81,49 @@ fdatasync(int fd)
 }
 
 
+/* Whether fd is a replica's objects/xx/yy: fsynced once a file was
+ * renamed into it, before the commit. */
+static int
+is_objects_leaf(int fd)
+{
+    char     link[64], path[PATH_MAX], *p;
+    ssize_t  n;
+
+    snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+    n = readlink(link, path, sizeof(path) - 1);
+    if (n < 0) {
+        return 0;
+    }
+    path[n] = '\0';
+
+    p = strstr(path, "/objects/");
+    return p != NULL && strlen(p) == sizeof("/objects/xx/yy") - 1;
+}
+
+
 int
 fsync(int fd)
 {
+    sos_store_t  *s;
+
     if (fail_log_sync && is_index_log(fd)) {
         errno = EIO;
         return -1;
     }
+
+    if (hook_store != NULL && is_objects_leaf(fd)) {
+        s = hook_store;
+        hook_store = NULL;
+        stale_hook(s);
+    }
+
     return (int) syscall(SYS_fsync, fd);
 }
 
 
 static sos_store_t *
-store_open(const char *dir, const char *const *replicas)
+store_open_reserve(const char *dir, const char *const *replicas,
+    uint64_t reserve)
 {
     sos_store_t       *s;
     sos_store_conf_t   conf;
@@ -89,10 +131,39 @@ store_open(const char *dir, const char *const *replicas)
     memset(&conf, 0, sizeof(conf));
     conf.data_dir = dir;
     conf.replica_dirs = replicas;
+    conf.index_reserve = reserve;
     if (sos_store_open(&s, &conf, &err) != SOS_OK) {
         bail("sos_store_open(%s): %s", dir, err.msg);
     }
     return s;
+}
+
+
+static sos_store_t *
+store_open(const char *dir, const char *const *replicas)
+{
+    return store_open_reserve(dir, replicas, 0);
+}
+
+
+static void
+sleep_ms(long ms)
+{
+    struct timespec  ts;
+
+    ts.tv_sec = ms / 1000;
+    ts.tv_nsec = (ms % 1000) * 1000000;
+    nanosleep(&ts, NULL);
+}
+
+
+static sos_store_health_t
+health(sos_store_t *s)
+{
+    sos_store_health_t  h;
+
+    sos_store_health(s, &h);
+    return h;
 }
 
 
@@ -210,9 +281,12 @@ files(const char *const *replicas)
 }
 
 
-/* Every write the API offers is refused with SOS_EFENCED. */
+/*
+ * Every write the API offers is refused with SOS_EFENCED; with reopens 0,
+ * only those that do not try a reopen (put, part, delete and abort do).
+ */
 static void
-writes_fenced(sos_store_t *s, const char *what, const char *obj)
+writes_fenced(sos_store_t *s, const char *what, const char *obj, int reopens)
 {
     char               id[SOS_UPLOAD_ID_LEN + 1];
     sos_org_t          org2;
@@ -223,16 +297,18 @@ writes_fenced(sos_store_t *s, const char *what, const char *obj)
     sos_bucket_t       b;
     sos_object_info_t  info;
 
-    memset(&opts, 0, sizeof(opts));
-    opts.bucket = BUCKET;
-    opts.bucket_len = BUCKET_LEN;
-    opts.key = "later";
-    opts.key_len = 5;
-    is_int(SOS_EFENCED, sos_put_begin(&p, s, &opts, &err), "%s: a later "
-           "put is refused at its beginning", what);
-    is_int(SOS_EFENCED, sos_object_delete(s, BUCKET, BUCKET_LEN, obj,
-                                          strlen(obj), &err),
-           "%s: delete is fenced", what);
+    if (reopens) {
+        memset(&opts, 0, sizeof(opts));
+        opts.bucket = BUCKET;
+        opts.bucket_len = BUCKET_LEN;
+        opts.key = "later";
+        opts.key_len = 5;
+        is_int(SOS_EFENCED, sos_put_begin(&p, s, &opts, &err), "%s: a "
+               "later put is refused at its beginning", what);
+        is_int(SOS_EFENCED, sos_object_delete(s, BUCKET, BUCKET_LEN, obj,
+                                              strlen(obj), &err),
+               "%s: delete is fenced", what);
+    }
 
     if (sos_object_stat(s, BUCKET, BUCKET_LEN, obj, strlen(obj), &info, &err)
         != SOS_OK)
@@ -261,15 +337,19 @@ writes_fenced(sos_store_t *s, const char *what, const char *obj)
 }
 
 
-/* The failed sync: the record reached the log, so the reopen replays. */
+/*
+ * The failed sync: the record reached the log, so the reopen, which the
+ * next put makes by itself, replays it.
+ */
 static void
 sync_failure(const char *base)
 {
-    char          dir[600], r[3][600];
-    unsigned      i;
-    sos_rc_e      rc;
-    sos_store_t  *s;
-    const char   *replicas[3] = { r[0], r[1], r[2] };
+    char                 dir[600], r[3][600];
+    unsigned             i;
+    sos_rc_e             rc;
+    sos_store_t         *s;
+    sos_store_health_t   h;
+    const char          *replicas[3] = { r[0], r[1], r[2] };
 
     snprintf(dir, sizeof(dir), "%s/sync", base);
     for (i = 0; i < 3; i++) {
@@ -299,40 +379,402 @@ sync_failure(const char *base)
        "names the cause (%s)", err.msg);
     is_int(7, files(replicas), "sync failure: the new version's files stay");
 
-    writes_fenced(s, "sync failure", "a0");
+    writes_fenced(s, "sync failure", "a0", 0);
 
     is_int(SOS_OK, check(s, "k", 1), "sync failure: reads go on (the "
            "version before)");
     is_int(SOS_OK, check(s, "a4", 1), "sync failure: acknowledged objects "
            "read");
 
+    h = health(s);
+    ok(h.fenced && h.fences == 1 && h.reopens == 0, "sync failure: health "
+       "says fenced, once, not reopened");
+
+    /* no restart: the next put reopens the index and goes on */
+
+    is_int(SOS_OK, put(s, "later", 1), "sync failure: a put after the "
+           "fence reopens the index and succeeds (%s)", err.msg);
+    h = health(s);
+    ok(!h.fenced && h.reopens == 1, "sync failure: reopened once, in %llu "
+       "ms", (unsigned long long) h.last_reopen_ms);
+
+    is_int(SOS_OK, check(s, "k", 2), "sync failure: after the reopen the "
+           "replayed overwrite is whole");
+    is_int(7, files(replicas), "sync failure: the replaced version's files "
+           "are gone, no orphan");
+
     sos_store_close(s);
 
     snprintf(dir, sizeof(dir), "%s/sync", base);
     s = store_open(dir, replicas);
 
-    is_int(SOS_OK, check(s, "k", 2), "sync failure: after reopen the "
-           "replayed overwrite is whole");
+    is_int(SOS_OK, check(s, "k", 2), "sync failure: opened again, the "
+           "overwrite is there");
     for (i = 0, rc = SOS_OK; i < 5 && rc == SOS_OK; i++) {
         snprintf(dir, sizeof(dir), "a%u", i);
         rc = check(s, dir, 1);
     }
     is_int(SOS_OK, rc, "sync failure: every acknowledged object is whole");
-    is_int(6, files(replicas), "sync failure: the replaced version's files "
-           "are gone, no orphan");
-    is_int(SOS_OK, put(s, "later", 1), "sync failure: writes work after "
-           "reopen");
+    is_int(SOS_OK, check(s, "later", 1), "sync failure: the put after the "
+           "reopen is whole");
+    is_int(7, files(replicas), "sync failure: no orphan");
 
     sos_store_close(s);
 }
 
 
+/*
+ * Run inside a put, after its files were renamed and before its commit:
+ * another write fails (fencing the store) and the next one reopens the
+ * index, whose collection removes the first put's files, named by its
+ * intent.  That put's commit must then be refused.
+ */
 static void
-unmount_index(void)
+stale_hook(sos_store_t *s)
 {
-    if (mounted[0] != '\0') {
-        umount2(mounted, MNT_DETACH);
+    fail_log_sync = 1;
+    is_int(SOS_EFENCED, put(s, "x", 1), "stale commit: another write "
+           "fails meanwhile");
+    fail_log_sync = 0;
+    is_int(SOS_OK, put(s, "y", 1), "stale commit: the next reopens the "
+           "index (%s)", err.msg);
+}
+
+
+static void
+stale_commit(const char *base)
+{
+    char           dir[600], r[3][600];
+    unsigned       i;
+    sos_rc_e       rc;
+    sos_store_t   *s;
+    const char    *replicas[3] = { r[0], r[1], r[2] };
+
+    snprintf(dir, sizeof(dir), "%s/stale", base);
+    for (i = 0; i < 3; i++) {
+        snprintf(r[i], sizeof(r[i]), "%s/stale/r%u", base, i);
     }
+
+    s = store_open(dir, replicas);
+    bucket_make(s);
+
+    hook_store = s;
+    rc = put(s, "k", 1);
+    hook_store = NULL;
+
+    is_int(SOS_EFENCED, rc, "stale commit: the put whose files the reopen "
+           "collected is refused (%s)", err.msg);
+    is_int(SOS_ENOTFOUND, check(s, "k", 1), "stale commit: it is absent, "
+           "not listed with its files gone");
+    is_int(SOS_OK, check(s, "y", 1), "stale commit: the write after the "
+           "reopen is whole");
+    rc = check(s, "x", 1);
+    ok(rc == SOS_OK || rc == SOS_ENOTFOUND, "stale commit: the failed "
+       "write is whole or absent (%s)", sos_strerror(rc));
+    is_int(1 + (rc == SOS_OK), files(replicas), "stale commit: no orphan "
+           "file");
+
+    sos_store_close(s);
+}
+
+
+/*
+ * Readers and writers in threads while a write fails and the index is
+ * reopened under them: no read fails, no write fails otherwise than
+ * SOS_EFENCED, and every acknowledged write is there afterwards.
+ */
+
+#define READERS   4
+#define WRITERS   2
+#define WRITES    400
+
+typedef struct {
+    sos_store_t   *store;
+    unsigned       n;
+    atomic_int    *stop;
+    unsigned       rounds;
+    unsigned       errors;
+    char           what[300];
+    unsigned char  acked[WRITES];       /* 1 acknowledged, 2 fenced */
+    unsigned       refused;
+} worker_t;
+
+
+static void *
+reader(void *arg)
+{
+    char                key[16];
+    unsigned            i;
+    sos_rc_e            rc;
+    worker_t           *w = arg;
+    sos_list_opts_t     lo;
+    sos_list_result_t  *page;
+
+    memset(&lo, 0, sizeof(lo));
+    lo.max_keys = 1000;
+
+    while (!*w->stop) {
+        for (i = 0; i < 20; i++) {
+            snprintf(key, sizeof(key), "r%02u", i);
+            rc = check(w->store, key, 1);
+            if (rc != SOS_OK && w->errors++ == 0) {
+                snprintf(w->what, sizeof(w->what), "read %s: %s: %s", key,
+                         sos_strerror(rc), err.msg);
+            }
+        }
+
+        rc = sos_list_objects(w->store, BUCKET, BUCKET_LEN, &lo, &page,
+                              &err);
+        if (rc == SOS_OK) {
+            if (page->n_entries < 20 && w->errors++ == 0) {
+                snprintf(w->what, sizeof(w->what), "list: %zu entries",
+                         page->n_entries);
+            }
+            sos_list_result_free(page);
+
+        } else if (w->errors++ == 0) {
+            snprintf(w->what, sizeof(w->what), "list: %s: %s",
+                     sos_strerror(rc), err.msg);
+        }
+
+        w->rounds++;
+    }
+
+    return NULL;
+}
+
+
+static void *
+writer(void *arg)
+{
+    char       key[16];
+    sos_rc_e   rc;
+    worker_t  *w = arg;
+
+    for (w->rounds = 0; w->rounds < WRITES && !*w->stop; w->rounds++) {
+        snprintf(key, sizeof(key), "w%u-%03u", w->n, w->rounds);
+        rc = put(w->store, key, 1);
+        if (rc == SOS_OK) {
+            w->acked[w->rounds] = 1;
+
+        } else if (rc == SOS_EFENCED) {
+            w->acked[w->rounds] = 2;
+            w->refused++;
+            sleep_ms(20);
+
+        } else if (w->errors++ == 0) {
+            snprintf(w->what, sizeof(w->what), "put %s: %s: %s", key,
+                     sos_strerror(rc), err.msg);
+        }
+    }
+
+    return NULL;
+}
+
+
+/* The keys of the bucket, one listing page (fewer than 1000). */
+static unsigned
+listed(sos_store_t *s, unsigned *acked_missing, worker_t *wr)
+{
+    char                key[16];
+    size_t              i;
+    unsigned            n, k, t;
+    sos_list_opts_t     lo;
+    sos_list_result_t  *page;
+
+    memset(&lo, 0, sizeof(lo));
+    lo.max_keys = 1000;
+    if (sos_list_objects(s, BUCKET, BUCKET_LEN, &lo, &page, &err) != SOS_OK) {
+        bail("list: %s", err.msg);
+    }
+    n = (unsigned) page->n_entries;
+
+    /* every acknowledged write listed; nothing listed that was refused
+     * before it wrote (a fenced commit may be either) */
+    *acked_missing = 0;
+    for (t = 0; t < WRITERS; t++) {
+        for (k = 0; k < WRITES; k++) {
+            if (wr[t].acked[k] != 1) {
+                continue;
+            }
+            snprintf(key, sizeof(key), "w%u-%03u", t, k);
+            for (i = 0; i < page->n_entries; i++) {
+                if (page->entries[i].key.len == strlen(key)
+                    && memcmp(page->entries[i].key.data, key,
+                              strlen(key)) == 0)
+                {
+                    break;
+                }
+            }
+            if (i == page->n_entries || check(s, key, 1) != SOS_OK) {
+                (*acked_missing)++;
+            }
+        }
+    }
+
+    sos_list_result_free(page);
+    return n;
+}
+
+
+static void
+concurrent(const char *base)
+{
+    char                 dir[600], r[3][600], key[16];
+    unsigned             i, t, acked, fenced, missing, n, bad;
+    pthread_t            th[READERS + WRITERS];
+    atomic_int           stop;
+    worker_t            *wk;
+    sos_store_t         *s;
+    sos_store_health_t   h;
+    const char          *replicas[3] = { r[0], r[1], r[2] };
+
+    snprintf(dir, sizeof(dir), "%s/conc", base);
+    for (i = 0; i < 3; i++) {
+        snprintf(r[i], sizeof(r[i]), "%s/conc/r%u", base, i);
+    }
+
+    s = store_open(dir, replicas);
+    bucket_make(s);
+
+    for (i = 0; i < 20; i++) {
+        snprintf(key, sizeof(key), "r%02u", i);
+        if (put(s, key, 1) != SOS_OK) {
+            bail("put %s: %s", key, err.msg);
+        }
+    }
+
+    wk = calloc(READERS + WRITERS, sizeof(worker_t));
+    if (wk == NULL) {
+        bail("no memory");
+    }
+    stop = 0;
+
+    for (t = 0; t < READERS + WRITERS; t++) {
+        wk[t].store = s;
+        wk[t].stop = &stop;
+        wk[t].n = t < READERS ? t : t - READERS;
+        if (pthread_create(&th[t], NULL, t < READERS ? reader : writer,
+                           &wk[t]) != 0)
+        {
+            bail("pthread_create");
+        }
+    }
+
+    /* a failed log sync under load, then the reopen the writers make */
+
+    sleep_ms(200);
+    fail_log_sync = 1;
+    for (i = 0; i < 500 && health(s).fences == 0; i++) {
+        sleep_ms(10);
+    }
+    fail_log_sync = 0;
+
+    for (i = 0; i < 500; i++) {
+        h = health(s);
+        if (!h.fenced && h.reopens >= h.fences) {
+            break;
+        }
+        sleep_ms(10);
+    }
+    sleep_ms(300);
+
+    stop = 1;
+    for (t = 0; t < READERS + WRITERS; t++) {
+        pthread_join(th[t], NULL);
+    }
+
+    h = health(s);
+    ok(h.fences >= 1, "concurrent: a write failed (%llu)",
+       (unsigned long long) h.fences);
+    ok(!h.fenced && h.reopens >= 1, "concurrent: reopened %llu times, "
+       "the last in %llu ms, without a restart",
+       (unsigned long long) h.reopens,
+       (unsigned long long) h.last_reopen_ms);
+
+    for (t = 0, bad = 0, n = 0; t < READERS; t++) {
+        bad += wk[t].errors;
+        n += wk[t].rounds;
+        if (wk[t].errors) {
+            diag("reader %u: %s", t, wk[t].what);
+        }
+    }
+    is_int(0, bad, "concurrent: no read failed (%u rounds of 20 reads "
+           "and a listing)", n);
+
+    for (t = READERS, bad = 0, acked = 0, fenced = 0; t < READERS + WRITERS;
+         t++)
+    {
+        bad += wk[t].errors;
+        fenced += wk[t].refused;
+        for (i = 0; i < WRITES; i++) {
+            acked += wk[t].acked[i] == 1;
+        }
+        if (wk[t].errors) {
+            diag("writer %u: %s", t - READERS, wk[t].what);
+        }
+    }
+    is_int(0, bad, "concurrent: writes failed only with SOS_EFENCED");
+    ok(acked > 0 && fenced > 0, "concurrent: %u writes acknowledged, %u "
+       "refused while fenced", acked, fenced);
+
+    n = listed(s, &missing, wk + READERS);
+    is_int(0, missing, "concurrent: every acknowledged write is listed and "
+           "whole");
+    is_int(n, files(replicas), "concurrent: one file per listed object");
+
+    sos_store_close(s);
+
+    /* and once opened afresh */
+
+    snprintf(dir, sizeof(dir), "%s/conc", base);
+    s = store_open(dir, replicas);
+    n = listed(s, &missing, wk + READERS);
+    is_int(0, missing, "concurrent: opened again, every acknowledged write "
+           "is there (%u objects)", n);
+    is_int(n, files(replicas), "concurrent: opened again, no orphan");
+    sos_store_close(s);
+
+    free(wk);
+}
+
+
+static void
+unmount_all(void)
+{
+    unsigned  i;
+
+    for (i = 0; i < 3; i++) {
+        if (mounted[i][0] != '\0') {
+            umount2(mounted[i], MNT_DETACH);
+        }
+    }
+}
+
+
+/* A tmpfs of size at dir; 0, or -1 (and why) when it cannot be had. */
+static int
+mount_tmpfs(const char *dir, const char *size, unsigned slot)
+{
+    char  opts[64];
+
+    if (mkdir(dir, 0700) == -1) {
+        bail("mkdir(%s): %s", dir, strerror(errno));
+    }
+
+    if (geteuid() != 0) {
+        diag("skipped: mounting a tmpfs needs root");
+        return -1;
+    }
+
+    snprintf(opts, sizeof(opts), "size=%s,mode=0700", size);
+    if (mount("tmpfs", dir, "tmpfs", 0, opts) == -1) {
+        diag("skipped: mount tmpfs: %s", strerror(errno));
+        return -1;
+    }
+
+    snprintf(mounted[slot], sizeof(mounted[slot]), "%s", dir);
+    return 0;
 }
 
 
@@ -381,34 +823,78 @@ long_key(char key[1000], unsigned n)
 }
 
 
+/* Fill the file system of path with it until ENOSPC; the fd. */
+static int
+fill(const char *path)
+{
+    int   fd;
+    char  chunk[4096];
+
+    fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0600);
+    if (fd == -1) {
+        bail("open(%s): %s", path, strerror(errno));
+    }
+    memset(chunk, 'f', sizeof(chunk));
+    while (write(fd, chunk, sizeof(chunk)) > 0) {
+        /* until ENOSPC */
+    }
+    return fd;
+}
+
+
+/*
+ * Puts of long keys on a full index volume until one is fenced: each
+ * time the log's last page is nearly used up, a page of the filler is
+ * given back.  Long keys make the commit's record longer than the intent
+ * written before it: with room for the intent left, the commit's append
+ * is the one torn.  Returns how many were acknowledged; key is the one
+ * that failed.
+ */
+static unsigned
+fill_log(sos_store_t *s, const char *index, int fd, char key[1000],
+    sos_rc_e *rc)
+{
+    off_t     size;
+    unsigned  acked;
+
+    *rc = SOS_OK;
+
+    /* room for the first three puts: the tests read and delete them */
+    for (acked = 0; acked < 100; acked++) {
+        if (log_slack(index) < 256 || acked < 3) {
+            size = lseek(fd, 0, SEEK_END);
+            if (ftruncate(fd, size - 4096) == -1) {
+                bail("ftruncate: %s", strerror(errno));
+            }
+        }
+        long_key(key, acked);
+        *rc = put(s, key, 1);
+        if (*rc != SOS_OK) {
+            break;
+        }
+    }
+
+    return acked;
+}
+
+
 /* The full disk: the commit's append is torn; the reopen drops it. */
 static void
 full_disk(const char *base)
 {
-    int           fd;
-    char          dir[600], index[700], filler[700], r[3][600];
-    char          key[1000], chunk[4096];
-    off_t         size;
-    unsigned      i, acked;
-    sos_rc_e      rc;
-    sos_store_t  *s;
-    const char   *replicas[3] = { r[0], r[1], r[2] };
+    int                  fd;
+    char                 dir[600], index[700], filler[700], r[3][600];
+    char                 key[1000];
+    unsigned             i, acked;
+    sos_rc_e             rc;
+    sos_store_t         *s;
+    sos_store_health_t   h;
+    const char          *replicas[3] = { r[0], r[1], r[2] };
 
     snprintf(dir, sizeof(dir), "%s/full", base);
-    if (mkdir(dir, 0700) == -1) {
-        bail("mkdir(%s): %s", dir, strerror(errno));
-    }
-
-    if (geteuid() != 0) {
-        diag("skipped the full disk: mounting a tmpfs needs root");
+    if (mount_tmpfs(dir, "1m", 0) == -1) {
         return;
     }
-    if (mount("tmpfs", dir, "tmpfs", 0, "size=1m,mode=0700") == -1) {
-        diag("skipped the full disk: mount tmpfs: %s", strerror(errno));
-        return;
-    }
-    snprintf(mounted, sizeof(mounted), "%s", dir);
-    atexit(unmount_index);
 
     for (i = 0; i < 3; i++) {
         snprintf(r[i], sizeof(r[i]), "%s/full-r%u", base, i);
@@ -420,32 +906,8 @@ full_disk(const char *base)
     bucket_make(s);
 
     /* the index's file system is full from here on */
-    fd = open(filler, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    memset(chunk, 'f', sizeof(chunk));
-    while (write(fd, chunk, sizeof(chunk)) > 0) {
-        /* until ENOSPC */
-    }
-
-    /*
-     * Long keys make the commit's record longer than the intent written
-     * before it: with room for the intent left, the commit's append is
-     * the one torn.
-     */
-    rc = SOS_OK;
-
-    for (acked = 0; acked < 100; acked++) {
-        if (log_slack(index) < 256) {
-            size = lseek(fd, 0, SEEK_END);
-            if (ftruncate(fd, size - 4096) == -1) {
-                bail("ftruncate: %s", strerror(errno));
-            }
-        }
-        long_key(key, acked);
-        rc = put(s, key, 1);
-        if (rc != SOS_OK) {
-            break;
-        }
-    }
+    fd = fill(filler);
+    acked = fill_log(s, index, fd, key, &rc);
 
     is_int(SOS_EFENCED, rc, "full disk: a commit reports SOS_EFENCED after "
            "%u acknowledged", acked);
@@ -454,35 +916,183 @@ full_disk(const char *base)
     is_int(SOS_OK, check(s, key, 1) == SOS_ENOTFOUND ? SOS_OK : SOS_EIO,
            "full disk: the failed object is not visible");
 
-    long_key(key, 0);
-    writes_fenced(s, "full disk", key);
-    is_int(SOS_OK, check(s, key, 1), "full disk: reads go on");
+    /* no room for a reopen: every write stays refused */
 
-    sos_store_close(s);
+    long_key(key, 0);
+    writes_fenced(s, "full disk", key, 1);
+    is_int(SOS_OK, check(s, key, 1), "full disk: reads go on");
+    h = health(s);
+    ok(h.fenced && h.reopens == 0 && h.reopen_failures == 1, "full disk: "
+       "one reopen tried, none done (%llu)",
+       (unsigned long long) h.reopen_failures);
 
     /* room again, as after an operator freed space */
     close(fd);
     unlink(filler);
 
-    s = store_open(dir, replicas);
+    is_int(SOS_EFENCED, put(s, "later", 1), "full disk: within a second "
+           "of the last try, no reopen yet");
+    sleep_ms(1100);
+    is_int(SOS_OK, put(s, "later", 1), "full disk: a second later, a put "
+           "reopens the index and succeeds (%s)", err.msg);
+    h = health(s);
+    ok(!h.fenced && h.reopens == 1, "full disk: reopened in %llu ms, %llu "
+       "calls refused meanwhile", (unsigned long long) h.last_reopen_ms,
+       (unsigned long long) h.refused);
 
     for (i = 0, rc = SOS_OK; i < acked && rc == SOS_OK; i++) {
         long_key(key, i);
         rc = check(s, key, 1);
     }
     is_int(SOS_OK, rc, "full disk: all %u acknowledged objects are whole "
-           "after reopen (%s)", acked, rc == SOS_OK ? "" : err.msg);
+           "after the reopen (%s)", acked, rc == SOS_OK ? "" : err.msg);
 
     long_key(key, acked);
     rc = check(s, key, 1);
     ok(rc == SOS_ENOTFOUND || rc == SOS_OK, "full disk: the failed object "
        "is absent or whole (%s)", sos_strerror(rc));
-    is_int(acked + (rc == SOS_OK), files(replicas), "full disk: one file per "
-           "object, no orphan");
-    is_int(SOS_OK, put(s, "later", 1), "full disk: writes work after "
-           "reopen");
+    is_int(acked + (rc == SOS_OK) + 1, files(replicas), "full disk: one "
+           "file per object, no orphan");
 
     sos_store_close(s);
+
+    /* what the reopen settled is what an open finds */
+
+    s = store_open(dir, replicas);
+    for (i = 0, rc = SOS_OK; i < acked && rc == SOS_OK; i++) {
+        long_key(key, i);
+        rc = check(s, key, 1);
+    }
+    is_int(SOS_OK, rc, "full disk: opened again, all %u are whole", acked);
+    is_int(SOS_OK, check(s, "later", 1), "full disk: opened again, the "
+           "put after the reopen is there");
+    sos_store_close(s);
+}
+
+
+/* Whether the reserve file is there with its size. */
+static int
+reserve_there(const char *index, off_t size)
+{
+    char         path[800];
+    struct stat  sb;
+
+    snprintf(path, sizeof(path), "%s/sos-reserve", index);
+    return stat(path, &sb) == 0 && sb.st_size == size;
+}
+
+
+/*
+ * The reserve: the full volume's failed write releases it, the reopen
+ * and deletes use its room, data writes wait for room; a store opened on
+ * the full volume serves reads and deletes.
+ */
+static void
+reserve_full(const char *base)
+{
+    int                  fd;
+    char                 dir[600], index[700], filler[700], r[3][600];
+    char                 key[1000];
+    unsigned             i, acked;
+    sos_rc_e             rc;
+    sos_put_t           *p;
+    sos_store_t         *s;
+    sos_put_opts_t       opts;
+    sos_store_health_t   h;
+    const sos_notice_t  *nt;
+    sos_store_info_t     info;
+    const char          *replicas[3] = { r[0], r[1], r[2] };
+
+    snprintf(dir, sizeof(dir), "%s/res", base);
+    if (mount_tmpfs(dir, "4m", 1) == -1) {
+        return;
+    }
+
+    for (i = 0; i < 3; i++) {
+        snprintf(r[i], sizeof(r[i]), "%s/res-r%u", base, i);
+    }
+    snprintf(index, sizeof(index), "%s/index", dir);
+    snprintf(filler, sizeof(filler), "%s/filler", dir);
+
+    s = store_open_reserve(dir, replicas, 1024 * 1024);
+    ok(reserve_there(index, 1024 * 1024), "reserve: made at open");
+    bucket_make(s);
+
+    fd = fill(filler);
+    acked = fill_log(s, index, fd, key, &rc);
+    is_int(SOS_EFENCED, rc, "reserve: a commit fails on the full volume "
+           "after %u", acked);
+    ok(!reserve_there(index, 1024 * 1024), "reserve: released");
+
+    long_key(key, 0);
+    is_int(SOS_OK, sos_object_delete(s, BUCKET, BUCKET_LEN, key, 999, &err),
+           "reserve: a delete on the full volume works (%s)", err.msg);
+    h = health(s);
+    ok(!h.fenced && h.reopens == 1 && h.reserve_in_use, "reserve: the "
+       "delete reopened the index (%llu ms); the reserve is in use",
+       (unsigned long long) h.last_reopen_ms);
+
+    memset(&opts, 0, sizeof(opts));
+    opts.bucket = BUCKET;
+    opts.bucket_len = BUCKET_LEN;
+    opts.key = "later";
+    opts.key_len = 5;
+    is_int(SOS_ENOSPC, sos_put_begin(&p, s, &opts, &err), "reserve: a put "
+           "is refused while the reserve is in use (%s)", err.msg);
+    long_key(key, 1);
+    is_int(SOS_OK, sos_object_delete(s, BUCKET, BUCKET_LEN, key, 999, &err),
+           "reserve: another delete works");
+    long_key(key, 2);
+    is_int(SOS_OK, check(s, key, 1), "reserve: reads go on (%s)", err.msg);
+
+    /* room again: within a second the reserve is made and puts work */
+
+    close(fd);
+    unlink(filler);
+    sleep_ms(1100);
+    is_int(SOS_OK, put(s, "later", 1), "reserve: a put works once there is "
+           "room (%s)", err.msg);
+    ok(reserve_there(index, 1024 * 1024) && !health(s).reserve_in_use,
+       "reserve: made again");
+
+    for (i = 2, rc = SOS_OK; i < acked && rc == SOS_OK; i++) {
+        long_key(key, i);
+        rc = check(s, key, 1);
+    }
+    is_int(SOS_OK, rc, "reserve: every acknowledged object not deleted is "
+           "whole");
+    long_key(key, 0);
+    is_int(SOS_ENOTFOUND, check(s, key, 1), "reserve: the deleted one is "
+           "gone");
+
+    sos_store_close(s);
+
+    /* a restart on the full volume: the open uses the reserve */
+
+    fd = fill(filler);
+    close(fd);
+    s = store_open_reserve(dir, replicas, 1024 * 1024);
+    sos_store_info(s, &info);
+    for (i = 0, nt = NULL; i < info.n_notices; i++) {
+        if (strstr(info.notices[i].msg, "reserve was released") != NULL) {
+            nt = &info.notices[i];
+        }
+    }
+    ok(nt != NULL && nt->level == SOS_NOTICE_WARN, "reserve: the open on "
+       "the full volume released it, and says so (%s)",
+       nt != NULL ? nt->msg : "no notice");
+    ok(health(s).reserve_in_use, "reserve: in use after that open");
+    is_int(SOS_OK, check(s, "later", 1), "reserve: reads work after that "
+           "open");
+    is_int(SOS_ENOSPC, sos_put_begin(&p, s, &opts, &err), "reserve: puts "
+           "are refused");
+    long_key(key, 2);
+    is_int(SOS_OK, sos_object_delete(s, BUCKET, BUCKET_LEN, key, 999, &err),
+           "reserve: deletes work (%s)", err.msg);
+    is_int(acked - 3 + 1, files(replicas), "reserve: one file per object, "
+           "no orphan");
+    sos_store_close(s);
+    unlink(filler);
 }
 
 
@@ -493,9 +1103,13 @@ main(void)
 
     plan(0);
     base = tmpdir();
+    atexit(unmount_all);
 
     sync_failure(base);
+    stale_commit(base);
+    concurrent(base);
     full_disk(base);
+    reserve_full(base);
 
     done_testing();
 }

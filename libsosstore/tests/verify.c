@@ -693,8 +693,9 @@ test_ranges(void)
 
 /*
  * A reader checks blocks with the X records of the version it opened,
- * though an overwrite deleted them since: a flip in block 2 does not fail
- * a range of block 0, as a whole-file MD5 would.
+ * though an overwrite replaced it since: its pin keeps the files and
+ * their X record, so a flip in block 2 does not fail a range of block 0,
+ * as a whole-file MD5 would.
  */
 static void
 test_overwritten(void)
@@ -706,7 +707,8 @@ test_overwritten(void)
     put_preferred("ov", sbytes, S_SIZE, 0, id);
     rd = reader_of("ov");
     put_object("ov", "new", 3, NULL);
-    ok(!has_sums(id), "overwritten after open: the X record is gone");
+    ok(has_sums(id), "overwritten after open: the reader's pin keeps the "
+       "X record");
     flip(id, 0, 2 * BLK + 9);
 
     is_int(SOS_OK, sos_reader_verify(rd, 0, 10, &bad, &err),
@@ -718,6 +720,10 @@ test_overwritten(void)
     ok(segments_good(rd, 0, S_SIZE, sbytes, id, 0),
        "the old version's bytes, from good replicas");
     sos_reader_close(rd);
+
+    /* the next collection removes the files, and their X record with them */
+    put_object("ov", "newer", 5, NULL);
+    ok(!has_sums(id), "after the reader closed: the X record is gone");
 }
 
 

@@ -94,14 +94,36 @@ typedef enum {
  * a failed sync), whether it took effect is unknown until the index is
  * opened again: LevelDB may replay the record at the next open, or drop
  * it.  The call that met the failure returns SOS_EFENCED (its message,
- * and sys_errno when known, say why; its files stay, and the next open
+ * and sys_errno when known, say why; its files stay, and the reopen
  * keeps them if the record is replayed or removes them if not), and from
  * then on every call that writes (sos_put_begin and sos_part_begin,
  * commits, complete, abort, deletes, ACLs, buckets, organizations and
- * keys) returns SOS_EFENCED before it changes anything, until the store
- * is closed and opened again.  Reads keep working and see what was
- * acknowledged.  A call that finds nothing to write (a delete of a
- * missing object) may still answer as usual.
+ * keys) returns SOS_EFENCED before it changes anything, until the index
+ * is reopened.  Reads keep working and see what was acknowledged.  A
+ * call that finds nothing to write (a delete of a missing object) may
+ * still answer as usual.
+ *
+ * Recovery.  The store reopens its index by itself: sos_put_begin,
+ * sos_part_begin, sos_object_delete and sos_upload_abort on a fenced
+ * store first try a reopen, at most once a second, when the index
+ * volume has room for it (the log replayed into a table).  The reopen
+ * waits for the index calls in flight and holds off new ones while it
+ * runs; it then removes the files of writes whose record did not
+ * survive, and writes are accepted again (the call that tried it goes
+ * on).  A write whose files were made before the reopen and whose
+ * commit comes after it is refused with SOS_EFENCED, its files removed:
+ * nothing acknowledged ever depends on a record written before a failed
+ * one.  If the index cannot be opened again (not a full disk: an I/O
+ * error), reads fail with SOS_EFENCED too until a later attempt works.
+ *
+ * The reserve.  With conf.index_reserve set, the store keeps a file of
+ * that size, preallocated, in the index directory.  An index write that
+ * fails for want of space releases it, so that the reopen and deletes
+ * still have room; while it is released, sos_put_begin and
+ * sos_part_begin return SOS_ENOSPC (deletes and other writes go on), and
+ * it is made again, at most once a second on such a call and at open,
+ * as soon as the index volume has twice its size free.  An open that
+ * finds the volume too full for LevelDB to open releases it too.
  */
 
 typedef struct {
@@ -154,6 +176,8 @@ typedef struct {
     int                  no_fsync;        /* 1: skip fsync (tests, benches) */
     uint64_t             min_part_size;   /* 0: 5 MiB (all parts but last) */
     const char          *key_file;        /* NULL: <data_dir>/secret.key */
+    uint64_t             index_reserve;   /* bytes kept free for the index
+                                             (see "The reserve"); 0: none */
 } sos_store_conf_t;
 
 typedef enum {
@@ -218,6 +242,24 @@ sos_rc_e sos_store_open(sos_store_t **out, const sos_store_conf_t *conf,
  * Ownership: the handle and the notices of sos_store_info are freed.
  */
 void sos_store_close(sos_store_t *store);
+
+/* The index's state now (see "Fencing", "Recovery", "The reserve"). */
+typedef struct {
+    int       fenced;             /* writes refused until a reopen */
+    int       reserve_in_use;     /* data writes refused: SOS_ENOSPC */
+    uint64_t  fences;             /* index writes failed since open */
+    uint64_t  reopens;            /* successful reopens since open */
+    uint64_t  reopen_failures;    /* reopens tried that did not work */
+    uint64_t  refused;            /* calls refused with SOS_EFENCED */
+    uint64_t  last_reopen_ms;     /* how long the last reopen took */
+} sos_store_health_t;
+
+/**
+ * The index's state and counters since open.
+ * Threads: any thread; it never waits for I/O (an event loop may call
+ * it).  Ownership: *health is the caller's.
+ */
+void sos_store_health(sos_store_t *store, sos_store_health_t *health);
 
 /**
  * Replica count, quorum, degraded replicas and notices as seen at open.
