@@ -233,6 +233,11 @@ typedef struct {
 } ngx_sos_authz_t;
 
 
+/* what GET and HEAD say when no replica of an object's data is good */
+#define NGX_SOS_UNREADABLE                                                    \
+    "The object's data could not be read intact from any replica."
+
+
 /* Per-request state, from r->pool. */
 typedef struct {
     const ngx_sos_op_t      *op;         /* the row the router chose */
@@ -280,6 +285,8 @@ struct ngx_sos_job_s {
     sos_rc_e                 rc;
     sos_error_t              err;
     void                    *data;       /* data_size bytes, zeroed */
+    ngx_uint_t               background; /* runs while the response is
+                                            sent: r->aio is left alone */
 };
 
 typedef ngx_int_t (*ngx_sos_op_handler_pt)(ngx_http_request_t *r,
