@@ -4,9 +4,10 @@
  *
  * The event loop reads the request (Range, ?partNumber, the response-*
  * overrides); the authorization step of the job checks READ on the object
- * and opens it (ngx_sos_authz.c); back in the loop the conditions
- * (If-Match...) are evaluated and the answer is sent with file buffers for
- * sendfile.  The fds belong to the reader, closed with the request pool.
+ * and opens it (ngx_sos_authz.c: HEAD too, so that both fail alike when no
+ * replica of the data opens); back in the loop the conditions (If-Match...)
+ * are evaluated and the answer is sent with file buffers for sendfile.  The
+ * fds belong to the reader, closed with the request pool.
  *
  * Every byte sent is verified first (ngx_sos_read.c): the job verifies
  * the first window of the body before the header is sent, so that a small
@@ -153,9 +154,12 @@ ngx_sos_object_get(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
         ngx_sos_get_parse_range(r, g);
     }
 
-    /* the authorization step opens the object for the bytes or a part */
+    /*
+     * the authorization step opens the object, for HEAD too: no data is
+     * read, but an object none of whose replicas opens is a 500 to both
+     */
 
-    ctx->authz.want_reader = !g->head || g->part_number;
+    ctx->authz.want_reader = 1;
 
     if (r->args.len) {
         err = ngx_sos_get_overrides(r, ctx, g);

@@ -226,6 +226,8 @@ typedef struct {
     sos_bucket_info_t       *bucket;     /* the bucket and its ACL */
     sos_object_info_t        object;     /* rows with an object perm */
     sos_reader_t            *reader;     /* ... with want_reader */
+    ngx_uint_t               unreadable; /* ... failed: no replica of its
+                                            data opens */
     sos_object_info_t        source;     /* rows with a source perm */
     sos_reader_t            *source_reader;  /* ... always opened: the
                                                 version checked is the one
