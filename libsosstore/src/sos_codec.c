@@ -279,6 +279,15 @@ sos_ikey_part(sos_buf_t *k, const char *upload_id, uint32_t part)
 }
 
 
+void
+sos_ikey_sums(sos_buf_t *k, const char *id)
+{
+    sos_buf_reset(k);
+    sos_buf_add_u8(k, SOS_K_CHECKSUMS);
+    sos_buf_add(k, id, SOS_FILE_ID_LEN);
+}
+
+
 /* ---- attributes ---- */
 
 void
@@ -505,6 +514,67 @@ sos_part_rec_encode(sos_buf_t *b, const sos_part_rec_t *p)
     sos_buf_add_svarint(b, p->mtime);
     sos_buf_add_str(b, &p->checksum_algorithm);
     sos_buf_add_str(b, &p->checksum_value);
+}
+
+
+/* ---- block checksums (X) ---- */
+
+void
+sos_sums_encode(sos_buf_t *b, const sos_sums_t *s)
+{
+    uint64_t       i;
+    unsigned char  le[4];
+
+    sos_buf_add_u8(b, SOS_RECORD_VERSION);
+    sos_buf_add_varint(b, s->block_size);
+    sos_buf_add_varint(b, s->n_blocks);
+
+    for (i = 0; i < s->n_blocks; i++) {
+        le[0] = (unsigned char) s->crcs[i];
+        le[1] = (unsigned char) (s->crcs[i] >> 8);
+        le[2] = (unsigned char) (s->crcs[i] >> 16);
+        le[3] = (unsigned char) (s->crcs[i] >> 24);
+        sos_buf_add(b, le, 4);
+    }
+}
+
+
+int
+sos_sums_decode(const void *val, size_t len, sos_sums_t *s)
+{
+    uint64_t              i;
+    sos_rbuf_t            r;
+    const unsigned char  *p;
+
+    memset(s, 0, sizeof(*s));
+    sos_rbuf_init(&r, val, len);
+
+    if (sos_rbuf_u8(&r) != SOS_RECORD_VERSION) {
+        return -1;
+    }
+
+    s->block_size = sos_rbuf_varint(&r);
+    s->n_blocks = sos_rbuf_varint(&r);
+
+    /* fields appended later would follow the CRCs */
+    if (r.bad || s->block_size == 0
+        || s->n_blocks > (uint64_t) (r.end - r.p) / 4)
+    {
+        return -1;
+    }
+
+    s->crcs = malloc((s->n_blocks ? s->n_blocks : 1) * sizeof(uint32_t));
+    if (s->crcs == NULL) {
+        return -1;
+    }
+
+    for (i = 0; i < s->n_blocks; i++) {
+        p = r.p + 4 * i;
+        s->crcs[i] = (uint32_t) p[0] | (uint32_t) p[1] << 8
+                     | (uint32_t) p[2] << 16 | (uint32_t) p[3] << 24;
+    }
+
+    return 0;
 }
 
 

@@ -48,6 +48,13 @@
 #define SOS_K_OBJECT   'O'              /* O<bucket>\0<key>             */
 #define SOS_K_PART     'P'              /* P<upload id><part# be32>     */
 #define SOS_K_UPLOAD   'U'              /* U<bucket>\0<key>\0<upload id> */
+#define SOS_K_CHECKSUMS 'X'             /* X<file id>: CRC32 per block  */
+
+/*
+ * Block size of the checksums (X records) the writer computes now.  A
+ * reader takes the block size each record gives, so it may change.
+ */
+#define SOS_SUM_BLOCK  (256 * 1024)
 
 
 struct sos_store_s {
@@ -184,6 +191,25 @@ void sos_ikey_object(sos_buf_t *k, const char *bucket, size_t bucket_len,
 void sos_ikey_upload(sos_buf_t *k, const char *bucket, size_t bucket_len,
     const char *key, size_t key_len, const char *upload_id);
 void sos_ikey_part(sos_buf_t *k, const char *upload_id, uint32_t part);
+void sos_ikey_sums(sos_buf_t *k, const char *id);       /* X file id */
+
+
+/* ---- block checksums codec (sos_codec.c) ----
+ *
+ * The X record of one data file: version byte, varint block size, varint
+ * block count, then a 4-byte little-endian CRC32 (zlib, seed 0) of each
+ * block; the last block may be short, an empty file has none.
+ */
+
+typedef struct {
+    uint64_t   block_size;
+    uint64_t   n_blocks;
+    uint32_t  *crcs;                    /* decode: malloc'd */
+} sos_sums_t;
+
+void sos_sums_encode(sos_buf_t *b, const sos_sums_t *s);
+/* 0, or -1 when malformed or out of memory; free(s->crcs) after 0. */
+int  sos_sums_decode(const void *val, size_t len, sos_sums_t *s);
 
 
 /* ---- object attributes codec (sos_codec.c) ---- */
@@ -365,8 +391,9 @@ int sos_replica_path(const sos_store_t *st, unsigned replica,
 
 /*
  * Streams one data file to every replica at once: tmp/<id> opened
- * O_EXCL on each, written in one pass with MD5, then made durable and
- * renamed into objects/ by finish.
+ * O_EXCL on each, written in one pass with MD5 and the CRC32 of each
+ * SOS_SUM_BLOCK block, then made durable and renamed into objects/ by
+ * finish, which encodes the X record's value into sums.
  */
 typedef struct {
     sos_store_t   *store;
@@ -375,6 +402,11 @@ typedef struct {
     uint32_t       live;                    /* replicas still written */
     uint64_t       size;
     void          *md5;                     /* EVP_MD_CTX */
+    uint32_t       crc;                     /* of the block in progress */
+    uint32_t      *crcs;                    /* of the blocks done */
+    uint64_t       n_crcs;
+    uint64_t       cap_crcs;
+    sos_buf_t      sums;                    /* X value, after finish */
     int            done;
 } sos_writer_t;
 
@@ -388,7 +420,8 @@ void     sos_writer_md5(sos_writer_t *w, unsigned char md5[16]);
  * fdatasync, close, mkdir objects/xx/yy (fsync parents), rename, fsync the
  * directory, on every live replica; SOS_EQUORUM (files removed) when fewer
  * than the quorum got there.  Fills *out.  The writer is finished either
- * way; sos_writer_abort after it is a no-op.
+ * way: sos_writer_abort after it unlinks nothing and frees the X record's
+ * value, which the commit (sos_intent_clear) needs until then.
  *
  * Before the renames it records an intent (a G record) for the new files,
  * so that a crash between the rename and the index commit leaves garbage
@@ -401,23 +434,34 @@ sos_rc_e sos_writer_finish(sos_writer_t *w, sos_extent_t *out,
 /* Close and unlink the tmp files.  Safe after finish and twice. */
 void     sos_writer_abort(sos_writer_t *w);
 
-/* Open an extent for reading on the first replica that has a readable
- * file, trying the others in turn.  Returns the fd or -1 (err set). */
-int  sos_extent_open(sos_store_t *st, const sos_extent_t *e,
-    sos_error_t *err);
+/*
+ * Open an extent for reading on the first replica that has a readable
+ * file of the right size, trying the others in turn, except those in
+ * *skip.  Replicas whose file is missing, not a regular file or of
+ * another size are added to *skip.  Returns the fd and its replica, or
+ * -1 with err set: SOS_ECORRUPT when no replica is left, SOS_EIO (or
+ * SOS_ENOMEM) when an open failed for another reason (e.g. EMFILE).
+ */
+int  sos_extent_open(sos_store_t *st, const sos_extent_t *e, uint32_t *skip,
+    unsigned *replica, sos_error_t *err);
 
 /* Unlink an extent's files on every replica (ENOENT is fine) and drop
  * its G record if any.  -1 when an unlink failed otherwise: the record
  * stays, for the next open to try again. */
 int  sos_extent_unlink(sos_store_t *st, const sos_extent_t *e);
 
-/* Add to batch the removal of the intent sos_writer_finish recorded. */
-void sos_intent_clear(leveldb_writebatch_t *batch, const sos_extent_t *e);
+/*
+ * Add to batch what makes the extent of the finished writer w live: the
+ * removal of the intent sos_writer_finish recorded and the extent's X
+ * record (its block checksums).
+ */
+void sos_intent_clear(leveldb_writebatch_t *batch, const sos_writer_t *w);
 
 /*
  * Garbage: record in batch that these extents are to be unlinked (G
- * records), and after the batch is written, unlink them and drop the
- * records.  Open finishes whatever a crash left.
+ * records, and the removal of their X records), and after the batch is
+ * written, unlink them and drop the records.  Open finishes whatever a
+ * crash left.
  */
 void sos_garbage_add(leveldb_writebatch_t *batch, const sos_extent_t *e,
     uint32_t n);
@@ -467,8 +511,9 @@ int64_t sos_now(int32_t *nsec);
  * begin/write/set_checksum/md5/abort are the same, only what commit
  * records differs.  sos_put_commit makes the file durable and then calls
  * put->commit with the finished extent.  The commit function's synced
- * batch that makes the extent live includes sos_intent_clear(extent); on
- * failure it leaves nothing referencing the extent, whose files
+ * batch that makes the extent live includes
+ * sos_intent_clear(&put->writer); on failure it leaves nothing
+ * referencing the extent, whose files
  * sos_put_commit then unlinks, except after SOS_EFENCED: they stay.  It
  * fills info (may be NULL) on success.
  */
@@ -511,6 +556,10 @@ void sos_md5_hex(const unsigned char md5[16], char *out);
 
 /* The size of the object version the reader holds. */
 uint64_t sos_reader_size(const sos_reader_t *reader);
+
+/* The replicas of its extent number `extent` the reader found bad:
+ * missing, short, unreadable or failing their checksums. */
+uint32_t sos_reader_bad(const sos_reader_t *reader, uint32_t extent);
 
 /* ---- listing helpers (sos_list.c) ---- */
 

@@ -457,7 +457,7 @@ sos_part_commit(sos_put_t *put, const sos_extent_t *extent,
     if (have_old) {
         sos_garbage_add(batch, &old.extent, 1);
     }
-    sos_intent_clear(batch, extent);
+    sos_intent_clear(batch, &put->writer);
 
     rc = sos_idx_write(st, batch, 1, err);
 

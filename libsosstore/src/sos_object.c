@@ -465,7 +465,7 @@ sos_object_put_commit(sos_put_t *put, const sos_extent_t *extent,
     }
 
     batch = leveldb_writebatch_create();
-    sos_intent_clear(batch, &ext);
+    sos_intent_clear(batch, &put->writer);
     rc = sos_object_commit(put->store, &put->opts, &put->bucket_id, &rec,
                            batch, 0, err);
     leveldb_writebatch_destroy(batch);

@@ -2,12 +2,20 @@
  * Reading objects: a reader holds the files of one version of an object
  * (opened on the first replica that has them) and maps byte ranges onto
  * them, so that what it reads is unaffected by a later overwrite.
+ *
+ * Verification checks the blocks of a range against the extent's X
+ * record (or, for a legacy extent without one, the whole file against
+ * its MD5) on the replica the reader uses, and moves the extent to
+ * another replica when they do not match.
  */
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <openssl/evp.h>
+#include <zlib.h>
 
 #include "sos_internal.h"
 
@@ -21,6 +29,23 @@
  */
 #define SOS_READER_EAGER    16
 
+/* The largest block of an X record a reader takes: it reads whole blocks. */
+#define SOS_SUM_BLOCK_MAX   (64 * 1024 * 1024)
+
+
+/* What a reader knows of one extent. */
+typedef struct {
+    int             fd;                 /* -1: not opened yet */
+    unsigned        replica;            /* the replica fd reads */
+    uint32_t        bad;                /* replicas found bad or missing */
+    unsigned        lent:1;             /* fd given out by segments */
+    unsigned        sums_loaded:1;      /* X record looked up */
+    unsigned        legacy:1;           /* ... and absent: MD5 instead */
+    unsigned        md5_ok:1;           /* legacy: fd's file is good */
+    sos_sums_t      sums;
+    unsigned char  *checked;            /* bit per block good on fd */
+} sos_rext_t;
+
 
 struct sos_reader_s {
     sos_store_t   *store;
@@ -28,7 +53,13 @@ struct sos_reader_s {
     uint32_t       n_extents;
     sos_extent_t  *extents;
     uint64_t      *starts;              /* object offset of each extent */
-    int           *fds;                 /* -1: not opened yet */
+    sos_rext_t    *rx;
+    /* fds given out by segments, then switched away from: still open */
+    int           *retired;
+    size_t         n_retired;
+    size_t         cap_retired;
+    unsigned char *block;               /* one block being checked */
+    size_t         block_size;
 };
 
 
@@ -36,6 +67,22 @@ static sos_rc_e sos_reader_new(sos_reader_t **out, sos_store_t *st,
     sos_obj_rec_t *rec, sos_error_t *err);
 static sos_rc_e sos_reader_fd(sos_reader_t *rd, uint32_t i, sos_error_t *err);
 static uint32_t sos_reader_find(const sos_reader_t *rd, uint64_t offset);
+static sos_rc_e sos_reader_check(sos_reader_t *rd, uint32_t i,
+    uint64_t from, uint64_t to, unsigned *bad, sos_error_t *err);
+static sos_rc_e sos_reader_sums(sos_reader_t *rd, uint32_t i,
+    sos_error_t *err);
+static sos_rc_e sos_reader_check_blocks(sos_reader_t *rd, uint32_t i,
+    uint64_t from, uint64_t to, uint64_t *block, sos_error_t *err);
+static sos_rc_e sos_reader_check_md5(sos_reader_t *rd, uint32_t i,
+    sos_error_t *err);
+static int sos_reader_pread(int fd, unsigned char *buf, size_t len,
+    uint64_t offset);
+static sos_rc_e sos_reader_buffer(sos_reader_t *rd, size_t size,
+    sos_error_t *err);
+static sos_rc_e sos_reader_switch(sos_reader_t *rd, uint32_t i,
+    sos_error_t *err);
+static void sos_reader_bad_add(sos_reader_t *rd, uint32_t i,
+    uint32_t bad);
 
 
 /* Take rec's extents into a new reader; open the first few files. */
@@ -57,10 +104,10 @@ sos_reader_new(sos_reader_t **out, sos_store_t *st, sos_obj_rec_t *rec,
     rd->store = st;
     rd->size = rec->size;
     rd->starts = malloc((n ? n : 1) * sizeof(uint64_t));
-    rd->fds = malloc((n ? n : 1) * sizeof(int));
-    if (rd->starts == NULL || rd->fds == NULL) {
+    rd->rx = calloc(n ? n : 1, sizeof(sos_rext_t));
+    if (rd->starts == NULL || rd->rx == NULL) {
         free(rd->starts);
-        free(rd->fds);
+        free(rd->rx);
         free(rd);
         return sos_err(err, SOS_ENOMEM, ENOMEM, "no memory for a reader");
     }
@@ -73,7 +120,7 @@ sos_reader_new(sos_reader_t **out, sos_store_t *st, sos_obj_rec_t *rec,
     at = 0;
     for (i = 0; i < n; i++) {
         rd->starts[i] = at;
-        rd->fds[i] = -1;
+        rd->rx[i].fd = -1;
         at += rd->extents[i].size;
     }
 
@@ -97,24 +144,47 @@ sos_reader_new(sos_reader_t **out, sos_store_t *st, sos_obj_rec_t *rec,
 }
 
 
+/* Open extent i, unless open, on a replica not known bad. */
 static sos_rc_e
 sos_reader_fd(sos_reader_t *rd, uint32_t i, sos_error_t *err)
 {
-    sos_error_t  e;
+    int           fd;
+    size_t        n;
+    unsigned      replica;
+    uint32_t      bad;
+    sos_rext_t   *x = &rd->rx[i];
+    sos_error_t   e;
 
-    if (rd->fds[i] != -1) {
+    if (x->fd != -1) {
         return SOS_OK;
     }
 
     /* sos_extent_open reports its code through the error only. */
     memset(&e, 0, sizeof(e));
-    rd->fds[i] = sos_extent_open(rd->store, &rd->extents[i], &e);
-    if (rd->fds[i] == -1) {
+    bad = x->bad;
+    fd = sos_extent_open(rd->store, &rd->extents[i], &bad, &replica, &e);
+
+    /* missing or short files are as bad as wrong bytes */
+    sos_reader_bad_add(rd, i, bad);
+
+    if (fd == -1) {
         if (err != NULL) {
             *err = e;
         }
         return e.code != SOS_OK ? e.code : SOS_EIO;
     }
+
+    /* what was checked holds for the replica it was checked on */
+    if (replica != x->replica) {
+        x->md5_ok = 0;
+        if (x->checked != NULL) {
+            n = (size_t) ((x->sums.n_blocks + 7) / 8);
+            memset(x->checked, 0, n);
+        }
+    }
+
+    x->fd = fd;
+    x->replica = replica;
     return SOS_OK;
 }
 
@@ -285,11 +355,12 @@ sos_reader_segments(sos_reader_t *reader, uint64_t offset, uint64_t len,
         if (rc != SOS_OK) {
             return rc;
         }
+        reader->rx[i].lent = 1;
 
         from = offset > reader->starts[i] ? offset - reader->starts[i] : 0;
         to = end - reader->starts[i] < e->size ? end - reader->starts[i]
                                                : e->size;
-        segs[n].fd = reader->fds[i];
+        segs[n].fd = reader->rx[i].fd;
         segs[n].offset = from;
         segs[n].len = to - from;
         n++;
@@ -328,18 +399,19 @@ sos_reader_read(sos_reader_t *reader, uint64_t offset, void *buf, size_t len,
         }
         e = &reader->extents[i];
 
-        rc = sos_reader_fd(reader, i, err);
-        if (rc != SOS_OK) {
-            return rc;
-        }
-
         in = offset + done - reader->starts[i];
         want = len - done;
         if (want > e->size - in) {
             want = e->size - in;
         }
 
-        n = pread(reader->fds[i], (char *) buf + done, want, (off_t) in);
+        /* only checked bytes: this read may be a copy's source */
+        rc = sos_reader_check(reader, i, in, in + want, NULL, err);
+        if (rc != SOS_OK) {
+            return rc;
+        }
+
+        n = pread(reader->rx[i].fd, (char *) buf + done, want, (off_t) in);
         if (n == -1) {
             if (errno == EINTR) {
                 continue;
@@ -379,6 +451,7 @@ sos_reader_part(sos_reader_t *reader, uint32_t part_number,
 void
 sos_reader_close(sos_reader_t *reader)
 {
+    size_t    k;
     uint32_t  i;
 
     if (reader == NULL) {
@@ -386,14 +459,375 @@ sos_reader_close(sos_reader_t *reader)
     }
 
     for (i = 0; i < reader->n_extents; i++) {
-        if (reader->fds[i] != -1) {
-            (void) close(reader->fds[i]);
+        if (reader->rx[i].fd != -1) {
+            (void) close(reader->rx[i].fd);
         }
+        free(reader->rx[i].sums.crcs);
+        free(reader->rx[i].checked);
     }
+    for (k = 0; k < reader->n_retired; k++) {
+        (void) close(reader->retired[k]);
+    }
+    free(reader->retired);
+    free(reader->block);
     free(reader->extents);
     free(reader->starts);
-    free(reader->fds);
+    free(reader->rx);
     free(reader);
+}
+
+
+uint32_t
+sos_reader_bad(const sos_reader_t *reader, uint32_t extent)
+{
+    return reader->rx[extent].bad;
+}
+
+
+/* ---- verification ---- */
+
+sos_rc_e
+sos_reader_verify(sos_reader_t *reader, uint64_t offset, uint64_t len,
+    unsigned *bad, sos_error_t *err)
+{
+    uint32_t       i;
+    uint64_t       end, from, to;
+    sos_rc_e       rc;
+    sos_extent_t  *e;
+
+    if (bad != NULL) {
+        *bad = 0;
+    }
+
+    if (offset > reader->size || len > reader->size - offset) {
+        return sos_err(err, SOS_ERANGE, 0, "range %llu+%llu outside an "
+                       "object of %llu bytes", (unsigned long long) offset,
+                       (unsigned long long) len,
+                       (unsigned long long) reader->size);
+    }
+
+    if (len == 0) {
+        return SOS_OK;
+    }
+
+    end = offset + len;
+
+    for (i = sos_reader_find(reader, offset);
+         i < reader->n_extents && reader->starts[i] < end;
+         i++)
+    {
+        e = &reader->extents[i];
+        if (e->size == 0) {
+            continue;
+        }
+
+        from = offset > reader->starts[i] ? offset - reader->starts[i] : 0;
+        to = end - reader->starts[i] < e->size ? end - reader->starts[i]
+                                               : e->size;
+
+        rc = sos_reader_check(reader, i, from, to, bad, err);
+        if (rc != SOS_OK) {
+            return rc;
+        }
+    }
+
+    return SOS_OK;
+}
+
+
+/*
+ * Check bytes [from, to) of extent i (widened to whole blocks) on the
+ * replica the reader uses for it, moving to another replica until one is
+ * good; adds to *bad (may be NULL) the replicas found bad meanwhile.
+ */
+static sos_rc_e
+sos_reader_check(sos_reader_t *rd, uint32_t i, uint64_t from, uint64_t to,
+    unsigned *bad, sos_error_t *err)
+{
+    unsigned     n;
+    uint64_t     block;
+    sos_rc_e     rc;
+    sos_rext_t  *x = &rd->rx[i];
+
+    rc = sos_reader_sums(rd, i, err);
+    if (rc != SOS_OK) {
+        return rc;
+    }
+
+    n = (unsigned) __builtin_popcount(x->bad);
+    block = from / (x->legacy ? SOS_SUM_BLOCK : x->sums.block_size);
+
+    for ( ;; ) {
+        rc = sos_reader_fd(rd, i, err);
+        if (rc == SOS_ECORRUPT) {
+            rc = sos_err(err, SOS_ECORRUPT, 0, "no replica of file %s "
+                         "holds good bytes for block %llu%s",
+                         rd->extents[i].id, (unsigned long long) block,
+                         x->legacy ? " (file MD5)" : "");
+        }
+        if (rc != SOS_OK) {
+            break;
+        }
+
+        rc = x->legacy ? sos_reader_check_md5(rd, i, err)
+                       : sos_reader_check_blocks(rd, i, from, to, &block,
+                                                 err);
+        if (rc != SOS_ECORRUPT) {
+            break;
+        }
+
+        rc = sos_reader_switch(rd, i, err);
+        if (rc != SOS_OK) {
+            break;
+        }
+    }
+
+    if (bad != NULL) {
+        *bad += (unsigned) __builtin_popcount(x->bad) - n;
+    }
+    return rc;
+}
+
+
+/* Look up the X record of extent i, once. */
+static sos_rc_e
+sos_reader_sums(sos_reader_t *rd, uint32_t i, sos_error_t *err)
+{
+    char          *val;
+    size_t         len;
+    sos_rc_e       rc;
+    sos_buf_t      key;
+    sos_rext_t    *x = &rd->rx[i];
+    sos_extent_t  *e = &rd->extents[i];
+
+    if (x->sums_loaded) {
+        return SOS_OK;
+    }
+
+    sos_buf_init(&key);
+    sos_ikey_sums(&key, e->id);
+    if (key.oom) {
+        return sos_err(err, SOS_ENOMEM, ENOMEM, "no memory for a check");
+    }
+
+    rc = sos_idx_get(rd->store, &key, &val, &len, err);
+    sos_buf_free(&key);
+
+    if (rc == SOS_ENOTFOUND) {
+        x->legacy = 1;
+        x->sums_loaded = 1;
+        return SOS_OK;
+    }
+    if (rc != SOS_OK) {
+        return rc;
+    }
+
+    if (sos_sums_decode(val, len, &x->sums) != 0
+        || x->sums.block_size > SOS_SUM_BLOCK_MAX
+        || x->sums.n_blocks != (e->size + x->sums.block_size - 1)
+                               / x->sums.block_size)
+    {
+        free(val);
+        free(x->sums.crcs);
+        memset(&x->sums, 0, sizeof(x->sums));
+        return sos_err(err, SOS_ECORRUPT, 0, "bad checksums record of "
+                       "file %s", e->id);
+    }
+    free(val);
+
+    x->checked = calloc((size_t) (x->sums.n_blocks + 7) / 8 + 1, 1);
+    if (x->checked == NULL) {
+        free(x->sums.crcs);
+        memset(&x->sums, 0, sizeof(x->sums));
+        return sos_err(err, SOS_ENOMEM, ENOMEM, "no memory for a check");
+    }
+
+    x->sums_loaded = 1;
+    return SOS_OK;
+}
+
+
+/*
+ * Check the blocks of [from, to) of extent i not yet checked on its fd:
+ * SOS_OK, SOS_ECORRUPT (no message) when a block is bad or unreadable
+ * (*block says which), SOS_ENOMEM.
+ */
+static sos_rc_e
+sos_reader_check_blocks(sos_reader_t *rd, uint32_t i, uint64_t from,
+    uint64_t to, uint64_t *block, sos_error_t *err)
+{
+    size_t         n;
+    uint64_t       b, last, bs, at;
+    sos_rext_t    *x = &rd->rx[i];
+    sos_extent_t  *e = &rd->extents[i];
+
+    bs = x->sums.block_size;
+
+    if (sos_reader_buffer(rd, (size_t) bs, err) != SOS_OK) {
+        return SOS_ENOMEM;
+    }
+
+    last = (to - 1) / bs;
+
+    for (b = from / bs; b <= last; b++) {
+        if (x->checked[b / 8] & (1u << (b % 8))) {
+            continue;
+        }
+
+        at = b * bs;
+        n = (size_t) (e->size - at < bs ? e->size - at : bs);
+
+        if (sos_reader_pread(x->fd, rd->block, n, at) != 0
+            || (uint32_t) crc32_z(0, rd->block, n) != x->sums.crcs[b])
+        {
+            *block = b;
+            return SOS_ECORRUPT;
+        }
+
+        x->checked[b / 8] |= (unsigned char) (1u << (b % 8));
+    }
+
+    return SOS_OK;
+}
+
+
+/*
+ * A legacy extent: check its whole file against its MD5, once per
+ * replica: SOS_OK, SOS_ECORRUPT (no message) when it is bad or
+ * unreadable, SOS_ENOMEM.
+ */
+static sos_rc_e
+sos_reader_check_md5(sos_reader_t *rd, uint32_t i, sos_error_t *err)
+{
+    int            good;
+    size_t         n;
+    uint64_t       at;
+    unsigned char  md5[16];
+    EVP_MD_CTX    *ctx;
+    sos_rext_t    *x = &rd->rx[i];
+    sos_extent_t  *e = &rd->extents[i];
+
+    if (x->md5_ok) {
+        return SOS_OK;
+    }
+
+    ctx = EVP_MD_CTX_new();
+    if (ctx == NULL || !EVP_DigestInit_ex(ctx, EVP_md5(), NULL)
+        || sos_reader_buffer(rd, SOS_SUM_BLOCK, err) != SOS_OK)
+    {
+        EVP_MD_CTX_free(ctx);
+        return sos_err(err, SOS_ENOMEM, ENOMEM, "no memory for a check");
+    }
+
+    good = 1;
+
+    for (at = 0; at < e->size; at += n) {
+        n = (size_t) (e->size - at < SOS_SUM_BLOCK ? e->size - at
+                                                   : SOS_SUM_BLOCK);
+        if (sos_reader_pread(x->fd, rd->block, n, at) != 0) {
+            good = 0;
+            break;
+        }
+        EVP_DigestUpdate(ctx, rd->block, n);
+    }
+
+    if (good) {
+        EVP_DigestFinal_ex(ctx, md5, NULL);
+        good = memcmp(md5, e->md5, 16) == 0;
+    }
+
+    EVP_MD_CTX_free(ctx);
+
+    x->md5_ok = good;
+    return good ? SOS_OK : SOS_ECORRUPT;
+}
+
+
+/* Read exactly len bytes at offset: 0, or -1 on an error or end of file. */
+static int
+sos_reader_pread(int fd, unsigned char *buf, size_t len, uint64_t offset)
+{
+    ssize_t  n;
+
+    while (len > 0) {
+        n = pread(fd, buf, len, (off_t) offset);
+        if (n == -1 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            return -1;
+        }
+        buf += n;
+        len -= (size_t) n;
+        offset += (uint64_t) n;
+    }
+
+    return 0;
+}
+
+
+/* A buffer of at least size bytes in rd->block. */
+static sos_rc_e
+sos_reader_buffer(sos_reader_t *rd, size_t size, sos_error_t *err)
+{
+    if (rd->block_size >= size) {
+        return SOS_OK;
+    }
+
+    free(rd->block);
+    rd->block = malloc(size);
+    if (rd->block == NULL) {
+        rd->block_size = 0;
+        return sos_err(err, SOS_ENOMEM, ENOMEM, "no memory for a check");
+    }
+
+    rd->block_size = size;
+    return SOS_OK;
+}
+
+
+/*
+ * The replica of extent i is bad: remember it and move to another one.
+ * An fd segments gave out stays open until the reader closes, as file
+ * buffers of an earlier window may still point at it.
+ */
+static sos_rc_e
+sos_reader_switch(sos_reader_t *rd, uint32_t i, sos_error_t *err)
+{
+    int         *fds;
+    size_t       cap;
+    sos_rext_t  *x = &rd->rx[i];
+
+    if (x->lent && rd->n_retired == rd->cap_retired) {
+        cap = rd->cap_retired ? 2 * rd->cap_retired : 4;
+        fds = realloc(rd->retired, cap * sizeof(int));
+        if (fds == NULL) {
+            return sos_err(err, SOS_ENOMEM, ENOMEM, "no memory for a check");
+        }
+        rd->retired = fds;
+        rd->cap_retired = cap;
+    }
+
+    if (x->lent) {
+        rd->retired[rd->n_retired++] = x->fd;
+    } else {
+        (void) close(x->fd);
+    }
+
+    x->fd = -1;
+    x->lent = 0;
+    sos_reader_bad_add(rd, i, 1u << x->replica);
+
+    return SOS_OK;
+}
+
+
+/* Record replicas of extent i found bad (missing, short or wrong). */
+static void
+sos_reader_bad_add(sos_reader_t *rd, uint32_t i, uint32_t bad)
+{
+    /* the repair queue is told of bad & ~rx.bad here (sos_repair_note) */
+    rd->rx[i].bad |= bad;
 }
 
 

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
+#include <zlib.h>
 
 #include "sos_internal.h"
 
@@ -29,6 +30,9 @@ static int sos_dir_durable(sos_store_t *st, unsigned replica, unsigned bit,
 static unsigned sos_hex2(const char *p);
 static int sos_write_all(int fd, const unsigned char *p, size_t len);
 static void sos_writer_drop(sos_writer_t *w, unsigned i);
+static int sos_writer_sum(sos_writer_t *w, const unsigned char *p,
+    size_t len);
+static int sos_writer_sum_push(sos_writer_t *w);
 static unsigned sos_popcount(uint32_t mask);
 
 
@@ -299,8 +303,62 @@ sos_writer_write(sos_writer_t *w, const void *data, size_t len,
     }
 
     EVP_DigestUpdate(w->md5, data, len);
-    w->size += len;
+
+    if (sos_writer_sum(w, data, len) != 0) {
+        return sos_err(err, SOS_ENOMEM, ENOMEM, "no memory for the "
+                       "checksums of file %s", w->id);
+    }
+
     return SOS_OK;
+}
+
+
+/* Feed the CRC32 of the blocks; counts the bytes in w->size. */
+static int
+sos_writer_sum(sos_writer_t *w, const unsigned char *p, size_t len)
+{
+    size_t  n;
+
+    while (len > 0) {
+        n = SOS_SUM_BLOCK - w->size % SOS_SUM_BLOCK;
+        if (n > len) {
+            n = len;
+        }
+
+        w->crc = (uint32_t) crc32_z(w->crc, p, n);
+        w->size += n;
+        p += n;
+        len -= n;
+
+        if (w->size % SOS_SUM_BLOCK == 0 && sos_writer_sum_push(w) != 0) {
+            return -1;
+        }
+    }
+
+    return 0;
+}
+
+
+/* The block in progress is done: keep its CRC, start the next. */
+static int
+sos_writer_sum_push(sos_writer_t *w)
+{
+    uint32_t  *crcs;
+    uint64_t   cap;
+
+    if (w->n_crcs == w->cap_crcs) {
+        cap = w->cap_crcs ? 2 * w->cap_crcs : 16;
+        crcs = realloc(w->crcs, cap * sizeof(uint32_t));
+        if (crcs == NULL) {
+            return -1;
+        }
+        w->crcs = crcs;
+        w->cap_crcs = cap;
+    }
+
+    w->crcs[w->n_crcs++] = w->crc;
+    w->crc = 0;
+    return 0;
 }
 
 
@@ -326,12 +384,31 @@ sos_writer_finish(sos_writer_t *w, sos_extent_t *out, sos_error_t *err)
     char                  path[4096], tmp[4096], *slash;
     unsigned              i, n, xx, yy;
     sos_rc_e              rc;
+    sos_sums_t            sums;
     sos_store_t          *st = w->store;
     leveldb_writebatch_t *batch;
 
     memset(out, 0, sizeof(*out));
     xx = sos_hex2(w->id);
     yy = sos_hex2(w->id + 2);
+
+    /* the X record's value, for sos_intent_clear */
+    if (w->size % SOS_SUM_BLOCK != 0 && sos_writer_sum_push(w) != 0) {
+        sos_writer_abort(w);
+        return sos_err(err, SOS_ENOMEM, ENOMEM, "no memory for the "
+                       "checksums of file %s", w->id);
+    }
+
+    sums.block_size = SOS_SUM_BLOCK;
+    sums.n_blocks = w->n_crcs;
+    sums.crcs = w->crcs;
+    sos_buf_reset(&w->sums);
+    sos_sums_encode(&w->sums, &sums);
+    if (w->sums.oom) {
+        sos_writer_abort(w);
+        return sos_err(err, SOS_ENOMEM, ENOMEM, "no memory for the "
+                       "checksums of file %s", w->id);
+    }
 
     for (i = 0; i < st->n_replicas; i++) {
         if (!(w->live & (1u << i))) {
@@ -457,14 +534,20 @@ sos_writer_abort(sos_writer_t *w)
 
     EVP_MD_CTX_free(w->md5);
     w->md5 = NULL;
+    free(w->crcs);
+    w->crcs = NULL;
+    w->n_crcs = 0;
+    w->cap_crcs = 0;
+    sos_buf_free(&w->sums);
     w->done = 1;
 }
 
 
 int
-sos_extent_open(sos_store_t *st, const sos_extent_t *e, sos_error_t *err)
+sos_extent_open(sos_store_t *st, const sos_extent_t *e, uint32_t *skip,
+    unsigned *replica, sos_error_t *err)
 {
-    int          fd, saved = ENOENT;
+    int          fd, saved = 0;
     char         path[4096];
     unsigned     i, k, first;
     struct stat  sb;
@@ -479,7 +562,7 @@ sos_extent_open(sos_store_t *st, const sos_extent_t *e, sos_error_t *err)
     for (k = 0; k < st->n_replicas; k++) {
         i = (first + k) % st->n_replicas;
 
-        if (!(e->replicas & (1u << i))) {
+        if (!(e->replicas & (1u << i)) || (*skip & (1u << i))) {
             continue;
         }
 
@@ -489,7 +572,11 @@ sos_extent_open(sos_store_t *st, const sos_extent_t *e, sos_error_t *err)
 
         fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd == -1) {
-            saved = errno;
+            if (errno == ENOENT || errno == ENOTDIR) {
+                *skip |= 1u << i;
+            } else {
+                saved = errno;
+            }
             continue;
         }
 
@@ -497,16 +584,21 @@ sos_extent_open(sos_store_t *st, const sos_extent_t *e, sos_error_t *err)
         if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode)
             || (uint64_t) sb.st_size != e->size)
         {
-            saved = S_ISREG(sb.st_mode) ? EIO : EISDIR;
+            *skip |= 1u << i;
             close(fd);
             continue;
         }
 
+        *replica = i;
         return fd;
     }
 
-    sos_err(err, SOS_ECORRUPT, saved, "no readable replica of file %s",
-            e->id);
+    if (saved != 0) {
+        sos_err_sys(err, saved, "cannot open file %s", e->id);
+    } else {
+        sos_err(err, SOS_ECORRUPT, 0, "no readable replica of file %s",
+                e->id);
+    }
     return -1;
 }
 
@@ -543,13 +635,17 @@ sos_extent_unlink(sos_store_t *st, const sos_extent_t *e)
 
 
 void
-sos_intent_clear(leveldb_writebatch_t *batch, const sos_extent_t *e)
+sos_intent_clear(leveldb_writebatch_t *batch, const sos_writer_t *w)
 {
     char  key[1 + SOS_FILE_ID_LEN];
 
     key[0] = SOS_K_GARBAGE;
-    memcpy(key + 1, e->id, SOS_FILE_ID_LEN);
+    memcpy(key + 1, w->id, SOS_FILE_ID_LEN);
     leveldb_writebatch_delete(batch, key, sizeof(key));
+
+    key[0] = SOS_K_CHECKSUMS;
+    leveldb_writebatch_put(batch, key, sizeof(key),
+                           (const char *) w->sums.data, w->sums.len);
 }
 
 
@@ -560,10 +656,12 @@ sos_garbage_add(leveldb_writebatch_t *batch, const sos_extent_t *e,
     char      key[1 + SOS_FILE_ID_LEN];
     uint32_t  i;
 
-    key[0] = SOS_K_GARBAGE;
     for (i = 0; i < n; i++) {
         memcpy(key + 1, e[i].id, SOS_FILE_ID_LEN);
+        key[0] = SOS_K_GARBAGE;
         leveldb_writebatch_put(batch, key, sizeof(key), "", 0);
+        key[0] = SOS_K_CHECKSUMS;
+        leveldb_writebatch_delete(batch, key, sizeof(key));
     }
 }
 

@@ -160,6 +160,7 @@ test_tmp_and_garbage(const char *dir)
     is_int(SOS_OK, sos_writer_begin(&w, st, &err), "writer begin");
     is_int(SOS_OK, sos_writer_write(&w, "hello", 5, &err), "writer write");
     is_int(SOS_OK, sos_writer_finish(&w, &e, &err), "writer finish");
+    sos_writer_abort(&w);
     is_int(5, e.size, "extent size");
     is_int(7, e.replicas, "on all three replicas");
     sos_replica_path(st, 1, e.id, path, sizeof(path));
@@ -216,6 +217,7 @@ test_garbage_kept(const char *dir)
     is_int(SOS_OK, sos_writer_begin(&w, st, &err), "writer begin");
     is_int(SOS_OK, sos_writer_write(&w, "hello", 5, &err), "writer write");
     is_int(SOS_OK, sos_writer_finish(&w, &e, &err), "writer finish");
+    sos_writer_abort(&w);
     sos_replica_path(st, 1, e.id, path, sizeof(path));
     sos_store_close(st);
 

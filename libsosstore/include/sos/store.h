@@ -647,13 +647,43 @@ sos_rc_e sos_reader_segments(sos_reader_t *reader, uint64_t offset,
 
 /**
  * Copy up to len bytes at offset into buf: all of them unless the object
- * ends first; *got is 0 at or past the end, and on failure.
+ * ends first; *got is 0 at or past the end, and on failure.  The bytes
+ * are verified first, as sos_reader_verify does (with fail-over to
+ * another replica): what is copied passed its checksums.
  * @return SOS_OK, SOS_ECORRUPT (a part's data is gone, unreadable or
- *         shorter than recorded), SOS_EIO (a read failed)
+ *         shorter than recorded, or no replica holds good bytes),
+ *         SOS_ENOMEM, SOS_EIO (a read failed)
  * Threads: the thread rule.  Ownership: the ownership rule.
  */
 sos_rc_e sos_reader_read(sos_reader_t *reader, uint64_t offset, void *buf,
     size_t len, size_t *got, sos_error_t *err);
+
+/**
+ * Verify bytes [offset, offset + len) against their checksums before
+ * they are sent: the CRC32 of each 256 KiB block (the range is widened
+ * to whole blocks; each block is checked once per reader and replica),
+ * or, for data written before SOS kept block checksums, the MD5 of the
+ * whole part (read once per part and reader).  Each part is read from
+ * the replica the reader uses for it; on a mismatch, a read error, a
+ * short or missing file the part moves to another replica that holds it
+ * and is checked there.  Replicas found bad are remembered by the reader
+ * (they are not tried again by it) and reported for repair.
+ * On SOS_OK, sos_reader_segments maps the range onto checked replicas.
+ * Segments handed out before a part moved keep their fd: the reader
+ * keeps every fd it handed out open until sos_reader_close, as file
+ * buffers of an earlier window may still point at it.
+ * @param[out] bad  replicas found bad by this call (may be NULL); also
+ *                  written on failure
+ * @return SOS_OK (the range is good), SOS_ERANGE (range outside the
+ *         object), SOS_ECORRUPT (no replica holds good bytes for some
+ *         block of the range: the message names the file and block; or
+ *         the part's checksums record does not decode), SOS_ENOMEM,
+ *         SOS_EIO (an index read, or an open, failed)
+ * Threads: the thread rule; it reads the data, so call it from a thread
+ * that may block.  Ownership: the ownership rule.
+ */
+sos_rc_e sos_reader_verify(sos_reader_t *reader, uint64_t offset,
+    uint64_t len, unsigned *bad, sos_error_t *err);
 
 /**
  * The byte range of part `part_number` (1-based) of an open object: a
@@ -712,9 +742,12 @@ typedef void (*sos_copy_cb_pt)(void *ctx, const void *data, size_t len);
  * Append bytes [offset, offset + len) of an open object to the write: a
  * server-side copy into an object (sos_put_begin, CopyObject) or a part
  * (sos_part_begin, UploadPartCopy).  The bytes go through one buffer of
- * at most 1 MiB, read and written in the calling thread.  Commit, or
- * abort, as after sos_put_write; sos_put_set_checksum may come between,
- * and so may more writes or copies.
+ * at most 1 MiB, read and written in the calling thread.  Every block
+ * is verified before it is copied (as sos_reader_read does): a part
+ * whose replica fails its checksums is read from another one, and bytes
+ * that no replica holds good fail the copy rather than being copied.
+ * Commit, or abort, as after sos_put_write; sos_put_set_checksum may
+ * come between, and so may more writes or copies.
  * @param src  a reader from sos_object_open, borrowed: it stays open
  * @param cb   may be NULL; else called in the calling thread after each
  *             chunk is written, in order, with that chunk (borrowed for
@@ -722,7 +755,8 @@ typedef void (*sos_copy_cb_pt)(void *ctx, const void *data, size_t len);
  *             It must not call into the store.
  * @return SOS_OK, SOS_ERANGE (the range is not inside the object; nothing
  *         was written), SOS_ECORRUPT (a source part's data is gone,
- *         unreadable or short), SOS_EIO (a read failed), SOS_ENOMEM, and
+ *         unreadable or short, or no replica holds good bytes for a
+ *         block), SOS_EIO (a read failed), SOS_ENOMEM, and
  *         as sos_put_write: SOS_ETOOLARGE, SOS_EQUORUM, SOS_ENOSPC.
  *         After a failure only sos_put_abort is valid.
  * Threads: the thread rule, for both put and src.
