@@ -10,9 +10,51 @@
 #include "sos_internal.h"
 
 
+struct sos_idx_view_s {
+    const leveldb_snapshot_t  *snapshot;
+    leveldb_readoptions_t     *options;
+};
+
+
 sos_rc_e
 sos_idx_get(sos_store_t *st, const sos_buf_t *key, char **val,
     size_t *val_len, sos_error_t *err)
+{
+    return sos_idx_view_get(st, NULL, key, val, val_len, err);
+}
+
+
+sos_idx_view_t *
+sos_idx_view(sos_store_t *st)
+{
+    sos_idx_view_t  *v;
+
+    v = malloc(sizeof(sos_idx_view_t));
+    if (v == NULL) {
+        return NULL;
+    }
+
+    v->snapshot = leveldb_create_snapshot(st->db);
+    v->options = leveldb_readoptions_create();
+    leveldb_readoptions_set_snapshot(v->options, v->snapshot);
+    return v;
+}
+
+
+void
+sos_idx_view_free(sos_store_t *st, sos_idx_view_t *v)
+{
+    if (v != NULL) {
+        leveldb_readoptions_destroy(v->options);
+        leveldb_release_snapshot(st->db, v->snapshot);
+        free(v);
+    }
+}
+
+
+sos_rc_e
+sos_idx_view_get(sos_store_t *st, const sos_idx_view_t *v,
+    const sos_buf_t *key, char **val, size_t *val_len, sos_error_t *err)
 {
     char  *errptr = NULL;
 
@@ -20,8 +62,8 @@ sos_idx_get(sos_store_t *st, const sos_buf_t *key, char **val,
         return sos_err(err, SOS_ENOMEM, 0, "no memory for an index key");
     }
 
-    *val = leveldb_get(st->db, st->read_options, (const char *) key->data,
-                       key->len, val_len, &errptr);
+    *val = leveldb_get(st->db, v != NULL ? v->options : st->read_options,
+                       (const char *) key->data, key->len, val_len, &errptr);
     if (errptr != NULL) {
         return sos_err_leveldb(err, errptr, "get");
     }

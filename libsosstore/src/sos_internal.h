@@ -57,6 +57,8 @@
 #define SOS_SUM_BLOCK  (256 * 1024)
 
 
+typedef struct sos_pin_s  sos_pin_t;
+
 struct sos_store_s {
     char               *data_dir;
     char               *replica_dirs[SOS_MAX_REPLICAS];
@@ -112,6 +114,19 @@ struct sos_store_s {
      * fsync returned, never cleared: nothing removes these directories.
      */
     uint32_t            dirs_durable[SOS_MAX_REPLICAS][SOS_DIR_BITS / 32];
+
+    /*
+     * Files open readers hold (sos_pin.c): a hash of file ids with
+     * counts, and the files collection skipped for them whose last pin
+     * went since, for the next collection to unlink.
+     */
+    pthread_mutex_t     pin_lock;
+    sos_pin_t         **pins;
+    size_t              n_buckets;
+    size_t              n_pins;
+    char              (*ready)[SOS_FILE_ID_LEN + 1];
+    size_t              n_ready;
+    size_t              cap_ready;
 
     sos_store_info_t    info;
 };
@@ -229,6 +244,17 @@ int sos_attrs_decode(sos_rbuf_t *r, sos_attrs_t *attrs, sos_kv_t **kv_mem);
 /* Get a value; *val is malloc'd (free()).  SOS_ENOTFOUND when absent. */
 sos_rc_e sos_idx_get(sos_store_t *st, const sos_buf_t *key, char **val,
     size_t *val_len, sos_error_t *err);
+/*
+ * A view of the index as it is now (a snapshot): records read through it
+ * stay as they were when it was taken, though overwritten or deleted
+ * since.  sos_idx_view returns NULL without memory; sos_idx_view_get is
+ * sos_idx_get through v (NULL: the index as it is).
+ */
+typedef struct sos_idx_view_s  sos_idx_view_t;
+sos_idx_view_t *sos_idx_view(sos_store_t *st);
+void sos_idx_view_free(sos_store_t *st, sos_idx_view_t *v);
+sos_rc_e sos_idx_view_get(sos_store_t *st, const sos_idx_view_t *v,
+    const sos_buf_t *key, char **val, size_t *val_len, sos_error_t *err);
 /*
  * Writes (sync: a synced write; else lazy bookkeeping).  A fenced store
  * refuses them with SOS_EFENCED, changing nothing.  A write that fails
@@ -460,8 +486,10 @@ void sos_intent_clear(leveldb_writebatch_t *batch, const sos_writer_t *w);
 /*
  * Garbage: record in batch that these extents are to be unlinked (G
  * records, and the removal of their X records), and after the batch is
- * written, unlink them and drop the records.  Open finishes whatever a
- * crash left.
+ * written, unlink them and drop the records.  Files a reader holds
+ * (pins) are left with their G record until its last unpin, and
+ * collected after (sos_pin_collect, which each collection runs first).
+ * Open finishes whatever a crash left.
  */
 void sos_garbage_add(leveldb_writebatch_t *batch, const sos_extent_t *e,
     uint32_t n);
@@ -469,6 +497,28 @@ void sos_garbage_collect(sos_store_t *st, const sos_extent_t *e,
     uint32_t n);
 /* All pending G records; returns how many files were removed. */
 uint64_t sos_garbage_collect_all(sos_store_t *st);
+
+
+/* ---- pins: files open readers hold (sos_pin.c) ---- */
+
+void sos_pin_init(sos_store_t *st);
+void sos_pin_free(sos_store_t *st);
+
+/* Pin the files of n extents: 0, or -1 without memory (none pinned). */
+int  sos_pin_add(sos_store_t *st, const sos_extent_t *e, uint32_t n);
+
+/* Unpin them; a file collection skipped goes to the ready list. */
+void sos_pin_drop(sos_store_t *st, const sos_extent_t *e, uint32_t n);
+
+/*
+ * For collection: whether the file is pinned, and if so mark it, so that
+ * its last unpin queues it for the next collection.  Collection then
+ * leaves the file and its G record.
+ */
+int  sos_pin_defer(sos_store_t *st, const char *id);
+
+/* Unlink the files queued by their last unpin (and drop their G). */
+void sos_pin_collect(sos_store_t *st);
 
 
 /* ---- shared by objects, readers and multipart (sos_object.c) ---- */

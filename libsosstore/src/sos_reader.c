@@ -20,14 +20,19 @@
 #include "sos_internal.h"
 
 /*
- * A reader opens the files of the first SOS_READER_EAGER extents at open
- * time, so those stay readable when the object is overwritten or deleted
- * meanwhile.  Files of later parts of a big multipart object are opened
- * when first read: a concurrent overwrite or delete may have removed them
- * by then (SOS_ECORRUPT).  The bound keeps a reader to a few fds, as the
- * module holds a reader for the whole response.
+ * A reader pins the files of the version it opened (sos_pin.c), so that
+ * collection leaves them to it after an overwrite or delete, and opens
+ * them when first needed: the first one at open, to fail at once when
+ * the data is gone.  An fd that only read and verify used is closed once
+ * they move past its part; one that segments gave out stays open until
+ * sos_reader_release passes it, or the reader closes.
+ *
+ * Opening pins the files the record names, then reads the record again:
+ * if an overwrite or delete committed in between, its collection may
+ * have unlinked them before the pin, so the open starts over, at most
+ * this many times.
  */
-#define SOS_READER_EAGER    16
+#define SOS_OPEN_TRIES      20
 
 /* The largest block of an X record a reader takes: it reads whole blocks. */
 #define SOS_SUM_BLOCK_MAX   (64 * 1024 * 1024)
@@ -47,24 +52,38 @@ typedef struct {
 } sos_rext_t;
 
 
+/* An fd segments gave out, then switched away from: still open. */
+typedef struct {
+    int            fd;
+    uint32_t       extent;
+} sos_retired_t;
+
+
 struct sos_reader_s {
-    sos_store_t   *store;
-    uint64_t       size;
-    uint32_t       n_extents;
-    sos_extent_t  *extents;
-    uint64_t      *starts;              /* object offset of each extent */
-    sos_rext_t    *rx;
-    /* fds given out by segments, then switched away from: still open */
-    int           *retired;
-    size_t         n_retired;
-    size_t         cap_retired;
-    unsigned char *block;               /* one block being checked */
-    size_t         block_size;
+    sos_store_t    *store;
+    sos_idx_view_t *view;               /* the index when it was opened */
+    uint64_t        size;
+    uint32_t        n_extents;
+    sos_extent_t   *extents;            /* pinned */
+    uint64_t       *starts;             /* object offset of each extent */
+    sos_rext_t     *rx;
+    uint32_t        passed;             /* read and verify are past the
+                                           fds not lent below this */
+    uint32_t        released;           /* sos_reader_release: below */
+    sos_retired_t  *retired;
+    size_t          n_retired;
+    size_t          cap_retired;
+    unsigned char  *block;              /* one block being checked */
+    size_t          block_size;
 };
 
 
+static sos_rc_e sos_reader_pin(sos_store_t *st, const sos_buf_t *ikey,
+    const char *bucket, size_t bucket_len, const char *key, size_t key_len,
+    const sos_obj_rec_t *rec, sos_idx_view_t **view, sos_error_t *err);
 static sos_rc_e sos_reader_new(sos_reader_t **out, sos_store_t *st,
-    sos_obj_rec_t *rec, sos_error_t *err);
+    sos_obj_rec_t *rec, sos_idx_view_t *view, sos_error_t *err);
+static void sos_reader_pass(sos_reader_t *rd, uint32_t first);
 static sos_rc_e sos_reader_fd(sos_reader_t *rd, uint32_t i, sos_error_t *err);
 static uint32_t sos_reader_find(const sos_reader_t *rd, uint64_t offset);
 static sos_rc_e sos_reader_check(sos_reader_t *rd, uint32_t i,
@@ -85,10 +104,71 @@ static void sos_reader_bad_add(sos_reader_t *rd, uint32_t i,
     uint32_t bad);
 
 
-/* Take rec's extents into a new reader; open the first few files. */
+/*
+ * Pin rec's files, take a view of the index, then read the record at
+ * ikey again: SOS_OK when it still names them, SOS_ECHANGED (no message;
+ * unpinned) when an overwrite or delete committed in between, whose
+ * collection may have unlinked them.  Files never come back into a
+ * record, so on SOS_OK the record named them all along: their collection
+ * can only come later and waits for the pins, and the view (*view, the
+ * caller's) holds their X records, which a later overwrite deletes.
+ */
+static sos_rc_e
+sos_reader_pin(sos_store_t *st, const sos_buf_t *ikey, const char *bucket,
+    size_t bucket_len, const char *key, size_t key_len,
+    const sos_obj_rec_t *rec, sos_idx_view_t **view, sos_error_t *err)
+{
+    int            same;
+    char          *val;
+    uint32_t       i;
+    sos_rc_e       rc;
+    sos_obj_rec_t  now;
+
+    if (sos_pin_add(st, rec->extents, rec->n_extents) != 0) {
+        return sos_err(err, SOS_ENOMEM, ENOMEM, "no memory for a reader");
+    }
+
+    *view = sos_idx_view(st);
+    if (*view == NULL) {
+        sos_pin_drop(st, rec->extents, rec->n_extents);
+        return sos_err(err, SOS_ENOMEM, ENOMEM, "no memory for a reader");
+    }
+
+    rc = sos_object_load(st, ikey, bucket, bucket_len, key, key_len, &val,
+                         &now, err);
+    if (rc == SOS_OK) {
+        same = now.n_extents == rec->n_extents;
+        for (i = 0; same && i < now.n_extents; i++) {
+            same = memcmp(now.extents[i].id, rec->extents[i].id,
+                          SOS_FILE_ID_LEN) == 0;
+        }
+
+        sos_obj_rec_free(&now);
+        free(val);
+
+        if (same) {
+            return SOS_OK;
+        }
+        rc = SOS_ECHANGED;
+
+    } else if (rc == SOS_ENOTFOUND || rc == SOS_ENOBUCKET) {
+        rc = SOS_ECHANGED;
+    }
+
+    sos_idx_view_free(st, *view);
+    *view = NULL;
+    sos_pin_drop(st, rec->extents, rec->n_extents);
+    return rc;
+}
+
+
+/*
+ * Take rec's pinned extents and the view into a new reader (on failure
+ * they are let go) and open the first file.
+ */
 static sos_rc_e
 sos_reader_new(sos_reader_t **out, sos_store_t *st, sos_obj_rec_t *rec,
-    sos_error_t *err)
+    sos_idx_view_t *view, sos_error_t *err)
 {
     uint32_t       i, n;
     uint64_t       at;
@@ -98,19 +178,23 @@ sos_reader_new(sos_reader_t **out, sos_store_t *st, sos_obj_rec_t *rec,
     n = rec->n_extents;
 
     rd = calloc(1, sizeof(sos_reader_t));
-    if (rd == NULL) {
+    if (rd != NULL) {
+        rd->starts = malloc((n ? n : 1) * sizeof(uint64_t));
+        rd->rx = calloc(n ? n : 1, sizeof(sos_rext_t));
+    }
+    if (rd == NULL || rd->starts == NULL || rd->rx == NULL) {
+        if (rd != NULL) {
+            free(rd->starts);
+            free(rd->rx);
+            free(rd);
+        }
+        sos_idx_view_free(st, view);
+        sos_pin_drop(st, rec->extents, n);
         return sos_err(err, SOS_ENOMEM, ENOMEM, "no memory for a reader");
     }
     rd->store = st;
+    rd->view = view;
     rd->size = rec->size;
-    rd->starts = malloc((n ? n : 1) * sizeof(uint64_t));
-    rd->rx = calloc(n ? n : 1, sizeof(sos_rext_t));
-    if (rd->starts == NULL || rd->rx == NULL) {
-        free(rd->starts);
-        free(rd->rx);
-        free(rd);
-        return sos_err(err, SOS_ENOMEM, ENOMEM, "no memory for a reader");
-    }
 
     rd->n_extents = n;
     rd->extents = rec->extents;
@@ -131,8 +215,8 @@ sos_reader_new(sos_reader_t **out, sos_store_t *st, sos_obj_rec_t *rec,
                        (unsigned long long) rec->size);
     }
 
-    for (i = 0; i < n && i < SOS_READER_EAGER; i++) {
-        rc = sos_reader_fd(rd, i, err);
+    if (n > 0) {
+        rc = sos_reader_fd(rd, 0, err);
         if (rc != SOS_OK) {
             sos_reader_close(rd);
             return rc;
@@ -217,11 +301,12 @@ sos_object_open(sos_store_t *store, const char *bucket, size_t bucket_len,
 {
     int             tries;
     char           *val;
-    char            first[SOS_FILE_ID_LEN + 1], prev[SOS_FILE_ID_LEN + 1];
+    char            first[SOS_FILE_ID_LEN + 1];
     sos_rc_e        rc;
     sos_buf_t       ikey;
     sos_obj_rec_t   rec;
     sos_reader_t   *rd;
+    sos_idx_view_t *view;
 
     rc = sos_object_ikey(&ikey, bucket, bucket_len, key, key_len,
                          "a lookup", err);
@@ -230,7 +315,6 @@ sos_object_open(sos_store_t *store, const char *bucket, size_t bucket_len,
     }
 
     rd = NULL;
-    prev[0] = '\0';
 
     for (tries = 1; /* void */; tries++) {
         rc = sos_object_load(store, &ikey, bucket, bucket_len, key, key_len,
@@ -244,25 +328,30 @@ sos_object_open(sos_store_t *store, const char *bucket, size_t bucket_len,
             break;
         }
 
+        rc = sos_reader_pin(store, &ikey, bucket, bucket_len, key, key_len,
+                            &rec, &view, err);
+        if (rc != SOS_ECHANGED) {
+            break;
+        }
+
+        sos_obj_rec_free(&rec);
+        free(val);
+
+        if (tries == SOS_OPEN_TRIES) {
+            sos_buf_free(&ikey);
+            return sos_err(err, SOS_EIO, 0, "object in bucket \"%.*s\" "
+                           "changed %d times while it was opened",
+                           (int) bucket_len, bucket, tries);
+        }
+    }
+
+    if (rc == SOS_OK && out != NULL) {
         first[0] = '\0';
         if (rec.n_extents > 0) {
             memcpy(first, rec.extents[0].id, sizeof(first));
         }
 
-        rc = sos_reader_new(&rd, store, &rec, err);
-
-        /*
-         * An overwrite or delete may have removed the files between our
-         * read of the record and the opens: look again, and give up when
-         * the record did not change.
-         */
-        if (rc != SOS_ECORRUPT || tries == 5 || strcmp(first, prev) == 0) {
-            break;
-        }
-
-        memcpy(prev, first, sizeof(prev));
-        sos_obj_rec_free(&rec);
-        free(val);
+        rc = sos_reader_new(&rd, store, &rec, view, err);
     }
 
     sos_buf_free(&ikey);
@@ -392,6 +481,7 @@ sos_reader_read(sos_reader_t *reader, uint64_t offset, void *buf, size_t len,
 
     done = 0;
     i = sos_reader_find(reader, offset);
+    sos_reader_pass(reader, i);
 
     while (done < len) {
         while (reader->starts[i] + reader->extents[i].size <= offset + done) {
@@ -466,14 +556,74 @@ sos_reader_close(sos_reader_t *reader)
         free(reader->rx[i].checked);
     }
     for (k = 0; k < reader->n_retired; k++) {
-        (void) close(reader->retired[k]);
+        (void) close(reader->retired[k].fd);
     }
+    sos_pin_drop(reader->store, reader->extents, reader->n_extents);
+    sos_idx_view_free(reader->store, reader->view);
     free(reader->retired);
     free(reader->block);
     free(reader->extents);
     free(reader->starts);
     free(reader->rx);
     free(reader);
+}
+
+
+/*
+ * Read or verify moved on to extent `first`: close the fds of the
+ * extents before it that segments did not give out.  Moving backwards
+ * closes nothing.
+ */
+static void
+sos_reader_pass(sos_reader_t *rd, uint32_t first)
+{
+    uint32_t     i;
+    sos_rext_t  *x;
+
+    for (i = rd->passed; i < first; i++) {
+        x = &rd->rx[i];
+        if (x->fd != -1 && !x->lent) {
+            (void) close(x->fd);
+            x->fd = -1;
+        }
+    }
+
+    if (first > rd->passed) {
+        rd->passed = first;
+    }
+}
+
+
+void
+sos_reader_release(sos_reader_t *reader, uint64_t upto)
+{
+    size_t       k, kept;
+    uint32_t     i;
+    sos_rext_t  *x;
+
+    for (i = reader->released;
+         i < reader->n_extents
+         && reader->starts[i] + reader->extents[i].size <= upto;
+         i++)
+    {
+        x = &reader->rx[i];
+        if (x->fd != -1) {
+            (void) close(x->fd);
+            x->fd = -1;
+            x->lent = 0;
+        }
+    }
+    reader->released = i;
+
+    kept = 0;
+    for (k = 0; k < reader->n_retired; k++) {
+        if (reader->retired[k].extent < i) {
+            (void) close(reader->retired[k].fd);
+        } else {
+            reader->retired[kept++] = reader->retired[k];
+        }
+    }
+    reader->n_retired = kept;
 }
 
 
@@ -511,10 +661,10 @@ sos_reader_verify(sos_reader_t *reader, uint64_t offset, uint64_t len,
     }
 
     end = offset + len;
+    i = sos_reader_find(reader, offset);
+    sos_reader_pass(reader, i);
 
-    for (i = sos_reader_find(reader, offset);
-         i < reader->n_extents && reader->starts[i] < end;
-         i++)
+    for ( /* void */ ; i < reader->n_extents && reader->starts[i] < end; i++)
     {
         e = &reader->extents[i];
         if (e->size == 0) {
@@ -610,7 +760,8 @@ sos_reader_sums(sos_reader_t *rd, uint32_t i, sos_error_t *err)
         return sos_err(err, SOS_ENOMEM, ENOMEM, "no memory for a check");
     }
 
-    rc = sos_idx_get(rd->store, &key, &val, &len, err);
+    /* as the reader opened it: an overwrite since deleted the record */
+    rc = sos_idx_view_get(rd->store, rd->view, &key, &val, &len, err);
     sos_buf_free(&key);
 
     if (rc == SOS_ENOTFOUND) {
@@ -788,28 +939,31 @@ sos_reader_buffer(sos_reader_t *rd, size_t size, sos_error_t *err)
 
 /*
  * The replica of extent i is bad: remember it and move to another one.
- * An fd segments gave out stays open until the reader closes, as file
- * buffers of an earlier window may still point at it.
+ * An fd segments gave out stays open until sos_reader_release passes it
+ * or the reader closes, as file buffers of an earlier window may still
+ * point at it.
  */
 static sos_rc_e
 sos_reader_switch(sos_reader_t *rd, uint32_t i, sos_error_t *err)
 {
-    int         *fds;
-    size_t       cap;
-    sos_rext_t  *x = &rd->rx[i];
+    size_t          cap;
+    sos_rext_t     *x = &rd->rx[i];
+    sos_retired_t  *r;
 
     if (x->lent && rd->n_retired == rd->cap_retired) {
         cap = rd->cap_retired ? 2 * rd->cap_retired : 4;
-        fds = realloc(rd->retired, cap * sizeof(int));
-        if (fds == NULL) {
+        r = realloc(rd->retired, cap * sizeof(sos_retired_t));
+        if (r == NULL) {
             return sos_err(err, SOS_ENOMEM, ENOMEM, "no memory for a check");
         }
-        rd->retired = fds;
+        rd->retired = r;
         rd->cap_retired = cap;
     }
 
     if (x->lent) {
-        rd->retired[rd->n_retired++] = x->fd;
+        rd->retired[rd->n_retired].fd = x->fd;
+        rd->retired[rd->n_retired].extent = i;
+        rd->n_retired++;
     } else {
         (void) close(x->fd);
     }

@@ -671,8 +671,12 @@ sos_garbage_collect(sos_store_t *st, const sos_extent_t *e, uint32_t n)
 {
     uint32_t  i;
 
+    sos_pin_collect(st);
+
     for (i = 0; i < n; i++) {
-        (void) sos_extent_unlink(st, &e[i]);
+        if (!sos_pin_defer(st, e[i].id)) {
+            (void) sos_extent_unlink(st, &e[i]);
+        }
     }
 }
 
@@ -696,7 +700,9 @@ sos_garbage_visit(void *ctx, const char *key, size_t key_len,
     if (key_len == SOS_FILE_ID_LEN) {
         memset(&e, 0, sizeof(e));
         memcpy(e.id, key, SOS_FILE_ID_LEN);
-        if (sos_extent_unlink(walk->store, &e) == 0) {
+        if (!sos_pin_defer(walk->store, e.id)
+            && sos_extent_unlink(walk->store, &e) == 0)
+        {
             walk->removed++;
         }
     }

@@ -227,6 +227,7 @@ sos_store_open(sos_store_t **out, const sos_store_conf_t *conf,
     pthread_mutex_init(&st->commit_lock, NULL);
     pthread_mutex_init(&st->upload_lock, NULL);
     pthread_mutex_init(&st->idx_lock, NULL);
+    sos_pin_init(st);
 
     st->data_dir = strdup(conf->data_dir);
     if (st->data_dir == NULL) {
@@ -359,6 +360,7 @@ sos_store_free(sos_store_t *st)
     pthread_mutex_destroy(&st->commit_lock);
     pthread_mutex_destroy(&st->upload_lock);
     pthread_mutex_destroy(&st->idx_lock);
+    sos_pin_free(st);
     free(st);
 }
 
@@ -367,6 +369,8 @@ void
 sos_store_close(sos_store_t *store)
 {
     if (store != NULL) {
+        /* files whose last reader went since the last collection */
+        sos_pin_collect(store);
         sos_store_free(store);
     }
 }

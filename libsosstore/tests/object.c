@@ -1094,6 +1094,11 @@ test_copy_acl(void)
     ok(str_eq(got.attrs.content_type, "text/html")
        && got.attrs.checksum_algorithm.len == 0, "with the new metadata");
     sos_object_info_release(&got);
+    ok(files_all(data_dir, "objects", objs + 1),
+       "the copy's reader held the old file: it waits for a collection");
+    put_obj(st, BUCKET, "scratch", 7, data, 10, 10, NULL, NULL);
+    is_int(SOS_OK, sos_object_delete(st, BUCKET, BUCKET_LEN, "scratch", 7,
+                                     &err), "a delete collects garbage");
     ok(files_all(data_dir, "objects", objs), "the old files are gone");
 
     is_int(SOS_ENOTFOUND, copy_obj(st, BUCKET, BUCKET_LEN, "none", 4,

@@ -593,7 +593,8 @@ typedef struct sos_reader_s  sos_reader_t;
 
 /*
  * A piece of an object, for sendfile(): `len` bytes of `fd` at `offset`.
- * The fd belongs to the reader and stays open until sos_reader_close.
+ * The fd belongs to the reader and stays open until sos_reader_close, or
+ * until sos_reader_release passes its part.
  */
 typedef struct {
     int       fd;
@@ -604,10 +605,13 @@ typedef struct {
 /**
  * Look up an object.  With `out` non-NULL, also take hold of its current
  * version: the reader keeps reading that version even if the object is
- * overwritten or deleted afterwards, for its first 16 parts at least (a
- * later part's data is taken when first read, and may be gone by then:
- * SOS_ECORRUPT).  Each piece of data is read from the first healthy
- * replica.
+ * overwritten or deleted afterwards, every part of it, until the reader
+ * is closed (the files of a replaced version are removed once the last
+ * reader holding them closes, at the next write that removes files, or
+ * at the next open).  Only the first part's file is opened now; the
+ * others when first needed, so a reader holds few fds (see
+ * sos_reader_release).  Each piece of data is read from the first
+ * healthy replica.
  * @param[out] out   the reader (may be NULL: metadata only); close it
  *                   with sos_reader_close
  * @param[out] info  metadata (may be NULL); release it with
@@ -633,7 +637,9 @@ sos_rc_e sos_object_stat(sos_store_t *store, const char *bucket,
 
 /**
  * The ordered segments covering bytes [offset, offset+len) of the object,
- * taking hold of the data of later parts as needed.  len 0 gives none.
+ * opening the files of its parts as needed: one fd per part of the
+ * range, which stays open until sos_reader_release passes the part or
+ * the reader closes.  len 0 gives none.
  * @param[in,out] n_segs  capacity of segs in; count used out (also set on
  *                        SOS_ERANGE: 0, or the count needed)
  * @return SOS_OK, SOS_ERANGE (range outside the object, or segs too small:
@@ -670,8 +676,9 @@ sos_rc_e sos_reader_read(sos_reader_t *reader, uint64_t offset, void *buf,
  * (they are not tried again by it) and reported for repair.
  * On SOS_OK, sos_reader_segments maps the range onto checked replicas.
  * Segments handed out before a part moved keep their fd: the reader
- * keeps every fd it handed out open until sos_reader_close, as file
- * buffers of an earlier window may still point at it.
+ * keeps every fd it handed out open until sos_reader_release passes its
+ * part or sos_reader_close, as file buffers of an earlier window may
+ * still point at it.
  * @param[out] bad  replicas found bad by this call (may be NULL); also
  *                  written on failure
  * @return SOS_OK (the range is good), SOS_ERANGE (range outside the
@@ -684,6 +691,21 @@ sos_rc_e sos_reader_read(sos_reader_t *reader, uint64_t offset, void *buf,
  */
 sos_rc_e sos_reader_verify(sos_reader_t *reader, uint64_t offset,
     uint64_t len, unsigned *bad, sos_error_t *err);
+
+/**
+ * Let go of the fds of the parts that end at or before byte `upto`: the
+ * caller holds no segment of them any more (e.g. the file buffers of the
+ * windows sent so far are done with).  Their files stay held; a later
+ * call that needs them opens them again.  A caller that sends a big
+ * object in windows calls it after each window is sent, so that the
+ * reader holds the fds of the windows in flight only; without it every
+ * fd segments gave out stays open until sos_reader_close.  Fds that only
+ * sos_reader_read and sos_reader_verify used need no release: they are
+ * closed once those calls move past their part.  Calls with a smaller
+ * upto than an earlier one do nothing.
+ * Threads: the thread rule.  Ownership: the ownership rule.
+ */
+void sos_reader_release(sos_reader_t *reader, uint64_t upto);
 
 /**
  * The byte range of part `part_number` (1-based) of an open object: a

@@ -1,0 +1,438 @@
+/*
+ * Readers hold (pin) the files of the version they opened: a long read
+ * of a 40-part object survives an overwrite and a delete committed while
+ * it reads, its files go after the reader closes, and garbage collection
+ * leaves pinned files alone.  Readers open their parts one by one and
+ * keep few fds: those read and verify used are closed as they move on,
+ * those segments gave out when sos_reader_release passes them.  A race
+ * of readers against overwrites never sees a part's file gone.
+ */
+
+#include <dirent.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include "sos_internal.h"
+#include "tap.h"
+#include "util.h"
+
+#define BUCKET      "pb"
+#define BUCKET_LEN  2
+#define MIN_PART    1024
+#define N_PARTS     40
+#define PART_SIZE   3000
+#define OBJ_SIZE    (N_PARTS * PART_SIZE)
+#define FD_SLACK    4                   /* fds a reader may hold at once */
+#define RACE_PARTS  20
+#define RACE_WRITES 12                  /* overwrites during the race */
+#define RACE_READS  400                 /* at most, while they go on */
+
+static char           data_dir[512];
+static sos_store_t   *st;
+static sos_org_t      org;
+static sos_error_t    err;
+static unsigned char  va[OBJ_SIZE], vb[OBJ_SIZE];  /* two versions */
+
+
+static void
+fill(unsigned char *p, size_t len, unsigned seed)
+{
+    size_t  i;
+
+    for (i = 0; i < len; i++) {
+        p[i] = (unsigned char) ((i * 131 + seed * 7 + (i >> 8)) & 0xff);
+    }
+}
+
+
+/* Open fds of this process. */
+static int
+fds(void)
+{
+    int             n;
+    DIR            *d;
+    struct dirent  *e;
+
+    d = opendir("/proc/self/fd");
+    if (d == NULL) {
+        bail("/proc/self/fd: %s", strerror(errno));
+    }
+    n = 0;
+    while ((e = readdir(d)) != NULL) {
+        n += e->d_name[0] != '.';
+    }
+    closedir(d);
+    return n - 1;                       /* the directory's own */
+}
+
+
+/* key as a multipart object of n parts of PART_SIZE bytes of data. */
+static void
+put_multipart(const char *key, const unsigned char *data, unsigned n)
+{
+    char               id[SOS_UPLOAD_ID_LEN + 1];
+    char               etags[N_PARTS][SOS_ETAG_MAX + 1];
+    unsigned           i;
+    sos_put_t         *put;
+    sos_put_opts_t     o;
+    sos_part_ref_t     refs[N_PARTS];
+    sos_error_t        e;
+    sos_object_info_t  info;
+
+    memset(&o, 0, sizeof(o));
+    o.bucket = BUCKET;
+    o.bucket_len = BUCKET_LEN;
+    o.key = key;
+    o.key_len = strlen(key);
+
+    if (sos_upload_create(st, BUCKET, BUCKET_LEN, key, strlen(key), NULL, id,
+                          &e) != SOS_OK)
+    {
+        bail("upload: %s", e.msg);
+    }
+    for (i = 0; i < n; i++) {
+        memset(&info, 0, sizeof(info));
+        if (sos_part_begin(&put, st, &o, id, i + 1, &e) != SOS_OK
+            || sos_put_write(put, data + i * PART_SIZE, PART_SIZE, &e)
+               != SOS_OK
+            || sos_put_commit(put, &info, &e) != SOS_OK)
+        {
+            bail("part %u: %s", i + 1, e.msg);
+        }
+        memcpy(etags[i], info.etag, sizeof(etags[0]));
+        sos_object_info_release(&info);
+        refs[i].part_number = i + 1;
+        refs[i].etag = etags[i];
+        refs[i].etag_len = strlen(etags[i]);
+    }
+    if (sos_upload_complete(st, &o, id, refs, n, NULL, &e) != SOS_OK) {
+        bail("complete: %s", e.msg);
+    }
+}
+
+
+/* A put and a delete: a collection, which unlinks what readers left. */
+static void
+collect(void)
+{
+    sos_put_t       *put;
+    sos_put_opts_t   o;
+
+    memset(&o, 0, sizeof(o));
+    o.bucket = BUCKET;
+    o.bucket_len = BUCKET_LEN;
+    o.key = "scratch";
+    o.key_len = 7;
+    if (sos_put_begin(&put, st, &o, &err) != SOS_OK
+        || sos_put_write(put, "x", 1, &err) != SOS_OK
+        || sos_put_commit(put, NULL, &err) != SOS_OK
+        || sos_object_delete(st, BUCKET, BUCKET_LEN, "scratch", 7, &err)
+           != SOS_OK)
+    {
+        bail("collect: %s", err.msg);
+    }
+}
+
+
+/* The extents of key's current version (n of them, malloc'd). */
+static sos_extent_t *
+extents_of(const char *key, uint32_t *n)
+{
+    char           *val;
+    sos_buf_t       ikey;
+    sos_extent_t   *e;
+    sos_obj_rec_t   rec;
+
+    if (sos_object_ikey(&ikey, BUCKET, BUCKET_LEN, key, strlen(key), "t",
+                        &err) != SOS_OK
+        || sos_object_load(st, &ikey, BUCKET, BUCKET_LEN, key, strlen(key),
+                           &val, &rec, &err) != SOS_OK)
+    {
+        bail("load %s: %s", key, err.msg);
+    }
+    e = rec.extents;
+    *n = rec.n_extents;
+    rec.extents = NULL;
+    sos_obj_rec_free(&rec);
+    free(val);
+    sos_buf_free(&ikey);
+    return e;
+}
+
+
+/* How many of the files of these extents (on any replica) exist. */
+static unsigned
+present(const sos_extent_t *e, uint32_t n)
+{
+    char         path[1024];
+    uint32_t     i;
+    unsigned     r, k;
+    struct stat  sb;
+
+    k = 0;
+    for (i = 0; i < n; i++) {
+        for (r = 0; r < 3; r++) {
+            sos_replica_path(st, r, e[i].id, path, sizeof(path));
+            if (stat(path, &sb) == 0) {
+                k++;
+                break;
+            }
+        }
+    }
+    return k;
+}
+
+
+/* How many of these extents have a G record. */
+static unsigned
+pending(const sos_extent_t *e, uint32_t n)
+{
+    char      key[1 + SOS_FILE_ID_LEN];
+    uint32_t  i;
+    unsigned  k;
+
+    k = 0;
+    key[0] = SOS_K_GARBAGE;
+    for (i = 0; i < n; i++) {
+        memcpy(key + 1, e[i].id, SOS_FILE_ID_LEN);
+        k += sos_idx_has_prefix(st, key, sizeof(key), &err) == 1;
+    }
+    return k;
+}
+
+
+/*
+ * Send window w (one part) of rd as the module would: verify, segments,
+ * the bytes, then release what is sent.  Whether the bytes are want's.
+ */
+static int
+send_window(sos_reader_t *rd, unsigned w, const unsigned char *want)
+{
+    int             good;
+    size_t          i, n;
+    unsigned        bad;
+    uint64_t        at, len;
+    unsigned char   buf[PART_SIZE];
+    sos_segment_t   seg[2];
+
+    /* windows straddle parts: the second half of one, the first of the
+     * next; the first window is half a part */
+    at = w == 0 ? 0 : (uint64_t) w * PART_SIZE - PART_SIZE / 2;
+    len = w == 0 ? PART_SIZE / 2 : PART_SIZE;
+    if (w == N_PARTS) {
+        len = PART_SIZE / 2;
+    }
+
+    n = 2;
+    good = sos_reader_verify(rd, at, len, &bad, &err) == SOS_OK
+           && sos_reader_segments(rd, at, len, seg, &n, &err) == SOS_OK;
+    if (!good) {
+        diag("window %u: %s", w, err.msg);
+        return 0;
+    }
+
+    for (i = 0; good && i < n; i++) {
+        good = pread(seg[i].fd, buf, seg[i].len, (off_t) seg[i].offset)
+               == (ssize_t) seg[i].len
+               && memcmp(buf, want + at, seg[i].len) == 0;
+        at += seg[i].len;
+    }
+
+    sos_reader_release(rd, at);
+    return good;
+}
+
+
+static void
+test_long_read(void)
+{
+    int             good, base, most;
+    size_t          got;
+    unsigned        w;
+    uint32_t        n, nb;
+    sos_extent_t   *ea, *eb;
+    sos_reader_t   *ra, *rb;
+    unsigned char   buf[PART_SIZE];
+    uint64_t        removed;
+
+    put_multipart("big", va, N_PARTS);
+    ea = extents_of("big", &n);
+
+    base = fds();
+    if (sos_object_open(st, BUCKET, BUCKET_LEN, "big", 3, &ra, NULL, &err)
+        != SOS_OK)
+    {
+        bail("open: %s", err.msg);
+    }
+    is_int(base + 1, fds(), "a reader opens its first part only");
+
+    good = 1;
+    most = 0;
+    rb = NULL;
+    eb = NULL;
+    nb = 0;
+
+    for (w = 0; w <= N_PARTS; w++) {
+        if (w == 10) {
+            put_multipart("big", vb, N_PARTS);
+            if (sos_object_open(st, BUCKET, BUCKET_LEN, "big", 3, &rb, NULL,
+                                &err) != SOS_OK)
+            {
+                bail("open: %s", err.msg);
+            }
+            eb = extents_of("big", &nb);
+            is_int(N_PARTS, pending(ea, n),
+                   "overwritten: the old files are garbage (G records)");
+            is_int(N_PARTS, present(ea, n), "but stay for the reader");
+            removed = sos_garbage_collect_all(st);
+            is_int(0, removed, "a full collection leaves them too");
+        }
+
+        if (w == 20) {
+            is_int(SOS_OK, sos_object_delete(st, BUCKET, BUCKET_LEN, "big",
+                                             3, &err),
+                   "the new version deleted while both read");
+        }
+
+        good = good && send_window(ra, w, va);
+
+        /* the second reader copies, as UploadPartCopy does */
+        if (rb != NULL && w < N_PARTS) {
+            good = good
+                   && sos_reader_read(rb, (uint64_t) w * PART_SIZE, buf,
+                                      PART_SIZE, &got, &err) == SOS_OK
+                   && got == PART_SIZE
+                   && memcmp(buf, vb + w * PART_SIZE, PART_SIZE) == 0;
+        }
+
+        if (fds() - base > most) {
+            most = fds() - base;
+        }
+    }
+
+    ok(good, "the old version read whole, through the overwrite and "
+       "delete; the new one too from part 11");
+    ok(most <= FD_SLACK, "fds stayed bounded: at most %d for two readers "
+       "of %d parts", most, N_PARTS);
+
+    sos_reader_close(ra);
+    sos_reader_close(rb);
+    is_int(base, fds(), "closed: no fd left");
+    is_int(2 * N_PARTS, present(ea, n) + present(eb, nb),
+           "the files wait for the next collection");
+    collect();
+    is_int(0, present(ea, n) + present(eb, nb),
+           "which unlinks both versions' files");
+    is_int(0, pending(ea, n) + pending(eb, nb), "and drops their G records");
+    free(ea);
+    free(eb);
+}
+
+
+/* Overwrite "race" again and again, alternating va and vb. */
+static void *
+race_writer(void *arg)
+{
+    unsigned  i;
+
+    for (i = 0; i < RACE_WRITES; i++) {
+        put_multipart("race", i % 2 ? va : vb, RACE_PARTS);
+    }
+    __atomic_store_n((int *) arg, 1, __ATOMIC_RELEASE);
+    return NULL;
+}
+
+
+static void
+test_race(void)
+{
+    int                   done, reads, bad, whole;
+    size_t                got;
+    unsigned              p;
+    sos_rc_e              rc;
+    pthread_t             t;
+    sos_reader_t         *rd;
+    unsigned char         buf[RACE_PARTS * PART_SIZE];
+    const unsigned char  *want;
+
+    put_multipart("race", va, RACE_PARTS);
+
+    done = 0;
+    if (pthread_create(&t, NULL, race_writer, &done) != 0) {
+        bail("pthread_create failed");
+    }
+
+    reads = 0;
+    bad = 0;
+    whole = 0;
+
+    while (!__atomic_load_n(&done, __ATOMIC_ACQUIRE) && reads < RACE_READS) {
+        reads++;
+        rc = sos_object_open(st, BUCKET, BUCKET_LEN, "race", 4, &rd, NULL,
+                             &err);
+        if (rc != SOS_OK) {
+            diag("open: %s", err.msg);
+            bad++;
+            continue;
+        }
+
+        /* a part at a time, giving the writer time to commit between */
+        for (p = 0; p < RACE_PARTS; p++) {
+            rc = sos_reader_read(rd, (uint64_t) p * PART_SIZE,
+                                 buf + p * PART_SIZE, PART_SIZE, &got, &err);
+            if (rc != SOS_OK || got != PART_SIZE) {
+                diag("read of part %u: %s", p + 1, err.msg);
+                break;
+            }
+            usleep(2000);
+        }
+        sos_reader_close(rd);
+
+        if (p < RACE_PARTS) {
+            bad++;
+            continue;
+        }
+        want = buf[0] == va[0] ? va : vb;
+        if (memcmp(buf, want, sizeof(buf)) != 0) {
+            diag("read %d mixes versions", reads);
+            bad++;
+            continue;
+        }
+        whole++;
+    }
+
+    pthread_join(t, NULL);
+
+    is_int(0, bad, "readers racing %d overwrites: every read whole and of "
+           "one version (%d reads)", RACE_WRITES, whole);
+}
+
+
+int
+main(void)
+{
+    sos_store_conf_t  conf;
+
+    snprintf(data_dir, sizeof(data_dir), "%s/data", tmpdir());
+    fill(va, sizeof(va), 1);
+    fill(vb, sizeof(vb), 2);
+
+    memset(&conf, 0, sizeof(conf));
+    conf.data_dir = data_dir;
+    conf.no_fsync = 1;
+    conf.min_part_size = MIN_PART;
+    if (sos_store_open(&st, &conf, &err) != SOS_OK
+        || sos_org_create(st, "pin", 3, NULL, 0, &org, &err) != SOS_OK)
+    {
+        bail("open: %s", err.msg);
+    }
+    util_bucket_make(st, org.id, BUCKET);
+
+    test_long_read();
+    test_race();
+
+    sos_store_close(st);
+    done_testing();
+}
