@@ -47,12 +47,20 @@ ngx_sos_read_first(ngx_sos_read_t *rd, ngx_sos_job_t *job)
 }
 
 
-/* the pool thread: a background job, whose data is rd */
+/*
+ * The pool thread: a background job, whose data is rd.  The window before
+ * (from win_off) is being sent, those before it are done with: the reader
+ * lets go of the fds of the parts that end before it.
+ */
 
 static void
 ngx_sos_read_run(ngx_sos_job_t *job)
 {
-    ngx_sos_read_window(job->data, job);
+    ngx_sos_read_t *rd = job->data;
+
+    sos_reader_release(rd->reader, rd->win_off);
+
+    ngx_sos_read_window(rd, job);
 }
 
 

@@ -8,7 +8,8 @@
  * the whole body when it is smaller, before the header is sent.  While
  * window k is being sent a background job verifies window k + 1, never
  * further ahead; its buffers are queued once window k has left ours.
- * Memory is bounded: one window's segments and file buffers, recycled.
+ * Memory is bounded: one window's segments and file buffers, recycled;
+ * and so are fds: the reader lets go of those of the parts sent.
  */
 
 

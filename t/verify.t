@@ -241,6 +241,63 @@ is($st, 200, 'HEAD reads no data: 200');
     is(md5_hex($body), md5_hex($slow), 'slow client: every byte right');
 }
 
+# ---- a multipart object of 12 parts: the fds a GET holds stay few ----
+
+# the worker's open files under the replicas' objects/
+
+sub object_fds {
+    my $master = $t->master_pid or return -1;
+    my $n = 0;
+    for my $stat (glob '/proc/[0-9]*/stat') {
+        my ($pid, $ppid) = SOS::Test::_slurp($stat) =~ /^(\d+) \(.*\) \S+ (\d+)/
+            or next;
+        next unless $ppid == $master;
+        for my $fd (glob "/proc/$pid/fd/*") {
+            my $to = readlink($fd) // next;
+            $n++ if index($to, $t->data . '/r') == 0 && $to =~ m{/objects/};
+        }
+    }
+    return $n;
+}
+
+{
+    my @many = map { random_bytes(5 * $MiB) } 1 .. 12;
+
+    ($st, $h, $b) = req(POST => '/vb1/many?uploads');
+    my $mid = tag($b, 'UploadId');
+    my $x = '<CompleteMultipartUpload>';
+    for my $n (1 .. 12) {
+        ($st, $h) = req(PUT => "/vb1/many?partNumber=$n&uploadId=$mid",
+                        body => $many[$n - 1]);
+        $x .= "<Part><PartNumber>$n</PartNumber><ETag>$h->{etag}</ETag>"
+            . '</Part>';
+    }
+    ($st) = req(POST => "/vb1/many?uploadId=$mid",
+                body => $x . '</CompleteMultipartUpload>');
+    is($st, 200, 'a multipart object of 12 parts');
+
+    my $s = $t->connect;
+    print $s $t->s3_request(GET => '/vb1/many',
+        headers => { Connection => 'close' });
+
+    my $data = '';
+    my $deadline = time() + 60;
+    while (length $data < 50 * $MiB && time() < $deadline) {
+        sysread($s, $data, $MiB, length $data) or last;
+    }
+    sleep(0.3);
+    my $fds = object_fds();
+    ok($fds >= 1 && $fds <= 5,
+       "at 50 MiB of 60, the worker holds $fds fds of object files");
+    while (time() < $deadline) {
+        sysread($s, $data, $MiB, length $data) or last;
+    }
+    close $s;
+
+    my ($head, $body) = split /\r\n\r\n/, $data, 2;
+    is(md5_hex($body), md5_hex(join '', @many), '12 parts: every byte right');
+}
+
 # ---- clients gone: after the header, mid-stream, not reading ----
 
 for my $after (0, 5 * $MiB) {
