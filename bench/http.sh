@@ -229,8 +229,9 @@ best() {
     echo "$best"
 }
 
-echo "HTTP GET, wrk -t2 (-t1 with c=1) ${secs}s; $(nproc) cpus; nginx $("$nginx" -v 2>&1 \
-    | sed 's|.*/||'); SOS sos_fsync off; both: 1 worker, sendfile on"
+echo "HTTP GET, wrk -t2 (-t1 with c=1) ${secs}s; $(nproc) cpus;" \
+    "nginx $("$nginx" -v 2>&1 | sed 's|.*/||'); SOS sos_fsync off;" \
+    "both: 1 worker, sendfile on"
 
 s4=$(bench "$conns" "$url_4k")
 p4=$(bench "$conns" "$plain/bench/4k")
