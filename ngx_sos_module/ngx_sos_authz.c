@@ -211,6 +211,10 @@ ngx_sos_authz_check(ngx_sos_job_t *job, ngx_sos_ctx_t *ctx)
                                    az->want_reader ? &az->reader : NULL,
                                    &az->object);
         if (err != NGX_SOS_OK) {
+
+            /* GET and HEAD: the record is there, no replica of its data */
+
+            az->unreadable = (az->want_reader && job->rc == SOS_ECORRUPT);
             return err;
         }
     }
@@ -362,6 +366,11 @@ ngx_sos_authz_send(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
         if (ngx_sos_header_add(r, "x-amz-bucket-region", &region) != NGX_OK) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
+    }
+
+    if (az->unreadable) {
+        ngx_str_set(&ctx->error_message, NGX_SOS_UNREADABLE);
+        return ngx_sos_error_send_ctx(r, ctx, az->err);
     }
 
     if (az->err == NGX_SOS_ERR_NO_SUCH_BUCKET && !az->source_err) {

@@ -4,18 +4,22 @@
  *
  * The event loop reads the request (Range, ?partNumber, the response-*
  * overrides); the authorization step of the job checks READ on the object
- * and opens it (ngx_sos_authz.c), the job maps the range to segments;
- * back in the loop the conditions (If-Match...) are evaluated and the
- * answer is sent with file buffers for sendfile.  The fds belong to the
- * reader, closed with the request pool.
+ * and opens it (ngx_sos_authz.c: HEAD too, so that both fail alike when no
+ * replica of the data opens); back in the loop the conditions (If-Match...)
+ * are evaluated and the answer is sent with file buffers for sendfile.  The
+ * fds belong to the reader, closed with the request pool.
+ *
+ * Every byte sent is verified first (ngx_sos_read.c): the job verifies
+ * the first window of the body before the header is sent, so that a small
+ * object with no good replica is a 500 InternalError, never bad bytes.
  */
 
 
 #include "ngx_sos_module.h"
 #include "ngx_sos_object.h"
+#include "ngx_sos_read.h"
 
 
-#define NGX_SOS_SEGS          8
 #define NGX_SOS_OVERRIDES     6
 
 
@@ -43,9 +47,7 @@ typedef struct {
     off_t                    len;
     sos_reader_t            *reader;
     sos_object_info_t        info;
-    sos_segment_t            segs_small[NGX_SOS_SEGS];
-    sos_segment_t           *segs;
-    size_t                   n_segs;
+    ngx_sos_read_t           read;       /* the body, verified */
 
     /* the response-* arguments, decoded; data NULL: not given */
     ngx_str_t                override[NGX_SOS_OVERRIDES];
@@ -117,10 +119,13 @@ ngx_sos_object_get(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     cln->handler = ngx_sos_get_cleanup;
     cln->data = g;
 
+    ctx->op_data = &g->read;
+
     g->bucket = ctx->bucket;
     g->key = ctx->key;
     g->head = (r->method == NGX_HTTP_HEAD);
-    g->segs = g->segs_small;
+
+    ngx_sos_read_init(&g->read, job);
 
     /* ?partNumber: one part of a multipart object, as a range */
 
@@ -149,9 +154,12 @@ ngx_sos_object_get(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
         ngx_sos_get_parse_range(r, g);
     }
 
-    /* the authorization step opens the object for the bytes or a part */
+    /*
+     * the authorization step opens the object, for HEAD too: no data is
+     * read, but an object none of whose replicas opens is a 500 to both
+     */
 
-    ctx->authz.want_reader = !g->head || g->part_number;
+    ctx->authz.want_reader = 1;
 
     if (r->args.len) {
         err = ngx_sos_get_overrides(r, ctx, g);
@@ -253,10 +261,7 @@ ngx_sos_get_cleanup(void *data)
 {
     ngx_sos_get_t *g = data;
 
-    if (g->segs != g->segs_small) {
-        ngx_free(g->segs);
-        g->segs = g->segs_small;
-    }
+    ngx_sos_read_cleanup(&g->read);
 }
 
 
@@ -265,10 +270,8 @@ ngx_sos_get_run(ngx_sos_job_t *job)
 {
     ngx_sos_get_t *g = job->data;
 
-    off_t           size;
-    uint64_t        off, plen;
-    size_t          n;
-    sos_segment_t  *segs;
+    off_t      size;
+    uint64_t   off, plen;
 
     /* opened by the authorization step, closed with the request */
 
@@ -326,28 +329,11 @@ ngx_sos_get_run(ngx_sos_job_t *job)
         return;
     }
 
-    n = NGX_SOS_SEGS;
+    g->read.reader = g->reader;
+    g->read.start = g->start;
+    g->read.len = g->len;
 
-    job->rc = sos_reader_segments(g->reader, g->start, g->len, g->segs, &n,
-                                  &job->err);
-
-    if (job->rc == SOS_ERANGE && n > NGX_SOS_SEGS) {
-
-        /* many parts: a bigger array, plain malloc() in this thread */
-
-        segs = malloc(n * sizeof(sos_segment_t));
-        if (segs == NULL) {
-            job->rc = SOS_ENOMEM;
-            return;
-        }
-
-        g->segs = segs;
-
-        job->rc = sos_reader_segments(g->reader, g->start, g->len, g->segs,
-                                      &n, &job->err);
-    }
-
-    g->n_segs = n;
+    ngx_sos_read_first(&g->read, job);
 }
 
 
@@ -360,10 +346,6 @@ ngx_sos_get_done(ngx_http_request_t *r, ngx_sos_job_t *job)
     size_t          len;
     ngx_int_t       rc;
     ngx_str_t       range;
-    ngx_uint_t      i;
-    ngx_buf_t      *b;
-    ngx_file_t     *file;
-    ngx_chain_t    *out, **ll;
     ngx_sos_ctx_t  *ctx;
 
     ctx = job->ctx;
@@ -418,45 +400,22 @@ ngx_sos_get_done(ngx_http_request_t *r, ngx_sos_job_t *job)
         return ngx_sos_error_send_ctx(r, ctx, NGX_SOS_ERR_INVALID_RANGE);
     }
 
-    if (ngx_sos_get_headers(r, g) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    if (!g->head && g->len) {
+        if (ngx_sos_read_name(r, &g->read, &g->bucket, &g->key) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        if (g->read.win_rc != SOS_OK) {
+            ngx_sos_read_log_corrupt(r, &g->read, "answered 500");
+
+            ngx_str_set(&ctx->error_message, NGX_SOS_UNREADABLE);
+            return ngx_sos_error_send_ctx(r, ctx,
+                                          NGX_SOS_ERR_INTERNAL_ERROR);
+        }
     }
 
-    /* every buffer exists before the header is sent */
-
-    out = NULL;
-    ll = &out;
-
-    if (!g->head) {
-        for (i = 0; i < g->n_segs; i++) {
-            b = ngx_calloc_buf(r->pool);
-            if (b == NULL) {
-                return NGX_HTTP_INTERNAL_SERVER_ERROR;
-            }
-
-            file = ngx_pcalloc(r->pool, sizeof(ngx_file_t));
-            if (file == NULL) {
-                return NGX_HTTP_INTERNAL_SERVER_ERROR;
-            }
-
-            file->fd = g->segs[i].fd;
-            file->name = g->key;
-            file->log = r->connection->log;
-
-            b->in_file = g->segs[i].len ? 1 : 0;
-            b->file = file;
-            b->file_pos = g->segs[i].offset;
-            b->file_last = g->segs[i].offset + g->segs[i].len;
-
-            *ll = ngx_alloc_chain_link(r->pool);
-            if (*ll == NULL) {
-                return NGX_HTTP_INTERNAL_SERVER_ERROR;
-            }
-
-            (*ll)->buf = b;
-            (*ll)->next = NULL;
-            ll = &(*ll)->next;
-        }
+    if (ngx_sos_get_headers(r, g) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     rc = ngx_http_send_header(r);
@@ -465,18 +424,11 @@ ngx_sos_get_done(ngx_http_request_t *r, ngx_sos_job_t *job)
         return ngx_sos_sent(r, rc);
     }
 
-    if (out == NULL) {
+    if (g->len == 0) {
         return ngx_sos_sent(r, ngx_http_send_special(r, NGX_HTTP_LAST));
     }
 
-    for (b = NULL, ll = &out; *ll; ll = &(*ll)->next) {
-        b = (*ll)->buf;
-    }
-
-    b->last_buf = (r == r->main) ? 1 : 0;
-    b->last_in_chain = 1;
-
-    return ngx_sos_sent(r, ngx_http_output_filter(r, out));
+    return ngx_sos_read_send(r, &g->read);
 }
 
 

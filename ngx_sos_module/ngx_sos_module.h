@@ -257,11 +257,18 @@ typedef struct {
     sos_bucket_info_t       *bucket;     /* the bucket and its ACL */
     sos_object_info_t        object;     /* rows with an object perm */
     sos_reader_t            *reader;     /* ... with want_reader */
+    ngx_uint_t               unreadable; /* ... failed: no replica of its
+                                            data opens */
     sos_object_info_t        source;     /* rows with a source perm */
     sos_reader_t            *source_reader;  /* ... always opened: the
                                                 version checked is the one
                                                 copied */
 } ngx_sos_authz_t;
+
+
+/* what GET and HEAD say when no replica of an object's data is good */
+#define NGX_SOS_UNREADABLE                                                    \
+    "The object's data could not be read intact from any replica."
 
 
 /* Per-request state, from r->pool. */
@@ -311,6 +318,8 @@ struct ngx_sos_job_s {
     sos_rc_e                 rc;
     sos_error_t              err;
     void                    *data;       /* data_size bytes, zeroed */
+    ngx_uint_t               background; /* runs while the response is
+                                            sent: r->aio is left alone */
 };
 
 typedef ngx_int_t (*ngx_sos_op_handler_pt)(ngx_http_request_t *r,

@@ -90,7 +90,10 @@ ngx_sos_job_post(ngx_sos_job_t *job)
 
     /* r and its pool outlive a client abort while the job runs */
     r->main->blocked++;
-    r->aio = 1;
+
+    if (!job->background) {
+        r->aio = 1;
+    }
 
     ngx_sos_jobs_in_flight++;
 
@@ -153,7 +156,10 @@ ngx_sos_job_event(ngx_event_t *ev)
     ngx_http_set_log_request(c->log, r);
 
     r->main->blocked--;
-    r->aio = 0;
+
+    if (!job->background) {
+        r->aio = 0;
+    }
 
     ngx_sos_jobs_in_flight--;
 
