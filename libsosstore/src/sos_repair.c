@@ -9,6 +9,12 @@
  * is then changed under the locks of the commits, only if the record
  * still names the extent; a rewrite for an extent that is gone by then is
  * removed again.
+ *
+ * A legacy extent (written before block checksums, no X record) gets its
+ * X record from the check: the CRC32 of each block of a replica found
+ * good, computed in the same read, written with the mask under the same
+ * locks and on the same condition, so never for a file whose G record
+ * (which deletes X in the same batch) may be there.
  */
 
 #include <errno.h>
@@ -20,6 +26,7 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
+#include <zlib.h>
 
 #include "sos_internal.h"
 
@@ -27,13 +34,17 @@
 #define SOS_REPAIR_CHUNK  (1024 * 1024)
 
 static int sos_repair_read(sos_store_t *st, unsigned replica,
-    const sos_extent_t *e, unsigned char *buf, uint64_t *bytes);
+    const sos_extent_t *e, unsigned char *buf, uint64_t *bytes,
+    uint32_t *crcs);
+static void sos_repair_sum(uint32_t *crcs, uint64_t at,
+    const unsigned char *p, size_t len, uint64_t size);
 static int sos_repair_copy(sos_store_t *st, const sos_extent_t *e,
     unsigned src, unsigned dst, unsigned char *buf);
 static int sos_repair_write_all(int fd, const unsigned char *p, size_t len);
 static sos_rc_e sos_repair_mask(sos_store_t *st, const char *ikey,
-    size_t ikey_len, const sos_extent_t *e, uint32_t mask, sos_error_t *err);
-static int sos_repair_gone(sos_store_t *st, const sos_extent_t *e);
+    size_t ikey_len, const sos_extent_t *e, uint32_t mask,
+    const sos_buf_t *sums, sos_error_t *err);
+static int sos_repair_has(sos_store_t *st, char type, const sos_extent_t *e);
 static void sos_repair_unlink(sos_store_t *st, const sos_extent_t *e,
     uint32_t which);
 
@@ -283,12 +294,12 @@ sos_repair_degraded(sos_store_t *st, const sos_extent_t *e, uint32_t live)
 
 
 /*
- * Whether the extent of a queued repair is not (or no longer) live: a
- * G record means a write not committed yet, or files to unlink.  -1 on
- * an index error.
+ * Whether the record <type><file id> of e exists: 1, 0, or -1 on an index
+ * error.  A G record means that the extent of a queued repair is not (or
+ * no longer) live: a write not committed yet, or files to unlink.
  */
 static int
-sos_repair_gone(sos_store_t *st, const sos_extent_t *e)
+sos_repair_has(sos_store_t *st, char type, const sos_extent_t *e)
 {
     char       *val;
     size_t      len;
@@ -296,7 +307,7 @@ sos_repair_gone(sos_store_t *st, const sos_extent_t *e)
     sos_buf_t   key;
 
     sos_buf_init(&key);
-    sos_buf_add_u8(&key, SOS_K_GARBAGE);
+    sos_buf_add_u8(&key, (unsigned) type);
     sos_buf_add(&key, e->id, SOS_FILE_ID_LEN);
     rc = sos_idx_get(st, &key, &val, &len, NULL);
     sos_buf_free(&key);
@@ -355,7 +366,7 @@ sos_repair_drain(sos_store_t *st, sos_scrub_report_t *report)
          * commit), or garbage: wait, for no longer than the orphan grace
          */
 
-        gone = sos_repair_gone(st, &q->extent);
+        gone = sos_repair_has(st, SOS_K_GARBAGE, &q->extent);
         if (gone != 0) {
             if (now - q->noted < SOS_ORPHAN_GRACE) {
                 work[kept++] = *q;
@@ -400,7 +411,7 @@ sos_repair_drain(sos_store_t *st, sos_scrub_report_t *report)
             /* else no good source: the pass decides, knowing the record */
         }
 
-        if (any && sos_repair_gone(st, &q->extent) != 0) {
+        if (any && sos_repair_has(st, SOS_K_GARBAGE, &q->extent) != 0) {
             /* deleted meanwhile: what was written is garbage too */
             sos_repair_unlink(st, &q->extent, (1u << st->n_replicas) - 1);
             continue;
@@ -427,10 +438,12 @@ sos_repair_drain(sos_store_t *st, sos_scrub_report_t *report)
 /*
  * Read one replica whole and check it: 0 good, ENOENT missing, EIO bad
  * (size or MD5), else the errno of a failed read.  *bytes counts reads.
+ * With crcs (room for the blocks of e), the CRC32 of each block of what
+ * was read goes there too: those of the file when it is good.
  */
 static int
 sos_repair_read(sos_store_t *st, unsigned replica, const sos_extent_t *e,
-    unsigned char *buf, uint64_t *bytes)
+    unsigned char *buf, uint64_t *bytes, uint32_t *crcs)
 {
     int            fd, rc;
     char           path[4096];
@@ -482,6 +495,9 @@ sos_repair_read(sos_store_t *st, unsigned replica, const sos_extent_t *e,
             break;
         }
         EVP_DigestUpdate(md5, buf, (size_t) n);
+        if (crcs != NULL) {
+            sos_repair_sum(crcs, total, buf, (size_t) n, e->size);
+        }
         total += (uint64_t) n;
     }
 
@@ -497,6 +513,35 @@ sos_repair_read(sos_store_t *st, unsigned replica, const sos_extent_t *e,
 
     EVP_MD_CTX_free(md5);
     return rc;
+}
+
+
+/*
+ * The CRC32 of each SOS_SUM_BLOCK block (as the writer computes them) of
+ * len bytes at offset at of a file of size bytes: a block is complete
+ * once the bytes up to its end went through here in order.
+ */
+static void
+sos_repair_sum(uint32_t *crcs, uint64_t at, const unsigned char *p,
+    size_t len, uint64_t size)
+{
+    size_t    n;
+    uint64_t  b, in;
+
+    /* beyond size the file is bad anyway, and crcs has no room */
+    while (len > 0 && at < size) {
+        b = at / SOS_SUM_BLOCK;
+        in = at % SOS_SUM_BLOCK;
+        n = SOS_SUM_BLOCK - in;
+        if (n > len) {
+            n = len;
+        }
+
+        crcs[b] = (uint32_t) crc32_z(in == 0 ? 0 : crcs[b], p, n);
+        at += n;
+        p += n;
+        len -= n;
+    }
 }
 
 
@@ -686,27 +731,33 @@ sos_repair_unlink(sos_store_t *st, const sos_extent_t *e, uint32_t which)
 
 
 /*
- * Set e's replica mask in the record at ikey, if it still names e, under
- * the commit locks: SOS_OK, SOS_ENOTFOUND (it does not), or an error.
+ * Set e's replica mask in the record at ikey, and put its X record with
+ * value sums (may be NULL), if the record still names e, in one synced
+ * write under the commit locks: SOS_OK, SOS_ENOTFOUND (it does not), or
+ * an error (SOS_EFENCED: nothing written).
  */
 static sos_rc_e
 sos_repair_mask(sos_store_t *st, const char *ikey, size_t ikey_len,
-    const sos_extent_t *e, uint32_t mask, sos_error_t *err)
+    const sos_extent_t *e, uint32_t mask, const sos_buf_t *sums,
+    sos_error_t *err)
 {
-    int              found, part;
-    char            *val;
-    size_t           len;
-    uint32_t         i;
-    sos_rc_e         rc;
-    sos_buf_t        key, nval;
-    sos_obj_rec_t    rec;
-    sos_part_rec_t   p;
+    int                    found, changed, part;
+    char                  *val;
+    size_t                 len;
+    uint32_t               i;
+    sos_rc_e               rc;
+    sos_buf_t              key, nval, xkey;
+    sos_obj_rec_t          rec;
+    sos_part_rec_t         p;
+    leveldb_writebatch_t  *batch;
 
     part = ikey[0] == SOS_K_PART;
 
     sos_buf_init(&key);
     sos_buf_init(&nval);
+    sos_buf_init(&xkey);
     sos_buf_add(&key, ikey, ikey_len);
+    sos_ikey_sums(&xkey, e->id);
 
     /* complete reads parts under upload_lock: no mask changes meanwhile */
     if (part) {
@@ -720,12 +771,14 @@ sos_repair_mask(sos_store_t *st, const char *ikey, size_t ikey_len,
     }
 
     found = 0;
+    changed = 0;
 
     if (part) {
         if (sos_part_rec_decode(ikey, ikey_len, val, len, &p) == 0
             && memcmp(p.extent.id, e->id, SOS_FILE_ID_LEN) == 0)
         {
             found = 1;
+            changed = p.extent.replicas != mask;
             p.extent.replicas = mask;
             sos_part_rec_encode(&nval, &p);
         }
@@ -734,6 +787,7 @@ sos_repair_mask(sos_store_t *st, const char *ikey, size_t ikey_len,
         for (i = 0; i < rec.n_extents; i++) {
             if (memcmp(rec.extents[i].id, e->id, SOS_FILE_ID_LEN) == 0) {
                 found = 1;
+                changed |= rec.extents[i].replicas != mask;
                 rec.extents[i].replicas = mask;
             }
         }
@@ -743,17 +797,30 @@ sos_repair_mask(sos_store_t *st, const char *ikey, size_t ikey_len,
         sos_obj_rec_free(&rec);
     }
 
+    free(val);
+
     if (!found) {
         rc = SOS_ENOTFOUND;
-
-    } else if (nval.oom) {
-        rc = sos_err(err, SOS_ENOMEM, 0, "no memory for a record");
-
-    } else {
-        rc = sos_idx_put(st, &key, nval.data, nval.len, 1, err);
+        goto unlock;
     }
 
-    free(val);
+    if (nval.oom || xkey.oom) {
+        rc = sos_err(err, SOS_ENOMEM, 0, "no memory for a record");
+        goto unlock;
+    }
+
+    batch = leveldb_writebatch_create();
+    if (changed) {
+        leveldb_writebatch_put(batch, (const char *) key.data, key.len,
+                               (const char *) nval.data, nval.len);
+    }
+    if (sums != NULL) {
+        leveldb_writebatch_put(batch, (const char *) xkey.data, xkey.len,
+                               (const char *) sums->data, sums->len);
+    }
+    rc = (changed || sums != NULL) ? sos_idx_write(st, batch, 1, err)
+                                   : SOS_OK;
+    leveldb_writebatch_destroy(batch);
 
 unlock:
 
@@ -764,6 +831,7 @@ unlock:
 
     sos_buf_free(&key);
     sos_buf_free(&nval);
+    sos_buf_free(&xkey);
     return rc;
 }
 
@@ -772,11 +840,13 @@ void
 sos_repair_extent(sos_store_t *st, const char *ikey, size_t ikey_len,
     const sos_extent_t *e, sos_scrub_report_t *report, uint32_t *mask)
 {
-    int             rc, res[SOS_MAX_REPLICAS];
+    int             rc, legacy, res[SOS_MAX_REPLICAS];
     unsigned        i, s;
-    uint32_t        good, written;
-    uint64_t        bytes;
+    uint32_t        good, written, *crcs;
+    uint64_t        bytes, n_blocks;
     sos_rc_e        mrc;
+    sos_buf_t       sums;
+    sos_sums_t      x;
     sos_scrub_t    *sc = st->scrub;
     unsigned char  *buf;
 
@@ -787,11 +857,21 @@ sos_repair_extent(sos_store_t *st, const char *ikey, size_t ikey_len,
         return;
     }
 
+    /* legacy: no X record yet (an index error: leave it for later) */
+
+    n_blocks = (e->size + SOS_SUM_BLOCK - 1) / SOS_SUM_BLOCK;
+    crcs = NULL;
+    if (sos_repair_has(st, SOS_K_CHECKSUMS, e) == 0) {
+        crcs = malloc((n_blocks ? n_blocks : 1) * sizeof(uint32_t));
+    }
+
     good = 0;
     bytes = 0;
 
     for (i = 0; i < st->n_replicas; i++) {
-        res[i] = sos_repair_read(st, i, e, buf, &bytes);
+        /* the checksums of the first good replica */
+        res[i] = sos_repair_read(st, i, e, buf, &bytes,
+                                 good == 0 ? crcs : NULL);
         if (res[i] == 0) {
             good |= 1u << i;
 
@@ -815,6 +895,7 @@ sos_repair_extent(sos_store_t *st, const char *ikey, size_t ikey_len,
     if (good == 0) {
         sos_scrub_find(st, report, SOS_FINDING_UNREPAIRABLE,
                        SOS_MAX_REPLICAS, 0, e, ikey, ikey_len);
+        free(crcs);
         free(buf);
         return;
     }
@@ -845,14 +926,30 @@ sos_repair_extent(sos_store_t *st, const char *ikey, size_t ikey_len,
 
     free(buf);
 
+    /* legacy and a good replica: its checksums, unless out of memory */
+
+    sos_buf_init(&sums);
+    legacy = 0;
+    if (crcs != NULL) {
+        x.block_size = SOS_SUM_BLOCK;
+        x.n_blocks = n_blocks;
+        x.crcs = crcs;
+        sos_sums_encode(&sums, &x);
+        free(crcs);
+        legacy = !sums.oom;
+    }
+
     /* the mask names the replicas known good, so reads skip bad ones */
 
-    if ((good | written) == e->replicas) {
+    if ((good | written) == e->replicas && !legacy) {
         *mask = e->replicas;
+        sos_buf_free(&sums);
         return;
     }
 
-    mrc = sos_repair_mask(st, ikey, ikey_len, e, good | written, NULL);
+    mrc = sos_repair_mask(st, ikey, ikey_len, e, good | written,
+                          legacy ? &sums : NULL, NULL);
+    sos_buf_free(&sums);
 
     if (mrc == SOS_OK) {
         *mask = good | written;
