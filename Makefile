@@ -172,7 +172,7 @@ run: deps all
 	SOS_BUILD=$(BUILD) scripts/run
 
 # the server make run started: new configuration (a reload keeps the
-# module the master has loaded), or new binaries (docs/operators.md,
+# module the master has loaded), or new binaries (docs/reliability.md,
 # "Reloads and upgrades")
 SOS_DATA ?= var
 

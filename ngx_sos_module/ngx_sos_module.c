@@ -135,7 +135,7 @@ static ngx_command_t  ngx_sos_commands[] = {
       offsetof(ngx_sos_main_conf_t, handoff_queue),
       NULL },
 
-    /* room kept for the index on a full volume (docs/operators.md) */
+    /* room kept for the index on a full volume (docs/reliability.md) */
     { ngx_string("sos_index_reserve"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_off_slot,
