@@ -288,7 +288,7 @@ $(FUZZ_BUILD)/fuzz_codec: fuzz/fuzz_codec.c $(FUZZ_LIBA) $(FUZZ_HDRS)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -std=c11 -D_GNU_SOURCE \
 	    -pthread -Wall -Wextra -Werror -Wno-unused-function \
 	    -Ilibsosstore/include -Ilibsosstore/src -o $@ fuzz/fuzz_codec.c \
-	    $(FUZZ_LIBA) -lleveldb -lcrypto -lpthread
+	    $(FUZZ_LIBA) -lleveldb -lz -lcrypto -lpthread
 
 bench: all
 	@if [ -x bench/run ]; then SOS_BUILD=$(BUILD) bench/run; \

@@ -355,6 +355,17 @@ is(tag($b, 'Message'), $MSG, 'GET: the message');
 ($st, $h, $b) = req(GET => '/vb1/mp?partNumber=1');
 is(md5_hex($b), md5_hex($parts[0]), 'other objects unaffected');
 
+# a range needs only the parts it reads: part 3 gone from every replica
+unlink values %{ $files{part3} } or die;
+($st, $h, $b) = req(GET => '/vb1/mp',
+    headers => { Range => 'bytes=' . (5 * $MiB + 10) . '-' . (6 * $MiB) });
+is($st, 206, 'part 3 gone: a range in part 2: 206');
+is(md5_hex($b), md5_hex(substr($parts[1], 10, $MiB - 9)),
+   'a range in part 2: the right bytes');
+($st, $h, $b) = req(GET => '/vb1/mp?partNumber=1');
+is($st, 206, 'part 3 gone: ?partNumber=1: 206');
+is(md5_hex($b), md5_hex($parts[0]), '?partNumber=1: the right bytes');
+
 $t->stop_ok;
 
 done_testing();

@@ -1032,8 +1032,10 @@ test_backfill_race(void)
     pthread_mutex_unlock(&st->commit_lock);
     pthread_join(t, NULL);
     is_int(0, sums_check(st, d, NULL, 0), "fenced: no X record written");
-    is_int(SOS_EFENCED, sos_scrub_run(st, NULL, 0, &rep, &err),
-           "fenced: no pass starts");
+    /* like a delete, a pass reopens the fenced index before it starts */
+    is_int(SOS_OK, sos_scrub_run(st, NULL, 0, &rep, &err),
+           "fenced: the next pass reopens the index, then runs");
+    ok(!st->fenced, "fenced: no more after the reopen");
 
     sos_store_close(st);
 }
