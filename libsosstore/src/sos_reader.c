@@ -269,6 +269,14 @@ sos_reader_fd(sos_reader_t *rd, uint32_t i, sos_error_t *err)
 
     x->fd = fd;
     x->replica = replica;
+
+    /* opened again behind them: moving past, release and pass close it */
+    if (i < rd->passed) {
+        rd->passed = i;
+    }
+    if (i < rd->released) {
+        rd->released = i;
+    }
     return SOS_OK;
 }
 

@@ -2,12 +2,15 @@
  * Verified reads at their edges: ranges that end exactly on a block edge,
  * objects that are whole blocks, X records with another block size, and
  * hostile X records, which must fail the read rather than pass bad bytes
- * or read out of bounds.  Then a race of readers (verify, segments,
- * release, read) against overwrites, deletes, multipart completes with
- * unused and replaced parts, aborts and copies onto the source itself,
- * after which every file, G and X record must be accounted for.
+ * or read out of bounds.  Fds of parts a reader goes back to are let go
+ * when it moves past them again (release, read).  Then a race of readers
+ * (verify, segments, release, read) against overwrites, deletes,
+ * multipart completes with unused and replaced parts, aborts and copies
+ * onto the source itself, after which every file, G and X record must be
+ * accounted for.
  */
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -465,6 +468,211 @@ test_hostile(void)
     is_int(SOS_OK, sos_reader_verify(rd, 0, size, &bad, &err),
            "a record with fields after the CRCs: verified");
     sos_reader_close(rd);
+    free(d);
+}
+
+
+/* key as a multipart object of n parts of part_len bytes of data. */
+static void
+put_parts(const char *key, const unsigned char *data, unsigned n,
+    size_t part_len)
+{
+    char               up[SOS_UPLOAD_ID_LEN + 1];
+    char               etags[4][SOS_ETAG_MAX + 1];
+    unsigned           i;
+    sos_put_t         *put;
+    sos_put_opts_t     o;
+    sos_part_ref_t     refs[4];
+    sos_object_info_t  info;
+
+    o = opts_of(key);
+    if (n > 4
+        || sos_upload_create(st, BUCKET, BUCKET_LEN, key, strlen(key), NULL,
+                             up, &err) != SOS_OK)
+    {
+        bail("upload: %s", err.msg);
+    }
+    for (i = 0; i < n; i++) {
+        memset(&info, 0, sizeof(info));
+        if (sos_part_begin(&put, st, &o, up, i + 1, &err) != SOS_OK
+            || sos_put_write(put, data + i * part_len, part_len, &err)
+               != SOS_OK
+            || sos_put_commit(put, &info, &err) != SOS_OK)
+        {
+            bail("part %u: %s", i + 1, err.msg);
+        }
+        memcpy(etags[i], info.etag, SOS_ETAG_MAX + 1);
+        sos_object_info_release(&info);
+        refs[i].part_number = i + 1;
+        refs[i].etag = etags[i];
+        refs[i].etag_len = strlen(etags[i]);
+    }
+    if (sos_upload_complete(st, &o, up, refs, n, NULL, &err) != SOS_OK) {
+        bail("complete: %s", err.msg);
+    }
+}
+
+
+/* The replica whose file of id fd is, or -1. */
+static int
+replica_of(int fd, const char *id)
+{
+    char         path[1024];
+    unsigned     r;
+    struct stat  a, b;
+
+    if (fstat(fd, &a) == -1) {
+        return -1;
+    }
+    for (r = 0; r < 3; r++) {
+        sos_replica_path(st, r, id, path, sizeof(path));
+        if (stat(path, &b) == 0 && a.st_ino == b.st_ino
+            && a.st_dev == b.st_dev)
+        {
+            return (int) r;
+        }
+    }
+    return -1;
+}
+
+
+/*
+ * sos_reader_release(upto) closes only fds of parts that end at or
+ * before upto: a call with a smaller upto than an earlier one leaves
+ * alone the fd of a part segments gave out again and verify moved off.
+ */
+static void
+test_release_back(void)
+{
+    int             fd_a, fd_b, r;
+    size_t          n;
+    unsigned        bad;
+    uint32_t        ne;
+    sos_extent_t   *e;
+    sos_reader_t   *rd;
+    unsigned char  *d;
+    sos_segment_t   segs[3];
+
+    d = make(3 * 3000, 15);
+    put_parts("rb", d, 3, 3000);
+    {
+        char           *val;
+        sos_buf_t       ikey;
+        sos_obj_rec_t   rec;
+
+        if (sos_object_ikey(&ikey, BUCKET, BUCKET_LEN, "rb", 2, "t", &err)
+            != SOS_OK
+            || sos_object_load(st, &ikey, BUCKET, BUCKET_LEN, "rb", 2, &val,
+                               &rec, &err) != SOS_OK)
+        {
+            bail("load: %s", err.msg);
+        }
+        e = rec.extents;
+        ne = rec.n_extents;
+        rec.extents = NULL;
+        sos_obj_rec_free(&rec);
+        free(val);
+        sos_buf_free(&ikey);
+    }
+    if (ne != 3) {
+        bail("%u extents", ne);
+    }
+
+    rd = reader_of("rb");
+    n = 3;
+    if (sos_reader_segments(rd, 0, 9000, segs, &n, &err) != SOS_OK) {
+        bail("segments: %s", err.msg);
+    }
+    sos_reader_release(rd, 6000);       /* parts 1 and 2 sent */
+
+    /* part 1 again: its fd, on the replica read first, given out */
+    n = 1;
+    if (sos_reader_segments(rd, 0, 3000, segs, &n, &err) != SOS_OK) {
+        bail("segments: %s", err.msg);
+    }
+    fd_a = segs[0].fd;
+    r = replica_of(fd_a, e[0].id);
+    if (r < 0) {
+        bail("no replica of part 1");
+    }
+
+    /* that replica goes bad: verify moves part 1 off it, fd_a stays */
+    flip(e[0].id, (unsigned) r, 10);
+    is_int(SOS_OK, sos_reader_verify(rd, 0, 3000, &bad, &err),
+           "part 1 verified after its replica went bad");
+    is_int(1, bad, "one bad replica");
+    ok(fcntl(fd_a, F_GETFD) != -1, "the fd segments gave out stays open");
+    n = 1;
+    if (sos_reader_segments(rd, 0, 3000, segs, &n, &err) != SOS_OK) {
+        bail("segments: %s", err.msg);
+    }
+    fd_b = segs[0].fd;
+
+    /* nothing ends at or before byte 0: nothing may be closed */
+    sos_reader_release(rd, 0);
+    ok(fcntl(fd_a, F_GETFD) != -1, "release(0) leaves it open too");
+
+    sos_reader_release(rd, 3000);
+    ok(fcntl(fd_a, F_GETFD) == -1, "release past part 1 closes it");
+    ok(fcntl(fd_b, F_GETFD) == -1, "and the fd part 1 moved to, given out "
+       "after an earlier release had passed part 1");
+
+    sos_reader_close(rd);
+    flip(e[0].id, (unsigned) r, 10);
+    free(e);
+    free(d);
+}
+
+
+/* Open fds of this process. */
+static int
+fds(void)
+{
+    int             n;
+    DIR            *dir;
+    struct dirent  *de;
+
+    dir = opendir("/proc/self/fd");
+    if (dir == NULL) {
+        bail("/proc/self/fd: %s", strerror(errno));
+    }
+    n = 0;
+    while ((de = readdir(dir)) != NULL) {
+        n += de->d_name[0] != '.';
+    }
+    closedir(dir);
+    return n - 1;
+}
+
+
+/*
+ * sos_reader_read closes the fds of the parts it moved past, also of a
+ * part it went back to.
+ */
+static void
+test_pass_back(void)
+{
+    int             base;
+    char            buf[100];
+    size_t          got;
+    unsigned char  *d;
+    sos_reader_t   *rd;
+
+    d = make(3 * 3000, 16);
+    put_parts("pb", d, 3, 3000);
+
+    base = fds();
+    rd = reader_of("pb");
+    if (sos_reader_read(rd, 6000, buf, 100, &got, &err) != SOS_OK
+        || sos_reader_read(rd, 0, buf, 100, &got, &err) != SOS_OK
+        || sos_reader_read(rd, 6000, buf, 100, &got, &err) != SOS_OK)
+    {
+        bail("read: %s", err.msg);
+    }
+    is_int(base + 1, fds(), "reads of part 3, part 1, part 3: the fd of "
+           "part 3 only");
+    sos_reader_close(rd);
+    is_int(base, fds(), "closed: none");
     free(d);
 }
 
@@ -987,6 +1195,8 @@ main(void)
     test_edges();
     test_block_sizes();
     test_hostile();
+    test_release_back();
+    test_pass_back();
     test_race();
     test_close();
 
