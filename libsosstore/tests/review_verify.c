@@ -13,6 +13,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <sys/stat.h>
@@ -32,6 +33,7 @@
 #define RACE_OPS    48                  /* writer operations */
 #define RACE_READS  300                 /* at most, per reader thread */
 #define WIN         (100 * 1024)        /* a reader's send window */
+#define IDLE_READERS 32
 
 static char           data_dir[512];
 static sos_store_t   *st;
@@ -677,6 +679,55 @@ test_pass_back(void)
 }
 
 
+/* Bytes the C library's malloc has handed out and not had back. */
+static size_t
+heap_used(void)
+{
+    struct mallinfo2  mi;
+
+    mi = mallinfo2();
+    return mi.uordblks + mi.hblkhd;
+}
+
+
+/*
+ * An open reader between calls - a GET waiting for its client - holds
+ * no block buffer: verify and read let it go before they return.
+ */
+static void
+test_idle_memory(void)
+{
+    int             i;
+    char            buf[16];
+    size_t          before, held, got;
+    unsigned        bad;
+    unsigned char  *d;
+    sos_reader_t   *rd[IDLE_READERS];
+
+    d = make(2 * BLK, 17);
+    put_object("idle", d, 2 * BLK, NULL);
+
+    before = heap_used();
+    for (i = 0; i < IDLE_READERS; i++) {
+        rd[i] = reader_of("idle");
+        if (sos_reader_verify(rd[i], 0, 2 * BLK, &bad, &err) != SOS_OK
+            || sos_reader_read(rd[i], BLK, buf, sizeof(buf), &got, &err)
+               != SOS_OK)
+        {
+            bail("verify: %s", err.msg);
+        }
+    }
+    held = heap_used() - before;
+    ok(held < IDLE_READERS * (size_t) BLK / 4, "%d readers idle after a "
+       "verify and a read hold %zu bytes, not a block buffer each",
+       IDLE_READERS, held);
+    for (i = 0; i < IDLE_READERS; i++) {
+        sos_reader_close(rd[i]);
+    }
+    free(d);
+}
+
+
 /* ---- the race ---- */
 
 typedef struct {
@@ -1197,6 +1248,7 @@ main(void)
     test_hostile();
     test_release_back();
     test_pass_back();
+    test_idle_memory();
     test_race();
     test_close();
 
