@@ -3,14 +3,17 @@
  * objects that are whole blocks, X records with another block size, and
  * hostile X records, which must fail the read rather than pass bad bytes
  * or read out of bounds.  Fds of parts a reader goes back to are let go
- * when it moves past them again (release, read).  Then a race of readers
- * (verify, segments, release, read) against overwrites, deletes,
- * multipart completes with unused and replaced parts, aborts and copies
- * onto the source itself, after which every file, G and X record must be
- * accounted for.
+ * when it moves past them again (release, read); an idle reader holds no
+ * block buffer.  An overwrite between a reader's look-up and its pins
+ * makes the open start over (LevelDB's get is wrapped to stop a reader
+ * there).  Then a race of readers (verify, segments, release, read)
+ * against overwrites, deletes, multipart completes with unused and
+ * replaced parts, aborts and copies onto the source itself, after which
+ * every file, G and X record must be accounted for.
  */
 
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
@@ -515,6 +518,32 @@ put_parts(const char *key, const unsigned char *data, unsigned n,
 }
 
 
+/* The extents of key's current version (n of them, malloc'd). */
+static sos_extent_t *
+extents_named(const char *key, uint32_t *n)
+{
+    char           *val;
+    sos_buf_t       ikey;
+    sos_extent_t   *e;
+    sos_obj_rec_t   rec;
+
+    if (sos_object_ikey(&ikey, BUCKET, BUCKET_LEN, key, strlen(key), "t",
+                        &err) != SOS_OK
+        || sos_object_load(st, &ikey, BUCKET, BUCKET_LEN, key, strlen(key),
+                           &val, &rec, &err) != SOS_OK)
+    {
+        bail("load %s: %s", key, err.msg);
+    }
+    e = rec.extents;
+    *n = rec.n_extents;
+    rec.extents = NULL;
+    sos_obj_rec_free(&rec);
+    free(val);
+    sos_buf_free(&ikey);
+    return e;
+}
+
+
 /* The replica whose file of id fd is, or -1. */
 static int
 replica_of(int fd, const char *id)
@@ -557,25 +586,7 @@ test_release_back(void)
 
     d = make(3 * 3000, 15);
     put_parts("rb", d, 3, 3000);
-    {
-        char           *val;
-        sos_buf_t       ikey;
-        sos_obj_rec_t   rec;
-
-        if (sos_object_ikey(&ikey, BUCKET, BUCKET_LEN, "rb", 2, "t", &err)
-            != SOS_OK
-            || sos_object_load(st, &ikey, BUCKET, BUCKET_LEN, "rb", 2, &val,
-                               &rec, &err) != SOS_OK)
-        {
-            bail("load: %s", err.msg);
-        }
-        e = rec.extents;
-        ne = rec.n_extents;
-        rec.extents = NULL;
-        sos_obj_rec_free(&rec);
-        free(val);
-        sos_buf_free(&ikey);
-    }
+    e = extents_named("rb", &ne);
     if (ne != 3) {
         bail("%u extents", ne);
     }
@@ -725,6 +736,130 @@ test_idle_memory(void)
         sos_reader_close(rd[i]);
     }
     free(d);
+}
+
+
+/* ---- a commit between a reader's look-up and its pins ---- */
+
+typedef char *(*get_pt)(leveldb_t *db, const leveldb_readoptions_t *o,
+    const char *key, size_t keylen, size_t *vallen, char **errptr);
+
+static get_pt           real_get;
+static _Thread_local    int pause_get;  /* this thread pauses once */
+static pthread_mutex_t  pause_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t   pause_cond = PTHREAD_COND_INITIALIZER;
+static int              pause_state;    /* 1: paused, 2: go on */
+
+
+/*
+ * LevelDB's get, which a thread with pause_get set stops after, once it
+ * read an object record, until the test lets it go on.
+ */
+char *
+leveldb_get(leveldb_t *db, const leveldb_readoptions_t *o, const char *key,
+    size_t keylen, size_t *vallen, char **errptr)
+{
+    char  *v;
+
+    v = real_get(db, o, key, keylen, vallen, errptr);
+
+    if (pause_get && keylen > 0 && key[0] == SOS_K_OBJECT) {
+        pause_get = 0;
+        pthread_mutex_lock(&pause_lock);
+        pause_state = 1;
+        pthread_cond_broadcast(&pause_cond);
+        while (pause_state != 2) {
+            pthread_cond_wait(&pause_cond, &pause_lock);
+        }
+        pthread_mutex_unlock(&pause_lock);
+    }
+
+    return v;
+}
+
+
+typedef struct {
+    sos_rc_e       rc;
+    sos_reader_t  *rd;
+    sos_error_t    err;
+} paused_t;
+
+
+static void *
+paused_open(void *arg)
+{
+    paused_t  *p = arg;
+
+    pause_get = 1;
+    p->rc = sos_object_open(st, BUCKET, BUCKET_LEN, "pz", 2, &p->rd, NULL,
+                            &p->err);
+    return NULL;
+}
+
+
+/*
+ * An overwrite commits, and unlinks the old version's files, after a
+ * reader looked the record up and before it pinned them: the open must
+ * see the record changed and start over, not open files that are gone.
+ */
+static void
+test_pin_window(void)
+{
+    char            path[1024];
+    size_t          got;
+    unsigned        r, left;
+    uint32_t        i, n;
+    paused_t        p;
+    pthread_t       t;
+    struct stat     sb;
+    sos_extent_t   *e;
+    unsigned char  *d1, *d2, *buf;
+
+    d1 = make(3 * 3000, 21);
+    d2 = make(3 * 3000, 22);
+    buf = make(3 * 3000, 0);
+    put_parts("pz", d1, 3, 3000);
+    e = extents_named("pz", &n);
+
+    memset(&p, 0, sizeof(p));
+    if (pthread_create(&t, NULL, paused_open, &p) != 0) {
+        bail("pthread_create failed");
+    }
+    pthread_mutex_lock(&pause_lock);
+    while (pause_state != 1) {
+        pthread_cond_wait(&pause_cond, &pause_lock);
+    }
+    pthread_mutex_unlock(&pause_lock);
+
+    put_parts("pz", d2, 3, 3000);
+    left = 0;
+    for (i = 0; i < n; i++) {
+        for (r = 0; r < 3; r++) {
+            sos_replica_path(st, r, e[i].id, path, sizeof(path));
+            left += stat(path, &sb) == 0;
+        }
+    }
+    is_int(0, left, "overwritten between a reader's look-up and its pins: "
+           "the old files are gone");
+
+    pthread_mutex_lock(&pause_lock);
+    pause_state = 2;
+    pthread_cond_broadcast(&pause_cond);
+    pthread_mutex_unlock(&pause_lock);
+    pthread_join(t, NULL);
+
+    is_int(SOS_OK, p.rc, "the open starts over: %s",
+           p.rc == SOS_OK ? "" : p.err.msg);
+    if (p.rc == SOS_OK) {
+        ok(sos_reader_read(p.rd, 0, buf, 3 * 3000, &got, &err) == SOS_OK
+           && got == 3 * 3000 && memcmp(buf, d2, 3 * 3000) == 0,
+           "and reads the new version");
+        sos_reader_close(p.rd);
+    }
+    free(e);
+    free(d1);
+    free(d2);
+    free(buf);
 }
 
 
@@ -1231,6 +1366,10 @@ main(void)
     sos_store_conf_t  conf;
 
     snprintf(data_dir, sizeof(data_dir), "%s/data", tmpdir());
+    *(void **) &real_get = dlsym(RTLD_NEXT, "leveldb_get");
+    if (real_get == NULL) {
+        bail("no leveldb_get");
+    }
 
     memset(&conf, 0, sizeof(conf));
     conf.data_dir = data_dir;
@@ -1249,6 +1388,7 @@ main(void)
     test_release_back();
     test_pass_back();
     test_idle_memory();
+    test_pin_window();
     test_race();
     test_close();
 
