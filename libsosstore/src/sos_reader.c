@@ -72,7 +72,7 @@ struct sos_reader_s {
     sos_retired_t  *retired;
     size_t          n_retired;
     size_t          cap_retired;
-    unsigned char  *block;              /* one block being checked */
+    unsigned char  *block;              /* during a check: one block */
     size_t          block_size;
 };
 
@@ -257,6 +257,14 @@ sos_reader_fd(sos_reader_t *rd, uint32_t i, sos_error_t *err)
 
     x->fd = fd;
     x->replica = replica;
+
+    /* opened again behind them: moving past, release and pass close it */
+    if (i < rd->passed) {
+        rd->passed = i;
+    }
+    if (i < rd->released) {
+        rd->released = i;
+    }
     return SOS_OK;
 }
 
@@ -721,6 +729,12 @@ sos_reader_check(sos_reader_t *rd, uint32_t i, uint64_t from, uint64_t to,
     if (bad != NULL) {
         *bad += (unsigned) __builtin_popcount(x->bad) - n;
     }
+
+    /* none held between calls: a reader may wait long for its client */
+    free(rd->block);
+    rd->block = NULL;
+    rd->block_size = 0;
+
     return rc;
 }
 

@@ -743,8 +743,9 @@ sos_rc_e sos_reader_verify(sos_reader_t *reader, uint64_t offset,
  * reader holds the fds of the windows in flight only; without it every
  * fd segments gave out stays open until sos_reader_close.  Fds that only
  * sos_reader_read and sos_reader_verify used need no release: they are
- * closed once those calls move past their part.  Calls with a smaller
- * upto than an earlier one do nothing.
+ * closed once those calls move past their part.  A part opened again
+ * after a release passed it is let go by the next release that passes
+ * it; a release closes nothing of parts that end after upto.
  * Threads: the thread rule.  Ownership: the ownership rule.
  */
 void sos_reader_release(sos_reader_t *reader, uint64_t upto);

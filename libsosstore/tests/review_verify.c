@@ -1,0 +1,1397 @@
+/*
+ * Verified reads at their edges: ranges that end exactly on a block edge,
+ * objects that are whole blocks, X records with another block size, and
+ * hostile X records, which must fail the read rather than pass bad bytes
+ * or read out of bounds.  Fds of parts a reader goes back to are let go
+ * when it moves past them again (release, read); an idle reader holds no
+ * block buffer.  An overwrite between a reader's look-up and its pins
+ * makes the open start over (LevelDB's get is wrapped to stop a reader
+ * there).  Then a race of readers (verify, segments, release, read)
+ * against overwrites, deletes, multipart completes with unused and
+ * replaced parts, aborts and copies onto the source itself, after which
+ * every file, G and X record must be accounted for.
+ */
+
+#include <dirent.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <malloc.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include <zlib.h>
+
+#include "sos_internal.h"
+#include "tap.h"
+#include "util.h"
+
+#define BUCKET      "rv"
+#define BUCKET_LEN  2
+#define BLK         SOS_SUM_BLOCK
+#define MIN_PART    1024
+#define PUT_TRIES   200
+#define N_KEYS      4
+#define RACE_OPS    48                  /* writer operations */
+#define RACE_READS  300                 /* at most, per reader thread */
+#define WIN         (100 * 1024)        /* a reader's send window */
+#define IDLE_READERS 32
+
+static char           data_dir[512];
+static sos_store_t   *st;
+static sos_org_t      org;
+static sos_error_t    err;
+
+
+/* Byte i of version `seed`: bytes 0..3 are the seed itself. */
+static unsigned char
+gen(uint64_t i, uint32_t seed)
+{
+    if (i < 4) {
+        return (unsigned char) (seed >> (8 * i));
+    }
+    return (unsigned char) ((i * 131 + seed * 7 + (i >> 9)) & 0xff);
+}
+
+
+static unsigned char *
+make(uint64_t len, uint32_t seed)
+{
+    uint64_t        i;
+    unsigned char  *p;
+
+    p = malloc(len ? len : 1);
+    if (p == NULL) {
+        bail("no memory");
+    }
+    for (i = 0; i < len; i++) {
+        p[i] = gen(i, seed);
+    }
+    return p;
+}
+
+
+static sos_put_opts_t
+opts_of(const char *key)
+{
+    sos_put_opts_t  o;
+
+    memset(&o, 0, sizeof(o));
+    o.bucket = BUCKET;
+    o.bucket_len = BUCKET_LEN;
+    o.key = key;
+    o.key_len = strlen(key);
+    return o;
+}
+
+
+static void
+put_object(const char *key, const void *data, size_t len, char *id)
+{
+    sos_put_t          *put;
+    sos_put_opts_t      o;
+    sos_error_t         e;
+    sos_object_info_t   info;
+
+    o = opts_of(key);
+    memset(&info, 0, sizeof(info));
+    if (sos_put_begin(&put, st, &o, &e) != SOS_OK
+        || sos_put_write(put, data, len, &e) != SOS_OK
+        || sos_put_commit(put, &info, &e) != SOS_OK)
+    {
+        bail("put %s: %s", key, e.msg);
+    }
+    if (id != NULL) {
+        memcpy(id, info.write_id, SOS_FILE_ID_LEN + 1);
+    }
+    sos_object_info_release(&info);
+}
+
+
+static unsigned
+preferred(const char *id)
+{
+    return (unsigned char) id[SOS_FILE_ID_LEN - 1] % 3;
+}
+
+
+static void
+put_preferred(const char *key, const void *data, size_t len, unsigned k,
+    char *id)
+{
+    int  i;
+
+    for (i = 0; i < PUT_TRIES; i++) {
+        put_object(key, data, len, id);
+        if (preferred(id) == k) {
+            return;
+        }
+    }
+    bail("no file of %s preferred replica %u", key, k);
+}
+
+
+static void
+flip(const char *id, unsigned r, uint64_t offset)
+{
+    int            fd;
+    char           path[1024];
+    unsigned char  c;
+
+    sos_replica_path(st, r, id, path, sizeof(path));
+    fd = open(path, O_RDWR);
+    if (fd == -1 || pread(fd, &c, 1, (off_t) offset) != 1) {
+        bail("flip %s: %s", path, strerror(errno));
+    }
+    c ^= 0xff;
+    if (pwrite(fd, &c, 1, (off_t) offset) != 1) {
+        bail("flip %s: %s", path, strerror(errno));
+    }
+    close(fd);
+}
+
+
+static sos_reader_t *
+reader_of(const char *key)
+{
+    sos_reader_t  *rd;
+
+    if (sos_object_open(st, BUCKET, BUCKET_LEN, key, strlen(key), &rd, NULL,
+                        &err) != SOS_OK)
+    {
+        bail("open %s: %s", key, err.msg);
+    }
+    return rd;
+}
+
+
+/* Whether segments of [offset, offset+len) give want's bytes off `not`. */
+static int
+segments_good(sos_reader_t *rd, uint64_t offset, uint64_t len,
+    const unsigned char *want, const char *id, int not)
+{
+    char            path[1024];
+    size_t          n, i;
+    uint64_t        at;
+    struct stat     a, b;
+    unsigned char  *buf;
+    sos_segment_t   segs[8];
+
+    n = 8;
+    if (sos_reader_segments(rd, offset, len, segs, &n, &err) != SOS_OK) {
+        return 0;
+    }
+    at = offset;
+    for (i = 0; i < n; i++) {
+        buf = malloc(segs[i].len + 1);
+        if (buf == NULL
+            || pread(segs[i].fd, buf, segs[i].len, (off_t) segs[i].offset)
+               != (ssize_t) segs[i].len
+            || memcmp(buf, want + at, segs[i].len) != 0)
+        {
+            free(buf);
+            return 0;
+        }
+        free(buf);
+        if (not >= 0) {
+            sos_replica_path(st, (unsigned) not, id, path, sizeof(path));
+            if (fstat(segs[i].fd, &a) == 0 && stat(path, &b) == 0
+                && a.st_ino == b.st_ino)
+            {
+                return 0;
+            }
+        }
+        at += segs[i].len;
+    }
+    return at == offset + len;
+}
+
+
+static void
+set_sums(const char *id, const void *val, size_t len)
+{
+    sos_buf_t  key;
+
+    sos_buf_init(&key);
+    sos_ikey_sums(&key, id);
+    if (sos_idx_put(st, &key, val, len, 1, &err) != SOS_OK) {
+        bail("put X of %s: %s", id, err.msg);
+    }
+    sos_buf_free(&key);
+}
+
+
+/* An X record of block size bs over data, as a writer would with bs. */
+static void
+set_sums_bs(const char *id, const unsigned char *data, uint64_t len,
+    uint64_t bs)
+{
+    uint64_t    b, at, n;
+    sos_buf_t   v;
+    sos_sums_t  s;
+
+    s.block_size = bs;
+    s.n_blocks = (len + bs - 1) / bs;
+    s.crcs = malloc((s.n_blocks ? s.n_blocks : 1) * sizeof(uint32_t));
+    if (s.crcs == NULL) {
+        bail("no memory");
+    }
+    for (b = 0, at = 0; b < s.n_blocks; b++, at += n) {
+        n = len - at < bs ? len - at : bs;
+        s.crcs[b] = (uint32_t) crc32_z(0, data + at, n);
+    }
+    sos_buf_init(&v);
+    sos_sums_encode(&v, &s);
+    set_sums(id, v.data, v.len);
+    sos_buf_free(&v);
+    free(s.crcs);
+}
+
+
+/*
+ * Ranges that end exactly on a block edge check the blocks before the
+ * edge only; objects of whole blocks have no short block.
+ */
+static void
+test_edges(void)
+{
+    char            id[SOS_FILE_ID_LEN + 1];
+    unsigned        bad;
+    uint64_t        size;
+    unsigned char  *d;
+    sos_reader_t   *rd;
+
+    size = 2 * BLK;
+    d = make(size, 11);
+    put_preferred("edge", d, size, 0, id);
+    flip(id, 0, BLK);                   /* first byte of block 1 */
+
+    rd = reader_of("edge");
+    is_int(SOS_OK, sos_reader_verify(rd, 0, BLK, &bad, &err),
+           "a range ending on the edge before a bad block");
+    is_int(0, bad, "does not check the bad block");
+    ok(segments_good(rd, 0, BLK, d, id, -1), "and maps onto good bytes");
+    is_int(SOS_OK, sos_reader_verify(rd, BLK - 1, 1, &bad, &err),
+           "the last byte before the edge");
+    is_int(0, bad, "still block 0 only");
+    is_int(SOS_OK, sos_reader_verify(rd, BLK, 1, &bad, &err),
+           "the first byte after the edge");
+    is_int(1, bad, "checks block 1, bad on the first replica");
+    ok(segments_good(rd, 0, size, d, id, 0),
+       "the whole object maps onto another replica");
+    sos_reader_close(rd);
+    flip(id, 0, BLK);
+
+    /* the last byte of an object of whole blocks */
+    flip(id, 0, size - 1);
+    rd = reader_of("edge");
+    is_int(SOS_OK, sos_reader_verify(rd, size - 1, 1, &bad, &err),
+           "the last byte of a full last block");
+    is_int(1, bad, "is checked against the last block");
+    sos_reader_close(rd);
+    flip(id, 0, size - 1);
+    free(d);
+
+    /* one byte past a block: a one-byte last block */
+    size = BLK + 1;
+    d = make(size, 12);
+    put_preferred("edge1", d, size, 1, id);
+    flip(id, 1, BLK);
+    rd = reader_of("edge1");
+    is_int(SOS_OK, sos_reader_verify(rd, 0, BLK, &bad, &err),
+           "block 0 of BLK+1 bytes");
+    is_int(0, bad, "is good");
+    is_int(SOS_OK, sos_reader_verify(rd, BLK, 1, &bad, &err),
+           "the one-byte last block");
+    is_int(1, bad, "is bad on the first replica");
+    ok(segments_good(rd, 0, size, d, id, 1), "whole, from another replica");
+    sos_reader_close(rd);
+    flip(id, 1, BLK);
+    free(d);
+}
+
+
+/* A reader takes the block size each X record gives. */
+static void
+test_block_sizes(void)
+{
+    char            id[SOS_FILE_ID_LEN + 1];
+    unsigned        bad;
+    uint64_t        size;
+    unsigned char  *d;
+    sos_reader_t   *rd;
+
+    size = 10000;
+    d = make(size, 13);
+    put_preferred("bs", d, size, 2, id);
+
+    set_sums_bs(id, d, size, 1000);
+    flip(id, 2, 999);                   /* the last byte of block 0 */
+    rd = reader_of("bs");
+    is_int(SOS_OK, sos_reader_verify(rd, 1000, 10, &bad, &err),
+           "block size 1000: block 1");
+    is_int(0, bad, "is good");
+    is_int(SOS_OK, sos_reader_verify(rd, 990, 10, &bad, &err),
+           "a range ending on the edge of block 0");
+    is_int(1, bad, "finds block 0 bad");
+    ok(segments_good(rd, 0, size, d, id, 2), "whole, from another replica");
+    sos_reader_close(rd);
+    flip(id, 2, 999);
+
+    set_sums_bs(id, d, size, 1);
+    flip(id, 2, 5000);
+    rd = reader_of("bs");
+    is_int(SOS_OK, sos_reader_verify(rd, 4999, 1, &bad, &err),
+           "block size 1: the byte before a bad one");
+    is_int(0, bad, "is good");
+    is_int(SOS_OK, sos_reader_verify(rd, 0, size, &bad, &err),
+           "block size 1: all of it");
+    is_int(1, bad, "finds the bad byte");
+    sos_reader_close(rd);
+    flip(id, 2, 5000);
+
+    set_sums_bs(id, d, size, 64 * 1024 * 1024);
+    rd = reader_of("bs");
+    is_int(SOS_OK, sos_reader_verify(rd, 0, size, &bad, &err),
+           "block size 64 MiB: one short block");
+    is_int(0, bad, "is good");
+    sos_reader_close(rd);
+    free(d);
+}
+
+
+/* Hostile X records fail the read: no crash, no bad bytes passed. */
+static void
+test_hostile(void)
+{
+    int             i;
+    char            id[SOS_FILE_ID_LEN + 1], buf[16];
+    size_t          got;
+    unsigned        bad;
+    sos_rc_e        rc;
+    sos_buf_t       v;
+    uint64_t        size;
+    unsigned char   ff[11];
+    unsigned char  *d;
+    sos_reader_t   *rd;
+
+    size = 3 * BLK + 5;
+    d = make(size, 14);
+    put_object("hx", d, size, id);
+    memset(ff, 0xff, sizeof(ff));
+
+    for (i = 0; i < 9; i++) {
+        sos_buf_init(&v);
+        switch (i) {
+        case 0:                         /* another version */
+            sos_buf_add_u8(&v, 2);
+            sos_buf_add_varint(&v, BLK);
+            sos_buf_add_varint(&v, 4);
+            sos_buf_add(&v, ff, 11);
+            sos_buf_add(&v, ff, 5);
+            break;
+        case 1:                         /* block size 0 */
+            sos_buf_add_u8(&v, 1);
+            sos_buf_add_varint(&v, 0);
+            sos_buf_add_varint(&v, 4);
+            sos_buf_add(&v, ff, 11);
+            sos_buf_add(&v, ff, 5);
+            break;
+        case 2:                         /* an endless varint */
+            sos_buf_add_u8(&v, 1);
+            sos_buf_add(&v, ff, 11);
+            break;
+        case 3:                         /* too big a block */
+            sos_buf_add_u8(&v, 1);
+            sos_buf_add_varint(&v, 64 * 1024 * 1024 + 1);
+            sos_buf_add_varint(&v, 1);
+            sos_buf_add(&v, ff, 4);
+            break;
+        case 4:                         /* huge count, few bytes */
+            sos_buf_add_u8(&v, 1);
+            sos_buf_add_varint(&v, BLK);
+            sos_buf_add_varint(&v, UINT64_C(1) << 62);
+            sos_buf_add(&v, ff, 8);
+            break;
+        case 5:                         /* one block short */
+            sos_buf_add_u8(&v, 1);
+            sos_buf_add_varint(&v, BLK);
+            sos_buf_add_varint(&v, 3);
+            sos_buf_add(&v, ff, 11);
+            sos_buf_add(&v, ff, 1);
+            break;
+        case 6:                         /* the last CRC cut */
+            sos_buf_add_u8(&v, 1);
+            sos_buf_add_varint(&v, BLK);
+            sos_buf_add_varint(&v, 4);
+            sos_buf_add(&v, ff, 11);
+            sos_buf_add(&v, ff, 4);
+            break;
+        case 7:                         /* a block size that wraps */
+            sos_buf_add_u8(&v, 1);
+            sos_buf_add_varint(&v, UINT64_MAX);
+            sos_buf_add_varint(&v, 1);
+            sos_buf_add(&v, ff, 4);
+            break;
+        default:                        /* empty */
+            break;
+        }
+        set_sums(id, v.data, v.len);
+        sos_buf_free(&v);
+
+        rd = reader_of("hx");
+        rc = sos_reader_verify(rd, 0, size, &bad, &err);
+        is_int(SOS_ECORRUPT, rc, "hostile X record %d: SOS_ECORRUPT", i);
+        is_int(SOS_ECORRUPT, sos_reader_read(rd, 0, buf, sizeof(buf), &got,
+                                             &err),
+               "hostile X record %d: no read either", i);
+        sos_reader_close(rd);
+    }
+
+    /* fields appended by a later version follow the CRCs */
+    set_sums_bs(id, d, size, BLK);
+    {
+        char       *val;
+        size_t      len;
+        sos_buf_t   key;
+
+        sos_buf_init(&key);
+        sos_ikey_sums(&key, id);
+        if (sos_idx_get(st, &key, &val, &len, &err) != SOS_OK) {
+            bail("get X: %s", err.msg);
+        }
+        sos_buf_init(&v);
+        sos_buf_add(&v, val, len);
+        sos_buf_add(&v, "more", 4);
+        free(val);
+        sos_buf_free(&key);
+    }
+    set_sums(id, v.data, v.len);
+    sos_buf_free(&v);
+    rd = reader_of("hx");
+    is_int(SOS_OK, sos_reader_verify(rd, 0, size, &bad, &err),
+           "a record with fields after the CRCs: verified");
+    sos_reader_close(rd);
+    free(d);
+}
+
+
+/* key as a multipart object of n parts of part_len bytes of data. */
+static void
+put_parts(const char *key, const unsigned char *data, unsigned n,
+    size_t part_len)
+{
+    char               up[SOS_UPLOAD_ID_LEN + 1];
+    char               etags[4][SOS_ETAG_MAX + 1];
+    unsigned           i;
+    sos_put_t         *put;
+    sos_put_opts_t     o;
+    sos_part_ref_t     refs[4];
+    sos_object_info_t  info;
+
+    o = opts_of(key);
+    if (n > 4
+        || sos_upload_create(st, BUCKET, BUCKET_LEN, key, strlen(key), NULL,
+                             up, &err) != SOS_OK)
+    {
+        bail("upload: %s", err.msg);
+    }
+    for (i = 0; i < n; i++) {
+        memset(&info, 0, sizeof(info));
+        if (sos_part_begin(&put, st, &o, up, i + 1, &err) != SOS_OK
+            || sos_put_write(put, data + i * part_len, part_len, &err)
+               != SOS_OK
+            || sos_put_commit(put, &info, &err) != SOS_OK)
+        {
+            bail("part %u: %s", i + 1, err.msg);
+        }
+        memcpy(etags[i], info.etag, SOS_ETAG_MAX + 1);
+        sos_object_info_release(&info);
+        refs[i].part_number = i + 1;
+        refs[i].etag = etags[i];
+        refs[i].etag_len = strlen(etags[i]);
+    }
+    if (sos_upload_complete(st, &o, up, refs, n, NULL, &err) != SOS_OK) {
+        bail("complete: %s", err.msg);
+    }
+}
+
+
+/* The extents of key's current version (n of them, malloc'd). */
+static sos_extent_t *
+extents_named(const char *key, uint32_t *n)
+{
+    char           *val;
+    sos_buf_t       ikey;
+    sos_extent_t   *e;
+    sos_obj_rec_t   rec;
+
+    if (sos_object_ikey(&ikey, BUCKET, BUCKET_LEN, key, strlen(key), "t",
+                        &err) != SOS_OK
+        || sos_object_load(st, &ikey, BUCKET, BUCKET_LEN, key, strlen(key),
+                           &val, &rec, &err) != SOS_OK)
+    {
+        bail("load %s: %s", key, err.msg);
+    }
+    e = rec.extents;
+    *n = rec.n_extents;
+    rec.extents = NULL;
+    sos_obj_rec_free(&rec);
+    free(val);
+    sos_buf_free(&ikey);
+    return e;
+}
+
+
+/* The replica whose file of id fd is, or -1. */
+static int
+replica_of(int fd, const char *id)
+{
+    char         path[1024];
+    unsigned     r;
+    struct stat  a, b;
+
+    if (fstat(fd, &a) == -1) {
+        return -1;
+    }
+    for (r = 0; r < 3; r++) {
+        sos_replica_path(st, r, id, path, sizeof(path));
+        if (stat(path, &b) == 0 && a.st_ino == b.st_ino
+            && a.st_dev == b.st_dev)
+        {
+            return (int) r;
+        }
+    }
+    return -1;
+}
+
+
+/*
+ * sos_reader_release(upto) closes only fds of parts that end at or
+ * before upto: a call with a smaller upto than an earlier one leaves
+ * alone the fd of a part segments gave out again and verify moved off.
+ */
+static void
+test_release_back(void)
+{
+    int             fd_a, fd_b, r;
+    size_t          n;
+    unsigned        bad;
+    uint32_t        ne;
+    sos_extent_t   *e;
+    sos_reader_t   *rd;
+    unsigned char  *d;
+    sos_segment_t   segs[3];
+
+    d = make(3 * 3000, 15);
+    put_parts("rb", d, 3, 3000);
+    e = extents_named("rb", &ne);
+    if (ne != 3) {
+        bail("%u extents", ne);
+    }
+
+    rd = reader_of("rb");
+    n = 3;
+    if (sos_reader_segments(rd, 0, 9000, segs, &n, &err) != SOS_OK) {
+        bail("segments: %s", err.msg);
+    }
+    sos_reader_release(rd, 6000);       /* parts 1 and 2 sent */
+
+    /* part 1 again: its fd, on the replica read first, given out */
+    n = 1;
+    if (sos_reader_segments(rd, 0, 3000, segs, &n, &err) != SOS_OK) {
+        bail("segments: %s", err.msg);
+    }
+    fd_a = segs[0].fd;
+    r = replica_of(fd_a, e[0].id);
+    if (r < 0) {
+        bail("no replica of part 1");
+    }
+
+    /* that replica goes bad: verify moves part 1 off it, fd_a stays */
+    flip(e[0].id, (unsigned) r, 10);
+    is_int(SOS_OK, sos_reader_verify(rd, 0, 3000, &bad, &err),
+           "part 1 verified after its replica went bad");
+    is_int(1, bad, "one bad replica");
+    ok(fcntl(fd_a, F_GETFD) != -1, "the fd segments gave out stays open");
+    n = 1;
+    if (sos_reader_segments(rd, 0, 3000, segs, &n, &err) != SOS_OK) {
+        bail("segments: %s", err.msg);
+    }
+    fd_b = segs[0].fd;
+
+    /* nothing ends at or before byte 0: nothing may be closed */
+    sos_reader_release(rd, 0);
+    ok(fcntl(fd_a, F_GETFD) != -1, "release(0) leaves it open too");
+
+    sos_reader_release(rd, 3000);
+    ok(fcntl(fd_a, F_GETFD) == -1, "release past part 1 closes it");
+    ok(fcntl(fd_b, F_GETFD) == -1, "and the fd part 1 moved to, given out "
+       "after an earlier release had passed part 1");
+
+    sos_reader_close(rd);
+    flip(e[0].id, (unsigned) r, 10);
+    free(e);
+    free(d);
+}
+
+
+/* Open fds of this process. */
+static int
+fds(void)
+{
+    int             n;
+    DIR            *dir;
+    struct dirent  *de;
+
+    dir = opendir("/proc/self/fd");
+    if (dir == NULL) {
+        bail("/proc/self/fd: %s", strerror(errno));
+    }
+    n = 0;
+    while ((de = readdir(dir)) != NULL) {
+        n += de->d_name[0] != '.';
+    }
+    closedir(dir);
+    return n - 1;
+}
+
+
+/*
+ * sos_reader_read closes the fds of the parts it moved past, also of a
+ * part it went back to.
+ */
+static void
+test_pass_back(void)
+{
+    int             base;
+    char            buf[100];
+    size_t          got;
+    unsigned char  *d;
+    sos_reader_t   *rd;
+
+    d = make(3 * 3000, 16);
+    put_parts("pb", d, 3, 3000);
+
+    base = fds();
+    rd = reader_of("pb");
+    if (sos_reader_read(rd, 6000, buf, 100, &got, &err) != SOS_OK
+        || sos_reader_read(rd, 0, buf, 100, &got, &err) != SOS_OK
+        || sos_reader_read(rd, 6000, buf, 100, &got, &err) != SOS_OK)
+    {
+        bail("read: %s", err.msg);
+    }
+    is_int(base + 1, fds(), "reads of part 3, part 1, part 3: the fd of "
+           "part 3 only");
+    sos_reader_close(rd);
+    is_int(base, fds(), "closed: none");
+    free(d);
+}
+
+
+/* Bytes the C library's malloc has handed out and not had back. */
+static size_t
+heap_used(void)
+{
+    struct mallinfo2  mi;
+
+    mi = mallinfo2();
+    return mi.uordblks + mi.hblkhd;
+}
+
+
+/*
+ * An open reader between calls - a GET waiting for its client - holds
+ * no block buffer: verify and read let it go before they return.
+ */
+static void
+test_idle_memory(void)
+{
+    int             i;
+    char            buf[16];
+    size_t          before, held, got;
+    unsigned        bad;
+    unsigned char  *d;
+    sos_reader_t   *rd[IDLE_READERS];
+
+    d = make(2 * BLK, 17);
+    put_object("idle", d, 2 * BLK, NULL);
+
+    before = heap_used();
+    for (i = 0; i < IDLE_READERS; i++) {
+        rd[i] = reader_of("idle");
+        if (sos_reader_verify(rd[i], 0, 2 * BLK, &bad, &err) != SOS_OK
+            || sos_reader_read(rd[i], BLK, buf, sizeof(buf), &got, &err)
+               != SOS_OK)
+        {
+            bail("verify: %s", err.msg);
+        }
+    }
+    held = heap_used() - before;
+    ok(held < IDLE_READERS * (size_t) BLK / 4, "%d readers idle after a "
+       "verify and a read hold %zu bytes, not a block buffer each",
+       IDLE_READERS, held);
+    for (i = 0; i < IDLE_READERS; i++) {
+        sos_reader_close(rd[i]);
+    }
+    free(d);
+}
+
+
+/* ---- a commit between a reader's look-up and its pins ---- */
+
+typedef char *(*get_pt)(leveldb_t *db, const leveldb_readoptions_t *o,
+    const char *key, size_t keylen, size_t *vallen, char **errptr);
+
+static get_pt           real_get;
+static _Thread_local    int pause_get;  /* this thread pauses once */
+static pthread_mutex_t  pause_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t   pause_cond = PTHREAD_COND_INITIALIZER;
+static int              pause_state;    /* 1: paused, 2: go on */
+
+
+/*
+ * LevelDB's get, which a thread with pause_get set stops after, once it
+ * read an object record, until the test lets it go on.
+ */
+char *
+leveldb_get(leveldb_t *db, const leveldb_readoptions_t *o, const char *key,
+    size_t keylen, size_t *vallen, char **errptr)
+{
+    char  *v;
+
+    v = real_get(db, o, key, keylen, vallen, errptr);
+
+    if (pause_get && keylen > 0 && key[0] == SOS_K_OBJECT) {
+        pause_get = 0;
+        pthread_mutex_lock(&pause_lock);
+        pause_state = 1;
+        pthread_cond_broadcast(&pause_cond);
+        while (pause_state != 2) {
+            pthread_cond_wait(&pause_cond, &pause_lock);
+        }
+        pthread_mutex_unlock(&pause_lock);
+    }
+
+    return v;
+}
+
+
+typedef struct {
+    sos_rc_e       rc;
+    sos_reader_t  *rd;
+    sos_error_t    err;
+} paused_t;
+
+
+static void *
+paused_open(void *arg)
+{
+    paused_t  *p = arg;
+
+    pause_get = 1;
+    p->rc = sos_object_open(st, BUCKET, BUCKET_LEN, "pz", 2, &p->rd, NULL,
+                            &p->err);
+    return NULL;
+}
+
+
+/*
+ * An overwrite commits, and unlinks the old version's files, after a
+ * reader looked the record up and before it pinned them: the open must
+ * see the record changed and start over, not open files that are gone.
+ */
+static void
+test_pin_window(void)
+{
+    char            path[1024];
+    size_t          got;
+    unsigned        r, left;
+    uint32_t        i, n;
+    paused_t        p;
+    pthread_t       t;
+    struct stat     sb;
+    sos_extent_t   *e;
+    unsigned char  *d1, *d2, *buf;
+
+    d1 = make(3 * 3000, 21);
+    d2 = make(3 * 3000, 22);
+    buf = make(3 * 3000, 0);
+    put_parts("pz", d1, 3, 3000);
+    e = extents_named("pz", &n);
+
+    memset(&p, 0, sizeof(p));
+    if (pthread_create(&t, NULL, paused_open, &p) != 0) {
+        bail("pthread_create failed");
+    }
+    pthread_mutex_lock(&pause_lock);
+    while (pause_state != 1) {
+        pthread_cond_wait(&pause_cond, &pause_lock);
+    }
+    pthread_mutex_unlock(&pause_lock);
+
+    put_parts("pz", d2, 3, 3000);
+    left = 0;
+    for (i = 0; i < n; i++) {
+        for (r = 0; r < 3; r++) {
+            sos_replica_path(st, r, e[i].id, path, sizeof(path));
+            left += stat(path, &sb) == 0;
+        }
+    }
+    is_int(0, left, "overwritten between a reader's look-up and its pins: "
+           "the old files are gone");
+
+    pthread_mutex_lock(&pause_lock);
+    pause_state = 2;
+    pthread_cond_broadcast(&pause_cond);
+    pthread_mutex_unlock(&pause_lock);
+    pthread_join(t, NULL);
+
+    is_int(SOS_OK, p.rc, "the open starts over: %s",
+           p.rc == SOS_OK ? "" : p.err.msg);
+    if (p.rc == SOS_OK) {
+        ok(sos_reader_read(p.rd, 0, buf, 3 * 3000, &got, &err) == SOS_OK
+           && got == 3 * 3000 && memcmp(buf, d2, 3 * 3000) == 0,
+           "and reads the new version");
+        sos_reader_close(p.rd);
+    }
+    free(e);
+    free(d1);
+    free(d2);
+    free(buf);
+}
+
+
+/* ---- the race ---- */
+
+typedef struct {
+    int        done;
+    int        failures;
+    unsigned   reads;
+} race_t;
+
+
+static void
+race_key(char *key, unsigned k)
+{
+    snprintf(key, 8, "k%u", k);
+}
+
+
+/* Sizes around block edges. */
+static uint64_t
+race_size(unsigned n)
+{
+    static const uint64_t  sizes[] = {
+        5, BLK - 1, BLK, BLK + 1, 2 * BLK + 3, 4
+    };
+
+    return sizes[n % (sizeof(sizes) / sizeof(sizes[0]))];
+}
+
+
+/* A multipart version: parts 1 and 3 used, 2 unused, 1 replaced. */
+static void
+race_multipart(const char *key, uint32_t seed)
+{
+    char               up[SOS_UPLOAD_ID_LEN + 1];
+    char               etags[3][SOS_ETAG_MAX + 1];
+    unsigned           i;
+    uint64_t           lens[3] = { BLK, 2000, 7 }, at;
+    sos_put_t         *put;
+    sos_put_opts_t     o;
+    sos_error_t        e;
+    sos_part_ref_t     refs[2];
+    unsigned char     *d;
+    sos_object_info_t  info;
+
+    o = opts_of(key);
+    d = make(BLK + 7, seed);
+    if (sos_upload_create(st, BUCKET, BUCKET_LEN, key, strlen(key), NULL, up,
+                          &e) != SOS_OK)
+    {
+        bail("upload: %s", e.msg);
+    }
+    /* part 1 twice (the first replaced), part 2 (unused), part 3 */
+    for (i = 0; i < 4; i++) {
+        memset(&info, 0, sizeof(info));
+        at = i == 3 ? BLK : 0;
+        if (sos_part_begin(&put, st, &o, up, i < 2 ? 1 : i, &e) != SOS_OK
+            || sos_put_write(put, i == 2 ? d : d + at,
+                             i == 2 ? lens[1] : i == 3 ? lens[2] : lens[0],
+                             &e) != SOS_OK
+            || sos_put_commit(put, &info, &e) != SOS_OK)
+        {
+            bail("part: %s", e.msg);
+        }
+        memcpy(etags[i < 2 ? 0 : i - 1], info.etag, SOS_ETAG_MAX + 1);
+        sos_object_info_release(&info);
+    }
+    refs[0].part_number = 1;
+    refs[0].etag = etags[0];
+    refs[0].etag_len = strlen(etags[0]);
+    refs[1].part_number = 3;
+    refs[1].etag = etags[2];
+    refs[1].etag_len = strlen(etags[2]);
+    if (sos_upload_complete(st, &o, up, refs, 2, NULL, &e) != SOS_OK) {
+        bail("complete: %s", e.msg);
+    }
+    free(d);
+}
+
+
+/* An upload with a part, aborted. */
+static void
+race_abort(const char *key)
+{
+    char            up[SOS_UPLOAD_ID_LEN + 1];
+    sos_put_t      *put;
+    sos_put_opts_t  o;
+    sos_error_t     e;
+
+    o = opts_of(key);
+    if (sos_upload_create(st, BUCKET, BUCKET_LEN, key, strlen(key), NULL, up,
+                          &e) != SOS_OK
+        || sos_part_begin(&put, st, &o, up, 1, &e) != SOS_OK
+        || sos_put_write(put, "abc", 3, &e) != SOS_OK
+        || sos_put_commit(put, NULL, &e) != SOS_OK
+        || sos_upload_abort(st, BUCKET, BUCKET_LEN, key, strlen(key), up,
+                            &e) != SOS_OK)
+    {
+        bail("abort: %s", e.msg);
+    }
+}
+
+
+/* CopyObject onto the source itself. */
+static void
+race_copy_self(const char *key)
+{
+    sos_rc_e        rc;
+    sos_put_t      *put;
+    sos_put_opts_t  o;
+    sos_error_t     e;
+    sos_reader_t   *rd;
+
+    rc = sos_object_open(st, BUCKET, BUCKET_LEN, key, strlen(key), &rd, NULL,
+                         &e);
+    if (rc == SOS_ENOTFOUND) {
+        return;
+    }
+    o = opts_of(key);
+    if (rc != SOS_OK
+        || sos_put_begin(&put, st, &o, &e) != SOS_OK
+        || sos_put_copy(put, rd, 0, sos_reader_size(rd), NULL, NULL, &e)
+           != SOS_OK
+        || sos_put_commit(put, NULL, &e) != SOS_OK)
+    {
+        bail("copy onto itself: %s", e.msg);
+    }
+    sos_reader_close(rd);
+}
+
+
+static void *
+race_writer(void *arg)
+{
+    char            key[8];
+    unsigned        i;
+    uint64_t        size;
+    sos_error_t     e;
+    unsigned char  *d;
+    race_t         *r = arg;
+
+    for (i = 0; i < RACE_OPS; i++) {
+        race_key(key, i % N_KEYS);
+        switch (i % 6) {
+        case 0:
+        case 3:
+            size = race_size(i);
+            d = make(size, 100 + i);
+            put_object(key, d, size, NULL);
+            free(d);
+            break;
+        case 1:
+            race_multipart(key, 100 + i);
+            break;
+        case 2:
+            race_copy_self(key);
+            break;
+        case 4:
+            (void) sos_object_delete(st, BUCKET, BUCKET_LEN, key, 2, &e);
+            break;
+        default:
+            race_abort(key);
+            break;
+        }
+    }
+
+    __atomic_store_n(&r->done, 1, __ATOMIC_RELEASE);
+    return NULL;
+}
+
+
+/*
+ * Read all of an open version as the module and a copy would: verify,
+ * segments and release window by window, and sos_reader_read.  Whether
+ * the bytes are those of the version its first four bytes name.
+ */
+static int
+race_read(sos_reader_t *rd)
+{
+    size_t          n, i, got;
+    uint32_t        seed;
+    unsigned        bad;
+    uint64_t        size, at, len, off, j;
+    unsigned char  *buf;
+    sos_segment_t   segs[4];
+
+    size = sos_reader_size(rd);
+    if (size < 4) {
+        return 1;
+    }
+    buf = malloc(size);
+    if (buf == NULL) {
+        bail("no memory");
+    }
+
+    for (at = 0; at < size; at += len) {
+        len = size - at < WIN ? size - at : WIN;
+        n = 4;
+        if (sos_reader_verify(rd, at, len, &bad, &err) != SOS_OK
+            || bad != 0
+            || sos_reader_segments(rd, at, len, segs, &n, &err) != SOS_OK)
+        {
+            diag("window at %llu: %s (bad %u)", (unsigned long long) at,
+                 err.msg, bad);
+            free(buf);
+            return 0;
+        }
+        for (off = at, i = 0; i < n; off += segs[i].len, i++) {
+            if (pread(segs[i].fd, buf + off, segs[i].len,
+                      (off_t) segs[i].offset) != (ssize_t) segs[i].len)
+            {
+                diag("pread: %s", strerror(errno));
+                free(buf);
+                return 0;
+            }
+        }
+        sos_reader_release(rd, at + len);
+    }
+
+    seed = (uint32_t) buf[0] | (uint32_t) buf[1] << 8
+           | (uint32_t) buf[2] << 16 | (uint32_t) buf[3] << 24;
+    for (j = 0; j < size; j++) {
+        if (buf[j] != gen(j, seed)) {
+            diag("byte %llu of version %u is wrong", (unsigned long long) j,
+                 seed);
+            free(buf);
+            return 0;
+        }
+    }
+
+    if (sos_reader_read(rd, 0, buf, size, &got, &err) != SOS_OK
+        || got != size)
+    {
+        diag("read: %s", err.msg);
+        free(buf);
+        return 0;
+    }
+    for (j = 0; j < size; j++) {
+        if (buf[j] != gen(j, seed)) {
+            diag("read: byte %llu of version %u is wrong",
+                 (unsigned long long) j, seed);
+            free(buf);
+            return 0;
+        }
+    }
+
+    free(buf);
+    return 1;
+}
+
+
+static void *
+race_reader(void *arg)
+{
+    char           key[8];
+    unsigned       i;
+    sos_rc_e       rc;
+    sos_error_t    e;
+    sos_reader_t  *rd;
+    race_t        *r = arg;
+
+    for (i = 0;
+         i < RACE_READS && !__atomic_load_n(&r->done, __ATOMIC_ACQUIRE);
+         i++)
+    {
+        race_key(key, i % N_KEYS);
+        rc = sos_object_open(st, BUCKET, BUCKET_LEN, key, 2, &rd, NULL, &e);
+        if (rc == SOS_ENOTFOUND) {
+            continue;
+        }
+        if (rc != SOS_OK) {
+            diag("open %s: %s", key, e.msg);
+            __atomic_add_fetch(&r->failures, 1, __ATOMIC_RELAXED);
+            continue;
+        }
+        if (!race_read(rd)) {
+            __atomic_add_fetch(&r->failures, 1, __ATOMIC_RELAXED);
+        }
+        sos_reader_close(rd);
+        __atomic_add_fetch(&r->reads, 1, __ATOMIC_RELAXED);
+    }
+    return NULL;
+}
+
+
+/* The ids of live files, from object and part records. */
+typedef struct {
+    char    (*ids)[SOS_FILE_ID_LEN + 1];
+    size_t    n;
+    size_t    x_orphans;
+    size_t    g;
+} census_t;
+
+
+static void
+census_add(census_t *c, const char *id)
+{
+    c->ids = realloc(c->ids, (c->n + 1) * sizeof(*c->ids));
+    if (c->ids == NULL) {
+        bail("no memory");
+    }
+    memcpy(c->ids[c->n], id, SOS_FILE_ID_LEN);
+    c->ids[c->n++][SOS_FILE_ID_LEN] = '\0';
+}
+
+
+static int
+census_has(census_t *c, const char *id)
+{
+    size_t  i;
+
+    for (i = 0; i < c->n; i++) {
+        if (memcmp(c->ids[i], id, SOS_FILE_ID_LEN) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+
+static sos_rc_e
+census_object(void *ctx, const char *key, size_t key_len, const char *val,
+    size_t val_len)
+{
+    uint32_t       i;
+    sos_obj_rec_t  rec;
+
+    (void) key;
+    (void) key_len;
+    if (sos_obj_rec_decode(val, val_len, &rec) != 0) {
+        bail("bad object record");
+    }
+    for (i = 0; i < rec.n_extents; i++) {
+        census_add(ctx, rec.extents[i].id);
+    }
+    sos_obj_rec_free(&rec);
+    return SOS_OK;
+}
+
+
+static sos_rc_e
+census_x(void *ctx, const char *key, size_t key_len, const char *val,
+    size_t val_len)
+{
+    census_t  *c = ctx;
+
+    (void) val;
+    (void) val_len;
+    if (key_len != SOS_FILE_ID_LEN || !census_has(c, key)) {
+        c->x_orphans++;
+    }
+    return SOS_OK;
+}
+
+
+static sos_rc_e
+census_g(void *ctx, const char *key, size_t key_len, const char *val,
+    size_t val_len)
+{
+    (void) key;
+    (void) key_len;
+    (void) val;
+    (void) val_len;
+    ((census_t *) ctx)->g++;
+    return SOS_OK;
+}
+
+
+static void
+test_race(void)
+{
+    int          i;
+    char         key[8], path[1024];
+    long         files, want;
+    size_t       k, missing;
+    unsigned     r;
+    race_t       race;
+    census_t     c;
+    pthread_t    w, rd[2];
+    struct stat  sb;
+
+    memset(&race, 0, sizeof(race));
+    for (i = 0; i < N_KEYS; i++) {
+        race_key(key, (unsigned) i);
+        race_multipart(key, (uint32_t) i + 1);
+    }
+
+    if (pthread_create(&w, NULL, race_writer, &race) != 0
+        || pthread_create(&rd[0], NULL, race_reader, &race) != 0
+        || pthread_create(&rd[1], NULL, race_reader, &race) != 0)
+    {
+        bail("pthread_create failed");
+    }
+    pthread_join(w, NULL);
+    pthread_join(rd[0], NULL);
+    pthread_join(rd[1], NULL);
+
+    is_int(0, race.failures, "readers racing %d writes: every read whole, "
+           "verified and of one version (%u reads)", RACE_OPS, race.reads);
+
+    /* a commit that removes files collects what the readers left */
+    put_object("scratch", "x", 1, NULL);
+    (void) sos_object_delete(st, BUCKET, BUCKET_LEN, "scratch", 7, &err);
+
+    memset(&c, 0, sizeof(c));
+    if (sos_idx_scan(st, SOS_K_OBJECT, census_object, &c, &err) != SOS_OK
+        || sos_idx_scan(st, SOS_K_CHECKSUMS, census_x, &c, &err) != SOS_OK
+        || sos_idx_scan(st, SOS_K_GARBAGE, census_g, &c, &err) != SOS_OK)
+    {
+        bail("scan: %s", err.msg);
+    }
+    is_int(0, c.g, "no G record left once the readers closed");
+    is_int(0, c.x_orphans, "no X record of a dead file");
+
+    missing = 0;
+    want = 0;
+    for (k = 0; k < c.n; k++) {
+        for (r = 0; r < 3; r++) {
+            sos_replica_path(st, r, c.ids[k], path, sizeof(path));
+            missing += stat(path, &sb) != 0;
+            want++;
+        }
+        {
+            sos_sums_t  s;
+            char       *val;
+            size_t      len;
+            sos_buf_t   xk;
+
+            sos_buf_init(&xk);
+            sos_ikey_sums(&xk, c.ids[k]);
+            if (sos_idx_get(st, &xk, &val, &len, &err) != SOS_OK
+                || sos_sums_decode(val, len, &s) != 0)
+            {
+                missing++;
+            } else {
+                free(val);
+                free(s.crcs);
+            }
+            sos_buf_free(&xk);
+        }
+    }
+    is_int(0, missing, "every live file on every replica, with its X "
+           "record (%zu files)", c.n);
+
+    files = 0;
+    for (r = 0; r < 3; r++) {
+        snprintf(path, sizeof(path), "%s/objects", st->replica_dirs[r]);
+        files += util_files(path);
+    }
+    is_int(want, files, "no file on disk that no record names");
+    free(c.ids);
+
+    pthread_mutex_lock(&st->pin_lock);
+    ok(st->n_pins == 0 && st->n_ready == 0, "no pin left (%zu), none ready "
+       "(%zu)", st->n_pins, st->n_ready);
+    pthread_mutex_unlock(&st->pin_lock);
+}
+
+
+/* Files a reader held go at the store's close, with their G records. */
+static void
+test_close(void)
+{
+    char              id[SOS_FILE_ID_LEN + 1], path[1024], g[40];
+    unsigned          r, left;
+    sos_reader_t     *rd;
+    struct stat       sb;
+    sos_store_conf_t  conf;
+
+    put_object("held", "held bytes", 10, id);
+    rd = reader_of("held");
+    is_int(SOS_OK, sos_object_delete(st, BUCKET, BUCKET_LEN, "held", 4,
+                                     &err), "deleted while read");
+    sos_reader_close(rd);
+
+    sos_store_close(st);
+
+    left = 0;
+    memset(&conf, 0, sizeof(conf));
+    conf.data_dir = data_dir;
+    conf.no_fsync = 1;
+    conf.min_part_size = MIN_PART;
+    if (sos_store_open(&st, &conf, &err) != SOS_OK) {
+        bail("reopen: %s", err.msg);
+    }
+    is_int(0, st->info.garbage_removed, "the close unlinked the files the "
+           "reader left: nothing for the open to collect");
+    for (r = 0; r < 3; r++) {
+        sos_replica_path(st, r, id, path, sizeof(path));
+        left += stat(path, &sb) == 0;
+    }
+    is_int(0, left, "no replica of the file left");
+    g[0] = SOS_K_GARBAGE;
+    memcpy(g + 1, id, SOS_FILE_ID_LEN);
+    is_int(0, sos_idx_has_prefix(st, g, 1 + SOS_FILE_ID_LEN, &err),
+           "nor its G record");
+}
+
+
+int
+main(void)
+{
+    sos_store_conf_t  conf;
+
+    snprintf(data_dir, sizeof(data_dir), "%s/data", tmpdir());
+    *(void **) &real_get = dlsym(RTLD_NEXT, "leveldb_get");
+    if (real_get == NULL) {
+        bail("no leveldb_get");
+    }
+
+    memset(&conf, 0, sizeof(conf));
+    conf.data_dir = data_dir;
+    conf.no_fsync = 1;
+    conf.min_part_size = MIN_PART;
+    if (sos_store_open(&st, &conf, &err) != SOS_OK
+        || sos_org_create(st, "rv", 2, NULL, 0, &org, &err) != SOS_OK)
+    {
+        bail("open: %s", err.msg);
+    }
+    util_bucket_make(st, org.id, BUCKET);
+
+    test_edges();
+    test_block_sizes();
+    test_hostile();
+    test_release_back();
+    test_pass_back();
+    test_idle_memory();
+    test_pin_window();
+    test_race();
+    test_close();
+
+    sos_store_close(st);
+    done_testing();
+}
