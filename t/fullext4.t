@@ -1,0 +1,472 @@
+#!/usr/bin/perl
+
+# Full ext4 volumes (loop images; mounting them needs root), unlike the
+# tmpfs of t/fulldisk.t, t/fullindex.t and t/fence.t: ext4 allocates at
+# writeback, keeps a journal and metadata blocks, and may reserve blocks
+# for root.  Four cases, each on fresh images, with sos_fsync on:
+#
+#   data    the three replicas on one 48 MiB volume: writes are refused
+#           with 507 InsufficientStorage;
+#   one     one replica on a 24 MiB volume, two elsewhere: writes go on,
+#           degraded, on the quorum;
+#   index   the index on a 16 MiB volume with sos_index_reserve 2m, with
+#           no blocks reserved for root and with mkfs's default 5 %:
+#           503 SlowDown, then 507 while the reserve is in use;
+#   fence   the index on an 8 MiB volume, sos_index_reserve 0: 503
+#           SlowDown with Retry-After, DELETE too.
+#
+# Objects of 1 KiB to 4 MiB, by PUT and by multipart upload, are written
+# until the volume is full; every refusal must be a documented one (no
+# closed connection, no 500), every acknowledged object must read back
+# whole on the full volume, DELETE must work there (and free space) where
+# the documentation says it does; once a filler file and objects are
+# removed, writes must work again without a restart; after a restart
+# every acknowledged object not deleted must be there and whole, nothing
+# deleted may come back, and an offline audit of the stopped store must
+# find every replica file matching its extent, no orphans and nothing
+# left in tmp/.
+
+use strict;
+use warnings;
+
+use FindBin;
+use lib "$FindBin::Bin/lib";
+
+use Digest::MD5 qw(md5 md5_hex);
+use File::Path qw(make_path);
+use Test::More;
+use Time::HiRes qw(sleep time);
+
+use SOS::Fault;
+use SOS::Test;
+use SOS::Volume;
+
+plan(skip_all => 'mounting ext4 loop images needs root') if $> != 0;
+
+BAIL_OUT('index lister not built: ' . SOS::Fault::idxdump_path()
+    . ' (run make)') unless -x SOS::Fault::idxdump_path();
+
+my $MiB = 1024 * 1024;
+my @SIZES = (1024, 4 * $MiB, 65537, $MiB + 1, 300 * 1024, 2 * $MiB + 3,
+             4096);
+
+# every case's volume is mounted before the first test: a host without
+# loop devices skips the whole file
+
+my %case = (
+    data => { volume => 48, reserved => 0, on => 'replicas',
+              filler => 12, refused => qr/^507 InsufficientStorage$/ },
+    data5 => { volume => 48, reserved => 5, on => 'replicas',
+               filler => 12, refused => qr/^507 InsufficientStorage$/ },
+    one => { volume => 24, reserved => 0, on => 'replica0',
+             filler => 4 },
+    index => { volume => 16, reserved => 0, on => 'index', filler => 4,
+               reserve => '2m', long => 1,
+               refused => qr/^(503 SlowDown|507 InsufficientStorage)$/ },
+    index5 => { volume => 16, reserved => 5, on => 'index', filler => 4,
+                reserve => '2m', long => 1,
+                refused => qr/^(503 SlowDown|507 InsufficientStorage)$/ },
+    fence => { volume => 8, reserved => 0, on => 'index', filler => 2,
+               reserve => '0', long => 1, fenced => 1,
+               refused => qr/^503 SlowDown$/ },
+);
+my @CASES = split " ", $ENV{CASES} || "data data5 one index index5 fence";
+
+my $t;                  # the nginx running now
+
+END { $t->stop if $t }
+
+for my $name (@CASES) {
+    my $c = $case{$name};
+
+    $c->{t} = SOS::Test->new(keys => 0);
+    my $dir = $c->{t}->dir;
+
+    my $vol = $c->{on} eq 'index' ? $c->{t}->data : "$dir/vol";
+    SOS::Volume::ext4_mount($vol, $c->{volume}, reserved => $c->{reserved})
+        or plan(skip_all => $SOS::Volume::error);
+    $c->{vol} = $vol;
+
+    $c->{t}->create_dev_keys;
+
+    $c->{reps} = $c->{on} eq 'replicas' ? [ map { "$vol/r$_" } 0 .. 2 ]
+        : $c->{on} eq 'replica0' ? [ "$vol/r0", "$dir/rep1", "$dir/rep2" ]
+        : [ map { "$dir/rep$_" } 0 .. 2 ];
+    make_path(@{ $c->{reps} });
+
+    $c->{t}{http} = join('', map { "sos_replica $_;\n    " } @{ $c->{reps} })
+        . (defined $c->{reserve} ? "sos_index_reserve $c->{reserve};\n" : '');
+}
+
+sub req {
+    my ($method, $uri, %opts) = @_;
+    return SOS::Test->parse($t->s3($method, $uri, timeout => 20, %opts));
+}
+
+sub code {
+    my ($body) = @_;
+    return $body =~ m{<Code>([^<]*)</Code>} ? $1 : '';
+}
+
+sub tag {
+    my ($body, $name) = @_;
+    return $body =~ m{<$name>([^<]*)</$name>} ? $1 : undef;
+}
+
+# What a refusal looked like: "507 InsufficientStorage", "503 SlowDown",
+# "0 " for a closed connection; " (no XML)" and " (no Retry-After)" mark
+# a broken answer.
+
+sub answer {
+    my ($status, $h, $body) = @_;
+    my $a = "$status " . code($body);
+    $a .= ' (no XML)' if $status && $body !~ m{</Error>\s*$};
+    $a .= ' (no Retry-After)'
+        if $status == 503 && ($h->{'retry-after'} // '') ne '1';
+    return $a;
+}
+
+sub content {
+    my ($key, $size) = @_;
+    my $seed = md5($key) . md5("$key.");
+    return substr($seed x (int($size / 32) + 1), 0, $size);
+}
+
+# PUT, or a one-part multipart upload (parts but the last need 5 MiB);
+# a refused upload is aborted, or left in $pending to abort later.
+# Returns (status, headers, body).
+
+sub write_object {
+    my ($key, $data, $multipart, $pending) = @_;
+
+    return req(PUT => "/bkt/$key", body => $data) unless $multipart;
+
+    my ($st, $h, $b) = req(POST => "/bkt/$key?uploads");
+    return ($st, $h, $b) if $st != 200;
+
+    my $id = tag($b, 'UploadId');
+    ($st, $h, $b) = req(PUT => "/bkt/$key?partNumber=1&uploadId=$id",
+                        body => $data);
+
+    if ($st == 200) {
+        my $etag = $h->{etag} // '';
+        my $x = '<CompleteMultipartUpload><Part><PartNumber>1</PartNumber>'
+            . "<ETag>$etag</ETag></Part></CompleteMultipartUpload>";
+        my @r = req(POST => "/bkt/$key?uploadId=$id", body => $x);
+        $r[0] = 0 if $r[0] == 200 && $r[2] =~ m{<Error>};
+        push @$pending, [ $key, $id ] if $r[0] != 200;
+        return @r;
+    }
+
+    my ($ast) = req(DELETE => "/bkt/$key?uploadId=$id");
+    push @$pending, [ $key, $id ] if $ast != 204;
+    return ($st, $h, $b);
+}
+
+sub check_objects {
+    my ($acked, $deleted, $what) = @_;
+
+    my @bad = grep {
+        my ($s, undef, $b) = req(GET => "/bkt/$_");
+        $s != 200 || md5_hex($b) ne $acked->{$_};
+    } sort keys %$acked;
+    ok(!@bad, "$what: every acknowledged object reads back whole ("
+       . (scalar keys %$acked) . ')') or diag(scalar @bad . " bad: @bad");
+
+    my @back = grep { (req(GET => "/bkt/$_"))[0] != 404 } sort keys %$deleted;
+    ok(!@back, "$what: no deleted object is back ("
+       . (scalar keys %$deleted) . ')') or diag("back: @back");
+}
+
+for my $name (@CASES) {
+    my $c = $case{$name};
+    my $start = time();
+    my $vol = $c->{vol};
+    my @fillers = ("$vol/filler1", "$vol/filler2");
+    my (%acked, %deleted, %refused, @pending, @answers);
+    my $degraded = 0;
+    my ($st, $h, $b);
+
+    note("---- $name: " . ($c->{on} eq 'index' ? 'the index' : $c->{on})
+         . " on a $c->{volume} MiB ext4 volume (-m $c->{reserved})");
+
+    $t = $c->{t};
+    $t->run;
+
+    ($st) = req(PUT => '/bkt');
+    is($st, 200, "$name: create bucket");
+
+    my $i = 0;
+    my $write = sub {
+        my ($size) = @_;
+        $i++;
+        my $key = sprintf('%04d', $i) . ($c->{long} ? 'k' x 900 : '');
+        my $data = content($key, $size);
+        my @r = write_object($key, $data, $i % 3 == 0, \@pending);
+        if ($r[0] == 200) {
+            $acked{$key} = md5_hex($data);
+        } else {
+            $refused{$key} = 1;
+            push @answers, answer(@r);
+        }
+        return $r[0];
+    };
+
+    # a few objects, then a filler file; the index cases fill their
+    # volume at once: the index reserve's room must stay free once it is
+    # released, and a few writes may fit in the index log's last block
+
+    $write->($_) for @SIZES[0 .. 3];
+
+    SOS::Volume::fill($fillers[0], $c->{filler} * $MiB);
+    SOS::Volume::fill($fillers[1]) if $c->{on} eq 'index';
+
+    # fill: until a write is refused, or (one replica) until the volume
+    # is full and three more writes went to the other two
+
+    my $after = 0;
+    my $until = time() + 20;
+    while ($i < 120 && !@answers && $after < 3 && time() < $until) {
+        $write->($SIZES[$i % @SIZES]);
+        next unless $c->{on} eq 'replica0';
+        my ($avail) = SOS::Volume::space($vol);
+        $after++ if $avail < 4 * $MiB;
+    }
+
+    # the data cases now fill the last blocks; then every size must be
+    # refused (one replica: written on the other two)
+
+    SOS::Volume::fill($fillers[1]) if $c->{on} ne 'index';
+    $write->($_) for @SIZES, 1024;
+
+    my $refusals = @answers;
+
+    if ($c->{on} eq 'replica0') {
+        is($refusals, 0, "$name: no write refused on the quorum")
+            or diag("answers: @answers");
+    } else {
+        ok($refusals, "$name: writes are refused on the full volume "
+           . "($refusals)");
+        my @bad = grep { !/$c->{refused}/ } @answers;
+        ok(!@bad, "$name: every refusal is a documented answer")
+            or diag("answers: @answers");
+    }
+
+    my @tmp = map { glob("$_/tmp/*") } @{ $c->{reps} };
+    is(scalar @tmp, 0, "$name: no tmp file left by the refused writes")
+        or diag("@tmp");
+
+    check_objects(\%acked, {}, "$name full");
+
+    my @keys = sort keys %acked;
+
+    if ($c->{fenced}) {
+        ($st, $h, $b) = req(DELETE => "/bkt/$keys[0]");
+        is(answer($st, $h, $b), '503 SlowDown',
+           "$name: DELETE on the full volume: 503 SlowDown (no reserve)");
+    }
+
+    # degraded writes are logged by the repair queue's timer, every second
+
+    if ($c->{on} eq 'replica0') {
+        my $log;
+        for (1 .. 30) {
+            $log = $t->read_file('error.log');
+            last if $log =~ /degraded write/;
+            sleep(0.1);
+        }
+        my $re = '\[warn\].*degraded write: file \S+ is missing on '
+            . 'replica 0, queued for repair';
+        $degraded = () = $log =~ /$re/g;
+        ok($degraded, "$name: degraded writes are logged at warn "
+           . "($degraded)");
+    }
+
+    # DELETE on the full index volume, in the reserve's room (one object;
+    # more below, after a restart; a DELETE on a data volume frees room)
+
+    if ($c->{reserve}) {
+        my $k = $keys[2];
+        ($st) = req(DELETE => "/bkt/$k");
+        is($st, 204, "$name: DELETE on the full volume");
+        $deleted{$k} = delete $acked{$k};
+        @keys = grep { $_ ne $k } @keys;
+    }
+
+    # a restart on the full volume: reads go on, writes are refused as
+    # before; without an index reserve the store cannot open (503
+    # ServiceUnavailable) until there is room
+
+    $t->stop_ok(name => "$name: no alerts, emergs or sanitizer errors");
+    $t->run;
+
+    if ($c->{fenced}) {
+        ($st, $h, $b) = req(GET => "/bkt/$keys[0]");
+        is(answer($st, $h, $b), '503 ServiceUnavailable',
+           "$name restarted full: GET 503 ServiceUnavailable (no reserve)");
+        ($st, $h, $b) = req(DELETE => "/bkt/$keys[0]");
+        is(answer($st, $h, $b), '503 ServiceUnavailable',
+           "$name restarted full: DELETE 503 ServiceUnavailable");
+    } else {
+        check_objects(\%acked, {}, "$name restarted full");
+
+        my $n = @answers;
+        $st = $write->(1024);
+        if ($c->{on} eq 'replica0') {
+            is($st, 200, "$name restarted full: a PUT goes on the quorum");
+        } else {
+            local $TODO = $c->{reserve} ? 'a restart while the index '
+                . 'reserve is in use opens without one and writes into its '
+                . 'room' : undef;
+            ok($st != 200 && $answers[-1] =~ /$c->{refused}/,
+               "$name restarted full: a PUT is refused ($st)");
+        }
+    }
+
+    # the volume fills again: a DELETE must still find the reserve's room
+
+    my ($lost, @retry);
+
+    if ($c->{reserve}) {
+        SOS::Volume::fill($fillers[1]);
+        for (1 .. 20) {
+            last if $write->(1024) != 200;
+        }
+
+        my $k = $keys[1];
+        ($st, $h, $b) = req(DELETE => "/bkt/$k");
+        {
+            local $TODO = 'no reserve after a restart while it was in use';
+            is($st, 204, "$name restarted full, filled again: DELETE");
+        }
+
+        # refused: its outcome is unknown, it may be listed or not
+        $refused{$k} = 1;
+        my $md5 = delete $acked{$k};
+        $deleted{$k} = $md5 if $st == 204;
+        $lost = $st != 204;
+        push @retry, $k if $lost;
+    }
+
+    # DELETE on the full volume: every third acknowledged object
+
+    my @del = @keys[ grep { $_ % 3 == 0 } 0 .. $#keys ];
+    my (undef, $free0) = SOS::Volume::space($vol);
+
+    unless ($c->{fenced}) {
+        my @bad;
+        for my $k (@del) {
+            ($st) = req(DELETE => "/bkt/$k");
+            my $md5 = delete $acked{$k};
+            if ($st == 204) {
+                $deleted{$k} = $md5;
+            } else {
+                push @bad, substr($k, 0, 4) . ": $st";
+                $refused{$k} = 1;
+                push @retry, $k;
+            }
+        }
+        local $TODO = $lost ? 'no reserve after a restart while it was in '
+            . 'use' : undef;
+        ok(@del && !@bad, "$name: DELETE on the full volume: 204 ("
+           . scalar(@del) . ')') or diag("@bad");
+        @del = @retry;
+
+        my (undef, $free1) = SOS::Volume::space($vol);
+        ok($free1 > $free0, "$name: the deletes freed space ($free0 to "
+           . "$free1 bytes)") if $c->{on} ne 'index';
+    }
+
+    if ($c->{on} eq 'replicas') {
+        is($write->(1024), 200, "$name: a 1 KiB PUT fits once objects "
+           . 'were deleted');
+    }
+
+    # room again: no restart
+
+    unlink @fillers;
+    system('sync', '-f', $vol);
+
+    my $deadline = time() + 4;
+    my $back;
+    while (time() < $deadline) {
+        last if ($back = $write->(1024)) == 200;
+        sleep(0.3);
+    }
+    is($back, 200, "$name: writes work again once space is freed, without "
+       . 'a restart');
+
+    my @bad;
+    for my $size (@SIZES[0, 2, 3, 4]) {
+        my $s = $write->($size);
+        push @bad, "$size: $s" unless $s == 200;
+    }
+    ok(!@bad, "$name: writes of 1 KiB to 1 MiB work again") or diag("@bad");
+
+    if ($c->{reserve}) {
+        local $TODO = 'made at the next open only, after a restart on the '
+            . 'full volume';
+        is(-s "$vol/index/sos-reserve", 2 * $MiB,
+           "$name: the index reserve is made again");
+    }
+
+    for my $k (@del) {
+        ($st) = req(DELETE => "/bkt/$k");
+        is($st, 204, "$name: DELETE " . substr($k, 0, 4)
+           . ' once space is freed');
+        $deleted{$k} = delete $acked{$k};
+        delete $refused{$k};
+    }
+
+    for my $p (@pending) {
+        ($st) = req(DELETE => "/bkt/$p->[0]?uploadId=$p->[1]");
+        ok($st == 204 || $st == 404, "$name: stale upload aborted ($st)");
+    }
+
+    check_objects(\%acked, \%deleted, "$name freed");
+
+    # a restart
+
+    $t->stop_ok(name => "$name: no alerts, emergs or sanitizer errors");
+    $t->run;
+
+    check_objects(\%acked, \%deleted, "$name restarted");
+
+    is(-s "$vol/index/sos-reserve", 2 * $MiB,
+       "$name restarted: the index reserve is there") if $c->{reserve};
+
+    # a refused write may have been committed (a failed index write's
+    # outcome is unknown): it may be listed, nothing else unacknowledged
+
+    my %listed;
+    my $token = '';
+    for (1 .. 20) {
+        ($st, $h, $b) = req(GET => '/bkt', query => "list-type=2$token");
+        last unless $st == 200;
+        $listed{$_} = 1 for $b =~ m{<Key>([^<]*)</Key>}g;
+        my $next = tag($b, 'NextContinuationToken') or last;
+        $token = '&continuation-token=' . SOS::Test::uri_escape($next);
+    }
+    my @missing = grep { !$listed{$_} } sort keys %acked;
+    my @extra = grep { !$acked{$_} && !$refused{$_} } sort keys %listed;
+    ok($st == 200 && !@missing && !@extra,
+       "$name restarted: the listing holds what was acknowledged")
+        or diag("status $st, missing: @missing, extra: @extra");
+
+    $t->stop_ok(name => "$name: no alerts, emergs or sanitizer errors");
+    $t = undef;
+
+    # offline audit of the stopped store (the restart removed garbage)
+
+    my $a = SOS::Fault::audit($c->{t}, $c->{reps}, strict => 1);
+    is_deeply($a->{problems}, [], "$name: audit: every replica file matches "
+              . 'its extent, no orphans, nothing in tmp/');
+
+    my $secs = time() - $start;
+    diag(sprintf('%s: %d writes acknowledged (%d degraded), %d refused, '
+                 . '%d deleted, %.1f s', $name, scalar(keys %acked)
+                 + scalar(keys %deleted), $degraded, $refusals,
+                 scalar(keys %deleted), $secs));
+}
+
+done_testing();
