@@ -178,14 +178,78 @@ sub check_objects {
        . (scalar keys %$deleted) . ')') or diag("back: @back");
 }
 
+# Try to delete each key: 204 moves it to deleted; any other answer leaves
+# its outcome unknown (refused: it may be listed or not).  Returns the
+# keys not deleted, with their answers.
+
+sub delete_keys {
+    my ($s, @keys) = @_;
+    my @bad;
+
+    for my $k (@keys) {
+        my ($st) = req(DELETE => "/bkt/$k");
+        my $md5 = delete $s->{acked}{$k};
+
+        if ($st == 204) {
+            $s->{deleted}{$k} = $md5;
+            delete $s->{refused}{$k};
+        } else {
+            $s->{refused}{$k} = 1;
+            push @bad, [ $k, $st ];
+        }
+    }
+
+    return @bad;
+}
+
+sub short { join ' ', map { substr($_->[0], 0, 4) . ": $_->[1]" } @_ }
+
+# Writes again once space is freed, without a restart (the store checks
+# at most once a second): true when a PUT succeeded within 4 s.
+
+sub writes_back {
+    my ($write) = @_;
+    my $deadline = time() + 4;
+    while (time() < $deadline) {
+        return 1 if $write->(1024) == 200;
+        sleep(0.3);
+    }
+    return 0;
+}
+
+sub listing_ok {
+    my ($s, $what) = @_;
+    my ($st, $h, $b);
+    my %listed;
+    my $token = '';
+
+    for (1 .. 20) {
+        ($st, $h, $b) = req(GET => '/bkt', query => "list-type=2$token");
+        last unless $st == 200;
+        $listed{$_} = 1 for $b =~ m{<Key>([^<]*)</Key>}g;
+        my $next = tag($b, 'NextContinuationToken') or last;
+        $token = '&continuation-token=' . SOS::Test::uri_escape($next);
+    }
+
+    # a refused write may have been committed (a failed index write's
+    # outcome is unknown): it may be listed, nothing else unacknowledged
+
+    my @missing = grep { !$listed{$_} } sort keys %{ $s->{acked} };
+    my @extra = grep { !$s->{acked}{$_} && !$s->{refused}{$_} }
+                sort keys %listed;
+    ok($st == 200 && !@missing && !@extra,
+       "$what: the listing holds what was acknowledged")
+        or diag("status $st, missing: @missing, extra: @extra");
+}
+
 for my $name (@CASES) {
     my $c = $case{$name};
     my $start = time();
     my $vol = $c->{vol};
     my @fillers = ("$vol/filler1", "$vol/filler2");
-    my (%acked, %deleted, %refused, @pending, @answers);
+    my $s = { acked => {}, deleted => {}, refused => {}, refusals => 0 };
+    my (@pending, @answers, @bad, $st, $h, $b);
     my $degraded = 0;
-    my ($st, $h, $b);
 
     note("---- $name: " . ($c->{on} eq 'index' ? 'the index' : $c->{on})
          . " on a $c->{volume} MiB ext4 volume (-m $c->{reserved})");
@@ -204,9 +268,10 @@ for my $name (@CASES) {
         my $data = content($key, $size);
         my @r = write_object($key, $data, $i % 3 == 0, \@pending);
         if ($r[0] == 200) {
-            $acked{$key} = md5_hex($data);
+            $s->{acked}{$key} = md5_hex($data);
         } else {
-            $refused{$key} = 1;
+            $s->{refused}{$key} = 1;
+            $s->{refusals}++;
             push @answers, answer(@r);
         }
         return $r[0];
@@ -247,7 +312,7 @@ for my $name (@CASES) {
     } else {
         ok($refusals, "$name: writes are refused on the full volume "
            . "($refusals)");
-        my @bad = grep { !/$c->{refused}/ } @answers;
+        @bad = grep { !/$c->{refused}/ } @answers;
         ok(!@bad, "$name: every refusal is a documented answer")
             or diag("answers: @answers");
     }
@@ -256,15 +321,7 @@ for my $name (@CASES) {
     is(scalar @tmp, 0, "$name: no tmp file left by the refused writes")
         or diag("@tmp");
 
-    check_objects(\%acked, {}, "$name full");
-
-    my @keys = sort keys %acked;
-
-    if ($c->{fenced}) {
-        ($st, $h, $b) = req(DELETE => "/bkt/$keys[0]");
-        is(answer($st, $h, $b), '503 SlowDown',
-           "$name: DELETE on the full volume: 503 SlowDown (no reserve)");
-    }
+    check_objects($s->{acked}, {}, "$name full");
 
     # degraded writes are logged by the repair queue's timer, every second
 
@@ -282,95 +339,21 @@ for my $name (@CASES) {
            . "($degraded)");
     }
 
-    # DELETE on the full index volume, in the reserve's room (one object;
-    # more below, after a restart; a DELETE on a data volume frees room)
-
-    if ($c->{reserve}) {
-        my $k = $keys[2];
-        ($st) = req(DELETE => "/bkt/$k");
-        is($st, 204, "$name: DELETE on the full volume");
-        $deleted{$k} = delete $acked{$k};
-        @keys = grep { $_ ne $k } @keys;
-    }
-
-    # a restart on the full volume: reads go on, writes are refused as
-    # before; without an index reserve the store cannot open (503
-    # ServiceUnavailable) until there is room
-
-    $t->stop_ok(name => "$name: no alerts, emergs or sanitizer errors");
-    $t->run;
-
-    if ($c->{fenced}) {
-        ($st, $h, $b) = req(GET => "/bkt/$keys[0]");
-        is(answer($st, $h, $b), '503 ServiceUnavailable',
-           "$name restarted full: GET 503 ServiceUnavailable (no reserve)");
-        ($st, $h, $b) = req(DELETE => "/bkt/$keys[0]");
-        is(answer($st, $h, $b), '503 ServiceUnavailable',
-           "$name restarted full: DELETE 503 ServiceUnavailable");
-    } else {
-        check_objects(\%acked, {}, "$name restarted full");
-
-        my $n = @answers;
-        $st = $write->(1024);
-        if ($c->{on} eq 'replica0') {
-            is($st, 200, "$name restarted full: a PUT goes on the quorum");
-        } else {
-            local $TODO = $c->{reserve} ? 'a restart while the index '
-                . 'reserve is in use opens without one and writes into its '
-                . 'room' : undef;
-            ok($st != 200 && $answers[-1] =~ /$c->{refused}/,
-               "$name restarted full: a PUT is refused ($st)");
-        }
-    }
-
-    # the volume fills again: a DELETE must still find the reserve's room
-
-    my ($lost, @retry);
-
-    if ($c->{reserve}) {
-        SOS::Volume::fill($fillers[1]);
-        for (1 .. 20) {
-            last if $write->(1024) != 200;
-        }
-
-        my $k = $keys[1];
-        ($st, $h, $b) = req(DELETE => "/bkt/$k");
-        {
-            local $TODO = 'no reserve after a restart while it was in use';
-            is($st, 204, "$name restarted full, filled again: DELETE");
-        }
-
-        # refused: its outcome is unknown, it may be listed or not
-        $refused{$k} = 1;
-        my $md5 = delete $acked{$k};
-        $deleted{$k} = $md5 if $st == 204;
-        $lost = $st != 204;
-        push @retry, $k if $lost;
-    }
-
     # DELETE on the full volume: every third acknowledged object
 
+    my @keys = sort keys %{ $s->{acked} };
     my @del = @keys[ grep { $_ % 3 == 0 } 0 .. $#keys ];
     my (undef, $free0) = SOS::Volume::space($vol);
 
-    unless ($c->{fenced}) {
-        my @bad;
-        for my $k (@del) {
-            ($st) = req(DELETE => "/bkt/$k");
-            my $md5 = delete $acked{$k};
-            if ($st == 204) {
-                $deleted{$k} = $md5;
-            } else {
-                push @bad, substr($k, 0, 4) . ": $st";
-                $refused{$k} = 1;
-                push @retry, $k;
-            }
-        }
-        local $TODO = $lost ? 'no reserve after a restart while it was in '
-            . 'use' : undef;
+    if ($c->{fenced}) {
+        ($st, $h, $b) = req(DELETE => "/bkt/$del[0]");
+        is(answer($st, $h, $b), '503 SlowDown',
+           "$name: DELETE on the full volume: 503 SlowDown (no reserve)");
+    } else {
+        @bad = delete_keys($s, @del);
         ok(@del && !@bad, "$name: DELETE on the full volume: 204 ("
-           . scalar(@del) . ')') or diag("@bad");
-        @del = @retry;
+           . scalar(@del) . ')') or diag(short(@bad));
+        @del = map { $_->[0] } @bad;
 
         my (undef, $free1) = SOS::Volume::space($vol);
         ok($free1 > $free0, "$name: the deletes freed space ($free0 to "
@@ -387,71 +370,120 @@ for my $name (@CASES) {
     unlink @fillers;
     system('sync', '-f', $vol);
 
-    my $deadline = time() + 4;
-    my $back;
-    while (time() < $deadline) {
-        last if ($back = $write->(1024)) == 200;
-        sleep(0.3);
-    }
-    is($back, 200, "$name: writes work again once space is freed, without "
-       . 'a restart');
+    ok(writes_back($write), "$name: writes work again once space is freed, "
+       . 'without a restart');
 
-    my @bad;
+    @bad = ();
     for my $size (@SIZES[0, 2, 3, 4]) {
-        my $s = $write->($size);
-        push @bad, "$size: $s" unless $s == 200;
+        my $w = $write->($size);
+        push @bad, "$size: $w" unless $w == 200;
     }
     ok(!@bad, "$name: writes of 1 KiB to 1 MiB work again") or diag("@bad");
 
-    if ($c->{reserve}) {
-        local $TODO = 'made at the next open only, after a restart on the '
-            . 'full volume';
-        is(-s "$vol/index/sos-reserve", 2 * $MiB,
-           "$name: the index reserve is made again");
-    }
+    is(-s "$vol/index/sos-reserve", 2 * $MiB,
+       "$name: the index reserve is made again") if $c->{reserve};
 
-    for my $k (@del) {
-        ($st) = req(DELETE => "/bkt/$k");
-        is($st, 204, "$name: DELETE " . substr($k, 0, 4)
-           . ' once space is freed');
-        $deleted{$k} = delete $acked{$k};
-        delete $refused{$k};
-    }
+    @bad = delete_keys($s, @del);
+    ok(!@bad, "$name: DELETE once space is freed (" . scalar(@del) . ')')
+        or diag(short(@bad));
 
     for my $p (@pending) {
         ($st) = req(DELETE => "/bkt/$p->[0]?uploadId=$p->[1]");
         ok($st == 204 || $st == 404, "$name: stale upload aborted ($st)");
     }
+    @pending = ();
 
-    check_objects(\%acked, \%deleted, "$name freed");
+    check_objects($s->{acked}, $s->{deleted}, "$name freed");
 
     # a restart
 
     $t->stop_ok(name => "$name: no alerts, emergs or sanitizer errors");
     $t->run;
 
-    check_objects(\%acked, \%deleted, "$name restarted");
+    check_objects($s->{acked}, $s->{deleted}, "$name restarted");
+    listing_ok($s, "$name restarted");
 
     is(-s "$vol/index/sos-reserve", 2 * $MiB,
        "$name restarted: the index reserve is there") if $c->{reserve};
 
-    # a refused write may have been committed (a failed index write's
-    # outcome is unknown): it may be listed, nothing else unacknowledged
+    # full again, and a restart on the full volume: reads go on, writes
+    # are refused as before; without an index reserve the store cannot
+    # open (503 ServiceUnavailable) until there is room, then opens by
+    # itself
 
-    my %listed;
-    my $token = '';
+    SOS::Volume::fill($fillers[1]);
+    @answers = ();
     for (1 .. 20) {
-        ($st, $h, $b) = req(GET => '/bkt', query => "list-type=2$token");
-        last unless $st == 200;
-        $listed{$_} = 1 for $b =~ m{<Key>([^<]*)</Key>}g;
-        my $next = tag($b, 'NextContinuationToken') or last;
-        $token = '&continuation-token=' . SOS::Test::uri_escape($next);
+        last if $write->(65536) != 200 && $c->{on} ne 'replica0';
     }
-    my @missing = grep { !$listed{$_} } sort keys %acked;
-    my @extra = grep { !$acked{$_} && !$refused{$_} } sort keys %listed;
-    ok($st == 200 && !@missing && !@extra,
-       "$name restarted: the listing holds what was acknowledged")
-        or diag("status $st, missing: @missing, extra: @extra");
+
+    if ($c->{on} ne 'replica0') {
+        @bad = grep { !/$c->{refused}/ } @answers;
+        ok(@answers && !@bad, "$name full again: a write is refused with "
+           . 'a documented answer') or diag("answers: @answers");
+    }
+
+    $t->stop_ok(name => "$name: no alerts, emergs or sanitizer errors");
+    $t->run;
+
+    @keys = sort keys %{ $s->{acked} };
+
+    if ($c->{fenced}) {
+        ($st, $h, $b) = req(GET => "/bkt/$keys[0]");
+        is(answer($st, $h, $b), '503 ServiceUnavailable',
+           "$name restarted full: GET 503 ServiceUnavailable (no reserve)");
+        ($st, $h, $b) = req(DELETE => "/bkt/$keys[0]");
+        is(answer($st, $h, $b), '503 ServiceUnavailable',
+           "$name restarted full: DELETE 503 ServiceUnavailable");
+
+    } else {
+        check_objects($s->{acked}, $s->{deleted}, "$name restarted full");
+
+        my $n = @answers;
+        $st = $write->(1024);
+
+        if ($c->{on} eq 'replica0') {
+            is($st, 200, "$name restarted full: a PUT goes on the quorum");
+        } else {
+            local $TODO = $c->{reserve} ? 'a restart while the index '
+                . 'reserve is in use opens without one and writes into its '
+                . 'room' : undef;
+            ok($st != 200 && $answers[-1] =~ /$c->{refused}/,
+               "$name restarted full: a PUT is refused ($st)");
+        }
+
+        # the index volume fills again (other files on it, or the PUTs
+        # the store let into the reserve's room): deletes must still work
+
+        SOS::Volume::fill($fillers[1]) if $c->{on} eq 'index';
+
+        my $k = $keys[0];
+        @bad = delete_keys($s, $k);
+        local $TODO = $c->{reserve} ? 'no reserve after a restart while '
+            . 'it was in use' : undef;
+        ok(!@bad, "$name restarted full: DELETE") or diag(short(@bad));
+        @del = map { $_->[0] } @bad;
+    }
+
+    # room again: the store opens, or takes writes, by itself
+
+    unlink @fillers;
+    system('sync', '-f', $vol);
+
+    ok(writes_back($write), "$name restarted full: writes work again once "
+       . 'space is freed, without a restart');
+
+    @bad = delete_keys($s, @del);
+    ok(!@bad, "$name restarted full: DELETE once space is freed ("
+       . scalar(@del) . ')') or diag(short(@bad));
+
+    for my $p (@pending) {
+        ($st) = req(DELETE => "/bkt/$p->[0]?uploadId=$p->[1]");
+        ok($st == 204 || $st == 404, "$name: stale upload aborted ($st)");
+    }
+
+    check_objects($s->{acked}, $s->{deleted}, "$name freed again");
+    listing_ok($s, "$name freed again");
 
     $t->stop_ok(name => "$name: no alerts, emergs or sanitizer errors");
     $t = undef;
@@ -464,9 +496,9 @@ for my $name (@CASES) {
 
     my $secs = time() - $start;
     diag(sprintf('%s: %d writes acknowledged (%d degraded), %d refused, '
-                 . '%d deleted, %.1f s', $name, scalar(keys %acked)
-                 + scalar(keys %deleted), $degraded, $refusals,
-                 scalar(keys %deleted), $secs));
+                 . '%d deleted, %.1f s', $name, scalar(keys %{ $s->{acked} })
+                 + scalar(keys %{ $s->{deleted} }), $degraded,
+                 $s->{refusals}, scalar(keys %{ $s->{deleted} }), $secs));
 }
 
 done_testing();
