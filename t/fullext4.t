@@ -3,28 +3,43 @@
 # Full ext4 volumes (loop images; mounting them needs root), unlike the
 # tmpfs of t/fulldisk.t, t/fullindex.t and t/fence.t: ext4 allocates at
 # writeback, keeps a journal and metadata blocks, and may reserve blocks
-# for root.  Four cases, each on fresh images, with sos_fsync on:
+# for root.  Six cases, each on fresh images, with sos_fsync on
+# (SOS_FULLEXT4_CASES="data fence" runs some of them):
 #
-#   data    the three replicas on one 48 MiB volume: writes are refused
-#           with 507 InsufficientStorage;
+#   data    the three replicas on one 48 MiB volume, no blocks reserved
+#   data5   for root, and mkfs's default 5 %: writes are refused with 507
+#           InsufficientStorage;
 #   one     one replica on a 24 MiB volume, two elsewhere: writes go on,
 #           degraded, on the quorum;
 #   index   the index on a 16 MiB volume with sos_index_reserve 2m, with
-#           no blocks reserved for root and with mkfs's default 5 %:
-#           503 SlowDown, then 507 while the reserve is in use;
+#   index5  no blocks reserved for root and with mkfs's default 5 %: 503
+#           SlowDown, then 507 while the reserve is in use;
 #   fence   the index on an 8 MiB volume, sos_index_reserve 0: 503
 #           SlowDown with Retry-After, DELETE too.
 #
-# Objects of 1 KiB to 4 MiB, by PUT and by multipart upload, are written
-# until the volume is full; every refusal must be a documented one (no
-# closed connection, no 500), every acknowledged object must read back
-# whole on the full volume, DELETE must work there (and free space) where
-# the documentation says it does; once a filler file and objects are
-# removed, writes must work again without a restart; after a restart
-# every acknowledged object not deleted must be there and whole, nothing
-# deleted may come back, and an offline audit of the stopped store must
-# find every replica file matching its extent, no orphans and nothing
-# left in tmp/.
+# Objects of 1 KiB to 4 MiB, by PUT and by one-part multipart upload, are
+# written until the volume is full (a filler file takes most of it, a
+# second one its last blocks: ext4 refuses a write while it holds blocks
+# for delayed allocation, and gives some back at writeback).  Checked:
+# every refusal is a documented one (docs/reliability.md: 507
+# InsufficientStorage, 503 SlowDown with Retry-After; never a closed
+# connection or a 500) and leaves no tmp file; every acknowledged object
+# reads back whole on the full volume; DELETE works there, where the
+# documentation says it does, and frees space; once the fillers are
+# removed writes work again without a restart (the index reserve is made
+# again); after a restart every acknowledged object not deleted is whole
+# and nothing deleted is back.  Then the volume is filled again and
+# nginx restarted on it: reads go on, writes are refused, deletes work
+# (without an index reserve the store cannot open until there is room,
+# then opens by itself).  Last, an offline audit of the stopped store:
+# every replica file matches its extent, no orphans, nothing in tmp/.
+#
+# Known gap, marked TODO: a restart while the index reserve is in use
+# (released by a full volume, not made again yet) opens the store without
+# a reserve, because the reserve file is gone and the room it left is
+# enough to open; PUTs are accepted into that room, and once the volume
+# is full again a DELETE is refused with 503 SlowDown: the reserve is
+# only made again at the next open with twice its size free.
 
 use strict;
 use warnings;
@@ -70,7 +85,8 @@ my %case = (
                reserve => '0', long => 1, fenced => 1,
                refused => qr/^503 SlowDown$/ },
 );
-my @CASES = split " ", $ENV{CASES} || "data data5 one index index5 fence";
+my @CASES = split " ",
+    $ENV{SOS_FULLEXT4_CASES} || "data data5 one index index5 fence";
 
 my $t;                  # the nginx running now
 
