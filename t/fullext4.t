@@ -270,7 +270,10 @@ for my $name (@CASES) {
     note("---- $name: " . ($c->{on} eq 'index' ? 'the index' : $c->{on})
          . " on a $c->{volume} MiB ext4 volume (-m $c->{reserved})");
 
+    # a port free now: the one picked when the case was set up may have
+    # been taken meanwhile
     $t = $c->{t};
+    $t->{port} = SOS::Test::free_port();
     $t->run;
 
     ($st) = req(PUT => '/bkt');
