@@ -4,7 +4,8 @@
 # tmpfs of t/fulldisk.t, t/fullindex.t and t/fence.t: ext4 allocates at
 # writeback, keeps a journal and metadata blocks, and may reserve blocks
 # for root.  Six cases, each on fresh images, with sos_fsync on
-# (SOS_FULLEXT4_CASES="data fence" runs some of them):
+# (SOS_FULLEXT4_CASES="data fence" runs some of them; the whole file is
+# ended after SOS_FULLEXT4_BOUND seconds, 180 by default):
 #
 #   data    the three replicas on one 48 MiB volume, no blocks reserved
 #   data5   for root, and mkfs's default 5 %: writes are refused with 507
@@ -49,6 +50,7 @@ use lib "$FindBin::Bin/lib";
 
 use Digest::MD5 qw(md5 md5_hex);
 use File::Path qw(make_path);
+use POSIX ();
 use Test::More;
 use Time::HiRes qw(sleep time);
 
@@ -89,8 +91,16 @@ my @CASES = split " ",
     $ENV{SOS_FULLEXT4_CASES} || "data data5 one index index5 fence";
 
 my $t;                  # the nginx running now
+my $watchdog;           # TERMs this test after 180 s
 
-END { $t->stop if $t }
+END {
+    local $?;
+    $t->stop if $t;
+    if ($watchdog) {
+        kill 'KILL', $watchdog;
+        waitpid($watchdog, 0);
+    }
+}
 
 for my $name (@CASES) {
     my $c = $case{$name};
@@ -112,6 +122,19 @@ for my $name (@CASES) {
 
     $c->{t}{http} = join('', map { "sos_replica $_;\n    " } @{ $c->{reps} })
         . (defined $c->{reserve} ? "sos_index_reserve $c->{reserve};\n" : '');
+}
+
+# a bound on the whole file (it takes about 30 s, the sanitizer build a
+# little more):
+# SOS::Volume's TERM handler exits through the END blocks, which stop
+# nginx and unmount
+
+my $parent = $$;
+$watchdog = fork() // die "fork: $!\n";
+if ($watchdog == 0) {
+    sleep($ENV{SOS_FULLEXT4_BOUND} || 180);
+    kill 'TERM', $parent;
+    POSIX::_exit(0);
 }
 
 sub req {
