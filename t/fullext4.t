@@ -40,7 +40,11 @@
 # a reserve, because the reserve file is gone and the room it left is
 # enough to open; PUTs are accepted into that room, and once the volume
 # is full again a DELETE is refused with 503 SlowDown: the reserve is
-# only made again at the next open with twice its size free.
+# only made again at the next open with twice its size free.  Another: a
+# degraded write is logged and queued for repair by a timer, up to a
+# second later; a graceful stop within that second loses both (the
+# extent's replica mask is right: a scrub pass repairs it, none with
+# sos_scrub_rate 0).
 
 use strict;
 use warnings;
@@ -241,6 +245,13 @@ sub delete_keys {
     return @bad;
 }
 
+sub degraded_logged {
+    my ($t) = @_;
+    my $re = '\[warn\].*degraded write: file \S+ is missing on replica 0, '
+        . 'queued for repair';
+    return scalar(() = $t->read_file('error.log') =~ /$re/g);
+}
+
 sub short { join ' ', map { substr($_->[0], 0, 4) . ": $_->[1]" } @_ }
 
 # Writes again once space is freed, without a restart (the store checks
@@ -368,15 +379,10 @@ for my $name (@CASES) {
     # degraded writes are logged by the repair queue's timer, every second
 
     if ($c->{on} eq 'replica0') {
-        my $log;
         for (1 .. 30) {
-            $log = $t->read_file('error.log');
-            last if $log =~ /degraded write/;
+            last if ($degraded = degraded_logged($t));
             sleep(0.1);
         }
-        my $re = '\[warn\].*degraded write: file \S+ is missing on '
-            . 'replica 0, queued for repair';
-        $degraded = () = $log =~ /$re/g;
         ok($degraded, "$name: degraded writes are logged at warn "
            . "($degraded)");
     }
@@ -455,8 +461,12 @@ for my $name (@CASES) {
 
     SOS::Volume::fill($fillers[1]);
     @answers = ();
+    my $logged0 = degraded_logged($t);
+    my $nw = 0;
     for (1 .. 20) {
-        last if $write->(65536) != 200 && $c->{on} ne 'replica0';
+        my $w = $write->(65536);
+        $nw++ if $w == 200;
+        last if $w != 200 && $c->{on} ne 'replica0';
     }
 
     if ($c->{on} ne 'replica0') {
@@ -526,6 +536,17 @@ for my $name (@CASES) {
 
     check_objects($s->{acked}, $s->{deleted}, "$name freed again");
     listing_ok($s, "$name freed again");
+
+    # the degraded writes made just before the restart: each is logged
+    # (and queued for repair) by a timer that the restart did not wait for
+
+    if ($c->{on} eq 'replica0') {
+        my $logged = degraded_logged($t) - $logged0;
+        local $TODO = 'degraded writes not yet logged when nginx stops are '
+            . 'never logged; their repair waits for a scrub pass';
+        ok($logged >= $nw, "$name: the $nw degraded writes before the "
+           . "restart are logged ($logged)");
+    }
 
     $t->stop_ok(name => "$name: no alerts, emergs or sanitizer errors");
     $t = undef;
