@@ -557,6 +557,7 @@ void ngx_sos_admin_member(ngx_sos_admin_out_t *out, const char *name,
 ngx_int_t ngx_sos_scrub_init_process(ngx_cycle_t *cycle,
     ngx_sos_main_conf_t *smcf);
 void ngx_sos_scrub_log(ngx_log_t *log, const sos_scrub_report_t *report);
+void ngx_sos_scrub_flush(sos_store_t *store, ngx_log_t *log);
 void ngx_sos_scrub_json_report(ngx_sos_admin_out_t *out,
     const sos_scrub_report_t *report);
 void ngx_sos_scrub_json_status(ngx_sos_admin_out_t *out,

@@ -214,6 +214,7 @@ ngx_sos_store_exit(ngx_cycle_t *cycle, ngx_sos_main_conf_t *smcf)
     smcf->keys = NULL;
 
     if (smcf->store) {
+        ngx_sos_scrub_flush(smcf->store, cycle->log);
         sos_store_close(smcf->store);
         smcf->store = NULL;
         ngx_sos_lock_release(ow->lock.fd);
@@ -758,6 +759,7 @@ ngx_sos_store_release(ngx_log_t *log)
     task = ngx_thread_task_alloc(ngx_cycle->pool, sizeof(ngx_sos_close_job_t));
 
     if (task == NULL) {
+        ngx_sos_scrub_flush(smcf->store, log);
         sos_store_close(smcf->store);
         ngx_sos_lock_release(ow->lock.fd);
 
@@ -787,6 +789,7 @@ ngx_sos_store_close_thread(void *data, ngx_log_t *log)
 {
     ngx_sos_close_job_t *job = data;
 
+    ngx_sos_scrub_flush(job->store, log);
     sos_store_close(job->store);
     ngx_sos_lock_release(job->fd);
 }

@@ -41,7 +41,7 @@ static sos_rc_e sos_idx_write_locked(sos_store_t *st,
 static void sos_idx_reopen(sos_store_t *st);
 static uint64_t sos_idx_free(sos_store_t *st);
 static uint64_t sos_idx_log_bytes(sos_store_t *st);
-static int sos_idx_reserve_make(sos_store_t *st);
+static int sos_idx_reserve_make(sos_store_t *st, uint64_t room);
 static void sos_idx_reserve_release(sos_store_t *st);
 
 
@@ -314,7 +314,7 @@ sos_idx_writable(sos_store_t *st, int adds, sos_error_t *err)
         low = !st->fenced && st->low;
         pthread_mutex_unlock(&st->idx_lock);
 
-        if (low && sos_idx_reserve_make(st) == 0) {
+        if (low && sos_idx_reserve_make(st, 2 * st->reserve) == 0) {
             low = 0;
         }
 
@@ -504,7 +504,7 @@ sos_idx_log_bytes(sos_store_t *st)
  * there, -1 when there is no room yet or it failed (nothing left).
  */
 static int
-sos_idx_reserve_make(sos_store_t *st)
+sos_idx_reserve_make(sos_store_t *st, uint64_t room)
 {
     int          fd, rc;
     struct stat  sb;
@@ -517,7 +517,7 @@ sos_idx_reserve_make(sos_store_t *st)
 
     (void) unlink(st->reserve_path);
 
-    if (sos_idx_free(st) < 2 * st->reserve) {
+    if (sos_idx_free(st) < room) {
         return -1;
     }
 
@@ -591,10 +591,20 @@ sos_idx_open(sos_store_t *st, sos_error_t *err)
 
     sos_idx_publish(st);
 
-    if (st->reserve > 0 && !st->low && sos_idx_reserve_make(st) == -1) {
-        sos_notice(st, SOS_NOTICE_WARN, "no index reserve: \"%s\" has less "
-                   "than %llu bytes free, twice the reserve; it is made at "
-                   "the next open with room", st->index_dir,
+    /*
+     * A reserve released before a restart is made again when its room
+     * (and the open's) is free, not twice it as later: deletes on a volume
+     * that fills again need it.  Without that room, refuse what stores
+     * data, as when it is in use, so that the room left stays for deletes.
+     */
+    if (st->reserve > 0 && !st->low
+        && sos_idx_reserve_make(st, st->reserve + need) == -1)
+    {
+        st->low = 1;
+        sos_idx_publish(st);
+        sos_notice(st, SOS_NOTICE_WARN, "no index reserve: \"%s\" has no "
+                   "room for it; writes that store data are refused until "
+                   "%llu bytes are free", st->index_dir,
                    (unsigned long long) (2 * st->reserve));
     }
 

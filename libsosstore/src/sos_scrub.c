@@ -41,7 +41,7 @@ typedef struct {
 } sos_scrub_walk_t;
 
 
-static void sos_scrub_report_end(sos_store_t *st,
+static void sos_scrub_report_fresh(sos_store_t *st,
     sos_scrub_report_t *report);
 static sos_rc_e sos_scrub_load(sos_store_t *st, sos_error_t *err);
 static void sos_scrub_save(sos_store_t *st);
@@ -59,10 +59,14 @@ static void sos_scrub_sweep_dir(sos_scrub_walk_t *w, unsigned replica,
     const char *path, int64_t before);
 
 
-/* the findings noted outside any step (degraded writes) join this one */
+/*
+ * The findings noted outside any step (degraded writes) join this one:
+ * at its start, so that the findings of the step cannot crowd them out,
+ * and at its end.
+ */
 
 static void
-sos_scrub_report_end(sos_store_t *st, sos_scrub_report_t *report)
+sos_scrub_report_fresh(sos_store_t *st, sos_scrub_report_t *report)
 {
     size_t        i;
     sos_scrub_t  *sc = st->scrub;
@@ -311,6 +315,7 @@ sos_scrub_step(sos_store_t *store, uint64_t byte_budget,
 
     pthread_mutex_lock(&sc->step_lock);
 
+    sos_scrub_report_fresh(store, report);
     sos_repair_drain(store, report);
 
     rc = SOS_OK;
@@ -466,7 +471,7 @@ sos_scrub_step(sos_store_t *store, uint64_t byte_budget,
 done:
 
     pthread_mutex_unlock(&sc->step_lock);
-    sos_scrub_report_end(store, report);
+    sos_scrub_report_fresh(store, report);
     return rc;
 }
 
@@ -579,7 +584,7 @@ done:
     free(w.live);
     sos_buf_free(&prefix);
     sos_buf_free(&parts);
-    sos_scrub_report_end(store, report);
+    sos_scrub_report_fresh(store, report);
     return rc;
 }
 
