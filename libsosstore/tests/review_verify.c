@@ -31,7 +31,6 @@
 #define BUCKET_LEN  2
 #define BLK         SOS_SUM_BLOCK
 #define MIN_PART    1024
-#define PUT_TRIES   200
 #define N_KEYS      4
 #define RACE_OPS    48                  /* writer operations */
 #define RACE_READS  300                 /* at most, per reader thread */
@@ -40,7 +39,6 @@
 
 static char           data_dir[512];
 static sos_store_t   *st;
-static sos_org_t      org;
 static sos_error_t    err;
 
 
@@ -69,142 +67,6 @@ make(uint64_t len, uint32_t seed)
         p[i] = gen(i, seed);
     }
     return p;
-}
-
-
-static sos_put_opts_t
-opts_of(const char *key)
-{
-    sos_put_opts_t  o;
-
-    memset(&o, 0, sizeof(o));
-    o.bucket = BUCKET;
-    o.bucket_len = BUCKET_LEN;
-    o.key = key;
-    o.key_len = strlen(key);
-    return o;
-}
-
-
-static void
-put_object(const char *key, const void *data, size_t len, char *id)
-{
-    sos_put_t          *put;
-    sos_put_opts_t      o;
-    sos_error_t         e;
-    sos_object_info_t   info;
-
-    o = opts_of(key);
-    memset(&info, 0, sizeof(info));
-    if (sos_put_begin(&put, st, &o, &e) != SOS_OK
-        || sos_put_write(put, data, len, &e) != SOS_OK
-        || sos_put_commit(put, &info, &e) != SOS_OK)
-    {
-        bail("put %s: %s", key, e.msg);
-    }
-    if (id != NULL) {
-        memcpy(id, info.write_id, SOS_FILE_ID_LEN + 1);
-    }
-    sos_object_info_release(&info);
-}
-
-
-static unsigned
-preferred(const char *id)
-{
-    return (unsigned char) id[SOS_FILE_ID_LEN - 1] % 3;
-}
-
-
-static void
-put_preferred(const char *key, const void *data, size_t len, unsigned k,
-    char *id)
-{
-    int  i;
-
-    for (i = 0; i < PUT_TRIES; i++) {
-        put_object(key, data, len, id);
-        if (preferred(id) == k) {
-            return;
-        }
-    }
-    bail("no file of %s preferred replica %u", key, k);
-}
-
-
-static void
-flip(const char *id, unsigned r, uint64_t offset)
-{
-    int            fd;
-    char           path[1024];
-    unsigned char  c;
-
-    sos_replica_path(st, r, id, path, sizeof(path));
-    fd = open(path, O_RDWR);
-    if (fd == -1 || pread(fd, &c, 1, (off_t) offset) != 1) {
-        bail("flip %s: %s", path, strerror(errno));
-    }
-    c ^= 0xff;
-    if (pwrite(fd, &c, 1, (off_t) offset) != 1) {
-        bail("flip %s: %s", path, strerror(errno));
-    }
-    close(fd);
-}
-
-
-static sos_reader_t *
-reader_of(const char *key)
-{
-    sos_reader_t  *rd;
-
-    if (sos_object_open(st, BUCKET, BUCKET_LEN, key, strlen(key), &rd, NULL,
-                        &err) != SOS_OK)
-    {
-        bail("open %s: %s", key, err.msg);
-    }
-    return rd;
-}
-
-
-/* Whether segments of [offset, offset+len) give want's bytes off `not`. */
-static int
-segments_good(sos_reader_t *rd, uint64_t offset, uint64_t len,
-    const unsigned char *want, const char *id, int not)
-{
-    char            path[1024];
-    size_t          n, i;
-    uint64_t        at;
-    struct stat     a, b;
-    unsigned char  *buf;
-    sos_segment_t   segs[8];
-
-    n = 8;
-    if (sos_reader_segments(rd, offset, len, segs, &n, &err) != SOS_OK) {
-        return 0;
-    }
-    at = offset;
-    for (i = 0; i < n; i++) {
-        buf = malloc(segs[i].len + 1);
-        if (buf == NULL
-            || pread(segs[i].fd, buf, segs[i].len, (off_t) segs[i].offset)
-               != (ssize_t) segs[i].len
-            || memcmp(buf, want + at, segs[i].len) != 0)
-        {
-            free(buf);
-            return 0;
-        }
-        free(buf);
-        if (not >= 0) {
-            sos_replica_path(st, (unsigned) not, id, path, sizeof(path));
-            if (fstat(segs[i].fd, &a) == 0 && stat(path, &b) == 0
-                && a.st_ino == b.st_ino)
-            {
-                return 0;
-            }
-        }
-        at += segs[i].len;
-    }
-    return at == offset + len;
 }
 
 
@@ -264,50 +126,52 @@ test_edges(void)
 
     size = 2 * BLK;
     d = make(size, 11);
-    put_preferred("edge", d, size, 0, id);
-    flip(id, 0, BLK);                   /* first byte of block 1 */
+    util_put_preferred(st, BUCKET, "edge", d, size, 0, id);
+    util_flip(st, id, 0, BLK);                   /* first byte of block 1 */
 
-    rd = reader_of("edge");
+    rd = util_reader(st, BUCKET, "edge");
     is_int(SOS_OK, sos_reader_verify(rd, 0, BLK, &bad, &err),
            "a range ending on the edge before a bad block");
     is_int(0, bad, "does not check the bad block");
-    ok(segments_good(rd, 0, BLK, d, id, -1), "and maps onto good bytes");
+    ok(util_segments_good(st, rd, 0, BLK, d, id, -1),
+       "and maps onto good bytes");
     is_int(SOS_OK, sos_reader_verify(rd, BLK - 1, 1, &bad, &err),
            "the last byte before the edge");
     is_int(0, bad, "still block 0 only");
     is_int(SOS_OK, sos_reader_verify(rd, BLK, 1, &bad, &err),
            "the first byte after the edge");
     is_int(1, bad, "checks block 1, bad on the first replica");
-    ok(segments_good(rd, 0, size, d, id, 0),
+    ok(util_segments_good(st, rd, 0, size, d, id, 0),
        "the whole object maps onto another replica");
     sos_reader_close(rd);
-    flip(id, 0, BLK);
+    util_flip(st, id, 0, BLK);
 
     /* the last byte of an object of whole blocks */
-    flip(id, 0, size - 1);
-    rd = reader_of("edge");
+    util_flip(st, id, 0, size - 1);
+    rd = util_reader(st, BUCKET, "edge");
     is_int(SOS_OK, sos_reader_verify(rd, size - 1, 1, &bad, &err),
            "the last byte of a full last block");
     is_int(1, bad, "is checked against the last block");
     sos_reader_close(rd);
-    flip(id, 0, size - 1);
+    util_flip(st, id, 0, size - 1);
     free(d);
 
     /* one byte past a block: a one-byte last block */
     size = BLK + 1;
     d = make(size, 12);
-    put_preferred("edge1", d, size, 1, id);
-    flip(id, 1, BLK);
-    rd = reader_of("edge1");
+    util_put_preferred(st, BUCKET, "edge1", d, size, 1, id);
+    util_flip(st, id, 1, BLK);
+    rd = util_reader(st, BUCKET, "edge1");
     is_int(SOS_OK, sos_reader_verify(rd, 0, BLK, &bad, &err),
            "block 0 of BLK+1 bytes");
     is_int(0, bad, "is good");
     is_int(SOS_OK, sos_reader_verify(rd, BLK, 1, &bad, &err),
            "the one-byte last block");
     is_int(1, bad, "is bad on the first replica");
-    ok(segments_good(rd, 0, size, d, id, 1), "whole, from another replica");
+    ok(util_segments_good(st, rd, 0, size, d, id, 1),
+       "whole, from another replica");
     sos_reader_close(rd);
-    flip(id, 1, BLK);
+    util_flip(st, id, 1, BLK);
     free(d);
 }
 
@@ -324,24 +188,25 @@ test_block_sizes(void)
 
     size = 10000;
     d = make(size, 13);
-    put_preferred("bs", d, size, 2, id);
+    util_put_preferred(st, BUCKET, "bs", d, size, 2, id);
 
     set_sums_bs(id, d, size, 1000);
-    flip(id, 2, 999);                   /* the last byte of block 0 */
-    rd = reader_of("bs");
+    util_flip(st, id, 2, 999);                   /* the last byte of block 0 */
+    rd = util_reader(st, BUCKET, "bs");
     is_int(SOS_OK, sos_reader_verify(rd, 1000, 10, &bad, &err),
            "block size 1000: block 1");
     is_int(0, bad, "is good");
     is_int(SOS_OK, sos_reader_verify(rd, 990, 10, &bad, &err),
            "a range ending on the edge of block 0");
     is_int(1, bad, "finds block 0 bad");
-    ok(segments_good(rd, 0, size, d, id, 2), "whole, from another replica");
+    ok(util_segments_good(st, rd, 0, size, d, id, 2),
+       "whole, from another replica");
     sos_reader_close(rd);
-    flip(id, 2, 999);
+    util_flip(st, id, 2, 999);
 
     set_sums_bs(id, d, size, 1);
-    flip(id, 2, 5000);
-    rd = reader_of("bs");
+    util_flip(st, id, 2, 5000);
+    rd = util_reader(st, BUCKET, "bs");
     is_int(SOS_OK, sos_reader_verify(rd, 4999, 1, &bad, &err),
            "block size 1: the byte before a bad one");
     is_int(0, bad, "is good");
@@ -349,10 +214,10 @@ test_block_sizes(void)
            "block size 1: all of it");
     is_int(1, bad, "finds the bad byte");
     sos_reader_close(rd);
-    flip(id, 2, 5000);
+    util_flip(st, id, 2, 5000);
 
     set_sums_bs(id, d, size, 64 * 1024 * 1024);
-    rd = reader_of("bs");
+    rd = util_reader(st, BUCKET, "bs");
     is_int(SOS_OK, sos_reader_verify(rd, 0, size, &bad, &err),
            "block size 64 MiB: one short block");
     is_int(0, bad, "is good");
@@ -378,7 +243,7 @@ test_hostile(void)
 
     size = 3 * BLK + 5;
     d = make(size, 14);
-    put_object("hx", d, size, id);
+    util_put(st, BUCKET, "hx", d, size, id);
     memset(ff, 0xff, sizeof(ff));
 
     for (i = 0; i < 9; i++) {
@@ -440,7 +305,7 @@ test_hostile(void)
         set_sums(id, v.data, v.len);
         sos_buf_free(&v);
 
-        rd = reader_of("hx");
+        rd = util_reader(st, BUCKET, "hx");
         rc = sos_reader_verify(rd, 0, size, &bad, &err);
         is_int(SOS_ECORRUPT, rc, "hostile X record %d: SOS_ECORRUPT", i);
         is_int(SOS_ECORRUPT, sos_reader_read(rd, 0, buf, sizeof(buf), &got,
@@ -469,7 +334,7 @@ test_hostile(void)
     }
     set_sums(id, v.data, v.len);
     sos_buf_free(&v);
-    rd = reader_of("hx");
+    rd = util_reader(st, BUCKET, "hx");
     is_int(SOS_OK, sos_reader_verify(rd, 0, size, &bad, &err),
            "a record with fields after the CRCs: verified");
     sos_reader_close(rd);
@@ -490,7 +355,7 @@ put_parts(const char *key, const unsigned char *data, unsigned n,
     sos_part_ref_t     refs[4];
     sos_object_info_t  info;
 
-    o = opts_of(key);
+    o = util_opts(BUCKET, key);
     if (n > 4
         || sos_upload_create(st, BUCKET, BUCKET_LEN, key, strlen(key), NULL,
                              up, &err) != SOS_OK)
@@ -518,55 +383,6 @@ put_parts(const char *key, const unsigned char *data, unsigned n,
 }
 
 
-/* The extents of key's current version (n of them, malloc'd). */
-static sos_extent_t *
-extents_named(const char *key, uint32_t *n)
-{
-    char           *val;
-    sos_buf_t       ikey;
-    sos_extent_t   *e;
-    sos_obj_rec_t   rec;
-
-    if (sos_object_ikey(&ikey, BUCKET, BUCKET_LEN, key, strlen(key), "t",
-                        &err) != SOS_OK
-        || sos_object_load(st, &ikey, BUCKET, BUCKET_LEN, key, strlen(key),
-                           &val, &rec, &err) != SOS_OK)
-    {
-        bail("load %s: %s", key, err.msg);
-    }
-    e = rec.extents;
-    *n = rec.n_extents;
-    rec.extents = NULL;
-    sos_obj_rec_free(&rec);
-    free(val);
-    sos_buf_free(&ikey);
-    return e;
-}
-
-
-/* The replica whose file of id fd is, or -1. */
-static int
-replica_of(int fd, const char *id)
-{
-    char         path[1024];
-    unsigned     r;
-    struct stat  a, b;
-
-    if (fstat(fd, &a) == -1) {
-        return -1;
-    }
-    for (r = 0; r < 3; r++) {
-        sos_replica_path(st, r, id, path, sizeof(path));
-        if (stat(path, &b) == 0 && a.st_ino == b.st_ino
-            && a.st_dev == b.st_dev)
-        {
-            return (int) r;
-        }
-    }
-    return -1;
-}
-
-
 /*
  * sos_reader_release(upto) closes only fds of parts that end at or
  * before upto: a call with a smaller upto than an earlier one leaves
@@ -586,12 +402,12 @@ test_release_back(void)
 
     d = make(3 * 3000, 15);
     put_parts("rb", d, 3, 3000);
-    e = extents_named("rb", &ne);
+    e = util_extents(st, BUCKET, "rb", &ne);
     if (ne != 3) {
         bail("%u extents", ne);
     }
 
-    rd = reader_of("rb");
+    rd = util_reader(st, BUCKET, "rb");
     n = 3;
     if (sos_reader_segments(rd, 0, 9000, segs, &n, &err) != SOS_OK) {
         bail("segments: %s", err.msg);
@@ -604,13 +420,13 @@ test_release_back(void)
         bail("segments: %s", err.msg);
     }
     fd_a = segs[0].fd;
-    r = replica_of(fd_a, e[0].id);
+    r = util_replica_of(st, fd_a, e[0].id);
     if (r < 0) {
         bail("no replica of part 1");
     }
 
     /* that replica goes bad: verify moves part 1 off it, fd_a stays */
-    flip(e[0].id, (unsigned) r, 10);
+    util_flip(st, e[0].id, (unsigned) r, 10);
     is_int(SOS_OK, sos_reader_verify(rd, 0, 3000, &bad, &err),
            "part 1 verified after its replica went bad");
     is_int(1, bad, "one bad replica");
@@ -631,30 +447,9 @@ test_release_back(void)
        "after an earlier release had passed part 1");
 
     sos_reader_close(rd);
-    flip(e[0].id, (unsigned) r, 10);
+    util_flip(st, e[0].id, (unsigned) r, 10);
     free(e);
     free(d);
-}
-
-
-/* Open fds of this process. */
-static int
-fds(void)
-{
-    int             n;
-    DIR            *dir;
-    struct dirent  *de;
-
-    dir = opendir("/proc/self/fd");
-    if (dir == NULL) {
-        bail("/proc/self/fd: %s", strerror(errno));
-    }
-    n = 0;
-    while ((de = readdir(dir)) != NULL) {
-        n += de->d_name[0] != '.';
-    }
-    closedir(dir);
-    return n - 1;
 }
 
 
@@ -674,18 +469,18 @@ test_pass_back(void)
     d = make(3 * 3000, 16);
     put_parts("pb", d, 3, 3000);
 
-    base = fds();
-    rd = reader_of("pb");
+    base = util_fds();
+    rd = util_reader(st, BUCKET, "pb");
     if (sos_reader_read(rd, 6000, buf, 100, &got, &err) != SOS_OK
         || sos_reader_read(rd, 0, buf, 100, &got, &err) != SOS_OK
         || sos_reader_read(rd, 6000, buf, 100, &got, &err) != SOS_OK)
     {
         bail("read: %s", err.msg);
     }
-    is_int(base + 1, fds(), "reads of part 3, part 1, part 3: the fd of "
+    is_int(base + 1, util_fds(), "reads of part 3, part 1, part 3: the fd of "
            "part 3 only");
     sos_reader_close(rd);
-    is_int(base, fds(), "closed: none");
+    is_int(base, util_fds(), "closed: none");
     free(d);
 }
 
@@ -716,11 +511,11 @@ test_idle_memory(void)
     sos_reader_t   *rd[IDLE_READERS];
 
     d = make(2 * BLK, 17);
-    put_object("idle", d, 2 * BLK, NULL);
+    util_put(st, BUCKET, "idle", d, 2 * BLK, NULL);
 
     before = heap_used();
     for (i = 0; i < IDLE_READERS; i++) {
-        rd[i] = reader_of("idle");
+        rd[i] = util_reader(st, BUCKET, "idle");
         if (sos_reader_verify(rd[i], 0, 2 * BLK, &bad, &err) != SOS_OK
             || sos_reader_read(rd[i], BLK, buf, sizeof(buf), &got, &err)
                != SOS_OK)
@@ -819,7 +614,7 @@ test_pin_window(void)
     d2 = make(3 * 3000, 22);
     buf = make(3 * 3000, 0);
     put_parts("pz", d1, 3, 3000);
-    e = extents_named("pz", &n);
+    e = util_extents(st, BUCKET, "pz", &n);
 
     memset(&p, 0, sizeof(p));
     if (pthread_create(&t, NULL, paused_open, &p) != 0) {
@@ -906,7 +701,7 @@ race_multipart(const char *key, uint32_t seed)
     unsigned char     *d;
     sos_object_info_t  info;
 
-    o = opts_of(key);
+    o = util_opts(BUCKET, key);
     d = make(BLK + 7, seed);
     if (sos_upload_create(st, BUCKET, BUCKET_LEN, key, strlen(key), NULL, up,
                           &e) != SOS_OK)
@@ -950,7 +745,7 @@ race_abort(const char *key)
     sos_put_opts_t  o;
     sos_error_t     e;
 
-    o = opts_of(key);
+    o = util_opts(BUCKET, key);
     if (sos_upload_create(st, BUCKET, BUCKET_LEN, key, strlen(key), NULL, up,
                           &e) != SOS_OK
         || sos_part_begin(&put, st, &o, up, 1, &e) != SOS_OK
@@ -979,7 +774,7 @@ race_copy_self(const char *key)
     if (rc == SOS_ENOTFOUND) {
         return;
     }
-    o = opts_of(key);
+    o = util_opts(BUCKET, key);
     if (rc != SOS_OK
         || sos_put_begin(&put, st, &o, &e) != SOS_OK
         || sos_put_copy(put, rd, 0, sos_reader_size(rd), NULL, NULL, &e)
@@ -1009,7 +804,7 @@ race_writer(void *arg)
         case 3:
             size = race_size(i);
             d = make(size, 100 + i);
-            put_object(key, d, size, NULL);
+            util_put(st, BUCKET, key, d, size, NULL);
             free(d);
             break;
         case 1:
@@ -1262,7 +1057,7 @@ test_race(void)
            "verified and of one version (%u reads)", RACE_OPS, race.reads);
 
     /* a commit that removes files collects what the readers left */
-    put_object("scratch", "x", 1, NULL);
+    util_put(st, BUCKET, "scratch", "x", 1, NULL);
     (void) sos_object_delete(st, BUCKET, BUCKET_LEN, "scratch", 7, &err);
 
     memset(&c, 0, sizeof(c));
@@ -1328,10 +1123,9 @@ test_close(void)
     unsigned          r, left;
     sos_reader_t     *rd;
     struct stat       sb;
-    sos_store_conf_t  conf;
 
-    put_object("held", "held bytes", 10, id);
-    rd = reader_of("held");
+    util_put(st, BUCKET, "held", "held bytes", 10, id);
+    rd = util_reader(st, BUCKET, "held");
     is_int(SOS_OK, sos_object_delete(st, BUCKET, BUCKET_LEN, "held", 4,
                                      &err), "deleted while read");
     sos_reader_close(rd);
@@ -1339,13 +1133,7 @@ test_close(void)
     sos_store_close(st);
 
     left = 0;
-    memset(&conf, 0, sizeof(conf));
-    conf.data_dir = data_dir;
-    conf.no_fsync = 1;
-    conf.min_part_size = MIN_PART;
-    if (sos_store_open(&st, &conf, &err) != SOS_OK) {
-        bail("reopen: %s", err.msg);
-    }
+    st = util_store_open(data_dir, 0, MIN_PART);
     is_int(0, st->info.garbage_removed, "the close unlinked the files the "
            "reader left: nothing for the open to collect");
     for (r = 0; r < 3; r++) {
@@ -1363,24 +1151,14 @@ test_close(void)
 int
 main(void)
 {
-    sos_store_conf_t  conf;
-
     snprintf(data_dir, sizeof(data_dir), "%s/data", tmpdir());
     *(void **) &real_get = dlsym(RTLD_NEXT, "leveldb_get");
     if (real_get == NULL) {
         bail("no leveldb_get");
     }
 
-    memset(&conf, 0, sizeof(conf));
-    conf.data_dir = data_dir;
-    conf.no_fsync = 1;
-    conf.min_part_size = MIN_PART;
-    if (sos_store_open(&st, &conf, &err) != SOS_OK
-        || sos_org_create(st, "rv", 2, NULL, 0, &org, &err) != SOS_OK)
-    {
-        bail("open: %s", err.msg);
-    }
-    util_bucket_make(st, org.id, BUCKET);
+    st = util_store_open(data_dir, 0, MIN_PART);
+    util_org_bucket(st, "rv", BUCKET, NULL);
 
     test_edges();
     test_block_sizes();

@@ -1,16 +1,28 @@
 /*
- * Helpers shared by the library's tests (after tap.h): making a bucket,
- * counting the regular files under a directory of a replica.
+ * Helpers shared by the library's tests (after tap.h and sos_internal.h):
+ * opening a store, making an organisation and a bucket, putting objects
+ * (read first from a given replica), the extents of an object, flipping a
+ * byte of a replica's file, which replica an fd reads, whether a reader's
+ * segments hold the right bytes, counting files and open fds.  They bail
+ * out on errors they do not return.
  */
 
 #ifndef SOS_TEST_UTIL_H
 #define SOS_TEST_UTIL_H
 
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
-#include "sos/store.h"
+#include "sos_internal.h"
+
+#define UTIL_PUT_TRIES  200             /* puts to get a preferred replica */
 
 static long  util_nftw_count;
 
@@ -50,6 +62,264 @@ util_files(const char *path)
         return -1;
     }
     return util_nftw_count;
+}
+
+/* The store at dir (fsync only when durable; min_part 0: the default). */
+static sos_store_t *
+util_store_open(const char *dir, int durable, uint64_t min_part)
+{
+    sos_store_t       *s;
+    sos_error_t        e;
+    sos_store_conf_t   conf;
+
+    memset(&conf, 0, sizeof(conf));
+    conf.data_dir = dir;
+    conf.no_fsync = !durable;
+    conf.min_part_size = min_part;
+    if (sos_store_open(&s, &conf, &e) != SOS_OK) {
+        bail("sos_store_open(%s): %s", dir, e.msg);
+    }
+    return s;
+}
+
+
+/* Organisation org_name (into *org unless NULL) owning bucket name. */
+static void
+util_org_bucket(sos_store_t *s, const char *org_name, const char *name,
+    sos_org_t *org)
+{
+    sos_org_t    o;
+    sos_error_t  e;
+
+    if (sos_org_create(s, org_name, strlen(org_name), NULL, 0, &o, &e)
+        != SOS_OK)
+    {
+        bail("sos_org_create(%s): %s", org_name, e.msg);
+    }
+    util_bucket_make(s, o.id, name);
+    if (org != NULL) {
+        *org = o;
+    }
+}
+
+
+/* Put options for bucket/key. */
+static sos_put_opts_t
+util_opts(const char *bucket, const char *key)
+{
+    sos_put_opts_t  o;
+
+    memset(&o, 0, sizeof(o));
+    o.bucket = bucket;
+    o.bucket_len = strlen(bucket);
+    o.key = key;
+    o.key_len = strlen(key);
+    return o;
+}
+
+
+/* Put len bytes of data as bucket/key; the id of its file into id. */
+static void
+util_put(sos_store_t *s, const char *bucket, const char *key,
+    const void *data, size_t len, char *id)
+{
+    sos_put_t          *put;
+    sos_put_opts_t      o;
+    sos_error_t         e;
+    sos_object_info_t   info;
+
+    o = util_opts(bucket, key);
+    memset(&info, 0, sizeof(info));
+    if (sos_put_begin(&put, s, &o, &e) != SOS_OK
+        || sos_put_write(put, data, len, &e) != SOS_OK
+        || sos_put_commit(put, &info, &e) != SOS_OK)
+    {
+        bail("put %s: %s", key, e.msg);
+    }
+    if (id != NULL) {
+        memcpy(id, info.write_id, SOS_FILE_ID_LEN + 1);
+    }
+    sos_object_info_release(&info);
+}
+
+
+/* The replica a reader tries first for a file (as sos_extent_open). */
+static unsigned
+util_preferred(const char *id)
+{
+    return (unsigned char) id[SOS_FILE_ID_LEN - 1] % 3;
+}
+
+
+/* Put bucket/key until its file (id) is read first from replica k. */
+static void
+util_put_preferred(sos_store_t *s, const char *bucket, const char *key,
+    const void *data, size_t len, unsigned k, char *id)
+{
+    int  i;
+
+    for (i = 0; i < UTIL_PUT_TRIES; i++) {
+        util_put(s, bucket, key, data, len, id);
+        if (util_preferred(id) == k) {
+            return;
+        }
+    }
+    bail("no file of %s preferred replica %u", key, k);
+}
+
+
+/* The extents of bucket/key's current version (n of them, malloc'd). */
+static sos_extent_t *
+util_extents(sos_store_t *s, const char *bucket, const char *key,
+    uint32_t *n)
+{
+    char           *val;
+    size_t          blen;
+    sos_buf_t       ikey;
+    sos_error_t     e;
+    sos_extent_t   *x;
+    sos_obj_rec_t   rec;
+
+    blen = strlen(bucket);
+    if (sos_object_ikey(&ikey, bucket, blen, key, strlen(key), "t", &e)
+        != SOS_OK
+        || sos_object_load(s, &ikey, bucket, blen, key, strlen(key), &val,
+                           &rec, &e) != SOS_OK)
+    {
+        bail("load %s: %s", key, e.msg);
+    }
+    x = rec.extents;
+    *n = rec.n_extents;
+    rec.extents = NULL;
+    sos_obj_rec_free(&rec);
+    free(val);
+    sos_buf_free(&ikey);
+    return x;
+}
+
+
+/* A reader of bucket/key. */
+static sos_reader_t *
+util_reader(sos_store_t *s, const char *bucket, const char *key)
+{
+    sos_error_t    e;
+    sos_reader_t  *rd;
+
+    if (sos_object_open(s, bucket, strlen(bucket), key, strlen(key), &rd,
+                        NULL, &e) != SOS_OK)
+    {
+        bail("open %s: %s", key, e.msg);
+    }
+    return rd;
+}
+
+
+/* Flip every bit of the byte at offset of replica r of file id. */
+static void
+util_flip(sos_store_t *s, const char *id, unsigned r, uint64_t offset)
+{
+    int            fd;
+    char           path[4096];
+    unsigned char  c;
+
+    sos_replica_path(s, r, id, path, sizeof(path));
+    fd = open(path, O_RDWR);
+    if (fd == -1 || pread(fd, &c, 1, (off_t) offset) != 1) {
+        bail("flip %s: %s", path, strerror(errno));
+    }
+    c ^= 0xff;
+    if (pwrite(fd, &c, 1, (off_t) offset) != 1) {
+        bail("flip %s: %s", path, strerror(errno));
+    }
+    close(fd);
+}
+
+
+/* The replica whose file of id fd is, or -1. */
+static int
+util_replica_of(sos_store_t *s, int fd, const char *id)
+{
+    char         path[4096];
+    unsigned     r;
+    struct stat  a, b;
+
+    if (fstat(fd, &a) == -1) {
+        return -1;
+    }
+    for (r = 0; r < 3; r++) {
+        sos_replica_path(s, r, id, path, sizeof(path));
+        if (stat(path, &b) == 0 && a.st_ino == b.st_ino
+            && a.st_dev == b.st_dev)
+        {
+            return (int) r;
+        }
+    }
+    return -1;
+}
+
+
+/*
+ * Whether the segments of [offset, offset + len) hold the bytes of want
+ * there, and none of them is on replica `not` of file id (-1: any may).
+ */
+static int
+util_segments_good(sos_store_t *s, sos_reader_t *rd, uint64_t offset,
+    uint64_t len, const unsigned char *want, const char *id, int not)
+{
+    size_t          n, i;
+    uint64_t        at;
+    sos_error_t     e;
+    unsigned char  *buf;
+    sos_segment_t   segs[8];
+
+    n = 8;
+    if (sos_reader_segments(rd, offset, len, segs, &n, &e) != SOS_OK) {
+        diag("segments: %s", e.msg);
+        return 0;
+    }
+
+    at = offset;
+    for (i = 0; i < n; i++) {
+        buf = malloc(segs[i].len + 1);
+        if (buf == NULL
+            || pread(segs[i].fd, buf, segs[i].len, (off_t) segs[i].offset)
+               != (ssize_t) segs[i].len
+            || memcmp(buf, want + at, segs[i].len) != 0)
+        {
+            diag("segment %zu: wrong bytes", i);
+            free(buf);
+            return 0;
+        }
+        free(buf);
+        if (not >= 0 && util_replica_of(s, segs[i].fd, id) == not) {
+            diag("segment %zu: still on replica %d", i, not);
+            return 0;
+        }
+        at += segs[i].len;
+    }
+
+    return at == offset + len;
+}
+
+
+/* Open fds of this process. */
+static int
+util_fds(void)
+{
+    int             n;
+    DIR            *dir;
+    struct dirent  *de;
+
+    dir = opendir("/proc/self/fd");
+    if (dir == NULL) {
+        bail("/proc/self/fd: %s", strerror(errno));
+    }
+    n = 0;
+    while ((de = readdir(dir)) != NULL) {
+        n += de->d_name[0] != '.';
+    }
+    closedir(dir);
+    return n - 1;                       /* the directory's own */
 }
 
 #endif /* SOS_TEST_UTIL_H */
