@@ -27,7 +27,6 @@
 
 static char           data_dir[512];
 static sos_store_t   *st;
-static sos_org_t      org;
 static sos_error_t    err;
 static unsigned char *big;              /* the bytes of "big" */
 static unsigned char  mp[N_PARTS * PART_SIZE];     /* and of "mp" */
@@ -69,53 +68,6 @@ md5_hex(const void *data, size_t len, char hex[33])
 }
 
 
-static sos_store_t *
-store_open(void)
-{
-    sos_store_t       *s;
-    sos_store_conf_t   conf;
-
-    memset(&conf, 0, sizeof(conf));
-    conf.data_dir = data_dir;
-    conf.no_fsync = 1;
-    conf.min_part_size = MIN_PART;
-    if (sos_store_open(&s, &conf, &err) != SOS_OK) {
-        bail("open: %s", err.msg);
-    }
-    return s;
-}
-
-
-static sos_put_opts_t
-opts_of(const char *key)
-{
-    sos_put_opts_t  o;
-
-    memset(&o, 0, sizeof(o));
-    o.bucket = BUCKET;
-    o.bucket_len = BUCKET_LEN;
-    o.key = key;
-    o.key_len = strlen(key);
-    return o;
-}
-
-
-static void
-put_object(const char *key, const void *data, size_t len)
-{
-    sos_put_t       *put;
-    sos_put_opts_t   o;
-
-    o = opts_of(key);
-    if (sos_put_begin(&put, st, &o, &err) != SOS_OK
-        || sos_put_write(put, data, len, &err) != SOS_OK
-        || sos_put_commit(put, NULL, &err) != SOS_OK)
-    {
-        bail("put %s: %s", key, err.msg);
-    }
-}
-
-
 /* "mp": N_PARTS parts of PART_SIZE bytes. */
 static void
 put_multipart(const char *key)
@@ -128,7 +80,7 @@ put_multipart(const char *key)
     sos_part_ref_t     refs[N_PARTS];
     sos_object_info_t  info;
 
-    o = opts_of(key);
+    o = util_opts(BUCKET, key);
     if (sos_upload_create(st, BUCKET, BUCKET_LEN, key, strlen(key), NULL, id,
                           &err) != SOS_OK)
     {
@@ -289,7 +241,7 @@ part_copy(const char *id, uint32_t number, sos_reader_t *rd,
     sos_put_opts_t     o;
     sos_object_info_t  info;
 
-    o = opts_of("dst");
+    o = util_opts(BUCKET, "dst");
     if (sos_part_begin(&put, st, &o, id, number, &err) != SOS_OK) {
         bail("part begin: %s", err.msg);
     }
@@ -409,7 +361,7 @@ test_part_copy(void)
 static void
 collect(void)
 {
-    put_object("scratch", big, 10);
+    util_put(st, BUCKET, "scratch", big, 10, NULL);
     if (sos_object_delete(st, BUCKET, BUCKET_LEN, "scratch", 7, &err)
         != SOS_OK)
     {
@@ -448,7 +400,7 @@ test_sources(void)
     }
 
     /* deleted after open: the reader holds its files */
-    put_object("gone", big, 5000);
+    util_put(st, BUCKET, "gone", big, 5000, NULL);
     memset(&info, 0, sizeof(info));
     rd = open_src("gone", &info);
     is_int(SOS_OK, sos_object_delete(st, BUCKET, BUCKET_LEN, "gone", 4,
@@ -486,7 +438,7 @@ test_sources(void)
     /* into an object (CopyObject), within its size limit or not */
     memset(&info, 0, sizeof(info));
     rd = open_src("big", &info);
-    o = opts_of("copy");
+    o = util_opts(BUCKET, "copy");
     if (sos_put_begin(&put, st, &o, &err) != SOS_OK) {
         bail("begin: %s", err.msg);
     }
@@ -507,7 +459,7 @@ test_sources(void)
 
     memset(&info, 0, sizeof(info));
     rd = open_src("big", &info);
-    o = opts_of("small");
+    o = util_opts(BUCKET, "small");
     o.max_size = 1000;
     if (sos_put_begin(&put, st, &o, &err) != SOS_OK) {
         bail("begin: %s", err.msg);
@@ -519,7 +471,7 @@ test_sources(void)
                                           NULL, &err), "is not stored");
 
     /* onto the source itself */
-    o = opts_of("big");
+    o = util_opts(BUCKET, "big");
     if (sos_put_begin(&put, st, &o, &err) != SOS_OK) {
         bail("begin: %s", err.msg);
     }
@@ -578,7 +530,7 @@ child_copy(const char *id, int out, int hold)
     sos_put_opts_t     o;
     sos_object_info_t  info;
 
-    st = store_open();
+    st = util_store_open(data_dir, 0, MIN_PART);
     memset(&info, 0, sizeof(info));
     if (sos_object_open(st, BUCKET, BUCKET_LEN, "big", 3, &rd, &info, &err)
         != SOS_OK)
@@ -586,7 +538,7 @@ child_copy(const char *id, int out, int hold)
         _exit(2);
     }
 
-    o = opts_of(id != NULL ? "dst" : "whole");
+    o = util_opts(BUCKET, id != NULL ? "dst" : "whole");
     if ((id != NULL ? sos_part_begin(&put, st, &o, id, 1, &err)
                     : sos_put_begin(&put, st, &o, &err)) != SOS_OK)
     {
@@ -664,7 +616,7 @@ test_crash(void)
     ok(kill_mid_copy(id), "a part copy killed after its first chunk");
     is_int(1, files("tmp"), "leaves a tmp file on each replica");
 
-    st = store_open();
+    st = util_store_open(data_dir, 0, MIN_PART);
     is_int(0, files("tmp"), "which open removes");
     is_int(0, parts_of("dst", id), "no part is visible");
     is_int(objs, files("objects"), "no file added to objects/");
@@ -672,7 +624,7 @@ test_crash(void)
     sos_store_close(st);
 
     ok(kill_mid_copy(NULL), "an object copy killed after its first chunk");
-    st = store_open();
+    st = util_store_open(data_dir, 0, MIN_PART);
     is_int(0, files("tmp"), "tmp/ empty after open");
     is_int(SOS_ENOTFOUND, sos_object_stat(st, BUCKET, BUCKET_LEN, "whole", 5,
                                           NULL, &err),
@@ -687,19 +639,12 @@ test_crash(void)
 int
 main(void)
 {
-    sos_bucket_t  b;
-
     plan(0);
     alarm(300);
 
     snprintf(data_dir, sizeof(data_dir), "%s/store", tmpdir());
-    st = store_open();
-    if (sos_org_create(st, "copier", 6, NULL, 0, &org, &err) != SOS_OK
-        || sos_bucket_create(st, BUCKET, BUCKET_LEN, org.id, "us-east-1",
-                             NULL, 0, &b, &err) != SOS_OK)
-    {
-        bail("setup: %s", err.msg);
-    }
+    st = util_store_open(data_dir, 0, MIN_PART);
+    util_org_bucket(st, "copier", BUCKET, NULL);
 
     big = malloc(BIG);
     if (big == NULL) {
@@ -707,7 +652,7 @@ main(void)
     }
     fill(big, BIG, 1);
     fill(mp, sizeof(mp), 2);
-    put_object("big", big, BIG);
+    util_put(st, BUCKET, "big", big, BIG, NULL);
     put_multipart("mp");
 
     test_part_copy();

@@ -54,35 +54,13 @@ fill(unsigned char *p, size_t len, unsigned seed)
 }
 
 
-static sos_store_t *
-store_open(const char *dir)
-{
-    sos_store_t       *s;
-    sos_store_conf_t   conf;
-
-    memset(&conf, 0, sizeof(conf));
-    conf.data_dir = dir;
-    conf.no_fsync = 1;
-    if (sos_store_open(&s, &conf, &err) != SOS_OK) {
-        bail("sos_store_open(%s): %s", dir, err.msg);
-    }
-    return s;
-}
-
-
 static void
 bucket_make(sos_store_t *s, const char *name)
 {
-    sos_org_t  org;
-    char       org_name[64];
+    char  org_name[64];
 
     snprintf(org_name, sizeof(org_name), "org-%s", name);
-    if (sos_org_create(s, org_name, strlen(org_name), NULL, 0, &org, &err)
-        != SOS_OK)
-    {
-        bail("sos_org_create: %s", err.msg);
-    }
-    util_bucket_make(s, org.id, name);
+    util_org_bucket(s, org_name, name, NULL);
 }
 
 
@@ -681,7 +659,7 @@ test_replicas(void)
     sos_object_info_t  info;
 
     snprintf(dir, sizeof(dir), "%s/replicas", tmpdir());
-    s = store_open(dir);
+    s = util_store_open(dir, 0, 0);
     bucket_make(s, BUCKET);
 
     /* fail-over: the file of r0 missing, of r1 replaced by a directory */
@@ -777,7 +755,7 @@ test_read_spread(void)
     sos_segment_t   seg;
 
     snprintf(dir, sizeof(dir), "%s/spread", tmpdir());
-    s = store_open(dir);
+    s = util_store_open(dir, 0, 0);
     bucket_make(s, BUCKET);
 
     used = 0;
@@ -1265,7 +1243,7 @@ int
 main(void)
 {
     snprintf(data_dir, sizeof(data_dir), "%s/store", tmpdir());
-    st = store_open(data_dir);
+    st = util_store_open(data_dir, 0, 0);
     bucket_make(st, BUCKET);
 
     test_round_trip();

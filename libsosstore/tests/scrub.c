@@ -26,7 +26,6 @@
 #define SIZE       (300 * 1024 + 7)
 #define BLK        SOS_SUM_BLOCK
 #define BIG        (5 * BLK + 123)      /* five blocks and a short one */
-#define PUT_TRIES  200                  /* puts to get a preferred replica */
 #define POLLS      2000                 /* 5 ms each */
 
 
@@ -34,36 +33,6 @@ static sos_error_t         err;
 static sos_scrub_report_t  rep;
 static unsigned char       data[SIZE];
 static unsigned char       big[BIG];
-
-
-static sos_store_t *
-store_open(const char *dir)
-{
-    sos_store_t       *s;
-    sos_store_conf_t   conf;
-
-    memset(&conf, 0, sizeof(conf));
-    conf.data_dir = dir;
-    conf.no_fsync = 1;
-    if (sos_store_open(&s, &conf, &err) != SOS_OK) {
-        bail("sos_store_open(%s): %s", dir, err.msg);
-    }
-    return s;
-}
-
-
-static void
-bucket_make(sos_store_t *s, const char *name)
-{
-    sos_org_t  org;
-
-    if (sos_org_create(s, name, strlen(name), NULL, 0, &org, &err)
-        != SOS_OK)
-    {
-        bail("sos_org_create: %s", err.msg);
-    }
-    util_bucket_make(s, org.id, name);
-}
 
 
 /* Put len bytes of p as bucket/key; the id of its file into id. */
@@ -275,8 +244,8 @@ test_repair(void)
     sos_scrub_status_t   status;
 
     snprintf(dir, sizeof(dir), "%s/repair", tmpdir());
-    st = store_open(dir);
-    bucket_make(st, "bkt");
+    st = util_store_open(dir, 0, 0);
+    util_org_bucket(st, "bkt", "bkt", NULL);
     is_int(SOS_OK, put(st, "bkt", "obj", id), "put obj");
 
     is_int(SOS_OK, sos_scrub_run(st, NULL, 0, &rep, &err), "clean pass");
@@ -379,8 +348,8 @@ test_parts(void)
     sos_object_info_t    info;
 
     snprintf(dir, sizeof(dir), "%s/parts", tmpdir());
-    st = store_open(dir);
-    bucket_make(st, "bkt");
+    st = util_store_open(dir, 0, 0);
+    util_org_bucket(st, "bkt", "bkt", NULL);
 
     memset(&opts, 0, sizeof(opts));
     opts.bucket = "bkt";
@@ -454,8 +423,8 @@ test_complete_race(void)
     sos_object_info_t    info;
 
     snprintf(dir, sizeof(dir), "%s/race", tmpdir());
-    st = store_open(dir);
-    bucket_make(st, "bkt");
+    st = util_store_open(dir, 0, 0);
+    util_org_bucket(st, "bkt", "bkt", NULL);
     is_int(SOS_OK, put(st, "bkt", "zz", zz), "put zz");
 
     memset(&opts, 0, sizeof(opts));
@@ -506,8 +475,8 @@ test_orphans(void)
     sos_store_t  *st;
 
     snprintf(dir, sizeof(dir), "%s/orphans", tmpdir());
-    st = store_open(dir);
-    bucket_make(st, "bkt");
+    st = util_store_open(dir, 0, 0);
+    util_org_bucket(st, "bkt", "bkt", NULL);
     is_int(SOS_OK, put(st, "bkt", "live", id), "put live");
 
     file_aged(dir, 0, old, 2 * 3600, 1);
@@ -537,8 +506,8 @@ test_cursor(void)
     sos_scrub_status_t   status;
 
     snprintf(dir, sizeof(dir), "%s/cursor", tmpdir());
-    st = store_open(dir);
-    bucket_make(st, "b");
+    st = util_store_open(dir, 0, 0);
+    util_org_bucket(st, "b", "b", NULL);
     for (i = 0; i < 4; i++) {
         snprintf(key, sizeof(key), "k%d", i);
         if (put(st, "b", key, id[i]) != SOS_OK) {
@@ -553,7 +522,7 @@ test_cursor(void)
 
     flip(dir, 1, id[1], 9);
     sos_store_close(st);
-    st = store_open(dir);
+    st = util_store_open(dir, 0, 0);
 
     is_int(SOS_OK, sos_scrub_step(st, 1, &rep, &err), "step after reopen");
     ok(found(SOS_FINDING_BAD, 1, "b/k1"), "went on with k1");
@@ -581,8 +550,8 @@ test_degraded(void)
     sos_scrub_status_t   status;
 
     snprintf(dir, sizeof(dir), "%s/degraded", tmpdir());
-    st = store_open(dir);
-    bucket_make(st, "bkt");
+    st = util_store_open(dir, 0, 0);
+    util_org_bucket(st, "bkt", "bkt", NULL);
 
     tmp_broken(dir, 1, 1);
     is_int(SOS_OK, put(st, "bkt", "obj", id), "put with replica 1 broken");
@@ -616,47 +585,6 @@ test_degraded(void)
     is_int(7, mask_of(st, "bkt", "obj"), "the pass set the mask");
 
     sos_store_close(st);
-}
-
-
-/* The replica a reader tries first for a file (as sos_extent_open). */
-static unsigned
-preferred(const char *id)
-{
-    return (unsigned char) id[SOS_FILE_ID_LEN - 1] % 3;
-}
-
-
-/* Put bucket/key until its file is read first from replica k. */
-static void
-put_preferred(sos_store_t *s, const char *key, const unsigned char *p,
-    size_t len, unsigned k, char *id)
-{
-    int  i;
-
-    for (i = 0; i < PUT_TRIES; i++) {
-        if (put_bytes(s, "bkt", key, p, len, id) != SOS_OK) {
-            bail("put %s: %s", key, err.msg);
-        }
-        if (preferred(id) == k) {
-            return;
-        }
-    }
-    bail("no file of %s read first from replica %u", key, k);
-}
-
-
-static sos_reader_t *
-reader_of(sos_store_t *s, const char *key)
-{
-    sos_reader_t  *rd;
-
-    if (sos_object_open(s, "bkt", 3, key, strlen(key), &rd, NULL, &err)
-        != SOS_OK)
-    {
-        bail("open %s: %s", key, err.msg);
-    }
-    return rd;
 }
 
 
@@ -781,63 +709,6 @@ has_garbage(sos_store_t *s, const char *id)
 }
 
 
-/* The replica whose file of id fd is, or -1. */
-static int
-replica_of(const char *dir, int fd, const char *id)
-{
-    char         path[4096];
-    unsigned     r;
-    struct stat  a, b;
-
-    if (fstat(fd, &a) == -1) {
-        return -1;
-    }
-    for (r = 0; r < 3; r++) {
-        path_of(dir, r, id, path, sizeof(path));
-        if (stat(path, &b) == 0 && a.st_ino == b.st_ino
-            && a.st_dev == b.st_dev)
-        {
-            return (int) r;
-        }
-    }
-    return -1;
-}
-
-
-/*
- * Whether the segments of [off, off + len) hold the bytes of want there,
- * and none is on replica `not` of the file id (-1: any may be).
- */
-static int
-segments_good(const char *dir, sos_reader_t *rd, uint64_t off,
-    uint64_t len, const unsigned char *want, const char *id, int not)
-{
-    size_t          n, i;
-    uint64_t        at;
-    sos_segment_t   segs[4];
-    static char     buf[BIG];
-
-    n = 4;
-    if (sos_reader_segments(rd, off, len, segs, &n, &err) != SOS_OK) {
-        diag("segments: %s", err.msg);
-        return 0;
-    }
-
-    for (at = off, i = 0; i < n; at += segs[i].len, i++) {
-        if (pread(segs[i].fd, buf, segs[i].len, (off_t) segs[i].offset)
-            != (ssize_t) segs[i].len
-            || memcmp(buf, want + at, segs[i].len) != 0
-            || (not >= 0 && replica_of(dir, segs[i].fd, id) == not))
-        {
-            diag("segment %zu: wrong bytes or replica", i);
-            return 0;
-        }
-    }
-
-    return at == off + len;
-}
-
-
 /*
  * Legacy extents (no X record) of objects and parts get theirs from a
  * pass, which then makes verified reads check blocks, not whole files.
@@ -855,10 +726,10 @@ test_backfill(void)
     sos_put_opts_t   opts;
 
     snprintf(dir, sizeof(dir), "%s/backfill", tmpdir());
-    st = store_open(dir);
-    bucket_make(st, "bkt");
+    st = util_store_open(dir, 0, 0);
+    util_org_bucket(st, "bkt", "bkt", NULL);
     is_int(SOS_OK, put(st, "bkt", "a", a), "put a");
-    put_preferred(st, "big", big, BIG, 0, b);
+    util_put_preferred(st, "bkt", "big", big, BIG, 0, b);
 
     memset(&opts, 0, sizeof(opts));
     opts.bucket = "bkt";
@@ -897,23 +768,23 @@ test_backfill(void)
     /* block checksums now: a flip in another block is not this range's */
 
     flip(dir, 0, b, BLK + 17);
-    rd = reader_of(st, "big");
+    rd = util_reader(st, "bkt", "big");
     bad = 99;
     is_int(SOS_OK, sos_reader_verify(rd, 3 * BLK + 100, 1000, &bad, &err),
            "big: a range of block 3 verifies");
     is_int(0, bad, "big: block 1 not read, as no MD5 of the whole file");
-    ok(segments_good(dir, rd, 3 * BLK + 100, 1000, big, b, -1),
+    ok(util_segments_good(st, rd, 3 * BLK + 100, 1000, big, b, -1),
        "big: the range read from replica 0");
     sos_reader_close(rd);
 
     flip(dir, 0, b, 3 * BLK + 500);
-    rd = reader_of(st, "big");
+    rd = util_reader(st, "bkt", "big");
     bad = 99;
     is_int(SOS_OK, sos_reader_verify(rd, 3 * BLK + 100, 1000, &bad, &err),
            "big: block 3 flipped on replica 0: verified");
     is_int(1, bad, "big: one bad replica");
     is_int(1, sos_reader_bad(rd, 0), "big: replica 0");
-    ok(segments_good(dir, rd, 3 * BLK + 100, 1000, big, b, 0),
+    ok(util_segments_good(st, rd, 3 * BLK + 100, 1000, big, b, 0),
        "big: the reader moved to another replica");
     sos_reader_close(rd);
 
@@ -984,8 +855,8 @@ test_backfill_race(void)
     sos_store_t  *st;
 
     snprintf(dir, sizeof(dir), "%s/backfill-race", tmpdir());
-    st = store_open(dir);
-    bucket_make(st, "bkt");
+    st = util_store_open(dir, 0, 0);
+    util_org_bucket(st, "bkt", "bkt", NULL);
     if (put(st, "bkt", "a", a) != SOS_OK || put(st, "bkt", "b", b) != SOS_OK
         || put(st, "bkt", "c", c) != SOS_OK)
     {
@@ -1057,10 +928,10 @@ test_sweep_pinned(void)
     static char    buf[SIZE];
 
     snprintf(dir, sizeof(dir), "%s/sweep-pinned", tmpdir());
-    st = store_open(dir);
-    bucket_make(st, "bkt");
+    st = util_store_open(dir, 0, 0);
+    util_org_bucket(st, "bkt", "bkt", NULL);
     is_int(SOS_OK, put(st, "bkt", "p", old), "put p");
-    rd = reader_of(st, "p");
+    rd = util_reader(st, "bkt", "p");
     is_int(SOS_OK, put_bytes(st, "bkt", "p", big, BIG, id), "overwrite p");
 
     for (r = 0; r < 3; r++) {
@@ -1107,13 +978,13 @@ test_queue(void)
     static char          buf[SIZE];
 
     snprintf(dir, sizeof(dir), "%s/queue", tmpdir());
-    st = store_open(dir);
-    bucket_make(st, "bkt");
+    st = util_store_open(dir, 0, 0);
+    util_org_bucket(st, "bkt", "bkt", NULL);
     is_int(SOS_OK, put(st, "bkt", "a", a), "put a");
-    put_preferred(st, "z", data, SIZE, 0, z);
+    util_put_preferred(st, "bkt", "z", data, SIZE, 0, z);
 
     flip(dir, 0, z, 1234);
-    rd = reader_of(st, "z");
+    rd = util_reader(st, "bkt", "z");
     bad = 0;
     is_int(SOS_OK, sos_reader_verify(rd, 0, SIZE, &bad, &err),
            "z verified");
