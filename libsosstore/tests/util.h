@@ -1,10 +1,11 @@
 /*
- * Helpers shared by the library's tests (after tap.h and sos_internal.h):
- * opening a store, making an organisation and a bucket, putting objects
- * (read first from a given replica), the extents of an object, flipping a
- * byte of a replica's file, which replica an fd reads, whether a reader's
- * segments hold the right bytes, counting files and open fds.  They bail
- * out on errors they do not return.
+ * Helpers shared by the library's tests (after tap.h): opening a store,
+ * making an organisation and a bucket, putting objects (read first from
+ * a given replica), the extents of an object and the file of a part,
+ * flipping a byte of a replica's file, dropping its X record, which
+ * replica an fd reads, whether a reader's segments hold the right bytes,
+ * counting files and open fds.  They bail out on errors they do not
+ * return.
  */
 
 #ifndef SOS_TEST_UTIL_H
@@ -118,28 +119,51 @@ util_opts(const char *bucket, const char *key)
 }
 
 
-/* Put len bytes of data as bucket/key; the id of its file into id. */
+/*
+ * Put len bytes of data as bucket/key; the id of its file into id unless
+ * NULL.
+ */
+static sos_rc_e
+util_put_rc(sos_store_t *s, const char *bucket, const char *key,
+    const void *data, size_t len, char *id, sos_error_t *err)
+{
+    sos_rc_e            rc;
+    sos_put_t          *put;
+    sos_put_opts_t      o;
+    sos_object_info_t   info;
+
+    o = util_opts(bucket, key);
+    rc = sos_put_begin(&put, s, &o, err);
+    if (rc != SOS_OK) {
+        return rc;
+    }
+    rc = sos_put_write(put, data, len, err);
+    if (rc != SOS_OK) {
+        sos_put_abort(put);
+        return rc;
+    }
+    memset(&info, 0, sizeof(info));
+    rc = sos_put_commit(put, &info, err);
+    if (rc == SOS_OK) {
+        if (id != NULL) {
+            memcpy(id, info.write_id, SOS_FILE_ID_LEN + 1);
+        }
+        sos_object_info_release(&info);
+    }
+    return rc;
+}
+
+
+/* util_put_rc, or bail out. */
 static void
 util_put(sos_store_t *s, const char *bucket, const char *key,
     const void *data, size_t len, char *id)
 {
-    sos_put_t          *put;
-    sos_put_opts_t      o;
-    sos_error_t         e;
-    sos_object_info_t   info;
+    sos_error_t  e;
 
-    o = util_opts(bucket, key);
-    memset(&info, 0, sizeof(info));
-    if (sos_put_begin(&put, s, &o, &e) != SOS_OK
-        || sos_put_write(put, data, len, &e) != SOS_OK
-        || sos_put_commit(put, &info, &e) != SOS_OK)
-    {
+    if (util_put_rc(s, bucket, key, data, len, id, &e) != SOS_OK) {
         bail("put %s: %s", key, e.msg);
     }
-    if (id != NULL) {
-        memcpy(id, info.write_id, SOS_FILE_ID_LEN + 1);
-    }
-    sos_object_info_release(&info);
 }
 
 
@@ -299,6 +323,51 @@ util_segments_good(sos_store_t *s, sos_reader_t *rd, uint64_t offset,
     }
 
     return at == offset + len;
+}
+
+
+/* The replica mask of part 1 of upload_id (its file id into id), or -1. */
+static long
+util_part_mask(sos_store_t *s, const char *upload_id, char *id)
+{
+    long            m;
+    char           *val;
+    size_t          len;
+    sos_buf_t       k;
+    sos_part_rec_t  p;
+
+    sos_buf_init(&k);
+    sos_ikey_part(&k, upload_id, 1);
+    if (sos_idx_get(s, &k, &val, &len, NULL) != SOS_OK) {
+        sos_buf_free(&k);
+        return -1;
+    }
+    m = -1;
+    if (sos_part_rec_decode((const char *) k.data, k.len, val, len, &p)
+        == 0)
+    {
+        m = p.extent.replicas;
+        memcpy(id, p.extent.id, SOS_FILE_ID_LEN + 1);
+    }
+    sos_buf_free(&k);
+    free(val);
+    return m;
+}
+
+
+/* Delete the X record of a file: as if written before block checksums. */
+static void
+util_sums_drop(sos_store_t *s, const char *id)
+{
+    sos_buf_t    key;
+    sos_error_t  e;
+
+    sos_buf_init(&key);
+    sos_ikey_sums(&key, id);
+    if (sos_idx_delete(s, &key, 1, &e) != SOS_OK) {
+        bail("delete X of %s: %s", id, e.msg);
+    }
+    sos_buf_free(&key);
 }
 
 

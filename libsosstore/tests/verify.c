@@ -210,20 +210,6 @@ sums_census(size_t *orphans)
 
 
 static void
-drop_sums(const char *id)
-{
-    sos_buf_t  key;
-
-    sos_buf_init(&key);
-    sos_ikey_sums(&key, id);
-    if (sos_idx_delete(st, &key, 1, &err) != SOS_OK) {
-        bail("delete X of %s: %s", id, err.msg);
-    }
-    sos_buf_free(&key);
-}
-
-
-static void
 flip_all(const char *id, uint64_t offset)
 {
     unsigned  r;
@@ -438,14 +424,14 @@ test_legacy(void)
     for (k = 0; k < 3; k++) {
         snprintf(key, sizeof(key), "l%u", k);
         util_put_preferred(st, BUCKET, key, sbytes, S_SIZE, k, id);
-        drop_sums(id);
+        util_sums_drop(st, id);
         ok(!has_sums(id), "l%u: no X record, as written before them", k);
         flip_one("legacy", key, 0, k, 3 * BLK + 999, sbytes, S_SIZE);
     }
 
     /* a flip anywhere fails the whole file's MD5, whatever the range */
     util_put_preferred(st, BUCKET, "l0", sbytes, S_SIZE, 0, id);
-    drop_sums(id);
+    util_sums_drop(st, id);
     util_flip(st, id, 0, 2 * BLK);
     rd = util_reader(st, BUCKET, "l0");
     is_int(SOS_OK, sos_reader_verify(rd, 0, 10, &bad, &err),
