@@ -65,6 +65,35 @@ util_files(const char *path)
     return util_nftw_count;
 }
 
+/* Byte i of version `seed`: bytes 0..3 are the seed itself. */
+static unsigned char
+util_gen(uint64_t i, uint32_t seed)
+{
+    if (i < 4) {
+        return (unsigned char) (seed >> (8 * i));
+    }
+    return (unsigned char) ((i * 131 + seed * 7 + (i >> 9)) & 0xff);
+}
+
+
+/* len bytes of version seed (malloc'd). */
+static unsigned char *
+util_make(uint64_t len, uint32_t seed)
+{
+    uint64_t        i;
+    unsigned char  *p;
+
+    p = malloc(len ? len : 1);
+    if (p == NULL) {
+        bail("no memory");
+    }
+    for (i = 0; i < len; i++) {
+        p[i] = util_gen(i, seed);
+    }
+    return p;
+}
+
+
 /* The store at dir (fsync only when durable; min_part 0: the default). */
 static sos_store_t *
 util_store_open(const char *dir, int durable, uint64_t min_part)
