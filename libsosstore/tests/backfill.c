@@ -131,10 +131,8 @@ test_backfill(void)
     char             b[SOS_FILE_ID_LEN + 1], part[SOS_FILE_ID_LEN + 1];
     char             upload[SOS_UPLOAD_ID_LEN + 1];
     unsigned         bad;
-    sos_put_t       *p;
     sos_store_t     *st;
     sos_reader_t    *rd;
-    sos_put_opts_t   opts;
 
     snprintf(dir, sizeof(dir), "%s/backfill", tmpdir());
     st = util_store_open(dir, 0, 0);
@@ -142,19 +140,7 @@ test_backfill(void)
     is_int(SOS_OK, put(st, "bkt", "a", a), "put a");
     util_put_preferred(st, "bkt", "big", big, BIG, 0, b);
 
-    memset(&opts, 0, sizeof(opts));
-    opts.bucket = "bkt";
-    opts.bucket_len = 3;
-    opts.key = "mp";
-    opts.key_len = 2;
-    if (sos_upload_create(st, "bkt", 3, "mp", 2, NULL, upload, &err)
-        != SOS_OK
-        || sos_part_begin(&p, st, &opts, upload, 1, &err) != SOS_OK
-        || sos_put_write(p, data, SIZE, &err) != SOS_OK
-        || sos_put_commit(p, NULL, &err) != SOS_OK)
-    {
-        bail("part: %s", err.msg);
-    }
+    util_part1(st, "bkt", "mp", data, SIZE, upload, NULL);
     util_part_mask(st, upload, part);
 
     is_int(0, sums_missing(st), "written now: every extent has X");
@@ -321,6 +307,7 @@ test_backfill_race(void)
 
     sos_store_close(st);
 }
+
 
 int
 main(void)

@@ -273,30 +273,16 @@ test_parts(void)
 {
     char                 dir[512], id[SOS_FILE_ID_LEN + 1], path[4096];
     char                 upload[SOS_UPLOAD_ID_LEN + 1];
-    sos_put_t           *p;
+    char                 etag[SOS_ETAG_MAX + 1];
     sos_store_t         *st;
     sos_put_opts_t       opts;
     sos_part_ref_t       ref;
-    sos_object_info_t    info;
 
     snprintf(dir, sizeof(dir), "%s/parts", tmpdir());
     st = util_store_open(dir, 0, 0);
     util_org_bucket(st, "bkt", "bkt", NULL);
 
-    memset(&opts, 0, sizeof(opts));
-    opts.bucket = "bkt";
-    opts.bucket_len = 3;
-    opts.key = "mp";
-    opts.key_len = 2;
-
-    if (sos_upload_create(st, "bkt", 3, "mp", 2, NULL, upload, &err)
-        != SOS_OK
-        || sos_part_begin(&p, st, &opts, upload, 1, &err) != SOS_OK
-        || sos_put_write(p, data, SIZE, &err) != SOS_OK
-        || sos_put_commit(p, &info, &err) != SOS_OK)
-    {
-        bail("part: %s", err.msg);
-    }
+    util_part1(st, "bkt", "mp", data, SIZE, upload, etag);
     is_int(7, util_part_mask(st, upload, id), "part on three replicas");
 
     flip(dir, 0, id, 4321);
@@ -319,12 +305,12 @@ test_parts(void)
 
     /* completed: the part's file is the object's, never an orphan */
 
+    opts = util_opts("bkt", "mp");
     ref.part_number = 1;
-    ref.etag = info.etag;
-    ref.etag_len = strlen(info.etag);
+    ref.etag = etag;
+    ref.etag_len = strlen(etag);
     is_int(SOS_OK, sos_upload_complete(st, &opts, upload, &ref, 1, NULL,
                                        &err), "complete");
-    sos_object_info_release(&info);
 
     file_aged(dir, 0, id, 2 * 3600, 0);
     is_int(SOS_OK, sos_scrub_run(st, NULL, 0, &rep, &err), "full pass");
@@ -348,31 +334,17 @@ test_complete_race(void)
     char                 dir[512], id[SOS_FILE_ID_LEN + 1];
     char                 zz[SOS_FILE_ID_LEN + 1];
     char                 upload[SOS_UPLOAD_ID_LEN + 1];
-    sos_put_t           *p;
+    char                 etag[SOS_ETAG_MAX + 1];
     sos_store_t         *st;
     sos_put_opts_t       opts;
     sos_part_ref_t       ref;
-    sos_object_info_t    info;
 
     snprintf(dir, sizeof(dir), "%s/race", tmpdir());
     st = util_store_open(dir, 0, 0);
     util_org_bucket(st, "bkt", "bkt", NULL);
     is_int(SOS_OK, put(st, "bkt", "zz", zz), "put zz");
 
-    memset(&opts, 0, sizeof(opts));
-    opts.bucket = "bkt";
-    opts.bucket_len = 3;
-    opts.key = "mp";
-    opts.key_len = 2;
-
-    if (sos_upload_create(st, "bkt", 3, "mp", 2, NULL, upload, &err)
-        != SOS_OK
-        || sos_part_begin(&p, st, &opts, upload, 1, &err) != SOS_OK
-        || sos_put_write(p, data, SIZE, &err) != SOS_OK
-        || sos_put_commit(p, &info, &err) != SOS_OK)
-    {
-        bail("part: %s", err.msg);
-    }
+    util_part1(st, "bkt", "mp", data, SIZE, upload, etag);
     util_part_mask(st, upload, id);
     file_aged(dir, 0, id, 2 * 3600, 0);
     file_aged(dir, 0, zz, 2 * 3600, 0);
@@ -380,12 +352,12 @@ test_complete_race(void)
     is_int(SOS_OK, sos_scrub_step(st, 1, &rep, &err), "first step");
     is_int(1, rep.extents, "one extent checked");
 
+    opts = util_opts("bkt", "mp");
     ref.part_number = 1;
-    ref.etag = info.etag;
-    ref.etag_len = strlen(info.etag);
+    ref.etag = etag;
+    ref.etag_len = strlen(etag);
     is_int(SOS_OK, sos_upload_complete(st, &opts, upload, &ref, 1, NULL,
                                        &err), "complete during the pass");
-    sos_object_info_release(&info);
 
     for (i = 0; i < 10 && !rep.pass_done; i++) {
         sos_scrub_step(st, 1, &rep, &err);

@@ -355,6 +355,36 @@ util_segments_good(sos_store_t *s, sos_reader_t *rd, uint64_t offset,
 }
 
 
+/*
+ * A new upload of bucket/key (its id into upload) with part 1 of the len
+ * bytes of data; the part's etag into etag unless NULL.
+ */
+static void
+util_part1(sos_store_t *s, const char *bucket, const char *key,
+    const void *data, size_t len, char *upload, char *etag)
+{
+    sos_put_t          *put;
+    sos_error_t         e;
+    sos_put_opts_t      o;
+    sos_object_info_t   info;
+
+    o = util_opts(bucket, key);
+    memset(&info, 0, sizeof(info));
+    if (sos_upload_create(s, bucket, strlen(bucket), key, strlen(key), NULL,
+                          upload, &e) != SOS_OK
+        || sos_part_begin(&put, s, &o, upload, 1, &e) != SOS_OK
+        || sos_put_write(put, data, len, &e) != SOS_OK
+        || sos_put_commit(put, &info, &e) != SOS_OK)
+    {
+        bail("part 1 of %s: %s", key, e.msg);
+    }
+    if (etag != NULL) {
+        memcpy(etag, info.etag, SOS_ETAG_MAX + 1);
+    }
+    sos_object_info_release(&info);
+}
+
+
 /* The replica mask of part 1 of upload_id (its file id into id), or -1. */
 static long
 util_part_mask(sos_store_t *s, const char *upload_id, char *id)

@@ -657,33 +657,15 @@ test_lifecycle(void)
            "the three legacy ones");
     is_int(0, orphans, "no X record without a live file");
 
-    if (sos_upload_create(st, BUCKET, BUCKET_LEN, "mpl", 3, NULL, up, &err)
-        != SOS_OK
-        || sos_part_begin(&put, st, &o, up, 1, &err) != SOS_OK
-        || sos_put_write(put, sbytes, 3000, &err) != SOS_OK)
-    {
-        bail("upload: %s", err.msg);
-    }
-    memcpy(id2, put->writer.id, sizeof(id2));
-    if (sos_put_commit(put, NULL, &err) != SOS_OK) {
-        bail("part: %s", err.msg);
-    }
+    util_part1(st, BUCKET, "mpl", sbytes, 3000, up, NULL);
+    util_part_mask(st, up, id2);
     ok(has_sums(id2), "second upload: X record of its part");
     is_int(SOS_OK, sos_upload_abort(st, BUCKET, BUCKET_LEN, "mpl", 3, up,
                                     &err), "abort");
     ok(!has_sums(id2), "abort: X record gone");
 
-    if (sos_upload_create(st, BUCKET, BUCKET_LEN, "mpl", 3, NULL, up, &err)
-        != SOS_OK
-        || sos_part_begin(&put, st, &o, up, 1, &err) != SOS_OK
-        || sos_put_write(put, sbytes, 3000, &err) != SOS_OK)
-    {
-        bail("upload: %s", err.msg);
-    }
-    memcpy(id2, put->writer.id, sizeof(id2));
-    if (sos_put_commit(put, NULL, &err) != SOS_OK) {
-        bail("part: %s", err.msg);
-    }
+    util_part1(st, BUCKET, "mpl", sbytes, 3000, up, NULL);
+    util_part_mask(st, up, id2);
     is_int(SOS_OK, sos_upload_expire(st, INT64_MAX, &removed, &err),
            "expire");
     ok(removed == 1 && !has_sums(id2), "expiry: X record gone");
