@@ -54,61 +54,6 @@ fill(unsigned char *p, size_t len, unsigned seed)
 }
 
 
-static void
-md5_hex(const void *data, size_t len, char hex[33])
-{
-    int            i;
-    unsigned int   n;
-    unsigned char  md[16];
-
-    EVP_Digest(data, len, md, &n, EVP_md5(), NULL);
-    for (i = 0; i < 16; i++) {
-        snprintf(hex + 2 * i, 3, "%02x", md[i]);
-    }
-}
-
-
-/* "mp": N_PARTS parts of PART_SIZE bytes. */
-static void
-put_multipart(const char *key)
-{
-    char               id[SOS_UPLOAD_ID_LEN + 1];
-    char               etags[N_PARTS][SOS_ETAG_MAX + 1];
-    unsigned           i;
-    sos_put_t         *put;
-    sos_put_opts_t     o;
-    sos_part_ref_t     refs[N_PARTS];
-    sos_object_info_t  info;
-
-    o = util_opts(BUCKET, key);
-    if (sos_upload_create(st, BUCKET, BUCKET_LEN, key, strlen(key), NULL, id,
-                          &err) != SOS_OK)
-    {
-        bail("upload: %s", err.msg);
-    }
-    for (i = 0; i < N_PARTS; i++) {
-        memset(&info, 0, sizeof(info));
-        if (sos_part_begin(&put, st, &o, id, i + 1, &err) != SOS_OK
-            || sos_put_write(put, mp + i * PART_SIZE, PART_SIZE, &err)
-               != SOS_OK
-            || sos_put_commit(put, &info, &err) != SOS_OK)
-        {
-            bail("part %u: %s", i + 1, err.msg);
-        }
-        memcpy(etags[i], info.etag, sizeof(etags[0]));
-        sos_object_info_release(&info);
-        refs[i].part_number = i + 1;
-        refs[i].etag = etags[i];
-        refs[i].etag_len = strlen(etags[i]);
-    }
-    if (sos_upload_complete(st, &o, id, refs, N_PARTS, NULL, &err)
-        != SOS_OK)
-    {
-        bail("complete: %s", err.msg);
-    }
-}
-
-
 static sos_reader_t *
 open_src(const char *key, sos_object_info_t *info)
 {
@@ -253,7 +198,7 @@ part_copy(const char *id, uint32_t number, sos_reader_t *rd,
     memset(&info, 0, sizeof(info));
     rc = sos_put_commit(put, &info, &err);
     if (rc == SOS_OK) {
-        md5_hex(bytes + offset, (size_t) len, hex);
+        util_md5_hex(bytes + offset, (size_t) len, hex);
         if (strcmp(hex, info.etag) != 0 || info.size != len) {
             diag("part of %llu+%llu: etag %s size %llu, want %s",
                  (unsigned long long) offset, (unsigned long long) len,
@@ -415,7 +360,7 @@ test_sources(void)
      * by one: once the object is deleted, its later parts still copy,
      * and the files go after the reader.
      */
-    put_multipart("mp2");
+    util_put_parts(st, BUCKET, "mp2", mp, N_PARTS, PART_SIZE);
     memset(&info, 0, sizeof(info));
     rd = open_src("mp2", &info);
     collect();
@@ -653,7 +598,7 @@ main(void)
     fill(big, BIG, 1);
     fill(mp, sizeof(mp), 2);
     util_put(st, BUCKET, "big", big, BIG, NULL);
-    put_multipart("mp");
+    util_put_parts(st, BUCKET, "mp", mp, N_PARTS, PART_SIZE);
 
     test_part_copy();
     test_sources();

@@ -27,22 +27,6 @@ static sos_error_t   err;
 
 
 static void
-md5_hex(const void *data, size_t len, char *out)
-{
-    static const char  hex[] = "0123456789abcdef";
-    unsigned char      md[16];
-    unsigned           n, i;
-
-    EVP_Digest(data, len, md, &n, EVP_md5(), NULL);
-    for (i = 0; i < 16; i++) {
-        out[2 * i] = hex[md[i] >> 4];
-        out[2 * i + 1] = hex[md[i] & 0xf];
-    }
-    out[32] = '\0';
-}
-
-
-static void
 fill(unsigned char *p, size_t len, unsigned seed)
 {
     size_t  i;
@@ -283,7 +267,7 @@ test_round_trip(void)
     for (i = 0; i < 3; i++) {
         n = sizes[i];
         snprintf(key, sizeof(key), "rt/%zu", n);
-        md5_hex(data, n, want);
+        util_md5_hex(data, n, want);
         now = time(NULL);
 
         is_int(SOS_OK, put_obj(st, BUCKET, key, strlen(key), data, n, 4093,
@@ -391,7 +375,7 @@ test_round_trip(void)
         for (j = 0; j < 16; j++) {
             snprintf(h + 2 * j, 3, "%02x", md5[j]);
         }
-        md5_hex(data, 5000, w);
+        util_md5_hex(data, 5000, w);
         is_str(w, h, "sos_put_md5 of the bytes so far");
     }
     is_int(SOS_OK, sos_put_set_checksum(put, "SHA256", 6, "c2hh", 4, &err),

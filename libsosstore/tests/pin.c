@@ -46,47 +46,6 @@ fill(unsigned char *p, size_t len, unsigned seed)
 }
 
 
-/* key as a multipart object of n parts of PART_SIZE bytes of data. */
-static void
-put_multipart(const char *key, const unsigned char *data, unsigned n)
-{
-    char               id[SOS_UPLOAD_ID_LEN + 1];
-    char               etags[N_PARTS][SOS_ETAG_MAX + 1];
-    unsigned           i;
-    sos_put_t         *put;
-    sos_put_opts_t     o;
-    sos_part_ref_t     refs[N_PARTS];
-    sos_error_t        e;
-    sos_object_info_t  info;
-
-    o = util_opts(BUCKET, key);
-
-    if (sos_upload_create(st, BUCKET, BUCKET_LEN, key, strlen(key), NULL, id,
-                          &e) != SOS_OK)
-    {
-        bail("upload: %s", e.msg);
-    }
-    for (i = 0; i < n; i++) {
-        memset(&info, 0, sizeof(info));
-        if (sos_part_begin(&put, st, &o, id, i + 1, &e) != SOS_OK
-            || sos_put_write(put, data + i * PART_SIZE, PART_SIZE, &e)
-               != SOS_OK
-            || sos_put_commit(put, &info, &e) != SOS_OK)
-        {
-            bail("part %u: %s", i + 1, e.msg);
-        }
-        memcpy(etags[i], info.etag, sizeof(etags[0]));
-        sos_object_info_release(&info);
-        refs[i].part_number = i + 1;
-        refs[i].etag = etags[i];
-        refs[i].etag_len = strlen(etags[i]);
-    }
-    if (sos_upload_complete(st, &o, id, refs, n, NULL, &e) != SOS_OK) {
-        bail("complete: %s", e.msg);
-    }
-}
-
-
 /* A put and a delete: a collection, which unlinks what readers left. */
 static void
 collect(void)
@@ -201,7 +160,7 @@ test_long_read(void)
     unsigned char   buf[PART_SIZE];
     uint64_t        removed;
 
-    put_multipart("big", va, N_PARTS);
+    util_put_parts(st, BUCKET, "big", va, N_PARTS, PART_SIZE);
     ea = util_extents(st, BUCKET, "big", &n);
 
     base = util_fds();
@@ -220,7 +179,7 @@ test_long_read(void)
 
     for (w = 0; w <= N_PARTS; w++) {
         if (w == 10) {
-            put_multipart("big", vb, N_PARTS);
+            util_put_parts(st, BUCKET, "big", vb, N_PARTS, PART_SIZE);
             if (sos_object_open(st, BUCKET, BUCKET_LEN, "big", 3, &rb, NULL,
                                 &err) != SOS_OK)
             {
@@ -282,7 +241,8 @@ race_writer(void *arg)
     unsigned  i;
 
     for (i = 0; i < RACE_WRITES; i++) {
-        put_multipart("race", i % 2 ? va : vb, RACE_PARTS);
+        util_put_parts(st, BUCKET, "race", i % 2 ? va : vb, RACE_PARTS,
+                       PART_SIZE);
     }
     __atomic_store_n((int *) arg, 1, __ATOMIC_RELEASE);
     return NULL;
@@ -301,7 +261,7 @@ test_race(void)
     unsigned char         buf[RACE_PARTS * PART_SIZE];
     const unsigned char  *want;
 
-    put_multipart("race", va, RACE_PARTS);
+    util_put_parts(st, BUCKET, "race", va, RACE_PARTS, PART_SIZE);
 
     done = 0;
     if (pthread_create(&t, NULL, race_writer, &done) != 0) {

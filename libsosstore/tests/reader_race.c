@@ -40,47 +40,6 @@ static sos_store_t   *st;
 static sos_error_t    err;
 
 
-/* key as a multipart object of n parts of part_len bytes of data. */
-static void
-put_parts(const char *key, const unsigned char *data, unsigned n,
-    size_t part_len)
-{
-    char               up[SOS_UPLOAD_ID_LEN + 1];
-    char               etags[4][SOS_ETAG_MAX + 1];
-    unsigned           i;
-    sos_put_t         *put;
-    sos_put_opts_t     o;
-    sos_part_ref_t     refs[4];
-    sos_object_info_t  info;
-
-    o = util_opts(BUCKET, key);
-    if (n > 4
-        || sos_upload_create(st, BUCKET, BUCKET_LEN, key, strlen(key), NULL,
-                             up, &err) != SOS_OK)
-    {
-        bail("upload: %s", err.msg);
-    }
-    for (i = 0; i < n; i++) {
-        memset(&info, 0, sizeof(info));
-        if (sos_part_begin(&put, st, &o, up, i + 1, &err) != SOS_OK
-            || sos_put_write(put, data + i * part_len, part_len, &err)
-               != SOS_OK
-            || sos_put_commit(put, &info, &err) != SOS_OK)
-        {
-            bail("part %u: %s", i + 1, err.msg);
-        }
-        memcpy(etags[i], info.etag, SOS_ETAG_MAX + 1);
-        sos_object_info_release(&info);
-        refs[i].part_number = i + 1;
-        refs[i].etag = etags[i];
-        refs[i].etag_len = strlen(etags[i]);
-    }
-    if (sos_upload_complete(st, &o, up, refs, n, NULL, &err) != SOS_OK) {
-        bail("complete: %s", err.msg);
-    }
-}
-
-
 /*
  * sos_reader_release(upto) closes only fds of parts that end at or
  * before upto: a call with a smaller upto than an earlier one leaves
@@ -99,7 +58,7 @@ test_release_back(void)
     sos_segment_t   segs[3];
 
     d = util_make(3 * 3000, 15);
-    put_parts("rb", d, 3, 3000);
+    util_put_parts(st, BUCKET, "rb", d, 3, 3000);
     e = util_extents(st, BUCKET, "rb", &ne);
     if (ne != 3) {
         bail("%u extents", ne);
@@ -165,7 +124,7 @@ test_pass_back(void)
     sos_reader_t   *rd;
 
     d = util_make(3 * 3000, 16);
-    put_parts("pb", d, 3, 3000);
+    util_put_parts(st, BUCKET, "pb", d, 3, 3000);
 
     base = util_fds();
     rd = util_reader(st, BUCKET, "pb");
@@ -311,7 +270,7 @@ test_pin_window(void)
     d1 = util_make(3 * 3000, 21);
     d2 = util_make(3 * 3000, 22);
     buf = util_make(3 * 3000, 0);
-    put_parts("pz", d1, 3, 3000);
+    util_put_parts(st, BUCKET, "pz", d1, 3, 3000);
     e = util_extents(st, BUCKET, "pz", &n);
 
     memset(&p, 0, sizeof(p));
@@ -324,7 +283,7 @@ test_pin_window(void)
     }
     pthread_mutex_unlock(&pause_lock);
 
-    put_parts("pz", d2, 3, 3000);
+    util_put_parts(st, BUCKET, "pz", d2, 3, 3000);
     left = 0;
     for (i = 0; i < n; i++) {
         for (r = 0; r < 3; r++) {

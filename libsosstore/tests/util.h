@@ -1,11 +1,11 @@
 /*
  * Helpers shared by the library's tests (after tap.h): opening a store,
  * making an organisation and a bucket, putting objects (read first from
- * a given replica), the extents of an object and the file of a part,
- * flipping a byte of a replica's file, dropping its X record, which
- * replica an fd reads, whether a reader's segments hold the right bytes,
- * counting files and open fds.  They bail out on errors they do not
- * return.
+ * a given replica, or in parts), the extents of an object and the file
+ * of a part, MD5s in hex, flipping a byte of a replica's file, dropping
+ * its X record, which replica an fd reads, whether a reader's segments
+ * hold the right bytes, counting files and open fds.  They bail out on
+ * errors they do not return.
  */
 
 #ifndef SOS_TEST_UTIL_H
@@ -20,6 +20,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <openssl/evp.h>
 
 #include "sos_internal.h"
 
@@ -382,6 +384,72 @@ util_part1(sos_store_t *s, const char *bucket, const char *key,
         memcpy(etag, info.etag, SOS_ETAG_MAX + 1);
     }
     sos_object_info_release(&info);
+}
+
+
+/*
+ * bucket/key as a multipart object of n parts of part_len bytes each of
+ * data.
+ */
+static void
+util_put_parts(sos_store_t *s, const char *bucket, const char *key,
+    const unsigned char *data, unsigned n, size_t part_len)
+{
+    char               up[SOS_UPLOAD_ID_LEN + 1];
+    char             (*etags)[SOS_ETAG_MAX + 1];
+    unsigned           i;
+    sos_put_t         *put;
+    sos_error_t        e;
+    sos_put_opts_t     o;
+    sos_part_ref_t    *refs;
+    sos_object_info_t  info;
+
+    o = util_opts(bucket, key);
+    etags = calloc(n ? n : 1, sizeof(*etags));
+    refs = calloc(n ? n : 1, sizeof(*refs));
+    if (etags == NULL || refs == NULL) {
+        bail("no memory");
+    }
+    if (sos_upload_create(s, bucket, strlen(bucket), key, strlen(key), NULL,
+                          up, &e) != SOS_OK)
+    {
+        bail("upload: %s", e.msg);
+    }
+    for (i = 0; i < n; i++) {
+        memset(&info, 0, sizeof(info));
+        if (sos_part_begin(&put, s, &o, up, i + 1, &e) != SOS_OK
+            || sos_put_write(put, data + i * part_len, part_len, &e)
+               != SOS_OK
+            || sos_put_commit(put, &info, &e) != SOS_OK)
+        {
+            bail("part %u: %s", i + 1, e.msg);
+        }
+        memcpy(etags[i], info.etag, sizeof(etags[0]));
+        sos_object_info_release(&info);
+        refs[i].part_number = i + 1;
+        refs[i].etag = etags[i];
+        refs[i].etag_len = strlen(etags[i]);
+    }
+    if (sos_upload_complete(s, &o, up, refs, n, NULL, &e) != SOS_OK) {
+        bail("complete: %s", e.msg);
+    }
+    free(refs);
+    free(etags);
+}
+
+
+/* The MD5 of len bytes of data in lower-case hex. */
+static void
+util_md5_hex(const void *data, size_t len, char hex[33])
+{
+    int            i;
+    unsigned int   n;
+    unsigned char  md[16];
+
+    EVP_Digest(data, len, md, &n, EVP_md5(), NULL);
+    for (i = 0; i < 16; i++) {
+        snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    }
 }
 
 

@@ -695,20 +695,6 @@ holds(const char *key, const void *want, size_t len)
 }
 
 
-static void
-md5_hex(const void *data, size_t len, char hex[33])
-{
-    int            i;
-    unsigned int   n;
-    unsigned char  md[16];
-
-    EVP_Digest(data, len, md, &n, EVP_md5(), NULL);
-    for (i = 0; i < 16; i++) {
-        snprintf(hex + 2 * i, 3, "%02x", md[i]);
-    }
-}
-
-
 static int
 count_part(void *ctx, const sos_part_info_t *p)
 {
@@ -759,7 +745,7 @@ test_copy(void)
     is_int(SOS_OK, sos_put_copy(put, rd, 2 * BLK - 5, BLK, NULL, NULL, &err),
            "part copy of a range across the bad block");
     is_int(SOS_OK, sos_put_commit(put, &info, &err), "part committed");
-    md5_hex(sbytes + 2 * BLK - 5, BLK, hex);
+    util_md5_hex(sbytes + 2 * BLK - 5, BLK, hex);
     is_str(hex, info.etag, "the part holds the right bytes");
     sos_object_info_release(&info);
     sos_reader_close(rd);
