@@ -312,14 +312,8 @@ test_backfill_race(void)
 int
 main(void)
 {
-    size_t  i;
-
-    for (i = 0; i < SIZE; i++) {
-        data[i] = (unsigned char) (i * 131 + (i >> 9));
-    }
-    for (i = 0; i < BIG; i++) {
-        big[i] = (unsigned char) (i * 37 + (i >> 11));
-    }
+    util_fill(data, SIZE, 131, 0, 9);
+    util_fill(big, BIG, 37, 0, 11);
 
     test_backfill();
     test_backfill_race();

@@ -43,17 +43,6 @@ typedef struct {
 } seen_t;
 
 
-static void
-fill(unsigned char *p, size_t len, unsigned seed)
-{
-    size_t  i;
-
-    for (i = 0; i < len; i++) {
-        p[i] = (unsigned char) ((i * 131 + seed * 7 + (i >> 10)) & 0xff);
-    }
-}
-
-
 static sos_reader_t *
 open_src(const char *key, sos_object_info_t *info)
 {
@@ -595,8 +584,8 @@ main(void)
     if (big == NULL) {
         bail("no memory");
     }
-    fill(big, BIG, 1);
-    fill(mp, sizeof(mp), 2);
+    util_fill(big, BIG, 131, 7, 10);
+    util_fill(mp, sizeof(mp), 131, 14, 10);
     util_put(st, BUCKET, "big", big, BIG, NULL);
     util_put_parts(st, BUCKET, "mp", mp, N_PARTS, PART_SIZE);
 

@@ -35,17 +35,6 @@ static sos_error_t    err;
 static unsigned char  va[OBJ_SIZE], vb[OBJ_SIZE];  /* two versions */
 
 
-static void
-fill(unsigned char *p, size_t len, unsigned seed)
-{
-    size_t  i;
-
-    for (i = 0; i < len; i++) {
-        p[i] = (unsigned char) ((i * 131 + seed * 7 + (i >> 8)) & 0xff);
-    }
-}
-
-
 /* A put and a delete: a collection, which unlinks what readers left. */
 static void
 collect(void)
@@ -318,8 +307,8 @@ int
 main(void)
 {
     snprintf(data_dir, sizeof(data_dir), "%s/data", tmpdir());
-    fill(va, sizeof(va), 1);
-    fill(vb, sizeof(vb), 2);
+    util_fill(va, sizeof(va), 131, 7, 8);
+    util_fill(vb, sizeof(vb), 131, 14, 8);
 
     st = util_store_open(data_dir, 0, MIN_PART);
     util_org_bucket(st, "pin", BUCKET, NULL);

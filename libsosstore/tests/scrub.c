@@ -612,14 +612,8 @@ test_queue(void)
 int
 main(void)
 {
-    size_t  i;
-
-    for (i = 0; i < SIZE; i++) {
-        data[i] = (unsigned char) (i * 131 + (i >> 9));
-    }
-    for (i = 0; i < BIG; i++) {
-        big[i] = (unsigned char) (i * 37 + (i >> 11));
-    }
+    util_fill(data, SIZE, 131, 0, 9);
+    util_fill(big, BIG, 37, 0, 11);
 
     test_repair();
     test_parts();

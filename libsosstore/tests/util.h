@@ -67,6 +67,19 @@ util_files(const char *path)
     return util_nftw_count;
 }
 
+/* Byte i of p is the low byte of i * mul + add + (i >> shift). */
+static void
+util_fill(unsigned char *p, size_t len, unsigned mul, unsigned add,
+    unsigned shift)
+{
+    size_t  i;
+
+    for (i = 0; i < len; i++) {
+        p[i] = (unsigned char) ((i * mul + add + (i >> shift)) & 0xff);
+    }
+}
+
+
 /* Byte i of version `seed`: bytes 0..3 are the seed itself. */
 static unsigned char
 util_gen(uint64_t i, uint32_t seed)

@@ -37,17 +37,6 @@ static unsigned char  sbytes[S_SIZE];   /* simple objects */
 static unsigned char  mbytes[MP_SIZE];  /* the multipart object */
 
 
-static void
-fill(unsigned char *p, size_t len, unsigned seed)
-{
-    size_t  i;
-
-    for (i = 0; i < len; i++) {
-        p[i] = (unsigned char) ((i * 131 + seed * 7 + (i >> 9)) & 0xff);
-    }
-}
-
-
 /* The X record of a file: 1 and *s filled (free s->crcs), 0 absent. */
 static int
 sums_of(const char *id, sos_sums_t *s)
@@ -795,8 +784,8 @@ int
 main(void)
 {
     snprintf(data_dir, sizeof(data_dir), "%s/data", tmpdir());
-    fill(sbytes, sizeof(sbytes), 1);
-    fill(mbytes, sizeof(mbytes), 2);
+    util_fill(sbytes, sizeof(sbytes), 131, 7, 9);
+    util_fill(mbytes, sizeof(mbytes), 131, 14, 9);
 
     st = util_store_open(data_dir, 0, MIN_PART);
     util_org_bucket(st, "verify", BUCKET, NULL);
