@@ -600,23 +600,10 @@ race_reader(void *arg)
 
 /* The ids of live files, from object and part records. */
 typedef struct {
-    char    (*ids)[SOS_FILE_ID_LEN + 1];
-    size_t    n;
-    size_t    x_orphans;
-    size_t    g;
+    util_ids_t  live;
+    size_t      x_orphans;
+    size_t      g;
 } census_t;
-
-
-static void
-census_add(census_t *c, const char *id)
-{
-    c->ids = realloc(c->ids, (c->n + 1) * sizeof(*c->ids));
-    if (c->ids == NULL) {
-        bail("no memory");
-    }
-    memcpy(c->ids[c->n], id, SOS_FILE_ID_LEN);
-    c->ids[c->n++][SOS_FILE_ID_LEN] = '\0';
-}
 
 
 static int
@@ -624,32 +611,12 @@ census_has(census_t *c, const char *id)
 {
     size_t  i;
 
-    for (i = 0; i < c->n; i++) {
-        if (memcmp(c->ids[i], id, SOS_FILE_ID_LEN) == 0) {
+    for (i = 0; i < c->live.n; i++) {
+        if (memcmp(c->live.ids[i], id, SOS_FILE_ID_LEN) == 0) {
             return 1;
         }
     }
     return 0;
-}
-
-
-static sos_rc_e
-census_object(void *ctx, const char *key, size_t key_len, const char *val,
-    size_t val_len)
-{
-    uint32_t       i;
-    sos_obj_rec_t  rec;
-
-    (void) key;
-    (void) key_len;
-    if (sos_obj_rec_decode(val, val_len, &rec) != 0) {
-        bail("bad object record");
-    }
-    for (i = 0; i < rec.n_extents; i++) {
-        census_add(ctx, rec.extents[i].id);
-    }
-    sos_obj_rec_free(&rec);
-    return SOS_OK;
 }
 
 
@@ -718,7 +685,8 @@ test_race(void)
     (void) sos_object_delete(st, BUCKET, BUCKET_LEN, "scratch", 7, &err);
 
     memset(&c, 0, sizeof(c));
-    if (sos_idx_scan(st, SOS_K_OBJECT, census_object, &c, &err) != SOS_OK
+    if (sos_idx_scan(st, SOS_K_OBJECT, util_ids_object, &c.live, &err)
+        != SOS_OK
         || sos_idx_scan(st, SOS_K_CHECKSUMS, census_x, &c, &err) != SOS_OK
         || sos_idx_scan(st, SOS_K_GARBAGE, census_g, &c, &err) != SOS_OK)
     {
@@ -729,9 +697,9 @@ test_race(void)
 
     missing = 0;
     want = 0;
-    for (k = 0; k < c.n; k++) {
+    for (k = 0; k < c.live.n; k++) {
         for (r = 0; r < 3; r++) {
-            sos_replica_path(st, r, c.ids[k], path, sizeof(path));
+            sos_replica_path(st, r, c.live.ids[k], path, sizeof(path));
             missing += stat(path, &sb) != 0;
             want++;
         }
@@ -742,7 +710,7 @@ test_race(void)
             sos_buf_t   xk;
 
             sos_buf_init(&xk);
-            sos_ikey_sums(&xk, c.ids[k]);
+            sos_ikey_sums(&xk, c.live.ids[k]);
             if (sos_idx_get(st, &xk, &val, &len, &err) != SOS_OK
                 || sos_sums_decode(val, len, &s) != 0)
             {
@@ -755,7 +723,7 @@ test_race(void)
         }
     }
     is_int(0, missing, "every live file on every replica, with its X "
-           "record (%zu files)", c.n);
+           "record (%zu files)", c.live.n);
 
     files = 0;
     for (r = 0; r < 3; r++) {
@@ -763,7 +731,7 @@ test_race(void)
         files += util_files(path);
     }
     is_int(want, files, "no file on disk that no record names");
-    free(c.ids);
+    free(c.live.ids);
 
     pthread_mutex_lock(&st->pin_lock);
     ok(st->n_pins == 0 && st->n_ready == 0, "no pin left (%zu), none ready "

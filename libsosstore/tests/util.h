@@ -1,11 +1,12 @@
 /*
- * Helpers shared by the library's tests (after tap.h): opening a store,
- * making an organisation and a bucket, putting objects (read first from
- * a given replica, or in parts), the extents of an object and the file
- * of a part, MD5s in hex, flipping a byte of a replica's file, dropping
- * its X record, which replica an fd reads, whether a reader's segments
- * hold the right bytes, counting files and open fds.  They bail out on
- * errors they do not return.
+ * Helpers shared by the library's tests (after tap.h): fill patterns,
+ * opening a store, making an organisation and a bucket, putting objects
+ * (read first from a given replica, or in parts), the extents of an
+ * object and the file of a part, the file ids object records name, MD5s
+ * in hex, flipping a byte of a replica's file, dropping its X record,
+ * which replica an fd reads, whether a reader's segments hold the right
+ * bytes, counting files and open fds.  They bail out on errors they do
+ * not return.
  */
 
 #ifndef SOS_TEST_UTIL_H
@@ -508,6 +509,46 @@ util_sums_drop(sos_store_t *s, const char *id)
         bail("delete X of %s: %s", id, e.msg);
     }
     sos_buf_free(&key);
+}
+
+
+/* A growing list of file ids. */
+typedef struct {
+    char    (*ids)[SOS_FILE_ID_LEN + 1];
+    size_t    n;
+} util_ids_t;
+
+
+static void
+util_ids_add(util_ids_t *l, const char *id)
+{
+    l->ids = realloc(l->ids, (l->n + 1) * sizeof(*l->ids));
+    if (l->ids == NULL) {
+        bail("no memory");
+    }
+    memcpy(l->ids[l->n], id, SOS_FILE_ID_LEN);
+    l->ids[l->n++][SOS_FILE_ID_LEN] = '\0';
+}
+
+
+/* An sos_idx_scan visitor of O records: their files' ids into ctx. */
+static sos_rc_e
+util_ids_object(void *ctx, const char *key, size_t key_len, const char *val,
+    size_t val_len)
+{
+    uint32_t       i;
+    sos_obj_rec_t  rec;
+
+    (void) key;
+    (void) key_len;
+    if (sos_obj_rec_decode(val, val_len, &rec) != 0) {
+        bail("bad object record");
+    }
+    for (i = 0; i < rec.n_extents; i++) {
+        util_ids_add(ctx, rec.extents[i].id);
+    }
+    sos_obj_rec_free(&rec);
+    return SOS_OK;
 }
 
 

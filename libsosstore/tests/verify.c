@@ -98,41 +98,9 @@ sums_match(const char *id, const unsigned char *data, size_t len)
 
 /* The ids of live files: named by object and part records. */
 typedef struct {
-    char    (*ids)[SOS_FILE_ID_LEN + 1];
-    size_t    n;
-    size_t    orphans;                  /* X records of no live file */
+    util_ids_t  live;
+    size_t      orphans;                /* X records of no live file */
 } live_t;
-
-
-static void
-live_add(live_t *l, const sos_extent_t *e)
-{
-    l->ids = realloc(l->ids, (l->n + 1) * sizeof(*l->ids));
-    if (l->ids == NULL) {
-        bail("no memory");
-    }
-    memcpy(l->ids[l->n++], e->id, SOS_FILE_ID_LEN + 1);
-}
-
-
-static sos_rc_e
-live_object(void *ctx, const char *key, size_t key_len, const char *val,
-    size_t val_len)
-{
-    uint32_t       i;
-    sos_obj_rec_t  rec;
-
-    (void) key;
-    (void) key_len;
-    if (sos_obj_rec_decode(val, val_len, &rec) != 0) {
-        bail("bad object record");
-    }
-    for (i = 0; i < rec.n_extents; i++) {
-        live_add(ctx, &rec.extents[i]);
-    }
-    sos_obj_rec_free(&rec);
-    return SOS_OK;
-}
 
 
 static sos_rc_e
@@ -147,7 +115,7 @@ live_part(void *ctx, const char *key, size_t key_len, const char *val,
     if (sos_part_rec_decode(k, key_len + 1, val, val_len, &p) != 0) {
         bail("bad part record");
     }
-    live_add(ctx, &p.extent);
+    util_ids_add(ctx, p.extent.id);
     return SOS_OK;
 }
 
@@ -161,11 +129,11 @@ live_sums(void *ctx, const char *key, size_t key_len, const char *val,
 
     (void) val;
     (void) val_len;
-    for (i = 0; i < l->n; i++) {
+    for (i = 0; i < l->live.n; i++) {
         if (key_len == SOS_FILE_ID_LEN
-            && memcmp(l->ids[i], key, SOS_FILE_ID_LEN) == 0)
+            && memcmp(l->live.ids[i], key, SOS_FILE_ID_LEN) == 0)
         {
-            l->ids[i][0] = '\0';       /* seen */
+            l->live.ids[i][0] = '\0';  /* seen */
             return SOS_OK;
         }
     }
@@ -182,17 +150,18 @@ sums_census(size_t *orphans)
     live_t  l;
 
     memset(&l, 0, sizeof(l));
-    if (sos_idx_scan(st, SOS_K_OBJECT, live_object, &l, &err) != SOS_OK
-        || sos_idx_scan(st, SOS_K_PART, live_part, &l, &err) != SOS_OK
+    if (sos_idx_scan(st, SOS_K_OBJECT, util_ids_object, &l.live, &err)
+        != SOS_OK
+        || sos_idx_scan(st, SOS_K_PART, live_part, &l.live, &err) != SOS_OK
         || sos_idx_scan(st, SOS_K_CHECKSUMS, live_sums, &l, &err) != SOS_OK)
     {
         bail("scan: %s", err.msg);
     }
     missing = 0;
-    for (i = 0; i < l.n; i++) {
-        missing += l.ids[i][0] != '\0';
+    for (i = 0; i < l.live.n; i++) {
+        missing += l.live.ids[i][0] != '\0';
     }
-    free(l.ids);
+    free(l.live.ids);
     *orphans = l.orphans;
     return missing;
 }
