@@ -470,6 +470,12 @@ int sos_mkdir_synced(const char *path, int do_fsync);
 /* Fresh random hex id of SOS_FILE_ID_LEN (or any even n) characters. */
 void sos_random_hex(char *out, size_t n);
 
+/* The value 0..255 of the two lower-case hex digits at p. */
+unsigned sos_hex2(const char *p);
+
+/* write all len bytes of p to fd (again on EINTR); 0 or -1 (errno set). */
+int sos_write_all(int fd, const unsigned char *p, size_t len);
+
 /* <replica>/objects/xx/yy/<id> into buf; -1 if it does not fit. */
 int sos_replica_path(const sos_store_t *st, unsigned replica,
     const char *id, char *buf, size_t size);
@@ -877,6 +883,10 @@ void sos_repair_extent(sos_store_t *st, const char *ikey, size_t ikey_len,
 void sos_scrub_find(sos_store_t *st, sos_scrub_report_t *report,
     sos_finding_e what, unsigned replica, int sys_errno,
     const sos_extent_t *e, const char *ikey, size_t ikey_len);
+
+/* Whether the record <type><file id> exists: 1, 0, or -1 on an index
+ * error. */
+int sos_scrub_has(sos_store_t *st, char type, const char *id);
 
 /* Describe the record at ikey printably into buf ("" if unknown). */
 void sos_scrub_where(const char *ikey, size_t ikey_len, char *buf,

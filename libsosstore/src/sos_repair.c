@@ -40,11 +40,9 @@ static void sos_repair_sum(uint32_t *crcs, uint64_t at,
     const unsigned char *p, size_t len, uint64_t size);
 static int sos_repair_copy(sos_store_t *st, const sos_extent_t *e,
     unsigned src, unsigned dst, unsigned char *buf);
-static int sos_repair_write_all(int fd, const unsigned char *p, size_t len);
 static sos_rc_e sos_repair_mask(sos_store_t *st, const char *ikey,
     size_t ikey_len, const sos_extent_t *e, uint32_t mask,
     const sos_buf_t *sums, sos_error_t *err);
-static int sos_repair_has(sos_store_t *st, char type, const sos_extent_t *e);
 static void sos_repair_unlink(sos_store_t *st, const sos_extent_t *e,
     uint32_t which);
 
@@ -293,34 +291,6 @@ sos_repair_degraded(sos_store_t *st, const sos_extent_t *e, uint32_t live)
 }
 
 
-/*
- * Whether the record <type><file id> of e exists: 1, 0, or -1 on an index
- * error.  A G record means that the extent of a queued repair is not (or
- * no longer) live: a write not committed yet, or files to unlink.
- */
-static int
-sos_repair_has(sos_store_t *st, char type, const sos_extent_t *e)
-{
-    char       *val;
-    size_t      len;
-    sos_rc_e    rc;
-    sos_buf_t   key;
-
-    sos_buf_init(&key);
-    sos_buf_add_u8(&key, (unsigned) type);
-    sos_buf_add(&key, e->id, SOS_FILE_ID_LEN);
-    rc = sos_idx_get(st, &key, &val, &len, NULL);
-    sos_buf_free(&key);
-
-    if (rc == SOS_OK) {
-        free(val);
-        return 1;
-    }
-
-    return rc == SOS_ENOTFOUND ? 0 : -1;
-}
-
-
 void
 sos_repair_drain(sos_store_t *st, sos_scrub_report_t *report)
 {
@@ -366,7 +336,7 @@ sos_repair_drain(sos_store_t *st, sos_scrub_report_t *report)
          * commit), or garbage: wait, for no longer than the orphan grace
          */
 
-        gone = sos_repair_has(st, SOS_K_GARBAGE, &q->extent);
+        gone = sos_scrub_has(st, SOS_K_GARBAGE, q->extent.id);
         if (gone != 0) {
             if (now - q->noted < SOS_ORPHAN_GRACE) {
                 work[kept++] = *q;
@@ -411,7 +381,7 @@ sos_repair_drain(sos_store_t *st, sos_scrub_report_t *report)
             /* else no good source: the pass decides, knowing the record */
         }
 
-        if (any && sos_repair_has(st, SOS_K_GARBAGE, &q->extent) != 0) {
+        if (any && sos_scrub_has(st, SOS_K_GARBAGE, q->extent.id) != 0) {
             /* deleted meanwhile: what was written is garbage too */
             sos_repair_unlink(st, &q->extent, (1u << st->n_replicas) - 1);
             continue;
@@ -545,39 +515,6 @@ sos_repair_sum(uint32_t *crcs, uint64_t at, const unsigned char *p,
 }
 
 
-static int
-sos_repair_write_all(int fd, const unsigned char *p, size_t len)
-{
-    ssize_t  n;
-
-    while (len > 0) {
-        n = write(fd, p, len);
-        if (n == -1) {
-            if (errno == EINTR) {
-                continue;
-            }
-            return -1;
-        }
-        p += n;
-        len -= (size_t) n;
-    }
-    return 0;
-}
-
-
-static unsigned
-sos_repair_hex2(const char *p)
-{
-    unsigned  i, c, v = 0;
-
-    for (i = 0; i < 2; i++) {
-        c = (unsigned char) p[i];
-        v = v * 16 + (c <= '9' ? c - '0' : c - 'a' + 10);
-    }
-    return v & 0xff;
-}
-
-
 /*
  * Rewrite replica dst of e from replica src, checking the bytes against
  * the MD5 on the way.  0 done; -1 the target failed (errno set); 1 the
@@ -645,7 +582,7 @@ sos_repair_copy(sos_store_t *st, const sos_extent_t *e, unsigned src,
         }
         EVP_DigestUpdate(md5, buf, (size_t) n);
         total += (uint64_t) n;
-        if (sos_repair_write_all(out, buf, (size_t) n) == -1) {
+        if (sos_write_all(out, buf, (size_t) n) == -1) {
             saved = errno;
             break;
         }
@@ -676,8 +613,8 @@ sos_repair_copy(sos_store_t *st, const sos_extent_t *e, unsigned src,
         return -1;
     }
 
-    xx = sos_repair_hex2(e->id);
-    yy = sos_repair_hex2(e->id + 2);
+    xx = sos_hex2(e->id);
+    yy = sos_hex2(e->id + 2);
 
     snprintf(path, sizeof(path), "%s/objects/%.2s", st->replica_dirs[dst],
              e->id);
@@ -861,7 +798,7 @@ sos_repair_extent(sos_store_t *st, const char *ikey, size_t ikey_len,
 
     n_blocks = (e->size + SOS_SUM_BLOCK - 1) / SOS_SUM_BLOCK;
     crcs = NULL;
-    if (sos_repair_has(st, SOS_K_CHECKSUMS, e) == 0) {
+    if (sos_scrub_has(st, SOS_K_CHECKSUMS, e->id) == 0) {
         crcs = malloc((n_blocks ? n_blocks : 1) * sizeof(uint32_t));
     }
 

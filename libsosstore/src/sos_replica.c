@@ -25,8 +25,6 @@
 #include "sos_internal.h"
 
 
-static unsigned sos_hex2(const char *p);
-static int sos_write_all(int fd, const unsigned char *p, size_t len);
 static void sos_writer_drop(sos_writer_t *w, unsigned i);
 static int sos_writer_sum(sos_writer_t *w, const unsigned char *p,
     size_t len);
@@ -138,7 +136,7 @@ sos_mkdir_synced(const char *path, int do_fsync)
 }
 
 
-static unsigned
+unsigned
 sos_hex2(const char *p)
 {
     unsigned  i, c, v = 0;
@@ -178,7 +176,7 @@ sos_dir_durable(sos_store_t *st, unsigned replica, unsigned bit,
 }
 
 
-static int
+int
 sos_write_all(int fd, const unsigned char *p, size_t len)
 {
     ssize_t  n;

@@ -53,7 +53,6 @@ static sos_rc_e sos_scrub_prefix(sos_scrub_walk_t *w, const void *prefix,
     size_t prefix_len, sos_error_t *err);
 static int sos_scrub_id_cmp(const void *a, const void *b);
 static int sos_scrub_id_parse(const char *name, unsigned char *id);
-static int sos_scrub_has(sos_store_t *st, char type, const char *id);
 static void sos_scrub_sweep(sos_scrub_walk_t *w, int64_t pass_start);
 static void sos_scrub_sweep_dir(sos_scrub_walk_t *w, unsigned replica,
     const char *path, int64_t before);
@@ -623,8 +622,7 @@ sos_scrub_id_parse(const char *name, unsigned char *id)
 }
 
 
-/* Whether a record <type><id> exists; an index error counts as yes. */
-static int
+int
 sos_scrub_has(sos_store_t *st, char type, const char *id)
 {
     char      *val;
@@ -640,9 +638,10 @@ sos_scrub_has(sos_store_t *st, char type, const char *id)
 
     if (rc == SOS_OK) {
         free(val);
+        return 1;
     }
 
-    return rc != SOS_ENOTFOUND;
+    return rc == SOS_ENOTFOUND ? 0 : -1;
 }
 
 
@@ -674,7 +673,8 @@ sos_scrub_sweep_dir(sos_scrub_walk_t *w, unsigned replica, const char *path,
             continue;
         }
 
-        /* a write not committed yet, a pending delete, or live data */
+        /* a write not committed yet, a pending delete, or live data (an
+         * index error, -1, counts as yes) */
         if (sos_scrub_has(w->st, SOS_K_GARBAGE, de->d_name)
             || sos_scrub_has(w->st, SOS_K_CHECKSUMS, de->d_name))
         {

@@ -27,7 +27,6 @@
 
 static char           data_dir[512];
 static sos_store_t   *st;
-static sos_org_t      org;
 static sos_error_t    err;
 static unsigned char *big;              /* the bytes of "big" */
 static unsigned char  mp[N_PARTS * PART_SIZE];     /* and of "mp" */
@@ -42,119 +41,6 @@ typedef struct {
     int          hold;                  /* crash test: fds to signal on */
     int          out;
 } seen_t;
-
-
-static void
-fill(unsigned char *p, size_t len, unsigned seed)
-{
-    size_t  i;
-
-    for (i = 0; i < len; i++) {
-        p[i] = (unsigned char) ((i * 131 + seed * 7 + (i >> 10)) & 0xff);
-    }
-}
-
-
-static void
-md5_hex(const void *data, size_t len, char hex[33])
-{
-    int            i;
-    unsigned int   n;
-    unsigned char  md[16];
-
-    EVP_Digest(data, len, md, &n, EVP_md5(), NULL);
-    for (i = 0; i < 16; i++) {
-        snprintf(hex + 2 * i, 3, "%02x", md[i]);
-    }
-}
-
-
-static sos_store_t *
-store_open(void)
-{
-    sos_store_t       *s;
-    sos_store_conf_t   conf;
-
-    memset(&conf, 0, sizeof(conf));
-    conf.data_dir = data_dir;
-    conf.no_fsync = 1;
-    conf.min_part_size = MIN_PART;
-    if (sos_store_open(&s, &conf, &err) != SOS_OK) {
-        bail("open: %s", err.msg);
-    }
-    return s;
-}
-
-
-static sos_put_opts_t
-opts_of(const char *key)
-{
-    sos_put_opts_t  o;
-
-    memset(&o, 0, sizeof(o));
-    o.bucket = BUCKET;
-    o.bucket_len = BUCKET_LEN;
-    o.key = key;
-    o.key_len = strlen(key);
-    return o;
-}
-
-
-static void
-put_object(const char *key, const void *data, size_t len)
-{
-    sos_put_t       *put;
-    sos_put_opts_t   o;
-
-    o = opts_of(key);
-    if (sos_put_begin(&put, st, &o, &err) != SOS_OK
-        || sos_put_write(put, data, len, &err) != SOS_OK
-        || sos_put_commit(put, NULL, &err) != SOS_OK)
-    {
-        bail("put %s: %s", key, err.msg);
-    }
-}
-
-
-/* "mp": N_PARTS parts of PART_SIZE bytes. */
-static void
-put_multipart(const char *key)
-{
-    char               id[SOS_UPLOAD_ID_LEN + 1];
-    char               etags[N_PARTS][SOS_ETAG_MAX + 1];
-    unsigned           i;
-    sos_put_t         *put;
-    sos_put_opts_t     o;
-    sos_part_ref_t     refs[N_PARTS];
-    sos_object_info_t  info;
-
-    o = opts_of(key);
-    if (sos_upload_create(st, BUCKET, BUCKET_LEN, key, strlen(key), NULL, id,
-                          &err) != SOS_OK)
-    {
-        bail("upload: %s", err.msg);
-    }
-    for (i = 0; i < N_PARTS; i++) {
-        memset(&info, 0, sizeof(info));
-        if (sos_part_begin(&put, st, &o, id, i + 1, &err) != SOS_OK
-            || sos_put_write(put, mp + i * PART_SIZE, PART_SIZE, &err)
-               != SOS_OK
-            || sos_put_commit(put, &info, &err) != SOS_OK)
-        {
-            bail("part %u: %s", i + 1, err.msg);
-        }
-        memcpy(etags[i], info.etag, sizeof(etags[0]));
-        sos_object_info_release(&info);
-        refs[i].part_number = i + 1;
-        refs[i].etag = etags[i];
-        refs[i].etag_len = strlen(etags[i]);
-    }
-    if (sos_upload_complete(st, &o, id, refs, N_PARTS, NULL, &err)
-        != SOS_OK)
-    {
-        bail("complete: %s", err.msg);
-    }
-}
 
 
 static sos_reader_t *
@@ -289,7 +175,7 @@ part_copy(const char *id, uint32_t number, sos_reader_t *rd,
     sos_put_opts_t     o;
     sos_object_info_t  info;
 
-    o = opts_of("dst");
+    o = util_opts(BUCKET, "dst");
     if (sos_part_begin(&put, st, &o, id, number, &err) != SOS_OK) {
         bail("part begin: %s", err.msg);
     }
@@ -301,7 +187,7 @@ part_copy(const char *id, uint32_t number, sos_reader_t *rd,
     memset(&info, 0, sizeof(info));
     rc = sos_put_commit(put, &info, &err);
     if (rc == SOS_OK) {
-        md5_hex(bytes + offset, (size_t) len, hex);
+        util_md5_hex(bytes + offset, (size_t) len, hex);
         if (strcmp(hex, info.etag) != 0 || info.size != len) {
             diag("part of %llu+%llu: etag %s size %llu, want %s",
                  (unsigned long long) offset, (unsigned long long) len,
@@ -409,7 +295,7 @@ test_part_copy(void)
 static void
 collect(void)
 {
-    put_object("scratch", big, 10);
+    util_put(st, BUCKET, "scratch", big, 10, NULL);
     if (sos_object_delete(st, BUCKET, BUCKET_LEN, "scratch", 7, &err)
         != SOS_OK)
     {
@@ -448,7 +334,7 @@ test_sources(void)
     }
 
     /* deleted after open: the reader holds its files */
-    put_object("gone", big, 5000);
+    util_put(st, BUCKET, "gone", big, 5000, NULL);
     memset(&info, 0, sizeof(info));
     rd = open_src("gone", &info);
     is_int(SOS_OK, sos_object_delete(st, BUCKET, BUCKET_LEN, "gone", 4,
@@ -463,7 +349,7 @@ test_sources(void)
      * by one: once the object is deleted, its later parts still copy,
      * and the files go after the reader.
      */
-    put_multipart("mp2");
+    util_put_parts(st, BUCKET, "mp2", mp, N_PARTS, PART_SIZE);
     memset(&info, 0, sizeof(info));
     rd = open_src("mp2", &info);
     collect();
@@ -486,7 +372,7 @@ test_sources(void)
     /* into an object (CopyObject), within its size limit or not */
     memset(&info, 0, sizeof(info));
     rd = open_src("big", &info);
-    o = opts_of("copy");
+    o = util_opts(BUCKET, "copy");
     if (sos_put_begin(&put, st, &o, &err) != SOS_OK) {
         bail("begin: %s", err.msg);
     }
@@ -507,7 +393,7 @@ test_sources(void)
 
     memset(&info, 0, sizeof(info));
     rd = open_src("big", &info);
-    o = opts_of("small");
+    o = util_opts(BUCKET, "small");
     o.max_size = 1000;
     if (sos_put_begin(&put, st, &o, &err) != SOS_OK) {
         bail("begin: %s", err.msg);
@@ -519,7 +405,7 @@ test_sources(void)
                                           NULL, &err), "is not stored");
 
     /* onto the source itself */
-    o = opts_of("big");
+    o = util_opts(BUCKET, "big");
     if (sos_put_begin(&put, st, &o, &err) != SOS_OK) {
         bail("begin: %s", err.msg);
     }
@@ -578,7 +464,7 @@ child_copy(const char *id, int out, int hold)
     sos_put_opts_t     o;
     sos_object_info_t  info;
 
-    st = store_open();
+    st = util_store_open(data_dir, 0, MIN_PART);
     memset(&info, 0, sizeof(info));
     if (sos_object_open(st, BUCKET, BUCKET_LEN, "big", 3, &rd, &info, &err)
         != SOS_OK)
@@ -586,7 +472,7 @@ child_copy(const char *id, int out, int hold)
         _exit(2);
     }
 
-    o = opts_of(id != NULL ? "dst" : "whole");
+    o = util_opts(BUCKET, id != NULL ? "dst" : "whole");
     if ((id != NULL ? sos_part_begin(&put, st, &o, id, 1, &err)
                     : sos_put_begin(&put, st, &o, &err)) != SOS_OK)
     {
@@ -664,7 +550,7 @@ test_crash(void)
     ok(kill_mid_copy(id), "a part copy killed after its first chunk");
     is_int(1, files("tmp"), "leaves a tmp file on each replica");
 
-    st = store_open();
+    st = util_store_open(data_dir, 0, MIN_PART);
     is_int(0, files("tmp"), "which open removes");
     is_int(0, parts_of("dst", id), "no part is visible");
     is_int(objs, files("objects"), "no file added to objects/");
@@ -672,7 +558,7 @@ test_crash(void)
     sos_store_close(st);
 
     ok(kill_mid_copy(NULL), "an object copy killed after its first chunk");
-    st = store_open();
+    st = util_store_open(data_dir, 0, MIN_PART);
     is_int(0, files("tmp"), "tmp/ empty after open");
     is_int(SOS_ENOTFOUND, sos_object_stat(st, BUCKET, BUCKET_LEN, "whole", 5,
                                           NULL, &err),
@@ -687,28 +573,21 @@ test_crash(void)
 int
 main(void)
 {
-    sos_bucket_t  b;
-
     plan(0);
     alarm(300);
 
     snprintf(data_dir, sizeof(data_dir), "%s/store", tmpdir());
-    st = store_open();
-    if (sos_org_create(st, "copier", 6, NULL, 0, &org, &err) != SOS_OK
-        || sos_bucket_create(st, BUCKET, BUCKET_LEN, org.id, "us-east-1",
-                             NULL, 0, &b, &err) != SOS_OK)
-    {
-        bail("setup: %s", err.msg);
-    }
+    st = util_store_open(data_dir, 0, MIN_PART);
+    util_org_bucket(st, "copier", BUCKET, NULL);
 
     big = malloc(BIG);
     if (big == NULL) {
         bail("no memory");
     }
-    fill(big, BIG, 1);
-    fill(mp, sizeof(mp), 2);
-    put_object("big", big, BIG);
-    put_multipart("mp");
+    util_fill(big, BIG, 131, 7, 10);
+    util_fill(mp, sizeof(mp), 131, 14, 10);
+    util_put(st, BUCKET, "big", big, BIG, NULL);
+    util_put_parts(st, BUCKET, "mp", mp, N_PARTS, PART_SIZE);
 
     test_part_copy();
     test_sources();

@@ -27,22 +27,6 @@ static sos_error_t   err;
 
 
 static void
-md5_hex(const void *data, size_t len, char *out)
-{
-    static const char  hex[] = "0123456789abcdef";
-    unsigned char      md[16];
-    unsigned           n, i;
-
-    EVP_Digest(data, len, md, &n, EVP_md5(), NULL);
-    for (i = 0; i < 16; i++) {
-        out[2 * i] = hex[md[i] >> 4];
-        out[2 * i + 1] = hex[md[i] & 0xf];
-    }
-    out[32] = '\0';
-}
-
-
-static void
 fill(unsigned char *p, size_t len, unsigned seed)
 {
     size_t  i;
@@ -54,35 +38,13 @@ fill(unsigned char *p, size_t len, unsigned seed)
 }
 
 
-static sos_store_t *
-store_open(const char *dir)
-{
-    sos_store_t       *s;
-    sos_store_conf_t   conf;
-
-    memset(&conf, 0, sizeof(conf));
-    conf.data_dir = dir;
-    conf.no_fsync = 1;
-    if (sos_store_open(&s, &conf, &err) != SOS_OK) {
-        bail("sos_store_open(%s): %s", dir, err.msg);
-    }
-    return s;
-}
-
-
 static void
 bucket_make(sos_store_t *s, const char *name)
 {
-    sos_org_t  org;
-    char       org_name[64];
+    char  org_name[64];
 
     snprintf(org_name, sizeof(org_name), "org-%s", name);
-    if (sos_org_create(s, org_name, strlen(org_name), NULL, 0, &org, &err)
-        != SOS_OK)
-    {
-        bail("sos_org_create: %s", err.msg);
-    }
-    util_bucket_make(s, org.id, name);
+    util_org_bucket(s, org_name, name, NULL);
 }
 
 
@@ -305,7 +267,7 @@ test_round_trip(void)
     for (i = 0; i < 3; i++) {
         n = sizes[i];
         snprintf(key, sizeof(key), "rt/%zu", n);
-        md5_hex(data, n, want);
+        util_md5_hex(data, n, want);
         now = time(NULL);
 
         is_int(SOS_OK, put_obj(st, BUCKET, key, strlen(key), data, n, 4093,
@@ -413,7 +375,7 @@ test_round_trip(void)
         for (j = 0; j < 16; j++) {
             snprintf(h + 2 * j, 3, "%02x", md5[j]);
         }
-        md5_hex(data, 5000, w);
+        util_md5_hex(data, 5000, w);
         is_str(w, h, "sos_put_md5 of the bytes so far");
     }
     is_int(SOS_OK, sos_put_set_checksum(put, "SHA256", 6, "c2hh", 4, &err),
@@ -681,7 +643,7 @@ test_replicas(void)
     sos_object_info_t  info;
 
     snprintf(dir, sizeof(dir), "%s/replicas", tmpdir());
-    s = store_open(dir);
+    s = util_store_open(dir, 0, 0);
     bucket_make(s, BUCKET);
 
     /* fail-over: the file of r0 missing, of r1 replaced by a directory */
@@ -777,7 +739,7 @@ test_read_spread(void)
     sos_segment_t   seg;
 
     snprintf(dir, sizeof(dir), "%s/spread", tmpdir());
-    s = store_open(dir);
+    s = util_store_open(dir, 0, 0);
     bucket_make(s, BUCKET);
 
     used = 0;
@@ -1265,7 +1227,7 @@ int
 main(void)
 {
     snprintf(data_dir, sizeof(data_dir), "%s/store", tmpdir());
-    st = store_open(data_dir);
+    st = util_store_open(data_dir, 0, 0);
     bucket_make(st, BUCKET);
 
     test_round_trip();

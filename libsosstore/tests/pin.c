@@ -31,86 +31,8 @@
 
 static char           data_dir[512];
 static sos_store_t   *st;
-static sos_org_t      org;
 static sos_error_t    err;
 static unsigned char  va[OBJ_SIZE], vb[OBJ_SIZE];  /* two versions */
-
-
-static void
-fill(unsigned char *p, size_t len, unsigned seed)
-{
-    size_t  i;
-
-    for (i = 0; i < len; i++) {
-        p[i] = (unsigned char) ((i * 131 + seed * 7 + (i >> 8)) & 0xff);
-    }
-}
-
-
-/* Open fds of this process. */
-static int
-fds(void)
-{
-    int             n;
-    DIR            *d;
-    struct dirent  *e;
-
-    d = opendir("/proc/self/fd");
-    if (d == NULL) {
-        bail("/proc/self/fd: %s", strerror(errno));
-    }
-    n = 0;
-    while ((e = readdir(d)) != NULL) {
-        n += e->d_name[0] != '.';
-    }
-    closedir(d);
-    return n - 1;                       /* the directory's own */
-}
-
-
-/* key as a multipart object of n parts of PART_SIZE bytes of data. */
-static void
-put_multipart(const char *key, const unsigned char *data, unsigned n)
-{
-    char               id[SOS_UPLOAD_ID_LEN + 1];
-    char               etags[N_PARTS][SOS_ETAG_MAX + 1];
-    unsigned           i;
-    sos_put_t         *put;
-    sos_put_opts_t     o;
-    sos_part_ref_t     refs[N_PARTS];
-    sos_error_t        e;
-    sos_object_info_t  info;
-
-    memset(&o, 0, sizeof(o));
-    o.bucket = BUCKET;
-    o.bucket_len = BUCKET_LEN;
-    o.key = key;
-    o.key_len = strlen(key);
-
-    if (sos_upload_create(st, BUCKET, BUCKET_LEN, key, strlen(key), NULL, id,
-                          &e) != SOS_OK)
-    {
-        bail("upload: %s", e.msg);
-    }
-    for (i = 0; i < n; i++) {
-        memset(&info, 0, sizeof(info));
-        if (sos_part_begin(&put, st, &o, id, i + 1, &e) != SOS_OK
-            || sos_put_write(put, data + i * PART_SIZE, PART_SIZE, &e)
-               != SOS_OK
-            || sos_put_commit(put, &info, &e) != SOS_OK)
-        {
-            bail("part %u: %s", i + 1, e.msg);
-        }
-        memcpy(etags[i], info.etag, sizeof(etags[0]));
-        sos_object_info_release(&info);
-        refs[i].part_number = i + 1;
-        refs[i].etag = etags[i];
-        refs[i].etag_len = strlen(etags[i]);
-    }
-    if (sos_upload_complete(st, &o, id, refs, n, NULL, &e) != SOS_OK) {
-        bail("complete: %s", e.msg);
-    }
-}
 
 
 /* A put and a delete: a collection, which unlinks what readers left. */
@@ -120,11 +42,7 @@ collect(void)
     sos_put_t       *put;
     sos_put_opts_t   o;
 
-    memset(&o, 0, sizeof(o));
-    o.bucket = BUCKET;
-    o.bucket_len = BUCKET_LEN;
-    o.key = "scratch";
-    o.key_len = 7;
+    o = util_opts(BUCKET, "scratch");
     if (sos_put_begin(&put, st, &o, &err) != SOS_OK
         || sos_put_write(put, "x", 1, &err) != SOS_OK
         || sos_put_commit(put, NULL, &err) != SOS_OK
@@ -133,32 +51,6 @@ collect(void)
     {
         bail("collect: %s", err.msg);
     }
-}
-
-
-/* The extents of key's current version (n of them, malloc'd). */
-static sos_extent_t *
-extents_of(const char *key, uint32_t *n)
-{
-    char           *val;
-    sos_buf_t       ikey;
-    sos_extent_t   *e;
-    sos_obj_rec_t   rec;
-
-    if (sos_object_ikey(&ikey, BUCKET, BUCKET_LEN, key, strlen(key), "t",
-                        &err) != SOS_OK
-        || sos_object_load(st, &ikey, BUCKET, BUCKET_LEN, key, strlen(key),
-                           &val, &rec, &err) != SOS_OK)
-    {
-        bail("load %s: %s", key, err.msg);
-    }
-    e = rec.extents;
-    *n = rec.n_extents;
-    rec.extents = NULL;
-    sos_obj_rec_free(&rec);
-    free(val);
-    sos_buf_free(&ikey);
-    return e;
 }
 
 
@@ -257,16 +149,16 @@ test_long_read(void)
     unsigned char   buf[PART_SIZE];
     uint64_t        removed;
 
-    put_multipart("big", va, N_PARTS);
-    ea = extents_of("big", &n);
+    util_put_parts(st, BUCKET, "big", va, N_PARTS, PART_SIZE);
+    ea = util_extents(st, BUCKET, "big", &n);
 
-    base = fds();
+    base = util_fds();
     if (sos_object_open(st, BUCKET, BUCKET_LEN, "big", 3, &ra, NULL, &err)
         != SOS_OK)
     {
         bail("open: %s", err.msg);
     }
-    is_int(base + 1, fds(), "a reader opens its first part only");
+    is_int(base + 1, util_fds(), "a reader opens its first part only");
 
     good = 1;
     most = 0;
@@ -276,13 +168,13 @@ test_long_read(void)
 
     for (w = 0; w <= N_PARTS; w++) {
         if (w == 10) {
-            put_multipart("big", vb, N_PARTS);
+            util_put_parts(st, BUCKET, "big", vb, N_PARTS, PART_SIZE);
             if (sos_object_open(st, BUCKET, BUCKET_LEN, "big", 3, &rb, NULL,
                                 &err) != SOS_OK)
             {
                 bail("open: %s", err.msg);
             }
-            eb = extents_of("big", &nb);
+            eb = util_extents(st, BUCKET, "big", &nb);
             is_int(N_PARTS, pending(ea, n),
                    "overwritten: the old files are garbage (G records)");
             is_int(N_PARTS, present(ea, n), "but stay for the reader");
@@ -307,8 +199,8 @@ test_long_read(void)
                    && memcmp(buf, vb + w * PART_SIZE, PART_SIZE) == 0;
         }
 
-        if (fds() - base > most) {
-            most = fds() - base;
+        if (util_fds() - base > most) {
+            most = util_fds() - base;
         }
     }
 
@@ -319,7 +211,7 @@ test_long_read(void)
 
     sos_reader_close(ra);
     sos_reader_close(rb);
-    is_int(base, fds(), "closed: no fd left");
+    is_int(base, util_fds(), "closed: no fd left");
     is_int(2 * N_PARTS, present(ea, n) + present(eb, nb),
            "the files wait for the next collection");
     collect();
@@ -338,7 +230,8 @@ race_writer(void *arg)
     unsigned  i;
 
     for (i = 0; i < RACE_WRITES; i++) {
-        put_multipart("race", i % 2 ? va : vb, RACE_PARTS);
+        util_put_parts(st, BUCKET, "race", i % 2 ? va : vb, RACE_PARTS,
+                       PART_SIZE);
     }
     __atomic_store_n((int *) arg, 1, __ATOMIC_RELEASE);
     return NULL;
@@ -357,7 +250,7 @@ test_race(void)
     unsigned char         buf[RACE_PARTS * PART_SIZE];
     const unsigned char  *want;
 
-    put_multipart("race", va, RACE_PARTS);
+    util_put_parts(st, BUCKET, "race", va, RACE_PARTS, PART_SIZE);
 
     done = 0;
     if (pthread_create(&t, NULL, race_writer, &done) != 0) {
@@ -413,22 +306,12 @@ test_race(void)
 int
 main(void)
 {
-    sos_store_conf_t  conf;
-
     snprintf(data_dir, sizeof(data_dir), "%s/data", tmpdir());
-    fill(va, sizeof(va), 1);
-    fill(vb, sizeof(vb), 2);
+    util_fill(va, sizeof(va), 131, 7, 8);
+    util_fill(vb, sizeof(vb), 131, 14, 8);
 
-    memset(&conf, 0, sizeof(conf));
-    conf.data_dir = data_dir;
-    conf.no_fsync = 1;
-    conf.min_part_size = MIN_PART;
-    if (sos_store_open(&st, &conf, &err) != SOS_OK
-        || sos_org_create(st, "pin", 3, NULL, 0, &org, &err) != SOS_OK)
-    {
-        bail("open: %s", err.msg);
-    }
-    util_bucket_make(st, org.id, BUCKET);
+    st = util_store_open(data_dir, 0, MIN_PART);
+    util_org_bucket(st, "pin", BUCKET, NULL);
 
     test_long_read();
     test_race();

@@ -207,33 +207,6 @@ open_fds(void)
 }
 
 
-static sos_store_t *
-store_open(const char *dir)
-{
-    sos_store_t       *s;
-    sos_store_conf_t   conf;
-
-    memset(&conf, 0, sizeof(conf));
-    conf.data_dir = dir;
-    if (sos_store_open(&s, &conf, &err) != SOS_OK) {
-        bail("sos_store_open(%s): %s", dir, err.msg);
-    }
-    return s;
-}
-
-
-static void
-bucket_make(sos_store_t *s, const char *name)
-{
-    sos_org_t  org;
-
-    if (sos_org_create(s, "org", 3, NULL, 0, &org, &err) != SOS_OK) {
-        bail("sos_org_create: %s", err.msg);
-    }
-    util_bucket_make(s, org.id, name);
-}
-
-
 static sos_rc_e
 put_obj(const char *key, const char *data)
 {
@@ -316,7 +289,7 @@ test_open_dirs(const char *top)
     snprintf(dir, sizeof(dir), "%s/fresh", top);
 
     logging = 1;
-    s = store_open(dir);
+    s = util_store_open(dir, 1, 0);
     logging = 0;
 
     for (i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
@@ -373,8 +346,8 @@ test_existing_dirs(const char *top)
     sos_store_t  *first = st;
 
     snprintf(dir, sizeof(dir), "%s/existing", top);
-    st = store_open(dir);
-    bucket_make(st, BUCKET);
+    st = util_store_open(dir, 1, 0);
+    util_org_bucket(st, "org", BUCKET, NULL);
     make_xx_dirs(dir);
 
     fail_fsync_dir = "/objects";
@@ -422,8 +395,8 @@ main(void)
     plan(8);
 
     snprintf(dir, sizeof(dir), "%s/data", tmpdir());
-    st = store_open(dir);
-    bucket_make(st, BUCKET);
+    st = util_store_open(dir, 1, 0);
+    util_org_bucket(st, "org", BUCKET, NULL);
 
     test_fdatasync_fd();
     test_open_dirs(tmpdir());

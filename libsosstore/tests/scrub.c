@@ -4,20 +4,16 @@
  * parts of an upload (P records) as well as objects, orphan files removed
  * after the grace period only, the background position kept across a
  * reopen, and a degraded write queued and repaired once its replica is
- * writable again.  Legacy extents (no X record) get theirs from a pass,
- * unless their record changed meanwhile or the store is fenced; the
- * sweep leaves the files of a version a reader holds; a bad replica a
- * verified read found is rewritten by the next step.
+ * writable again.  The sweep leaves the files of a version a reader
+ * holds; a bad replica a verified read found is rewritten by the next
+ * step.  (Legacy extents getting their X records: backfill.c.)
  */
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <sys/stat.h>
 #include <sys/time.h>
-
-#include <zlib.h>
 
 #include "sos_internal.h"
 #include "tap.h"
@@ -26,8 +22,6 @@
 #define SIZE       (300 * 1024 + 7)
 #define BLK        SOS_SUM_BLOCK
 #define BIG        (5 * BLK + 123)      /* five blocks and a short one */
-#define PUT_TRIES  200                  /* puts to get a preferred replica */
-#define POLLS      2000                 /* 5 ms each */
 
 
 static sos_error_t         err;
@@ -36,74 +30,10 @@ static unsigned char       data[SIZE];
 static unsigned char       big[BIG];
 
 
-static sos_store_t *
-store_open(const char *dir)
-{
-    sos_store_t       *s;
-    sos_store_conf_t   conf;
-
-    memset(&conf, 0, sizeof(conf));
-    conf.data_dir = dir;
-    conf.no_fsync = 1;
-    if (sos_store_open(&s, &conf, &err) != SOS_OK) {
-        bail("sos_store_open(%s): %s", dir, err.msg);
-    }
-    return s;
-}
-
-
-static void
-bucket_make(sos_store_t *s, const char *name)
-{
-    sos_org_t  org;
-
-    if (sos_org_create(s, name, strlen(name), NULL, 0, &org, &err)
-        != SOS_OK)
-    {
-        bail("sos_org_create: %s", err.msg);
-    }
-    util_bucket_make(s, org.id, name);
-}
-
-
-/* Put len bytes of p as bucket/key; the id of its file into id. */
-static sos_rc_e
-put_bytes(sos_store_t *s, const char *bucket, const char *key,
-    const unsigned char *p, size_t len, char *id)
-{
-    sos_rc_e            rc;
-    sos_put_t          *w;
-    sos_put_opts_t      opts;
-    sos_object_info_t   info;
-
-    memset(&opts, 0, sizeof(opts));
-    opts.bucket = bucket;
-    opts.bucket_len = strlen(bucket);
-    opts.key = key;
-    opts.key_len = strlen(key);
-
-    rc = sos_put_begin(&w, s, &opts, &err);
-    if (rc != SOS_OK) {
-        return rc;
-    }
-    rc = sos_put_write(w, p, len, &err);
-    if (rc != SOS_OK) {
-        sos_put_abort(w);
-        return rc;
-    }
-    rc = sos_put_commit(w, &info, &err);
-    if (rc == SOS_OK) {
-        memcpy(id, info.write_id, SOS_FILE_ID_LEN + 1);
-        sos_object_info_release(&info);
-    }
-    return rc;
-}
-
-
 static sos_rc_e
 put(sos_store_t *s, const char *bucket, const char *key, char *id)
 {
-    return put_bytes(s, bucket, key, data, SIZE, id);
+    return util_put_rc(s, bucket, key, data, SIZE, id, &err);
 }
 
 
@@ -275,8 +205,8 @@ test_repair(void)
     sos_scrub_status_t   status;
 
     snprintf(dir, sizeof(dir), "%s/repair", tmpdir());
-    st = store_open(dir);
-    bucket_make(st, "bkt");
+    st = util_store_open(dir, 0, 0);
+    util_org_bucket(st, "bkt", "bkt", NULL);
     is_int(SOS_OK, put(st, "bkt", "obj", id), "put obj");
 
     is_int(SOS_OK, sos_scrub_run(st, NULL, 0, &rep, &err), "clean pass");
@@ -338,65 +268,22 @@ test_repair(void)
 }
 
 
-/* The file id and replica mask of part 1 of upload_id; -1 if none. */
-static long
-part_mask(sos_store_t *s, const char *upload_id, char *id)
-{
-    long            m;
-    char           *val;
-    size_t          len;
-    sos_buf_t       k;
-    sos_part_rec_t  p;
-
-    sos_buf_init(&k);
-    sos_ikey_part(&k, upload_id, 1);
-    if (sos_idx_get(s, &k, &val, &len, NULL) != SOS_OK) {
-        sos_buf_free(&k);
-        return -1;
-    }
-    m = -1;
-    if (sos_part_rec_decode((const char *) k.data, k.len, val, len, &p)
-        == 0)
-    {
-        m = p.extent.replicas;
-        memcpy(id, p.extent.id, SOS_FILE_ID_LEN + 1);
-    }
-    sos_buf_free(&k);
-    free(val);
-    return m;
-}
-
-
 static void
 test_parts(void)
 {
     char                 dir[512], id[SOS_FILE_ID_LEN + 1], path[4096];
     char                 upload[SOS_UPLOAD_ID_LEN + 1];
-    sos_put_t           *p;
+    char                 etag[SOS_ETAG_MAX + 1];
     sos_store_t         *st;
     sos_put_opts_t       opts;
     sos_part_ref_t       ref;
-    sos_object_info_t    info;
 
     snprintf(dir, sizeof(dir), "%s/parts", tmpdir());
-    st = store_open(dir);
-    bucket_make(st, "bkt");
+    st = util_store_open(dir, 0, 0);
+    util_org_bucket(st, "bkt", "bkt", NULL);
 
-    memset(&opts, 0, sizeof(opts));
-    opts.bucket = "bkt";
-    opts.bucket_len = 3;
-    opts.key = "mp";
-    opts.key_len = 2;
-
-    if (sos_upload_create(st, "bkt", 3, "mp", 2, NULL, upload, &err)
-        != SOS_OK
-        || sos_part_begin(&p, st, &opts, upload, 1, &err) != SOS_OK
-        || sos_put_write(p, data, SIZE, &err) != SOS_OK
-        || sos_put_commit(p, &info, &err) != SOS_OK)
-    {
-        bail("part: %s", err.msg);
-    }
-    is_int(7, part_mask(st, upload, id), "part on three replicas");
+    util_part1(st, "bkt", "mp", data, SIZE, upload, etag);
+    is_int(7, util_part_mask(st, upload, id), "part on three replicas");
 
     flip(dir, 0, id, 4321);
     is_int(SOS_OK, sos_scrub_run(st, "bkt", 3, &rep, &err), "bucket pass");
@@ -410,20 +297,20 @@ test_parts(void)
     unlink(path);
     tmp_broken(dir, 1, 1);
     sos_scrub_run(st, NULL, 0, &rep, &err);
-    is_int(5, part_mask(st, upload, id), "part mask without replica 1");
+    is_int(5, util_part_mask(st, upload, id), "part mask without replica 1");
     tmp_broken(dir, 1, 0);
     sos_scrub_run(st, NULL, 0, &rep, &err);
-    is_int(7, part_mask(st, upload, id), "part mask with replica 1 again");
+    is_int(7, util_part_mask(st, upload, id), "part mask with replica 1 again");
     ok(same(dir, 1, id), "part replica 1 holds the bytes again");
 
     /* completed: the part's file is the object's, never an orphan */
 
+    opts = util_opts("bkt", "mp");
     ref.part_number = 1;
-    ref.etag = info.etag;
-    ref.etag_len = strlen(info.etag);
+    ref.etag = etag;
+    ref.etag_len = strlen(etag);
     is_int(SOS_OK, sos_upload_complete(st, &opts, upload, &ref, 1, NULL,
                                        &err), "complete");
-    sos_object_info_release(&info);
 
     file_aged(dir, 0, id, 2 * 3600, 0);
     is_int(SOS_OK, sos_scrub_run(st, NULL, 0, &rep, &err), "full pass");
@@ -447,44 +334,30 @@ test_complete_race(void)
     char                 dir[512], id[SOS_FILE_ID_LEN + 1];
     char                 zz[SOS_FILE_ID_LEN + 1];
     char                 upload[SOS_UPLOAD_ID_LEN + 1];
-    sos_put_t           *p;
+    char                 etag[SOS_ETAG_MAX + 1];
     sos_store_t         *st;
     sos_put_opts_t       opts;
     sos_part_ref_t       ref;
-    sos_object_info_t    info;
 
     snprintf(dir, sizeof(dir), "%s/race", tmpdir());
-    st = store_open(dir);
-    bucket_make(st, "bkt");
+    st = util_store_open(dir, 0, 0);
+    util_org_bucket(st, "bkt", "bkt", NULL);
     is_int(SOS_OK, put(st, "bkt", "zz", zz), "put zz");
 
-    memset(&opts, 0, sizeof(opts));
-    opts.bucket = "bkt";
-    opts.bucket_len = 3;
-    opts.key = "mp";
-    opts.key_len = 2;
-
-    if (sos_upload_create(st, "bkt", 3, "mp", 2, NULL, upload, &err)
-        != SOS_OK
-        || sos_part_begin(&p, st, &opts, upload, 1, &err) != SOS_OK
-        || sos_put_write(p, data, SIZE, &err) != SOS_OK
-        || sos_put_commit(p, &info, &err) != SOS_OK)
-    {
-        bail("part: %s", err.msg);
-    }
-    part_mask(st, upload, id);
+    util_part1(st, "bkt", "mp", data, SIZE, upload, etag);
+    util_part_mask(st, upload, id);
     file_aged(dir, 0, id, 2 * 3600, 0);
     file_aged(dir, 0, zz, 2 * 3600, 0);
 
     is_int(SOS_OK, sos_scrub_step(st, 1, &rep, &err), "first step");
     is_int(1, rep.extents, "one extent checked");
 
+    opts = util_opts("bkt", "mp");
     ref.part_number = 1;
-    ref.etag = info.etag;
-    ref.etag_len = strlen(info.etag);
+    ref.etag = etag;
+    ref.etag_len = strlen(etag);
     is_int(SOS_OK, sos_upload_complete(st, &opts, upload, &ref, 1, NULL,
                                        &err), "complete during the pass");
-    sos_object_info_release(&info);
 
     for (i = 0; i < 10 && !rep.pass_done; i++) {
         sos_scrub_step(st, 1, &rep, &err);
@@ -506,8 +379,8 @@ test_orphans(void)
     sos_store_t  *st;
 
     snprintf(dir, sizeof(dir), "%s/orphans", tmpdir());
-    st = store_open(dir);
-    bucket_make(st, "bkt");
+    st = util_store_open(dir, 0, 0);
+    util_org_bucket(st, "bkt", "bkt", NULL);
     is_int(SOS_OK, put(st, "bkt", "live", id), "put live");
 
     file_aged(dir, 0, old, 2 * 3600, 1);
@@ -537,8 +410,8 @@ test_cursor(void)
     sos_scrub_status_t   status;
 
     snprintf(dir, sizeof(dir), "%s/cursor", tmpdir());
-    st = store_open(dir);
-    bucket_make(st, "b");
+    st = util_store_open(dir, 0, 0);
+    util_org_bucket(st, "b", "b", NULL);
     for (i = 0; i < 4; i++) {
         snprintf(key, sizeof(key), "k%d", i);
         if (put(st, "b", key, id[i]) != SOS_OK) {
@@ -553,7 +426,7 @@ test_cursor(void)
 
     flip(dir, 1, id[1], 9);
     sos_store_close(st);
-    st = store_open(dir);
+    st = util_store_open(dir, 0, 0);
 
     is_int(SOS_OK, sos_scrub_step(st, 1, &rep, &err), "step after reopen");
     ok(found(SOS_FINDING_BAD, 1, "b/k1"), "went on with k1");
@@ -581,8 +454,8 @@ test_degraded(void)
     sos_scrub_status_t   status;
 
     snprintf(dir, sizeof(dir), "%s/degraded", tmpdir());
-    st = store_open(dir);
-    bucket_make(st, "bkt");
+    st = util_store_open(dir, 0, 0);
+    util_org_bucket(st, "bkt", "bkt", NULL);
 
     tmp_broken(dir, 1, 1);
     is_int(SOS_OK, put(st, "bkt", "obj", id), "put with replica 1 broken");
@@ -619,147 +492,6 @@ test_degraded(void)
 }
 
 
-/* The replica a reader tries first for a file (as sos_extent_open). */
-static unsigned
-preferred(const char *id)
-{
-    return (unsigned char) id[SOS_FILE_ID_LEN - 1] % 3;
-}
-
-
-/* Put bucket/key until its file is read first from replica k. */
-static void
-put_preferred(sos_store_t *s, const char *key, const unsigned char *p,
-    size_t len, unsigned k, char *id)
-{
-    int  i;
-
-    for (i = 0; i < PUT_TRIES; i++) {
-        if (put_bytes(s, "bkt", key, p, len, id) != SOS_OK) {
-            bail("put %s: %s", key, err.msg);
-        }
-        if (preferred(id) == k) {
-            return;
-        }
-    }
-    bail("no file of %s read first from replica %u", key, k);
-}
-
-
-static sos_reader_t *
-reader_of(sos_store_t *s, const char *key)
-{
-    sos_reader_t  *rd;
-
-    if (sos_object_open(s, "bkt", 3, key, strlen(key), &rd, NULL, &err)
-        != SOS_OK)
-    {
-        bail("open %s: %s", key, err.msg);
-    }
-    return rd;
-}
-
-
-/* Delete the X record of a file: as if written before block checksums. */
-static void
-sums_drop(sos_store_t *s, const char *id)
-{
-    sos_buf_t  key;
-
-    sos_buf_init(&key);
-    sos_ikey_sums(&key, id);
-    if (sos_idx_delete(s, &key, 1, &err) != SOS_OK) {
-        bail("delete X of %s: %s", id, err.msg);
-    }
-    sos_buf_free(&key);
-}
-
-
-/*
- * The X record of id: 1 when it holds the CRC32 of each block of the
- * len bytes of p (p NULL: whatever it holds), -1 when not, 0 when absent.
- */
-static int
-sums_check(sos_store_t *s, const char *id, const unsigned char *p,
-    size_t len)
-{
-    int         rc;
-    char       *val;
-    size_t      vlen, at, n;
-    uint64_t    b;
-    sos_buf_t   key;
-    sos_sums_t  x;
-
-    sos_buf_init(&key);
-    sos_ikey_sums(&key, id);
-    rc = sos_idx_get(s, &key, &val, &vlen, &err);
-    sos_buf_free(&key);
-    if (rc == SOS_ENOTFOUND) {
-        return 0;
-    }
-    if (rc != SOS_OK || sos_sums_decode(val, vlen, &x) != 0) {
-        bail("X record of %s", id);
-    }
-    free(val);
-
-    rc = p == NULL || (x.block_size == BLK
-                       && x.n_blocks == (len + BLK - 1) / BLK) ? 1 : -1;
-    for (b = 0, at = 0; p != NULL && rc == 1 && b < x.n_blocks;
-         b++, at += n)
-    {
-        n = len - at < BLK ? len - at : BLK;
-        rc = x.crcs[b] == (uint32_t) crc32_z(0, p + at, n) ? 1 : -1;
-    }
-    free(x.crcs);
-    return rc;
-}
-
-
-/* How many extents the P and O records name have no X record. */
-static long
-sums_missing(sos_store_t *s)
-{
-    long                 missing;
-    size_t               t, klen, vlen;
-    uint32_t             i;
-    const char          *k, *v;
-    sos_obj_rec_t        rec;
-    sos_part_rec_t       p;
-    leveldb_iterator_t  *it;
-    static const char    types[2] = { SOS_K_PART, SOS_K_OBJECT };
-
-    missing = 0;
-    it = sos_idx_iter(s);
-
-    for (t = 0; t < 2; t++) {
-        for (leveldb_iter_seek(it, &types[t], 1);
-             sos_idx_iter_in(it, &types[t], 1);
-             leveldb_iter_next(it))
-        {
-            k = leveldb_iter_key(it, &klen);
-            v = leveldb_iter_value(it, &vlen);
-            if (t == 0) {
-                if (sos_part_rec_decode(k, klen, v, vlen, &p) != 0) {
-                    bail("bad part record");
-                }
-                missing += sums_check(s, p.extent.id, NULL, 0) == 0;
-                continue;
-            }
-            if (sos_obj_rec_decode(v, vlen, &rec) != 0) {
-                bail("bad object record");
-            }
-            for (i = 0; i < rec.n_extents; i++) {
-                missing += sums_check(s, rec.extents[i].id, NULL, 0) == 0;
-            }
-            sos_obj_rec_free(&rec);
-        }
-    }
-
-    leveldb_iter_destroy(it);
-    return missing;
-}
-
-
 /* Whether the G record of a file is there. */
 static int
 has_garbage(sos_store_t *s, const char *id)
@@ -781,266 +513,6 @@ has_garbage(sos_store_t *s, const char *id)
 }
 
 
-/* The replica whose file of id fd is, or -1. */
-static int
-replica_of(const char *dir, int fd, const char *id)
-{
-    char         path[4096];
-    unsigned     r;
-    struct stat  a, b;
-
-    if (fstat(fd, &a) == -1) {
-        return -1;
-    }
-    for (r = 0; r < 3; r++) {
-        path_of(dir, r, id, path, sizeof(path));
-        if (stat(path, &b) == 0 && a.st_ino == b.st_ino
-            && a.st_dev == b.st_dev)
-        {
-            return (int) r;
-        }
-    }
-    return -1;
-}
-
-
-/*
- * Whether the segments of [off, off + len) hold the bytes of want there,
- * and none is on replica `not` of the file id (-1: any may be).
- */
-static int
-segments_good(const char *dir, sos_reader_t *rd, uint64_t off,
-    uint64_t len, const unsigned char *want, const char *id, int not)
-{
-    size_t          n, i;
-    uint64_t        at;
-    sos_segment_t   segs[4];
-    static char     buf[BIG];
-
-    n = 4;
-    if (sos_reader_segments(rd, off, len, segs, &n, &err) != SOS_OK) {
-        diag("segments: %s", err.msg);
-        return 0;
-    }
-
-    for (at = off, i = 0; i < n; at += segs[i].len, i++) {
-        if (pread(segs[i].fd, buf, segs[i].len, (off_t) segs[i].offset)
-            != (ssize_t) segs[i].len
-            || memcmp(buf, want + at, segs[i].len) != 0
-            || (not >= 0 && replica_of(dir, segs[i].fd, id) == not))
-        {
-            diag("segment %zu: wrong bytes or replica", i);
-            return 0;
-        }
-    }
-
-    return at == off + len;
-}
-
-
-/*
- * Legacy extents (no X record) of objects and parts get theirs from a
- * pass, which then makes verified reads check blocks, not whole files.
- */
-static void
-test_backfill(void)
-{
-    char             dir[512], a[SOS_FILE_ID_LEN + 1];
-    char             b[SOS_FILE_ID_LEN + 1], part[SOS_FILE_ID_LEN + 1];
-    char             upload[SOS_UPLOAD_ID_LEN + 1];
-    unsigned         bad;
-    sos_put_t       *p;
-    sos_store_t     *st;
-    sos_reader_t    *rd;
-    sos_put_opts_t   opts;
-
-    snprintf(dir, sizeof(dir), "%s/backfill", tmpdir());
-    st = store_open(dir);
-    bucket_make(st, "bkt");
-    is_int(SOS_OK, put(st, "bkt", "a", a), "put a");
-    put_preferred(st, "big", big, BIG, 0, b);
-
-    memset(&opts, 0, sizeof(opts));
-    opts.bucket = "bkt";
-    opts.bucket_len = 3;
-    opts.key = "mp";
-    opts.key_len = 2;
-    if (sos_upload_create(st, "bkt", 3, "mp", 2, NULL, upload, &err)
-        != SOS_OK
-        || sos_part_begin(&p, st, &opts, upload, 1, &err) != SOS_OK
-        || sos_put_write(p, data, SIZE, &err) != SOS_OK
-        || sos_put_commit(p, NULL, &err) != SOS_OK)
-    {
-        bail("part: %s", err.msg);
-    }
-    part_mask(st, upload, part);
-
-    is_int(0, sums_missing(st), "written now: every extent has X");
-    sums_drop(st, a);
-    sums_drop(st, b);
-    sums_drop(st, part);
-    is_int(3, sums_missing(st), "three legacy extents");
-
-    /* the checksums of a good replica, not of the last one read */
-    flip(dir, 2, a, BLK + 3);
-
-    is_int(SOS_OK, sos_scrub_run(st, NULL, 0, &rep, &err), "full pass");
-    is_int(3, rep.extents, "three extents checked");
-    is_int(1, rep.bad, "replica 2 of a bad");
-    is_int(1, rep.repaired, "and rewritten");
-    is_int(0, sums_missing(st), "after one pass every extent has X");
-    is_int(1, sums_check(st, a, data, SIZE), "a: the CRC32 of its blocks");
-    is_int(1, sums_check(st, b, big, BIG), "big: the CRC32 of its blocks");
-    is_int(1, sums_check(st, part, data, SIZE),
-           "part: the CRC32 of its blocks");
-
-    /* block checksums now: a flip in another block is not this range's */
-
-    flip(dir, 0, b, BLK + 17);
-    rd = reader_of(st, "big");
-    bad = 99;
-    is_int(SOS_OK, sos_reader_verify(rd, 3 * BLK + 100, 1000, &bad, &err),
-           "big: a range of block 3 verifies");
-    is_int(0, bad, "big: block 1 not read, as no MD5 of the whole file");
-    ok(segments_good(dir, rd, 3 * BLK + 100, 1000, big, b, -1),
-       "big: the range read from replica 0");
-    sos_reader_close(rd);
-
-    flip(dir, 0, b, 3 * BLK + 500);
-    rd = reader_of(st, "big");
-    bad = 99;
-    is_int(SOS_OK, sos_reader_verify(rd, 3 * BLK + 100, 1000, &bad, &err),
-           "big: block 3 flipped on replica 0: verified");
-    is_int(1, bad, "big: one bad replica");
-    is_int(1, sos_reader_bad(rd, 0), "big: replica 0");
-    ok(segments_good(dir, rd, 3 * BLK + 100, 1000, big, b, 0),
-       "big: the reader moved to another replica");
-    sos_reader_close(rd);
-
-    flip(dir, 0, b, BLK + 17);
-    flip(dir, 0, b, 3 * BLK + 500);
-    sos_store_close(st);
-}
-
-
-static sos_rc_e             thread_rc;
-static sos_scrub_report_t   thread_rep;
-static sos_error_t          thread_err;
-
-
-static void *
-scrub_thread(void *arg)
-{
-    thread_rc = sos_scrub_run(arg, NULL, 0, &thread_rep, &thread_err);
-    return NULL;
-}
-
-
-/*
- * Run a pass in a thread while this one holds commit_lock, until the
- * pass has read `bytes` more: its first legacy extent, before it takes
- * the lock to write the X record.
- */
-static pthread_t
-scrub_stalled(sos_store_t *s, uint64_t bytes)
-{
-    int                  i;
-    uint64_t             from;
-    pthread_t            t;
-    sos_scrub_status_t   status;
-
-    sos_scrub_status(s, &status, &err);
-    from = status.bytes;
-
-    pthread_mutex_lock(&s->commit_lock);
-    if (pthread_create(&t, NULL, scrub_thread, s) != 0) {
-        bail("pthread_create");
-    }
-
-    for (i = 0; i < POLLS; i++) {
-        sos_scrub_status(s, &status, &err);
-        if (status.bytes >= from + bytes) {
-            return t;
-        }
-        usleep(5000);
-    }
-    bail("the pass read nothing in %d ms", POLLS * 5);
-}
-
-
-/*
- * A legacy extent whose record changes while the pass checks it gets no
- * X record, and a fenced store gets none either.
- */
-static void
-test_backfill_race(void)
-{
-    char          dir[512], a[SOS_FILE_ID_LEN + 1], *val;
-    char          b[SOS_FILE_ID_LEN + 1], c[SOS_FILE_ID_LEN + 1];
-    char          d[SOS_FILE_ID_LEN + 1];
-    size_t        len;
-    pthread_t     t;
-    sos_buf_t     ka, kc;
-    sos_store_t  *st;
-
-    snprintf(dir, sizeof(dir), "%s/backfill-race", tmpdir());
-    st = store_open(dir);
-    bucket_make(st, "bkt");
-    if (put(st, "bkt", "a", a) != SOS_OK || put(st, "bkt", "b", b) != SOS_OK
-        || put(st, "bkt", "c", c) != SOS_OK)
-    {
-        bail("put: %s", err.msg);
-    }
-    sums_drop(st, a);
-    sums_drop(st, b);
-
-    /* as an overwrite of a would commit it while the pass reads a */
-
-    t = scrub_stalled(st, 3 * SIZE);
-
-    sos_buf_init(&ka);
-    sos_buf_init(&kc);
-    sos_ikey_object(&ka, "bkt", 3, "a", 1);
-    sos_ikey_object(&kc, "bkt", 3, "c", 1);
-    if (sos_idx_get(st, &kc, &val, &len, &err) != SOS_OK
-        || sos_idx_put(st, &ka, val, len, 1, &err) != SOS_OK)
-    {
-        bail("record of a: %s", err.msg);
-    }
-    free(val);
-    sos_buf_free(&ka);
-    sos_buf_free(&kc);
-
-    pthread_mutex_unlock(&st->commit_lock);
-    pthread_join(t, NULL);
-    is_int(SOS_OK, thread_rc, "pass during the overwrite");
-    is_int(0, sums_check(st, a, NULL, 0), "no X record for the file the "
-           "record no longer names");
-    is_int(1, sums_check(st, b, data, SIZE), "the pass went on: b has X");
-
-    /* fenced while the pass reads d: nothing written */
-
-    if (put(st, "bkt", "d", d) != SOS_OK) {
-        bail("put d: %s", err.msg);
-    }
-    sums_drop(st, d);
-
-    t = scrub_stalled(st, 12 * SIZE);
-    pthread_mutex_lock(&st->idx_lock);
-    st->fenced = 1;
-    pthread_mutex_unlock(&st->idx_lock);
-    pthread_mutex_unlock(&st->commit_lock);
-    pthread_join(t, NULL);
-    is_int(0, sums_check(st, d, NULL, 0), "fenced: no X record written");
-    /* like a delete, a pass reopens the fenced index before it starts */
-    is_int(SOS_OK, sos_scrub_run(st, NULL, 0, &rep, &err),
-           "fenced: the next pass reopens the index, then runs");
-    ok(!st->fenced, "fenced: no more after the reopen");
-
-    sos_store_close(st);
-}
-
-
 /*
  * The orphan sweep leaves the files of a version an open reader holds,
  * however old, until the reader closes and collection removes them.
@@ -1057,11 +529,12 @@ test_sweep_pinned(void)
     static char    buf[SIZE];
 
     snprintf(dir, sizeof(dir), "%s/sweep-pinned", tmpdir());
-    st = store_open(dir);
-    bucket_make(st, "bkt");
+    st = util_store_open(dir, 0, 0);
+    util_org_bucket(st, "bkt", "bkt", NULL);
     is_int(SOS_OK, put(st, "bkt", "p", old), "put p");
-    rd = reader_of(st, "p");
-    is_int(SOS_OK, put_bytes(st, "bkt", "p", big, BIG, id), "overwrite p");
+    rd = util_reader(st, "bkt", "p");
+    is_int(SOS_OK, util_put_rc(st, "bkt", "p", big, BIG, id, &err),
+           "overwrite p");
 
     for (r = 0; r < 3; r++) {
         ok(exists(dir, r, old), "replica %u of the old version kept", r);
@@ -1107,13 +580,13 @@ test_queue(void)
     static char          buf[SIZE];
 
     snprintf(dir, sizeof(dir), "%s/queue", tmpdir());
-    st = store_open(dir);
-    bucket_make(st, "bkt");
+    st = util_store_open(dir, 0, 0);
+    util_org_bucket(st, "bkt", "bkt", NULL);
     is_int(SOS_OK, put(st, "bkt", "a", a), "put a");
-    put_preferred(st, "z", data, SIZE, 0, z);
+    util_put_preferred(st, "bkt", "z", data, SIZE, 0, z);
 
     flip(dir, 0, z, 1234);
-    rd = reader_of(st, "z");
+    rd = util_reader(st, "bkt", "z");
     bad = 0;
     is_int(SOS_OK, sos_reader_verify(rd, 0, SIZE, &bad, &err),
            "z verified");
@@ -1139,14 +612,8 @@ test_queue(void)
 int
 main(void)
 {
-    size_t  i;
-
-    for (i = 0; i < SIZE; i++) {
-        data[i] = (unsigned char) (i * 131 + (i >> 9));
-    }
-    for (i = 0; i < BIG; i++) {
-        big[i] = (unsigned char) (i * 37 + (i >> 11));
-    }
+    util_fill(data, SIZE, 131, 0, 9);
+    util_fill(big, BIG, 37, 0, 11);
 
     test_repair();
     test_parts();
@@ -1154,8 +621,6 @@ main(void)
     test_orphans();
     test_cursor();
     test_degraded();
-    test_backfill();
-    test_backfill_race();
     test_sweep_pinned();
     test_queue();
 

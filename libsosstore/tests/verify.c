@@ -29,112 +29,12 @@
 #define P2_SIZE     (2 * BLK + 7)
 #define P3_SIZE     1000
 #define MP_SIZE     (P1_SIZE + P2_SIZE + P3_SIZE)
-#define PUT_TRIES   200                 /* puts to get a preferred replica */
 
 static char           data_dir[512];
 static sos_store_t   *st;
-static sos_org_t      org;
 static sos_error_t    err;
 static unsigned char  sbytes[S_SIZE];   /* simple objects */
 static unsigned char  mbytes[MP_SIZE];  /* the multipart object */
-
-
-static void
-fill(unsigned char *p, size_t len, unsigned seed)
-{
-    size_t  i;
-
-    for (i = 0; i < len; i++) {
-        p[i] = (unsigned char) ((i * 131 + seed * 7 + (i >> 9)) & 0xff);
-    }
-}
-
-
-static sos_put_opts_t
-opts_of(const char *key)
-{
-    sos_put_opts_t  o;
-
-    memset(&o, 0, sizeof(o));
-    o.bucket = BUCKET;
-    o.bucket_len = BUCKET_LEN;
-    o.key = key;
-    o.key_len = strlen(key);
-    return o;
-}
-
-
-/* The replica a reader tries first for a file (as sos_extent_open). */
-static unsigned
-preferred(const char *id)
-{
-    return (unsigned char) id[SOS_FILE_ID_LEN - 1] % 3;
-}
-
-
-static void
-put_object(const char *key, const void *data, size_t len, char *id)
-{
-    sos_put_t          *put;
-    sos_put_opts_t      o;
-    sos_object_info_t   info;
-
-    o = opts_of(key);
-    memset(&info, 0, sizeof(info));
-    if (sos_put_begin(&put, st, &o, &err) != SOS_OK
-        || sos_put_write(put, data, len, &err) != SOS_OK
-        || sos_put_commit(put, &info, &err) != SOS_OK)
-    {
-        bail("put %s: %s", key, err.msg);
-    }
-    if (id != NULL) {
-        memcpy(id, info.write_id, SOS_FILE_ID_LEN + 1);
-    }
-    sos_object_info_release(&info);
-}
-
-
-/* Put key until its file is read first from replica k. */
-static void
-put_preferred(const char *key, const void *data, size_t len, unsigned k,
-    char *id)
-{
-    int  i;
-
-    for (i = 0; i < PUT_TRIES; i++) {
-        put_object(key, data, len, id);
-        if (preferred(id) == k) {
-            return;
-        }
-    }
-    bail("no file of %s preferred replica %u", key, k);
-}
-
-
-/* The extents of key's current version (n of them, malloc'd). */
-static sos_extent_t *
-extents_of(const char *key, uint32_t *n)
-{
-    char           *val;
-    sos_buf_t       ikey;
-    sos_extent_t   *e;
-    sos_obj_rec_t   rec;
-
-    if (sos_object_ikey(&ikey, BUCKET, BUCKET_LEN, key, strlen(key), "t",
-                        &err) != SOS_OK
-        || sos_object_load(st, &ikey, BUCKET, BUCKET_LEN, key, strlen(key),
-                           &val, &rec, &err) != SOS_OK)
-    {
-        bail("load %s: %s", key, err.msg);
-    }
-    e = rec.extents;
-    *n = rec.n_extents;
-    rec.extents = NULL;
-    sos_obj_rec_free(&rec);
-    free(val);
-    sos_buf_free(&ikey);
-    return e;
-}
 
 
 /* The X record of a file: 1 and *s filled (free s->crcs), 0 absent. */
@@ -198,41 +98,9 @@ sums_match(const char *id, const unsigned char *data, size_t len)
 
 /* The ids of live files: named by object and part records. */
 typedef struct {
-    char    (*ids)[SOS_FILE_ID_LEN + 1];
-    size_t    n;
-    size_t    orphans;                  /* X records of no live file */
+    util_ids_t  live;
+    size_t      orphans;                /* X records of no live file */
 } live_t;
-
-
-static void
-live_add(live_t *l, const sos_extent_t *e)
-{
-    l->ids = realloc(l->ids, (l->n + 1) * sizeof(*l->ids));
-    if (l->ids == NULL) {
-        bail("no memory");
-    }
-    memcpy(l->ids[l->n++], e->id, SOS_FILE_ID_LEN + 1);
-}
-
-
-static sos_rc_e
-live_object(void *ctx, const char *key, size_t key_len, const char *val,
-    size_t val_len)
-{
-    uint32_t       i;
-    sos_obj_rec_t  rec;
-
-    (void) key;
-    (void) key_len;
-    if (sos_obj_rec_decode(val, val_len, &rec) != 0) {
-        bail("bad object record");
-    }
-    for (i = 0; i < rec.n_extents; i++) {
-        live_add(ctx, &rec.extents[i]);
-    }
-    sos_obj_rec_free(&rec);
-    return SOS_OK;
-}
 
 
 static sos_rc_e
@@ -247,7 +115,7 @@ live_part(void *ctx, const char *key, size_t key_len, const char *val,
     if (sos_part_rec_decode(k, key_len + 1, val, val_len, &p) != 0) {
         bail("bad part record");
     }
-    live_add(ctx, &p.extent);
+    util_ids_add(ctx, p.extent.id);
     return SOS_OK;
 }
 
@@ -261,11 +129,11 @@ live_sums(void *ctx, const char *key, size_t key_len, const char *val,
 
     (void) val;
     (void) val_len;
-    for (i = 0; i < l->n; i++) {
+    for (i = 0; i < l->live.n; i++) {
         if (key_len == SOS_FILE_ID_LEN
-            && memcmp(l->ids[i], key, SOS_FILE_ID_LEN) == 0)
+            && memcmp(l->live.ids[i], key, SOS_FILE_ID_LEN) == 0)
         {
-            l->ids[i][0] = '\0';       /* seen */
+            l->live.ids[i][0] = '\0';  /* seen */
             return SOS_OK;
         }
     }
@@ -282,54 +150,20 @@ sums_census(size_t *orphans)
     live_t  l;
 
     memset(&l, 0, sizeof(l));
-    if (sos_idx_scan(st, SOS_K_OBJECT, live_object, &l, &err) != SOS_OK
-        || sos_idx_scan(st, SOS_K_PART, live_part, &l, &err) != SOS_OK
+    if (sos_idx_scan(st, SOS_K_OBJECT, util_ids_object, &l.live, &err)
+        != SOS_OK
+        || sos_idx_scan(st, SOS_K_PART, live_part, &l.live, &err) != SOS_OK
         || sos_idx_scan(st, SOS_K_CHECKSUMS, live_sums, &l, &err) != SOS_OK)
     {
         bail("scan: %s", err.msg);
     }
     missing = 0;
-    for (i = 0; i < l.n; i++) {
-        missing += l.ids[i][0] != '\0';
+    for (i = 0; i < l.live.n; i++) {
+        missing += l.live.ids[i][0] != '\0';
     }
-    free(l.ids);
+    free(l.live.ids);
     *orphans = l.orphans;
     return missing;
-}
-
-
-static void
-drop_sums(const char *id)
-{
-    sos_buf_t  key;
-
-    sos_buf_init(&key);
-    sos_ikey_sums(&key, id);
-    if (sos_idx_delete(st, &key, 1, &err) != SOS_OK) {
-        bail("delete X of %s: %s", id, err.msg);
-    }
-    sos_buf_free(&key);
-}
-
-
-/* Invert one byte of replica r of a file (twice restores it). */
-static void
-flip(const char *id, unsigned r, uint64_t offset)
-{
-    int            fd;
-    char           path[1024];
-    unsigned char  c;
-
-    sos_replica_path(st, r, id, path, sizeof(path));
-    fd = open(path, O_RDWR);
-    if (fd == -1 || pread(fd, &c, 1, (off_t) offset) != 1) {
-        bail("flip %s: %s", path, strerror(errno));
-    }
-    c ^= 0xff;
-    if (pwrite(fd, &c, 1, (off_t) offset) != 1) {
-        bail("flip %s: %s", path, strerror(errno));
-    }
-    close(fd);
 }
 
 
@@ -339,7 +173,7 @@ flip_all(const char *id, uint64_t offset)
     unsigned  r;
 
     for (r = 0; r < 3; r++) {
-        flip(id, r, offset);
+        util_flip(st, id, r, offset);
     }
 }
 
@@ -358,86 +192,6 @@ hide(const char *id, unsigned r, int back)
 }
 
 
-/* The replica whose file of id fd is, or -1. */
-static int
-replica_of(int fd, const char *id)
-{
-    char         path[1024];
-    unsigned     r;
-    struct stat  a, b;
-
-    if (fstat(fd, &a) == -1) {
-        return -1;
-    }
-    for (r = 0; r < 3; r++) {
-        sos_replica_path(st, r, id, path, sizeof(path));
-        if (stat(path, &b) == 0 && a.st_ino == b.st_ino
-            && a.st_dev == b.st_dev)
-        {
-            return (int) r;
-        }
-    }
-    return -1;
-}
-
-
-static sos_reader_t *
-reader_of(const char *key)
-{
-    sos_reader_t  *rd;
-
-    if (sos_object_open(st, BUCKET, BUCKET_LEN, key, strlen(key), &rd, NULL,
-                        &err) != SOS_OK)
-    {
-        bail("open %s: %s", key, err.msg);
-    }
-    return rd;
-}
-
-
-/*
- * Whether the segments of [offset, offset + len) hold the bytes of want,
- * and none of them is on replica `not` of file id (-1: any).
- */
-static int
-segments_good(sos_reader_t *rd, uint64_t offset, uint64_t len,
-    const unsigned char *want, const char *id, int not)
-{
-    size_t          n, i;
-    uint64_t        at;
-    unsigned char  *buf;
-    sos_segment_t   segs[8];
-
-    n = 8;
-    if (sos_reader_segments(rd, offset, len, segs, &n, &err) != SOS_OK) {
-        diag("segments: %s", err.msg);
-        return 0;
-    }
-
-    at = offset;
-    for (i = 0; i < n; i++) {
-        buf = malloc(segs[i].len);
-        if (buf == NULL
-            || pread(segs[i].fd, buf, segs[i].len, (off_t) segs[i].offset)
-               != (ssize_t) segs[i].len
-            || memcmp(buf, want + at, segs[i].len) != 0)
-        {
-            diag("segment %zu: wrong bytes", i);
-            free(buf);
-            return 0;
-        }
-        free(buf);
-        if (not >= 0 && replica_of(segs[i].fd, id) == not) {
-            diag("segment %zu: still on replica %d", i, not);
-            return 0;
-        }
-        at += segs[i].len;
-    }
-
-    return at == offset + len;
-}
-
-
 /*
  * Flip a byte of replica k of extent `ext` of key (read first from k),
  * verify the whole object with a fresh reader: one bad replica, and the
@@ -452,21 +206,21 @@ flip_one(const char *what, const char *key, uint32_t ext, unsigned k,
     sos_extent_t  *e;
     sos_reader_t  *rd;
 
-    e = extents_of(key, &n);
-    flip(e[ext].id, k, at);
+    e = util_extents(st, BUCKET, key, &n);
+    util_flip(st, e[ext].id, k, at);
 
-    rd = reader_of(key);
+    rd = util_reader(st, BUCKET, key);
     bad = 99;
     is_int(SOS_OK, sos_reader_verify(rd, 0, size, &bad, &err),
            "%s, replica %u flipped: verified", what, k);
     is_int(1, bad, "%s, replica %u flipped: one bad replica", what, k);
     is_int(1u << k, sos_reader_bad(rd, ext),
            "%s, replica %u flipped: the reader knows which", what, k);
-    ok(segments_good(rd, 0, size, want, e[ext].id, (int) k),
+    ok(util_segments_good(st, rd, 0, size, want, e[ext].id, (int) k),
        "%s, replica %u flipped: segments on a good replica", what, k);
     sos_reader_close(rd);
 
-    flip(e[ext].id, k, at);
+    util_flip(st, e[ext].id, k, at);
     free(e);
 }
 
@@ -486,10 +240,10 @@ flip_every(const char *what, const char *key, uint32_t ext, uint64_t at,
     sos_extent_t  *e;
     sos_reader_t  *rd;
 
-    e = extents_of(key, &n);
+    e = util_extents(st, BUCKET, key, &n);
     flip_all(e[ext].id, at);
 
-    rd = reader_of(key);
+    rd = util_reader(st, BUCKET, key);
     bad = 0;
     is_int(SOS_ECORRUPT, sos_reader_verify(rd, 0, size, &bad, &err),
            "%s, every replica flipped: SOS_ECORRUPT", what);
@@ -498,7 +252,7 @@ flip_every(const char *what, const char *key, uint32_t ext, uint64_t at,
     is_int(3, bad, "%s: three bad replicas", what);
     sos_reader_close(rd);
 
-    rd = reader_of(key);
+    rd = util_reader(st, BUCKET, key);
     is_int(SOS_ECORRUPT, sos_reader_read(rd, obj_at, buf, sizeof(buf), &got,
                                          &err),
            "%s: sos_reader_read fails too", what);
@@ -517,7 +271,7 @@ test_simple(void)
 
     for (k = 0; k < 3; k++) {
         snprintf(key, sizeof(key), "s%u", k);
-        put_preferred(key, sbytes, S_SIZE, k, id);
+        util_put_preferred(st, BUCKET, key, sbytes, S_SIZE, k, id);
         ok(sums_match(id, sbytes, S_SIZE), "s%u: X record of its file", k);
         flip_one("simple", key, 0, k, BLK + 17, sbytes, S_SIZE);
     }
@@ -540,11 +294,11 @@ part_preferred(const char *key, const char *id, uint32_t number,
     sos_part_rec_t      p;
     sos_object_info_t   info;
 
-    o = opts_of(key);
+    o = util_opts(BUCKET, key);
     sos_buf_init(&pk);
     sos_ikey_part(&pk, id, number);
 
-    for (i = 0; i < PUT_TRIES; i++) {
+    for (i = 0; i < UTIL_PUT_TRIES; i++) {
         memset(&info, 0, sizeof(info));
         if (sos_part_begin(&put, st, &o, id, number, &err) != SOS_OK
             || sos_put_write(put, data, len, &err) != SOS_OK
@@ -562,7 +316,7 @@ part_preferred(const char *key, const char *id, uint32_t number,
             bail("part record %u: %s", number, err.msg);
         }
         free(val);
-        if (preferred(p.extent.id) == k) {
+        if (util_preferred(p.extent.id) == k) {
             sos_buf_free(&pk);
             return;
         }
@@ -583,7 +337,7 @@ test_multipart(void)
     sos_extent_t   *e;
     sos_part_ref_t  refs[3];
 
-    o = opts_of("mp");
+    o = util_opts(BUCKET, "mp");
     if (sos_upload_create(st, BUCKET, BUCKET_LEN, "mp", 2, NULL, id, &err)
         != SOS_OK)
     {
@@ -601,7 +355,7 @@ test_multipart(void)
         bail("complete: %s", err.msg);
     }
 
-    e = extents_of("mp", &n);
+    e = util_extents(st, BUCKET, "mp", &n);
     is_int(3, n, "multipart: three extents");
     ok(sums_match(e[0].id, mbytes, P1_SIZE)
        && sums_match(e[1].id, mbytes + P1_SIZE, P2_SIZE)
@@ -627,17 +381,17 @@ test_legacy(void)
 
     for (k = 0; k < 3; k++) {
         snprintf(key, sizeof(key), "l%u", k);
-        put_preferred(key, sbytes, S_SIZE, k, id);
-        drop_sums(id);
+        util_put_preferred(st, BUCKET, key, sbytes, S_SIZE, k, id);
+        util_sums_drop(st, id);
         ok(!has_sums(id), "l%u: no X record, as written before them", k);
         flip_one("legacy", key, 0, k, 3 * BLK + 999, sbytes, S_SIZE);
     }
 
     /* a flip anywhere fails the whole file's MD5, whatever the range */
-    put_preferred("l0", sbytes, S_SIZE, 0, id);
-    drop_sums(id);
-    flip(id, 0, 2 * BLK);
-    rd = reader_of("l0");
+    util_put_preferred(st, BUCKET, "l0", sbytes, S_SIZE, 0, id);
+    util_sums_drop(st, id);
+    util_flip(st, id, 0, 2 * BLK);
+    rd = util_reader(st, BUCKET, "l0");
     is_int(SOS_OK, sos_reader_verify(rd, 0, 10, &bad, &err),
            "legacy: the first bytes verify");
     is_int(1, bad, "legacy: against the MD5 of the whole file");
@@ -645,7 +399,7 @@ test_legacy(void)
            "legacy: checked once per reader");
     is_int(0, bad, "legacy: nothing new found");
     sos_reader_close(rd);
-    flip(id, 0, 2 * BLK);
+    util_flip(st, id, 0, 2 * BLK);
 
     flip_every("legacy", "l1", 0, 77, 77, S_SIZE);
 }
@@ -659,25 +413,25 @@ test_ranges(void)
     unsigned       bad;
     sos_reader_t  *rd;
 
-    put_preferred("r", sbytes, S_SIZE, 1, id);
-    flip(id, 1, BLK + 5);
-    flip(id, 1, 3 * BLK + 999);         /* the short last block */
+    util_put_preferred(st, BUCKET, "r", sbytes, S_SIZE, 1, id);
+    util_flip(st, id, 1, BLK + 5);
+    util_flip(st, id, 1, 3 * BLK + 999);  /* the short last block */
 
-    rd = reader_of("r");
+    rd = util_reader(st, BUCKET, "r");
     is_int(SOS_OK, sos_reader_verify(rd, 10, BLK - 20, &bad, &err),
            "range inside block 0");
     is_int(0, bad, "block 0 is good");
     is_int(SOS_OK, sos_reader_verify(rd, BLK - 3, 6, &bad, &err),
            "range across blocks 0 and 1, mid-block");
     is_int(1, bad, "block 1 is bad on the first replica");
-    ok(segments_good(rd, BLK - 3, 6, sbytes, id, 1),
+    ok(util_segments_good(st, rd, BLK - 3, 6, sbytes, id, 1),
        "the range maps onto another replica");
     is_int(SOS_OK, sos_reader_verify(rd, 0, 3 * BLK + 1000, &bad, &err),
            "the whole object");
     is_int(0, bad, "nothing more: the replica moved to is good");
     sos_reader_close(rd);
 
-    rd = reader_of("r");
+    rd = util_reader(st, BUCKET, "r");
     is_int(SOS_OK, sos_reader_verify(rd, 2 * BLK + 100, BLK, &bad, &err),
            "blocks 2 and 3 (short), mid-block");
     is_int(1, bad, "the short last block is bad");
@@ -686,8 +440,8 @@ test_ranges(void)
            "range past the end");
     sos_reader_close(rd);
 
-    flip(id, 1, BLK + 5);
-    flip(id, 1, 3 * BLK + 999);
+    util_flip(st, id, 1, BLK + 5);
+    util_flip(st, id, 1, 3 * BLK + 999);
 }
 
 
@@ -704,12 +458,12 @@ test_overwritten(void)
     unsigned       bad;
     sos_reader_t  *rd;
 
-    put_preferred("ov", sbytes, S_SIZE, 0, id);
-    rd = reader_of("ov");
-    put_object("ov", "new", 3, NULL);
+    util_put_preferred(st, BUCKET, "ov", sbytes, S_SIZE, 0, id);
+    rd = util_reader(st, BUCKET, "ov");
+    util_put(st, BUCKET, "ov", "new", 3, NULL);
     ok(has_sums(id), "overwritten after open: the reader's pin keeps the "
        "X record");
-    flip(id, 0, 2 * BLK + 9);
+    util_flip(st, id, 0, 2 * BLK + 9);
 
     is_int(SOS_OK, sos_reader_verify(rd, 0, 10, &bad, &err),
            "the old version's block 0 verifies");
@@ -717,12 +471,12 @@ test_overwritten(void)
     is_int(SOS_OK, sos_reader_verify(rd, 2 * BLK, 10, &bad, &err),
            "block 2 verifies");
     is_int(1, bad, "on another replica");
-    ok(segments_good(rd, 0, S_SIZE, sbytes, id, 0),
+    ok(util_segments_good(st, rd, 0, S_SIZE, sbytes, id, 0),
        "the old version's bytes, from good replicas");
     sos_reader_close(rd);
 
     /* the next collection removes the files, and their X record with them */
-    put_object("ov", "newer", 5, NULL);
+    util_put(st, BUCKET, "ov", "newer", 5, NULL);
     ok(!has_sums(id), "after the reader closed: the X record is gone");
 }
 
@@ -735,14 +489,14 @@ test_missing(void)
     unsigned       bad;
     sos_reader_t  *rd;
 
-    put_preferred("m", sbytes, S_SIZE, 2, id);
+    util_put_preferred(st, BUCKET, "m", sbytes, S_SIZE, 2, id);
 
     hide(id, 2, 0);
-    rd = reader_of("m");
+    rd = util_reader(st, BUCKET, "m");
     is_int(SOS_OK, sos_reader_verify(rd, 0, S_SIZE, &bad, &err),
            "missing file on the first replica: verified");
     is_int(1u << 2, sos_reader_bad(rd, 0), "the reader knows which");
-    ok(segments_good(rd, 0, S_SIZE, sbytes, id, -1),
+    ok(util_segments_good(st, rd, 0, S_SIZE, sbytes, id, -1),
        "the bytes come from another replica");
     sos_reader_close(rd);
     hide(id, 2, 1);
@@ -751,11 +505,11 @@ test_missing(void)
     if (truncate(path, S_SIZE - 1) == -1) {
         bail("truncate %s: %s", path, strerror(errno));
     }
-    rd = reader_of("m");
+    rd = util_reader(st, BUCKET, "m");
     is_int(SOS_OK, sos_reader_verify(rd, 0, S_SIZE, &bad, &err),
            "short file on the first replica: verified");
     is_int(1u << 2, sos_reader_bad(rd, 0), "the reader knows which");
-    ok(segments_good(rd, 0, S_SIZE, sbytes, id, 2),
+    ok(util_segments_good(st, rd, 0, S_SIZE, sbytes, id, 2),
        "the bytes come from another replica");
     sos_reader_close(rd);
 }
@@ -770,12 +524,12 @@ test_empty(void)
     sos_sums_t     s;
     sos_reader_t  *rd;
 
-    put_object("empty", "", 0, id);
+    util_put(st, BUCKET, "empty", "", 0, id);
     ok(sums_of(id, &s) && s.n_blocks == 0 && s.block_size == BLK,
        "empty object: an X record of no blocks");
     free(s.crcs);
 
-    rd = reader_of("empty");
+    rd = util_reader(st, BUCKET, "empty");
     is_int(SOS_OK, sos_reader_verify(rd, 0, 0, &bad, &err),
            "empty object: verified");
     is_int(0, bad, "nothing bad");
@@ -802,9 +556,9 @@ test_lifecycle(void)
     sos_reader_t   *rd;
     sos_part_ref_t  ref;
 
-    put_object("life", sbytes, 1000, id1);
+    util_put(st, BUCKET, "life", sbytes, 1000, id1);
     ok(has_sums(id1), "put: X record");
-    put_object("life", sbytes, 2000, id2);
+    util_put(st, BUCKET, "life", sbytes, 2000, id2);
     ok(!has_sums(id1) && sums_match(id2, sbytes, 2000),
        "overwrite: the old X record gone, the new one there");
     is_int(SOS_OK, sos_object_delete(st, BUCKET, BUCKET_LEN, "life", 4,
@@ -812,9 +566,9 @@ test_lifecycle(void)
     ok(!has_sums(id2), "delete: X record gone");
 
     /* copy: the new file gets its own checksums */
-    put_object("life", sbytes, S_SIZE, id1);
-    o = opts_of("copy");
-    rd = reader_of("life");
+    util_put(st, BUCKET, "life", sbytes, S_SIZE, id1);
+    o = util_opts(BUCKET, "copy");
+    rd = util_reader(st, BUCKET, "life");
     if (sos_put_begin(&put, st, &o, &err) != SOS_OK
         || sos_put_copy(put, rd, 0, S_SIZE, NULL, NULL, &err) != SOS_OK
         || sos_put_commit(put, NULL, &err) != SOS_OK)
@@ -822,16 +576,16 @@ test_lifecycle(void)
         bail("copy: %s", err.msg);
     }
     sos_reader_close(rd);
-    e = extents_of("copy", &n);
+    e = util_extents(st, BUCKET, "copy", &n);
     ok(strcmp(e[0].id, id1) != 0 && sums_match(e[0].id, sbytes, S_SIZE),
        "copy: X record of the copy");
     memcpy(old, e[0].id, sizeof(old));
     free(e);
-    put_object("copy", sbytes, 10, NULL);
+    util_put(st, BUCKET, "copy", sbytes, 10, NULL);
     ok(!has_sums(old), "copy overwritten: its X record gone");
 
     /* parts: replaced, unused at complete, aborted, expired */
-    o = opts_of("mpl");
+    o = util_opts(BUCKET, "mpl");
     if (sos_upload_create(st, BUCKET, BUCKET_LEN, "mpl", 3, NULL, up, &err)
         != SOS_OK)
     {
@@ -853,7 +607,7 @@ test_lifecycle(void)
     /* part 1's etag is the same bytes' */
     is_int(SOS_OK, sos_upload_complete(st, &o, up, &ref, 1, NULL, &err),
            "complete with part 1 only");
-    e = extents_of("mpl", &n);
+    e = util_extents(st, BUCKET, "mpl", &n);
     ok(n == 1 && strcmp(e[0].id, id1) == 0 && has_sums(id1),
        "complete: the part used keeps its X record");
     free(e);
@@ -861,33 +615,15 @@ test_lifecycle(void)
            "the three legacy ones");
     is_int(0, orphans, "no X record without a live file");
 
-    if (sos_upload_create(st, BUCKET, BUCKET_LEN, "mpl", 3, NULL, up, &err)
-        != SOS_OK
-        || sos_part_begin(&put, st, &o, up, 1, &err) != SOS_OK
-        || sos_put_write(put, sbytes, 3000, &err) != SOS_OK)
-    {
-        bail("upload: %s", err.msg);
-    }
-    memcpy(id2, put->writer.id, sizeof(id2));
-    if (sos_put_commit(put, NULL, &err) != SOS_OK) {
-        bail("part: %s", err.msg);
-    }
+    util_part1(st, BUCKET, "mpl", sbytes, 3000, up, NULL);
+    util_part_mask(st, up, id2);
     ok(has_sums(id2), "second upload: X record of its part");
     is_int(SOS_OK, sos_upload_abort(st, BUCKET, BUCKET_LEN, "mpl", 3, up,
                                     &err), "abort");
     ok(!has_sums(id2), "abort: X record gone");
 
-    if (sos_upload_create(st, BUCKET, BUCKET_LEN, "mpl", 3, NULL, up, &err)
-        != SOS_OK
-        || sos_part_begin(&put, st, &o, up, 1, &err) != SOS_OK
-        || sos_put_write(put, sbytes, 3000, &err) != SOS_OK)
-    {
-        bail("upload: %s", err.msg);
-    }
-    memcpy(id2, put->writer.id, sizeof(id2));
-    if (sos_put_commit(put, NULL, &err) != SOS_OK) {
-        bail("part: %s", err.msg);
-    }
+    util_part1(st, BUCKET, "mpl", sbytes, 3000, up, NULL);
+    util_part_mask(st, up, id2);
     is_int(SOS_OK, sos_upload_expire(st, INT64_MAX, &removed, &err),
            "expire");
     ok(removed == 1 && !has_sums(id2), "expiry: X record gone");
@@ -907,27 +643,13 @@ holds(const char *key, const void *want, size_t len)
     sos_reader_t  *rd;
 
     buf = malloc(len + 1);
-    rd = reader_of(key);
+    rd = util_reader(st, BUCKET, key);
     good = buf != NULL
            && sos_reader_read(rd, 0, buf, len + 1, &got, &err) == SOS_OK
            && got == len && memcmp(buf, want, len) == 0;
     sos_reader_close(rd);
     free(buf);
     return good;
-}
-
-
-static void
-md5_hex(const void *data, size_t len, char hex[33])
-{
-    int            i;
-    unsigned int   n;
-    unsigned char  md[16];
-
-    EVP_Digest(data, len, md, &n, EVP_md5(), NULL);
-    for (i = 0; i < 16; i++) {
-        snprintf(hex + 2 * i, 3, "%02x", md[i]);
-    }
 }
 
 
@@ -953,8 +675,8 @@ test_copy(void)
     sos_reader_t       *rd;
     sos_object_info_t   info;
 
-    put_preferred("src", sbytes, S_SIZE, 0, id);
-    put_object("dst", "old", 3, NULL);
+    util_put_preferred(st, BUCKET, "src", sbytes, S_SIZE, 0, id);
+    util_put(st, BUCKET, "dst", "old", 3, NULL);
     if (sos_upload_create(st, BUCKET, BUCKET_LEN, "dstp", 4, NULL, up, &err)
         != SOS_OK)
     {
@@ -962,10 +684,10 @@ test_copy(void)
     }
 
     /* the replica read first is bad in block 2 */
-    flip(id, 0, 2 * BLK + 1);
+    util_flip(st, id, 0, 2 * BLK + 1);
 
-    o = opts_of("dst");
-    rd = reader_of("src");
+    o = util_opts(BUCKET, "dst");
+    rd = util_reader(st, BUCKET, "src");
     is_int(SOS_OK, sos_put_begin(&put, st, &o, &err), "copy begin");
     is_int(SOS_OK, sos_put_copy(put, rd, 0, S_SIZE, NULL, NULL, &err),
            "copy from a source with a bad replica");
@@ -974,24 +696,24 @@ test_copy(void)
     sos_reader_close(rd);
     ok(holds("dst", sbytes, S_SIZE), "the copy holds the right bytes");
 
-    o = opts_of("dstp");
-    rd = reader_of("src");
+    o = util_opts(BUCKET, "dstp");
+    rd = util_reader(st, BUCKET, "src");
     memset(&info, 0, sizeof(info));
     is_int(SOS_OK, sos_part_begin(&put, st, &o, up, 1, &err), "part begin");
     is_int(SOS_OK, sos_put_copy(put, rd, 2 * BLK - 5, BLK, NULL, NULL, &err),
            "part copy of a range across the bad block");
     is_int(SOS_OK, sos_put_commit(put, &info, &err), "part committed");
-    md5_hex(sbytes + 2 * BLK - 5, BLK, hex);
+    util_md5_hex(sbytes + 2 * BLK - 5, BLK, hex);
     is_str(hex, info.etag, "the part holds the right bytes");
     sos_object_info_release(&info);
     sos_reader_close(rd);
 
     /* now no replica holds good bytes of block 3 */
-    put_object("dst", "old", 3, NULL);
+    util_put(st, BUCKET, "dst", "old", 3, NULL);
     flip_all(id, 3 * BLK + 10);
 
-    o = opts_of("dst");
-    rd = reader_of("src");
+    o = util_opts(BUCKET, "dst");
+    rd = util_reader(st, BUCKET, "src");
     is_int(SOS_OK, sos_put_begin(&put, st, &o, &err), "copy begin");
     is_int(SOS_ECORRUPT, sos_put_copy(put, rd, 0, S_SIZE, NULL, NULL, &err),
            "copy of a source with a block bad everywhere: SOS_ECORRUPT");
@@ -999,8 +721,8 @@ test_copy(void)
     sos_reader_close(rd);
     ok(holds("dst", "old", 3), "the destination is unchanged");
 
-    o = opts_of("dstp");
-    rd = reader_of("src");
+    o = util_opts(BUCKET, "dstp");
+    rd = util_reader(st, BUCKET, "src");
     is_int(SOS_OK, sos_part_begin(&put, st, &o, up, 2, &err), "part begin");
     is_int(SOS_ECORRUPT, sos_put_copy(put, rd, 3 * BLK, 1000, NULL, NULL,
                                       &err),
@@ -1021,7 +743,7 @@ test_copy(void)
     {
         bail("abort: %s", err.msg);
     }
-    flip(id, 0, 2 * BLK + 1);
+    util_flip(st, id, 0, 2 * BLK + 1);
     flip_all(id, 3 * BLK + 10);
     ok(holds("src", sbytes, S_SIZE), "the source is whole again");
 }
@@ -1030,22 +752,12 @@ test_copy(void)
 int
 main(void)
 {
-    sos_store_conf_t  conf;
-
     snprintf(data_dir, sizeof(data_dir), "%s/data", tmpdir());
-    fill(sbytes, sizeof(sbytes), 1);
-    fill(mbytes, sizeof(mbytes), 2);
+    util_fill(sbytes, sizeof(sbytes), 131, 7, 9);
+    util_fill(mbytes, sizeof(mbytes), 131, 14, 9);
 
-    memset(&conf, 0, sizeof(conf));
-    conf.data_dir = data_dir;
-    conf.no_fsync = 1;
-    conf.min_part_size = MIN_PART;
-    if (sos_store_open(&st, &conf, &err) != SOS_OK
-        || sos_org_create(st, "verify", 6, NULL, 0, &org, &err) != SOS_OK)
-    {
-        bail("open: %s", err.msg);
-    }
-    util_bucket_make(st, org.id, BUCKET);
+    st = util_store_open(data_dir, 0, MIN_PART);
+    util_org_bucket(st, "verify", BUCKET, NULL);
 
     test_simple();
     test_multipart();

@@ -1,15 +1,13 @@
 /*
- * Verified reads at their edges: ranges that end exactly on a block edge,
- * objects that are whole blocks, X records with another block size, and
- * hostile X records, which must fail the read rather than pass bad bytes
- * or read out of bounds.  Fds of parts a reader goes back to are let go
- * when it moves past them again (release, read); an idle reader holds no
- * block buffer.  An overwrite between a reader's look-up and its pins
+ * Readers and what they hold: fds of parts a reader goes back to are let
+ * go when it moves past them again (release, read); an idle reader holds
+ * no block buffer.  An overwrite between a reader's look-up and its pins
  * makes the open start over (LevelDB's get is wrapped to stop a reader
  * there).  Then a race of readers (verify, segments, release, read)
  * against overwrites, deletes, multipart completes with unused and
  * replaced parts, aborts and copies onto the source itself, after which
- * every file, G and X record must be accounted for.
+ * every file, G and X record must be accounted for; a store closed while
+ * a reader held a deleted version unlinks its files.
  */
 
 #include <dirent.h>
@@ -31,7 +29,6 @@
 #define BUCKET_LEN  2
 #define BLK         SOS_SUM_BLOCK
 #define MIN_PART    1024
-#define PUT_TRIES   200
 #define N_KEYS      4
 #define RACE_OPS    48                  /* writer operations */
 #define RACE_READS  300                 /* at most, per reader thread */
@@ -40,531 +37,7 @@
 
 static char           data_dir[512];
 static sos_store_t   *st;
-static sos_org_t      org;
 static sos_error_t    err;
-
-
-/* Byte i of version `seed`: bytes 0..3 are the seed itself. */
-static unsigned char
-gen(uint64_t i, uint32_t seed)
-{
-    if (i < 4) {
-        return (unsigned char) (seed >> (8 * i));
-    }
-    return (unsigned char) ((i * 131 + seed * 7 + (i >> 9)) & 0xff);
-}
-
-
-static unsigned char *
-make(uint64_t len, uint32_t seed)
-{
-    uint64_t        i;
-    unsigned char  *p;
-
-    p = malloc(len ? len : 1);
-    if (p == NULL) {
-        bail("no memory");
-    }
-    for (i = 0; i < len; i++) {
-        p[i] = gen(i, seed);
-    }
-    return p;
-}
-
-
-static sos_put_opts_t
-opts_of(const char *key)
-{
-    sos_put_opts_t  o;
-
-    memset(&o, 0, sizeof(o));
-    o.bucket = BUCKET;
-    o.bucket_len = BUCKET_LEN;
-    o.key = key;
-    o.key_len = strlen(key);
-    return o;
-}
-
-
-static void
-put_object(const char *key, const void *data, size_t len, char *id)
-{
-    sos_put_t          *put;
-    sos_put_opts_t      o;
-    sos_error_t         e;
-    sos_object_info_t   info;
-
-    o = opts_of(key);
-    memset(&info, 0, sizeof(info));
-    if (sos_put_begin(&put, st, &o, &e) != SOS_OK
-        || sos_put_write(put, data, len, &e) != SOS_OK
-        || sos_put_commit(put, &info, &e) != SOS_OK)
-    {
-        bail("put %s: %s", key, e.msg);
-    }
-    if (id != NULL) {
-        memcpy(id, info.write_id, SOS_FILE_ID_LEN + 1);
-    }
-    sos_object_info_release(&info);
-}
-
-
-static unsigned
-preferred(const char *id)
-{
-    return (unsigned char) id[SOS_FILE_ID_LEN - 1] % 3;
-}
-
-
-static void
-put_preferred(const char *key, const void *data, size_t len, unsigned k,
-    char *id)
-{
-    int  i;
-
-    for (i = 0; i < PUT_TRIES; i++) {
-        put_object(key, data, len, id);
-        if (preferred(id) == k) {
-            return;
-        }
-    }
-    bail("no file of %s preferred replica %u", key, k);
-}
-
-
-static void
-flip(const char *id, unsigned r, uint64_t offset)
-{
-    int            fd;
-    char           path[1024];
-    unsigned char  c;
-
-    sos_replica_path(st, r, id, path, sizeof(path));
-    fd = open(path, O_RDWR);
-    if (fd == -1 || pread(fd, &c, 1, (off_t) offset) != 1) {
-        bail("flip %s: %s", path, strerror(errno));
-    }
-    c ^= 0xff;
-    if (pwrite(fd, &c, 1, (off_t) offset) != 1) {
-        bail("flip %s: %s", path, strerror(errno));
-    }
-    close(fd);
-}
-
-
-static sos_reader_t *
-reader_of(const char *key)
-{
-    sos_reader_t  *rd;
-
-    if (sos_object_open(st, BUCKET, BUCKET_LEN, key, strlen(key), &rd, NULL,
-                        &err) != SOS_OK)
-    {
-        bail("open %s: %s", key, err.msg);
-    }
-    return rd;
-}
-
-
-/* Whether segments of [offset, offset+len) give want's bytes off `not`. */
-static int
-segments_good(sos_reader_t *rd, uint64_t offset, uint64_t len,
-    const unsigned char *want, const char *id, int not)
-{
-    char            path[1024];
-    size_t          n, i;
-    uint64_t        at;
-    struct stat     a, b;
-    unsigned char  *buf;
-    sos_segment_t   segs[8];
-
-    n = 8;
-    if (sos_reader_segments(rd, offset, len, segs, &n, &err) != SOS_OK) {
-        return 0;
-    }
-    at = offset;
-    for (i = 0; i < n; i++) {
-        buf = malloc(segs[i].len + 1);
-        if (buf == NULL
-            || pread(segs[i].fd, buf, segs[i].len, (off_t) segs[i].offset)
-               != (ssize_t) segs[i].len
-            || memcmp(buf, want + at, segs[i].len) != 0)
-        {
-            free(buf);
-            return 0;
-        }
-        free(buf);
-        if (not >= 0) {
-            sos_replica_path(st, (unsigned) not, id, path, sizeof(path));
-            if (fstat(segs[i].fd, &a) == 0 && stat(path, &b) == 0
-                && a.st_ino == b.st_ino)
-            {
-                return 0;
-            }
-        }
-        at += segs[i].len;
-    }
-    return at == offset + len;
-}
-
-
-static void
-set_sums(const char *id, const void *val, size_t len)
-{
-    sos_buf_t  key;
-
-    sos_buf_init(&key);
-    sos_ikey_sums(&key, id);
-    if (sos_idx_put(st, &key, val, len, 1, &err) != SOS_OK) {
-        bail("put X of %s: %s", id, err.msg);
-    }
-    sos_buf_free(&key);
-}
-
-
-/* An X record of block size bs over data, as a writer would with bs. */
-static void
-set_sums_bs(const char *id, const unsigned char *data, uint64_t len,
-    uint64_t bs)
-{
-    uint64_t    b, at, n;
-    sos_buf_t   v;
-    sos_sums_t  s;
-
-    s.block_size = bs;
-    s.n_blocks = (len + bs - 1) / bs;
-    s.crcs = malloc((s.n_blocks ? s.n_blocks : 1) * sizeof(uint32_t));
-    if (s.crcs == NULL) {
-        bail("no memory");
-    }
-    for (b = 0, at = 0; b < s.n_blocks; b++, at += n) {
-        n = len - at < bs ? len - at : bs;
-        s.crcs[b] = (uint32_t) crc32_z(0, data + at, n);
-    }
-    sos_buf_init(&v);
-    sos_sums_encode(&v, &s);
-    set_sums(id, v.data, v.len);
-    sos_buf_free(&v);
-    free(s.crcs);
-}
-
-
-/*
- * Ranges that end exactly on a block edge check the blocks before the
- * edge only; objects of whole blocks have no short block.
- */
-static void
-test_edges(void)
-{
-    char            id[SOS_FILE_ID_LEN + 1];
-    unsigned        bad;
-    uint64_t        size;
-    unsigned char  *d;
-    sos_reader_t   *rd;
-
-    size = 2 * BLK;
-    d = make(size, 11);
-    put_preferred("edge", d, size, 0, id);
-    flip(id, 0, BLK);                   /* first byte of block 1 */
-
-    rd = reader_of("edge");
-    is_int(SOS_OK, sos_reader_verify(rd, 0, BLK, &bad, &err),
-           "a range ending on the edge before a bad block");
-    is_int(0, bad, "does not check the bad block");
-    ok(segments_good(rd, 0, BLK, d, id, -1), "and maps onto good bytes");
-    is_int(SOS_OK, sos_reader_verify(rd, BLK - 1, 1, &bad, &err),
-           "the last byte before the edge");
-    is_int(0, bad, "still block 0 only");
-    is_int(SOS_OK, sos_reader_verify(rd, BLK, 1, &bad, &err),
-           "the first byte after the edge");
-    is_int(1, bad, "checks block 1, bad on the first replica");
-    ok(segments_good(rd, 0, size, d, id, 0),
-       "the whole object maps onto another replica");
-    sos_reader_close(rd);
-    flip(id, 0, BLK);
-
-    /* the last byte of an object of whole blocks */
-    flip(id, 0, size - 1);
-    rd = reader_of("edge");
-    is_int(SOS_OK, sos_reader_verify(rd, size - 1, 1, &bad, &err),
-           "the last byte of a full last block");
-    is_int(1, bad, "is checked against the last block");
-    sos_reader_close(rd);
-    flip(id, 0, size - 1);
-    free(d);
-
-    /* one byte past a block: a one-byte last block */
-    size = BLK + 1;
-    d = make(size, 12);
-    put_preferred("edge1", d, size, 1, id);
-    flip(id, 1, BLK);
-    rd = reader_of("edge1");
-    is_int(SOS_OK, sos_reader_verify(rd, 0, BLK, &bad, &err),
-           "block 0 of BLK+1 bytes");
-    is_int(0, bad, "is good");
-    is_int(SOS_OK, sos_reader_verify(rd, BLK, 1, &bad, &err),
-           "the one-byte last block");
-    is_int(1, bad, "is bad on the first replica");
-    ok(segments_good(rd, 0, size, d, id, 1), "whole, from another replica");
-    sos_reader_close(rd);
-    flip(id, 1, BLK);
-    free(d);
-}
-
-
-/* A reader takes the block size each X record gives. */
-static void
-test_block_sizes(void)
-{
-    char            id[SOS_FILE_ID_LEN + 1];
-    unsigned        bad;
-    uint64_t        size;
-    unsigned char  *d;
-    sos_reader_t   *rd;
-
-    size = 10000;
-    d = make(size, 13);
-    put_preferred("bs", d, size, 2, id);
-
-    set_sums_bs(id, d, size, 1000);
-    flip(id, 2, 999);                   /* the last byte of block 0 */
-    rd = reader_of("bs");
-    is_int(SOS_OK, sos_reader_verify(rd, 1000, 10, &bad, &err),
-           "block size 1000: block 1");
-    is_int(0, bad, "is good");
-    is_int(SOS_OK, sos_reader_verify(rd, 990, 10, &bad, &err),
-           "a range ending on the edge of block 0");
-    is_int(1, bad, "finds block 0 bad");
-    ok(segments_good(rd, 0, size, d, id, 2), "whole, from another replica");
-    sos_reader_close(rd);
-    flip(id, 2, 999);
-
-    set_sums_bs(id, d, size, 1);
-    flip(id, 2, 5000);
-    rd = reader_of("bs");
-    is_int(SOS_OK, sos_reader_verify(rd, 4999, 1, &bad, &err),
-           "block size 1: the byte before a bad one");
-    is_int(0, bad, "is good");
-    is_int(SOS_OK, sos_reader_verify(rd, 0, size, &bad, &err),
-           "block size 1: all of it");
-    is_int(1, bad, "finds the bad byte");
-    sos_reader_close(rd);
-    flip(id, 2, 5000);
-
-    set_sums_bs(id, d, size, 64 * 1024 * 1024);
-    rd = reader_of("bs");
-    is_int(SOS_OK, sos_reader_verify(rd, 0, size, &bad, &err),
-           "block size 64 MiB: one short block");
-    is_int(0, bad, "is good");
-    sos_reader_close(rd);
-    free(d);
-}
-
-
-/* Hostile X records fail the read: no crash, no bad bytes passed. */
-static void
-test_hostile(void)
-{
-    int             i;
-    char            id[SOS_FILE_ID_LEN + 1], buf[16];
-    size_t          got;
-    unsigned        bad;
-    sos_rc_e        rc;
-    sos_buf_t       v;
-    uint64_t        size;
-    unsigned char   ff[11];
-    unsigned char  *d;
-    sos_reader_t   *rd;
-
-    size = 3 * BLK + 5;
-    d = make(size, 14);
-    put_object("hx", d, size, id);
-    memset(ff, 0xff, sizeof(ff));
-
-    for (i = 0; i < 9; i++) {
-        sos_buf_init(&v);
-        switch (i) {
-        case 0:                         /* another version */
-            sos_buf_add_u8(&v, 2);
-            sos_buf_add_varint(&v, BLK);
-            sos_buf_add_varint(&v, 4);
-            sos_buf_add(&v, ff, 11);
-            sos_buf_add(&v, ff, 5);
-            break;
-        case 1:                         /* block size 0 */
-            sos_buf_add_u8(&v, 1);
-            sos_buf_add_varint(&v, 0);
-            sos_buf_add_varint(&v, 4);
-            sos_buf_add(&v, ff, 11);
-            sos_buf_add(&v, ff, 5);
-            break;
-        case 2:                         /* an endless varint */
-            sos_buf_add_u8(&v, 1);
-            sos_buf_add(&v, ff, 11);
-            break;
-        case 3:                         /* too big a block */
-            sos_buf_add_u8(&v, 1);
-            sos_buf_add_varint(&v, 64 * 1024 * 1024 + 1);
-            sos_buf_add_varint(&v, 1);
-            sos_buf_add(&v, ff, 4);
-            break;
-        case 4:                         /* huge count, few bytes */
-            sos_buf_add_u8(&v, 1);
-            sos_buf_add_varint(&v, BLK);
-            sos_buf_add_varint(&v, UINT64_C(1) << 62);
-            sos_buf_add(&v, ff, 8);
-            break;
-        case 5:                         /* one block short */
-            sos_buf_add_u8(&v, 1);
-            sos_buf_add_varint(&v, BLK);
-            sos_buf_add_varint(&v, 3);
-            sos_buf_add(&v, ff, 11);
-            sos_buf_add(&v, ff, 1);
-            break;
-        case 6:                         /* the last CRC cut */
-            sos_buf_add_u8(&v, 1);
-            sos_buf_add_varint(&v, BLK);
-            sos_buf_add_varint(&v, 4);
-            sos_buf_add(&v, ff, 11);
-            sos_buf_add(&v, ff, 4);
-            break;
-        case 7:                         /* a block size that wraps */
-            sos_buf_add_u8(&v, 1);
-            sos_buf_add_varint(&v, UINT64_MAX);
-            sos_buf_add_varint(&v, 1);
-            sos_buf_add(&v, ff, 4);
-            break;
-        default:                        /* empty */
-            break;
-        }
-        set_sums(id, v.data, v.len);
-        sos_buf_free(&v);
-
-        rd = reader_of("hx");
-        rc = sos_reader_verify(rd, 0, size, &bad, &err);
-        is_int(SOS_ECORRUPT, rc, "hostile X record %d: SOS_ECORRUPT", i);
-        is_int(SOS_ECORRUPT, sos_reader_read(rd, 0, buf, sizeof(buf), &got,
-                                             &err),
-               "hostile X record %d: no read either", i);
-        sos_reader_close(rd);
-    }
-
-    /* fields appended by a later version follow the CRCs */
-    set_sums_bs(id, d, size, BLK);
-    {
-        char       *val;
-        size_t      len;
-        sos_buf_t   key;
-
-        sos_buf_init(&key);
-        sos_ikey_sums(&key, id);
-        if (sos_idx_get(st, &key, &val, &len, &err) != SOS_OK) {
-            bail("get X: %s", err.msg);
-        }
-        sos_buf_init(&v);
-        sos_buf_add(&v, val, len);
-        sos_buf_add(&v, "more", 4);
-        free(val);
-        sos_buf_free(&key);
-    }
-    set_sums(id, v.data, v.len);
-    sos_buf_free(&v);
-    rd = reader_of("hx");
-    is_int(SOS_OK, sos_reader_verify(rd, 0, size, &bad, &err),
-           "a record with fields after the CRCs: verified");
-    sos_reader_close(rd);
-    free(d);
-}
-
-
-/* key as a multipart object of n parts of part_len bytes of data. */
-static void
-put_parts(const char *key, const unsigned char *data, unsigned n,
-    size_t part_len)
-{
-    char               up[SOS_UPLOAD_ID_LEN + 1];
-    char               etags[4][SOS_ETAG_MAX + 1];
-    unsigned           i;
-    sos_put_t         *put;
-    sos_put_opts_t     o;
-    sos_part_ref_t     refs[4];
-    sos_object_info_t  info;
-
-    o = opts_of(key);
-    if (n > 4
-        || sos_upload_create(st, BUCKET, BUCKET_LEN, key, strlen(key), NULL,
-                             up, &err) != SOS_OK)
-    {
-        bail("upload: %s", err.msg);
-    }
-    for (i = 0; i < n; i++) {
-        memset(&info, 0, sizeof(info));
-        if (sos_part_begin(&put, st, &o, up, i + 1, &err) != SOS_OK
-            || sos_put_write(put, data + i * part_len, part_len, &err)
-               != SOS_OK
-            || sos_put_commit(put, &info, &err) != SOS_OK)
-        {
-            bail("part %u: %s", i + 1, err.msg);
-        }
-        memcpy(etags[i], info.etag, SOS_ETAG_MAX + 1);
-        sos_object_info_release(&info);
-        refs[i].part_number = i + 1;
-        refs[i].etag = etags[i];
-        refs[i].etag_len = strlen(etags[i]);
-    }
-    if (sos_upload_complete(st, &o, up, refs, n, NULL, &err) != SOS_OK) {
-        bail("complete: %s", err.msg);
-    }
-}
-
-
-/* The extents of key's current version (n of them, malloc'd). */
-static sos_extent_t *
-extents_named(const char *key, uint32_t *n)
-{
-    char           *val;
-    sos_buf_t       ikey;
-    sos_extent_t   *e;
-    sos_obj_rec_t   rec;
-
-    if (sos_object_ikey(&ikey, BUCKET, BUCKET_LEN, key, strlen(key), "t",
-                        &err) != SOS_OK
-        || sos_object_load(st, &ikey, BUCKET, BUCKET_LEN, key, strlen(key),
-                           &val, &rec, &err) != SOS_OK)
-    {
-        bail("load %s: %s", key, err.msg);
-    }
-    e = rec.extents;
-    *n = rec.n_extents;
-    rec.extents = NULL;
-    sos_obj_rec_free(&rec);
-    free(val);
-    sos_buf_free(&ikey);
-    return e;
-}
-
-
-/* The replica whose file of id fd is, or -1. */
-static int
-replica_of(int fd, const char *id)
-{
-    char         path[1024];
-    unsigned     r;
-    struct stat  a, b;
-
-    if (fstat(fd, &a) == -1) {
-        return -1;
-    }
-    for (r = 0; r < 3; r++) {
-        sos_replica_path(st, r, id, path, sizeof(path));
-        if (stat(path, &b) == 0 && a.st_ino == b.st_ino
-            && a.st_dev == b.st_dev)
-        {
-            return (int) r;
-        }
-    }
-    return -1;
-}
 
 
 /*
@@ -584,14 +57,14 @@ test_release_back(void)
     unsigned char  *d;
     sos_segment_t   segs[3];
 
-    d = make(3 * 3000, 15);
-    put_parts("rb", d, 3, 3000);
-    e = extents_named("rb", &ne);
+    d = util_make(3 * 3000, 15);
+    util_put_parts(st, BUCKET, "rb", d, 3, 3000);
+    e = util_extents(st, BUCKET, "rb", &ne);
     if (ne != 3) {
         bail("%u extents", ne);
     }
 
-    rd = reader_of("rb");
+    rd = util_reader(st, BUCKET, "rb");
     n = 3;
     if (sos_reader_segments(rd, 0, 9000, segs, &n, &err) != SOS_OK) {
         bail("segments: %s", err.msg);
@@ -604,13 +77,13 @@ test_release_back(void)
         bail("segments: %s", err.msg);
     }
     fd_a = segs[0].fd;
-    r = replica_of(fd_a, e[0].id);
+    r = util_replica_of(st, fd_a, e[0].id);
     if (r < 0) {
         bail("no replica of part 1");
     }
 
     /* that replica goes bad: verify moves part 1 off it, fd_a stays */
-    flip(e[0].id, (unsigned) r, 10);
+    util_flip(st, e[0].id, (unsigned) r, 10);
     is_int(SOS_OK, sos_reader_verify(rd, 0, 3000, &bad, &err),
            "part 1 verified after its replica went bad");
     is_int(1, bad, "one bad replica");
@@ -631,30 +104,9 @@ test_release_back(void)
        "after an earlier release had passed part 1");
 
     sos_reader_close(rd);
-    flip(e[0].id, (unsigned) r, 10);
+    util_flip(st, e[0].id, (unsigned) r, 10);
     free(e);
     free(d);
-}
-
-
-/* Open fds of this process. */
-static int
-fds(void)
-{
-    int             n;
-    DIR            *dir;
-    struct dirent  *de;
-
-    dir = opendir("/proc/self/fd");
-    if (dir == NULL) {
-        bail("/proc/self/fd: %s", strerror(errno));
-    }
-    n = 0;
-    while ((de = readdir(dir)) != NULL) {
-        n += de->d_name[0] != '.';
-    }
-    closedir(dir);
-    return n - 1;
 }
 
 
@@ -671,21 +123,21 @@ test_pass_back(void)
     unsigned char  *d;
     sos_reader_t   *rd;
 
-    d = make(3 * 3000, 16);
-    put_parts("pb", d, 3, 3000);
+    d = util_make(3 * 3000, 16);
+    util_put_parts(st, BUCKET, "pb", d, 3, 3000);
 
-    base = fds();
-    rd = reader_of("pb");
+    base = util_fds();
+    rd = util_reader(st, BUCKET, "pb");
     if (sos_reader_read(rd, 6000, buf, 100, &got, &err) != SOS_OK
         || sos_reader_read(rd, 0, buf, 100, &got, &err) != SOS_OK
         || sos_reader_read(rd, 6000, buf, 100, &got, &err) != SOS_OK)
     {
         bail("read: %s", err.msg);
     }
-    is_int(base + 1, fds(), "reads of part 3, part 1, part 3: the fd of "
+    is_int(base + 1, util_fds(), "reads of part 3, part 1, part 3: the fd of "
            "part 3 only");
     sos_reader_close(rd);
-    is_int(base, fds(), "closed: none");
+    is_int(base, util_fds(), "closed: none");
     free(d);
 }
 
@@ -715,12 +167,12 @@ test_idle_memory(void)
     unsigned char  *d;
     sos_reader_t   *rd[IDLE_READERS];
 
-    d = make(2 * BLK, 17);
-    put_object("idle", d, 2 * BLK, NULL);
+    d = util_make(2 * BLK, 17);
+    util_put(st, BUCKET, "idle", d, 2 * BLK, NULL);
 
     before = heap_used();
     for (i = 0; i < IDLE_READERS; i++) {
-        rd[i] = reader_of("idle");
+        rd[i] = util_reader(st, BUCKET, "idle");
         if (sos_reader_verify(rd[i], 0, 2 * BLK, &bad, &err) != SOS_OK
             || sos_reader_read(rd[i], BLK, buf, sizeof(buf), &got, &err)
                != SOS_OK)
@@ -815,11 +267,11 @@ test_pin_window(void)
     sos_extent_t   *e;
     unsigned char  *d1, *d2, *buf;
 
-    d1 = make(3 * 3000, 21);
-    d2 = make(3 * 3000, 22);
-    buf = make(3 * 3000, 0);
-    put_parts("pz", d1, 3, 3000);
-    e = extents_named("pz", &n);
+    d1 = util_make(3 * 3000, 21);
+    d2 = util_make(3 * 3000, 22);
+    buf = util_make(3 * 3000, 0);
+    util_put_parts(st, BUCKET, "pz", d1, 3, 3000);
+    e = util_extents(st, BUCKET, "pz", &n);
 
     memset(&p, 0, sizeof(p));
     if (pthread_create(&t, NULL, paused_open, &p) != 0) {
@@ -831,7 +283,7 @@ test_pin_window(void)
     }
     pthread_mutex_unlock(&pause_lock);
 
-    put_parts("pz", d2, 3, 3000);
+    util_put_parts(st, BUCKET, "pz", d2, 3, 3000);
     left = 0;
     for (i = 0; i < n; i++) {
         for (r = 0; r < 3; r++) {
@@ -906,8 +358,8 @@ race_multipart(const char *key, uint32_t seed)
     unsigned char     *d;
     sos_object_info_t  info;
 
-    o = opts_of(key);
-    d = make(BLK + 7, seed);
+    o = util_opts(BUCKET, key);
+    d = util_make(BLK + 7, seed);
     if (sos_upload_create(st, BUCKET, BUCKET_LEN, key, strlen(key), NULL, up,
                           &e) != SOS_OK)
     {
@@ -950,7 +402,7 @@ race_abort(const char *key)
     sos_put_opts_t  o;
     sos_error_t     e;
 
-    o = opts_of(key);
+    o = util_opts(BUCKET, key);
     if (sos_upload_create(st, BUCKET, BUCKET_LEN, key, strlen(key), NULL, up,
                           &e) != SOS_OK
         || sos_part_begin(&put, st, &o, up, 1, &e) != SOS_OK
@@ -979,7 +431,7 @@ race_copy_self(const char *key)
     if (rc == SOS_ENOTFOUND) {
         return;
     }
-    o = opts_of(key);
+    o = util_opts(BUCKET, key);
     if (rc != SOS_OK
         || sos_put_begin(&put, st, &o, &e) != SOS_OK
         || sos_put_copy(put, rd, 0, sos_reader_size(rd), NULL, NULL, &e)
@@ -1008,8 +460,8 @@ race_writer(void *arg)
         case 0:
         case 3:
             size = race_size(i);
-            d = make(size, 100 + i);
-            put_object(key, d, size, NULL);
+            d = util_make(size, 100 + i);
+            util_put(st, BUCKET, key, d, size, NULL);
             free(d);
             break;
         case 1:
@@ -1083,7 +535,7 @@ race_read(sos_reader_t *rd)
     seed = (uint32_t) buf[0] | (uint32_t) buf[1] << 8
            | (uint32_t) buf[2] << 16 | (uint32_t) buf[3] << 24;
     for (j = 0; j < size; j++) {
-        if (buf[j] != gen(j, seed)) {
+        if (buf[j] != util_gen(j, seed)) {
             diag("byte %llu of version %u is wrong", (unsigned long long) j,
                  seed);
             free(buf);
@@ -1099,7 +551,7 @@ race_read(sos_reader_t *rd)
         return 0;
     }
     for (j = 0; j < size; j++) {
-        if (buf[j] != gen(j, seed)) {
+        if (buf[j] != util_gen(j, seed)) {
             diag("read: byte %llu of version %u is wrong",
                  (unsigned long long) j, seed);
             free(buf);
@@ -1148,23 +600,10 @@ race_reader(void *arg)
 
 /* The ids of live files, from object and part records. */
 typedef struct {
-    char    (*ids)[SOS_FILE_ID_LEN + 1];
-    size_t    n;
-    size_t    x_orphans;
-    size_t    g;
+    util_ids_t  live;
+    size_t      x_orphans;
+    size_t      g;
 } census_t;
-
-
-static void
-census_add(census_t *c, const char *id)
-{
-    c->ids = realloc(c->ids, (c->n + 1) * sizeof(*c->ids));
-    if (c->ids == NULL) {
-        bail("no memory");
-    }
-    memcpy(c->ids[c->n], id, SOS_FILE_ID_LEN);
-    c->ids[c->n++][SOS_FILE_ID_LEN] = '\0';
-}
 
 
 static int
@@ -1172,32 +611,12 @@ census_has(census_t *c, const char *id)
 {
     size_t  i;
 
-    for (i = 0; i < c->n; i++) {
-        if (memcmp(c->ids[i], id, SOS_FILE_ID_LEN) == 0) {
+    for (i = 0; i < c->live.n; i++) {
+        if (memcmp(c->live.ids[i], id, SOS_FILE_ID_LEN) == 0) {
             return 1;
         }
     }
     return 0;
-}
-
-
-static sos_rc_e
-census_object(void *ctx, const char *key, size_t key_len, const char *val,
-    size_t val_len)
-{
-    uint32_t       i;
-    sos_obj_rec_t  rec;
-
-    (void) key;
-    (void) key_len;
-    if (sos_obj_rec_decode(val, val_len, &rec) != 0) {
-        bail("bad object record");
-    }
-    for (i = 0; i < rec.n_extents; i++) {
-        census_add(ctx, rec.extents[i].id);
-    }
-    sos_obj_rec_free(&rec);
-    return SOS_OK;
 }
 
 
@@ -1262,11 +681,12 @@ test_race(void)
            "verified and of one version (%u reads)", RACE_OPS, race.reads);
 
     /* a commit that removes files collects what the readers left */
-    put_object("scratch", "x", 1, NULL);
+    util_put(st, BUCKET, "scratch", "x", 1, NULL);
     (void) sos_object_delete(st, BUCKET, BUCKET_LEN, "scratch", 7, &err);
 
     memset(&c, 0, sizeof(c));
-    if (sos_idx_scan(st, SOS_K_OBJECT, census_object, &c, &err) != SOS_OK
+    if (sos_idx_scan(st, SOS_K_OBJECT, util_ids_object, &c.live, &err)
+        != SOS_OK
         || sos_idx_scan(st, SOS_K_CHECKSUMS, census_x, &c, &err) != SOS_OK
         || sos_idx_scan(st, SOS_K_GARBAGE, census_g, &c, &err) != SOS_OK)
     {
@@ -1277,9 +697,9 @@ test_race(void)
 
     missing = 0;
     want = 0;
-    for (k = 0; k < c.n; k++) {
+    for (k = 0; k < c.live.n; k++) {
         for (r = 0; r < 3; r++) {
-            sos_replica_path(st, r, c.ids[k], path, sizeof(path));
+            sos_replica_path(st, r, c.live.ids[k], path, sizeof(path));
             missing += stat(path, &sb) != 0;
             want++;
         }
@@ -1290,7 +710,7 @@ test_race(void)
             sos_buf_t   xk;
 
             sos_buf_init(&xk);
-            sos_ikey_sums(&xk, c.ids[k]);
+            sos_ikey_sums(&xk, c.live.ids[k]);
             if (sos_idx_get(st, &xk, &val, &len, &err) != SOS_OK
                 || sos_sums_decode(val, len, &s) != 0)
             {
@@ -1303,7 +723,7 @@ test_race(void)
         }
     }
     is_int(0, missing, "every live file on every replica, with its X "
-           "record (%zu files)", c.n);
+           "record (%zu files)", c.live.n);
 
     files = 0;
     for (r = 0; r < 3; r++) {
@@ -1311,7 +731,7 @@ test_race(void)
         files += util_files(path);
     }
     is_int(want, files, "no file on disk that no record names");
-    free(c.ids);
+    free(c.live.ids);
 
     pthread_mutex_lock(&st->pin_lock);
     ok(st->n_pins == 0 && st->n_ready == 0, "no pin left (%zu), none ready "
@@ -1328,10 +748,9 @@ test_close(void)
     unsigned          r, left;
     sos_reader_t     *rd;
     struct stat       sb;
-    sos_store_conf_t  conf;
 
-    put_object("held", "held bytes", 10, id);
-    rd = reader_of("held");
+    util_put(st, BUCKET, "held", "held bytes", 10, id);
+    rd = util_reader(st, BUCKET, "held");
     is_int(SOS_OK, sos_object_delete(st, BUCKET, BUCKET_LEN, "held", 4,
                                      &err), "deleted while read");
     sos_reader_close(rd);
@@ -1339,13 +758,7 @@ test_close(void)
     sos_store_close(st);
 
     left = 0;
-    memset(&conf, 0, sizeof(conf));
-    conf.data_dir = data_dir;
-    conf.no_fsync = 1;
-    conf.min_part_size = MIN_PART;
-    if (sos_store_open(&st, &conf, &err) != SOS_OK) {
-        bail("reopen: %s", err.msg);
-    }
+    st = util_store_open(data_dir, 0, MIN_PART);
     is_int(0, st->info.garbage_removed, "the close unlinked the files the "
            "reader left: nothing for the open to collect");
     for (r = 0; r < 3; r++) {
@@ -1363,28 +776,15 @@ test_close(void)
 int
 main(void)
 {
-    sos_store_conf_t  conf;
-
     snprintf(data_dir, sizeof(data_dir), "%s/data", tmpdir());
     *(void **) &real_get = dlsym(RTLD_NEXT, "leveldb_get");
     if (real_get == NULL) {
         bail("no leveldb_get");
     }
 
-    memset(&conf, 0, sizeof(conf));
-    conf.data_dir = data_dir;
-    conf.no_fsync = 1;
-    conf.min_part_size = MIN_PART;
-    if (sos_store_open(&st, &conf, &err) != SOS_OK
-        || sos_org_create(st, "rv", 2, NULL, 0, &org, &err) != SOS_OK)
-    {
-        bail("open: %s", err.msg);
-    }
-    util_bucket_make(st, org.id, BUCKET);
+    st = util_store_open(data_dir, 0, MIN_PART);
+    util_org_bucket(st, "rv", BUCKET, NULL);
 
-    test_edges();
-    test_block_sizes();
-    test_hostile();
     test_release_back();
     test_pass_back();
     test_idle_memory();
