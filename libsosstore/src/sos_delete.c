@@ -107,7 +107,6 @@ sos_objects_delete(sos_store_t *store, const char *bucket, size_t bucket_len,
 
     found = 0;
     bytes = 0;
-    rc = SOS_OK;
     batch = leveldb_writebatch_create();
 
     pthread_mutex_lock(&store->commit_lock);
