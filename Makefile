@@ -295,6 +295,7 @@ bench: all
 	else echo "no benchmarks yet (bench/run)"; fi
 	SOS_BUILD=$(BUILD) bench/http.sh
 	SOS_BUILD=$(BUILD) bench/multipart.sh
+	SOS_BUILD=$(BUILD) bench/delete.sh
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -11,7 +11,7 @@
 #include "ngx_sos_xml.h"
 
 
-#define NGX_SOS_DELETE_MAX_KEYS  1000
+#define NGX_SOS_DELETE_MAX_KEYS  SOS_DELETE_MAX
 /* 1000 keys of 1024 bytes, with room for escaping and markup */
 #define NGX_SOS_DELETE_BODY_MAX  (4 * 1024 * 1024)
 #define NGX_SOS_DELETE_TEXT_MAX  (2 * SOS_MAX_KEY_LEN)
@@ -47,12 +47,17 @@ typedef struct {
 } ngx_sos_delete_req_t;
 
 
-/* The job: inputs copied after this struct, results in the objects. */
+/*
+ * The job: inputs copied after this struct, results in the objects; keys
+ * and results are the store call's, one for each object still to delete.
+ */
 typedef struct {
     ngx_str_t              bucket;   /* ctx->bucket */
     ngx_uint_t             quiet;
     ngx_sos_delete_obj_t  *objects;
     ngx_uint_t             n;
+    sos_str_t             *keys;
+    sos_rc_e              *results;
     sos_rc_e               first_rc;  /* first failure of a key, logged */
     sos_error_t            first_err;
 } ngx_sos_delete_job_t;
@@ -193,7 +198,8 @@ ngx_sos_delete_body(ngx_http_request_t *r)
     /* the thread gets its own copy of every key */
 
     size = sizeof(ngx_sos_delete_job_t)
-           + req.objects.nelts * sizeof(ngx_sos_delete_obj_t);
+           + req.objects.nelts * (sizeof(ngx_sos_delete_obj_t)
+                                  + sizeof(sos_str_t) + sizeof(sos_rc_e));
 
     src = req.objects.elts;
 
@@ -213,8 +219,10 @@ ngx_sos_delete_body(ngx_http_request_t *r)
     dj->n = req.objects.nelts;
     dj->objects = (ngx_sos_delete_obj_t *) ((u_char *) dj
                                             + sizeof(ngx_sos_delete_job_t));
+    dj->keys = (sos_str_t *) (dj->objects + dj->n);
+    dj->results = (sos_rc_e *) (dj->keys + dj->n);
 
-    p = (u_char *) (dj->objects + dj->n);
+    p = (u_char *) (dj->results + dj->n);
 
     for (i = 0; i < dj->n; i++) {
         o = &dj->objects[i];
@@ -324,7 +332,7 @@ ngx_sos_delete_xml(void *data, ngx_str_t *path, ngx_str_t *text)
 }
 
 
-/* the pool thread: one sos_object_delete() after the other */
+/* the pool thread: every key left in one sos_objects_delete() */
 
 static void
 ngx_sos_delete_run(ngx_sos_job_t *job)
@@ -332,9 +340,35 @@ ngx_sos_delete_run(ngx_sos_job_t *job)
     ngx_sos_delete_job_t  *dj = job->data;
 
     sos_rc_e               rc;
-    ngx_uint_t             i;
-    sos_error_t            err;
+    ngx_uint_t             i, n;
     ngx_sos_delete_obj_t  *o;
+
+    n = 0;
+
+    for (i = 0; i < dj->n; i++) {
+        o = &dj->objects[i];
+
+        if (o->rc == NGX_SOS_DEL_OK) {
+            dj->keys[n].data = (const char *) o->key;
+            dj->keys[n].len = o->key_len;
+            n++;
+        }
+    }
+
+    if (n == 0) {
+        return;
+    }
+
+    rc = sos_objects_delete(job->store, (const char *) dj->bucket.data,
+                            dj->bucket.len, dj->keys, n, dj->results,
+                            &dj->first_err);
+
+    /* the first failure of a key is logged, as the store describes it */
+    if (rc != SOS_OK && rc != SOS_ENOBUCKET) {
+        dj->first_rc = rc;
+    }
+
+    n = 0;
 
     for (i = 0; i < dj->n; i++) {
         o = &dj->objects[i];
@@ -343,11 +377,7 @@ ngx_sos_delete_run(ngx_sos_job_t *job)
             continue;
         }
 
-        rc = sos_object_delete(job->store, (const char *) dj->bucket.data,
-                               dj->bucket.len, (const char *) o->key,
-                               o->key_len, &err);
-
-        switch (rc) {
+        switch (dj->results[n++]) {
 
         case SOS_OK:
         case SOS_ENOTFOUND:
@@ -358,16 +388,13 @@ ngx_sos_delete_run(ngx_sos_job_t *job)
             o->rc = NGX_SOS_DEL_NO_SUCH_BUCKET;
             break;
 
-        default:
+        case SOS_EFENCED:
             /* a fenced store: the key may be retried, as a DELETE is */
-            o->rc = (rc == SOS_EFENCED) ? NGX_SOS_DEL_SLOW_DOWN
-                                        : NGX_SOS_DEL_INTERNAL;
+            o->rc = NGX_SOS_DEL_SLOW_DOWN;
+            break;
 
-            if (dj->first_rc == SOS_OK) {
-                dj->first_rc = rc;
-                dj->first_err = err;
-            }
-
+        default:
+            o->rc = NGX_SOS_DEL_INTERNAL;
             break;
         }
     }

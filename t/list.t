@@ -3,7 +3,8 @@
 # ListObjects v1, ListObjectsV2 and ListObjectVersions against a naive
 # oracle (prefix, delimiter, markers, tokens, max-keys, encoding-type=url,
 # paging), and DeleteObjects (quiet and verbose, Content-MD5 or a flexible
-# checksum or neither, malformed XML, more than 1000 keys).
+# checksum or neither, malformed XML, more than 1000 keys, 1000 keys
+# answered exactly).
 
 use strict;
 use warnings;
@@ -508,15 +509,40 @@ $dx = delete_body('true', map { "k$_" } 1 .. 1001);
 is($st, 400, '1001 objects: 400');
 like($body, qr{<Code>MalformedXML</Code>}, '1001 objects: MalformedXML');
 
-$dx = delete_body('false', @big[0 .. 999]);
+# 1000 keys, one commit: objects, a version "null", an unknown version,
+# a missing key, a key named twice, a key too long; the answer exactly
+my $too_long = 'l' x 1025;
+my @objs = (@big[0 .. 993], [ $big[994], 'null' ], [ $big[995], 'v1' ],
+            'missing-key', $big[0], $too_long, $big[996]);
+is(scalar @objs, 1000, '1000 keys in the request');
+my $want = qq{<DeleteResult xmlns="$XMLNS">};
+for my $o (@objs) {
+    my ($k, $v) = ref $o ? @$o : ($o);
+    if ($k eq $too_long) {
+        $want .= "<Error><Key>$k</Key><Code>KeyTooLongError</Code>"
+            . '<Message>Your key is too long.</Message></Error>';
+    } elsif (defined $v && $v ne 'null') {
+        $want .= "<Error><Key>$k</Key><VersionId>$v</VersionId>"
+            . '<Code>NoSuchVersion</Code><Message>The specified version '
+            . 'does not exist.</Message></Error>';
+    } else {
+        $want .= "<Deleted><Key>$k</Key>"
+            . (defined $v ? "<VersionId>$v</VersionId>" : '') . '</Deleted>';
+    }
+}
+$want .= '</DeleteResult>';
+
+$dx = delete_body('false', @objs);
 ($st, $h, $body) = req(POST => '/big?delete', body => $dx,
     headers => { md5_header($dx) });
 is($st, 200, '1000 objects of 1024-byte keys');
-is(scalar(() = $body =~ /<Deleted>/g), 1000, '1000 Deleted');
+$body =~ s/^<\?xml version="1\.0" encoding="UTF-8"\?>\s*//;
+is($body, $want, '1000 keys: the answer, key by key, exactly');
 
 ($st, $h, $body) = req(GET => '/big');
 is($st, 200, 'list after the delete: 200');
-is_deeply([ page($body) ], [ [ $big[1000] ], [] ], 'all 1000 are gone');
+is_deeply([ page($body) ], [ [ @big[995, 997 .. 1000] ], [] ],
+    'all 996 are gone, the unknown version\'s object and the others stay');
 
 $dx = delete_body('true', 'b');
 ($st, $h, $body) = req(POST => '/nosuch?delete', body => $dx,

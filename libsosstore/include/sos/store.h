@@ -104,17 +104,18 @@ typedef enum {
  * still answer as usual.
  *
  * Recovery.  The store reopens its index by itself: sos_put_begin,
- * sos_part_begin, sos_object_delete and sos_upload_abort on a fenced
- * store first try a reopen, at most once a second, when the index
- * volume has room for it (the log replayed into a table).  The reopen
- * waits for the index calls in flight and holds off new ones while it
- * runs; it then removes the files of writes whose record did not
- * survive, and writes are accepted again (the call that tried it goes
- * on).  A write whose files were made before the reopen and whose
- * commit comes after it is refused with SOS_EFENCED, its files removed:
- * nothing acknowledged ever depends on a record written before a failed
- * one.  If the index cannot be opened again (not a full disk: an I/O
- * error), reads fail with SOS_EFENCED too until a later attempt works.
+ * sos_part_begin, sos_object_delete, sos_objects_delete and
+ * sos_upload_abort on a fenced store first try a reopen, at most once a
+ * second, when the index volume has room for it (the log replayed into a
+ * table).  The reopen waits for the index calls in flight and holds off
+ * new ones while it runs; it then removes the files of writes whose
+ * record did not survive, and writes are accepted again (the call that
+ * tried it goes on).  A write whose files were made before the reopen
+ * and whose commit comes after it is refused with SOS_EFENCED, its files
+ * removed: nothing acknowledged ever depends on a record written before
+ * a failed one.  If the index cannot be opened again (not a full disk: an
+ * I/O error), reads fail with SOS_EFENCED too until a later attempt
+ * works.
  *
  * The reserve.  With conf.index_reserve set, the store keeps a file of
  * that size, preallocated, in the index directory.  An index write that
@@ -774,6 +775,34 @@ void sos_reader_close(sos_reader_t *reader);
  */
 sos_rc_e sos_object_delete(sos_store_t *store, const char *bucket,
     size_t bucket_len, const char *key, size_t key_len, sos_error_t *err);
+
+/* The most keys sos_objects_delete takes in one call (as S3's
+ * DeleteObjects). */
+#define SOS_DELETE_MAX       1000
+
+/**
+ * Delete up to SOS_DELETE_MAX objects of one bucket in one commit: the
+ * record of every key is read, then one synced index write removes those
+ * found, records their files as garbage and updates the bucket's
+ * counters once; their data is removed after it (the files an open
+ * reader holds, once it closes).  All or nothing: when that write fails
+ * or is refused, no object is deleted (a write that failed is settled at
+ * the reopen, wholly).  A key named twice is deleted once: the later
+ * ones find nothing.
+ * @param keys      n keys (1..SOS_MAX_KEY_LEN bytes each; n may be 0)
+ * @param[out] results  one code per key, always set: SOS_OK (deleted),
+ *                  SOS_ENOTFOUND (no such object), SOS_ENOBUCKET,
+ *                  SOS_EINVAL (key), SOS_ECORRUPT (its record or the
+ *                  bucket's counters do not decode), SOS_EFENCED,
+ *                  SOS_ENOMEM, SOS_EIO
+ * @return SOS_OK when every key was deleted or missing; else the code of
+ *         the first key, in the order given, that was neither, which err
+ *         describes; SOS_EINVAL for every key when n > SOS_DELETE_MAX
+ * Threads: any thread.  Ownership: the ownership rule.
+ */
+sos_rc_e sos_objects_delete(sos_store_t *store, const char *bucket,
+    size_t bucket_len, const sos_str_t *keys, size_t n, sos_rc_e *results,
+    sos_error_t *err);
 
 /**
  * Replace the ACL blob of an object, keeping its data and metadata,
