@@ -6,30 +6,15 @@
  * ngx_sos_auth_v4.c), SigV2 in both forms (ngx_sos_auth_v2.c), or nobody
  * (anonymous).  Everything runs in the event loop from the request
  * headers and the key table in memory.  This file holds the entry, what
- * both versions share (the credential and its scope, the key, the
- * signing-key cache, the time checks, the error details) and what POST
+ * both versions share (the credential and its scope, the key, its
+ * signing key, the time checks, the error details) and what POST
  * Object's form signature takes from them.
  */
 
 
 #include "ngx_sos_auth.h"
-#include <sosproto/sigv4.h>
 
 #include <openssl/crypto.h>
-
-
-#define NGX_SOS_AUTH_CACHE       16      /* derived signing keys */
-
-
-typedef struct {
-    u_char               access_key_id[SOS_ACCESS_KEY_LEN + 1];
-    u_char               secret[SOS_SECRET_LEN + 1];
-    u_char               date[8];
-    u_char               region[64];
-    size_t               region_len;
-    u_char               key[32];
-    ngx_uint_t           used;
-} ngx_sos_auth_key_cache_t;
 
 
 /* an authentication argument of the query */
@@ -69,10 +54,6 @@ static ngx_sos_auth_arg_t  ngx_sos_auth_args[] = {
       offsetof(ngx_sos_auth_query_t, v2_expires), 0, 0 },
     { ngx_null_string, 0, 0, 0 }
 };
-
-
-static ngx_sos_auth_key_cache_t  ngx_sos_auth_cache[NGX_SOS_AUTH_CACHE];
-static ngx_uint_t                ngx_sos_auth_cache_clock;
 
 
 ngx_sos_err_e
@@ -339,65 +320,17 @@ ngx_sos_auth_set_key(ngx_sos_ctx_t *ctx, const sos_key_t *key)
 }
 
 
-/*
- * Derived signing keys per (access key, date, region): four HMACs saved
- * on all but the first request of a day.  The secret is kept with the
- * entry, so a key whose secret changed derives again.
- */
+/* cached with the key table: ngx_sos_keys.c */
 
 u_char *
-ngx_sos_auth_signing_key(const sos_key_t *key, ngx_str_t *date,
-    ngx_str_t *region)
+ngx_sos_auth_signing_key(ngx_http_request_t *r, const sos_key_t *key,
+    ngx_str_t *date, ngx_str_t *region)
 {
-    size_t                     id_len, secret_len;
-    ngx_uint_t                 i, victim;
-    ngx_sos_auth_key_cache_t  *c;
+    ngx_sos_main_conf_t  *smcf;
 
-    id_len = ngx_strlen(key->access_key_id);
-    secret_len = ngx_strlen(key->secret);
-    victim = 0;
+    smcf = ngx_http_get_module_main_conf(r, ngx_http_sos_module);
 
-    for (i = 0; i < NGX_SOS_AUTH_CACHE; i++) {
-        c = &ngx_sos_auth_cache[i];
-
-        if (c->used
-            && ngx_strncmp(c->access_key_id, key->access_key_id, id_len + 1)
-               == 0
-            && ngx_memcmp(c->date, date->data, 8) == 0
-            && c->region_len == region->len
-            && ngx_memcmp(c->region, region->data, region->len) == 0
-            && ngx_strncmp(c->secret, key->secret, secret_len + 1) == 0)
-        {
-            c->used = ++ngx_sos_auth_cache_clock;
-            return c->key;
-        }
-
-        if (c->used < ngx_sos_auth_cache[victim].used) {
-            victim = i;
-        }
-    }
-
-    c = &ngx_sos_auth_cache[victim];
-
-    sos_sigv4_signing_key(c->key, key->secret, secret_len,
-                          (char *) date->data, (char *) region->data,
-                          region->len, "s3", 2);
-
-    if (region->len > sizeof(c->region)) {
-        /* not cached: the region cannot be kept whole */
-        c->used = 0;
-        return c->key;
-    }
-
-    ngx_cpystrn(c->access_key_id, (u_char *) key->access_key_id,
-                sizeof(c->access_key_id));
-    ngx_cpystrn(c->secret, (u_char *) key->secret, sizeof(c->secret));
-    ngx_memcpy(c->date, date->data, 8);
-    ngx_memcpy(c->region, region->data, region->len);
-    c->region_len = region->len;
-    c->used = ++ngx_sos_auth_cache_clock;
-
-    return c->key;
+    return ngx_sos_keys_signing_key(smcf->keys, key, date, region);
 }
 
 

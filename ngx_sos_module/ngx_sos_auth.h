@@ -82,9 +82,12 @@ ngx_sos_err_e ngx_sos_auth_check_scope(ngx_http_request_t *r,
 const sos_key_t *ngx_sos_auth_key(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     ngx_str_t *access_key_id);
 void ngx_sos_auth_set_key(ngx_sos_ctx_t *ctx, const sos_key_t *key);
-/* the SigV4 signing key of (key, date, region), 32 bytes, cached */
-u_char *ngx_sos_auth_signing_key(const sos_key_t *key, ngx_str_t *date,
-    ngx_str_t *region);
+/*
+ * the SigV4 signing key of (key, date, region), 32 bytes, cached with the
+ * key table: key is ngx_sos_auth_key()'s answer of the same turn
+ */
+u_char *ngx_sos_auth_signing_key(ngx_http_request_t *r, const sos_key_t *key,
+    ngx_str_t *date, ngx_str_t *region);
 /* 1 when the signature sent is the one computed, in constant time */
 ngx_uint_t ngx_sos_auth_match(u_char *computed, size_t len,
     ngx_str_t *sent);

@@ -436,7 +436,7 @@ ngx_sos_auth_v4_verify(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
                                        (char *) cred->scope.data,
                                        cred->scope.len, hash);
 
-    skey = ngx_sos_auth_signing_key(key, &cred->date, &cred->region);
+    skey = ngx_sos_auth_signing_key(r, key, &cred->date, &cred->region);
 
     sos_sigv4_hmac_sha256(mac, skey, 32, sts, sts_len);
     sos_sigv4_hex((char *) hex, mac, 32);

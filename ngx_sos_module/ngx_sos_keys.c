@@ -7,19 +7,46 @@
  * pool thread right after the store opens, and looked up in the event
  * loop by binary search.  It is malloc'd, not from a pool, because it is
  * built in a thread and replaced as a whole.
+ *
+ * The table also holds the SigV4 signing keys derived from its secrets
+ * (four HMACs saved on all but the first request of a key and day).  An
+ * entry names its key by its place in the table and holds no secret: a
+ * key created, rotated or deleted loads a new table, and the derived keys
+ * of the old one are wiped with it, so a signing key never outlives the
+ * secret it was derived from.  Only the event loop reads the cache: no
+ * lock.
  */
 
 
 #include "ngx_sos_module.h"
+#include <sosproto/sigv4.h>
 
 #include <openssl/crypto.h>
 
 
+#define NGX_SOS_KEYS_SIGNING      256    /* derived keys cached, at most */
+#define NGX_SOS_KEYS_WAYS         4      /* entries a set holds */
+#define NGX_SOS_KEYS_REGION       64     /* longest region cached */
+
+
+typedef struct {
+    size_t       index;                  /* in keys[], plus 1; 0: free */
+    ngx_uint_t   used;                   /* the clock of the last use */
+    u_char       date[8];                /* yyyymmdd */
+    size_t       region_len;
+    u_char       region[NGX_SOS_KEYS_REGION];
+    u_char       key[32];                /* kSigning */
+} ngx_sos_keys_signing_t;
+
+
 struct ngx_sos_keys_s {
-    sos_key_t   *keys;                   /* sorted by access_key_id */
-    size_t       n;
-    size_t       size;
-    ngx_uint_t   failed;                 /* out of memory while loading */
+    sos_key_t               *keys;       /* sorted by access_key_id */
+    size_t                   n;
+    size_t                   size;
+    ngx_uint_t               failed;     /* out of memory while loading */
+    ngx_uint_t               clock;
+    u_char                   scratch[32];    /* a key too long to cache */
+    ngx_sos_keys_signing_t   signing[NGX_SOS_KEYS_SIGNING];
 };
 
 
@@ -128,6 +155,11 @@ ngx_sos_keys_free(ngx_sos_keys_t *keys)
         OPENSSL_cleanse(keys->keys, keys->size * sizeof(sos_key_t));
     }
 
+    /* nor do the keys derived from them */
+
+    OPENSSL_cleanse(keys->scratch, sizeof(keys->scratch));
+    OPENSSL_cleanse(keys->signing, sizeof(keys->signing));
+
     free(keys->keys);
     free(keys);
 }
@@ -171,6 +203,72 @@ ngx_sos_keys_find(ngx_sos_keys_t *keys, u_char *id, size_t len)
     }
 
     return NULL;
+}
+
+
+/*
+ * The signing keys sit in sets of NGX_SOS_KEYS_WAYS entries, the set
+ * chosen by a hash of (key, date, region); a miss derives the key into the
+ * set's least recently used entry, wiped first.  The service is always
+ * s3: the scope of every credential is checked before.
+ */
+
+u_char *
+ngx_sos_keys_signing_key(ngx_sos_keys_t *keys, const sos_key_t *key,
+    ngx_str_t *date, ngx_str_t *region)
+{
+    size_t                   index;
+    uint32_t                 hash;
+    ngx_uint_t               i, set;
+    ngx_sos_keys_signing_t  *e, *victim;
+
+    index = (size_t) (key - keys->keys) + 1;
+
+    if (region->len > NGX_SOS_KEYS_REGION) {
+        sos_sigv4_signing_key(keys->scratch, key->secret,
+                              ngx_strlen(key->secret), (char *) date->data,
+                              (char *) region->data, region->len, "s3", 2);
+        return keys->scratch;
+    }
+
+    hash = ngx_crc32_short(date->data, 8) ^ (uint32_t) (index * 2654435761u);
+    set = (hash % (NGX_SOS_KEYS_SIGNING / NGX_SOS_KEYS_WAYS))
+          * NGX_SOS_KEYS_WAYS;
+
+    victim = &keys->signing[set];
+
+    for (i = 0; i < NGX_SOS_KEYS_WAYS; i++) {
+        e = &keys->signing[set + i];
+
+        if (e->index == index
+            && ngx_memcmp(e->date, date->data, 8) == 0
+            && e->region_len == region->len
+            && ngx_memcmp(e->region, region->data, region->len) == 0)
+        {
+            e->used = ++keys->clock;
+            return e->key;
+        }
+
+        if (e->used < victim->used) {
+            victim = e;
+        }
+    }
+
+    e = victim;
+
+    OPENSSL_cleanse(e, sizeof(ngx_sos_keys_signing_t));
+
+    sos_sigv4_signing_key(e->key, key->secret, ngx_strlen(key->secret),
+                          (char *) date->data, (char *) region->data,
+                          region->len, "s3", 2);
+
+    e->index = index;
+    ngx_memcpy(e->date, date->data, 8);
+    ngx_memcpy(e->region, region->data, region->len);
+    e->region_len = region->len;
+    e->used = ++keys->clock;
+
+    return e->key;
 }
 
 

@@ -436,6 +436,13 @@ ngx_sos_keys_t *ngx_sos_keys_load(sos_store_t *store, sos_error_t *err);
 void ngx_sos_keys_free(ngx_sos_keys_t *keys);
 const sos_key_t *ngx_sos_keys_find(ngx_sos_keys_t *keys, u_char *id,
     size_t len);
+/*
+ * The SigV4 signing key of a key found in this table (in the same turn of
+ * the event loop) for a date (yyyymmdd) and region, service s3: 32 bytes,
+ * valid until the next call or the table's replacement.
+ */
+u_char *ngx_sos_keys_signing_key(ngx_sos_keys_t *keys, const sos_key_t *key,
+    ngx_str_t *date, ngx_str_t *region);
 /* In the event loop: install a freshly loaded table, free the old one. */
 void ngx_sos_keys_replace(ngx_sos_main_conf_t *smcf, ngx_sos_keys_t *keys);
 

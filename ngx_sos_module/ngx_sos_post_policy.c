@@ -394,7 +394,7 @@ ngx_sos_post_policy_v4(ngx_http_request_t *r, ngx_sos_post_t *st,
         return NGX_SOS_ERR_INVALID_ACCESS_KEY_ID;
     }
 
-    skey = ngx_sos_auth_signing_key(*key, &cred.date, &cred.region);
+    skey = ngx_sos_auth_signing_key(r, *key, &cred.date, &cred.region);
 
     sos_sigv4_hmac_sha256(mac, skey, 32, policy->data, policy->len);
     sos_sigv4_hex((char *) hex, mac, 32);
