@@ -469,9 +469,17 @@ ngx_sos_auth_v4_verify(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
 
     ngx_sos_auth_set_key(ctx, key);
 
-    /* what the aws-chunked signatures chain from */
+    /*
+     * what the aws-chunked signatures chain from; the signing key is
+     * copied into the request only for them
+     */
 
-    ngx_memcpy(ctx->auth.signing_key, skey, 32);
+    if (ctx->auth.payload_mode == NGX_SOS_PAYLOAD_CHUNKED
+        || ctx->auth.payload_mode == NGX_SOS_PAYLOAD_CHUNKED_TRAILER)
+    {
+        ngx_memcpy(ctx->auth.signing_key, skey, 32);
+    }
+
     ngx_memcpy(ctx->auth.seed_signature, hex, 64);
     ctx->auth.amz_date = *amz_date;
     ctx->auth.scope = cred->scope;
