@@ -641,20 +641,49 @@ ngx_sos_get_headers(ngx_http_request_t *r, ngx_sos_get_t *g)
 
 /*
  * The response-* arguments, %XX decoded.  As S3: only a signed request may
- * set response headers, and a value is one header line.
+ * set response headers, and a value is one header line.  The query is
+ * walked once (a presigned URL carries seven other arguments); the first
+ * of a repeated argument counts, as for ngx_sos_arg().
  */
 
 static ngx_sos_err_e
 ngx_sos_get_overrides(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     ngx_sos_get_t *g)
 {
-    ngx_str_t   q;
-    ngx_uint_t  i;
+    u_char      *p, *end;
+    ngx_str_t    arg, v, raw[NGX_SOS_OVERRIDES];
+    ngx_uint_t   i;
+
+    ngx_memzero(raw, sizeof(raw));
+
+    p = r->args.data;
+    end = p + r->args.len;
+
+    while (p < end) {
+        p = ngx_sos_arg_next(p, end, &arg, &v);
+
+        if (v.data == NULL
+            || arg.len <= sizeof("response-") - 1
+            || ngx_strncmp(arg.data, "response-", sizeof("response-") - 1)
+               != 0)
+        {
+            continue;
+        }
+
+        for (i = 0; i < NGX_SOS_OVERRIDES; i++) {
+            if (raw[i].data == NULL
+                && arg.len == ngx_sos_get_override[i].arg.len
+                && ngx_strncmp(arg.data, ngx_sos_get_override[i].arg.data,
+                               arg.len) == 0)
+            {
+                raw[i] = v;
+                break;
+            }
+        }
+    }
 
     for (i = 0; i < NGX_SOS_OVERRIDES; i++) {
-        if (ngx_sos_arg(r, (char *) ngx_sos_get_override[i].arg.data, &q)
-            != NGX_OK)
-        {
+        if (raw[i].data == NULL) {
             continue;
         }
 
@@ -665,7 +694,7 @@ ngx_sos_get_overrides(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
             return NGX_SOS_ERR_INVALID_REQUEST;
         }
 
-        if (ngx_sos_uri_decode(r, q.data, q.len, &g->override[i])
+        if (ngx_sos_uri_decode(r, raw[i].data, raw[i].len, &g->override[i])
             != NGX_OK)
         {
             return NGX_SOS_ERR_INTERNAL_ERROR;
