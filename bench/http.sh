@@ -1,7 +1,8 @@
 #!/bin/bash
 # HTTP benchmark: GET of a 4 KiB and a 64 MiB object from SOS through
-# presigned URLs (made by `sosctl presign`), beside a plain nginx serving
-# the same bytes from a plain directory, in the same run, with wrk.  SOS
+# presigned URLs (made by `sosctl presign`), and of a 4 KiB public-read
+# object anonymously, beside a plain nginx serving the same bytes from a
+# plain directory, in the same run, with wrk.  SOS
 # verifies every byte it sends against its checksums (in 4 MiB windows,
 # one verified ahead while the one before is sent); the plain nginx
 # serving the same file from the same disk is the ceiling.  The 64 MiB
@@ -199,6 +200,22 @@ for obj in 4k 64m; do
         }
     done
 done
+# the same 4 KiB as a public-read object, for anonymous GETs: stored with
+# curl's own SigV4 signer, which signs the x-amz-* headers sent
+curl -sS -g -f -o /dev/null -X PUT -T "$dir/plain/www/bench/4k" \
+    --aws-sigv4 aws:amz:us-east-1:s3 \
+    --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" \
+    -H 'x-amz-acl: public-read' -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' \
+    "$sos/bench/public4k" || {
+    echo "http.sh: PUT of the public-read object failed" >&2
+    exit 1
+}
+url_public=$sos/bench/public4k
+curl -sS -g -f -o "$dir/check" "$url_public"
+cmp -s "$dir/check" "$dir/plain/www/bench/4k" || {
+    echo "http.sh: anonymous GET returned other bytes" >&2
+    exit 1
+}
 rm -f "$dir/check" "$dir/reply"
 
 # run wrk; prints requests/s, or fails on errors or non-2xx answers
@@ -235,6 +252,8 @@ echo "HTTP GET, wrk -t2 (-t1 with c=1) ${secs}s; $(nproc) cpus;" \
 
 s4=$(bench "$conns" "$url_4k")
 p4=$(bench "$conns" "$plain/bench/4k")
+a4=$(bench "$conns" "$url_public")
+pa4=$(bench "$conns" "$plain/bench/4k")
 s64=$(bench 4 "$url_64m")
 p64=$(bench 4 "$plain/bench/64m")
 s64_1=$(bench 1 "$url_64m")
@@ -242,17 +261,19 @@ p64_1=$(bench 1 "$plain/bench/64m")
 sb=$(best "$url_64m")
 pb=$(best "$plain/bench/64m")
 
-awk -v s4="$s4" -v p4="$p4" -v s64="$s64" -v p64="$p64" \
-    -v s64_1="$s64_1" -v p64_1="$p64_1" -v sb="$sb" -v pb="$pb" \
-    -v c="$conns" 'BEGIN {
+awk -v s4="$s4" -v p4="$p4" -v a4="$a4" -v pa4="$pa4" \
+    -v s64="$s64" -v p64="$p64" -v s64_1="$s64_1" -v p64_1="$p64_1" \
+    -v sb="$sb" -v pb="$pb" -v c="$conns" 'BEGIN {
     mib = 64 * 1048576 / 1000000
-    printf "%-30s %12s %12s %10s\n", "", "SOS", "plain nginx", "SOS/plain"
-    printf "%-30s %12.0f %12.0f %10.2f\n", "GET 4 KiB, req/s (c=" c ")",
-        s4, p4, s4 / p4
-    printf "%-30s %12.0f %12.0f %10.2f\n", "GET 64 MiB, MB/s (c=4)",
+    printf "%-34s %12s %12s %10s\n", "", "SOS", "plain nginx", "SOS/plain"
+    printf "%-34s %12.0f %12.0f %10.2f\n",
+        "GET 4 KiB presigned, req/s (c=" c ")", s4, p4, s4 / p4
+    printf "%-34s %12.0f %12.0f %10.2f\n",
+        "GET 4 KiB anonymous, req/s (c=" c ")", a4, pa4, a4 / pa4
+    printf "%-34s %12.0f %12.0f %10.2f\n", "GET 64 MiB, MB/s (c=4)",
         s64 * mib, p64 * mib, s64 / p64
-    printf "%-30s %12.0f %12.0f %10.2f\n", "GET 64 MiB, MB/s (c=1)",
+    printf "%-34s %12.0f %12.0f %10.2f\n", "GET 64 MiB, MB/s (c=1)",
         s64_1 * mib, p64_1 * mib, s64_1 / p64_1
-    printf "%-30s %12.0f %12.0f %10.2f\n", "GET 64 MiB, MB/s (best of 10)",
+    printf "%-34s %12.0f %12.0f %10.2f\n", "GET 64 MiB, MB/s (best of 10)",
         sb / 1000000, pb / 1000000, sb / pb
 }'
