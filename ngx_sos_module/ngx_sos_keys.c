@@ -10,8 +10,8 @@
  *
  * The table also holds the SigV4 signing keys derived from its secrets
  * (four HMACs saved on all but the first request of a key and day).  An
- * entry names its key by its place in the table and holds no secret: a
- * key created, rotated or deleted loads a new table, and the derived keys
+ * entry names its key by its place in the table and holds no secret: any
+ * key created or revoked loads a new table, and the derived keys
  * of the old one are wiped with it, so a signing key never outlives the
  * secret it was derived from.  Only the event loop reads the cache: no
  * lock.
@@ -45,7 +45,7 @@ struct ngx_sos_keys_s {
     size_t                   size;
     ngx_uint_t               failed;     /* out of memory while loading */
     ngx_uint_t               clock;
-    u_char                   scratch[32];    /* a key too long to cache */
+    u_char                   scratch[32];    /* region too long to cache */
     ngx_sos_keys_signing_t   signing[NGX_SOS_KEYS_SIGNING];
 };
 
@@ -208,7 +208,7 @@ ngx_sos_keys_find(ngx_sos_keys_t *keys, u_char *id, size_t len)
 
 /*
  * The signing keys sit in sets of NGX_SOS_KEYS_WAYS entries, the set
- * chosen by a hash of (key, date, region); a miss derives the key into the
+ * chosen by a hash of the key and the date; a miss derives the key into the
  * set's least recently used entry, wiped first.  The service is always
  * s3: the scope of every credential is checked before.
  */
