@@ -792,7 +792,8 @@ sos_rc_e sos_reader_part(sos_reader_t *reader, uint32_t part_number,
 void sos_reader_close(sos_reader_t *reader);
 
 /**
- * Delete an object; its data is removed once the delete is committed.
+ * Delete an object; its data is removed once the delete is committed,
+ * before the call returns or, with a garbage queue, by sos_garbage_work.
  * @return SOS_OK, SOS_ENOBUCKET, SOS_ENOTFOUND, SOS_EINVAL (key),
  *         SOS_ECORRUPT (its record or the bucket's counters do not
  *         decode), SOS_ENOMEM, SOS_EIO
@@ -810,7 +811,7 @@ sos_rc_e sos_object_delete(sos_store_t *store, const char *bucket,
  * record of every key is read, then one synced index write removes those
  * found, records their files as garbage and updates the bucket's
  * counters once; their data is removed after it (the files an open
- * reader holds, once it closes).  All or nothing: when that write fails
+ * reader holds, once it closes), or left to sos_garbage_work.  All or nothing: when that write fails
  * or is refused, no object is deleted (a write that failed is settled at
  * the reopen, wholly).  A key named twice is deleted once: the later
  * ones find nothing.
