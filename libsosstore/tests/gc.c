@@ -5,8 +5,9 @@
  * objects are gone at once; sos_garbage_work removes the files and their
  * G and X records in batches, leaving a file a reader holds until it
  * closes; a full queue, a full data volume or no queue unlinks inline;
- * close works through the queue, and after a crash the next open
- * collects what it held.
+ * a scrub that read a record before its delete neither reports nor
+ * rewrites its files; close works through the queue, and after a crash
+ * the next open collects what it held.
  */
 
 #include <sys/wait.h>
@@ -252,6 +253,61 @@ test_inline(void)
 }
 
 
+/*
+ * A scrub that read a record before its delete meets its files while
+ * the queue unlinks them: no finding, no copy written back.
+ */
+static void
+test_scrub_race(void)
+{
+    char                 path[4096];
+    uint32_t             n, mask;
+    sos_buf_t            ikey;
+    sos_error_t          e;
+    sos_store_t         *s;
+    sos_extent_t        *x;
+    sos_scrub_report_t   report;
+
+    s = gc_open(64);
+    util_put(s, BUCKET, keys[0], "scrubbed", 8, ids[0]);
+    x = util_extents(s, BUCKET, keys[0], &n);
+    if (sos_object_ikey(&ikey, BUCKET, strlen(BUCKET), keys[0],
+                        strlen(keys[0]), "t", &e) != SOS_OK)
+    {
+        bail("ikey: %s", e.msg);
+    }
+
+    if (sos_object_delete(s, BUCKET, strlen(BUCKET), keys[0],
+                          strlen(keys[0]), &e) != SOS_OK)
+    {
+        bail("sos_object_delete: %s", e.msg);
+    }
+
+    /* the queue's unlink half done: replica 0 gone */
+    sos_replica_path(s, 0, ids[0], path, sizeof(path));
+    unlink(path);
+
+    memset(&report, 0, sizeof(report));
+    sos_repair_extent(s, (const char *) ikey.data, ikey.len, &x[0], &report,
+                      &mask);
+    is_int(0, (long long) report.n_findings,
+           "a deleted extent half unlinked: no finding");
+    ok(access(path, F_OK) == -1, "and no copy written back");
+
+    sos_garbage_work(s, 10, NULL);
+
+    memset(&report, 0, sizeof(report));
+    sos_repair_extent(s, (const char *) ikey.data, ikey.len, &x[0], &report,
+                      &mask);
+    is_int(0, (long long) report.n_findings,
+           "all unlinked: no finding (not unrepairable)");
+
+    sos_buf_free(&ikey);
+    free(x);
+    sos_store_close(s);
+}
+
+
 static void
 test_close_crash(void)
 {
@@ -309,7 +365,7 @@ main(void)
     unsigned      i;
     sos_store_t  *s;
 
-    plan(30);
+    plan(33);
 
     snprintf(data_dir, sizeof(data_dir), "%s/gc", tmpdir());
     for (i = 0; i < N_OBJ; i++) {
@@ -323,6 +379,7 @@ main(void)
     test_deferred();
     test_pinned();
     test_inline();
+    test_scrub_race();
     test_close_crash();
 
     done_testing();
