@@ -643,7 +643,8 @@ ngx_sos_init_process(ngx_cycle_t *cycle)
     }
 
     if (ngx_sos_mp_init_process(cycle, smcf) != NGX_OK
-        || ngx_sos_scrub_init_process(cycle, smcf) != NGX_OK)
+        || ngx_sos_scrub_init_process(cycle, smcf) != NGX_OK
+        || ngx_sos_gc_init_process(cycle, smcf) != NGX_OK)
     {
         return NGX_ERROR;
     }

@@ -31,6 +31,10 @@
 /* sos_index_reserve's default */
 #define NGX_SOS_INDEX_RESERVE    (64 * 1024 * 1024)
 
+/* deleted files whose unlinking waits for ngx_sos_gc.c (33 bytes each);
+ * past it deletes unlink before they answer */
+#define NGX_SOS_GC_QUEUE         65536
+
 
 typedef struct {
     ngx_flag_t           enabled;        /* some location has "sos;" */
@@ -559,6 +563,10 @@ void ngx_sos_admin_append(ngx_sos_admin_out_t *out, const char *s, size_t n);
  * string s */
 void ngx_sos_admin_member(ngx_sos_admin_out_t *out, const char *name,
     const char *s);
+
+/* ngx_sos_gc.c: the unlinking of deleted files, after the answer */
+ngx_int_t ngx_sos_gc_init_process(ngx_cycle_t *cycle,
+    ngx_sos_main_conf_t *smcf);
 
 /* ngx_sos_scrub.c: the background scrub, and its admin answers */
 ngx_int_t ngx_sos_scrub_init_process(ngx_cycle_t *cycle,

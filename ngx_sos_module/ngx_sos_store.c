@@ -456,6 +456,7 @@ ngx_sos_store_open(ngx_sos_main_conf_t *smcf, ngx_fd_t fd,
     conf.no_fsync = !smcf->fsync;
     conf.key_file = (const char *) smcf->key_file.data;
     conf.index_reserve = (uint64_t) smcf->index_reserve;
+    conf.garbage_queue = NGX_SOS_GC_QUEUE;
 
     ngx_memzero(err, sizeof(sos_error_t));
 

@@ -207,6 +207,14 @@ for my $op (sort keys %ops) {
             };
 
             my ($st, $b, $md5) = $ops{$op}->($key, $fault);
+            # files of a replaced or deleted version are unlinked after
+            # the answer: wait for that (at most 5 s) before lifting it
+            if ($fname eq 'unlink_eio') {
+                for (1 .. 50) {
+                    last if injected() > $before;
+                    select(undef, undef, undef, 0.1);
+                }
+            }
             SOS::Fault::rules($rules, '');
             my $n = injected() - $before;
             $case++;

@@ -4,7 +4,7 @@
 # oracle (prefix, delimiter, markers, tokens, max-keys, encoding-type=url,
 # paging), and DeleteObjects (quiet and verbose, Content-MD5 or a flexible
 # checksum or neither, malformed XML, more than 1000 keys, 1000 keys
-# answered exactly).
+# answered exactly, their files unlinked soon after the answer).
 
 use strict;
 use warnings;
@@ -14,6 +14,7 @@ use lib "$FindBin::Bin/lib";
 
 use Compress::Zlib qw(crc32);
 use Digest::MD5 qw(md5 md5_base64 md5_hex);
+use File::Find;
 use MIME::Base64 qw(encode_base64);
 use Test::More;
 
@@ -532,12 +533,32 @@ for my $o (@objs) {
 }
 $want .= '</DeleteResult>';
 
+# the data files of every replica
+sub data_files {
+    my $n = 0;
+    find(sub { $n++ if -f && /^[0-9a-f]{32}$/ }, glob($t->data . '/r*/objects'));
+    return $n;
+}
+
+my $files_before = data_files();
+
 $dx = delete_body('false', @objs);
 ($st, $h, $body) = req(POST => '/big?delete', body => $dx,
     headers => { md5_header($dx) });
 is($st, 200, '1000 objects of 1024-byte keys');
 $body =~ s/^<\?xml version="1\.0" encoding="UTF-8"\?>\s*//;
 is($body, $want, '1000 keys: the answer, key by key, exactly');
+
+# the answer comes after the commit; the files go after it, off the
+# request's path, within a bounded wait (10 s)
+my $files_after;
+for (1 .. 100) {
+    $files_after = data_files();
+    last if $files_after <= $files_before - 996 * 3;
+    select(undef, undef, undef, 0.1);
+}
+is($files_after, $files_before - 996 * 3,
+    'the files of the 996 deleted objects are unlinked soon after');
 
 ($st, $h, $body) = req(GET => '/big');
 is($st, 200, 'list after the delete: 200');

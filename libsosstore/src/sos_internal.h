@@ -156,6 +156,19 @@ struct sos_store_s {
     size_t              n_ready;
     size_t              cap_ready;
 
+    /*
+     * The garbage queue (sos_garbage.c): a ring of gc_cap file ids, gc_n
+     * of them from gc_head, whose unlinking waits for sos_garbage_work;
+     * allocated at its first use.  gc_full_at: monotonic ms of the last
+     * data write that met a full volume (0: none).
+     */
+    pthread_mutex_t     gc_lock;
+    char              (*gc_queue)[SOS_FILE_ID_LEN + 1];
+    size_t              gc_cap;
+    size_t              gc_head;
+    size_t              gc_n;
+    int64_t             gc_full_at;
+
     /* the repair queue, the scrub's position and findings (sos_repair.c) */
     struct sos_scrub_s *scrub;
 
@@ -551,9 +564,10 @@ void sos_intent_clear(leveldb_writebatch_t *batch, const sos_writer_t *w);
 
 /*
  * Garbage: record in batch that these extents are to be unlinked (G
- * records), and after the batch is written, unlink them and drop their G
- * and X records: the X record lives as long as the file, so that a
- * reader of a replaced version still checks it.  Files a reader holds
+ * records), and after the batch is written, collect them: unlink them
+ * and drop their G and X records, or queue them for sos_garbage_work to
+ * do so (sos_garbage.c): the X record lives as long as the file, so that
+ * a reader of a replaced version still checks it.  Files a reader holds
  * (pins) are left with their G record until its last unpin, and
  * collected after (sos_pin_collect, which each collection runs first).
  * Open finishes whatever a crash left.
@@ -564,6 +578,17 @@ void sos_garbage_collect(sos_store_t *st, const sos_extent_t *e,
     uint32_t n);
 /* All pending G records; returns how many files were removed. */
 uint64_t sos_garbage_collect_all(sos_store_t *st);
+
+/*
+ * The garbage queue: sos_garbage_collect queues files while it has room
+ * and the data volume was not found full in the last SOS_GC_FULL_MS
+ * (sos_garbage_full, called by a data write that met ENOSPC or EDQUOT:
+ * the room is wanted now).
+ */
+#define SOS_GC_FULL_MS  10000
+void sos_garbage_init(sos_store_t *st, size_t cap);
+void sos_garbage_free(sos_store_t *st);
+void sos_garbage_full(sos_store_t *st);
 
 
 /* ---- pins: files open readers hold (sos_pin.c) ---- */

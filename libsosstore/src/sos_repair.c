@@ -811,13 +811,6 @@ sos_repair_extent(sos_store_t *st, const char *ikey, size_t ikey_len,
                                  good == 0 ? crcs : NULL);
         if (res[i] == 0) {
             good |= 1u << i;
-
-        } else if (res[i] == ENOENT) {
-            sos_scrub_find(st, report, SOS_FINDING_MISSING, i, 0, e, ikey,
-                           ikey_len);
-        } else {
-            sos_scrub_find(st, report, SOS_FINDING_BAD, i,
-                           res[i] == EIO ? 0 : res[i], e, ikey, ikey_len);
         }
     }
 
@@ -828,6 +821,31 @@ sos_repair_extent(sos_store_t *st, const char *ikey, size_t ikey_len,
     sc->bytes += bytes;
     sc->pass_bytes += bytes;
     pthread_mutex_unlock(&sc->lock);
+
+    /*
+     * Deleted or replaced since the walk read the record: its files are
+     * being unlinked (the garbage queue), nothing to find or repair.  The
+     * record, read again, is unchanged (the mask it has).
+     */
+    if (good != e->replicas
+        && sos_repair_mask(st, ikey, ikey_len, e, e->replicas, NULL, NULL)
+           == SOS_ENOTFOUND)
+    {
+        free(crcs);
+        free(buf);
+        return;
+    }
+
+    for (i = 0; i < st->n_replicas; i++) {
+        if (res[i] == ENOENT) {
+            sos_scrub_find(st, report, SOS_FINDING_MISSING, i, 0, e, ikey,
+                           ikey_len);
+
+        } else if (res[i] != 0) {
+            sos_scrub_find(st, report, SOS_FINDING_BAD, i,
+                           res[i] == EIO ? 0 : res[i], e, ikey, ikey_len);
+        }
+    }
 
     if (good == 0) {
         sos_scrub_find(st, report, SOS_FINDING_UNREPAIRABLE,
@@ -878,7 +896,9 @@ sos_repair_extent(sos_store_t *st, const char *ikey, size_t ikey_len,
 
     /* the mask names the replicas known good, so reads skip bad ones */
 
-    if ((good | written) == e->replicas && !legacy) {
+    /* a copy written is checked against the record, read again: a
+     * delete committed meanwhile makes it garbage */
+    if ((good | written) == e->replicas && !legacy && written == 0) {
         *mask = e->replicas;
         sos_buf_free(&sums);
         return;

@@ -257,6 +257,7 @@ sos_writer_begin(sos_writer_t *w, sos_store_t *st, sos_error_t *err)
     if (sos_popcount(w->live) < st->quorum) {
         sos_writer_abort(w);
         if (saved == ENOSPC) {
+            sos_garbage_full(st);
             return sos_err_sys(err, saved, "open(\"%s\") failed", path);
         }
         return sos_err(err, SOS_EQUORUM, saved,
@@ -291,6 +292,7 @@ sos_writer_write(sos_writer_t *w, const void *data, size_t len,
 
     if (sos_popcount(w->live) < w->store->quorum) {
         if (saved == ENOSPC || saved == EDQUOT) {
+            sos_garbage_full(w->store);
             return sos_err_sys(err, saved, "write of file %s failed", w->id);
         }
         return sos_err(err, SOS_EQUORUM, saved,
@@ -511,6 +513,7 @@ quorum:
 
     sos_writer_abort(w);
     if (saved == ENOSPC || saved == EDQUOT) {
+        sos_garbage_full(st);
         return sos_err_sys(err, saved, "file %s could not be made durable",
                            w->id);
     }
@@ -669,21 +672,6 @@ sos_garbage_add(leveldb_writebatch_t *batch, const sos_extent_t *e,
         memcpy(key + 1, e[i].id, SOS_FILE_ID_LEN);
         key[0] = SOS_K_GARBAGE;
         leveldb_writebatch_put(batch, key, sizeof(key), "", 0);
-    }
-}
-
-
-void
-sos_garbage_collect(sos_store_t *st, const sos_extent_t *e, uint32_t n)
-{
-    uint32_t  i;
-
-    sos_pin_collect(st);
-
-    for (i = 0; i < n; i++) {
-        if (!sos_pin_defer(st, e[i].id)) {
-            (void) sos_extent_unlink(st, &e[i]);
-        }
     }
 }
 

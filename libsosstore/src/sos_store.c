@@ -228,6 +228,7 @@ sos_store_open(sos_store_t **out, const sos_store_conf_t *conf,
     pthread_mutex_init(&st->upload_lock, NULL);
     pthread_mutex_init(&st->idx_lock, NULL);
     sos_pin_init(st);
+    sos_garbage_init(st, conf->garbage_queue);
     pthread_rwlock_init(&st->db_lock, NULL);
     pthread_mutex_init(&st->health_lock, NULL);
     st->reserve = conf->index_reserve;
@@ -375,6 +376,7 @@ sos_store_free(sos_store_t *st)
     pthread_mutex_destroy(&st->upload_lock);
     pthread_mutex_destroy(&st->idx_lock);
     sos_pin_free(st);
+    sos_garbage_free(st);
     pthread_rwlock_destroy(&st->db_lock);
     pthread_mutex_destroy(&st->health_lock);
     free(st);
@@ -385,7 +387,9 @@ void
 sos_store_close(sos_store_t *store)
 {
     if (store != NULL) {
-        /* files whose last reader went since the last collection */
+        /* the files of deletes not unlinked yet, then those whose
+         * last reader went since the last collection */
+        (void) sos_garbage_work(store, SIZE_MAX, NULL);
         sos_pin_collect(store);
         sos_store_free(store);
     }

@@ -179,6 +179,10 @@ typedef struct {
     const char          *key_file;        /* NULL: <data_dir>/secret.key */
     uint64_t             index_reserve;   /* bytes kept free for the index
                                              (see "The reserve"); 0: none */
+    size_t               garbage_queue;   /* files of deletes and overwrites
+                                             left to sos_garbage_work (see
+                                             there); 0: unlinked by the
+                                             call that committed */
 } sos_store_conf_t;
 
 typedef enum {
@@ -235,6 +239,27 @@ typedef struct {
  */
 sos_rc_e sos_store_open(sos_store_t **out, const sos_store_conf_t *conf,
     sos_error_t *err);
+
+/**
+ * Remove the files deletes and overwrites left in the garbage queue
+ * (conf->garbage_queue): up to max_files of them, oldest first.  The
+ * call that commits a delete, an overwrite or a replaced part answers
+ * once its index write is durable and leaves its files, recorded as
+ * garbage by that write, in the queue; until they are unlinked they
+ * still take their room.  Nothing is lost when they wait: a crash
+ * leaves their G records, which the next open collects, and
+ * sos_store_close works through the queue.  The queue is bounded: a
+ * call that finds it full, or the data volume full (a data write met
+ * ENOSPC or EDQUOT in the last 10 s), unlinks inline.  A file an open
+ * reader holds waits for its close; a file whose unlink fails keeps its
+ * G record for the next open.  max_files 0 only counts: it touches no
+ * disk and takes only the queue's mutex.
+ * @param[out] done  files removed (may be NULL)
+ * @return the files left in the queue
+ * Threads: any thread, a call at a time or several.  Ownership: the
+ * ownership rule.
+ */
+size_t sos_garbage_work(sos_store_t *store, size_t max_files, size_t *done);
 
 /**
  * Close the store and free the handle.  NULL is a no-op.
@@ -767,7 +792,8 @@ sos_rc_e sos_reader_part(sos_reader_t *reader, uint32_t part_number,
 void sos_reader_close(sos_reader_t *reader);
 
 /**
- * Delete an object; its data is removed once the delete is committed.
+ * Delete an object; its data is removed once the delete is committed,
+ * before the call returns or, with a garbage queue, by sos_garbage_work.
  * @return SOS_OK, SOS_ENOBUCKET, SOS_ENOTFOUND, SOS_EINVAL (key),
  *         SOS_ECORRUPT (its record or the bucket's counters do not
  *         decode), SOS_ENOMEM, SOS_EIO
@@ -785,7 +811,7 @@ sos_rc_e sos_object_delete(sos_store_t *store, const char *bucket,
  * record of every key is read, then one synced index write removes those
  * found, records their files as garbage and updates the bucket's
  * counters once; their data is removed after it (the files an open
- * reader holds, once it closes).  All or nothing: when that write fails
+ * reader holds, once it closes), or left to sos_garbage_work.  All or nothing: when that write fails
  * or is refused, no object is deleted (a write that failed is settled at
  * the reopen, wholly).  A key named twice is deleted once: the later
  * ones find nothing.
