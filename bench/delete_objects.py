@@ -38,7 +38,8 @@ def delete(keys):
     t = time.time() - t0
     if r.get('Errors') or len(r.get('Deleted', [])) != len(keys):
         sys.exit('delete_objects.py: DeleteObjects answered %d Deleted, '
-                 'errors %r' % (len(r.get('Deleted', [])), r.get('Errors', [])[:3]))
+                 'errors %r' % (len(r.get('Deleted', [])),
+                                r.get('Errors', [])[:3]))
     return t
 
 

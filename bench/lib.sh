@@ -207,8 +207,8 @@ log_check() {
     fi
 }
 
-# run wrk: wrk_rate conns url [-s script -- script arguments]; prints requests/s,
-# fails on errors or non-2xx answers
+# run wrk: wrk_rate conns url [-s script -- script arguments]; prints
+# requests/s, fails on errors or non-2xx answers
 wrk_rate() {
     local c=$1 url=$2 out
     shift 2

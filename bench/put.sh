@@ -63,7 +63,8 @@ for i in $(seq 1 "$big"); do
     times+=("$t")
 done
 s=$(printf '%s\n' "${times[@]}" | sort -g \
-    | awk '{ t[NR] = $1 } END { print 64 * 1048576 / 1e6 / t[int((NR + 1) / 2)] }')
+    | awk '{ t[NR] = $1 }
+           END { print 64 * 1048576 / 1e6 / t[int((NR + 1) / 2)] }')
 p=$(plain $((64 << 20)) "$big" 1 | cut -d' ' -f2)
 row "PUT 64 MiB, 1 conn" "$s" "$p" "MB/s" \
     "same bytes to 3 files, fdatasync" "-" hi

@@ -63,7 +63,9 @@ def main():
     script = '''
 set terminal pngcairo size 1000,%d font "sans,10"
 set output "%s.png"
-set title "%s (ratio to the ceiling; 1.0 = at the ceiling)"
+set title "%s"
+set xlabel "ratio to the ceiling measured in the same run \\
+(1.0: at the ceiling; more is better)"
 set style fill solid 0.6
 set boxwidth 0.6
 set yrange [-0.5:*] reverse
