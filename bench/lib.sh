@@ -81,7 +81,8 @@ wait_port() {
         (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0
         sleep 0.05
     done
-    fail "nothing listens on $1; see $2"
+    tail -5 "$2" >&2 2>/dev/null || true
+    fail "nothing listens on $1"
 }
 
 # the pid of the only worker of the nginx master $1
