@@ -223,3 +223,9 @@ wrk_rate() {
         || fail "wrk made no request on ${url%%\?*}"
     echo "$out"
 }
+
+# the mean of two figures (a ceiling measured before and after SOS, so
+# that a change of the machine's load weighs on both sides alike)
+mean() {
+    awk -v a="$1" -v b="$2" 'BEGIN { print (a + b) / 2 }'
+}

@@ -4,7 +4,8 @@
 # beside the same page from a bucket of 2,000 keys (the cost of the page
 # itself).  Both buckets are filled by bench/fill_bucket.c through the
 # library (index records only) before nginx starts on the data directory;
-# bench/list_times.py times the requests over one keep-alive connection.
+# bench/list_times.py times the requests over one keep-alive connection,
+# the two buckets in turn.
 #
 # Builds nothing: run `make` first (make bench does).  Settings: lib.sh,
 # and SOS_BENCH_KEYS, the keys of the big bucket.
@@ -36,10 +37,9 @@ echo "ListObjectsV2: $n pages of 1,000 keys after a middle key; buckets" \
 mid() {
     printf 'd%05u/f%03u' $(($1 / 100 / 2 - 5)) 50
 }
-read -r b50 b99 < <("$python" "$top/bench/list_times.py" "$sos" big \
-                    "$(mid "$keys")" "$n")
-read -r s50 s99 < <("$python" "$top/bench/list_times.py" "$sos" small \
-                    "$(mid 2000)" "$n")
+{ read -r b50 b99; read -r s50 s99; } < <("$python" \
+    "$top/bench/list_times.py" "$sos" "$n" big "$(mid "$keys")" \
+    small "$(mid 2000)")
 [ -n "$b99" ] && [ -n "$s99" ] || fail "listing failed"
 # 1000000 as 1,000,000
 many=$(sed ':a; s/\B[0-9]\{3\}\>/,&/; ta' <<<"$keys")
