@@ -69,10 +69,11 @@ echo "GET: wrk -t1 ${secs}s; $(nproc) cpus; load $(cut -d' ' -f1-3 \
 # SOS between two runs of its ceiling: gets conns sos-url plain-url, sets
 # s and p (the mean of the two ceiling runs)
 gets() {
-    local p1
+    local p1 p2
     p1=$(wrk_rate "$1" "$3")
     s=$(wrk_rate "$1" "$2")
-    p=$(mean "$p1" "$(wrk_rate "$1" "$3")")
+    p2=$(wrk_rate "$1" "$3")
+    p=$(mean "$p1" "$p2")
 }
 
 gets 64 "$sos/bench/4k" "$plain/bench/4k"

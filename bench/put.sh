@@ -47,12 +47,14 @@ plain() {
 # each SOS run between two runs of its ceiling, whose mean is the ceiling
 p=$(plain 4096 "$n1" 1 | cut -d' ' -f1)
 s=$(put_rate 1 20000)
-p=$(mean "$p" "$(plain 4096 "$n1" 1 | cut -d' ' -f1)")
+p2=$(plain 4096 "$n1" 1 | cut -d' ' -f1)
+p=$(mean "$p" "$p2")
 row "PUT 4 KiB, 1 conn" "$s" "$p" "obj/s" \
     "C loop, 3 files serially, 1 thread" "≥ 1.5" hi
 p=$(plain 4096 "$n16" 16 | cut -d' ' -f1)
 s=$(put_rate 64 60000)
-p=$(mean "$p" "$(plain 4096 "$n16" 16 | cut -d' ' -f1)")
+p2=$(plain 4096 "$n16" 16 | cut -d' ' -f1)
+p=$(mean "$p" "$p2")
 row "PUT 4 KiB, 64 conns" "$s" "$p" "obj/s" \
     "the same loop in 16 threads" "≥ 1.5" hi
 
