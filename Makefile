@@ -8,7 +8,7 @@
 #   make test     build and run every test (library TAP binaries, t/*.t)
 #   make asan     the same with AddressSanitizer and UBSan
 #   make fuzz     the libFuzzer targets (fuzz/README.md) into build-fuzz/
-#   make bench    benchmarks (bench/)
+#   make bench    benchmarks: one table (docs/performance.md)
 #   make torture  the long crash audit (t/crash_audit.t, many rounds)
 #   make clean    remove build products
 
@@ -54,7 +54,9 @@ CLIENT_PKGS := awscli python3-boto3 s3cmd rclone restic curl openssl chromium \
                pyflakes3 strace procps
 # clang and its runtimes (libFuzzer, ASan) for make fuzz
 FUZZ_PKGS := clang libclang-rt-14-dev
-PKGS := $(BUILD_PKGS) $(CLIENT_PKGS) $(FUZZ_PKGS)
+# the chart of make bench
+BENCH_PKGS := gnuplot-nox
+PKGS := $(BUILD_PKGS) $(CLIENT_PKGS) $(FUZZ_PKGS) $(BENCH_PKGS)
 
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
@@ -290,12 +292,9 @@ $(FUZZ_BUILD)/fuzz_codec: fuzz/fuzz_codec.c $(FUZZ_LIBA) $(FUZZ_HDRS)
 	    -Ilibsosstore/include -Ilibsosstore/src -o $@ fuzz/fuzz_codec.c \
 	    $(FUZZ_LIBA) -lleveldb -lz -lcrypto -lpthread
 
+# one table, each figure beside its ceiling (docs/performance.md)
 bench: all
-	@if [ -x bench/run ]; then SOS_BUILD=$(BUILD) bench/run; \
-	else echo "no benchmarks yet (bench/run)"; fi
-	SOS_BUILD=$(BUILD) bench/http.sh
-	SOS_BUILD=$(BUILD) bench/multipart.sh
-	SOS_BUILD=$(BUILD) bench/delete.sh
+	SOS_BUILD=$(BUILD) bench/run
 
 clean:
 	rm -rf build build-asan build-fuzz
