@@ -22,6 +22,7 @@
 #include <sosproto/sigv4.h>
 
 #include <openssl/crypto.h>
+#include <pthread.h>
 
 
 #define NGX_SOS_KEYS_SIGNING      256    /* derived keys cached, at most */
@@ -40,6 +41,7 @@ typedef struct {
 
 
 struct ngx_sos_keys_s {
+    ngx_uint_t               load;       /* its number: see replace() */
     sos_key_t               *keys;       /* sorted by access_key_id */
     size_t                   n;
     size_t                   size;
@@ -52,6 +54,11 @@ struct ngx_sos_keys_s {
 
 static int ngx_sos_keys_add(void *data, const sos_key_t *key);
 static int ngx_sos_keys_cmp(const void *one, const void *two);
+
+
+/* the tables are read one at a time: a larger number read the store later */
+static pthread_mutex_t  ngx_sos_keys_mutex = PTHREAD_MUTEX_INITIALIZER;
+static ngx_uint_t       ngx_sos_keys_loads;
 
 
 ngx_sos_keys_t *
@@ -67,7 +74,12 @@ ngx_sos_keys_load(sos_store_t *store, sos_error_t *err)
         goto nomem;
     }
 
+    (void) pthread_mutex_lock(&ngx_sos_keys_mutex);
+
+    keys->load = ++ngx_sos_keys_loads;
     rc = sos_key_list(store, NULL, 0, ngx_sos_keys_add, keys, err);
+
+    (void) pthread_mutex_unlock(&ngx_sos_keys_mutex);
 
     if (keys->failed) {
         ngx_sos_keys_free(keys);
@@ -276,6 +288,17 @@ void
 ngx_sos_keys_replace(ngx_sos_main_conf_t *smcf, ngx_sos_keys_t *keys)
 {
     ngx_sos_keys_t  *old;
+
+    /*
+     * the jobs that load tables end in any order: a table read before
+     * another job's change (a revoke) must not replace the one that job
+     * read after it, or the revoked key would sign again
+     */
+
+    if (smcf->keys && keys->load < smcf->keys->load) {
+        ngx_sos_keys_free(keys);
+        return;
+    }
 
     /* the event loop is the only reader: a swap needs no lock */
 
