@@ -414,6 +414,7 @@ is($bad_gets, 0, "$gets GETs racing deletes: whole ($whole) or 404 ($gone)");
 
     my $wpid = worker_pid();
     my $before = fd_count($wpid);
+    my $rss0 = $t->worker_rss;
     my @socks;
     for (1 .. 60) {
         my $s = $t->connect;
@@ -425,6 +426,9 @@ is($bad_gets, 0, "$gets GETs racing deletes: whole ($whole) or 404 ($gone)");
     my $during = fd_count($wpid);
     ok($during <= $before + 60 * 3,
        "60 slow readers: $before fds before, $during during");
+    my $rss = $t->worker_rss;
+    ok($rss - $rss0 < 64 * 1024,
+       "60 slow readers: the worker's RSS $rss0 KiB before, $rss during");
 
     # half read one window, then all are dropped
     for my $s (@socks[0 .. 29]) {
