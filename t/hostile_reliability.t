@@ -446,6 +446,37 @@ is($bad_gets, 0, "$gets GETs racing deletes: whole ($whole) or 404 ($gone)");
 
     ($st, $h, $b) = req(GET => '/hrb/many');
     ok($st == 200 && $b eq $many, 'a GET after: the object whole');
+
+    # three GETs pipelined on one connection, the first of 3 windows
+
+    my $s = $t->connect;
+    print $s $t->s3_request(GET => '/hrb/many')
+        . $t->s3_request(GET => '/hrb/many',
+                         headers => { Range => 'bytes=4194303-4194304' })
+        . $t->s3_request(GET => '/hrb/empty',
+                         headers => { Connection => 'close' });
+    my $data = '';
+    my $sel = IO::Select->new($s);
+    $deadline = time() + 30;
+    while (time() < $deadline && $sel->can_read(5)) {
+        sysread($s, $data, 1 << 20, length $data) or last;
+    }
+    close $s;
+
+    my @bodies;
+    while ($data =~ s/^HTTP\/1\.1 (\d+) [^\r]*\r\n(.*?)\r\n\r\n//s) {
+        my ($code, $head) = ($1, $2);
+        my ($len) = $head =~ /^Content-Length: (\d+)/mi;
+        push @bodies, [ $code, substr($data, 0, $len // 0, '') ];
+    }
+    is(scalar @bodies, 3, 'pipelined: 3 answers');
+    ok(@bodies == 3 && $bodies[0][1] eq $many, 'pipelined: the whole');
+    ok(@bodies == 3 && $bodies[1][0] == 206
+       && $bodies[1][1] eq substr($many, $WINDOW - 1, 2),
+       'pipelined: the range across windows');
+    ok(@bodies == 3 && $bodies[2][0] == 200 && $bodies[2][1] eq '',
+       'pipelined: the empty object');
+    is($data, '', 'pipelined: nothing more');
 }
 
 # delete, put again, get, delete again, quickly
