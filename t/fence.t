@@ -15,42 +15,22 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 
-use Digest::MD5 qw(md5_hex md5_base64);
-use File::Path qw(make_path);
+use Digest::MD5 qw(md5_base64);
 use Test::More;
 use Time::HiRes qw(sleep);
 
+use SOS::FullIndex;
 use SOS::Test;
 
 plan(skip_all => 'mounting a tmpfs for the index needs root') if $> != 0;
 
-my $t = SOS::Test->new(keys => 0);
+my ($t, @rep) = SOS::FullIndex::start('2m', '0');
 my $data = $t->data;
 my $filler = "$data/filler";
 
-system('mount', '-t', 'tmpfs', '-o', 'size=2m,mode=0700', 'tmpfs', $data)
-    == 0 or plan(skip_all => "mount -t tmpfs failed: $?");
-
-END { system('umount', '-l', $data) if defined $data && $> == 0 }
-
-$t->create_dev_keys;
-
-my $dir = $t->dir;
-my @rep = map { "$dir/rep$_" } 0 .. 2;
-make_path(@rep);
-$t->{http} = join('', map { "sos_replica $_;\n    " } @rep)
-    . "sos_index_reserve 0;\n";
-$t->run;
-
 # the offline lister: built against the library the server uses
 
-my $lister = "$dir/store_list";
-my $lib = SOS::Test::build_dir() . '/lib';
-my $top = SOS::Test::top();
-my @san = SOS::Test::sanitized()
-    ? ('-fsanitize=address,undefined', '-fno-sanitize-recover=all') : ();
-my $out = `cc -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror @san -I$top/libsosstore/include -o $lister $top/t/store_list.c $lib/libsosstore.a -lleveldb -lz -lcrypto -lpthread 2>&1`;
-is($?, 0, 'store_list helper compiles') or diag($out);
+my $lister = SOS::FullIndex::lister($t);
 
 sub req {
     my ($method, $uri, %opts) = @_;
@@ -162,17 +142,8 @@ $t->stop_ok;
 
 # offline: the store holds what was acknowledged, the failed PUT at most
 
-$out = `$lister '$data' bkt @rep 2>&1`;
-is($?, 0, 'the store opens offline') or diag($out);
-
-my %listed = map { (split /\t/)[0, 1] } split /\n/, $out;
-my @missing = grep {
-    ($listed{$_} // '') ne md5_hex($acked{$_})
-} sort keys %acked;
-my @extra = grep { !exists $acked{$_} && $_ ne $failed } sort keys %listed;
-ok(!@missing, 'offline: every acknowledged object is listed with its ETag')
-    or diag("missing: @missing");
-ok(!@extra, 'offline: nothing else is listed') or diag("extra: @extra");
+SOS::FullIndex::offline_ok($lister, $data, \@rep, \%acked, $failed,
+                           'nothing else is listed');
 
 $t->run;
 ($status) = req(PUT => '/bkt/after', body => 'after');

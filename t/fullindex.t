@@ -16,41 +16,21 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 
-use Digest::MD5 qw(md5_hex md5_base64);
-use File::Path qw(make_path);
+use Digest::MD5 qw(md5_base64);
 use Test::More;
 use Time::HiRes qw(sleep);
 
+use SOS::FullIndex;
 use SOS::Test;
 
 plan(skip_all => 'mounting a tmpfs for the index needs root') if $> != 0;
 
-my $t = SOS::Test->new(keys => 0);
+my ($t, @rep) = SOS::FullIndex::start('8m', '2m');
 my $data = $t->data;
 my $filler = "$data/filler";
 my $reserve = "$data/index/sos-reserve";
 
-system('mount', '-t', 'tmpfs', '-o', 'size=8m,mode=0700', 'tmpfs', $data)
-    == 0 or plan(skip_all => "mount -t tmpfs failed: $?");
-
-END { system('umount', '-l', $data) if defined $data && $> == 0 }
-
-$t->create_dev_keys;
-
-my $dir = $t->dir;
-my @rep = map { "$dir/rep$_" } 0 .. 2;
-make_path(@rep);
-$t->{http} = join('', map { "sos_replica $_;\n    " } @rep)
-    . "sos_index_reserve 2m;\n";
-$t->run;
-
-my $lister = "$dir/store_list";
-my $lib = SOS::Test::build_dir() . '/lib';
-my $top = SOS::Test::top();
-my @san = SOS::Test::sanitized()
-    ? ('-fsanitize=address,undefined', '-fno-sanitize-recover=all') : ();
-my $out = `cc -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror @san -I$top/libsosstore/include -o $lister $top/t/store_list.c $lib/libsosstore.a -lleveldb -lz -lcrypto -lpthread 2>&1`;
-is($?, 0, 'store_list helper compiles') or diag($out);
+my $lister = SOS::FullIndex::lister($t);
 
 sub req {
     my ($method, $uri, %opts) = @_;
@@ -208,17 +188,7 @@ unlink $filler or die "$filler: $!";
 
 # offline: what was acknowledged and not deleted, the failed PUT at most
 
-$out = `$lister '$data' bkt @rep 2>&1`;
-is($?, 0, 'the store opens offline') or diag($out);
-
-my %listed = map { (split /\t/)[0, 1] } split /\n/, $out;
-my @missing = grep {
-    ($listed{$_} // '') ne md5_hex($acked{$_})
-} sort keys %acked;
-my @extra = grep { !exists $acked{$_} && $_ ne $failed } sort keys %listed;
-ok(!@missing, 'offline: every acknowledged object is listed with its ETag')
-    or diag("missing: @missing");
-ok(!@extra, 'offline: nothing deleted or refused is listed')
-    or diag("extra: @extra");
+SOS::FullIndex::offline_ok($lister, $data, \@rep, \%acked, $failed,
+                           'nothing deleted or refused is listed');
 
 done_testing();
