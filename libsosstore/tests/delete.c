@@ -43,29 +43,11 @@ static atomic_int    index_full;
 static char          keep[N_KEEP][8];
 
 
-static int
-is_index_log(int fd)
-{
-    char     link[64], path[PATH_MAX];
-    ssize_t  n;
-
-    snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-    n = readlink(link, path, sizeof(path) - 1);
-    if (n < 4) {
-        return 0;
-    }
-    path[n] = '\0';
-
-    return strstr(path, "/index/") != NULL
-           && strcmp(path + n - 4, ".log") == 0;
-}
-
-
 /* A sync of the index's log: counted, and failed while armed. */
 static int
 log_sync_fails(int fd)
 {
-    if (!is_index_log(fd)) {
+    if (!util_is_index_log(fd)) {
         return 0;
     }
     log_syncs++;
@@ -329,27 +311,6 @@ files(void)
 }
 
 
-static sos_store_health_t
-health_get(sos_store_t *s)
-{
-    sos_store_health_t  h;
-
-    sos_store_health(s, &h);
-    return h;
-}
-
-
-static void
-sleep_ms(long ms)
-{
-    struct timespec  ts;
-
-    ts.tv_sec = ms / 1000;
-    ts.tv_nsec = (ms % 1000) * 1000000;
-    nanosleep(&ts, NULL);
-}
-
-
 /*
  * One call of 1,000 keys: 994 objects (o0000, which a reader holds, among
  * them), the multipart object, two missing keys, o0001 twice again, and
@@ -569,7 +530,7 @@ fenced(sos_store_t *s)
            "too");
     is_int(0, log_syncs, "fenced: nothing written");
 
-    h = health_get(s);
+    h = util_health(s);
     ok(h.fenced && h.reopen_failures == 1, "fenced: the reopen it tried "
        "found no room");
 
@@ -584,12 +545,12 @@ fenced(sos_store_t *s)
     /* room again: the next call, a second later, reopens and deletes */
 
     index_full = 0;
-    sleep_ms(1100);
+    util_sleep_ms(1100);
 
     rc = sos_objects_delete(s, BUCKET, BUCKET_LEN, keys, 6, results, &err);
     is_int(SOS_OK, rc, "fenced: once there is room, the call reopens the "
            "index and deletes");
-    h = health_get(s);
+    h = util_health(s);
     ok(!h.fenced && h.reopens == 1, "fenced: reopened once");
     for (i = 0; i < 5; i++) {
         if (sos_object_stat(s, BUCKET, BUCKET_LEN, keep[i], 5, NULL, &err)
@@ -653,7 +614,7 @@ failed_write(sos_store_t **sp)
 
     /* the next call, a second after the reopen before, reopens */
 
-    sleep_ms(1100);
+    util_sleep_ms(1100);
     rc = sos_objects_delete(s, BUCKET, BUCKET_LEN, keys + 5, 1, results,
                             &err);
     is_int(SOS_OK, rc, "failed write: the next call reopens");

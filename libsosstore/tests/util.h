@@ -5,7 +5,8 @@
  * object and the file of a part, the file ids object records name, MD5s
  * in hex, flipping a byte of a replica's file, dropping its X record,
  * which replica an fd reads, whether a reader's segments hold the right
- * bytes, counting files and open fds.  They bail out on errors they do
+ * bytes, counting files and open fds, whether an fd is the index's log,
+ * the store's health, sleeping.  They bail out on errors they do
  * not return.
  */
 
@@ -16,10 +17,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -570,6 +573,49 @@ util_fds(void)
     }
     closedir(dir);
     return n - 1;                       /* the directory's own */
+}
+
+
+/*
+ * Whether fd is one of LevelDB's log files of the index (what a fault
+ * of a test's own fdatasync() or fsync() aims at).
+ */
+static int
+util_is_index_log(int fd)
+{
+    char     link[64], path[PATH_MAX];
+    ssize_t  n;
+
+    snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+    n = readlink(link, path, sizeof(path) - 1);
+    if (n < 4) {
+        return 0;
+    }
+    path[n] = '\0';
+
+    return strstr(path, "/index/") != NULL
+           && strcmp(path + n - 4, ".log") == 0;
+}
+
+
+static sos_store_health_t
+util_health(sos_store_t *s)
+{
+    sos_store_health_t  h;
+
+    sos_store_health(s, &h);
+    return h;
+}
+
+
+static void
+util_sleep_ms(long ms)
+{
+    struct timespec  ts;
+
+    ts.tv_sec = ms / 1000;
+    ts.tv_nsec = (ms % 1000) * 1000000;
+    nanosleep(&ts, NULL);
 }
 
 #endif /* SOS_TEST_UTIL_H */
