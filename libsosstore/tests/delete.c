@@ -135,30 +135,11 @@ body(const char *key, char *buf)
 static sos_rc_e
 put_rc(sos_store_t *s, const char *key)
 {
-    char             data[BODY_MAX];
-    size_t           len;
-    sos_rc_e         rc;
-    sos_put_t       *p;
-    sos_put_opts_t   opts;
-
-    memset(&opts, 0, sizeof(opts));
-    opts.bucket = BUCKET;
-    opts.bucket_len = BUCKET_LEN;
-    opts.key = key;
-    opts.key_len = strlen(key);
+    char    data[BODY_MAX];
+    size_t  len;
 
     len = body(key, data);
-
-    rc = sos_put_begin(&p, s, &opts, &err);
-    if (rc != SOS_OK) {
-        return rc;
-    }
-    rc = sos_put_write(p, data, len, &err);
-    if (rc != SOS_OK) {
-        sos_put_abort(p);
-        return rc;
-    }
-    return sos_put_commit(p, NULL, &err);
+    return util_put_rc(s, BUCKET, key, data, len, NULL, &err);
 }
 
 
