@@ -94,23 +94,6 @@ statvfs(const char *path, struct statvfs *buf)
 }
 
 
-static sos_store_t *
-store_open(int no_fsync)
-{
-    sos_store_t       *s;
-    sos_store_conf_t   conf;
-
-    memset(&conf, 0, sizeof(conf));
-    conf.data_dir = data_dir;
-    conf.no_fsync = no_fsync;
-    conf.min_part_size = PART_SIZE;
-    if (sos_store_open(&s, &conf, &err) != SOS_OK) {
-        bail("sos_store_open(%s): %s", data_dir, err.msg);
-    }
-    return s;
-}
-
-
 /* The body of key: its name, then bytes by its name, of a size by it. */
 static size_t
 body(const char *key, char *buf)
@@ -613,7 +596,7 @@ failed_write(sos_store_t **sp)
     is_int(0, records(s, SOS_K_GARBAGE), "failed write: no G record");
 
     sos_store_close(s);
-    s = store_open(0);
+    s = util_store_open(data_dir, 1, PART_SIZE);
     *sp = s;
 
     counters(s, &c1, &b1);
@@ -645,7 +628,7 @@ main(void)
 
     /* made without fsync, for speed; the tests run with it */
 
-    s = store_open(1);
+    s = util_store_open(data_dir, 0, PART_SIZE);
     if (sos_org_create(s, "org", 3, NULL, 0, &org, &err) != SOS_OK) {
         bail("org: %s", err.msg);
     }
@@ -661,7 +644,7 @@ main(void)
     put_multipart(s);
     sos_store_close(s);
 
-    s = store_open(0);
+    s = util_store_open(data_dir, 1, PART_SIZE);
 
     bulk(s);
     refused(s);
