@@ -57,25 +57,13 @@ for my $k (qw(a b)) {
 
 # the index's file system is full from here on
 
-open my $fh, '>', $filler or die "$filler: $!";
-my $chunk = 'f' x 65536;
-while (syswrite($fh, $chunk)) { }
-close $fh;
+SOS::FullIndex::fill($filler);
 
 # long keys fill what is left of the log's last page
 
-my $long = 'x' x 900;
 my $failed;
-
-for my $i (1 .. 200) {
-    my $k = sprintf('%04d%s', $i, $long);
-    ($status, $h, $body) = req(PUT => "/bkt/$k", body => "body of $i");
-    if ($status != 200) {
-        $failed = $k;
-        last;
-    }
-    $acked{$k} = "body of $i";
-}
+($failed, $status, $h, $body)
+    = SOS::FullIndex::put_until_fails($t, 200, \%acked);
 
 ok(defined $failed, 'a PUT fails once the index disk is full');
 is($status, 503, 'the failed PUT: 503');

@@ -42,13 +42,6 @@ sub code {
     return $body =~ m{<Code>([^<]*)</Code>} ? $1 : '';
 }
 
-sub fill {
-    open my $fh, '>>', $filler or die "$filler: $!";
-    my $chunk = 'f' x 65536;
-    while (syswrite($fh, $chunk)) { }
-    close $fh;
-}
-
 # data files of all replicas
 sub files {
     my $n = 0;
@@ -84,20 +77,11 @@ for my $k (qw(a b c d e)) {
     $acked{$k} = "body of $k";
 }
 
-fill();
+SOS::FullIndex::fill($filler);
 
-my $long = 'x' x 900;
 my $failed;
-
-for my $i (1 .. 400) {
-    my $k = sprintf('%04d%s', $i, $long);
-    ($status, $h, $body) = req(PUT => "/bkt/$k", body => "body of $i");
-    if ($status != 200) {
-        $failed = $k;
-        last;
-    }
-    $acked{$k} = "body of $i";
-}
+($failed, $status, $h, $body)
+    = SOS::FullIndex::put_until_fails($t, 400, \%acked);
 
 ok(defined $failed, 'a PUT fails once the index volume is full');
 is("$status " . code($body), '503 SlowDown', 'the failed PUT: 503 SlowDown');
@@ -163,7 +147,7 @@ $t->stop_ok;
 
 # a restart on the full volume
 
-fill();
+SOS::FullIndex::fill($filler);
 $t->run;
 
 ($status, $h, $body) = req(GET => '/bkt/d');

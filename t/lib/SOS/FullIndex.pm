@@ -7,6 +7,9 @@ package SOS::FullIndex;
 #
 #   my ($t, @rep) = SOS::FullIndex::start('2m', '0');  # tmpfs, reserve
 #   my $lister = SOS::FullIndex::lister($t);
+#   SOS::FullIndex::fill("$data/filler");
+#   my ($failed, $status, $h, $body)
+#       = SOS::FullIndex::put_until_fails($t, 200, \%acked);
 #   ...
 #   SOS::FullIndex::offline_ok($lister, $t->data, \@rep, \%acked, $failed,
 #                              'nothing else is listed');
@@ -60,6 +63,38 @@ sub lister {
     my $out = `cc -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror @san -I$top/libsosstore/include -o $lister $top/t/store_list.c $lib/libsosstore.a -lleveldb -lz -lcrypto -lpthread 2>&1`;
     is($?, 0, 'store_list helper compiles') or diag($out);
     return $lister;
+}
+
+# Append to $path in 64 KiB writes until the tmpfs is full.
+
+sub fill {
+    my ($path) = @_;
+
+    open my $fh, '>>', $path or die "$path: $!";
+    my $chunk = 'f' x 65536;
+    while (syswrite($fh, $chunk)) { }
+    close $fh;
+}
+
+# PUTs to bkt of keys of 904 bytes (which fill what is left of the
+# index log's last page), at most $max, until one fails; each one that
+# works goes into %$acked with its body.  Returns the key that failed
+# (undef: none did) and the last answer (status, headers, body).
+
+sub put_until_fails {
+    my ($t, $max, $acked) = @_;
+
+    my $long = 'x' x 900;
+    my ($status, $h, $body);
+
+    for my $i (1 .. $max) {
+        my $k = sprintf('%04d%s', $i, $long);
+        ($status, $h, $body) = SOS::Test->parse(
+            $t->s3(PUT => "/bkt/$k", body => "body of $i"));
+        return ($k, $status, $h, $body) if $status != 200;
+        $acked->{$k} = "body of $i";
+    }
+    return (undef, $status, $h, $body);
 }
 
 # With the server stopped: bucket bkt of the store in $data lists every
