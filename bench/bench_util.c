@@ -75,22 +75,29 @@ bench_plain_dirs(const char *root)
 
 
 /*
- * One object of obj_size bytes (buf repeated, buf_size at a time) in the
- * 3 directories; on failure says which and returns -1.
+ * Objects t<id>-000000 .. of obj_size bytes (buf repeated, buf_size at a
+ * time), n of them, in the 3 directories; on failure says which and
+ * returns -1.
  */
 int
-bench_plain_put(const char *root, const char *name, const char *buf,
-    size_t buf_size, size_t obj_size)
+bench_plain_objects(const char *root, unsigned id, unsigned n,
+    const char *buf, size_t buf_size, size_t obj_size)
 {
-    unsigned  d;
+    char      name[32];
+    unsigned  i, d;
 
-    for (d = 0; d < BENCH_N_DIRS; d++) {
-        if (bench_plain_write_one(root, d, name, buf, buf_size, obj_size)
-            != 0)
-        {
-            fprintf(stderr, "%s: plain %s on d%u: %s\n",
-                    program_invocation_short_name, name, d, strerror(errno));
-            return -1;
+    for (i = 0; i < n; i++) {
+        snprintf(name, sizeof(name), "t%02u-%06u", id, i);
+        for (d = 0; d < BENCH_N_DIRS; d++) {
+            if (bench_plain_write_one(root, d, name, buf, buf_size,
+                                      obj_size)
+                != 0)
+            {
+                fprintf(stderr, "%s: plain %s on d%u: %s\n",
+                        program_invocation_short_name, name, d,
+                        strerror(errno));
+                return -1;
+            }
         }
     }
     return 0;

@@ -17,7 +17,7 @@ void bench_die(const char *fmt, ...)
 double bench_now(void);
 void bench_mkdir_p(const char *path);
 void bench_plain_dirs(const char *root);
-int bench_plain_put(const char *root, const char *name, const char *buf,
-    size_t buf_size, size_t obj_size);
+int bench_plain_objects(const char *root, unsigned id, unsigned n,
+    const char *buf, size_t buf_size, size_t obj_size);
 
 #endif /* BENCH_UTIL_H */

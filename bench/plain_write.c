@@ -36,16 +36,9 @@ static void *
 worker(void *arg)
 {
     worker_t  *w = arg;
-    char       name[32];
-    unsigned   i;
 
-    for (i = 0; i < w->n; i++) {
-        snprintf(name, sizeof(name), "t%02u-%06u", w->id, i);
-        if (bench_plain_put(root, name, payload, CHUNK, obj_size) != 0) {
-            w->failed = 1;
-            return NULL;
-        }
-    }
+    w->failed = bench_plain_objects(root, w->id, w->n, payload, CHUNK,
+                                    obj_size) != 0;
     return NULL;
 }
 

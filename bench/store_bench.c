@@ -127,18 +127,9 @@ static void *
 plain_worker(void *arg)
 {
     worker_t  *w = arg;
-    char       name[32];
-    unsigned   i;
 
-    for (i = 0; i < w->n; i++) {
-        snprintf(name, sizeof(name), "t%02u-%06u", w->id, i);
-        if (bench_plain_put(w->root, name, payload, OBJ_SIZE, OBJ_SIZE)
-            != 0)
-        {
-            w->failed = 1;
-            return NULL;
-        }
-    }
+    w->failed = bench_plain_objects(w->root, w->id, w->n, payload, OBJ_SIZE,
+                                    OBJ_SIZE) != 0;
     return NULL;
 }
 
