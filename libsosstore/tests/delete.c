@@ -184,26 +184,14 @@ put_multipart(sos_store_t *s)
 static sos_rc_e
 check_reader(sos_reader_t *rd, const char *key)
 {
-    char      want[BODY_MAX], got[BODY_MAX];
-    size_t    len, at, n;
-    sos_rc_e  rc;
+    char    want[BODY_MAX];
+    size_t  len;
 
     len = body(key, want);
     if (sos_reader_size(rd) != len) {
         return SOS_ECORRUPT;
     }
-
-    rc = SOS_OK;
-    for (at = 0; rc == SOS_OK && at < len; at += n) {
-        rc = sos_reader_read(rd, at, got + at, len - at, &n, &err);
-        if (rc == SOS_OK && n == 0) {
-            rc = SOS_ECORRUPT;
-        }
-    }
-    if (rc == SOS_OK && memcmp(got, want, len) != 0) {
-        rc = SOS_ECORRUPT;
-    }
-    return rc;
+    return util_reader_same(rd, want, len, &err);
 }
 
 

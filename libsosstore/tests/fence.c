@@ -169,8 +169,8 @@ put(sos_store_t *s, const char *key, unsigned version)
 static sos_rc_e
 check(sos_store_t *s, const char *key, unsigned version)
 {
-    char               want[3000], got[3000];
-    size_t             len, at, n;
+    char               want[3000];
+    size_t             len;
     sos_rc_e           rc;
     sos_reader_t      *rd;
     sos_object_info_t  info;
@@ -183,16 +183,8 @@ check(sos_store_t *s, const char *key, unsigned version)
         return rc;
     }
 
-    rc = info.size == len ? SOS_OK : SOS_ECORRUPT;
-    for (at = 0; rc == SOS_OK && at < len; at += n) {
-        rc = sos_reader_read(rd, at, got + at, len - at, &n, &err);
-        if (rc == SOS_OK && n == 0) {
-            rc = SOS_ECORRUPT;
-        }
-    }
-    if (rc == SOS_OK && memcmp(got, want, len) != 0) {
-        rc = SOS_ECORRUPT;
-    }
+    rc = info.size == len ? util_reader_same(rd, want, len, &err)
+                          : SOS_ECORRUPT;
 
     sos_reader_close(rd);
     sos_object_info_release(&info);

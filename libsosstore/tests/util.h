@@ -6,7 +6,7 @@
  * in hex, flipping a byte of a replica's file, dropping its X record,
  * which replica an fd reads, whether a reader's segments hold the right
  * bytes, counting files and open fds, whether an fd is the index's log,
- * the store's health, sleeping.  They bail out on errors they do
+ * whether a reader reads the right bytes, the store's health, sleeping.  They bail out on errors they do
  * not return.
  */
 
@@ -573,6 +573,30 @@ util_fds(void)
     }
     closedir(dir);
     return n - 1;                       /* the directory's own */
+}
+
+
+/*
+ * SOS_OK when the first len bytes rd reads are those of want (a read of
+ * nothing before them: SOS_ECORRUPT); else why not.
+ */
+static sos_rc_e
+util_reader_same(sos_reader_t *rd, const char *want, size_t len,
+    sos_error_t *err)
+{
+    char      got[4096];
+    size_t    at, n;
+    sos_rc_e  rc;
+
+    rc = SOS_OK;
+    for (at = 0; rc == SOS_OK && at < len; at += n) {
+        n = len - at < sizeof(got) ? len - at : sizeof(got);
+        rc = sos_reader_read(rd, at, got, n, &n, err);
+        if (rc == SOS_OK && (n == 0 || memcmp(got, want + at, n) != 0)) {
+            rc = SOS_ECORRUPT;
+        }
+    }
+    return rc;
 }
 
 
