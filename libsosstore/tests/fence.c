@@ -68,15 +68,11 @@ fdatasync(int fd)
 static int
 is_objects_leaf(int fd)
 {
-    char     link[64], path[PATH_MAX], *p;
-    ssize_t  n;
+    char  path[PATH_MAX], *p;
 
-    snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-    n = readlink(link, path, sizeof(path) - 1);
-    if (n < 0) {
+    if (util_fd_path(fd, path, sizeof(path)) < 0) {
         return 0;
     }
-    path[n] = '\0';
 
     p = strstr(path, "/objects/");
     return p != NULL && strlen(p) == sizeof("/objects/xx/yy") - 1;

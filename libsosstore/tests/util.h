@@ -600,6 +600,22 @@ util_reader_same(sos_reader_t *rd, const char *want, size_t len,
 }
 
 
+/* The path of fd into path (size bytes); its length, or -1. */
+static ssize_t
+util_fd_path(int fd, char *path, size_t size)
+{
+    char     link[64];
+    ssize_t  n;
+
+    snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+    n = readlink(link, path, size - 1);
+    if (n >= 0) {
+        path[n] = '\0';
+    }
+    return n;
+}
+
+
 /*
  * Whether fd is one of LevelDB's log files of the index (what a fault
  * of a test's own fdatasync() or fsync() aims at).
@@ -607,17 +623,11 @@ util_reader_same(sos_reader_t *rd, const char *want, size_t len,
 static int
 util_is_index_log(int fd)
 {
-    char     link[64], path[PATH_MAX];
+    char     path[PATH_MAX];
     ssize_t  n;
 
-    snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-    n = readlink(link, path, sizeof(path) - 1);
-    if (n < 4) {
-        return 0;
-    }
-    path[n] = '\0';
-
-    return strstr(path, "/index/") != NULL
+    n = util_fd_path(fd, path, sizeof(path));
+    return n >= 4 && strstr(path, "/index/") != NULL
            && strcmp(path + n - 4, ".log") == 0;
 }
 
