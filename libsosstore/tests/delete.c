@@ -139,44 +139,13 @@ put(sos_store_t *s, const char *key)
 static void
 put_multipart(sos_store_t *s)
 {
-    char               id[SOS_UPLOAD_ID_LEN + 1], data[PART_SIZE];
-    char               etags[MP_PARTS][SOS_ETAG_MAX + 1];
-    unsigned           i;
-    sos_put_t         *p;
-    sos_put_opts_t     o;
-    sos_part_ref_t     refs[MP_PARTS];
-    sos_object_info_t  info;
+    unsigned char  data[MP_PARTS * PART_SIZE];
+    unsigned       i;
 
-    memset(&o, 0, sizeof(o));
-    o.bucket = BUCKET;
-    o.bucket_len = BUCKET_LEN;
-    o.key = "mp";
-    o.key_len = 2;
-
-    if (sos_upload_create(s, BUCKET, BUCKET_LEN, "mp", 2, NULL, id, &err)
-        != SOS_OK)
-    {
-        bail("upload: %s", err.msg);
-    }
     for (i = 0; i < MP_PARTS; i++) {
-        memset(data, 'A' + i, sizeof(data));
-        if (sos_part_begin(&p, s, &o, id, i + 1, &err) != SOS_OK
-            || sos_put_write(p, data, sizeof(data), &err) != SOS_OK
-            || sos_put_commit(p, &info, &err) != SOS_OK)
-        {
-            bail("part %u: %s", i + 1, err.msg);
-        }
-        memcpy(etags[i], info.etag, sizeof(etags[0]));
-        sos_object_info_release(&info);
-        refs[i].part_number = i + 1;
-        refs[i].etag = etags[i];
-        refs[i].etag_len = strlen(etags[i]);
+        memset(data + i * PART_SIZE, 'A' + i, PART_SIZE);
     }
-    if (sos_upload_complete(s, &o, id, refs, MP_PARTS, NULL, &err)
-        != SOS_OK)
-    {
-        bail("complete: %s", err.msg);
-    }
+    util_put_parts(s, BUCKET, "mp", data, MP_PARTS, PART_SIZE);
 }
 
 
