@@ -16,22 +16,18 @@
  *   store_bench <dir> [writes per mode] [list keys]
  */
 
-#include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "sos_internal.h"
 
-#define OBJ_SIZE     4096
-#define N_DIRS       3
+#include "bench_fill.h"
+#include "bench_util.h"
+
+#define OBJ_SIZE     BENCH_OBJ_SIZE
 #define MAX_THREADS  16
 #define LIST_RUNS    21
 #define DIR_FILES    100           /* keys per "directory" of the bucket */
@@ -51,39 +47,6 @@ static char         payload[OBJ_SIZE];
 static sos_org_t    org;
 
 
-static void __attribute__((noreturn, format(printf, 1, 2)))
-die(const char *fmt, ...)
-{
-    va_list  ap;
-
-    va_start(ap, fmt);
-    fputs("store_bench: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    exit(1);
-}
-
-
-static double
-now(void)
-{
-    struct timespec  ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-
-static void
-mkdir_p(const char *path)
-{
-    if (mkdir(path, 0755) != 0 && errno != EEXIST) {
-        die("mkdir %s: %s", path, strerror(errno));
-    }
-}
-
-
 static sos_store_t *
 store_open(const char *name, int no_fsync)
 {
@@ -93,12 +56,12 @@ store_open(const char *name, int no_fsync)
     sos_store_conf_t   conf;
 
     snprintf(dir, sizeof(dir), "%s/%s", base_dir, name);
-    mkdir_p(dir);
+    bench_mkdir_p(dir);
     memset(&conf, 0, sizeof(conf));
     conf.data_dir = dir;
     conf.no_fsync = no_fsync;
     if (sos_store_open(&st, &conf, &err) != SOS_OK) {
-        die("open %s: %s", dir, err.msg);
+        bench_die("open %s: %s", dir, err.msg);
     }
     return st;
 }
@@ -113,12 +76,12 @@ bucket_make(sos_store_t *st, const char *name)
     if (sos_org_create(st, name, strlen(name), NULL, 0, &org, &err)
         != SOS_OK)
     {
-        die("org: %s", err.msg);
+        bench_die("org: %s", err.msg);
     }
     if (sos_bucket_create(st, name, strlen(name), org.id, "us-east-1", NULL,
                           0, &b, &err) != SOS_OK)
     {
-        die("bucket %s: %s", name, err.msg);
+        bench_die("bucket %s: %s", name, err.msg);
     }
 }
 
@@ -160,59 +123,13 @@ store_worker(void *arg)
 }
 
 
-static int
-plain_write_one(const char *root, unsigned dir, const char *name)
-{
-    int      fd, dfd;
-    char     tmp[600], dst[600], odir[512];
-    ssize_t  n;
-
-    snprintf(tmp, sizeof(tmp), "%s/d%u/tmp/%s", root, dir, name);
-    snprintf(odir, sizeof(odir), "%s/d%u/objects", root, dir);
-    snprintf(dst, sizeof(dst), "%s/%s", odir, name);
-
-    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd == -1) {
-        return -1;
-    }
-    n = write(fd, payload, OBJ_SIZE);
-    if (n != OBJ_SIZE || fdatasync(fd) != 0) {
-        close(fd);
-        return -1;
-    }
-    if (close(fd) != 0 || rename(tmp, dst) != 0) {
-        return -1;
-    }
-    dfd = open(odir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd == -1) {
-        return -1;
-    }
-    if (fsync(dfd) != 0) {
-        close(dfd);
-        return -1;
-    }
-    return close(dfd);
-}
-
-
 static void *
 plain_worker(void *arg)
 {
     worker_t  *w = arg;
-    char       name[32];
-    unsigned   i, d;
 
-    for (i = 0; i < w->n; i++) {
-        snprintf(name, sizeof(name), "t%02u-%06u", w->id, i);
-        for (d = 0; d < N_DIRS; d++) {
-            if (plain_write_one(w->root, d, name) != 0) {
-                fprintf(stderr, "store_bench: plain %s on d%u: %s\n", name,
-                        d, strerror(errno));
-                w->failed = 1;
-                return NULL;
-            }
-        }
-    }
+    w->failed = bench_plain_objects(w->root, w->id, w->n, payload, OBJ_SIZE,
+                                    OBJ_SIZE) != 0;
     return NULL;
 }
 
@@ -221,9 +138,9 @@ plain_worker(void *arg)
 static double
 run_writes(int store, unsigned threads, unsigned n)
 {
-    char          name[32], root[512], sub[600];
+    char          name[32], root[512];
     double        t0, t;
-    unsigned      i, d;
+    unsigned      i;
     worker_t      w[MAX_THREADS];
     sos_store_t  *st = NULL;
 
@@ -234,18 +151,10 @@ run_writes(int store, unsigned threads, unsigned n)
         st = store_open(name, 0);
         bucket_make(st, "w");
     } else {
-        mkdir_p(root);
-        for (d = 0; d < N_DIRS; d++) {
-            snprintf(sub, sizeof(sub), "%s/d%u", root, d);
-            mkdir_p(sub);
-            snprintf(sub, sizeof(sub), "%s/d%u/tmp", root, d);
-            mkdir_p(sub);
-            snprintf(sub, sizeof(sub), "%s/d%u/objects", root, d);
-            mkdir_p(sub);
-        }
+        bench_plain_dirs(root);
     }
 
-    t0 = now();
+    t0 = bench_now();
     for (i = 0; i < threads; i++) {
         w[i].id = i;
         w[i].n = n / threads + (i < n % threads);
@@ -255,16 +164,16 @@ run_writes(int store, unsigned threads, unsigned n)
         if (pthread_create(&w[i].tid, NULL,
                            store ? store_worker : plain_worker, &w[i]) != 0)
         {
-            die("pthread_create failed");
+            bench_die("pthread_create failed");
         }
     }
     for (i = 0; i < threads; i++) {
         pthread_join(w[i].tid, NULL);
         if (w[i].failed) {
-            die("%s writes failed", store ? "store" : "plain");
+            bench_die("%s writes failed", store ? "store" : "plain");
         }
     }
-    t = now() - t0;
+    t = bench_now() - t0;
 
     sos_store_close(st);
     return n / t;
@@ -272,65 +181,6 @@ run_writes(int store, unsigned threads, unsigned n)
 
 
 /* ---- listing ---- */
-
-/*
- * n object records "d%05u/f%03u", per_dir keys a directory, in batches
- * written without sync.
- */
-static double
-fill(sos_store_t *st, const char *bucket, unsigned n, unsigned per_dir)
-{
-    char                   key[32];
-    double                 t0;
-    unsigned               i;
-    sos_buf_t              k, v;
-    sos_error_t            err;
-    sos_extent_t           ext;
-    sos_obj_rec_t          rec;
-    leveldb_writebatch_t  *batch;
-
-    memset(&rec, 0, sizeof(rec));
-    memset(&ext, 0, sizeof(ext));
-    rec.size = OBJ_SIZE;
-    rec.mtime = 1700000000;
-    snprintf(rec.etag, sizeof(rec.etag), "%032x", 0);
-    rec.attrs.owner.data = org.id;
-    rec.attrs.owner.len = strlen(org.id);
-    rec.n_extents = 1;
-    rec.extents = &ext;
-    ext.size = OBJ_SIZE;
-    ext.replicas = 7;
-
-    sos_buf_init(&k);
-    sos_buf_init(&v);
-    batch = leveldb_writebatch_create();
-    t0 = now();
-
-    for (i = 0; i < n; i++) {
-        snprintf(key, sizeof(key), "d%05u/f%03u", i / per_dir, i % per_dir);
-        sos_random_hex(ext.id, SOS_FILE_ID_LEN);
-        sos_ikey_object(&k, bucket, strlen(bucket), key, strlen(key));
-        sos_buf_reset(&v);
-        sos_obj_rec_encode(&v, &rec);
-        if (k.oom || v.oom) {
-            die("no memory");
-        }
-        leveldb_writebatch_put(batch, (const char *) k.data, k.len,
-                               (const char *) v.data, v.len);
-        if ((i + 1) % 10000 == 0 || i + 1 == n) {
-            if (sos_idx_write(st, batch, 0, &err) != SOS_OK) {
-                die("fill %s: %s", bucket, err.msg);
-            }
-            leveldb_writebatch_clear(batch);
-        }
-    }
-
-    leveldb_writebatch_destroy(batch);
-    sos_buf_free(&k);
-    sos_buf_free(&v);
-    return now() - t0;
-}
-
 
 static int
 cmp_double(const void *a, const void *b)
@@ -369,14 +219,14 @@ time_list(sos_store_t *st, const char *bucket, const char *prefix,
 
     /* one page warms the block cache, as a busy store has it */
     for (i = -1; i < LIST_RUNS; i++) {
-        t0 = now();
+        t0 = bench_now();
         if (sos_list_objects(st, bucket, strlen(bucket), &opts, &res, &err)
             != SOS_OK)
         {
-            die("list %s: %s", bucket, err.msg);
+            bench_die("list %s: %s", bucket, err.msg);
         }
         if (i >= 0) {
-            ms[i] = (now() - t0) * 1000;
+            ms[i] = (bench_now() - t0) * 1000;
         }
         *items = res->n_entries + res->n_prefixes;
         sos_list_result_free(res);
@@ -407,7 +257,7 @@ main(int argc, char **argv)
     n_keys = argc > 3 ? (unsigned) strtoul(argv[3], NULL, 10) : 1000000;
     /* the delimiter page needs 1,000 directories after the middle one */
     if (n_writes < MAX_THREADS || n_keys < 2 * DIR_FILES * 1001) {
-        die("at least %u writes and %u keys", MAX_THREADS,
+        bench_die("at least %u writes and %u keys", MAX_THREADS,
             2 * DIR_FILES * 1001);
     }
     for (i = 0; i < OBJ_SIZE; i++) {
@@ -432,9 +282,9 @@ main(int argc, char **argv)
     bucket_make(st, "small");
     bucket_make(st, "dirs");
     bucket_make(st, "big");
-    fill(st, "small", 1000, DIR_FILES);
-    fill(st, "dirs", 1001, 1);
-    fill_s = fill(st, "big", n_keys, DIR_FILES);
+    bench_fill(st, "small", org.id, 1000, DIR_FILES, 1700000000);
+    bench_fill(st, "dirs", org.id, 1001, 1, 1700000000);
+    fill_s = bench_fill(st, "big", org.id, n_keys, DIR_FILES, 1700000000);
 
     /* a key and a common prefix in the middle of the big bucket */
     snprintf(mid, sizeof(mid), "d%05u/f%03u", n_keys / DIR_FILES / 2, 50);

@@ -16,46 +16,21 @@ use Test::More;
 
 use SOS::Auth qw(presign sigv2);
 use SOS::Clients;
+use SOS::Admin;
 use SOS::Test;
 
-my $t = SOS::Test->new(server => <<'EOF_CONF')->run;
-        location /sos-admin/ {
-            sos_admin;
-            allow 127.0.0.1;
-            deny all;
-        }
-EOF_CONF
+my $t = SOS::Test->new(server => $SOS::Admin::LOCATION)->run;
 
 my $endpoint = 'http://127.0.0.1:' . $t->port;
 
-# sosctl as a user runs it: no --data; (exit status, stdout, stderr)
+# sosctl as a user runs it against $endpoint: no --data; (exit status,
+# stdout, stderr)
 
 sub sosctl_online {
     my ($env, @args) = @_;
 
-    my $dir = $t->dir;
-    my $pid = fork() // die "fork: $!\n";
-
-    if ($pid == 0) {
-        delete @ENV{qw(AWS_PROFILE AWS_SHARED_CREDENTIALS_FILE SOS_DATA
-                       AWS_REGION AWS_DEFAULT_REGION SOS_ADMIN_PATH)};
-        $ENV{HOME} = $dir;
-        $ENV{SOS_ENDPOINT} = $endpoint;
-        $ENV{AWS_ACCESS_KEY_ID} = $t->access_key;
-        $ENV{AWS_SECRET_ACCESS_KEY} = $t->secret_key;
-        %ENV = (%ENV, %$env);
-        delete $ENV{$_} for grep { !defined $ENV{$_} } keys %ENV;
-        open STDOUT, '>', "$dir/online.out" or die;
-        open STDERR, '>', "$dir/online.err" or die;
-        exec(SOS::Test::sosctl_path(), @args);
-        die "exec: $!\n";
-    }
-
-    waitpid($pid, 0);
-    my $rc = $? >> 8;
-
-    return ($rc, SOS::Test::_slurp("$dir/online.out"),
-        SOS::Test::_slurp("$dir/online.err"));
+    return SOS::Admin::sosctl_online($t,
+        { SOS_ENDPOINT => $endpoint, %$env }, @args);
 }
 
 sub status_of { (SOS::Test->parse($_[0]))[0] }

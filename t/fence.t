@@ -15,42 +15,22 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 
-use Digest::MD5 qw(md5_hex md5_base64);
-use File::Path qw(make_path);
+use Digest::MD5 qw(md5_base64);
 use Test::More;
 use Time::HiRes qw(sleep);
 
+use SOS::FullIndex;
 use SOS::Test;
 
 plan(skip_all => 'mounting a tmpfs for the index needs root') if $> != 0;
 
-my $t = SOS::Test->new(keys => 0);
+my ($t, @rep) = SOS::FullIndex::start('2m', '0');
 my $data = $t->data;
 my $filler = "$data/filler";
 
-system('mount', '-t', 'tmpfs', '-o', 'size=2m,mode=0700', 'tmpfs', $data)
-    == 0 or plan(skip_all => "mount -t tmpfs failed: $?");
-
-END { system('umount', '-l', $data) if defined $data && $> == 0 }
-
-$t->create_dev_keys;
-
-my $dir = $t->dir;
-my @rep = map { "$dir/rep$_" } 0 .. 2;
-make_path(@rep);
-$t->{http} = join('', map { "sos_replica $_;\n    " } @rep)
-    . "sos_index_reserve 0;\n";
-$t->run;
-
 # the offline lister: built against the library the server uses
 
-my $lister = "$dir/store_list";
-my $lib = SOS::Test::build_dir() . '/lib';
-my $top = SOS::Test::top();
-my @san = SOS::Test::sanitized()
-    ? ('-fsanitize=address,undefined', '-fno-sanitize-recover=all') : ();
-my $out = `cc -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror @san -I$top/libsosstore/include -o $lister $top/t/store_list.c $lib/libsosstore.a -lleveldb -lz -lcrypto -lpthread 2>&1`;
-is($?, 0, 'store_list helper compiles') or diag($out);
+my $lister = SOS::FullIndex::lister($t);
 
 sub req {
     my ($method, $uri, %opts) = @_;
@@ -77,25 +57,13 @@ for my $k (qw(a b)) {
 
 # the index's file system is full from here on
 
-open my $fh, '>', $filler or die "$filler: $!";
-my $chunk = 'f' x 65536;
-while (syswrite($fh, $chunk)) { }
-close $fh;
+SOS::FullIndex::fill($filler);
 
 # long keys fill what is left of the log's last page
 
-my $long = 'x' x 900;
 my $failed;
-
-for my $i (1 .. 200) {
-    my $k = sprintf('%04d%s', $i, $long);
-    ($status, $h, $body) = req(PUT => "/bkt/$k", body => "body of $i");
-    if ($status != 200) {
-        $failed = $k;
-        last;
-    }
-    $acked{$k} = "body of $i";
-}
+($failed, $status, $h, $body)
+    = SOS::FullIndex::put_until_fails($t, 200, \%acked);
 
 ok(defined $failed, 'a PUT fails once the index disk is full');
 is($status, 503, 'the failed PUT: 503');
@@ -162,17 +130,8 @@ $t->stop_ok;
 
 # offline: the store holds what was acknowledged, the failed PUT at most
 
-$out = `$lister '$data' bkt @rep 2>&1`;
-is($?, 0, 'the store opens offline') or diag($out);
-
-my %listed = map { (split /\t/)[0, 1] } split /\n/, $out;
-my @missing = grep {
-    ($listed{$_} // '') ne md5_hex($acked{$_})
-} sort keys %acked;
-my @extra = grep { !exists $acked{$_} && $_ ne $failed } sort keys %listed;
-ok(!@missing, 'offline: every acknowledged object is listed with its ETag')
-    or diag("missing: @missing");
-ok(!@extra, 'offline: nothing else is listed') or diag("extra: @extra");
+SOS::FullIndex::offline_ok($lister, $data, \@rep, \%acked, $failed,
+                           'nothing else is listed');
 
 $t->run;
 ($status) = req(PUT => '/bkt/after', body => 'after');

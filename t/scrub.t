@@ -17,47 +17,16 @@ use File::Find;
 use JSON::PP;
 use Test::More;
 
+use SOS::Admin;
 use SOS::Test;
-
-my $admin = <<'EOF_CONF';
-        location /sos-admin/ {
-            sos_admin;
-            allow 127.0.0.1;
-            deny all;
-        }
-EOF_CONF
 
 # the first server scrubs only when asked
 
-my $t = SOS::Test->new(server => $admin, http => 'sos_scrub_rate 0;')->run;
+my $t = SOS::Test->new(server => $SOS::Admin::LOCATION,
+                     http => 'sos_scrub_rate 0;')->run;
 my $data = $t->data;
-my $endpoint = 'http://127.0.0.1:' . $t->port;
 
-sub sosctl_online {
-    my (@args) = @_;
-
-    my $dir = $t->dir;
-    my $pid = fork() // die "fork: $!\n";
-
-    if ($pid == 0) {
-        delete @ENV{qw(AWS_PROFILE AWS_SHARED_CREDENTIALS_FILE SOS_DATA
-                       AWS_REGION AWS_DEFAULT_REGION SOS_ADMIN_PATH)};
-        $ENV{HOME} = $dir;
-        $ENV{SOS_ENDPOINT} = $endpoint;
-        $ENV{AWS_ACCESS_KEY_ID} = $t->access_key;
-        $ENV{AWS_SECRET_ACCESS_KEY} = $t->secret_key;
-        open STDOUT, '>', "$dir/online.out" or die;
-        open STDERR, '>', "$dir/online.err" or die;
-        exec(SOS::Test::sosctl_path(), @args);
-        die "exec: $!\n";
-    }
-
-    waitpid($pid, 0);
-    my $rc = $? >> 8;
-
-    return ($rc, SOS::Test::_slurp("$dir/online.out"),
-        SOS::Test::_slurp("$dir/online.err"));
-}
+sub sosctl_online { SOS::Admin::sosctl_online($t, {}, @_) }
 
 sub status_of { (SOS::Test->parse($_[0]))[0] }
 sub body_of { (SOS::Test->parse($_[0]))[2] }

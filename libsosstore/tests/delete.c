@@ -43,29 +43,11 @@ static atomic_int    index_full;
 static char          keep[N_KEEP][8];
 
 
-static int
-is_index_log(int fd)
-{
-    char     link[64], path[PATH_MAX];
-    ssize_t  n;
-
-    snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-    n = readlink(link, path, sizeof(path) - 1);
-    if (n < 4) {
-        return 0;
-    }
-    path[n] = '\0';
-
-    return strstr(path, "/index/") != NULL
-           && strcmp(path + n - 4, ".log") == 0;
-}
-
-
 /* A sync of the index's log: counted, and failed while armed. */
 static int
 log_sync_fails(int fd)
 {
-    if (!is_index_log(fd)) {
+    if (!util_is_index_log(fd)) {
         return 0;
     }
     log_syncs++;
@@ -112,23 +94,6 @@ statvfs(const char *path, struct statvfs *buf)
 }
 
 
-static sos_store_t *
-store_open(int no_fsync)
-{
-    sos_store_t       *s;
-    sos_store_conf_t   conf;
-
-    memset(&conf, 0, sizeof(conf));
-    conf.data_dir = data_dir;
-    conf.no_fsync = no_fsync;
-    conf.min_part_size = PART_SIZE;
-    if (sos_store_open(&s, &conf, &err) != SOS_OK) {
-        bail("sos_store_open(%s): %s", data_dir, err.msg);
-    }
-    return s;
-}
-
-
 /* The body of key: its name, then bytes by its name, of a size by it. */
 static size_t
 body(const char *key, char *buf)
@@ -153,30 +118,11 @@ body(const char *key, char *buf)
 static sos_rc_e
 put_rc(sos_store_t *s, const char *key)
 {
-    char             data[BODY_MAX];
-    size_t           len;
-    sos_rc_e         rc;
-    sos_put_t       *p;
-    sos_put_opts_t   opts;
-
-    memset(&opts, 0, sizeof(opts));
-    opts.bucket = BUCKET;
-    opts.bucket_len = BUCKET_LEN;
-    opts.key = key;
-    opts.key_len = strlen(key);
+    char    data[BODY_MAX];
+    size_t  len;
 
     len = body(key, data);
-
-    rc = sos_put_begin(&p, s, &opts, &err);
-    if (rc != SOS_OK) {
-        return rc;
-    }
-    rc = sos_put_write(p, data, len, &err);
-    if (rc != SOS_OK) {
-        sos_put_abort(p);
-        return rc;
-    }
-    return sos_put_commit(p, NULL, &err);
+    return util_put_rc(s, BUCKET, key, data, len, NULL, &err);
 }
 
 
@@ -193,44 +139,13 @@ put(sos_store_t *s, const char *key)
 static void
 put_multipart(sos_store_t *s)
 {
-    char               id[SOS_UPLOAD_ID_LEN + 1], data[PART_SIZE];
-    char               etags[MP_PARTS][SOS_ETAG_MAX + 1];
-    unsigned           i;
-    sos_put_t         *p;
-    sos_put_opts_t     o;
-    sos_part_ref_t     refs[MP_PARTS];
-    sos_object_info_t  info;
+    unsigned char  data[MP_PARTS * PART_SIZE];
+    unsigned       i;
 
-    memset(&o, 0, sizeof(o));
-    o.bucket = BUCKET;
-    o.bucket_len = BUCKET_LEN;
-    o.key = "mp";
-    o.key_len = 2;
-
-    if (sos_upload_create(s, BUCKET, BUCKET_LEN, "mp", 2, NULL, id, &err)
-        != SOS_OK)
-    {
-        bail("upload: %s", err.msg);
-    }
     for (i = 0; i < MP_PARTS; i++) {
-        memset(data, 'A' + i, sizeof(data));
-        if (sos_part_begin(&p, s, &o, id, i + 1, &err) != SOS_OK
-            || sos_put_write(p, data, sizeof(data), &err) != SOS_OK
-            || sos_put_commit(p, &info, &err) != SOS_OK)
-        {
-            bail("part %u: %s", i + 1, err.msg);
-        }
-        memcpy(etags[i], info.etag, sizeof(etags[0]));
-        sos_object_info_release(&info);
-        refs[i].part_number = i + 1;
-        refs[i].etag = etags[i];
-        refs[i].etag_len = strlen(etags[i]);
+        memset(data + i * PART_SIZE, 'A' + i, PART_SIZE);
     }
-    if (sos_upload_complete(s, &o, id, refs, MP_PARTS, NULL, &err)
-        != SOS_OK)
-    {
-        bail("complete: %s", err.msg);
-    }
+    util_put_parts(s, BUCKET, "mp", data, MP_PARTS, PART_SIZE);
 }
 
 
@@ -238,26 +153,14 @@ put_multipart(sos_store_t *s)
 static sos_rc_e
 check_reader(sos_reader_t *rd, const char *key)
 {
-    char      want[BODY_MAX], got[BODY_MAX];
-    size_t    len, at, n;
-    sos_rc_e  rc;
+    char    want[BODY_MAX];
+    size_t  len;
 
     len = body(key, want);
     if (sos_reader_size(rd) != len) {
         return SOS_ECORRUPT;
     }
-
-    rc = SOS_OK;
-    for (at = 0; rc == SOS_OK && at < len; at += n) {
-        rc = sos_reader_read(rd, at, got + at, len - at, &n, &err);
-        if (rc == SOS_OK && n == 0) {
-            rc = SOS_ECORRUPT;
-        }
-    }
-    if (rc == SOS_OK && memcmp(got, want, len) != 0) {
-        rc = SOS_ECORRUPT;
-    }
-    return rc;
+    return util_reader_same(rd, want, len, &err);
 }
 
 
@@ -326,27 +229,6 @@ files(void)
 
     snprintf(path, sizeof(path), "%s/r0/objects", data_dir);
     return util_files(path);
-}
-
-
-static sos_store_health_t
-health_get(sos_store_t *s)
-{
-    sos_store_health_t  h;
-
-    sos_store_health(s, &h);
-    return h;
-}
-
-
-static void
-sleep_ms(long ms)
-{
-    struct timespec  ts;
-
-    ts.tv_sec = ms / 1000;
-    ts.tv_nsec = (ms % 1000) * 1000000;
-    nanosleep(&ts, NULL);
 }
 
 
@@ -569,7 +451,7 @@ fenced(sos_store_t *s)
            "too");
     is_int(0, log_syncs, "fenced: nothing written");
 
-    h = health_get(s);
+    h = util_health(s);
     ok(h.fenced && h.reopen_failures == 1, "fenced: the reopen it tried "
        "found no room");
 
@@ -584,12 +466,12 @@ fenced(sos_store_t *s)
     /* room again: the next call, a second later, reopens and deletes */
 
     index_full = 0;
-    sleep_ms(1100);
+    util_sleep_ms(1100);
 
     rc = sos_objects_delete(s, BUCKET, BUCKET_LEN, keys, 6, results, &err);
     is_int(SOS_OK, rc, "fenced: once there is room, the call reopens the "
            "index and deletes");
-    h = health_get(s);
+    h = util_health(s);
     ok(!h.fenced && h.reopens == 1, "fenced: reopened once");
     for (i = 0; i < 5; i++) {
         if (sos_object_stat(s, BUCKET, BUCKET_LEN, keep[i], 5, NULL, &err)
@@ -653,7 +535,7 @@ failed_write(sos_store_t **sp)
 
     /* the next call, a second after the reopen before, reopens */
 
-    sleep_ms(1100);
+    util_sleep_ms(1100);
     rc = sos_objects_delete(s, BUCKET, BUCKET_LEN, keys + 5, 1, results,
                             &err);
     is_int(SOS_OK, rc, "failed write: the next call reopens");
@@ -671,7 +553,7 @@ failed_write(sos_store_t **sp)
     is_int(0, records(s, SOS_K_GARBAGE), "failed write: no G record");
 
     sos_store_close(s);
-    s = store_open(0);
+    s = util_store_open(data_dir, 1, PART_SIZE);
     *sp = s;
 
     counters(s, &c1, &b1);
@@ -703,7 +585,7 @@ main(void)
 
     /* made without fsync, for speed; the tests run with it */
 
-    s = store_open(1);
+    s = util_store_open(data_dir, 0, PART_SIZE);
     if (sos_org_create(s, "org", 3, NULL, 0, &org, &err) != SOS_OK) {
         bail("org: %s", err.msg);
     }
@@ -719,7 +601,7 @@ main(void)
     put_multipart(s);
     sos_store_close(s);
 
-    s = store_open(0);
+    s = util_store_open(data_dir, 1, PART_SIZE);
 
     bulk(s);
     refused(s);

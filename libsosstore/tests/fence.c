@@ -52,28 +52,10 @@ static void stale_hook(sos_store_t *s);
  * The fault: these definitions take the place of libc's for LevelDB and
  * the store; they fail only on LevelDB's log while armed.
  */
-static int
-is_index_log(int fd)
-{
-    char     link[64], path[PATH_MAX];
-    ssize_t  n;
-
-    snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-    n = readlink(link, path, sizeof(path) - 1);
-    if (n < 4) {
-        return 0;
-    }
-    path[n] = '\0';
-
-    return strstr(path, "/index/") != NULL
-           && strcmp(path + n - 4, ".log") == 0;
-}
-
-
 int
 fdatasync(int fd)
 {
-    if (fail_log_sync && is_index_log(fd)) {
+    if (fail_log_sync && util_is_index_log(fd)) {
         errno = EIO;
         return -1;
     }
@@ -86,15 +68,11 @@ fdatasync(int fd)
 static int
 is_objects_leaf(int fd)
 {
-    char     link[64], path[PATH_MAX], *p;
-    ssize_t  n;
+    char  path[PATH_MAX], *p;
 
-    snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-    n = readlink(link, path, sizeof(path) - 1);
-    if (n < 0) {
+    if (util_fd_path(fd, path, sizeof(path)) < 0) {
         return 0;
     }
-    path[n] = '\0';
 
     p = strstr(path, "/objects/");
     return p != NULL && strlen(p) == sizeof("/objects/xx/yy") - 1;
@@ -106,7 +84,7 @@ fsync(int fd)
 {
     sos_store_t  *s;
 
-    if (fail_log_sync && is_index_log(fd)) {
+    if (fail_log_sync && util_is_index_log(fd)) {
         errno = EIO;
         return -1;
     }
@@ -146,27 +124,6 @@ store_open(const char *dir, const char *const *replicas)
 }
 
 
-static void
-sleep_ms(long ms)
-{
-    struct timespec  ts;
-
-    ts.tv_sec = ms / 1000;
-    ts.tv_nsec = (ms % 1000) * 1000000;
-    nanosleep(&ts, NULL);
-}
-
-
-static sos_store_health_t
-health(sos_store_t *s)
-{
-    sos_store_health_t  h;
-
-    sos_store_health(s, &h);
-    return h;
-}
-
-
 /* The bucket, and an empty one to delete. */
 static void
 bucket_make(sos_store_t *s)
@@ -196,30 +153,11 @@ body(char *buf, size_t size, const char *key, unsigned version)
 static sos_rc_e
 put(sos_store_t *s, const char *key, unsigned version)
 {
-    char             data[3000];
-    size_t           len;
-    sos_rc_e         rc;
-    sos_put_t       *p;
-    sos_put_opts_t   opts;
-
-    memset(&opts, 0, sizeof(opts));
-    opts.bucket = BUCKET;
-    opts.bucket_len = BUCKET_LEN;
-    opts.key = key;
-    opts.key_len = strlen(key);
+    char    data[3000];
+    size_t  len;
 
     len = body(data, sizeof(data), key, version);
-
-    rc = sos_put_begin(&p, s, &opts, &err);
-    if (rc != SOS_OK) {
-        return rc;
-    }
-    rc = sos_put_write(p, data, len, &err);
-    if (rc != SOS_OK) {
-        sos_put_abort(p);
-        return rc;
-    }
-    return sos_put_commit(p, NULL, &err);
+    return util_put_rc(s, BUCKET, key, data, len, NULL, &err);
 }
 
 
@@ -227,8 +165,8 @@ put(sos_store_t *s, const char *key, unsigned version)
 static sos_rc_e
 check(sos_store_t *s, const char *key, unsigned version)
 {
-    char               want[3000], got[3000];
-    size_t             len, at, n;
+    char               want[3000];
+    size_t             len;
     sos_rc_e           rc;
     sos_reader_t      *rd;
     sos_object_info_t  info;
@@ -241,16 +179,8 @@ check(sos_store_t *s, const char *key, unsigned version)
         return rc;
     }
 
-    rc = info.size == len ? SOS_OK : SOS_ECORRUPT;
-    for (at = 0; rc == SOS_OK && at < len; at += n) {
-        rc = sos_reader_read(rd, at, got + at, len - at, &n, &err);
-        if (rc == SOS_OK && n == 0) {
-            rc = SOS_ECORRUPT;
-        }
-    }
-    if (rc == SOS_OK && memcmp(got, want, len) != 0) {
-        rc = SOS_ECORRUPT;
-    }
+    rc = info.size == len ? util_reader_same(rd, want, len, &err)
+                          : SOS_ECORRUPT;
 
     sos_reader_close(rd);
     sos_object_info_release(&info);
@@ -386,7 +316,7 @@ sync_failure(const char *base)
     is_int(SOS_OK, check(s, "a4", 1), "sync failure: acknowledged objects "
            "read");
 
-    h = health(s);
+    h = util_health(s);
     ok(h.fenced && h.fences == 1 && h.reopens == 0, "sync failure: health "
        "says fenced, once, not reopened");
 
@@ -394,7 +324,7 @@ sync_failure(const char *base)
 
     is_int(SOS_OK, put(s, "later", 1), "sync failure: a put after the "
            "fence reopens the index and succeeds (%s)", err.msg);
-    h = health(s);
+    h = util_health(s);
     ok(!h.fenced && h.reopens == 1, "sync failure: reopened once, in %llu "
        "ms", (unsigned long long) h.last_reopen_ms);
 
@@ -560,7 +490,7 @@ writer(void *arg)
         } else if (rc == SOS_EFENCED) {
             w->acked[w->rounds] = 2;
             w->refused++;
-            sleep_ms(20);
+            util_sleep_ms(20);
 
         } else if (w->errors++ == 0) {
             snprintf(w->what, sizeof(w->what), "put %s: %s: %s", key,
@@ -663,28 +593,28 @@ concurrent(const char *base)
 
     /* a failed log sync under load, then the reopen the writers make */
 
-    sleep_ms(200);
+    util_sleep_ms(200);
     fail_log_sync = 1;
-    for (i = 0; i < 500 && health(s).fences == 0; i++) {
-        sleep_ms(10);
+    for (i = 0; i < 500 && util_health(s).fences == 0; i++) {
+        util_sleep_ms(10);
     }
     fail_log_sync = 0;
 
     for (i = 0; i < 500; i++) {
-        h = health(s);
+        h = util_health(s);
         if (!h.fenced && h.reopens >= h.fences) {
             break;
         }
-        sleep_ms(10);
+        util_sleep_ms(10);
     }
-    sleep_ms(300);
+    util_sleep_ms(300);
 
     stop = 1;
     for (t = 0; t < READERS + WRITERS; t++) {
         pthread_join(th[t], NULL);
     }
 
-    h = health(s);
+    h = util_health(s);
     ok(h.fences >= 1, "concurrent: a write failed (%llu)",
        (unsigned long long) h.fences);
     ok(!h.fenced && h.reopens >= 1, "concurrent: reopened %llu times, "
@@ -921,7 +851,7 @@ full_disk(const char *base)
     long_key(key, 0);
     writes_fenced(s, "full disk", key, 1);
     is_int(SOS_OK, check(s, key, 1), "full disk: reads go on");
-    h = health(s);
+    h = util_health(s);
     ok(h.fenced && h.reopens == 0 && h.reopen_failures == 1, "full disk: "
        "one reopen tried, none done (%llu)",
        (unsigned long long) h.reopen_failures);
@@ -932,10 +862,10 @@ full_disk(const char *base)
 
     is_int(SOS_EFENCED, put(s, "later", 1), "full disk: within a second "
            "of the last try, no reopen yet");
-    sleep_ms(1100);
+    util_sleep_ms(1100);
     is_int(SOS_OK, put(s, "later", 1), "full disk: a second later, a put "
            "reopens the index and succeeds (%s)", err.msg);
-    h = health(s);
+    h = util_health(s);
     ok(!h.fenced && h.reopens == 1, "full disk: reopened in %llu ms, %llu "
        "calls refused meanwhile", (unsigned long long) h.last_reopen_ms,
        (unsigned long long) h.refused);
@@ -1027,7 +957,7 @@ reserve_full(const char *base)
     long_key(key, 0);
     is_int(SOS_OK, sos_object_delete(s, BUCKET, BUCKET_LEN, key, 999, &err),
            "reserve: a delete on the full volume works (%s)", err.msg);
-    h = health(s);
+    h = util_health(s);
     ok(!h.fenced && h.reopens == 1 && h.reserve_in_use, "reserve: the "
        "delete reopened the index (%llu ms); the reserve is in use",
        (unsigned long long) h.last_reopen_ms);
@@ -1049,10 +979,10 @@ reserve_full(const char *base)
 
     close(fd);
     unlink(filler);
-    sleep_ms(1100);
+    util_sleep_ms(1100);
     is_int(SOS_OK, put(s, "later", 1), "reserve: a put works once there is "
            "room (%s)", err.msg);
-    ok(reserve_there(index, 1024 * 1024) && !health(s).reserve_in_use,
+    ok(reserve_there(index, 1024 * 1024) && !util_health(s).reserve_in_use,
        "reserve: made again");
 
     for (i = 2, rc = SOS_OK; i < acked && rc == SOS_OK; i++) {
@@ -1081,7 +1011,7 @@ reserve_full(const char *base)
     ok(nt != NULL && nt->level == SOS_NOTICE_WARN, "reserve: the open on "
        "the full volume released it, and says so (%s)",
        nt != NULL ? nt->msg : "no notice");
-    ok(health(s).reserve_in_use, "reserve: in use after that open");
+    ok(util_health(s).reserve_in_use, "reserve: in use after that open");
     is_int(SOS_OK, check(s, "later", 1), "reserve: reads work after that "
            "open");
     is_int(SOS_ENOSPC, sos_put_begin(&p, s, &opts, &err), "reserve: puts "

@@ -18,23 +18,7 @@
 #include "sos_internal.h"
 #include "tap.h"
 #include "util.h"
-
-#define SIZE       (300 * 1024 + 7)
-#define BLK        SOS_SUM_BLOCK
-#define BIG        (5 * BLK + 123)      /* five blocks and a short one */
-
-
-static sos_error_t         err;
-static sos_scrub_report_t  rep;
-static unsigned char       data[SIZE];
-static unsigned char       big[BIG];
-
-
-static sos_rc_e
-put(sos_store_t *s, const char *bucket, const char *key, char *id)
-{
-    return util_put_rc(s, bucket, key, data, SIZE, id, &err);
-}
+#include "scrub_util.h"
 
 
 static void
@@ -612,8 +596,7 @@ test_queue(void)
 int
 main(void)
 {
-    util_fill(data, SIZE, 131, 0, 9);
-    util_fill(big, BIG, 37, 0, 11);
+    scrub_bodies_fill();
 
     test_repair();
     test_parts();

@@ -5,7 +5,8 @@
  * object and the file of a part, the file ids object records name, MD5s
  * in hex, flipping a byte of a replica's file, dropping its X record,
  * which replica an fd reads, whether a reader's segments hold the right
- * bytes, counting files and open fds.  They bail out on errors they do
+ * bytes, counting files and open fds, whether an fd is the index's log,
+ * whether a reader reads the right bytes, the store's health, sleeping.  They bail out on errors they do
  * not return.
  */
 
@@ -16,10 +17,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -570,6 +573,83 @@ util_fds(void)
     }
     closedir(dir);
     return n - 1;                       /* the directory's own */
+}
+
+
+/*
+ * SOS_OK when the first len bytes rd reads are those of want (a read of
+ * nothing before them: SOS_ECORRUPT); else why not.
+ */
+static sos_rc_e
+util_reader_same(sos_reader_t *rd, const char *want, size_t len,
+    sos_error_t *err)
+{
+    char      got[4096];
+    size_t    at, n;
+    sos_rc_e  rc;
+
+    rc = SOS_OK;
+    for (at = 0; rc == SOS_OK && at < len; at += n) {
+        n = len - at < sizeof(got) ? len - at : sizeof(got);
+        rc = sos_reader_read(rd, at, got, n, &n, err);
+        if (rc == SOS_OK && (n == 0 || memcmp(got, want + at, n) != 0)) {
+            rc = SOS_ECORRUPT;
+        }
+    }
+    return rc;
+}
+
+
+/* The path of fd into path (size bytes); its length, or -1. */
+static ssize_t
+util_fd_path(int fd, char *path, size_t size)
+{
+    char     link[64];
+    ssize_t  n;
+
+    snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+    n = readlink(link, path, size - 1);
+    if (n >= 0) {
+        path[n] = '\0';
+    }
+    return n;
+}
+
+
+/*
+ * Whether fd is one of LevelDB's log files of the index (what a fault
+ * of a test's own fdatasync() or fsync() aims at).
+ */
+static int
+util_is_index_log(int fd)
+{
+    char     path[PATH_MAX];
+    ssize_t  n;
+
+    n = util_fd_path(fd, path, sizeof(path));
+    return n >= 4 && strstr(path, "/index/") != NULL
+           && strcmp(path + n - 4, ".log") == 0;
+}
+
+
+static sos_store_health_t
+util_health(sos_store_t *s)
+{
+    sos_store_health_t  h;
+
+    sos_store_health(s, &h);
+    return h;
+}
+
+
+static void
+util_sleep_ms(long ms)
+{
+    struct timespec  ts;
+
+    ts.tv_sec = ms / 1000;
+    ts.tv_nsec = (ms % 1000) * 1000000;
+    nanosleep(&ts, NULL);
 }
 
 #endif /* SOS_TEST_UTIL_H */

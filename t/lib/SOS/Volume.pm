@@ -2,7 +2,7 @@ package SOS::Volume;
 
 # Small ext4 file systems on loop devices for the full-disk tests (root
 # only): an image made with truncate and mkfs.ext4, mounted with -o loop
-# on a directory.  Every volume is unmounted and its image removed when
+# on a directory; or a small tmpfs.  Every volume is unmounted and its image removed when
 # the test exits, however it exits (END block; INT, TERM and HUP exit
 # through it).  Stop nginx before (an END block of the test, which runs
 # before this one).
@@ -11,6 +11,8 @@ package SOS::Volume;
 #       or plan(skip_all => $SOS::Volume::error);
 #   my ($avail, $free) = SOS::Volume::space($vol);   # bytes
 #   SOS::Volume::fill("$vol/filler");                # until ENOSPC
+#   SOS::Volume::tmpfs_mount($t->data, '2m')          # a small tmpfs
+#       or plan(skip_all => $SOS::Volume::error);
 
 use strict;
 use warnings;
@@ -59,6 +61,27 @@ sub ext4_mount {
     return $dir;
 }
 
+# A tmpfs of $size (mount's size=, e.g. '2m') mounted on $dir, mode
+# 0700.  Returns $dir, or undef with the reason in $error.
+
+sub tmpfs_mount {
+    my ($dir, $size) = @_;
+
+    _guard();
+    make_path($dir);
+    push @volumes, [ $dir, undef, 0 ];
+
+    if (system('mount', '-t', 'tmpfs', '-o', "size=$size,mode=0700",
+               'tmpfs', $dir) != 0)
+    {
+        $error = "mount -t tmpfs failed: $?";
+        return undef;
+    }
+
+    $volumes[-1][2] = 1;
+    return $dir;
+}
+
 # Bytes available to non-root writers and bytes free (root's reserved
 # blocks included) on the file system of $path.
 
@@ -104,7 +127,7 @@ sub release {
         if ($mounted && system('umount', $dir) != 0) {
             system('umount', '-l', $dir);
         }
-        unlink $img;
+        unlink $img if defined $img;
     }
 }
 
