@@ -166,17 +166,16 @@ ngx_sos_scrub_done(ngx_event_t *ev)
 
 /*
  * Before the store closes: log the findings not logged yet (the degraded
- * writes of the last second) and give the repair queue, which lives in
- * memory only, a last try.  Blocking: a pool thread, or the exit hook.
+ * writes of the last second).  No repair here: it would hold up a
+ * reload's hand-off; the next scrub pass finds those copies.
  */
 
 void
 ngx_sos_scrub_flush(sos_store_t *store, ngx_log_t *log)
 {
-    sos_error_t         err;
     sos_scrub_report_t  report;
 
-    (void) sos_scrub_step(store, 0, &report, &err);
+    sos_scrub_pending(store, &report);
     ngx_sos_scrub_log(log, &report);
 }
 

@@ -91,6 +91,14 @@ sos_scrub_report_fresh(sos_store_t *st, sos_scrub_report_t *report)
 }
 
 
+void
+sos_scrub_pending(sos_store_t *store, sos_scrub_report_t *report)
+{
+    memset(report, 0, sizeof(sos_scrub_report_t));
+    sos_scrub_report_fresh(store, report);
+}
+
+
 /* The S record: version, cursor key, extent, passes, last pass end. */
 
 static sos_rc_e

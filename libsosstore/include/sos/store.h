@@ -1236,6 +1236,13 @@ sos_rc_e sos_scrub_step(sos_store_t *store, uint64_t byte_budget,
     sos_scrub_report_t *report, sos_error_t *err);
 
 /**
+ * The findings noted since the last step (degraded writes) in report,
+ * without any I/O: for the log of a store about to close, whose repair
+ * queue the next scrub pass replaces.
+ */
+void sos_scrub_pending(sos_store_t *store, sos_scrub_report_t *report);
+
+/**
  * A whole pass now, without a budget, apart from the background one
  * (whose position does not move): every extent, or those of one bucket's
  * objects and uploads.  A pass of every bucket also removes orphans as
