@@ -45,6 +45,7 @@ sos_objects_delete(sos_store_t *store, const char *bucket, size_t bucket_len,
 {
     size_t                 i, m, found;
     int64_t                bytes;
+    uint64_t               seq;
     sos_rc_e               rc;
     sos_error_t            e;
     sos_delete_t           d;
@@ -107,8 +108,10 @@ sos_objects_delete(sos_store_t *store, const char *bucket, size_t bucket_len,
 
     found = 0;
     bytes = 0;
+    seq = 0;
     batch = leveldb_writebatch_create();
 
+    sos_idx_enter(store);
     pthread_mutex_lock(&store->commit_lock);
 
     for (i = 0; i < m; i++) {
@@ -140,11 +143,19 @@ sos_objects_delete(sos_store_t *store, const char *bucket, size_t bucket_len,
         rc = sos_counters_add(store, batch, bucket, bucket_len,
                               -(int64_t) found, -bytes, &e);
         if (rc == SOS_OK) {
-            rc = sos_idx_write(store, batch, 1, &e);
+            rc = sos_idx_apply(store, batch, NULL, &seq, &e);
         }
+    } else {
+        /* answers that every key is gone rest on what was read */
+        seq = sos_idx_applied(store);
     }
 
     pthread_mutex_unlock(&store->commit_lock);
+    sos_idx_leave(store);
+
+    if (rc == SOS_OK) {
+        rc = sos_idx_sync(store, seq, &e);
+    }
 
     leveldb_writebatch_destroy(batch);
 

@@ -25,6 +25,9 @@
 /* at most one reopen, or check for room to take the reserve back, a second */
 #define SOS_RETRY_MS      1000
 
+/* how long a syncer waits at most for the commits under way to apply */
+#define SOS_GROUP_WAIT_US  2000
+
 /* room a reopen needs besides the logs it turns into tables: a manifest,
  * a new log, headroom */
 #define SOS_REOPEN_ROOM   (256 * 1024)
@@ -36,7 +39,9 @@ static void sos_idx_publish(sos_store_t *st);
 static int64_t sos_idx_now_ms(void);
 static void sos_idx_fence(sos_store_t *st, const sos_error_t *cause);
 static sos_rc_e sos_idx_write_locked(sos_store_t *st,
-    leveldb_writebatch_t *batch, int sync, const unsigned *epoch,
+    leveldb_writebatch_t *batch, const unsigned *epoch, int decides,
+    uint64_t *seq, sos_error_t *err);
+static sos_rc_e sos_idx_sync_locked(sos_store_t *st, uint64_t seq,
     sos_error_t *err);
 static void sos_idx_reopen(sos_store_t *st);
 static uint64_t sos_idx_free(sos_store_t *st);
@@ -173,18 +178,22 @@ sos_idx_delete(sos_store_t *st, const sos_buf_t *key, int sync,
 
 
 /*
- * One write at a time, none after a failed one (see idx_lock).  The lock
- * costs LevelDB's group commit: most synced writes hold commit_lock and
- * are serialised already.
+ * One write at a time, none after a failed one (see idx_lock).  A synced
+ * write is applied without sync and then waits for its group's sync
+ * (sos_idx_sync), holding db_lock: no reopen comes between the two.
  */
 sos_rc_e
 sos_idx_write(sos_store_t *st, leveldb_writebatch_t *batch, int sync,
     sos_error_t *err)
 {
+    uint64_t  seq;
     sos_rc_e  rc;
 
     sos_idx_lock(st);
-    rc = sos_idx_write_locked(st, batch, sync, NULL, err);
+    rc = sos_idx_write_locked(st, batch, NULL, sync, &seq, err);
+    if (rc == SOS_OK && sync) {
+        rc = sos_idx_sync_locked(st, seq, err);
+    }
     sos_idx_unlock(st);
 
     return rc;
@@ -195,20 +204,182 @@ sos_rc_e
 sos_idx_write_fresh(sos_store_t *st, leveldb_writebatch_t *batch,
     unsigned epoch, sos_error_t *err)
 {
+    uint64_t  seq;
     sos_rc_e  rc;
 
     sos_idx_lock(st);
-    rc = sos_idx_write_locked(st, batch, 1, &epoch, err);
+    rc = sos_idx_write_locked(st, batch, &epoch, 1, &seq, err);
+    if (rc == SOS_OK) {
+        rc = sos_idx_sync_locked(st, seq, err);
+    }
     sos_idx_unlock(st);
 
     return rc;
 }
 
 
+sos_rc_e
+sos_idx_apply(sos_store_t *st, leveldb_writebatch_t *batch,
+    const unsigned *epoch, uint64_t *seq, sos_error_t *err)
+{
+    sos_rc_e  rc;
+
+    sos_idx_lock(st);
+    rc = sos_idx_write_locked(st, batch, epoch, 1, seq, err);
+    sos_idx_unlock(st);
+
+    return rc;
+}
+
+
+/* lazy bookkeeping (intents, collected garbage) decides no answer */
+uint64_t
+sos_idx_applied(sos_store_t *st)
+{
+    uint64_t  seq;
+
+    pthread_mutex_lock(&st->idx_lock);
+    seq = st->decided;
+    pthread_mutex_unlock(&st->idx_lock);
+
+    return seq;
+}
+
+
+sos_rc_e
+sos_idx_sync(sos_store_t *st, uint64_t seq, sos_error_t *err)
+{
+    sos_rc_e  rc;
+
+    sos_idx_lock(st);
+    rc = sos_idx_sync_locked(st, seq, err);
+    sos_idx_unlock(st);
+
+    return rc;
+}
+
+
+void
+sos_idx_enter(sos_store_t *st)
+{
+    pthread_mutex_lock(&st->idx_lock);
+    st->committers++;
+    pthread_mutex_unlock(&st->idx_lock);
+}
+
+
+void
+sos_idx_leave(sos_store_t *st)
+{
+    pthread_mutex_lock(&st->idx_lock);
+    st->committers--;
+    pthread_cond_broadcast(&st->applied);
+    pthread_mutex_unlock(&st->idx_lock);
+}
+
+
+/*
+ * Under db_lock (shared), which keeps the reopen out while anyone waits:
+ * the writes a fence failed are never reported synced by a syncer of the
+ * next handle.  The first waiter to find no sync running becomes the
+ * syncer.  It lets the commits under way apply first (at most
+ * SOS_GROUP_WAIT_US: a call holding commit_lock across its own sync keeps
+ * them out), then, under idx_lock so that no write follows a failed one,
+ * makes one synced write of an empty batch: LevelDB syncs its whole log
+ * file, so that makes every record applied before it durable.  The
+ * commits that come meanwhile apply when it is done and form the next
+ * group.
+ */
+static sos_rc_e
+sos_idx_sync_locked(sos_store_t *st, uint64_t seq, sos_error_t *err)
+{
+    int                    ok;
+    char                  *errptr;
+    uint64_t               upto;
+    sos_error_t            cause;
+    struct timespec        until;
+    leveldb_writebatch_t  *empty;
+
+    if (st->no_fsync) {
+        return SOS_OK;
+    }
+
+    pthread_mutex_lock(&st->sync_lock);
+
+    while (st->synced < seq && st->failed < seq) {
+
+        if (st->syncing) {
+            pthread_cond_wait(&st->sync_done, &st->sync_lock);
+            continue;
+        }
+
+        st->syncing = 1;
+        pthread_mutex_unlock(&st->sync_lock);
+
+        clock_gettime(CLOCK_MONOTONIC, &until);
+        until.tv_nsec += SOS_GROUP_WAIT_US * 1000;
+        if (until.tv_nsec >= 1000000000) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000;
+        }
+
+        errptr = NULL;
+        empty = leveldb_writebatch_create();
+
+        pthread_mutex_lock(&st->idx_lock);
+
+        while (st->committers > 0
+               && pthread_cond_timedwait(&st->applied, &st->idx_lock,
+                                         &until) == 0)
+        {
+            /* void */
+        }
+
+        upto = st->written;
+        ok = !st->fenced;
+
+        if (ok) {
+            leveldb_write(st->db, st->sync_write, empty, &errptr);
+            if (errptr != NULL) {
+                sos_err_leveldb(&cause, errptr, "sync");
+                sos_idx_fence(st, &cause);
+                sos_idx_publish(st);
+                ok = 0;
+            }
+        }
+
+        pthread_mutex_unlock(&st->idx_lock);
+        leveldb_writebatch_destroy(empty);
+
+        pthread_mutex_lock(&st->sync_lock);
+        st->syncing = 0;
+        if (ok && upto > st->synced) {
+            st->synced = upto;
+        }
+        pthread_cond_broadcast(&st->sync_done);
+    }
+
+    ok = st->synced >= seq;
+
+    pthread_mutex_unlock(&st->sync_lock);
+
+    if (ok) {
+        return SOS_OK;
+    }
+
+    pthread_mutex_lock(&st->idx_lock);
+    sos_err(err, SOS_EFENCED, 0, "writes refused until the index is "
+            "reopened: %s", st->fence_why);
+    pthread_mutex_unlock(&st->idx_lock);
+
+    return SOS_EFENCED;
+}
+
+
 /* Under db_lock (shared): the reopen is out. */
 static sos_rc_e
-sos_idx_write_locked(sos_store_t *st, leveldb_writebatch_t *batch, int sync,
-    const unsigned *epoch, sos_error_t *err)
+sos_idx_write_locked(sos_store_t *st, leveldb_writebatch_t *batch,
+    const unsigned *epoch, int decides, uint64_t *seq, sos_error_t *err)
 {
     int          fenced, stale;
     char        *errptr = NULL;
@@ -224,11 +395,15 @@ sos_idx_write_locked(sos_store_t *st, leveldb_writebatch_t *batch, int sync,
         st->health.refused++;
 
     } else if (!stale) {
-        leveldb_write(st->db, sync ? st->sync_write : st->lazy_write, batch,
-                      &errptr);
+        leveldb_write(st->db, st->lazy_write, batch, &errptr);
         if (errptr != NULL) {
             sos_err_leveldb(&cause, errptr, "write");
             sos_idx_fence(st, &cause);
+        } else {
+            *seq = ++st->written;
+            if (decides) {
+                st->decided = st->written;
+            }
         }
     }
 
@@ -270,6 +445,12 @@ sos_idx_write_locked(sos_store_t *st, leveldb_writebatch_t *batch, int sync,
 static void
 sos_idx_fence(sos_store_t *st, const sos_error_t *cause)
 {
+    /* every write applied and not synced yet is lost to its waiter */
+    pthread_mutex_lock(&st->sync_lock);
+    st->failed = st->written;
+    pthread_cond_broadcast(&st->sync_done);
+    pthread_mutex_unlock(&st->sync_lock);
+
     st->fenced = 1;
     st->health.fences++;
     memcpy(st->fence_why, cause->msg, sizeof(st->fence_why));

@@ -60,6 +60,38 @@
 
 typedef struct sos_pin_s  sos_pin_t;
 
+
+/*
+ * The sync pool (sos_pool.c): a task is one replica's share of a write,
+ * which sos_pool_run runs beside the others.
+ */
+typedef struct sos_task_s  sos_task_t;
+
+struct sos_task_s {
+    void              (*run)(void *arg);
+    void               *arg;
+    sos_task_t         *next;           /* in the queue */
+    int                 state;
+};
+
+typedef struct {
+    pthread_mutex_t     lock;
+    pthread_cond_t      work;           /* a task was queued, or stop */
+    pthread_cond_t      done;           /* a task was done */
+    sos_task_t         *head;           /* queued, not started */
+    pthread_t          *threads;
+    unsigned            n_threads;
+    int                 started;
+    int                 stop;
+} sos_pool_t;
+
+void sos_pool_init(sos_pool_t *pool);
+/* Stops and joins the threads. */
+void sos_pool_free(sos_pool_t *pool);
+/* Run the n tasks, side by side where threads are free; returns when
+ * every one has returned. */
+void sos_pool_run(sos_pool_t *pool, sos_task_t *tasks, unsigned n);
+
 struct sos_store_s {
     char               *data_dir;
     char               *replica_dirs[SOS_MAX_REPLICAS];
@@ -119,6 +151,10 @@ struct sos_store_s {
     pthread_mutex_t     idx_lock;
     int                 fenced;
     unsigned            epoch;
+    uint64_t            written;        /* writes applied, numbered */
+    uint64_t            decided;        /* the last not bookkeeping */
+    unsigned            committers;     /* between enter and leave */
+    pthread_cond_t      applied;        /* one left */
     int                 retrying;       /* a reopen or reserve check runs */
     int64_t             retry_at;       /* monotonic ms of the next one */
     char                fence_why[256]; /* the cause, for refusals */
@@ -130,6 +166,23 @@ struct sos_store_s {
     int                 low;
 
     sos_store_health_t  health;
+
+    /*
+     * Group commit (sos_idx_sync): a synced write is applied unsynced,
+     * numbered (written), and waits until one thread, the syncer, made
+     * the log durable up to it, for every write applied meanwhile.
+     * failed: the writes up to it were applied but their sync failed or
+     * they were fenced before one (set by the fence).  Lock order:
+     * idx_lock, sync_lock.
+     */
+    pthread_mutex_t     sync_lock;
+    pthread_cond_t      sync_done;
+    int                 syncing;
+    uint64_t            synced;
+    uint64_t            failed;
+
+    /* parallel replica steps of a write (sos_pool.c) */
+    sos_pool_t          pool;
 
     /* a copy of health for sos_store_health, under its own leaf lock */
     pthread_mutex_t     health_lock;
@@ -325,6 +378,25 @@ unsigned sos_idx_epoch(sos_store_t *st);
 #define SOS_EREOPENED  (SOS_RC_MAX + 1)
 sos_rc_e sos_idx_write_fresh(sos_store_t *st, leveldb_writebatch_t *batch,
     unsigned epoch, sos_error_t *err);
+/*
+ * Group commit, for a caller that decides under commit_lock: sos_idx_apply
+ * writes the batch without sync (epoch: as sos_idx_write_fresh, or NULL)
+ * and gives its number in *seq, which later writes see at once; the
+ * caller lets go of its lock, then sos_idx_sync waits until the log is
+ * durable up to that number, one synced write for all the writers that
+ * queued meanwhile.  Nothing is answered before its sync returned
+ * SOS_OK: a failed sync fences (SOS_EFENCED, as a failed write).  A call
+ * that only read (a refused precondition) syncs up to sos_idx_applied,
+ * so that no answer rests on a write that could still be lost.
+ */
+sos_rc_e sos_idx_apply(sos_store_t *st, leveldb_writebatch_t *batch,
+    const unsigned *epoch, uint64_t *seq, sos_error_t *err);
+uint64_t sos_idx_applied(sos_store_t *st);
+/* Around a commit's section under commit_lock, so that a syncer lets it
+ * apply first and syncs it with the others. */
+void sos_idx_enter(sos_store_t *st);
+void sos_idx_leave(sos_store_t *st);
+sos_rc_e sos_idx_sync(sos_store_t *st, uint64_t seq, sos_error_t *err);
 /* Open the index at open (st->db), using the reserve if the volume is
  * full, then create or check the reserve. */
 sos_rc_e sos_idx_open(sos_store_t *st, sos_error_t *err);
@@ -469,6 +541,15 @@ sos_rc_e sos_counters_add(sos_store_t *st, leveldb_writebatch_t *batch,
  */
 int sos_dir_durable(sos_store_t *st, unsigned replica, unsigned bit,
     const char *path, int do_fsync);
+/*
+ * The two halves of it, for a caller that syncs the parent later:
+ * sos_dir_make makes path unless known durable: 0 known, 1 made or found
+ * (the parent's sync is due), -1 failed (errno); sos_dir_known records it
+ * durable once the parent's sync returned.
+ */
+int sos_dir_make(sos_store_t *st, unsigned replica, unsigned bit,
+    const char *path);
+void sos_dir_known(sos_store_t *st, unsigned replica, unsigned bit);
 
 /* fsync a directory by path; 0 or -1 (errno set). */
 int sos_fsync_dir(const char *path);

@@ -359,6 +359,7 @@ sos_part_commit(sos_put_t *put, const sos_extent_t *extent,
     sos_buf_t              uk, pk, v;
     sos_store_t           *st;
     sos_obj_rec_t          rec;
+    uint64_t               seq;
     sos_part_rec_t         part, old;
     const sos_attrs_t     *attrs;
     const sos_put_opts_t  *opts;
@@ -408,6 +409,7 @@ sos_part_commit(sos_put_t *put, const sos_extent_t *extent,
 
     have_old = 0;
 
+    sos_idx_enter(st);
     pthread_mutex_lock(&st->upload_lock);
     pthread_mutex_lock(&st->commit_lock);
 
@@ -459,12 +461,18 @@ sos_part_commit(sos_put_t *put, const sos_extent_t *extent,
     }
     sos_intent_clear(batch, &put->writer);
 
-    rc = sos_idx_write_fresh(st, batch, put->writer.epoch, err);
+    rc = sos_idx_apply(st, batch, &put->writer.epoch, &seq, err);
 
 unlock:
 
     pthread_mutex_unlock(&st->commit_lock);
     pthread_mutex_unlock(&st->upload_lock);
+    sos_idx_leave(st);
+
+    /* the group commit, shared with the commits meanwhile */
+    if (rc == SOS_OK) {
+        rc = sos_idx_sync(st, seq, err);
+    }
 
     if (rc == SOS_OK && have_old) {
         sos_garbage_collect(st, &old.extent, 1);

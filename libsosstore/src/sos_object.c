@@ -499,13 +499,15 @@ sos_object_commit(sos_store_t *st, const sos_put_opts_t *opts,
 {
     int                    have_old;
     char                  *old_val, show[SOS_KEY_SHOW + 4];
-    sos_rc_e               rc;
+    uint64_t               seq;
+    sos_rc_e               rc, sync_rc;
     sos_buf_t              ikey, val;
     sos_obj_rec_t          old;
     leveldb_writebatch_t  *batch;
 
     old_val = NULL;
     have_old = 0;
+    seq = 0;
     memset(&old, 0, sizeof(old));
     sos_buf_init(&ikey);
     sos_buf_init(&val);
@@ -520,6 +522,7 @@ sos_object_commit(sos_store_t *st, const sos_put_opts_t *opts,
 
     batch = extra ? extra : leveldb_writebatch_create();
 
+    sos_idx_enter(st);
     pthread_mutex_lock(&st->commit_lock);
 
     if (bucket_id != NULL) {
@@ -572,12 +575,25 @@ sos_object_commit(sos_store_t *st, const sos_put_opts_t *opts,
         sos_garbage_add(batch, old.extents, old.n_extents);
     }
 
-    rc = fresh != NULL ? sos_idx_write_fresh(st, batch, *fresh, err)
-                       : sos_idx_write(st, batch, 1, err);
+    rc = sos_idx_apply(st, batch, fresh, &seq, err);
 
 done:
 
+    /* a refusal waits too: it may rest on a write not durable yet */
+    if (rc != SOS_OK && rc != SOS_EFENCED && rc != SOS_EREOPENED) {
+        seq = sos_idx_applied(st);
+    }
+
     pthread_mutex_unlock(&st->commit_lock);
+    sos_idx_leave(st);
+
+    /* the group commit: the sync is shared with the commits meanwhile */
+    if (rc == SOS_OK || seq != 0) {
+        sync_rc = sos_idx_sync(st, seq, err);
+        if (sync_rc != SOS_OK) {
+            rc = sync_rc;
+        }
+    }
 
     if (rc == SOS_OK && have_old) {
         sos_garbage_collect(st, old.extents, old.n_extents);
@@ -601,7 +617,8 @@ sos_object_delete(sos_store_t *store, const char *bucket, size_t bucket_len,
     const char *key, size_t key_len, sos_error_t *err)
 {
     char                  *val;
-    sos_rc_e               rc;
+    uint64_t               seq;
+    sos_rc_e               rc, sync_rc;
     sos_buf_t              ikey;
     sos_obj_rec_t          rec;
     leveldb_writebatch_t  *batch;
@@ -621,12 +638,20 @@ sos_object_delete(sos_store_t *store, const char *bucket, size_t bucket_len,
 
     batch = leveldb_writebatch_create();
 
+    sos_idx_enter(store);
     pthread_mutex_lock(&store->commit_lock);
 
     rc = sos_object_load(store, &ikey, bucket, bucket_len, key, key_len,
                          &val, &rec, err);
     if (rc != SOS_OK) {
+        /* "no such key" is an answer: durable like any other */
+        seq = sos_idx_applied(store);
         pthread_mutex_unlock(&store->commit_lock);
+        sos_idx_leave(store);
+        if (rc == SOS_ENOTFOUND) {
+            sync_rc = sos_idx_sync(store, seq, err);
+            rc = sync_rc != SOS_OK ? sync_rc : rc;
+        }
         goto done;
     }
 
@@ -635,10 +660,15 @@ sos_object_delete(sos_store_t *store, const char *bucket, size_t bucket_len,
                           -(int64_t) rec.size, err);
     if (rc == SOS_OK) {
         sos_garbage_add(batch, rec.extents, rec.n_extents);
-        rc = sos_idx_write(store, batch, 1, err);
+        rc = sos_idx_apply(store, batch, NULL, &seq, err);
     }
 
     pthread_mutex_unlock(&store->commit_lock);
+    sos_idx_leave(store);
+
+    if (rc == SOS_OK) {
+        rc = sos_idx_sync(store, seq, err);
+    }
 
     if (rc == SOS_OK) {
         sos_garbage_collect(store, rec.extents, rec.n_extents);

@@ -30,6 +30,9 @@ static int sos_writer_sum(sos_writer_t *w, const unsigned char *p,
     size_t len);
 static int sos_writer_sum_push(sos_writer_t *w);
 static unsigned sos_popcount(uint32_t mask);
+static void sos_writer_create(void *arg);
+static void sos_writer_settle_data(void *arg);
+static void sos_writer_settle_name(void *arg);
 
 
 int64_t
@@ -158,6 +161,26 @@ int
 sos_dir_durable(sos_store_t *st, unsigned replica, unsigned bit,
     const char *path, int do_fsync)
 {
+    int  made;
+
+    made = sos_dir_make(st, replica, bit, path);
+    if (made != 1) {
+        return made;
+    }
+
+    if (sos_mkdir_synced(path, do_fsync) == -1) {
+        return -1;
+    }
+
+    sos_dir_known(st, replica, bit);
+    return 0;
+}
+
+
+int
+sos_dir_make(sos_store_t *st, unsigned replica, unsigned bit,
+    const char *path)
+{
     uint32_t  *word, flag;
 
     word = &st->dirs_durable[replica][bit / 32];
@@ -167,12 +190,19 @@ sos_dir_durable(sos_store_t *st, unsigned replica, unsigned bit,
         return 0;
     }
 
-    if (sos_mkdir_synced(path, do_fsync) == -1) {
+    if (mkdir(path, SOS_DIR_MODE) == -1 && errno != EEXIST) {
         return -1;
     }
 
-    __atomic_fetch_or(word, flag, __ATOMIC_RELEASE);
-    return 0;
+    return 1;
+}
+
+
+void
+sos_dir_known(sos_store_t *st, unsigned replica, unsigned bit)
+{
+    __atomic_fetch_or(&st->dirs_durable[replica][bit / 32],
+                      1u << (bit % 32), __ATOMIC_RELEASE);
 }
 
 
@@ -220,12 +250,43 @@ sos_writer_drop(sos_writer_t *w, unsigned i)
 }
 
 
+/* One replica's tmp file, made beside the others'. */
+typedef struct {
+    sos_writer_t  *writer;
+    unsigned       replica;
+    int            error;
+} sos_create_t;
+
+
+static void
+sos_writer_create(void *arg)
+{
+    sos_create_t  *c = arg;
+
+    char           path[4096];
+    sos_writer_t  *w = c->writer;
+
+    sos_tmp_path(w->store, c->replica, w->id, path, sizeof(path));
+    w->fds[c->replica] = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+                              SOS_FILE_MODE);
+    if (w->fds[c->replica] == -1) {
+        c->error = errno;
+    }
+}
+
+
+/*
+ * The files are created side by side: making an inode waits for the
+ * file system's allocation, which some take milliseconds over.
+ */
 sos_rc_e
 sos_writer_begin(sos_writer_t *w, sos_store_t *st, sos_error_t *err)
 {
-    int       saved = 0;
-    char      path[4096];
-    unsigned  i;
+    int           saved = 0;
+    char          path[4096];
+    unsigned      i;
+    sos_task_t    tasks[SOS_MAX_REPLICAS];
+    sos_create_t  create[SOS_MAX_REPLICAS];
 
     memset(w, 0, sizeof(*w));
     w->store = st;
@@ -244,11 +305,19 @@ sos_writer_begin(sos_writer_t *w, sos_store_t *st, sos_error_t *err)
     }
 
     for (i = 0; i < st->n_replicas; i++) {
-        sos_tmp_path(st, i, w->id, path, sizeof(path));
-        w->fds[i] = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-                         SOS_FILE_MODE);
+        create[i].writer = w;
+        create[i].replica = i;
+        create[i].error = 0;
+        tasks[i].run = sos_writer_create;
+        tasks[i].arg = &create[i];
+    }
+
+    sos_pool_run(&st->pool, tasks, st->n_replicas);
+
+    for (i = 0; i < st->n_replicas; i++) {
         if (w->fds[i] == -1) {
-            saved = errno;
+            saved = create[i].error;
+            sos_tmp_path(st, i, w->id, path, sizeof(path));
             continue;
         }
         w->live |= 1u << i;
@@ -375,20 +444,138 @@ sos_writer_md5(sos_writer_t *w, unsigned char md5[16])
 }
 
 
+/*
+ * A replica's two shares of sos_writer_finish, run beside the others':
+ * its data (fdatasync, close) and its name (objects/xx/yy made durable,
+ * rename into it, fsync it).  The two are independent: the commit needs
+ * both durable, in either order, and until it the intent names the file
+ * wherever a crash leaves it.  Each touches only its own fields.
+ */
+typedef struct {
+    sos_writer_t  *writer;
+    unsigned       replica;
+    int            data_error;      /* errno of the data's failed step */
+    int            name_error;      /* errno of the name's failed step */
+    int            renamed;
+} sos_settle_t;
+
+
+static void
+sos_writer_settle_data(void *arg)
+{
+    sos_settle_t  *s = arg;
+    sos_writer_t  *w = s->writer;
+    unsigned       i = s->replica;
+
+    if (!w->store->no_fsync && fdatasync(w->fds[i]) == -1) {
+        s->data_error = errno;
+        return;
+    }
+
+    if (close(w->fds[i]) == -1) {
+        s->data_error = errno;
+    }
+    w->fds[i] = -1;
+}
+
+
+/*
+ * Directories first made (or not yet known durable) are synced after the
+ * rename, leaf first: one journal commit then carries the new
+ * directories and the new name on file systems that commit them together
+ * (ext4), instead of one for each directory and one for the name.
+ */
+static void
+sos_writer_settle_name(void *arg)
+{
+    sos_settle_t  *s = arg;
+
+    int            sync, new_xx, new_yy;
+    char           path[4096], tmp[4096], *slash;
+    unsigned       i, xx, yy;
+    sos_store_t   *st;
+    sos_writer_t  *w;
+
+    w = s->writer;
+    st = w->store;
+    i = s->replica;
+    sync = !st->no_fsync;
+    xx = sos_hex2(w->id);
+    yy = sos_hex2(w->id + 2);
+
+    sos_tmp_path(st, i, w->id, tmp, sizeof(tmp));
+    sos_replica_path(st, i, w->id, path, sizeof(path));
+
+    /* path: <replica>/objects/xx/yy/<id>, cut at the slashes */
+
+    slash = strrchr(path, '/');
+    *slash = '\0';
+    *(slash - 3) = '\0';
+
+    new_xx = sos_dir_make(st, i, xx, path);
+    *(slash - 3) = '/';
+    new_yy = new_xx == -1 ? -1 : sos_dir_make(st, i, 256 + xx * 256 + yy,
+                                              path);
+    if (new_yy == -1) {
+        s->name_error = errno;
+        return;
+    }
+    *slash = '/';
+
+    if (rename(tmp, path) == -1) {
+        s->name_error = errno;
+        return;
+    }
+    s->renamed = 1;
+
+    if (!sync) {
+        sos_dir_known(st, i, xx);
+        sos_dir_known(st, i, 256 + xx * 256 + yy);
+        return;
+    }
+
+    *slash = '\0';
+    if (sos_fsync_dir(path) == -1) {
+        s->name_error = errno;
+        return;
+    }
+
+    /* yy's entry is in xx, xx's in objects */
+
+    *(slash - 3) = '\0';
+    if (new_yy) {
+        if (sos_fsync_dir(path) == -1) {
+            s->name_error = errno;
+            return;
+        }
+        sos_dir_known(st, i, 256 + xx * 256 + yy);
+    }
+
+    if (new_xx) {
+        *strrchr(path, '/') = '\0';
+        if (sos_fsync_dir(path) == -1) {
+            s->name_error = errno;
+            return;
+        }
+        sos_dir_known(st, i, xx);
+    }
+}
+
+
 sos_rc_e
 sos_writer_finish(sos_writer_t *w, sos_extent_t *out, sos_error_t *err)
 {
-    int                   saved = 0, sync = !w->store->no_fsync;
-    char                  path[4096], tmp[4096], *slash;
-    unsigned              i, n, xx, yy;
+    int                   saved = 0;
+    char                  path[4096];
+    unsigned              i, n;
     sos_rc_e              rc;
     sos_sums_t            sums;
+    sos_task_t            tasks[2 * SOS_MAX_REPLICAS];
     sos_store_t          *st = w->store;
+    sos_settle_t          settle[SOS_MAX_REPLICAS];
     leveldb_writebatch_t *batch;
 
     memset(out, 0, sizeof(*out));
-    xx = sos_hex2(w->id);
-    yy = sos_hex2(w->id + 2);
 
     /* the X record's value, for sos_intent_clear */
     if (w->size % SOS_SUM_BLOCK != 0 && sos_writer_sum_push(w) != 0) {
@@ -408,29 +595,6 @@ sos_writer_finish(sos_writer_t *w, sos_extent_t *out, sos_error_t *err)
                        "checksums of file %s", w->id);
     }
 
-    for (i = 0; i < st->n_replicas; i++) {
-        if (!(w->live & (1u << i))) {
-            continue;
-        }
-        if (sync && fdatasync(w->fds[i]) == -1) {
-            /* drop closes the fd: an open deleted file keeps its space */
-            saved = errno;
-            sos_writer_drop(w, i);
-            continue;
-        }
-        if (close(w->fds[i]) == -1) {
-            saved = errno;
-            w->fds[i] = -1;
-            sos_writer_drop(w, i);
-            continue;
-        }
-        w->fds[i] = -1;
-    }
-
-    if (sos_popcount(w->live) < st->quorum) {
-        goto quorum;
-    }
-
     memcpy(out->id, w->id, sizeof(out->id));
     out->size = w->size;
     EVP_DigestFinal_ex(w->md5, out->md5, &n);
@@ -447,54 +611,49 @@ sos_writer_finish(sos_writer_t *w, sos_extent_t *out, sos_error_t *err)
     leveldb_writebatch_destroy(batch);
 
     if (rc != SOS_OK) {
+        memset(out, 0, sizeof(*out));
         sos_writer_abort(w);
         return rc;
     }
 
+    /* every replica at once: the commit waits for the slowest step only */
+
+    n = 0;
     for (i = 0; i < st->n_replicas; i++) {
-        if (!(w->live & (1u << i))) {
+        if (w->live & (1u << i)) {
+            memset(&settle[n], 0, sizeof(sos_settle_t));
+            settle[n].writer = w;
+            settle[n].replica = i;
+            tasks[2 * n].run = sos_writer_settle_data;
+            tasks[2 * n].arg = &settle[n];
+            tasks[2 * n + 1].run = sos_writer_settle_name;
+            tasks[2 * n + 1].arg = &settle[n];
+            n++;
+        }
+    }
+
+    sos_pool_run(&st->pool, tasks, 2 * n);
+
+    for (i = 0; i < n; i++) {
+        if (settle[i].data_error == 0 && settle[i].name_error == 0) {
             continue;
         }
 
-        sos_tmp_path(st, i, w->id, tmp, sizeof(tmp));
-        snprintf(path, sizeof(path), "%s/objects/%.2s",
-                 st->replica_dirs[i], w->id);
+        saved = settle[i].data_error ? settle[i].data_error
+                                     : settle[i].name_error;
 
-        if (sos_dir_durable(st, i, xx, path, sync) == -1) {
-            saved = errno;
-            sos_writer_drop(w, i);
-            continue;
-        }
-
-        sos_replica_path(st, i, w->id, path, sizeof(path));
-        slash = strrchr(path, '/');
-        *slash = '\0';
-
-        if (sos_dir_durable(st, i, 256 + xx * 256 + yy, path, sync) == -1) {
-            saved = errno;
-            sos_writer_drop(w, i);
-            continue;
-        }
-        *slash = '/';
-
-        if (rename(tmp, path) == -1) {
-            saved = errno;
-            sos_writer_drop(w, i);
-            continue;
-        }
-
-        *slash = '\0';
-        if (sync && sos_fsync_dir(path) == -1) {
-            saved = errno;
-            *slash = '/';
+        if (settle[i].renamed) {
+            sos_replica_path(st, settle[i].replica, w->id, path,
+                             sizeof(path));
             unlink(path);
-            w->live &= ~(1u << i);
         }
+        sos_writer_drop(w, settle[i].replica);
     }
 
     out->replicas = w->live;
 
     if (sos_popcount(w->live) < st->quorum) {
+        /* the renamed files and the intent (a file kept keeps it) */
         (void) sos_extent_unlink(st, out);
         memset(out, 0, sizeof(*out));
         goto quorum;

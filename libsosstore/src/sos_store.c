@@ -188,10 +188,11 @@ sos_rc_e
 sos_store_open(sos_store_t **out, const sos_store_conf_t *conf,
     sos_error_t *err)
 {
-    char          path[4096];
-    unsigned      i;
-    sos_rc_e      rc;
-    sos_store_t  *st;
+    char                 path[4096];
+    unsigned             i;
+    sos_rc_e             rc;
+    sos_store_t         *st;
+    pthread_condattr_t   cattr;
 
     if (conf == NULL || conf->data_dir == NULL || conf->data_dir[0] == '\0')
     {
@@ -227,6 +228,13 @@ sos_store_open(sos_store_t **out, const sos_store_conf_t *conf,
     pthread_mutex_init(&st->commit_lock, NULL);
     pthread_mutex_init(&st->upload_lock, NULL);
     pthread_mutex_init(&st->idx_lock, NULL);
+    pthread_condattr_init(&cattr);
+    pthread_condattr_setclock(&cattr, CLOCK_MONOTONIC);
+    pthread_cond_init(&st->applied, &cattr);
+    pthread_condattr_destroy(&cattr);
+    pthread_mutex_init(&st->sync_lock, NULL);
+    pthread_cond_init(&st->sync_done, NULL);
+    sos_pool_init(&st->pool);
     sos_pin_init(st);
     sos_garbage_init(st, conf->garbage_queue);
     pthread_rwlock_init(&st->db_lock, NULL);
@@ -375,6 +383,10 @@ sos_store_free(sos_store_t *st)
     pthread_mutex_destroy(&st->commit_lock);
     pthread_mutex_destroy(&st->upload_lock);
     pthread_mutex_destroy(&st->idx_lock);
+    pthread_cond_destroy(&st->applied);
+    pthread_mutex_destroy(&st->sync_lock);
+    pthread_cond_destroy(&st->sync_done);
+    sos_pool_free(&st->pool);
     sos_pin_free(st);
     sos_garbage_free(st);
     pthread_rwlock_destroy(&st->db_lock);

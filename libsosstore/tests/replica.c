@@ -32,12 +32,16 @@ static unsigned      fdatasync_failed;
 static const char   *fail_fsync_dir;
 
 /* "mkdir P", "fsync P" (directories only) and "rename P" (the target),
- * in the order they returned 0, while logging */
+ * in the order they returned 0, and "commit index" at each sync of the
+ * index's log (the commit), while logging */
 #define LOG_MAX  4096
 static int              logging;
 static char            *events[LOG_MAX];
 static unsigned         n_events;
 static pthread_mutex_t  log_lock = PTHREAD_MUTEX_INITIALIZER;
+
+
+static void log_event(const char *what, const char *path);
 
 
 /* The path an fd was opened with, or "" if unknown. */
@@ -70,6 +74,14 @@ fdatasync(int fd)
 
     if (real == NULL) {
         *(void **) &real = dlsym(RTLD_NEXT, "fdatasync");
+    }
+    if (logging) {
+        fd_path(fd, path, sizeof(path));
+        if (strstr(path, "/index/") != NULL
+            && strcmp(path + strlen(path) - 4, ".log") == 0)
+        {
+            log_event("commit", "index");
+        }
     }
     return real(fd);
 }
@@ -241,7 +253,8 @@ test_fdatasync_fd(void)
     unsigned  before, bad = 0;
 
     before = open_fds();
-    fail_fdatasync = "/r1/tmp/";
+    /* its file: in tmp/ or, the rename running beside, in objects/ */
+    fail_fdatasync = "/r1/";
     fdatasync_failed = 0;
 
     for (i = 0; i < 20; i++) {
@@ -333,14 +346,15 @@ make_xx_dirs(const char *dir)
 
 /*
  * A write into objects/xx that another writer made does not rely on that
- * writer's fsync of objects/: it fsyncs objects/ itself before its
- * rename, and a failed fsync fails the write on that replica.  In a store
- * of its own, where no directory is known durable yet.
+ * writer's fsync of objects/: it fsyncs objects/ itself, and objects/xx
+ * and objects/xx/yy, after its rename and before its commit (the sync of
+ * the index's log); a failed fsync fails the write on that replica.  In a
+ * store of its own, where no directory is known durable yet.
  */
 static void
 test_existing_dirs(const char *top)
 {
-    int           at, bad = 0, renames = 0;
+    int           commit, bad = 0, renames = 0;
     char          dir[512], objects[600], xx[600], yy[600];
     unsigned      i;
     sos_store_t  *first = st;
@@ -369,17 +383,23 @@ test_existing_dirs(const char *top)
         parent(events[i] + 7, yy, sizeof(yy));
         parent(yy, xx, sizeof(xx));
         parent(xx, objects, sizeof(objects));
-        at = log_find(0, "fsync", objects);
-        if (at < 0 || (unsigned) at > i
-            || log_find(0, "fsync", xx) < 0
-            || (unsigned) log_find(0, "fsync", xx) > i)
+        commit = log_find(i, "commit", "index");
+        if (commit < 0
+            || log_find(i, "fsync", objects) < 0
+            || log_find(i, "fsync", objects) > commit
+            || log_find(i, "fsync", xx) < 0
+            || log_find(i, "fsync", xx) > commit
+            || log_find(i, "fsync", yy) < 0
+            || log_find(i, "fsync", yy) > commit)
         {
-            diag("%s: objects/ or objects/xx not fsynced first", events[i]);
+            diag("%s: objects/, objects/xx or objects/xx/yy not fsynced "
+                 "between it and the commit", events[i]);
             bad++;
         }
     }
     is_int(3, renames, "one rename per replica");
-    is_int(0, bad, "objects/ and objects/xx fsynced before each rename");
+    is_int(0, bad, "objects/, objects/xx and objects/xx/yy fsynced after "
+           "each rename, before the commit");
 
     log_clear();
     sos_store_close(st);

@@ -99,9 +99,11 @@ typedef enum {
  * then on every call that writes (sos_put_begin and sos_part_begin,
  * commits, complete, abort, deletes, ACLs, buckets, organizations and
  * keys) returns SOS_EFENCED before it changes anything, until the index
- * is reopened.  Reads keep working and see what was acknowledged.  A
- * call that finds nothing to write (a delete of a missing object) may
- * still answer as usual.
+ * is reopened.  Reads keep working and see what was acknowledged, and
+ * the commits applied before a failed sync (group commit: they were
+ * refused too), as the reopen will most likely replay them.  A call that
+ * finds nothing to write (a delete of a missing object) may still answer
+ * as usual.
  *
  * Recovery.  The store reopens its index by itself: sos_put_begin,
  * sos_part_begin, sos_object_delete, sos_objects_delete and
