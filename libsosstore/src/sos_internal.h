@@ -72,6 +72,7 @@ struct sos_task_s {
     void               *arg;
     sos_task_t         *next;           /* in the queue */
     int                 state;
+    int                 detached;       /* posted: nobody waits for it */
 };
 
 typedef struct {
@@ -91,6 +92,23 @@ void sos_pool_free(sos_pool_t *pool);
 /* Run the n tasks, side by side where threads are free; returns when
  * every one has returned. */
 void sos_pool_run(sos_pool_t *pool, sos_task_t *tasks, unsigned n);
+/* Queue task to run in the background (it must outlive that); 0 when
+ * there is no thread to run it (it is not queued). */
+int sos_pool_post(sos_pool_t *pool, sos_task_t *task);
+
+
+/* ---- spare files (sos_spare.c) ---- */
+
+void sos_spare_init(sos_store_t *st);
+/* Before the pool is freed: no more refills. */
+void sos_spare_stop(sos_store_t *st);
+/* After it: the spares left are removed. */
+void sos_spare_free(sos_store_t *st);
+void sos_spare_path(const sos_store_t *st, unsigned replica,
+    const char *id, char *buf, size_t size);
+/* Take a spare's id into id (SOS_FILE_ID_LEN + 1): 1, or 0 when there is
+ * none ready; either way a refill is started when due. */
+int sos_spare_take(sos_store_t *st, char *id);
 
 struct sos_store_s {
     char               *data_dir;
@@ -183,6 +201,15 @@ struct sos_store_s {
 
     /* parallel replica steps of a write (sos_pool.c) */
     sos_pool_t          pool;
+
+    /* empty files made ahead for the next writes (sos_spare.c) */
+    pthread_mutex_t     spare_lock;
+    char              (*spares)[SOS_FILE_ID_LEN + 1];
+    unsigned            n_spares;
+    int                 spare_making;   /* the refill is queued or runs */
+    int                 spare_closing;
+    int64_t             spare_retry_at; /* monotonic ms, after a failure */
+    sos_task_t          spare_task;
 
     /* a copy of health for sos_store_health, under its own leaf lock */
     pthread_mutex_t     health_lock;

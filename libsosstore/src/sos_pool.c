@@ -98,6 +98,7 @@ sos_pool_start(sos_pool_t *pool)
 static void *
 sos_pool_main(void *arg)
 {
+    int          detached;
     sos_pool_t  *pool = arg;
     sos_task_t  *task;
 
@@ -115,13 +116,18 @@ sos_pool_main(void *arg)
         task = pool->head;
         pool->head = task->next;
         task->state = SOS_TASK_RUNNING;
+        detached = task->detached;
         pthread_mutex_unlock(&pool->lock);
 
         task->run(task->arg);
 
         pthread_mutex_lock(&pool->lock);
-        task->state = SOS_TASK_DONE;
-        pthread_cond_broadcast(&pool->done);
+
+        /* a posted task may be posted again once it ran: not ours now */
+        if (!detached) {
+            task->state = SOS_TASK_DONE;
+            pthread_cond_broadcast(&pool->done);
+        }
     }
 
     pthread_mutex_unlock(&pool->lock);
@@ -155,6 +161,7 @@ sos_pool_run(sos_pool_t *pool, sos_task_t *tasks, unsigned n)
 
     for (i = 1; i < n; i++) {
         tasks[i].state = SOS_TASK_QUEUED;
+        tasks[i].detached = 0;
         tasks[i].next = NULL;
         for (link = &pool->head; *link != NULL; link = &(*link)->next) {
             /* void */
@@ -195,4 +202,35 @@ sos_pool_run(sos_pool_t *pool, sos_task_t *tasks, unsigned n)
     }
 
     pthread_mutex_unlock(&pool->lock);
+}
+
+
+int
+sos_pool_post(sos_pool_t *pool, sos_task_t *task)
+{
+    int           posted;
+    sos_task_t  **link;
+
+    pthread_mutex_lock(&pool->lock);
+
+    if (!pool->started) {
+        sos_pool_start(pool);
+    }
+
+    posted = pool->n_threads > 0 && !pool->stop;
+
+    if (posted) {
+        task->state = SOS_TASK_QUEUED;
+        task->detached = 1;
+        task->next = NULL;
+        for (link = &pool->head; *link != NULL; link = &(*link)->next) {
+            /* void */
+        }
+        *link = task;
+        pthread_cond_signal(&pool->work);
+    }
+
+    pthread_mutex_unlock(&pool->lock);
+
+    return posted;
 }

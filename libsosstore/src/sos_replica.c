@@ -254,6 +254,7 @@ sos_writer_drop(sos_writer_t *w, unsigned i)
 typedef struct {
     sos_writer_t  *writer;
     unsigned       replica;
+    int            spare;           /* renamed from spare/, not made */
     int            error;
 } sos_create_t;
 
@@ -263,10 +264,26 @@ sos_writer_create(void *arg)
 {
     sos_create_t  *c = arg;
 
-    char           path[4096];
+    int            fd;
+    char           path[4096], from[4096];
     sos_writer_t  *w = c->writer;
 
     sos_tmp_path(w->store, c->replica, w->id, path, sizeof(path));
+
+    if (c->spare) {
+        sos_spare_path(w->store, c->replica, w->id, from, sizeof(from));
+        if (rename(from, path) == 0) {
+            fd = open(path, O_WRONLY | O_CLOEXEC);
+            if (fd != -1) {
+                w->fds[c->replica] = fd;
+                return;
+            }
+            unlink(path);
+        } else {
+            unlink(from);
+        }
+    }
+
     w->fds[c->replica] = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
                               SOS_FILE_MODE);
     if (w->fds[c->replica] == -1) {
@@ -276,13 +293,14 @@ sos_writer_create(void *arg)
 
 
 /*
- * The files are created side by side: making an inode waits for the
- * file system's allocation, which some take milliseconds over.
+ * The files come from a spare (sos_spare.c) when one is ready, else they
+ * are created side by side: making an inode waits for the file system's
+ * allocation, which some take milliseconds over.
  */
 sos_rc_e
 sos_writer_begin(sos_writer_t *w, sos_store_t *st, sos_error_t *err)
 {
-    int           saved = 0;
+    int           saved = 0, spare;
     char          path[4096];
     unsigned      i;
     sos_task_t    tasks[SOS_MAX_REPLICAS];
@@ -290,7 +308,10 @@ sos_writer_begin(sos_writer_t *w, sos_store_t *st, sos_error_t *err)
 
     memset(w, 0, sizeof(*w));
     w->store = st;
-    sos_random_hex(w->id, SOS_FILE_ID_LEN);
+    spare = sos_spare_take(st, w->id);
+    if (!spare) {
+        sos_random_hex(w->id, SOS_FILE_ID_LEN);
+    }
 
     for (i = 0; i < SOS_MAX_REPLICAS; i++) {
         w->fds[i] = -1;
@@ -307,12 +328,20 @@ sos_writer_begin(sos_writer_t *w, sos_store_t *st, sos_error_t *err)
     for (i = 0; i < st->n_replicas; i++) {
         create[i].writer = w;
         create[i].replica = i;
+        create[i].spare = spare;
         create[i].error = 0;
         tasks[i].run = sos_writer_create;
         tasks[i].arg = &create[i];
     }
 
-    sos_pool_run(&st->pool, tasks, st->n_replicas);
+    /* renames are quick: a spare's need no threads */
+    if (spare) {
+        for (i = 0; i < st->n_replicas; i++) {
+            sos_writer_create(&create[i]);
+        }
+    } else {
+        sos_pool_run(&st->pool, tasks, st->n_replicas);
+    }
 
     for (i = 0; i < st->n_replicas; i++) {
         if (w->fds[i] == -1) {

@@ -20,7 +20,7 @@
 
 static int sos_mkdir_p(const char *path, int do_fsync);
 static void sos_dir_tighten(sos_store_t *st, const char *path);
-static uint64_t sos_tmp_clean(const char *replica);
+static uint64_t sos_tmp_clean(const char *replica, const char *sub);
 static int sos_replica_probe(const char *replica, int do_fsync);
 static void sos_store_free(sos_store_t *st);
 
@@ -121,16 +121,19 @@ sos_dir_tighten(sos_store_t *st, const char *path)
 }
 
 
-/* Remove what writes in progress left in tmp/ when the owner died. */
+/*
+ * Remove what writes in progress left in tmp/ when the owner died, or
+ * the spare files left in spare/ (sub).
+ */
 static uint64_t
-sos_tmp_clean(const char *replica)
+sos_tmp_clean(const char *replica, const char *sub)
 {
     DIR            *dir;
     char            path[4096];
     uint64_t        removed = 0;
     struct dirent  *de;
 
-    snprintf(path, sizeof(path), "%s/tmp", replica);
+    snprintf(path, sizeof(path), "%s/%s", replica, sub);
     dir = opendir(path);
     if (dir == NULL) {
         return 0;
@@ -165,6 +168,10 @@ sos_replica_probe(const char *replica, int do_fsync)
         return -1;
     }
     snprintf(path, sizeof(path), "%s/tmp", replica);
+    if (sos_mkdir_p(path, do_fsync) == -1) {
+        return -1;
+    }
+    snprintf(path, sizeof(path), "%s/spare", replica);
     if (sos_mkdir_p(path, do_fsync) == -1) {
         return -1;
     }
@@ -235,6 +242,7 @@ sos_store_open(sos_store_t **out, const sos_store_conf_t *conf,
     pthread_mutex_init(&st->sync_lock, NULL);
     pthread_cond_init(&st->sync_done, NULL);
     sos_pool_init(&st->pool);
+    sos_spare_init(st);
     sos_pin_init(st);
     sos_garbage_init(st, conf->garbage_queue);
     pthread_rwlock_init(&st->db_lock, NULL);
@@ -329,7 +337,11 @@ sos_store_open(sos_store_t **out, const sos_store_conf_t *conf,
         sos_dir_tighten(st, path);
         snprintf(path, sizeof(path), "%s/tmp", st->replica_dirs[i]);
         sos_dir_tighten(st, path);
-        st->info.tmp_files_removed += sos_tmp_clean(st->replica_dirs[i]);
+        snprintf(path, sizeof(path), "%s/spare", st->replica_dirs[i]);
+        sos_dir_tighten(st, path);
+        st->info.tmp_files_removed += sos_tmp_clean(st->replica_dirs[i],
+                                                    "tmp");
+        (void) sos_tmp_clean(st->replica_dirs[i], "spare");
     }
 
     st->info.garbage_removed = sos_garbage_collect_all(st);
@@ -345,6 +357,11 @@ static void
 sos_store_free(sos_store_t *st)
 {
     unsigned  i;
+
+    /* first: a refill in the pool uses the replica directories */
+    sos_spare_stop(st);
+    sos_pool_free(&st->pool);
+    sos_spare_free(st);
 
     if (st->db != NULL) {
         leveldb_close(st->db);
@@ -386,7 +403,6 @@ sos_store_free(sos_store_t *st)
     pthread_cond_destroy(&st->applied);
     pthread_mutex_destroy(&st->sync_lock);
     pthread_cond_destroy(&st->sync_done);
-    sos_pool_free(&st->pool);
     sos_pin_free(st);
     sos_garbage_free(st);
     pthread_rwlock_destroy(&st->db_lock);
