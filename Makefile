@@ -33,7 +33,7 @@ NGINX_SRC_DIST ?= /usr/share/nginx/src
 CC      ?= cc
 CFLAGS  ?= -g -O2
 WFLAGS  := -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror
-LIBS    := -lleveldb -lz -lcrypto -lexpat -lpthread
+LIBS    := -lleveldb -lisal -lz -lcrypto -lexpat -lpthread
 # sosctl's admin client: HTTP(S) and JSON
 SOSCTL_LIBS := -lcurl -ljansson
 
@@ -47,7 +47,8 @@ NGX_CC_OPT    := --with-cc-opt="$(SAN_FLAGS) -g -O1" \
                  --with-ld-opt="$(SAN_FLAGS)"
 endif
 
-BUILD_PKGS := nginx-core nginx-dev libssl-dev libleveldb-dev libpcre2-dev \
+BUILD_PKGS := nginx-core nginx-dev libssl-dev libleveldb-dev libisal-dev \
+              libpcre2-dev \
               libexpat1-dev zlib1g-dev libcurl4-openssl-dev libjansson-dev \
               build-essential perl wrk
 CLIENT_PKGS := awscli python3-boto3 s3cmd rclone restic curl openssl chromium \
@@ -284,13 +285,13 @@ $(FUZZ_BUILD)/fuzz_sigv4: fuzz/fuzz_sigv4.c $(FUZZ_PROTOA) $(FUZZ_HDRS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(WFLAGS) \
 	    -Ilibsosproto/include -o $@ fuzz/fuzz_sigv4.c $(FUZZ_PROTOA) \
-	    -lz -lcrypto -lpthread
+	    -lisal -lz -lcrypto -lpthread
 
 $(FUZZ_BUILD)/fuzz_codec: fuzz/fuzz_codec.c $(FUZZ_LIBA) $(FUZZ_HDRS)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -std=c11 -D_GNU_SOURCE \
 	    -pthread -Wall -Wextra -Werror -Wno-unused-function \
 	    -Ilibsosstore/include -Ilibsosstore/src -o $@ fuzz/fuzz_codec.c \
-	    $(FUZZ_LIBA) -lleveldb -lz -lcrypto -lpthread
+	    $(FUZZ_LIBA) -lleveldb -lisal -lz -lcrypto -lpthread
 
 # one table, each figure beside its ceiling (docs/performance.md)
 bench: all

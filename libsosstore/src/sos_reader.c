@@ -14,8 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <isa-l/crc.h>
 #include <openssl/evp.h>
-#include <zlib.h>
 
 #include "sos_internal.h"
 
@@ -830,7 +830,7 @@ sos_reader_check_blocks(sos_reader_t *rd, uint32_t i, uint64_t from,
         n = (size_t) (e->size - at < bs ? e->size - at : bs);
 
         if (sos_reader_pread(x->fd, rd->block, n, at) != 0
-            || (uint32_t) crc32_z(0, rd->block, n) != x->sums.crcs[b])
+            || crc32_gzip_refl(0, rd->block, n) != x->sums.crcs[b])
         {
             *block = b;
             return SOS_ECORRUPT;

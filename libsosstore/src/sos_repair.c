@@ -25,8 +25,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <isa-l/crc.h>
 #include <openssl/evp.h>
-#include <zlib.h>
 
 #include "sos_internal.h"
 
@@ -507,7 +507,7 @@ sos_repair_sum(uint32_t *crcs, uint64_t at, const unsigned char *p,
             n = len;
         }
 
-        crcs[b] = (uint32_t) crc32_z(in == 0 ? 0 : crcs[b], p, n);
+        crcs[b] = crc32_gzip_refl(in == 0 ? 0 : crcs[b], p, n);
         at += n;
         p += n;
         len -= n;

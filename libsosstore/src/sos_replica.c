@@ -19,8 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <isa-l/crc.h>
 #include <openssl/evp.h>
-#include <zlib.h>
 
 #include "sos_internal.h"
 
@@ -421,7 +421,7 @@ sos_writer_sum(sos_writer_t *w, const unsigned char *p, size_t len)
             n = len;
         }
 
-        w->crc = (uint32_t) crc32_z(w->crc, p, n);
+        w->crc = crc32_gzip_refl(w->crc, p, n);
         w->size += n;
         p += n;
         len -= n;
