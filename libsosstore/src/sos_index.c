@@ -690,6 +690,12 @@ sos_idx_reopen(sos_store_t *st)
         st->fenced = 0;
         st->epoch++;
         st->health.reopens++;
+
+        /*
+         * What the open recovered is durable (written out as tables): a
+         * refusal that reads it waits for no write the fence failed.
+         */
+        st->decided = 0;
     }
 
     pthread_mutex_unlock(&st->idx_lock);
