@@ -202,24 +202,6 @@ sos_idx_write(sos_store_t *st, leveldb_writebatch_t *batch, int sync,
 
 
 sos_rc_e
-sos_idx_write_fresh(sos_store_t *st, leveldb_writebatch_t *batch,
-    unsigned epoch, sos_error_t *err)
-{
-    uint64_t  seq;
-    sos_rc_e  rc;
-
-    sos_idx_lock(st);
-    rc = sos_idx_write_locked(st, batch, &epoch, 1, &seq, err);
-    if (rc == SOS_OK) {
-        rc = sos_idx_sync_locked(st, seq, err);
-    }
-    sos_idx_unlock(st);
-
-    return rc;
-}
-
-
-sos_rc_e
 sos_idx_apply(sos_store_t *st, leveldb_writebatch_t *batch,
     const unsigned *epoch, uint64_t *seq, sos_error_t *err)
 {
