@@ -421,6 +421,29 @@ refusal_waits(sos_store_t *s)
 }
 
 
+/* a bucket found not empty waits for the sync of the object it saw */
+static void
+bucket_refusal_waits(sos_store_t *s)
+{
+    int          before;
+    sos_rc_e     rc;
+    sos_error_t  e;
+
+    /* as if a sync were still due: the index knows only the numbers */
+    pthread_mutex_lock(&s->sync_lock);
+    s->synced = 0;
+    pthread_mutex_unlock(&s->sync_lock);
+
+    before = atomic_load(&log_syncs);
+
+    rc = sos_bucket_delete(s, BUCKET, BUCKET_LEN, &e);
+
+    is_int(SOS_ENOTEMPTY, rc, "bucket refusal: not empty");
+    is_int(before + 1, atomic_load(&log_syncs), "bucket refusal: it synced "
+           "what it read first");
+}
+
+
 /*
  * One put's syncs run at once: its 3 data files' and, beside them, on
  * each replica, its directory's (or that of the directory's parent, for
@@ -545,6 +568,7 @@ main(void)
     grouped(&s);
     side_by_side(s);
     refusal_waits(s);
+    bucket_refusal_waits(s);
     failed_group(s);
     refusal_after_reopen(s);
     missing_keys_wait(s);
