@@ -2,12 +2,13 @@
 
 # The durable write protocol, as the kernel sees it (strace of the worker,
 # with sos_fsync on): for PutObject and UploadPart, on every replica, the
-# tmp file is written, then fdatasync'ed, then renamed into objects/, then
-# the directory it went into is fsync'ed; only after all of that is the
-# index record written and synced; and the answer comes after the sync.
-# CompleteMultipartUpload writes no data file: its index write is synced
-# before it answers.  A writer that skips an fsync, or syncs after the
-# rename, fails here.
+# tmp file is written, then fdatasync'ed, and beside that renamed into
+# objects/, then the directory it went into is fsync'ed; only after all of
+# that (every fdatasync and directory fsync returned) is the index log
+# synced; and the answer comes after the sync.  CompleteMultipartUpload
+# writes no data file: its index write is synced before it answers.  A
+# writer that skips an fsync, or commits before one returned, fails
+# here.
 
 use strict;
 use warnings;
@@ -104,8 +105,9 @@ sub check_write {
             my $f = $tmp{"$1/$2"} //= {};
             $f->{written} = $end;
         } elsif ($call eq 'fdatasync'
-                 && $args =~ m{^\d+</[^>]*/(r\d+)/tmp/(\w+)>})
+                 && $args =~ m{^\d+</[^>]*/(r\d+)/(?:tmp|objects/[0-9a-f]{2}/[0-9a-f]{2})/(\w+)>})
         {
+            # the rename runs beside it: the fd may show either name
             my $f = $tmp{"$1/$2"} //= {};
             $f->{synced} = $end;
             $f->{sync_start} = $start;
@@ -133,18 +135,19 @@ sub check_write {
         ok(defined $f->{written} && defined $f->{synced}
            && $f->{sync_start} >= $f->{written},
            "$what: $k fdatasync'ed after its last write");
-        ok(defined $f->{synced} && $f->{rename_start} >= $f->{synced},
-           "$what: $k renamed after its fdatasync returned");
         ok(defined $dir_sync, "$what: $k its directory fsync'ed after the "
             . 'rename');
         $last_dir_sync = $dir_sync
             if defined $dir_sync && $dir_sync > $last_dir_sync;
+        $last_dir_sync = $f->{synced}
+            if defined $f->{synced} && $f->{synced} > $last_dir_sync;
     }
 
     my @index = grep { $_->[2] =~ /^f(?:data)?sync$/
                        && $_->[3] =~ m{^\d+</[^>]*/index/\d+\.log>}
                        && $_->[0] >= $last_dir_sync } @$calls;
-    ok(@index, "$what: the index log synced after every directory fsync");
+    ok(@index, "$what: the index log synced after every fdatasync and "
+       . 'directory fsync returned');
     ok(@index && $index[0][1] <= $t_answer,
        "$what: before the answer");
 }
