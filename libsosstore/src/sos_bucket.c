@@ -437,7 +437,7 @@ sos_bucket_delete(sos_store_t *store, const char *name, size_t name_len,
     sos_error_t *err)
 {
     int                   has, oom;
-    sos_rc_e              rc;
+    sos_rc_e              rc, sync_rc;
     sos_buf_t             key, prefix;
     leveldb_writebatch_t *batch;
 
@@ -471,6 +471,12 @@ sos_bucket_delete(sos_store_t *store, const char *name, size_t name_len,
                      : sos_err(err, SOS_ENOTEMPTY, 0,
                                "bucket \"%.*s\" is not empty",
                                (int) name_len, name);
+
+        /* the record found may be a commit's not synced yet */
+        if (has > 0) {
+            sync_rc = sos_idx_sync(store, sos_idx_applied(store), err);
+            rc = sync_rc != SOS_OK ? sync_rc : rc;
+        }
         goto done;
     }
 

@@ -46,7 +46,7 @@ sos_objects_delete(sos_store_t *store, const char *bucket, size_t bucket_len,
     size_t                 i, m, found;
     int64_t                bytes;
     uint64_t               seq;
-    sos_rc_e               rc;
+    sos_rc_e               rc, sync_rc;
     sos_error_t            e;
     sos_delete_t           d;
     sos_delete_key_t      *k;
@@ -153,8 +153,10 @@ sos_objects_delete(sos_store_t *store, const char *bucket, size_t bucket_len,
     pthread_mutex_unlock(&store->commit_lock);
     sos_idx_leave(store);
 
+    sync_rc = SOS_OK;
     if (rc == SOS_OK) {
-        rc = sos_idx_sync(store, seq, &e);
+        sync_rc = sos_idx_sync(store, seq, &e);
+        rc = sync_rc;
     }
 
     leveldb_writebatch_destroy(batch);
@@ -166,6 +168,14 @@ sos_objects_delete(sos_store_t *store, const char *bucket, size_t bucket_len,
      */
 
     for (i = 0; i < m; i++) {
+
+        /* "no such key" rests on what was read: its failed sync too */
+        if (!k[i].found && !k[i].again && sync_rc != SOS_OK
+            && results[k[i].idx] == SOS_ENOTFOUND)
+        {
+            sos_delete_note(&d, k[i].idx, sync_rc, &e);
+        }
+
         if (!k[i].found) {
             continue;
         }

@@ -43,6 +43,7 @@ static sos_rc_e sos_idx_write_locked(sos_store_t *st,
     uint64_t *seq, sos_error_t *err);
 static sos_rc_e sos_idx_sync_locked(sos_store_t *st, uint64_t seq,
     sos_error_t *err);
+static int sos_idx_sync_old_logs(sos_store_t *st);
 static void sos_idx_reopen(sos_store_t *st);
 static uint64_t sos_idx_free(sos_store_t *st);
 static uint64_t sos_idx_log_bytes(sos_store_t *st);
@@ -201,24 +202,6 @@ sos_idx_write(sos_store_t *st, leveldb_writebatch_t *batch, int sync,
 
 
 sos_rc_e
-sos_idx_write_fresh(sos_store_t *st, leveldb_writebatch_t *batch,
-    unsigned epoch, sos_error_t *err)
-{
-    uint64_t  seq;
-    sos_rc_e  rc;
-
-    sos_idx_lock(st);
-    rc = sos_idx_write_locked(st, batch, &epoch, 1, &seq, err);
-    if (rc == SOS_OK) {
-        rc = sos_idx_sync_locked(st, seq, err);
-    }
-    sos_idx_unlock(st);
-
-    return rc;
-}
-
-
-sos_rc_e
 sos_idx_apply(sos_store_t *st, leveldb_writebatch_t *batch,
     const unsigned *epoch, uint64_t *seq, sos_error_t *err)
 {
@@ -286,9 +269,10 @@ sos_idx_leave(sos_store_t *st)
  * SOS_GROUP_WAIT_US: a call holding commit_lock across its own sync keeps
  * them out), then, under idx_lock so that no write follows a failed one,
  * makes one synced write of an empty batch: LevelDB syncs its whole log
- * file, so that makes every record applied before it durable.  The
- * commits that come meanwhile apply when it is done and form the next
- * group.
+ * file, and the older logs a switch left are synced after it
+ * (sos_idx_sync_old_logs), so that makes every record applied before it
+ * durable.  The commits that come meanwhile apply when it is done and
+ * form the next group.
  */
 static sos_rc_e
 sos_idx_sync_locked(sos_store_t *st, uint64_t seq, sos_error_t *err)
@@ -345,6 +329,12 @@ sos_idx_sync_locked(sos_store_t *st, uint64_t seq, sos_error_t *err)
                 sos_idx_fence(st, &cause);
                 sos_idx_publish(st);
                 ok = 0;
+
+            } else if (sos_idx_sync_old_logs(st) == -1) {
+                sos_err_sys(&cause, errno, "sync of an index log failed");
+                sos_idx_fence(st, &cause);
+                sos_idx_publish(st);
+                ok = 0;
             }
         }
 
@@ -373,6 +363,72 @@ sos_idx_sync_locked(sos_store_t *st, uint64_t seq, sos_error_t *err)
     pthread_mutex_unlock(&st->idx_lock);
 
     return SOS_EFENCED;
+}
+
+
+/*
+ * LevelDB syncs only its current log: a write that finds the memtable
+ * full switches to a new log and closes the old one without a sync,
+ * until the old memtable's table is written.  The group's records
+ * applied before such a switch are in the old log, which the synced
+ * write did not sync: every log but the newest is synced here.  Under
+ * idx_lock: no write switches the log meanwhile; a log gone was written
+ * out as a table already.  0, or -1 (errno).
+ */
+static int
+sos_idx_sync_old_logs(sos_store_t *st)
+{
+    int             fd, rc, saved;
+    DIR            *d;
+    char           *end;
+    unsigned long   num, newest;
+    struct dirent  *de;
+
+    d = opendir(st->index_dir);
+    if (d == NULL) {
+        return -1;
+    }
+
+    newest = 0;
+
+    while ((de = readdir(d)) != NULL) {
+        num = strtoul(de->d_name, &end, 10);
+        if (end != de->d_name && strcmp(end, ".log") == 0 && num > newest) {
+            newest = num;
+        }
+    }
+
+    rewinddir(d);
+
+    rc = 0;
+    saved = 0;
+
+    while (rc == 0 && (de = readdir(d)) != NULL) {
+        num = strtoul(de->d_name, &end, 10);
+        if (end == de->d_name || strcmp(end, ".log") != 0 || num == newest) {
+            continue;
+        }
+
+        fd = openat(dirfd(d), de->d_name, O_RDONLY | O_CLOEXEC);
+        if (fd == -1) {
+            if (errno != ENOENT) {
+                saved = errno;
+                rc = -1;
+            }
+            continue;
+        }
+
+        if (fdatasync(fd) == -1) {
+            saved = errno;
+            rc = -1;
+        }
+        close(fd);
+    }
+
+    closedir(d);
+    errno = saved;
+
+    return rc;
 }
 
 
@@ -616,6 +672,12 @@ sos_idx_reopen(sos_store_t *st)
         st->fenced = 0;
         st->epoch++;
         st->health.reopens++;
+
+        /*
+         * What the open recovered is durable (written out as tables): a
+         * refusal that reads it waits for no write the fence failed.
+         */
+        st->decided = 0;
     }
 
     pthread_mutex_unlock(&st->idx_lock);

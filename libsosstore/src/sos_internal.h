@@ -394,21 +394,17 @@ sos_rc_e sos_idx_writable(sos_store_t *st, int adds, sos_error_t *err);
  * The epoch of the index: bumped by each reopen, whose garbage
  * collection removes the files of every intent recorded before it.  A
  * writer reads it before recording its intent; a commit of those files
- * passes it to sos_idx_write_fresh.
+ * passes it to sos_idx_apply.
  */
 unsigned sos_idx_epoch(sos_store_t *st);
-/*
- * sos_idx_write (synced) of a batch that makes files live whose intent
- * was recorded in epoch: SOS_EREOPENED, with nothing written, when the
- * index was reopened since (the intent is gone, the files must go).
- */
+/* sos_idx_apply of a batch that makes files live whose intent was
+ * recorded in an epoch before the index was reopened: nothing written
+ * (the intent is gone, the files must go). */
 #define SOS_EREOPENED  (SOS_RC_MAX + 1)
-sos_rc_e sos_idx_write_fresh(sos_store_t *st, leveldb_writebatch_t *batch,
-    unsigned epoch, sos_error_t *err);
 /*
  * Group commit, for a caller that decides under commit_lock: sos_idx_apply
- * writes the batch without sync (epoch: as sos_idx_write_fresh, or NULL)
- * and gives its number in *seq, which later writes see at once; the
+ * writes the batch without sync (epoch: that of the files' intent, or
+ * NULL when it makes no file live; SOS_EREOPENED) and gives its number in *seq, which later writes see at once; the
  * caller lets go of its lock, then sos_idx_sync waits until the log is
  * durable up to that number, one synced write for all the writers that
  * queued meanwhile.  Nothing is answered before its sync returned
@@ -750,7 +746,7 @@ sos_rc_e sos_object_load(sos_store_t *st, const sos_buf_t *ikey,
  * failure nothing changed, except that SOS_EFENCED may be replayed at the
  * reopen.  fresh: the epoch of the new file's intent (sos_writer_t), or
  * NULL when the record makes no new file live; SOS_EREOPENED as
- * sos_idx_write_fresh.
+ * sos_idx_apply.
  */
 sos_rc_e sos_object_commit(sos_store_t *st, const sos_put_opts_t *opts,
     const sos_bucket_id_t *bucket_id, const sos_obj_rec_t *rec,

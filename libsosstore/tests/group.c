@@ -421,6 +421,29 @@ refusal_waits(sos_store_t *s)
 }
 
 
+/* a bucket found not empty waits for the sync of the object it saw */
+static void
+bucket_refusal_waits(sos_store_t *s)
+{
+    int          before;
+    sos_rc_e     rc;
+    sos_error_t  e;
+
+    /* as if a sync were still due: the index knows only the numbers */
+    pthread_mutex_lock(&s->sync_lock);
+    s->synced = 0;
+    pthread_mutex_unlock(&s->sync_lock);
+
+    before = atomic_load(&log_syncs);
+
+    rc = sos_bucket_delete(s, BUCKET, BUCKET_LEN, &e);
+
+    is_int(SOS_ENOTEMPTY, rc, "bucket refusal: not empty");
+    is_int(before + 1, atomic_load(&log_syncs), "bucket refusal: it synced "
+           "what it read first");
+}
+
+
 /*
  * One put's syncs run at once: its 3 data files' and, beside them, on
  * each replica, its directory's (or that of the directory's parent, for
@@ -459,6 +482,75 @@ side_by_side(sos_store_t *s)
 }
 
 
+/*
+ * After a failed sync and the reopen, a refusal rests on the reopened
+ * index, durable: a delete of a missing key, the call that reopens, is
+ * answered "no such key", not refused for the writes the fence failed.
+ */
+static void
+refusal_after_reopen(sos_store_t *s)
+{
+    sos_rc_e            rc;
+    sos_error_t         e;
+    unsigned char       data[SIZE];
+    sos_store_health_t  h;
+
+    util_fill(data, SIZE, 5, 5, 8);
+    atomic_store(&fail_log_sync, 1);
+    rc = util_put_rc(s, BUCKET, "fenced", data, SIZE, NULL, &e);
+    atomic_store(&fail_log_sync, 0);
+    is_int(SOS_EFENCED, rc, "reopen: the put whose sync fails is refused");
+
+    util_sleep_ms(1100);
+
+    rc = sos_object_delete(s, BUCKET, BUCKET_LEN, "no-such-key", 11, &e);
+    h = util_health(s);
+    ok(!h.fenced && h.reopens > 0, "reopen: the delete reopened the index");
+    is_int(SOS_ENOTFOUND, rc, "reopen: the delete of a missing key is "
+           "answered (%s)", rc == SOS_ENOTFOUND ? "" : e.msg);
+
+    rc = sos_object_delete(s, BUCKET, BUCKET_LEN, "no-such-key", 11, &e);
+    is_int(SOS_ENOTFOUND, rc, "reopen: and the next one");
+}
+
+
+/*
+ * DeleteObjects of keys that are all missing: "no such key" rests on
+ * what was read, so a failed sync of it is no such answer.
+ */
+static void
+missing_keys_wait(sos_store_t *s)
+{
+    sos_rc_e       rc, results[2];
+    sos_str_t      keys[2];
+    sos_error_t    e;
+    unsigned char  data[SIZE];
+
+    keys[0].data = "missing-1";
+    keys[0].len = 9;
+    keys[1].data = "missing-2";
+    keys[1].len = 9;
+
+    util_fill(data, SIZE, 6, 6, 8);
+    util_put(s, BUCKET, "present", data, SIZE, NULL);
+
+    /* as if a sync were still due: the index knows only the numbers */
+    pthread_mutex_lock(&s->sync_lock);
+    s->synced = 0;
+    pthread_mutex_unlock(&s->sync_lock);
+
+    atomic_store(&fail_log_sync, 1);
+    rc = sos_objects_delete(s, BUCKET, BUCKET_LEN, keys, 2, results, &e);
+    atomic_store(&fail_log_sync, 0);
+
+    is_int(SOS_EFENCED, rc, "missing keys: a failed sync of what the "
+           "delete read fails it");
+    ok(results[0] == SOS_EFENCED && results[1] == SOS_EFENCED,
+       "missing keys: no key is answered missing (%d, %d)", results[0],
+       results[1]);
+}
+
+
 int
 main(void)
 {
@@ -476,7 +568,10 @@ main(void)
     grouped(&s);
     side_by_side(s);
     refusal_waits(s);
+    bucket_refusal_waits(s);
     failed_group(s);
+    refusal_after_reopen(s);
+    missing_keys_wait(s);
 
     sos_store_close(s);
 
