@@ -56,7 +56,7 @@ CLIENT_PKGS := awscli python3-boto3 s3cmd rclone restic curl openssl chromium \
 # clang and its runtimes (libFuzzer, ASan) for make fuzz
 FUZZ_PKGS := clang libclang-rt-14-dev
 # the chart of make bench
-BENCH_PKGS := gnuplot-nox
+BENCH_PKGS := gnuplot-nox linux-perf
 PKGS := $(BUILD_PKGS) $(CLIENT_PKGS) $(FUZZ_PKGS) $(BENCH_PKGS)
 
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
