@@ -121,7 +121,7 @@ my $bin = "$dir/store_put";
 my $lib = SOS::Test::build_dir() . '/lib';
 my @san = SOS::Test::sanitized()
     ? ('-fsanitize=address,undefined', '-fno-sanitize-recover=all') : ();
-my $out = `cc -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror @san -I$top/libsosstore/include -o $bin $top/t/store_put.c $lib/libsosstore.a -lleveldb -lz -lcrypto -lpthread 2>&1`;
+my $out = `cc -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror @san -I$top/libsosstore/include -o $bin $top/t/store_put.c $lib/libsosstore.a -lleveldb -lisal -lz -lcrypto -lpthread 2>&1`;
 is($?, 0, 'store_put helper compiles') or diag($out);
 
 $t->stop;

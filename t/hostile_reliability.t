@@ -413,7 +413,7 @@ is($bad_gets, 0, "$gets GETs racing deletes: whole ($whole) or 404 ($gone)");
     is($st, 200, 'PUT 12 MiB');
 
     my $wpid = worker_pid();
-    my $before = fd_count($wpid);
+    my $before = SOS::Fault::fd_count_settled($wpid);
     my $rss0 = $t->worker_rss;
     my @socks;
     for (1 .. 60) {
@@ -442,7 +442,8 @@ is($bad_gets, 0, "$gets GETs racing deletes: whole ($whole) or 404 ($gone)");
 
     my $deadline = time() + 10;
     sleep(0.1) while fd_count($wpid) > $before && time() < $deadline;
-    is(fd_count($wpid), $before, 'all gone: the fds as before');
+    is(SOS::Fault::fd_count_settled($wpid), $before,
+       'all gone: the fds as before');
 
     ($st, $h, $b) = req(GET => '/hrb/many');
     ok($st == 200 && $b eq $many, 'a GET after: the object whole');

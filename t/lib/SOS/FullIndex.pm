@@ -60,7 +60,7 @@ sub lister {
     my @san = SOS::Test::sanitized()
         ? ('-fsanitize=address,undefined', '-fno-sanitize-recover=all')
         : ();
-    my $out = `cc -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror @san -I$top/libsosstore/include -o $lister $top/t/store_list.c $lib/libsosstore.a -lleveldb -lz -lcrypto -lpthread 2>&1`;
+    my $out = `cc -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror @san -I$top/libsosstore/include -o $lister $top/t/store_list.c $lib/libsosstore.a -lleveldb -lisal -lz -lcrypto -lpthread 2>&1`;
     is($?, 0, 'store_list helper compiles') or diag($out);
     return $lister;
 }
