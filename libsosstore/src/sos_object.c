@@ -690,10 +690,12 @@ sos_object_set_acl(sos_store_t *store, const char *bucket, size_t bucket_len,
     const char *key, size_t key_len, const sos_object_info_t *expect,
     const void *acl, size_t acl_len, sos_error_t *err)
 {
-    char           *val, show[SOS_KEY_SHOW + 4];
-    sos_rc_e        rc;
-    sos_buf_t       ikey, nval;
-    sos_obj_rec_t   rec;
+    char                  *val, show[SOS_KEY_SHOW + 4];
+    uint64_t               seq;
+    sos_rc_e               rc, sync_rc;
+    sos_buf_t              ikey, nval;
+    sos_obj_rec_t          rec;
+    leveldb_writebatch_t  *batch;
 
     rc = sos_object_ikey(&ikey, bucket, bucket_len, key, key_len,
                          "an ACL", err);
@@ -702,7 +704,10 @@ sos_object_set_acl(sos_store_t *store, const char *bucket, size_t bucket_len,
     }
 
     sos_buf_init(&nval);
+    batch = leveldb_writebatch_create();
+    seq = 0;
 
+    sos_idx_enter(store);
     pthread_mutex_lock(&store->commit_lock);
 
     rc = sos_object_load(store, &ikey, bucket, bucket_len, key, key_len,
@@ -718,16 +723,37 @@ sos_object_set_acl(sos_store_t *store, const char *bucket, size_t bucket_len,
             rec.attrs.acl.data = acl;
             rec.attrs.acl.len = acl_len;
             sos_obj_rec_encode(&nval, &rec);
-            rc = nval.oom
-                 ? sos_err(err, SOS_ENOMEM, ENOMEM, "no memory for an ACL")
-                 : sos_idx_put(store, &ikey, nval.data, nval.len, 1, err);
+            if (nval.oom) {
+                rc = sos_err(err, SOS_ENOMEM, ENOMEM, "no memory for an ACL");
+            } else {
+                leveldb_writebatch_put(batch, (const char *) ikey.data,
+                                       ikey.len, (const char *) nval.data,
+                                       nval.len);
+                rc = sos_idx_apply(store, batch, NULL, &seq, err);
+            }
         }
 
         sos_obj_rec_free(&rec);
         free(val);
     }
 
+    /* a refusal (changed, gone) waits too: it may rest on a write not
+     * durable yet */
+    if (rc == SOS_ECHANGED || rc == SOS_ENOTFOUND) {
+        seq = sos_idx_applied(store);
+    }
+
     pthread_mutex_unlock(&store->commit_lock);
+    sos_idx_leave(store);
+
+    if (seq != 0) {
+        sync_rc = sos_idx_sync(store, seq, err);
+        if (sync_rc != SOS_OK) {
+            rc = sync_rc;
+        }
+    }
+
+    leveldb_writebatch_destroy(batch);
 
     sos_buf_free(&nval);
     sos_buf_free(&ikey);

@@ -421,6 +421,52 @@ refusal_waits(sos_store_t *s)
 }
 
 
+/*
+ * An ACL change: one synced write, and refused as changed (the key holds
+ * another version since it was read), it waits for the sync of what it
+ * saw.
+ */
+static void
+acl_waits(sos_store_t *s)
+{
+    int                 before;
+    sos_rc_e            rc;
+    sos_error_t         e;
+    unsigned char       data[SIZE];
+    sos_object_info_t   info;
+
+    util_fill(data, SIZE, 9, 9, 8);
+    util_put(s, BUCKET, "acl", data, SIZE, NULL);
+    if (sos_object_stat(s, BUCKET, BUCKET_LEN, "acl", 3, &info, &e)
+        != SOS_OK)
+    {
+        bail("stat acl: %s", e.msg);
+    }
+
+    before = atomic_load(&log_syncs);
+    rc = sos_object_set_acl(s, BUCKET, BUCKET_LEN, "acl", 3, &info, "a", 1,
+                            &e);
+    is_int(SOS_OK, rc, "acl: set (%s)", e.msg);
+    is_int(before + 1, atomic_load(&log_syncs), "acl: one synced write");
+
+    /* another version since info was read */
+    util_put(s, BUCKET, "acl", data, SIZE, NULL);
+
+    pthread_mutex_lock(&s->sync_lock);
+    s->synced = 0;
+    pthread_mutex_unlock(&s->sync_lock);
+
+    before = atomic_load(&log_syncs);
+    rc = sos_object_set_acl(s, BUCKET, BUCKET_LEN, "acl", 3, &info, "b", 1,
+                            &e);
+    is_int(SOS_ECHANGED, rc, "acl refusal: changed since read");
+    is_int(before + 1, atomic_load(&log_syncs), "acl refusal: it synced "
+           "what it read first");
+
+    sos_object_info_release(&info);
+}
+
+
 /* a bucket found not empty waits for the sync of the object it saw */
 static void
 bucket_refusal_waits(sos_store_t *s)
@@ -568,6 +614,7 @@ main(void)
     grouped(&s);
     side_by_side(s);
     refusal_waits(s);
+    acl_waits(s);
     bucket_refusal_waits(s);
     failed_group(s);
     refusal_after_reopen(s);

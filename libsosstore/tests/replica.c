@@ -200,25 +200,6 @@ rename(const char *from, const char *to)
 }
 
 
-static unsigned
-open_fds(void)
-{
-    DIR            *d;
-    unsigned        n = 0;
-    struct dirent  *de;
-
-    d = opendir("/proc/self/fd");
-    if (d == NULL) {
-        bail("opendir(/proc/self/fd): %s", strerror(errno));
-    }
-    while ((de = readdir(d)) != NULL) {
-        n += de->d_name[0] != '.';
-    }
-    closedir(d);
-    return n;
-}
-
-
 static sos_rc_e
 put_obj(const char *key, const char *data)
 {
@@ -252,7 +233,7 @@ test_fdatasync_fd(void)
     int       i;
     unsigned  before, bad = 0;
 
-    before = open_fds();
+    before = (unsigned) util_fds();
     /* its file: in tmp/ or, the rename running beside, in objects/ */
     fail_fdatasync = "/r1/";
     fdatasync_failed = 0;
@@ -267,7 +248,8 @@ test_fdatasync_fd(void)
 
     is_int(20, fdatasync_failed, "fdatasync failed on replica 1 each time");
     is_int(0, bad, "the writes succeed on the other two replicas");
-    is_int(before, open_fds(), "no fd left open by the failed replica");
+    is_int(before, (unsigned) util_fds(), "no fd left open by the failed "
+           "replica");
 }
 
 

@@ -559,20 +559,34 @@ util_ids_object(void *ctx, const char *key, size_t key_len, const char *val,
 static int
 util_fds(void)
 {
-    int             n;
+    int             n, fewest, i;
     DIR            *dir;
     struct dirent  *de;
+    struct timespec ts = { 0, 2000000 };
 
-    dir = opendir("/proc/self/fd");
-    if (dir == NULL) {
-        bail("/proc/self/fd: %s", strerror(errno));
+    /*
+     * The fewest of 5 looks 2 ms apart: the store's background work (a
+     * spare file made, a directory synced) holds an fd for a moment, a
+     * leak holds it for good.
+     */
+    fewest = -1;
+    for (i = 0; i < 5; i++) {
+        dir = opendir("/proc/self/fd");
+        if (dir == NULL) {
+            bail("/proc/self/fd: %s", strerror(errno));
+        }
+        n = 0;
+        while ((de = readdir(dir)) != NULL) {
+            n += de->d_name[0] != '.';
+        }
+        closedir(dir);
+        n--;                            /* the directory's own */
+        if (fewest == -1 || n < fewest) {
+            fewest = n;
+        }
+        nanosleep(&ts, NULL);
     }
-    n = 0;
-    while ((de = readdir(dir)) != NULL) {
-        n += de->d_name[0] != '.';
-    }
-    closedir(dir);
-    return n - 1;                       /* the directory's own */
+    return fewest;
 }
 
 
