@@ -381,7 +381,7 @@ sos_idx_sync_old_logs(sos_store_t *st)
     int             fd, rc, saved;
     DIR            *d;
     char           *end;
-    unsigned long   num, newest;
+    unsigned long   num, newest, synced;
     struct dirent  *de;
 
     d = opendir(st->index_dir);
@@ -402,10 +402,13 @@ sos_idx_sync_old_logs(sos_store_t *st)
 
     rc = 0;
     saved = 0;
+    synced = 0;
 
     while (rc == 0 && (de = readdir(d)) != NULL) {
         num = strtoul(de->d_name, &end, 10);
-        if (end == de->d_name || strcmp(end, ".log") != 0 || num == newest) {
+        if (end == de->d_name || strcmp(end, ".log") != 0 || num == newest
+            || num <= st->old_logs_synced)
+        {
             continue;
         }
 
@@ -421,8 +424,18 @@ sos_idx_sync_old_logs(sos_store_t *st)
         if (fdatasync(fd) == -1) {
             saved = errno;
             rc = -1;
+        } else if (num > synced) {
+            synced = num;
         }
         close(fd);
+    }
+
+    /*
+     * A log older than the newest gets no more records: synced once, it
+     * stays synced (file numbers only grow, also across a reopen).
+     */
+    if (rc == 0 && synced > st->old_logs_synced) {
+        st->old_logs_synced = synced;
     }
 
     closedir(d);

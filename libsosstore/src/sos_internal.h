@@ -198,6 +198,8 @@ struct sos_store_s {
     int                 syncing;
     uint64_t            synced;
     uint64_t            failed;
+    unsigned long       old_logs_synced;    /* under idx_lock: the newest
+                                             * log past its switch, synced */
 
     /* parallel replica steps of a write (sos_pool.c) */
     sos_pool_t          pool;

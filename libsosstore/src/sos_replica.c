@@ -161,13 +161,13 @@ int
 sos_dir_durable(sos_store_t *st, unsigned replica, unsigned bit,
     const char *path, int do_fsync)
 {
-    int  made;
-
-    made = sos_dir_make(st, replica, bit, path);
-    if (made != 1) {
-        return made;
+    if (__atomic_load_n(&st->dirs_durable[replica][bit / 32],
+                        __ATOMIC_ACQUIRE) & (1u << (bit % 32)))
+    {
+        return 0;
     }
 
+    /* makes it (EEXIST is fine) and syncs its parent: one mkdir */
     if (sos_mkdir_synced(path, do_fsync) == -1) {
         return -1;
     }
