@@ -44,19 +44,6 @@ static pthread_mutex_t  log_lock = PTHREAD_MUTEX_INITIALIZER;
 static void log_event(const char *what, const char *path);
 
 
-/* The path an fd was opened with, or "" if unknown. */
-static void
-fd_path(int fd, char *buf, size_t size)
-{
-    char     link[64];
-    ssize_t  n;
-
-    snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-    n = readlink(link, buf, size - 1);
-    buf[n < 0 ? 0 : n] = '\0';
-}
-
-
 int
 fdatasync(int fd)
 {
@@ -64,7 +51,9 @@ fdatasync(int fd)
     static int  (*real)(int);
 
     if (fail_fdatasync != NULL) {
-        fd_path(fd, path, sizeof(path));
+        if (util_fd_path(fd, path, sizeof(path)) < 0) {
+            path[0] = '\0';
+        }
         if (strstr(path, fail_fdatasync) != NULL) {
             fdatasync_failed++;
             errno = EIO;
@@ -76,7 +65,9 @@ fdatasync(int fd)
         *(void **) &real = dlsym(RTLD_NEXT, "fdatasync");
     }
     if (logging) {
-        fd_path(fd, path, sizeof(path));
+        if (util_fd_path(fd, path, sizeof(path)) < 0) {
+            path[0] = '\0';
+        }
         if (strstr(path, "/index/") != NULL
             && strcmp(path + strlen(path) - 4, ".log") == 0)
         {
@@ -143,7 +134,9 @@ fsync(int fd)
     if (fstat(fd, &sb) == -1 || !S_ISDIR(sb.st_mode)) {
         path[0] = '\0';
     } else {
-        fd_path(fd, path, sizeof(path));
+        if (util_fd_path(fd, path, sizeof(path)) < 0) {
+            path[0] = '\0';
+        }
     }
 
     if (path[0] != '\0' && fail_fsync_dir != NULL) {
