@@ -435,10 +435,28 @@ typedef struct {
                                           uploads in progress */
 } sos_bucket_t;
 
-/* A bucket with its ACL blob; free with sos_bucket_info_free(). */
+/*
+ * Settings kept with a bucket, each an opaque blob of at most
+ * SOS_BUCKET_CONF_MAX bytes whose meaning is the caller's: they are read
+ * with the bucket (sos_bucket_get), so a request that looks the bucket up
+ * has them at no extra cost, and they go when the bucket is deleted.
+ */
+typedef enum {
+    SOS_BUCKET_WEBSITE = 0,            /* website configuration */
+    SOS_BUCKET_CORS,                   /* CORS rules */
+    SOS_BUCKET_CDN,                    /* CDN edge publishing */
+    SOS_BUCKET_CACHE_CONTROL,          /* default Cache-Control */
+    SOS_BUCKET_NCONF
+} sos_bucket_conf_e;
+
+#define SOS_BUCKET_CONF_MAX  (256 * 1024)
+
+/* A bucket with its ACL blob and settings; free with
+ * sos_bucket_info_free(). */
 typedef struct {
     sos_bucket_t  bucket;
     sos_str_t     acl;                 /* opaque to the store */
+    sos_str_t     conf[SOS_BUCKET_NCONF];  /* len 0: not set */
 } sos_bucket_info_t;
 
 /* Return 0 to go on, non-zero to stop the iteration. */
@@ -495,6 +513,22 @@ sos_rc_e sos_bucket_set_acl(sos_store_t *store, const char *name,
     size_t acl_len, sos_error_t *err);
 
 /**
+ * Set (len > 0) or remove (len 0) one setting of a bucket, provided it is
+ * still the bucket the caller read: the same owner and creation time as
+ * `expect` (its ACL and other settings may have changed).  The ACL and the
+ * other settings are kept.  The change is durable when this returns.
+ * @param expect  the bucket as sos_bucket_get returned it
+ * @return SOS_OK, SOS_ECHANGED (the bucket was deleted and created again;
+ *         nothing was written), SOS_ENOBUCKET, SOS_EINVAL (which is out of
+ *         range, or len > SOS_BUCKET_CONF_MAX), SOS_ECORRUPT (its record
+ *         does not decode), SOS_EFENCED, SOS_ENOMEM, SOS_EIO
+ * Threads: any thread.  Ownership: the ownership rule.
+ */
+sos_rc_e sos_bucket_set_conf(sos_store_t *store, const char *name,
+    size_t name_len, const sos_bucket_info_t *expect, sos_bucket_conf_e which,
+    const void *val, size_t len, sos_error_t *err);
+
+/**
  * Delete an empty bucket.
  * @return SOS_OK, SOS_ENOBUCKET, SOS_ENOTEMPTY (objects or uploads),
  *         SOS_ENOMEM, SOS_EIO
@@ -538,6 +572,7 @@ typedef struct {
     sos_str_t        owner;            /* organization id of the writer */
     sos_str_t        checksum_algorithm;   /* e.g. "CRC32C" */
     sos_str_t        checksum_value;       /* as the client sees it (base64) */
+    sos_str_t        website_redirect;     /* x-amz-website-redirect-location */
 } sos_attrs_t;
 
 /*
