@@ -493,6 +493,11 @@ ngx_int_t ngx_sos_body_stream(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
  */
 ngx_int_t ngx_sos_body_error(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     ngx_int_t rc);
+/*
+ * Whether a document is protected as S3 wants it for DeleteObjects and
+ * PutBucketCors: Content-MD5, a flexible checksum header or trailer.
+ */
+ngx_uint_t ngx_sos_body_protected(ngx_http_request_t *r);
 
 /*
  * ngx_sos_check.c: what may enter the store.  A key S3 can address and an
