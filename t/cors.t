@@ -352,6 +352,13 @@ like($b, qr{<Method>PUT</Method><ResourceType>OBJECT</ResourceType>},
     '... Method and ResourceType OBJECT');
 ok(!defined $h->{'access-control-allow-origin'}, '... no CORS header');
 
+($s, $h, $b) = options('/web/pub', Origin => 'http://a.example.net',
+    'Access-Control-Request-Method' => 'PUT');
+is($s, 403, '... another domain: no rule');
+($s, $h, $b) = options('/web/pub', Origin => 'http://example.org',
+    'Access-Control-Request-Method' => 'PUT');
+is($s, 403, '... the pattern is anchored at both ends');
+
 ($s, $h) = options('/web/pub', Origin => 'https://elsewhere.example',
     'Access-Control-Request-Method' => 'GET');
 is($s, 200, 'the * rule: any origin');
