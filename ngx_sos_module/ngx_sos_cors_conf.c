@@ -56,6 +56,7 @@ static ngx_int_t ngx_sos_cors_set_done(ngx_http_request_t *r,
     ngx_sos_job_t *job);
 static ngx_int_t ngx_sos_cors_get_done(ngx_http_request_t *r,
     ngx_sos_job_t *job);
+static char *ngx_sos_cors_element(u_char tag);
 static ngx_int_t ngx_sos_cors_xml(void *data, ngx_str_t *path,
     ngx_str_t *text);
 static ngx_int_t ngx_sos_cors_field(ngx_sos_cors_parse_t *ps, u_char tag,
@@ -228,52 +229,76 @@ ngx_sos_cors_get_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 ngx_int_t
 ngx_sos_cors_send(ngx_http_request_t *r, const sos_str_t *conf)
 {
-    u_char               tag, prev;
+    char                *name;
+    u_char               tag;
     ngx_str_t            v;
+    ngx_uint_t           in_rule;
     ngx_sos_xml_out_t    x;
     ngx_sos_cors_walk_t  w;
-
-    static char  *names[] = {
-        ['H'] = "AllowedHeader", ['M'] = "AllowedMethod",
-        ['O'] = "AllowedOrigin", ['E'] = "ExposeHeader",
-        ['A'] = "MaxAgeSeconds", ['R'] = NULL
-    };
 
     ngx_sos_xml_out_init(&x, r->pool, 4096);
     ngx_sos_xml_literal(&x, "<CORSConfiguration xmlns=\"" NGX_SOS_XMLNS "\">");
 
     ngx_sos_cors_walk(&w, conf);
-    prev = 0;
+    in_rule = 0;
 
     while ((tag = ngx_sos_cors_next(&w, &v))) {
 
         if (tag == NGX_SOS_CORS_RULE) {
-            if (prev) {
+            if (in_rule) {
                 ngx_sos_xml_literal(&x, "</CORSRule>");
             }
 
             ngx_sos_xml_literal(&x, "<CORSRule>");
+            in_rule = 1;
 
             if (v.len) {
                 ngx_sos_xml_element(&x, "ID", v.data, v.len, 0);
             }
 
-        } else if (prev && tag < sizeof(names) / sizeof(names[0])
-                   && names[tag])
-        {
-            ngx_sos_xml_element(&x, names[tag], v.data, v.len, 0);
+            continue;
         }
 
-        prev = tag;
+        name = ngx_sos_cors_element(tag);
+
+        if (in_rule && name) {
+            ngx_sos_xml_element(&x, name, v.data, v.len, 0);
+        }
     }
 
-    if (prev) {
+    if (in_rule) {
         ngx_sos_xml_literal(&x, "</CORSRule>");
     }
 
     ngx_sos_xml_literal(&x, "</CORSConfiguration>");
 
     return ngx_sos_xml_send(r, NGX_HTTP_OK, &x);
+}
+
+
+static char *
+ngx_sos_cors_element(u_char tag)
+{
+    switch (tag) {
+
+    case NGX_SOS_CORS_HEADER:
+        return "AllowedHeader";
+
+    case NGX_SOS_CORS_METHOD:
+        return "AllowedMethod";
+
+    case NGX_SOS_CORS_ORIGIN:
+        return "AllowedOrigin";
+
+    case NGX_SOS_CORS_EXPOSE:
+        return "ExposeHeader";
+
+    case NGX_SOS_CORS_MAX_AGE:
+        return "MaxAgeSeconds";
+
+    default:
+        return NULL;
+    }
 }
 
 
