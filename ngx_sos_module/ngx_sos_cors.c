@@ -434,6 +434,7 @@ ngx_sos_cors_preflight_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 {
     ngx_sos_cors_t *cors = job->data;
 
+    u_char               *p;
     size_t                len;
     ngx_str_t            *m;
     ngx_sos_ctx_t        *ctx;
@@ -441,10 +442,6 @@ ngx_sos_cors_preflight_done(ngx_http_request_t *r, ngx_sos_job_t *job)
     ngx_sos_cors_rule_t   rule;
 
     static ngx_str_t  null = ngx_string("null");
-    static ngx_str_t  methods[] = {
-        ngx_string("GET"), ngx_string("PUT"), ngx_string("POST"),
-        ngx_string("DELETE"), ngx_string("HEAD"), ngx_null_string
-    };
 
     ctx = job->ctx;
 
@@ -466,29 +463,19 @@ ngx_sos_cors_preflight_done(ngx_http_request_t *r, ngx_sos_job_t *job)
                                       "BUCKET");
     }
 
-    for (m = methods; m->len; m++) {
-        if (cors->request_method && cors->method.len == m->len
-            && ngx_strncmp(cors->method.data, m->data, m->len) == 0)
-        {
-            break;
-        }
-    }
+    if (!cors->request_method || !ngx_sos_cors_method(&cors->method)) {
+        m = cors->request_method ? &cors->method : &null;
+        len = sizeof("Invalid Access-Control-Request-Method: ") - 1 + m->len;
 
-    if (m->len == 0) {
-        len = sizeof("Invalid Access-Control-Request-Method: ") - 1
-              + (cors->request_method ? cors->method.len : 4);
-
-        ctx->error_message.data = ngx_pnalloc(r->pool, len);
-        if (ctx->error_message.data == NULL) {
+        p = ngx_pnalloc(r->pool, len);
+        if (p == NULL) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        ctx->error_message.len = ngx_sprintf(ctx->error_message.data,
-                                      "Invalid Access-Control-Request-"
-                                      "Method: %V",
-                                      cors->request_method
-                                      ? &cors->method : &null)
-                                 - ctx->error_message.data;
+        ctx->error_message.data = p;
+        ctx->error_message.len = ngx_sprintf(p, "Invalid Access-Control-"
+                                             "Request-Method: %V", m)
+                                 - p;
 
         return ngx_sos_error_send_ctx(r, ctx, NGX_SOS_ERR_BAD_REQUEST);
     }
@@ -514,15 +501,16 @@ static ngx_int_t
 ngx_sos_cors_forbidden(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     ngx_sos_cors_t *cors, char *message, char *type)
 {
-    ngx_str_t  method;
+    ngx_str_t  *method;
 
-    method = cors->request_method ? cors->method
-                                  : (ngx_str_t) ngx_string("OPTIONS");
+    static ngx_str_t  options = ngx_string("OPTIONS");
+
+    method = cors->request_method ? &cors->method : &options;
 
     ctx->error_message.data = (u_char *) message;
     ctx->error_message.len = ngx_strlen(message);
 
-    if (ngx_sos_error_element(r, ctx, "Method", method.data, method.len)
+    if (ngx_sos_error_element(r, ctx, "Method", method->data, method->len)
         != NGX_OK
         || ngx_sos_error_element(r, ctx, "ResourceType", (u_char *) type,
                                  ngx_strlen(type))

@@ -84,6 +84,8 @@ u_char ngx_sos_cors_next(ngx_sos_cors_walk_t *w, ngx_str_t *value);
 /* a CORSConfiguration document into a blob, ctx->error_message set */
 ngx_sos_err_e ngx_sos_cors_parse(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     ngx_str_t *blob);
+/* a method a rule may allow: GET, PUT, POST, DELETE, HEAD */
+ngx_uint_t ngx_sos_cors_method(ngx_str_t *name);
 /* a blob as GetBucketCors answers it */
 ngx_int_t ngx_sos_cors_send(ngx_http_request_t *r, const sos_str_t *conf);
 

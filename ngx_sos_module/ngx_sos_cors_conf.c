@@ -302,6 +302,25 @@ ngx_sos_cors_element(u_char tag)
 }
 
 
+/* GET, PUT, POST, DELETE or HEAD, as S3 writes them */
+
+ngx_uint_t
+ngx_sos_cors_method(ngx_str_t *name)
+{
+    ngx_str_t  *m;
+
+    for (m = ngx_sos_cors_methods; m->len; m++) {
+        if (name->len == m->len
+            && ngx_strncmp(name->data, m->data, m->len) == 0)
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
 /* the stored form */
 
 void
@@ -478,7 +497,7 @@ static ngx_int_t
 ngx_sos_cors_field(ngx_sos_cors_parse_t *ps, u_char tag, ngx_str_t *text)
 {
     u_char                *p;
-    ngx_str_t              v, *m;
+    ngx_str_t              v;
     ngx_uint_t             i, n;
     ngx_sos_cors_field_t  *f;
 
@@ -524,14 +543,7 @@ ngx_sos_cors_field(ngx_sos_cors_parse_t *ps, u_char tag, ngx_str_t *text)
 
     case NGX_SOS_CORS_METHOD:
 
-        for (m = ngx_sos_cors_methods; m->len; m++) {
-            if (v.len == m->len && ngx_strncmp(v.data, m->data, m->len) == 0)
-            {
-                break;
-            }
-        }
-
-        if (m->len == 0) {
+        if (!ngx_sos_cors_method(&v)) {
             return ngx_sos_cors_invalid(ps, "Found unsupported HTTP method "
                                         "in CORS config. Unsupported method "
                                         "is %V", &v);
