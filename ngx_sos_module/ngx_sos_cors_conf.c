@@ -654,7 +654,10 @@ ngx_sos_cors_emit(ngx_sos_cors_parse_t *ps, u_char tag, ngx_str_t *value)
     *ps->last++ = tag;
     *ps->last++ = (u_char) (value->len >> 8);
     *ps->last++ = (u_char) (value->len & 0xff);
-    ps->last = ngx_cpymem(ps->last, value->data, value->len);
+
+    if (value->len) {
+        ps->last = ngx_cpymem(ps->last, value->data, value->len);
+    }
 
     return NGX_OK;
 }
