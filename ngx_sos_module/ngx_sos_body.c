@@ -31,6 +31,16 @@ static void ngx_sos_body_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_sos_body_sink(void *data, u_char *p, size_t n);
 
 
+static ngx_str_t  ngx_sos_body_checksums[] = {
+    ngx_string("x-amz-checksum-crc32"),
+    ngx_string("x-amz-checksum-crc32c"),
+    ngx_string("x-amz-checksum-crc64nvme"),
+    ngx_string("x-amz-checksum-sha1"),
+    ngx_string("x-amz-checksum-sha256"),
+    ngx_null_string
+};
+
+
 ngx_int_t
 ngx_sos_body_read(ngx_http_request_t *r, ngx_sos_ctx_t *ctx, size_t max,
     void (*post)(ngx_http_request_t *r))
@@ -261,4 +271,59 @@ ngx_sos_body_error(ngx_http_request_t *r, ngx_sos_ctx_t *ctx, ngx_int_t rc)
     default:
         return ngx_sos_error_send(r, NGX_SOS_ERR_INTERNAL_ERROR);
     }
+}
+
+
+/* Content-MD5, a flexible checksum header, or a checksum trailer */
+
+ngx_uint_t
+ngx_sos_body_protected(ngx_http_request_t *r)
+{
+    ngx_str_t        *c;
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */ ; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].key.len == sizeof("Content-MD5") - 1
+            && ngx_strncasecmp(h[i].key.data, (u_char *) "Content-MD5",
+                               sizeof("Content-MD5") - 1) == 0)
+        {
+            return 1;
+        }
+
+        if (h[i].key.len == sizeof("x-amz-trailer") - 1
+            && ngx_strncasecmp(h[i].key.data, (u_char *) "x-amz-trailer",
+                               sizeof("x-amz-trailer") - 1) == 0
+            && h[i].value.len > sizeof("x-amz-checksum-") - 1
+            && ngx_strncasecmp(h[i].value.data, (u_char *) "x-amz-checksum-",
+                               sizeof("x-amz-checksum-") - 1) == 0)
+        {
+            return 1;
+        }
+
+        for (c = ngx_sos_body_checksums; c->len; c++) {
+            if (h[i].key.len == c->len
+                && ngx_strncasecmp(h[i].key.data, c->data, c->len) == 0)
+            {
+                return 1;
+            }
+        }
+    }
+
+    return 0;
 }

@@ -63,7 +63,6 @@ typedef struct {
 } ngx_sos_delete_job_t;
 
 
-static ngx_uint_t ngx_sos_delete_protected(ngx_http_request_t *r);
 static void ngx_sos_delete_body(ngx_http_request_t *r);
 static ngx_int_t ngx_sos_delete_xml(void *data, ngx_str_t *path,
     ngx_str_t *text);
@@ -72,20 +71,10 @@ static ngx_int_t ngx_sos_delete_done(ngx_http_request_t *r,
     ngx_sos_job_t *job);
 
 
-static ngx_str_t  ngx_sos_delete_checksums[] = {
-    ngx_string("x-amz-checksum-crc32"),
-    ngx_string("x-amz-checksum-crc32c"),
-    ngx_string("x-amz-checksum-crc64nvme"),
-    ngx_string("x-amz-checksum-sha1"),
-    ngx_string("x-amz-checksum-sha256"),
-    ngx_null_string
-};
-
-
 ngx_int_t
 ngx_sos_delete_objects(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 {
-    if (!ngx_sos_delete_protected(r)) {
+    if (!ngx_sos_body_protected(r)) {
         ngx_str_set(&ctx->error_message,
                     "Missing required header for this request: Content-MD5");
         return ngx_sos_error_send_ctx(r, ctx, NGX_SOS_ERR_INVALID_REQUEST);
@@ -93,61 +82,6 @@ ngx_sos_delete_objects(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 
     return ngx_sos_body_read(r, ctx, NGX_SOS_DELETE_BODY_MAX,
                              ngx_sos_delete_body);
-}
-
-
-/* Content-MD5, a flexible checksum header, or a checksum trailer */
-
-static ngx_uint_t
-ngx_sos_delete_protected(ngx_http_request_t *r)
-{
-    ngx_str_t        *c;
-    ngx_uint_t        i;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
-
-    part = &r->headers_in.headers.part;
-    h = part->elts;
-
-    for (i = 0; /* void */ ; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].key.len == sizeof("Content-MD5") - 1
-            && ngx_strncasecmp(h[i].key.data, (u_char *) "Content-MD5",
-                               sizeof("Content-MD5") - 1) == 0)
-        {
-            return 1;
-        }
-
-        if (h[i].key.len == sizeof("x-amz-trailer") - 1
-            && ngx_strncasecmp(h[i].key.data, (u_char *) "x-amz-trailer",
-                               sizeof("x-amz-trailer") - 1) == 0
-            && h[i].value.len > sizeof("x-amz-checksum-") - 1
-            && ngx_strncasecmp(h[i].value.data, (u_char *) "x-amz-checksum-",
-                               sizeof("x-amz-checksum-") - 1) == 0)
-        {
-            return 1;
-        }
-
-        for (c = ngx_sos_delete_checksums; c->len; c++) {
-            if (h[i].key.len == c->len
-                && ngx_strncasecmp(h[i].key.data, c->data, c->len) == 0)
-            {
-                return 1;
-            }
-        }
-    }
-
-    return 0;
 }
 
 

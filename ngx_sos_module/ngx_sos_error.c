@@ -8,7 +8,7 @@
  */
 
 
-#include "ngx_sos_module.h"
+#include "ngx_sos_cors.h"
 
 
 static ngx_int_t ngx_sos_error_send_ex(ngx_http_request_t *r,
@@ -325,6 +325,22 @@ static ngx_sos_error_t  ngx_sos_errors[] = {
       ngx_string("Your request was missing a required header."),
       0 },
 
+    [NGX_SOS_ERR_NO_SUCH_CORS_CONFIGURATION] = {
+      ngx_string("NoSuchCORSConfiguration"), NGX_HTTP_NOT_FOUND,
+      ngx_string("The CORS configuration does not exist"),
+      0 },
+
+    /* a preflight's: S3's codes and messages, not in its error table */
+    [NGX_SOS_ERR_BAD_REQUEST] = {
+      ngx_string("BadRequest"), NGX_HTTP_BAD_REQUEST,
+      ngx_string("Insufficient information. Origin request header needed."),
+      0 },
+
+    [NGX_SOS_ERR_ACCESS_FORBIDDEN] = {
+      ngx_string("AccessForbidden"), NGX_HTTP_FORBIDDEN,
+      ngx_string("CORSResponse: This CORS request is not allowed."),
+      0 },
+
     [NGX_SOS_ERR_ILLEGAL_LOCATION_CONSTRAINT] = {
       ngx_string("IllegalLocationConstraintException"), NGX_HTTP_BAD_REQUEST,
       ngx_string("The location constraint is incompatible for the region "
@@ -505,12 +521,25 @@ ngx_sos_error_send_ex(ngx_http_request_t *r, ngx_sos_err_e err,
     ngx_str_t *message, ngx_str_t *extra)
 {
     size_t            len;
+    ngx_int_t         rc;
     ngx_buf_t        *b;
     ngx_str_t         rid, msg, value;
     ngx_sos_error_t  *e;
 
     if (err <= NGX_SOS_OK || err >= NGX_SOS_ERR_MAX) {
         err = NGX_SOS_ERR_INTERNAL_ERROR;
+    }
+
+    /*
+     * with an Origin, the bucket's CORS rules first, if nothing read them
+     * yet: a job does, then sends this again
+     */
+
+    if (!r->header_sent) {
+        rc = ngx_sos_cors_error(r, err, message, extra);
+        if (rc != NGX_DECLINED) {
+            return rc;
+        }
     }
 
     e = &ngx_sos_errors[err];

@@ -5,6 +5,7 @@
 
 
 #include "ngx_sos_op.h"
+#include "ngx_sos_cors.h"
 
 
 static ngx_int_t ngx_sos_handler(ngx_http_request_t *r);
@@ -205,8 +206,20 @@ ngx_sos_handler(ngx_http_request_t *r)
     }
 
     err = ngx_sos_route(r, ctx);
+
+    /* Origin: CORS headers on the answer, whatever it is */
+
+    if (ngx_sos_cors_init(r, ctx) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
     if (err != NGX_SOS_OK) {
         return ngx_sos_error_send_ctx(r, ctx, err);
+    }
+
+    if (ctx->op->flags & NGX_SOS_OP_PREFLIGHT) {
+        /* a browser's question: never signed, S3 answers it first */
+        return ctx->op->handler(r, ctx);
     }
 
     /* headers only: a rejected client never gets "100 Continue" */

@@ -154,6 +154,9 @@ typedef enum {
     NGX_SOS_ERR_MAX_POST_PRE_DATA,       /* MaxPostPreDataLengthExceeded */
     NGX_SOS_ERR_INVALID_URI,
     NGX_SOS_ERR_INVALID_STORAGE_CLASS,
+    NGX_SOS_ERR_NO_SUCH_CORS_CONFIGURATION,  /* NoSuchCORSConfiguration */
+    NGX_SOS_ERR_BAD_REQUEST,             /* a preflight without Origin */
+    NGX_SOS_ERR_ACCESS_FORBIDDEN,        /* a preflight refused */
     NGX_SOS_ERR_MAX
 } ngx_sos_err_e;
 
@@ -297,6 +300,7 @@ typedef struct {
 
     void                    *op_data;    /* the operation's own state */
     void                    *body_data;  /* ngx_sos_body.c */
+    struct ngx_sos_cors_s   *cors;       /* with Origin: ngx_sos_cors.c */
 } ngx_sos_ctx_t;
 
 
@@ -325,6 +329,8 @@ struct ngx_sos_job_s {
     void                    *data;       /* data_size bytes, zeroed */
     ngx_uint_t               background; /* runs while the response is
                                             sent: r->aio is left alone */
+    ngx_uint_t               no_authz;   /* reads for an answer only: no
+                                            authorization step */
 };
 
 typedef ngx_int_t (*ngx_sos_op_handler_pt)(ngx_http_request_t *r,
@@ -494,6 +500,11 @@ ngx_int_t ngx_sos_body_stream(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
  */
 ngx_int_t ngx_sos_body_error(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     ngx_int_t rc);
+/*
+ * Whether a document is protected as S3 wants it for DeleteObjects and
+ * PutBucketCors: Content-MD5, a flexible checksum header or trailer.
+ */
+ngx_uint_t ngx_sos_body_protected(ngx_http_request_t *r);
 
 /*
  * ngx_sos_check.c: what may enter the store.  A key S3 can address and an

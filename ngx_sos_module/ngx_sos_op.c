@@ -11,6 +11,7 @@
 
 #include "ngx_sos_op.h"
 #include "ngx_sos_acl.h"
+#include "ngx_sos_cors.h"
 
 
 #define NGX_SOS_METHODS                                                       \
@@ -195,6 +196,34 @@ const ngx_sos_op_t  ngx_sos_ops[] = {
       ngx_sos_bucket_head,
       NGX_SOS_OP_ANONYMOUS|NGX_SOS_OP_REGION, 0,
       NGX_SOS_ACL_READ, NGX_SOS_PERM_NONE, NGX_SOS_PERM_NONE },
+
+    /* CORS: the rules are the owner's; a preflight is anyone's */
+
+    { ngx_string("GetBucketCors"),
+      NGX_SOS_LEVEL_BUCKET, NGX_SOS_SUB_CORS, NGX_HTTP_GET, NULL,
+      ngx_sos_cors_get,
+      0, 0,
+      NGX_SOS_PERM_OWNER, NGX_SOS_PERM_NONE, NGX_SOS_PERM_NONE },
+
+    { ngx_string("PutBucketCors"),
+      NGX_SOS_LEVEL_BUCKET, NGX_SOS_SUB_CORS, NGX_HTTP_PUT, NULL,
+      ngx_sos_cors_put,
+      NGX_SOS_OP_BODY|NGX_SOS_OP_XML, 0,
+      NGX_SOS_PERM_OWNER, NGX_SOS_PERM_NONE, NGX_SOS_PERM_NONE },
+
+    { ngx_string("DeleteBucketCors"),
+      NGX_SOS_LEVEL_BUCKET, NGX_SOS_SUB_CORS, NGX_HTTP_DELETE, NULL,
+      ngx_sos_cors_delete,
+      0, 0,
+      NGX_SOS_PERM_OWNER, NGX_SOS_PERM_NONE, NGX_SOS_PERM_NONE },
+
+    /* OPTIONS, whatever the query (the router ignores sub-resources) */
+
+    { ngx_string("PreflightRequest"),
+      NGX_SOS_LEVEL_BUCKET|NGX_SOS_LEVEL_OBJECT, 0, NGX_HTTP_OPTIONS, NULL,
+      ngx_sos_cors_preflight,
+      NGX_SOS_OP_PREFLIGHT|NGX_SOS_OP_ANY_KEY, 0,
+      NGX_SOS_PERM_NONE, NGX_SOS_PERM_NONE, NGX_SOS_PERM_NONE },
 
     /* the bucket does not exist yet: the store says whose it is */
 

@@ -33,6 +33,7 @@
 #define NGX_SOS_SUB_VERSIONING  0x20
 #define NGX_SOS_SUB_VERSIONS    0x40
 #define NGX_SOS_SUB_DELETE      0x80
+#define NGX_SOS_SUB_CORS        0x200
 
 /* flags */
 #define NGX_SOS_OP_BODY         0x0001   /* a body, decoded and verified */
@@ -52,6 +53,10 @@
 #define NGX_SOS_OP_REGION       0x0040   /* a refusal names the region */
 #define NGX_SOS_OP_UPLOAD       0x0080   /* the upload ?uploadId names is
                                             looked up, as an object is */
+#define NGX_SOS_OP_PREFLIGHT    0x0100   /* never signed: the handler
+                                            answers from the bucket's CORS
+                                            rules, before any check of
+                                            credentials */
 
 /* request headers (and form fields) refused, not ignored: unsupported.c */
 #define NGX_SOS_HDR_CREATE      0x0001   /* properties of a new object */

@@ -4,7 +4,7 @@
  */
 
 
-#include "ngx_sos_module.h"
+#include "ngx_sos_cors.h"
 
 
 ngx_int_t
@@ -63,7 +63,9 @@ ngx_sos_common_headers(ngx_http_request_t *r)
         return NGX_ERROR;
     }
 
-    return NGX_OK;
+    /* Access-Control-*, when the request has an Origin a rule allows */
+
+    return ngx_sos_cors_headers(r);
 }
 
 

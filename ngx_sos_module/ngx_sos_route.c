@@ -36,7 +36,6 @@ static ngx_str_t  ngx_sos_route_unserved[] = {
     ngx_string("accelerate"),
     ngx_string("analytics"),
     ngx_string("attributes"),
-    ngx_string("cors"),
     ngx_string("encryption"),
     ngx_string("intelligent-tiering"),
     ngx_string("inventory"),
@@ -264,6 +263,9 @@ ngx_sos_route_query(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
         } else if (ngx_sos_arg_is("delete")) {
             sub |= NGX_SOS_SUB_DELETE;
 
+        } else if (ngx_sos_arg_is("cors")) {
+            sub |= NGX_SOS_SUB_CORS;
+
         } else if (ngx_sos_arg_is("uploads")) {
             sub |= NGX_SOS_SUB_UPLOADS;
 
@@ -317,6 +319,11 @@ ngx_sos_route_op(ngx_http_request_t *r, ngx_sos_ctx_t *ctx, ngx_uint_t sub)
 
     } else {
         level = ctx->key.len ? NGX_SOS_LEVEL_OBJECT : NGX_SOS_LEVEL_BUCKET;
+    }
+
+    if (r->method == NGX_HTTP_OPTIONS) {
+        /* a preflight names the URL it asks about, query and all */
+        sub = 0;
     }
 
     known = 0;

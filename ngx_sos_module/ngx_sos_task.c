@@ -134,7 +134,7 @@ ngx_sos_job_thread(void *data, ngx_log_t *log)
 {
     ngx_sos_job_t  *job = data;
 
-    if (ngx_sos_authz_run(job) == NGX_OK && job->run) {
+    if ((job->no_authz || ngx_sos_authz_run(job) == NGX_OK) && job->run) {
         job->run(job);
     }
 }
@@ -188,7 +188,7 @@ ngx_sos_job_event(ngx_event_t *ev)
         (void) ngx_sos_job_fence_log(job, c->log);
     }
 
-    if (job->ctx->authz.state == NGX_SOS_AUTHZ_FAILED) {
+    if (!job->no_authz && job->ctx->authz.state == NGX_SOS_AUTHZ_FAILED) {
         rc = ngx_sos_authz_send(r, job->ctx);
 
     } else {

@@ -403,7 +403,7 @@ my @routes = (
       'bucket: location before versioning' ],
     [ GET => "/azp?uploadId=$up", qr/<ListBucketResult/,
       'bucket: uploadId is not one of its sub-resources' ],
-    [ GET => '/azp?cors&acl', qr/<Code>NotImplemented/,
+    [ GET => '/azp?tagging&acl', qr/<Code>NotImplemented/,
       'a sub-resource not served wins' ],
     [ GET => '/azp/k?ACL', qr/^secret-k$/,
       'sub-resources are case-sensitive' ],
@@ -434,6 +434,8 @@ for my $rt (@routes) {
 
 for my $m (qw(PATCH OPTIONS PROPFIND)) {
     for my $u ('/', '/azp', '/azp/k') {
+        # OPTIONS on a bucket or a key is a CORS preflight (t/cors.t)
+        next if $m eq 'OPTIONS' && $u ne '/';
         my ($st, $h, $b) = as(owner => $m, $u);
         is("$st " . code($b), '405 MethodNotAllowed', "$m $u: 405");
     }

@@ -158,7 +158,7 @@ is(code($body), 'NoSuchKey', '1,024 bytes of UTF-8: a valid key');
 
 # sub-resources that are not served: 501, never a plain object request
 
-for my $q (qw(tagging cors policy lifecycle website encryption
+for my $q (qw(tagging policy lifecycle website encryption
     retention legal-hold restore select attributes torrent
     object-lock replication notification logging))
 {
@@ -198,8 +198,8 @@ is($body, 'one', 'x-id is an argument, not a sub-resource');
 
 # methods a resource does not take: 405 MethodNotAllowed
 
-for my $r ([ PATCH => '/route/k1', 'OBJECT' ], [ OPTIONS => '/route',
-    'BUCKET' ], [ POST => '/route/k1', 'OBJECT' ], [ DELETE => '/',
+for my $r ([ PATCH => '/route/k1', 'OBJECT' ], [ OPTIONS => '/',
+    'SERVICE' ], [ POST => '/route/k1', 'OBJECT' ], [ DELETE => '/',
     'SERVICE' ], [ PUT => '/', 'SERVICE' ], [ GET => '/route?delete',
     'BUCKET' ], [ POST => '/route?location', 'BUCKET' ])
 {
