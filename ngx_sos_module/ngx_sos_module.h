@@ -70,6 +70,8 @@ typedef struct {
 
 typedef struct {
     ngx_flag_t           enable;
+    ngx_flag_t           website;        /* sos_website: the endpoint */
+    ngx_str_t            website_domain; /* sos_website_domain */
 } ngx_sos_loc_conf_t;
 
 
@@ -153,6 +155,7 @@ typedef enum {
     NGX_SOS_ERR_MAX_POST_PRE_DATA,       /* MaxPostPreDataLengthExceeded */
     NGX_SOS_ERR_INVALID_URI,
     NGX_SOS_ERR_INVALID_STORAGE_CLASS,
+    NGX_SOS_ERR_NO_SUCH_WEBSITE_CONFIGURATION,
     NGX_SOS_ERR_MAX
 } ngx_sos_err_e;
 
@@ -173,6 +176,8 @@ void ngx_sos_store_unhold(void);
 
 ngx_int_t ngx_sos_error_send(ngx_http_request_t *r, ngx_sos_err_e err);
 ngx_sos_err_e ngx_sos_error_from_store(sos_rc_e rc);
+/* The table's row of err */
+ngx_sos_error_t *ngx_sos_error_get(ngx_sos_err_e err);
 
 /* ngx_sos_xml.c: XML text, escaped (what XML cannot carry is U+FFFD) */
 u_char *ngx_sos_xml_escape(u_char *dst, u_char *src, size_t size);
@@ -295,6 +300,7 @@ typedef struct {
     ngx_sos_authz_t          authz;
 
     void                    *op_data;    /* the operation's own state */
+    void                    *website;    /* the website endpoint's state */
     void                    *body_data;  /* ngx_sos_body.c */
 } ngx_sos_ctx_t;
 

@@ -61,7 +61,6 @@ static ngx_str_t  ngx_sos_route_unserved[] = {
     ngx_string("session"),
     ngx_string("tagging"),
     ngx_string("torrent"),
-    ngx_string("website"),
     ngx_null_string
 };
 
@@ -263,6 +262,9 @@ ngx_sos_route_query(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 
         } else if (ngx_sos_arg_is("delete")) {
             sub |= NGX_SOS_SUB_DELETE;
+
+        } else if (ngx_sos_arg_is("website")) {
+            sub |= NGX_SOS_SUB_WEBSITE;
 
         } else if (ngx_sos_arg_is("uploads")) {
             sub |= NGX_SOS_SUB_UPLOADS;
