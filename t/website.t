@@ -368,6 +368,35 @@ put_object('lost/here.html', 'here', 'x-amz-acl' => 'public-read');
 ($st, $h, $b) = web(GET => '/lost/here.html');
 is($b, 'here', 'no error: the error rule does not apply');
 
+# an object's x-amz-website-redirect-location: 301, public objects only
+
+my $R = 'x-amz-website-redirect-location';
+
+put_object('old.html', 'old', 'x-amz-acl' => 'public-read', $R => '/docs/');
+($st, $h, $b) = web(GET => '/old.html');
+is($st, 301, 'website redirect: 301');
+is($h->{location}, '/docs/', 'website redirect: its Location');
+is($b, '', 'website redirect: no body');
+
+($st, $h, $b) = web(HEAD => '/old.html');
+is($st, 301, 'website redirect, HEAD: 301');
+
+put_object('far.html', 'far', 'x-amz-acl' => 'public-read',
+    $R => 'https://example.com/a%20b?c=d');
+($st, $h, $b) = web(GET => '/far.html');
+is($h->{location}, 'https://example.com/a%20b?c=d',
+    'website redirect to another site');
+
+put_object('hidden.html', 'hidden', $R => '/docs/');
+($st, $h, $b) = web(GET => '/hidden.html');
+is($st, 403, 'a private object\'s redirect: 403');
+ok(!exists $h->{location}, '... its target not told');
+
+put_object('docs/', 'a folder object', 'x-amz-acl' => 'public-read',
+    $R => '/elsewhere/');
+($st, $h, $b) = web(GET => '/docs/');
+is($b, 'docs home', 'dir/ is its index document, not the "dir/" object');
+
 # methods, hosts, keys
 
 for my $m (qw(PUT POST DELETE)) {
