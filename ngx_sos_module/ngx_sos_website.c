@@ -61,6 +61,7 @@ typedef struct {
     ngx_sos_err_e              doc_err;    /* ... of the error document */
     ngx_uint_t                 unreadable; /* no replica's data opens */
     ngx_uint_t                 corrupt;    /* the configuration */
+    ngx_uint_t                 finished;   /* ngx_sos_website_headers() */
 } ngx_sos_website_t;
 
 
@@ -80,9 +81,7 @@ static ngx_int_t ngx_sos_website_redirect(ngx_http_request_t *r,
     ngx_sos_website_t *w);
 static u_char *ngx_sos_website_escape(u_char *dst, u_char *src, size_t len);
 static ngx_int_t ngx_sos_website_headers(ngx_http_request_t *r,
-    ngx_sos_website_t *w);
-static ngx_int_t ngx_sos_website_error_headers(ngx_http_request_t *r,
-    ngx_sos_error_t *e, ngx_str_t *message);
+    ngx_sos_website_t *w, ngx_sos_error_t *e, ngx_str_t *message);
 static char *ngx_sos_website_reason(ngx_uint_t status);
 
 
@@ -504,20 +503,16 @@ ngx_sos_website_done(ngx_http_request_t *r, ngx_sos_job_t *job)
                       "not decode", &w->bucket);
     }
 
-    if (ngx_sos_website_headers(r, w) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
     switch (w->action) {
 
     case NGX_SOS_WEBSITE_SERVE:
 
         /* the error document: with the error's status and code */
 
-        if (w->err != NGX_SOS_OK
-            && ngx_sos_website_error_headers(r, ngx_sos_error_get(w->err),
-                                             NULL)
-               != NGX_OK)
+        if (ngx_sos_website_headers(r, w, w->err != NGX_SOS_OK
+                                          ? ngx_sos_error_get(w->err) : NULL,
+                                    NULL)
+            != NGX_OK)
         {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
@@ -662,7 +657,9 @@ ngx_sos_website_redirect(ngx_http_request_t *r, ngx_sos_website_t *w)
 
 send:
 
-    if (ngx_sos_header_add(r, "Location", &location) != NGX_OK) {
+    if (ngx_sos_header_add(r, "Location", &location) != NGX_OK
+        || ngx_sos_website_headers(r, w, NULL, NULL) != NGX_OK)
+    {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -700,17 +697,44 @@ ngx_sos_website_escape(u_char *dst, u_char *src, size_t len)
 
 
 /*
- * Where every website response's headers are finished, whatever it is
- * (object, redirect, error page), once: the headers the bucket's settings
- * add go here (CORS: the bucket's rules are w->info->conf[SOS_BUCKET_CORS]).
- * w is NULL, or w->info is, when no bucket was looked up.
+ * The end of every website response's headers, whatever the response
+ * (object, error document, redirect, error page): S3's x-amz-error-code
+ * and -message when it answers an error (e; message NULL: the table's),
+ * and, once per response, the headers the bucket's settings add: CORS
+ * goes here, from w->info->conf[SOS_BUCKET_CORS] (w, or w->info, is NULL
+ * when no bucket was looked up).  Once: an object's answer whose headers
+ * were finished may still turn into an error page (412, 416), which
+ * comes here again with its error.
  */
 
 static ngx_int_t
-ngx_sos_website_headers(ngx_http_request_t *r, ngx_sos_website_t *w)
+ngx_sos_website_headers(ngx_http_request_t *r, ngx_sos_website_t *w,
+    ngx_sos_error_t *e, ngx_str_t *message)
 {
-    (void) r;
-    (void) w;
+    if (e) {
+        if (message == NULL) {
+            message = &e->message;
+        }
+
+        if (ngx_sos_header_add(r, "x-amz-error-code", &e->code) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        if (ngx_sos_check_value(message->data, message->len) == NGX_OK
+            && ngx_sos_header_add(r, "x-amz-error-message", message)
+               != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    if (w) {
+        if (w->finished) {
+            return NGX_OK;
+        }
+
+        w->finished = 1;
+    }
 
     return NGX_OK;
 }
@@ -825,11 +849,7 @@ ngx_sos_website_error_send(ngx_http_request_t *r, ngx_sos_error_t *e,
     b->last = ngx_cpymem(b->last, "<hr/>\n</body>\n</html>\n",
                          sizeof("<hr/>\n</body>\n</html>\n") - 1);
 
-    if (w == NULL && ngx_sos_website_headers(r, NULL) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    if (ngx_sos_website_error_headers(r, e, message) != NGX_OK) {
+    if (ngx_sos_website_headers(r, w, e, message) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -838,33 +858,6 @@ ngx_sos_website_error_send(ngx_http_request_t *r, ngx_sos_error_t *e,
 
     return ngx_sos_send(r, e->status, "text/html; charset=utf-8", &out,
                         b->last - b->pos);
-}
-
-
-/*
- * x-amz-error-code and -message, as S3's website endpoint sends them
- * (message NULL: the table's)
- */
-
-static ngx_int_t
-ngx_sos_website_error_headers(ngx_http_request_t *r, ngx_sos_error_t *e,
-    ngx_str_t *message)
-{
-    if (message == NULL) {
-        message = &e->message;
-    }
-
-    if (ngx_sos_header_add(r, "x-amz-error-code", &e->code) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    if (ngx_sos_check_value(message->data, message->len) == NGX_OK
-        && ngx_sos_header_add(r, "x-amz-error-message", message) != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    return NGX_OK;
 }
 
 

@@ -318,6 +318,7 @@ is($st, 304, 'If-Modified-Since: 304');
 ($st, $h, $b) = web(GET => '/big.txt', headers => { 'If-Match' => '"x"' });
 is($st, 412, 'If-Match: 412');
 is(page_code($b), 'PreconditionFailed', '412: PreconditionFailed page');
+is($h->{'x-amz-error-code'}, 'PreconditionFailed', '412: x-amz-error-code');
 like($h->{'content-type'}, qr{^text/html}, '412: HTML');
 
 ($st, $h, $b) = web(GET => '/big.txt', headers => {
