@@ -11,6 +11,8 @@
 
 
 #include "ngx_sos_module.h"
+#include "ngx_sos_xml.h"
+#include "ngx_sos_get.h"
 
 
 #define NGX_SOS_WEBSITE_MAX_RULES  50
@@ -48,19 +50,69 @@ typedef struct {
 } ngx_sos_website_conf_t;
 
 
-/* ngx_sos_website_conf.c: the stored form; any thread, no allocation */
+/*
+ * ngx_sos_website_form.c: the stored form, from the pool (encode); into
+ * wc, in any thread, with no allocation (decode: NGX_OK, NGX_ERROR); the
+ * XML of GetBucketWebsite
+ */
+ngx_int_t ngx_sos_website_encode(ngx_pool_t *pool,
+    ngx_sos_website_conf_t *wc, ngx_str_t *out);
 ngx_int_t ngx_sos_website_conf_decode(const u_char *p, size_t len,
     ngx_sos_website_conf_t *wc);
+void ngx_sos_website_conf_xml(ngx_sos_xml_out_t *x,
+    ngx_sos_website_conf_t *wc);
 
-/* A host name as a Location may carry it: NGX_OK or NGX_DECLINED */
+/*
+ * ngx_sos_website_conf.c: a host name as a Location may carry it (NGX_OK
+ * or NGX_DECLINED); the operations of the op rows
+ */
 ngx_int_t ngx_sos_website_check_host(u_char *p, size_t len);
-
-/* The operations (op rows) */
 ngx_int_t ngx_sos_website_get(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 ngx_int_t ngx_sos_website_put(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 ngx_int_t ngx_sos_website_delete(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 
-/* ngx_sos_website.c: the endpoint's content handler ("sos_website on;") */
+/* ngx_sos_website.c: the endpoint ("sos_website on;") */
+
+/* a key and an index suffix, with the "/" between */
+#define NGX_SOS_WEBSITE_KEY_MAX  (2 * SOS_MAX_KEY_LEN + 2)
+
+
+typedef enum {
+    NGX_SOS_WEBSITE_ERROR = 0,           /* err: the page */
+    NGX_SOS_WEBSITE_SERVE,               /* get: the object, or (err set)
+                                            the error document */
+    NGX_SOS_WEBSITE_REDIRECT_ALL,        /* RedirectAllRequestsTo */
+    NGX_SOS_WEBSITE_REDIRECT_RULE,       /* rule */
+    NGX_SOS_WEBSITE_REDIRECT_OBJECT,     /* x-amz-website-redirect-location */
+    NGX_SOS_WEBSITE_REDIRECT_DIR         /* "dir" -> "dir/" */
+} ngx_sos_website_action_e;
+
+
+/* one request: the data of its job */
+
+typedef struct {
+    ngx_sos_get_t              get;
+    ngx_str_t                  bucket;
+    ngx_str_t                  key;        /* as requested, decoded */
+
+    u_char                     lookup[NGX_SOS_WEBSITE_KEY_MAX];
+    size_t                     lookup_len;
+
+    sos_bucket_info_t         *info;
+    ngx_sos_website_conf_t     wc;         /* points into info */
+
+    /* results */
+    ngx_sos_website_action_e   action;
+    ngx_sos_website_rule_t    *rule;
+    ngx_sos_err_e              err;        /* the error, NGX_SOS_OK: none */
+    ngx_sos_err_e              doc_err;    /* ... of the error document */
+    ngx_uint_t                 unreadable; /* no replica's data opens */
+    ngx_uint_t                 corrupt;    /* the configuration */
+    ngx_uint_t                 finished;   /* ngx_sos_website_headers() */
+} ngx_sos_website_t;
+
+
+/* its content handler */
 ngx_int_t ngx_sos_website_handler(ngx_http_request_t *r);
 
 /*
@@ -68,8 +120,16 @@ ngx_int_t ngx_sos_website_handler(ngx_http_request_t *r);
  * (ngx_sos_website_error_send), not XML.
  */
 ngx_uint_t ngx_sos_website_enabled(ngx_http_request_t *r);
+
+/*
+ * ngx_sos_website_page.c: the HTML error page (ngx_sos_error_send_ex()
+ * sends it for every error of a website request); the end of every
+ * website response's headers
+ */
 ngx_int_t ngx_sos_website_error_send(ngx_http_request_t *r,
     ngx_sos_error_t *e, ngx_str_t *message);
+ngx_int_t ngx_sos_website_headers(ngx_http_request_t *r,
+    ngx_sos_website_t *w, ngx_sos_error_t *e, ngx_str_t *message);
 
 
 #endif /* _NGX_SOS_WEBSITE_H_INCLUDED_ */
