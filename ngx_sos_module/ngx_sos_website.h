@@ -73,10 +73,6 @@ ngx_int_t ngx_sos_website_delete(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 
 /* ngx_sos_website.c: the endpoint ("sos_website on;") */
 
-/* a key and an index suffix, with the "/" between */
-#define NGX_SOS_WEBSITE_KEY_MAX  (2 * SOS_MAX_KEY_LEN + 2)
-
-
 typedef enum {
     NGX_SOS_WEBSITE_ERROR = 0,           /* err: the page */
     NGX_SOS_WEBSITE_SERVE,               /* get: the object, or (err set)
@@ -95,7 +91,7 @@ typedef struct {
     ngx_str_t                  bucket;
     ngx_str_t                  key;        /* as requested, decoded */
 
-    u_char                     lookup[NGX_SOS_WEBSITE_KEY_MAX];
+    u_char                     lookup[SOS_MAX_KEY_LEN]; /* the key read */
     size_t                     lookup_len;
 
     sos_bucket_info_t         *info;

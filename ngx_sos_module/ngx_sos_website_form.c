@@ -222,6 +222,12 @@ ngx_sos_website_conf_decode(const u_char *blob, size_t len,
         }
 
         if (dst) {
+            if ((tag == NGX_SOS_WF_SUFFIX || tag == NGX_SOS_WF_ERROR_KEY)
+                && v.len > SOS_MAX_KEY_LEN)
+            {
+                return NGX_ERROR;
+            }
+
             *dst = v;
             continue;
         }

@@ -452,6 +452,9 @@ is(page_code($b), 'InvalidURI', '... InvalidURI page');
 is($st, 400, 'a key of 1025 bytes: 400');
 is(page_code($b), 'KeyTooLongError', '... KeyTooLongError page');
 
+($st, $h, $b) = web(GET => '/' . ('k' x 1019) . '/');
+is($st, 404, 'dir/ whose index key would be too long: 404');
+
 ($st, $h, $b) = web(GET => '/../index.html');
 is($st, 400, 'a path above the root: 400');
 
