@@ -360,6 +360,13 @@ is($st, 307, 'HttpRedirectCode');
 is($h->{location}, 'https://example.org/new%20home.html',
     'ReplaceKeyWith, HostName, Protocol');
 
+($st, $h, $b) = web(GET => '/docs/old/a%0D%0ASet-Cookie:%20x=1');
+is($st, 301, 'a key with CR LF: redirected');
+is($h->{location},
+    'http://site.website.localhost/docs/new/a%0D%0ASet-Cookie%3A%20x%3D1',
+    '... its Location percent-encoded');
+ok(!exists $h->{'set-cookie'}, '... no header injected');
+
 ($st, $h, $b) = web(GET => '/lost/page.html');
 is($st, 301, 'HttpErrorCodeReturnedEquals 404: 301');
 is($h->{location}, 'http://found.example/f/page.html',
@@ -423,6 +430,20 @@ is($st, 404, 'custom domain, no such bucket: 404');
 is(page_code($b), 'NoSuchBucket', 'custom domain: NoSuchBucket');
 like($b, qr{<li>BucketName: site.example.com</li>}, '... names it');
 
+# a custom domain: the bucket named as the host
+
+($st) = req(PUT => '/site.example.com',
+    headers => { 'x-amz-acl' => 'public-read' });
+is($st, 200, 'a bucket named as a domain');
+($st) = req(PUT => '/site.example.com/index.html', body => 'custom',
+    headers => { 'x-amz-acl' => 'public-read' });
+($st) = put_website('site.example.com', website_xml($INDEX));
+is($st, 200, '... a website');
+($st, $h, $b) = web(GET => '/', host => 'site.example.com');
+is($b, 'custom', 'custom domain: its bucket\'s index');
+($st, $h, $b) = web(GET => '/', host => "Site.Example.Com.:$wport");
+is($b, 'custom', 'custom domain: any case, final dot, port');
+
 ($st, $h, $b) = web(GET => '/', host => 'nobucket.website.localhost');
 is(page_code($b), 'NoSuchBucket', 'no bucket: NoSuchBucket page');
 like($h->{'content-type'}, qr{^text/html}, 'no bucket: HTML');
@@ -437,6 +458,15 @@ is($st, 404, 'a very long host: 404');
 ($st, $h, $b) = web(GET => '/', host => '<b>.website.localhost');
 is($st, 404, 'a host with markup: 404');
 like($b, qr{<li>BucketName: &lt;b&gt;</li>}, '... escaped in the page');
+
+my $raw = $t->raw("GET / HTTP/1.1\r\nHost: site.website.localhost\rX-I: 1"
+    . "\r\nConnection: close\r\n\r\n", port => $wport);
+like($raw, qr{^HTTP/1\.1 400 }, 'a Host with a bare CR: 400');
+unlike($raw, qr{^X-I:}mi, '... nothing injected');
+
+($st, $h, $b) = web(GET => '/', host => 'site%0d%0aX-I:%201.website.localhost');
+ok($st == 404 || $st == 400, 'a Host with %0d%0a: refused');
+ok(!exists $h->{'x-i'}, '... nothing injected');
 
 ($st, $h, $b) = web(GET => '/', host => 'a/b.website.localhost');
 is($st, 400, 'a host nginx refuses: 400');
