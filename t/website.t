@@ -563,4 +563,14 @@ is(page_code($b), 'NoSuchWebsiteConfiguration', 'the endpoint: deleted');
 
 $t->stop_ok;
 
+# a website domain with a port, or a leading dot, is refused
+
+for my $d ('a.example:80', '.example.com') {
+    my $bad = SOS::Test->new(keys => 0,
+        http => "sos_website_domain $d;\n");
+    ok($bad->start_refused, "sos_website_domain $d: refused");
+    like($bad->read_file('error.log'),
+        qr/\[emerg\].*invalid "sos_website_domain"/, '... and why');
+}
+
 done_testing();
