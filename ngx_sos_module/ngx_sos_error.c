@@ -9,6 +9,7 @@
 
 
 #include "ngx_sos_cors.h"
+#include "ngx_sos_website.h"
 
 
 static ngx_int_t ngx_sos_error_send_ex(ngx_http_request_t *r,
@@ -50,6 +51,12 @@ static ngx_sos_error_t  ngx_sos_errors[] = {
     [NGX_SOS_ERR_NO_SUCH_VERSION] = {
       ngx_string("NoSuchVersion"), NGX_HTTP_NOT_FOUND,
       ngx_string("The specified version does not exist."),
+      0 },
+
+    [NGX_SOS_ERR_NO_SUCH_WEBSITE_CONFIGURATION] = {
+      ngx_string("NoSuchWebsiteConfiguration"), NGX_HTTP_NOT_FOUND,
+      ngx_string("The specified bucket does not have a website "
+                 "configuration"),
       0 },
 
     [NGX_SOS_ERR_NO_SUCH_UPLOAD] = {
@@ -409,6 +416,17 @@ ngx_sos_error_from_store(sos_rc_e rc)
 }
 
 
+ngx_sos_error_t *
+ngx_sos_error_get(ngx_sos_err_e err)
+{
+    if (err <= NGX_SOS_OK || err >= NGX_SOS_ERR_MAX) {
+        err = NGX_SOS_ERR_INTERNAL_ERROR;
+    }
+
+    return &ngx_sos_errors[err];
+}
+
+
 ngx_int_t
 ngx_sos_error_send(ngx_http_request_t *r, ngx_sos_err_e err)
 {
@@ -438,7 +456,8 @@ ngx_sos_error_send_bucket(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
         || err == NGX_SOS_ERR_BUCKET_ALREADY_EXISTS
         || err == NGX_SOS_ERR_BUCKET_ALREADY_OWNED_BY_YOU
         || err == NGX_SOS_ERR_BUCKET_NOT_EMPTY
-        || err == NGX_SOS_ERR_INVALID_BUCKET_NAME)
+        || err == NGX_SOS_ERR_INVALID_BUCKET_NAME
+        || err == NGX_SOS_ERR_NO_SUCH_WEBSITE_CONFIGURATION)
     {
         ngx_str_null(&ctx->error_extra);
 
@@ -574,6 +593,12 @@ ngx_sos_error_send_ex(ngx_http_request_t *r, ngx_sos_err_e err,
 
     if (e->status == NGX_HTTP_NOT_MODIFIED) {
         return ngx_sos_send_xml(r, e->status, NULL);
+    }
+
+    /* the website endpoint's errors are HTML pages */
+
+    if (ngx_sos_website_enabled(r)) {
+        return ngx_sos_website_error_send(r, e, &msg);
     }
 
     if (ngx_sos_request_id(r, &rid) != NGX_OK) {

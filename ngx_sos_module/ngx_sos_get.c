@@ -17,41 +17,7 @@
 
 #include "ngx_sos_module.h"
 #include "ngx_sos_object.h"
-#include "ngx_sos_read.h"
-
-
-#define NGX_SOS_OVERRIDES     6
-
-
-typedef enum {
-    NGX_SOS_RANGE_NONE = 0,
-    NGX_SOS_RANGE_FROM,                  /* bytes=a-b, bytes=a- */
-    NGX_SOS_RANGE_SUFFIX                 /* bytes=-n */
-} ngx_sos_range_e;
-
-
-typedef struct {
-    ngx_str_t                bucket;
-    ngx_str_t                key;
-    ngx_uint_t               head;
-    ngx_uint_t               part_number;    /* ?partNumber, 0: none */
-    ngx_uint_t               bad_part;
-
-    ngx_sos_range_e          range;
-    off_t                    range_a;    /* FROM: start; SUFFIX: length */
-    off_t                    range_b;    /* FROM: end, or -1 */
-
-    /* results */
-    ngx_uint_t               unsatisfiable;
-    off_t                    start;
-    off_t                    len;
-    sos_reader_t            *reader;
-    sos_object_info_t        info;
-    ngx_sos_read_t           read;       /* the body, verified */
-
-    /* the response-* arguments, decoded; data NULL: not given */
-    ngx_str_t                override[NGX_SOS_OVERRIDES];
-} ngx_sos_get_t;
+#include "ngx_sos_get.h"
 
 
 /* a response-* argument and the header it replaces */
@@ -61,7 +27,6 @@ typedef struct {
 } ngx_sos_override_t;
 
 
-static void ngx_sos_get_parse_range(ngx_http_request_t *r, ngx_sos_get_t *g);
 static void ngx_sos_get_cleanup(void *data);
 static void ngx_sos_get_run(ngx_sos_job_t *job);
 static ngx_int_t ngx_sos_get_done(ngx_http_request_t *r, ngx_sos_job_t *job);
@@ -181,7 +146,7 @@ ngx_sos_object_get(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
  * object is sent.
  */
 
-static void
+void
 ngx_sos_get_parse_range(ngx_http_request_t *r, ngx_sos_get_t *g)
 {
     u_char     *p, *end;
@@ -270,13 +235,20 @@ ngx_sos_get_run(ngx_sos_job_t *job)
 {
     ngx_sos_get_t *g = job->data;
 
-    off_t      size;
-    uint64_t   off, plen;
-
     /* opened by the authorization step, closed with the request */
 
     g->info = job->ctx->authz.object;
     g->reader = job->ctx->authz.reader;
+
+    ngx_sos_get_prepare(job, g);
+}
+
+
+void
+ngx_sos_get_prepare(ngx_sos_job_t *job, ngx_sos_get_t *g)
+{
+    off_t      size;
+    uint64_t   off, plen;
 
     size = (off_t) g->info.size;
 
@@ -342,21 +314,27 @@ ngx_sos_get_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 {
     ngx_sos_get_t *g = job->data;
 
-    u_char         *p;
-    size_t          len;
-    ngx_int_t       rc;
-    ngx_str_t       range;
-    ngx_sos_ctx_t  *ctx;
-
-    ctx = job->ctx;
-
     if (job->rc != SOS_OK) {
         return ngx_sos_error_send(r, ngx_sos_error_from_store(job->rc));
     }
 
-    rc = ngx_sos_get_conditions(r, ctx, g);
-    if (rc != NGX_DECLINED) {
-        return rc;
+    return ngx_sos_get_send(r, job->ctx, g);
+}
+
+
+ngx_int_t
+ngx_sos_get_send(ngx_http_request_t *r, ngx_sos_ctx_t *ctx, ngx_sos_get_t *g)
+{
+    u_char         *p;
+    size_t          len;
+    ngx_int_t       rc;
+    ngx_str_t       range;
+
+    if (g->status == 0) {
+        rc = ngx_sos_get_conditions(r, ctx, g);
+        if (rc != NGX_DECLINED) {
+            return rc;
+        }
     }
 
     if (g->bad_part) {
@@ -513,8 +491,9 @@ ngx_sos_get_headers(ngx_http_request_t *r, ngx_sos_get_t *g)
 
     a = &g->info.attrs;
 
-    r->headers_out.status = (g->range != NGX_SOS_RANGE_NONE)
-                            ? NGX_HTTP_PARTIAL_CONTENT : NGX_HTTP_OK;
+    r->headers_out.status = g->status ? g->status
+                            : (g->range != NGX_SOS_RANGE_NONE)
+                              ? NGX_HTTP_PARTIAL_CONTENT : NGX_HTTP_OK;
     r->headers_out.content_length_n = g->len;
     r->headers_out.last_modified_time = g->info.mtime;
 

@@ -6,6 +6,7 @@
 
 #include "ngx_sos_op.h"
 #include "ngx_sos_cors.h"
+#include "ngx_sos_website.h"
 
 
 static ngx_int_t ngx_sos_handler(ngx_http_request_t *r);
@@ -18,6 +19,8 @@ static char *ngx_sos_merge_loc_conf(ngx_conf_t *cf, void *parent,
 static char *ngx_sos_thread_pool(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_sos(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+static char *ngx_sos_website(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 
 static ngx_int_t ngx_sos_init_module(ngx_cycle_t *cycle);
 static ngx_int_t ngx_sos_init_process(ngx_cycle_t *cycle);
@@ -85,6 +88,20 @@ static ngx_command_t  ngx_sos_commands[] = {
       ngx_sos_admin_conf,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
+      NULL },
+
+    { ngx_string("sos_website"),
+      NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_sos_website,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_sos_loc_conf_t, website),
+      NULL },
+
+    { ngx_string("sos_website_domain"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_sos_loc_conf_t, website_domain),
       NULL },
 
     { ngx_string("sos_domain"),
@@ -199,6 +216,10 @@ ngx_sos_handler(ngx_http_request_t *r)
     /* S3's conditionals are ours: nginx must not turn a 200 into a 304 */
 
     r->disable_not_modified = 1;
+
+    if (ngx_sos_website_enabled(r)) {
+        return ngx_sos_website_handler(r);
+    }
 
     ctx = ngx_sos_handler_start(r, &rc);
     if (ctx == NULL) {
@@ -544,7 +565,14 @@ ngx_sos_create_loc_conf(ngx_conf_t *cf)
         return NULL;
     }
 
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     slcf->website_domain = { 0, NULL };
+     */
+
     slcf->enable = NGX_CONF_UNSET;
+    slcf->website = NGX_CONF_UNSET;
 
     return slcf;
 }
@@ -557,6 +585,31 @@ ngx_sos_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_sos_loc_conf_t *conf = child;
 
     ngx_conf_merge_value(conf->enable, prev->enable, 0);
+    ngx_conf_merge_value(conf->website, prev->website, 0);
+    ngx_conf_merge_str_value(conf->website_domain, prev->website_domain, "");
+
+    /* Host is matched lowercased, without port or final dot */
+
+    if (conf->website_domain.len
+        && conf->website_domain.data[conf->website_domain.len - 1] == '.')
+    {
+        conf->website_domain.len--;
+    }
+
+    if (conf->website_domain.len
+        && (conf->website_domain.data[0] == '.'
+            || ngx_strlchr(conf->website_domain.data,
+                           conf->website_domain.data
+                           + conf->website_domain.len, ':')))
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid \"sos_website_domain\" \"%V\"",
+                           &conf->website_domain);
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_strlow(conf->website_domain.data, conf->website_domain.data,
+               conf->website_domain.len);
 
     return NGX_CONF_OK;
 }
@@ -599,6 +652,35 @@ ngx_sos(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     slcf->enable = 1;
+
+    smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_sos_module);
+    smcf->enabled = 1;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = ngx_sos_handler;
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * "sos_website on;": the location (or, in a server, what no location
+ * takes, and its "sos;" locations) serves the website endpoint
+ */
+
+static char *
+ngx_sos_website(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_sos_loc_conf_t *slcf = conf;
+
+    char                      *rv;
+    ngx_sos_main_conf_t       *smcf;
+    ngx_http_core_loc_conf_t  *clcf;
+
+    rv = ngx_conf_set_flag_slot(cf, cmd, conf);
+    if (rv != NGX_CONF_OK || !slcf->website) {
+        return rv;
+    }
 
     smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_sos_module);
     smcf->enabled = 1;

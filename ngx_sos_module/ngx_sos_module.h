@@ -70,6 +70,8 @@ typedef struct {
 
 typedef struct {
     ngx_flag_t           enable;
+    ngx_flag_t           website;        /* sos_website: the endpoint */
+    ngx_str_t            website_domain; /* sos_website_domain */
 } ngx_sos_loc_conf_t;
 
 
@@ -157,6 +159,7 @@ typedef enum {
     NGX_SOS_ERR_NO_SUCH_CORS_CONFIGURATION,  /* NoSuchCORSConfiguration */
     NGX_SOS_ERR_BAD_REQUEST,             /* a preflight without Origin */
     NGX_SOS_ERR_ACCESS_FORBIDDEN,        /* a preflight refused */
+    NGX_SOS_ERR_NO_SUCH_WEBSITE_CONFIGURATION,
     NGX_SOS_ERR_MAX
 } ngx_sos_err_e;
 
@@ -177,6 +180,8 @@ void ngx_sos_store_unhold(void);
 
 ngx_int_t ngx_sos_error_send(ngx_http_request_t *r, ngx_sos_err_e err);
 ngx_sos_err_e ngx_sos_error_from_store(sos_rc_e rc);
+/* The table's row of err */
+ngx_sos_error_t *ngx_sos_error_get(ngx_sos_err_e err);
 
 /* ngx_sos_xml.c: XML text, escaped (what XML cannot carry is U+FFFD) */
 u_char *ngx_sos_xml_escape(u_char *dst, u_char *src, size_t size);
@@ -299,6 +304,7 @@ typedef struct {
     ngx_sos_authz_t          authz;
 
     void                    *op_data;    /* the operation's own state */
+    void                    *website;    /* the website endpoint's state */
     void                    *body_data;  /* ngx_sos_body.c */
     struct ngx_sos_cors_s   *cors;       /* with Origin: ngx_sos_cors.c */
 } ngx_sos_ctx_t;

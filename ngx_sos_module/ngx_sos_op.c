@@ -12,6 +12,7 @@
 #include "ngx_sos_op.h"
 #include "ngx_sos_acl.h"
 #include "ngx_sos_cors.h"
+#include "ngx_sos_website.h"
 
 
 #define NGX_SOS_METHODS                                                       \
@@ -165,6 +166,24 @@ const ngx_sos_op_t  ngx_sos_ops[] = {
       NGX_SOS_LEVEL_BUCKET, NGX_SOS_SUB_VERSIONING, NGX_HTTP_PUT, NULL,
       ngx_sos_bucket_versioning_put,
       NGX_SOS_OP_BODY|NGX_SOS_OP_XML, 0,
+      NGX_SOS_PERM_OWNER, NGX_SOS_PERM_NONE, NGX_SOS_PERM_NONE },
+
+    { ngx_string("GetBucketWebsite"),
+      NGX_SOS_LEVEL_BUCKET, NGX_SOS_SUB_WEBSITE, NGX_HTTP_GET, NULL,
+      ngx_sos_website_get,
+      0, 0,
+      NGX_SOS_PERM_OWNER, NGX_SOS_PERM_NONE, NGX_SOS_PERM_NONE },
+
+    { ngx_string("PutBucketWebsite"),
+      NGX_SOS_LEVEL_BUCKET, NGX_SOS_SUB_WEBSITE, NGX_HTTP_PUT, NULL,
+      ngx_sos_website_put,
+      NGX_SOS_OP_BODY|NGX_SOS_OP_XML, 0,
+      NGX_SOS_PERM_OWNER, NGX_SOS_PERM_NONE, NGX_SOS_PERM_NONE },
+
+    { ngx_string("DeleteBucketWebsite"),
+      NGX_SOS_LEVEL_BUCKET, NGX_SOS_SUB_WEBSITE, NGX_HTTP_DELETE, NULL,
+      ngx_sos_website_delete,
+      0, 0,
       NGX_SOS_PERM_OWNER, NGX_SOS_PERM_NONE, NGX_SOS_PERM_NONE },
 
     { ngx_string("ListObjectVersions"),

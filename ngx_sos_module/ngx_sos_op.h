@@ -34,6 +34,7 @@
 #define NGX_SOS_SUB_VERSIONS    0x40
 #define NGX_SOS_SUB_DELETE      0x80
 #define NGX_SOS_SUB_CORS        0x200
+#define NGX_SOS_SUB_WEBSITE     0x100
 
 /* flags */
 #define NGX_SOS_OP_BODY         0x0001   /* a body, decoded and verified */

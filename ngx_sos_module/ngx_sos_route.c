@@ -60,7 +60,6 @@ static ngx_str_t  ngx_sos_route_unserved[] = {
     ngx_string("session"),
     ngx_string("tagging"),
     ngx_string("torrent"),
-    ngx_string("website"),
     ngx_null_string
 };
 
@@ -265,6 +264,8 @@ ngx_sos_route_query(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 
         } else if (ngx_sos_arg_is("cors")) {
             sub |= NGX_SOS_SUB_CORS;
+        } else if (ngx_sos_arg_is("website")) {
+            sub |= NGX_SOS_SUB_WEBSITE;
 
         } else if (ngx_sos_arg_is("uploads")) {
             sub |= NGX_SOS_SUB_UPLOADS;

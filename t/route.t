@@ -158,7 +158,7 @@ is(code($body), 'NoSuchKey', '1,024 bytes of UTF-8: a valid key');
 
 # sub-resources that are not served: 501, never a plain object request
 
-for my $q (qw(tagging policy lifecycle website encryption
+for my $q (qw(tagging policy lifecycle encryption
     retention legal-hold restore select attributes torrent
     object-lock replication notification logging))
 {

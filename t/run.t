@@ -96,6 +96,13 @@ my $url = presign($t, 'GET', '/run/k');
 my ($sig) = $url =~ /X-Amz-Signature=(\w+)/;
 is(status_of($t->http(GET => $url)), 200, 'presigned GET');
 
+# the website endpoint, same address and port (docs/website.md)
+like($first, qr{http://BUCKET\.website\.localhost:$port/},
+    'the banner shows the website URL');
+like($t->http(GET => '/', headers => { Host => "run.website.localhost:$port" }),
+    qr{^HTTP/1\.1 404 .*<li>Code: NoSuchWebsiteConfiguration</li>}s,
+    'run.website.localhost: the website endpoint');
+
 ok(stop($pid), 'nginx stops on QUIT');
 
 ok(-s "$data/logs/access.log", 'the access log is there, not empty');
