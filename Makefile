@@ -52,7 +52,7 @@ BUILD_PKGS := nginx-core nginx-dev libssl-dev libleveldb-dev libisal-dev \
               libexpat1-dev zlib1g-dev libcurl4-openssl-dev libjansson-dev \
               build-essential perl wrk
 CLIENT_PKGS := awscli python3-boto3 s3cmd rclone restic curl openssl chromium \
-               pyflakes3 strace procps
+               pyflakes3 strace procps libnginx-mod-http-cache-purge
 # clang and its runtimes (libFuzzer, ASan) for make fuzz
 FUZZ_PKGS := clang libclang-rt-14-dev
 # the chart of make bench
@@ -230,7 +230,7 @@ FUZZ_INCS   := $(addprefix -I$(FUZZ_NGXSRC)/,src/core src/event \
 
 FUZZ_SO_TARGETS  := auth chunked xml post range list copysource
 # what the module's objects link with (as config's ngx_module_libs)
-FUZZ_LIBS        := $(LIBS) -ljansson
+FUZZ_LIBS        := $(LIBS) -ljansson -lcurl
 FUZZ_BIN_TARGETS := sigv4 codec
 FUZZ_MOD_OBJS := $(patsubst ngx_sos_module/%.c,$(FUZZ_BUILD)/mod/%.o,\
                      $(wildcard ngx_sos_module/*.c))
