@@ -124,6 +124,7 @@ ngx_sos_check_attrs(sos_attrs_t *a)
     ngx_sos_check_attr(content_encoding, "Content-Encoding");
     ngx_sos_check_attr(content_language, "Content-Language");
     ngx_sos_check_attr(expires, "Expires");
+    ngx_sos_check_attr(website_redirect, "x-amz-website-redirect-location");
 
 #undef ngx_sos_check_attr
 
@@ -139,6 +140,27 @@ ngx_sos_check_attrs(sos_attrs_t *a)
     }
 
     return NULL;
+}
+
+
+/* S3's limit on x-amz-website-redirect-location */
+#define NGX_SOS_REDIRECT_MAX  2048
+
+
+ngx_uint_t
+ngx_sos_check_redirect(u_char *p, size_t len)
+{
+    if (len == 0 || len > NGX_SOS_REDIRECT_MAX
+        || ngx_sos_check_value(p, len) != NGX_OK)
+    {
+        return 0;
+    }
+
+    return p[0] == '/'
+           || (len > sizeof("http://") - 1
+               && ngx_strncmp(p, "http://", sizeof("http://") - 1) == 0)
+           || (len > sizeof("https://") - 1
+               && ngx_strncmp(p, "https://", sizeof("https://") - 1) == 0);
 }
 
 

@@ -110,7 +110,13 @@ ngx_sos_object_copy(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
         }
     }
 
+    err = ngx_sos_object_read_redirect(r, &cp->a.attrs.website_redirect);
+    if (err != NGX_SOS_OK) {
+        return ngx_sos_error_send_ctx(r, ctx, err);
+    }
+
     if (!cp->replace
+        && cp->a.attrs.website_redirect.len == 0
         && src->bucket.len == ctx->bucket.len
         && src->key.len == ctx->key.len
         && ngx_strncmp(src->bucket.data, ctx->bucket.data,
@@ -508,6 +514,7 @@ ngx_sos_copy_run(ngx_sos_job_t *job)
             attrs = info->attrs;
             attrs.owner = cp->a.attrs.owner;
             attrs.acl = cp->a.attrs.acl;     /* ACLs are not copied, as S3 */
+            attrs.website_redirect = cp->a.attrs.website_redirect;
             opts.attrs = &attrs;
         }
 

@@ -173,6 +173,12 @@ static ngx_sos_error_t  ngx_sos_errors[] = {
       ngx_string("Invalid Request"),
       0 },
 
+    [NGX_SOS_ERR_INVALID_REDIRECT_LOCATION] = {
+      ngx_string("InvalidRedirectLocation"), NGX_HTTP_BAD_REQUEST,
+      ngx_string("The website redirect location must have a prefix of "
+                 "'http://' or 'https://' or '/'."),
+      0 },
+
     [NGX_SOS_ERR_INVALID_DIGEST] = {
       ngx_string("InvalidDigest"), NGX_HTTP_BAD_REQUEST,
       ngx_string("The Content-MD5 you specified is not valid."),

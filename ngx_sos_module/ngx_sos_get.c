@@ -629,6 +629,15 @@ ngx_sos_get_headers(ngx_http_request_t *r, ngx_sos_get_t *g)
         }
     }
 
+    v.data = (u_char *) a->website_redirect.data;
+    v.len = a->website_redirect.len;
+
+    if (ngx_sos_get_header(r, g, "x-amz-website-redirect-location", &v)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
     /*
      * as S3: the checksum only when asked for, and only with the whole
      * object (it is the whole object's: a client would check a range

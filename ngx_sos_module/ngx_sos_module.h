@@ -128,6 +128,7 @@ typedef enum {
     NGX_SOS_ERR_METADATA_TOO_LARGE,
     NGX_SOS_ERR_INVALID_ARGUMENT,
     NGX_SOS_ERR_INVALID_REQUEST,
+    NGX_SOS_ERR_INVALID_REDIRECT_LOCATION,
     NGX_SOS_ERR_INVALID_RANGE,
     NGX_SOS_ERR_INVALID_DIGEST,
     NGX_SOS_ERR_BAD_DIGEST,
@@ -508,6 +509,9 @@ ngx_int_t ngx_sos_body_error(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
 ngx_int_t ngx_sos_check_key(u_char *p, size_t len);
 ngx_int_t ngx_sos_check_value(u_char *p, size_t len);
 char *ngx_sos_check_attrs(sos_attrs_t *a);
+/* a website redirect S3 takes: "/...", "http://..." or "https://...", at
+ * most 2 KiB, no control character: 1, else 0 */
+ngx_uint_t ngx_sos_check_redirect(u_char *p, size_t len);
 /* InvalidArgument, with a message naming the header */
 ngx_sos_err_e ngx_sos_check_error(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     char *name);

@@ -184,6 +184,7 @@ ngx_sos_object_read_attrs(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     ngx_str_t         v;
     ngx_uint_t        i, j;
     ngx_array_t       meta;
+    ngx_sos_err_e     err;
     ngx_list_part_t  *part;
     ngx_table_elt_t  *h;
 
@@ -308,6 +309,11 @@ ngx_sos_object_read_attrs(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
 
     a->attrs.user_meta = a->meta;
     a->attrs.n_user_meta = a->n_meta;
+
+    err = ngx_sos_object_read_redirect(r, &a->attrs.website_redirect);
+    if (err != NGX_SOS_OK) {
+        return err;
+    }
 
     /* nginx refuses CR and LF in a header, not the other controls */
 
@@ -438,6 +444,35 @@ ngx_sos_object_checksum_header(ngx_http_request_t *r, ngx_str_t *alg,
 
 
 /* for CreateMultipartUpload: the metadata the final object gets */
+
+/*
+ * x-amz-website-redirect-location, which even a copy that keeps the
+ * source's metadata takes from its request only, as S3
+ */
+
+ngx_sos_err_e
+ngx_sos_object_read_redirect(ngx_http_request_t *r, sos_str_t *redirect)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_sos_header_find(r, "x-amz-website-redirect-location");
+
+    if (h == NULL || h->value.len == 0) {
+        redirect->data = "";
+        redirect->len = 0;
+        return NGX_SOS_OK;
+    }
+
+    if (!ngx_sos_check_redirect(h->value.data, h->value.len)) {
+        return NGX_SOS_ERR_INVALID_REDIRECT_LOCATION;
+    }
+
+    redirect->data = (char *) h->value.data;
+    redirect->len = h->value.len;
+
+    return NGX_SOS_OK;
+}
+
 
 ngx_sos_err_e
 ngx_sos_object_attrs(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,

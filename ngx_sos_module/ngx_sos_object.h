@@ -38,6 +38,11 @@ ngx_int_t ngx_sos_object_acl_build(ngx_sos_job_t *job, ngx_sos_acl_t *acl,
 ngx_sos_err_e ngx_sos_object_read_attrs(ngx_http_request_t *r,
     ngx_sos_ctx_t *ctx, ngx_sos_object_attrs_t *a);
 
+/* x-amz-website-redirect-location: NGX_SOS_OK (empty when absent) or
+ * NGX_SOS_ERR_INVALID_REDIRECT_LOCATION */
+ngx_sos_err_e ngx_sos_object_read_redirect(ngx_http_request_t *r,
+    sos_str_t *redirect);
+
 /*
  * If-None-Match: * and If-Match: <etag> of a write, into opts (if_match
  * is the caller's buffer of SOS_ETAG_MAX + 1 bytes).

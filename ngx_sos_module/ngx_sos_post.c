@@ -445,6 +445,14 @@ ngx_sos_post_fields(ngx_http_request_t *r, ngx_sos_post_t *st)
         return ngx_sos_check_error(r, ctx, bad);
     }
 
+    if (st->up->a.attrs.website_redirect.len
+        && !ngx_sos_check_redirect(
+                          (u_char *) st->up->a.attrs.website_redirect.data,
+                          st->up->a.attrs.website_redirect.len))
+    {
+        return NGX_SOS_ERR_INVALID_REDIRECT_LOCATION;
+    }
+
     return NGX_SOS_OK;
 }
 
@@ -477,6 +485,7 @@ ngx_sos_post_attrs(ngx_http_request_t *r, ngx_sos_post_t *st)
     ngx_sos_post_attr(content_disposition, "content-disposition");
     ngx_sos_post_attr(content_encoding, "content-encoding");
     ngx_sos_post_attr(expires, "expires");
+    ngx_sos_post_attr(website_redirect, "x-amz-website-redirect-location");
 
 #undef ngx_sos_post_attr
 

@@ -125,12 +125,6 @@ static ngx_sos_unsupported_t  ngx_sos_unsupported[] = {
       ngx_sos_unsupported_standard, ngx_sos_unsupported_classes,
       NGX_SOS_ERR_INVALID_STORAGE_CLASS, NULL },
 
-    /* websites are not served yet */
-
-    { ngx_string("x-amz-website-redirect-location"), 0,
-      NGX_SOS_HDR_CREATE,
-      ngx_sos_unsupported_empty, NULL, 0, NULL },
-
     /* object tags: x-amz-tagging, and the form's "tagging" document */
 
     { ngx_string("x-amz-tagging"), 0,

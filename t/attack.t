@@ -300,7 +300,6 @@ for my $c (['x-amz-storage-class', 'glacier'],
     ['x-amz-server-side-encryption', ''],
     ['x-amz-server-side-encryption-customer-algorithm', 'AES256'],
     ['x-amz-object-lock-mode', 'governance'],
-    ['x-amz-website-redirect-location', '/x'],
     ['x-amz-tagging', 'a=b'])
 {
     is(code($t->s3(PUT => '/att/n', body => 'x',

@@ -80,7 +80,6 @@ my @refused = (
     [ 'x-amz-storage-class', 'GLACIER', @create ],
     [ 'x-amz-storage-class', 'REDUCED_REDUNDANCY', 'PutObject' ],
     [ 'x-amz-storage-class', 'DEEP_ARCHIVE', 'PutObject' ],
-    [ 'x-amz-website-redirect-location', '/other', @create ],
     [ 'x-amz-tagging', 'project=backup', @create ],
     [ 'x-amz-object-ownership', 'BucketOwnerEnforced', 'CreateBucket' ],
     [ 'x-amz-object-ownership', 'BucketOwnerPreferred', 'CreateBucket' ],
@@ -210,7 +209,6 @@ my @fields = (
     [ 'x-amz-object-lock-legal-hold', 'ON' ],
     [ 'x-amz-server-side-encryption', 'AES256' ],
     [ 'x-amz-storage-class', 'GLACIER' ],
-    [ 'x-amz-website-redirect-location', '/other' ],
     [ 'tagging', '<Tagging><TagSet><Tag><Key>a</Key><Value>b</Value></Tag>'
         . '</TagSet></Tagging>' ],
     [ 'x-amz-checksum-sha256', 'n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg=' ],
@@ -232,6 +230,20 @@ for my $f (@fields) {
 ($st) = post(key => 'form', 'x-amz-storage-class' => 'STANDARD');
 is($st, 204, 'POST Object with storage class STANDARD: stored');
 like((req(GET => '/pub'))[2], qr{<Key>form</Key>}, 'the form\'s object');
+
+# a website redirect is stored, and checked as a header's is
+
+($st) = post(key => 'moved', acl => 'public-read',
+    'x-amz-website-redirect-location' => '/new');
+is($st, 204, 'POST Object with a website redirect: stored');
+($st, $hd) = req(HEAD => '/pub/moved');
+is($hd->{'x-amz-website-redirect-location'}, '/new',
+    'POST Object: the redirect is the object\'s');
+($st, $hd, $body) = post(key => 'moved2',
+    'x-amz-website-redirect-location' => 'elsewhere');
+is($st, 400, 'POST Object, a redirect without / or http(s)://: 400');
+like($body, qr{<Code>InvalidRedirectLocation</Code>},
+    'InvalidRedirectLocation');
 
 ($st, $hd, $body) = post(key => 'form', 'x-amz-storage-class' => 'COLD');
 is($st, 400, 'POST Object, unknown storage class: 400');

@@ -18,6 +18,11 @@ typedef struct {
 } sos_counters_t;
 
 
+static sos_rc_e sos_bucket_update(sos_store_t *store, const char *name,
+    size_t name_len, const sos_bucket_info_t *expect, int which,
+    const sos_str_t *v, sos_error_t *err);
+
+
 static int
 sos_bucket_name_ok(const char *name, size_t len)
 {
@@ -119,12 +124,18 @@ sos_counters_add(sos_store_t *st, leveldb_writebatch_t *batch,
 }
 
 
-/* Decode a B record into *b (name set by the caller); acl optional. */
+/*
+ * Decode a B record into *b (name set by the caller); acl and conf (an
+ * array of SOS_BUCKET_NCONF) optional.  The settings follow the ACL as a
+ * count and that many blobs; a record written before they existed ends
+ * after the ACL, and has none.
+ */
 static int
 sos_bucket_decode(const char *val, size_t len, sos_bucket_t *b,
-    sos_str_t *acl)
+    sos_str_t *acl, sos_str_t *conf)
 {
-    sos_str_t   a;
+    uint64_t    i, n;
+    sos_str_t   a, c;
     sos_rbuf_t  r;
 
     sos_rbuf_init(&r, val, len);
@@ -138,19 +149,57 @@ sos_bucket_decode(const char *val, size_t len, sos_bucket_t *b,
     if (acl != NULL) {
         *acl = a;
     }
-    return r.bad ? -1 : 0;
+
+    if (conf != NULL) {
+        for (i = 0; i < SOS_BUCKET_NCONF; i++) {
+            conf[i].data = "";
+            conf[i].len = 0;
+        }
+    }
+
+    n = (!r.bad && r.p < r.end) ? sos_rbuf_varint(&r) : 0;
+    if (n > SOS_BUCKET_NCONF) {
+        return -1;
+    }
+
+    for (i = 0; i < n; i++) {
+        c = sos_rbuf_bytes(&r);
+        if (conf != NULL) {
+            conf[i] = c;
+        }
+    }
+
+    return (r.bad || r.p != r.end) ? -1 : 0;
 }
 
 
 static void
 sos_bucket_encode(sos_buf_t *val, const char *owner, const char *region,
-    int64_t created, const void *acl, size_t acl_len)
+    int64_t created, const void *acl, size_t acl_len, const sos_str_t *conf)
 {
+    size_t  i, n;
+
     sos_buf_add_u8(val, SOS_RECORD_VERSION);
     sos_buf_add_bytes(val, owner, strlen(owner));
     sos_buf_add_bytes(val, region, strlen(region));
     sos_buf_add_svarint(val, created);
     sos_buf_add_bytes(val, acl, acl_len);
+
+    /* up to the last setting that is set: none keeps the old form */
+
+    n = 0;
+    for (i = 0; conf != NULL && i < SOS_BUCKET_NCONF; i++) {
+        if (conf[i].len > 0) {
+            n = i + 1;
+        }
+    }
+
+    if (n > 0) {
+        sos_buf_add_varint(val, n);
+        for (i = 0; i < n; i++) {
+            sos_buf_add_str(val, &conf[i]);
+        }
+    }
 }
 
 
@@ -186,7 +235,7 @@ sos_bucket_ident(sos_store_t *st, const char *bucket, size_t bucket_len,
     }
 
     memset(&b, 0, sizeof(b));
-    if (id != NULL && sos_bucket_decode(val, len, &b, NULL) != 0) {
+    if (id != NULL && sos_bucket_decode(val, len, &b, NULL, NULL) != 0) {
         rc = sos_err(err, SOS_ECORRUPT, 0, "bucket \"%.*s\" is malformed",
                      (int) (bucket_len > 64 ? 64 : bucket_len), bucket);
     }
@@ -261,7 +310,7 @@ sos_bucket_create(sos_store_t *store, const char *name, size_t name_len,
 
     rc = sos_idx_get(store, &key, &val, &len, err);
     if (rc == SOS_OK) {
-        if (sos_bucket_decode(val, len, &b, NULL) != 0) {
+        if (sos_bucket_decode(val, len, &b, NULL, NULL) != 0) {
             rc = sos_err(err, SOS_ECORRUPT, 0, "bucket \"%s\" is malformed",
                          b.name);
         } else {
@@ -277,7 +326,8 @@ sos_bucket_create(sos_store_t *store, const char *name, size_t name_len,
     snprintf(b.owner, sizeof(b.owner), "%s", owner_id);
     snprintf(b.region, sizeof(b.region), "%s", region);
     b.created = sos_now(NULL);
-    sos_bucket_encode(&rec, b.owner, b.region, b.created, acl, acl_len);
+    sos_bucket_encode(&rec, b.owner, b.region, b.created, acl, acl_len,
+                      NULL);
 
     batch = leveldb_writebatch_create();
     leveldb_writebatch_put(batch, (const char *) key.data, key.len,
@@ -305,10 +355,10 @@ sos_rc_e
 sos_bucket_get(sos_store_t *store, const char *name, size_t name_len,
     sos_bucket_info_t **out, sos_error_t *err)
 {
-    char               *val;
-    size_t              len;
+    char               *val, *p;
+    size_t              len, i;
     sos_rc_e            rc;
-    sos_str_t           acl;
+    sos_str_t           acl, conf[SOS_BUCKET_NCONF];
     sos_buf_t           key;
     sos_counters_t      c;
     sos_bucket_info_t  *info;
@@ -330,7 +380,7 @@ sos_bucket_get(sos_store_t *store, const char *name, size_t name_len,
         return rc;
     }
 
-    /* the ACL bytes follow the struct in the same allocation */
+    /* the ACL and settings follow the struct in the same allocation */
     info = calloc(1, sizeof(*info) + len);
     if (info == NULL) {
         free(val);
@@ -338,15 +388,20 @@ sos_bucket_get(sos_store_t *store, const char *name, size_t name_len,
     }
 
     memcpy(info->bucket.name, name, name_len);
-    if (sos_bucket_decode(val, len, &info->bucket, &acl) != 0) {
+    if (sos_bucket_decode(val, len, &info->bucket, &acl, conf) != 0) {
         free(val);
         free(info);
         return sos_err(err, SOS_ECORRUPT, 0, "bucket \"%.*s\" is malformed",
                        (int) name_len, name);
     }
-    memcpy(info + 1, acl.data, acl.len);
-    info->acl.data = (const char *) (info + 1);
-    info->acl.len = acl.len;
+
+    p = (char *) (info + 1);
+    info->acl = acl;
+    sos_str_move(&info->acl, &p);
+    for (i = 0; i < SOS_BUCKET_NCONF; i++) {
+        info->conf[i] = conf[i];
+        sos_str_move(&info->conf[i], &p);
+    }
     free(val);
 
     rc = sos_counters_get(store, name, name_len, &c, err);
@@ -374,11 +429,45 @@ sos_bucket_set_acl(sos_store_t *store, const char *name, size_t name_len,
     const sos_bucket_info_t *expect, const void *acl, size_t acl_len,
     sos_error_t *err)
 {
+    sos_str_t  v = { acl, acl_len };
+
+    return sos_bucket_update(store, name, name_len, expect, -1, &v, err);
+}
+
+
+sos_rc_e
+sos_bucket_set_conf(sos_store_t *store, const char *name, size_t name_len,
+    const sos_bucket_info_t *expect, sos_bucket_conf_e which,
+    const void *val, size_t len, sos_error_t *err)
+{
+    sos_str_t  v = { len ? val : "", len };
+
+    if ((unsigned) which >= SOS_BUCKET_NCONF || len > SOS_BUCKET_CONF_MAX) {
+        return sos_err(err, SOS_EINVAL, 0, "bucket setting %d of %zu bytes",
+                       (int) which, len);
+    }
+
+    return sos_bucket_update(store, name, name_len, expect, (int) which, &v,
+                             err);
+}
+
+
+/*
+ * Rewrite the B record of the bucket `expect` describes with a new ACL
+ * (which -1: the ACL must still be expect's) or a new setting `which`,
+ * keeping the rest.  The comparison and the write are one step under the
+ * commit lock; the write is synced.
+ */
+static sos_rc_e
+sos_bucket_update(sos_store_t *store, const char *name, size_t name_len,
+    const sos_bucket_info_t *expect, int which, const sos_str_t *v,
+    sos_error_t *err)
+{
     int           same;
     char         *val;
     size_t        len;
     sos_rc_e      rc;
-    sos_str_t     cur;
+    sos_str_t     acl, conf[SOS_BUCKET_NCONF];
     sos_buf_t     key, rec;
     sos_bucket_t  b;
 
@@ -399,7 +488,7 @@ sos_bucket_set_acl(sos_store_t *store, const char *name, size_t name_len,
     }
 
     memset(&b, 0, sizeof(b));
-    if (sos_bucket_decode(val, len, &b, &cur) != 0) {
+    if (sos_bucket_decode(val, len, &b, &acl, conf) != 0) {
         free(val);
         rc = sos_err(err, SOS_ECORRUPT, 0, "bucket \"%.*s\" is malformed",
                      (int) name_len, name);
@@ -410,16 +499,25 @@ sos_bucket_set_acl(sos_store_t *store, const char *name, size_t name_len,
 
     same = strcmp(b.owner, expect->bucket.owner) == 0
            && b.created == expect->bucket.created
-           && sos_str_same(&cur, &expect->acl);
-    free(val);
+           && (which >= 0 || sos_str_same(&acl, &expect->acl));
 
     if (!same) {
+        free(val);
         rc = sos_err(err, SOS_ECHANGED, 0, "bucket \"%.*s\" changed since "
                      "it was read", (int) name_len, name);
         goto done;
     }
 
-    sos_bucket_encode(&rec, b.owner, b.region, b.created, acl, acl_len);
+    if (which < 0) {
+        acl = *v;
+    } else {
+        conf[which] = *v;
+    }
+
+    sos_bucket_encode(&rec, b.owner, b.region, b.created, acl.data, acl.len,
+                      conf);
+    free(val);
+
     rc = rec.oom ? sos_err(err, SOS_ENOMEM, 0, "no memory for bucket record")
                  : sos_idx_put(store, &key, rec.data, rec.len, 1, err);
 
@@ -521,7 +619,7 @@ sos_bucket_visit(void *ctx, const char *key, size_t key_len,
 
     memset(&b, 0, sizeof(b));
     if (key_len > SOS_MAX_BUCKET_LEN
-        || sos_bucket_decode(val, val_len, &b, NULL) != 0)
+        || sos_bucket_decode(val, val_len, &b, NULL, NULL) != 0)
     {
         return sos_err(walk->err, SOS_ECORRUPT, 0,
                        "a bucket record is malformed");

@@ -317,11 +317,13 @@ sos_attrs_encode(sos_buf_t *b, const sos_attrs_t *attrs)
     sos_buf_add_str(b, &attrs->owner);
     sos_buf_add_str(b, &attrs->checksum_algorithm);
     sos_buf_add_str(b, &attrs->checksum_value);
+    sos_buf_add_str(b, &attrs->website_redirect);
 }
 
 
 int
-sos_attrs_decode(sos_rbuf_t *r, sos_attrs_t *attrs, sos_kv_t **kv_mem)
+sos_attrs_decode(sos_rbuf_t *r, sos_attrs_t *attrs, sos_kv_t **kv_mem,
+    int version)
 {
     uint64_t   n, i;
     sos_kv_t  *kv = NULL;
@@ -359,6 +361,9 @@ sos_attrs_decode(sos_rbuf_t *r, sos_attrs_t *attrs, sos_kv_t **kv_mem)
     attrs->owner = sos_rbuf_bytes(r);
     attrs->checksum_algorithm = sos_rbuf_bytes(r);
     attrs->checksum_value = sos_rbuf_bytes(r);
+    if (version >= 2) {
+        attrs->website_redirect = sos_rbuf_bytes(r);
+    }
 
     if (r->bad) {
         free(kv);
@@ -407,7 +412,7 @@ sos_obj_rec_encode(sos_buf_t *b, const sos_obj_rec_t *rec)
 {
     uint32_t  i;
 
-    sos_buf_add_u8(b, SOS_RECORD_VERSION);
+    sos_buf_add_u8(b, SOS_ATTRS_VERSION);
     sos_buf_add_varint(b, rec->size);
     sos_buf_add_svarint(b, rec->mtime);
     sos_buf_add_varint(b, (uint64_t) rec->mtime_nsec);
@@ -424,13 +429,15 @@ sos_obj_rec_encode(sos_buf_t *b, const sos_obj_rec_t *rec)
 int
 sos_obj_rec_decode(const void *val, size_t len, sos_obj_rec_t *rec)
 {
+    int         version;
     uint64_t    n, i;
     sos_rbuf_t  r;
 
     memset(rec, 0, sizeof(*rec));
     sos_rbuf_init(&r, val, len);
 
-    if (sos_rbuf_u8(&r) != SOS_RECORD_VERSION) {
+    version = sos_rbuf_u8(&r);
+    if (version != SOS_RECORD_VERSION && version != SOS_ATTRS_VERSION) {
         return -1;
     }
 
@@ -440,7 +447,9 @@ sos_obj_rec_decode(const void *val, size_t len, sos_obj_rec_t *rec)
     sos_rbuf_cstr(&r, rec->etag, sizeof(rec->etag));
     rec->parts = (uint32_t) sos_rbuf_varint(&r);
 
-    if (r.bad || sos_attrs_decode(&r, &rec->attrs, &rec->kv_mem) != 0) {
+    if (r.bad
+        || sos_attrs_decode(&r, &rec->attrs, &rec->kv_mem, version) != 0)
+    {
         return -1;
     }
 
@@ -488,12 +497,14 @@ sos_obj_rec_free(sos_obj_rec_t *rec)
 int
 sos_upload_rec_decode(const void *val, size_t len, sos_upload_rec_t *u)
 {
+    int         version;
     sos_rbuf_t  r;
 
     memset(u, 0, sizeof(*u));
     sos_rbuf_init(&r, val, len);
 
-    if (sos_rbuf_u8(&r) != SOS_RECORD_VERSION) {
+    version = sos_rbuf_u8(&r);
+    if (version != SOS_RECORD_VERSION && version != SOS_ATTRS_VERSION) {
         return -1;
     }
 
@@ -502,7 +513,7 @@ sos_upload_rec_decode(const void *val, size_t len, sos_upload_rec_t *u)
         return -1;
     }
 
-    return sos_attrs_decode(&r, &u->attrs, &u->kv_mem);
+    return sos_attrs_decode(&r, &u->attrs, &u->kv_mem, version);
 }
 
 
@@ -612,7 +623,7 @@ sos_part_rec_decode(const char *key, size_t key_len, const char *val,
 }
 
 
-static void
+void
 sos_str_move(sos_str_t *s, char **p)
 {
     if (s->len > 0) {
@@ -631,7 +642,7 @@ sos_obj_rec_to_info(const sos_obj_rec_t *rec, sos_object_info_t *info,
     char         *p;
     sos_kv_t     *kv;
     sos_attrs_t  *a;
-    sos_str_t    *fields[8];
+    sos_str_t    *fields[9];
 
     memset(info, 0, sizeof(*info));
     info->attrs = rec->attrs;
@@ -645,11 +656,12 @@ sos_obj_rec_to_info(const sos_obj_rec_t *rec, sos_object_info_t *info,
     fields[5] = &a->expires;
     fields[6] = &a->acl;
     fields[7] = &a->owner;
+    fields[8] = &a->website_redirect;
 
     n = a->n_user_meta;
     total = n * sizeof(sos_kv_t) + a->checksum_algorithm.len
             + a->checksum_value.len;
-    for (i = 0; i < 8; i++) {
+    for (i = 0; i < 9; i++) {
         total += fields[i]->len;
     }
     for (i = 0; i < n; i++) {
@@ -672,7 +684,7 @@ sos_obj_rec_to_info(const sos_obj_rec_t *rec, sos_object_info_t *info,
     }
     a->user_meta = n ? kv : NULL;
 
-    for (i = 0; i < 8; i++) {
+    for (i = 0; i < 9; i++) {
         sos_str_move(fields[i], &p);
     }
     sos_str_move(&a->checksum_algorithm, &p);

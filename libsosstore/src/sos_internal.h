@@ -17,6 +17,9 @@
 #define SOS_DEFAULT_REPLICAS 3
 #define SOS_DEFAULT_MIN_PART (5ULL * 1024 * 1024)
 #define SOS_RECORD_VERSION  1
+/* object and upload records: 2 adds website_redirect at the end of the
+ * attributes; 1 (without it) is still read */
+#define SOS_ATTRS_VERSION   2
 
 /*
  * Modes of what the store creates: directories and files are the owner's
@@ -314,6 +317,8 @@ void sos_buf_add_str(sos_buf_t *b, const sos_str_t *s);
 
 /* Whether two byte strings hold the same bytes. */
 int  sos_str_same(const sos_str_t *a, const sos_str_t *b);
+/* copy s->data to *p, point s there, advance *p past it */
+void sos_str_move(sos_str_t *s, char **p);
 
 void      sos_rbuf_init(sos_rbuf_t *r, const void *data, size_t len);
 int       sos_rbuf_more(const sos_rbuf_t *r);   /* bytes left, not bad */
@@ -362,7 +367,8 @@ void sos_attrs_encode(sos_buf_t *b, const sos_attrs_t *attrs);
  * user_meta is allocated (*kv_mem, free() it).  0 on success, -1 on a
  * malformed value or no memory.
  */
-int sos_attrs_decode(sos_rbuf_t *r, sos_attrs_t *attrs, sos_kv_t **kv_mem);
+int sos_attrs_decode(sos_rbuf_t *r, sos_attrs_t *attrs, sos_kv_t **kv_mem,
+    int version);
 
 
 /* ---- the index (sos_index.c) ---- */

@@ -248,7 +248,7 @@ sos_upload_create(sos_store_t *st, const char *bucket, size_t bucket_len,
     sos_buf_init(&k);
     sos_buf_init(&v);
     sos_ikey_upload(&k, bucket, bucket_len, key, key_len, id);
-    sos_buf_add_u8(&v, SOS_RECORD_VERSION);
+    sos_buf_add_u8(&v, SOS_ATTRS_VERSION);
     sos_buf_add_svarint(&v, sos_now(NULL));
     sos_attrs_encode(&v, attrs);
 

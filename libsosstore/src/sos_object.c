@@ -216,7 +216,8 @@ sos_put_new(sos_put_t **out, sos_store_t *st, const sos_put_opts_t *opts,
             goto failed;
         }
         sos_rbuf_init(&r, put->attrs_buf.data, put->attrs_buf.len);
-        if (sos_attrs_decode(&r, &put->attrs, &put->kv_mem) != 0) {
+        if (sos_attrs_decode(&r, &put->attrs, &put->kv_mem,
+                             SOS_ATTRS_VERSION) != 0) {
             rc = sos_err(err, SOS_ENOMEM, ENOMEM, "no memory for a write");
             goto failed;
         }

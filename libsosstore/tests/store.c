@@ -334,10 +334,26 @@ test_codec(void)
     in.checksum_value.data = "AAAAAA==";
     in.checksum_value.len = 8;
 
+    /* version 1 ends at the checksum: an empty redirect is its last byte */
+    sos_buf_reset(&b);
+    sos_attrs_encode(&b, &in);
+    sos_rbuf_init(&r, b.data, b.len - 1);
+    is_int(0, sos_attrs_decode(&r, &out, &mem, 1), "version 1 attrs decode");
+    ok(!sos_rbuf_more(&r) && out.website_redirect.len == 0
+       && out.checksum_value.len == 8, "version 1: no redirect");
+    free(mem);
+
+    in.website_redirect.data = "/other.html";
+    in.website_redirect.len = 11;
+
     sos_buf_reset(&b);
     sos_attrs_encode(&b, &in);
     sos_rbuf_init(&r, b.data, b.len);
-    is_int(0, sos_attrs_decode(&r, &out, &mem), "attrs decode");
+    is_int(0, sos_attrs_decode(&r, &out, &mem, SOS_ATTRS_VERSION),
+           "attrs decode");
+    ok(!sos_rbuf_more(&r) && out.website_redirect.len == 11
+       && memcmp(out.website_redirect.data, "/other.html", 11) == 0,
+       "website redirect");
     ok(out.content_type.len == 10
        && memcmp(out.content_type.data, "text/plain", 10) == 0,
        "content type");
@@ -347,7 +363,8 @@ test_codec(void)
     free(mem);
 
     sos_rbuf_init(&r, b.data, b.len - 3);
-    is_int(-1, sos_attrs_decode(&r, &out, &mem), "truncated attrs refused");
+    is_int(-1, sos_attrs_decode(&r, &out, &mem, SOS_ATTRS_VERSION),
+           "truncated attrs refused");
     sos_buf_free(&b);
 }
 
