@@ -59,6 +59,7 @@ typedef struct {
     ngx_str_t               *edges;
     ngx_uint_t               n_edges;
     CURL                    *curl;
+    ngx_uint_t               ours;       /* the answer has our request id */
 } ngx_sos_cdn_job_t;
 
 
@@ -70,6 +71,8 @@ static void ngx_sos_cdn_thread(void *data, ngx_log_t *log);
 static ngx_uint_t ngx_sos_cdn_send(ngx_sos_cdn_job_t *job, ngx_str_t *edge,
     ngx_sos_cdn_item_t *item);
 static size_t ngx_sos_cdn_discard(char *p, size_t size, size_t n,
+    void *data);
+static size_t ngx_sos_cdn_header(char *p, size_t size, size_t n,
     void *data);
 static void ngx_sos_cdn_done(ngx_event_t *ev);
 static u_char *ngx_sos_cdn_escape(u_char *dst, u_char *src, size_t len);
@@ -548,7 +551,12 @@ ngx_sos_cdn_thread(void *data, ngx_log_t *log)
 }
 
 
-/* one PURGE: 1 when the edge took it (2xx, or 404: not cached) */
+/*
+ * One PURGE: 1 when the edge took it: 2xx, 404 (not cached), or the
+ * answer of an SOS origin, x-amz-request-id and all, to the anonymous GET
+ * of the object an edge of conf/cdn-edge.conf makes to fetch it again
+ * (403: made private, or deleted)
+ */
 
 static ngx_uint_t
 ngx_sos_cdn_send(ngx_sos_cdn_job_t *job, ngx_str_t *edge,
@@ -580,10 +588,14 @@ ngx_sos_cdn_send(ngx_sos_cdn_job_t *job, ngx_str_t *edge,
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "PURGE");
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, ngx_sos_cdn_discard);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, ngx_sos_cdn_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, job);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
                      (long) NGX_SOS_CDN_CONNECT);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long) NGX_SOS_CDN_TIMEOUT);
+
+    job->ours = 0;
 
     rc = curl_easy_perform(c);
 
@@ -598,7 +610,7 @@ ngx_sos_cdn_send(ngx_sos_cdn_job_t *job, ngx_str_t *edge,
     status = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 
-    if ((status >= 200 && status < 300) || status == 404) {
+    if ((status >= 200 && status < 300) || status == 404 || job->ours) {
         return 1;
     }
 
@@ -612,6 +624,23 @@ ngx_sos_cdn_send(ngx_sos_cdn_job_t *job, ngx_str_t *edge,
 static size_t
 ngx_sos_cdn_discard(char *p, size_t size, size_t n, void *data)
 {
+    return size * n;
+}
+
+
+static size_t
+ngx_sos_cdn_header(char *p, size_t size, size_t n, void *data)
+{
+    ngx_sos_cdn_job_t *job = data;
+
+    if (size * n > sizeof("x-amz-request-id:") - 1
+        && ngx_strncasecmp((u_char *) p, (u_char *) "x-amz-request-id:",
+                           sizeof("x-amz-request-id:") - 1)
+           == 0)
+    {
+        job->ours = 1;
+    }
+
     return size * n;
 }
 
