@@ -52,7 +52,8 @@ sub conf {
     my $user = $> == 0 ? "user root root;\n" : '';
 
     my @edits = (
-        [ qr{^worker_processes auto;}m, "${user}daemon off;\nworker_processes 1;" ],
+        [ qr{^worker_processes auto;}m,
+          "${user}daemon off;\nworker_processes 1;" ],
         [ qr{^pid \S+;}m, "pid $dir/nginx.pid;" ],
         [ qr{^error_log \S+;}m, "error_log $dir/error.log info;" ],
         [ qr{access_log \S+ sos_edge;}, "access_log $dir/access.log sos_edge;
