@@ -68,7 +68,7 @@ static void ngx_sos_cdn_queue(ngx_log_t *log, ngx_str_t *bucket,
 static void ngx_sos_cdn_kick(void);
 static void ngx_sos_cdn_timer(ngx_event_t *ev);
 static void ngx_sos_cdn_thread(void *data, ngx_log_t *log);
-static ngx_uint_t ngx_sos_cdn_send(ngx_sos_cdn_job_t *job, ngx_str_t *edge,
+static ngx_int_t ngx_sos_cdn_send(ngx_sos_cdn_job_t *job, ngx_str_t *edge,
     ngx_sos_cdn_item_t *item);
 static size_t ngx_sos_cdn_discard(char *p, size_t size, size_t n,
     void *data);
@@ -222,6 +222,10 @@ ngx_sos_cdn_get_headers(ngx_http_request_t *r, sos_object_info_t *info,
         if (v.len == 0 && bi) {
             v.data = (u_char *) bi->conf[SOS_BUCKET_CACHE_CONTROL].data;
             v.len = bi->conf[SOS_BUCKET_CACHE_CONTROL].len;
+
+            if (ngx_sos_check_value(v.data, v.len) != NGX_OK) {
+                v.len = 0;
+            }
         }
 
         if (v.len == 0) {
@@ -530,6 +534,7 @@ ngx_sos_cdn_thread(void *data, ngx_log_t *log)
 {
     ngx_sos_cdn_job_t *job = data;
 
+    uint64_t             bit, down;
     ngx_uint_t           i, e;
     ngx_sos_cdn_item_t  *item;
 
@@ -537,14 +542,37 @@ ngx_sos_cdn_thread(void *data, ngx_log_t *log)
         job->curl = curl_easy_init();
     }
 
+    /* an edge that did not answer is not asked again in this job */
+
+    down = 0;
+
     for (i = 0; i < job->n; i++) {
         item = job->items[i];
 
         for (e = 0; e < job->n_edges; e++) {
-            if ((item->pending & ((uint64_t) 1 << e))
-                && ngx_sos_cdn_send(job, &job->edges[e], item))
-            {
-                item->pending &= ~((uint64_t) 1 << e);
+            bit = (uint64_t) 1 << e;
+
+            if (!(item->pending & bit)) {
+                continue;
+            }
+
+            if (down & bit) {
+                ngx_cpystrn((u_char *) item->err, (u_char *) "the edge did "
+                            "not answer a purge before", NGX_SOS_CDN_ERR_LEN);
+                continue;
+            }
+
+            switch (ngx_sos_cdn_send(job, &job->edges[e], item)) {
+
+            case NGX_OK:
+                item->pending &= ~bit;
+                break;
+
+            case NGX_DECLINED:
+                break;
+
+            default: /* NGX_ERROR */
+                down |= bit;
             }
         }
     }
@@ -552,13 +580,14 @@ ngx_sos_cdn_thread(void *data, ngx_log_t *log)
 
 
 /*
- * One PURGE: 1 when the edge took it: 2xx, 404 (not cached), or the
+ * One PURGE: NGX_OK when the edge took it: 2xx, 404 (not cached), or the
  * answer of an SOS origin, x-amz-request-id and all, to the anonymous GET
  * of the object an edge of conf/cdn-edge.conf makes to fetch it again
- * (403: made private, or deleted)
+ * (403: made private, or deleted); NGX_DECLINED when it answered
+ * otherwise, NGX_ERROR when it did not answer
  */
 
-static ngx_uint_t
+static ngx_int_t
 ngx_sos_cdn_send(ngx_sos_cdn_job_t *job, ngx_str_t *edge,
     ngx_sos_cdn_item_t *item)
 {
@@ -572,14 +601,14 @@ ngx_sos_cdn_send(ngx_sos_cdn_job_t *job, ngx_str_t *edge,
     if (c == NULL) {
         ngx_cpystrn((u_char *) item->err, (u_char *) "curl_easy_init() "
                     "failed", NGX_SOS_CDN_ERR_LEN);
-        return 0;
+        return NGX_DECLINED;
     }
 
     url = malloc(edge->len + item->len + 1);
     if (url == NULL) {
         ngx_cpystrn((u_char *) item->err, (u_char *) "out of memory",
                     NGX_SOS_CDN_ERR_LEN);
-        return 0;
+        return NGX_DECLINED;
     }
 
     ngx_memcpy(url, edge->data, edge->len);
@@ -604,20 +633,20 @@ ngx_sos_cdn_send(ngx_sos_cdn_job_t *job, ngx_str_t *edge,
     if (rc != CURLE_OK) {
         ngx_cpystrn((u_char *) item->err, (u_char *) curl_easy_strerror(rc),
                     NGX_SOS_CDN_ERR_LEN);
-        return 0;
+        return NGX_ERROR;
     }
 
     status = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 
     if ((status >= 200 && status < 300) || status == 404 || job->ours) {
-        return 1;
+        return NGX_OK;
     }
 
     ngx_snprintf((u_char *) item->err, NGX_SOS_CDN_ERR_LEN - 1,
                  "status %l%Z", status);
 
-    return 0;
+    return NGX_DECLINED;
 }
 
 

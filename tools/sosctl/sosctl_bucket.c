@@ -22,6 +22,7 @@
 
 #define SOSCTL_CDN_ON  "on"            /* as ngx_sos_cdn.h stores it */
 
+static int sosctl_bucket_value(const char *value);
 static int sosctl_bucket_online(sosctl_t *ctl, const char *bucket,
     const char *method, const char *what, const char *arg,
     const char *value);
@@ -62,10 +63,10 @@ sosctl_bucket(sosctl_t *ctl, int argc, char **argv)
             value = argv[2];
 
             if (value[0] == '\0' || strlen(value) > 1024
-                || strpbrk(value, "\r\n") != NULL)
+                || !sosctl_bucket_value(value))
             {
-                return sosctl_usage("a Cache-Control value is one line of "
-                                    "1 to 1024 bytes");
+                return sosctl_usage("a Cache-Control value is 1 to 1024 "
+                                    "bytes without control characters");
             }
         }
 
@@ -93,6 +94,22 @@ sosctl_bucket(sosctl_t *ctl, int argc, char **argv)
 
     return sosctl_bucket_online(ctl, bucket, "PUT", "cache-control", "value",
                                 value);
+}
+
+/* a header value: no control character but TAB, as the server checks */
+
+static int
+sosctl_bucket_value(const char *value)
+{
+    const unsigned char  *p;
+
+    for (p = (const unsigned char *) value; *p; p++) {
+        if ((*p < 0x20 && *p != '\t') || *p == 0x7f) {
+            return 0;
+        }
+    }
+
+    return 1;
 }
 
 /* METHOD buckets/BUCKET[/what][?arg=value] and print the answer */
