@@ -14,6 +14,7 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 
 use Digest::MD5 qw(md5_base64);
+use JSON::PP qw(decode_json);
 use Test::More;
 use Time::HiRes qw(sleep time);
 
@@ -248,6 +249,28 @@ my $complete = '<CompleteMultipartUpload><Part><PartNumber>1</PartNumber>'
 is($status, 200, 'CompleteMultipartUpload');
 $took = edge_until('/cdn/plain', 1, sub { $_[2] eq 'parts' });
 ok(defined $took, 'edge: the completed upload within a second');
+
+# POST Object (a browser's upload form, its policy from boto3)
+
+open my $ph, '-|', 'python3', "$FindBin::Bin/post/presign.py",
+    'http://127.0.0.1:' . $t->port, $t->access_key, $t->secret_key, 'cdn',
+    'plain', '{"acl":"public-read"}', '[{"acl":"public-read"}]', 300
+    or die "presign.py: $!\n";
+my $policy = decode_json(do { local $/; <$ph> });
+close $ph;
+my $boundary = 'cdnboundary';
+my $form = join '', map {
+    "--$boundary\r\nContent-Disposition: form-data; name=\"$_\"\r\n\r\n"
+        . "$policy->{fields}{$_}\r\n"
+} sort keys %{ $policy->{fields} };
+$form .= "--$boundary\r\nContent-Disposition: form-data; name=\"file\"; "
+    . "filename=\"f\"\r\nContent-Type: text/plain\r\n\r\nposted\r\n"
+    . "--$boundary--\r\n";
+($status) = anon(POST => '/cdn', body => $form,
+    headers => { 'Content-Type' => "multipart/form-data; boundary=$boundary" });
+is($status, 204, 'POST Object over it');
+$took = edge_until('/cdn/plain', 1, sub { $_[2] eq 'posted' });
+ok(defined $took, 'edge: the posted object within a second');
 
 # the ACL made private: gone from the edge
 
