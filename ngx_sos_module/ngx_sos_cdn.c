@@ -413,14 +413,9 @@ ngx_sos_cdn_queue(ngx_log_t *log, ngx_str_t *bucket, u_char *key,
     u_char              *p;
     ngx_sos_cdn_item_t  *item;
 
-    if (ngx_sos_cdn_held >= ngx_sos_cdn_conf->cdn_purge_queue) {
-        ngx_log_error(NGX_LOG_ERR, log, 0,
-                      "sos: CDN purge queue full (%ui): \"/%V/%*s\" is "
-                      "not purged", ngx_sos_cdn_held, bucket, len, key);
-        return;
-    }
+    /* "/bucket/key" escaped, and '\0' */
 
-    item = ngx_alloc(sizeof(ngx_sos_cdn_item_t) + 3 * (bucket->len + len) + 1,
+    item = ngx_alloc(sizeof(ngx_sos_cdn_item_t) + 3 * (bucket->len + len) + 3,
                      log);
     if (item == NULL) {
         return;
@@ -432,6 +427,14 @@ ngx_sos_cdn_queue(ngx_log_t *log, ngx_str_t *bucket, u_char *key,
     *p++ = '/';
     p = ngx_sos_cdn_escape(p, key, len);
     *p = '\0';
+
+    if (ngx_sos_cdn_held >= ngx_sos_cdn_conf->cdn_purge_queue) {
+        ngx_log_error(NGX_LOG_ERR, log, 0,
+                      "sos: CDN purge queue full (%ui): \"%s\" is not "
+                      "purged", ngx_sos_cdn_held, item->path);
+        ngx_free(item);
+        return;
+    }
 
     item->len = p - item->path;
     item->ready = ngx_current_msec;
