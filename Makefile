@@ -230,7 +230,7 @@ FUZZ_INCS   := $(addprefix -I$(FUZZ_NGXSRC)/,src/core src/event \
 
 FUZZ_SO_TARGETS  := auth chunked xml post range list copysource
 # what the module's objects link with (as config's ngx_module_libs)
-FUZZ_LIBS        := $(LIBS) -ljansson
+FUZZ_LIBS        := $(LIBS) -ljansson -lcurl
 FUZZ_BIN_TARGETS := sigv4 codec
 FUZZ_MOD_OBJS := $(patsubst ngx_sos_module/%.c,$(FUZZ_BUILD)/mod/%.o,\
                      $(wildcard ngx_sos_module/*.c))

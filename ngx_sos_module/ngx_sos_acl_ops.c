@@ -15,6 +15,7 @@
 #include "ngx_sos_op.h"
 #include "ngx_sos_xml.h"
 #include "ngx_sos_acl.h"
+#include "ngx_sos_cdn.h"
 
 
 #define NGX_SOS_ACL_BODY_MAX     (256 * 1024)
@@ -265,6 +266,8 @@ ngx_sos_acl_done(ngx_http_request_t *r, ngx_sos_job_t *job)
     }
 
     if (aj->acl) {
+        ngx_sos_cdn_purge(r, ctx, ctx->key.data, ctx->key.len);
+
         r->headers_out.content_length_n = 0;
         return ngx_sos_send_xml(r, NGX_HTTP_OK, NULL);
     }

@@ -17,6 +17,7 @@
  *     DELETE keys/KEYID                     revoke a key
  *     POST   scrub[?bucket=B]               a scrub pass now: findings
  *     GET    status                         replicas, scrub progress
+ *     ...    buckets/BUCKET[/...]           CDN settings: ngx_sos_cdn_admin.c
  *
  * A change to the keys reloads the worker's key table in the same job
  * and installs it in done(): a revoked key is refused by the next request.
@@ -24,6 +25,7 @@
 
 
 #include "ngx_sos_module.h"
+#include "ngx_sos_cdn.h"
 
 #include <sosproto/text.h>
 
@@ -200,6 +202,11 @@ ngx_sos_admin_handler(ngx_http_request_t *r)
 
     rc = ngx_http_discard_request_body(r);
     if (rc != NGX_OK) {
+        return rc;
+    }
+
+    rc = ngx_sos_cdn_admin(r, ctx);
+    if (rc != NGX_DECLINED) {
         return rc;
     }
 

@@ -18,6 +18,7 @@
 #include "ngx_sos_module.h"
 #include "ngx_sos_object.h"
 #include "ngx_sos_multipart.h"
+#include "ngx_sos_cdn.h"
 
 
 #define NGX_SOS_COMPLETE_BODY_MAX   (2 * 1024 * 1024)
@@ -639,6 +640,8 @@ ngx_sos_complete_done(ngx_http_request_t *r, ngx_sos_job_t *job)
     if (job->rc != SOS_OK) {
         return ngx_sos_error_send(r, ngx_sos_error_from_store(job->rc));
     }
+
+    ngx_sos_cdn_purge(r, ctx, ctx->key.data, ctx->key.len);
 
     if (cm->cksum_len) {
         v.data = cm->cksum;

@@ -19,6 +19,7 @@
 #include "ngx_sos_acl.h"
 #include "ngx_sos_object.h"
 #include "ngx_sos_multipart.h"
+#include "ngx_sos_cdn.h"
 
 
 typedef struct {
@@ -585,6 +586,8 @@ ngx_sos_copy_done(ngx_http_request_t *r, ngx_sos_job_t *job)
     if (cp->err != NGX_SOS_OK) {
         return ngx_sos_error_send(r, cp->err);
     }
+
+    ngx_sos_cdn_purge(r, job->ctx, job->ctx->key.data, job->ctx->key.len);
 
     ngx_sos_xml_out_init(&x, r->pool, 1024);
 

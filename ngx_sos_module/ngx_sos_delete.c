@@ -9,6 +9,7 @@
 
 
 #include "ngx_sos_xml.h"
+#include "ngx_sos_cdn.h"
 
 
 #define NGX_SOS_DELETE_MAX_KEYS  SOS_DELETE_MAX
@@ -357,6 +358,8 @@ ngx_sos_delete_done(ngx_http_request_t *r, ngx_sos_job_t *job)
         o = &dj->objects[i];
 
         if (o->rc == NGX_SOS_DEL_OK) {
+            ngx_sos_cdn_purge(r, job->ctx, o->key, o->key_len);
+
             if (dj->quiet) {
                 continue;
             }

@@ -18,6 +18,10 @@
 #include "ngx_sos_module.h"
 #include "ngx_sos_object.h"
 #include "ngx_sos_get.h"
+#include "ngx_sos_cdn.h"
+
+
+#define NGX_SOS_CACHE_CONTROL 3          /* its index: ngx_sos_cdn.c's */
 
 
 /* a response-* argument and the header it replaces */
@@ -467,11 +471,15 @@ ngx_sos_get_conditions(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
         break;
     }
 
-    /* 304 carries the validators */
+    /* 304 carries the validators, and what a cache keeps it for */
 
     r->headers_out.last_modified_time = g->info.mtime;
 
-    if (ngx_sos_object_etag_header(r, g->info.etag) != NGX_OK) {
+    if (ngx_sos_object_etag_header(r, g->info.etag) != NGX_OK
+        || ngx_sos_cdn_get_headers(r, &g->info,
+                                   &g->override[NGX_SOS_CACHE_CONTROL])
+           != NGX_OK)
+    {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -544,6 +552,15 @@ ngx_sos_get_headers(ngx_http_request_t *r, ngx_sos_get_t *g)
         }
     }
 
+    /* Cache-Control: public or private (ngx_sos_cdn.c) */
+
+    if (ngx_sos_cdn_get_headers(r, &g->info,
+                                &g->override[NGX_SOS_CACHE_CONTROL])
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
     /* stored metadata, each replaced by its response-* argument */
 
     stored[0] = a->content_type;
@@ -554,6 +571,10 @@ ngx_sos_get_headers(ngx_http_request_t *r, ngx_sos_get_t *g)
     stored[5] = a->content_encoding;
 
     for (i = 0; i < NGX_SOS_OVERRIDES; i++) {
+        if (i == NGX_SOS_CACHE_CONTROL) {
+            continue;
+        }
+
         if (g->override[i].data) {
             v = g->override[i];
 

@@ -7,6 +7,7 @@
 #include "ngx_sos_op.h"
 #include "ngx_sos_cors.h"
 #include "ngx_sos_website.h"
+#include "ngx_sos_cdn.h"
 
 
 static ngx_int_t ngx_sos_handler(ngx_http_request_t *r);
@@ -166,6 +167,35 @@ static ngx_command_t  ngx_sos_commands[] = {
       ngx_conf_set_flag_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_sos_main_conf_t, allow_public_write),
+      NULL },
+
+    /* public files through a CDN edge: ngx_sos_cdn.c, docs/cdn.md */
+    { ngx_string("sos_cache_control"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_sos_loc_conf_t, cache_control),
+      NULL },
+
+    { ngx_string("sos_cdn_url"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_sos_main_conf_t, cdn_url),
+      NULL },
+
+    { ngx_string("sos_cdn_purge"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_array_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_sos_main_conf_t, cdn_purge),
+      NULL },
+
+    { ngx_string("sos_cdn_purge_queue"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_sos_main_conf_t, cdn_purge_queue),
       NULL },
 
       ngx_null_command
@@ -401,6 +431,8 @@ ngx_sos_create_main_conf(ngx_conf_t *cf)
     smcf->scrub_rate = NGX_CONF_UNSET_SIZE;
     smcf->handoff_wait = NGX_CONF_UNSET_MSEC;
     smcf->handoff_queue = NGX_CONF_UNSET_UINT;
+    smcf->cdn_purge = NGX_CONF_UNSET_PTR;
+    smcf->cdn_purge_queue = NGX_CONF_UNSET_UINT;
     smcf->request_id_index = NGX_ERROR;
     smcf->open_rc = SOS_RC_MAX;          /* not tried yet */
 
@@ -424,6 +456,11 @@ ngx_sos_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_conf_init_ptr_value(smcf->domains, NULL);
     ngx_conf_init_msec_value(smcf->handoff_wait, 5000);
     ngx_conf_init_uint_value(smcf->handoff_queue, 512);
+    ngx_conf_init_ptr_value(smcf->cdn_purge, NULL);
+
+    if (ngx_sos_cdn_init_conf(cf, smcf) != NGX_CONF_OK) {
+        return NGX_CONF_ERROR;
+    }
 
     if (smcf->max_object_size == NGX_CONF_UNSET) {
         smcf->max_object_size = (off_t) 5 * 1024 * 1024 * 1024;
@@ -610,6 +647,7 @@ ngx_sos_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     ngx_strlow(conf->website_domain.data, conf->website_domain.data,
                conf->website_domain.len);
+    ngx_conf_merge_str_value(conf->cache_control, prev->cache_control, "");
 
     return NGX_CONF_OK;
 }
@@ -739,7 +777,8 @@ ngx_sos_init_process(ngx_cycle_t *cycle)
 
     if (ngx_sos_mp_init_process(cycle, smcf) != NGX_OK
         || ngx_sos_scrub_init_process(cycle, smcf) != NGX_OK
-        || ngx_sos_gc_init_process(cycle, smcf) != NGX_OK)
+        || ngx_sos_gc_init_process(cycle, smcf) != NGX_OK
+        || ngx_sos_cdn_init_process(cycle, smcf) != NGX_OK)
     {
         return NGX_ERROR;
     }
@@ -759,5 +798,6 @@ ngx_sos_exit_process(ngx_cycle_t *cycle)
         return;
     }
 
+    ngx_sos_cdn_exit_process(cycle);
     ngx_sos_store_exit(cycle, smcf);
 }

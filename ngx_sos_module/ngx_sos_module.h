@@ -57,6 +57,9 @@ typedef struct {
     ngx_array_t         *reserved_names; /* locations not S3: no bucket */
     ngx_msec_t           handoff_wait;   /* default 5s */
     ngx_uint_t           handoff_queue;  /* default 512 */
+    ngx_str_t            cdn_url;        /* sos_cdn_url: published edge */
+    ngx_array_t         *cdn_purge;      /* of ngx_str_t: edges to purge */
+    ngx_uint_t           cdn_purge_queue;    /* default 10000 */
 
     const char         **replica_dirs;   /* NULL: library default */
     ngx_uint_t           n_replicas;
@@ -72,6 +75,7 @@ typedef struct {
     ngx_flag_t           enable;
     ngx_flag_t           website;        /* sos_website: the endpoint */
     ngx_str_t            website_domain; /* sos_website_domain */
+    ngx_str_t            cache_control;  /* default of public responses */
 } ngx_sos_loc_conf_t;
 
 

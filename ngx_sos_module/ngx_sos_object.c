@@ -14,6 +14,7 @@
 #include "ngx_sos_module.h"
 #include "ngx_sos_acl.h"
 #include "ngx_sos_object.h"
+#include "ngx_sos_cdn.h"
 
 
 #define NGX_SOS_META_MAX      2048
@@ -550,6 +551,8 @@ ngx_sos_delete_done(ngx_http_request_t *r, ngx_sos_job_t *job)
     if (job->rc != SOS_OK && job->rc != SOS_ENOTFOUND) {
         return ngx_sos_error_send(r, ngx_sos_error_from_store(job->rc));
     }
+
+    ngx_sos_cdn_purge(r, job->ctx, job->ctx->key.data, job->ctx->key.len);
 
     return ngx_sos_send_xml(r, NGX_HTTP_NO_CONTENT, NULL);
 }

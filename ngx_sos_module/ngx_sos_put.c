@@ -17,6 +17,7 @@
 #include "ngx_sos_acl.h"
 #include "ngx_sos_object.h"
 #include "ngx_sos_put.h"
+#include "ngx_sos_cdn.h"
 
 
 static ngx_int_t ngx_sos_put_next(ngx_http_request_t *r, ngx_sos_put_t *st,
@@ -548,6 +549,8 @@ ngx_sos_put_commit_done(ngx_http_request_t *r, ngx_sos_job_t *job)
     if (job->rc != SOS_OK) {
         return ngx_sos_error_send(r, ngx_sos_error_from_store(job->rc));
     }
+
+    ngx_sos_cdn_purge(r, st->ctx, (u_char *) st->opts.key, st->opts.key_len);
 
     rc = st->done(r, st);
 

@@ -18,6 +18,7 @@ use lib "$FindBin::Bin/lib";
 use Digest::MD5;
 use Test::More;
 
+use SOS::Admin;
 use SOS::Test;
 
 my $XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
@@ -37,7 +38,7 @@ $t->{http} .= <<"EOF";
         sos_website on;
     }
 EOF
-$t->{server} = "location /w/ { sos_website on; }\n";
+$t->{server} = "location /w/ { sos_website on; }\n" . $SOS::Admin::LOCATION;
 
 my %bob = other_org($t, 'bob');
 
@@ -593,6 +594,23 @@ is(page_code($b), 'NoSuchWebsiteConfiguration', 'the endpoint: deleted');
     ($st, $h, $b) = web(GET => '/');
     ok(!exists $h->{'access-control-allow-origin'},
         'CORS: nothing without Origin');
+}
+
+# Cache-Control on the website endpoint: a public page, as an anonymous
+# GetObject, carries the object's own value, else the bucket's default
+
+{
+    my ($rc, $out, $err) = SOS::Admin::sosctl_online($t, {}, 'bucket',
+        'cache-control', 'site', 'max-age=30');
+    is($rc, 0, 'a default Cache-Control for the site bucket') or diag($err);
+    ($st, $h, $b) = web(GET => '/');
+    is($h->{'cache-control'}, 'max-age=30',
+        'Cache-Control: the bucket\'s default on a page');
+    put_object('own.html', 'own', 'x-amz-acl' => 'public-read',
+        'Cache-Control' => 'max-age=5');
+    ($st, $h, $b) = web(GET => '/own.html');
+    is($h->{'cache-control'}, 'max-age=5',
+        'Cache-Control: the object\'s own');
 }
 
 $t->stop_ok;

@@ -1,7 +1,7 @@
 /*
  * sosctl: administration of SOS.
  *
- * The org, key, status and scrub commands go through the admin API of the
+ * The org, key, status, scrub and bucket commands go through the admin API of the
  * running server (SOS_ENDPOINT); when nothing listens there, or with
  * --data given, they open the data directory directly, which needs nginx
  * stopped (LevelDB lets one process own the index).
@@ -32,6 +32,11 @@ static const char usage[] =
     "                                   extents, scrub progress and findings\n"
     "  scrub [--bucket B]               check every replica of every object\n"
     "                                   (or of bucket B) now, and repair\n"
+    "  bucket cdn BUCKET [on|off]       CDN publishing and edge purges of\n"
+    "                                   the bucket's public objects\n"
+    "  bucket cache-control BUCKET [VALUE|--clear]\n"
+    "                                   the default Cache-Control of its\n"
+    "                                   public objects (docs/cdn.md)\n"
     "  presign METHOD s3://BUCKET/KEY [--expires N] [--endpoint URL]\n"
     "          [--region R]             a presigned URL (no data directory;\n"
     "                                   credentials from AWS_ACCESS_KEY_ID/\n"
@@ -45,9 +50,9 @@ static const char usage[] =
     "  --key-file FILE the key that seals the access key secrets, as\n"
     "                  sos_key_file (default: DIR/secret.key)\n"
     "\n"
-    "org, key, status and scrub talk to the server at $SOS_ENDPOINT (default\n"
-    "http://127.0.0.1:8080) through its admin API ($SOS_ADMIN_PATH, default\n"
-    "/sos-admin/), signed with an admin key from the AWS credentials\n"
+    "org, key, status, scrub and bucket talk to the server at $SOS_ENDPOINT\n"
+    "(default http://127.0.0.1:8080) through its admin API ($SOS_ADMIN_PATH,\n"
+    "default /sos-admin/), signed with an admin key from the AWS credentials\n"
     "(AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_SHARED_CREDENTIALS_FILE\n"
     "or ~/.aws/credentials, AWS_PROFILE).  When nothing listens there, or\n"
     "with --data, they open the data directory: nginx must be stopped.\n"
@@ -357,7 +362,8 @@ main(int argc, char **argv)
 
     if (!data_explicit
         && (strcmp(cmd, "org") == 0 || strcmp(cmd, "key") == 0
-            || strcmp(cmd, "status") == 0 || strcmp(cmd, "scrub") == 0))
+            || strcmp(cmd, "status") == 0 || strcmp(cmd, "scrub") == 0
+            || strcmp(cmd, "bucket") == 0))
     {
         if (sosctl_admin_endpoint(&ctl) != SOSCTL_OK) {
             return SOSCTL_FAIL;
@@ -391,6 +397,9 @@ main(int argc, char **argv)
 
     } else if (strcmp(cmd, "scrub") == 0) {
         rc = sosctl_scrub(&ctl, argc - i, argv + i);
+
+    } else if (strcmp(cmd, "bucket") == 0) {
+        rc = sosctl_bucket(&ctl, argc - i, argv + i);
 
     } else {
         rc = sosctl_usage("unknown command \"%s\"", cmd);

@@ -58,6 +58,9 @@ int sosctl_admin_error(sosctl_t *ctl, const char *what,
 struct json_t;
 struct json_t *sosctl_json_load(sosctl_t *ctl, sosctl_answer_t *ans);
 
+/* sosctl_bucket.c: a bucket's CDN settings, both ways */
+int sosctl_bucket(sosctl_t *ctl, int argc, char **argv);
+
 /* sosctl_scrub.c: scrub and the scrub part of status, both ways */
 int sosctl_scrub(sosctl_t *ctl, int argc, char **argv);
 int sosctl_status_online(sosctl_t *ctl, int argc, char **argv);
