@@ -548,7 +548,17 @@ ngx_sos_website_redirect(ngx_http_request_t *r, ngx_sos_website_t *w)
 
         location.data = p;
         *p++ = '/';
-        p = ngx_sos_website_escape(p, w->key.data, w->key.len);
+
+        /* "//host/": another site's URL; "/%2F" is the same key */
+
+        if (w->key.data[0] == '/') {
+            p = ngx_cpymem(p, "%2F", 3);
+            p = ngx_sos_website_escape(p, w->key.data + 1, w->key.len - 1);
+
+        } else {
+            p = ngx_sos_website_escape(p, w->key.data, w->key.len);
+        }
+
         *p++ = '/';
         location.len = p - location.data;
 
