@@ -254,15 +254,16 @@ ngx_sos_website_run(ngx_sos_job_t *job)
 
     /* "/" and "dir/": the index document; a key longer than any is none */
 
-    if (w->key.len + wc->suffix.len > SOS_MAX_KEY_LEN) {
-        w->err = NGX_SOS_ERR_NO_SUCH_KEY;
-        ngx_sos_website_failed(job, w);
-        return;
-    }
-
     p = ngx_cpymem(w->lookup, w->key.data, w->key.len);
 
     if (w->key.len == 0 || w->key.data[w->key.len - 1] == '/') {
+
+        if (w->key.len + wc->suffix.len > SOS_MAX_KEY_LEN) {
+            w->err = NGX_SOS_ERR_NO_SUCH_KEY;
+            ngx_sos_website_failed(job, w);
+            return;
+        }
+
         p = ngx_cpymem(p, wc->suffix.data, wc->suffix.len);
     }
 
