@@ -2,8 +2,11 @@
 
 # The website endpoint and CORS under a hostile client: requests as a
 # browser never sends them (a Host that differs from the request line's
-# host, keys with slashes where a URL's authority goes), ACLs that grant
-# to authenticated users only, and keys at the length limit.
+# host or carries more than a port, IP literals, keys with slashes where
+# a URL's authority goes), ACLs that grant to authenticated users only
+# (objects, the bucket, its error and index documents), keys at the
+# length limit, settings across DeleteBucket and PutBucketAcl, and the
+# CORS headers of website answers for hostile origins.
 
 use strict;
 use warnings;
@@ -117,6 +120,94 @@ put_object('site', $long, 'long', 'x-amz-acl' => 'public-read');
 ($st, $h, $b) = web(GET => "/$long");
 is($st, 200, 'a key of 1020 bytes: 200');
 is($b, 'long', '... the object');
+
+# a Host whose port part carries more than a port: not in a Location
+
+for my $host ("site.website.localhost:80\@evil.example",
+              'site.website.localhost:.evil.example')
+{
+    ($st, $h, $b) = web(GET => '/old/x', host => $host);
+    is($h->{location} // '', 'http://site.website.localhost/new/x',
+        "Host $host: the server's name in the Location");
+}
+
+for my $host ('127.0.0.1', '[::1]', 'site%2ewebsite.localhost',
+              'site.website.localhost..')
+{
+    ($st, $h, $b) = web(GET => '/index.html', host => $host);
+    ok($st == 400 || $st == 404, "Host $host: no bucket ($st)");
+    unlike($b, qr/home/, "Host $host: nothing served");
+}
+
+# only what everyone may read: a grant to authenticated users is not one
+
+put_object('site', 'auth.html', 'authenticated only',
+    'x-amz-acl' => 'authenticated-read');
+($st, $h, $b) = web(GET => '/auth.html');
+is($st, 403, 'an authenticated-read object: 403');
+unlike($b, qr/authenticated only/, '... not served');
+
+($st) = req(PUT => '/authb',
+    headers => { 'x-amz-acl' => 'authenticated-read' });
+is($st, 200, 'an authenticated-read bucket');
+($st, $h, $b) = req(PUT => '/authb?website', body => website_xml($INDEX,
+    '<ErrorDocument><Key>err.html</Key></ErrorDocument>'));
+is($st, 200, '... a website with an error document');
+put_object('authb', 'err.html', 'private error page');
+put_object('authb', 'dir/index.html', 'private index');
+
+($st, $h, $b) = web(GET => '/none', host => 'authb.website.localhost');
+is($st, 403, 'a missing key where only the signed-in may list: 403');
+unlike($b, qr/private error page/, '... the private error document not sent');
+my $doc = qr{<li>Code: AccessDenied</li>\n<li>Message: Access Denied</li>\n}
+    . qr{<li>Key: err.html</li>};
+like($b, qr{$doc}, '... the page says it could not be read');
+unlike($b, qr/none/, '... nor is the key named');
+
+($st, $h, $b) = web(GET => '/dir/', host => 'authb.website.localhost');
+is($st, 403, 'a private index document: 403');
+($st, $h, $b) = web(GET => '/dir', host => 'authb.website.localhost');
+is($st, 403, 'dir whose index is private: 403, no redirect');
+ok(!exists $h->{location}, '... no Location');
+
+# settings go with their bucket: gone when it is deleted and made again,
+# kept when its ACL changes
+
+($st) = req(PUT => '/gone');
+($st, $h, $b) = req(PUT => '/gone?website', body => website_xml($INDEX));
+is($st, 200, 'a website');
+($st) = req(PUT => '/gone?acl', headers => { 'x-amz-acl' => 'public-read' });
+is($st, 200, 'PutBucketAcl');
+($st) = req(GET => '/gone?website');
+is($st, 200, '... the website is kept');
+($st) = req(DELETE => '/gone');
+is($st, 204, 'DeleteBucket');
+($st) = req(PUT => '/gone');
+is($st, 200, 'CreateBucket again');
+($st, $h, $b) = req(GET => '/gone?website');
+is($st, 404, '... no website configuration');
+
+# CORS on the website endpoint: a rule for any origin is "*", without
+# credentials; an origin with a control character is never echoed
+
+my $cors = qq{<CORSConfiguration xmlns="$XMLNS"><CORSRule>}
+    . '<AllowedOrigin>*</AllowedOrigin><AllowedMethod>GET</AllowedMethod>'
+    . '</CORSRule></CORSConfiguration>';
+($st) = req(PUT => '/site?cors', body => $cors, headers => {
+    'Content-MD5' => Digest::MD5::md5_base64($cors) . '==' });
+is($st, 200, 'CORS: any origin');
+
+for my $o ('null', 'http://evil.example') {
+    ($st, $h, $b) = web(GET => '/index.html', headers => { Origin => $o });
+    is($h->{'access-control-allow-origin'}, '*', "Origin $o: *");
+    ok(!exists $h->{'access-control-allow-credentials'},
+        "Origin $o: no credentials");
+}
+
+($st, $h, $b) = web(GET => '/index.html',
+    headers => { Origin => "http://a.example\x01" });
+ok(!exists $h->{'access-control-allow-origin'},
+    'an Origin with a control character: no CORS headers');
 
 $t->stop_ok;
 
