@@ -209,6 +209,34 @@ for my $o ('null', 'http://evil.example') {
 ok(!exists $h->{'access-control-allow-origin'},
     'an Origin with a control character: no CORS headers');
 
+# documents built to cost: entities, deep nesting; refused, nothing set
+
+my $bomb = qq{<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaaaaaaaa">}
+    . join('', map { my $p = $_ - 1;
+                     qq{<!ENTITY a$_ "} . "&a$p;" x 10 . '">' } 1 .. 9)
+    . ']>';
+$bomb =~ s/&a0;/&a;/g;
+
+($st, $h, $b) = req(PUT => '/gone?website', body => $bomb
+    . qq{<WebsiteConfiguration xmlns="$XMLNS"><IndexDocument><Suffix>&a9;}
+    . '</Suffix></IndexDocument></WebsiteConfiguration>');
+is($st, 400, 'PutBucketWebsite with entities: 400');
+my $doc2 = $bomb . qq{<CORSConfiguration xmlns="$XMLNS"><CORSRule>}
+    . '<AllowedOrigin>&a9;</AllowedOrigin><AllowedMethod>GET'
+    . '</AllowedMethod></CORSRule></CORSConfiguration>';
+($st, $h, $b) = req(PUT => '/gone?cors', body => $doc2, headers => {
+    'Content-MD5' => Digest::MD5::md5_base64($doc2) . '==' });
+is($st, 400, 'PutBucketCors with entities: 400');
+
+($st, $h, $b) = req(PUT => '/gone?website', body => website_xml(
+    '<RoutingRules>' . '<RoutingRule>' x 5000 . '</RoutingRule>' x 5000
+    . '</RoutingRules>'));
+is($st, 400, 'PutBucketWebsite nested 5000 deep: 400');
+($st) = req(GET => '/gone?website');
+is($st, 404, '... nothing set');
+($st) = req(GET => '/gone?cors');
+is($st, 404, '... no CORS rules either');
+
 $t->stop_ok;
 
 done_testing();
