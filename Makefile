@@ -228,7 +228,7 @@ FUZZ_INCS   := $(addprefix -I$(FUZZ_NGXSRC)/,src/core src/event \
                -Ingx_sos_module -Ilibsosstore/include \
                -Ilibsosproto/include -Ifuzz
 
-FUZZ_SO_TARGETS  := auth chunked xml post range list copysource
+FUZZ_SO_TARGETS  := auth chunked xml post range list copysource webconf
 # what the module's objects link with (as config's ngx_module_libs)
 FUZZ_LIBS        := $(LIBS) -ljansson -lcurl
 FUZZ_BIN_TARGETS := sigv4 codec

@@ -2,8 +2,9 @@
 /*
  * Fuzz target: the store's index record decoders, as they read values
  * back from LevelDB: the object record (attributes, user metadata,
- * extents) and its copy into sos_object_info_t, the upload and part
- * records of multipart uploads, and the bucket record with its ACL.
+ * extents; versions 1 and 2, with x-amz-website-redirect-location) and
+ * its copy into sos_object_info_t, the upload and part records of
+ * multipart uploads, and the bucket record with its ACL and settings.
  *
  * Input: one byte choosing the record type, then the value (for a part
  * record: its 1 + 32 + 4 byte key, then the value).  Plain C: no nginx.
@@ -25,7 +26,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     size_t              klen;
-    sos_str_t           acl;
+    sos_str_t           acl, conf[SOS_BUCKET_NCONF];
     sos_error_t         err;
     sos_bucket_t        b;
     sos_obj_rec_t       rec;
@@ -73,7 +74,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     default:
         memset(&b, 0, sizeof(sos_bucket_t));
-        (void) sos_bucket_decode(val, size, &b, &acl);
+        (void) sos_bucket_decode(val, size, &b, &acl, conf);
         break;
     }
 

@@ -2,7 +2,8 @@
 /*
  * Fuzz target: every XML request body, through the module's handler:
  * DeleteObjects, CompleteMultipartUpload, PutBucketAcl, PutObjectAcl,
- * CreateBucket (CreateBucketConfiguration), PutBucketVersioning.
+ * CreateBucket (CreateBucketConfiguration), PutBucketVersioning,
+ * PutBucketWebsite, PutBucketCors (and the stored forms they encode).
  *
  * Input: one byte choosing the operation, then the body.  The request
  * head is built here (signed, signatures accepted, with the body's
@@ -24,7 +25,9 @@ static const char  *fuzz_xml_targets[] = {
     "PUT /examplebucket?acl",
     "PUT /examplebucket/a.jpg?acl",
     "PUT /examplebucket",
-    "PUT /examplebucket?versioning"
+    "PUT /examplebucket?versioning",
+    "PUT /examplebucket?website",
+    "PUT /examplebucket?cors"
 };
 
 #define FUZZ_XML_N  (sizeof(fuzz_xml_targets) / sizeof(fuzz_xml_targets[0]))

@@ -42,6 +42,7 @@ static ngx_int_t ngx_sos_website_done(ngx_http_request_t *r,
     ngx_sos_job_t *job);
 static ngx_int_t ngx_sos_website_redirect(ngx_http_request_t *r,
     ngx_sos_website_t *w);
+static void ngx_sos_website_host(ngx_http_request_t *r, ngx_str_t *host);
 static u_char *ngx_sos_website_escape(u_char *dst, u_char *src, size_t len);
 
 
@@ -253,15 +254,16 @@ ngx_sos_website_run(ngx_sos_job_t *job)
 
     /* "/" and "dir/": the index document; a key longer than any is none */
 
-    if (w->key.len + wc->suffix.len > SOS_MAX_KEY_LEN) {
-        w->err = NGX_SOS_ERR_NO_SUCH_KEY;
-        ngx_sos_website_failed(job, w);
-        return;
-    }
-
     p = ngx_cpymem(w->lookup, w->key.data, w->key.len);
 
     if (w->key.len == 0 || w->key.data[w->key.len - 1] == '/') {
+
+        if (w->key.len + wc->suffix.len > SOS_MAX_KEY_LEN) {
+            w->err = NGX_SOS_ERR_NO_SUCH_KEY;
+            ngx_sos_website_failed(job, w);
+            return;
+        }
+
         p = ngx_cpymem(p, wc->suffix.data, wc->suffix.len);
     }
 
@@ -527,12 +529,7 @@ ngx_sos_website_redirect(ngx_http_request_t *r, ngx_sos_website_t *w)
     }
 #endif
 
-    host = r->headers_in.host ? r->headers_in.host->value
-                              : r->headers_in.server;
-
-    if (ngx_sos_website_check_host(host.data, host.len) != NGX_OK) {
-        host = r->headers_in.server;
-    }
+    ngx_sos_website_host(r, &host);
 
     path = w->key;
     ngx_str_null(&rest);
@@ -552,7 +549,17 @@ ngx_sos_website_redirect(ngx_http_request_t *r, ngx_sos_website_t *w)
 
         location.data = p;
         *p++ = '/';
-        p = ngx_sos_website_escape(p, w->key.data, w->key.len);
+
+        /* "//host/": another site's URL; "/%2F" is the same key */
+
+        if (w->key.data[0] == '/') {
+            p = ngx_cpymem(p, "%2F", 3);
+            p = ngx_sos_website_escape(p, w->key.data + 1, w->key.len - 1);
+
+        } else {
+            p = ngx_sos_website_escape(p, w->key.data, w->key.len);
+        }
+
         *p++ = '/';
         location.len = p - location.data;
 
@@ -630,6 +637,61 @@ send:
     }
 
     return ngx_sos_send(r, status, NULL, NULL, 0);
+}
+
+
+/*
+ * The host a redirect within the site goes to: the Host header as the
+ * client wrote it (case, port), when it names the server the request is
+ * for; else that server.  A request line with an absolute URI names the
+ * server itself, and a Host header naming another is not followed.
+ */
+
+static void
+ngx_sos_website_host(ngx_http_request_t *r, ngx_str_t *host)
+{
+    u_char     *p, *end;
+    ngx_str_t  *server;
+
+    server = &r->headers_in.server;
+    *host = *server;
+
+    if (r->headers_in.host == NULL) {
+        return;
+    }
+
+    p = r->headers_in.host->value.data;
+    end = p + r->headers_in.host->value.len;
+
+    if ((size_t) (end - p) < server->len
+        || ngx_strncasecmp(p, server->data, server->len) != 0)
+    {
+        return;
+    }
+
+    /* then only nginx's final dot and the port it took off */
+
+    p += server->len;
+
+    if (p < end && *p == '.') {
+        p++;
+    }
+
+    if (p < end && *p++ != ':') {
+        return;
+    }
+
+    while (p < end && *p >= '0' && *p <= '9') {
+        p++;
+    }
+
+    if (p == end
+        && ngx_sos_website_check_host(r->headers_in.host->value.data,
+                                      r->headers_in.host->value.len)
+           == NGX_OK)
+    {
+        *host = r->headers_in.host->value;
+    }
 }
 
 
