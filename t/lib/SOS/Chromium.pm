@@ -253,7 +253,9 @@ sub screenshot {
 }
 
 # Ask the browser to quit, then end its process group: whatever is left
-# of it a few seconds later is killed.
+# of it once the browser has exited, or 5 seconds later, is killed.  The
+# browser is reaped only after that, so that its group id cannot have
+# gone to another process.
 
 sub quit {
     my ($self) = @_;
@@ -265,7 +267,9 @@ sub quit {
 
     my $deadline = time() + 5;
     while (time() < $deadline) {
-        last if waitpid($pid, WNOHANG) == $pid;
+        open(my $fh, '<', "/proc/$pid/stat") or last;
+        my $stat = <$fh> // '';
+        last if $stat =~ /^\d+ \(.*\) Z/s;
         sleep(0.05);
     }
     kill 'KILL', -$pid;
