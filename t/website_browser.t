@@ -38,16 +38,27 @@ my ($site, $data) = ('site', 'api-data');
 my $src = "$FindBin::Bin/website";
 my $artifacts = "$FindBin::Bin/artifacts";
 
-# the website endpoint beside S3 on one port, as make run has it: the Host
-# header selects it
+# the website endpoint beside S3 on one address and port, as make run has
+# it (conf/sos-dev.conf): the Host header selects it, S3 stays the default
+# server
 
-my $t = SOS::Test->new(server => <<'EOF');
-sos_website on;
+my $t = SOS::Test->new;
+my $port = $t->port;
+
+$t->{http} = <<"EOF";
+server {
+        listen 127.0.0.1:$port;
+        server_name *.website.localhost;
+
         sos_website_domain website.localhost;
+
+        location / {
+            sos_website on;
+        }
+    }
 EOF
 $t->run;
 
-my $port = $t->port;
 my $origin = "http://$site.website.localhost:$port";
 my $message = decode_json(slurp("$src/data/data.json"))->{message};
 
