@@ -192,8 +192,9 @@ http {
 
     $self->{http}
 
+    # the default server: the http snippet may add servers on this port
     server {
-        listen 127.0.0.1:$self->{port};
+        listen 127.0.0.1:$self->{port} default_server;
         server_name localhost;
         client_max_body_size 0;
 
