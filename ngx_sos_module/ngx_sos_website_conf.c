@@ -48,8 +48,9 @@ static ngx_sos_err_e ngx_sos_website_validate_rule(ngx_http_request_t *r,
 static ngx_sos_err_e ngx_sos_website_invalid(ngx_http_request_t *r,
     ngx_sos_ctx_t *ctx, ngx_sos_err_e err, char *message, char *name,
     ngx_str_t *value);
-static ngx_int_t ngx_sos_website_code(ngx_str_t *text, ngx_uint_t min,
-    ngx_uint_t max);
+static ngx_sos_err_e ngx_sos_website_code(ngx_http_request_t *r,
+    ngx_sos_ctx_t *ctx, ngx_str_t *text, ngx_uint_t min, ngx_uint_t max,
+    char *what, char *valid, ngx_uint_t *code);
 static ngx_int_t ngx_sos_website_protocol(ngx_str_t *s);
 static void ngx_sos_website_put_run(ngx_sos_job_t *job);
 static ngx_int_t ngx_sos_website_put_done(ngx_http_request_t *r,
@@ -401,9 +402,8 @@ static ngx_sos_err_e
 ngx_sos_website_validate_rule(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     ngx_sos_website_doc_t *doc, ngx_uint_t i)
 {
-    u_char                  *p;
-    ngx_int_t                n;
-    ngx_str_t               *s, *text;
+    ngx_str_t               *s;
+    ngx_sos_err_e            err;
     ngx_sos_website_rule_t  *rule;
 
     rule = &doc->wc.rules[i];
@@ -477,53 +477,14 @@ ngx_sos_website_validate_rule(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
                                              : "ReplaceKeyWith", s);
     }
 
-    text = &doc->code[i];
-
-    if (text->data) {
-        n = ngx_sos_website_code(text, 301, 399);
-
-        if (n == NGX_ERROR) {
-            p = ngx_pnalloc(r->pool, 100 + text->len);
-            if (p == NULL) {
-                return NGX_SOS_ERR_INTERNAL_ERROR;
-            }
-
-            ctx->error_message.data = p;
-            ctx->error_message.len = ngx_sprintf(p, "The provided HTTP "
-                                                 "redirect code (%V) is not "
-                                                 "valid. Valid codes are 3XX "
-                                                 "except 300.", text)
-                                     - p;
-            return NGX_SOS_ERR_INVALID_REQUEST;
-        }
-
-        rule->code = n;
+    err = ngx_sos_website_code(r, ctx, &doc->code[i], 301, 399, "redirect",
+                               "3XX except 300", &rule->code);
+    if (err != NGX_SOS_OK) {
+        return err;
     }
 
-    text = &doc->error_code[i];
-
-    if (text->data) {
-        n = ngx_sos_website_code(text, 400, 599);
-
-        if (n == NGX_ERROR) {
-            p = ngx_pnalloc(r->pool, 100 + text->len);
-            if (p == NULL) {
-                return NGX_SOS_ERR_INTERNAL_ERROR;
-            }
-
-            ctx->error_message.data = p;
-            ctx->error_message.len = ngx_sprintf(p, "The provided HTTP "
-                                                 "error code (%V) is not "
-                                                 "valid. Valid codes are 4XX "
-                                                 "or 5XX.", text)
-                                     - p;
-            return NGX_SOS_ERR_INVALID_REQUEST;
-        }
-
-        rule->error_code = n;
-    }
-
-    return NGX_SOS_OK;
+    return ngx_sos_website_code(r, ctx, &doc->error_code[i], 400, 599,
+                                "error", "4XX or 5XX", &rule->error_code);
 }
 
 
@@ -556,20 +517,42 @@ ngx_sos_website_invalid(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
 }
 
 
-/* an HTTP status in [min, max], or NGX_ERROR */
+/*
+ * A rule's status code, when given (text->data), into *code: one in
+ * [min, max], else InvalidRequest with S3's message.
+ */
 
-static ngx_int_t
-ngx_sos_website_code(ngx_str_t *text, ngx_uint_t min, ngx_uint_t max)
+static ngx_sos_err_e
+ngx_sos_website_code(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
+    ngx_str_t *text, ngx_uint_t min, ngx_uint_t max, char *what, char *valid,
+    ngx_uint_t *code)
 {
-    ngx_int_t  n;
+    u_char     *p;
+    ngx_int_t   n;
+
+    if (text->data == NULL) {
+        return NGX_SOS_OK;
+    }
 
     n = (text->len == 3) ? ngx_atoi(text->data, 3) : NGX_ERROR;
 
-    if (n == NGX_ERROR || (ngx_uint_t) n < min || (ngx_uint_t) n > max) {
-        return NGX_ERROR;
+    if (n != NGX_ERROR && (ngx_uint_t) n >= min && (ngx_uint_t) n <= max) {
+        *code = n;
+        return NGX_SOS_OK;
     }
 
-    return n;
+    p = ngx_pnalloc(r->pool, 100 + text->len);
+    if (p == NULL) {
+        return NGX_SOS_ERR_INTERNAL_ERROR;
+    }
+
+    ctx->error_message.data = p;
+    ctx->error_message.len = ngx_sprintf(p, "The provided HTTP %s code (%V) "
+                                         "is not valid. Valid codes are "
+                                         "%s.", what, text, valid)
+                             - p;
+
+    return NGX_SOS_ERR_INVALID_REQUEST;
 }
 
 

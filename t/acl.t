@@ -29,15 +29,8 @@ $t->run;
 
 sub other_org {
     my ($t, $name, $email) = @_;
-    my ($rc, $out, $err) = $t->sosctl('org', 'create', $name,
-        $email ? ('--email', $email) : ());
-    die "sosctl org create: $err" if $rc;
-    ($rc, $out, $err) = $t->sosctl('key', 'create', $name);
-    die "sosctl key create: $err" if $rc;
-    my ($a) = $out =~ /^aws_access_key_id = (\S+)/m;
-    my ($s) = $out =~ /^aws_secret_access_key = (\S+)/m;
-    return (access => $a, secret => $s, id => org_id($t, $name),
-            name => $name);
+    return ($t->org_with_key($name, $email ? ('--email', $email) : ()),
+            id => org_id($t, $name), name => $name);
 }
 
 sub org_id {

@@ -20,20 +20,9 @@ my $XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
 my $t = SOS::Test->new;
 
 # a second organization, to own what the dev key may not touch
-my @other = other_org($t, 'other');
+my @other = $t->org_with_key('other');
 
 $t->run;
-
-sub other_org {
-    my ($t, $name) = @_;
-    my ($rc, $out, $err) = $t->sosctl('org', 'create', $name);
-    die "sosctl org create: $err" if $rc;
-    ($rc, $out, $err) = $t->sosctl('key', 'create', $name);
-    die "sosctl key create: $err" if $rc;
-    my ($a) = $out =~ /^aws_access_key_id = (\S+)/m;
-    my ($s) = $out =~ /^aws_secret_access_key = (\S+)/m;
-    return (access => $a, secret => $s);
-}
 
 sub req {
     my ($t, $method, $uri, %opts) = @_;

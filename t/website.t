@@ -40,20 +40,9 @@ $t->{http} .= <<"EOF";
 EOF
 $t->{server} = "location /w/ { sos_website on; }\n" . $SOS::Admin::LOCATION;
 
-my %bob = other_org($t, 'bob');
+my %bob = $t->org_with_key('bob');
 
 $t->run;
-
-sub other_org {
-    my ($t, $name) = @_;
-    my ($rc, $out, $err) = $t->sosctl('org', 'create', $name);
-    die "sosctl org create: $err" if $rc;
-    ($rc, $out, $err) = $t->sosctl('key', 'create', $name);
-    die "sosctl key create: $err" if $rc;
-    my ($a) = $out =~ /^aws_access_key_id = (\S+)/m;
-    my ($s) = $out =~ /^aws_secret_access_key = (\S+)/m;
-    return (access => $a, secret => $s);
-}
 
 sub req {
     my ($method, $uri, %opts) = @_;

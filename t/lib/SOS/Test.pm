@@ -138,6 +138,21 @@ sub sosctl {
     return ($rc, _slurp($out), _slurp($err));
 }
 
+# Another organization, made offline (before run), with an access key:
+# (access => key id, secret => secret key).  @org_args follow the name
+# on "sosctl org create" (e.g. --email).
+
+sub org_with_key {
+    my ($self, $name, @org_args) = @_;
+    my ($rc, $out, $err) = $self->sosctl('org', 'create', $name, @org_args);
+    die "sosctl org create: $err" if $rc;
+    ($rc, $out, $err) = $self->sosctl('key', 'create', $name);
+    die "sosctl key create: $err" if $rc;
+    my ($a) = $out =~ /^aws_access_key_id = (\S+)/m;
+    my ($s) = $out =~ /^aws_secret_access_key = (\S+)/m;
+    return (access => $a, secret => $s);
+}
+
 sub create_dev_keys {
     my ($self) = @_;
 
