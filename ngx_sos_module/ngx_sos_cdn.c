@@ -78,6 +78,7 @@ static size_t ngx_sos_cdn_header(char *p, size_t size, size_t n,
 static void ngx_sos_cdn_done(ngx_event_t *ev);
 static u_char *ngx_sos_cdn_escape(u_char *dst, u_char *src, size_t len);
 static ngx_int_t ngx_sos_cdn_private(ngx_http_request_t *r, ngx_str_t *v);
+static ngx_uint_t ngx_sos_cdn_shared(ngx_str_t *v);
 
 
 /* the worker's queue */
@@ -243,7 +244,18 @@ ngx_sos_cdn_get_headers(ngx_http_request_t *r, sos_object_info_t *info,
             v = *cache_control;
         }
 
-        if (ngx_sos_cdn_private(r, &v) != NGX_OK) {
+        /*
+         * A shared cache does not store the answer to a request with an
+         * Authorization header unless it says "public" or "s-maxage"
+         * (RFC 9111, 3.5): the object's own value goes out as stored, as
+         * S3 sends it, so that SDKs read back what they wrote.  A
+         * presigned URL has no such header, and an answer without a
+         * Cache-Control has no value to keep: both are made private.
+         */
+
+        if ((ctx->auth.presigned || v.len == 0 || ngx_sos_cdn_shared(&v))
+            && ngx_sos_cdn_private(r, &v) != NGX_OK)
+        {
             return NGX_ERROR;
         }
     }
@@ -274,6 +286,34 @@ ngx_sos_cdn_get_headers(ngx_http_request_t *r, sos_object_info_t *info,
     default:
         return NGX_ERROR;
     }
+}
+
+
+/* whether v lets a shared cache store an authorized answer */
+
+static ngx_uint_t
+ngx_sos_cdn_shared(ngx_str_t *v)
+{
+    u_char     *next, *end;
+    ngx_str_t   item;
+
+    end = v->data + v->len;
+
+    for (next = v->data; next && next < end; /* void */ ) {
+        next = ngx_sos_header_item(next, end, &item);
+
+        if ((item.len == 6
+             && ngx_strncasecmp(item.data, (u_char *) "public", 6) == 0)
+            || (item.len >= 8
+                && ngx_strncasecmp(item.data, (u_char *) "s-maxage", 8) == 0
+                && (item.len == 8 || item.data[8] == '='
+                    || item.data[8] == ' ')))
+        {
+            return 1;
+        }
+    }
+
+    return 0;
 }
 
 

@@ -145,6 +145,17 @@ is($h->{'x-sos-cdn-url'}, 'https://cdn.example.com/cdn/own',
 ($status, $h) = s3(GET => '/cdn/plain');
 is($h->{'cache-control'}, 'private', 'signed, no value of its own: private');
 
+# a value that lets no shared cache keep a signed answer goes out as
+# stored (SDKs read back what they wrote); presigned, it is made private
+
+is(put('/cdn/mine', 'mine', 'Cache-Control' => 'max-age=30'), 200,
+    'a private object with a Cache-Control of its own');
+($status, $h) = s3(HEAD => '/cdn/mine');
+is($h->{'cache-control'}, 'max-age=30', 'signed HEAD: as stored');
+($status, $h) = anon(GET => presign($t, GET => '/cdn/mine'));
+is($status, 200, 'presigned GET');
+is($h->{'cache-control'}, 'private, max-age=30', 'presigned: made private');
+
 ($status, $h) = s3(GET => '/cdn/own',
     query => 'response-cache-control=public%2C%20max-age%3D7');
 is($h->{'cache-control'}, 'private, max-age=7',
