@@ -14,7 +14,7 @@
 
 static sos_rc_e sos_usage_uploads(sos_store_t *st, sos_buf_t *from,
     const char *bucket, size_t bucket_len, const char *prefix,
-    size_t prefix_len, sos_usage_t *total, sos_error_t *err);
+    size_t prefix_len, uint64_t *count, sos_error_t *err);
 
 
 sos_rc_e
@@ -132,7 +132,7 @@ sos_usage(sos_store_t *store, const char *bucket, size_t bucket_len,
     }
 
     rc = sos_usage_uploads(store, &from, bucket, bucket_len, prefix,
-                           prefix_len, total, err);
+                           prefix_len, &total->uploads, err);
 
 done:
 
@@ -147,12 +147,41 @@ done:
 }
 
 
+sos_rc_e
+sos_uploads_count(sos_store_t *store, const char *bucket, size_t bucket_len,
+    const char *prefix, size_t prefix_len, uint64_t *count, sos_error_t *err)
+{
+    sos_rc_e   rc;
+    sos_buf_t  from;
+
+    *count = 0;
+
+    if (prefix_len > SOS_MAX_KEY_LEN) {
+        return sos_err(err, SOS_EINVAL, 0,
+                       "uploads: prefix for bucket \"%.*s\" longer than %d "
+                       "bytes", (int) bucket_len, bucket, SOS_MAX_KEY_LEN);
+    }
+
+    rc = sos_bucket_check(store, bucket, bucket_len, err);
+    if (rc != SOS_OK) {
+        return rc;
+    }
+
+    sos_buf_init(&from);
+    rc = sos_usage_uploads(store, &from, bucket, bucket_len, prefix,
+                           prefix_len, count, err);
+    sos_buf_free(&from);
+
+    return rc;
+}
+
+
 /* U<bucket>\0<key>\0<upload id>: count those whose key has the prefix */
 
 static sos_rc_e
 sos_usage_uploads(sos_store_t *st, sos_buf_t *from, const char *bucket,
     size_t bucket_len, const char *prefix, size_t prefix_len,
-    sos_usage_t *total, sos_error_t *err)
+    uint64_t *count, sos_error_t *err)
 {
     sos_rc_e             rc;
     leveldb_iterator_t  *it;
@@ -178,7 +207,7 @@ sos_usage_uploads(sos_store_t *st, sos_buf_t *from, const char *bucket,
          sos_idx_iter_in(it, from->data, from->len);
          leveldb_iter_next(it))
     {
-        total->uploads++;
+        (*count)++;
     }
 
     rc = sos_idx_iter_error(it, err, "usage: index scan of the uploads");

@@ -68,12 +68,13 @@ int
 main(void)
 {
     char         id[SOS_UPLOAD_ID_LEN + 1], big[SOS_MAX_KEY_LEN + 2];
+    uint64_t     n;
     sos_org_t    org;
     sos_attrs_t  attrs;
     sos_error_t  err;
     sos_usage_t  t;
 
-    plan(35);
+    plan(39);
 
     st = util_store_open(tmpdir(), 0, 0);
     util_org_bucket(st, "acme", "b", &org);
@@ -144,6 +145,13 @@ main(void)
     memset(big, 'k', sizeof(big) - 1);
     big[sizeof(big) - 1] = '\0';
     is_int(SOS_EINVAL, usage("b", big, "", &t, &err), "prefix too long");
+
+    is_int(SOS_OK, sos_uploads_count(st, "b", 1, "", 0, &n, &err),
+           "uploads of the bucket");
+    is_int(2, (long long) n, "two uploads");
+    is_int(SOS_OK, sos_uploads_count(st, "b", 1, "ne", 2, &n, &err),
+           "uploads under a prefix");
+    is_int(1, (long long) n, "one upload under ne");
 
     is_int(SOS_OK, usage("b2", "", "", &t, &err), "the other bucket");
     is_int(1, (long long) t.objects, "b2 is not part of b, nor b of b2");

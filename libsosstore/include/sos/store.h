@@ -1017,6 +1017,18 @@ sos_rc_e sos_usage(sos_store_t *store, const char *bucket, size_t bucket_len,
     size_t delimiter_len, sos_usage_cb_pt cb, void *ctx, sos_usage_t *total,
     sos_error_t *err);
 
+/**
+ * The multipart uploads in progress in bucket on keys that start with
+ * prefix (prefix_len 0: all of them), in one scan of their index records.
+ * @param[out] count  set to 0 first
+ * @return SOS_OK, SOS_ENOBUCKET, SOS_EINVAL (prefix longer than
+ *         SOS_MAX_KEY_LEN), SOS_ENOMEM, SOS_EIO
+ * Threads: any thread.  Ownership: the ownership rule.
+ */
+sos_rc_e sos_uploads_count(sos_store_t *store, const char *bucket,
+    size_t bucket_len, const char *prefix, size_t prefix_len,
+    uint64_t *count, sos_error_t *err);
+
 
 /* ------------------------------------------------------------------ */
 /* Multipart uploads                                                  */
