@@ -274,7 +274,8 @@ sosctl_org_create_args(int argc, char **argv, const char **email)
         *email = argv[3];
 
     } else if (argc != 2) {
-        return sosctl_usage("usage: org create NAME [--email ADDR]");
+        return sosctl_usage_cmd("org",
+                                "usage: org create NAME [--email ADDR]");
     }
 
     return SOSCTL_OK;

@@ -548,7 +548,7 @@ sosctl_admin_org(sosctl_t *ctl, int argc, char **argv)
     sosctl_answer_t  ans;
 
     if (argc < 1) {
-        return sosctl_usage("org needs a subcommand");
+        return sosctl_usage_cmd("org", "org needs a subcommand");
     }
 
     sub = argv[0];
@@ -598,7 +598,7 @@ sosctl_admin_org(sosctl_t *ctl, int argc, char **argv)
 
     if (strcmp(sub, "list") == 0) {
         if (argc != 1) {
-            return sosctl_usage("usage: org list");
+            return sosctl_usage_cmd("org", "usage: org list");
         }
 
         if (sosctl_admin_call(ctl, "GET", "orgs", NULL, &ans) != 0) {
@@ -619,7 +619,7 @@ sosctl_admin_org(sosctl_t *ctl, int argc, char **argv)
 
     if (strcmp(sub, "show") == 0 || strcmp(sub, "delete") == 0) {
         if (argc != 2) {
-            return sosctl_usage("usage: org %s NAME|ID", sub);
+            return sosctl_usage_cmd("org", "usage: org %s NAME|ID", sub);
         }
 
         q = malloc(3 * strlen(argv[1]) + 16);
@@ -655,7 +655,7 @@ sosctl_admin_org(sosctl_t *ctl, int argc, char **argv)
                                                    : sosctl_org_deleted);
     }
 
-    return sosctl_usage("unknown org subcommand \"%s\"", sub);
+    return sosctl_usage_cmd("org", "unknown org subcommand \"%s\"", sub);
 }
 
 int
@@ -668,7 +668,7 @@ sosctl_admin_key(sosctl_t *ctl, int argc, char **argv)
     sosctl_answer_t  ans;
 
     if (argc < 1) {
-        return sosctl_usage("key needs a subcommand");
+        return sosctl_usage_cmd("key", "key needs a subcommand");
     }
 
     sub = argv[0];
@@ -680,9 +680,9 @@ sosctl_admin_key(sosctl_t *ctl, int argc, char **argv)
             admin = 1;
 
         } else if (argc != 2) {
-            return sosctl_usage(sub[0] == 'c'
-                                ? "usage: key create ORG [--admin]"
-                                : "usage: key list ORG");
+            return sosctl_usage_cmd("key", sub[0] == 'c'
+                                    ? "usage: key create ORG [--admin]"
+                                    : "usage: key list ORG");
         }
 
         q = malloc(3 * strlen(argv[1]) + 16);
@@ -729,12 +729,18 @@ sosctl_admin_key(sosctl_t *ctl, int argc, char **argv)
             return SOSCTL_FAIL;
         }
 
-        return sosctl_emit(ctl, doc, sosctl_key_created);
+        /* no copy of the secret outlives the call */
+        json_incref(doc);
+        rc = sosctl_emit(ctl, doc, sosctl_key_created);
+        memset((char *) json_string_value(secret), 0,
+               json_string_length(secret));
+        json_decref(doc);
+        return rc;
     }
 
     if (strcmp(sub, "revoke") == 0) {
         if (argc != 2) {
-            return sosctl_usage("usage: key revoke KEYID");
+            return sosctl_usage_cmd("key", "usage: key revoke KEYID");
         }
 
         q = malloc(3 * strlen(argv[1]) + 16);
@@ -771,5 +777,5 @@ sosctl_admin_key(sosctl_t *ctl, int argc, char **argv)
         return sosctl_emit(ctl, doc, sosctl_key_revoked);
     }
 
-    return sosctl_usage("unknown key subcommand \"%s\"", sub);
+    return sosctl_usage_cmd("key", "unknown key subcommand \"%s\"", sub);
 }

@@ -37,7 +37,9 @@ sosctl_bucket(sosctl_t *ctl, int argc, char **argv)
     const char  *value, *bucket;
 
     if (argc < 2 || argc > 3) {
-        return sosctl_usage_cmd("bucket", "bucket %s needs a BUCKET",
+        return sosctl_usage_cmd("bucket",
+                                argc < 2 ? "bucket %s needs a BUCKET"
+                                         : "bucket %s: too many arguments",
                                 argv[0]);
     }
 
@@ -65,8 +67,9 @@ sosctl_bucket(sosctl_t *ctl, int argc, char **argv)
             if (value[0] == '\0' || strlen(value) > 1024
                 || !sosctl_bucket_value(value))
             {
-                return sosctl_usage("a Cache-Control value is 1 to 1024 "
-                                    "bytes without control characters");
+                return sosctl_usage_cmd("bucket", "a Cache-Control value "
+                                        "is 1 to 1024 bytes without "
+                                        "control characters");
             }
         }
 

@@ -71,7 +71,7 @@ sosctl_org(sosctl_t *ctl, int argc, char **argv)
     sos_error_t  err;
 
     if (argc < 1) {
-        return sosctl_usage("org needs a subcommand");
+        return sosctl_usage_cmd("org", "org needs a subcommand");
     }
 
     sub = argv[0];
@@ -87,8 +87,8 @@ sosctl_org(sosctl_t *ctl, int argc, char **argv)
         if (!sos_text_valid((const unsigned char *) argv[1], strlen(argv[1]))
             || !sos_text_valid((const unsigned char *) email, strlen(email)))
         {
-            return sosctl_usage("a name or e-mail must be UTF-8 without "
-                                "control characters");
+            return sosctl_usage_cmd("org", "a name or e-mail must be UTF-8 "
+                                    "without control characters");
         }
 
         if (sosctl_open(ctl) != SOSCTL_OK) {
@@ -107,7 +107,7 @@ sosctl_org(sosctl_t *ctl, int argc, char **argv)
 
     if (strcmp(sub, "list") == 0) {
         if (argc != 1) {
-            return sosctl_usage("usage: org list");
+            return sosctl_usage_cmd("org", "usage: org list");
         }
 
         if (sosctl_open(ctl) != SOSCTL_OK) {
@@ -132,7 +132,7 @@ sosctl_org(sosctl_t *ctl, int argc, char **argv)
 
     if (strcmp(sub, "show") == 0 || strcmp(sub, "delete") == 0) {
         if (argc != 2) {
-            return sosctl_usage("usage: org %s NAME|ID", sub);
+            return sosctl_usage_cmd("org", "usage: org %s NAME|ID", sub);
         }
 
         if (sosctl_open(ctl) != SOSCTL_OK) {
@@ -157,7 +157,7 @@ sosctl_org(sosctl_t *ctl, int argc, char **argv)
         return sosctl_emit(ctl, sosctl_org_json(&org), sosctl_org_deleted);
     }
 
-    return sosctl_usage("unknown org subcommand \"%s\"", sub);
+    return sosctl_usage_cmd("org", "unknown org subcommand \"%s\"", sub);
 }
 
 static int
@@ -178,7 +178,7 @@ sosctl_key(sosctl_t *ctl, int argc, char **argv)
     sos_error_t  err;
 
     if (argc < 1) {
-        return sosctl_usage("key needs a subcommand");
+        return sosctl_usage_cmd("key", "key needs a subcommand");
     }
 
     sub = argv[0];
@@ -191,7 +191,7 @@ sosctl_key(sosctl_t *ctl, int argc, char **argv)
             admin = 1;
 
         } else if (argc != 2) {
-            return sosctl_usage("usage: key create ORG [--admin]");
+            return sosctl_usage_cmd("key", "usage: key create ORG [--admin]");
         }
 
         if (sosctl_open(ctl) != SOSCTL_OK) {
@@ -219,7 +219,7 @@ sosctl_key(sosctl_t *ctl, int argc, char **argv)
 
     if (strcmp(sub, "list") == 0) {
         if (argc != 2) {
-            return sosctl_usage("usage: key list ORG");
+            return sosctl_usage_cmd("key", "usage: key list ORG");
         }
 
         if (sosctl_open(ctl) != SOSCTL_OK) {
@@ -250,7 +250,7 @@ sosctl_key(sosctl_t *ctl, int argc, char **argv)
 
     if (strcmp(sub, "revoke") == 0) {
         if (argc != 2) {
-            return sosctl_usage("usage: key revoke KEYID");
+            return sosctl_usage_cmd("key", "usage: key revoke KEYID");
         }
 
         if (sosctl_open(ctl) != SOSCTL_OK) {
@@ -278,5 +278,5 @@ sosctl_key(sosctl_t *ctl, int argc, char **argv)
         return sosctl_emit(ctl, sosctl_key_json(&key, 0), sosctl_key_revoked);
     }
 
-    return sosctl_usage("unknown key subcommand \"%s\"", sub);
+    return sosctl_usage_cmd("key", "unknown key subcommand \"%s\"", sub);
 }

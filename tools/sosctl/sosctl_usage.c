@@ -454,6 +454,11 @@ sosctl_du(sosctl_t *ctl, int argc, char **argv)
                                         "bytes");
             }
 
+        } else if (strcmp(argv[i], "--depth") == 0
+                   || strcmp(argv[i], "--delimiter") == 0)
+        {
+            return sosctl_usage_cmd("du", "%s needs a value", argv[i]);
+
         } else if (argv[i][0] == '-' && argv[i][1] == '-') {
             return sosctl_usage_cmd("du", "unknown option \"%s\"", argv[i]);
 
