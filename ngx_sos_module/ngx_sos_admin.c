@@ -17,6 +17,7 @@
  *     DELETE keys/KEYID                     revoke a key
  *     POST   scrub[?bucket=B]               a scrub pass now: findings
  *     GET    status                         replicas, scrub progress
+ *     GET    usage, buckets/BUCKET/info|usage    ngx_sos_admin_usage.c
  *     ...    buckets/BUCKET[/...]           CDN settings: ngx_sos_cdn_admin.c
  *
  * A change to the keys reloads the worker's key table in the same job
@@ -202,6 +203,11 @@ ngx_sos_admin_handler(ngx_http_request_t *r)
 
     rc = ngx_http_discard_request_body(r);
     if (rc != NGX_OK) {
+        return rc;
+    }
+
+    rc = ngx_sos_admin_usage(r, ctx);
+    if (rc != NGX_DECLINED) {
         return rc;
     }
 

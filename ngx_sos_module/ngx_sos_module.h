@@ -574,6 +574,9 @@ ngx_sos_ctx_t *ngx_sos_handler_start(ngx_http_request_t *r, ngx_int_t *rc);
 
 /* ngx_sos_admin.c: the "sos_admin" directive and its handler */
 char *ngx_sos_admin_conf(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+/* ngx_sos_admin_usage.c: usage, buckets/B/info, buckets/B/usage; else
+ * NGX_DECLINED */
+ngx_int_t ngx_sos_admin_usage(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 
 /* JSON built with malloc in a pool thread (ngx_sos_admin.c) */
 typedef struct {

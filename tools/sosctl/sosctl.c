@@ -1,8 +1,8 @@
 /*
  * sosctl: administration of SOS.
  *
- * The org, key, status, scrub and bucket commands go through the admin API of the
- * running server (SOS_ENDPOINT); when nothing listens there, or with
+ * Every command but presign goes through the admin API of the running
+ * server (SOS_ENDPOINT); when nothing listens there, or with
  * --data given, they open the data directory directly, which needs nginx
  * stopped (LevelDB lets one process own the index).
  */
@@ -14,11 +14,13 @@
 #include <string.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "sosctl.h"
 
 static const char usage[] =
     "usage: sosctl [--data DIR] [--replica DIR ...] [--key-file FILE]\n"
-    "              COMMAND ...\n"
+    "              [--json] COMMAND ...\n"
     "\n"
     "  org create NAME [--email ADDR]   create an organization (account)\n"
     "  org list                         list organizations\n"
@@ -28,20 +30,24 @@ static const char usage[] =
     "                                   shared-credentials block\n"
     "  key list ORG                     list the access keys of ORG\n"
     "  key revoke KEYID                 revoke an access key\n"
-    "  status                           replicas (space, writable), degraded\n"
-    "                                   extents, scrub progress and findings\n"
+    "  status                           the store: replicas (space,\n"
+    "                                   writable), write quorum, degraded\n"
+    "                                   extents, scrub, buckets, uploads\n"
     "  scrub [--bucket B]               check every replica of every object\n"
     "                                   (or of bucket B) now, and repair\n"
+    "  bucket list                      every bucket: owner, objects, size\n"
+    "  bucket show BUCKET               owner, ACL, counts and settings\n"
     "  bucket cdn BUCKET [on|off]       CDN publishing and edge purges of\n"
     "                                   the bucket's public objects\n"
     "  bucket cache-control BUCKET [VALUE|--clear]\n"
     "                                   the default Cache-Control of its\n"
     "                                   public objects (docs/cdn.md)\n"
-    "  presign METHOD s3://BUCKET/KEY [--expires N] [--endpoint URL]\n"
-    "          [--region R]             a presigned URL (no data directory;\n"
-    "                                   credentials from AWS_ACCESS_KEY_ID/\n"
-    "                                   AWS_SECRET_ACCESS_KEY or the AWS\n"
-    "                                   shared credentials file)\n"
+    "  du BUCKET [PREFIX] [--depth 0|1] objects and bytes under PREFIX, per\n"
+    "                                   folder one level down with --depth 1\n"
+    "  presign GET|PUT|HEAD|DELETE s3://BUCKET/KEY [--expires N]\n"
+    "          [--endpoint URL] [--region R]\n"
+    "                                   a presigned URL (SigV4), made here\n"
+    "  help [COMMAND]                   this help, or a command's\n"
     "\n"
     "  --data DIR      work on the data directory, not through the server\n"
     "                  (default when the server is down: $SOS_DATA)\n"
@@ -49,8 +55,10 @@ static const char usage[] =
     "                  (default: DIR/r0, DIR/r1, DIR/r2)\n"
     "  --key-file FILE the key that seals the access key secrets, as\n"
     "                  sos_key_file (default: DIR/secret.key)\n"
+    "  --json          print the result as JSON (also after the command)\n"
+    "  --help          this help; after a command, the command's help\n"
     "\n"
-    "org, key, status, scrub and bucket talk to the server at $SOS_ENDPOINT\n"
+    "The commands but presign talk to the server at $SOS_ENDPOINT\n"
     "(default http://127.0.0.1:8080) through its admin API ($SOS_ADMIN_PATH,\n"
     "default /sos-admin/), signed with an admin key from the AWS credentials\n"
     "(AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_SHARED_CREDENTIALS_FILE\n"
@@ -58,7 +66,158 @@ static const char usage[] =
     "with --data, they open the data directory: nginx must be stopped.\n"
     "Exit status: 0 success, 1 failure, 2 usage error.\n";
 
-static int sosctl_status(sosctl_t *ctl, int argc, char **argv);
+typedef struct {
+    const char  *name;
+    const char  *help;
+} sosctl_help_t;
+
+static const sosctl_help_t  sosctl_helps[] = {
+
+    { "org",
+      "usage: sosctl [--json] org create NAME [--email ADDR]\n"
+      "       sosctl [--json] org list\n"
+      "       sosctl [--json] org show NAME|ID\n"
+      "       sosctl [--json] org delete NAME|ID\n"
+      "\n"
+      "Organizations (S3 accounts): a canonical id of 64 hex digits, a\n"
+      "name and an optional e-mail.  delete revokes the organization's\n"
+      "keys; it fails while the organization owns buckets.\n" },
+
+    { "key",
+      "usage: sosctl [--json] key create ORG [--admin]\n"
+      "       sosctl [--json] key list ORG\n"
+      "       sosctl [--json] key revoke KEYID\n"
+      "\n"
+      "Access keys of an organization (ORG: its name or id).  create\n"
+      "prints an AWS shared-credentials block with the secret, shown this\n"
+      "once; --admin lets the key use the admin API.  A revoked key is\n"
+      "refused by the server's next request.\n" },
+
+    { "status",
+      "usage: sosctl [--json] status\n"
+      "\n"
+      "The store: its data directory, each replica (writable, free space),\n"
+      "the write quorum, degraded extents and the repair queue, the\n"
+      "scrub's progress and last findings, uploads in progress, and every\n"
+      "bucket's objects and size.  Online and offline alike (the scrub\n"
+      "rate is the server's setting: online only).\n" },
+
+    { "scrub",
+      "usage: sosctl [--json] scrub [--bucket BUCKET]\n"
+      "\n"
+      "Check every replica of every extent (of BUCKET's objects and\n"
+      "uploads only, with --bucket) against its MD5 now, and repair what\n"
+      "can be repaired.  Takes as long as reading every replica.\n" },
+
+    { "bucket",
+      "usage: sosctl [--json] bucket list\n"
+      "       sosctl [--json] bucket show BUCKET\n"
+      "       sosctl [--json] bucket cdn BUCKET [on|off]\n"
+      "       sosctl [--json] bucket cache-control BUCKET [VALUE|--clear]\n"
+      "\n"
+      "list: every bucket with its owner, objects, size, uploads in\n"
+      "progress and creation time.  show: a bucket's owner, region, ACL\n"
+      "summary, counts and which settings it has (website, CORS, CDN,\n"
+      "Cache-Control).  cdn, cache-control: see docs/cdn.md.\n" },
+
+    { "du",
+      "usage: sosctl [--json] du BUCKET [PREFIX] [--depth 0|1]\n"
+      "                         [--delimiter D]\n"
+      "\n"
+      "Objects, bytes and uploads in progress under PREFIX (the whole\n"
+      "bucket without one).  --depth 1 also sums each folder one level\n"
+      "down (keys grouped up to the next \"/\", or D); at most 1000\n"
+      "folders are listed.  Walks every key under PREFIX.\n" },
+
+    { "presign",
+      "usage: sosctl [--json] presign GET|PUT|HEAD|DELETE s3://BUCKET/KEY\n"
+      "              [--expires SECONDS] [--endpoint URL] [--region R]\n"
+      "\n"
+      "A presigned URL (SigV4 query form) for one request, made here with\n"
+      "the AWS credentials; nothing is sent.  --expires: 1 to 604800\n"
+      "seconds (default 3600).  --endpoint: default $SOS_ENDPOINT or\n"
+      "http://127.0.0.1:8080; --region: default $AWS_REGION or us-east-1.\n"
+      "PUT: upload with e.g. curl -T FILE URL.\n" },
+
+    { "help",
+      "usage: sosctl help [COMMAND]\n" },
+
+    { NULL, NULL }
+};
+
+static const sosctl_help_t *sosctl_help_find(const char *cmd);
+static int sosctl_args(sosctl_t *ctl, int *argc, char **argv,
+    const char *cmd);
+
+
+static const sosctl_help_t *
+sosctl_help_find(const char *cmd)
+{
+    const sosctl_help_t  *h;
+
+    for (h = sosctl_helps; h->name; h++) {
+        if (strcmp(h->name, cmd) == 0) {
+            return h;
+        }
+    }
+
+    return NULL;
+}
+
+
+int
+sosctl_usage_cmd(const char *cmd, const char *fmt, ...)
+{
+    va_list               ap;
+    const sosctl_help_t  *h;
+
+    fputs("sosctl: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputs("\n\n", stderr);
+
+    h = sosctl_help_find(cmd);
+    fputs(h ? h->help : usage, stderr);
+
+    return SOSCTL_USAGE;
+}
+
+
+/*
+ * --json and --help after the command: --json is taken out of argv,
+ * --help prints the command's help (1 returned)
+ */
+
+static int
+sosctl_args(sosctl_t *ctl, int *argc, char **argv, const char *cmd)
+{
+    int                   i, n;
+    const sosctl_help_t  *h;
+
+    n = 0;
+
+    for (i = 0; i < *argc; i++) {
+        if (strcmp(argv[i], "--json") == 0) {
+            ctl->json = 1;
+            continue;
+        }
+
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            h = sosctl_help_find(cmd);
+            fputs(h ? h->help : usage, stdout);
+            return 1;
+        }
+
+        argv[n++] = argv[i];
+    }
+
+    *argc = n;
+
+    return 0;
+}
+
+
 
 int
 sosctl_usage(const char *fmt, ...)
@@ -115,60 +274,126 @@ sosctl_org_create_args(int argc, char **argv, const char **email)
         *email = argv[3];
 
     } else if (argc != 2) {
-        return sosctl_usage("usage: org create NAME [--email ADDR]");
+        return sosctl_usage_cmd("org",
+                                "usage: org create NAME [--email ADDR]");
     }
 
     return SOSCTL_OK;
 }
 
+/* ORG and KEY as the admin API has them; NULL: no memory */
+
+json_t *
+sosctl_org_json(const sos_org_t *org)
+{
+    return json_pack("{s:s, s:s, s:s, s:I}", "id", org->id,
+                     "name", org->name, "email", org->email,
+                     "created", (json_int_t) org->created);
+}
+
+
+json_t *
+sosctl_key_json(const sos_key_t *key, int secret)
+{
+    json_t  *j;
+
+    j = json_pack("{s:s, s:s, s:b, s:I}", "access_key_id",
+                  key->access_key_id, "org_id", key->org_id,
+                  "admin", key->admin, "created", (json_int_t) key->created);
+
+    if (j != NULL && secret
+        && json_object_set_new(j, "secret_access_key",
+                               json_string(key->secret)) != 0)
+    {
+        json_decref(j);
+        return NULL;
+    }
+
+    return j;
+}
+
+
+/* the printers of org and key, online and offline alike */
+
 void
-sosctl_org_print(const char *id, const char *name, const char *email,
-    int64_t created)
+sosctl_org_show(json_t *org)
 {
     char  t[64];
 
-    sosctl_time(created, t, sizeof(t));
+    sosctl_time((int64_t) sosctl_jnum(org, "created"), t, sizeof(t));
 
-    printf("id:       %s\n", id);
-    printf("name:     %s\n", name);
-    printf("email:    %s\n", email);
+    printf("id:       %s\n", sosctl_jstr(org, "id"));
+    printf("name:     %s\n", sosctl_jstr(org, "name"));
+    printf("email:    %s\n", sosctl_jstr(org, "email"));
     printf("created:  %s\n", t);
 }
 
-/* a line of org list */
 
 void
-sosctl_org_line(const char *id, const char *name, const char *email,
-    int64_t created)
+sosctl_org_table(json_t *doc)
 {
-    char  t[64];
+    char         t[64];
+    size_t       i;
+    json_t      *org;
+    const char  *email;
 
-    sosctl_time(created, t, sizeof(t));
+    printf("%-64s  %-20s  %-20s  %s\n", "ID", "NAME", "EMAIL", "CREATED");
 
-    printf("%s  %-20s  %-20s  %s\n", id, name, email[0] ? email : "-", t);
+    json_array_foreach(json_object_get(doc, "organizations"), i, org) {
+        sosctl_time((int64_t) sosctl_jnum(org, "created"), t, sizeof(t));
+        email = sosctl_jstr(org, "email");
+        printf("%s  %-20s  %-20s  %s\n", sosctl_jstr(org, "id"),
+               sosctl_jstr(org, "name"), email[0] ? email : "-", t);
+    }
 }
 
-/* a line of key list */
 
 void
-sosctl_key_line(const char *access_key_id, int admin, int64_t created)
+sosctl_org_deleted(json_t *org)
 {
-    char  t[64];
-
-    sosctl_time(created, t, sizeof(t));
-
-    printf("%-20s  %-5s  %s\n", access_key_id, admin ? "yes" : "no", t);
+    printf("deleted organization %s (%s)\n", sosctl_jstr(org, "name"),
+           sosctl_jstr(org, "id"));
 }
+
+
+void
+sosctl_key_table(json_t *doc)
+{
+    char     t[64];
+    size_t   i;
+    json_t  *key;
+
+    printf("%-20s  %-5s  %s\n", "ACCESS KEY ID", "ADMIN", "CREATED");
+
+    json_array_foreach(json_object_get(doc, "keys"), i, key) {
+        sosctl_time((int64_t) sosctl_jnum(key, "created"), t, sizeof(t));
+        printf("%-20s  %-5s  %s\n", sosctl_jstr(key, "access_key_id"),
+               json_is_true(json_object_get(key, "admin")) ? "yes" : "no", t);
+    }
+}
+
 
 /* a new key: an AWS shared-credentials block, ready to paste */
 
 void
-sosctl_key_print(const char *org_name, const char *access_key_id,
-    const char *secret)
+sosctl_key_created(json_t *doc)
 {
+    json_t  *key;
+
+    key = json_object_get(doc, "key");
+
     printf("[%s]\naws_access_key_id = %s\naws_secret_access_key = %s\n",
-           org_name, access_key_id, secret);
+           sosctl_jstr(doc, "org_name"), sosctl_jstr(key, "access_key_id"),
+           sosctl_jstr(key, "secret_access_key"));
 }
+
+
+void
+sosctl_key_revoked(json_t *key)
+{
+    printf("revoked %s\n", sosctl_jstr(key, "access_key_id"));
+}
+
 
 int
 sosctl_open(sosctl_t *ctl)
@@ -213,51 +438,6 @@ sosctl_open(sosctl_t *ctl)
     return SOSCTL_OK;
 }
 
-static int
-sosctl_status(sosctl_t *ctl, int argc, char **argv)
-{
-    unsigned          i;
-    sos_store_info_t  info;
-
-    (void) argv;
-
-    if (argc != 0) {
-        return sosctl_usage("status takes no arguments");
-    }
-
-    if (sosctl_open(ctl) != SOSCTL_OK) {
-        return SOSCTL_FAIL;
-    }
-
-    sos_store_info(ctl->store, &info);
-
-    printf("data:          %s\n", ctl->data_dir);
-    printf("index:         %s/index\n", ctl->data_dir);
-    printf("replicas:      %u\n", info.n_replicas);
-
-    for (i = 0; i < info.n_replicas; i++) {
-        if (ctl->n_replicas) {
-            printf("  %-3u %s", i, ctl->replicas[i]);
-        } else {
-            printf("  %-3u %s/r%u", i, ctl->data_dir, i);
-        }
-
-        printf("  %s\n", (info.degraded_mask & (1u << i)) ? "degraded"
-                                                          : "ok");
-    }
-
-    printf("write quorum:  %u\n", info.write_quorum);
-    printf("degraded:      %s\n", info.degraded_mask ? "yes" : "no");
-    printf("tmp files removed at open:  %llu\n",
-           (unsigned long long) info.tmp_files_removed);
-    printf("pending deletes finished:   %llu\n",
-           (unsigned long long) info.garbage_removed);
-
-    sosctl_status_scrub(ctl);
-
-    return SOSCTL_OK;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -288,6 +468,11 @@ main(int argc, char **argv)
         if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
             fputs(usage, stdout);
             return SOSCTL_OK;
+        }
+
+        if (strcmp(arg, "--json") == 0) {
+            ctl.json = 1;
+            continue;
         }
 
         if (strcmp(arg, "--key-file") == 0) {
@@ -340,31 +525,54 @@ main(int argc, char **argv)
         return sosctl_usage(NULL);
     }
 
-    /* presign signs offline: it needs no data directory */
+    cmd = argv[i++];
+    argc -= i;
+    argv += i;
 
-    if (strcmp(argv[i], "presign") == 0) {
+    if (strcmp(cmd, "help") == 0) {
+        if (argc == 0) {
+            fputs(usage, stdout);
+            return SOSCTL_OK;
+        }
+
+        if (argc == 1 && sosctl_help_find(argv[0]) != NULL) {
+            fputs(sosctl_help_find(argv[0])->help, stdout);
+            return SOSCTL_OK;
+        }
+
+        return sosctl_usage("no command \"%s\"", argv[0]);
+    }
+
+    if (sosctl_help_find(cmd) == NULL) {
+        return sosctl_usage("unknown command \"%s\"", cmd);
+    }
+
+    if (sosctl_args(&ctl, &argc, argv, cmd)) {
+        return SOSCTL_OK;
+    }
+
+    /* presign signs here: it needs no server nor data directory */
+
+    if (strcmp(cmd, "presign") == 0) {
         free(ctl.replicas);
-        return sosctl_presign(argc - i - 1, argv + i + 1);
+        return sosctl_presign(&ctl, argc, argv);
+    }
+
+    if (argc == 0 && (strcmp(cmd, "org") == 0 || strcmp(cmd, "key") == 0
+                      || strcmp(cmd, "bucket") == 0
+                      || strcmp(cmd, "du") == 0))
+    {
+        return sosctl_usage_cmd(cmd, "%s needs a subcommand or arguments",
+                                cmd);
     }
 
     if (ctl.n_replicas > SOS_MAX_REPLICAS) {
         return sosctl_usage("at most %d replicas", SOS_MAX_REPLICAS);
     }
 
-    cmd = argv[i++];
-
-    if (strcmp(cmd, "help") == 0) {
-        fputs(usage, stdout);
-        return SOSCTL_OK;
-    }
-
     /* online when the server answers and no --data */
 
-    if (!data_explicit
-        && (strcmp(cmd, "org") == 0 || strcmp(cmd, "key") == 0
-            || strcmp(cmd, "status") == 0 || strcmp(cmd, "scrub") == 0
-            || strcmp(cmd, "bucket") == 0))
-    {
+    if (!data_explicit) {
         if (sosctl_admin_endpoint(&ctl) != SOSCTL_OK) {
             return SOSCTL_FAIL;
         }
@@ -379,30 +587,27 @@ main(int argc, char **argv)
         }
     }
 
-    if (!ctl.online && ctl.data_dir == NULL) {
-        return sosctl_usage("no data directory: use --data DIR or SOS_DATA");
-    }
-
     if (strcmp(cmd, "org") == 0) {
-        rc = ctl.online ? sosctl_admin_org(&ctl, argc - i, argv + i)
-                        : sosctl_org(&ctl, argc - i, argv + i);
+        rc = ctl.online ? sosctl_admin_org(&ctl, argc, argv)
+                        : sosctl_org(&ctl, argc, argv);
 
     } else if (strcmp(cmd, "key") == 0) {
-        rc = ctl.online ? sosctl_admin_key(&ctl, argc - i, argv + i)
-                        : sosctl_key(&ctl, argc - i, argv + i);
+        rc = ctl.online ? sosctl_admin_key(&ctl, argc, argv)
+                        : sosctl_key(&ctl, argc, argv);
 
     } else if (strcmp(cmd, "status") == 0) {
-        rc = ctl.online ? sosctl_status_online(&ctl, argc - i, argv + i)
-                        : sosctl_status(&ctl, argc - i, argv + i);
+        rc = sosctl_status(&ctl, argc, argv);
 
     } else if (strcmp(cmd, "scrub") == 0) {
-        rc = sosctl_scrub(&ctl, argc - i, argv + i);
+        rc = sosctl_scrub(&ctl, argc, argv);
 
     } else if (strcmp(cmd, "bucket") == 0) {
-        rc = sosctl_bucket(&ctl, argc - i, argv + i);
+        rc = (strcmp(argv[0], "list") == 0 || strcmp(argv[0], "show") == 0)
+             ? sosctl_bucket_usage(&ctl, argc, argv)
+             : sosctl_bucket(&ctl, argc, argv);
 
     } else {
-        rc = sosctl_usage("unknown command \"%s\"", cmd);
+        rc = sosctl_du(&ctl, argc, argv);
     }
 
     sos_store_close(ctl.store);

@@ -36,9 +36,6 @@ static int sosctl_admin_header(struct curl_slist **list, const char *name,
 static size_t sosctl_admin_write(char *data, size_t size, size_t n,
     void *arg);
 static size_t sosctl_encode(char *dst, const char *src, int slash);
-static const char *sosctl_json_str(json_t *obj, const char *name);
-static int64_t sosctl_json_created(json_t *obj);
-static void sosctl_admin_org_print(json_t *org);
 
 /*
  * SOS_ENDPOINT, "http[s]://host[:port]"; SOS_ADMIN_PATH, the location.
@@ -538,33 +535,6 @@ sosctl_json_load(sosctl_t *ctl, sosctl_answer_t *ans)
     return NULL;
 }
 
-/* the string member name of obj, "" when missing */
-
-static const char *
-sosctl_json_str(json_t *obj, const char *name)
-{
-    const char  *s;
-
-    s = json_string_value(json_object_get(obj, name));
-
-    return s ? s : "";
-}
-
-/* the member "created" of obj (unix seconds) */
-
-static int64_t
-sosctl_json_created(json_t *obj)
-{
-    return json_integer_value(json_object_get(obj, "created"));
-}
-
-static void
-sosctl_admin_org_print(json_t *org)
-{
-    sosctl_org_print(sosctl_json_str(org, "id"), sosctl_json_str(org, "name"),
-                     sosctl_json_str(org, "email"), sosctl_json_created(org));
-}
-
 /* ------------------------------------------------------------------ */
 /* Commands                                                           */
 
@@ -573,13 +543,12 @@ sosctl_admin_org(sosctl_t *ctl, int argc, char **argv)
 {
     int              rc;
     char            *q, *seg;
-    size_t           i;
-    json_t          *doc, *org;
+    json_t          *doc;
     const char      *sub, *email;
     sosctl_answer_t  ans;
 
     if (argc < 1) {
-        return sosctl_usage("org needs a subcommand");
+        return sosctl_usage_cmd("org", "org needs a subcommand");
     }
 
     sub = argv[0];
@@ -624,14 +593,12 @@ sosctl_admin_org(sosctl_t *ctl, int argc, char **argv)
             return SOSCTL_FAIL;
         }
 
-        sosctl_admin_org_print(doc);
-        json_decref(doc);
-        return SOSCTL_OK;
+        return sosctl_emit(ctl, doc, sosctl_org_show);
     }
 
     if (strcmp(sub, "list") == 0) {
         if (argc != 1) {
-            return sosctl_usage("usage: org list");
+            return sosctl_usage_cmd("org", "usage: org list");
         }
 
         if (sosctl_admin_call(ctl, "GET", "orgs", NULL, &ans) != 0) {
@@ -647,22 +614,12 @@ sosctl_admin_org(sosctl_t *ctl, int argc, char **argv)
             return SOSCTL_FAIL;
         }
 
-        printf("%-64s  %-20s  %-20s  %s\n", "ID", "NAME", "EMAIL", "CREATED");
-
-        json_array_foreach(json_object_get(doc, "organizations"), i, org) {
-            sosctl_org_line(sosctl_json_str(org, "id"),
-                            sosctl_json_str(org, "name"),
-                            sosctl_json_str(org, "email"),
-                            sosctl_json_created(org));
-        }
-
-        json_decref(doc);
-        return SOSCTL_OK;
+        return sosctl_emit(ctl, doc, sosctl_org_table);
     }
 
     if (strcmp(sub, "show") == 0 || strcmp(sub, "delete") == 0) {
         if (argc != 2) {
-            return sosctl_usage("usage: org %s NAME|ID", sub);
+            return sosctl_usage_cmd("org", "usage: org %s NAME|ID", sub);
         }
 
         q = malloc(3 * strlen(argv[1]) + 16);
@@ -694,19 +651,11 @@ sosctl_admin_org(sosctl_t *ctl, int argc, char **argv)
             return SOSCTL_FAIL;
         }
 
-        if (sub[0] == 's') {
-            sosctl_admin_org_print(doc);
-
-        } else {
-            printf("deleted organization %s (%s)\n",
-                   sosctl_json_str(doc, "name"), sosctl_json_str(doc, "id"));
-        }
-
-        json_decref(doc);
-        return SOSCTL_OK;
+        return sosctl_emit(ctl, doc, sub[0] == 's' ? sosctl_org_show
+                                                   : sosctl_org_deleted);
     }
 
-    return sosctl_usage("unknown org subcommand \"%s\"", sub);
+    return sosctl_usage_cmd("org", "unknown org subcommand \"%s\"", sub);
 }
 
 int
@@ -714,13 +663,12 @@ sosctl_admin_key(sosctl_t *ctl, int argc, char **argv)
 {
     int              rc, admin;
     char            *q, *seg;
-    size_t           i;
     json_t          *doc, *key, *secret;
     const char      *sub, *id;
     sosctl_answer_t  ans;
 
     if (argc < 1) {
-        return sosctl_usage("key needs a subcommand");
+        return sosctl_usage_cmd("key", "key needs a subcommand");
     }
 
     sub = argv[0];
@@ -732,9 +680,9 @@ sosctl_admin_key(sosctl_t *ctl, int argc, char **argv)
             admin = 1;
 
         } else if (argc != 2) {
-            return sosctl_usage(sub[0] == 'c'
-                                ? "usage: key create ORG [--admin]"
-                                : "usage: key list ORG");
+            return sosctl_usage_cmd("key", sub[0] == 'c'
+                                    ? "usage: key create ORG [--admin]"
+                                    : "usage: key list ORG");
         }
 
         q = malloc(3 * strlen(argv[1]) + 16);
@@ -767,16 +715,7 @@ sosctl_admin_key(sosctl_t *ctl, int argc, char **argv)
         }
 
         if (sub[0] == 'l') {
-            printf("%-20s  %-5s  %s\n", "ACCESS KEY ID", "ADMIN", "CREATED");
-
-            json_array_foreach(json_object_get(doc, "keys"), i, key) {
-                sosctl_key_line(sosctl_json_str(key, "access_key_id"),
-                                json_is_true(json_object_get(key, "admin")),
-                                sosctl_json_created(key));
-            }
-
-            json_decref(doc);
-            return SOSCTL_OK;
+            return sosctl_emit(ctl, doc, sosctl_key_table);
         }
 
         key = json_object_get(doc, "key");
@@ -790,19 +729,18 @@ sosctl_admin_key(sosctl_t *ctl, int argc, char **argv)
             return SOSCTL_FAIL;
         }
 
-        sosctl_key_print(sosctl_json_str(doc, "org_name"), id,
-                         json_string_value(secret));
-
         /* no copy of the secret outlives the call */
+        json_incref(doc);
+        rc = sosctl_emit(ctl, doc, sosctl_key_created);
         memset((char *) json_string_value(secret), 0,
                json_string_length(secret));
         json_decref(doc);
-        return SOSCTL_OK;
+        return rc;
     }
 
     if (strcmp(sub, "revoke") == 0) {
         if (argc != 2) {
-            return sosctl_usage("usage: key revoke KEYID");
+            return sosctl_usage_cmd("key", "usage: key revoke KEYID");
         }
 
         q = malloc(3 * strlen(argv[1]) + 16);
@@ -831,10 +769,13 @@ sosctl_admin_key(sosctl_t *ctl, int argc, char **argv)
             return sosctl_admin_error(ctl, "cannot revoke the key", &ans);
         }
 
-        printf("revoked %s\n", argv[1]);
-        free(ans.body);
-        return SOSCTL_OK;
+        doc = sosctl_json_load(ctl, &ans);
+        if (doc == NULL) {
+            return SOSCTL_FAIL;
+        }
+
+        return sosctl_emit(ctl, doc, sosctl_key_revoked);
     }
 
-    return sosctl_usage("unknown key subcommand \"%s\"", sub);
+    return sosctl_usage_cmd("key", "unknown key subcommand \"%s\"", sub);
 }

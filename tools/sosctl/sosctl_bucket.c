@@ -28,8 +28,7 @@ static int sosctl_bucket_online(sosctl_t *ctl, const char *bucket,
     const char *value);
 static int sosctl_bucket_offline(sosctl_t *ctl, const char *bucket,
     int which, const char *value);
-static void sosctl_bucket_print(const char *bucket, int cdn,
-    const char *cache_control, size_t cc_len, const char *cdn_url);
+static void sosctl_bucket_print(json_t *doc);
 
 int
 sosctl_bucket(sosctl_t *ctl, int argc, char **argv)
@@ -38,8 +37,10 @@ sosctl_bucket(sosctl_t *ctl, int argc, char **argv)
     const char  *value, *bucket;
 
     if (argc < 2 || argc > 3) {
-        return sosctl_usage("usage: bucket cdn BUCKET [on|off], "
-                            "bucket cache-control BUCKET [VALUE|--clear]");
+        return sosctl_usage_cmd("bucket",
+                                argc < 2 ? "bucket %s needs a BUCKET"
+                                         : "bucket %s: too many arguments",
+                                argv[0]);
     }
 
     bucket = argv[1];
@@ -50,7 +51,8 @@ sosctl_bucket(sosctl_t *ctl, int argc, char **argv)
 
         if (argc == 3) {
             if (strcmp(argv[2], "on") != 0 && strcmp(argv[2], "off") != 0) {
-                return sosctl_usage("usage: bucket cdn BUCKET [on|off]");
+                return sosctl_usage_cmd("bucket",
+                                        "usage: bucket cdn BUCKET [on|off]");
             }
 
             value = argv[2];
@@ -65,13 +67,15 @@ sosctl_bucket(sosctl_t *ctl, int argc, char **argv)
             if (value[0] == '\0' || strlen(value) > 1024
                 || !sosctl_bucket_value(value))
             {
-                return sosctl_usage("a Cache-Control value is 1 to 1024 "
-                                    "bytes without control characters");
+                return sosctl_usage_cmd("bucket", "a Cache-Control value "
+                                        "is 1 to 1024 bytes without "
+                                        "control characters");
             }
         }
 
     } else {
-        return sosctl_usage("unknown bucket command \"%s\"", argv[0]);
+        return sosctl_usage_cmd("bucket", "unknown bucket command \"%s\"",
+                                argv[0]);
     }
 
     if (!ctl->online) {
@@ -121,7 +125,7 @@ sosctl_bucket_online(sosctl_t *ctl, const char *bucket, const char *method,
     int              rc;
     char            *path, *q;
     size_t           n;
-    json_t          *doc, *cc, *url;
+    json_t          *doc;
     sosctl_answer_t  ans;
 
     path = malloc(3 * strlen(bucket) + 32);
@@ -168,17 +172,7 @@ sosctl_bucket_online(sosctl_t *ctl, const char *bucket, const char *method,
         return SOSCTL_FAIL;
     }
 
-    cc = json_object_get(doc, "cache_control");
-    url = json_object_get(doc, "cdn_url");
-
-    sosctl_bucket_print(bucket, json_is_true(json_object_get(doc, "cdn")),
-                        json_string_value(cc),
-                        json_is_string(cc) ? json_string_length(cc) : 0,
-                        json_string_value(url));
-
-    json_decref(doc);
-
-    return SOSCTL_OK;
+    return sosctl_emit(ctl, doc, sosctl_bucket_print);
 }
 
 static int
@@ -186,6 +180,7 @@ sosctl_bucket_offline(sosctl_t *ctl, const char *bucket, int which,
     const char *value)
 {
     size_t              len;
+    json_t             *doc;
     sos_rc_e            rc;
     sos_error_t         err;
     sos_bucket_info_t  *bi;
@@ -223,30 +218,43 @@ sosctl_bucket_offline(sosctl_t *ctl, const char *bucket, int which,
         bi->conf[which].len = len;
     }
 
-    sosctl_bucket_print(bucket, bi->conf[SOS_BUCKET_CDN].len != 0,
-                        bi->conf[SOS_BUCKET_CACHE_CONTROL].data,
-                        bi->conf[SOS_BUCKET_CACHE_CONTROL].len, NULL);
+    /* the admin API's CDN document; no sos_cdn_url offline */
+
+    len = bi->conf[SOS_BUCKET_CACHE_CONTROL].len;
+    doc = json_pack("{s:s, s:b, s:o?, s:n}", "bucket", bucket,
+                    "cdn", bi->conf[SOS_BUCKET_CDN].len != 0,
+                    "cache_control",
+                    len ? json_stringn(bi->conf[SOS_BUCKET_CACHE_CONTROL].data,
+                                       len)
+                        : json_null(),
+                    "cdn_url");
 
     sos_bucket_info_free(bi);
 
-    return SOSCTL_OK;
+    return sosctl_emit(ctl, doc, sosctl_bucket_print);
 }
 
 static void
-sosctl_bucket_print(const char *bucket, int cdn, const char *cache_control,
-    size_t cc_len, const char *cdn_url)
+sosctl_bucket_print(json_t *doc)
 {
-    printf("bucket:         %s\n", bucket);
+    int          cdn;
+    const char  *cc, *url;
+
+    cdn = json_is_true(json_object_get(doc, "cdn"));
+    cc = json_string_value(json_object_get(doc, "cache_control"));
+    url = json_string_value(json_object_get(doc, "cdn_url"));
+
+    printf("bucket:         %s\n", sosctl_jstr(doc, "bucket"));
     printf("cdn:            %s\n", cdn ? "on" : "off");
 
-    if (cc_len) {
-        printf("cache-control:  %.*s\n", (int) cc_len, cache_control);
+    if (cc != NULL) {
+        printf("cache-control:  %s\n", cc);
 
     } else {
         printf("cache-control:  (none: sos_cache_control applies)\n");
     }
 
-    if (cdn && cdn_url != NULL) {
-        printf("cdn-url:        %s<key>\n", cdn_url);
+    if (cdn && url != NULL) {
+        printf("cdn-url:        %s<key>\n", url);
     }
 }

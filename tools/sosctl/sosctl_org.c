@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include <sosproto/text.h>
 
 #include "sosctl.h"
@@ -50,27 +52,26 @@ done:
     return SOSCTL_OK;
 }
 
+/* ctx: the array of a list; 1 (stop) when out of memory */
+
 static int
 sosctl_org_list_cb(void *ctx, const sos_org_t *org)
 {
-    (void) ctx;
-
-    sosctl_org_line(org->id, org->name, org->email, org->created);
-
-    return 0;
+    return json_array_append_new(ctx, sosctl_org_json(org)) != 0;
 }
 
 int
 sosctl_org(sosctl_t *ctl, int argc, char **argv)
 {
     int          rc;
+    json_t      *arr;
     sos_rc_e     src;
     const char  *sub, *email;
     sos_org_t    org;
     sos_error_t  err;
 
     if (argc < 1) {
-        return sosctl_usage("org needs a subcommand");
+        return sosctl_usage_cmd("org", "org needs a subcommand");
     }
 
     sub = argv[0];
@@ -86,8 +87,8 @@ sosctl_org(sosctl_t *ctl, int argc, char **argv)
         if (!sos_text_valid((const unsigned char *) argv[1], strlen(argv[1]))
             || !sos_text_valid((const unsigned char *) email, strlen(email)))
         {
-            return sosctl_usage("a name or e-mail must be UTF-8 without "
-                                "control characters");
+            return sosctl_usage_cmd("org", "a name or e-mail must be UTF-8 "
+                                    "without control characters");
         }
 
         if (sosctl_open(ctl) != SOSCTL_OK) {
@@ -101,33 +102,37 @@ sosctl_org(sosctl_t *ctl, int argc, char **argv)
             return sosctl_fail(src, "cannot create the organization", &err);
         }
 
-        sosctl_org_print(org.id, org.name, org.email, org.created);
-        return SOSCTL_OK;
+        return sosctl_emit(ctl, sosctl_org_json(&org), sosctl_org_show);
     }
 
     if (strcmp(sub, "list") == 0) {
         if (argc != 1) {
-            return sosctl_usage("usage: org list");
+            return sosctl_usage_cmd("org", "usage: org list");
         }
 
         if (sosctl_open(ctl) != SOSCTL_OK) {
             return SOSCTL_FAIL;
         }
 
-        printf("%-64s  %-20s  %-20s  %s\n", "ID", "NAME", "EMAIL", "CREATED");
+        arr = json_array();
+        if (arr == NULL) {
+            return sosctl_emit(ctl, NULL, sosctl_org_table);
+        }
 
-        src = sos_org_list(ctl->store, sosctl_org_list_cb, NULL, &err);
+        src = sos_org_list(ctl->store, sosctl_org_list_cb, arr, &err);
 
         if (src != SOS_OK) {
+            json_decref(arr);
             return sosctl_fail(src, "cannot list organizations", &err);
         }
 
-        return SOSCTL_OK;
+        return sosctl_emit(ctl, json_pack("{s:o}", "organizations", arr),
+                           sosctl_org_table);
     }
 
     if (strcmp(sub, "show") == 0 || strcmp(sub, "delete") == 0) {
         if (argc != 2) {
-            return sosctl_usage("usage: org %s NAME|ID", sub);
+            return sosctl_usage_cmd("org", "usage: org %s NAME|ID", sub);
         }
 
         if (sosctl_open(ctl) != SOSCTL_OK) {
@@ -140,8 +145,7 @@ sosctl_org(sosctl_t *ctl, int argc, char **argv)
         }
 
         if (sub[0] == 's') {
-            sosctl_org_print(org.id, org.name, org.email, org.created);
-            return SOSCTL_OK;
+            return sosctl_emit(ctl, sosctl_org_json(&org), sosctl_org_show);
         }
 
         src = sos_org_delete(ctl->store, org.id, strlen(org.id), &err);
@@ -150,27 +154,23 @@ sosctl_org(sosctl_t *ctl, int argc, char **argv)
             return sosctl_fail(src, "cannot delete the organization", &err);
         }
 
-        printf("deleted organization %s (%s)\n", org.name, org.id);
-        return SOSCTL_OK;
+        return sosctl_emit(ctl, sosctl_org_json(&org), sosctl_org_deleted);
     }
 
-    return sosctl_usage("unknown org subcommand \"%s\"", sub);
+    return sosctl_usage_cmd("org", "unknown org subcommand \"%s\"", sub);
 }
 
 static int
 sosctl_key_list_cb(void *ctx, const sos_key_t *key)
 {
-    (void) ctx;
-
-    sosctl_key_line(key->access_key_id, key->admin, key->created);
-
-    return 0;
+    return json_array_append_new(ctx, sosctl_key_json(key, 0)) != 0;
 }
 
 int
 sosctl_key(sosctl_t *ctl, int argc, char **argv)
 {
     int          rc, admin;
+    json_t      *arr, *doc;
     sos_rc_e     src;
     const char  *sub;
     sos_key_t    key;
@@ -178,7 +178,7 @@ sosctl_key(sosctl_t *ctl, int argc, char **argv)
     sos_error_t  err;
 
     if (argc < 1) {
-        return sosctl_usage("key needs a subcommand");
+        return sosctl_usage_cmd("key", "key needs a subcommand");
     }
 
     sub = argv[0];
@@ -191,7 +191,7 @@ sosctl_key(sosctl_t *ctl, int argc, char **argv)
             admin = 1;
 
         } else if (argc != 2) {
-            return sosctl_usage("usage: key create ORG [--admin]");
+            return sosctl_usage_cmd("key", "usage: key create ORG [--admin]");
         }
 
         if (sosctl_open(ctl) != SOSCTL_OK) {
@@ -210,14 +210,16 @@ sosctl_key(sosctl_t *ctl, int argc, char **argv)
             return sosctl_fail(src, "cannot create the key", &err);
         }
 
-        sosctl_key_print(org.name, key.access_key_id, key.secret);
+        doc = json_pack("{s:s, s:o?}", "org_name", org.name,
+                        "key", sosctl_key_json(&key, 1));
+        memset(key.secret, 0, sizeof(key.secret));
 
-        return SOSCTL_OK;
+        return sosctl_emit(ctl, doc, sosctl_key_created);
     }
 
     if (strcmp(sub, "list") == 0) {
         if (argc != 2) {
-            return sosctl_usage("usage: key list ORG");
+            return sosctl_usage_cmd("key", "usage: key list ORG");
         }
 
         if (sosctl_open(ctl) != SOSCTL_OK) {
@@ -229,28 +231,40 @@ sosctl_key(sosctl_t *ctl, int argc, char **argv)
             return rc;
         }
 
-        printf("%-20s  %-5s  %s\n", "ACCESS KEY ID", "ADMIN", "CREATED");
+        arr = json_array();
+        if (arr == NULL) {
+            return sosctl_emit(ctl, NULL, sosctl_key_table);
+        }
 
         src = sos_key_list(ctl->store, org.id, strlen(org.id),
-                           sosctl_key_list_cb, NULL, &err);
+                           sosctl_key_list_cb, arr, &err);
 
         if (src != SOS_OK) {
+            json_decref(arr);
             return sosctl_fail(src, "cannot list keys", &err);
         }
 
-        return SOSCTL_OK;
+        return sosctl_emit(ctl, json_pack("{s:o}", "keys", arr),
+                           sosctl_key_table);
     }
 
     if (strcmp(sub, "revoke") == 0) {
         if (argc != 2) {
-            return sosctl_usage("usage: key revoke KEYID");
+            return sosctl_usage_cmd("key", "usage: key revoke KEYID");
         }
 
         if (sosctl_open(ctl) != SOSCTL_OK) {
             return SOSCTL_FAIL;
         }
 
-        src = sos_key_revoke(ctl->store, argv[1], strlen(argv[1]), &err);
+        /* the key as it was, for the answer, as the admin API gives it */
+
+        src = sos_key_get(ctl->store, argv[1], strlen(argv[1]), &key, &err);
+
+        if (src == SOS_OK) {
+            memset(key.secret, 0, sizeof(key.secret));
+            src = sos_key_revoke(ctl->store, argv[1], strlen(argv[1]), &err);
+        }
 
         if (src != SOS_OK) {
             if (src == SOS_ENOTFOUND) {
@@ -261,9 +275,8 @@ sosctl_key(sosctl_t *ctl, int argc, char **argv)
             return sosctl_fail(src, "cannot revoke the key", &err);
         }
 
-        printf("revoked %s\n", argv[1]);
-        return SOSCTL_OK;
+        return sosctl_emit(ctl, sosctl_key_json(&key, 0), sosctl_key_revoked);
     }
 
-    return sosctl_usage("unknown key subcommand \"%s\"", sub);
+    return sosctl_usage_cmd("key", "unknown key subcommand \"%s\"", sub);
 }

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include <sosproto/sigv4.h>
 
 #include "sosctl.h"
@@ -19,6 +21,7 @@
 #define SOSCTL_DEFAULT_EXPIRES   3600
 
 static char *sosctl_presign_trim(char *s);
+static void sosctl_presign_print(json_t *doc);
 
 /* credentials: the environment, else the shared credentials file */
 
@@ -137,30 +140,36 @@ sosctl_presign_trim(char *s)
 }
 
 int
-sosctl_presign(int argc, char **argv)
+sosctl_presign(sosctl_t *ctl, int argc, char **argv)
 {
     int          i, rc, https;
     long         expires;
-    char        *end, *query, *path, *host;
+    char        *end, *query, *path, *host, *url;
+    json_t      *doc;
+    time_t       now;
     char         key[256], secret[256];
     size_t       n, len, bucket_len;
     const char  *method, *uri, *endpoint, *region, *arg, *p, *slash;
     const char  *hostport, *hostend, *objkey;
 
     if (argc < 2) {
-        return sosctl_usage("presign needs METHOD and s3://BUCKET/KEY");
+        return sosctl_usage_cmd("presign",
+                                "presign needs METHOD and s3://BUCKET/KEY");
     }
 
     method = argv[0];
     uri = argv[1];
 
-    n = strlen(method);
-    if (n == 0 || strspn(method, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != n) {
-        return sosctl_usage("presign: METHOD is GET, PUT, HEAD, DELETE ...");
+    if (strcmp(method, "GET") != 0 && strcmp(method, "PUT") != 0
+        && strcmp(method, "HEAD") != 0 && strcmp(method, "DELETE") != 0)
+    {
+        return sosctl_usage_cmd("presign", "presign: METHOD is GET, PUT, "
+                                "HEAD or DELETE");
     }
 
     if (strncmp(uri, "s3://", 5) != 0 || uri[5] == '\0' || uri[5] == '/') {
-        return sosctl_usage("presign: the object is s3://BUCKET[/KEY]");
+        return sosctl_usage_cmd("presign", "presign: the object is "
+                                "s3://BUCKET[/KEY]");
     }
 
     expires = SOSCTL_DEFAULT_EXPIRES;
@@ -182,7 +191,8 @@ sosctl_presign(int argc, char **argv)
         arg = argv[i];
 
         if (i + 1 >= argc) {
-            return sosctl_usage("presign: %s needs a value", arg);
+            return sosctl_usage_cmd("presign", "presign: %s needs a value",
+                                    arg);
         }
 
         if (strcmp(arg, "--expires") == 0 || strcmp(arg, "--expires-in") == 0)
@@ -193,8 +203,9 @@ sosctl_presign(int argc, char **argv)
             if (errno || *end != '\0' || end == argv[i] || expires < 1
                 || expires > SOS_SIGV4_MAX_EXPIRES)
             {
-                return sosctl_usage("presign: --expires is 1 to %d seconds",
-                                    SOS_SIGV4_MAX_EXPIRES);
+                return sosctl_usage_cmd("presign", "presign: --expires is 1 "
+                                        "to %d seconds",
+                                        SOS_SIGV4_MAX_EXPIRES);
             }
 
         } else if (strcmp(arg, "--endpoint") == 0
@@ -206,7 +217,8 @@ sosctl_presign(int argc, char **argv)
             region = argv[++i];
 
         } else {
-            return sosctl_usage("presign: unknown option \"%s\"", arg);
+            return sosctl_usage_cmd("presign", "presign: unknown option "
+                                    "\"%s\"", arg);
         }
     }
 
@@ -221,14 +233,15 @@ sosctl_presign(int argc, char **argv)
         hostport = endpoint + 8;
 
     } else {
-        return sosctl_usage("presign: the endpoint is http://HOST[:PORT] or "
-                            "https://HOST[:PORT]");
+        return sosctl_usage_cmd("presign", "presign: the endpoint is "
+                                "http://HOST[:PORT] or https://HOST[:PORT]");
     }
 
     hostend = hostport + strcspn(hostport, "/?#");
 
     if (hostend == hostport) {
-        return sosctl_usage("presign: the endpoint has no host");
+        return sosctl_usage_cmd("presign", "presign: the endpoint has no "
+                                "host");
     }
 
     len = (size_t) (hostend - hostport);
@@ -276,18 +289,37 @@ sosctl_presign(int argc, char **argv)
 
     path[n] = '\0';
 
+    now = time(NULL);
     query = sos_sigv4_presign(method, host, path, NULL, key, secret, region,
-                              time(NULL), expires);
+                              now, expires);
+    memset(secret, 0, sizeof(secret));
 
-    rc = SOSCTL_OK;
+    rc = SOSCTL_FAIL;
 
     if (query == NULL) {
         fprintf(stderr, "sosctl: cannot presign (out of memory or an "
                 "over-long key or region)\n");
-        rc = SOSCTL_FAIL;
 
     } else {
-        printf("%s://%s%s?%s\n", https ? "https" : "http", host, path, query);
+        n = strlen(host) + strlen(path) + strlen(query) + 16;
+        url = malloc(n);
+
+        if (url != NULL) {
+            snprintf(url, n, "%s://%s%s?%s", https ? "https" : "http", host,
+                     path, query);
+
+            doc = json_pack("{s:s, s:s, s:o?, s:o?, s:I, s:I}",
+                            "url", url, "method", method,
+                            "bucket", sosctl_json_key(p, bucket_len),
+                            "key", sosctl_json_key(objkey, strlen(objkey)),
+                            "expires", (json_int_t) expires,
+                            "expires_at", (json_int_t) (now + expires));
+            free(url);
+            rc = sosctl_emit(ctl, doc, sosctl_presign_print);
+
+        } else {
+            fprintf(stderr, "sosctl: out of memory\n");
+        }
     }
 
     free(query);
@@ -295,4 +327,13 @@ sosctl_presign(int argc, char **argv)
     free(path);
 
     return rc;
+}
+
+
+/* the URL alone, for $(sosctl presign ...) */
+
+static void
+sosctl_presign_print(json_t *doc)
+{
+    printf("%s\n", json_string_value(json_object_get(doc, "url")));
 }

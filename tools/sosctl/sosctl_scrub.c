@@ -15,11 +15,15 @@
 
 #include "sosctl.h"
 
-static void sosctl_scrub_print(const sos_scrub_report_t *report);
+static void sosctl_scrub_print(json_t *doc);
+static void sosctl_scrub_report_print(const sos_scrub_report_t *report);
 static void sosctl_findings_print(const sos_finding_t *f, size_t n);
 static void sosctl_scrub_status_print(const sos_scrub_status_t *status,
     int64_t rate);
-static void sosctl_size(uint64_t bytes, char *buf, size_t size);
+static json_t *sosctl_status_get(sosctl_t *ctl);
+static json_t *sosctl_status_doc(sosctl_t *ctl);
+static json_t *sosctl_findings_json(const sos_finding_t *f, size_t n);
+static void sosctl_status_print(json_t *doc);
 static uint64_t sosctl_json_u64(json_t *obj, const char *name);
 static void sosctl_json_cstr(json_t *obj, const char *name, char *dst,
     size_t size);
@@ -46,16 +50,16 @@ sosctl_scrub(sosctl_t *ctl, int argc, char **argv)
         bucket = argv[1];
 
     } else if (argc != 0) {
-        return sosctl_usage("usage: scrub [--bucket BUCKET]");
-    }
-
-    report = calloc(1, sizeof(sos_scrub_report_t));
-    if (report == NULL) {
-        fprintf(stderr, "sosctl: out of memory\n");
-        return SOSCTL_FAIL;
+        return sosctl_usage_cmd("scrub", "usage: scrub [--bucket BUCKET]");
     }
 
     if (!ctl->online) {
+        report = calloc(1, sizeof(sos_scrub_report_t));
+        if (report == NULL) {
+            fprintf(stderr, "sosctl: out of memory\n");
+            return SOSCTL_FAIL;
+        }
+
         if (sosctl_open(ctl) != SOSCTL_OK) {
             free(report);
             return SOSCTL_FAIL;
@@ -68,9 +72,23 @@ sosctl_scrub(sosctl_t *ctl, int argc, char **argv)
             return sosctl_fail(src, "scrub failed", &err);
         }
 
-        sosctl_scrub_print(report);
+        doc = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o?, "
+                        "s:I}",
+                        "extents", (json_int_t) report->extents,
+                        "bytes", (json_int_t) report->bytes,
+                        "bad", (json_int_t) report->bad,
+                        "repaired", (json_int_t) report->repaired,
+                        "failed", (json_int_t) report->failed,
+                        "unrepairable", (json_int_t) report->unrepairable,
+                        "degraded", (json_int_t) report->degraded,
+                        "orphans", (json_int_t) report->orphans,
+                        "findings", sosctl_findings_json(report->findings,
+                                                         report->n_findings),
+                        "findings_dropped",
+                        (json_int_t) report->findings_dropped);
         free(report);
-        return SOSCTL_OK;
+
+        return sosctl_emit(ctl, doc, sosctl_scrub_print);
     }
 
     q = NULL;
@@ -78,7 +96,6 @@ sosctl_scrub(sosctl_t *ctl, int argc, char **argv)
     if (bucket != NULL) {
         q = malloc(3 * strlen(bucket) + 8);
         if (q == NULL) {
-            free(report);
             fprintf(stderr, "sosctl: out of memory\n");
             return SOSCTL_FAIL;
         }
@@ -92,19 +109,33 @@ sosctl_scrub(sosctl_t *ctl, int argc, char **argv)
     free(q);
 
     if (rc != 0) {
-        free(report);
         return SOSCTL_FAIL;
     }
 
     if (ans.status != 200) {
-        free(report);
         return sosctl_admin_error(ctl, "scrub failed", &ans);
     }
 
     doc = sosctl_json_load(ctl, &ans);
     if (doc == NULL) {
-        free(report);
         return SOSCTL_FAIL;
+    }
+
+    return sosctl_emit(ctl, doc, sosctl_scrub_print);
+}
+
+
+/* REPORT as a table */
+
+static void
+sosctl_scrub_print(json_t *doc)
+{
+    sos_scrub_report_t  *report;
+
+    report = calloc(1, sizeof(sos_scrub_report_t));
+    if (report == NULL) {
+        fprintf(stderr, "sosctl: out of memory\n");
+        return;
     }
 
     report->extents = sosctl_json_u64(doc, "extents");
@@ -119,15 +150,13 @@ sosctl_scrub(sosctl_t *ctl, int argc, char **argv)
     report->n_findings = sosctl_json_findings(json_object_get(doc,
                                                               "findings"),
                                               report->findings);
-    json_decref(doc);
-
-    sosctl_scrub_print(report);
+    sosctl_scrub_report_print(report);
     free(report);
-    return SOSCTL_OK;
 }
 
+
 static void
-sosctl_scrub_print(const sos_scrub_report_t *report)
+sosctl_scrub_report_print(const sos_scrub_report_t *report)
 {
     char  size[32];
 
@@ -179,44 +208,195 @@ sosctl_findings_print(const sos_finding_t *f, size_t n)
     }
 }
 
-/* status through the admin API */
+/*
+ * status: GET status and GET usage merged, or the same document built
+ * from the store; one printer for both
+ */
 
 int
-sosctl_status_online(sosctl_t *ctl, int argc, char **argv)
+sosctl_status(sosctl_t *ctl, int argc, char **argv)
 {
-    int                  bad, degraded;
-    size_t               i;
-    json_t              *doc, *arr, *r, *scrub;
-    sos_scrub_status_t  *status;
-    sosctl_answer_t      ans;
+    json_t  *doc, *usage;
 
     (void) argv;
 
     if (argc != 0) {
-        return sosctl_usage("status takes no arguments");
+        return sosctl_usage_cmd("status", "status takes no arguments");
     }
 
-    if (sosctl_admin_call(ctl, "GET", "status", NULL, &ans) != 0) {
-        return SOSCTL_FAIL;
+    if (ctl->online) {
+        doc = sosctl_status_get(ctl);
+
+    } else {
+        if (sosctl_open(ctl) != SOSCTL_OK) {
+            return SOSCTL_FAIL;
+        }
+
+        doc = sosctl_status_doc(ctl);
     }
 
-    if (ans.status != 200) {
-        return sosctl_admin_error(ctl, "cannot get the status", &ans);
-    }
-
-    doc = sosctl_json_load(ctl, &ans);
     if (doc == NULL) {
         return SOSCTL_FAIL;
     }
 
-    status = calloc(1, sizeof(sos_scrub_status_t));
-    if (status == NULL) {
+    usage = sosctl_usage_doc(ctl);
+    if (usage == NULL) {
+        json_decref(doc);
+        return SOSCTL_FAIL;
+    }
+
+    if (json_object_update(doc, usage) != 0) {
+        json_decref(usage);
         json_decref(doc);
         fprintf(stderr, "sosctl: out of memory\n");
         return SOSCTL_FAIL;
     }
 
-    /* the paths point into doc, freed after the print */
+    json_decref(usage);
+
+    return sosctl_emit(ctl, doc, sosctl_status_print);
+}
+
+
+static json_t *
+sosctl_status_get(sosctl_t *ctl)
+{
+    sosctl_answer_t  ans;
+
+    if (sosctl_admin_call(ctl, "GET", "status", NULL, &ans) != 0) {
+        return NULL;
+    }
+
+    if (ans.status != 200) {
+        sosctl_admin_error(ctl, "cannot get the status", &ans);
+        return NULL;
+    }
+
+    return sosctl_json_load(ctl, &ans);
+}
+
+
+/* GET status's answer from the open store (the scrub rate: null) */
+
+static json_t *
+sosctl_status_doc(sosctl_t *ctl)
+{
+    unsigned             i;
+    json_t              *doc, *arr, *r;
+    sos_error_t          err;
+    sos_store_info_t     info;
+    sos_scrub_status_t  *st;
+
+    st = calloc(1, sizeof(sos_scrub_status_t));
+    if (st == NULL) {
+        fprintf(stderr, "sosctl: out of memory\n");
+        return NULL;
+    }
+
+    memset(&err, 0, sizeof(err));
+
+    if (sos_scrub_status(ctl->store, st, &err) != SOS_OK) {
+        sosctl_fail(err.code, "cannot get the status", &err);
+        free(st);
+        return NULL;
+    }
+
+    sos_store_info(ctl->store, &info);
+
+    arr = json_array();
+
+    for (i = 0; arr != NULL && i < st->n_replicas; i++) {
+        r = json_pack("{s:I, s:s, s:b, s:I, s:I, s:b}",
+                      "index", (json_int_t) i,
+                      "path", st->replicas[i].path,
+                      "writable", st->replicas[i].writable,
+                      "free_bytes", (json_int_t) st->replicas[i].free_bytes,
+                      "total_bytes",
+                      (json_int_t) st->replicas[i].total_bytes,
+                      "degraded_at_open",
+                      (info.degraded_mask & (1u << i)) != 0);
+
+        if (r == NULL || json_array_append_new(arr, r) != 0) {
+            json_decref(arr);
+            arr = NULL;
+        }
+    }
+
+    doc = json_pack("{s:I, s:o?, s:I, s:I, "
+                    "s:{s:n, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+                    "s:I}, s:o?}",
+                    "write_quorum", (json_int_t) info.write_quorum,
+                    "replicas", arr,
+                    "degraded_extents", (json_int_t) st->degraded_extents,
+                    "queued", (json_int_t) st->queued,
+                    "scrub", "rate", "cursor", st->cursor,
+                    "passes", (json_int_t) st->passes,
+                    "last_pass_end", (json_int_t) st->last_pass_end,
+                    "pass_bytes", (json_int_t) st->pass_bytes,
+                    "bytes", (json_int_t) st->bytes,
+                    "bad", (json_int_t) st->bad,
+                    "repaired", (json_int_t) st->repaired,
+                    "failed", (json_int_t) st->failed,
+                    "unrepairable", (json_int_t) st->unrepairable,
+                    "orphans", (json_int_t) st->orphans,
+                    "findings", sosctl_findings_json(st->findings,
+                                                     st->n_findings));
+    free(st);
+
+    if (doc == NULL || arr == NULL) {
+        json_decref(doc);
+        fprintf(stderr, "sosctl: out of memory\n");
+        return NULL;
+    }
+
+    return doc;
+}
+
+
+/* FINDING... as the admin API sends them */
+
+static json_t *
+sosctl_findings_json(const sos_finding_t *f, size_t n)
+{
+    size_t   i;
+    json_t  *arr, *j;
+
+    arr = json_array();
+
+    for (i = 0; arr != NULL && i < n; i++) {
+        j = json_pack("{s:s, s:o, s:s, s:s, s:I, s:i}",
+                      "what", sos_finding_name(f[i].what),
+                      "replica", f[i].replica < SOS_MAX_REPLICAS
+                                 ? json_integer(f[i].replica) : json_null(),
+                      "file", f[i].file, "where", f[i].where,
+                      "time", (json_int_t) f[i].time,
+                      "errno", f[i].sys_errno);
+
+        if (j == NULL || json_array_append_new(arr, j) != 0) {
+            json_decref(arr);
+            return NULL;
+        }
+    }
+
+    return arr;
+}
+
+
+static void
+sosctl_status_print(json_t *doc)
+{
+    int                  bad, degraded;
+    size_t               i;
+    json_t              *arr, *r, *scrub;
+    sos_scrub_status_t  *status;
+
+    status = calloc(1, sizeof(sos_scrub_status_t));
+    if (status == NULL) {
+        fprintf(stderr, "sosctl: out of memory\n");
+        return;
+    }
+
+    /* the paths point into doc */
 
     arr = json_object_get(doc, "replicas");
 
@@ -225,11 +405,7 @@ sosctl_status_online(sosctl_t *ctl, int argc, char **argv)
             break;
         }
 
-        status->replicas[i].path = json_string_value(json_object_get(r,
-                                                                   "path"));
-        if (status->replicas[i].path == NULL) {
-            status->replicas[i].path = "";
-        }
+        status->replicas[i].path = sosctl_jstr(r, "path");
         status->replicas[i].writable = json_is_true(json_object_get(r,
                                                                 "writable"));
         status->replicas[i].free_bytes = sosctl_json_u64(r, "free_bytes");
@@ -257,10 +433,8 @@ sosctl_status_online(sosctl_t *ctl, int argc, char **argv)
                                                               "findings"),
                                               status->findings);
 
-    /* the lines of the offline status that the server knows too */
-
     degraded = 0;
-    printf("server:        %s\n", ctl->endpoint);
+    printf("store:         %s\n", sosctl_jstr(doc, "data_dir"));
     printf("replicas:      %u\n", status->n_replicas);
 
     json_array_foreach(arr, i, r) {
@@ -280,32 +454,18 @@ sosctl_status_online(sosctl_t *ctl, int argc, char **argv)
     printf("degraded:      %s\n", degraded ? "yes" : "no");
 
     sosctl_scrub_status_print(status,
-                              (int64_t) sosctl_json_u64(scrub, "rate"));
+                              json_is_integer(json_object_get(scrub, "rate"))
+                              ? (int64_t) sosctl_json_u64(scrub, "rate")
+                              : -1);
+
+    printf("uploads in progress:  %llu\n",
+           (unsigned long long) sosctl_json_u64(doc, "uploads"));
+    printf("buckets:\n");
+    sosctl_usage_table(doc);
 
     free(status);
-    json_decref(doc);
-    return SOSCTL_OK;
 }
 
-/* the scrub part of status, on the open store */
-
-void
-sosctl_status_scrub(sosctl_t *ctl)
-{
-    sos_error_t          err;
-    sos_scrub_status_t  *status;
-
-    status = calloc(1, sizeof(sos_scrub_status_t));
-    if (status == NULL
-        || sos_scrub_status(ctl->store, status, &err) != SOS_OK)
-    {
-        free(status);
-        return;
-    }
-
-    sosctl_scrub_status_print(status, -1);
-    free(status);
-}
 
 /* rate -1: not known (offline) */
 
@@ -361,20 +521,6 @@ sosctl_scrub_status_print(const sos_scrub_status_t *status, int64_t rate)
     sosctl_findings_print(status->findings, status->n_findings);
 }
 
-static void
-sosctl_size(uint64_t bytes, char *buf, size_t size)
-{
-    static const char  *units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
-    double              v = (double) bytes;
-    unsigned            u = 0;
-
-    while (v >= 1024 && u < 5) {
-        v /= 1024;
-        u++;
-    }
-
-    snprintf(buf, size, u ? "%.1f %s" : "%.0f %s", v, units[u]);
-}
 
 static uint64_t
 sosctl_json_u64(json_t *obj, const char *name)

@@ -979,6 +979,58 @@ void sos_list_result_free(sos_list_result_t *result);
 
 
 /* ------------------------------------------------------------------ */
+/* Usage under a prefix                                               */
+
+typedef struct {
+    uint64_t  objects;
+    uint64_t  bytes;                   /* the objects' sizes */
+    uint64_t  uploads;                 /* multipart uploads in progress */
+} sos_usage_t;
+
+/*
+ * A group of a usage walk: the common prefix (not NUL-terminated) and
+ * what it holds (objects and bytes; uploads 0).  Return 0 to go on,
+ * non-zero to stop calling (the totals are still summed).
+ */
+typedef int (*sos_usage_cb_pt)(void *ctx, const char *prefix,
+    size_t prefix_len, const sos_usage_t *usage);
+
+/**
+ * The objects of bucket whose keys start with prefix, their bytes, and
+ * the multipart uploads in progress on such keys, in one scan of the
+ * index: its cost grows with the number of keys under the prefix.  With
+ * a delimiter (delimiter_len > 0) the keys are also grouped one level
+ * down, as a listing rolls them up into common prefixes (prefix + ... +
+ * delimiter), and cb is called once per group in key order; the keys
+ * with no delimiter after the prefix are in the total only.
+ * @param cb  may be NULL without a delimiter
+ * @param[out] total  everything under the prefix; zeroed first
+ * @return SOS_OK, SOS_ENOBUCKET, SOS_EINVAL (prefix or delimiter longer
+ *         than SOS_MAX_KEY_LEN), SOS_ECORRUPT (an object record does not
+ *         decode; the message names the key), SOS_ENOMEM, SOS_EIO
+ * Threads: any thread; one snapshot for the objects, another for the
+ * uploads; cb runs in it and must not call into the store.
+ * Ownership: the ownership rule (the prefix is borrowed for the callback).
+ */
+sos_rc_e sos_usage(sos_store_t *store, const char *bucket, size_t bucket_len,
+    const char *prefix, size_t prefix_len, const char *delimiter,
+    size_t delimiter_len, sos_usage_cb_pt cb, void *ctx, sos_usage_t *total,
+    sos_error_t *err);
+
+/**
+ * The multipart uploads in progress in bucket on keys that start with
+ * prefix (prefix_len 0: all of them), in one scan of their index records.
+ * @param[out] count  set to 0 first
+ * @return SOS_OK, SOS_ENOBUCKET, SOS_EINVAL (prefix longer than
+ *         SOS_MAX_KEY_LEN), SOS_ENOMEM, SOS_EIO
+ * Threads: any thread.  Ownership: the ownership rule.
+ */
+sos_rc_e sos_uploads_count(sos_store_t *store, const char *bucket,
+    size_t bucket_len, const char *prefix, size_t prefix_len,
+    uint64_t *count, sos_error_t *err);
+
+
+/* ------------------------------------------------------------------ */
 /* Multipart uploads                                                  */
 
 /*
