@@ -446,6 +446,8 @@ sub keys_in {
 
 sub shot {
     my ($c, $name) = @_;
+    # the page as it stays: without the messages that fade out
+    js($c, 'document.getElementById("toasts").replaceChildren(); 1');
     sleep(0.3);
     my $n = eval { $c->screenshot("$artifacts/$name") };
     ok($n, "screenshot $name") or diag($@);
