@@ -44,6 +44,10 @@ my $t = SOS::Test->new(server => <<'EOF');
 location /sos-console/ {
             sos_console;
         }
+
+        location /sos-admin/ {
+            sos_admin;
+        }
 EOF
 $t->run;
 
@@ -101,6 +105,13 @@ ok(wait_for($b, '!!document.getElementById("create-bucket")'),
 is(js($b, 'document.cookie'), '', 'no cookie');
 like(js($b, 'sessionStorage.getItem("sos-console-session")') // '',
     qr/"secretKey"/, 'the keys in sessionStorage');
+
+# the admin API, signed in the page as sosctl signs it (the dev key is an
+# admin key)
+is(js($b, 'SOS.admin.request("GET", "orgs").then(r => r.organizations'
+    . '.map(o => o.name).join())'), 'dev', 'SOS.admin: GET orgs');
+like(js($b, 'SOS.admin.request("GET", "orgs/nosuch").catch(e => e.code)'),
+    qr/^NoSuchEntity$/, 'SOS.admin: its errors as S3Error codes');
 
 # ---- create a bucket: keyboard only ----
 
