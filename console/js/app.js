@@ -60,7 +60,8 @@
                 continue;
             }
             for (const x of Array.isArray(c) ? c : [c]) {
-                e.append(typeof x === 'string' ? document.createTextNode(x) : x);
+                e.append(typeof x === 'string' ? document.createTextNode(x)
+                                               : x);
             }
         }
         return e;
