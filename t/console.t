@@ -289,6 +289,7 @@ ok(wait_for($b, 'document.getElementById("dialog").open'),
     'a confirmation');
 like(js($b, 'document.querySelector("#dialog p").textContent'),
     qr/Folders are deleted with everything in them/, 'it warns of folders');
+shot($b, 'console-desktop-confirm.png');
 key($b, 'Escape');
 ok(wait_for($b, '!document.getElementById("dialog").open'), 'Escape: closed');
 sleep(0.5);
@@ -325,8 +326,9 @@ shot($p, 'console-phone-browse.png');
 # an object's route: the details view when registered, a plain page if not
 
 js($p, 'document.querySelector(\'tr[data-key="dropped.txt"] a\').click()');
-ok(wait_for($p, "location.hash === '#/object/$bucket/dropped.txt'"),
-    'an object links to its details route');
+ok(wait_for($p, "location.hash === '#/object/$bucket/dropped.txt'"
+    . ' && !!document.querySelector("main .view-object")'),
+    'an object links to its details route, which shows a page');
 
 # ---- delete the bucket: empty it first ----
 
