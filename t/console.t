@@ -140,6 +140,7 @@ ok(wait_for($b, 'upload_done("big.bin")', 60), 'big.bin uploaded');
 my $etag = js($b, 'document.querySelector(\'.upload[data-key="big.bin"]\')'
     . '.dataset.etag');
 like($etag, qr/^"[0-9a-f]{32}-2"$/, "big.bin: multipart, 2 parts ($etag)");
+shot($b, 'console-desktop-uploads.png');
 
 for my $name ('small.txt', 'big.bin') {
     my ($s, $h, $body) = SOS::Test->parse($t->s3(GET => "/$bucket/$name",
