@@ -214,6 +214,12 @@
         main.replaceChildren(box);
         SOS.renderSeq = seq;
 
+        /* the link followed is gone: Tab goes on from the new page */
+        const active = document.activeElement;
+        if (!active || active === document.body) {
+            main.focus({ preventScroll: true });
+        }
+
         const fn = views[name];
         if (!fn) {
             box.append(el('section', { class: 'card empty' },
