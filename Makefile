@@ -62,6 +62,9 @@ PKGS := $(BUILD_PKGS) $(CLIENT_PKGS) $(FUZZ_PKGS) $(BENCH_PKGS)
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 MODULE_SRCS := $(wildcard ngx_sos_module/*.c ngx_sos_module/*.h)
+# the web console, embedded in the module (scripts/embed-console); its
+# directories too, whose times change when a file is added or removed
+CONSOLE_SRCS := $(shell find console -not -name '.*' 2>/dev/null)
 SOSCTL_SRCS := $(wildcard tools/sosctl/*.c)
 SOSCTL_HDRS := $(wildcard tools/sosctl/*.h)
 
@@ -167,8 +170,10 @@ $(NGXSRC)/objs/Makefile: config Makefile $(SRCLIST)
 	        --add-dynamic-module=$(call NGX_REL,$(TOP))
 
 # objs/Makefile does not relink when a library changes: remove the .so.
-$(MODULE): $(NGXSRC)/objs/Makefile $(MODULE_SRCS) $(LIBA) $(PROTOA)
+$(MODULE): $(NGXSRC)/objs/Makefile $(MODULE_SRCS) $(CONSOLE_SRCS) \
+           scripts/embed-console $(LIBA) $(PROTOA)
 	rm -f $(MODULE)
+	scripts/embed-console console $(NGXSRC)/objs/ngx_sos_console_files.c
 	$(MAKE) -C $(NGXSRC) -f objs/Makefile modules
 
 run: deps all
@@ -233,7 +238,8 @@ FUZZ_SO_TARGETS  := auth chunked xml post range list copysource webconf
 FUZZ_LIBS        := $(LIBS) -ljansson -lcurl
 FUZZ_BIN_TARGETS := sigv4 codec
 FUZZ_MOD_OBJS := $(patsubst ngx_sos_module/%.c,$(FUZZ_BUILD)/mod/%.o,\
-                     $(wildcard ngx_sos_module/*.c))
+                     $(wildcard ngx_sos_module/*.c)) \
+                 $(FUZZ_BUILD)/mod/ngx_sos_console_files.o
 FUZZ_HDRS := $(wildcard ngx_sos_module/*.h libsosstore/include/sos/*.h \
                  libsosproto/include/sosproto/*.h fuzz/*.h)
 
@@ -261,6 +267,16 @@ $(FUZZ_NGXSRC)/objs/Makefile:
 
 $(FUZZ_BUILD)/mod/%.o: ngx_sos_module/%.c $(FUZZ_HDRS) \
                        $(FUZZ_NGXSRC)/objs/Makefile
+	@mkdir -p $(@D)
+	$(FUZZ_CC) -c $(FUZZ_CFLAGS) $(FUZZ_WARN) $(FUZZ_INCS) -o $@ $<
+
+$(FUZZ_BUILD)/ngx_sos_console_files.c: $(CONSOLE_SRCS) scripts/embed-console
+	@mkdir -p $(@D)
+	scripts/embed-console console $@
+
+$(FUZZ_BUILD)/mod/ngx_sos_console_files.o: \
+        $(FUZZ_BUILD)/ngx_sos_console_files.c $(FUZZ_HDRS) \
+        $(FUZZ_NGXSRC)/objs/Makefile
 	@mkdir -p $(@D)
 	$(FUZZ_CC) -c $(FUZZ_CFLAGS) $(FUZZ_WARN) $(FUZZ_INCS) -o $@ $<
 

@@ -7,6 +7,7 @@
 #include "ngx_sos_op.h"
 #include "ngx_sos_cors.h"
 #include "ngx_sos_website.h"
+#include "ngx_sos_console.h"
 #include "ngx_sos_cdn.h"
 
 
@@ -87,6 +88,13 @@ static ngx_command_t  ngx_sos_commands[] = {
     { ngx_string("sos_admin"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_sos_admin_conf,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("sos_console"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_sos_console_conf,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
