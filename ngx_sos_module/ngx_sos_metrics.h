@@ -42,4 +42,73 @@ void ngx_sos_metrics_store_fold(sos_store_t *store);
 void ngx_sos_metrics_exit_process(void);
 
 
+/* ------------------------------------------------------------------ */
+/* Between ngx_sos_metrics.c and ngx_sos_metrics_text.c                */
+
+#define NGX_SOS_METRICS_OPS     64       /* rows of ngx_sos_ops, "none" */
+#define NGX_SOS_METRICS_HIST    12       /* buckets of a histogram */
+/* an upper bound of one line of the text */
+#define NGX_SOS_METRICS_LINE    256
+
+
+typedef struct {
+    uint64_t                 magic;
+    uint64_t                 requests[NGX_SOS_METRICS_OPS][4];
+    uint64_t                 latency[NGX_SOS_METRICS_OPS]
+                                    [NGX_SOS_METRICS_HIST];
+    uint64_t                 latency_ms[NGX_SOS_METRICS_OPS];
+    uint64_t                 bytes_in;
+    uint64_t                 bytes_out;
+    uint64_t                 jobs_queued;        /* gauges */
+    uint64_t                 jobs_running;
+    uint64_t                 job_wait[NGX_SOS_METRICS_HIST];
+    uint64_t                 job_wait_us;
+    uint64_t                 fsync[SOS_FSYNC_BUCKETS];
+    uint64_t                 fsyncs;
+    uint64_t                 fsync_us;
+    uint64_t                 fsync_errors;
+} ngx_sos_metrics_shm_t;
+
+
+typedef struct {
+    char                     name[SOS_MAX_BUCKET_LEN + 1];
+    uint64_t                 objects;
+    uint64_t                 bytes;
+    uint64_t                 uploads;
+} ngx_sos_metrics_bucket_t;
+
+
+/* the store's figures, malloc'd in a pool thread, cached in the worker */
+typedef struct {
+    ngx_msec_t               time;
+    uint64_t                 objects;
+    uint64_t                 bytes;
+    uint64_t                 uploads;
+    sos_scrub_status_t       status;
+    ngx_uint_t               failed;     /* out of memory */
+    size_t                   n;          /* every bucket, by name */
+    size_t                   cap;
+    ngx_sos_metrics_bucket_t *buckets;
+} ngx_sos_metrics_snap_t;
+
+
+/* request latency bounds, ms; job wait bounds, us (the last: the rest) */
+extern const uint64_t  ngx_sos_metrics_latency_ms[NGX_SOS_METRICS_HIST];
+extern const uint64_t  ngx_sos_metrics_wait_us[NGX_SOS_METRICS_HIST];
+
+#define ngx_sos_metrics_add(p, n)                                             \
+    (void) __atomic_fetch_add(p, n, __ATOMIC_RELAXED)
+#define ngx_sos_metrics_get(p)                                                \
+    __atomic_load_n(p, __ATOMIC_RELAXED)
+
+/*
+ * The text of the counters m (nops rows of ngx_sos_ops, then "none"), the
+ * fsync histogram's bounds, the store's figures s with at most max
+ * buckets' series: a buffer from r->pool, or NULL.
+ */
+ngx_buf_t *ngx_sos_metrics_text(ngx_http_request_t *r,
+    ngx_sos_metrics_shm_t *m, ngx_uint_t nops, const uint64_t *fsync_le_us,
+    ngx_sos_metrics_snap_t *s, ngx_uint_t max);
+
+
 #endif /* _NGX_SOS_METRICS_H_INCLUDED_ */
