@@ -599,9 +599,9 @@ int sos_sync_timed(sos_store_t *st, int fd, int data);
 /*
  * mkdir path unless it exists and, with do_fsync, fsync its parent even
  * when it existed (its creator's fsync may not have returned yet, or may
- * have failed); 0 or -1 (errno set).
+ * have failed), timed for st's stats (NULL: not); 0 or -1 (errno set).
  */
-int sos_mkdir_synced(const char *path, int do_fsync);
+int sos_mkdir_synced(sos_store_t *st, const char *path, int do_fsync);
 
 /* Fresh random hex id of SOS_FILE_ID_LEN (or any even n) characters. */
 void sos_random_hex(char *out, size_t n);

@@ -172,7 +172,7 @@ sos_fsync_dir(sos_store_t *st, const char *path)
 
 /* mkdir that makes the directory durable by syncing its parent. */
 int
-sos_mkdir_synced(const char *path, int do_fsync)
+sos_mkdir_synced(sos_store_t *st, const char *path, int do_fsync)
 {
     char  parent[4096];
     char *slash;
@@ -192,10 +192,10 @@ sos_mkdir_synced(const char *path, int do_fsync)
     }
     slash = strrchr(parent, '/');
     if (slash == NULL) {
-        return sos_fsync_dir(NULL, ".");
+        return sos_fsync_dir(st, ".");
     }
     slash[slash == parent] = '\0';
-    return sos_fsync_dir(NULL, parent);
+    return sos_fsync_dir(st, parent);
 }
 
 
@@ -228,7 +228,7 @@ sos_dir_durable(sos_store_t *st, unsigned replica, unsigned bit,
     }
 
     /* makes it (EEXIST is fine) and syncs its parent: one mkdir */
-    if (sos_mkdir_synced(path, do_fsync) == -1) {
+    if (sos_mkdir_synced(st, path, do_fsync) == -1) {
         return -1;
     }
 
