@@ -23,7 +23,6 @@
 
 #define NGX_SOS_METRICS_CACHE   5000     /* ms the store figures serve */
 #define NGX_SOS_METRICS_ZONE    (64 * 1024)
-#define NGX_SOS_METRICS_MAGIC   0x534f536d65747231  /* layout "SOSmetr1" */
 
 
 typedef struct {
@@ -151,7 +150,10 @@ ngx_sos_metrics_init(ngx_conf_t *cf)
 }
 
 
-/* data: the old cycle's counters (a reload), which go on */
+/*
+ * data: the old cycle's counters (a reload of the same module: nginx
+ * reuses a zone of the same name, size and tag), which go on
+ */
 
 static ngx_int_t
 ngx_sos_metrics_zone_init(ngx_shm_zone_t *zone, void *data)
@@ -171,8 +173,6 @@ ngx_sos_metrics_zone_init(ngx_shm_zone_t *zone, void *data)
     if (m == NULL) {
         return NGX_ERROR;
     }
-
-    m->magic = NGX_SOS_METRICS_MAGIC;
 
     zone->data = m;
     ngx_sos_metrics_shm = m;

@@ -52,7 +52,6 @@ void ngx_sos_metrics_exit_process(void);
 
 
 typedef struct {
-    uint64_t                 magic;
     uint64_t                 requests[NGX_SOS_METRICS_OPS][4];
     uint64_t                 latency[NGX_SOS_METRICS_OPS]
                                     [NGX_SOS_METRICS_HIST];
