@@ -155,6 +155,7 @@ is($st, 200, 'an upload created');
 
 # the counters: exactly the traffic
 
+my $t1 = time();
 my $text1 = scrape();
 my $s1 = series($text1);
 promtool_ok($text1, 'after the traffic');
@@ -197,9 +198,13 @@ ok($fsyncs - (histogram($s0, 'sos_fsync_duration_seconds'))[1] >= 3 * $N,
 
 # the store figures: cached, then renewed
 
-is(val($s1, 'sos_bucket_objects{bucket="metrics-a"}'), 0,
-    'a scrape right after: the cached store figures');
-ok(val($s1, 'sos_store_age_seconds') > 0, 'their age shows');
+SKIP: {
+    skip 'the traffic took longer than the cache lasts', 2
+        if $t1 - $t0 > 4.5;
+    is(val($s1, 'sos_bucket_objects{bucket="metrics-a"}'), 0,
+        'a scrape right after: the cached store figures');
+    ok(val($s1, 'sos_store_age_seconds') > 0, 'their age shows');
+}
 
 sleep(5.2 - (time() - $t0)) if time() - $t0 < 5.2;
 
