@@ -53,6 +53,8 @@ BUILD_PKGS := nginx-core nginx-dev libssl-dev libleveldb-dev libisal-dev \
               build-essential perl wrk
 CLIENT_PKGS := awscli python3-boto3 s3cmd rclone restic curl openssl chromium \
                pyflakes3 strace procps
+# promtool, which t/metrics.t runs on the metrics
+CLIENT_PKGS += prometheus
 # clang and its runtimes (libFuzzer, ASan) for make fuzz
 FUZZ_PKGS := clang libclang-rt-14-dev
 # the chart of make bench

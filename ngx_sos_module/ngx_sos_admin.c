@@ -18,6 +18,7 @@
  *     POST   scrub[?bucket=B]               a scrub pass now: findings
  *     GET    status                         replicas, scrub progress
  *     GET    usage, buckets/BUCKET/info|usage    ngx_sos_admin_usage.c
+ *     GET    metrics                        Prometheus text: ngx_sos_metrics.c
  *     ...    buckets/BUCKET[/...]           CDN settings: ngx_sos_cdn_admin.c
  *
  * A change to the keys reloads the worker's key table in the same job
@@ -27,6 +28,7 @@
 
 #include "ngx_sos_module.h"
 #include "ngx_sos_cdn.h"
+#include "ngx_sos_metrics.h"
 
 #include <sosproto/text.h>
 
@@ -212,6 +214,11 @@ ngx_sos_admin_handler(ngx_http_request_t *r)
     }
 
     rc = ngx_sos_cdn_admin(r, ctx);
+    if (rc != NGX_DECLINED) {
+        return rc;
+    }
+
+    rc = ngx_sos_metrics_admin(r, ctx);
     if (rc != NGX_DECLINED) {
         return rc;
     }

@@ -9,6 +9,7 @@
 #include "ngx_sos_website.h"
 #include "ngx_sos_console.h"
 #include "ngx_sos_cdn.h"
+#include "ngx_sos_metrics.h"
 
 
 static ngx_int_t ngx_sos_handler(ngx_http_request_t *r);
@@ -206,13 +207,28 @@ static ngx_command_t  ngx_sos_commands[] = {
       offsetof(ngx_sos_main_conf_t, cdn_purge_queue),
       NULL },
 
+    /* the Prometheus text endpoint: ngx_sos_metrics.c, docs/metrics.md */
+    { ngx_string("sos_metrics"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_sos_metrics_conf,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("sos_metrics_buckets"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_sos_main_conf_t, metrics_buckets),
+      NULL },
+
       ngx_null_command
 };
 
 
 static ngx_http_module_t  ngx_sos_module_ctx = {
     ngx_sos_log_add_variables,             /* preconfiguration */
-    NULL,                                  /* postconfiguration */
+    ngx_sos_metrics_init,                  /* postconfiguration */
 
     ngx_sos_create_main_conf,              /* create main configuration */
     ngx_sos_init_main_conf,                /* init main configuration */
@@ -441,6 +457,7 @@ ngx_sos_create_main_conf(ngx_conf_t *cf)
     smcf->handoff_queue = NGX_CONF_UNSET_UINT;
     smcf->cdn_purge = NGX_CONF_UNSET_PTR;
     smcf->cdn_purge_queue = NGX_CONF_UNSET_UINT;
+    smcf->metrics_buckets = NGX_CONF_UNSET_UINT;
     smcf->request_id_index = NGX_ERROR;
     smcf->open_rc = SOS_RC_MAX;          /* not tried yet */
 
@@ -465,6 +482,7 @@ ngx_sos_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_conf_init_msec_value(smcf->handoff_wait, 5000);
     ngx_conf_init_uint_value(smcf->handoff_queue, 512);
     ngx_conf_init_ptr_value(smcf->cdn_purge, NULL);
+    ngx_conf_init_uint_value(smcf->metrics_buckets, 100);
 
     if (ngx_sos_cdn_init_conf(cf, smcf) != NGX_CONF_OK) {
         return NGX_CONF_ERROR;
@@ -618,6 +636,7 @@ ngx_sos_create_loc_conf(ngx_conf_t *cf)
 
     slcf->enable = NGX_CONF_UNSET;
     slcf->website = NGX_CONF_UNSET;
+    slcf->metrics = NGX_CONF_UNSET;
 
     return slcf;
 }
@@ -631,6 +650,7 @@ ngx_sos_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     ngx_conf_merge_value(conf->enable, prev->enable, 0);
     ngx_conf_merge_value(conf->website, prev->website, 0);
+    ngx_conf_merge_value(conf->metrics, prev->metrics, 0);
     ngx_conf_merge_str_value(conf->website_domain, prev->website_domain, "");
 
     /* Host is matched lowercased, without port or final dot */
@@ -808,4 +828,5 @@ ngx_sos_exit_process(ngx_cycle_t *cycle)
 
     ngx_sos_cdn_exit_process(cycle);
     ngx_sos_store_exit(cycle, smcf);
+    ngx_sos_metrics_exit_process();
 }

@@ -60,6 +60,7 @@ typedef struct {
     ngx_str_t            cdn_url;        /* sos_cdn_url: published edge */
     ngx_array_t         *cdn_purge;      /* of ngx_str_t: edges to purge */
     ngx_uint_t           cdn_purge_queue;    /* default 10000 */
+    ngx_uint_t           metrics_buckets;    /* per-bucket series, 100 */
 
     const char         **replica_dirs;   /* NULL: library default */
     ngx_uint_t           n_replicas;
@@ -76,6 +77,7 @@ typedef struct {
     ngx_flag_t           website;        /* sos_website: the endpoint */
     ngx_str_t            website_domain; /* sos_website_domain */
     ngx_str_t            cache_control;  /* default of public responses */
+    ngx_flag_t           metrics;        /* sos_metrics: its scrapes */
 } ngx_sos_loc_conf_t;
 
 
@@ -341,6 +343,7 @@ struct ngx_sos_job_s {
                                             sent: r->aio is left alone */
     ngx_uint_t               no_authz;   /* reads for an answer only: no
                                             authorization step */
+    uint64_t                 posted;     /* us, for the metrics */
 };
 
 typedef ngx_int_t (*ngx_sos_op_handler_pt)(ngx_http_request_t *r,

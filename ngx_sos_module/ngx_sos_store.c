@@ -19,6 +19,7 @@
 
 
 #include "ngx_sos_module.h"
+#include "ngx_sos_metrics.h"
 
 
 typedef enum {
@@ -214,6 +215,7 @@ ngx_sos_store_exit(ngx_cycle_t *cycle, ngx_sos_main_conf_t *smcf)
     smcf->keys = NULL;
 
     if (smcf->store) {
+        ngx_sos_metrics_store_fold(smcf->store);
         ngx_sos_scrub_flush(smcf->store, cycle->log);
         sos_store_close(smcf->store);
         smcf->store = NULL;
@@ -756,6 +758,8 @@ ngx_sos_store_release(ngx_log_t *log)
 
     ngx_sos_keys_free(smcf->keys);
     smcf->keys = NULL;
+
+    ngx_sos_metrics_store_fold(smcf->store);
 
     task = ngx_thread_task_alloc(ngx_cycle->pool, sizeof(ngx_sos_close_job_t));
 

@@ -9,6 +9,7 @@
 
 
 #include "ngx_sos_module.h"
+#include "ngx_sos_metrics.h"
 
 
 static void ngx_sos_job_thread(void *data, ngx_log_t *log);
@@ -84,7 +85,10 @@ ngx_sos_job_post(ngx_sos_job_t *job)
     job->err.msg[0] = '\0';
     job->task->event.log = r->connection->log;
 
+    ngx_sos_metrics_job_posted(job);
+
     if (ngx_thread_task_post(smcf->thread_pool, job->task) != NGX_OK) {
+        ngx_sos_metrics_job_dropped();
         return NGX_ERROR;
     }
 
@@ -134,9 +138,13 @@ ngx_sos_job_thread(void *data, ngx_log_t *log)
 {
     ngx_sos_job_t  *job = data;
 
+    ngx_sos_metrics_job_started(job);
+
     if ((job->no_authz || ngx_sos_authz_run(job) == NGX_OK) && job->run) {
         job->run(job);
     }
+
+    ngx_sos_metrics_job_ended();
 }
 
 

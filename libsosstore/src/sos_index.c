@@ -421,7 +421,7 @@ sos_idx_sync_old_logs(sos_store_t *st)
             continue;
         }
 
-        if (fdatasync(fd) == -1) {
+        if (sos_sync_timed(st, fd, 1) == -1) {
             saved = errno;
             rc = -1;
         } else if (num > synced) {
@@ -784,10 +784,10 @@ sos_idx_reserve_make(sos_store_t *st, uint64_t room)
     }
 
     rc = posix_fallocate(fd, 0, (off_t) st->reserve) == 0
-         && (st->no_fsync || fsync(fd) == 0) ? 0 : -1;
+         && (st->no_fsync || sos_sync_timed(st, fd, 0) == 0) ? 0 : -1;
 
     if (close(fd) == -1 || rc == -1
-        || (!st->no_fsync && sos_fsync_dir(st->index_dir) == -1))
+        || (!st->no_fsync && sos_fsync_dir(st, st->index_dir) == -1))
     {
         (void) unlink(st->reserve_path);
         return -1;

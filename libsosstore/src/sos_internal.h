@@ -121,6 +121,12 @@ struct sos_store_s {
     int                 no_fsync;
     uint64_t            min_part_size;
 
+    /* sos_store_stats(): atomics, updated by sos_sync_timed() */
+    uint64_t            fsync_hist[SOS_FSYNC_BUCKETS];
+    uint64_t            fsyncs;
+    uint64_t            fsync_us;
+    uint64_t            fsync_errors;
+
     /* seals access key secrets in the index (sos_secret.c) */
     unsigned char       secret_key[SOS_SECRET_KEY_LEN];
 
@@ -582,15 +588,20 @@ int sos_dir_make(sos_store_t *st, unsigned replica, unsigned bit,
     const char *path);
 void sos_dir_known(sos_store_t *st, unsigned replica, unsigned bit);
 
-/* fsync a directory by path; 0 or -1 (errno set). */
-int sos_fsync_dir(const char *path);
+/* fsync a directory by path, timed for st's stats (st NULL: not); 0 or -1
+ * (errno set). */
+int sos_fsync_dir(sos_store_t *st, const char *path);
+
+/* fdatasync (data) or fsync fd, timed for sos_store_stats(); 0 or -1
+ * (errno set). */
+int sos_sync_timed(sos_store_t *st, int fd, int data);
 
 /*
  * mkdir path unless it exists and, with do_fsync, fsync its parent even
  * when it existed (its creator's fsync may not have returned yet, or may
- * have failed); 0 or -1 (errno set).
+ * have failed), timed for st's stats (NULL: not); 0 or -1 (errno set).
  */
-int sos_mkdir_synced(const char *path, int do_fsync);
+int sos_mkdir_synced(sos_store_t *st, const char *path, int do_fsync);
 
 /* Fresh random hex id of SOS_FILE_ID_LEN (or any even n) characters. */
 void sos_random_hex(char *out, size_t n);

@@ -601,7 +601,7 @@ sos_repair_copy(sos_store_t *st, const sos_extent_t *e, unsigned src,
         return 1;
     }
 
-    if (saved == 0 && sync && fdatasync(out) == -1) {
+    if (saved == 0 && sync && sos_sync_timed(st, out, 1) == -1) {
         saved = errno;
     }
     if (close(out) == -1 && saved == 0) {
@@ -635,7 +635,7 @@ sos_repair_copy(sos_store_t *st, const sos_extent_t *e, unsigned src,
     }
 
     *slash = '\0';
-    if (sync && sos_fsync_dir(path) == -1) {
+    if (sync && sos_fsync_dir(st, path) == -1) {
         /* the file may or may not survive a crash: the next pass looks */
         return -1;
     }

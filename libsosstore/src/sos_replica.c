@@ -92,8 +92,68 @@ sos_popcount(uint32_t mask)
 }
 
 
+/* the upper bounds of sos_store_stats' buckets, in microseconds */
+static const uint64_t  sos_fsync_bounds[SOS_FSYNC_BUCKETS] = {
+    100, 250, 500, 1000, 2500, 5000, 10000, 25000, 100000, 250000, 1000000,
+    UINT64_MAX
+};
+
+
 int
-sos_fsync_dir(const char *path)
+sos_sync_timed(sos_store_t *st, int fd, int data)
+{
+    int              rc, saved;
+    unsigned         i;
+    uint64_t         us;
+    struct timespec  t0, t1;
+
+    if (st == NULL) {
+        return data ? fdatasync(fd) : fsync(fd);
+    }
+
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    rc = data ? fdatasync(fd) : fsync(fd);
+    saved = errno;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+
+    us = (uint64_t) ((t1.tv_sec - t0.tv_sec) * 1000000000LL
+                     + (t1.tv_nsec - t0.tv_nsec)) / 1000;
+
+    for (i = 0; us > sos_fsync_bounds[i]; i++) { /* void */ }
+
+    __atomic_fetch_add(&st->fsync_hist[i], 1, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&st->fsync_us, us, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&st->fsyncs, 1, __ATOMIC_RELAXED);
+
+    if (rc == -1) {
+        __atomic_fetch_add(&st->fsync_errors, 1, __ATOMIC_RELAXED);
+    }
+
+    errno = saved;
+    return rc;
+}
+
+
+void
+sos_store_stats(sos_store_t *store, sos_store_stats_t *stats)
+{
+    unsigned  i;
+
+    for (i = 0; i < SOS_FSYNC_BUCKETS; i++) {
+        stats->fsync_le_us[i] = sos_fsync_bounds[i];
+        stats->fsync_count[i] = __atomic_load_n(&store->fsync_hist[i],
+                                                __ATOMIC_RELAXED);
+    }
+
+    stats->fsyncs = __atomic_load_n(&store->fsyncs, __ATOMIC_RELAXED);
+    stats->fsync_us = __atomic_load_n(&store->fsync_us, __ATOMIC_RELAXED);
+    stats->fsync_errors = __atomic_load_n(&store->fsync_errors,
+                                          __ATOMIC_RELAXED);
+}
+
+
+int
+sos_fsync_dir(sos_store_t *st, const char *path)
 {
     int  fd, rc, saved;
 
@@ -102,7 +162,7 @@ sos_fsync_dir(const char *path)
         return -1;
     }
 
-    rc = fsync(fd);
+    rc = sos_sync_timed(st, fd, 0);
     saved = errno;
     close(fd);
     errno = saved;
@@ -112,7 +172,7 @@ sos_fsync_dir(const char *path)
 
 /* mkdir that makes the directory durable by syncing its parent. */
 int
-sos_mkdir_synced(const char *path, int do_fsync)
+sos_mkdir_synced(sos_store_t *st, const char *path, int do_fsync)
 {
     char  parent[4096];
     char *slash;
@@ -132,10 +192,10 @@ sos_mkdir_synced(const char *path, int do_fsync)
     }
     slash = strrchr(parent, '/');
     if (slash == NULL) {
-        return sos_fsync_dir(".");
+        return sos_fsync_dir(st, ".");
     }
     slash[slash == parent] = '\0';
-    return sos_fsync_dir(parent);
+    return sos_fsync_dir(st, parent);
 }
 
 
@@ -168,7 +228,7 @@ sos_dir_durable(sos_store_t *st, unsigned replica, unsigned bit,
     }
 
     /* makes it (EEXIST is fine) and syncs its parent: one mkdir */
-    if (sos_mkdir_synced(path, do_fsync) == -1) {
+    if (sos_mkdir_synced(st, path, do_fsync) == -1) {
         return -1;
     }
 
@@ -496,7 +556,7 @@ sos_writer_settle_data(void *arg)
     sos_writer_t  *w = s->writer;
     unsigned       i = s->replica;
 
-    if (!w->store->no_fsync && fdatasync(w->fds[i]) == -1) {
+    if (!w->store->no_fsync && sos_sync_timed(w->store, w->fds[i], 1) == -1) {
         s->data_error = errno;
         return;
     }
@@ -564,7 +624,7 @@ sos_writer_settle_name(void *arg)
     }
 
     *slash = '\0';
-    if (sos_fsync_dir(path) == -1) {
+    if (sos_fsync_dir(st, path) == -1) {
         s->name_error = errno;
         return;
     }
@@ -573,7 +633,7 @@ sos_writer_settle_name(void *arg)
 
     *(slash - 3) = '\0';
     if (new_yy) {
-        if (sos_fsync_dir(path) == -1) {
+        if (sos_fsync_dir(st, path) == -1) {
             s->name_error = errno;
             return;
         }
@@ -582,7 +642,7 @@ sos_writer_settle_name(void *arg)
 
     if (new_xx) {
         *strrchr(path, '/') = '\0';
-        if (sos_fsync_dir(path) == -1) {
+        if (sos_fsync_dir(st, path) == -1) {
             s->name_error = errno;
             return;
         }

@@ -310,7 +310,7 @@ sos_key_file_create(sos_store_t *st, const char *path, sos_error_t *err)
         }
     }
 
-    if (rc == SOS_OK && !st->no_fsync && fsync(fd) == -1) {
+    if (rc == SOS_OK && !st->no_fsync && sos_sync_timed(st, fd, 0) == -1) {
         rc = sos_err_sys(err, errno, "fsync(\"%s\") failed", path);
     }
 
@@ -328,7 +328,7 @@ sos_key_file_create(sos_store_t *st, const char *path, sos_error_t *err)
         snprintf(dir, sizeof(dir), slash ? "/" : ".");
     }
 
-    if (rc == SOS_OK && !st->no_fsync && sos_fsync_dir(dir) == -1) {
+    if (rc == SOS_OK && !st->no_fsync && sos_fsync_dir(st, dir) == -1) {
         rc = sos_err_sys(err, errno, "fsync(\"%s\") failed", dir);
     }
 

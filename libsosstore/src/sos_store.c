@@ -48,7 +48,7 @@ sos_mkdir_p(const char *path, int do_fsync)
         }
         buf[i] = '\0';
         if (path[i] == '\0' || mkdir(buf, SOS_DIR_MODE) == 0) {
-            if (sos_mkdir_synced(buf, do_fsync) == -1) {
+            if (sos_mkdir_synced(NULL, buf, do_fsync) == -1) {
                 return -1;
             }
 

@@ -289,6 +289,33 @@ typedef struct {
  */
 void sos_store_health(sos_store_t *store, sos_store_health_t *health);
 
+/*
+ * How long the store's fsyncs took since open: the fdatasync of each
+ * replica's file of a write and of a repair's rewrite, the fsync of
+ * directories and index logs made durable.  A histogram: fsync_count[i]
+ * of them took at most fsync_le_us[i] microseconds and more than the
+ * bound before it; the last bucket (bound UINT64_MAX) takes the rest.
+ */
+#define SOS_FSYNC_BUCKETS  12
+
+typedef struct {
+    uint64_t  fsync_le_us[SOS_FSYNC_BUCKETS];    /* upper bounds */
+    uint64_t  fsync_count[SOS_FSYNC_BUCKETS];    /* per bucket, not
+                                                    cumulative */
+    uint64_t  fsyncs;                            /* all of them */
+    uint64_t  fsync_us;                          /* their total time */
+    uint64_t  fsync_errors;                      /* that failed */
+} sos_store_stats_t;
+
+/**
+ * The store's counters since open (atomic counters, each read on its own:
+ * a call racing with fsyncs may see one counted in fsyncs and not yet in
+ * its bucket).
+ * Threads: any thread; it never waits for I/O or a lock (an event loop
+ * may call it).  Ownership: *stats is the caller's.
+ */
+void sos_store_stats(sos_store_t *store, sos_store_stats_t *stats);
+
 /**
  * Replica count, quorum, degraded replicas and notices as seen at open.
  * Threads: any thread.  Ownership: *info is the caller's; its notices
