@@ -64,6 +64,8 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 MODULE_SRCS := $(wildcard ngx_sos_module/*.c ngx_sos_module/*.h)
 # the web console, embedded in the module (scripts/embed-console)
 CONSOLE_SRCS := $(shell find console -type f -not -name '.*' 2>/dev/null)
+# the npm libraries it bundles (tools/console-npm), copied in at build time
+CONSOLE_VENDOR := console/vendor/qrcode.js
 SOSCTL_SRCS := $(wildcard tools/sosctl/*.c)
 SOSCTL_HDRS := $(wildcard tools/sosctl/*.h)
 
@@ -78,12 +80,14 @@ T_TESTS   = $(wildcard t/*.t)
 all: deps-check lib proto sosctl module faulttools
 
 # Install only what is missing; apt-get update only when something is.
+# npm (the console's QR code library) may come with a nodejs of its own.
 deps:
 	@missing=; \
 	for p in $(PKGS); do \
 	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null \
 	        | grep -q 'install ok installed' || missing="$$missing $$p"; \
 	done; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
 	if [ -n "$$missing" ]; then \
 	    echo "installing:$$missing"; \
 	    $(SUDO) apt-get update -q && \
@@ -100,6 +104,7 @@ deps-check:
 	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null \
 	        | grep -q 'install ok installed' || missing="$$missing $$p"; \
 	done; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
 	if [ -n "$$missing" ]; then \
 	    echo "missing packages:$$missing (run: make deps)" >&2; exit 1; \
 	fi
@@ -159,7 +164,7 @@ $(shell mkdir -p $(BUILDDIR); echo '$(SRCLIST_NOW)' | cmp -s - $(SRCLIST) \
 # the directory this checkout happens to live in.
 NGX_REL = $(shell realpath -m --relative-to=$(NGXSRC) $(1))
 
-$(NGXSRC)/objs/Makefile: config Makefile $(SRCLIST)
+$(NGXSRC)/objs/Makefile: config Makefile $(SRCLIST) $(CONSOLE_VENDOR)
 	@mkdir -p $(BUILDDIR)
 	test -d $(NGXSRC) || cp -a $(NGINX_SRC_DIST) $(NGXSRC)
 	cd $(NGXSRC) && . ./conf_flags && \
@@ -170,10 +175,23 @@ $(NGXSRC)/objs/Makefile: config Makefile $(SRCLIST)
 
 # objs/Makefile does not relink when a library changes: remove the .so.
 $(MODULE): $(NGXSRC)/objs/Makefile $(MODULE_SRCS) $(CONSOLE_SRCS) \
-           scripts/embed-console $(LIBA) $(PROTOA)
+           $(CONSOLE_VENDOR) scripts/embed-console $(LIBA) $(PROTOA)
 	rm -f $(MODULE)
 	scripts/embed-console console $(NGXSRC)/objs/ngx_sos_console_files.c
 	$(MAKE) -C $(NGXSRC) -f objs/Makefile modules
+
+# npm ci from the committed lock file (exact versions, integrity checked,
+# no install scripts) in the build dir; the console's files are console/
+# plus this copy, which git ignores
+$(CONSOLE_VENDOR): tools/console-npm/package.json \
+                   tools/console-npm/package-lock.json
+	rm -rf $(BUILDDIR)/console-npm
+	mkdir -p $(BUILDDIR)/console-npm $(@D)
+	cp $^ $(BUILDDIR)/console-npm/
+	cd $(BUILDDIR)/console-npm && npm ci --ignore-scripts --no-audit \
+	    --no-fund --loglevel=error
+	cp $(BUILDDIR)/console-npm/node_modules/qrcode-generator/dist/qrcode.js \
+	    $@
 
 run: deps all
 	SOS_BUILD=$(BUILD) scripts/run
@@ -269,7 +287,8 @@ $(FUZZ_BUILD)/mod/%.o: ngx_sos_module/%.c $(FUZZ_HDRS) \
 	@mkdir -p $(@D)
 	$(FUZZ_CC) -c $(FUZZ_CFLAGS) $(FUZZ_WARN) $(FUZZ_INCS) -o $@ $<
 
-$(FUZZ_BUILD)/ngx_sos_console_files.c: $(CONSOLE_SRCS) scripts/embed-console
+$(FUZZ_BUILD)/ngx_sos_console_files.c: $(CONSOLE_SRCS) $(CONSOLE_VENDOR) \
+                                        scripts/embed-console
 	@mkdir -p $(@D)
 	scripts/embed-console console $@
 
@@ -313,7 +332,7 @@ bench: all
 	SOS_BUILD=$(BUILD) bench/run
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-fuzz console/vendor
 	rm -f ./sosctl
 
 FORCE:
