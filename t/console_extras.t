@@ -330,6 +330,8 @@ sub phone {
 
 sub shot {
     my ($ch, $name) = @_;
+    # the messages of earlier steps would hide the page
+    js($ch, 'document.querySelectorAll(".toast").forEach(e => e.remove()); 1');
     sleep(0.3);
     my $file = $t->dir . "/console_extras-$name.png";
     ok($ch->screenshot($file) > 1000, "screenshot $name");

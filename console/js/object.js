@@ -378,13 +378,14 @@
             form);
     }
 
-    /* a QR code of text on a canvas, 4 modules of quiet zone */
+    /* a QR code of text on a canvas, whole pixels per module, 4 modules
+       of quiet zone */
     function qrCanvas(text) {
-        const qr = qrcode(0, 'M');
+        /* level L: a long URL in the fewest modules, easiest to scan */
+        const qr = qrcode(0, 'L');
         qr.addData(text);
         qr.make();
-        const n = qr.getModuleCount(), cell = Math.max(2, Math.floor(
-            240 / (n + 8)));
+        const n = qr.getModuleCount(), cell = n + 8 > 80 ? 3 : 4;
         const c = el('canvas', { id: 'presign-qr', class: 'qr',
             role: 'img', 'aria-label': 'QR code of the link' });
         c.width = c.height = (n + 8) * cell;
@@ -499,9 +500,12 @@
                                              reloadAccess));
         }
 
+        /* what it is on the left, who may read it on the right */
         const previewBox = el('div', {});
-        page.append(details(head, key), accessBox, share(bucket, key),
-                    previewBox);
+        page.append(el('div', { class: 'col' }, previewBox,
+                           details(head, key)),
+                    el('div', { class: 'col' }, accessBox,
+                           share(bucket, key)));
         await reloadAccess();
         try {
             previewBox.append(await preview(bucket, key, head));
