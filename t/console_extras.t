@@ -209,12 +209,17 @@ if ($mstatus == 200) {
         . '.length > 0'), 'metrics: requests per operation charted');
     ok(js($b, 'document.querySelectorAll("#chart-buckets svg rect")'
         . '.length > 0'), 'metrics: usage per bucket charted');
+    ok(wait_for($b, 'document.querySelector("#chart-rate polyline")'
+        . ' && document.querySelector("#chart-bytes polyline")', 25),
+        'metrics: the rates between two readings charted');
 } else {
     is($mstatus, 404, 'no metrics on this admin API');
     like(js($b, 'document.getElementById("metrics-off").innerText'),
         qr/not enabled/, 'the page says metrics are not enabled');
 }
 shot($b, 'metrics-desktop');
+js($b, 'document.getElementById("chart-buckets").scrollIntoView(); 1');
+shot($b, 'metrics-desktop-2');
 
 # ---- phone width ----
 

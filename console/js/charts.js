@@ -18,8 +18,10 @@
     const SVG = 'http://www.w3.org/2000/svg';
     const PERIOD = 5000;
     const HISTORY = 60;
-    const CLASSES = [['2xx', 'var(--ok)'], ['3xx', 'var(--accent)'],
-                     ['4xx', '#e0a000'], ['5xx', 'var(--danger)']];
+    /* colours are classes of css/extras.css: the page's CSP allows no
+       style attribute */
+    const CLASSES = [['2xx', 'c-ok'], ['3xx', 'c-info'], ['4xx', 'c-warn'],
+                     ['5xx', 'c-bad']];
 
     /*
      * The samples of an exposition: [{ name, labels: {}, value }].
@@ -103,8 +105,8 @@
      * one bar per row, its parts stacked, scaled to the largest total.
      */
     function barChart(title, rows) {
-        const rowH = 22, labelW = 150, textW = 110, W = 560;
-        const max = Math.max(1, ...rows.map(r =>
+        const rowH = 22, labelW = 118, textW = 112, W = 420;
+        const max = Math.max(1e-9, ...rows.map(r =>
             r.parts.reduce((a, p) => a + p[0], 0)));
         const plot = W - labelW - textW;
         const s = svg('svg', { viewBox: '0 0 ' + W + ' '
@@ -114,7 +116,7 @@
             const y = i * rowH;
             s.append(svg('text', { x: labelW - 8, y: y + 15,
                 'text-anchor': 'end', class: 'chart-label' },
-                r.label.length > 22 ? r.label.slice(0, 21) + '\u2026'
+                r.label.length > 18 ? r.label.slice(0, 17) + '\u2026'
                                     : r.label));
             let x = labelW;
             for (const [v, colour] of r.parts) {
@@ -122,7 +124,7 @@
                 if (w > 0) {
                     s.append(svg('rect', { x: x, y: y + 4,
                         width: Math.max(w, 1), height: rowH - 8, rx: 2,
-                        style: 'fill:' + colour }));
+                        class: colour }));
                 }
                 x += w;
             }
@@ -140,13 +142,21 @@
 
     function legend(items) {
         return el('div', { class: 'legend' }, items.map(([label, colour]) =>
-            el('span', {}, el('i', { style: 'background:' + colour }),
+            el('span', {}, el('i', { class: colour }),
                label)));
     }
 
     /* a line chart of the last readings: points [{ t, values: [] }] */
     function lines(title, points, names, colours, fmt, id) {
-        const W = 560, H = 140, pad = 36;
+        const last = points[points.length - 1];
+        const key = legend(names.map((n, k) => [n + (last ? ': '
+            + fmt(last.values[k]) : ''), colours[k]]));
+        if (points.length < 2) {
+            return chartCard(title, el('p', { class: 'muted',
+                text: 'Rates show after the second reading (every '
+                      + PERIOD / 1000 + ' s).' }), id, key);
+        }
+        const W = 420, H = 130, pad = 64;
         const max = Math.max(1e-9, ...points.flatMap(p => p.values));
         const s = svg('svg', { viewBox: '0 0 ' + W + ' ' + H,
             class: 'chart', role: 'img', 'aria-label': title });
@@ -158,21 +168,20 @@
                                class: 'chart-label' }, '0'));
         names.forEach((n, k) => {
             const pts = points.map((p, i) => {
-                const x = pad + (W - pad) * (points.length > 1
-                    ? i / (HISTORY - 1) : 0);
+                const x = pad + (W - pad - 4) * i / (points.length - 1);
                 const y = (H - 18) - (H - 30) * p.values[k] / max;
                 return x.toFixed(1) + ',' + y.toFixed(1);
             });
             s.append(svg('polyline', { points: pts.join(' '),
-                fill: 'none', 'stroke-width': 2,
-                style: 'stroke:' + colours[k] }));
+                fill: 'none', 'stroke-width': 2, class: colours[k] }));
         });
-        const last = points[points.length - 1];
-        return chartCard(title, points.length > 1 ? s
-            : el('p', { class: 'muted', text: 'Rates show after the second '
-                        + 'reading (every ' + PERIOD / 1000 + ' s).' }),
-            id, legend(names.map((n, k) => [n + (last ? ': '
-                + fmt(last.values[k]) : ''), colours[k]])));
+        return chartCard(title, s, id, key);
+    }
+
+    /* requests no S3 operation matched: the console's files, the admin
+       API, refused requests */
+    function opName(op) {
+        return !op || op === 'none' ? 'other' : op;
     }
 
     function tile(label, v) {
@@ -187,7 +196,7 @@
         /* requests per operation, by status class */
         const req = {};
         for (const s of series(samples, 'sos_requests_total')) {
-            const op = s.labels.op || s.labels.operation || '?';
+            const op = opName(s.labels.op);
             req[op] = req[op] || {};
             req[op][s.labels.class] = (req[op][s.labels.class] || 0) + s.value;
         }
@@ -203,7 +212,7 @@
         /* latency per operation from the histograms */
         const hist = {};
         for (const s of series(samples, 'sos_request_duration_seconds_bucket')) {
-            const op = s.labels.op || '?';
+            const op = opName(s.labels.op);
             (hist[op] = hist[op] || []).push({ le: s.labels.le === '+Inf'
                 ? Infinity : Number(s.labels.le), n: s.value });
         }
@@ -211,8 +220,8 @@
             p50: quantile(hist[op], 0.5), p95: quantile(hist[op], 0.95) }))
             .filter(r => r.p95 !== null)
             .sort((a, b) => b.p95 - a.p95).slice(0, 16)
-            .map(r => ({ label: r.op, parts: [[r.p50, 'var(--accent)'],
-                [Math.max(r.p95 - r.p50, 0), 'var(--accent-soft)']],
+            .map(r => ({ label: r.op, parts: [[r.p50, 'c-info'],
+                [Math.max(r.p95 - r.p50, 0), 'c-soft']],
                 text: ms(r.p50) + ' / ' + ms(r.p95) }));
 
         /* objects and bytes per bucket */
@@ -223,7 +232,7 @@
         const bucketRows = series(samples, 'sos_bucket_bytes')
             .sort((a, b) => b.value - a.value).slice(0, 16)
             .map(s => ({ label: s.labels.bucket, parts: [[s.value,
-                'var(--accent)']], text: SOS.size(s.value) + ', '
+                'c-info']], text: SOS.size(s.value) + ', '
                 + fmtN(objs[s.labels.bucket] || 0) + ' obj.' }));
 
         const received = value(samples, 'sos_received_bytes_total');
@@ -256,11 +265,11 @@
                    barChart('Latency per operation', latRows),
                    'chart-latency'),
                lines('Request rate', history.map(h => ({ t: h.t,
-                   values: [h.req] })), ['requests/s'], ['var(--accent)'],
+                   values: [h.req] })), ['requests/s'], ['c-info'],
                    v => v.toFixed(v < 10 ? 1 : 0), 'chart-rate'),
                lines('Bytes in and out', history.map(h => ({ t: h.t,
                    values: [h.rx, h.tx] })), ['in', 'out'],
-                   ['var(--ok)', 'var(--accent)'], v => SOS.size(Math.round(v))
+                   ['c-ok', 'c-info'], v => SOS.size(Math.round(v))
                    + '/s', 'chart-bytes'),
                chartCard('Usage per bucket',
                    barChart('Usage per bucket', bucketRows),
