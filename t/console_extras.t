@@ -60,6 +60,10 @@ ok_status(200, $t->s3(PUT => '/photos/img/checks.png', body => $png,
                  'x-amz-meta-camera' => 'none' }), 'put the image');
 ok_status(200, $t->s3(PUT => '/photos/notes/notes.txt', body => $notes,
     headers => { 'Content-Type' => 'text/plain' }), 'put the text');
+ok_status(200, $t->s3(PUT => '/photos/notes/long.txt',
+    body => join('', map { sprintf("line %05d of a long text file\n", $_) }
+        1 .. 3200), headers => { 'Content-Type' => 'text/plain' }),
+    'put a text over 64 KiB');
 ok_status(403, $t->http(GET => '/photos/img/checks.png'),
     'the image is private at first');
 
@@ -106,6 +110,25 @@ ok(wait_for($b, 'var s = document.getElementById("object-state");'
 ok_status(403, $t->http(GET => '/photos/img/checks.png'),
     'made private: anonymous GET 403');
 
+# the bucket: its listing public, after a confirmation, then private
+
+ok_status(403, $t->http(GET => '/photos'), 'the listing is private');
+click($b, '#bucket-public');
+ok(wait_for($b, 'document.getElementById("dialog").open'),
+    'making the bucket public asks first');
+click($b, '#dialog button[type=submit]');
+ok(wait_for($b, 'var e = document.getElementById("bucket-public");'
+    . ' e && e.textContent === "Make bucket private"'),
+    'the page says the listing is public') or show_console($b);
+($status, $h, $body) = SOS::Test->parse($t->http(GET => '/photos'));
+is($status, 200, 'anonymous ListObjects 200');
+like($body, qr{<Key>img/checks\.png</Key>}, 'it lists the image');
+click($b, '#bucket-public');
+ok(wait_for($b, 'var e = document.getElementById("bucket-public");'
+    . ' e && e.textContent === "Make bucket listing public"'),
+    'the page says the bucket is private');
+ok_status(403, $t->http(GET => '/photos'), 'the listing is private again');
+
 # ---- a text file: preview, a grant, a presigned link ----
 
 route($b, 'object/photos/notes/notes.txt');
@@ -113,6 +136,20 @@ ok(wait_for($b, 'document.querySelector("#object-page[data-ready]")'),
     'the text object page is ready');
 is(js($b, 'document.querySelector(".text-preview").textContent'), $notes,
     'the text preview shows the file');
+
+# over 64 KiB: the first 64 KiB only (a Range request)
+
+route($b, 'object/photos/notes/long.txt');
+ok(wait_for($b, 'document.querySelector("#object-page[data-ready]")'),
+    'the long text object page is ready');
+is(js($b, 'document.querySelector(".text-preview").textContent.length'),
+    65536, 'the preview holds the first 64 KiB');
+like(js($b, 'document.querySelector(".preview").innerText'),
+    qr/first 64 KiB of 97 KiB/, 'and says so');
+
+route($b, 'object/photos/notes/notes.txt');
+ok(wait_for($b, 'document.querySelector("#object-page[data-ready]")'),
+    'back to notes.txt');
 
 ok_status(403, $t->s3(GET => '/photos/notes/notes.txt', %partner),
     'the other organization cannot read it yet');
