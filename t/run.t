@@ -103,6 +103,13 @@ like($t->http(GET => '/', headers => { Host => "run.website.localhost:$port" }),
     qr{^HTTP/1\.1 404 .*<li>Code: NoSuchWebsiteConfiguration</li>}s,
     'run.website.localhost: the website endpoint');
 
+# the web console (docs/console.md)
+like($first, qr{console.*http://127\.0\.0\.1:$port/sos-console/},
+    'the banner shows the console URL');
+like($t->http(GET => '/sos-console/'),
+    qr{^HTTP/1\.1 200 .*Content-Type: text/html.*<title>SOS console</title>}s,
+    'the console is served there');
+
 ok(stop($pid), 'nginx stops on QUIT');
 
 ok(-s "$data/logs/access.log", 'the access log is there, not empty');

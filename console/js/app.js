@@ -17,6 +17,7 @@
  *                            dialogs: Promise of true/false, text or null
  *   SOS.el(tag, attrs, ...children)   DOM building without innerHTML
  *   SOS.nav(label, route)    an entry in the top bar
+ *   SOS.section[view] = nav  the entry lit for a view that has none
  *   SOS.size(bytes)          "1.5 MiB"
  *
  * The secret stays in sessionStorage (this tab, until it closes or the
@@ -203,8 +204,9 @@
         const rest = i < 0 ? '' : route.slice(i + 1);
         const seq = ++renderSeq;
 
+        const section = SOS.section[name] || name;
         for (const a of document.querySelectorAll('#nav a')) {
-            a.classList.toggle('active', a.dataset.route === name);
+            a.classList.toggle('active', a.dataset.route === section);
         }
 
         const box = el('div', { class: 'view view-' + name });
@@ -238,6 +240,9 @@
     SOS.still = function (seq) {
         return seq === renderSeq;
     };
+
+    /* the nav entry a view belongs to, when not its own name */
+    SOS.section = { browse: 'buckets', object: 'buckets' };
 
     SOS.nav = function (label, route) {
         const a = el('a', { href: SOS.link(route), text: label });

@@ -219,12 +219,12 @@
             const link = kind === 'folder'
                 ? el('a', { href: SOS.link('browse/' + bucket + '/' + key),
                             class: 'folder' },
-                     el('span', { class: 'icon', 'aria-hidden': 'true',
-                                  text: '\ud83d\udcc1' }), name)
+                     el('img', { class: 'icon', src: 'img/folder.svg',
+                                 alt: '' }), name)
                 : el('a', { href: SOS.link('object/' + bucket + '/' + key),
                             class: 'object' },
-                     el('span', { class: 'icon', 'aria-hidden': 'true',
-                                  text: '\ud83d\udcc4' }), name);
+                     el('img', { class: 'icon', src: 'img/file.svg',
+                                 alt: '' }), name);
             return el('tr', { 'data-key': key },
                 el('td', { class: 'check' },
                     el('input', { type: 'checkbox', value: key,
