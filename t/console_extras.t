@@ -255,8 +255,10 @@ if ($mstatus == 200) {
         qr/not enabled/, 'the page says metrics are not enabled');
 }
 shot($b, 'metrics-desktop');
-js($b, 'document.getElementById("chart-buckets").scrollIntoView(); 1');
-shot($b, 'metrics-desktop-2');
+if ($mstatus == 200) {
+    js($b, 'document.getElementById("chart-buckets").scrollIntoView(); 1');
+    shot($b, 'metrics-desktop-2');
+}
 
 # ---- phone width ----
 
