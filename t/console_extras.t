@@ -93,6 +93,18 @@ is(js($b, 'document.getElementById("object-state").textContent'),
     'Private', 'the page says private');
 is(js($b, 'document.getElementById("public-url").value'),
     "$origin/photos/img/checks.png", 'the public URL');
+eval {
+    $b->call('Browser.grantPermissions', { origin => $origin,
+        permissions => [qw(clipboardReadWrite clipboardSanitizedWrite)] },
+        session => undef);
+};
+click($b, '#copy-public-url');
+ok(wait_for($b, 'Array.from(document.querySelectorAll(".toast"))'
+    . '.some(t => /Copied/.test(t.textContent))'), 'Copy URL: copied')
+    or show_console($b);
+is(js($b, 'navigator.clipboard.readText()'),
+    "$origin/photos/img/checks.png", 'the clipboard holds the public URL');
+
 click($b, '#object-public');
 ok(wait_for($b, 'var s = document.getElementById("object-state");'
     . ' s && s.textContent === "Public"'), 'the page says public')
