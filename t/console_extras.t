@@ -159,6 +159,26 @@ is(js($b, 'document.querySelector(".text-preview").textContent.length'),
 like(js($b, 'document.querySelector(".preview").innerText'),
     qr/first 64 KiB of 97 KiB/, 'and says so');
 
+# a key with a space, '+', '&' and UTF-8: its page, preview and link
+
+my $odd = "notes/r\x{e9}sum\x{e9} & co+1 \x{263a}.txt";
+my $odd_uri = '/photos/' . SOS::Test::uri_escape($odd, 1);
+ok_status(200, $t->s3(PUT => $odd_uri, body => "odd\n",
+    headers => { 'Content-Type' => 'text/plain' }), 'put an odd key');
+$b->js('SOS.go("object/photos/" + ' . JSON::PP->new->ascii->encode([$odd])
+    . '[0]); 1');
+ok(wait_for($b, 'document.querySelector("#object-page[data-ready]")'),
+    'the odd key\'s page is ready') or show_console($b);
+is(js($b, 'document.querySelector(".text-preview").textContent'), "odd\n",
+    'the odd key\'s preview');
+js($b, 'document.getElementById("presign").click(); 1');
+ok(wait_for($b, 'var u = document.getElementById("presign-url");'
+    . ' u && u.value'), 'the odd key\'s presigned link');
+my ($odd_path) = js($b, 'document.getElementById("presign-url").value')
+    =~ m{^\Q$origin\E(/.*)$};
+($status, $h, $body) = SOS::Test->parse($t->http(GET => $odd_path));
+is("$status $body", "200 odd\n", 'the odd key\'s link works');
+
 route($b, 'object/photos/notes/notes.txt');
 ok(wait_for($b, 'document.querySelector("#object-page[data-ready]")'),
     'back to notes.txt');
