@@ -164,7 +164,7 @@ $(shell mkdir -p $(BUILDDIR); echo '$(SRCLIST_NOW)' | cmp -s - $(SRCLIST) \
 # the directory this checkout happens to live in.
 NGX_REL = $(shell realpath -m --relative-to=$(NGXSRC) $(1))
 
-$(NGXSRC)/objs/Makefile: config Makefile $(SRCLIST) $(CONSOLE_VENDOR)
+$(NGXSRC)/objs/Makefile: config Makefile $(SRCLIST) | $(CONSOLE_VENDOR)
 	@mkdir -p $(BUILDDIR)
 	test -d $(NGXSRC) || cp -a $(NGINX_SRC_DIST) $(NGXSRC)
 	cd $(NGXSRC) && . ./conf_flags && \

@@ -27,10 +27,6 @@
 
     const el = SOS.el;
 
-    function fail(e) {
-        SOS.error(e);
-    }
-
     /* copy to the clipboard; a selected text field when not allowed */
     async function copy(text, input) {
         try {
@@ -73,7 +69,7 @@
 
     /*
      * An ACL document as a plain object: { owner: { id, name }, grants:
-     * [{ type, id, name, uri, permission }] }.
+     * [{ id, name, uri, email, permission }] } (one of id, uri, email).
      */
     function parseAcl(doc) {
         const acl = { owner: { id: '', name: '' }, grants: [] };
@@ -88,8 +84,6 @@
                 continue;
             }
             acl.grants.push({
-                type: ge.getAttributeNS(XSI, 'type')
-                      || ge.getAttribute('xsi:type') || '',
                 id: SigV4.xmlText(ge, 'ID'),
                 name: SigV4.xmlText(ge, 'DisplayName'),
                 uri: SigV4.xmlText(ge, 'URI'),
@@ -274,7 +268,7 @@
                 await f();
                 await reload();
             } catch (e) {
-                fail(e);
+                SOS.error(e);
                 button.disabled = false;
             }
         }
@@ -348,8 +342,8 @@
                         && g.permission === perm.value)) {
                         throw new Error('That grant is already there.');
                     }
-                    await putGrants(acl.grants.concat([{ type: 'CanonicalUser',
-                        id: id, permission: perm.value }]));
+                    await putGrants(acl.grants.concat([{ id: id,
+                        permission: perm.value }]));
                 });
             } },
             el('label', { for: 'grant-org' }, 'Grant to'), who, perm,
@@ -427,7 +421,7 @@
                         + ', for anyone who has it, while this key is valid.'),
                     qrCanvas(url));
             } catch (err) {
-                fail(err);
+                SOS.error(err);
             }
         } },
         el('label', { for: 'presign-expiry' }, 'Expires in'), expiry,
@@ -469,7 +463,7 @@
                 location.href = await SOS.s3.presign('GET', bucket, key, 300,
                     { 'response-content-disposition': 'attachment' });
             } catch (e) {
-                fail(e);
+                SOS.error(e);
             }
         } }, 'Download');
         view.replaceChildren(crumbs,
