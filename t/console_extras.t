@@ -1,7 +1,7 @@
 #!/usr/bin/perl
 
 # The web console's extras in headless Chromium (t/lib/SOS/Chromium.pm):
-# an object's page (details, preview of an image and of a text file,
+# an object's page (details, preview of an image, a video and a text,
 # public and private, a grant to another organization, a presigned link
 # and its QR code), organizations and keys for an admin key (create an
 # organization and a key, revoke the key, and the console refuses it at
@@ -86,6 +86,43 @@ ok(wait_for($b, 'var i = document.querySelector(".preview img");'
     . ' i && i.complete && i.naturalWidth'), 'the image preview loaded');
 is(js($b, 'document.querySelector(".preview img").naturalWidth'), 64,
     'the image preview decoded: 64 pixels wide');
+
+# ---- a video: made in the page (MediaRecorder on a canvas), uploaded
+# through the console's client, previewed in a <video> ----
+
+is(js($b, <<'EOF_JS'), 'ok', 'a WebM recorded in the page and uploaded');
+(async () => {
+    const c = document.createElement('canvas');
+    c.width = 160; c.height = 120;
+    const g = c.getContext('2d');
+    const rec = new MediaRecorder(c.captureStream(25),
+                                  { mimeType: 'video/webm' });
+    const parts = [];
+    rec.ondataavailable = e => parts.push(e.data);
+    const done = new Promise(r => rec.onstop = r);
+    rec.start();
+    for (let i = 0; i < 20; i++) {
+        g.fillStyle = i % 2 ? '#1f6feb' : '#f28c28';
+        g.fillRect(0, 0, 160, 120);
+        await new Promise(r => setTimeout(r, 40));
+    }
+    rec.stop();
+    await done;
+    await SOS.s3.request('PUT', 'photos', 'clips/clip.webm', {
+        body: await new Blob(parts).arrayBuffer(),
+        headers: { 'content-type': 'video/webm' } });
+    return 'ok';
+})()
+EOF_JS
+route($b, 'object/photos/clips/clip.webm');
+ok(wait_for($b, 'var v = document.querySelector(".preview video");'
+    . ' v && v.readyState >= 1 && v.videoWidth'),
+    'the video preview loaded its metadata') or show_console($b);
+is(js($b, 'document.querySelector(".preview video").videoWidth'), 160,
+    'the video is 160 pixels wide');
+route($b, 'object/photos/img/checks.png');
+ok(wait_for($b, 'document.querySelector("#object-page[data-ready]")'),
+    'back to the image');
 
 # ---- public and private ----
 
