@@ -62,8 +62,9 @@ PKGS := $(BUILD_PKGS) $(CLIENT_PKGS) $(FUZZ_PKGS) $(BENCH_PKGS)
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 MODULE_SRCS := $(wildcard ngx_sos_module/*.c ngx_sos_module/*.h)
-# the web console, embedded in the module (scripts/embed-console)
-CONSOLE_SRCS := $(shell find console -type f -not -name '.*' 2>/dev/null)
+# the web console, embedded in the module (scripts/embed-console); its
+# directories too, whose times change when a file is added or removed
+CONSOLE_SRCS := $(shell find console -not -name '.*' 2>/dev/null)
 # the npm libraries it bundles (tools/console-npm), copied in at build time
 CONSOLE_VENDOR := console/vendor/qrcode.js
 SOSCTL_SRCS := $(wildcard tools/sosctl/*.c)

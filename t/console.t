@@ -140,6 +140,7 @@ ok(wait_for($b, 'upload_done("big.bin")', 60), 'big.bin uploaded');
 my $etag = js($b, 'document.querySelector(\'.upload[data-key="big.bin"]\')'
     . '.dataset.etag');
 like($etag, qr/^"[0-9a-f]{32}-2"$/, "big.bin: multipart, 2 parts ($etag)");
+shot($b, 'console-desktop-uploads.png');
 
 for my $name ('small.txt', 'big.bin') {
     my ($s, $h, $body) = SOS::Test->parse($t->s3(GET => "/$bucket/$name",
@@ -203,7 +204,8 @@ ok($body eq $resume->{data}, 'resume.bin: the bytes of the file');
 is(js($b, 'Object.keys(localStorage).filter(k => '
     . 'k.startsWith("sos-console-upload:")).length'), 0,
     'the resume record is gone once complete');
-my $uploads = (SOS::Test->parse($t->s3(GET => "/$bucket", query => 'uploads')))[2];
+my $uploads = (SOS::Test->parse($t->s3(GET => "/$bucket",
+    query => 'uploads')))[2];
 unlike($uploads, qr/<Upload>/, 'no upload left in progress');
 
 # ---- the bucket list: count and size ----
@@ -226,7 +228,8 @@ ok(wait_for($b, 'rows().join() === "docs/readme.txt"'),
 is(js($b, 'Array.from(document.querySelectorAll(".crumbs > *")).map('
     . 'e => e.textContent).join("")'), "Buckets/$bucket/docs",
     'the breadcrumbs');
-js($b, "document.querySelector('.crumbs a[href=\"#/browse/$bucket/\"]').click()");
+js($b, "document.querySelector('.crumbs a[href=\"#/browse/$bucket/\"]')"
+    . '.click()');
 ok(wait_for($b, 'rows().length === 5'), 'back to the bucket by the crumbs');
 
 js($b, 'SOS.pageSize = 2; document.getElementById("refresh").click()');
@@ -265,7 +268,8 @@ is(js($b, 'fetch(window.__dl, { credentials: "omit" }).then(r => r.text())'),
 (my $path = $dl) =~ s{^http://[^/]+}{};
 ($s, $h, $body) = SOS::Test->parse($t->http(GET => $path));
 is($body, $file{'small.txt'}{data}, '... and so does anyone with the link');
-like($h->{'content-disposition'} // '', qr/^attachment; filename\*=UTF-8''small\.txt/,
+like($h->{'content-disposition'} // '',
+    qr/^attachment; filename\*=UTF-8''small\.txt/,
     '... as an attachment');
 
 # ---- delete several, and a folder; Escape cancels first ----
@@ -286,6 +290,7 @@ ok(wait_for($b, 'document.getElementById("dialog").open'),
     'a confirmation');
 like(js($b, 'document.querySelector("#dialog p").textContent'),
     qr/Folders are deleted with everything in them/, 'it warns of folders');
+shot($b, 'console-desktop-confirm.png');
 key($b, 'Escape');
 ok(wait_for($b, '!document.getElementById("dialog").open'), 'Escape: closed');
 sleep(0.5);
@@ -322,14 +327,16 @@ shot($p, 'console-phone-browse.png');
 # an object's route: the details view when registered, a plain page if not
 
 js($p, 'document.querySelector(\'tr[data-key="dropped.txt"] a\').click()');
-ok(wait_for($p, "location.hash === '#/object/$bucket/dropped.txt'"),
-    'an object links to its details route');
+ok(wait_for($p, "location.hash === '#/object/$bucket/dropped.txt'"
+    . ' && !!document.querySelector("main .view-object")'),
+    'an object links to its details route, which shows a page');
 
 # ---- delete the bucket: empty it first ----
 
 js($b, 'SOS.deleteKeys("' . $bucket . '", ["dropped.txt", "resume.bin"])');
 js($b, 'SOS.go("buckets")');
-ok(wait_for($b, "!!document.querySelector('tr[data-bucket=\"$bucket\"] button')"),
+ok(wait_for($b,
+    "!!document.querySelector('tr[data-bucket=\"$bucket\"] button')"),
     'the bucket list again');
 js($b, "document.querySelector('tr[data-bucket=\"$bucket\"] button').click()");
 ok(wait_for($b, 'document.getElementById("dialog").open'), 'confirm delete');

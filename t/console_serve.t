@@ -53,9 +53,12 @@ sub security_ok {
     my ($h, $what) = @_;
 
     my $csp = $h->{'content-security-policy'} // '';
-    like($csp, qr/(^|; )default-src 'none'(;|$)/, "$what: CSP default-src none");
-    like($csp, qr/(^|; )script-src 'self'(;|$)/, "$what: CSP scripts from self only");
-    unlike($csp, qr/unsafe-inline|unsafe-eval/, "$what: no inline scripts or eval");
+    like($csp, qr/(^|; )default-src 'none'(;|$)/,
+        "$what: CSP default-src none");
+    like($csp, qr/(^|; )script-src 'self'(;|$)/,
+        "$what: CSP scripts from self only");
+    unlike($csp, qr/unsafe-inline|unsafe-eval/,
+        "$what: no inline scripts or eval");
     like($csp, qr/frame-ancestors 'none'/, "$what: CSP frame-ancestors none");
     is($h->{'x-content-type-options'}, 'nosniff', "$what: nosniff");
     is($h->{'x-frame-options'}, 'DENY', "$what: X-Frame-Options DENY");
@@ -135,7 +138,8 @@ for my $m (qw(POST PUT DELETE OPTIONS)) {
 
 ($status, $h, $body) = SOS::Test->parse($t->s3(PUT => '/sos-console'));
 is($status, 400, 'CreateBucket sos-console: 400');
-like($body, qr{<Code>InvalidBucketName</Code>.*reserved by the location /sos-console/}s,
+like($body, qr{<Code>InvalidBucketName</Code>
+    .*reserved\ by\ the\ location\ /sos-console/}sx,
     'InvalidBucketName: reserved by the location');
 # "location /ui" takes every path that begins with "/ui": a bucket
 # "uiabc" could not be reached path style, so the name is reserved too;

@@ -60,7 +60,8 @@
                 continue;
             }
             for (const x of Array.isArray(c) ? c : [c]) {
-                e.append(typeof x === 'string' ? document.createTextNode(x) : x);
+                e.append(typeof x === 'string' ? document.createTextNode(x)
+                                               : x);
             }
         }
         return e;
@@ -212,6 +213,12 @@
         const box = el('div', { class: 'view view-' + name });
         main.replaceChildren(box);
         SOS.renderSeq = seq;
+
+        /* the link followed is gone: Tab goes on from the new page */
+        const active = document.activeElement;
+        if (!active || active === document.body) {
+            main.focus({ preventScroll: true });
+        }
 
         const fn = views[name];
         if (!fn) {

@@ -83,8 +83,9 @@
         try {
             const name = key.split('/').pop() || 'download';
             const url = await SOS.s3.presign('GET', bucket, key, 300, {
-                'response-content-disposition': 'attachment; filename*=UTF-8\'\''
-                    + SigV4.uriEncode(name) });
+                'response-content-disposition':
+                    'attachment; filename*=UTF-8\'\'' + SigV4.uriEncode(name)
+            });
             const a = el('a', { href: url, download: name,
                                 rel: 'noopener' });
             document.body.append(a);

@@ -3,7 +3,8 @@
  * small S3 client for the S3 API of this origin, path style.
  *
  *   const s3 = new SigV4.Client({ accessKey, secretKey, region });
- *   const r = await s3.request('GET', 'bucket', '', { query: { 'list-type': '2' } });
+ *   const r = await s3.request('GET', 'bucket', '',
+ *                              { query: { 'list-type': '2' } });
  *   r.status, r.headers (Headers), r.text, r.xml (a Document or null)
  *
  * A refused request throws an SigV4.S3Error with the status and the Code
@@ -122,7 +123,8 @@
 
     /* the direct children named name */
     function xmlChildren(node, name) {
-        return Array.from(node.children || []).filter(e => e.localName === name);
+        return Array.from(node.children || [])
+            .filter(e => e.localName === name);
     }
 
     function errorFrom(status, text, headers) {

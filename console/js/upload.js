@@ -109,7 +109,9 @@
                 this.row.dataset.etag = etag || '';
                 this.row.classList.add('done');
                 this.bar.value = 100;
-                this.show('done \u2713');
+                const parts = /-(\d+)"?$/.exec(etag || '');
+                this.show('done \u2713 ' + SOS.size(this.file.size)
+                          + (parts ? ' in ' + parts[1] + ' parts' : ''));
                 this.cancelButton.remove();
                 return true;
             } catch (e) {
