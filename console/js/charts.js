@@ -211,7 +211,8 @@
 
         /* latency per operation from the histograms */
         const hist = {};
-        for (const s of series(samples, 'sos_request_duration_seconds_bucket')) {
+        const durations = 'sos_request_duration_seconds_bucket';
+        for (const s of series(samples, durations)) {
             const op = opName(s.labels.op);
             (hist[op] = hist[op] || []).push({ le: s.labels.le === '+Inf'
                 ? Infinity : Number(s.labels.le), n: s.value });

@@ -23,7 +23,10 @@
     const PERMISSIONS = ['READ', 'WRITE', 'READ_ACP', 'WRITE_ACP',
                          'FULL_CONTROL'];
     const EXPIRIES = [[900, '15 minutes'], [3600, '1 hour'],
-                      [86400, '1 day'], [604800, '7 days (the most S3 allows)']];
+                      [86400, '1 day'],
+                      [604800, '7 days (the most S3 allows)']];
+    const TEXT_NAMES = new RegExp('^(txt|md|csv|log|json|xml|ya?ml|js|css'
+                                  + '|html?|c|h|conf|ini|sh|py|toml)$');
 
     const el = SOS.el;
 
@@ -60,8 +63,7 @@
             return 'video';
         }
         if (type.startsWith('text/') || /json|xml|javascript|yaml/.test(type)
-            || /^(txt|md|csv|log|json|xml|ya?ml|js|css|html?|c|h|conf|ini|sh|py|toml)$/
-                   .test(ext)) {
+            || TEXT_NAMES.test(ext)) {
             return 'text';
         }
         return '';
@@ -139,8 +141,8 @@
     async function setPublic(bucket, key, acl, pub) {
         const opts = { query: { acl: '' } };
         if (hasOtherGrants(acl)) {
-            const next = { owner: acl.owner,
-                           grants: acl.grants.filter(g => g.uri !== ALL_USERS) };
+            const next = { owner: acl.owner, grants: acl.grants.filter(
+                g => g.uri !== ALL_USERS) };
             if (pub) {
                 next.grants.push({ uri: ALL_USERS, permission: 'READ' });
             }
@@ -188,7 +190,8 @@
         return section('Details', dl(rows),
             el('h3', {}, 'Metadata'),
             meta.length ? dl(meta)
-                : el('p', { class: 'muted' }, 'No user metadata (x-amz-meta-*).'),
+                : el('p', { class: 'muted' },
+                     'No user metadata (x-amz-meta-*).'),
             el('details', {}, el('summary', {}, 'All response headers ('
                 + all.length + ')'), dl(all)));
     }
@@ -196,7 +199,8 @@
     async function preview(bucket, key, head) {
         const type = head.headers.get('content-type');
         const kind = previewKind(type, key);
-        const box = el('div', { class: 'preview', 'data-kind': kind || 'none' });
+        const box = el('div', { class: 'preview',
+                                'data-kind': kind || 'none' });
         const size = Number(head.headers.get('content-length') || 0);
 
         if (!kind) {
@@ -309,9 +313,9 @@
         const rows = acl.grants.map((g, i) => el('tr', {},
             el('td', {}, grantee(g, acl)),
             el('td', {}, g.permission),
-            el('td', {}, g.id === acl.owner.id && g.permission === 'FULL_CONTROL'
-                ? '' : el('button', { type: 'button',
-                    class: 'btn btn-small btn-danger',
+            el('td', {}, g.id === acl.owner.id
+                && g.permission === 'FULL_CONTROL' ? '' : el('button', {
+                    type: 'button', class: 'btn btn-small btn-danger',
                     'aria-label': 'Remove ' + g.permission + ' of '
                         + grantee(g, acl),
                     onclick: e => act(e.currentTarget, () => putGrants(
