@@ -366,6 +366,20 @@ like(js($b, 'document.getElementById("signin-error").textContent'),
     qr/revoked.*InvalidAccessKeyId/, 'and says why');
 shot($b, 'revoked-phone');
 
+# ---- a key that is not an admin key: no admin pages ----
+
+sign_in($b, $partner{access}, $partner{secret});
+is(js($b, 'document.body.dataset.state'), 'signed-in',
+    'signed in with the other organization\'s key');
+ok(wait_for($b, 'document.body.dataset.admin === "no"'),
+    'the console knows it is no admin key');
+is(js($b, 'Array.from(document.querySelectorAll("#nav a"))'
+    . '.filter(a => !a.hidden).map(a => a.textContent).join(",")'),
+    'Buckets', 'the top bar shows no admin entry');
+route($b, 'orgs');
+ok(wait_for($b, '/For admin keys/.test(document.getElementById("main")'
+    . '.innerText)'), 'the organizations page says it is for admin keys');
+
 $b->quit;
 $t->stop_ok;
 
