@@ -52,7 +52,7 @@ BUILD_PKGS := nginx-core nginx-dev libssl-dev libleveldb-dev libisal-dev \
               libexpat1-dev zlib1g-dev libcurl4-openssl-dev libjansson-dev \
               build-essential perl wrk
 CLIENT_PKGS := awscli python3-boto3 s3cmd rclone restic curl openssl chromium \
-               pyflakes3 strace procps
+               pyflakes3 strace procps zbar-tools
 # clang and its runtimes (libFuzzer, ASan) for make fuzz
 FUZZ_PKGS := clang libclang-rt-14-dev
 # the chart of make bench

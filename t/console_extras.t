@@ -8,7 +8,8 @@
 # sign-in), and the metrics view.  What the browser does is checked from
 # outside too: anonymous reads of the public URL, the presigned link in
 # a fresh browser and over plain HTTP, the other organization's read,
-# the new and the revoked key.
+# the new and the revoked key, the QR code decoded by zbarimg (Debian's
+# zbar-tools).
 #
 # Screenshots at desktop (1280x800) and phone (390x844) widths go to
 # t/artifacts/ (ignored by git): console_extras-*.png.
@@ -22,6 +23,7 @@ use lib "$FindBin::Bin/lib";
 use File::Copy qw(copy);
 use File::Path qw(make_path);
 use JSON::PP;
+use MIME::Base64 qw(decode_base64);
 use Test::More;
 use Time::HiRes qw(sleep time);
 
@@ -248,6 +250,24 @@ is(js($b, 'var c = document.getElementById("presign-qr");'
     . '.data; var dark = 0; for (var i = 0; i < d.length; i += 4)'
     . ' { if (d[i] < 128) dark++; } dark > 100 && dark < c.width * c.height'),
     JSON::PP::true, 'the QR code has dark and light modules');
+
+
+# the QR code read back by a decoder (zbarimg, Debian's zbar-tools)
+
+SKIP: {
+    skip('zbarimg is missing: run make deps', 1) unless -x '/usr/bin/zbarimg';
+    my $data = js($b, 'document.getElementById("presign-qr")'
+        . '.toDataURL("image/png")') // '';
+    $data =~ s{^data:image/png;base64,}{};
+    my $qr = $t->dir . '/qr.png';
+    open(my $fh, '>:raw', $qr) or die "$qr: $!\n";
+    print $fh decode_base64($data);
+    close $fh;
+    # (its stderr: complaints about a missing D-Bus)
+    my $decoded = qx{/usr/bin/zbarimg --quiet --raw '$qr' 2>/dev/null};
+    chomp $decoded;
+    is($decoded, $url, 'the QR code decodes to the presigned link');
+}
 
 shot($b, 'presign-desktop');
 
