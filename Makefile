@@ -52,7 +52,7 @@ BUILD_PKGS := nginx-core nginx-dev libssl-dev libleveldb-dev libisal-dev \
               libexpat1-dev zlib1g-dev libcurl4-openssl-dev libjansson-dev \
               build-essential perl wrk
 CLIENT_PKGS := awscli python3-boto3 s3cmd rclone restic curl openssl chromium \
-               pyflakes3 strace procps
+               pyflakes3 strace procps zbar-tools
 # promtool, which t/metrics.t runs on the metrics
 CLIENT_PKGS += prometheus
 # clang and its runtimes (libFuzzer, ASan) for make fuzz
@@ -67,6 +67,8 @@ MODULE_SRCS := $(wildcard ngx_sos_module/*.c ngx_sos_module/*.h)
 # the web console, embedded in the module (scripts/embed-console); its
 # directories too, whose times change when a file is added or removed
 CONSOLE_SRCS := $(shell find console -not -name '.*' 2>/dev/null)
+# the npm libraries it bundles (tools/console-npm), copied in at build time
+CONSOLE_VENDOR := console/vendor/qrcode.js
 SOSCTL_SRCS := $(wildcard tools/sosctl/*.c)
 SOSCTL_HDRS := $(wildcard tools/sosctl/*.h)
 
@@ -81,12 +83,14 @@ T_TESTS   = $(wildcard t/*.t)
 all: deps-check lib proto sosctl module faulttools
 
 # Install only what is missing; apt-get update only when something is.
+# npm (the console's QR code library) may come with a nodejs of its own.
 deps:
 	@missing=; \
 	for p in $(PKGS); do \
 	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null \
 	        | grep -q 'install ok installed' || missing="$$missing $$p"; \
 	done; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
 	if [ -n "$$missing" ]; then \
 	    echo "installing:$$missing"; \
 	    $(SUDO) apt-get update -q && \
@@ -103,6 +107,7 @@ deps-check:
 	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null \
 	        | grep -q 'install ok installed' || missing="$$missing $$p"; \
 	done; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
 	if [ -n "$$missing" ]; then \
 	    echo "missing packages:$$missing (run: make deps)" >&2; exit 1; \
 	fi
@@ -162,7 +167,7 @@ $(shell mkdir -p $(BUILDDIR); echo '$(SRCLIST_NOW)' | cmp -s - $(SRCLIST) \
 # the directory this checkout happens to live in.
 NGX_REL = $(shell realpath -m --relative-to=$(NGXSRC) $(1))
 
-$(NGXSRC)/objs/Makefile: config Makefile $(SRCLIST)
+$(NGXSRC)/objs/Makefile: config Makefile $(SRCLIST) | $(CONSOLE_VENDOR)
 	@mkdir -p $(BUILDDIR)
 	test -d $(NGXSRC) || cp -a $(NGINX_SRC_DIST) $(NGXSRC)
 	cd $(NGXSRC) && . ./conf_flags && \
@@ -173,10 +178,23 @@ $(NGXSRC)/objs/Makefile: config Makefile $(SRCLIST)
 
 # objs/Makefile does not relink when a library changes: remove the .so.
 $(MODULE): $(NGXSRC)/objs/Makefile $(MODULE_SRCS) $(CONSOLE_SRCS) \
-           scripts/embed-console $(LIBA) $(PROTOA)
+           $(CONSOLE_VENDOR) scripts/embed-console $(LIBA) $(PROTOA)
 	rm -f $(MODULE)
 	scripts/embed-console console $(NGXSRC)/objs/ngx_sos_console_files.c
 	$(MAKE) -C $(NGXSRC) -f objs/Makefile modules
+
+# npm ci from the committed lock file (exact versions, integrity checked,
+# no install scripts) in the build dir; the console's files are console/
+# plus this copy, which git ignores
+$(CONSOLE_VENDOR): tools/console-npm/package.json \
+                   tools/console-npm/package-lock.json
+	rm -rf $(BUILDDIR)/console-npm
+	mkdir -p $(BUILDDIR)/console-npm $(@D)
+	cp $^ $(BUILDDIR)/console-npm/
+	cd $(BUILDDIR)/console-npm && npm ci --ignore-scripts --no-audit \
+	    --no-fund --loglevel=error
+	cp $(BUILDDIR)/console-npm/node_modules/qrcode-generator/dist/qrcode.js \
+	    $@
 
 run: deps all
 	SOS_BUILD=$(BUILD) scripts/run
@@ -272,7 +290,8 @@ $(FUZZ_BUILD)/mod/%.o: ngx_sos_module/%.c $(FUZZ_HDRS) \
 	@mkdir -p $(@D)
 	$(FUZZ_CC) -c $(FUZZ_CFLAGS) $(FUZZ_WARN) $(FUZZ_INCS) -o $@ $<
 
-$(FUZZ_BUILD)/ngx_sos_console_files.c: $(CONSOLE_SRCS) scripts/embed-console
+$(FUZZ_BUILD)/ngx_sos_console_files.c: $(CONSOLE_SRCS) $(CONSOLE_VENDOR) \
+                                        scripts/embed-console
 	@mkdir -p $(@D)
 	scripts/embed-console console $@
 
@@ -316,7 +335,7 @@ bench: all
 	SOS_BUILD=$(BUILD) bench/run
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-fuzz console/vendor
 	rm -f ./sosctl
 
 FORCE:
