@@ -110,6 +110,13 @@ like($t->http(GET => '/sos-console/'),
     qr{^HTTP/1\.1 200 .*Content-Type: text/html.*<title>SOS console</title>}s,
     'the console is served there');
 
+# the metrics (docs/metrics.md), from this machine
+like($first, qr{metrics.*http://127\.0\.0\.1:$port/sos-metrics},
+    'the banner shows the metrics URL');
+like($t->http(GET => '/sos-metrics'),
+    qr{^HTTP/1\.1 200 .*\n# TYPE sos_requests_total counter\n}s,
+    'the metrics are served there');
+
 ok(stop($pid), 'nginx stops on QUIT');
 
 ok(-s "$data/logs/access.log", 'the access log is there, not empty');
