@@ -215,6 +215,9 @@ ok(wait_for($b, "(document.querySelector('tr[data-bucket=\"$bucket\"] td.num')"
     . ' || {}).dataset?.count === "5"'), 'the bucket list: 5 objects');
 like(js($b, "document.querySelectorAll('tr[data-bucket=\"$bucket\"] td.num')"
     . '[1].textContent'), qr/^17 MiB$/, '... and their size');
+is(js($b, "document.querySelector('tr[data-bucket=\"$bucket\"] td.num')"
+    . '.dataset.exact'), 'yes',
+    '... the server\'s own counters, for an admin key (GET usage)');
 shot($b, 'console-desktop-buckets.png');
 
 # ---- browse: folders, breadcrumbs, paging ----

@@ -2,10 +2,11 @@
  * SOS console: the bucket list (ListBuckets), each bucket's object count
  * and size, create and delete.
  *
- * Counts and sizes come from one ListObjectsV2 page per bucket (up to
- * 1,000 keys): a bucket with more shows "1,000+" and the size of those
- * keys with "+".  The server keeps exact figures per bucket, but no S3
- * call returns them.
+ * For an admin key they are the counters the server keeps per bucket
+ * (the admin API's GET usage: exact, one call for all buckets).  For
+ * other keys, which no S3 call gives them to, they come from one
+ * ListObjectsV2 page per bucket (up to 1,000 keys): a bucket with more
+ * shows "1,000+" and the size of those keys with "+".
  */
 
 'use strict';
@@ -15,7 +16,28 @@
     const el = SOS.el;
     const PAGE = 1000;
 
-    async function usage(bucket, countCell, sizeCell) {
+    /* name -> {objects, bytes} for an admin key, else null */
+    async function adminUsage() {
+        if (!SOS.whenAdmin || !(await SOS.whenAdmin())) {
+            return null;
+        }
+        try {
+            const r = await SOS.admin.request('GET', 'usage');
+            return new Map(r.buckets.map(b => [b.name, b]));
+        } catch (e) {
+            return null;
+        }
+    }
+
+    async function usage(bucket, countCell, sizeCell, exact) {
+        const u = exact && exact.get(bucket);
+        if (u) {
+            countCell.textContent = u.objects.toLocaleString();
+            sizeCell.textContent = SOS.size(u.bytes);
+            countCell.dataset.count = u.objects;
+            countCell.dataset.exact = 'yes';
+            return;
+        }
         try {
             const r = await SOS.s3.request('GET', bucket, '', {
                 query: { 'list-type': '2', 'max-keys': String(PAGE) } });
@@ -97,6 +119,11 @@
             return;
         }
 
+        const exact = await adminUsage();
+        if (!SOS.still(seq)) {
+            return;
+        }
+
         const tbody = el('tbody');
         for (const b of buckets) {
             const count = el('td', { class: 'num', text: '\u2026' });
@@ -114,7 +141,7 @@
                                    'aria-label': 'Delete bucket ' + b.name,
                                    text: 'Delete',
                                    onclick: () => remove(b.name) }))));
-            usage(b.name, count, size);
+            usage(b.name, count, size, exact);
         }
 
         box.append(el('section', { class: 'card table-wrap' },
