@@ -8,6 +8,10 @@
 #   such as U+009B, a terminal's CSI) must not reach the admin's terminal
 #   as they are, where a CR or a LF forges the lines of the table (--json
 #   keeps the exact string).
+# - the metrics: a scrape refused 503 SlowDown because the thread pool's
+#   queue was full (a client flooding the store can make it so) must not
+#   leave the store figures frozen: the next scrape after the cache's 5
+#   seconds gathers them again (a new bucket shows).
 
 use strict;
 use warnings;
@@ -15,8 +19,10 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 
+use IO::Socket::INET;
 use JSON::PP;
 use Test::More;
+use Time::HiRes qw(sleep time);
 
 use SOS::Admin;
 use SOS::Test;
@@ -60,5 +66,73 @@ du_ok('online', \&online);
 $t->stop_ok;
 
 du_ok('offline', sub { $t->sosctl(@_) });
+
+# ---- metrics: a scrape refused for a full queue ----
+
+# one pool thread and one job waiting at most: a third job is refused
+{
+    no warnings 'redefine';
+    my $conf = \&SOS::Test::conf;
+    *SOS::Test::conf = sub {
+        my $c = $conf->(@_);
+        $c =~ s/thread_pool sos threads=4;/thread_pool sos threads=1 max_queue=1;/
+            or die "no thread_pool line in the test configuration\n";
+        return $c;
+    };
+}
+
+my $m = SOS::Test->new(server => <<'EOF_CONF' . $SOS::Admin::LOCATION)->run;
+        location /sos-metrics {
+            sos_metrics;
+        }
+EOF_CONF
+
+sub scrape { SOS::Test->parse($m->http(GET => '/sos-metrics')) }
+
+is(status_of($m->s3(PUT => '/big')), 200, 'bucket big');
+is(status_of($m->s3(PUT => '/big/blob', body => 'x' x (48 << 20),
+    timeout => 120)), 200, 'a 48 MiB object: scrubs that take a while');
+
+my ($st, undef, $text) = scrape();
+is($st, 200, 'the first scrape: the store figures');
+my $first = time();
+
+# the cache of the figures runs out; then two scrubs hold the thread and
+# the queue, and a scrape has no room for its job
+
+sleep(5.5 - (time() - $first)) if time() - $first < 5.5;
+
+my @busy;
+for (1 .. 2) {
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1:' . $m->port)
+        or die "connect: $!\n";
+    print $s $m->s3_request(POST => '/sos-admin/scrub', headers => {
+        'Content-Length' => 0, Connection => 'close' });
+    push @busy, $s;
+    sleep(0.1);
+}
+
+my ($busy) = scrape();
+
+for my $s (@busy) {
+    local $/;
+    local $SIG{ALRM} = sub { die "scrub: timeout\n" };
+    alarm(120);
+    my $reply = <$s>;
+    alarm(0);
+    like($reply // '', qr{^HTTP/1\.1 200 }, 'a scrub ran');
+}
+
+is($busy, 503, 'the scrape while the queue was full: 503 SlowDown');
+
+is(status_of($m->s3(PUT => '/fresh')), 200, 'bucket fresh, made afterwards');
+sleep(5.5 - (time() - $first)) if time() - $first < 5.5;
+
+($st, undef, $text) = scrape();
+is($st, 200, 'a later scrape: 200');
+like($text // '', qr/^sos_bucket_objects\{bucket="fresh"\} 0$/m,
+    'a later scrape: the figures gathered again (the new bucket)');
+
+$m->stop_ok;
 
 done_testing();
