@@ -8,6 +8,9 @@
 #   such as U+009B, a terminal's CSI) must not reach the admin's terminal
 #   as they are, where a CR or a LF forges the lines of the table (--json
 #   keeps the exact string).
+# - the admin API's new routes (usage, a bucket's info and usage,
+#   metrics) answer an admin key only: not a tenant's key, not anonymous
+#   requests, not a presigned URL of the admin key.
 # - the metrics: a scrape refused 503 SlowDown because the thread pool's
 #   queue was full (a client flooding the store can make it so) must not
 #   leave the store figures frozen: the next scrape after the cache's 5
@@ -25,9 +28,12 @@ use Test::More;
 use Time::HiRes qw(sleep time);
 
 use SOS::Admin;
+use SOS::Auth qw(presign);
 use SOS::Test;
 
-my $t = SOS::Test->new(server => $SOS::Admin::LOCATION)->run;
+my $t = SOS::Test->new(server => $SOS::Admin::LOCATION);
+my %user = $t->org_with_key('tenant');      # not an admin
+$t->run;
 
 sub online { SOS::Admin::sosctl_online($t, {}, @_) }
 sub status_of { (SOS::Test->parse($_[0]))[0] }
@@ -43,6 +49,28 @@ utf8::encode($key);
 
 is(status_of($t->s3(PUT => '/hostile/' . SOS::Test::uri_escape($key, 1),
     body => 'abc')), 200, 'a key with CR, LF, tab and a C1 control');
+
+# ---- the admin API's usage and metrics routes: admin keys only ----
+
+is(status_of($t->s3(PUT => '/mine', access => $user{access},
+    secret => $user{secret})), 200, "the tenant's bucket mine");
+
+for my $path ('usage', 'buckets/mine/info', 'buckets/mine/usage',
+    'buckets/mine/usage?prefix=a&delimiter=%2F', 'buckets/hostile/info',
+    'metrics')
+{
+    my $uri = "/sos-admin/$path";
+
+    is(status_of($t->s3(GET => $uri, access => $user{access},
+        secret => $user{secret})), 403, "GET $path: a tenant's key, 403");
+    is(status_of($t->http(GET => $uri)), 403, "GET $path: anonymous, 403");
+
+    my ($p, $q) = split /\?/, $uri;
+    my %query = map { split /=/, $_, 2 } split /&/, $q // '';
+    is(status_of($t->http(GET => presign($t, 'GET', $p, query => \%query))),
+        403, "GET $path: presigned with the admin key, 403");
+    is(status_of($t->s3(GET => $uri)), 200, "GET $path: the admin key, 200");
+}
 
 sub du_ok {
     my ($name, $f) = @_;
