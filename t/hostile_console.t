@@ -8,6 +8,8 @@
 #   such as U+009B, a terminal's CSI) must not reach the admin's terminal
 #   as they are, where a CR or a LF forges the lines of the table (--json
 #   keeps the exact string).
+# - bash completion of bucket names: a name from the server (a hostile
+#   endpoint, t/hostile/sosctl-evil) is never run as shell code.
 # - the admin API's new routes (usage, a bucket's info and usage,
 #   metrics) answer an admin key only: not a tenant's key, not anonymous
 #   requests, not a presigned URL of the admin key.
@@ -94,6 +96,33 @@ du_ok('online', \&online);
 $t->stop_ok;
 
 du_ok('offline', sub { $t->sosctl(@_) });
+
+# ---- bash completion: bucket names that are shell code ----
+
+SKIP: {
+    skip 'no bash', 4 unless -x '/bin/bash';
+
+    my $pwned = $t->dir . '/pwned';
+    my $script = '. "$0"; COMP_WORDS=("$@"); '
+        . 'COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 )); _sosctl; '
+        . 'echo "${COMPREPLY[*]}"';
+    local $ENV{SOS_PWNED} = $pwned;
+
+    for my $words (['du', ''], ['bucket', 'show', ''],
+        ['scrub', '--bucket', ''])
+    {
+        open my $fh, '-|', 'bash', '-c', $script,
+            SOS::Test::top() . '/tools/sosctl/sosctl.bash-completion',
+            "$FindBin::Bin/hostile/sosctl-evil", @$words
+            or die "bash: $!\n";
+        my $reply = do { local $/; <$fh> };
+        close $fh;
+        chomp $reply;
+        is($reply, 'good-bucket', "completion of @$words: the good name only");
+    }
+
+    ok(!-e $pwned && !-e "$pwned.2", 'completion: no name ran as a command');
+}
 
 # ---- metrics: a scrape refused for a full queue ----
 
