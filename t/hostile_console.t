@@ -12,7 +12,11 @@
 #   endpoint, t/hostile/sosctl-evil) is never run as shell code.
 # - the admin API's new routes (usage, a bucket's info and usage,
 #   metrics) answer an admin key only: not a tenant's key, not anonymous
-#   requests, not a presigned URL of the admin key.
+#   requests, not a presigned URL of the admin key.  And not a request
+#   in virtual-hosted style: "DELETE /sos-admin/orgs/tenant" to
+#   mine.s3.localhost names the object "sos-admin/orgs/tenant" of bucket
+#   mine (an admin's "aws s3 rm --recursive s3://mine" sends it for a key
+#   a tenant planted), and must not delete the organization.
 # - the metrics: a scrape refused 503 SlowDown because the thread pool's
 #   queue was full (a client flooding the store can make it so) must not
 #   leave the store figures frozen: the next scrape after the cache's 5
@@ -33,7 +37,8 @@ use SOS::Admin;
 use SOS::Auth qw(presign);
 use SOS::Test;
 
-my $t = SOS::Test->new(server => $SOS::Admin::LOCATION);
+my $t = SOS::Test->new(server => $SOS::Admin::LOCATION,
+    http => 'sos_domain s3.localhost;');
 my %user = $t->org_with_key('tenant');      # not an admin
 $t->run;
 
@@ -73,6 +78,25 @@ for my $path ('usage', 'buckets/mine/info', 'buckets/mine/usage',
         403, "GET $path: presigned with the admin key, 403");
     is(status_of($t->s3(GET => $uri)), 200, "GET $path: the admin key, 200");
 }
+
+# virtual-hosted style: an object's key, not the admin API
+
+for my $req (['DELETE', "/sos-admin/keys/$user{access}"],
+    ['DELETE', '/sos-admin/orgs/tenant'], ['POST', '/sos-admin/orgs/tenant/keys'],
+    ['GET', '/sos-admin/orgs'])
+{
+    my ($method, $uri) = @$req;
+    my $r = $t->s3($method => $uri, host => 'mine.s3.localhost');
+    isnt(status_of($r), 200, "$method $uri to mine.s3.localhost: not the "
+        . 'admin API');
+    unlike($r // '', qr/"organizations"|"access_key_id"/,
+        "$method $uri to mine.s3.localhost: no admin answer");
+}
+
+is(status_of($t->s3(GET => '/sos-admin/orgs/tenant')), 200,
+    'the organization tenant is still there');
+is(status_of($t->s3(GET => '/mine', access => $user{access},
+    secret => $user{secret})), 200, "and its key still works");
 
 sub du_ok {
     my ($name, $f) = @_;
