@@ -164,6 +164,7 @@ static ngx_int_t
 ngx_sos_admin_handler(ngx_http_request_t *r)
 {
     ngx_int_t             rc;
+    ngx_str_t             bucket;
     ngx_sos_ctx_t        *ctx;
     ngx_sos_err_e         err;
     ngx_sos_job_t        *job;
@@ -173,6 +174,15 @@ ngx_sos_admin_handler(ngx_http_request_t *r)
     ctx = ngx_sos_handler_start(r, &rc);
     if (ctx == NULL) {
         return rc;
+    }
+
+    /* "bucket.<sos_domain>": the path is that bucket's key, not ours */
+
+    if (ngx_sos_route_virtual_host(r, &bucket)) {
+        ngx_str_set(&ctx->error_message, "A key that begins with the "
+                    "admin API's location cannot be reached in "
+                    "virtual-hosted style; use path style");
+        return ngx_sos_error_send_ctx(r, ctx, NGX_SOS_ERR_INVALID_REQUEST);
     }
 
     err = ngx_sos_auth(r, ctx);

@@ -402,9 +402,19 @@ ngx_sos_metrics_serve(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     job->run = ngx_sos_metrics_gather;
     job->done = ngx_sos_metrics_done;
 
-    ngx_sos_metrics_gathering++;
+    /*
+     * as ngx_sos_job_start, but counted only once posted: a job the full
+     * queue refused never reaches done(), which counts it out
+     */
 
-    return ngx_sos_job_start(r, job);
+    if (ngx_sos_job_post(job) != NGX_OK) {
+        return ngx_sos_error_send(r, NGX_SOS_ERR_SLOW_DOWN);
+    }
+
+    ngx_sos_metrics_gathering++;
+    r->main->count++;
+
+    return NGX_DONE;
 }
 
 

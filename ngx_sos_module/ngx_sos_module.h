@@ -412,6 +412,8 @@ ngx_sos_err_e ngx_sos_error_too_large(ngx_http_request_t *r,
 
 /* ngx_sos_route.c: the bucket, the key and the operation's row */
 ngx_sos_err_e ngx_sos_route(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
+ngx_uint_t ngx_sos_route_virtual_host(ngx_http_request_t *r,
+    ngx_str_t *bucket);
 
 /* ngx_sos_request.c */
 /* The first request header with this name (case-insensitive), or NULL. */

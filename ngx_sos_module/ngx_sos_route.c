@@ -64,17 +64,61 @@ static ngx_str_t  ngx_sos_route_unserved[] = {
 };
 
 
-ngx_sos_err_e
-ngx_sos_route(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
+/*
+ * Virtual-hosted style: 1 and the bucket when the Host is
+ * "bucket.<domain>" of a sos_domain (port already stripped), else 0.
+ * The admin API refuses such a request: its path is a key of that
+ * bucket, whatever location nginx matched it to.
+ */
+
+ngx_uint_t
+ngx_sos_route_virtual_host(ngx_http_request_t *r, ngx_str_t *bucket)
 {
-    u_char               *p, *end, *slash;
     size_t                len;
     ngx_str_t            *domain, host;
-    ngx_uint_t            i, sub;
-    ngx_sos_err_e         err;
+    ngx_uint_t            i;
     ngx_sos_main_conf_t  *smcf;
 
     smcf = ngx_http_get_module_main_conf(r, ngx_http_sos_module);
+
+    host = r->headers_in.server;
+
+    if (smcf->domains == NULL || host.len == 0) {
+        return 0;
+    }
+
+    domain = smcf->domains->elts;
+
+    for (i = 0; i < smcf->domains->nelts; i++) {
+        if (host.len <= domain[i].len + 1) {
+            continue;
+        }
+
+        len = host.len - domain[i].len;
+
+        if (host.data[len - 1] != '.'
+            || ngx_strncasecmp(host.data + len, domain[i].data, domain[i].len)
+               != 0)
+        {
+            continue;
+        }
+
+        bucket->len = len - 1;
+        bucket->data = host.data;
+
+        return 1;
+    }
+
+    return 0;
+}
+
+
+ngx_sos_err_e
+ngx_sos_route(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
+{
+    u_char         *p, *end, *slash;
+    ngx_uint_t      sub;
+    ngx_sos_err_e   err;
 
     /* the path as received: the request target up to the query */
 
@@ -109,34 +153,7 @@ ngx_sos_route(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
         return NGX_SOS_ERR_INVALID_REQUEST;
     }
 
-    /* virtual-hosted style: "bucket.<domain>", port already stripped */
-
-    host = r->headers_in.server;
-
-    if (smcf->domains && host.len) {
-        domain = smcf->domains->elts;
-
-        for (i = 0; i < smcf->domains->nelts; i++) {
-            if (host.len <= domain[i].len + 1) {
-                continue;
-            }
-
-            len = host.len - domain[i].len;
-
-            if (host.data[len - 1] != '.'
-                || ngx_strncasecmp(host.data + len, domain[i].data,
-                                   domain[i].len)
-                   != 0)
-            {
-                continue;
-            }
-
-            ctx->virtual_host = 1;
-            ctx->bucket.len = len - 1;
-            ctx->bucket.data = host.data;
-            break;
-        }
-    }
+    ctx->virtual_host = ngx_sos_route_virtual_host(r, &ctx->bucket);
 
     if (!ctx->virtual_host) {
         slash = ngx_strlchr(p, end, '/');

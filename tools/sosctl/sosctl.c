@@ -145,6 +145,7 @@ static const sosctl_help_t  sosctl_helps[] = {
     { NULL, NULL }
 };
 
+static int sosctl_main(sosctl_t *ctl, int argc, char **argv);
 static const sosctl_help_t *sosctl_help_find(const char *cmd);
 static int sosctl_args(sosctl_t *ctl, int *argc, char **argv,
     const char *cmd);
@@ -438,26 +439,42 @@ sosctl_open(sosctl_t *ctl)
     return SOSCTL_OK;
 }
 
+/* the replicas' array freed on every way out (LeakSanitizer's exit 1) */
+
 int
 main(int argc, char **argv)
 {
-    int          i, rc, data_explicit;
-    size_t       n;
-    sosctl_t     ctl;
-    const char  *arg, *cmd;
+    int       rc;
+    sosctl_t  ctl;
 
     memset(&ctl, 0, sizeof(ctl));
-    data_explicit = 0;
-
-    ctl.data_dir = getenv("SOS_DATA");
-    if (ctl.data_dir != NULL && ctl.data_dir[0] == '\0') {
-        ctl.data_dir = NULL;
-    }
 
     ctl.replicas = calloc((size_t) argc, sizeof(char *));
     if (ctl.replicas == NULL) {
         fprintf(stderr, "sosctl: out of memory\n");
         return SOSCTL_FAIL;
+    }
+
+    rc = sosctl_main(&ctl, argc, argv);
+
+    free(ctl.replicas);
+
+    return rc;
+}
+
+
+static int
+sosctl_main(sosctl_t *ctl, int argc, char **argv)
+{
+    int          i, rc, data_explicit;
+    size_t       n;
+    const char  *arg, *cmd;
+
+    data_explicit = 0;
+
+    ctl->data_dir = getenv("SOS_DATA");
+    if (ctl->data_dir != NULL && ctl->data_dir[0] == '\0') {
+        ctl->data_dir = NULL;
     }
 
     /* global options come before the command */
@@ -471,7 +488,7 @@ main(int argc, char **argv)
         }
 
         if (strcmp(arg, "--json") == 0) {
-            ctl.json = 1;
+            ctl->json = 1;
             continue;
         }
 
@@ -480,13 +497,13 @@ main(int argc, char **argv)
                 return sosctl_usage("%s needs a file", arg);
             }
 
-            ctl.key_file = argv[++i];
+            ctl->key_file = argv[++i];
             continue;
         }
 
         n = sizeof("--key-file=") - 1;
         if (strncmp(arg, "--key-file=", n) == 0) {
-            ctl.key_file = arg + n;
+            ctl->key_file = arg + n;
             continue;
         }
 
@@ -496,10 +513,10 @@ main(int argc, char **argv)
             }
 
             if (arg[2] == 'd') {
-                ctl.data_dir = argv[++i];
+                ctl->data_dir = argv[++i];
                 data_explicit = 1;
             } else {
-                ctl.replicas[ctl.n_replicas++] = argv[++i];
+                ctl->replicas[ctl->n_replicas++] = argv[++i];
             }
 
             continue;
@@ -507,14 +524,14 @@ main(int argc, char **argv)
 
         n = sizeof("--data=") - 1;
         if (strncmp(arg, "--data=", n) == 0) {
-            ctl.data_dir = arg + n;
+            ctl->data_dir = arg + n;
             data_explicit = 1;
             continue;
         }
 
         n = sizeof("--replica=") - 1;
         if (strncmp(arg, "--replica=", n) == 0) {
-            ctl.replicas[ctl.n_replicas++] = arg + n;
+            ctl->replicas[ctl->n_replicas++] = arg + n;
             continue;
         }
 
@@ -547,15 +564,14 @@ main(int argc, char **argv)
         return sosctl_usage("unknown command \"%s\"", cmd);
     }
 
-    if (sosctl_args(&ctl, &argc, argv, cmd)) {
+    if (sosctl_args(ctl, &argc, argv, cmd)) {
         return SOSCTL_OK;
     }
 
     /* presign signs here: it needs no server nor data directory */
 
     if (strcmp(cmd, "presign") == 0) {
-        free(ctl.replicas);
-        return sosctl_presign(&ctl, argc, argv);
+        return sosctl_presign(ctl, argc, argv);
     }
 
     if (argc == 0 && (strcmp(cmd, "org") == 0 || strcmp(cmd, "key") == 0
@@ -566,52 +582,51 @@ main(int argc, char **argv)
                                 cmd);
     }
 
-    if (ctl.n_replicas > SOS_MAX_REPLICAS) {
+    if (ctl->n_replicas > SOS_MAX_REPLICAS) {
         return sosctl_usage("at most %d replicas", SOS_MAX_REPLICAS);
     }
 
     /* online when the server answers and no --data */
 
     if (!data_explicit) {
-        if (sosctl_admin_endpoint(&ctl) != SOSCTL_OK) {
+        if (sosctl_admin_endpoint(ctl) != SOSCTL_OK) {
             return SOSCTL_FAIL;
         }
 
-        ctl.online = sosctl_admin_reachable(&ctl);
+        ctl->online = sosctl_admin_reachable(ctl);
 
-        if (!ctl.online && ctl.data_dir == NULL) {
+        if (!ctl->online && ctl->data_dir == NULL) {
             fprintf(stderr, "sosctl: nothing answers at %s and no data "
                     "directory is given (--data DIR or SOS_DATA)\n",
-                    ctl.endpoint);
+                    ctl->endpoint);
             return SOSCTL_FAIL;
         }
     }
 
     if (strcmp(cmd, "org") == 0) {
-        rc = ctl.online ? sosctl_admin_org(&ctl, argc, argv)
-                        : sosctl_org(&ctl, argc, argv);
+        rc = ctl->online ? sosctl_admin_org(ctl, argc, argv)
+                        : sosctl_org(ctl, argc, argv);
 
     } else if (strcmp(cmd, "key") == 0) {
-        rc = ctl.online ? sosctl_admin_key(&ctl, argc, argv)
-                        : sosctl_key(&ctl, argc, argv);
+        rc = ctl->online ? sosctl_admin_key(ctl, argc, argv)
+                        : sosctl_key(ctl, argc, argv);
 
     } else if (strcmp(cmd, "status") == 0) {
-        rc = sosctl_status(&ctl, argc, argv);
+        rc = sosctl_status(ctl, argc, argv);
 
     } else if (strcmp(cmd, "scrub") == 0) {
-        rc = sosctl_scrub(&ctl, argc, argv);
+        rc = sosctl_scrub(ctl, argc, argv);
 
     } else if (strcmp(cmd, "bucket") == 0) {
         rc = (strcmp(argv[0], "list") == 0 || strcmp(argv[0], "show") == 0)
-             ? sosctl_bucket_usage(&ctl, argc, argv)
-             : sosctl_bucket(&ctl, argc, argv);
+             ? sosctl_bucket_usage(ctl, argc, argv)
+             : sosctl_bucket(ctl, argc, argv);
 
     } else {
-        rc = sosctl_du(&ctl, argc, argv);
+        rc = sosctl_du(ctl, argc, argv);
     }
 
-    sos_store_close(ctl.store);
-    free(ctl.replicas);
+    sos_store_close(ctl->store);
 
     return rc;
 }

@@ -72,6 +72,7 @@ void sosctl_usage_table(struct json_t *doc);
 
 /* sosctl_out.c: printing; sosctl_emit takes doc (NULL: no memory) */
 int sosctl_emit(sosctl_t *ctl, struct json_t *doc, sosctl_print_pt print);
+size_t sosctl_printable(char *s, size_t len);
 void sosctl_size(uint64_t bytes, char *buf, size_t size);
 void sosctl_date(int64_t t, char *buf, size_t size);
 struct json_t *sosctl_json_key(const char *s, size_t len);

@@ -476,6 +476,10 @@ sosctl_admin_error(sosctl_t *ctl, const char *what, sosctl_answer_t *ans)
         snprintf(message, sizeof(message), "%.*s", (int) (e - s - 9), s + 9);
     }
 
+    /* the server's words, not its escape sequences */
+    code[sosctl_printable(code, strlen(code))] = '\0';
+    message[sosctl_printable(message, strlen(message))] = '\0';
+
     if (code[0] == '\0' || strcmp(code, "NoSuchBucket") == 0) {
         fprintf(stderr, "sosctl: %s: %s answers %d without the admin API at "
                 "%s (enable it with \"sos_admin;\", see docs/admin.md)\n",

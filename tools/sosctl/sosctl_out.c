@@ -18,6 +18,9 @@
 #include "sosctl.h"
 
 
+static void sosctl_printable_json(json_t *j);
+
+
 int
 sosctl_emit(sosctl_t *ctl, json_t *doc, sosctl_print_pt print)
 {
@@ -38,12 +41,92 @@ sosctl_emit(sosctl_t *ctl, json_t *doc, sosctl_print_pt print)
         fputc('\n', stdout);
 
     } else {
+        sosctl_printable_json(doc);
         print(doc);
     }
 
     json_decref(doc);
 
     return SOSCTL_OK;
+}
+
+
+/*
+ * A string from the server or the store made safe for a terminal, in
+ * place: a control character (C0, DEL, or C1 as UTF-8) becomes '?', so
+ * that a key or a name cannot start an escape sequence.  Returns the new
+ * length; --json keeps the exact strings.
+ */
+
+size_t
+sosctl_printable(char *s, size_t len)
+{
+    unsigned char  *p, *d, *end;
+
+    p = (unsigned char *) s;
+    d = p;
+    end = p + len;
+
+    while (p < end) {
+        if (*p < 0x20 || *p == 0x7f) {
+            *d++ = '?';
+            p++;
+
+        } else if (*p == 0xc2 && end - p >= 2 && p[1] >= 0x80
+                   && p[1] <= 0x9f)
+        {
+            *d++ = '?';
+            p += 2;
+
+        } else {
+            *d++ = *p++;
+        }
+    }
+
+    return (size_t) (d - (unsigned char *) s);
+}
+
+
+/* every string of a document printable, for the tables */
+
+static void
+sosctl_printable_json(json_t *j)
+{
+    char        *s;
+    size_t       i, len, n;
+    json_t      *v;
+    const char  *k;
+
+    if (json_is_object(j)) {
+        json_object_foreach(j, k, v) {
+            sosctl_printable_json(v);
+        }
+
+    } else if (json_is_array(j)) {
+        json_array_foreach(j, i, v) {
+            sosctl_printable_json(v);
+        }
+
+    } else if (json_is_string(j)) {
+        len = json_string_length(j);
+
+        s = malloc(len + 1);
+        if (s == NULL) {
+            json_string_set(j, "?");
+            return;
+        }
+
+        memcpy(s, json_string_value(j), len);
+        n = sosctl_printable(s, len);
+
+        /* a string left as it was is not replaced (nor its copy kept) */
+        if (n != len || memcmp(s, json_string_value(j), len) != 0) {
+            json_string_setn(j, s, n);
+        }
+
+        memset(s, 0, len);
+        free(s);
+    }
 }
 
 
