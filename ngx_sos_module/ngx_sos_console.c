@@ -60,6 +60,7 @@ static ngx_str_t  ngx_sos_console_not_found =
 char *
 ngx_sos_console_conf(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
+    ngx_sos_main_conf_t       *smcf;
     ngx_http_core_loc_conf_t  *clcf;
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
@@ -75,6 +76,9 @@ ngx_sos_console_conf(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     if (ngx_sos_bucket_name_reserve(cf, clcf) != NGX_OK) {
         return NGX_CONF_ERROR;
     }
+
+    smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_sos_module);
+    smcf->console = 1;
 
     clcf->handler = ngx_sos_console_handler;
 
@@ -256,4 +260,50 @@ ngx_sos_console_header(ngx_http_request_t *r, ngx_str_t *key,
     }
 
     return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_sos_console_sandbox(ngx_http_request_t *r)
+{
+    u_char               *semi;
+    ngx_str_t             type, csp;
+    ngx_sos_main_conf_t  *smcf;
+
+    smcf = ngx_http_get_module_main_conf(r, ngx_http_sos_module);
+
+    if (smcf->console != 1) {
+        return NGX_OK;
+    }
+
+    type = r->headers_out.content_type;
+
+    semi = ngx_strlchr(type.data, type.data + type.len, ';');
+    if (semi) {
+        type.len = semi - type.data;
+    }
+
+    while (type.len && type.data[type.len - 1] == ' ') {
+        type.len--;
+    }
+
+    /* text/html, text/xml, application/xml, image/svg+xml, *+xml... */
+
+    if (!((type.len == sizeof("text/html") - 1
+           && ngx_strncasecmp(type.data, (u_char *) "text/html",
+                              type.len) == 0)
+          || (type.len >= 3
+              && ngx_strncasecmp(type.data + type.len - 3, (u_char *) "xml",
+                                 3) == 0)
+          || (type.len == sizeof("text/xsl") - 1
+              && ngx_strncasecmp(type.data, (u_char *) "text/xsl",
+                                 type.len) == 0)))
+    {
+        return NGX_OK;
+    }
+
+    ngx_str_set(&csp, "sandbox allow-scripts allow-forms allow-popups "
+                      "allow-modals allow-downloads");
+
+    return ngx_sos_header_add(r, "Content-Security-Policy", &csp);
 }

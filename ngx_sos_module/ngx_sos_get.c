@@ -19,6 +19,7 @@
 #include "ngx_sos_object.h"
 #include "ngx_sos_get.h"
 #include "ngx_sos_cdn.h"
+#include "ngx_sos_console.h"
 
 
 #define NGX_SOS_CACHE_CONTROL 3          /* its index: ngx_sos_cdn.c's */
@@ -494,6 +495,7 @@ ngx_sos_get_headers(ngx_http_request_t *r, ngx_sos_get_t *g)
     ngx_str_t           v;
     sos_str_t           stored[NGX_SOS_OVERRIDES];
     ngx_uint_t          i;
+    ngx_sos_ctx_t      *ctx;
     ngx_table_elt_t    *h;
     sos_attrs_t        *a;
 
@@ -588,6 +590,14 @@ ngx_sos_get_headers(ngx_http_request_t *r, ngx_sos_get_t *g)
         {
             return NGX_ERROR;
         }
+    }
+
+    /* a page on the console's origin runs sandboxed (its own host: not) */
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_sos_module);
+
+    if (ctx->website == NULL && ngx_sos_console_sandbox(r) != NGX_OK) {
+        return NGX_ERROR;
     }
 
     for (i = 0; i < a->n_user_meta; i++) {

@@ -61,6 +61,7 @@ typedef struct {
     ngx_array_t         *cdn_purge;      /* of ngx_str_t: edges to purge */
     ngx_uint_t           cdn_purge_queue;    /* default 10000 */
     ngx_uint_t           metrics_buckets;    /* per-bucket series, 100 */
+    ngx_flag_t           console;        /* a "sos_console;" location */
 
     const char         **replica_dirs;   /* NULL: library default */
     ngx_uint_t           n_replicas;

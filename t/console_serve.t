@@ -150,6 +150,38 @@ is($status, 405, 'PUT /uiabc: the console answers (405), not S3');
 ($status) = SOS::Test->parse($t->s3(PUT => '/sos-consoles'));
 is($status, 200, 'CreateBucket sos-consoles: not the location, created');
 
+# objects a browser runs script from, served on the console's origin
+# (path style), run sandboxed: their scripts cannot read the console's key
+
+is((SOS::Test->parse($t->s3(PUT => '/pages',
+    headers => { 'x-amz-acl' => 'public-read' })))[0], 200, 'bucket pages');
+my $SANDBOX = qr/^sandbox allow-scripts allow-forms allow-popups /;
+for my $c (['a.html', 'text/html; charset=utf-8', 1],
+    ['b.svg', 'image/svg+xml', 1], ['c.xml', 'application/xml', 1],
+    ['d.xhtml', 'application/xhtml+xml', 1], ['e.png', 'image/png', 0],
+    ['f.txt', 'text/plain', 0], ['g.js', 'text/javascript', 0])
+{
+    my ($key, $type, $sandboxed) = @$c;
+    SOS::Test->parse($t->s3(PUT => "/pages/$key", body => '<p>x</p>',
+        headers => { 'Content-Type' => $type,
+                     'x-amz-acl' => 'public-read' }));
+    my ($st, $h) = SOS::Test->parse($t->http(GET => "/pages/$key"));
+    is($st, 200, "GET $key ($type)");
+    if ($sandboxed) {
+        like($h->{'content-security-policy'} // '', $SANDBOX,
+            "$type: sandboxed");
+    } else {
+        ok(!exists $h->{'content-security-policy'}, "$type: as is");
+    }
+}
+my ($rst, $rh) = SOS::Test->parse($t->s3(GET => '/pages/f.txt',
+    query => 'response-content-type=text%2Fhtml'));
+is($rst, 200, 'a signed GET with response-content-type');
+like($rh->{'content-security-policy'} // '', $SANDBOX,
+    'a type given by response-content-type counts too');
+($rst, $rh) = SOS::Test->parse($t->s3(GET => '/pages/a.html'));
+like($rh->{'content-security-policy'} // '', $SANDBOX, 'signed GET too');
+
 $t->stop_ok;
 
 # only in a prefix location

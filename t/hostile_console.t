@@ -117,6 +117,13 @@ sub du_ok {
 
 du_ok('online', \&online);
 
+# no console in this server: object pages are served as S3 serves them
+is(status_of($t->s3(PUT => '/hostile/p.html', body => '<p>x</p>',
+    headers => { 'Content-Type' => 'text/html' })), 200, 'an HTML object');
+my ($pst, $ph) = SOS::Test->parse($t->s3(GET => '/hostile/p.html'));
+ok(!exists $ph->{'content-security-policy'},
+    'no console configured: no sandbox');
+
 $t->stop_ok;
 
 du_ok('offline', sub { $t->sosctl(@_) });
