@@ -204,6 +204,17 @@ ok($body eq $resume->{data}, 'resume.bin: the bytes of the file');
 is(js($b, 'Object.keys(localStorage).filter(k => '
     . 'k.startsWith("sos-console-upload:")).length'), 0,
     'the resume record is gone once complete');
+
+# signing out forgets unfinished uploads: the next person at this browser
+# does not see them
+js($b, 'localStorage.setItem("sos-console-upload:[\\"x\\"]", "{}")');
+js($b, 'document.getElementById("signout").click()');
+is(js($b, 'Object.keys(localStorage).filter(k => '
+    . 'k.startsWith("sos-console-upload:")).length'), 0,
+    'sign out: no resume record left');
+sign_in($b, $t->access_key, $t->secret_key);
+ok(wait_for($b, 'document.body.dataset.state === "signed-in"'),
+    'signed in again');
 my $uploads = (SOS::Test->parse($t->s3(GET => "/$bucket",
     query => 'uploads')))[2];
 unlike($uploads, qr/<Upload>/, 'no upload left in progress');

@@ -276,6 +276,7 @@
         document.getElementById('main').replaceChildren();
         document.body.dataset.state = 'signed-out';
         document.getElementById('signin-key').focus();
+        document.dispatchEvent(new CustomEvent('sos:signout'));
     }
 
     SOS.signOut = signOut;

@@ -29,6 +29,15 @@
         filesInFlight: 3,
     };
 
+    /* the next person at this browser does not see what was uploaded */
+    document.addEventListener('sos:signout', () => {
+        for (const k of Object.keys(localStorage)) {
+            if (k.startsWith(RESUME)) {
+                localStorage.removeItem(k);
+            }
+        }
+    });
+
     function resumeKey(bucket, key, file) {
         return RESUME + JSON.stringify([bucket, key, file.name, file.size,
                                         file.lastModified]);
