@@ -864,3 +864,42 @@ ngx_sos_admin_key_cb(void *data, const sos_key_t *key)
 
     return aj->out.failed ? 1 : 0;
 }
+
+
+ngx_int_t
+ngx_sos_admin_send_bucket(ngx_http_request_t *r, ngx_sos_job_t *job,
+    ngx_sos_admin_out_t *out)
+{
+    ngx_buf_t    *b;
+    ngx_chain_t   cl;
+
+    if (job->rc != SOS_OK) {
+        free(out->data);
+
+        if (job->rc != SOS_ENOBUCKET) {
+            return ngx_sos_error_send(r, ngx_sos_error_from_store(job->rc));
+        }
+
+        /* as an unknown org: NoSuchBucket would be "no admin API here" */
+
+        ngx_str_set(&job->ctx->error_message,
+                    "The specified bucket does not exist.");
+        return ngx_sos_error_send_ctx(r, job->ctx,
+                                      NGX_SOS_ERR_NO_SUCH_ENTITY);
+    }
+
+    b = ngx_create_temp_buf(r->pool, out->len);
+    if (b == NULL) {
+        free(out->data);
+        return ngx_sos_error_send(r, NGX_SOS_ERR_INTERNAL_ERROR);
+    }
+
+    b->last = ngx_cpymem(b->pos, out->data, out->len);
+    free(out->data);
+
+    cl.buf = b;
+    cl.next = NULL;
+
+    return ngx_sos_send(r, NGX_HTTP_OK, "application/json", &cl,
+                        b->last - b->pos);
+}

@@ -669,40 +669,10 @@ ngx_sos_usage_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 {
     ngx_sos_usage_t *u = job->data;
 
-    ngx_buf_t    *b;
-    ngx_chain_t   out;
-
-    if (job->rc != SOS_OK) {
+    if (job->rc == SOS_EINVAL) {
         free(u->out.data);
-
-        if (job->rc == SOS_EINVAL) {
-            return ngx_sos_error_send(r, NGX_SOS_ERR_INVALID_ARGUMENT);
-        }
-
-        if (job->rc != SOS_ENOBUCKET) {
-            return ngx_sos_error_send(r, ngx_sos_error_from_store(job->rc));
-        }
-
-        /* as an unknown org: NoSuchBucket would be "no admin API here" */
-
-        ngx_str_set(&job->ctx->error_message,
-                    "The specified bucket does not exist.");
-        return ngx_sos_error_send_ctx(r, job->ctx,
-                                      NGX_SOS_ERR_NO_SUCH_ENTITY);
+        return ngx_sos_error_send(r, NGX_SOS_ERR_INVALID_ARGUMENT);
     }
 
-    b = ngx_create_temp_buf(r->pool, u->out.len);
-    if (b == NULL) {
-        free(u->out.data);
-        return ngx_sos_error_send(r, NGX_SOS_ERR_INTERNAL_ERROR);
-    }
-
-    b->last = ngx_cpymem(b->pos, u->out.data, u->out.len);
-    free(u->out.data);
-
-    out.buf = b;
-    out.next = NULL;
-
-    return ngx_sos_send(r, NGX_HTTP_OK, "application/json", &out,
-                        b->last - b->pos);
+    return ngx_sos_admin_send_bucket(r, job, &u->out);
 }

@@ -284,36 +284,5 @@ ngx_sos_cdn_admin_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 {
     ngx_sos_cdn_admin_t *ca = job->data;
 
-    ngx_buf_t    *b;
-    ngx_chain_t   out;
-
-    if (job->rc != SOS_OK) {
-        free(ca->out.data);
-
-        if (job->rc != SOS_ENOBUCKET) {
-            return ngx_sos_error_send(r, ngx_sos_error_from_store(job->rc));
-        }
-
-        /* as an unknown org: NoSuchBucket would be "no admin API here" */
-
-        ngx_str_set(&job->ctx->error_message,
-                    "The specified bucket does not exist.");
-        return ngx_sos_error_send_ctx(r, job->ctx,
-                                      NGX_SOS_ERR_NO_SUCH_ENTITY);
-    }
-
-    b = ngx_create_temp_buf(r->pool, ca->out.len);
-    if (b == NULL) {
-        free(ca->out.data);
-        return ngx_sos_error_send(r, NGX_SOS_ERR_INTERNAL_ERROR);
-    }
-
-    b->last = ngx_cpymem(b->pos, ca->out.data, ca->out.len);
-    free(ca->out.data);
-
-    out.buf = b;
-    out.next = NULL;
-
-    return ngx_sos_send(r, NGX_HTTP_OK, "application/json", &out,
-                        b->last - b->pos);
+    return ngx_sos_admin_send_bucket(r, job, &ca->out);
 }

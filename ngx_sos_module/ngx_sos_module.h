@@ -593,6 +593,13 @@ typedef struct {
 } ngx_sos_admin_out_t;
 
 void ngx_sos_admin_append(ngx_sos_admin_out_t *out, const char *s, size_t n);
+/*
+ * The answer of a job about one bucket: out as JSON when job->rc is
+ * SOS_OK, else the error (a missing bucket is NoSuchEntity, as an
+ * unknown organization); frees out.  Returns as a content handler.
+ */
+ngx_int_t ngx_sos_admin_send_bucket(ngx_http_request_t *r,
+    ngx_sos_job_t *job, ngx_sos_admin_out_t *out);
 /* name (with what goes before and after it, as ",\"id\":") and the JSON
  * string s */
 void ngx_sos_admin_member(ngx_sos_admin_out_t *out, const char *name,
