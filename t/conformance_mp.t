@@ -179,6 +179,103 @@ my $p2 = 'second part ' x 100;
     is($st, 200, 'If-None-Match: * on a free key: 200');
 }
 
+# ---- a part uploaded again ----
+
+# AWS, UploadPart: "If you upload a new part using the same part number
+# that was used with a previous part, the previously uploaded part is
+# overwritten."  Complete with an ascending list then succeeds.
+
+{
+    my $id = create('again');
+    part('again', $id, 1, 'x' x 100);
+    part('again', $id, 2, $p2);
+    ($st, $h) = part('again', $id, 1, $p1);
+    is($st, 200, 'part 1 again after part 2');
+    ($st, $h, $b) = req(GET => "/cmp/again?uploadId=$id");
+    is_deeply([ $b =~ m{<PartNumber>(\d+)</PartNumber>}g ], [ 1, 2 ],
+              'ListParts: parts 1 and 2 once each');
+    is(tag($b, 'Size'), 5 * $MiB, 'part 1 is the new one');
+    ($st, $h, $b) = complete('again', $id,
+                             complete_xml(1, md5_hex($p1), 2, md5_hex($p2)));
+    is($st, 200, 'complete in ascending order: 200, not InvalidPartOrder');
+    ($st, $h, $b) = req(GET => '/cmp/again');
+    ok($b eq $p1 . $p2, 'the object is the new part 1 and part 2');
+
+    # with checksums: the new part's checksum replaces the old one's
+    my $c = create('againck', headers => {
+        'x-amz-checksum-algorithm' => 'CRC32' });
+    my %crc = map { $_ => encode_base64(pack('N', crc32($_)), '') }
+              'x' x 100, $p1, $p2;
+    part('againck', $c, 1, 'x' x 100,
+         headers => { 'x-amz-checksum-crc32' => $crc{'x' x 100} });
+    part('againck', $c, 2, $p2,
+         headers => { 'x-amz-checksum-crc32' => $crc{$p2} });
+    part('againck', $c, 1, $p1,
+         headers => { 'x-amz-checksum-crc32' => $crc{$p1} });
+    ($st, $h, $b) = complete('againck', $c, '<CompleteMultipartUpload>'
+        . '<Part><PartNumber>1</PartNumber><ETag>"' . md5_hex($p1) . '"</ETag>'
+        . "<ChecksumCRC32>$crc{$p1}</ChecksumCRC32></Part>"
+        . '<Part><PartNumber>2</PartNumber><ETag>"' . md5_hex($p2) . '"</ETag>'
+        . "<ChecksumCRC32>$crc{$p2}</ChecksumCRC32></Part>"
+        . '</CompleteMultipartUpload>');
+    is($st, 200, 'with checksums: complete after part 1 again');
+    is(tag($b, 'ChecksumCRC32'),
+       encode_base64(pack('N', crc32(join '', map { pack('N', crc32($_)) }
+                                     $p1, $p2)), '') . '-2',
+       'the composite checksum is of the new part 1');
+}
+
+# ---- GET/HEAD ?partNumber past the part count ----
+
+# AWS, GetObject / HeadObject: PartNumber; S3 answers a part number past
+# the object's parts 400 InvalidPartNumber ("The requested partnumber is
+# not satisfiable"), and a simple object has the one part 1 (RGW does
+# the same).
+
+{
+    ($st, $h, $b) = req(GET => '/cmp/again?partNumber=3');
+    is($st, 400, 'GET partNumber past the count: 400');
+    is(code($b), 'InvalidPartNumber', 'is InvalidPartNumber');
+    ($st, $h) = req(HEAD => '/cmp/again?partNumber=3');
+    is($st, 400, 'HEAD partNumber past the count: 400');
+    ($st, $h, $b) = req(GET => '/cmp/again?partNumber=2');
+    is($st, 206, 'GET the last part: 206');
+    is($b, $p2, 'its bytes');
+
+    req(PUT => '/cmp/simple', body => 'simple');
+    ($st, $h, $b) = req(GET => '/cmp/simple?partNumber=1');
+    is($st, 206, 'simple object, partNumber=1: 206');
+    is($b, 'simple', 'the whole object');
+    ($st, $h, $b) = req(GET => '/cmp/simple?partNumber=2');
+    is($st, 400, 'simple object, partNumber=2: 400');
+    is(code($b), 'InvalidPartNumber', 'is InvalidPartNumber');
+    ($st) = req(HEAD => '/cmp/simple?partNumber=2');
+    is($st, 400, 'HEAD simple object, partNumber=2: 400');
+}
+
+# ---- ListMultipartUploads and ListParts: owner names ----
+
+# AWS, ListMultipartUploads: Initiator and Owner carry ID and DisplayName
+# of the account; SOS's account is the organization, named as in
+# ListBuckets' Owner.
+
+{
+    ($st, $h, $b) = req(GET => '/');
+    my $oid = tag($b, 'ID');
+    my $name = tag($b, 'DisplayName');
+    isnt($name, $oid, 'the organization has a name of its own');
+
+    my $id = create('names');
+    ($st, $h, $b) = req(GET => '/cmp?uploads');
+    like($b, qr{<Upload><Key>names</Key><UploadId>$id</UploadId><Initiator><ID>$oid</ID><DisplayName>\Q$name\E</DisplayName></Initiator><Owner><ID>$oid</ID><DisplayName>\Q$name\E</DisplayName></Owner>},
+         'ListMultipartUploads: Initiator and Owner with the display name');
+
+    ($st, $h, $b) = req(GET => "/cmp/names?uploadId=$id");
+    like($b, qr{<Initiator><ID>$oid</ID><DisplayName>\Q$name\E</DisplayName></Initiator><Owner><ID>$oid</ID><DisplayName>\Q$name\E</DisplayName></Owner>},
+         'ListParts: the same');
+    req(DELETE => "/cmp/names?uploadId=$id");
+}
+
 $t->stop_ok;
 
 done_testing();
