@@ -276,6 +276,96 @@ my $p2 = 'second part ' x 100;
     req(DELETE => "/cmp/names?uploadId=$id");
 }
 
+# ---- ranges at an object's end ----
+
+# RFC 9110 14.1.2 and AWS, GetObject: Range: a last position at or past
+# the end is clamped to the end (206 with the whole object); bytes=N-
+# from the last byte is that byte.  Simple and multipart objects, GET and
+# HEAD.
+
+{
+    req(PUT => '/cmp/small', body => '0123456789');
+    my %obj = (small => '0123456789', again => $p1 . $p2);
+
+    for my $k (sort keys %obj) {
+        my $size = length $obj{$k};
+        my $last = $size - 1;
+        for my $spec ([ "0-$last", 0, $last ], [ "0-$size", 0, $last ],
+                      [ "$last-", $last, $last ])
+        {
+            my ($r, $a, $z) = @$spec;
+            for my $m (qw(GET HEAD)) {
+                ($st, $h, $b) = req($m => "/cmp/$k",
+                                    headers => { Range => "bytes=$r" });
+                is($st, 206, "$m $k bytes=$r: 206");
+                is($h->{'content-range'}, "bytes $a-$z/$size",
+                   "$m $k bytes=$r: Content-Range");
+                is($h->{'content-length'}, $z - $a + 1,
+                   "$m $k bytes=$r: Content-Length");
+                ok($b eq substr($obj{$k}, $a, $z - $a + 1),
+                   "$m $k bytes=$r: the bytes") if $m eq 'GET';
+            }
+        }
+
+        ($st, $h, $b) = req(GET => "/cmp/$k",
+                            headers => { Range => "bytes=$size-" });
+        is($st, 416, "GET $k bytes=$size-: 416");
+        is(code($b), 'InvalidRange', 'is InvalidRange');
+    }
+}
+
+# ---- UploadPartCopy: a source range past the source's end ----
+
+# AWS, UploadPartCopy: x-amz-copy-source-range must lie within the
+# source; S3 and RGW (rgw_op.cc, RGWPutObj: "Range specified is not valid
+# for source object of size") answer 400 InvalidArgument, not 416.
+
+{
+    my $id = create('pc');
+    for my $r ('bytes=0-10', 'bytes=5-20') {
+        ($st, $h, $b) = req(PUT => "/cmp/pc?partNumber=1&uploadId=$id",
+            headers => { 'x-amz-copy-source' => 'cmp/small',
+                         'x-amz-copy-source-range' => $r });
+        is($st, 400, "UploadPartCopy $r of 10 bytes: 400");
+        is(code($b), 'InvalidArgument', 'is InvalidArgument');
+        like($b, qr{<Message>Range specified is not valid for source object of size: 10</Message>},
+             'the message names the size');
+    }
+    ($st, $h, $b) = req(PUT => "/cmp/pc?partNumber=1&uploadId=$id",
+        headers => { 'x-amz-copy-source' => 'cmp/small',
+                     'x-amz-copy-source-range' => 'bytes=0-9' });
+    is($st, 200, 'UploadPartCopy bytes=0-9 of 10 bytes: 200');
+    req(DELETE => "/cmp/pc?uploadId=$id");
+}
+
+# ---- malformed versionId ----
+
+# AWS ("Retaining multiple versions of objects with S3 Versioning"):
+# version IDs are URL-ready strings of at most 1,024 bytes; S3 answers
+# 400 InvalidArgument ("Invalid version id specified") to one no store
+# could have given.  SOS has no versioning: "null" is every object's
+# version, and another well-formed id names no version (404 on GET and
+# HEAD, 204 deleting nothing: t/object.t).
+
+{
+    for my $v ('', '%20', 'a%00b', 'a%0Ab', 'x' x 1025) {
+        my $show = length $v > 20 ? 'x' x 5 . '...(1025)' : "'$v'";
+        for my $m (qw(GET HEAD DELETE)) {
+            ($st, $h, $b) = req($m => "/cmp/small?versionId=$v");
+            is($st, 400, "$m versionId=$show: 400");
+            is(code($b), 'InvalidArgument', 'is InvalidArgument')
+                if $m eq 'GET';
+        }
+    }
+    ($st, $h, $b) = req(GET => '/cmp/small?versionId=null');
+    is($st, 200, 'versionId=null: 200');
+    ($st, $h, $b) = req(GET => '/cmp/small?versionId=' . 'x' x 1024);
+    is($st, 404, 'a well-formed versionId of 1,024 bytes: 404');
+    is(code($b), 'NoSuchVersion', 'is NoSuchVersion');
+    ($st) = req(HEAD => '/cmp/small');
+    is($st, 200, 'the object is still there');
+}
+
 $t->stop_ok;
 
 done_testing();
