@@ -19,6 +19,7 @@ use Digest::MD5 qw(md5 md5_hex);
 use MIME::Base64 qw(encode_base64);
 use Test::More;
 
+use SOS::Clients;
 use SOS::Test;
 
 my $MiB = 1024 * 1024;
@@ -367,5 +368,31 @@ my $p2 = 'second part ' x 100;
 }
 
 $t->stop_ok;
+
+# ---- boto3 ----
+
+# the same through boto3 (t/clients/boto3_mp.py): a retried Complete, a
+# PartNumber past the count, ListMultipartUploads' owner name
+
+my ($t2, $c) = SOS::Clients->start;
+
+my $r = $c->ok_run('boto3: multipart conformance calls',
+    [ $c->python, "$FindBin::Bin/clients/boto3_mp.py", $c->endpoint ],
+    timeout => 120);
+like($r->{out}, qr/^complete "[0-9a-f]{32}-2" \S+-2$/m,
+     'boto3: complete_multipart_upload');
+like($r->{out}, qr/^retry "[0-9a-f]{32}-2" \S+-2$/m,
+     'boto3: complete_multipart_upload retried succeeds');
+like($r->{out}, qr/^same True$/m,
+     'boto3: the same ETag, Location and checksum');
+like($r->{out}, qr/^get_object 400 InvalidPartNumber$/m,
+     'boto3: get_object PartNumber past the count: 400 InvalidPartNumber');
+like($r->{out}, qr/^head_object 400 400$/m,
+     'boto3: head_object PartNumber past the count: 400 (no body)');
+like($r->{out}, qr/^owner True (\S+) \1 \1$/m,
+     'boto3: list_multipart_uploads Owner and Initiator DisplayName '
+     . 'are the organization\'s');
+
+$t2->stop_ok;
 
 done_testing();
