@@ -517,6 +517,11 @@ ngx_sos_complete_run(ngx_sos_job_t *job)
     if (cm->alg != SOS_CHECKSUM_NONE) {
         ngx_sos_complete_composite(job, cm);
 
+        if (job->rc == SOS_ENOUPLOAD) {
+            /* completed already: a retry answers the stored checksum */
+            job->rc = SOS_OK;
+        }
+
         if (job->rc != SOS_OK || cm->cksum_mismatch) {
             return;
         }
@@ -555,6 +560,15 @@ ngx_sos_complete_run(ngx_sos_job_t *job)
 
     if (job->rc == SOS_OK) {
         ngx_memcpy(cm->etag, info.etag, sizeof(cm->etag));
+
+        if (cm->alg != SOS_CHECKSUM_NONE && cm->cksum_len == 0
+            && info.attrs.checksum_value.len <= sizeof(cm->cksum))
+        {
+            /* a retry: the checksum the first Complete stored */
+            cm->cksum_len = info.attrs.checksum_value.len;
+            ngx_memcpy(cm->cksum, info.attrs.checksum_value.data,
+                       cm->cksum_len);
+        }
     }
 
     sos_object_info_release(&info);

@@ -43,6 +43,7 @@ typedef struct {
     sos_checksum_alg_e       alg;        /* a part's, the upload's */
     sos_checksum_t           ck;
     ngx_sos_err_e            err;        /* the answer, but a store error */
+    uint64_t                 src_size;   /* for a range past its end */
     char                     etag[SOS_ETAG_MAX + 1];
     int64_t                  mtime;
     u_char                   cksum[SOS_CHECKSUM_MAX_B64 + 1];
@@ -492,7 +493,9 @@ ngx_sos_copy_run(ngx_sos_job_t *job)
 
     if (cp->has_range) {
         if (cp->last >= info->size) {
-            cp->err = NGX_SOS_ERR_INVALID_RANGE;
+            /* 400, not 416: AWS, UploadPartCopy (and RGW) */
+            cp->err = NGX_SOS_ERR_INVALID_ARGUMENT;
+            cp->src_size = info->size;
             return;
         }
 
@@ -571,15 +574,28 @@ ngx_sos_copy_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 {
     ngx_sos_copy_t *cp = job->data;
 
+    u_char            *p;
     ngx_sos_xml_out_t  x;
 
     if (job->rc != SOS_OK) {
         return ngx_sos_error_send(r, ngx_sos_error_from_store(job->rc));
     }
 
-    if (cp->err == NGX_SOS_ERR_INVALID_RANGE) {
-        ngx_str_set(&job->ctx->error_message, "The requested range is not "
-                    "satisfiable");
+    if (cp->err == NGX_SOS_ERR_INVALID_ARGUMENT) {
+        p = ngx_pnalloc(r->pool, sizeof("Range specified is not valid for "
+                                        "source object of size: ")
+                                 + NGX_OFF_T_LEN);
+        if (p == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        job->ctx->error_message.data = p;
+        job->ctx->error_message.len = ngx_sprintf(p, "Range specified is "
+                                                  "not valid for source "
+                                                  "object of size: %uL",
+                                                  cp->src_size)
+                                      - p;
+
         return ngx_sos_error_send_ctx(r, job->ctx, cp->err);
     }
 

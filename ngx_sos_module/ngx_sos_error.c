@@ -86,7 +86,7 @@ static ngx_sos_error_t  ngx_sos_errors[] = {
       0 },
 
     [NGX_SOS_ERR_INVALID_PART_NUMBER] = {
-      ngx_string("InvalidPartNumber"), NGX_HTTP_RANGE_NOT_SATISFIABLE,
+      ngx_string("InvalidPartNumber"), NGX_HTTP_BAD_REQUEST,
       ngx_string("The requested partnumber is not satisfiable"),
       0 },
 

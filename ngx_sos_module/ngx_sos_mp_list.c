@@ -33,10 +33,18 @@ typedef struct {
     ngx_uint_t               max;
 
     /* the page */
+    char                     owner_name[sizeof(((sos_org_t *) 0)->name)];
     ngx_sos_mp_list_part_t  *parts;      /* max of them */
     ngx_uint_t               n_parts;
     int                      truncated;
 } ngx_sos_mp_list_parts_t;
+
+
+/* An organization's display name, looked up by the pool thread. */
+typedef struct {
+    char                         id[SOS_ID_LEN + 1];
+    char                         name[sizeof(((sos_org_t *) 0)->name)];
+} ngx_sos_mp_list_name_t;
 
 
 typedef struct {
@@ -44,6 +52,8 @@ typedef struct {
     sos_list_uploads_opts_t      opts;
     ngx_uint_t                   url;    /* encoding-type=url */
     sos_list_uploads_result_t   *result; /* the thread's, freed by done */
+    ngx_sos_mp_list_name_t      *names;  /* of the page's owners, malloc'd */
+    ngx_uint_t                   n_names;
 } ngx_sos_mp_list_uploads_t;
 
 
@@ -54,9 +64,14 @@ static void ngx_sos_mp_list_parts_run(ngx_sos_job_t *job);
 static ngx_int_t ngx_sos_mp_list_parts_done(ngx_http_request_t *r,
     ngx_sos_job_t *job);
 static void ngx_sos_mp_list_uploads_run(ngx_sos_job_t *job);
+static void ngx_sos_mp_list_name(ngx_sos_job_t *job, const sos_str_t *id,
+    char *name, size_t size);
+static const char *ngx_sos_mp_list_name_of(ngx_sos_mp_list_uploads_t *lu,
+    const sos_str_t *id);
 static ngx_int_t ngx_sos_mp_list_uploads_done(ngx_http_request_t *r,
     ngx_sos_job_t *job);
-static void ngx_sos_mp_list_owner(ngx_sos_xml_out_t *x, sos_str_t *owner);
+static void ngx_sos_mp_list_owner(ngx_sos_xml_out_t *x, sos_str_t *owner,
+    const char *name);
 static void ngx_sos_mp_list_str(sos_str_t *dst, ngx_str_t *src);
 
 
@@ -106,20 +121,72 @@ ngx_sos_mp_list_max(ngx_http_request_t *r, ngx_sos_ctx_t *ctx, char *name,
 }
 
 
-/* <Initiator> and <Owner>: the organization, its id also its name */
+/*
+ * <Initiator> and <Owner>: the organization's id and display name (none
+ * when the organization is gone), as S3 gives the account's.
+ */
 
 static void
-ngx_sos_mp_list_owner(ngx_sos_xml_out_t *x, sos_str_t *owner)
+ngx_sos_mp_list_owner(ngx_sos_xml_out_t *x, sos_str_t *owner,
+    const char *name)
 {
+    size_t  len;
+
+    len = (name != NULL) ? ngx_strlen(name) : 0;
+
     ngx_sos_xml_literal(x, "<Initiator>");
     ngx_sos_xml_element(x, "ID", (u_char *) owner->data, owner->len, 0);
-    ngx_sos_xml_element(x, "DisplayName", (u_char *) owner->data,
-                        owner->len, 0);
+    if (len) {
+        ngx_sos_xml_element(x, "DisplayName", (u_char *) name, len, 0);
+    }
     ngx_sos_xml_literal(x, "</Initiator><Owner>");
     ngx_sos_xml_element(x, "ID", (u_char *) owner->data, owner->len, 0);
-    ngx_sos_xml_element(x, "DisplayName", (u_char *) owner->data,
-                        owner->len, 0);
+    if (len) {
+        ngx_sos_xml_element(x, "DisplayName", (u_char *) name, len, 0);
+    }
     ngx_sos_xml_literal(x, "</Owner><StorageClass>STANDARD</StorageClass>");
+}
+
+
+/*
+ * Pool thread: the display name of the organization id into name; empty
+ * when it is gone or cannot be read (the listing is still right without
+ * it).
+ */
+
+static void
+ngx_sos_mp_list_name(ngx_sos_job_t *job, const sos_str_t *id, char *name,
+    size_t size)
+{
+    sos_org_t    org;
+    sos_error_t  err;
+
+    name[0] = '\0';
+
+    if (id->len == 0
+        || sos_org_get(job->store, id->data, id->len, &org, &err) != SOS_OK)
+    {
+        return;
+    }
+
+    ngx_cpystrn((u_char *) name, (u_char *) org.name, size);
+}
+
+
+static const char *
+ngx_sos_mp_list_name_of(ngx_sos_mp_list_uploads_t *lu, const sos_str_t *id)
+{
+    ngx_uint_t  i;
+
+    for (i = 0; i < lu->n_names; i++) {
+        if (ngx_strlen(lu->names[i].id) == id->len
+            && ngx_memcmp(lu->names[i].id, id->data, id->len) == 0)
+        {
+            return lu->names[i].name;
+        }
+    }
+
+    return NULL;
 }
 
 
@@ -234,6 +301,11 @@ ngx_sos_mp_list_parts_run(ngx_sos_job_t *job)
                                     (unsigned) lp->max,
                                     ngx_sos_mp_list_part_cb, lp,
                                     &lp->truncated, &job->err);
+
+    if (job->rc == SOS_OK) {
+        ngx_sos_mp_list_name(job, &job->ctx->authz.object.attrs.owner,
+                             lp->owner_name, sizeof(lp->owner_name));
+    }
 }
 
 
@@ -292,7 +364,7 @@ ngx_sos_mp_list_parts_done(ngx_http_request_t *r, ngx_sos_job_t *job)
         ngx_sos_xml_literal(&x, "</Part>");
     }
 
-    ngx_sos_mp_list_owner(&x, owner);
+    ngx_sos_mp_list_owner(&x, owner, lp->owner_name);
 
     if (alg != SOS_CHECKSUM_NONE) {
         ngx_sos_xml_element(&x, "ChecksumAlgorithm",
@@ -380,9 +452,38 @@ ngx_sos_mp_list_uploads_run(ngx_sos_job_t *job)
 {
     ngx_sos_mp_list_uploads_t *lu = job->data;
 
+    size_t                   i;
+    sos_str_t               *id;
+    ngx_sos_mp_list_name_t  *n;
+
     job->rc = sos_list_uploads(job->store, (char *) lu->bucket.data,
                                lu->bucket.len, &lu->opts, &lu->result,
                                &job->err);
+
+    if (job->rc != SOS_OK || lu->result->n_uploads == 0) {
+        return;
+    }
+
+    /* the display names of the page's owners, each looked up once */
+
+    lu->names = malloc(lu->result->n_uploads
+                       * sizeof(ngx_sos_mp_list_name_t));
+    if (lu->names == NULL) {
+        return;
+    }
+
+    for (i = 0; i < lu->result->n_uploads; i++) {
+        id = &lu->result->uploads[i].owner;
+
+        if (id->len > SOS_ID_LEN || ngx_sos_mp_list_name_of(lu, id)) {
+            continue;
+        }
+
+        n = &lu->names[lu->n_names++];
+        ngx_memcpy(n->id, id->data, id->len);
+        n->id[id->len] = '\0';
+        ngx_sos_mp_list_name(job, id, n->name, sizeof(n->name));
+    }
 }
 
 
@@ -451,7 +552,8 @@ ngx_sos_mp_list_uploads_done(ngx_http_request_t *r, ngx_sos_job_t *job)
                             url);
         ngx_sos_xml_element(&x, "UploadId", (u_char *) u->upload_id,
                             ngx_strlen(u->upload_id), 0);
-        ngx_sos_mp_list_owner(&x, &u->owner);
+        ngx_sos_mp_list_owner(&x, &u->owner,
+                              ngx_sos_mp_list_name_of(lu, &u->owner));
         ngx_sos_xml_element_time(&x, "Initiated", (time_t) u->initiated, 0);
         ngx_sos_xml_literal(&x, "</Upload>");
     }
@@ -473,6 +575,8 @@ ngx_sos_mp_list_uploads_done(ngx_http_request_t *r, ngx_sos_job_t *job)
     /* everything is copied into the document: the page can go */
     sos_list_uploads_result_free(res);
     lu->result = NULL;
+    free(lu->names);
+    lu->names = NULL;
 
     return ngx_sos_xml_send(r, NGX_HTTP_OK, &x);
 }

@@ -21,6 +21,7 @@ static ngx_sos_err_e ngx_sos_route_op(ngx_http_request_t *r,
     ngx_sos_ctx_t *ctx, ngx_uint_t sub);
 static ngx_sos_err_e ngx_sos_route_not_allowed(ngx_http_request_t *r,
     ngx_sos_ctx_t *ctx, ngx_uint_t level);
+static ngx_uint_t ngx_sos_route_version_ok(ngx_str_t *v);
 static ngx_uint_t ngx_sos_route_host_differs(ngx_str_t *server,
     ngx_str_t *header);
 
@@ -211,7 +212,41 @@ ngx_sos_route(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
         return NGX_SOS_ERR_INVALID_URI;
     }
 
+    if (ctx->version_id.data && !ngx_sos_route_version_ok(&ctx->version_id))
+    {
+        ngx_str_set(&ctx->error_message, "Invalid version id specified");
+        ngx_str_set(&ctx->error_extra,
+                    "<ArgumentName>versionId</ArgumentName>");
+        return NGX_SOS_ERR_INVALID_ARGUMENT;
+    }
+
     return NGX_SOS_OK;
+}
+
+
+/*
+ * A versionId a store could have given: AWS documents version IDs as
+ * URL-ready strings of at most 1,024 bytes ("Retaining multiple versions
+ * of objects with S3 Versioning"), and answers 400 InvalidArgument to
+ * one that cannot be (empty, a control character or a space).
+ */
+
+static ngx_uint_t
+ngx_sos_route_version_ok(ngx_str_t *v)
+{
+    size_t  i;
+
+    if (v->len == 0 || v->len > 1024) {
+        return 0;
+    }
+
+    for (i = 0; i < v->len; i++) {
+        if (v->data[i] <= 0x20 || v->data[i] >= 0x7f) {
+            return 0;
+        }
+    }
+
+    return 1;
 }
 
 

@@ -439,8 +439,10 @@ is($st, 206, 'HEAD partNumber=3');
 is($h->{'content-length'}, length $p3, 'its length');
 is($h->{'x-amz-mp-parts-count'}, 3, 'parts count');
 
+# 400, not 416: S3 answers InvalidPartNumber with 400 (AWS, GetObject:
+# PartNumber; see t/conformance_mp.t)
 ($st, $h, $b) = req(GET => '/mpu/big?partNumber=4');
-is($st, 416, 'partNumber past the last');
+is($st, 400, 'partNumber past the last');
 is(code($b), 'InvalidPartNumber', 'is InvalidPartNumber');
 
 ($st, $h, $b) = req(GET => '/mpu/big?partNumber=0');
@@ -562,8 +564,9 @@ is($st, 200, 'the worker still answers');
     ($st, $h, $b) = req(PUT => "/mpu/copied?partNumber=3&uploadId=$c",
         headers => { 'x-amz-copy-source' => 'mpu/src',
                      'x-amz-copy-source-range' => 'bytes=0-999999' });
-    is($st, 416, 'range past the source');
-    is(code($b), 'InvalidRange', 'is InvalidRange');
+    # 400 InvalidArgument, not 416, as S3 and RGW (see t/conformance_mp.t)
+    is($st, 400, 'range past the source');
+    is(code($b), 'InvalidArgument', 'is InvalidArgument');
 
     ($st, $h, $b) = req(PUT => "/mpu/copied?partNumber=3&uploadId=$c",
         headers => { 'x-amz-copy-source' => 'mpu/src',

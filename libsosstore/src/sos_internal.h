@@ -46,6 +46,7 @@
 #define SOS_K_ACCOUNT  'A'              /* A<org id>                    */
 #define SOS_K_BUCKET   'B'              /* B<bucket>                    */
 #define SOS_K_COUNTERS 'C'              /* C<bucket>: object count, bytes */
+#define SOS_K_DONE     'D'              /* D<upload id>: completed upload */
 #define SOS_K_GARBAGE  'G'              /* G<file id>: files to unlink  */
 #define SOS_K_KEY      'K'              /* K<access key id>             */
 #define SOS_K_OBJECT   'O'              /* O<bucket>\0<key>             */

@@ -7,6 +7,11 @@
  * copied.  Upload ids are random hex of a fixed length, so P<id> is the
  * prefix of one upload's parts and of nothing else.
  *
+ * Completing also writes a D record keyed by the upload id (bucket, key,
+ * the object's ETag and mtime, when it was completed), so that a retried
+ * Complete answers the same result while the object is still the one the
+ * upload made; the expiry sweep removes D records older than the expiry.
+ *
  * Bytes of committed parts count in the bucket's bytes until the upload is
  * completed (then the object's size counts instead) or aborted.
  */
@@ -29,6 +34,16 @@ static sos_rc_e sos_part_commit(sos_put_t *put, const sos_extent_t *extent,
     sos_object_info_t *info, sos_error_t *err);
 static int sos_etag_match(const char *etag, size_t len,
     const unsigned char md5[16]);
+static void sos_ikey_done(sos_buf_t *k, const char *upload_id);
+static int sos_hex_digit(char c);
+static int sos_parts_etag_is(const sos_part_ref_t *parts, size_t n_parts,
+    const char *etag);
+static sos_rc_e sos_upload_done_load(sos_store_t *st, const char *bucket,
+    size_t bucket_len, const char *key, size_t key_len,
+    const char *upload_id, const sos_part_ref_t *parts, size_t n_parts,
+    char **val, sos_obj_rec_t *rec, sos_error_t *err);
+static sos_rc_e sos_upload_done_expire(sos_store_t *st, int64_t older_than,
+    sos_error_t *err);
 
 
 /* Keys in messages are cut short: the message is one line of 256 bytes. */
@@ -227,6 +242,192 @@ sos_etag_match(const char *etag, size_t len, const unsigned char md5[16])
     return strncasecmp(etag, hex, 32) == 0;
 }
 
+static void
+sos_ikey_done(sos_buf_t *k, const char *upload_id)
+{
+    sos_buf_reset(k);
+    sos_buf_add_u8(k, SOS_K_DONE);
+    sos_buf_add(k, upload_id, SOS_UPLOAD_ID_LEN);
+}
+
+
+static int
+sos_hex_digit(char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+
+    return -1;
+}
+
+
+/* Whether etag is md5(the named parts' md5s)-N, the ETag they complete. */
+
+static int
+sos_parts_etag_is(const sos_part_ref_t *parts, size_t n_parts,
+    const char *etag)
+{
+    int            hi, lo;
+    char           hex[SOS_ETAG_MAX + 1];
+    size_t         i, j, len;
+    EVP_MD_CTX    *md5;
+    const char    *e;
+    unsigned char  bin[16], digest[16];
+
+    md5 = EVP_MD_CTX_new();
+    if (md5 == NULL || EVP_DigestInit_ex(md5, EVP_md5(), NULL) != 1) {
+        EVP_MD_CTX_free(md5);
+        return 0;
+    }
+
+    for (i = 0; i < n_parts; i++) {
+        e = parts[i].etag;
+        len = parts[i].etag_len;
+
+        if (len >= 2 && e[0] == '"' && e[len - 1] == '"') {
+            e++;
+            len -= 2;
+        }
+
+        if (len != 32) {
+            EVP_MD_CTX_free(md5);
+            return 0;
+        }
+
+        for (j = 0; j < 16; j++) {
+            hi = sos_hex_digit(e[2 * j]);
+            lo = sos_hex_digit(e[2 * j + 1]);
+            if (hi < 0 || lo < 0) {
+                EVP_MD_CTX_free(md5);
+                return 0;
+            }
+            bin[j] = (unsigned char) (hi << 4 | lo);
+        }
+
+        EVP_DigestUpdate(md5, bin, 16);
+    }
+
+    EVP_DigestFinal_ex(md5, digest, NULL);
+    EVP_MD_CTX_free(md5);
+
+    sos_md5_hex(digest, hex);
+    snprintf(hex + 32, sizeof(hex) - 32, "-%zu", n_parts);
+
+    return strcmp(hex, etag) == 0;
+}
+
+
+/*
+ * The object a completed upload made, when its D record is there and the
+ * object at bucket/key is still that one (same ETag and mtime), and, when
+ * parts is not NULL, they name the same parts: as Ceph RGW's
+ * check_previously_completed, a retried Complete then succeeds again.
+ * rec's strings point into *val (free() it, and sos_obj_rec_free rec).
+ * Otherwise SOS_ENOUPLOAD (or an error reading the index).
+ */
+static sos_rc_e
+sos_upload_done_load(sos_store_t *st, const char *bucket, size_t bucket_len,
+    const char *key, size_t key_len, const char *upload_id,
+    const sos_part_ref_t *parts, size_t n_parts, char **val,
+    sos_obj_rec_t *rec, sos_error_t *err)
+{
+    int         same;
+    char       *dval, etag[SOS_ETAG_MAX + 1];
+    size_t      dlen;
+    int64_t     mtime;
+    int32_t     nsec;
+    sos_rc_e    rc;
+    sos_buf_t   k;
+    sos_str_t   b, o, e;
+    sos_rbuf_t  r;
+
+    *val = NULL;
+
+    sos_buf_init(&k);
+    sos_ikey_done(&k, upload_id);
+    if (k.oom) {
+        sos_buf_free(&k);
+        return sos_err(err, SOS_ENOMEM, 0, "completed upload %s", upload_id);
+    }
+
+    rc = sos_idx_get(st, &k, &dval, &dlen, err);
+    sos_buf_free(&k);
+
+    if (rc == SOS_ENOTFOUND) {
+        goto none;
+    }
+    if (rc != SOS_OK) {
+        return rc;
+    }
+
+    sos_rbuf_init(&r, dval, dlen);
+    (void) sos_rbuf_svarint(&r);        /* when it was completed */
+    mtime = sos_rbuf_svarint(&r);
+    nsec = (int32_t) sos_rbuf_varint(&r);
+    b = sos_rbuf_bytes(&r);
+    o = sos_rbuf_bytes(&r);
+    e = sos_rbuf_bytes(&r);
+
+    same = !r.bad && b.len == bucket_len && o.len == key_len
+           && e.len <= SOS_ETAG_MAX
+           && memcmp(b.data, bucket, bucket_len) == 0
+           && memcmp(o.data, key, key_len) == 0;
+    if (same) {
+        memcpy(etag, e.data, e.len);
+        etag[e.len] = '\0';
+    }
+
+    free(dval);
+
+    if (!same) {
+        goto none;
+    }
+
+    rc = sos_object_ikey(&k, bucket, bucket_len, key, key_len,
+                         "completed upload", err);
+    if (rc != SOS_OK) {
+        return rc;
+    }
+
+    rc = sos_object_load(st, &k, bucket, bucket_len, key, key_len, val, rec,
+                         err);
+    sos_buf_free(&k);
+
+    if (rc == SOS_ENOTFOUND) {
+        goto none;
+    }
+    if (rc != SOS_OK) {
+        return rc;
+    }
+
+    if (rec->mtime == mtime && rec->mtime_nsec == nsec
+        && strcmp(rec->etag, etag) == 0
+        && (parts == NULL || sos_parts_etag_is(parts, n_parts, etag)))
+    {
+        return SOS_OK;
+    }
+
+    sos_obj_rec_free(rec);
+    free(*val);
+    *val = NULL;
+
+none:
+
+    return sos_err(err, SOS_ENOUPLOAD, 0,
+                   "no upload %s of \"%.*s\" in bucket \"%.*s\"",
+                   upload_id, SOS_MSG_KEY(key_len), key,
+                   (int) bucket_len, bucket);
+}
+
 
 sos_rc_e
 sos_upload_create(sos_store_t *st, const char *bucket, size_t bucket_len,
@@ -292,6 +493,22 @@ sos_upload_stat(sos_store_t *st, const char *bucket, size_t bucket_len,
 
     rc = sos_upload_get(st, bucket, bucket_len, key, key_len, upload_id,
                         &val, &u, err);
+
+    if (rc == SOS_ENOUPLOAD && sos_upload_id_valid(upload_id)) {
+        /* completed: what a retried Complete answers again */
+        rc = sos_upload_done_load(st, bucket, bucket_len, key, key_len,
+                                  upload_id, NULL, 0, &val, &rec, err);
+        if (rc != SOS_OK) {
+            return rc;
+        }
+
+        rc = sos_obj_rec_to_info(&rec, info, err);
+
+        sos_obj_rec_free(&rec);
+        free(val);
+        return rc;
+    }
+
     if (rc != SOS_OK) {
         return rc;
     }
@@ -501,12 +718,12 @@ sos_upload_complete(sos_store_t *st, const sos_put_opts_t *opts,
     const char *upload_id, const sos_part_ref_t *parts, size_t n_parts,
     sos_object_info_t *info, sos_error_t *err)
 {
-    char                  *val;
+    char                  *val, *dval;
     size_t                 i;
     uint32_t               j, n_all, n_unused;
     uint64_t               total;
     sos_rc_e               rc;
-    sos_buf_t              k;
+    sos_buf_t              k, d;
     EVP_MD_CTX            *md5;
     unsigned char          digest[16];
     sos_obj_rec_t          rec;
@@ -532,6 +749,8 @@ sos_upload_complete(sos_store_t *st, const sos_put_opts_t *opts,
 
     memset(&rec, 0, sizeof(rec));
     sos_buf_init(&k);
+    sos_buf_init(&d);
+    dval = NULL;
     all = NULL;
     unused = NULL;
     n_unused = 0;
@@ -542,6 +761,22 @@ sos_upload_complete(sos_store_t *st, const sos_put_opts_t *opts,
 
     rc = sos_upload_get(st, opts->bucket, opts->bucket_len, opts->key,
                         opts->key_len, upload_id, &val, &u, err);
+
+    if (rc == SOS_ENOUPLOAD && sos_upload_id_valid(upload_id)) {
+        /* a retry of a Complete that succeeded: the same result */
+        rc = sos_upload_done_load(st, opts->bucket, opts->bucket_len,
+                                  opts->key, opts->key_len, upload_id,
+                                  parts, n_parts, &dval, &rec, err);
+        if (rc == SOS_OK && info != NULL) {
+            rc = sos_obj_rec_to_info(&rec, info, err);
+        }
+        if (dval != NULL) {
+            sos_obj_rec_free(&rec);
+            free(dval);
+        }
+        goto done;
+    }
+
     if (rc != SOS_OK) {
         goto done;
     }
@@ -626,6 +861,21 @@ sos_upload_complete(sos_store_t *st, const sos_put_opts_t *opts,
                     opts->key_len, upload_id);
     leveldb_writebatch_delete(batch, (const char *) k.data, k.len);
 
+    /* the record a retried Complete answers from */
+    sos_ikey_done(&k, upload_id);
+    sos_buf_add_svarint(&d, rec.mtime);
+    sos_buf_add_svarint(&d, rec.mtime);
+    sos_buf_add_varint(&d, (uint64_t) rec.mtime_nsec);
+    sos_buf_add_bytes(&d, opts->bucket, opts->bucket_len);
+    sos_buf_add_bytes(&d, opts->key, opts->key_len);
+    sos_buf_add_bytes(&d, rec.etag, strlen(rec.etag));
+    if (d.oom) {
+        rc = sos_err(err, SOS_ENOMEM, 0, "completing upload %s", upload_id);
+        goto done;
+    }
+    leveldb_writebatch_put(batch, (const char *) k.data, k.len,
+                           (const char *) d.data, d.len);
+
     for (j = 0; j < n_all; j++) {
         sos_ikey_part(&k, upload_id, all[j].number);
         leveldb_writebatch_delete(batch, (const char *) k.data, k.len);
@@ -673,6 +923,7 @@ done:
     }
     EVP_MD_CTX_free(md5);
     sos_buf_free(&k);
+    sos_buf_free(&d);
     free(rec.extents);
     free(unused);
     free(all);
@@ -882,6 +1133,83 @@ sos_upload_expire_scan(sos_store_t *st, int64_t older_than,
 }
 
 
+/*
+ * Remove the D records of uploads completed before older_than, in
+ * batches of SOS_EXPIRE_BATCH: the iterator reads a snapshot, so each
+ * batch is written as it fills.  A lost removal (not synced) is done by
+ * the next sweep.
+ */
+static sos_rc_e
+sos_upload_done_expire(sos_store_t *st, int64_t older_than, sos_error_t *err)
+{
+    char                  prefix;
+    size_t                klen, vlen, n;
+    int64_t               done;
+    sos_rc_e              rc;
+    sos_rbuf_t            r;
+    const char           *k, *v;
+    leveldb_iterator_t   *it;
+    leveldb_writebatch_t *batch;
+
+    it = sos_idx_iter(st);
+    batch = leveldb_writebatch_create();
+
+    if (it == NULL || batch == NULL) {
+        rc = sos_err(err, SOS_ENOMEM, 0, "expiring completed uploads");
+        goto done;
+    }
+
+    rc = SOS_OK;
+    n = 0;
+    prefix = SOS_K_DONE;
+
+    for (leveldb_iter_seek(it, &prefix, 1);
+         sos_idx_iter_in(it, &prefix, 1);
+         leveldb_iter_next(it))
+    {
+        k = leveldb_iter_key(it, &klen);
+        v = leveldb_iter_value(it, &vlen);
+
+        sos_rbuf_init(&r, v, vlen);
+        done = sos_rbuf_svarint(&r);
+
+        if (!r.bad && done >= older_than) {
+            continue;
+        }
+
+        leveldb_writebatch_delete(batch, k, klen);
+
+        if (++n == SOS_EXPIRE_BATCH) {
+            rc = sos_idx_write(st, batch, 0, err);
+            if (rc != SOS_OK) {
+                break;
+            }
+            leveldb_writebatch_clear(batch);
+            n = 0;
+        }
+    }
+
+    if (rc == SOS_OK) {
+        rc = sos_idx_iter_error(it, err, "expiring completed uploads");
+    }
+
+    if (rc == SOS_OK && n > 0) {
+        rc = sos_idx_write(st, batch, 0, err);
+    }
+
+done:
+
+    if (it != NULL) {
+        sos_idx_iter_close(st, it);
+    }
+    if (batch != NULL) {
+        leveldb_writebatch_destroy(batch);
+    }
+
+    return rc;
+}
+
+
 sos_rc_e
 sos_upload_expire(sos_store_t *st, int64_t older_than, uint64_t *removed,
     sos_error_t *err)
@@ -943,6 +1271,10 @@ sos_upload_expire(sos_store_t *st, int64_t older_than, uint64_t *removed,
 
     sos_buf_free(&from);
     free(stale);
+
+    if (rc == SOS_OK) {
+        rc = sos_upload_done_expire(st, older_than, err);
+    }
 
     return rc;
 }

@@ -520,6 +520,83 @@ test_expire(void)
     is_int(0, (long) removed, "removes nothing");
 }
 
+/*
+ * Complete retried after it succeeded (a lost response): the same result
+ * while the object is the one it made, until expiry forgets it.  Ceph
+ * RGW's check_previously_completed answers so, and NoSuchUpload once the
+ * object was replaced.
+ */
+static void
+test_complete_retry(void)
+{
+    char               id[SOS_UPLOAD_ID_LEN + 1], id2[SOS_UPLOAD_ID_LEN + 1];
+    char               etag[SOS_ETAG_MAX + 1], write_id[SOS_WRITE_ID_LEN + 1];
+    int64_t            now;
+    uint64_t           removed;
+    sos_error_t        err;
+    sos_part_ref_t     ref[2];
+    sos_object_info_t  info, pinfo[2];
+
+    util_bucket_make(st, org.id, "rt");
+
+    sos_upload_create(st, "rt", 2, "k", 1, NULL, id, &err);
+    put_part("rt", "k", 1, id, 1, p1, sizeof(p1), &pinfo[0]);
+    put_part("rt", "k", 1, id, 2, p3, sizeof(p3), &pinfo[1]);
+    ref[0].part_number = 1;
+    ref[0].etag = pinfo[0].etag;
+    ref[0].etag_len = strlen(pinfo[0].etag);
+    ref[1].part_number = 2;
+    ref[1].etag = pinfo[1].etag;
+    ref[1].etag_len = strlen(pinfo[1].etag);
+
+    is_int(SOS_OK, complete("rt", "k", 1, id, ref, 2, 0, &info, &err),
+           "retry: complete");
+    memcpy(etag, info.etag, sizeof(etag));
+    memcpy(write_id, info.write_id, sizeof(write_id));
+    sos_object_info_release(&info);
+
+    memset(&info, 0, sizeof(info));
+    is_int(SOS_OK, complete("rt", "k", 1, id, ref, 2, 1, &info, &err),
+           "retry: complete again succeeds (if_none_match too)");
+    is_str(etag, info.etag, "retry: the same etag");
+    is_str(write_id, info.write_id, "retry: the same object");
+    sos_object_info_release(&info);
+
+    is_int(SOS_ENOUPLOAD, complete("rt", "k", 1, id, ref, 1, 0, &info, &err),
+           "retry: other parts are NoSuchUpload");
+    is_int(SOS_ENOUPLOAD,
+           complete("rt", "other", 5, id, ref, 2, 0, &info, &err),
+           "retry: on another key is NoSuchUpload");
+    is_int(SOS_ENOUPLOAD, put_part("rt", "k", 1, id, 3, p4, sizeof(p4), NULL),
+           "retry: no part may be added");
+
+    now = (int64_t) time(NULL);
+    is_int(SOS_OK, sos_upload_expire(st, now - 3600, &removed, &err),
+           "retry: expiry an hour ago");
+    is_int(SOS_OK, complete("rt", "k", 1, id, ref, 2, 0, &info, &err),
+           "retry: within the expiry window it still succeeds");
+    sos_object_info_release(&info);
+
+    is_int(SOS_OK, put_object("rt", "k", p4, sizeof(p4)), "retry: overwrite");
+    is_int(SOS_ENOUPLOAD, complete("rt", "k", 1, id, ref, 2, 0, &info, &err),
+           "retry: after an overwrite is NoSuchUpload");
+
+    sos_upload_create(st, "rt", 2, "k2", 2, NULL, id2, &err);
+    put_part("rt", "k2", 2, id2, 1, p1, sizeof(p1), NULL);
+    ref[0].etag = pinfo[0].etag;
+    is_int(SOS_OK, complete("rt", "k2", 2, id2, ref, 1, 0, &info, &err),
+           "retry: a second upload completes");
+    sos_object_info_release(&info);
+    is_int(SOS_OK, sos_upload_expire(st, now + 3600, &removed, &err),
+           "retry: expiry past its completion");
+    is_int(SOS_ENOUPLOAD,
+           complete("rt", "k2", 2, id2, ref, 1, 0, &info, &err),
+           "retry: after expiry is NoSuchUpload");
+
+    sos_object_info_release(&pinfo[0]);
+    sos_object_info_release(&pinfo[1]);
+}
+
 
 int
 main(void)
@@ -875,9 +952,12 @@ main(void)
         sos_object_info_release(&pinfo[i]);
     }
 
-    is_int(SOS_ENOUPLOAD,
+    /* a retried Complete finds the object through the upload's id */
+    is_int(SOS_OK,
            sos_upload_stat(st, "mp", 2, key, key_len, id, &info, &err),
-           "the upload is gone");
+           "stat of the completed upload answers its object");
+    is_str(want, info.etag, "with the object's etag");
+    sos_object_info_release(&info);
     is_int(SOS_ENOUPLOAD,
            sos_upload_list_parts(st, "mp", 2, key, key_len, id, 0, 1000,
                                  on_part, &seen, &truncated, &err),
@@ -995,6 +1075,7 @@ main(void)
     test_part_after_end();
     test_parts_survive_reopen(&conf);
     test_expire();
+    test_complete_retry();
 
     sos_store_close(st);
     done_testing();

@@ -1104,7 +1104,8 @@ sos_rc_e sos_upload_create(sos_store_t *store, const char *bucket,
 
 /**
  * The upload's stored metadata (info->attrs, for the final object) and
- * when it was initiated (info->mtime).
+ * when it was initiated (info->mtime).  For an upload that was completed
+ * (its record still kept, the object still the one it made), the object.
  * @param[out] info  release it with sos_object_info_release
  * @return SOS_OK, SOS_ENOBUCKET, SOS_ENOUPLOAD, SOS_EINVAL (key),
  *         SOS_ECORRUPT (its record does not decode), SOS_ENOMEM, SOS_EIO
@@ -1209,7 +1210,10 @@ void sos_list_uploads_result_free(sos_list_uploads_result_t *result);
  * removed.  The object's metadata is the upload's; opts->attrs, when set,
  * gives only the checksum_value stored as the object's (composite)
  * checksum.  Preconditions of `opts` (if_match, if_none_match) are checked
- * atomically with the commit.
+ * atomically with the commit.  Called again for an upload it completed
+ * (a retry, until sos_upload_expire removes its record), with the same
+ * parts, while the object is still the one it made, it succeeds again
+ * with that object, changing nothing.
  * @param[out] info  the object (may be NULL); release it
  * @return SOS_OK, SOS_ENOBUCKET, SOS_ENOUPLOAD, SOS_EINVAL (no parts or
  *         more than SOS_MAX_PARTS, key), SOS_EPARTORDER, SOS_EINVALIDPART,
@@ -1235,7 +1239,8 @@ sos_rc_e sos_upload_abort(sos_store_t *store, const char *bucket,
 
 /**
  * Housekeeping: abort every upload (of any bucket) initiated before
- * older_than (unix seconds), freeing its parts' space at once.  Uploads
+ * older_than (unix seconds), freeing its parts' space at once, and forget
+ * uploads completed before it (a retried Complete then fails).  Uploads
  * completed or aborted meanwhile are skipped, and so are records that do
  * not decode.
  * @param[out] removed  how many uploads were aborted (may be NULL); also
