@@ -505,6 +505,10 @@ void     sos_obj_rec_free(sos_obj_rec_t *rec);
  */
 sos_rc_e sos_obj_rec_to_info(const sos_obj_rec_t *rec,
     sos_object_info_t *info, sos_error_t *err);
+/* Whether rec meets a delete's conditions (NULL: none): sos_delete.c. */
+int sos_delete_cond_met(const sos_delete_cond_t *cond,
+    const sos_obj_rec_t *rec);
+
 /* Multipart upload record (U): strings point into the value. */
 typedef struct {
     int64_t       initiated;
