@@ -283,8 +283,8 @@ ngx_sos_delete_xml(void *data, ngx_str_t *path, ngx_str_t *text)
 
 /*
  * An Object's condition: ETag (quotes optional), LastModifiedTime (ISO
- * 8601, as SDKs send timestamps in XML) or Size; a malformed one makes
- * the document MalformedXML.
+ * 8601, or an HTTP date as the SDKs send it: the model gives the shape
+ * rfc822) or Size; a malformed one makes the document MalformedXML.
  */
 
 static ngx_int_t
@@ -308,6 +308,9 @@ ngx_sos_delete_xml_cond(ngx_sos_delete_req_t *req, ngx_sos_delete_obj_t *o,
 
     if (ngx_sos_xml_path_is(path, "Object/LastModifiedTime")) {
         t = ngx_sos_auth_parse_iso(text->data, text->len, 1);
+        if (t == NGX_ERROR) {
+            t = ngx_parse_http_time(text->data, text->len);
+        }
         if (t == NGX_ERROR) {
             return NGX_DECLINED;
         }
