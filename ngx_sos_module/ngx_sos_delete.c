@@ -392,8 +392,10 @@ ngx_sos_delete_run(ngx_sos_job_t *job)
             break;
 
         case SOS_ENOTFOUND:
-            /* deleting what is not there succeeds, as S3 says, unless an
-             * ETag said which object to delete (as DeleteObject's If-Match) */
+            /*
+             * deleting what is not there succeeds, as S3 says, unless an
+             * ETag said which object to delete (as DeleteObject's If-Match)
+             */
             if (o->cond.etag != NULL) {
                 o->rc = NGX_SOS_DEL_NO_SUCH_KEY;
             }

@@ -551,8 +551,10 @@ ngx_sos_put_commit_done(ngx_http_request_t *r, ngx_sos_job_t *job)
     st->busy = 0;
 
     if (job->rc == SOS_ENOTFOUND && st->cond_held) {
-        /* If-Match held when the write began, then a delete came
-         * between: S3's 409, to be retried */
+        /*
+         * If-Match held when the write began, then a delete came
+         * between: S3's 409, to be retried
+         */
         return ngx_sos_error_send(r,
                                   NGX_SOS_ERR_CONDITIONAL_REQUEST_CONFLICT);
     }
