@@ -7,7 +7,8 @@
  * write fails is settled whole at the reopen, and nothing acknowledged
  * is lost.  Conditional deletes (sos_object_delete_if,
  * sos_objects_delete_if): an object that does not meet its ETag, mtime
- * or size stays and answers SOS_EPRECONDITION.
+ * or size stays and answers SOS_EPRECONDITION; of racing conditional
+ * deletes of one object, exactly one deletes it.
  *
  * Faults and counts: this program's fdatasync() and fsync() count the
  * syncs of LevelDB's log (one per synced index write) and fail them
@@ -18,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
@@ -581,6 +583,80 @@ failed_write(sos_store_t **sp)
 }
 
 
+/*
+ * Racing conditional deletes of one key: one deletes, the others find it
+ * gone, as the check and the delete are one step.
+ */
+
+#define RACERS  4
+#define ROUNDS  10
+
+typedef struct {
+    sos_store_t        *s;
+    pthread_barrier_t  *barrier;
+    const char         *etag;
+    sos_rc_e            rc;
+} racer_t;
+
+
+static void *
+racer_run(void *arg)
+{
+    racer_t            *r = arg;
+    sos_error_t         e;
+    sos_delete_cond_t   c;
+
+    memset(&c, 0, sizeof(c));
+    c.etag = r->etag;
+    pthread_barrier_wait(r->barrier);
+    r->rc = sos_object_delete_if(r->s, BUCKET, BUCKET_LEN, "race", 4, &c,
+                                 &e);
+    return NULL;
+}
+
+
+static void
+race(sos_store_t *s)
+{
+    int                 round, i, wins, gone;
+    racer_t             r[RACERS];
+    pthread_t           tid[RACERS];
+    sos_object_info_t   info;
+    pthread_barrier_t   barrier;
+
+    wins = 0;
+    gone = 0;
+
+    for (round = 0; round < ROUNDS; round++) {
+        put(s, "race");
+        memset(&info, 0, sizeof(info));
+        if (sos_object_stat(s, BUCKET, BUCKET_LEN, "race", 4, &info, &err)
+            != SOS_OK)
+        {
+            bail("stat race: %s", err.msg);
+        }
+
+        pthread_barrier_init(&barrier, NULL, RACERS);
+        for (i = 0; i < RACERS; i++) {
+            r[i].s = s;
+            r[i].barrier = &barrier;
+            r[i].etag = info.etag;
+            pthread_create(&tid[i], NULL, racer_run, &r[i]);
+        }
+        for (i = 0; i < RACERS; i++) {
+            pthread_join(tid[i], NULL);
+            wins += r[i].rc == SOS_OK;
+            gone += r[i].rc == SOS_ENOTFOUND;
+        }
+        pthread_barrier_destroy(&barrier);
+        sos_object_info_release(&info);
+    }
+
+    is_int(ROUNDS, wins, "delete_if races: exactly one delete per round");
+    is_int(ROUNDS * (RACERS - 1), gone, "the others find it gone");
+}
+
+
 /* the conditions of one key, checked with the delete */
 static void
 conditions(sos_store_t *s)
@@ -706,6 +782,7 @@ main(void)
 
     bulk(s);
     conditions(s);
+    race(s);
     refused(s);
     fenced(s);
     failed_write(&s);
