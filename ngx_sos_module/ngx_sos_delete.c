@@ -5,11 +5,17 @@
  * S3 requires the body to be protected by Content-MD5 or, since the
  * flexible checksums, by any x-amz-checksum-* header; the payload decoder
  * verifies whichever was sent before the body reaches us.
+ *
+ * An Object may carry conditions (ETag, LastModifiedTime, Size), which the
+ * store checks in the step that deletes it: a key that does not meet them
+ * stays and gets its own Error, PreconditionFailed (NoSuchKey when an ETag
+ * was given and the key is missing), as S3's conditional deletes.
  */
 
 
 #include "ngx_sos_xml.h"
 #include "ngx_sos_cdn.h"
+#include "ngx_sos_auth.h"
 
 
 #define NGX_SOS_DELETE_MAX_KEYS  SOS_DELETE_MAX
@@ -24,7 +30,9 @@ typedef enum {
     NGX_SOS_DEL_NO_SUCH_BUCKET,
     NGX_SOS_DEL_NO_SUCH_VERSION,
     NGX_SOS_DEL_KEY_TOO_LONG,
-    NGX_SOS_DEL_SLOW_DOWN
+    NGX_SOS_DEL_SLOW_DOWN,
+    NGX_SOS_DEL_PRECONDITION,
+    NGX_SOS_DEL_NO_SUCH_KEY
 } ngx_sos_delete_rc_e;
 
 
@@ -35,6 +43,7 @@ typedef struct {
     size_t                version_len;
     ngx_uint_t            has_key;
     ngx_uint_t            has_version;
+    sos_delete_cond_t     cond;      /* etag: NUL-terminated, r's pool */
     ngx_sos_delete_rc_e   rc;
 } ngx_sos_delete_obj_t;
 
@@ -58,6 +67,7 @@ typedef struct {
     ngx_sos_delete_obj_t  *objects;
     ngx_uint_t             n;
     sos_str_t             *keys;
+    sos_delete_cond_t     *conds;
     sos_rc_e              *results;
     sos_rc_e               first_rc;  /* first failure of a key, logged */
     sos_error_t            first_err;
@@ -67,6 +77,8 @@ typedef struct {
 static void ngx_sos_delete_body(ngx_http_request_t *r);
 static ngx_int_t ngx_sos_delete_xml(void *data, ngx_str_t *path,
     ngx_str_t *text);
+static ngx_int_t ngx_sos_delete_xml_cond(ngx_sos_delete_req_t *req,
+    ngx_sos_delete_obj_t *o, ngx_str_t *path, ngx_str_t *text);
 static void ngx_sos_delete_run(ngx_sos_job_t *job);
 static ngx_int_t ngx_sos_delete_done(ngx_http_request_t *r,
     ngx_sos_job_t *job);
@@ -134,7 +146,9 @@ ngx_sos_delete_body(ngx_http_request_t *r)
 
     size = sizeof(ngx_sos_delete_job_t)
            + req.objects.nelts * (sizeof(ngx_sos_delete_obj_t)
-                                  + sizeof(sos_str_t) + sizeof(sos_rc_e));
+                                  + sizeof(sos_str_t)
+                                  + sizeof(sos_delete_cond_t)
+                                  + sizeof(sos_rc_e));
 
     src = req.objects.elts;
 
@@ -155,7 +169,8 @@ ngx_sos_delete_body(ngx_http_request_t *r)
     dj->objects = (ngx_sos_delete_obj_t *) ((u_char *) dj
                                             + sizeof(ngx_sos_delete_job_t));
     dj->keys = (sos_str_t *) (dj->objects + dj->n);
-    dj->results = (sos_rc_e *) (dj->keys + dj->n);
+    dj->conds = (sos_delete_cond_t *) (dj->keys + dj->n);
+    dj->results = (sos_rc_e *) (dj->conds + dj->n);
 
     p = (u_char *) (dj->results + dj->n);
 
@@ -251,8 +266,7 @@ ngx_sos_delete_xml(void *data, ngx_str_t *path, ngx_str_t *text)
         copy = &o->version;
 
     } else {
-        /* conditional deletes (ETag, LastModifiedTime, Size): unsupported */
-        return NGX_DECLINED;
+        return ngx_sos_delete_xml_cond(req, o, path, text);
     }
 
     /* the parser's text buffer is reused: keep a copy */
@@ -262,6 +276,65 @@ ngx_sos_delete_xml(void *data, ngx_str_t *path, ngx_str_t *text)
         req->failed = 1;
         return NGX_DECLINED;
     }
+
+    return NGX_OK;
+}
+
+
+/*
+ * An Object's condition: ETag (quotes optional), LastModifiedTime (ISO
+ * 8601, or an HTTP date as the SDKs send it: the model gives the shape
+ * rfc822) or Size; a malformed one makes the document MalformedXML.
+ */
+
+static ngx_int_t
+ngx_sos_delete_xml_cond(ngx_sos_delete_req_t *req, ngx_sos_delete_obj_t *o,
+    ngx_str_t *path, ngx_str_t *text)
+{
+    u_char     *p;
+    off_t       size;
+    time_t      t;
+    ngx_str_t   v;
+
+    if (ngx_sos_xml_path_is(path, "Object/Size")) {
+        size = ngx_atoof(text->data, text->len);
+        if (size == NGX_ERROR) {
+            return NGX_DECLINED;
+        }
+        o->cond.size = (uint64_t) size;
+        o->cond.has_size = 1;
+        return NGX_OK;
+    }
+
+    if (ngx_sos_xml_path_is(path, "Object/LastModifiedTime")) {
+        t = ngx_sos_auth_parse_iso(text->data, text->len, 1);
+        if (t == NGX_ERROR) {
+            t = ngx_parse_http_time(text->data, text->len);
+        }
+        if (t == NGX_ERROR) {
+            return NGX_DECLINED;
+        }
+        o->cond.mtime = (int64_t) t;
+        o->cond.has_mtime = 1;
+        return NGX_OK;
+    }
+
+    v = *text;
+
+    if (v.len >= 2 && v.data[0] == '"' && v.data[v.len - 1] == '"') {
+        v.data++;
+        v.len -= 2;
+    }
+
+    p = ngx_pnalloc(req->pool, v.len + 1);
+    if (p == NULL) {
+        req->failed = 1;
+        return NGX_DECLINED;
+    }
+
+    ngx_memcpy(p, v.data, v.len);
+    p[v.len] = '\0';
+    o->cond.etag = (const char *) p;
 
     return NGX_OK;
 }
@@ -286,6 +359,7 @@ ngx_sos_delete_run(ngx_sos_job_t *job)
         if (o->rc == NGX_SOS_DEL_OK) {
             dj->keys[n].data = (const char *) o->key;
             dj->keys[n].len = o->key_len;
+            dj->conds[n] = o->cond;
             n++;
         }
     }
@@ -294,9 +368,9 @@ ngx_sos_delete_run(ngx_sos_job_t *job)
         return;
     }
 
-    rc = sos_objects_delete(job->store, (const char *) dj->bucket.data,
-                            dj->bucket.len, dj->keys, n, dj->results,
-                            &dj->first_err);
+    rc = sos_objects_delete_if(job->store, (const char *) dj->bucket.data,
+                               dj->bucket.len, dj->keys, dj->conds, n,
+                               dj->results, &dj->first_err);
 
     /* the first failure of a key is logged, as the store describes it */
     if (rc != SOS_OK && rc != SOS_ENOBUCKET) {
@@ -315,8 +389,20 @@ ngx_sos_delete_run(ngx_sos_job_t *job)
         switch (dj->results[n++]) {
 
         case SOS_OK:
+            break;
+
         case SOS_ENOTFOUND:
-            /* deleting what is not there succeeds, as S3 says */
+            /*
+             * deleting what is not there succeeds, as S3 says, unless an
+             * ETag said which object to delete (as DeleteObject's If-Match)
+             */
+            if (o->cond.etag != NULL) {
+                o->rc = NGX_SOS_DEL_NO_SUCH_KEY;
+            }
+            break;
+
+        case SOS_EPRECONDITION:
+            o->rc = NGX_SOS_DEL_PRECONDITION;
             break;
 
         case SOS_ENOBUCKET:
@@ -401,6 +487,19 @@ ngx_sos_delete_done(ngx_http_request_t *r, ngx_sos_job_t *job)
         case NGX_SOS_DEL_KEY_TOO_LONG:
             ngx_sos_xml_literal(&x, "<Code>KeyTooLongError</Code>"
                                     "<Message>Your key is too long."
+                                    "</Message>");
+            break;
+
+        case NGX_SOS_DEL_PRECONDITION:
+            ngx_sos_xml_literal(&x, "<Code>PreconditionFailed</Code>"
+                                    "<Message>At least one of the "
+                                    "pre-conditions you specified did not "
+                                    "hold</Message>");
+            break;
+
+        case NGX_SOS_DEL_NO_SUCH_KEY:
+            ngx_sos_xml_literal(&x, "<Code>NoSuchKey</Code><Message>The "
+                                    "specified key does not exist."
                                     "</Message>");
             break;
 

@@ -24,6 +24,8 @@ typedef struct {
     ngx_str_t                bucket;
     ngx_str_t                key;
     ngx_uint_t               other_version;
+    sos_delete_cond_t        cond;
+    char                     etag[SOS_ETAG_MAX + 1];    /* cond's */
 } ngx_sos_delete_t;
 
 
@@ -31,6 +33,8 @@ static ngx_int_t ngx_sos_object_strip_encoding(ngx_http_request_t *r,
     ngx_str_t *value, ngx_str_t *out);
 static void ngx_sos_etag_unquote(ngx_str_t *value);
 
+static ngx_sos_err_e ngx_sos_delete_conditions(ngx_http_request_t *r,
+    ngx_sos_delete_t *d);
 static void ngx_sos_delete_run(ngx_sos_job_t *job);
 static ngx_int_t ngx_sos_delete_done(ngx_http_request_t *r,
     ngx_sos_job_t *job);
@@ -75,13 +79,15 @@ ngx_sos_is_null_version(ngx_str_t *v)
 
 /*
  * Conditional writes, checked by the store atomically with the commit:
- * If-None-Match: * (no other value, as S3) and If-Match: <etag>.
+ * If-None-Match: * or <etag> (the write proceeds unless the current
+ * object has that ETag) and If-Match: <etag> or *.
  */
 
 ngx_sos_err_e
 ngx_sos_object_write_conditions(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     sos_put_opts_t *opts, char *if_match)
 {
+    u_char           *p;
     ngx_str_t         v;
     ngx_table_elt_t  *h;
 
@@ -91,14 +97,19 @@ ngx_sos_object_write_conditions(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
         v = h->value;
         ngx_sos_etag_unquote(&v);
 
-        if (v.len != 1 || v.data[0] != '*') {
-            ngx_str_set(&ctx->error_message, "A header you provided implies "
-                        "functionality that is not implemented");
-            ngx_str_set(&ctx->error_extra, "<Header>If-None-Match</Header>");
-            return NGX_SOS_ERR_NOT_IMPLEMENTED;
-        }
+        if (v.len == 1 && v.data[0] == '*') {
+            opts->if_none_match = 1;
 
-        opts->if_none_match = 1;
+        } else if (v.len <= SOS_ETAG_MAX) {
+            /* longer: no ETag can be equal, nothing to check */
+            p = ngx_pnalloc(r->pool, v.len + 1);
+            if (p == NULL) {
+                return NGX_SOS_ERR_INTERNAL_ERROR;
+            }
+            ngx_memcpy(p, v.data, v.len);
+            p[v.len] = '\0';
+            opts->if_none_match_etag = (char *) p;
+        }
     }
 
     h = r->headers_in.if_match;
@@ -145,6 +156,35 @@ ngx_sos_object_precondition(ngx_sos_job_t *job, sos_put_opts_t *opts)
     }
 
     sos_object_info_release(&info);
+}
+
+
+/*
+ * Pool thread, before a write with If-Match: whether the object has that
+ * ETag now.  One that had it when the write began and is gone at the
+ * commit was deleted meanwhile: S3 answers that 409
+ * ConditionalRequestConflict, to be retried (while another write that
+ * comes between is the usual 412).
+ */
+
+ngx_uint_t
+ngx_sos_object_write_held(ngx_sos_job_t *job, sos_put_opts_t *opts)
+{
+    ngx_uint_t         held;
+    sos_error_t        err;
+    sos_object_info_t  info;
+
+    ngx_memzero(&info, sizeof(sos_object_info_t));
+
+    held = sos_object_stat(job->store, opts->bucket, opts->bucket_len,
+                           opts->key, opts->key_len, &info, &err)
+           == SOS_OK
+           && (ngx_strcmp(opts->if_match, "*") == 0
+               || ngx_strcmp(opts->if_match, info.etag) == 0);
+
+    sos_object_info_release(&info);
+
+    return held;
 }
 
 
@@ -503,6 +543,7 @@ ngx_sos_object_attrs(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
 ngx_int_t
 ngx_sos_object_delete(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 {
+    ngx_sos_err_e      err;
     ngx_sos_job_t     *job;
     ngx_sos_delete_t  *d;
 
@@ -514,6 +555,11 @@ ngx_sos_object_delete(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     d = job->data;
     d->bucket = ctx->bucket;
     d->key = ctx->key;
+
+    err = ngx_sos_delete_conditions(r, d);
+    if (err != NGX_SOS_OK) {
+        return ngx_sos_error_send_ctx(r, ctx, err);
+    }
 
     /*
      * every object is its one "null" version; deleting a version that
@@ -530,6 +576,61 @@ ngx_sos_object_delete(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 }
 
 
+/*
+ * Conditional deletes, checked by the store in the delete's step: If-Match
+ * (<etag> or *), x-amz-if-match-last-modified-time (an HTTP date) and
+ * x-amz-if-match-size.
+ */
+
+static ngx_sos_err_e
+ngx_sos_delete_conditions(ngx_http_request_t *r, ngx_sos_delete_t *d)
+{
+    off_t             size;
+    time_t            t;
+    ngx_str_t         v;
+    ngx_table_elt_t  *h;
+
+    h = r->headers_in.if_match;
+
+    if (h) {
+        v = h->value;
+        ngx_sos_etag_unquote(&v);
+
+        if (v.len > SOS_ETAG_MAX) {
+            return NGX_SOS_ERR_PRECONDITION_FAILED;
+        }
+
+        ngx_memcpy(d->etag, v.data, v.len);
+        d->etag[v.len] = '\0';
+        d->cond.etag = d->etag;
+    }
+
+    h = ngx_sos_header_find(r, "x-amz-if-match-last-modified-time");
+
+    if (h) {
+        t = ngx_parse_http_time(h->value.data, h->value.len);
+        if (t == NGX_ERROR) {
+            return NGX_SOS_ERR_INVALID_ARGUMENT;
+        }
+        d->cond.mtime = (int64_t) t;
+        d->cond.has_mtime = 1;
+    }
+
+    h = ngx_sos_header_find(r, "x-amz-if-match-size");
+
+    if (h) {
+        size = ngx_atoof(h->value.data, h->value.len);
+        if (size == NGX_ERROR) {
+            return NGX_SOS_ERR_INVALID_ARGUMENT;
+        }
+        d->cond.size = (uint64_t) size;
+        d->cond.has_size = 1;
+    }
+
+    return NGX_SOS_OK;
+}
+
+
 static void
 ngx_sos_delete_run(ngx_sos_job_t *job)
 {
@@ -539,15 +640,27 @@ ngx_sos_delete_run(ngx_sos_job_t *job)
         return;
     }
 
-    job->rc = sos_object_delete(job->store, (char *) d->bucket.data,
-                                d->bucket.len, (char *) d->key.data,
-                                d->key.len, &job->err);
+    job->rc = sos_object_delete_if(job->store, (char *) d->bucket.data,
+                                   d->bucket.len, (char *) d->key.data,
+                                   d->key.len, &d->cond, &job->err);
 }
 
 
 static ngx_int_t
 ngx_sos_delete_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 {
+    ngx_sos_delete_t *d = job->data;
+
+    /*
+     * If-Match on a key that does not exist is 404 NoSuchKey; without it
+     * (or with only the time and size conditions) a missing key is 204,
+     * as S3 documents
+     */
+
+    if (job->rc == SOS_ENOTFOUND && d->cond.etag != NULL) {
+        return ngx_sos_error_send(r, NGX_SOS_ERR_NO_SUCH_KEY);
+    }
+
     if (job->rc != SOS_OK && job->rc != SOS_ENOTFOUND) {
         return ngx_sos_error_send(r, ngx_sos_error_from_store(job->rc));
     }

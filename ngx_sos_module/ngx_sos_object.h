@@ -44,8 +44,9 @@ ngx_sos_err_e ngx_sos_object_read_redirect(ngx_http_request_t *r,
     sos_str_t *redirect);
 
 /*
- * If-None-Match: * and If-Match: <etag> of a write, into opts (if_match
- * is the caller's buffer of SOS_ETAG_MAX + 1 bytes).
+ * If-None-Match: * or <etag> and If-Match: <etag> of a write, into opts
+ * (if_match is the caller's buffer of SOS_ETAG_MAX + 1 bytes; an
+ * If-None-Match ETag goes in r's pool).
  */
 ngx_sos_err_e ngx_sos_object_write_conditions(ngx_http_request_t *r,
     ngx_sos_ctx_t *ctx, sos_put_opts_t *opts, char *if_match);
@@ -57,6 +58,10 @@ ngx_sos_err_e ngx_sos_object_destination(ngx_http_request_t *r,
 
 /* Pool thread, after SOS_EPRECONDITION: If-Match on no key is 404. */
 void ngx_sos_object_precondition(ngx_sos_job_t *job, sos_put_opts_t *opts);
+
+/* Pool thread, before a write with If-Match: whether it holds now. */
+ngx_uint_t ngx_sos_object_write_held(ngx_sos_job_t *job,
+    sos_put_opts_t *opts);
 
 /* ETag: "<etag>" */
 ngx_int_t ngx_sos_object_etag_header(ngx_http_request_t *r,

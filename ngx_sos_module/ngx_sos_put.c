@@ -320,6 +320,10 @@ ngx_sos_put_begin_run(ngx_sos_job_t *job)
         return;
     }
 
+    if (st->opts.if_match) {
+        st->cond_held = ngx_sos_object_write_held(job, &st->opts);
+    }
+
     job->rc = sos_put_begin(&st->put, job->store, &st->opts, &job->err);
 }
 
@@ -545,6 +549,15 @@ ngx_sos_put_commit_done(ngx_http_request_t *r, ngx_sos_job_t *job)
     ngx_int_t  rc;
 
     st->busy = 0;
+
+    if (job->rc == SOS_ENOTFOUND && st->cond_held) {
+        /*
+         * If-Match held when the write began, then a delete came
+         * between: S3's 409, to be retried
+         */
+        return ngx_sos_error_send(r,
+                                  NGX_SOS_ERR_CONDITIONAL_REQUEST_CONFLICT);
+    }
 
     if (job->rc != SOS_OK) {
         return ngx_sos_error_send(r, ngx_sos_error_from_store(job->rc));

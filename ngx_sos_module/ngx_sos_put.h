@@ -118,6 +118,7 @@ struct ngx_sos_put_s {
     ngx_chain_t             *in;         /* buffers the job is writing */
     unsigned                 read_body:1;    /* body mode */
     unsigned                 last:1;     /* the body ended with this batch */
+    unsigned                 cond_held:1;    /* If-Match, when it began */
 
     ngx_sos_err_e            err;        /* what the payload decoder said */
     sos_rc_e                 sink_rc;

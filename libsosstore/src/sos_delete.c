@@ -3,7 +3,8 @@
  * every key's record is read under commit_lock, then one synced batch
  * removes those found, records their files as garbage and updates the
  * bucket's counters once; the files are unlinked after the commit, as
- * sos_object_delete does for one object.
+ * sos_object_delete does for one object.  A key's conditions (ETag,
+ * LastModifiedTime, Size) are checked on the record read, in that step.
  */
 
 #include <errno.h>
@@ -42,6 +43,16 @@ static int sos_delete_same(const sos_delete_key_t *a,
 sos_rc_e
 sos_objects_delete(sos_store_t *store, const char *bucket, size_t bucket_len,
     const sos_str_t *keys, size_t n, sos_rc_e *results, sos_error_t *err)
+{
+    return sos_objects_delete_if(store, bucket, bucket_len, keys, NULL, n,
+                                 results, err);
+}
+
+
+sos_rc_e
+sos_objects_delete_if(sos_store_t *store, const char *bucket,
+    size_t bucket_len, const sos_str_t *keys, const sos_delete_cond_t *conds,
+    size_t n, sos_rc_e *results, sos_error_t *err)
 {
     size_t                 i, m, found;
     int64_t                bytes;
@@ -128,6 +139,13 @@ sos_objects_delete(sos_store_t *store, const char *bucket, size_t bucket_len,
             continue;
         }
 
+        if (conds != NULL
+            && !sos_delete_cond_met(&conds[k[i].idx], &k[i].rec))
+        {
+            sos_delete_note(&d, k[i].idx, SOS_EPRECONDITION, &e);
+            continue;
+        }
+
         k[i].found = 1;
         found++;
         bytes += (int64_t) k[i].rec.size;
@@ -171,7 +189,8 @@ sos_objects_delete(sos_store_t *store, const char *bucket, size_t bucket_len,
 
         /* "no such key" rests on what was read: its failed sync too */
         if (!k[i].found && !k[i].again && sync_rc != SOS_OK
-            && results[k[i].idx] == SOS_ENOTFOUND)
+            && (results[k[i].idx] == SOS_ENOTFOUND
+                || results[k[i].idx] == SOS_EPRECONDITION))
         {
             sos_delete_note(&d, k[i].idx, sync_rc, &e);
         }
@@ -210,8 +229,8 @@ done:
 
 
 /*
- * The result of key idx; a failure (neither deleted nor missing) before
- * every one noted so far becomes the call's.
+ * The result of key idx; a failure (neither deleted, missing nor refused
+ * by its conditions) before every one noted so far becomes the call's.
  */
 static void
 sos_delete_note(sos_delete_t *d, size_t idx, sos_rc_e rc,
@@ -219,7 +238,9 @@ sos_delete_note(sos_delete_t *d, size_t idx, sos_rc_e rc,
 {
     d->results[idx] = rc;
 
-    if (rc == SOS_OK || rc == SOS_ENOTFOUND || idx >= d->first) {
+    if (rc == SOS_OK || rc == SOS_ENOTFOUND || rc == SOS_EPRECONDITION
+        || idx >= d->first)
+    {
         return;
     }
 
@@ -228,6 +249,27 @@ sos_delete_note(sos_delete_t *d, size_t idx, sos_rc_e rc,
     if (d->err != NULL) {
         *d->err = *e;
     }
+}
+
+
+int
+sos_delete_cond_met(const sos_delete_cond_t *cond, const sos_obj_rec_t *rec)
+{
+    if (cond == NULL) {
+        return 1;
+    }
+
+    if (cond->etag != NULL && strcmp(cond->etag, "*") != 0
+        && strcmp(cond->etag, rec->etag) != 0)
+    {
+        return 0;
+    }
+
+    if (cond->has_mtime && cond->mtime != rec->mtime) {
+        return 0;
+    }
+
+    return !cond->has_size || cond->size == rec->size;
 }
 
 

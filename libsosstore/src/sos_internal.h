@@ -506,6 +506,10 @@ void     sos_obj_rec_free(sos_obj_rec_t *rec);
  */
 sos_rc_e sos_obj_rec_to_info(const sos_obj_rec_t *rec,
     sos_object_info_t *info, sos_error_t *err);
+/* Whether rec meets a delete's conditions (NULL: none): sos_delete.c. */
+int sos_delete_cond_met(const sos_delete_cond_t *cond,
+    const sos_obj_rec_t *rec);
+
 /* Multipart upload record (U): strings point into the value. */
 typedef struct {
     int64_t       initiated;
@@ -760,13 +764,13 @@ sos_rc_e sos_object_load(sos_store_t *st, const sos_buf_t *ikey,
 /*
  * Commit an object record for bucket/key under commit_lock: bucket check
  * (the bucket bucket_id names, unless NULL), preconditions
- * (opts->if_match, if_none_match), counters, garbage for the replaced
- * object, one synced batch; extra is added to the same batch (e.g.
- * deleting the upload's records).  Replaced files are unlinked after.  On
- * failure nothing changed, except that SOS_EFENCED may be replayed at the
- * reopen.  fresh: the epoch of the new file's intent (sos_writer_t), or
- * NULL when the record makes no new file live; SOS_EREOPENED as
- * sos_idx_apply.
+ * (opts->if_match, if_none_match, if_none_match_etag), counters, garbage
+ * for the replaced object, one synced batch; extra is added to the same
+ * batch (e.g. deleting the upload's records).  Replaced files are
+ * unlinked after.  On failure nothing changed, except that SOS_EFENCED
+ * may be replayed at the reopen.  fresh: the epoch of the new file's
+ * intent (sos_writer_t), or NULL when the record makes no new file live;
+ * SOS_EREOPENED as sos_idx_apply.
  */
 sos_rc_e sos_object_commit(sos_store_t *st, const sos_put_opts_t *opts,
     const sos_bucket_id_t *bucket_id, const sos_obj_rec_t *rec,
@@ -791,9 +795,10 @@ typedef sos_rc_e (*sos_put_commit_pt)(sos_put_t *put,
 
 struct sos_put_s {
     sos_store_t        *store;
-    /* Private copies: opts.bucket, opts.key, opts.if_match point into
-     * names; opts.attrs is always &attrs, whose strings point into
-     * attrs_buf, or into checksum once sos_put_set_checksum ran. */
+    /* Private copies: opts.bucket, opts.key, opts.if_match,
+     * opts.if_none_match_etag point into names; opts.attrs is always
+     * &attrs, whose strings point into attrs_buf, or into checksum once
+     * sos_put_set_checksum ran. */
     sos_put_opts_t      opts;
     sos_attrs_t         attrs;
     char               *names;

@@ -161,7 +161,7 @@ sos_put_new(sos_put_t **out, sos_store_t *st, const sos_put_opts_t *opts,
     sos_put_commit_pt commit, sos_error_t *err)
 {
     char        *p;
-    size_t       match_len;
+    size_t       match_len, none_len;
     sos_rc_e     rc;
     sos_put_t   *put;
     sos_rbuf_t   r;
@@ -184,7 +184,10 @@ sos_put_new(sos_put_t **out, sos_store_t *st, const sos_put_opts_t *opts,
     sos_buf_init(&put->attrs_buf);
 
     match_len = opts->if_match ? strlen(opts->if_match) : 0;
-    put->names = malloc(opts->bucket_len + opts->key_len + match_len + 3);
+    none_len = opts->if_none_match_etag ? strlen(opts->if_none_match_etag)
+                                        : 0;
+    put->names = malloc(opts->bucket_len + opts->key_len + match_len
+                        + none_len + 4);
     if (put->names == NULL) {
         rc = sos_err(err, SOS_ENOMEM, ENOMEM, "no memory for a write");
         goto failed;
@@ -206,6 +209,11 @@ sos_put_new(sos_put_t **out, sos_store_t *st, const sos_put_opts_t *opts,
     if (opts->if_match != NULL) {
         memcpy(p, opts->if_match, match_len + 1);
         put->opts.if_match = p;
+        p += match_len + 1;
+    }
+    if (opts->if_none_match_etag != NULL) {
+        memcpy(p, opts->if_none_match_etag, none_len + 1);
+        put->opts.if_none_match_etag = p;
     }
 
     /* The codec already knows every field: a round trip is a deep copy. */
@@ -550,6 +558,17 @@ sos_object_commit(sos_store_t *st, const sos_put_opts_t *opts,
         goto done;
     }
 
+    if (opts->if_none_match_etag != NULL && have_old
+        && strcmp(opts->if_none_match_etag, old.etag) == 0)
+    {
+        rc = sos_err(err, SOS_EPRECONDITION, 0, "object \"%s\" in bucket "
+                     "\"%.*s\" has etag %s",
+                     sos_key_show(show, opts->key, opts->key_len),
+                     (int) opts->bucket_len, opts->bucket,
+                     opts->if_none_match_etag);
+        goto done;
+    }
+
     if (opts->if_match != NULL
         && (!have_old || (strcmp(opts->if_match, "*") != 0
                           && strcmp(opts->if_match, old.etag) != 0)))
@@ -617,7 +636,17 @@ sos_rc_e
 sos_object_delete(sos_store_t *store, const char *bucket, size_t bucket_len,
     const char *key, size_t key_len, sos_error_t *err)
 {
-    char                  *val;
+    return sos_object_delete_if(store, bucket, bucket_len, key, key_len,
+                                NULL, err);
+}
+
+
+sos_rc_e
+sos_object_delete_if(sos_store_t *store, const char *bucket,
+    size_t bucket_len, const char *key, size_t key_len,
+    const sos_delete_cond_t *cond, sos_error_t *err)
+{
+    char                  *val, show[SOS_KEY_SHOW + 4];
     uint64_t               seq;
     sos_rc_e               rc, sync_rc;
     sos_buf_t              ikey;
@@ -644,12 +673,20 @@ sos_object_delete(sos_store_t *store, const char *bucket, size_t bucket_len,
 
     rc = sos_object_load(store, &ikey, bucket, bucket_len, key, key_len,
                          &val, &rec, err);
+    if (rc == SOS_OK && !sos_delete_cond_met(cond, &rec)) {
+        sos_obj_rec_free(&rec);
+        free(val);
+        rc = sos_err(err, SOS_EPRECONDITION, 0, "object \"%s\" in bucket "
+                     "\"%.*s\" does not meet the delete's conditions",
+                     sos_key_show(show, key, key_len), (int) bucket_len,
+                     bucket);
+    }
     if (rc != SOS_OK) {
         /* "no such key" is an answer: durable like any other */
         seq = sos_idx_applied(store);
         pthread_mutex_unlock(&store->commit_lock);
         sos_idx_leave(store);
-        if (rc == SOS_ENOTFOUND) {
+        if (rc == SOS_ENOTFOUND || rc == SOS_EPRECONDITION) {
             sync_rc = sos_idx_sync(store, seq, err);
             rc = sync_rc != SOS_OK ? sync_rc : rc;
         }

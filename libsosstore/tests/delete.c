@@ -5,7 +5,10 @@
  * reader keeps the files of the version it holds until it closes; a
  * fenced store refuses the call and nothing changes; a call whose index
  * write fails is settled whole at the reopen, and nothing acknowledged
- * is lost.
+ * is lost.  Conditional deletes (sos_object_delete_if,
+ * sos_objects_delete_if): an object that does not meet its ETag, mtime
+ * or size stays and answers SOS_EPRECONDITION; of racing conditional
+ * deletes of one object, exactly one deletes it.
  *
  * Faults and counts: this program's fdatasync() and fsync() count the
  * syncs of LevelDB's log (one per synced index write) and fail them
@@ -16,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
@@ -579,6 +583,173 @@ failed_write(sos_store_t **sp)
 }
 
 
+/*
+ * Racing conditional deletes of one key: one deletes, the others find it
+ * gone, as the check and the delete are one step.
+ */
+
+#define RACERS  4
+#define ROUNDS  10
+
+typedef struct {
+    sos_store_t        *s;
+    pthread_barrier_t  *barrier;
+    const char         *etag;
+    sos_rc_e            rc;
+} racer_t;
+
+
+static void *
+racer_run(void *arg)
+{
+    racer_t            *r = arg;
+    sos_error_t         e;
+    sos_delete_cond_t   c;
+
+    memset(&c, 0, sizeof(c));
+    c.etag = r->etag;
+    pthread_barrier_wait(r->barrier);
+    r->rc = sos_object_delete_if(r->s, BUCKET, BUCKET_LEN, "race", 4, &c,
+                                 &e);
+    return NULL;
+}
+
+
+static void
+race(sos_store_t *s)
+{
+    int                 round, i, wins, gone;
+    racer_t             r[RACERS];
+    pthread_t           tid[RACERS];
+    sos_object_info_t   info;
+    pthread_barrier_t   barrier;
+
+    wins = 0;
+    gone = 0;
+
+    for (round = 0; round < ROUNDS; round++) {
+        put(s, "race");
+        memset(&info, 0, sizeof(info));
+        if (sos_object_stat(s, BUCKET, BUCKET_LEN, "race", 4, &info, &err)
+            != SOS_OK)
+        {
+            bail("stat race: %s", err.msg);
+        }
+
+        pthread_barrier_init(&barrier, NULL, RACERS);
+        for (i = 0; i < RACERS; i++) {
+            r[i].s = s;
+            r[i].barrier = &barrier;
+            r[i].etag = info.etag;
+            pthread_create(&tid[i], NULL, racer_run, &r[i]);
+        }
+        for (i = 0; i < RACERS; i++) {
+            pthread_join(tid[i], NULL);
+            wins += r[i].rc == SOS_OK;
+            gone += r[i].rc == SOS_ENOTFOUND;
+        }
+        pthread_barrier_destroy(&barrier);
+        sos_object_info_release(&info);
+    }
+
+    is_int(ROUNDS, wins, "delete_if races: exactly one delete per round");
+    is_int(ROUNDS * (RACERS - 1), gone, "the others find it gone");
+}
+
+
+/* the conditions of one key, checked with the delete */
+static void
+conditions(sos_store_t *s)
+{
+    sos_rc_e           res[4];
+    sos_str_t          keys[4];
+    sos_delete_cond_t  c, conds[4];
+    sos_object_info_t  info;
+
+    put(s, "c1");
+    put(s, "c2");
+    put(s, "c3");
+
+    memset(&info, 0, sizeof(info));
+    if (sos_object_stat(s, BUCKET, BUCKET_LEN, "c1", 2, &info, &err)
+        != SOS_OK)
+    {
+        bail("stat c1: %s", err.msg);
+    }
+
+    memset(&c, 0, sizeof(c));
+    c.etag = "0123456789abcdef0123456789abcdef";
+    is_int(SOS_EPRECONDITION,
+           sos_object_delete_if(s, BUCKET, BUCKET_LEN, "c1", 2, &c, &err),
+           "delete_if: another etag is refused");
+    is_int(SOS_OK, check(s, "c1"), "delete_if: the object stays");
+
+    c.etag = info.etag;
+    c.has_size = 1;
+    c.size = info.size + 1;
+    is_int(SOS_EPRECONDITION,
+           sos_object_delete_if(s, BUCKET, BUCKET_LEN, "c1", 2, &c, &err),
+           "delete_if: its etag but another size is refused");
+
+    c.size = info.size;
+    c.has_mtime = 1;
+    c.mtime = info.mtime - 1;
+    is_int(SOS_EPRECONDITION,
+           sos_object_delete_if(s, BUCKET, BUCKET_LEN, "c1", 2, &c, &err),
+           "delete_if: another mtime is refused");
+
+    c.mtime = info.mtime;
+    is_int(SOS_OK,
+           sos_object_delete_if(s, BUCKET, BUCKET_LEN, "c1", 2, &c, &err),
+           "delete_if: etag, size and mtime met: deleted");
+    is_int(SOS_ENOTFOUND, check(s, "c1"), "delete_if: the object is gone");
+    is_int(SOS_ENOTFOUND,
+           sos_object_delete_if(s, BUCKET, BUCKET_LEN, "c1", 2, &c, &err),
+           "delete_if: a missing object is ENOTFOUND");
+
+    c.etag = "*";
+    c.has_mtime = 0;
+    c.has_size = 0;
+    is_int(SOS_OK,
+           sos_object_delete_if(s, BUCKET, BUCKET_LEN, "c2", 2, &c, &err),
+           "delete_if: \"*\" deletes an object that exists");
+
+    /* many keys: c3 refused, c4 missing, c1 again missing, keep0 deleted */
+
+    keys[0].data = "c3";
+    keys[0].len = 2;
+    keys[1].data = "c4";
+    keys[1].len = 2;
+    keys[2].data = "keep0";
+    keys[2].len = 5;
+    keys[3].data = "keep1";
+    keys[3].len = 5;
+    memset(conds, 0, sizeof(conds));
+    conds[0].has_size = 1;
+    conds[0].size = 1;
+    conds[1].etag = "*";
+    conds[3].etag = "ffffffffffffffffffffffffffffffff";
+
+    is_int(SOS_OK, sos_objects_delete_if(s, BUCKET, BUCKET_LEN, keys, conds,
+                                         4, res, &err),
+           "objects_delete_if: refused keys do not fail the call");
+    is_int(SOS_EPRECONDITION, res[0], "objects_delete_if: size refused");
+    is_int(SOS_ENOTFOUND, res[1], "objects_delete_if: missing key");
+    is_int(SOS_OK, res[2], "objects_delete_if: no conditions: deleted");
+    is_int(SOS_EPRECONDITION, res[3], "objects_delete_if: etag refused");
+    is_int(SOS_OK, check(s, "c3"), "objects_delete_if: c3 stays");
+    is_int(SOS_OK, check(s, "keep1"), "objects_delete_if: keep1 stays");
+    is_int(SOS_ENOTFOUND, check(s, "keep0"), "objects_delete_if: keep0 gone");
+
+    /* as before: later tests count on keep0..keep9 and nothing else */
+    put(s, "keep0");
+    if (sos_object_delete(s, BUCKET, BUCKET_LEN, "c3", 2, &err) != SOS_OK) {
+        bail("delete c3: %s", err.msg);
+    }
+    sos_object_info_release(&info);
+}
+
+
 int
 main(void)
 {
@@ -610,6 +781,8 @@ main(void)
     s = util_store_open(data_dir, 1, PART_SIZE);
 
     bulk(s);
+    conditions(s);
+    race(s);
     refused(s);
     fenced(s);
     failed_write(&s);

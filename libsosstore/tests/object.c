@@ -810,6 +810,21 @@ test_preconditions(void)
     ok(same(st, "pre", 3, "second", 6), "replaced");
     sos_object_info_release(&info);
 
+    /* If-None-Match with an etag: refused only while the key has it */
+    put_obj(st, BUCKET, "pre", 3, "third", 5, 5, NULL, &info);
+    memset(&opts, 0, sizeof(opts));
+    opts.if_none_match_etag = info.etag;
+    is_int(SOS_EPRECONDITION, put_obj(st, BUCKET, "pre", 3, "fourth", 6, 6,
+                                      &opts, NULL),
+           "if_none_match_etag, the key has it");
+    ok(same(st, "pre", 3, "third", 5), "the old object is intact");
+    opts.if_none_match_etag = "0123456789abcdef0123456789abcdef";
+    is_int(SOS_OK, put_obj(st, BUCKET, "pre", 3, "fourth", 6, 6, &opts,
+                           NULL), "if_none_match_etag, another etag");
+    is_int(SOS_OK, put_obj(st, BUCKET, "pre-etag", 8, "x", 1, 1, &opts,
+                           NULL), "if_none_match_etag, missing key");
+    sos_object_info_release(&info);
+
     /* max_size */
     memset(&opts, 0, sizeof(opts));
     opts.max_size = 10;

@@ -646,6 +646,9 @@ typedef struct {
     const char         *if_match;      /* etag (no quotes) the current
                                           object must have, or "*";
                                           NULL: none */
+    const char         *if_none_match_etag; /* etag (no quotes) the
+                                          current object must not have;
+                                          NULL: none */
     uint64_t            max_size;      /* 0: no limit; else ETOOLARGE */
 } sos_put_opts_t;
 
@@ -866,6 +869,34 @@ void sos_reader_close(sos_reader_t *reader);
 sos_rc_e sos_object_delete(sos_store_t *store, const char *bucket,
     size_t bucket_len, const char *key, size_t key_len, sos_error_t *err);
 
+/*
+ * Conditions of a delete (S3's If-Match, x-amz-if-match-last-modified-time
+ * and x-amz-if-match-size), checked in the same step as the delete.  A
+ * zeroed struct has none.
+ */
+typedef struct {
+    const char  *etag;                 /* etag (no quotes) or "*": the
+                                          object must exist and have it;
+                                          NULL: none */
+    int64_t      mtime;                /* unix seconds, if has_mtime */
+    uint64_t     size;                 /* bytes, if has_size */
+    unsigned     has_mtime:1;
+    unsigned     has_size:1;
+} sos_delete_cond_t;
+
+/**
+ * sos_object_delete, provided the object meets `cond` (NULL: no
+ * conditions) when the delete is committed: no write or delete of the
+ * key comes between the check and the delete.
+ * @return as sos_object_delete, and SOS_EPRECONDITION (the object exists
+ *         and does not meet cond; nothing was deleted).  A missing object
+ *         is SOS_ENOTFOUND, whatever the conditions.
+ * Threads: any thread.  Ownership: the ownership rule.
+ */
+sos_rc_e sos_object_delete_if(sos_store_t *store, const char *bucket,
+    size_t bucket_len, const char *key, size_t key_len,
+    const sos_delete_cond_t *cond, sos_error_t *err);
+
 /* The most keys sos_objects_delete takes in one call (as S3's
  * DeleteObjects). */
 #define SOS_DELETE_MAX       1000
@@ -893,6 +924,17 @@ sos_rc_e sos_object_delete(sos_store_t *store, const char *bucket,
 sos_rc_e sos_objects_delete(sos_store_t *store, const char *bucket,
     size_t bucket_len, const sos_str_t *keys, size_t n, sos_rc_e *results,
     sos_error_t *err);
+
+/**
+ * sos_objects_delete with conditions per key (conds[i] for keys[i]; NULL:
+ * none), each checked in the same step as the deletes: a key whose object
+ * does not meet its conditions is not deleted and its result is
+ * SOS_EPRECONDITION, which is not a failure of the call.
+ * Threads: any thread.  Ownership: the ownership rule.
+ */
+sos_rc_e sos_objects_delete_if(sos_store_t *store, const char *bucket,
+    size_t bucket_len, const sos_str_t *keys, const sos_delete_cond_t *conds,
+    size_t n, sos_rc_e *results, sos_error_t *err);
 
 /**
  * Replace the ACL blob of an object, keeping its data and metadata,
