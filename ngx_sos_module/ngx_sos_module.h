@@ -148,6 +148,7 @@ typedef enum {
     NGX_SOS_ERR_REQUEST_TIME_TOO_SKEWED,
     NGX_SOS_ERR_AUTH_HEADER_MALFORMED,   /* AuthorizationHeaderMalformed */
     NGX_SOS_ERR_AUTH_QUERY_ERROR,        /* AuthorizationQueryParametersError */
+    NGX_SOS_ERR_AUTH_QUERY_FORBIDDEN,    /* the same, 403: X-Amz-Expires */
     NGX_SOS_ERR_MISSING_SECURITY_HEADER,
     NGX_SOS_ERR_ILLEGAL_LOCATION_CONSTRAINT, /* ...Exception */
     NGX_SOS_ERR_NO_SUCH_VERSION,

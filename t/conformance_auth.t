@@ -1,0 +1,185 @@
+#!/usr/bin/perl
+
+# S3 conformance of authentication edge cases (issue 15): presigned URL
+# expiry limits, SigV2 in the header and the query for bucket operations,
+# the Date SigV2 needs, malformed Authorization headers, POST Object's
+# policy conditions and checksum fields, checksum header errors, user
+# metadata and Content-Encoding as sent; then the same through boto3
+# (t/clients/boto3_conformance_auth.py).
+
+use strict;
+use warnings;
+
+use FindBin;
+use lib "$FindBin::Bin/lib";
+
+use Digest::SHA qw(sha256_hex);
+use MIME::Base64 qw(encode_base64);
+use POSIX ();
+use Test::More;
+
+use SOS::Auth qw(presign sigv2);
+use SOS::Clients;
+use SOS::Test;
+
+my ($t, $c) = SOS::Clients->start;
+
+sub code {
+    my ($r) = @_;
+    my ($status, $h, $body) = SOS::Test->parse($r);
+    my ($code) = $body =~ m{<Code>([^<]*)</Code>};
+    return "$status " . ($code || '');
+}
+
+sub http_date {
+    return POSIX::strftime('%a, %d %b %Y %H:%M:%S GMT', gmtime($_[0]));
+}
+
+is(code($t->s3(PUT => '/auth')), '200 ', 'CreateBucket');
+is(code($t->s3(PUT => '/auth/k', body => 'data')), '200 ', 'PutObject');
+
+# ------------------------------------------------------- presigned SigV4
+
+# https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-query-string-auth.html
+# "X-Amz-Expires ... Minimum value of 1. Maximum value of 604800": 0 has
+# expired when it is made; above a week S3 answers 403
+# AuthorizationQueryParametersError.
+
+my $r = $t->http(GET => presign($t, 'GET', '/auth/k', expires => 0));
+is(code($r), '403 AccessDenied', 'X-Amz-Expires=0 has already expired');
+like($r, qr{Request has expired}, '... S3 message');
+
+$r = $t->http(GET => presign($t, 'GET', '/auth/k', expires => 604801));
+is(code($r), '403 AuthorizationQueryParametersError',
+    'X-Amz-Expires above a week: 403');
+like($r, qr{X-Amz-Expires must be less than a week}, '... S3 message');
+is(code($t->http(GET => presign($t, 'GET', '/auth/k', expires => 604800))),
+    '200 ', 'X-Amz-Expires of exactly a week');
+
+# A presigned PUT past its expiry is refused as any expired URL (403),
+# before its body is looked at.
+$r = $t->http(PUT => presign($t, 'PUT', '/auth/late', time => time() - 7200),
+    body => 'late');
+is(code($r), '403 AccessDenied', 'presigned PUT past its expiry: 403');
+like($r, qr{Request has expired}, '... S3 message');
+is(code($t->s3(HEAD => '/auth/late')), '404 ', '... nothing stored');
+
+# https://docs.aws.amazon.com/AmazonS3/latest/API/RESTOPTIONSobject.html:
+# Origin is required; RGW answers 400 without it.
+is(code($t->http(OPTIONS => '/auth/k', headers => {
+    'Access-Control-Request-Method' => 'GET' })), '400 BadRequest',
+    'OPTIONS without Origin: 400');
+
+# ---------------------------------------------------------------- SigV2
+
+# https://docs.aws.amazon.com/AmazonS3/latest/userguide/RESTAuthentication.html
+# StringToSign = VERB \n Content-MD5 \n Content-Type \n Date \n
+# CanonicalizedAmzHeaders CanonicalizedResource.
+
+sub v2 {
+    my ($method, $path, $resource, %o) = @_;
+    my $date = exists $o{date} ? $o{date} : http_date(time());
+    my $type = $o{type} || '';
+    my $amz = $o{amz} || {};
+    my $sts = "$method\n\n$type\n" . ($date // '') . "\n"
+        . join('', map { lc($_) . ":$amz->{$_}\n" } sort keys %$amz)
+        . $resource;
+    my $sig = sigv2($t->secret_key, $sts);
+    my %h = (Authorization => 'AWS ' . $t->access_key . ":$sig",
+        ($type ? ('Content-Type' => $type) : ()), %$amz,
+        %{ $o{headers} || {} });
+    $h{Date} = $date if defined $date;
+    return $t->http($method, $path, body => $o{body}, headers => \%h);
+}
+
+sub v2_query {
+    my ($path, $resource) = @_;
+    my $expires = time() + 300;
+    my $sig = sigv2($t->secret_key, "GET\n\n\n$expires\n$resource");
+    return $t->http(GET => $path . ($path =~ /\?/ ? '&' : '?')
+        . 'AWSAccessKeyId=' . $t->access_key . "&Expires=$expires"
+        . '&Signature=' . SOS::Test::uri_escape($sig));
+}
+
+# SDKs (botocore's HmacV1QueryAuth) sign a bucket's resource with its
+# trailing slash, /bucket/, the form S3 uses for virtual-hosted requests,
+# and send the path-style URL /bucket: both verify.
+$r = v2_query('/auth?prefix=k&encoding-type=url', '/auth/');
+is(code($r), '200 ', 'SigV2 presigned ListObjects signed as /bucket/');
+like($r, qr{<Key>k</Key>}, '... lists');
+is(code(v2_query('/auth?list-type=2&prefix=k', '/auth/')), '200 ',
+    'SigV2 presigned ListObjectsV2 signed as /bucket/');
+is(code(v2_query('/auth?list-type=2', '/auth')), '200 ',
+    'SigV2 presigned ListObjectsV2 signed as /bucket');
+is(code(v2_query('/auth?acl', '/auth/?acl')), '200 ',
+    'SigV2 presigned GetBucketAcl signed as /bucket/?acl');
+is(code(v2_query('/auth/k', '/auth/k/')), '403 SignatureDoesNotMatch',
+    '... an object is not its key with a slash');
+
+# The User-Agent is not signed in SigV2: empty or missing, it verifies
+is(code(v2('GET', '/auth/k', '/auth/k', headers => { 'User-Agent' => '' })),
+    '200 ', 'SigV2 with an empty User-Agent');
+is(code(v2('GET', '/auth', '/auth')), '200 ',
+    'SigV2 without a User-Agent');
+
+# CreateBucket with a CreateBucketConfiguration body and ACL headers; in
+# us-east-1 S3 refuses that region as a LocationConstraint
+# (https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucket.html),
+# so that body gets past the signature to InvalidLocationConstraint.
+my $xmlns = 'xmlns="http://s3.amazonaws.com/doc/2006-03-01/"';
+is(code(v2('PUT', '/auth-v2', '/auth-v2',
+    body => "<CreateBucketConfiguration $xmlns></CreateBucketConfiguration>",
+    type => 'application/xml', amz => { 'x-amz-acl' => 'public-read' })),
+    '200 ', 'SigV2 CreateBucket with a configuration body and x-amz-acl');
+is(code(v2('PUT', '/auth-v2b', '/auth-v2b', body => '',
+    amz => { 'x-amz-grant-read' => 'uri="http://acs.amazonaws.com/groups/'
+    . 'global/AllUsers"' })), '200 ', 'SigV2 CreateBucket with x-amz-grant');
+is(code(v2('PUT', '/auth-v2c', '/auth-v2c', body => "<CreateBucketConfiguration"
+    . " $xmlns><LocationConstraint>us-east-1</LocationConstraint>"
+    . '</CreateBucketConfiguration>', type => 'text/xml',
+    amz => { 'x-amz-acl' => 'private' })), '400 InvalidLocationConstraint',
+    'SigV2 CreateBucket with a LocationConstraint: verified');
+
+# "A valid time stamp (using either the HTTP Date header or an x-amz-date
+# alternative) is mandatory for authenticated requests": 403 AccessDenied
+$r = v2('GET', '/auth/k', '/auth/k', date => undef);
+is(code($r), '403 AccessDenied', 'SigV2 without a Date');
+like($r, qr{AWS authentication requires a valid Date or x-amz-date header},
+    '... S3 message');
+is(code(v2('GET', '/auth/k', '/auth/k',
+    date => 'Wed, 31 Dec 1969 23:59:59 GMT')), '403 AccessDenied',
+    'SigV2 with a Date before the epoch');
+is(code(v2('GET', '/auth/k', '/auth/k',
+    date => 'Thu, 01 Jan 1970 00:00:00 GMT')), '403 RequestTimeTooSkewed',
+    'SigV2 with the epoch: skewed');
+
+# An Authorization header that is not "AWS AKID:signature": 400
+# InvalidArgument (RGW: rgw_auth_s3.cc parse_v2_auth_header)
+for my $a ('AWS ' . $t->access_key, 'AWS :sig', 'AWS ' . $t->access_key
+    . ':', 'AWS', 'AWS  ', 'AWSX ' . $t->access_key . ':sig',
+    'aws ' . $t->access_key . ':sig')
+{
+    is(code($t->http(GET => '/auth/k', headers => { Date => http_date(time()),
+        Authorization => $a })), '400 InvalidArgument',
+        "Authorization \"$a\": InvalidArgument");
+}
+
+# ---------------------------------------------------------------- boto3
+
+$r = $c->ok_run('boto3: auth conformance',
+    [ $c->python, "$FindBin::Bin/clients/boto3_conformance_auth.py",
+      $c->endpoint ]);
+like($r->{out}, qr/^presigned-v2 list_objects 200 a\/one$/m,
+    'boto3: SigV2 presigned list_objects');
+like($r->{out}, qr/^presigned-v2 list_objects_v2 200 a\/one$/m,
+    'boto3: SigV2 presigned list_objects_v2');
+like($r->{out}, qr/^presigned-v2 get_object 200 1$/m,
+    'boto3: SigV2 presigned get_object');
+like($r->{out}, qr/^mismatch 400 BadDigest$/m,
+    'boto3: a checksum that does not match the body: BadDigest');
+like($r->{out}, qr/^meta $_ same$/m, "boto3: metadata $_ round trip")
+    for qw(plain mime-b mime-q);
+
+$t->stop_ok;
+
+done_testing();
