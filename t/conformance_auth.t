@@ -13,7 +13,7 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 
-use Digest::SHA qw(sha256_hex);
+use Digest::SHA qw(hmac_sha1 sha256_hex);
 use MIME::Base64 qw(encode_base64);
 use POSIX ();
 use Test::More;
@@ -163,6 +163,41 @@ for my $a ('AWS ' . $t->access_key, 'AWS :sig', 'AWS ' . $t->access_key
         Authorization => $a })), '400 InvalidArgument',
         "Authorization \"$a\": InvalidArgument");
 }
+
+# ---------------------------------------------------------- POST Object
+
+# A form signed with SigV2 (the policy's HMAC-SHA1), fields in order then
+# the file.
+sub post_form {
+    my ($policy, $fields, $file) = @_;
+    my $p64 = encode_base64($policy, '');
+    my @f = (AWSAccessKeyId => $t->access_key, policy => $p64,
+        signature => encode_base64(hmac_sha1($p64, $t->secret_key), ''),
+        @$fields);
+    my $b = 'sosauthboundary';
+    my $body = '';
+    for (my $i = 0; $i < @f; $i += 2) {
+        $body .= "--$b\r\nContent-Disposition: form-data; "
+            . "name=\"$f[$i]\"\r\n\r\n$f[$i + 1]\r\n";
+    }
+    $body .= "--$b\r\nContent-Disposition: form-data; name=\"file\"; "
+        . "filename=\"f\"\r\nContent-Type: text/plain\r\n\r\n$file\r\n"
+        . "--$b--\r\n";
+    return $t->http(POST => '/auth', body => $body,
+        headers => { 'Content-Type' => "multipart/form-data; boundary=$b" });
+}
+
+my $far = '"expiration": "2099-01-01T00:00:00.000Z"';
+
+# s3-tests test_post_object_empty_conditions; RGW rgw_policy_s3.cc
+# refuses a policy without conditions: 400 InvalidPolicyDocument
+$r = post_form(qq({$far, "conditions": []}), [ key => 'form' ], 'x');
+is(code($r), '400 InvalidPolicyDocument',
+    'POST Object: empty conditions: 400 InvalidPolicyDocument');
+like($r, qr{Policy missing conditions}, '... message');
+is(code(post_form(qq({$far, "conditions": [{"bucket": "auth"},
+    ["starts-with", "\$key", ""]]}), [ key => 'form' ], 'x')), '204 ',
+    'POST Object: the same form with conditions: 204');
 
 # ---------------------------------------------------------------- boto3
 
