@@ -164,6 +164,62 @@ for my $a ('AWS ' . $t->access_key, 'AWS :sig', 'AWS ' . $t->access_key
         "Authorization \"$a\": InvalidArgument");
 }
 
+# ------------------------------------------------------------ checksums
+
+# https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity.html
+# and the ErrorResponses list: a checksum that does not match the data
+# is 400 BadDigest ("The CRC32 you specified did not match the calculated
+# checksum."); a value that is not a base64 checksum of the algorithm's
+# size is 400 InvalidRequest ("Value for x-amz-checksum-crc32 header is
+# invalid.").
+$r = $t->s3(PUT => '/auth/ck', body => 'body',
+    headers => { 'x-amz-checksum-crc32' => 'AAAAAA==' });
+is(code($r), '400 BadDigest', 'checksum header not matching the body');
+like($r, qr{The CRC32 you specified did not match the calculated checksum\.},
+    '... S3 message');
+for my $bad ([ 'AAAAAAAA', 'wrong length' ], [ '!!!!!!==', 'not base64' ],
+    [ '', 'empty' ])
+{
+    $r = $t->s3(PUT => '/auth/ck', body => 'body',
+        headers => { 'x-amz-checksum-crc32' => $bad->[0] });
+    is(code($r), '400 InvalidRequest', "checksum header $bad->[1]");
+    like($r, qr{Value for x-amz-checksum-crc32 header is invalid\.},
+        '... S3 message');
+}
+is(code($t->s3(HEAD => '/auth/ck')), '404 ', '... nothing stored');
+
+# ------------------------------------------------------------- metadata
+
+# User metadata is kept byte for byte: raw UTF-8 (which S3 keeps, see
+# https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingMetadata.html
+# "User-defined object metadata") and RFC 2047 encoded words as SDKs send
+# non-ASCII values.
+my %meta = ('x-amz-meta-utf8' => "caf\xc3\xa9 \xe2\x82\xac",
+    'x-amz-meta-b' => '=?UTF-8?B?w6l0w6k=?=',
+    'x-amz-meta-q' => '=?utf-8?q?caf=C3=A9_na=C3=AFve?=',
+    'x-amz-meta-spaces' => 'a  b');
+is(code($t->s3(PUT => '/auth/meta', body => 'm', headers => \%meta)), '200 ',
+    'PutObject with non-ASCII and encoded metadata');
+for my $verb (qw(HEAD GET)) {
+    my (undef, $h) = SOS::Test->parse($t->s3($verb => '/auth/meta'));
+    is($h->{$_}, $meta{$_}, "$verb: $_ as sent") for sort keys %meta;
+}
+
+# Content-Encoding: aws-chunked frames the request and is not stored
+# (https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-streaming.html);
+# what remains is kept as sent, separators included.
+for my $ce ([ 'aws-chunked, deflate, gzip', 'deflate, gzip' ],
+    [ 'deflate,aws-chunked,gzip', 'deflate,gzip' ],
+    [ 'gzip, aws-chunked', 'gzip' ], [ 'aws-chunked', undef ])
+{
+    is(code($t->s3(PUT => '/auth/ce', body => 'c',
+        headers => { 'Content-Encoding' => $ce->[0] })), '200 ',
+        "PutObject with Content-Encoding $ce->[0]");
+    my (undef, $h) = SOS::Test->parse($t->s3(HEAD => '/auth/ce'));
+    is($h->{'content-encoding'}, $ce->[1], '... stored as '
+        . ($ce->[1] // 'none'));
+}
+
 # ---------------------------------------------------------- POST Object
 
 # A form signed with SigV2 (the policy's HMAC-SHA1), fields in order then
