@@ -13,7 +13,8 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 
-use Digest::SHA qw(hmac_sha1 sha256_hex);
+use Compress::Zlib qw(crc32);
+use Digest::SHA qw(hmac_sha1 sha256 sha256_hex);
 use MIME::Base64 qw(encode_base64);
 use POSIX ();
 use Test::More;
@@ -254,6 +255,51 @@ like($r, qr{Policy missing conditions}, '... message');
 is(code(post_form(qq({$far, "conditions": [{"bucket": "auth"},
     ["starts-with", "\$key", ""]]}), [ key => 'form' ], 'x')), '204 ',
     'POST Object: the same form with conditions: 204');
+
+# https://docs.aws.amazon.com/AmazonS3/latest/API/RESTObjectPOST.html
+# (x-amz-checksum-* form fields): the file part is verified against the
+# field's checksum (BadDigest when it differs, as PutObject's header) and
+# the checksum is stored.  Like every field, the policy names it.
+my $file = 'form file data';
+my $crc = encode_base64(pack('N', crc32($file)), '');
+my $sha = encode_base64(sha256($file), '');
+my $ck_policy = qq({$far, "conditions": [{"bucket": "auth"},
+    ["starts-with", "\$key", ""], ["starts-with", "\$x-amz-checksum-crc32",
+    ""], ["starts-with", "\$x-amz-checksum-sha256", ""],
+    ["starts-with", "\$x-amz-checksum-algorithm", ""]]});
+
+$r = post_form($ck_policy, [ key => 'ck-form',
+    'x-amz-checksum-crc32' => $crc ], $file);
+is(code($r), '204 ', 'POST Object with x-amz-checksum-crc32: stored');
+like($r, qr{\r\nx-amz-checksum-crc32: \Q$crc\E\r\n}i, '... echoed');
+$r = $t->s3(HEAD => '/auth/ck-form',
+    headers => { 'x-amz-checksum-mode' => 'ENABLED' });
+like($r, qr{\r\nx-amz-checksum-crc32: \Q$crc\E\r\n}i,
+    '... HEAD with x-amz-checksum-mode returns it');
+like($t->s3(GET => '/auth/ck-form'), qr{\r\n\r\n\Q$file\E$}, '... the file');
+
+is(code(post_form($ck_policy, [ key => 'ck-sha',
+    'x-amz-checksum-algorithm' => 'SHA256',
+    'x-amz-checksum-sha256' => $sha ], $file)), '204 ',
+    'POST Object with x-amz-checksum-sha256: stored');
+
+$r = post_form($ck_policy, [ key => 'ck-bad',
+    'x-amz-checksum-crc32' => 'AAAAAA==' ], $file);
+is(code($r), '400 BadDigest', 'POST Object, checksum field not matching');
+like($r, qr{The CRC32 you specified did not match the calculated checksum\.},
+    '... S3 message');
+is(code($t->s3(HEAD => '/auth/ck-bad')), '404 ', '... nothing stored');
+
+$r = post_form($ck_policy, [ key => 'ck-bad',
+    'x-amz-checksum-crc32' => 'AAAA' ], $file);
+is(code($r), '400 InvalidRequest', 'POST Object, checksum field malformed');
+like($r, qr{Value for x-amz-checksum-crc32 header is invalid\.},
+    '... S3 message');
+
+is(code(post_form($ck_policy, [ key => 'ck-bad',
+    'x-amz-checksum-crc32' => $crc, 'x-amz-checksum-sha256' => $sha ],
+    $file)), '400 InvalidRequest', 'POST Object, two checksum fields');
+is(code($t->s3(HEAD => '/auth/ck-bad')), '404 ', '... nothing stored');
 
 # ---------------------------------------------------------------- boto3
 
