@@ -316,6 +316,10 @@ like($r->{out}, qr/^mismatch 400 BadDigest$/m,
     'boto3: a checksum that does not match the body: BadDigest');
 like($r->{out}, qr/^meta $_ same$/m, "boto3: metadata $_ round trip")
     for qw(plain mime-b mime-q);
+like($r->{out}, qr/^v2-ua $_ ok$/m, "boto3: SigV2 PutObject, User-Agent $_")
+    for qw(empty none);
+like($r->{out}, qr/^v2-create $_ ok$/m, "boto3: SigV2 CreateBucket $_")
+    for qw(auth-boto3-v2a auth-boto3-v2g);
 
 $t->stop_ok;
 
