@@ -64,6 +64,18 @@ $r = $t->http(PUT => presign($t, 'PUT', '/auth/late', time => time() - 7200),
 is(code($r), '403 AccessDenied', 'presigned PUT past its expiry: 403');
 like($r, qr{Request has expired}, '... S3 message');
 is(code($t->s3(HEAD => '/auth/late')), '404 ', '... nothing stored');
+my $late = presign($t, 'PUT', '/auth/late', time => time() - 7200);
+is(code($t->http(PUT => $late, body => 'x' x 300_000)), '403 AccessDenied',
+    'presigned PUT past its expiry, a large body: 403');
+is(code($t->http(PUT => $late, body => 'late', headers => {
+    'Expect' => '100-continue' })), '403 AccessDenied',
+    'presigned PUT past its expiry, Expect: 100-continue: 403');
+is(code($t->http(PUT => $late, headers => { 'Content-Length' => 0 })),
+    '403 AccessDenied', 'presigned PUT past its expiry, empty: 403');
+is(code($t->http(PUT => presign($t, 'PUT', '/auth/late', expires => 0,
+    headers => { 'content-type' => 'text/plain' }), body => 'late',
+    headers => { 'Content-Type' => 'text/plain' })), '403 AccessDenied',
+    'presigned PUT with X-Amz-Expires=0: 403');
 
 # https://docs.aws.amazon.com/AmazonS3/latest/API/RESTOPTIONSobject.html:
 # Origin is required; RGW answers 400 without it.
@@ -116,6 +128,15 @@ is(code(v2_query('/auth?acl', '/auth/?acl')), '200 ',
     'SigV2 presigned GetBucketAcl signed as /bucket/?acl');
 is(code(v2_query('/auth/k', '/auth/k/')), '403 SignatureDoesNotMatch',
     '... an object is not its key with a slash');
+
+{
+    my $expires = time() - 60;
+    my $sig = sigv2($t->secret_key, "PUT\n\n\n$expires\n/auth/late");
+    is(code($t->http(PUT => '/auth/late?AWSAccessKeyId=' . $t->access_key
+        . "&Expires=$expires&Signature=" . SOS::Test::uri_escape($sig),
+        body => 'late')), '403 AccessDenied',
+        'SigV2 presigned PUT past its expiry: 403');
+}
 
 # The User-Agent is not signed in SigV2: empty or missing, it verifies
 is(code(v2('GET', '/auth/k', '/auth/k', headers => { 'User-Agent' => '' })),
