@@ -210,6 +210,16 @@ for my $bad ([ 'AAAAAAAA', 'wrong length' ], [ '!!!!!!==', 'not base64' ],
 }
 is(code($t->s3(HEAD => '/auth/ck')), '404 ', '... nothing stored');
 
+# UploadPart verifies its checksum header the same way
+my ($upload) = $t->s3(POST => '/auth/mp?uploads')
+    =~ m{<UploadId>([^<]+)</UploadId>};
+$r = $t->s3(PUT => "/auth/mp?partNumber=1&uploadId=$upload", body => 'part',
+    headers => { 'x-amz-checksum-crc32' => 'AAAAAA==' });
+is(code($r), '400 BadDigest', 'UploadPart checksum header not matching');
+is(code($t->s3(PUT => "/auth/mp?partNumber=1&uploadId=$upload",
+    body => 'part', headers => { 'x-amz-checksum-crc32' => 'AAAA' })),
+    '400 InvalidRequest', 'UploadPart checksum header malformed');
+
 # ------------------------------------------------------------- metadata
 
 # User metadata is kept byte for byte: raw UTF-8 (which S3 keeps, see
