@@ -559,7 +559,7 @@ ngx_sos_post_attrs(ngx_http_request_t *r, ngx_sos_post_t *st)
 /*
  * An x-amz-checksum-<alg> field (one at most): the upload engine verifies
  * the file part against it (BadDigest) and stores it, as PutObject's
- * header.  x-amz-checksum-algorithm alone asks for nothing to verify.
+ * header.  x-amz-checksum-algorithm and -type name no value to verify.
  */
 
 static ngx_sos_err_e
@@ -578,6 +578,9 @@ ngx_sos_post_checksum(ngx_http_request_t *r, ngx_sos_post_t *st)
             || ngx_strncmp(f[i].name.data, "x-amz-checksum-", len) != 0
             || (f[i].name.len == sizeof("x-amz-checksum-algorithm") - 1
                 && ngx_strncmp(f[i].name.data, "x-amz-checksum-algorithm",
+                               f[i].name.len) == 0)
+            || (f[i].name.len == sizeof("x-amz-checksum-type") - 1
+                && ngx_strncmp(f[i].name.data, "x-amz-checksum-type",
                                f[i].name.len) == 0))
         {
             continue;

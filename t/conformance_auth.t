@@ -297,7 +297,8 @@ my $sha = encode_base64(sha256($file), '');
 my $ck_policy = qq({$far, "conditions": [{"bucket": "auth"},
     ["starts-with", "\$key", ""], ["starts-with", "\$x-amz-checksum-crc32",
     ""], ["starts-with", "\$x-amz-checksum-sha256", ""],
-    ["starts-with", "\$x-amz-checksum-algorithm", ""]]});
+    ["starts-with", "\$x-amz-checksum-algorithm", ""],
+    ["starts-with", "\$x-amz-checksum-type", ""]]});
 
 $r = post_form($ck_policy, [ key => 'ck-form',
     'x-amz-checksum-crc32' => $crc ], $file);
@@ -311,6 +312,7 @@ like($t->s3(GET => '/auth/ck-form'), qr{\r\n\r\n\Q$file\E$}, '... the file');
 
 is(code(post_form($ck_policy, [ key => 'ck-sha',
     'x-amz-checksum-algorithm' => 'SHA256',
+    'x-amz-checksum-type' => 'FULL_OBJECT',
     'x-amz-checksum-sha256' => $sha ], $file)), '204 ',
     'POST Object with x-amz-checksum-sha256: stored');
 
