@@ -11,7 +11,10 @@
  * Then the file part streams into the store through the upload engine
  * (ngx_sos_put.h, feed mode), one bounded buffer at a time, so memory is
  * bounded whatever the file size; the form's end is checked before the
- * commit.  Fields after the file are ignored, as S3 does.
+ * commit.  An x-amz-checksum-* field gives the engine a payload verifier
+ * (up->payload, feed mode too), so the file part is checked and its
+ * checksum stored as PutObject's.  Fields after the file are ignored, as
+ * S3 does.
  */
 
 
@@ -548,14 +551,6 @@ ngx_sos_post_attrs(ngx_http_request_t *r, ngx_sos_post_t *st)
 }
 
 
-/* ------------------------------------------------------------------ */
-/* The answer                                                         */
-
-/*
- * The upload's done(): ETag and Location (the object's URL, path style),
- * then a 303 to success_action_redirect, or success_action_status
- */
-
 /*
  * An x-amz-checksum-<alg> field (one at most): the upload engine verifies
  * the file part against it (BadDigest) and stores it, as PutObject's
@@ -604,6 +599,14 @@ ngx_sos_post_checksum(ngx_http_request_t *r, ngx_sos_post_t *st)
                                         &given->value, &st->up->payload);
 }
 
+
+/* ------------------------------------------------------------------ */
+/* The answer                                                         */
+
+/*
+ * The upload's done(): ETag, the checksum and Location (the object's URL,
+ * path style), then a 303 to success_action_redirect, or success_action_status
+ */
 
 static ngx_int_t
 ngx_sos_post_done(ngx_http_request_t *r, ngx_sos_put_t *up)
