@@ -8,7 +8,10 @@
  * (the Date header, empty when x-amz-date is sent, or Expires), the
  * x-amz-* headers sorted and the resource: the path as received, the
  * bucket first for a virtual-hosted request, then the sub-resources of
- * the query, sorted, their values decoded.
+ * the query, sorted, their values decoded.  A bucket's path-style
+ * resource also verifies signed as "/bucket/": SDKs (botocore's
+ * HmacV1QueryAuth) sign the virtual-hosted form of a bucket request and
+ * send it path-style.
  */
 
 
@@ -25,8 +28,11 @@ typedef struct {
 static ngx_sos_err_e ngx_sos_auth_v2_verify(ngx_http_request_t *r,
     ngx_sos_ctx_t *ctx, ngx_str_t *akid, ngx_str_t *sig, ngx_str_t *date,
     ngx_uint_t presigned);
+static ngx_int_t ngx_sos_auth_v2_check(ngx_http_request_t *r,
+    ngx_sos_ctx_t *ctx, const sos_key_t *key, ngx_str_t *date,
+    ngx_str_t *sig, ngx_uint_t slash, ngx_str_t *sts);
 static ngx_int_t ngx_sos_auth_v2_string_to_sign(ngx_http_request_t *r,
-    ngx_sos_ctx_t *ctx, ngx_str_t *date, ngx_str_t *sts);
+    ngx_sos_ctx_t *ctx, ngx_str_t *date, ngx_uint_t slash, ngx_str_t *sts);
 static ngx_int_t ngx_sos_auth_v2_amz_headers(ngx_http_request_t *r,
     ngx_array_t *amz, size_t *len);
 static ngx_int_t ngx_sos_auth_v2_sub_resources(ngx_http_request_t *r,
@@ -209,8 +215,8 @@ static ngx_sos_err_e
 ngx_sos_auth_v2_verify(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     ngx_str_t *akid, ngx_str_t *sig, ngx_str_t *date, ngx_uint_t presigned)
 {
-    u_char            b64[32];
-    ngx_str_t         sts, computed;
+    ngx_int_t         rc;
+    ngx_str_t         sts, path, other;
     ngx_table_elt_t  *h;
     const sos_key_t  *key;
 
@@ -219,14 +225,23 @@ ngx_sos_auth_v2_verify(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
         return NGX_SOS_ERR_INVALID_ACCESS_KEY_ID;
     }
 
-    if (ngx_sos_auth_v2_string_to_sign(r, ctx, date, &sts) != NGX_OK) {
+    rc = ngx_sos_auth_v2_check(r, ctx, key, date, sig, 0, &sts);
+
+    /* a path-style bucket request signed as "/bucket/" */
+
+    ngx_sos_auth_path(r, &path);
+
+    if (rc == NGX_DECLINED && ctx->bucket.len && ctx->key.len == 0
+        && !ctx->virtual_host && path.len && path.data[path.len - 1] != '/')
+    {
+        rc = ngx_sos_auth_v2_check(r, ctx, key, date, sig, 1, &other);
+    }
+
+    if (rc == NGX_ERROR) {
         return NGX_SOS_ERR_INTERNAL_ERROR;
     }
 
-    computed.data = b64;
-    ngx_sos_auth_v2_sign(key, sts.data, sts.len, &computed);
-
-    if (!ngx_sos_auth_match(computed.data, computed.len, sig)) {
+    if (rc == NGX_DECLINED) {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "sos: SigV2 signature mismatch for key \"%V\"", akid);
 
@@ -258,9 +273,33 @@ ngx_sos_auth_v2_verify(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
 }
 
 
+/* NGX_OK when sig signs the string to sign, NGX_DECLINED when not */
+
+static ngx_int_t
+ngx_sos_auth_v2_check(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
+    const sos_key_t *key, ngx_str_t *date, ngx_str_t *sig, ngx_uint_t slash,
+    ngx_str_t *sts)
+{
+    u_char     b64[32];
+    ngx_str_t  computed;
+
+    if (ngx_sos_auth_v2_string_to_sign(r, ctx, date, slash, sts) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    computed.data = b64;
+    ngx_sos_auth_v2_sign(key, sts->data, sts->len, &computed);
+
+    return ngx_sos_auth_match(computed.data, computed.len, sig)
+           ? NGX_OK : NGX_DECLINED;
+}
+
+
+/* slash: a '/' after the path (a bucket's resource as "/bucket/") */
+
 static ngx_int_t
 ngx_sos_auth_v2_string_to_sign(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
-    ngx_str_t *date, ngx_str_t *sts)
+    ngx_str_t *date, ngx_uint_t slash, ngx_str_t *sts)
 {
     u_char             *p;
     size_t              len;
@@ -296,7 +335,7 @@ ngx_sos_auth_v2_string_to_sign(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     ngx_sos_auth_path(r, &path);
 
     len += r->method_name.len + md5.len + type.len + date->len + 4
-           + path.len + 1 + (ctx->virtual_host ? ctx->bucket.len + 1 : 0);
+           + path.len + 2 + (ctx->virtual_host ? ctx->bucket.len + 1 : 0);
 
     sts->data = ngx_pnalloc(r->pool, len);
     if (sts->data == NULL) {
@@ -343,7 +382,7 @@ ngx_sos_auth_v2_string_to_sign(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
 
     p = ngx_cpymem(p, path.data, path.len);
 
-    if (path.len == 0 && !ctx->virtual_host) {
+    if ((path.len == 0 && !ctx->virtual_host) || slash) {
         *p++ = '/';
     }
 

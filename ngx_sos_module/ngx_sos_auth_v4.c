@@ -292,8 +292,10 @@ ngx_sos_auth_v4_query(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
                                  "X-Amz-Expires should be a number");
     }
 
+    /* S3 answers 403 to an expiry above a week */
+
     if (expires > SOS_SIGV4_MAX_EXPIRES) {
-        return ngx_sos_auth_fail(r, ctx, NGX_SOS_ERR_AUTH_QUERY_ERROR,
+        return ngx_sos_auth_fail(r, ctx, NGX_SOS_ERR_AUTH_QUERY_FORBIDDEN,
                                  "X-Amz-Expires must be less than a week "
                                  "(in seconds) that is 604800");
     }
@@ -323,7 +325,9 @@ ngx_sos_auth_v4_query(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
                                        amz_date.len, t + expires, 1);
     }
 
-    if (now > t + expires) {
+    /* X-Amz-Expires=0 has expired when it is made */
+
+    if (expires == 0 || now > t + expires) {
         return ngx_sos_auth_time_error(r, ctx, NGX_SOS_ERR_ACCESS_DENIED,
                                        "Request has expired",
                                        "X-Amz-Expires", q->expires.data,

@@ -257,6 +257,12 @@ static ngx_sos_error_t  ngx_sos_errors[] = {
                  "X-Amz-SignedHeaders, and X-Amz-Expires parameters."),
       0 },
 
+    [NGX_SOS_ERR_AUTH_QUERY_FORBIDDEN] = {
+      ngx_string("AuthorizationQueryParametersError"), NGX_HTTP_FORBIDDEN,
+      ngx_string("X-Amz-Expires must be less than a week (in seconds) that "
+                 "is 604800"),
+      0 },
+
     [NGX_SOS_ERR_MALFORMED_TRAILER] = {
       ngx_string("MalformedTrailerError"), NGX_HTTP_BAD_REQUEST,
       ngx_string("The request contained trailing data that was not "

@@ -148,6 +148,7 @@ typedef enum {
     NGX_SOS_ERR_REQUEST_TIME_TOO_SKEWED,
     NGX_SOS_ERR_AUTH_HEADER_MALFORMED,   /* AuthorizationHeaderMalformed */
     NGX_SOS_ERR_AUTH_QUERY_ERROR,        /* AuthorizationQueryParametersError */
+    NGX_SOS_ERR_AUTH_QUERY_FORBIDDEN,    /* the same, 403: X-Amz-Expires */
     NGX_SOS_ERR_MISSING_SECURITY_HEADER,
     NGX_SOS_ERR_ILLEGAL_LOCATION_CONSTRAINT, /* ...Exception */
     NGX_SOS_ERR_NO_SUCH_VERSION,
@@ -481,6 +482,14 @@ void ngx_sos_keys_replace(ngx_sos_main_conf_t *smcf, ngx_sos_keys_t *keys);
  */
 ngx_sos_err_e ngx_sos_payload_create(ngx_http_request_t *r,
     ngx_sos_ctx_t *ctx);
+/*
+ * A verifier of bytes its caller reads itself (POST Object's file part):
+ * no framing, the checksum a form field names ("x-amz-checksum-crc32",
+ * base64 value).  *pl is set, or the error's message is in ctx.
+ */
+ngx_sos_err_e ngx_sos_payload_create_field(ngx_http_request_t *r,
+    ngx_sos_ctx_t *ctx, ngx_str_t *name, ngx_str_t *value,
+    ngx_sos_payload_t **pl);
 ngx_sos_err_e ngx_sos_payload_feed(ngx_sos_payload_t *pl, u_char *p,
     size_t n, ngx_sos_payload_sink_pt sink, void *data);
 /* After the last byte: signatures, hashes, Content-MD5, checksums. */

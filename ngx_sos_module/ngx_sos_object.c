@@ -372,7 +372,7 @@ static ngx_int_t
 ngx_sos_object_strip_encoding(ngx_http_request_t *r, ngx_str_t *value,
     ngx_str_t *out)
 {
-    u_char     *p, *end, *d;
+    u_char     *p, *start, *end, *d;
     ngx_str_t   item;
 
     out->data = ngx_pnalloc(r->pool, value->len);
@@ -383,6 +383,7 @@ ngx_sos_object_strip_encoding(ngx_http_request_t *r, ngx_str_t *value,
     d = out->data;
 
     for (p = value->data, end = p + value->len; p < end; /* void */ ) {
+        start = p;
         p = ngx_sos_header_item(p, end, &item);
 
         if (item.len == 0
@@ -393,8 +394,11 @@ ngx_sos_object_strip_encoding(ngx_http_request_t *r, ngx_str_t *value,
             continue;
         }
 
+        /* the separator as sent: the comma and the spaces after it */
+
         if (d != out->data) {
             *d++ = ',';
+            d = ngx_cpymem(d, start, item.data - start);
         }
 
         d = ngx_cpymem(d, item.data, item.len);

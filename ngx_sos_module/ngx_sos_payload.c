@@ -196,6 +196,66 @@ ngx_sos_payload_create(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 }
 
 
+ngx_sos_err_e
+ngx_sos_payload_create_field(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
+    ngx_str_t *name, ngx_str_t *value, ngx_sos_payload_t **out)
+{
+    size_t               len;
+    sos_checksum_alg_e   alg;
+    ngx_sos_payload_t   *pl;
+
+    sos_checksum_init();
+
+    len = sizeof("x-amz-checksum-") - 1;
+
+    alg = (name->len > len)
+          ? sos_checksum_lookup((char *) name->data + len, name->len - len)
+          : SOS_CHECKSUM_NONE;
+
+    if (alg == SOS_CHECKSUM_NONE) {
+        ngx_str_set(&ctx->error_message,
+                    "The algorithm of the x-amz-checksum- field is not "
+                    "supported.");
+        return NGX_SOS_ERR_INVALID_REQUEST;
+    }
+
+    pl = ngx_pcalloc(r->pool, sizeof(ngx_sos_payload_t));
+    if (pl == NULL) {
+        return NGX_SOS_ERR_INTERNAL_ERROR;
+    }
+
+    pl->ctx = ctx;
+    pl->mode = NGX_SOS_PAYLOAD_UNSIGNED;
+    pl->length = -1;
+
+    if (ngx_sos_payload_decode_b64(pl->checksum_expected,
+                                   sos_checksum_size(alg), value->data,
+                                   value->len)
+        != NGX_OK)
+    {
+        ctx->error_message.data = ngx_pnalloc(r->pool, 64);
+        if (ctx->error_message.data == NULL) {
+            return NGX_SOS_ERR_INTERNAL_ERROR;
+        }
+
+        ctx->error_message.len = ngx_sprintf(ctx->error_message.data,
+                                             "Value for %s header is "
+                                             "invalid.",
+                                             sos_checksum_header(alg))
+                                 - ctx->error_message.data;
+
+        return NGX_SOS_ERR_INVALID_REQUEST;
+    }
+
+    pl->checksum_given = 1;
+    sos_checksum_start(&pl->checksum, alg);
+
+    *out = pl;
+
+    return NGX_SOS_OK;
+}
+
+
 /*
  * x-amz-checksum-<alg> (one at most), or x-amz-trailer naming one that
  * comes after the body; x-amz-sdk-checksum-algorithm must agree

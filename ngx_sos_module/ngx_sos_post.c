@@ -11,7 +11,10 @@
  * Then the file part streams into the store through the upload engine
  * (ngx_sos_put.h, feed mode), one bounded buffer at a time, so memory is
  * bounded whatever the file size; the form's end is checked before the
- * commit.  Fields after the file are ignored, as S3 does.
+ * commit.  An x-amz-checksum-* field gives the engine a payload verifier
+ * (up->payload, feed mode too), so the file part is checked and its
+ * checksum stored as PutObject's.  Fields after the file are ignored, as
+ * S3 does.
  */
 
 
@@ -34,6 +37,8 @@ static ngx_int_t ngx_sos_post_finish(ngx_http_request_t *r,
 static ngx_sos_err_e ngx_sos_post_fields(ngx_http_request_t *r,
     ngx_sos_post_t *st);
 static ngx_int_t ngx_sos_post_attrs(ngx_http_request_t *r,
+    ngx_sos_post_t *st);
+static ngx_sos_err_e ngx_sos_post_checksum(ngx_http_request_t *r,
     ngx_sos_post_t *st);
 static ngx_int_t ngx_sos_post_done(ngx_http_request_t *r,
     ngx_sos_put_t *up);
@@ -430,10 +435,25 @@ ngx_sos_post_fields(ngx_http_request_t *r, ngx_sos_post_t *st)
     f = st->fields.elts;
 
     for (i = 0; i < st->fields.nelts; i++) {
+
+        /* checksum fields are verified (ngx_sos_post_checksum) */
+
+        if (f[i].name.len > sizeof("x-amz-checksum-") - 1
+            && ngx_strncmp(f[i].name.data, "x-amz-checksum-",
+                           sizeof("x-amz-checksum-") - 1) == 0)
+        {
+            continue;
+        }
+
         err = ngx_sos_unsupported_check(r, ctx, &f[i].name, &f[i].value, 0);
         if (err != NGX_SOS_OK) {
             return err;
         }
+    }
+
+    err = ngx_sos_post_checksum(r, st);
+    if (err != NGX_SOS_OK) {
+        return err;
     }
 
     if (ngx_sos_post_attrs(r, st) != NGX_OK) {
@@ -531,12 +551,61 @@ ngx_sos_post_attrs(ngx_http_request_t *r, ngx_sos_post_t *st)
 }
 
 
+/*
+ * An x-amz-checksum-<alg> field (one at most): the upload engine verifies
+ * the file part against it (BadDigest) and stores it, as PutObject's
+ * header.  x-amz-checksum-algorithm and -type name no value to verify.
+ */
+
+static ngx_sos_err_e
+ngx_sos_post_checksum(ngx_http_request_t *r, ngx_sos_post_t *st)
+{
+    size_t                 len;
+    ngx_uint_t             i;
+    ngx_sos_post_field_t  *f, *given;
+
+    len = sizeof("x-amz-checksum-") - 1;
+    f = st->fields.elts;
+    given = NULL;
+
+    for (i = 0; i < st->fields.nelts; i++) {
+        if (f[i].name.len <= len
+            || ngx_strncmp(f[i].name.data, "x-amz-checksum-", len) != 0
+            || (f[i].name.len == sizeof("x-amz-checksum-algorithm") - 1
+                && ngx_strncmp(f[i].name.data, "x-amz-checksum-algorithm",
+                               f[i].name.len) == 0)
+            || (f[i].name.len == sizeof("x-amz-checksum-type") - 1
+                && ngx_strncmp(f[i].name.data, "x-amz-checksum-type",
+                               f[i].name.len) == 0))
+        {
+            continue;
+        }
+
+        if (given) {
+            ngx_str_set(&st->ctx->error_message,
+                        "Expecting a single x-amz-checksum- header. "
+                        "Multiple checksum Types are not allowed.");
+            return NGX_SOS_ERR_INVALID_REQUEST;
+        }
+
+        given = &f[i];
+    }
+
+    if (given == NULL) {
+        return NGX_SOS_OK;
+    }
+
+    return ngx_sos_payload_create_field(r, st->ctx, &given->name,
+                                        &given->value, &st->up->payload);
+}
+
+
 /* ------------------------------------------------------------------ */
 /* The answer                                                         */
 
 /*
- * The upload's done(): ETag and Location (the object's URL, path style),
- * then a 303 to success_action_redirect, or success_action_status
+ * The upload's done(): ETag, the checksum and Location (the object's URL,
+ * path style), then a 303 to success_action_redirect, or success_action_status
  */
 
 static ngx_int_t
@@ -554,7 +623,11 @@ ngx_sos_post_done(ngx_http_request_t *r, ngx_sos_put_t *up)
     ctx = up->ctx;
     st = ctx->op_data;
 
-    if (ngx_sos_object_etag_header(r, up->info.etag) != NGX_OK) {
+    if (ngx_sos_object_etag_header(r, up->info.etag) != NGX_OK
+        || ngx_sos_object_checksum_header(r, &up->cksum_alg,
+                                          &up->cksum_value)
+           != NGX_OK)
+    {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 

@@ -64,7 +64,7 @@ ngx_sos_post_policy_read(ngx_http_request_t *r, ngx_sos_post_t *st,
     ngx_str_t *policy)
 {
     time_t          exp;
-    json_t         *e;
+    json_t         *e, *conds;
     ngx_int_t       rc;
     ngx_str_t       decoded, s;
     ngx_sos_ctx_t  *ctx;
@@ -124,7 +124,11 @@ ngx_sos_post_policy_read(ngx_http_request_t *r, ngx_sos_post_t *st,
         return NGX_SOS_ERR_ACCESS_DENIED;
     }
 
-    if (!json_is_array(json_object_get(st->policy, "conditions"))) {
+    /* an empty list names no field: S3 and RGW refuse it as missing */
+
+    conds = json_object_get(st->policy, "conditions");
+
+    if (!json_is_array(conds) || json_array_size(conds) == 0) {
         ngx_str_set(&ctx->error_message,
                     "Invalid Policy: Policy missing conditions.");
         return NGX_SOS_ERR_INVALID_POLICY_DOCUMENT;
