@@ -127,6 +127,12 @@ const ngx_sos_op_t  ngx_sos_ops[] = {
       NGX_SOS_OP_ANONYMOUS|NGX_SOS_OP_VERSION, NGX_SOS_HDR_SSE,
       NGX_SOS_PERM_EXISTS, NGX_SOS_ACL_READ, NGX_SOS_PERM_NONE },
 
+    { ngx_string("GetObjectAttributes"),
+      NGX_SOS_LEVEL_OBJECT, NGX_SOS_SUB_ATTRIBUTES, NGX_HTTP_GET, NULL,
+      ngx_sos_object_attributes,
+      NGX_SOS_OP_ANONYMOUS|NGX_SOS_OP_VERSION, NGX_SOS_HDR_SSE,
+      NGX_SOS_PERM_EXISTS, NGX_SOS_ACL_READ, NGX_SOS_PERM_NONE },
+
     { ngx_string("CopyObject"),
       NGX_SOS_LEVEL_OBJECT, 0, NGX_HTTP_PUT, ngx_sos_op_copy,
       ngx_sos_object_copy,

@@ -35,6 +35,7 @@
 #define NGX_SOS_SUB_DELETE      0x80
 #define NGX_SOS_SUB_CORS        0x200
 #define NGX_SOS_SUB_WEBSITE     0x100
+#define NGX_SOS_SUB_ATTRIBUTES  0x400
 
 /* flags */
 #define NGX_SOS_OP_BODY         0x0001   /* a body, decoded and verified */
