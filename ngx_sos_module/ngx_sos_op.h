@@ -60,6 +60,10 @@
                                             rules, before any check of
                                             credentials */
 
+#define NGX_SOS_OP_OBJECT_SUM   0x0200   /* x-amz-checksum-* is the
+                                            object's (the handler checks
+                                            it), not the body's */
+
 /* request headers (and form fields) refused, not ignored: unsupported.c */
 #define NGX_SOS_HDR_CREATE      0x0001   /* properties of a new object */
 #define NGX_SOS_HDR_SSE         0x0002   /* encryption of the object */

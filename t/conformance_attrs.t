@@ -179,6 +179,114 @@ is(tag($b, 'NextPartNumberMarker'), 3, 'NextPartNumberMarker 3');
 is_deeply(tags($b, 'PartNumber'), [], 'a marker at the end: no part');
 is(tag($b, 'IsTruncated'), 'false', '... not truncated');
 
+# ---- FULL_OBJECT and COMPOSITE multipart checksums ----
+#
+# AWS: https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity.html
+# ("Using part-level checksums for multipart uploads"): with
+# x-amz-checksum-type FULL_OBJECT (CRC32, CRC32C, CRC64NVME only) the
+# object's checksum is the CRC of the whole object, without "-N";
+# COMPOSITE (the default) is the checksum of the part checksums, "-N".
+# API_CompleteMultipartUpload.html: x-amz-checksum-<alg> on the request
+# is the whole object's, checked before the object is created.
+
+sub upload_crc32 {
+    my ($key, $type, @data) = @_;
+    my ($s, $hh, $bb) = req(POST => "/attrs/$key?uploads", headers => {
+        'x-amz-checksum-algorithm' => 'CRC32',
+        ($type ? ('x-amz-checksum-type' => $type) : ()) });
+    my $uid = tag($bb, 'UploadId');
+    my $x = '<CompleteMultipartUpload>';
+    my $n = 0;
+    for my $d (@data) {
+        $n++;
+        req(PUT => "/attrs/$key?partNumber=$n&uploadId=$uid", body => $d,
+            headers => { 'x-amz-checksum-crc32' =>
+                         encode_base64(pack('N', crc32($d)), '') });
+        $x .= "<Part><PartNumber>$n</PartNumber><ETag>\"" . md5_hex($d)
+            . '"</ETag></Part>';
+    }
+    return ($s, $hh, $uid, $x . '</CompleteMultipartUpload>');
+}
+
+my $whole = encode_base64(pack('N', crc32(join '', @parts)), '');
+
+($st, $h, $id, $xml) = upload_crc32('full', 'FULL_OBJECT', @parts);
+is($st, 200, 'create with x-amz-checksum-type: FULL_OBJECT');
+is($h->{'x-amz-checksum-type'}, 'FULL_OBJECT', 'FULL_OBJECT echoed');
+
+($st, $h, $b) = req(POST => "/attrs/full?uploadId=$id", body => $xml,
+    headers => { 'x-amz-checksum-crc32' =>
+                 encode_base64(pack('N', crc32('not the object')), '') });
+is($st, 400, 'complete with the wrong whole-object CRC32: 400');
+is(code($b), 'BadDigest', '... BadDigest');
+
+($st, $h, $b) = req(POST => "/attrs/full?uploadId=$id", body => $xml,
+    headers => { 'x-amz-checksum-sha256' =>
+                 encode_base64('x' x 32, '') });
+is(code($b), 'InvalidRequest', 'another algorithm than the upload\'s');
+
+($st, $h, $b) = req(POST => "/attrs/full?uploadId=$id", body => $xml,
+                    headers => { 'x-amz-checksum-crc32' => $whole });
+is($st, 200, 'complete with the whole object\'s CRC32');
+is(tag($b, 'ChecksumCRC32'), $whole,
+   'the CRC32 of the whole object, combined from the parts\', no -N');
+is(tag($b, 'ChecksumType'), 'FULL_OBJECT', 'ChecksumType FULL_OBJECT');
+is($h->{'x-amz-checksum-crc32'}, $whole, 'x-amz-checksum-crc32 header');
+
+($st, $h) = req(HEAD => '/attrs/full',
+                headers => { 'x-amz-checksum-mode' => 'ENABLED' });
+is($h->{'x-amz-checksum-crc32'}, $whole, 'HEAD: the full-object CRC32');
+($st, $h, $b) = attrs('/attrs/full', 'Checksum');
+is(tag($b, 'ChecksumCRC32'), $whole, 'GetObjectAttributes: the same');
+is(tag($b, 'ChecksumType'), 'FULL_OBJECT', '... FULL_OBJECT');
+
+# a part uploaded again with other bytes replaces the first, checksum too
+
+($st, $h, $b) = req(POST => '/attrs/again?uploads', headers => {
+    'x-amz-checksum-algorithm' => 'CRC32',
+    'x-amz-checksum-type' => 'FULL_OBJECT' });
+$id = tag($b, 'UploadId');
+for my $d ('first bytes', 'second bytes') {
+    ($st) = req(PUT => "/attrs/again?partNumber=1&uploadId=$id", body => $d,
+                headers => { 'x-amz-checksum-crc32' =>
+                             encode_base64(pack('N', crc32($d)), '') });
+    is($st, 200, "part 1: $d");
+}
+my $second = encode_base64(pack('N', crc32('second bytes')), '');
+($st, $h, $b) = req(POST => "/attrs/again?uploadId=$id",
+    body => '<CompleteMultipartUpload><Part><PartNumber>1</PartNumber>'
+        . '<ETag>"' . md5_hex('second bytes') . '"</ETag></Part>'
+        . '</CompleteMultipartUpload>',
+    headers => { 'x-amz-checksum-crc32' => $second });
+is($st, 200, 'complete after the part was replaced');
+is(tag($b, 'ChecksumCRC32'), $second, 'the CRC32 of the second bytes');
+($st, $h, $b) = req(GET => '/attrs/again');
+is($b, 'second bytes', 'the second bytes');
+
+# COMPOSITE: the client's value is checked too, with or without "-N"
+
+($st, $h, $id, $xml) = upload_crc32('comp', undef, @parts);
+is($h->{'x-amz-checksum-type'}, 'COMPOSITE', 'COMPOSITE by default');
+($st, $h, $b) = req(POST => "/attrs/comp?uploadId=$id", body => $xml,
+                    headers => { 'x-amz-checksum-crc32' => $whole });
+is(code($b), 'BadDigest', 'COMPOSITE: the full-object CRC is BadDigest');
+($st, $h, $b) = req(POST => "/attrs/comp?uploadId=$id", body => $xml,
+                    headers => { 'x-amz-checksum-crc32' => $composite });
+is($st, 200, 'COMPOSITE: the composite value with -3 completes');
+is(tag($b, 'ChecksumType'), 'COMPOSITE', '... ChecksumType COMPOSITE');
+
+# FULL_OBJECT is for the CRCs only; other types are refused
+
+($st, $h, $b) = req(POST => '/attrs/sha?uploads', headers => {
+    'x-amz-checksum-algorithm' => 'SHA256',
+    'x-amz-checksum-type' => 'FULL_OBJECT' });
+is($st, 400, 'SHA256 with FULL_OBJECT: 400');
+is(code($b), 'InvalidRequest', '... InvalidRequest');
+($st, $h, $b) = req(POST => '/attrs/sha?uploads', headers => {
+    'x-amz-checksum-algorithm' => 'CRC32',
+    'x-amz-checksum-type' => 'PARTIAL' });
+is(code($b), 'InvalidRequest', 'an unknown checksum type: InvalidRequest');
+
 $t->stop_ok;
 
 done_testing;
