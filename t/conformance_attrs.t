@@ -275,6 +275,58 @@ is(code($b), 'BadDigest', 'COMPOSITE: the full-object CRC is BadDigest');
 is($st, 200, 'COMPOSITE: the composite value with -3 completes');
 is(tag($b, 'ChecksumType'), 'COMPOSITE', '... ChecksumType COMPOSITE');
 
+# CRC32C and CRC64NVME: the parts' CRCs combined as the whole object's,
+# against a table CRC of the whole object computed here
+
+sub crc_table {
+    my ($poly) = @_;
+    my @t;
+    for my $i (0 .. 255) {
+        my $c = $i;
+        $c = ($c & 1) ? ($c >> 1) ^ $poly : $c >> 1 for 1 .. 8;
+        $t[$i] = $c;
+    }
+    return \@t;
+}
+
+my %crc = (
+    CRC32C => [ crc_table(0x82F63B78), 0xffffffff, 'N' ],
+    CRC64NVME => [ crc_table((0x9A6C9329 << 32) | 0xAC4BC9B5), ~0,
+                   'Q>' ],
+);
+
+sub crc_b64 {
+    my ($alg, $data) = @_;
+    my ($t, $mask, $pack) = @{ $crc{$alg} };
+    my $c = $mask;
+    $c = $t->[($c ^ $_) & 0xff] ^ ($c >> 8) for unpack('C*', $data);
+    return encode_base64(pack($pack, $c ^ $mask), '');
+}
+
+for my $alg (qw(CRC32C CRC64NVME)) {
+    my $hdr = 'x-amz-checksum-' . lc $alg;
+    my @two = ('d' x (5 * $MiB), 'e' x 999);
+    ($st, $h, $b) = req(POST => "/attrs/$alg?uploads", headers => {
+        'x-amz-checksum-algorithm' => $alg,
+        'x-amz-checksum-type' => 'FULL_OBJECT' });
+    $id = tag($b, 'UploadId');
+    $xml = '<CompleteMultipartUpload>';
+    for my $n (1, 2) {
+        ($st) = req(PUT => "/attrs/$alg?partNumber=$n&uploadId=$id",
+                    body => $two[$n - 1],
+                    headers => { $hdr => crc_b64($alg, $two[$n - 1]) });
+        is($st, 200, "$alg: part $n with its CRC");
+        $xml .= "<Part><PartNumber>$n</PartNumber><ETag>\""
+            . md5_hex($two[$n - 1]) . '"</ETag></Part>';
+    }
+    my $want = crc_b64($alg, join '', @two);
+    ($st, $h, $b) = req(POST => "/attrs/$alg?uploadId=$id",
+                        body => $xml . '</CompleteMultipartUpload>',
+                        headers => { $hdr => $want });
+    is($st, 200, "$alg FULL_OBJECT: complete with the whole object's");
+    is(tag($b, "Checksum$alg"), $want, "$alg: the whole object's CRC");
+}
+
 # FULL_OBJECT is for the CRCs only; other types are refused
 
 ($st, $h, $b) = req(POST => '/attrs/sha?uploads', headers => {
