@@ -214,6 +214,9 @@ my $whole = encode_base64(pack('N', crc32(join '', @parts)), '');
 is($st, 200, 'create with x-amz-checksum-type: FULL_OBJECT');
 is($h->{'x-amz-checksum-type'}, 'FULL_OBJECT', 'FULL_OBJECT echoed');
 
+($st, $h, $b) = req(GET => "/attrs/full?uploadId=$id");
+is(tag($b, 'ChecksumType'), 'FULL_OBJECT', 'ListParts: FULL_OBJECT');
+
 ($st, $h, $b) = req(POST => "/attrs/full?uploadId=$id", body => $xml,
     headers => { 'x-amz-checksum-crc32' =>
                  encode_base64(pack('N', crc32('not the object')), '') });
