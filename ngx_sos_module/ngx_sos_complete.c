@@ -62,6 +62,8 @@ typedef struct {
     uint64_t                 crc;        /* ... so far */
     sos_checksum_alg_e       given_alg;  /* the client's x-amz-checksum-* */
     ngx_str_t                given;
+    ngx_uint_t               given_type; /* x-amz-checksum-type: 0 none,
+                                            1 COMPOSITE, 2 FULL_OBJECT */
 
     /* results */
     ngx_sos_err_e            given_err;  /* given does not match */
@@ -494,7 +496,8 @@ ngx_sos_complete_crc_combine(sos_checksum_alg_e alg, uint64_t crc,
 
 /*
  * Loop: the checksum of the whole upload the client sends with the
- * request (x-amz-checksum-crc32: ..., with or without "-N"), if any.
+ * request (x-amz-checksum-crc32: ..., with or without "-N"), if any, and
+ * the checksum type it names (x-amz-checksum-type).
  */
 
 static void
@@ -503,6 +506,16 @@ ngx_sos_complete_given(ngx_http_request_t *r, ngx_sos_complete_t *cm)
     ngx_uint_t          i;
     ngx_table_elt_t    *h;
     sos_checksum_alg_e  alg;
+
+    h = ngx_sos_header_find(r, "x-amz-checksum-type");
+
+    if (h) {
+        cm->given_type = (h->value.len == sizeof("FULL_OBJECT") - 1
+                          && ngx_strncasecmp(h->value.data,
+                                             (u_char *) "FULL_OBJECT",
+                                             h->value.len) == 0)
+                         ? 2 : 1;
+    }
 
     for (alg = SOS_CHECKSUM_CRC32; alg < SOS_CHECKSUM_MAX; alg++) {
         h = ngx_sos_header_find(r, (char *) sos_checksum_header(alg));
@@ -528,7 +541,7 @@ ngx_sos_complete_given(ngx_http_request_t *r, ngx_sos_complete_t *cm)
 /*
  * Pool thread: the object's checksum from its parts', and the client's
  * checked against it before anything is committed: another algorithm
- * is InvalidRequest, another value BadDigest.
+ * or checksum type is InvalidRequest, another value BadDigest.
  */
 
 static void
@@ -545,6 +558,11 @@ ngx_sos_complete_checksum(ngx_sos_job_t *job, ngx_sos_complete_t *cm)
         if (job->rc != SOS_OK || cm->cksum_mismatch) {
             return;
         }
+    }
+
+    if (cm->given_type && cm->given_type != (cm->full ? 2 : 1)) {
+        cm->given_err = NGX_SOS_ERR_INVALID_REQUEST;
+        return;
     }
 
     if (cm->given_alg == SOS_CHECKSUM_NONE) {
@@ -789,8 +807,8 @@ ngx_sos_complete_done(ngx_http_request_t *r, ngx_sos_job_t *job)
     }
 
     if (cm->given_err != NGX_SOS_OK) {
-        ngx_str_set(&ctx->error_message, "The checksum sent with the request "
-                    "is not of the upload's checksum algorithm.");
+        ngx_str_set(&ctx->error_message, "The checksum algorithm or type "
+                    "sent with the request is not the upload's.");
         return ngx_sos_error_send_ctx(r, ctx, cm->given_err);
     }
 

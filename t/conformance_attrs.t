@@ -229,7 +229,12 @@ is(code($b), 'BadDigest', '... BadDigest');
 is(code($b), 'InvalidRequest', 'another algorithm than the upload\'s');
 
 ($st, $h, $b) = req(POST => "/attrs/full?uploadId=$id", body => $xml,
-                    headers => { 'x-amz-checksum-crc32' => $whole });
+                    headers => { 'x-amz-checksum-type' => 'COMPOSITE' });
+is(code($b), 'InvalidRequest', 'complete naming another checksum type');
+
+($st, $h, $b) = req(POST => "/attrs/full?uploadId=$id", body => $xml,
+                    headers => { 'x-amz-checksum-crc32' => $whole,
+                                 'x-amz-checksum-type' => 'FULL_OBJECT' });
 is($st, 200, 'complete with the whole object\'s CRC32');
 is(tag($b, 'ChecksumCRC32'), $whole,
    'the CRC32 of the whole object, combined from the parts\', no -N');
