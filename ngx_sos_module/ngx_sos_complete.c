@@ -4,7 +4,9 @@
  *
  * The body names the parts; one job, once the authorization step has
  * checked WRITE on the bucket and found the upload, combines the parts'
- * checksums into the object's (COMPOSITE, as S3) and has the store
+ * checksums into the object's (COMPOSITE, as S3, or with FULL_OBJECT
+ * the parts' CRCs into the whole object's CRC), checks it against the
+ * one the client sends (x-amz-checksum-<alg>) and has the store
  * complete the upload.  Completing writes no data: the object becomes a
  * manifest of the part files, so the answer is a normal one, sent once
  * the index commit is done, and every error has its own status (S3's
@@ -56,8 +58,15 @@ typedef struct {
     uint32_t                 marker;     /* the last part seen */
     ngx_uint_t               stop;       /* a callback has seen enough */
     sos_checksum_t           composite;
+    ngx_uint_t               full;       /* FULL_OBJECT: CRCs combined */
+    uint64_t                 crc;        /* ... so far */
+    sos_checksum_alg_e       given_alg;  /* the client's x-amz-checksum-* */
+    ngx_str_t                given;
+    ngx_uint_t               given_type; /* x-amz-checksum-type: 0 none,
+                                            1 COMPOSITE, 2 FULL_OBJECT */
 
     /* results */
+    ngx_sos_err_e            given_err;  /* given does not match */
     ngx_uint_t               cksum_missing;
     ngx_uint_t               cksum_mismatch;
     u_char                   cksum[SOS_CHECKSUM_MAX_B64 + 8];
@@ -78,6 +87,12 @@ static sos_rc_e ngx_sos_complete_parts(ngx_sos_job_t *job,
 static int ngx_sos_complete_composite_cb(void *data,
     const sos_part_info_t *part);
 static void ngx_sos_complete_composite(ngx_sos_job_t *job,
+    ngx_sos_complete_t *cm);
+static uint64_t ngx_sos_complete_crc_combine(sos_checksum_alg_e alg,
+    uint64_t crc, u_char *raw, uint64_t size);
+static void ngx_sos_complete_given(ngx_http_request_t *r,
+    ngx_sos_complete_t *cm);
+static void ngx_sos_complete_checksum(ngx_sos_job_t *job,
     ngx_sos_complete_t *cm);
 static int ngx_sos_complete_culprit_cb(void *data,
     const sos_part_info_t *part);
@@ -142,6 +157,8 @@ ngx_sos_complete_body(ngx_http_request_t *r)
         ngx_http_finalize_request(r, ngx_sos_error_send_ctx(r, ctx, err));
         return;
     }
+
+    ngx_sos_complete_given(r, cm);
 
     job->run = ngx_sos_complete_run;
     job->done = ngx_sos_complete_done;
@@ -383,7 +400,13 @@ ngx_sos_complete_composite_cb(void *data, const sos_part_info_t *part)
         return 0;
     }
 
-    sos_checksum_update(&cm->composite, dst.data, dst.len);
+    if (cm->full) {
+        cm->crc = ngx_sos_complete_crc_combine(cm->alg, cm->crc, raw,
+                                               part->size);
+
+    } else {
+        sos_checksum_update(&cm->composite, dst.data, dst.len);
+    }
 
     return 0;
 }
@@ -394,6 +417,7 @@ ngx_sos_complete_composite_cb(void *data, const sos_part_info_t *part)
 static void
 ngx_sos_complete_composite(ngx_sos_job_t *job, ngx_sos_complete_t *cm)
 {
+    size_t     i;
     u_char     digest[SOS_CHECKSUM_MAX_SIZE];
     ngx_str_t  src, dst;
 
@@ -415,11 +439,162 @@ ngx_sos_complete_composite(ngx_sos_job_t *job, ngx_sos_complete_t *cm)
     }
 
     src.data = digest;
+
+    if (cm->full) {
+        /* as S3: the whole object's CRC, big-endian, base64, no "-N" */
+
+        src.len = sos_checksum_size(cm->alg);
+
+        for (i = 0; i < src.len; i++) {
+            digest[i] = (u_char) (cm->crc >> (8 * (src.len - 1 - i)));
+        }
+
+        dst.data = cm->cksum;
+        ngx_encode_base64(&dst, &src);
+        cm->cksum_len = dst.len;
+
+        return;
+    }
+
     src.len = sos_checksum_final(&cm->composite, digest);
     dst.data = cm->cksum;
     ngx_encode_base64(&dst, &src);
     cm->cksum_len = ngx_sprintf(dst.data + dst.len, "-%ui", cm->n_refs)
                     - cm->cksum;
+}
+
+
+/* CRC(A.B) from CRC(A), B's CRC as its big-endian bytes, and B's size */
+
+static uint64_t
+ngx_sos_complete_crc_combine(sos_checksum_alg_e alg, uint64_t crc,
+    u_char *raw, uint64_t size)
+{
+    uint64_t    b;
+    ngx_uint_t  i;
+
+    b = 0;
+
+    for (i = 0; i < sos_checksum_size(alg); i++) {
+        b = (b << 8) | raw[i];
+    }
+
+    switch (alg) {
+
+    case SOS_CHECKSUM_CRC32:
+        return sos_checksum_crc32_combine((uint32_t) crc, (uint32_t) b, size);
+
+    case SOS_CHECKSUM_CRC32C:
+        return sos_checksum_crc32c_combine((uint32_t) crc, (uint32_t) b,
+                                           size);
+
+    default: /* SOS_CHECKSUM_CRC64NVME */
+        return sos_checksum_crc64nvme_combine(crc, b, size);
+    }
+}
+
+
+/*
+ * Loop: the checksum of the whole upload the client sends with the
+ * request (x-amz-checksum-crc32: ..., with or without "-N"), if any, and
+ * the checksum type it names (x-amz-checksum-type).
+ */
+
+static void
+ngx_sos_complete_given(ngx_http_request_t *r, ngx_sos_complete_t *cm)
+{
+    ngx_uint_t          i;
+    ngx_table_elt_t    *h;
+    sos_checksum_alg_e  alg;
+
+    h = ngx_sos_header_find(r, "x-amz-checksum-type");
+
+    if (h) {
+        cm->given_type = (h->value.len == sizeof("FULL_OBJECT") - 1
+                          && ngx_strncasecmp(h->value.data,
+                                             (u_char *) "FULL_OBJECT",
+                                             h->value.len) == 0)
+                         ? 2 : 1;
+    }
+
+    for (alg = SOS_CHECKSUM_CRC32; alg < SOS_CHECKSUM_MAX; alg++) {
+        h = ngx_sos_header_find(r, (char *) sos_checksum_header(alg));
+        if (h == NULL) {
+            continue;
+        }
+
+        cm->given_alg = alg;
+        cm->given = h->value;
+
+        for (i = 0; i < cm->given.len; i++) {
+            if (cm->given.data[i] == '-') {
+                cm->given.len = i;
+                break;
+            }
+        }
+
+        return;
+    }
+}
+
+
+/*
+ * Pool thread: the object's checksum from its parts', and the client's
+ * checked against it before anything is committed: another algorithm
+ * or checksum type is InvalidRequest, another value BadDigest.
+ */
+
+static void
+ngx_sos_complete_checksum(ngx_sos_job_t *job, ngx_sos_complete_t *cm)
+{
+    size_t  len;
+
+    cm->alg = ngx_sos_mp_checksum_alg(job->ctx);
+    cm->full = ngx_sos_mp_checksum_full(&job->ctx->authz.object.attrs);
+
+    if (cm->alg != SOS_CHECKSUM_NONE) {
+        ngx_sos_complete_composite(job, cm);
+
+        if (job->rc == SOS_ENOUPLOAD) {
+            /* completed already: a retry answers the stored checksum */
+            job->rc = SOS_OK;
+            return;
+        }
+
+        if (job->rc != SOS_OK || cm->cksum_mismatch) {
+            return;
+        }
+    }
+
+    if (cm->given_type && cm->given_type != (cm->full ? 2 : 1)) {
+        cm->given_err = NGX_SOS_ERR_INVALID_REQUEST;
+        return;
+    }
+
+    if (cm->given_alg == SOS_CHECKSUM_NONE) {
+        return;
+    }
+
+    if (cm->given_alg != cm->alg) {
+        cm->given_err = NGX_SOS_ERR_INVALID_REQUEST;
+        return;
+    }
+
+    len = cm->cksum_len;
+
+    if (!cm->full) {
+        while (len && cm->cksum[len - 1] != '-') {
+            len--;
+        }
+
+        len = len ? len - 1 : 0;
+    }
+
+    if (len == 0 || len != cm->given.len
+        || ngx_strncmp(cm->cksum, cm->given.data, len) != 0)
+    {
+        cm->given_err = NGX_SOS_ERR_BAD_DIGEST;
+    }
 }
 
 
@@ -512,19 +687,12 @@ ngx_sos_complete_run(ngx_sos_job_t *job)
     sos_part_ref_t     *refs;
     sos_object_info_t   info;
 
-    cm->alg = ngx_sos_mp_checksum_alg(job->ctx);
+    ngx_sos_complete_checksum(job, cm);
 
-    if (cm->alg != SOS_CHECKSUM_NONE) {
-        ngx_sos_complete_composite(job, cm);
-
-        if (job->rc == SOS_ENOUPLOAD) {
-            /* completed already: a retry answers the stored checksum */
-            job->rc = SOS_OK;
-        }
-
-        if (job->rc != SOS_OK || cm->cksum_mismatch) {
-            return;
-        }
+    if (job->rc != SOS_OK || cm->cksum_mismatch
+        || cm->given_err != NGX_SOS_OK)
+    {
+        return;
     }
 
     refs = malloc(cm->n_refs * sizeof(sos_part_ref_t));
@@ -647,6 +815,18 @@ ngx_sos_complete_done(ngx_http_request_t *r, ngx_sos_job_t *job)
         return ngx_sos_error_send_ctx(r, ctx, NGX_SOS_ERR_INVALID_PART);
     }
 
+    if (cm->given_err == NGX_SOS_ERR_BAD_DIGEST) {
+        ngx_str_set(&ctx->error_message, "The checksum of the object does "
+                    "not match the checksum sent with the request.");
+        return ngx_sos_error_send_ctx(r, ctx, cm->given_err);
+    }
+
+    if (cm->given_err != NGX_SOS_OK) {
+        ngx_str_set(&ctx->error_message, "The checksum algorithm or type "
+                    "sent with the request is not the upload's.");
+        return ngx_sos_error_send_ctx(r, ctx, cm->given_err);
+    }
+
     if (job->rc == SOS_EINVALIDPART || job->rc == SOS_ETOOSMALL) {
         return ngx_sos_complete_error(r, job);
     }
@@ -707,7 +887,14 @@ ngx_sos_complete_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 
     if (cm->cksum_len) {
         ngx_sos_mp_checksum_element(&x, cm->alg, cm->cksum, cm->cksum_len);
-        ngx_sos_xml_literal(&x, "<ChecksumType>COMPOSITE</ChecksumType>");
+
+        if (cm->full) {
+            ngx_sos_xml_literal(&x,
+                                "<ChecksumType>FULL_OBJECT</ChecksumType>");
+
+        } else {
+            ngx_sos_xml_literal(&x, "<ChecksumType>COMPOSITE</ChecksumType>");
+        }
     }
 
     ngx_sos_xml_literal(&x, "</CompleteMultipartUploadResult>");

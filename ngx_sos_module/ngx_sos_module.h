@@ -666,6 +666,8 @@ ngx_int_t ngx_sos_put_part(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
 
 /* ngx_sos_get.c: GetObject, HeadObject */
 ngx_int_t ngx_sos_object_get(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
+ngx_int_t ngx_sos_object_attributes(ngx_http_request_t *r,
+    ngx_sos_ctx_t *ctx);
 
 /* ngx_sos_copy.c: CopyObject, UploadPartCopy */
 ngx_int_t ngx_sos_object_copy(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);

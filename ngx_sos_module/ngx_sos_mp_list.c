@@ -370,7 +370,14 @@ ngx_sos_mp_list_parts_done(ngx_http_request_t *r, ngx_sos_job_t *job)
         ngx_sos_xml_element(&x, "ChecksumAlgorithm",
                             (u_char *) sos_checksum_name(alg),
                             ngx_strlen(sos_checksum_name(alg)), 0);
-        ngx_sos_xml_literal(&x, "<ChecksumType>COMPOSITE</ChecksumType>");
+
+        if (ngx_sos_mp_checksum_full(&job->ctx->authz.object.attrs)) {
+            ngx_sos_xml_literal(&x,
+                                "<ChecksumType>FULL_OBJECT</ChecksumType>");
+
+        } else {
+            ngx_sos_xml_literal(&x, "<ChecksumType>COMPOSITE</ChecksumType>");
+        }
     }
 
     ngx_sos_xml_literal(&x, "</ListPartsResult>");

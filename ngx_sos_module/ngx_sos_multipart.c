@@ -117,6 +117,67 @@ ngx_sos_mp_checksum_alg(ngx_sos_ctx_t *ctx)
 }
 
 
+/*
+ * x-amz-checksum-type: COMPOSITE (the default), or FULL_OBJECT for the
+ * CRCs, which an upload keeps as its checksum value until it completes.
+ */
+
+ngx_sos_err_e
+ngx_sos_mp_checksum_type(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
+    sos_attrs_t *attrs)
+{
+    ngx_table_elt_t     *h;
+    sos_checksum_alg_e   alg;
+
+    h = ngx_sos_header_find(r, "x-amz-checksum-type");
+    if (h == NULL) {
+        return NGX_SOS_OK;
+    }
+
+    alg = sos_checksum_lookup(attrs->checksum_algorithm.data,
+                              attrs->checksum_algorithm.len);
+
+    if (h->value.len == sizeof("COMPOSITE") - 1
+        && ngx_strncasecmp(h->value.data, (u_char *) "COMPOSITE",
+                           h->value.len) == 0)
+    {
+        return NGX_SOS_OK;
+    }
+
+    if (!(h->value.len == sizeof("FULL_OBJECT") - 1
+          && ngx_strncasecmp(h->value.data, (u_char *) "FULL_OBJECT",
+                             h->value.len) == 0))
+    {
+        ngx_str_set(&ctx->error_message,
+                    "Value for x-amz-checksum-type header is invalid.");
+        return NGX_SOS_ERR_INVALID_REQUEST;
+    }
+
+    if (alg != SOS_CHECKSUM_CRC32 && alg != SOS_CHECKSUM_CRC32C
+        && alg != SOS_CHECKSUM_CRC64NVME)
+    {
+        ngx_str_set(&ctx->error_message, "The FULL_OBJECT checksum type "
+                    "requires the CRC32, CRC32C or CRC64NVME checksum "
+                    "algorithm.");
+        return NGX_SOS_ERR_INVALID_REQUEST;
+    }
+
+    attrs->checksum_value.data = "FULL_OBJECT";
+    attrs->checksum_value.len = sizeof("FULL_OBJECT") - 1;
+
+    return NGX_SOS_OK;
+}
+
+
+ngx_uint_t
+ngx_sos_mp_checksum_full(sos_attrs_t *attrs)
+{
+    return attrs->checksum_value.len == sizeof("FULL_OBJECT") - 1
+           && ngx_strncmp(attrs->checksum_value.data, "FULL_OBJECT",
+                          attrs->checksum_value.len) == 0;
+}
+
+
 void
 ngx_sos_mp_checksum_element(ngx_sos_xml_out_t *x, sos_checksum_alg_e alg,
     u_char *value, size_t len)
@@ -202,16 +263,9 @@ ngx_sos_mp_create(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
                                        ngx_strlen(sos_checksum_name(alg));
     }
 
-    h = ngx_sos_header_find(r, "x-amz-checksum-type");
-
-    if (h && !(h->value.len == sizeof("COMPOSITE") - 1
-               && ngx_strncasecmp(h->value.data, (u_char *) "COMPOSITE",
-                                  h->value.len) == 0))
-    {
-        ngx_str_set(&ctx->error_message, "Only the COMPOSITE checksum type "
-                    "is supported for multipart uploads.");
-        ngx_str_set(&ctx->error_extra, "<Header>x-amz-checksum-type</Header>");
-        return ngx_sos_error_send_ctx(r, ctx, NGX_SOS_ERR_NOT_IMPLEMENTED);
+    err = ngx_sos_mp_checksum_type(r, ctx, &mp->attrs);
+    if (err != NGX_SOS_OK) {
+        return ngx_sos_error_send_ctx(r, ctx, err);
     }
 
     /* the ACL the object gets when the upload completes */
@@ -270,7 +324,12 @@ ngx_sos_mp_create_done(ngx_http_request_t *r, ngx_sos_job_t *job)
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        ngx_str_set(&v, "COMPOSITE");
+        if (ngx_sos_mp_checksum_full(&mp->attrs)) {
+            ngx_str_set(&v, "FULL_OBJECT");
+
+        } else {
+            ngx_str_set(&v, "COMPOSITE");
+        }
 
         if (ngx_sos_header_add(r, "x-amz-checksum-type", &v) != NGX_OK) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;

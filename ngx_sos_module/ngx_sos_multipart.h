@@ -37,6 +37,15 @@ ngx_int_t ngx_sos_mp_part_number(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
 /* The checksum algorithm of the upload the authorization step found. */
 sos_checksum_alg_e ngx_sos_mp_checksum_alg(ngx_sos_ctx_t *ctx);
 
+/*
+ * x-amz-checksum-type of CreateMultipartUpload into the upload's attrs
+ * (after its algorithm): NGX_SOS_OK or the error, ctx's message set.
+ */
+ngx_sos_err_e ngx_sos_mp_checksum_type(ngx_http_request_t *r,
+    ngx_sos_ctx_t *ctx, sos_attrs_t *attrs);
+/* An upload's attrs: its parts' CRCs combine into the object's CRC. */
+ngx_uint_t ngx_sos_mp_checksum_full(sos_attrs_t *attrs);
+
 /* <ChecksumCRC32>value</ChecksumCRC32> ...; nothing for NONE or no value */
 void ngx_sos_mp_checksum_element(ngx_sos_xml_out_t *x,
     sos_checksum_alg_e alg, u_char *value, size_t len);

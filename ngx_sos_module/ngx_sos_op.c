@@ -85,7 +85,8 @@ const ngx_sos_op_t  ngx_sos_ops[] = {
     { ngx_string("CompleteMultipartUpload"),
       NGX_SOS_LEVEL_OBJECT, NGX_SOS_SUB_UPLOAD_ID, NGX_HTTP_POST, NULL,
       ngx_sos_mp_complete,
-      NGX_SOS_OP_BODY|NGX_SOS_OP_ANONYMOUS|NGX_SOS_OP_UPLOAD,
+      NGX_SOS_OP_BODY|NGX_SOS_OP_ANONYMOUS|NGX_SOS_OP_UPLOAD
+      |NGX_SOS_OP_OBJECT_SUM,
       NGX_SOS_HDR_SSE|NGX_SOS_HDR_MP_SIZE,
       NGX_SOS_ACL_WRITE, NGX_SOS_PERM_NONE, NGX_SOS_PERM_NONE },
 
@@ -124,6 +125,12 @@ const ngx_sos_op_t  ngx_sos_ops[] = {
     { ngx_string("HeadObject"),
       NGX_SOS_LEVEL_OBJECT, 0, NGX_HTTP_HEAD, NULL,
       ngx_sos_object_get,
+      NGX_SOS_OP_ANONYMOUS|NGX_SOS_OP_VERSION, NGX_SOS_HDR_SSE,
+      NGX_SOS_PERM_EXISTS, NGX_SOS_ACL_READ, NGX_SOS_PERM_NONE },
+
+    { ngx_string("GetObjectAttributes"),
+      NGX_SOS_LEVEL_OBJECT, NGX_SOS_SUB_ATTRIBUTES, NGX_HTTP_GET, NULL,
+      ngx_sos_object_attributes,
       NGX_SOS_OP_ANONYMOUS|NGX_SOS_OP_VERSION, NGX_SOS_HDR_SSE,
       NGX_SOS_PERM_EXISTS, NGX_SOS_ACL_READ, NGX_SOS_PERM_NONE },
 

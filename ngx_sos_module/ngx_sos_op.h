@@ -35,6 +35,7 @@
 #define NGX_SOS_SUB_DELETE      0x80
 #define NGX_SOS_SUB_CORS        0x200
 #define NGX_SOS_SUB_WEBSITE     0x100
+#define NGX_SOS_SUB_ATTRIBUTES  0x400
 
 /* flags */
 #define NGX_SOS_OP_BODY         0x0001   /* a body, decoded and verified */
@@ -58,6 +59,10 @@
                                             answers from the bucket's CORS
                                             rules, before any check of
                                             credentials */
+
+#define NGX_SOS_OP_OBJECT_SUM   0x0200   /* x-amz-checksum-* is the
+                                            object's (the handler checks
+                                            it), not the body's */
 
 /* request headers (and form fields) refused, not ignored: unsupported.c */
 #define NGX_SOS_HDR_CREATE      0x0001   /* properties of a new object */

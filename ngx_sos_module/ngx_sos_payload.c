@@ -14,7 +14,7 @@
  */
 
 
-#include "ngx_sos_module.h"
+#include "ngx_sos_op.h"
 #include <sosproto/checksum.h>
 #include <ngx_md5.h>
 #include <sosproto/sigv4.h>
@@ -270,6 +270,10 @@ ngx_sos_payload_checksum_header(ngx_http_request_t *r, ngx_sos_payload_t *pl)
     ngx_list_part_t         *part;
     ngx_table_elt_t         *h, *given, *trailer, *sdk;
     sos_checksum_alg_e       alg, sdk_alg;
+
+    if (pl->ctx->op->flags & NGX_SOS_OP_OBJECT_SUM) {
+        return NGX_SOS_OK;
+    }
 
     msg = &pl->ctx->error_message;
     given = NULL;

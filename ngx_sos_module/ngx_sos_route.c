@@ -36,7 +36,6 @@ static ngx_uint_t ngx_sos_route_host_differs(ngx_str_t *server,
 static ngx_str_t  ngx_sos_route_unserved[] = {
     ngx_string("accelerate"),
     ngx_string("analytics"),
-    ngx_string("attributes"),
     ngx_string("encryption"),
     ngx_string("intelligent-tiering"),
     ngx_string("inventory"),
@@ -318,6 +317,9 @@ ngx_sos_route_query(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
             sub |= NGX_SOS_SUB_CORS;
         } else if (ngx_sos_arg_is("website")) {
             sub |= NGX_SOS_SUB_WEBSITE;
+
+        } else if (ngx_sos_arg_is("attributes")) {
+            sub |= NGX_SOS_SUB_ATTRIBUTES;
 
         } else if (ngx_sos_arg_is("uploads")) {
             sub |= NGX_SOS_SUB_UPLOADS;

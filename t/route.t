@@ -157,9 +157,10 @@ is(code($body), 'KeyTooLongError', '1,025 bytes of UTF-8: KeyTooLongError');
 is(code($body), 'NoSuchKey', '1,024 bytes of UTF-8: a valid key');
 
 # sub-resources that are not served: 501, never a plain object request
+# (attributes is served now: GetObjectAttributes, t/conformance_attrs.t)
 
 for my $q (qw(tagging policy lifecycle encryption
-    retention legal-hold restore select attributes torrent
+    retention legal-hold restore select torrent
     object-lock replication notification logging))
 {
     ($status, $h, $body) = req(GET => "/route?$q");

@@ -21,6 +21,10 @@
 
 
 static void sos_checksum_tables(void);
+static uint64_t sos_checksum_multmodp(uint64_t poly, uint64_t top,
+    uint64_t a, uint64_t b);
+static uint64_t sos_checksum_combine(uint64_t poly, unsigned width,
+    uint64_t crc1, uint64_t crc2, uint64_t len2);
 
 
 static uint64_t  sos_crc64_table[8][256];
@@ -134,6 +138,94 @@ sos_checksum_crc64nvme(uint64_t crc, const void *data, size_t n)
     }
 
     return ~crc;
+}
+
+
+/*
+ * CRC combination, as zlib's crc32_combine: in the reflected
+ * representation of a width-bit CRC the top bit is x^0.  CRC(A.B) is
+ * CRC(A) times x^(8 * len(B)) modulo the polynomial, plus CRC(B): the
+ * initial and final inversions cancel out.
+ */
+
+uint32_t
+sos_checksum_crc32_combine(uint32_t crc1, uint32_t crc2, uint64_t len2)
+{
+    return (uint32_t) sos_checksum_combine(0xEDB88320u, 32, crc1, crc2, len2);
+}
+
+
+uint32_t
+sos_checksum_crc32c_combine(uint32_t crc1, uint32_t crc2, uint64_t len2)
+{
+    return (uint32_t) sos_checksum_combine(0x82F63B78u, 32, crc1, crc2, len2);
+}
+
+
+uint64_t
+sos_checksum_crc64nvme_combine(uint64_t crc1, uint64_t crc2, uint64_t len2)
+{
+    return sos_checksum_combine(0x9A6C9329AC4BC9B5ull, 64, crc1, crc2, len2);
+}
+
+
+/* a times b modulo the polynomial; top is x^0 */
+
+static uint64_t
+sos_checksum_multmodp(uint64_t poly, uint64_t top, uint64_t a, uint64_t b)
+{
+    uint64_t  m, p;
+
+    p = 0;
+
+    for (m = top; m; m >>= 1) {
+        if (a & m) {
+            p ^= b;
+        }
+
+        if ((a & (m - 1)) == 0) {
+            break;
+        }
+
+        b = (b & 1) ? (b >> 1) ^ poly : b >> 1;
+    }
+
+    return p;
+}
+
+
+static uint64_t
+sos_checksum_combine(uint64_t poly, unsigned width, uint64_t crc1,
+    uint64_t crc2, uint64_t len2)
+{
+    int       k;
+    uint64_t  top, sq, xn;
+
+    top = 1ull << (width - 1);
+
+    /* sq: x^8, the shift of one byte; xn: x^(8 * len2) */
+
+    sq = top >> 1;
+
+    for (k = 0; k < 3; k++) {
+        sq = sos_checksum_multmodp(poly, top, sq, sq);
+    }
+
+    xn = top;
+
+    while (len2) {
+        if (len2 & 1) {
+            xn = sos_checksum_multmodp(poly, top, sq, xn);
+        }
+
+        len2 >>= 1;
+
+        if (len2) {
+            sq = sos_checksum_multmodp(poly, top, sq, sq);
+        }
+    }
+
+    return sos_checksum_multmodp(poly, top, xn, crc1) ^ crc2;
 }
 
 

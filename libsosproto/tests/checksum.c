@@ -176,6 +176,86 @@ test_names(void)
        "algorithm names, either case");
 }
 
+/*
+ * Combining: CRC(A) and CRC(B) with B's length give CRC(A.B), for every
+ * split of buffers of many lengths, for parts folded one by one as a
+ * multipart object's are, and for a part of 5 MiB + 1 bytes.
+ */
+static void
+test_combine(void)
+{
+    size_t           n, cut, off, i, bad32, bad32c, bad64;
+    uint32_t         c32, c32c, seed;
+    uint64_t         c64;
+    static unsigned char  buf[5 * 1024 * 1024 + 600];
+
+    seed = 12345;
+    for (i = 0; i < sizeof(buf); i++) {
+        seed = seed * 1103515245u + 12345u;
+        buf[i] = (unsigned char) (seed >> 16);
+    }
+
+    bad32 = bad32c = bad64 = 0;
+
+    for (n = 0; n <= 300; n += (n < 40 ? 1 : 13)) {
+        for (cut = 0; cut <= n; cut++) {
+            c32 = sos_checksum_crc32_combine(sos_checksum_crc32(0, buf, cut),
+                      sos_checksum_crc32(0, buf + cut, n - cut), n - cut);
+            c32c = sos_checksum_crc32c_combine(
+                       sos_checksum_crc32c(0, buf, cut),
+                       sos_checksum_crc32c(0, buf + cut, n - cut), n - cut);
+            c64 = sos_checksum_crc64nvme_combine(
+                      sos_checksum_crc64nvme(0, buf, cut),
+                      sos_checksum_crc64nvme(0, buf + cut, n - cut),
+                      n - cut);
+
+            bad32 += (c32 != ref_crc32(buf, n));
+            bad32c += (c32c != ref_crc32c(buf, n));
+            bad64 += (c64 != ref_crc64nvme(buf, n));
+        }
+    }
+
+    ok(bad32 == 0, "CRC32 combined at every cut of 0..300 bytes");
+    ok(bad32c == 0, "CRC32C combined at every cut of 0..300 bytes");
+    ok(bad64 == 0, "CRC64NVME combined at every cut of 0..300 bytes");
+
+    /* parts of 5 MiB + 1, 7 and 592 bytes, folded left to right */
+
+    {
+        size_t  parts[] = { 5 * 1024 * 1024 + 1, 7, 592 };
+
+        c32 = c32c = 0;
+        c64 = 0;
+        off = 0;
+
+        for (i = 0; i < 3; i++) {
+            c32 = sos_checksum_crc32_combine(c32,
+                      sos_checksum_crc32(0, buf + off, parts[i]), parts[i]);
+            c32c = sos_checksum_crc32c_combine(c32c,
+                       sos_checksum_crc32c(0, buf + off, parts[i]),
+                       parts[i]);
+            c64 = sos_checksum_crc64nvme_combine(c64,
+                      sos_checksum_crc64nvme(0, buf + off, parts[i]),
+                      parts[i]);
+            off += parts[i];
+        }
+
+        ok(off == sizeof(buf), "the parts cover the buffer");
+        ok(c32 == sos_checksum_crc32(0, buf, sizeof(buf)),
+           "CRC32 of three parts folded = the whole buffer's");
+        ok(c32c == sos_checksum_crc32c(0, buf, sizeof(buf)),
+           "CRC32C of three parts folded = the whole buffer's");
+        ok(c64 == sos_checksum_crc64nvme(0, buf, sizeof(buf)),
+           "CRC64NVME of three parts folded = the whole buffer's");
+        ok(c64 == ref_crc64nvme(buf, sizeof(buf)),
+           "... and the bit-at-a-time reference's");
+    }
+
+    ok(sos_checksum_crc32_combine(0x12345678u, 0, 0) == 0x12345678u
+       && sos_checksum_crc64nvme_combine(42, 0, 0) == 42,
+       "an empty second part leaves the CRC");
+}
+
 int
 main(void)
 {
@@ -187,6 +267,7 @@ main(void)
     test_reference();
     test_digests();
     test_names();
+    test_combine();
 
     done_testing();
 }

@@ -94,6 +94,19 @@ uint32_t sos_checksum_crc32(uint32_t crc, const void *p, size_t n);
 uint32_t sos_checksum_crc32c(uint32_t crc, const void *p, size_t n);
 uint64_t sos_checksum_crc64nvme(uint64_t crc, const void *p, size_t n);
 
+/**
+ * The CRC of A followed by B from crc1 = CRC(A), crc2 = CRC(B) and B's
+ * length, without B's bytes (zlib's crc32_combine): a multipart object's
+ * full-object CRC from its parts' CRCs.  Some 64 carry-less
+ * multiplications modulo the polynomial; no table, no sos_checksum_init.
+ */
+uint32_t sos_checksum_crc32_combine(uint32_t crc1, uint32_t crc2,
+    uint64_t len2);
+uint32_t sos_checksum_crc32c_combine(uint32_t crc1, uint32_t crc2,
+    uint64_t len2);
+uint64_t sos_checksum_crc64nvme_combine(uint64_t crc1, uint64_t crc2,
+    uint64_t len2);
+
 #ifdef __cplusplus
 }
 #endif
