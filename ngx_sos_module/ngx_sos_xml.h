@@ -13,8 +13,10 @@
 
 
 #define NGX_SOS_XMLNS  "http://s3.amazonaws.com/doc/2006-03-01/"
+
+/* the declaration then LF, as S3: a CR makes some Java parsers refuse it */
 #define NGX_SOS_XML_DECL                                                      \
-    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>" CRLF
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 
 
 /*
