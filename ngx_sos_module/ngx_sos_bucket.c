@@ -39,6 +39,19 @@ typedef struct {
 } ngx_sos_bucket_job_t;
 
 
+/* ListBuckets: max-buckets, continuation-token, prefix, bucket-region */
+
+typedef struct {
+    ngx_uint_t       max;                /* 0: no limit */
+    ngx_str_t        token;              /* as sent */
+    ngx_str_t        after;              /* the token decoded: a name */
+    ngx_str_t        prefix;
+    ngx_uint_t       has_prefix;
+    ngx_str_t        region;
+    ngx_uint_t       has_region;
+} ngx_sos_bucket_page_t;
+
+
 typedef struct {
     ngx_str_t        location;
     ngx_uint_t       has_location;
@@ -57,6 +70,11 @@ static ngx_int_t ngx_sos_bucket_list_done(ngx_http_request_t *r,
     ngx_sos_job_t *job);
 static ngx_int_t ngx_sos_bucket_list_send(ngx_http_request_t *r,
     ngx_sos_bucket_job_t *bj);
+static ngx_int_t ngx_sos_bucket_list_parse(ngx_http_request_t *r,
+    ngx_sos_bucket_page_t *pg);
+static ngx_int_t ngx_sos_bucket_list_anonymous(ngx_http_request_t *r);
+static ngx_int_t ngx_sos_bucket_name_cmp(u_char *name, size_t len,
+    ngx_str_t *after);
 static void ngx_sos_bucket_create_run(ngx_sos_job_t *job);
 static ngx_int_t ngx_sos_bucket_create_done(ngx_http_request_t *r,
     ngx_sos_job_t *job);
@@ -84,6 +102,10 @@ static ngx_int_t ngx_sos_bucket_versioning_xml(void *data, ngx_str_t *path,
 ngx_int_t
 ngx_sos_bucket_list_all(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 {
+    if (ctx->auth.anonymous) {
+        return ngx_sos_bucket_list_anonymous(r);
+    }
+
     return ngx_sos_bucket_start(r, ctx, ngx_sos_bucket_list_run,
                                 ngx_sos_bucket_list_done, 0);
 }
@@ -265,12 +287,141 @@ ngx_sos_bucket_list_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 }
 
 
+/*
+ * ListBuckets' paging and filters, as AWS: max-buckets 1..10000, the
+ * continuation token (ours: base64url of the last name given), a name
+ * prefix and a region
+ */
+
+static ngx_int_t
+ngx_sos_bucket_list_parse(ngx_http_request_t *r, ngx_sos_bucket_page_t *pg)
+{
+    u_char     *p;
+    ngx_int_t   rc;
+    ngx_str_t   v;
+
+    rc = ngx_sos_query_arg(r, "max-buckets", &v);
+
+    if (rc == NGX_ERROR) {
+        return NGX_ERROR;
+    }
+
+    if (rc == NGX_OK) {
+        if (v.len == 0 || v.len > 5) {
+            return NGX_DECLINED;
+        }
+
+        for (p = v.data; p < v.data + v.len; p++) {
+            if (*p < '0' || *p > '9') {
+                return NGX_DECLINED;
+            }
+
+            pg->max = pg->max * 10 + (*p - '0');
+        }
+
+        if (pg->max < 1 || pg->max > 10000) {
+            return NGX_DECLINED;
+        }
+    }
+
+    rc = ngx_sos_query_arg(r, "continuation-token", &pg->token);
+
+    if (rc == NGX_ERROR) {
+        return NGX_ERROR;
+    }
+
+    if (rc == NGX_OK && pg->token.len) {
+        pg->after.data = ngx_pnalloc(r->pool,
+                                     ngx_base64_decoded_length(pg->token.len)
+                                     + 1);
+        if (pg->after.data == NULL) {
+            return NGX_ERROR;
+        }
+
+        if (ngx_decode_base64url(&pg->after, &pg->token) != NGX_OK
+            || pg->after.len == 0 || pg->after.len > SOS_MAX_BUCKET_LEN)
+        {
+            return NGX_DECLINED;
+        }
+    }
+
+    rc = ngx_sos_query_arg(r, "prefix", &pg->prefix);
+
+    if (rc == NGX_ERROR) {
+        return NGX_ERROR;
+    }
+
+    pg->has_prefix = (rc == NGX_OK);
+
+    rc = ngx_sos_query_arg(r, "bucket-region", &pg->region);
+
+    if (rc == NGX_ERROR) {
+        return NGX_ERROR;
+    }
+
+    pg->has_region = (rc == NGX_OK && pg->region.len);
+
+    return NGX_OK;
+}
+
+
+/* the order of names, as the index keeps them: bytes, shorter first */
+
+static ngx_int_t
+ngx_sos_bucket_name_cmp(u_char *name, size_t len, ngx_str_t *after)
+{
+    ngx_int_t  rc;
+
+    rc = ngx_memcmp(name, after->data, ngx_min(len, after->len));
+
+    if (rc != 0) {
+        return rc;
+    }
+
+    return (ngx_int_t) len - (ngx_int_t) after->len;
+}
+
+
+/* RGW answers an anonymous ListBuckets with an empty list */
+
+static ngx_int_t
+ngx_sos_bucket_list_anonymous(ngx_http_request_t *r)
+{
+    ngx_sos_xml_out_t  x;
+
+    ngx_sos_xml_out_init(&x, r->pool, 256);
+
+    ngx_sos_xml_literal(&x, "<ListAllMyBucketsResult xmlns=\""
+                            NGX_SOS_XMLNS "\"><Owner><ID>anonymous</ID>"
+                            "<DisplayName></DisplayName></Owner>"
+                            "<Buckets></Buckets></ListAllMyBucketsResult>");
+
+    return ngx_sos_xml_send(r, NGX_HTTP_OK, &x);
+}
+
+
 static ngx_int_t
 ngx_sos_bucket_list_send(ngx_http_request_t *r, ngx_sos_bucket_job_t *bj)
 {
-    size_t              i;
-    sos_bucket_t       *b;
-    ngx_sos_xml_out_t   x;
+    size_t                  i, len;
+    ngx_int_t               rc;
+    ngx_str_t               token, last;
+    ngx_uint_t              n;
+    sos_bucket_t           *b;
+    ngx_sos_xml_out_t       x;
+    ngx_sos_bucket_page_t   pg;
+
+    ngx_memzero(&pg, sizeof(ngx_sos_bucket_page_t));
+
+    rc = ngx_sos_bucket_list_parse(r, &pg);
+
+    if (rc == NGX_ERROR) {
+        return ngx_sos_error_send(r, NGX_SOS_ERR_INTERNAL_ERROR);
+    }
+
+    if (rc == NGX_DECLINED) {
+        return ngx_sos_error_send(r, NGX_SOS_ERR_INVALID_ARGUMENT);
+    }
 
     ngx_sos_xml_out_init(&x, r->pool, 4096);
 
@@ -286,8 +437,53 @@ ngx_sos_bucket_list_send(ngx_http_request_t *r, ngx_sos_bucket_job_t *bj)
 
     ngx_sos_xml_literal(&x, "</Owner><Buckets>");
 
+    n = 0;
+    last.len = 0;
+    last.data = NULL;
+
+    /* the store gives the names in order: a page is a run of them */
+
     for (i = 0; i < bj->n_buckets; i++) {
         b = &bj->buckets[i];
+        len = ngx_strlen(b->name);
+
+        if (pg.after.len
+            && ngx_sos_bucket_name_cmp((u_char *) b->name, len, &pg.after)
+               <= 0)
+        {
+            continue;
+        }
+
+        if (pg.has_prefix
+            && (len < pg.prefix.len
+                || ngx_memcmp(b->name, pg.prefix.data, pg.prefix.len) != 0))
+        {
+            continue;
+        }
+
+        if (pg.has_region
+            && (ngx_strlen(b->region) != pg.region.len
+                || ngx_memcmp(b->region, pg.region.data, pg.region.len) != 0))
+        {
+            continue;
+        }
+
+        if (pg.max && n == pg.max) {
+            /* one more matches: the page is truncated after the last */
+            token.len = ngx_base64_encoded_length(last.len);
+            token.data = ngx_pnalloc(r->pool, token.len);
+            if (token.data == NULL) {
+                return ngx_sos_error_send(r, NGX_SOS_ERR_INTERNAL_ERROR);
+            }
+
+            ngx_encode_base64url(&token, &last);
+            pg.token = token;
+            break;
+        }
+
+        n++;
+        last.data = (u_char *) b->name;
+        last.len = len;
 
         ngx_sos_xml_literal(&x, "<Bucket>");
         ngx_sos_xml_element(&x, "Name", (u_char *) b->name,
@@ -302,7 +498,18 @@ ngx_sos_bucket_list_send(ngx_http_request_t *r, ngx_sos_bucket_job_t *bj)
         ngx_sos_xml_literal(&x, "</Bucket>");
     }
 
-    ngx_sos_xml_literal(&x, "</Buckets></ListAllMyBucketsResult>");
+    ngx_sos_xml_literal(&x, "</Buckets>");
+
+    if (i < bj->n_buckets) {
+        ngx_sos_xml_element(&x, "ContinuationToken", pg.token.data,
+                            pg.token.len, 0);
+    }
+
+    if (pg.has_prefix) {
+        ngx_sos_xml_element(&x, "Prefix", pg.prefix.data, pg.prefix.len, 0);
+    }
+
+    ngx_sos_xml_literal(&x, "</ListAllMyBucketsResult>");
 
     return ngx_sos_xml_send(r, NGX_HTTP_OK, &x);
 }

@@ -194,6 +194,26 @@ ngx_sos_list_parse(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
         return NGX_SOS_ERR_INTERNAL_ERROR;
     }
 
+    /*
+     * allow-unordered=true (an RGW extension): our order is one an
+     * unordered listing may have; with a delimiter RGW refuses it,
+     * 400 InvalidArgument
+     */
+
+    rc = ngx_sos_query_arg(r, "allow-unordered", &v);
+
+    if (rc == NGX_ERROR) {
+        return NGX_SOS_ERR_INTERNAL_ERROR;
+    }
+
+    if (rc == NGX_OK && req->delimiter.len && v.len == 4
+        && ngx_strncasecmp(v.data, (u_char *) "true", 4) == 0)
+    {
+        return ngx_sos_list_bad_arg(r, ctx, "allow-unordered", &v,
+                                    "Unordered listing cannot be combined "
+                                    "with a delimiter");
+    }
+
     /* max-keys */
 
     req->max_keys = NGX_SOS_LIST_MAX_KEYS;
@@ -297,8 +317,13 @@ ngx_sos_list_parse(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
             return NGX_SOS_ERR_INTERNAL_ERROR;
         }
 
+        /* an empty token is a first page, echoed as sent (as S3) */
+
         if (rc == NGX_OK) {
             req->has_token = 1;
+        }
+
+        if (rc == NGX_OK && req->token.len) {
 
             /* our tokens are base64url of the last key or prefix */
             token.data = ngx_pnalloc(r->pool,
@@ -308,8 +333,7 @@ ngx_sos_list_parse(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
                 return NGX_SOS_ERR_INTERNAL_ERROR;
             }
 
-            if (req->token.len == 0
-                || ngx_decode_base64url(&token, &req->token) != NGX_OK
+            if (ngx_decode_base64url(&token, &req->token) != NGX_OK
                 || token.len == 0 || token.len > SOS_MAX_KEY_LEN)
             {
                 return ngx_sos_list_bad_arg(r, ctx, "continuation-token",

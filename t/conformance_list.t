@@ -47,4 +47,83 @@ for my $c ([ 'ListBuckets', GET => '/' ],
     unlike($b, qr{\r}, "$name: no CR anywhere");
 }
 
+# --- ListObjectsV2 -----------------------------------------------------------
+
+# AWS ListObjectsV2: ContinuationToken "is included in the response if it
+# was sent with the request"; an empty one starts at the beginning (AWS
+# SDKs' paginators send it empty on the first page)
+($st, $h, $b) = req(PUT => '/cnf/a', body => 'a');
+($st, $h, $b) = req(GET => '/cnf?list-type=2&continuation-token=');
+is($st, 200, 'ListObjectsV2, empty continuation-token: 200');
+like($b, qr{<ContinuationToken></ContinuationToken>|<ContinuationToken/>},
+    '... echoes the empty ContinuationToken');
+like($b, qr{<Key>a</Key>.*<Key>k</Key>}s, '... the first page');
+($st, $h, $b) = req(GET => '/cnf?list-type=2&continuation-token='
+    . '&start-after=a');
+like($b, qr{<Contents><Key>k</Key>}, '... start-after still applies');
+unlike($b, qr{<Key>a</Key>}, '... and skips what precedes it');
+
+# allow-unordered=true is an RGW extension (rgw_rest_s3.cc
+# RGWListBucket_ObjStore_S3::get_common_params); RGWListBucket::execute
+# refuses it with a delimiter (-EINVAL: 400 InvalidArgument, s3-tests
+# test_bucket_list_unordered / test_bucket_listv2_unordered)
+for my $v ('', '&list-type=2') {
+    ($st, $h, $b) = req(GET => "/cnf?allow-unordered=true$v");
+    is($st, 200, "allow-unordered=true$v: 200");
+    like($b, qr{<Key>a</Key>.*<Key>k</Key>}s, '... every key');
+    ($st, $h, $b) = req(GET => "/cnf?allow-unordered=true&delimiter=%2F$v");
+    is($st, 400, "allow-unordered with a delimiter$v: 400");
+    like($b, qr{<Code>InvalidArgument</Code>}, '... InvalidArgument');
+}
+($st, $h, $b) = req(GET => '/cnf?allow-unordered=false&delimiter=%2F');
+is($st, 200, 'allow-unordered=false with a delimiter: 200');
+
+# --- ListBuckets -------------------------------------------------------------
+
+# AWS ListBuckets: max-buckets (1-10000), continuation-token, prefix,
+# bucket-region; ContinuationToken when more buckets follow, Prefix
+# echoed
+for my $n (qw(pga pgb pgc qqa)) {
+    is((req(PUT => "/$n"))[0], 200, "CreateBucket $n");
+}
+sub names { my ($x) = @_; [ $x =~ m{<Bucket><Name>([^<]+)</Name>}g ] }
+
+($st, $h, $b) = req(GET => '/?max-buckets=2');
+is($st, 200, 'max-buckets=2: 200');
+is_deeply(names($b), [ qw(cnf pga) ], '... the first two');
+my ($tok) = $b =~ m{<ContinuationToken>([^<]+)</ContinuationToken>};
+ok($tok, '... a ContinuationToken');
+($st, $h, $b) = req(GET => '/?max-buckets=2&continuation-token='
+    . SOS::Test::uri_escape($tok));
+is_deeply(names($b), [ qw(pgb pgc) ], '... the next two');
+($tok) = $b =~ m{<ContinuationToken>([^<]+)</ContinuationToken>};
+($st, $h, $b) = req(GET => '/?max-buckets=2&continuation-token='
+    . SOS::Test::uri_escape($tok));
+is_deeply(names($b), [ qw(qqa) ], '... the last one');
+unlike($b, qr{<ContinuationToken>}, '... no token after the last page');
+
+($st, $h, $b) = req(GET => '/?prefix=pg');
+is_deeply(names($b), [ qw(pga pgb pgc) ], 'prefix=pg');
+like($b, qr{<Prefix>pg</Prefix>}, '... Prefix echoed');
+($st, $h, $b) = req(GET => '/?prefix=pg&max-buckets=1');
+is_deeply(names($b), [ qw(pga) ], 'prefix with max-buckets');
+($st, $h, $b) = req(GET => '/?bucket-region=us-east-1');
+is(scalar @{ names($b) }, 5, 'bucket-region of the buckets: all');
+($st, $h, $b) = req(GET => '/?bucket-region=eu-west-9');
+is_deeply(names($b), [], 'another bucket-region: none');
+
+for my $bad ('max-buckets=0', 'max-buckets=10001', 'max-buckets=x',
+             'continuation-token=%21%21') {
+    ($st, $h, $b) = req(GET => "/?$bad");
+    is($st, 400, "$bad: 400");
+    like($b, qr{<Code>InvalidArgument</Code>}, '... InvalidArgument');
+}
+
+# RGW answers an anonymous ListBuckets with an empty list (s3-tests
+# test_list_buckets_anonymous); AWS would refuse it
+($st, $h, $b) = SOS::Test->parse($t->http(GET => '/'));
+is($st, 200, 'anonymous ListBuckets: 200');
+is_deeply(names($b), [], '... an empty list');
+like($b, qr{<Buckets></Buckets>}, '... Buckets empty');
+
 done_testing;
