@@ -94,6 +94,8 @@ static ngx_int_t ngx_sos_bucket_create_xml(void *data, ngx_str_t *path,
     ngx_str_t *text);
 static ngx_sos_err_e ngx_sos_bucket_check_location(ngx_http_request_t *r,
     ngx_sos_ctx_t *ctx, ngx_sos_bucket_body_t *cfg);
+static ngx_uint_t ngx_sos_bucket_region_named(ngx_http_request_t *r,
+    ngx_str_t *name);
 static void ngx_sos_bucket_versioning_body(ngx_http_request_t *r);
 static ngx_int_t ngx_sos_bucket_versioning_xml(void *data, ngx_str_t *path,
     ngx_str_t *text);
@@ -539,9 +541,10 @@ ngx_sos_bucket_create_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 {
     ngx_sos_bucket_job_t  *bj = job->data;
 
-    u_char         *p;
-    ngx_str_t       location;
-    ngx_sos_ctx_t  *ctx;
+    u_char               *p;
+    ngx_str_t             location;
+    ngx_sos_ctx_t        *ctx;
+    ngx_sos_main_conf_t  *smcf;
 
     ctx = job->ctx;
 
@@ -556,10 +559,12 @@ ngx_sos_bucket_create_done(ngx_http_request_t *r, ngx_sos_job_t *job)
         }
 
         /*
-         * S3 answers 409 everywhere but in us-east-1, where re-creating
-         * one's own bucket is a 200 for legacy compatibility
+         * RGW and S3 outside us-east-1 answer 409; S3's us-east-1 answers
+         * 200 for legacy compatibility: sos_bucket_recreate_ok on
          */
-        if (ngx_strcmp(bj->region, NGX_SOS_US_EAST_1) != 0) {
+        smcf = ngx_http_get_module_main_conf(r, ngx_http_sos_module);
+
+        if (!smcf->bucket_recreate_ok) {
             return ngx_sos_error_send_bucket(r, ctx,
                                      NGX_SOS_ERR_BUCKET_ALREADY_OWNED_BY_YOU);
         }
@@ -700,6 +705,79 @@ ngx_sos_bucket_versioning_put_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 }
 
 
+/*
+ * sos_region name [name...]: the first is the region this server answers
+ * for (signatures, GetBucketLocation); CreateBucket also accepts the
+ * others as a LocationConstraint (the names one installation goes by)
+ */
+
+char *
+ngx_sos_bucket_region_set(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_sos_main_conf_t *smcf = conf;
+
+    ngx_str_t   *value, *name;
+    ngx_uint_t   i;
+
+    if (smcf->region.data) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    smcf->region = value[1];
+
+    if (cf->args->nelts == 2) {
+        return NGX_CONF_OK;
+    }
+
+    smcf->region_names = ngx_array_create(cf->pool, cf->args->nelts - 2,
+                                          sizeof(ngx_str_t));
+    if (smcf->region_names == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    for (i = 2; i < cf->args->nelts; i++) {
+        name = ngx_array_push(smcf->region_names);
+        if (name == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        *name = value[i];
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/* one of sos_region's other names */
+
+static ngx_uint_t
+ngx_sos_bucket_region_named(ngx_http_request_t *r, ngx_str_t *name)
+{
+    ngx_str_t            *names;
+    ngx_uint_t            i;
+    ngx_sos_main_conf_t  *smcf;
+
+    smcf = ngx_http_get_module_main_conf(r, ngx_http_sos_module);
+
+    if (smcf->region_names == NULL) {
+        return 0;
+    }
+
+    names = smcf->region_names->elts;
+
+    for (i = 0; i < smcf->region_names->nelts; i++) {
+        if (names[i].len == name->len
+            && ngx_strncmp(names[i].data, name->data, name->len) == 0)
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
 /* CreateBucket, once the body is read */
 
 static void
@@ -791,6 +869,10 @@ ngx_sos_bucket_check_location(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     {
         /* S3 refuses to be told us-east-1: it is said by saying nothing */
         goto invalid;
+    }
+
+    if (ngx_sos_bucket_region_named(r, lc)) {
+        return NGX_SOS_OK;
     }
 
     if ((lc->len == region.len

@@ -126,4 +126,62 @@ is($st, 200, 'anonymous ListBuckets: 200');
 is_deeply(names($b), [], '... an empty list');
 like($b, qr{<Buckets></Buckets>}, '... Buckets empty');
 
+# --- CreateBucket --------------------------------------------------------------
+
+# AWS "General purpose bucket naming rules": 3-63 characters, lowercase
+# letters, digits, '.', '-'; a letter or digit at each end; no "..",
+# no ".-" or "-."; not an IP address; no xn-- / sthree- prefix; no
+# -s3alias / --ol-s3 / .mrap / --x-s3 suffix
+for my $bad (qw(ab a.-b a-.b a..b 192.168.5.4 xn--abc sthree-x -abc abc-
+                Abc ab_c bkt-s3alias bkt--ol-s3 bkt.mrap bkt--x-s3)) {
+    ($st, $h, $b) = req(PUT => "/$bad");
+    is($st, 400, "CreateBucket $bad: 400");
+    like($b, qr{<Code>InvalidBucketName</Code>}, '... InvalidBucketName');
+}
+for my $good (qw(a-b.c 192.168.5 x1--y abc-s3alia)) {
+    is((req(PUT => "/$good"))[0], 200, "CreateBucket $good: 200");
+}
+
+# RGW (rgw_op.cc RGWCreateBucket::execute: -ERR_BUCKET_EXISTS when the
+# owner is the caller) and S3 outside us-east-1: 409
+# BucketAlreadyOwnedByYou
+($st, $h, $b) = req(PUT => '/cnf');
+is($st, 409, 'CreateBucket of one\'s own bucket: 409');
+like($b, qr{<Code>BucketAlreadyOwnedByYou</Code>}, '... BucketAlreadyOwnedByYou');
+
+# sos_region takes other names CreateBucket accepts; GetBucketLocation
+# answers the region (AWS CreateBucket: LocationConstraint; RGW accepts
+# its zonegroup's api_name)
+my $eu = SOS::Test->new(http => 'sos_region eu-west-3 local-eu;');
+$eu->run;
+sub eu { return SOS::Test->parse($eu->s3(@_, region => 'eu-west-3')) }
+sub lc_body {
+    return qq{<CreateBucketConfiguration xmlns="$XMLNS"><LocationConstraint>}
+        . $_[0] . '</LocationConstraint></CreateBucketConfiguration>';
+}
+($st, $h, $b) = eu(PUT => '/eu1', body => lc_body('eu-west-3'));
+is($st, 200, 'LocationConstraint equal to sos_region: 200');
+($st, $h, $b) = eu(GET => '/eu1?location');
+like($b, qr{<LocationConstraint xmlns="\Q$XMLNS\E">eu-west-3</LocationConstraint>},
+    '... GetBucketLocation answers it');
+($st, $h, $b) = eu(PUT => '/eu2', body => lc_body('local-eu'));
+is($st, 200, 'LocationConstraint of another sos_region name: 200');
+($st, $h, $b) = eu(GET => '/eu2?location');
+like($b, qr{>eu-west-3</LocationConstraint>}, '... located in the region');
+($st, $h, $b) = eu(PUT => '/eu3', body => lc_body('ap-south-1'));
+is($st, 400, 'another LocationConstraint: 400');
+like($b, qr{<Code>IllegalLocationConstraintException</Code>},
+    '... IllegalLocationConstraintException');
+($st, $h, $b) = eu(PUT => '/eu1', body => lc_body('eu-west-3'));
+is($st, 409, 'outside us-east-1, again: 409');
+$eu->stop;
+
+# S3's us-east-1 legacy answer, 200, with sos_bucket_recreate_ok on
+my $legacy = SOS::Test->new(http => 'sos_bucket_recreate_ok on;');
+$legacy->run;
+is((SOS::Test->parse($legacy->s3(PUT => '/old')))[0], 200, 'CreateBucket');
+is((SOS::Test->parse($legacy->s3(PUT => '/old')))[0], 200,
+    'sos_bucket_recreate_ok on: again, 200');
+$legacy->stop;
+
 done_testing;
