@@ -126,6 +126,37 @@ is($st, 200, 'anonymous ListBuckets: 200');
 is_deeply(names($b), [], '... an empty list');
 like($b, qr{<Buckets></Buckets>}, '... Buckets empty');
 
+# --- ACL grant order -----------------------------------------------------------
+
+# RGW lists a canned ACL's group grants before the owner's FULL_CONTROL:
+# RGWAccessControlList_S3::create_canned adds the owner first, but
+# add_grant (rgw_acl.cc) keeps grants in a multimap keyed by the user id,
+# empty for a group, and to_xml walks it in key order
+sub grants {
+    my ($x) = @_;
+    return [ map { m{<(?:ID|URI)>([^<]+)</(?:ID|URI)>.*<Permission>(\w+)<}s
+                   ? "$1 $2" : () } $x =~ m{<Grant>(.*?)</Grant>}gs ];
+}
+my $ALL = 'http://acs.amazonaws.com/groups/global/AllUsers';
+my $LOG = 'http://acs.amazonaws.com/groups/s3/LogDelivery';
+($st, $h, $b) = req(GET => '/');
+my ($me) = $b =~ m{<Owner><ID>([^<]+)</ID>};
+is((req(PUT => '/aclo', headers => { 'x-amz-acl' => 'public-read-write' }))[0],
+    200, 'CreateBucket public-read-write');
+($st, $h, $b) = req(GET => '/aclo?acl');
+is_deeply(grants($b), [ "$ALL READ", "$ALL WRITE", "$me FULL_CONTROL" ],
+    'public-read-write: AllUsers READ, WRITE, then the owner');
+is((req(PUT => '/aclo/k', body => 'x',
+    headers => { 'x-amz-acl' => 'log-delivery-write' }))[0], 200,
+    'PutObject log-delivery-write');
+($st, $h, $b) = req(GET => '/aclo/k?acl');
+is_deeply(grants($b), [ "$LOG WRITE", "$LOG READ_ACP", "$me FULL_CONTROL" ],
+    'log-delivery-write: LogDelivery, then the owner');
+is((req(PUT => '/aclo/k?acl', headers => { 'x-amz-acl' => 'private' }))[0],
+    200, 'PutObjectAcl private');
+($st, $h, $b) = req(GET => '/aclo/k?acl');
+is_deeply(grants($b), [ "$me FULL_CONTROL" ], 'private: the owner only');
+
 # --- CreateBucket --------------------------------------------------------------
 
 # AWS "General purpose bucket naming rules": 3-63 characters, lowercase
