@@ -157,6 +157,47 @@ is((req(PUT => '/aclo/k?acl', headers => { 'x-amz-acl' => 'private' }))[0],
 ($st, $h, $b) = req(GET => '/aclo/k?acl');
 is_deeply(grants($b), [ "$me FULL_CONTROL" ], 'private: the owner only');
 
+# --- x-amz-expected-bucket-owner -------------------------------------------
+
+# AWS lists ExpectedBucketOwner for every bucket and object operation but
+# CreateBucket and ListBuckets: a bucket of another account is 403
+# AccessDenied, whatever the operation (even one SOS does not serve)
+my ($oth) = ('0' x 32);
+is((req(PUT => '/own/k', body => 'x'))[0], 404, 'no bucket own yet');
+is((req(PUT => '/own'))[0], 200, 'CreateBucket own');
+is((req(PUT => '/own/k', body => 'x'))[0], 200, 'PutObject own/k');
+my $up = (req(POST => '/own/mp?uploads'))[2] =~ m{<UploadId>([^<]+)<} ? $1 : '';
+ok($up, 'an upload');
+my @ops = (
+    [ GET => '/own' ], [ GET => '/own?list-type=2' ], [ HEAD => '/own' ],
+    [ GET => '/own?acl' ], [ PUT => '/own?acl', body => '' ],
+    [ GET => '/own?location' ], [ GET => '/own?versioning' ],
+    [ GET => '/own?versions' ], [ GET => '/own?uploads' ],
+    [ GET => '/own?cors' ], [ GET => '/own?website' ],
+    [ DELETE => '/own?cors' ], [ DELETE => '/own?website' ],
+    [ GET => '/own?tagging' ], [ GET => '/own?policy' ],
+    [ GET => '/own/k' ], [ HEAD => '/own/k' ], [ GET => '/own/k?acl' ],
+    [ PUT => '/own/k2', body => 'y' ], [ DELETE => '/own/k' ],
+    [ PUT => '/own/k3', headers => { 'x-amz-copy-source' => '/own/k' } ],
+    [ POST => '/own/k4?uploads' ], [ GET => "/own/mp?uploadId=$up" ],
+    [ PUT => "/own/mp?partNumber=1&uploadId=$up", body => 'p' ],
+    [ DELETE => "/own/mp?uploadId=$up" ],
+    [ POST => '/own?delete', body => '<Delete><Object><Key>k</Key>'
+        . '</Object></Delete>' ],
+    [ GET => '/own/k?tagging' ], [ DELETE => '/own' ]);
+for my $op (@ops) {
+    my ($m, $u, %o) = @$op;
+    my %hd = (%{ $o{headers} || {} }, 'x-amz-expected-bucket-owner' => $oth);
+    ($st, $h, $b) = req($m, $u, %o, headers => \%hd);
+    is($st, 403, "$m $u, another owner expected: 403");
+}
+is((req(GET => '/own/k', headers => {
+    'x-amz-expected-bucket-owner' => $me }))[0], 200,
+    'the right owner: GetObject 200');
+is((req(GET => '/own', headers => {
+    'x-amz-expected-bucket-owner' => $me }))[0], 200,
+    'the right owner: ListObjects 200');
+
 # --- CreateBucket --------------------------------------------------------------
 
 # AWS "General purpose bucket naming rules": 3-63 characters, lowercase
