@@ -607,7 +607,7 @@ ngx_sos_error_send_ex(ngx_http_request_t *r, ngx_sos_err_e err,
 
     len = sizeof(NGX_SOS_XML_DECL
                  "<Error><Code></Code><Message></Message>"
-                 "<Resource></Resource><RequestId></RequestId></Error>")
+                 "<Resource></Resource><RequestId></RequestId></Error>\n")
           - 1
           + e->code.len
           + ngx_sos_xml_escape_len(msg.data, msg.len)
@@ -639,8 +639,9 @@ ngx_sos_error_send_ex(ngx_http_request_t *r, ngx_sos_err_e err,
     b->last = ngx_cpymem(b->last, "</Resource><RequestId>",
                          sizeof("</Resource><RequestId>") - 1);
     b->last = ngx_cpymem(b->last, rid.data, rid.len);
-    b->last = ngx_cpymem(b->last, "</RequestId></Error>",
-                         sizeof("</RequestId></Error>") - 1);
+    /* LF after the document, as before (line-reading tools): no CR */
+    b->last = ngx_cpymem(b->last, "</RequestId></Error>\n",
+                         sizeof("</RequestId></Error>\n") - 1);
 
     if (e->status == NGX_HTTP_SERVICE_UNAVAILABLE) {
         ngx_str_set(&value, "1");

@@ -36,7 +36,8 @@ typedef struct {
     ngx_uint_t           has_token;
     ngx_uint_t           has_start_after;
     ngx_uint_t           max_keys;
-    ngx_uint_t           url;            /* encoding-type=url */
+    ngx_uint_t           url;            /* 1: encoding-type=url, or
+                                            NGX_SOS_XML_REFS */
     ngx_uint_t           fetch_owner;
 } ngx_sos_list_req_t;
 
@@ -281,6 +282,11 @@ ngx_sos_list_parse(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     switch (req->kind) {
 
     case NGX_SOS_LIST_V1:
+        if (!req->url) {
+            /* keys, prefixes, markers as sent, controls as references */
+            req->url = NGX_SOS_XML_REFS;
+        }
+
         if (ngx_sos_query_arg(r, "marker", &req->marker) == NGX_ERROR) {
             return NGX_SOS_ERR_INTERNAL_ERROR;
         }
@@ -592,7 +598,7 @@ ngx_sos_list_done(ngx_http_request_t *r, ngx_sos_job_t *job)
         ngx_sos_xml_literal(&x, "<IsTruncated>false</IsTruncated>");
     }
 
-    if (req->url) {
+    if (req->url == 1) {
         ngx_sos_xml_literal(&x, "<EncodingType>url</EncodingType>");
     }
 

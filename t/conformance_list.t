@@ -78,6 +78,23 @@ for my $v ('', '&list-type=2') {
 ($st, $h, $b) = req(GET => '/cnf?allow-unordered=false&delimiter=%2F');
 is($st, 200, 'allow-unordered=false with a delimiter: 200');
 
+# ListObjects (v1) without encoding-type: Prefix, Delimiter, Marker and
+# keys as sent, byte for byte; a control character as a character
+# reference, as S3 writes it (&#x1;), which XML 1.0 parsers refuse: hence
+# the SDKs' encoding-type=url (AWS ListObjects: EncodingType)
+is((req(PUT => '/cnf/sp%20a%2Bb%25', body => 'k'))[0], 200, 'key "sp a+b%"');
+($st, $h, $b) = req(GET => '/cnf?prefix=p%01q%09&delimiter=%02&marker=m%1Fn');
+is($st, 200, 'ListObjects with control characters: 200');
+like($b, qr{<Prefix>p&#x1;q\t</Prefix>}, '... Prefix: &#x1;, tab as is');
+like($b, qr{<Delimiter>&#x2;</Delimiter>}, '... Delimiter: &#x2;');
+like($b, qr{<Marker>m&#x1F;n</Marker>}, '... Marker: &#x1F;');
+unlike($b, qr{<EncodingType>}, '... no EncodingType');
+($st, $h, $b) = req(GET => '/cnf?prefix=sp');
+like($b, qr{<Key>sp a\+b%</Key>}, 'ListObjects: the key unencoded');
+($st, $h, $b) = req(GET => '/cnf?prefix=sp&encoding-type=url');
+like($b, qr{<Key>sp%20a%2Bb%25</Key>}, 'encoding-type=url: encoded');
+like($b, qr{<EncodingType>url</EncodingType>}, '... EncodingType url');
+
 # --- ListBuckets -------------------------------------------------------------
 
 # AWS ListBuckets: max-buckets (1-10000), continuation-token, prefix,
