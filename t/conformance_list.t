@@ -12,6 +12,7 @@ use lib "$FindBin::Bin/lib";
 
 use Test::More;
 
+use SOS::Clients;
 use SOS::Test;
 
 my $XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
@@ -272,5 +273,28 @@ is((SOS::Test->parse($legacy->s3(PUT => '/old')))[0], 200, 'CreateBucket');
 is((SOS::Test->parse($legacy->s3(PUT => '/old')))[0], 200,
     'sos_bucket_recreate_ok on: again, 200');
 $legacy->stop;
+
+# --- boto3 -------------------------------------------------------------------
+
+# the same through the SDK (t/clients/boto3_list.py): list_buckets with
+# MaxBuckets / ContinuationToken / Prefix / BucketRegion, list_objects_v2
+# with ContinuationToken='', create_bucket again and with a
+# LocationConstraint, get_bucket_acl's order, ExpectedBucketOwner
+{
+    my $bt = SOS::Test->new;
+    $bt->run;
+    my $et = SOS::Test->new(http => 'sos_region eu-west-3;');
+    $et->run;
+    my $c = SOS::Clients->new($bt);
+    my $r = $c->ok_run('boto3: listing and bucket calls',
+        [ $c->python, "$FindBin::Bin/clients/boto3_list.py", $c->endpoint,
+          'http://127.0.0.1:' . $et->port, $et->access_key,
+          $et->secret_key ]);
+    for my $line (split /\n/, $r->{out}) {
+        like($line, qr/^ok /, "boto3: $line");
+    }
+    $et->stop;
+    $bt->stop;
+}
 
 done_testing;
