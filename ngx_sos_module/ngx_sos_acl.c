@@ -720,18 +720,40 @@ ngx_sos_acl_build(sos_store_t *store, ngx_sos_acl_t *acl, const char *owner,
             break;
         }
 
-        /* the owner's FULL_CONTROL first, as S3 lists it */
+        /*
+         * in RGW's order (rgw_acl.cc add_grant: a map keyed by the
+         * grantee's user id, empty for a group): the groups as the
+         * canned ACL names them, then the users by id, the owner's
+         * FULL_CONTROL among them
+         */
 
-        acl->grants[0].type = NGX_SOS_GRANTEE_USER;
-        acl->grants[0].perm = NGX_SOS_ACL_FULL_CONTROL;
-        ngx_cpystrn((u_char *) acl->grants[0].id, (u_char *) owner,
-                    SOS_ID_LEN + 1);
+        acl->n = 0;
 
         for (i = 0; i < n; i++) {
-            acl->grants[i + 1] = canned[i];
+            if (canned[i].type != NGX_SOS_GRANTEE_USER) {
+                acl->grants[acl->n++] = canned[i];
+            }
         }
 
-        acl->n = n + 1;
+        g = &acl->grants[acl->n];
+
+        if (n && canned[n - 1].type == NGX_SOS_GRANTEE_USER
+            && ngx_strcmp(canned[n - 1].id, owner) < 0)
+        {
+            *g++ = canned[n - 1];
+            acl->n++;
+        }
+
+        g->type = NGX_SOS_GRANTEE_USER;
+        g->perm = NGX_SOS_ACL_FULL_CONTROL;
+        ngx_cpystrn((u_char *) g->id, (u_char *) owner, SOS_ID_LEN + 1);
+        acl->n++;
+
+        if (n && canned[n - 1].type == NGX_SOS_GRANTEE_USER
+            && ngx_strcmp(canned[n - 1].id, owner) > 0)
+        {
+            acl->grants[acl->n++] = canned[n - 1];
+        }
     }
 
     for (i = 0; i < acl->n; i++) {

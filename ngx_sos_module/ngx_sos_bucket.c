@@ -39,6 +39,19 @@ typedef struct {
 } ngx_sos_bucket_job_t;
 
 
+/* ListBuckets: max-buckets, continuation-token, prefix, bucket-region */
+
+typedef struct {
+    ngx_uint_t       max;                /* 0: no limit */
+    ngx_str_t        token;              /* as sent */
+    ngx_str_t        after;              /* the token decoded: a name */
+    ngx_str_t        prefix;
+    ngx_uint_t       has_prefix;
+    ngx_str_t        region;
+    ngx_uint_t       has_region;
+} ngx_sos_bucket_page_t;
+
+
 typedef struct {
     ngx_str_t        location;
     ngx_uint_t       has_location;
@@ -57,6 +70,11 @@ static ngx_int_t ngx_sos_bucket_list_done(ngx_http_request_t *r,
     ngx_sos_job_t *job);
 static ngx_int_t ngx_sos_bucket_list_send(ngx_http_request_t *r,
     ngx_sos_bucket_job_t *bj);
+static ngx_int_t ngx_sos_bucket_list_parse(ngx_http_request_t *r,
+    ngx_sos_bucket_page_t *pg);
+static ngx_int_t ngx_sos_bucket_list_anonymous(ngx_http_request_t *r);
+static ngx_int_t ngx_sos_bucket_name_cmp(u_char *name, size_t len,
+    ngx_str_t *after);
 static void ngx_sos_bucket_create_run(ngx_sos_job_t *job);
 static ngx_int_t ngx_sos_bucket_create_done(ngx_http_request_t *r,
     ngx_sos_job_t *job);
@@ -76,6 +94,8 @@ static ngx_int_t ngx_sos_bucket_create_xml(void *data, ngx_str_t *path,
     ngx_str_t *text);
 static ngx_sos_err_e ngx_sos_bucket_check_location(ngx_http_request_t *r,
     ngx_sos_ctx_t *ctx, ngx_sos_bucket_body_t *cfg);
+static ngx_uint_t ngx_sos_bucket_region_named(ngx_http_request_t *r,
+    ngx_str_t *name);
 static void ngx_sos_bucket_versioning_body(ngx_http_request_t *r);
 static ngx_int_t ngx_sos_bucket_versioning_xml(void *data, ngx_str_t *path,
     ngx_str_t *text);
@@ -84,6 +104,10 @@ static ngx_int_t ngx_sos_bucket_versioning_xml(void *data, ngx_str_t *path,
 ngx_int_t
 ngx_sos_bucket_list_all(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 {
+    if (ctx->auth.anonymous) {
+        return ngx_sos_bucket_list_anonymous(r);
+    }
+
     return ngx_sos_bucket_start(r, ctx, ngx_sos_bucket_list_run,
                                 ngx_sos_bucket_list_done, 0);
 }
@@ -265,12 +289,141 @@ ngx_sos_bucket_list_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 }
 
 
+/*
+ * ListBuckets' paging and filters, as AWS: max-buckets 1..10000, the
+ * continuation token (ours: base64url of the last name given), a name
+ * prefix and a region
+ */
+
+static ngx_int_t
+ngx_sos_bucket_list_parse(ngx_http_request_t *r, ngx_sos_bucket_page_t *pg)
+{
+    u_char     *p;
+    ngx_int_t   rc;
+    ngx_str_t   v;
+
+    rc = ngx_sos_query_arg(r, "max-buckets", &v);
+
+    if (rc == NGX_ERROR) {
+        return NGX_ERROR;
+    }
+
+    if (rc == NGX_OK) {
+        if (v.len == 0 || v.len > 5) {
+            return NGX_DECLINED;
+        }
+
+        for (p = v.data; p < v.data + v.len; p++) {
+            if (*p < '0' || *p > '9') {
+                return NGX_DECLINED;
+            }
+
+            pg->max = pg->max * 10 + (*p - '0');
+        }
+
+        if (pg->max < 1 || pg->max > 10000) {
+            return NGX_DECLINED;
+        }
+    }
+
+    rc = ngx_sos_query_arg(r, "continuation-token", &pg->token);
+
+    if (rc == NGX_ERROR) {
+        return NGX_ERROR;
+    }
+
+    if (rc == NGX_OK && pg->token.len) {
+        pg->after.data = ngx_pnalloc(r->pool,
+                                     ngx_base64_decoded_length(pg->token.len)
+                                     + 1);
+        if (pg->after.data == NULL) {
+            return NGX_ERROR;
+        }
+
+        if (ngx_decode_base64url(&pg->after, &pg->token) != NGX_OK
+            || pg->after.len == 0 || pg->after.len > SOS_MAX_BUCKET_LEN)
+        {
+            return NGX_DECLINED;
+        }
+    }
+
+    rc = ngx_sos_query_arg(r, "prefix", &pg->prefix);
+
+    if (rc == NGX_ERROR) {
+        return NGX_ERROR;
+    }
+
+    pg->has_prefix = (rc == NGX_OK);
+
+    rc = ngx_sos_query_arg(r, "bucket-region", &pg->region);
+
+    if (rc == NGX_ERROR) {
+        return NGX_ERROR;
+    }
+
+    pg->has_region = (rc == NGX_OK && pg->region.len);
+
+    return NGX_OK;
+}
+
+
+/* the order of names, as the index keeps them: bytes, shorter first */
+
+static ngx_int_t
+ngx_sos_bucket_name_cmp(u_char *name, size_t len, ngx_str_t *after)
+{
+    ngx_int_t  rc;
+
+    rc = ngx_memcmp(name, after->data, ngx_min(len, after->len));
+
+    if (rc != 0) {
+        return rc;
+    }
+
+    return (ngx_int_t) len - (ngx_int_t) after->len;
+}
+
+
+/* RGW answers an anonymous ListBuckets with an empty list */
+
+static ngx_int_t
+ngx_sos_bucket_list_anonymous(ngx_http_request_t *r)
+{
+    ngx_sos_xml_out_t  x;
+
+    ngx_sos_xml_out_init(&x, r->pool, 256);
+
+    ngx_sos_xml_literal(&x, "<ListAllMyBucketsResult xmlns=\""
+                            NGX_SOS_XMLNS "\"><Owner><ID>anonymous</ID>"
+                            "<DisplayName></DisplayName></Owner>"
+                            "<Buckets></Buckets></ListAllMyBucketsResult>");
+
+    return ngx_sos_xml_send(r, NGX_HTTP_OK, &x);
+}
+
+
 static ngx_int_t
 ngx_sos_bucket_list_send(ngx_http_request_t *r, ngx_sos_bucket_job_t *bj)
 {
-    size_t              i;
-    sos_bucket_t       *b;
-    ngx_sos_xml_out_t   x;
+    size_t                  i, len;
+    ngx_int_t               rc;
+    ngx_str_t               token, last;
+    ngx_uint_t              n;
+    sos_bucket_t           *b;
+    ngx_sos_xml_out_t       x;
+    ngx_sos_bucket_page_t   pg;
+
+    ngx_memzero(&pg, sizeof(ngx_sos_bucket_page_t));
+
+    rc = ngx_sos_bucket_list_parse(r, &pg);
+
+    if (rc == NGX_ERROR) {
+        return ngx_sos_error_send(r, NGX_SOS_ERR_INTERNAL_ERROR);
+    }
+
+    if (rc == NGX_DECLINED) {
+        return ngx_sos_error_send(r, NGX_SOS_ERR_INVALID_ARGUMENT);
+    }
 
     ngx_sos_xml_out_init(&x, r->pool, 4096);
 
@@ -286,8 +439,53 @@ ngx_sos_bucket_list_send(ngx_http_request_t *r, ngx_sos_bucket_job_t *bj)
 
     ngx_sos_xml_literal(&x, "</Owner><Buckets>");
 
+    n = 0;
+    last.len = 0;
+    last.data = NULL;
+
+    /* the store gives the names in order: a page is a run of them */
+
     for (i = 0; i < bj->n_buckets; i++) {
         b = &bj->buckets[i];
+        len = ngx_strlen(b->name);
+
+        if (pg.after.len
+            && ngx_sos_bucket_name_cmp((u_char *) b->name, len, &pg.after)
+               <= 0)
+        {
+            continue;
+        }
+
+        if (pg.has_prefix
+            && (len < pg.prefix.len
+                || ngx_memcmp(b->name, pg.prefix.data, pg.prefix.len) != 0))
+        {
+            continue;
+        }
+
+        if (pg.has_region
+            && (ngx_strlen(b->region) != pg.region.len
+                || ngx_memcmp(b->region, pg.region.data, pg.region.len) != 0))
+        {
+            continue;
+        }
+
+        if (pg.max && n == pg.max) {
+            /* one more matches: the page is truncated after the last */
+            token.len = ngx_base64_encoded_length(last.len);
+            token.data = ngx_pnalloc(r->pool, token.len);
+            if (token.data == NULL) {
+                return ngx_sos_error_send(r, NGX_SOS_ERR_INTERNAL_ERROR);
+            }
+
+            ngx_encode_base64url(&token, &last);
+            pg.token = token;
+            break;
+        }
+
+        n++;
+        last.data = (u_char *) b->name;
+        last.len = len;
 
         ngx_sos_xml_literal(&x, "<Bucket>");
         ngx_sos_xml_element(&x, "Name", (u_char *) b->name,
@@ -302,7 +500,18 @@ ngx_sos_bucket_list_send(ngx_http_request_t *r, ngx_sos_bucket_job_t *bj)
         ngx_sos_xml_literal(&x, "</Bucket>");
     }
 
-    ngx_sos_xml_literal(&x, "</Buckets></ListAllMyBucketsResult>");
+    ngx_sos_xml_literal(&x, "</Buckets>");
+
+    if (i < bj->n_buckets) {
+        ngx_sos_xml_element(&x, "ContinuationToken", pg.token.data,
+                            pg.token.len, 0);
+    }
+
+    if (pg.has_prefix) {
+        ngx_sos_xml_element(&x, "Prefix", pg.prefix.data, pg.prefix.len, 0);
+    }
+
+    ngx_sos_xml_literal(&x, "</ListAllMyBucketsResult>");
 
     return ngx_sos_xml_send(r, NGX_HTTP_OK, &x);
 }
@@ -332,9 +541,10 @@ ngx_sos_bucket_create_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 {
     ngx_sos_bucket_job_t  *bj = job->data;
 
-    u_char         *p;
-    ngx_str_t       location;
-    ngx_sos_ctx_t  *ctx;
+    u_char               *p;
+    ngx_str_t             location;
+    ngx_sos_ctx_t        *ctx;
+    ngx_sos_main_conf_t  *smcf;
 
     ctx = job->ctx;
 
@@ -349,10 +559,12 @@ ngx_sos_bucket_create_done(ngx_http_request_t *r, ngx_sos_job_t *job)
         }
 
         /*
-         * S3 answers 409 everywhere but in us-east-1, where re-creating
-         * one's own bucket is a 200 for legacy compatibility
+         * RGW and S3 outside us-east-1 answer 409; S3's us-east-1 answers
+         * 200 for legacy compatibility: sos_bucket_recreate_ok on
          */
-        if (ngx_strcmp(bj->region, NGX_SOS_US_EAST_1) != 0) {
+        smcf = ngx_http_get_module_main_conf(r, ngx_http_sos_module);
+
+        if (!smcf->bucket_recreate_ok) {
             return ngx_sos_error_send_bucket(r, ctx,
                                      NGX_SOS_ERR_BUCKET_ALREADY_OWNED_BY_YOU);
         }
@@ -493,6 +705,79 @@ ngx_sos_bucket_versioning_put_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 }
 
 
+/*
+ * sos_region name [name...]: the first is the region this server answers
+ * for (signatures, GetBucketLocation); CreateBucket also accepts the
+ * others as a LocationConstraint (the names one installation goes by)
+ */
+
+char *
+ngx_sos_bucket_region_set(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_sos_main_conf_t *smcf = conf;
+
+    ngx_str_t   *value, *name;
+    ngx_uint_t   i;
+
+    if (smcf->region.data) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    smcf->region = value[1];
+
+    if (cf->args->nelts == 2) {
+        return NGX_CONF_OK;
+    }
+
+    smcf->region_names = ngx_array_create(cf->pool, cf->args->nelts - 2,
+                                          sizeof(ngx_str_t));
+    if (smcf->region_names == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    for (i = 2; i < cf->args->nelts; i++) {
+        name = ngx_array_push(smcf->region_names);
+        if (name == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        *name = value[i];
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/* one of sos_region's other names */
+
+static ngx_uint_t
+ngx_sos_bucket_region_named(ngx_http_request_t *r, ngx_str_t *name)
+{
+    ngx_str_t            *names;
+    ngx_uint_t            i;
+    ngx_sos_main_conf_t  *smcf;
+
+    smcf = ngx_http_get_module_main_conf(r, ngx_http_sos_module);
+
+    if (smcf->region_names == NULL) {
+        return 0;
+    }
+
+    names = smcf->region_names->elts;
+
+    for (i = 0; i < smcf->region_names->nelts; i++) {
+        if (names[i].len == name->len
+            && ngx_strncmp(names[i].data, name->data, name->len) == 0)
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
 /* CreateBucket, once the body is read */
 
 static void
@@ -584,6 +869,10 @@ ngx_sos_bucket_check_location(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     {
         /* S3 refuses to be told us-east-1: it is said by saying nothing */
         goto invalid;
+    }
+
+    if (ngx_sos_bucket_region_named(r, lc)) {
+        return NGX_SOS_OK;
     }
 
     if ((lc->len == region.len

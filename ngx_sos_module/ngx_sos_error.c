@@ -611,9 +611,9 @@ ngx_sos_error_send_ex(ngx_http_request_t *r, ngx_sos_err_e err,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    len = sizeof("<?xml version=\"1.0\" encoding=\"UTF-8\"?>" CRLF
+    len = sizeof(NGX_SOS_XML_DECL
                  "<Error><Code></Code><Message></Message>"
-                 "<Resource></Resource><RequestId></RequestId></Error>" CRLF)
+                 "<Resource></Resource><RequestId></RequestId></Error>\n")
           - 1
           + e->code.len
           + ngx_sos_xml_escape_len(msg.data, msg.len)
@@ -628,11 +628,8 @@ ngx_sos_error_send_ex(ngx_http_request_t *r, ngx_sos_err_e err,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    b->last = ngx_cpymem(b->last,
-                         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>" CRLF
-                         "<Error><Code>",
-                         sizeof("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
-                                CRLF "<Error><Code>") - 1);
+    b->last = ngx_cpymem(b->last, NGX_SOS_XML_DECL "<Error><Code>",
+                         sizeof(NGX_SOS_XML_DECL "<Error><Code>") - 1);
     b->last = ngx_cpymem(b->last, e->code.data, e->code.len);
     b->last = ngx_cpymem(b->last, "</Code><Message>",
                          sizeof("</Code><Message>") - 1);
@@ -648,8 +645,9 @@ ngx_sos_error_send_ex(ngx_http_request_t *r, ngx_sos_err_e err,
     b->last = ngx_cpymem(b->last, "</Resource><RequestId>",
                          sizeof("</Resource><RequestId>") - 1);
     b->last = ngx_cpymem(b->last, rid.data, rid.len);
-    b->last = ngx_cpymem(b->last, "</RequestId></Error>" CRLF,
-                         sizeof("</RequestId></Error>" CRLF) - 1);
+    /* LF after the document, as before (line-reading tools): no CR */
+    b->last = ngx_cpymem(b->last, "</RequestId></Error>\n",
+                         sizeof("</RequestId></Error>\n") - 1);
 
     if (e->status == NGX_HTTP_SERVICE_UNAVAILABLE) {
         ngx_str_set(&value, "1");

@@ -36,7 +36,8 @@ typedef struct {
     ngx_uint_t           has_token;
     ngx_uint_t           has_start_after;
     ngx_uint_t           max_keys;
-    ngx_uint_t           url;            /* encoding-type=url */
+    ngx_uint_t           url;            /* 1: encoding-type=url, or
+                                            NGX_SOS_XML_REFS */
     ngx_uint_t           fetch_owner;
 } ngx_sos_list_req_t;
 
@@ -194,6 +195,26 @@ ngx_sos_list_parse(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
         return NGX_SOS_ERR_INTERNAL_ERROR;
     }
 
+    /*
+     * allow-unordered=true (an RGW extension): our order is one an
+     * unordered listing may have; with a delimiter RGW refuses it,
+     * 400 InvalidArgument
+     */
+
+    rc = ngx_sos_query_arg(r, "allow-unordered", &v);
+
+    if (rc == NGX_ERROR) {
+        return NGX_SOS_ERR_INTERNAL_ERROR;
+    }
+
+    if (rc == NGX_OK && req->delimiter.len && v.len == 4
+        && ngx_strncasecmp(v.data, (u_char *) "true", 4) == 0)
+    {
+        return ngx_sos_list_bad_arg(r, ctx, "allow-unordered", &v,
+                                    "Unordered listing cannot be combined "
+                                    "with a delimiter");
+    }
+
     /* max-keys */
 
     req->max_keys = NGX_SOS_LIST_MAX_KEYS;
@@ -261,6 +282,11 @@ ngx_sos_list_parse(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     switch (req->kind) {
 
     case NGX_SOS_LIST_V1:
+        if (!req->url) {
+            /* keys, prefixes, markers as sent, controls as references */
+            req->url = NGX_SOS_XML_REFS;
+        }
+
         if (ngx_sos_query_arg(r, "marker", &req->marker) == NGX_ERROR) {
             return NGX_SOS_ERR_INTERNAL_ERROR;
         }
@@ -297,8 +323,13 @@ ngx_sos_list_parse(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
             return NGX_SOS_ERR_INTERNAL_ERROR;
         }
 
+        /* an empty token is a first page, echoed as sent (as S3) */
+
         if (rc == NGX_OK) {
             req->has_token = 1;
+        }
+
+        if (rc == NGX_OK && req->token.len) {
 
             /* our tokens are base64url of the last key or prefix */
             token.data = ngx_pnalloc(r->pool,
@@ -308,8 +339,7 @@ ngx_sos_list_parse(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
                 return NGX_SOS_ERR_INTERNAL_ERROR;
             }
 
-            if (req->token.len == 0
-                || ngx_decode_base64url(&token, &req->token) != NGX_OK
+            if (ngx_decode_base64url(&token, &req->token) != NGX_OK
                 || token.len == 0 || token.len > SOS_MAX_KEY_LEN)
             {
                 return ngx_sos_list_bad_arg(r, ctx, "continuation-token",
@@ -568,7 +598,7 @@ ngx_sos_list_done(ngx_http_request_t *r, ngx_sos_job_t *job)
         ngx_sos_xml_literal(&x, "<IsTruncated>false</IsTruncated>");
     }
 
-    if (req->url) {
+    if (req->url == 1) {
         ngx_sos_xml_literal(&x, "<EncodingType>url</EncodingType>");
     }
 

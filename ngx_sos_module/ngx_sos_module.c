@@ -122,10 +122,17 @@ static ngx_command_t  ngx_sos_commands[] = {
       NULL },
 
     { ngx_string("sos_region"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
+      ngx_sos_bucket_region_set,
       NGX_HTTP_MAIN_CONF_OFFSET,
-      offsetof(ngx_sos_main_conf_t, region),
+      0,
+      NULL },
+
+    { ngx_string("sos_bucket_recreate_ok"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_sos_main_conf_t, bucket_recreate_ok),
       NULL },
 
     { ngx_string("sos_max_object_size"),
@@ -452,6 +459,7 @@ ngx_sos_create_main_conf(ngx_conf_t *cf)
     smcf->write_quorum = NGX_CONF_UNSET;
     smcf->fsync = NGX_CONF_UNSET;
     smcf->allow_public_write = NGX_CONF_UNSET;
+    smcf->bucket_recreate_ok = NGX_CONF_UNSET;
     smcf->scrub_rate = NGX_CONF_UNSET_SIZE;
     smcf->handoff_wait = NGX_CONF_UNSET_MSEC;
     smcf->handoff_queue = NGX_CONF_UNSET_UINT;
@@ -477,6 +485,7 @@ ngx_sos_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_conf_init_value(smcf->write_quorum, 0);
     ngx_conf_init_value(smcf->fsync, 1);
     ngx_conf_init_value(smcf->allow_public_write, 1);
+    ngx_conf_init_value(smcf->bucket_recreate_ok, 0);
     ngx_conf_init_size_value(smcf->scrub_rate, 10 * 1024 * 1024);
     ngx_conf_init_ptr_value(smcf->domains, NULL);
     ngx_conf_init_msec_value(smcf->handoff_wait, 5000);

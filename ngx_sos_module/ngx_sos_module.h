@@ -49,6 +49,8 @@ typedef struct {
     ngx_int_t            request_index;  /* $request */
     ngx_array_t         *domains;        /* of ngx_str_t: virtual hosts */
     ngx_str_t            region;         /* default us-east-1 */
+    ngx_array_t         *region_names;   /* of ngx_str_t: also accepted */
+    ngx_flag_t           bucket_recreate_ok; /* default off (409) */
     off_t                max_object_size;    /* default 5 GiB */
     time_t               upload_expiry;      /* default 7 days */
     off_t                index_reserve;      /* default 64 MiB, 0: none */
@@ -449,6 +451,9 @@ ngx_sos_cond_e ngx_sos_cond_eval(ngx_sos_cond_t *c, const char *etag,
 u_char *ngx_sos_header_item(u_char *p, u_char *end, ngx_str_t *item);
 /* The region this server answers for (sos_region) */
 void ngx_sos_region(ngx_http_request_t *r, ngx_str_t *region);
+/* sos_region name [other accepted names...] (ngx_sos_bucket.c) */
+char *ngx_sos_bucket_region_set(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 #define NGX_SOS_US_EAST_1  "us-east-1"
 
 /* ngx_sos_log.c: $sos_request_redacted, the error log's request line */

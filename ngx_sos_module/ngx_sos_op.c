@@ -29,7 +29,7 @@ const ngx_sos_op_t  ngx_sos_ops[] = {
     { ngx_string("ListBuckets"),
       NGX_SOS_LEVEL_SERVICE, 0, NGX_HTTP_GET, NULL,
       ngx_sos_bucket_list_all,
-      0, 0,
+      NGX_SOS_OP_ANONYMOUS, 0,
       NGX_SOS_PERM_NONE, NGX_SOS_PERM_NONE, NGX_SOS_PERM_NONE },
 
     /* a sub-resource not served: 501, rather than a plain GET or PUT */

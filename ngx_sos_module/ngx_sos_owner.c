@@ -51,9 +51,15 @@ ngx_sos_owner_check(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     h = NULL;
     src_h = NULL;
 
-    /* every operation that looks a bucket up (not the one making it) */
+    /*
+     * every operation that looks a bucket up (not the one making it), and
+     * those SOS does not serve: S3 would refuse them for another owner
+     * before serving them
+     */
 
-    if (ctx->bucket.len && ctx->op->bucket != NGX_SOS_PERM_NONE) {
+    if (ctx->bucket.len
+        && (ctx->op->bucket != NGX_SOS_PERM_NONE || ctx->op->handler == NULL))
+    {
         h = ngx_sos_header_find(r, "x-amz-expected-bucket-owner");
     }
 

@@ -719,8 +719,8 @@ ngx_sos_post_done(ngx_http_request_t *r, ngx_sos_put_t *up)
 
     ngx_sos_xml_out_init(&x, r->pool, 512);
 
-    ngx_sos_xml_literal(&x, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
-                            CRLF "<PostResponse>");
+    /* out_init wrote the declaration: a second one is not XML */
+    ngx_sos_xml_literal(&x, "<PostResponse>");
     ngx_sos_xml_element(&x, "Location", location.data, location.len, 0);
     ngx_sos_xml_element(&x, "Bucket", ctx->bucket.data, ctx->bucket.len, 0);
     ngx_sos_xml_element(&x, "Key", st->key.data, st->key.len, 0);

@@ -128,6 +128,39 @@ ngx_sos_xml_text(ngx_sos_xml_out_t *x, u_char *p, size_t n)
 
 
 /*
+ * As S3 writes a key in a listing without encoding-type: a control
+ * character (U+0001..U+001F but tab, LF, CR) as a character reference,
+ * "&#x1;", so that the key comes back byte for byte to a client that
+ * reads such references (XML 1.1 parsers, or lenient ones); the rest as
+ * ngx_sos_xml_text()
+ */
+
+void
+ngx_sos_xml_text_refs(ngx_sos_xml_out_t *x, u_char *p, size_t n)
+{
+    u_char  *q, *end, *last, ref[sizeof("&#x1F;")];
+
+    end = p + n;
+
+    for (q = p; q < end; q++) {
+        if (*q == 0 || *q >= 0x20 || *q == '\t' || *q == '\n' || *q == '\r')
+        {
+            continue;
+        }
+
+        ngx_sos_xml_text(x, p, q - p);
+
+        last = ngx_sprintf(ref, "&#x%Xd;", (ngx_uint_t) *q);
+        ngx_sos_xml_raw(x, ref, last - ref);
+
+        p = q + 1;
+    }
+
+    ngx_sos_xml_text(x, p, end - p);
+}
+
+
+/*
  * XML text: escape the five special characters, and CR as a character
  * reference, which a parser returns as it is (it turns a literal CR or
  * CRLF into LF; tab and LF come back as they are); what XML 1.0 cannot
@@ -324,7 +357,10 @@ ngx_sos_xml_element(ngx_sos_xml_out_t *x, char *name, u_char *p, size_t n,
     ngx_sos_xml_raw(x, (u_char *) name, len);
     ngx_sos_xml_literal(x, ">");
 
-    if (url) {
+    if (url == NGX_SOS_XML_REFS) {
+        ngx_sos_xml_text_refs(x, p, n);
+
+    } else if (url) {
         ngx_sos_xml_text_url(x, p, n);
 
     } else {

@@ -13,8 +13,10 @@
 
 
 #define NGX_SOS_XMLNS  "http://s3.amazonaws.com/doc/2006-03-01/"
+
+/* the declaration then LF, as S3: a CR makes some Java parsers refuse it */
 #define NGX_SOS_XML_DECL                                                      \
-    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>" CRLF
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 
 
 /*
@@ -41,7 +43,11 @@ void ngx_sos_xml_raw(ngx_sos_xml_out_t *x, u_char *p, size_t n);
 void ngx_sos_xml_text(ngx_sos_xml_out_t *x, u_char *p, size_t n);
 /* URL-encoded as S3's encoding-type=url does (safe in XML as is) */
 void ngx_sos_xml_text_url(ngx_sos_xml_out_t *x, u_char *p, size_t n);
-/* <name>text</name>, text escaped, or URL-encoded when url is set */
+/* escaped, the control characters XML 1.0 lacks as references, as S3 */
+void ngx_sos_xml_text_refs(ngx_sos_xml_out_t *x, u_char *p, size_t n);
+/* <name>text</name>: text as ngx_sos_xml_text (0), URL-encoded (1), or
+ * as ngx_sos_xml_text_refs (NGX_SOS_XML_REFS) */
+#define NGX_SOS_XML_REFS  2
 void ngx_sos_xml_element(ngx_sos_xml_out_t *x, char *name, u_char *p,
     size_t n, ngx_uint_t url);
 void ngx_sos_xml_element_uint(ngx_sos_xml_out_t *x, char *name,

@@ -381,7 +381,13 @@ is(code($t->http(PUT => '/open/secret?acl',
     '403 AccessDenied', 'anonymous PutObjectAcl on a private object');
 is(code($t->http(PUT => '/anon')), '403 AccessDenied',
     'anonymous CreateBucket');
-is(code($t->http(GET => '/')), '403 AccessDenied', 'anonymous ListBuckets');
+# an anonymous ListBuckets is an empty list, as RGW answers it (issue 15):
+# nobody's bucket is shown
+{
+    my ($ast, undef, $ab) = SOS::Test->parse($t->http(GET => '/'));
+    is($ast, 200, 'anonymous ListBuckets: 200');
+    unlike($ab, qr{<Bucket>}, 'anonymous ListBuckets: no bucket shown');
+}
 is(code($t->http(PUT => '/open?versioning', body =>
         '<VersioningConfiguration><Status>Enabled</Status>'
         . '</VersioningConfiguration>')),

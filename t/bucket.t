@@ -63,9 +63,12 @@ is($h->{location}, '/bkt', 'CreateBucket Location');
 is($h->{'content-length'}, 0, 'CreateBucket empty body');
 ok($h->{'x-amz-request-id'}, 'CreateBucket x-amz-request-id');
 
-# us-east-1: re-creating one's own bucket is a 200 (S3 legacy behaviour)
-($st, $h) = req($t, PUT => '/bkt');
-is($st, 200, 'CreateBucket again by its owner in us-east-1: 200');
+# re-creating one's own bucket is 409 BucketAlreadyOwnedByYou, as RGW
+# (rgw_op.cc RGWCreateBucket: -ERR_BUCKET_EXISTS) and S3 outside
+# us-east-1 (issue 15); S3's us-east-1 200 is sos_bucket_recreate_ok on:
+# t/conformance_list.t
+error_is(r($t, PUT => '/bkt'), 409, 'BucketAlreadyOwnedByYou',
+    'CreateBucket again by its owner: 409');
 
 my $e = r($t, PUT => '/bkt', @other);
 error_is($e, 409, 'BucketAlreadyExists', 'bucket of another organization');

@@ -127,7 +127,8 @@ is($s, 200, 'PutBucketCors') or diag($b);
 
 ($s, $h, $b) = req(GET => '/web?cors');
 is($s, 200, 'GetBucketCors');
-is($b, qq{<?xml version="1.0" encoding="UTF-8"?>\r\n}
+# the declaration then LF, as S3 (issue 15, "Responses")
+is($b, qq{<?xml version="1.0" encoding="UTF-8"?>\n}
     . qq{<CORSConfiguration xmlns="$XMLNS">}
     . '<CORSRule><ID>first</ID><AllowedHeader>x-amz-*</AllowedHeader>'
     . '<AllowedHeader>Content-Type</AllowedHeader>'

@@ -313,7 +313,9 @@ is_deeply([ page($body) ], [ [ (grep { $_ gt 'b' } sort @keys)[2 .. 3] ], [] ],
 like($body, qr{<ContinuationToken>\Q$token\E</ContinuationToken>},
     'ContinuationToken echoed');
 
-for my $bad ('!!!', '') {
+# an empty token is a first page (issue 15; AWS ListObjectsV2): see
+# t/conformance_list.t
+for my $bad ('!!!') {
     ($st, $h, $body) = req(GET => '/lst?list-type=2&continuation-token='
         . enc($bad));
     is($st, 400, "continuation-token '$bad': 400");

@@ -126,6 +126,11 @@ $r = post('forms', fields_of($p), 'x');
 is(status_of($r), 201, 'success_action_status 201');
 like(body_of($r), qr{<PostResponse><Location>http://[^<]+/forms/s201</Location><Bucket>forms</Bucket><Key>s201</Key><ETag>"[0-9a-f]{32}"</ETag></PostResponse>},
     'PostResponse XML');
+# the body starts with the one declaration then LF: S3's PostResponse; a
+# second declaration or a blank line first is refused by XML parsers
+# (issue 15, "Presigned and SigV2", POST Object)
+like(body_of($r), qr{\A<\?xml version="1\.0" encoding="UTF-8"\?>\n<PostResponse>},
+    'PostResponse: the declaration, LF, the document');
 
 $p = presign(key => 's200', fields => { success_action_status => '200' },
     conditions => [ { success_action_status => '200' } ]);

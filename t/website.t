@@ -22,7 +22,8 @@ use SOS::Admin;
 use SOS::Test;
 
 my $XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
-my $DECL = qq{<?xml version="1.0" encoding="UTF-8"?>\r\n};
+# S3 sends the declaration then LF, never CR LF (issue 15, "Responses")
+my $DECL = qq{<?xml version="1.0" encoding="UTF-8"?>\n};
 
 my $t = SOS::Test->new(http => "sos_domain s3.localhost;\n");
 my $wport = SOS::Test::free_port();

@@ -96,9 +96,10 @@ def buckets():
     s3.head_bucket(Bucket=BUCKET)
     names = [b['Name'] for b in s3.list_buckets()['Buckets']]
     check(BUCKET in names, 'list_buckets shows the bucket', names)
-    # S3's legacy us-east-1 behaviour: 200 for one's own bucket
-    eq(error_of(s3.create_bucket, Bucket=BUCKET), (200, None),
-       'create again in us-east-1: 200')
+    # RGW (and S3 outside us-east-1) answer 409 for one's own bucket;
+    # S3's legacy us-east-1 200 is sos_bucket_recreate_ok (issue 15)
+    eq(error_of(s3.create_bucket, Bucket=BUCKET),
+       (409, 'BucketAlreadyOwnedByYou'), 'create again: 409')
     eq(error_of(s3.head_bucket, Bucket='boto3-none'), (404, '404'),
        'head_bucket of a missing bucket: 404')
     loc = s3.get_bucket_location(Bucket=BUCKET)

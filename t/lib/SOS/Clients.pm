@@ -578,9 +578,12 @@ sub awscli_suite {
 
     $c->ok_run('s3 mb', [ @aws, 's3', 'mb', "s3://$b" ])->{rc} == 0
         or return;
-    # S3's legacy us-east-1 behaviour: 200 for one's own bucket
-    $c->ok_run('s3 mb of an existing own bucket succeeds (us-east-1)',
+    # one's own bucket again: 409 BucketAlreadyOwnedByYou, as RGW and S3
+    # outside us-east-1 (issue 15; sos_bucket_recreate_ok on for 200)
+    my $again = $c->fail_run('s3 mb of an existing own bucket fails',
         [ @aws, 's3', 'mb', "s3://$b" ]);
+    like($again->{err}, qr/BucketAlreadyOwnedByYou/,
+        '... BucketAlreadyOwnedByYou');
 
     my $r = $c->ok_run('s3 ls (buckets)', [ @aws, 's3', 'ls' ]);
     like($r->{out}, qr/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \Q$b\E$/m,
