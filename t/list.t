@@ -542,7 +542,15 @@ sub data_files {
     return $n;
 }
 
+# earlier deletes' files may still be on their way out: count once the
+# count holds still (three looks 100 ms apart, at most 5 s)
 my $files_before = data_files();
+for (my ($same, $i) = (0, 0); $same < 3 && $i < 50; $i++) {
+    select(undef, undef, undef, 0.1);
+    my $n = data_files();
+    $same = $n == $files_before ? $same + 1 : 0;
+    $files_before = $n;
+}
 
 $dx = delete_body('false', @objs);
 ($st, $h, $body) = req(POST => '/big?delete', body => $dx,
