@@ -27,6 +27,9 @@ static char  data_dir[1024];
 
 
 /* The ids in replica r's spare/ into ids (at most max); their count. */
+#define MIN(a, b)  ((a) < (b) ? (a) : (b))
+
+
 static unsigned
 spares(unsigned r, char ids[][SOS_FILE_ID_LEN + 1], unsigned max)
 {
@@ -54,16 +57,23 @@ spares(unsigned r, char ids[][SOS_FILE_ID_LEN + 1], unsigned max)
 }
 
 
-/* Wait (at most 5 s) until replica 0 has at least n spares; the count. */
+/*
+ * Wait (at most 5 s) until every replica has at least n spares (they are
+ * made replica by replica in the background); replica 0's count.
+ */
 static unsigned
 spares_wait(unsigned n)
 {
     char      ids[64][SOS_FILE_ID_LEN + 1];
-    unsigned  i, got = 0;
+    unsigned  i, r, got = 0, fewest;
 
     for (i = 0; i < 500; i++) {
         got = spares(0, ids, 64);
-        if (got >= n) {
+        fewest = got;
+        for (r = 1; r < 3; r++) {
+            fewest = MIN(fewest, spares(r, ids, 64));
+        }
+        if (fewest >= n) {
             break;
         }
         util_sleep_ms(10);
