@@ -1046,4 +1046,22 @@ int sos_scrub_has(sos_store_t *st, char type, const char *id);
 void sos_scrub_where(const char *ikey, size_t ikey_len, char *buf,
     size_t size);
 
+/* ---- completed uploads' D records (sos_upload_done.c) ---- */
+
+/* k := D<upload id> */
+void sos_ikey_done(sos_buf_t *k, const char *upload_id);
+/*
+ * The D record of upload_id when the object at bucket/key is still the
+ * one it completed (and, parts not NULL, with that ETag): *val (free it)
+ * and *rec decoded from the object's record.
+ */
+sos_rc_e sos_upload_done_load(sos_store_t *st, const char *bucket,
+    size_t bucket_len, const char *key, size_t key_len,
+    const char *upload_id, const sos_part_ref_t *parts, size_t n_parts,
+    char **val, sos_obj_rec_t *rec, sos_error_t *err);
+/* Remove the D records of uploads completed before older_than. */
+sos_rc_e sos_upload_done_expire(sos_store_t *st, int64_t older_than,
+    sos_error_t *err);
+
+
 #endif /* SOS_INTERNAL_H */
