@@ -80,8 +80,6 @@ static ngx_sos_err_e ngx_sos_admin_parse(ngx_http_request_t *r,
     ngx_sos_admin_job_t *aj);
 static ngx_sos_err_e ngx_sos_admin_args(ngx_http_request_t *r,
     ngx_sos_admin_job_t *aj);
-static ngx_int_t ngx_sos_admin_arg(ngx_http_request_t *r, char *name,
-    char *dst, size_t size, size_t *len);
 static void ngx_sos_admin_run(ngx_sos_job_t *job);
 static sos_rc_e ngx_sos_admin_find_org(sos_store_t *store,
     ngx_sos_admin_job_t *aj, sos_error_t *err);
@@ -362,10 +360,11 @@ ngx_sos_admin_args(ngx_http_request_t *r, ngx_sos_admin_job_t *aj)
 
     if (aj->action == NGX_SOS_ADMIN_ORG_CREATE) {
 
-        if (ngx_sos_admin_arg(r, "name", aj->name, sizeof(aj->name),
+        if (ngx_sos_admin_arg(r, "name", aj->name, sizeof(aj->name) - 1,
                               &aj->name_len)
             != NGX_OK
-            || ngx_sos_admin_arg(r, "email", aj->email, sizeof(aj->email),
+            || ngx_sos_admin_arg(r, "email", aj->email,
+                                 sizeof(aj->email) - 1,
                                  &aj->email_len)
                != NGX_OK)
         {
@@ -385,7 +384,7 @@ ngx_sos_admin_args(ngx_http_request_t *r, ngx_sos_admin_job_t *aj)
 
         /* the name is checked by the store: it is only looked up */
 
-        if (ngx_sos_admin_arg(r, "bucket", aj->name, sizeof(aj->name),
+        if (ngx_sos_admin_arg(r, "bucket", aj->name, sizeof(aj->name) - 1,
                               &aj->name_len)
             != NGX_OK)
         {
@@ -414,10 +413,11 @@ ngx_sos_admin_args(ngx_http_request_t *r, ngx_sos_admin_job_t *aj)
 }
 
 
-/* a query argument, %XX and '+' decoded; absent: empty */
+/* a query argument, %XX and '+' decoded, of at most max bytes; absent:
+ * empty */
 
-static ngx_int_t
-ngx_sos_admin_arg(ngx_http_request_t *r, char *name, char *dst, size_t size,
+ngx_int_t
+ngx_sos_admin_arg(ngx_http_request_t *r, char *name, char *dst, size_t max,
     size_t *len)
 {
     ngx_int_t  rc;
@@ -431,7 +431,7 @@ ngx_sos_admin_arg(ngx_http_request_t *r, char *name, char *dst, size_t size,
         return NGX_OK;
     }
 
-    if (rc != NGX_OK || value.len >= size) {
+    if (rc != NGX_OK || value.len > max) {
         return NGX_ERROR;
     }
 

@@ -54,8 +54,6 @@ typedef struct {
 
 static ngx_int_t ngx_sos_usage_parse(ngx_http_request_t *r,
     ngx_sos_ctx_t *ctx, ngx_sos_usage_t *u);
-static ngx_int_t ngx_sos_usage_arg(ngx_http_request_t *r, char *name,
-    char *dst, size_t size, size_t *len);
 static void ngx_sos_usage_run(ngx_sos_job_t *job);
 static sos_rc_e ngx_sos_usage_store(sos_store_t *store, ngx_sos_usage_t *u,
     sos_error_t *err);
@@ -187,10 +185,10 @@ ngx_sos_usage_parse(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     }
 
     if (u->action == NGX_SOS_USAGE_PREFIX
-        && (ngx_sos_usage_arg(r, "prefix", u->prefix, sizeof(u->prefix),
+        && (ngx_sos_admin_arg(r, "prefix", u->prefix, sizeof(u->prefix),
                               &u->prefix_len)
             != NGX_OK
-            || ngx_sos_usage_arg(r, "delimiter", u->delimiter,
+            || ngx_sos_admin_arg(r, "delimiter", u->delimiter,
                                  sizeof(u->delimiter), &u->delimiter_len)
                != NGX_OK))
     {
@@ -198,34 +196,6 @@ ngx_sos_usage_parse(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
                     "delimiter at most 64");
         return ngx_sos_error_send_ctx(r, ctx, NGX_SOS_ERR_INVALID_ARGUMENT);
     }
-
-    return NGX_OK;
-}
-
-
-/* a query argument, %XX and '+' decoded; absent: empty */
-
-static ngx_int_t
-ngx_sos_usage_arg(ngx_http_request_t *r, char *name, char *dst, size_t size,
-    size_t *len)
-{
-    ngx_int_t  rc;
-    ngx_str_t  value;
-
-    *len = 0;
-
-    rc = ngx_sos_query_arg(r, name, &value);
-
-    if (rc == NGX_DECLINED) {
-        return NGX_OK;
-    }
-
-    if (rc != NGX_OK || value.len > size) {
-        return NGX_ERROR;
-    }
-
-    ngx_memcpy(dst, value.data, value.len);
-    *len = value.len;
 
     return NGX_OK;
 }

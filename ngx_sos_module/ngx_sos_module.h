@@ -607,6 +607,10 @@ typedef struct {
 } ngx_sos_admin_out_t;
 
 void ngx_sos_admin_append(ngx_sos_admin_out_t *out, const char *s, size_t n);
+/* a query argument, %XX and '+' decoded, into dst: NGX_OK (absent: empty),
+ * NGX_ERROR when malformed or longer than max bytes */
+ngx_int_t ngx_sos_admin_arg(ngx_http_request_t *r, char *name, char *dst,
+    size_t max, size_t *len);
 /*
  * The answer of a job about one bucket: out as JSON when job->rc is
  * SOS_OK, else the error (a missing bucket is NoSuchEntity, as an

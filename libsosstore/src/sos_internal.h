@@ -611,7 +611,8 @@ int sos_mkdir_synced(sos_store_t *st, const char *path, int do_fsync);
 /* Fresh random hex id of SOS_FILE_ID_LEN (or any even n) characters. */
 void sos_random_hex(char *out, size_t n);
 
-/* The value 0..255 of the two lower-case hex digits at p. */
+/* The value 0..255 of the two hex digits (either case) at p; other bytes
+ * give some value 0..255. */
 unsigned sos_hex2(const char *p);
 
 /* write all len bytes of p to fd (again on EINTR); 0 or -1 (errno set). */

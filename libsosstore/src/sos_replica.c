@@ -205,7 +205,7 @@ sos_hex2(const char *p)
     unsigned  i, c, v = 0;
 
     for (i = 0; i < 2; i++) {
-        c = (unsigned char) p[i];
+        c = (unsigned char) p[i] | 0x20;        /* 'A'..'F': 'a'..'f' */
         v = v * 16 + (c <= '9' ? c - '0' : c - 'a' + 10);
     }
     return v & 0xff;

@@ -5,6 +5,7 @@
  * expiry sweep removes them after sos_upload_expiry.
  */
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +22,6 @@
 #define SOS_DONE_BATCH    1000
 
 
-static int sos_hex_digit(char c);
 static int sos_parts_etag_is(const sos_part_ref_t *parts, size_t n_parts,
     const char *etag);
 
@@ -35,32 +35,12 @@ sos_ikey_done(sos_buf_t *k, const char *upload_id)
 }
 
 
-static int
-sos_hex_digit(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-
-    return -1;
-}
-
-
 /* Whether etag is md5(the named parts' md5s)-N, the ETag they complete. */
 
 static int
 sos_parts_etag_is(const sos_part_ref_t *parts, size_t n_parts,
     const char *etag)
 {
-    int            hi, lo;
     char           hex[SOS_ETAG_MAX + 1];
     size_t         i, j, len;
     EVP_MD_CTX    *md5;
@@ -82,19 +62,17 @@ sos_parts_etag_is(const sos_part_ref_t *parts, size_t n_parts,
             len -= 2;
         }
 
-        if (len != 32) {
+        for (j = 0; j < len && isxdigit((unsigned char) e[j]); j++) {
+            /* void */
+        }
+
+        if (len != 32 || j != 32) {
             EVP_MD_CTX_free(md5);
             return 0;
         }
 
         for (j = 0; j < 16; j++) {
-            hi = sos_hex_digit(e[2 * j]);
-            lo = sos_hex_digit(e[2 * j + 1]);
-            if (hi < 0 || lo < 0) {
-                EVP_MD_CTX_free(md5);
-                return 0;
-            }
-            bin[j] = (unsigned char) (hi << 4 | lo);
+            bin[j] = (unsigned char) sos_hex2(e + 2 * j);
         }
 
         EVP_DigestUpdate(md5, bin, 16);

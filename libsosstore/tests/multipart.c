@@ -531,6 +531,8 @@ test_complete_retry(void)
 {
     char               id[SOS_UPLOAD_ID_LEN + 1], id2[SOS_UPLOAD_ID_LEN + 1];
     char               etag[SOS_ETAG_MAX + 1], write_id[SOS_WRITE_ID_LEN + 1];
+    char               upper[32];
+    size_t             i;
     int64_t            now;
     uint64_t           removed;
     sos_error_t        err;
@@ -561,6 +563,22 @@ test_complete_retry(void)
     is_str(etag, info.etag, "retry: the same etag");
     is_str(write_id, info.write_id, "retry: the same object");
     sos_object_info_release(&info);
+
+    /* a client may send the ETags in capitals: the same parts */
+    for (i = 0; i < 32; i++) {
+        upper[i] = (char) toupper((unsigned char) pinfo[0].etag[i]);
+    }
+    ref[0].etag = upper;
+    ref[0].etag_len = 32;
+    memset(&info, 0, sizeof(info));
+    is_int(SOS_OK, complete("rt", "k", 1, id, ref, 2, 0, &info, &err),
+           "retry: capital hex digits name the same part");
+    sos_object_info_release(&info);
+    upper[5] = 'G';
+    is_int(SOS_ENOUPLOAD, complete("rt", "k", 1, id, ref, 2, 0, &info, &err),
+           "retry: a byte that is no hex digit is another part");
+    ref[0].etag = pinfo[0].etag;
+    ref[0].etag_len = strlen(pinfo[0].etag);
 
     is_int(SOS_ENOUPLOAD, complete("rt", "k", 1, id, ref, 1, 0, &info, &err),
            "retry: other parts are NoSuchUpload");
