@@ -7,14 +7,16 @@
  * ObjectParts (a multipart object's parts, paged by x-amz-max-parts and
  * x-amz-part-number-marker), StorageClass and ObjectSize.  The caller
  * needs what GetObject needs (READ on the object).  The authorization
- * step opens the object: its reader knows each part's byte range, so no
- * data is read.  The store keeps no part's own checksum once an upload
- * is completed: a Part carries its number and size.
+ * step opens the object: its reader knows each part's byte range and
+ * the checksum the client sent with it, so no data is read.  A Part
+ * carries its number, size and, for an upload made with a checksum
+ * algorithm, its checksum (ChecksumCRC32 ... ChecksumSHA256), as S3.
  */
 
 
 #include "ngx_sos_op.h"
 #include "ngx_sos_xml.h"
+#include "ngx_sos_multipart.h"
 
 
 #define NGX_SOS_ATTR_ETAG        0x01
@@ -275,14 +277,19 @@ static ngx_int_t
 ngx_sos_attributes_parts(ngx_sos_xml_out_t *x, ngx_sos_attr_t *a,
     sos_object_info_t *info, sos_reader_t *reader)
 {
-    uint32_t     n, last;
-    uint64_t     off, len;
-    ngx_uint_t   count;
-    sos_error_t  err;
+    uint32_t            n, last;
+    uint64_t            off, len;
+    sos_str_t           sum;
+    ngx_uint_t          count;
+    sos_error_t         err;
+    sos_checksum_alg_e  alg;
 
     if (reader == NULL) {
         return NGX_ERROR;
     }
+
+    alg = sos_checksum_lookup(info->attrs.checksum_algorithm.data,
+                              info->attrs.checksum_algorithm.len);
 
     ngx_sos_xml_literal(x, "<ObjectParts>");
     ngx_sos_xml_element_uint(x, "PartsCount", info->parts);
@@ -299,6 +306,10 @@ ngx_sos_attributes_parts(ngx_sos_xml_out_t *x, ngx_sos_attr_t *a,
         ngx_sos_xml_literal(x, "<Part>");
         ngx_sos_xml_element_uint(x, "PartNumber", n);
         ngx_sos_xml_element_uint(x, "Size", len);
+
+        sos_reader_part_checksum(reader, n, &sum);
+        ngx_sos_mp_checksum_element(x, alg, (u_char *) sum.data, sum.len);
+
         ngx_sos_xml_literal(x, "</Part>");
 
         count++;

@@ -3,7 +3,8 @@
  * SOS: what the multipart operations share (ngx_sos_multipart.c): the
  * ?uploadId and ?partNumber arguments, and the checksum element of a
  * part or an upload.  Used by ngx_sos_multipart.c, ngx_sos_complete.c,
- * ngx_sos_mp_list.c and ngx_sos_copy.c (UploadPartCopy).
+ * ngx_sos_mp_list.c, ngx_sos_copy.c (UploadPartCopy) and
+ * ngx_sos_attributes.c (a part's checksum).
  */
 
 

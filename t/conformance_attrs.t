@@ -160,6 +160,15 @@ is_deeply(tags($b, 'PartNumber'), [1, 2, 3], 'the three parts');
 is_deeply(tags($b, 'Size'), [5 * $MiB, 5 * $MiB, 1000], 'their sizes');
 is(tag($b, 'ObjectSize'), 10 * $MiB + 1000, 'ObjectSize');
 
+# Each Part carries the checksum its UploadPart sent (ObjectPart in
+# API_ObjectPart.html: "ChecksumCRC32 ... The Base64 encoded value of the
+# part's checksum"), kept in the object record at Complete
+is_deeply(tags($b, 'ChecksumCRC32'),
+          [ $composite, map { encode_base64($_, '') } @raw ],
+          'each Part: its own ChecksumCRC32, after the object\'s');
+like($b, qr{<Part><PartNumber>2</PartNumber><Size>\d+</Size><ChecksumCRC32>\Q${\ encode_base64($raw[1], '')}\E</ChecksumCRC32></Part>},
+     'part 2\'s checksum inside its Part');
+
 ($st, $h, $b) = attrs('/attrs/mp', 'ObjectParts', 'x-amz-max-parts' => 2);
 is($st, 200, 'max-parts 2');
 is_deeply(tags($b, 'PartNumber'), [1, 2], 'first page: parts 1 and 2');
@@ -170,6 +179,8 @@ is(tag($b, 'MaxParts'), 2, 'MaxParts echoed');
 ($st, $h, $b) = attrs('/attrs/mp', 'ObjectParts', 'x-amz-max-parts' => 2,
                       'x-amz-part-number-marker' => 2);
 is_deeply(tags($b, 'PartNumber'), [3], 'second page: part 3');
+is_deeply(tags($b, 'ChecksumCRC32'), [ encode_base64($raw[2], '') ],
+          'second page: part 3\'s checksum');
 is(tag($b, 'PartNumberMarker'), 2, 'PartNumberMarker echoed');
 is(tag($b, 'IsTruncated'), 'false', 'last page not truncated');
 is(tag($b, 'NextPartNumberMarker'), 3, 'NextPartNumberMarker 3');
@@ -333,7 +344,28 @@ for my $alg (qw(CRC32C CRC64NVME)) {
                         headers => { $hdr => $want });
     is($st, 200, "$alg FULL_OBJECT: complete with the whole object's");
     is(tag($b, "Checksum$alg"), $want, "$alg: the whole object's CRC");
+
+    # the parts keep their own CRCs: FULL_OBJECT is the object's type
+    ($st, $h, $b) = attrs("/attrs/$alg", 'Checksum,ObjectParts');
+    is(tag($b, 'ChecksumType'), 'FULL_OBJECT', "$alg: FULL_OBJECT");
+    is_deeply(tags($b, "Checksum$alg"),
+              [ $want, map { crc_b64($alg, $_) } @two ],
+              "$alg: the object's CRC, then each Part's");
 }
+
+# an upload without a checksum algorithm: its Parts carry none
+($st, $h, $b) = req(POST => '/attrs/plain?uploads');
+$id = tag($b, 'UploadId');
+($st, $h) = req(PUT => "/attrs/plain?partNumber=1&uploadId=$id",
+                body => 'plain');
+($st) = req(POST => "/attrs/plain?uploadId=$id",
+            body => '<CompleteMultipartUpload><Part><PartNumber>1'
+                . '</PartNumber><ETag>"' . md5_hex('plain')
+                . '"</ETag></Part></CompleteMultipartUpload>');
+is($st, 200, 'an upload without a checksum algorithm');
+($st, $h, $b) = attrs('/attrs/plain', 'Checksum,ObjectParts');
+is_deeply(tags($b, 'PartNumber'), [1], '... its part');
+unlike($b, qr{<Checksum}, '... and no checksum anywhere');
 
 # FULL_OBJECT is for the CRCs only; other types are refused
 

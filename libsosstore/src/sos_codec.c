@@ -423,6 +423,12 @@ sos_obj_rec_encode(sos_buf_t *b, const sos_obj_rec_t *rec)
     for (i = 0; i < rec->n_extents; i++) {
         sos_extent_encode(b, &rec->extents[i]);
     }
+
+    if (rec->part_checksums != NULL) {
+        for (i = 0; i < rec->n_extents; i++) {
+            sos_buf_add_str(b, &rec->part_checksums[i]);
+        }
+    }
 }
 
 
@@ -437,7 +443,7 @@ sos_obj_rec_decode(const void *val, size_t len, sos_obj_rec_t *rec)
     sos_rbuf_init(&r, val, len);
 
     version = sos_rbuf_u8(&r);
-    if (version != SOS_RECORD_VERSION && version != SOS_ATTRS_VERSION) {
+    if (version < SOS_RECORD_VERSION || version > SOS_ATTRS_VERSION) {
         return -1;
     }
 
@@ -476,6 +482,22 @@ sos_obj_rec_decode(const void *val, size_t len, sos_obj_rec_t *rec)
         }
     }
 
+    /* version 3: the parts' checksums, when the record has them */
+    if (version >= 3 && n > 0 && r.p < r.end) {
+        rec->part_checksums = calloc(n, sizeof(sos_str_t));
+        if (rec->part_checksums == NULL) {
+            sos_obj_rec_free(rec);
+            return -1;
+        }
+        for (i = 0; i < n; i++) {
+            rec->part_checksums[i] = sos_rbuf_bytes(&r);
+        }
+        if (r.bad) {
+            sos_obj_rec_free(rec);
+            return -1;
+        }
+    }
+
     return 0;
 }
 
@@ -485,8 +507,10 @@ sos_obj_rec_free(sos_obj_rec_t *rec)
 {
     free(rec->kv_mem);
     free(rec->extents);
+    free(rec->part_checksums);
     rec->kv_mem = NULL;
     rec->extents = NULL;
+    rec->part_checksums = NULL;
     rec->n_extents = 0;
 }
 
@@ -504,7 +528,7 @@ sos_upload_rec_decode(const void *val, size_t len, sos_upload_rec_t *u)
     sos_rbuf_init(&r, val, len);
 
     version = sos_rbuf_u8(&r);
-    if (version != SOS_RECORD_VERSION && version != SOS_ATTRS_VERSION) {
+    if (version < SOS_RECORD_VERSION || version > SOS_ATTRS_VERSION) {
         return -1;
     }
 

@@ -18,8 +18,9 @@
 #define SOS_DEFAULT_MIN_PART (5ULL * 1024 * 1024)
 #define SOS_RECORD_VERSION  1
 /* object and upload records: 2 adds website_redirect at the end of the
- * attributes; 1 (without it) is still read */
-#define SOS_ATTRS_VERSION   2
+ * attributes; 3 the parts' checksums after an object's extents; older
+ * ones are still read */
+#define SOS_ATTRS_VERSION   3
 
 /*
  * Modes of what the store creates: directories and files are the owner's
@@ -494,6 +495,9 @@ typedef struct {
     sos_kv_t      *kv_mem;
     uint32_t       n_extents;
     sos_extent_t  *extents;             /* malloc'd */
+    sos_str_t     *part_checksums;      /* malloc'd, n_extents strings
+                                           pointing into the value; NULL:
+                                           none */
 } sos_obj_rec_t;
 
 void     sos_obj_rec_encode(sos_buf_t *b, const sos_obj_rec_t *rec);

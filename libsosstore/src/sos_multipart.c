@@ -29,7 +29,7 @@
 static int sos_upload_id_valid(const char *id);
 static sos_rc_e sos_parts_load(sos_store_t *st, const char *upload_id,
     sos_part_rec_t **parts, uint32_t *n_parts, uint64_t *bytes,
-    sos_error_t *err);
+    sos_buf_t *sums, sos_error_t *err);
 static sos_rc_e sos_part_commit(sos_put_t *put, const sos_extent_t *extent,
     sos_object_info_t *info, sos_error_t *err);
 static int sos_etag_match(const char *etag, size_t len,
@@ -126,16 +126,17 @@ sos_upload_get(sos_store_t *st, const char *bucket, size_t bucket_len,
 
 /*
  * Every part of an upload, ascending; *parts is malloc'd (NULL when there
- * are none).  Checksum strings are not kept: they would point into the
- * iterator.
+ * are none).  With sums, each part's checksum value is copied into it and
+ * checksum_value points there (the algorithm is the upload's); without
+ * it the checksums are not kept: they would point into the iterator.
  */
 static sos_rc_e
 sos_parts_load(sos_store_t *st, const char *upload_id,
     sos_part_rec_t **parts, uint32_t *n_parts, uint64_t *bytes,
-    sos_error_t *err)
+    sos_buf_t *sums, sos_error_t *err)
 {
-    size_t               klen, vlen;
-    uint32_t             n, cap;
+    size_t               klen, vlen, off;
+    uint32_t             i, n, cap;
     sos_rc_e             rc;
     sos_buf_t            prefix;
     const char          *k, *v;
@@ -190,9 +191,21 @@ sos_parts_load(sos_store_t *st, const char *upload_id,
         }
 
         a[n].checksum_algorithm.len = 0;
-        a[n].checksum_value.len = 0;
+        if (sums != NULL) {
+            if (a[n].checksum_value.len > 0) {
+                sos_buf_add(sums, a[n].checksum_value.data,
+                            a[n].checksum_value.len);
+            }
+        } else {
+            a[n].checksum_value.len = 0;
+        }
+        a[n].checksum_value.data = NULL;
         *bytes += a[n].extent.size;
         n++;
+    }
+
+    if (rc == SOS_OK && sums != NULL && sums->oom) {
+        rc = sos_err(err, SOS_ENOMEM, 0, "parts of upload %s", upload_id);
     }
 
     if (rc == SOS_OK) {
@@ -206,6 +219,15 @@ sos_parts_load(sos_store_t *st, const char *upload_id,
         free(a);
         *bytes = 0;
         return rc;
+    }
+
+    /* sums holds the values in order, one after another */
+    if (sums != NULL) {
+        off = 0;
+        for (i = 0; i < n; i++) {
+            a[i].checksum_value.data = (char *) sums->data + off;
+            off += a[i].checksum_value.len;
+        }
     }
 
     *parts = a;
@@ -526,7 +548,7 @@ sos_upload_complete(sos_store_t *st, const sos_put_opts_t *opts,
     uint32_t               j, n_all, n_unused;
     uint64_t               total;
     sos_rc_e               rc;
-    sos_buf_t              k, d;
+    sos_buf_t              k, d, sums;
     EVP_MD_CTX            *md5;
     unsigned char          digest[16];
     sos_obj_rec_t          rec;
@@ -553,6 +575,7 @@ sos_upload_complete(sos_store_t *st, const sos_put_opts_t *opts,
     memset(&rec, 0, sizeof(rec));
     sos_buf_init(&k);
     sos_buf_init(&d);
+    sos_buf_init(&sums);
     dval = NULL;
     all = NULL;
     unused = NULL;
@@ -584,7 +607,7 @@ sos_upload_complete(sos_store_t *st, const sos_put_opts_t *opts,
         goto done;
     }
 
-    rc = sos_parts_load(st, upload_id, &all, &n_all, &total, err);
+    rc = sos_parts_load(st, upload_id, &all, &n_all, &total, &sums, err);
     if (rc != SOS_OK) {
         goto done;
     }
@@ -594,7 +617,13 @@ sos_upload_complete(sos_store_t *st, const sos_put_opts_t *opts,
     batch = leveldb_writebatch_create();
     md5 = EVP_MD_CTX_new();
 
+    /* an upload made with a checksum keeps each part's in the object */
+    if (u.attrs.checksum_algorithm.len > 0) {
+        rec.part_checksums = calloc(n_parts, sizeof(sos_str_t));
+    }
+
     if (rec.extents == NULL || unused == NULL || batch == NULL || md5 == NULL
+        || (u.attrs.checksum_algorithm.len > 0 && rec.part_checksums == NULL)
         || EVP_DigestInit_ex(md5, EVP_md5(), NULL) != 1)
     {
         rc = sos_err(err, SOS_ENOMEM, 0, "completing upload %s", upload_id);
@@ -637,6 +666,9 @@ sos_upload_complete(sos_store_t *st, const sos_put_opts_t *opts,
         }
 
         rec.extents[i] = all[j].extent;
+        if (rec.part_checksums != NULL) {
+            rec.part_checksums[i] = all[j].checksum_value;
+        }
         rec.size += all[j].extent.size;
         EVP_DigestUpdate(md5, all[j].extent.md5, 16);
         j++;
@@ -727,7 +759,9 @@ done:
     EVP_MD_CTX_free(md5);
     sos_buf_free(&k);
     sos_buf_free(&d);
+    sos_buf_free(&sums);
     free(rec.extents);
+    free(rec.part_checksums);
     free(unused);
     free(all);
     return rc;
@@ -769,7 +803,7 @@ sos_upload_abort(sos_store_t *st, const char *bucket, size_t bucket_len,
     }
     free(val);
 
-    rc = sos_parts_load(st, upload_id, &all, &n, &total, err);
+    rc = sos_parts_load(st, upload_id, &all, &n, &total, NULL, err);
     if (rc != SOS_OK) {
         goto done;
     }

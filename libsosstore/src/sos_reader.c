@@ -65,6 +65,8 @@ struct sos_reader_s {
     uint32_t        n_extents;
     sos_extent_t   *extents;            /* pinned */
     uint64_t       *starts;             /* object offset of each extent */
+    sos_str_t      *part_checksums;     /* NULL: none; else n_extents, in
+                                           the same block as their bytes */
     sos_rext_t     *rx;
     uint32_t        passed;             /* read and verify are past the
                                            fds not lent below this */
@@ -83,6 +85,7 @@ static sos_rc_e sos_reader_pin(sos_store_t *st, const sos_buf_t *ikey,
 static sos_rc_e sos_reader_new(sos_reader_t **out, sos_store_t *st,
     sos_obj_rec_t *rec, sos_error_t *err);
 static void sos_reader_pass(sos_reader_t *rd, uint32_t first);
+static int sos_reader_sums_copy(sos_reader_t *rd, const sos_str_t *sums);
 static sos_rc_e sos_reader_fd(sos_reader_t *rd, uint32_t i, sos_error_t *err);
 static uint32_t sos_reader_find(const sos_reader_t *rd, uint64_t offset);
 static sos_rc_e sos_reader_check(sos_reader_t *rd, uint32_t i,
@@ -189,6 +192,13 @@ sos_reader_new(sos_reader_t **out, sos_store_t *st, sos_obj_rec_t *rec,
     rec->extents = NULL;
     rec->n_extents = 0;
 
+    if (rec->part_checksums != NULL
+        && sos_reader_sums_copy(rd, rec->part_checksums) != 0)
+    {
+        sos_reader_close(rd);
+        return sos_err(err, SOS_ENOMEM, ENOMEM, "no memory for a reader");
+    }
+
     at = 0;
     for (i = 0; i < n; i++) {
         rd->starts[i] = at;
@@ -213,6 +223,36 @@ sos_reader_new(sos_reader_t **out, sos_store_t *st, sos_obj_rec_t *rec,
 
     *out = rd;
     return SOS_OK;
+}
+
+
+/* The parts' checksums into one block of the reader's: 0 or -1. */
+static int
+sos_reader_sums_copy(sos_reader_t *rd, const sos_str_t *sums)
+{
+    char      *p;
+    size_t     total;
+    uint32_t   i;
+    sos_str_t *dst;
+
+    total = rd->n_extents * sizeof(sos_str_t);
+    for (i = 0; i < rd->n_extents; i++) {
+        total += sums[i].len;
+    }
+
+    dst = malloc(total);
+    if (dst == NULL) {
+        return -1;
+    }
+
+    p = (char *) (dst + rd->n_extents);
+    for (i = 0; i < rd->n_extents; i++) {
+        dst[i] = sums[i];
+        sos_str_move(&dst[i], &p);
+    }
+
+    rd->part_checksums = dst;
+    return 0;
 }
 
 
@@ -534,6 +574,21 @@ sos_reader_part(sos_reader_t *reader, uint32_t part_number,
 
 
 void
+sos_reader_part_checksum(sos_reader_t *reader, uint32_t part_number,
+    sos_str_t *value)
+{
+    value->data = NULL;
+    value->len = 0;
+
+    if (reader->part_checksums != NULL && part_number > 0
+        && part_number <= reader->n_extents)
+    {
+        *value = reader->part_checksums[part_number - 1];
+    }
+}
+
+
+void
 sos_reader_close(sos_reader_t *reader)
 {
     size_t    k;
@@ -558,6 +613,7 @@ sos_reader_close(sos_reader_t *reader)
     free(reader->block);
     free(reader->extents);
     free(reader->starts);
+    free(reader->part_checksums);
     free(reader->rx);
     free(reader);
 }

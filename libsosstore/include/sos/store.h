@@ -853,6 +853,18 @@ sos_rc_e sos_reader_part(sos_reader_t *reader, uint32_t part_number,
     uint64_t *offset, uint64_t *len, sos_error_t *err);
 
 /**
+ * The checksum of part `part_number` (1-based) of an open multipart
+ * object, as the client sent it when it uploaded the part (base64; the
+ * algorithm is the object's checksum_algorithm).  Kept for uploads
+ * created with a checksum algorithm and completed by this version of
+ * SOS; otherwise, or for no such part, *value is empty.
+ * Threads: the thread rule.  Ownership: value points into the reader,
+ * valid until sos_reader_close.
+ */
+void sos_reader_part_checksum(sos_reader_t *reader, uint32_t part_number,
+    sos_str_t *value);
+
+/**
  * Close the reader and let go of the data it held.  NULL is a no-op.
  * Threads: the thread rule.  Ownership: reader is freed.
  */
