@@ -3,7 +3,8 @@
 t/client_boto3_attrs.t: get_object_attributes of a simple and a multipart
 object (parts paged with MaxParts / PartNumberMarker), and an upload
 created with ChecksumAlgorithm CRC32 and ChecksumType FULL_OBJECT whose
-whole-object CRC32 head_object (ChecksumMode ENABLED) shows.
+whole-object CRC32 head_object (ChecksumMode ENABLED) shows; each part's
+own checksum in ObjectParts (CRC32, and SHA256 COMPOSITE).
 
     boto3_attrs.py ENDPOINT
 
@@ -105,6 +106,34 @@ check(op.get('TotalPartsCount') == 3, 'multipart: TotalPartsCount', op)
 check([(p['PartNumber'], p['Size']) for p in op.get('Parts', [])]
       == [(1, 5 * MIB), (2, 5 * MIB), (3, 1234)],
       'multipart: the parts and their sizes', op.get('Parts'))
+check([p.get('ChecksumCRC32') for p in op.get('Parts', [])]
+      == [crc32_b64(d) for d in parts],
+      'multipart: each part\'s own ChecksumCRC32', op.get('Parts'))
+
+# COMPOSITE SHA256: each part keeps its SHA256
+
+sha = [b'x' * (5 * MIB), b'y' * 77]
+up = s3.create_multipart_upload(Bucket='attrs-boto3', Key='sha',
+                                ChecksumAlgorithm='SHA256')
+done = []
+for n, data in enumerate(sha, 1):
+    p = s3.upload_part(Bucket='attrs-boto3', Key='sha', PartNumber=n,
+                       UploadId=up['UploadId'], Body=data,
+                       ChecksumAlgorithm='SHA256')
+    done.append({'PartNumber': n, 'ETag': p['ETag'],
+                 'ChecksumSHA256': p['ChecksumSHA256']})
+s3.complete_multipart_upload(Bucket='attrs-boto3', Key='sha',
+                             UploadId=up['UploadId'],
+                             MultipartUpload={'Parts': done})
+r = s3.get_object_attributes(Bucket='attrs-boto3', Key='sha',
+                             ObjectAttributes=['Checksum', 'ObjectParts'])
+check(r.get('Checksum', {}).get('ChecksumType') == 'COMPOSITE'
+      and r['Checksum'].get('ChecksumSHA256', '').endswith('-2'),
+      'SHA256: a COMPOSITE checksum', r.get('Checksum'))
+check([p.get('ChecksumSHA256') for p in
+       r.get('ObjectParts', {}).get('Parts', [])]
+      == [base64.b64encode(hashlib.sha256(d).digest()).decode() for d in sha],
+      'SHA256: each part\'s own ChecksumSHA256', r.get('ObjectParts'))
 
 r = s3.get_object_attributes(Bucket='attrs-boto3', Key='mp', MaxParts=2,
                              ObjectAttributes=['ObjectParts'])
