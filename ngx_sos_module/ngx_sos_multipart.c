@@ -120,50 +120,74 @@ ngx_sos_mp_checksum_alg(ngx_sos_ctx_t *ctx)
 /*
  * x-amz-checksum-type: COMPOSITE (the default), or FULL_OBJECT for the
  * CRCs, which an upload keeps as its checksum value until it completes.
+ * CRC64NVME is FULL_OBJECT only (its default), SHA1 and SHA256 COMPOSITE
+ * only; a type without an algorithm is refused.  The messages are those
+ * of S3 (versity/versitygw tests/test_rest_multipart*.sh, run against
+ * AWS).
  */
 
 ngx_sos_err_e
 ngx_sos_mp_checksum_type(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     sos_attrs_t *attrs)
 {
+    ngx_uint_t           full;
     ngx_table_elt_t     *h;
     sos_checksum_alg_e   alg;
-
-    h = ngx_sos_header_find(r, "x-amz-checksum-type");
-    if (h == NULL) {
-        return NGX_SOS_OK;
-    }
 
     alg = sos_checksum_lookup(attrs->checksum_algorithm.data,
                               attrs->checksum_algorithm.len);
 
-    if (h->value.len == sizeof("COMPOSITE") - 1
-        && ngx_strncasecmp(h->value.data, (u_char *) "COMPOSITE",
-                           h->value.len) == 0)
-    {
-        return NGX_SOS_OK;
-    }
+    h = ngx_sos_header_find(r, "x-amz-checksum-type");
 
-    if (!(h->value.len == sizeof("FULL_OBJECT") - 1
-          && ngx_strncasecmp(h->value.data, (u_char *) "FULL_OBJECT",
-                             h->value.len) == 0))
+    if (h == NULL) {
+        full = (alg == SOS_CHECKSUM_CRC64NVME);
+
+    } else if (h->value.len == sizeof("COMPOSITE") - 1
+               && ngx_strncasecmp(h->value.data, (u_char *) "COMPOSITE",
+                                  h->value.len) == 0)
     {
+        full = 0;
+
+    } else if (h->value.len == sizeof("FULL_OBJECT") - 1
+               && ngx_strncasecmp(h->value.data, (u_char *) "FULL_OBJECT",
+                                  h->value.len) == 0)
+    {
+        full = 1;
+
+    } else {
         ngx_str_set(&ctx->error_message,
                     "Value for x-amz-checksum-type header is invalid.");
         return NGX_SOS_ERR_INVALID_REQUEST;
     }
 
-    if (alg != SOS_CHECKSUM_CRC32 && alg != SOS_CHECKSUM_CRC32C
-        && alg != SOS_CHECKSUM_CRC64NVME)
-    {
-        ngx_str_set(&ctx->error_message, "The FULL_OBJECT checksum type "
-                    "requires the CRC32, CRC32C or CRC64NVME checksum "
-                    "algorithm.");
+    if (h != NULL && alg == SOS_CHECKSUM_NONE) {
+        ngx_str_set(&ctx->error_message, "The x-amz-checksum-type header can "
+                    "only be used with the x-amz-checksum-algorithm header.");
         return NGX_SOS_ERR_INVALID_REQUEST;
     }
 
-    attrs->checksum_value.data = "FULL_OBJECT";
-    attrs->checksum_value.len = sizeof("FULL_OBJECT") - 1;
+    if (!full && alg == SOS_CHECKSUM_CRC64NVME) {
+        ngx_str_set(&ctx->error_message, "The COMPOSITE checksum type cannot "
+                    "be used with the crc64nvme checksum algorithm.");
+        return NGX_SOS_ERR_INVALID_REQUEST;
+    }
+
+    if (full && alg == SOS_CHECKSUM_SHA1) {
+        ngx_str_set(&ctx->error_message, "The FULL_OBJECT checksum type "
+                    "cannot be used with the sha1 checksum algorithm.");
+        return NGX_SOS_ERR_INVALID_REQUEST;
+    }
+
+    if (full && alg == SOS_CHECKSUM_SHA256) {
+        ngx_str_set(&ctx->error_message, "The FULL_OBJECT checksum type "
+                    "cannot be used with the sha256 checksum algorithm.");
+        return NGX_SOS_ERR_INVALID_REQUEST;
+    }
+
+    if (full) {
+        attrs->checksum_value.data = "FULL_OBJECT";
+        attrs->checksum_value.len = sizeof("FULL_OBJECT") - 1;
+    }
 
     return NGX_SOS_OK;
 }

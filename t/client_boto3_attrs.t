@@ -30,7 +30,7 @@ for (split /\n/, $r->{out}) {
     }
 }
 
-ok($r->{rc} == 0 && $n == 21, "boto3 script ran to the end ($n checks)")
+ok($r->{rc} == 0 && $n == 23, "boto3 script ran to the end ($n checks)")
     or $c->show_failure($r, $log_mark);
 
 $t->stop_ok;

@@ -366,6 +366,88 @@ my $p2 = 'second part ' x 100;
     ($st) = req(HEAD => '/cmp/small');
     is($st, 200, 'the object is still there');
 }
+# ---- checksum types of CreateMultipartUpload ----
+#
+# AWS: https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity-upload.html
+# (full object and composite checksum types): CRC64NVME is full object
+# only ("The CRC64NVME checksum is always a full object checksum",
+# API_PutObject.html), so FULL_OBJECT is its default; SHA1 and SHA256 are
+# composite only; CRC32 and CRC32C either.  The errors are InvalidRequest
+# with S3's messages, as versity/versitygw's tests
+# (tests/test_rest_multipart*.sh, "multipart checksum w/crc64nvme,
+# composite" and "w/sha1, full object") check them against AWS.
+
+($st, $h, $b) = req(POST => '/cmp/nvme?uploads',
+                    headers => { 'x-amz-checksum-algorithm' => 'CRC64NVME' });
+is($st, 200, 'CRC64NVME without x-amz-checksum-type');
+is($h->{'x-amz-checksum-type'}, 'FULL_OBJECT', '... FULL_OBJECT by default');
+my $id = tag($b, 'UploadId');
+
+# CRC-64/NVME, reflected, table-driven
+my @t64;
+for my $i (0 .. 255) {
+    my $c = $i;
+    $c = ($c & 1) ? ($c >> 1) ^ ((0x9A6C9329 << 32) | 0xAC4BC9B5)
+                   : $c >> 1 for 1 .. 8;
+    $t64[$i] = $c;
+}
+sub crc64_b64 {
+    my $c = ~0;
+    $c = $t64[($c ^ $_) & 0xff] ^ ($c >> 8) for unpack('C*', $_[0]);
+    return encode_base64(pack('Q>', $c ^ ~0), '');
+}
+
+my @nv = ('n' x (5 * $MiB), 'v' x 100);
+for my $n (1, 2) {
+    ($st) = part('nvme', $id, $n, $nv[$n - 1], headers => {
+        'x-amz-checksum-crc64nvme' => crc64_b64($nv[$n - 1]) });
+    is($st, 200, "CRC64NVME default: part $n");
+}
+($st, $h, $b) = complete('nvme', $id,
+    complete_xml(1 => md5_hex($nv[0]), 2 => md5_hex($nv[1])));
+is($st, 200, 'CRC64NVME default: complete');
+is(tag($b, 'ChecksumType'), 'FULL_OBJECT', '... ChecksumType FULL_OBJECT');
+is(tag($b, 'ChecksumCRC64NVME'), crc64_b64(join '', @nv),
+   '... the whole object\'s CRC64NVME, no "-2"');
+
+($st, $h, $b) = req(POST => '/cmp/nvme2?uploads', headers => {
+    'x-amz-checksum-algorithm' => 'CRC64NVME',
+    'x-amz-checksum-type' => 'FULL_OBJECT' });
+is($h->{'x-amz-checksum-type'}, 'FULL_OBJECT', 'CRC64NVME FULL_OBJECT named');
+
+($st, $h, $b) = req(POST => '/cmp/nvme3?uploads', headers => {
+    'x-amz-checksum-algorithm' => 'CRC64NVME',
+    'x-amz-checksum-type' => 'COMPOSITE' });
+is($st, 400, 'CRC64NVME COMPOSITE: 400');
+is(code($b), 'InvalidRequest', '... InvalidRequest');
+is(tag($b, 'Message'), 'The COMPOSITE checksum type cannot be used with '
+   . 'the crc64nvme checksum algorithm.', '... S3\'s message');
+
+for my $alg (qw(SHA1 SHA256)) {
+    ($st, $h, $b) = req(POST => '/cmp/sha?uploads', headers => {
+        'x-amz-checksum-algorithm' => $alg,
+        'x-amz-checksum-type' => 'FULL_OBJECT' });
+    is($st, 400, "$alg FULL_OBJECT: 400");
+    is(code($b), 'InvalidRequest', '... InvalidRequest');
+    is(tag($b, 'Message'), 'The FULL_OBJECT checksum type cannot be used '
+       . 'with the ' . lc($alg) . ' checksum algorithm.', '... S3\'s message');
+
+    ($st, $h, $b) = req(POST => '/cmp/sha?uploads', headers => {
+        'x-amz-checksum-algorithm' => $alg });
+    is($st, 200, "$alg without a type: 200");
+    is($h->{'x-amz-checksum-type'}, 'COMPOSITE', '... COMPOSITE');
+}
+
+($st, $h, $b) = req(POST => '/cmp/crc?uploads', headers => {
+    'x-amz-checksum-algorithm' => 'CRC32',
+    'x-amz-checksum-type' => 'COMPOSITE' });
+is($h->{'x-amz-checksum-type'}, 'COMPOSITE', 'CRC32 COMPOSITE named: 200');
+
+($st, $h, $b) = req(POST => '/cmp/notype?uploads', headers => {
+    'x-amz-checksum-type' => 'COMPOSITE' });
+is($st, 400, 'x-amz-checksum-type without an algorithm: 400');
+is(tag($b, 'Message'), 'The x-amz-checksum-type header can only be used '
+   . 'with the x-amz-checksum-algorithm header.', '... S3\'s message');
 
 $t->stop_ok;
 

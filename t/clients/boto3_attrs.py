@@ -4,7 +4,8 @@ t/client_boto3_attrs.t: get_object_attributes of a simple and a multipart
 object (parts paged with MaxParts / PartNumberMarker), and an upload
 created with ChecksumAlgorithm CRC32 and ChecksumType FULL_OBJECT whose
 whole-object CRC32 head_object (ChecksumMode ENABLED) shows; each part's
-own checksum in ObjectParts (CRC32, and SHA256 COMPOSITE).
+own checksum in ObjectParts (CRC32, and SHA256 COMPOSITE); CRC64NVME
+uploads FULL_OBJECT by default, COMPOSITE refused.
 
     boto3_attrs.py ENDPOINT
 
@@ -146,6 +147,22 @@ r = s3.get_object_attributes(Bucket='attrs-boto3', Key='mp', MaxParts=2,
 op = r.get('ObjectParts', {})
 check([p['PartNumber'] for p in op.get('Parts', [])] == [3]
       and op.get('IsTruncated') is False, 'page 2: part 3, the end', op)
+
+# CRC64NVME: FULL_OBJECT by default, COMPOSITE refused
+
+up = s3.create_multipart_upload(Bucket='attrs-boto3', Key='nvme',
+                                ChecksumAlgorithm='CRC64NVME')
+check(up.get('ChecksumType') == 'FULL_OBJECT',
+      'CRC64NVME: ChecksumType FULL_OBJECT by default',
+      up.get('ChecksumType'))
+try:
+    s3.create_multipart_upload(Bucket='attrs-boto3', Key='nvme',
+                               ChecksumAlgorithm='CRC64NVME',
+                               ChecksumType='COMPOSITE')
+    check(False, 'CRC64NVME COMPOSITE is refused')
+except s3.exceptions.ClientError as e:
+    check(e.response['Error']['Code'] == 'InvalidRequest',
+          'CRC64NVME COMPOSITE: InvalidRequest', e.response['Error'])
 
 try:
     s3.get_object_attributes(Bucket='attrs-boto3', Key='missing',
