@@ -49,6 +49,8 @@ typedef struct {
     char                     upload_id[SOS_UPLOAD_ID_LEN + 1];
     sos_put_opts_t           opts;       /* the object and its conditions */
     char                     if_match[SOS_ETAG_MAX + 1];    /* opts' */
+    ngx_uint_t               cond_held;  /* If-Match held before the
+                                            parts were read */
     ngx_sos_complete_ref_t  *refs;
     ngx_uint_t               n_refs;
 
@@ -687,6 +689,10 @@ ngx_sos_complete_run(ngx_sos_job_t *job)
     sos_part_ref_t     *refs;
     sos_object_info_t   info;
 
+    if (cm->opts.if_match) {
+        cm->cond_held = ngx_sos_object_write_held(job, &cm->opts);
+    }
+
     ngx_sos_complete_checksum(job, cm);
 
     if (job->rc != SOS_OK || cm->cksum_mismatch
@@ -825,6 +831,15 @@ ngx_sos_complete_done(ngx_http_request_t *r, ngx_sos_job_t *job)
         ngx_str_set(&ctx->error_message, "The checksum algorithm or type "
                     "sent with the request is not the upload's.");
         return ngx_sos_error_send_ctx(r, ctx, cm->given_err);
+    }
+
+    if (job->rc == SOS_ENOTFOUND && cm->cond_held) {
+        /*
+         * If-Match held when the parts were read, then a delete came
+         * before the commit: S3's 409, as PutObject's
+         */
+        return ngx_sos_error_send(r,
+                                  NGX_SOS_ERR_CONDITIONAL_REQUEST_CONFLICT);
     }
 
     if (job->rc == SOS_EINVALIDPART || job->rc == SOS_ETOOSMALL) {

@@ -26,6 +26,8 @@ typedef struct {
     /* the destination */
     sos_put_opts_t           opts;
     char                     if_match[SOS_ETAG_MAX + 1];    /* opts' */
+    ngx_uint_t               cond_held;  /* If-Match held before the data
+                                            was copied */
     ngx_sos_object_attrs_t   a;          /* REPLACE's; a.attrs.owner */
     ngx_uint_t               replace;
     ngx_sos_acl_t           *acl;        /* NULL: private */
@@ -521,6 +523,10 @@ ngx_sos_copy_run(ngx_sos_job_t *job)
             opts.attrs = &attrs;
         }
 
+        if (opts.if_match) {
+            cp->cond_held = ngx_sos_object_write_held(job, &opts);
+        }
+
         job->rc = sos_put_begin(&put, job->store, &opts, &job->err);
     }
 
@@ -576,6 +582,15 @@ ngx_sos_copy_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 
     u_char            *p;
     ngx_sos_xml_out_t  x;
+
+    if (job->rc == SOS_ENOTFOUND && cp->cond_held) {
+        /*
+         * If-Match held when the copy began, then a delete came before
+         * its commit: S3's 409, as PutObject's
+         */
+        return ngx_sos_error_send(r,
+                                  NGX_SOS_ERR_CONDITIONAL_REQUEST_CONFLICT);
+    }
 
     if (job->rc != SOS_OK) {
         return ngx_sos_error_send(r, ngx_sos_error_from_store(job->rc));

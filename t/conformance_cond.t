@@ -9,7 +9,11 @@
 #   NoSuchKey when the key is missing; 409 ConditionalRequestConflict when
 #   a delete succeeds before the conditional write completes).  An ETag
 #   value in If-None-Match (the write proceeds unless the current ETag
-#   matches) is RFC 7232's If-None-Match, which issue 15 asks for.
+#   matches) is RFC 7232's If-None-Match, which issue 15 asks for.  The
+#   same page's 409 is for every conditional write: CopyObject's too
+#   (raced below) and CompleteMultipartUpload's (whose window, between
+#   the reading of the parts and the commit, no request can be timed
+#   into from outside, so it has no race test here).
 # - DeleteObject If-Match, x-amz-if-match-last-modified-time,
 #   x-amz-if-match-size and DeleteObjects' ETag, LastModifiedTime, Size:
 #   "How to perform conditional deletes",
@@ -195,6 +199,68 @@ put('race', 'base');
 is($code, 412, 'race: If-Match write after another write: 412');
 (undef, undef, $body) = req(GET => '/cond/race');
 is($body, 'other', '... the other write stays');
+
+# CopyObject: the window is the data copy.  A large source is copied onto
+# a key with If-Match while a delete of that key lands.  The copy has
+# begun once its file is in a replica's tmp/ (sos_put_begin: the If-Match
+# was looked at just before), and has not committed while that file is
+# still there (the commit renames it into objects/): a delete answered
+# between the two landed mid-copy, and only then is the answer asserted.
+# The race is tried at most 5 times; the copy's answer is S3's 409, as
+# PutObject's above.
+
+my $big = 'B' x (64 * 1024 * 1024);
+($st) = req(PUT => '/cond/big', body => $big, timeout => 120);
+is($st, 200, 'copy race: a 64 MiB source');
+
+my $tmp = $t->data . '/r0/tmp';
+
+sub tmp_files {
+    opendir(my $d, $tmp) or return ();
+    return grep { !/^\./ } readdir $d;
+}
+
+my ($raced, $ccode, $cerr);
+for my $try (1 .. 5) {
+    put('cp-race', 'base');
+
+    my $s = $t->connect;
+    print $s $t->s3_request(PUT => '/cond/cp-race', headers => {
+        'x-amz-copy-source' => '/cond/big',
+        'If-Match' => '"' . md5_hex('base') . '"',
+        Connection => 'close' });
+
+    my ($file, $deadline) = (undef, time() + 10);
+    while (!defined $file && time() < $deadline) {
+        ($file) = tmp_files();
+        sleep(0.001) unless defined $file;
+    }
+
+    my $mid = 0;
+    if (defined $file) {
+        my ($ds) = req(DELETE => '/cond/cp-race');
+        $mid = $ds == 204 && -e "$tmp/$file";
+    }
+
+    my $resp = read_until($s, qr{</Error>|</CopyObjectResult>}, 60);
+    close $s;
+
+    if ($mid) {
+        ($ccode) = $resp =~ m{^HTTP/1\.1 (\d+)};
+        $cerr = code($resp);
+        $raced = $try;
+        last;
+    }
+    note("copy race, try $try: the delete did not land mid-copy");
+}
+
+SKIP: {
+    skip 'copy race: the delete never landed mid-copy', 3 unless $raced;
+    is($ccode, 409, "copy race (try $raced): If-Match copy after a "
+       . 'delete: 409');
+    is($cerr, 'ConditionalRequestConflict', '... ConditionalRequestConflict');
+    ok(!present('cp-race'), '... nothing written');
+}
 
 # ---- DeleteObject ----
 
