@@ -192,10 +192,8 @@ sos_parts_load(sos_store_t *st, const char *upload_id,
 
         a[n].checksum_algorithm.len = 0;
         if (sums != NULL) {
-            if (a[n].checksum_value.len > 0) {
-                sos_buf_add(sums, a[n].checksum_value.data,
-                            a[n].checksum_value.len);
-            }
+            sos_buf_add(sums, a[n].checksum_value.data,
+                        a[n].checksum_value.len);
         } else {
             a[n].checksum_value.len = 0;
         }
@@ -221,8 +219,8 @@ sos_parts_load(sos_store_t *st, const char *upload_id,
         return rc;
     }
 
-    /* sums holds the values in order, one after another */
-    if (sums != NULL) {
+    /* sums holds the values in order, one after another (none: empty) */
+    if (sums != NULL && sums->data != NULL) {
         off = 0;
         for (i = 0; i < n; i++) {
             a[i].checksum_value.data = (char *) sums->data + off;
