@@ -18,8 +18,8 @@
 #define SOS_DEFAULT_MIN_PART (5ULL * 1024 * 1024)
 #define SOS_RECORD_VERSION  1
 /* object and upload records: 2 adds website_redirect at the end of the
- * attributes; 1 (without it) is still read */
-#define SOS_ATTRS_VERSION   2
+ * attributes, 3 the tag set after it; 1 and 2 (without them) still read */
+#define SOS_ATTRS_VERSION   3
 
 /*
  * Modes of what the store creates: directories and files are the owner's
