@@ -32,7 +32,6 @@
 
 typedef struct {
     ngx_http_request_t      *request;
-    ngx_sos_ctx_t           *ctx;
     ngx_array_t              tags;       /* of sos_kv_t */
     sos_kv_t                 tag;        /* the Tag being read */
     ngx_uint_t               has_key;
@@ -383,7 +382,6 @@ ngx_sos_tagging_document(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
 
     ngx_memzero(&ps, sizeof(ngx_sos_tagging_parse_t));
     ps.request = r;
-    ps.ctx = ctx;
     ps.err = NGX_SOS_OK;
 
     if (ngx_array_init(&ps.tags, r->pool, 4, sizeof(sos_kv_t)) != NGX_OK) {
@@ -555,7 +553,9 @@ ngx_sos_tagging_check(ngx_sos_ctx_t *ctx, ngx_array_t *tags, ngx_uint_t max,
                                           "invalid");
         }
 
-        for (j = 0; j < i; j++) {
+        /* past the limit the count is the answer: no quadratic walk */
+
+        for (j = 0; i <= max && j < i; j++) {
             if (kv[j].name.len == kv[i].name.len
                 && ngx_memcmp(kv[j].name.data, kv[i].name.data,
                               kv[i].name.len) == 0)

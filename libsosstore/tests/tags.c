@@ -274,7 +274,8 @@ test_version2(void)
     sos_buf_init(&k);
     sos_object_ikey(&k, BUCKET, BUCKET_LEN, "old", 3, "a test", &err);
     e = NULL;
-    v = leveldb_get(st->db, st->read_options, (char *) k.data, k.len, &vlen, &e);
+    v = leveldb_get(st->db, st->read_options, (char *) k.data, k.len, &vlen,
+                    &e);
     if (v == NULL || sos_obj_rec_decode(v, vlen, &rec) != 0) {
         bail("the record of \"old\"");
     }
