@@ -10,7 +10,7 @@
  *
  * Every tag set is checked as S3 checks it: a key of 1 to 128 and a value
  * of 0 to 256 Unicode characters, letters, digits, spaces and
- * "+ - = . _ : /  @" only, no key twice, no key beginning with "aws:", at
+ * "+ - = . _ : / @" only, no key twice, no key beginning with "aws:", at
  * most 10 tags on an object and 50 on a bucket.  SOS has no Unicode
  * tables: a character outside ASCII is taken as a letter, unless it is a
  * C1 control.  A set is kept encoded (sos_tags_encode): an object's in
@@ -27,6 +27,8 @@
 #define NGX_SOS_TAG_KEY_MAX       128    /* characters */
 #define NGX_SOS_TAG_VALUE_MAX     256
 #define NGX_SOS_TAGGING_BODY_MAX  (256 * 1024)
+/* any text the body holds: a long Key or Value is InvalidTag (S3), not
+ * the parser's MalformedXML */
 #define NGX_SOS_TAG_TEXT_MAX      NGX_SOS_TAGGING_BODY_MAX
 
 
