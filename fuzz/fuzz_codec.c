@@ -2,7 +2,8 @@
 /*
  * Fuzz target: the store's index record decoders, as they read values
  * back from LevelDB: the object record (attributes, user metadata,
- * extents; versions 1 and 2, with x-amz-website-redirect-location) and
+ * extents; versions 1, 2 with x-amz-website-redirect-location, 3 with
+ * the tag set) and
  * its copy into sos_object_info_t, the upload and part records of
  * multipart uploads, and the bucket record with its ACL and settings.
  *

@@ -3,7 +3,8 @@
  * Fuzz target: every XML request body, through the module's handler:
  * DeleteObjects, CompleteMultipartUpload, PutBucketAcl, PutObjectAcl,
  * CreateBucket (CreateBucketConfiguration), PutBucketVersioning,
- * PutBucketWebsite, PutBucketCors (and the stored forms they encode).
+ * PutBucketWebsite, PutBucketCors, PutBucketTagging, PutObjectTagging (and
+ * the stored forms they encode).
  *
  * Input: one byte choosing the operation, then the body.  The request
  * head is built here (signed, signatures accepted, with the body's
@@ -27,7 +28,9 @@ static const char  *fuzz_xml_targets[] = {
     "PUT /examplebucket",
     "PUT /examplebucket?versioning",
     "PUT /examplebucket?website",
-    "PUT /examplebucket?cors"
+    "PUT /examplebucket?cors",
+    "PUT /examplebucket?tagging",
+    "PUT /examplebucket/a.jpg?tagging"
 };
 
 #define FUZZ_XML_N  (sizeof(fuzz_xml_targets) / sizeof(fuzz_xml_targets[0]))

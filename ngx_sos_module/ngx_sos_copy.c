@@ -9,7 +9,8 @@
  * x-amz-copy-source-if-* conditions are evaluated on that version and
  * the store copies that version's bytes (sos_put_copy) into a new object
  * (CopyObject: COPY keeps the source's metadata, REPLACE takes the
- * request's) or a part (UploadPartCopy: the whole source or the range
+ * request's; the tags likewise, by x-amz-tagging-directive) or a part
+ * (UploadPartCopy: the whole source or the range
  * x-amz-copy-source-range names, with the checksum the upload asks for).
  * The destination's own conditions are PutObject's.
  */
@@ -30,6 +31,8 @@ typedef struct {
                                             was copied */
     ngx_sos_object_attrs_t   a;          /* REPLACE's; a.attrs.owner */
     ngx_uint_t               replace;
+    ngx_uint_t               tags_replace;   /* x-amz-tagging-directive */
+    sos_str_t                tags;       /* ... REPLACE's x-amz-tagging */
     ngx_sos_acl_t           *acl;        /* NULL: private */
     char                     upload_id[SOS_UPLOAD_ID_LEN + 1];  /* or "" */
     uint32_t                 part_number;
@@ -110,6 +113,32 @@ ngx_sos_object_copy(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
             ngx_str_set(&ctx->error_message, "Unknown metadata directive.");
             return ngx_sos_error_send_ctx(r, ctx,
                                           NGX_SOS_ERR_INVALID_ARGUMENT);
+        }
+    }
+
+    /* the tags: the source's (COPY, the default) or x-amz-tagging's */
+
+    h = ngx_sos_header_find(r, "x-amz-tagging-directive");
+
+    if (h) {
+        if (h->value.len == sizeof("REPLACE") - 1
+            && ngx_strncmp(h->value.data, "REPLACE", h->value.len) == 0)
+        {
+            cp->tags_replace = 1;
+
+        } else if (h->value.len != sizeof("COPY") - 1
+                   || ngx_strncmp(h->value.data, "COPY", h->value.len) != 0)
+        {
+            ngx_str_set(&ctx->error_message, "Unknown tagging directive.");
+            return ngx_sos_error_send_ctx(r, ctx,
+                                          NGX_SOS_ERR_INVALID_ARGUMENT);
+        }
+    }
+
+    if (cp->tags_replace) {
+        err = ngx_sos_tagging_header(r, ctx, &cp->tags);
+        if (err != NGX_SOS_OK) {
+            return ngx_sos_error_send_ctx(r, ctx, err);
         }
     }
 
@@ -514,14 +543,19 @@ ngx_sos_copy_run(ngx_sos_job_t *job)
     } else {
         opts = cp->opts;
 
-        if (!cp->replace) {
+        if (cp->replace) {
+            attrs = cp->a.attrs;
+
+        } else {
             /* COPY: the source's metadata, owned by whoever copied it */
             attrs = info->attrs;
             attrs.owner = cp->a.attrs.owner;
             attrs.acl = cp->a.attrs.acl;     /* ACLs are not copied, as S3 */
             attrs.website_redirect = cp->a.attrs.website_redirect;
-            opts.attrs = &attrs;
         }
+
+        attrs.tags = cp->tags_replace ? cp->tags : info->attrs.tags;
+        opts.attrs = &attrs;
 
         if (opts.if_match) {
             cp->cond_held = ngx_sos_object_write_held(job, &opts);

@@ -338,6 +338,16 @@ static ngx_sos_error_t  ngx_sos_errors[] = {
       ngx_string("Your request was missing a required header."),
       0 },
 
+    [NGX_SOS_ERR_INVALID_TAG] = {
+      ngx_string("InvalidTag"), NGX_HTTP_BAD_REQUEST,
+      ngx_string("The tag provided was not a valid tag."),
+      0 },
+
+    [NGX_SOS_ERR_NO_SUCH_TAG_SET] = {
+      ngx_string("NoSuchTagSet"), NGX_HTTP_NOT_FOUND,
+      ngx_string("The TagSet does not exist"),
+      0 },
+
     [NGX_SOS_ERR_NO_SUCH_CORS_CONFIGURATION] = {
       ngx_string("NoSuchCORSConfiguration"), NGX_HTTP_NOT_FOUND,
       ngx_string("The CORS configuration does not exist"),

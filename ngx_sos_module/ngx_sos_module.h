@@ -170,6 +170,8 @@ typedef enum {
     NGX_SOS_ERR_BAD_REQUEST,             /* a preflight without Origin */
     NGX_SOS_ERR_ACCESS_FORBIDDEN,        /* a preflight refused */
     NGX_SOS_ERR_NO_SUCH_WEBSITE_CONFIGURATION,
+    NGX_SOS_ERR_INVALID_TAG,
+    NGX_SOS_ERR_NO_SUCH_TAG_SET,
     NGX_SOS_ERR_MAX
 } ngx_sos_err_e;
 
@@ -703,6 +705,22 @@ ngx_int_t ngx_sos_mp_list_uploads(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 /* ngx_sos_multipart.c: the sweep of uploads past sos_upload_expiry */
 ngx_int_t ngx_sos_mp_init_process(ngx_cycle_t *cycle,
     ngx_sos_main_conf_t *smcf);
+/*
+ * ngx_sos_tagging.c: Get/Put/DeleteObjectTagging and ...BucketTagging (by
+ * the row's level); the tag set of a write, encoded into tags (empty:
+ * none) from x-amz-tagging or a Tagging document of at most max tags:
+ * NGX_SOS_OK, or the error with ctx->error_message; x-amz-tagging-count.
+ */
+#define NGX_SOS_TAGS_OBJECT_MAX  10
+#define NGX_SOS_TAGS_BUCKET_MAX  50
+ngx_int_t ngx_sos_tagging_get(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
+ngx_int_t ngx_sos_tagging_put(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
+ngx_int_t ngx_sos_tagging_delete(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
+ngx_sos_err_e ngx_sos_tagging_header(ngx_http_request_t *r,
+    ngx_sos_ctx_t *ctx, sos_str_t *tags);
+ngx_sos_err_e ngx_sos_tagging_document(ngx_http_request_t *r,
+    ngx_sos_ctx_t *ctx, ngx_str_t *doc, ngx_uint_t max, sos_str_t *tags);
+ngx_int_t ngx_sos_tagging_count(ngx_http_request_t *r, const sos_str_t *tags);
 /* ngx_sos_acl_ops.c: Get/PutBucketAcl, Get/PutObjectAcl */
 ngx_int_t ngx_sos_acl_get(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 ngx_int_t ngx_sos_acl_put(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);

@@ -209,8 +209,9 @@ ngx_sos_object_destination(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
 
 
 /*
- * Content-Type and friends, x-amz-meta-*: MetadataTooLarge, and
- * InvalidArgument for a value that could not be sent back as a header
+ * Content-Type and friends, x-amz-meta-*, x-amz-tagging: MetadataTooLarge,
+ * InvalidArgument for a value that could not be sent back as a header,
+ * the tag set's errors (ngx_sos_tagging.c)
  */
 
 ngx_sos_err_e
@@ -351,6 +352,11 @@ ngx_sos_object_read_attrs(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     a->attrs.n_user_meta = a->n_meta;
 
     err = ngx_sos_object_read_redirect(r, &a->attrs.website_redirect);
+    if (err != NGX_SOS_OK) {
+        return err;
+    }
+
+    err = ngx_sos_tagging_header(r, ctx, &a->attrs.tags);
     if (err != NGX_SOS_OK) {
         return err;
     }

@@ -67,6 +67,45 @@ const ngx_sos_op_t  ngx_sos_ops[] = {
       NGX_SOS_OP_BODY|NGX_SOS_OP_ANONYMOUS, 0,
       NGX_SOS_PERM_EXISTS, NGX_SOS_ACL_WRITE_ACP, NGX_SOS_PERM_NONE },
 
+    /* tags: an object's are changed with what changes its ACL */
+
+    { ngx_string("GetObjectTagging"),
+      NGX_SOS_LEVEL_OBJECT, NGX_SOS_SUB_TAGGING, NGX_HTTP_GET, NULL,
+      ngx_sos_tagging_get,
+      NGX_SOS_OP_ANONYMOUS|NGX_SOS_OP_VERSION, 0,
+      NGX_SOS_PERM_EXISTS, NGX_SOS_ACL_READ, NGX_SOS_PERM_NONE },
+
+    { ngx_string("PutObjectTagging"),
+      NGX_SOS_LEVEL_OBJECT, NGX_SOS_SUB_TAGGING, NGX_HTTP_PUT, NULL,
+      ngx_sos_tagging_put,
+      NGX_SOS_OP_BODY|NGX_SOS_OP_XML|NGX_SOS_OP_ANONYMOUS
+      |NGX_SOS_OP_VERSION, 0,
+      NGX_SOS_PERM_EXISTS, NGX_SOS_ACL_WRITE_ACP, NGX_SOS_PERM_NONE },
+
+    { ngx_string("DeleteObjectTagging"),
+      NGX_SOS_LEVEL_OBJECT, NGX_SOS_SUB_TAGGING, NGX_HTTP_DELETE, NULL,
+      ngx_sos_tagging_delete,
+      NGX_SOS_OP_ANONYMOUS|NGX_SOS_OP_VERSION, 0,
+      NGX_SOS_PERM_EXISTS, NGX_SOS_ACL_WRITE_ACP, NGX_SOS_PERM_NONE },
+
+    { ngx_string("GetBucketTagging"),
+      NGX_SOS_LEVEL_BUCKET, NGX_SOS_SUB_TAGGING, NGX_HTTP_GET, NULL,
+      ngx_sos_tagging_get,
+      0, 0,
+      NGX_SOS_PERM_OWNER, NGX_SOS_PERM_NONE, NGX_SOS_PERM_NONE },
+
+    { ngx_string("PutBucketTagging"),
+      NGX_SOS_LEVEL_BUCKET, NGX_SOS_SUB_TAGGING, NGX_HTTP_PUT, NULL,
+      ngx_sos_tagging_put,
+      NGX_SOS_OP_BODY|NGX_SOS_OP_XML, 0,
+      NGX_SOS_PERM_OWNER, NGX_SOS_PERM_NONE, NGX_SOS_PERM_NONE },
+
+    { ngx_string("DeleteBucketTagging"),
+      NGX_SOS_LEVEL_BUCKET, NGX_SOS_SUB_TAGGING, NGX_HTTP_DELETE, NULL,
+      ngx_sos_tagging_delete,
+      0, 0,
+      NGX_SOS_PERM_OWNER, NGX_SOS_PERM_NONE, NGX_SOS_PERM_NONE },
+
     /* multipart uploads */
 
     { ngx_string("UploadPartCopy"),
@@ -138,8 +177,7 @@ const ngx_sos_op_t  ngx_sos_ops[] = {
       NGX_SOS_LEVEL_OBJECT, 0, NGX_HTTP_PUT, ngx_sos_op_copy,
       ngx_sos_object_copy,
       NGX_SOS_OP_ANONYMOUS,
-      NGX_SOS_HDR_CREATE|NGX_SOS_HDR_SSE|NGX_SOS_HDR_SOURCE_SSE
-      |NGX_SOS_HDR_TAGGING,
+      NGX_SOS_HDR_CREATE|NGX_SOS_HDR_SSE|NGX_SOS_HDR_SOURCE_SSE,
       NGX_SOS_ACL_WRITE, NGX_SOS_PERM_NONE, NGX_SOS_ACL_READ },
 
     { ngx_string("PutObject"),

@@ -36,6 +36,7 @@
 #define NGX_SOS_SUB_CORS        0x200
 #define NGX_SOS_SUB_WEBSITE     0x100
 #define NGX_SOS_SUB_ATTRIBUTES  0x400
+#define NGX_SOS_SUB_TAGGING     0x800
 
 /* flags */
 #define NGX_SOS_OP_BODY         0x0001   /* a body, decoded and verified */
@@ -68,7 +69,6 @@
 #define NGX_SOS_HDR_CREATE      0x0001   /* properties of a new object */
 #define NGX_SOS_HDR_SSE         0x0002   /* encryption of the object */
 #define NGX_SOS_HDR_SOURCE_SSE  0x0004   /* ... of a copy's source */
-#define NGX_SOS_HDR_TAGGING     0x0008   /* x-amz-tagging-directive */
 #define NGX_SOS_HDR_BUCKET      0x0010   /* object lock, object ownership */
 #define NGX_SOS_HDR_APPEND      0x0020   /* x-amz-write-offset-bytes */
 #define NGX_SOS_HDR_MP_SIZE     0x0040   /* x-amz-mp-object-size */

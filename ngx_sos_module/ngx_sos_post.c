@@ -465,6 +465,18 @@ ngx_sos_post_fields(ngx_http_request_t *r, ngx_sos_post_t *st)
         return ngx_sos_check_error(r, ctx, bad);
     }
 
+    /* the object's tags: a Tagging document, as S3 takes the field */
+
+    v = ngx_sos_post_form_field(st, "tagging", 7);
+
+    if (v) {
+        err = ngx_sos_tagging_document(r, ctx, v, NGX_SOS_TAGS_OBJECT_MAX,
+                                       &st->up->a.attrs.tags);
+        if (err != NGX_SOS_OK) {
+            return err;
+        }
+    }
+
     if (st->up->a.attrs.website_redirect.len
         && !ngx_sos_check_redirect(
                           (u_char *) st->up->a.attrs.website_redirect.data,

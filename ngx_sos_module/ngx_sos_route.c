@@ -58,7 +58,6 @@ static ngx_str_t  ngx_sos_route_unserved[] = {
     ngx_string("retention"),
     ngx_string("select"),
     ngx_string("session"),
-    ngx_string("tagging"),
     ngx_string("torrent"),
     ngx_null_string
 };
@@ -317,6 +316,9 @@ ngx_sos_route_query(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
             sub |= NGX_SOS_SUB_CORS;
         } else if (ngx_sos_arg_is("website")) {
             sub |= NGX_SOS_SUB_WEBSITE;
+
+        } else if (ngx_sos_arg_is("tagging")) {
+            sub |= NGX_SOS_SUB_TAGGING;
 
         } else if (ngx_sos_arg_is("attributes")) {
             sub |= NGX_SOS_SUB_ATTRIBUTES;

@@ -3,7 +3,7 @@
  * SOS: request headers (and POST form fields) that ask for something SOS
  * does not do.  Ignoring them would tell the client a guarantee holds
  * that does not: a backup "locked" against deletion, an object
- * "encrypted", "tagged", "archived".  One table says, for each, on which
+ * "encrypted", "archived".  One table says, for each, on which
  * operations it counts and which values ask for nothing missing; any
  * other value of S3's is answered 501 NotImplemented, naming the header,
  * and a value S3 does not know gets S3's 400.
@@ -40,17 +40,8 @@ static ngx_sos_err_e ngx_sos_unsupported_refuse(ngx_http_request_t *r,
     ngx_sos_ctx_t *ctx, ngx_str_t *name, ngx_uint_t header);
 
 
-static ngx_str_t  ngx_sos_unsupported_empty[] = {
-    ngx_string(""),
-    ngx_null_string
-};
-
 static ngx_str_t  ngx_sos_unsupported_false[] = {
     ngx_string("false"),
-    ngx_null_string
-};
-
-static ngx_str_t  ngx_sos_unsupported_none[] = {
     ngx_null_string
 };
 
@@ -73,14 +64,6 @@ static ngx_str_t  ngx_sos_unsupported_classes[] = {
     ngx_string("SNOW"),
     ngx_string("EXPRESS_ONEZONE"),
     ngx_string("FSX_OPENZFS"),
-    ngx_null_string
-};
-
-/* there are no tags yet: copying or replacing them leaves none */
-
-static ngx_str_t  ngx_sos_unsupported_directives[] = {
-    ngx_string("COPY"),
-    ngx_string("REPLACE"),
     ngx_null_string
 };
 
@@ -124,21 +107,6 @@ static ngx_sos_unsupported_t  ngx_sos_unsupported[] = {
       NGX_SOS_HDR_CREATE,
       ngx_sos_unsupported_standard, ngx_sos_unsupported_classes,
       NGX_SOS_ERR_INVALID_STORAGE_CLASS, NULL },
-
-    /* object tags: x-amz-tagging, and the form's "tagging" document */
-
-    { ngx_string("x-amz-tagging"), 0,
-      NGX_SOS_HDR_CREATE,
-      ngx_sos_unsupported_empty, NULL, 0, NULL },
-
-    { ngx_string("tagging"), 0,
-      NGX_SOS_HDR_FORM,
-      ngx_sos_unsupported_empty, NULL, 0, NULL },
-
-    { ngx_string("x-amz-tagging-directive"), 0,
-      NGX_SOS_HDR_TAGGING,
-      ngx_sos_unsupported_directives, ngx_sos_unsupported_none,
-      NGX_SOS_ERR_INVALID_ARGUMENT, "Unknown tagging directive." },
 
     { ngx_string("x-amz-object-ownership"), 0,
       NGX_SOS_HDR_BUCKET,

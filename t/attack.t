@@ -299,8 +299,8 @@ for my $c (['x-amz-storage-class', 'glacier'],
     ['X-Amz-Storage-Class', ' GLACIER '],
     ['x-amz-server-side-encryption', ''],
     ['x-amz-server-side-encryption-customer-algorithm', 'AES256'],
-    ['x-amz-object-lock-mode', 'governance'],
-    ['x-amz-tagging', 'a=b'])
+    ['x-amz-object-lock-mode', 'governance'])
+    # (x-amz-tagging is served now, issue 16: t/tagging.t)
 {
     is(code($t->s3(PUT => '/att/n', body => 'x',
             headers => { $c->[0] => $c->[1] })),
@@ -501,8 +501,9 @@ like(hdr($r, 'Location'), qr{/open/f9/a%0DX-Evil}i,
 is(scalar @taken, 0, 'a form field given twice is refused');
 
 for my $f (['X-Amz-Storage-Class', 'GLACIER'],
-    ['X-AMZ-SERVER-SIDE-ENCRYPTION', 'AES256'], ['Tagging', '<Tagging/>'],
+    ['X-AMZ-SERVER-SIDE-ENCRYPTION', 'AES256'],
     ['x-amz-object-lock-mode', 'GOVERNANCE'])
+    # (the tagging field is served now, issue 16: t/tagging.t)
 {
     is(code(post([key => 'f10', @$f], 'data')), '501 NotImplemented',
         "form field $f->[0]");

@@ -157,9 +157,10 @@ is(code($body), 'KeyTooLongError', '1,025 bytes of UTF-8: KeyTooLongError');
 is(code($body), 'NoSuchKey', '1,024 bytes of UTF-8: a valid key');
 
 # sub-resources that are not served: 501, never a plain object request
-# (attributes is served now: GetObjectAttributes, t/conformance_attrs.t)
+# (attributes is served now: GetObjectAttributes, t/conformance_attrs.t;
+# tagging too: t/tagging.t)
 
-for my $q (qw(tagging policy lifecycle encryption
+for my $q (qw(policy lifecycle encryption
     retention legal-hold restore select torrent
     object-lock replication notification logging))
 {
@@ -168,7 +169,7 @@ for my $q (qw(tagging policy lifecycle encryption
     is(code($body), 'NotImplemented', "bucket ?$q: NotImplemented");
 }
 
-for my $r ([ GET => '/route/k1?retention' ], [ PUT => '/route/k1?tagging' ],
+for my $r ([ GET => '/route/k1?retention' ], [ PUT => '/route/k1?legal-hold' ],
     [ POST => '/route' ])
 {
     ($status, $h, $body) = req(@$r);
@@ -188,7 +189,7 @@ is(code($body), 'NoSuchUpload', 'PUT ?partNumber&uploadId: UploadPart');
 ($status, $h, $body) = req(GET => '/route/k1?retention', host => 's3.localhost');
 is($status, 501, 'not served, path style on the domain');
 
-# the object behind k1 is intact: ?tagging did not overwrite it
+# the object behind k1 is intact: ?legal-hold did not overwrite it
 ($status, $h, $body) = req(GET => '/route/k1');
 is($body, 'one', 'a PUT to an unserved sub-resource wrote nothing');
 

@@ -80,7 +80,7 @@ my @refused = (
     [ 'x-amz-storage-class', 'GLACIER', @create ],
     [ 'x-amz-storage-class', 'REDUCED_REDUNDANCY', 'PutObject' ],
     [ 'x-amz-storage-class', 'DEEP_ARCHIVE', 'PutObject' ],
-    [ 'x-amz-tagging', 'project=backup', @create ],
+    # x-amz-tagging is served now (issue 16, t/tagging.t): no longer 501
     [ 'x-amz-object-ownership', 'BucketOwnerEnforced', 'CreateBucket' ],
     [ 'x-amz-object-ownership', 'BucketOwnerPreferred', 'CreateBucket' ],
     [ 'x-amz-write-offset-bytes', '0', 'PutObject' ],
@@ -209,8 +209,7 @@ my @fields = (
     [ 'x-amz-object-lock-legal-hold', 'ON' ],
     [ 'x-amz-server-side-encryption', 'AES256' ],
     [ 'x-amz-storage-class', 'GLACIER' ],
-    [ 'tagging', '<Tagging><TagSet><Tag><Key>a</Key><Value>b</Value></Tag>'
-        . '</TagSet></Tagging>' ],
+    # the tagging field is served now (issue 16, t/tagging.t): no longer 501
     # x-amz-checksum-* fields are verified and stored (issue 15; see
     # t/conformance_auth.t): no longer 501
     [ 'Content-MD5', '1B2M2Y8AsgTpgAmY7PhCfg==' ],

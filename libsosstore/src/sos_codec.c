@@ -318,6 +318,7 @@ sos_attrs_encode(sos_buf_t *b, const sos_attrs_t *attrs)
     sos_buf_add_str(b, &attrs->checksum_algorithm);
     sos_buf_add_str(b, &attrs->checksum_value);
     sos_buf_add_str(b, &attrs->website_redirect);
+    sos_buf_add_str(b, &attrs->tags);
 }
 
 
@@ -363,6 +364,9 @@ sos_attrs_decode(sos_rbuf_t *r, sos_attrs_t *attrs, sos_kv_t **kv_mem,
     attrs->checksum_value = sos_rbuf_bytes(r);
     if (version >= 2) {
         attrs->website_redirect = sos_rbuf_bytes(r);
+    }
+    if (version >= 3) {
+        attrs->tags = sos_rbuf_bytes(r);
     }
 
     if (r->bad) {
@@ -666,7 +670,7 @@ sos_obj_rec_to_info(const sos_obj_rec_t *rec, sos_object_info_t *info,
     char         *p;
     sos_kv_t     *kv;
     sos_attrs_t  *a;
-    sos_str_t    *fields[9];
+    sos_str_t    *fields[10];
 
     memset(info, 0, sizeof(*info));
     info->attrs = rec->attrs;
@@ -681,11 +685,12 @@ sos_obj_rec_to_info(const sos_obj_rec_t *rec, sos_object_info_t *info,
     fields[6] = &a->acl;
     fields[7] = &a->owner;
     fields[8] = &a->website_redirect;
+    fields[9] = &a->tags;
 
     n = a->n_user_meta;
     total = n * sizeof(sos_kv_t) + a->checksum_algorithm.len
             + a->checksum_value.len;
-    for (i = 0; i < 9; i++) {
+    for (i = 0; i < 10; i++) {
         total += fields[i]->len;
     }
     for (i = 0; i < n; i++) {
@@ -708,7 +713,7 @@ sos_obj_rec_to_info(const sos_obj_rec_t *rec, sos_object_info_t *info,
     }
     a->user_meta = n ? kv : NULL;
 
-    for (i = 0; i < 9; i++) {
+    for (i = 0; i < 10; i++) {
         sos_str_move(fields[i], &p);
     }
     sos_str_move(&a->checksum_algorithm, &p);

@@ -18,8 +18,8 @@
 #define SOS_DEFAULT_MIN_PART (5ULL * 1024 * 1024)
 #define SOS_RECORD_VERSION  1
 /* object and upload records: 2 adds website_redirect at the end of the
- * attributes; 3 the parts' checksums after an object's extents; older
- * ones are still read */
+ * attributes; 3 the tag set after it, and the parts' checksums after an
+ * object's extents; older ones are still read */
 #define SOS_ATTRS_VERSION   3
 
 /*

@@ -473,6 +473,7 @@ typedef enum {
     SOS_BUCKET_CORS,                   /* CORS rules */
     SOS_BUCKET_CDN,                    /* CDN edge publishing */
     SOS_BUCKET_CACHE_CONTROL,          /* default Cache-Control */
+    SOS_BUCKET_TAGGING,                /* the bucket's tag set */
     SOS_BUCKET_NCONF
 } sos_bucket_conf_e;
 
@@ -600,6 +601,8 @@ typedef struct {
     sos_str_t        checksum_algorithm;   /* e.g. "CRC32C" */
     sos_str_t        checksum_value;       /* as the client sees it (base64) */
     sos_str_t        website_redirect;     /* x-amz-website-redirect-location */
+    sos_str_t        tags;             /* the tag set, as sos_tags_encode
+                                          writes it; empty: no tags */
 } sos_attrs_t;
 
 /*
@@ -966,6 +969,53 @@ sos_rc_e sos_objects_delete_if(sos_store_t *store, const char *bucket,
 sos_rc_e sos_object_set_acl(sos_store_t *store, const char *bucket,
     size_t bucket_len, const char *key, size_t key_len,
     const sos_object_info_t *expect, const void *acl, size_t acl_len,
+    sos_error_t *err);
+
+
+/*
+ * Tag sets (an object's x-amz-tagging, a bucket's TagSet): a varint count,
+ * then each tag's key and value as length-prefixed byte strings, in the
+ * order given.  What a tag may hold is the caller's to check; the store
+ * only keeps the set.
+ */
+
+/**
+ * Encode n tags into out (NULL: only measure).
+ * @return the bytes of the encoding (0 for no tags: the empty set)
+ * Threads: the thread rule (plain memory).  Ownership: tags is borrowed.
+ */
+size_t sos_tags_encode(void *out, const sos_kv_t *tags, size_t n);
+
+/**
+ * Decode a tag set into tags[0..max): the strings point into blob.
+ * tags NULL: count only.
+ * @return the number of tags (0 for an empty blob), or -1 if the blob
+ *         does not decode or holds more than max tags
+ * Threads: the thread rule (plain memory).  Ownership: tags borrow blob.
+ */
+int sos_tags_decode(const void *blob, size_t len, sos_kv_t *tags,
+    size_t max);
+
+/**
+ * Replace the tag set of an object (len 0: remove it), keeping its data,
+ * metadata and ACL, provided the key still holds the version the caller
+ * read and checked: the same write (write_id, etag, size, mtime), owner
+ * and ACL as `expect`.  The comparison and the change are one step under
+ * the commit lock, which no write, delete or ACL change of the key comes
+ * between; the change is durable when this returns.  (The version is
+ * named by `expect`: a version id, when versions exist, is one more
+ * field of it.)
+ * @param tags  encoded by sos_tags_encode; borrowed
+ * @return SOS_OK, SOS_ECHANGED (the key holds another version, or its
+ *         ACL changed, since `expect`; nothing was written),
+ *         SOS_ENOBUCKET, SOS_ENOTFOUND (deleted since), SOS_EINVAL (key,
+ *         or tags that do not decode), SOS_ECORRUPT (its record does not
+ *         decode), SOS_EFENCED, SOS_ENOMEM, SOS_EIO
+ * Threads: any thread.  Ownership: the ownership rule.
+ */
+sos_rc_e sos_object_set_tags(sos_store_t *store, const char *bucket,
+    size_t bucket_len, const char *key, size_t key_len,
+    const sos_object_info_t *expect, const void *tags, size_t tags_len,
     sos_error_t *err);
 
 
