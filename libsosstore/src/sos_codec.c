@@ -423,6 +423,17 @@ sos_obj_rec_encode(sos_buf_t *b, const sos_obj_rec_t *rec)
     for (i = 0; i < rec->n_extents; i++) {
         sos_extent_encode(b, &rec->extents[i]);
     }
+
+    /* a version's fields, after an empty checksum per extent; none keeps
+     * the old form */
+
+    if (rec->version_id[0] != '\0' || rec->delete_marker) {
+        for (i = 0; i < rec->n_extents; i++) {
+            sos_buf_add_varint(b, 0);
+        }
+        sos_buf_add_bytes(b, rec->version_id, strlen(rec->version_id));
+        sos_buf_add_varint(b, rec->delete_marker ? SOS_REC_DELETE_MARKER : 0);
+    }
 }
 
 
@@ -474,6 +485,24 @@ sos_obj_rec_decode(const void *val, size_t len, sos_obj_rec_t *rec)
             sos_obj_rec_free(rec);
             return -1;
         }
+    }
+
+    /* each field after the extents is read while bytes remain */
+
+    for (i = 0; i < n && sos_rbuf_more(&r); i++) {
+        (void) sos_rbuf_bytes(&r);
+    }
+    if (sos_rbuf_more(&r)) {
+        sos_rbuf_cstr(&r, rec->version_id, sizeof(rec->version_id));
+    }
+    if (sos_rbuf_more(&r)) {
+        rec->delete_marker = (sos_rbuf_varint(&r) & SOS_REC_DELETE_MARKER)
+                             != 0;
+    }
+
+    if (r.bad) {
+        sos_obj_rec_free(rec);
+        return -1;
     }
 
     return 0;
@@ -698,6 +727,8 @@ sos_obj_rec_to_info(const sos_obj_rec_t *rec, sos_object_info_t *info,
     if (rec->n_extents > 0) {
         memcpy(info->write_id, rec->extents[0].id, sizeof(info->write_id));
     }
+    memcpy(info->version_id, rec->version_id, sizeof(info->version_id));
+    info->delete_marker = rec->delete_marker;
 
     return SOS_OK;
 }

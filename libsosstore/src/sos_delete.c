@@ -22,7 +22,7 @@ typedef struct {
     sos_obj_rec_t   rec;
     unsigned        found:1;            /* its removal is in the batch */
     unsigned        again:1;            /* named before: not read again */
-} sos_delete_key_t;
+} sos_delete_one_t;
 
 /* The results of a call, and the first failure in the order given. */
 typedef struct {
@@ -36,8 +36,8 @@ typedef struct {
 static void sos_delete_note(sos_delete_t *d, size_t idx, sos_rc_e rc,
     const sos_error_t *e);
 static int sos_delete_cmp(const void *one, const void *two);
-static int sos_delete_same(const sos_delete_key_t *a,
-    const sos_delete_key_t *b);
+static int sos_delete_same(const sos_delete_one_t *a,
+    const sos_delete_one_t *b);
 
 
 sos_rc_e
@@ -60,7 +60,7 @@ sos_objects_delete_if(sos_store_t *store, const char *bucket,
     sos_rc_e               rc, sync_rc;
     sos_error_t            e;
     sos_delete_t           d;
-    sos_delete_key_t      *k;
+    sos_delete_one_t      *k;
     leveldb_writebatch_t  *batch;
 
     d.results = results;
@@ -78,7 +78,7 @@ sos_objects_delete_if(sos_store_t *store, const char *bucket,
         return d.first_rc;
     }
 
-    k = calloc(n ? n : 1, sizeof(sos_delete_key_t));
+    k = calloc(n ? n : 1, sizeof(sos_delete_one_t));
     if (k == NULL) {
         sos_err(&e, SOS_ENOMEM, ENOMEM, "no memory for a delete of %zu "
                 "keys", n);
@@ -115,7 +115,7 @@ sos_objects_delete_if(sos_store_t *store, const char *bucket,
     }
 
     /* a key named twice: adjacent, the first named first */
-    qsort(k, m, sizeof(sos_delete_key_t), sos_delete_cmp);
+    qsort(k, m, sizeof(sos_delete_one_t), sos_delete_cmp);
 
     found = 0;
     bytes = 0;
@@ -279,7 +279,7 @@ sos_delete_cmp(const void *one, const void *two)
 {
     int                      c;
     size_t                   len;
-    const sos_delete_key_t  *a = one, *b = two;
+    const sos_delete_one_t  *a = one, *b = two;
 
     len = a->ikey.len < b->ikey.len ? a->ikey.len : b->ikey.len;
     c = memcmp(a->ikey.data, b->ikey.data, len);
@@ -294,7 +294,7 @@ sos_delete_cmp(const void *one, const void *two)
 
 
 static int
-sos_delete_same(const sos_delete_key_t *a, const sos_delete_key_t *b)
+sos_delete_same(const sos_delete_one_t *a, const sos_delete_one_t *b)
 {
     return a->ikey.len == b->ikey.len
            && memcmp(a->ikey.data, b->ikey.data, a->ikey.len) == 0;
