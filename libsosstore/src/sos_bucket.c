@@ -264,27 +264,6 @@ sos_bucket_ident(sos_store_t *st, const char *bucket, size_t bucket_len,
 
 
 sos_rc_e
-sos_bucket_same(sos_store_t *st, const char *bucket, size_t bucket_len,
-    const sos_bucket_id_t *id, sos_error_t *err)
-{
-    sos_rc_e         rc;
-    sos_bucket_id_t  now;
-
-    rc = sos_bucket_ident(st, bucket, bucket_len, &now, err);
-    if (rc != SOS_OK) {
-        return rc;
-    }
-
-    if (strcmp(now.owner, id->owner) != 0 || now.created != id->created) {
-        return sos_err(err, SOS_ENOBUCKET, 0, "bucket \"%.*s\" was deleted "
-                       "and created again since the write began",
-                       (int) (bucket_len > 64 ? 64 : bucket_len), bucket);
-    }
-    return SOS_OK;
-}
-
-
-sos_rc_e
 sos_bucket_create(sos_store_t *store, const char *name, size_t name_len,
     const char *owner_id, const char *region, const void *acl,
     size_t acl_len, sos_bucket_t *out, sos_error_t *err)

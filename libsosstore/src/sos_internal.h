@@ -569,10 +569,6 @@ typedef struct {
 sos_rc_e sos_bucket_ident(sos_store_t *st, const char *bucket,
     size_t bucket_len, sos_bucket_id_t *id, sos_error_t *err);
 
-/* Whether the bucket of that name is still the one id names: SOS_OK,
- * SOS_ENOBUCKET (gone, or another one), SOS_EIO. */
-sos_rc_e sos_bucket_same(sos_store_t *st, const char *bucket,
-    size_t bucket_len, const sos_bucket_id_t *id, sos_error_t *err);
 
 /*
  * Add a change of the bucket's object count and bytes to batch.  The
@@ -750,6 +746,12 @@ int  sos_pin_defer(sos_store_t *st, const char *id);
 void sos_pin_collect(sos_store_t *st);
 
 
+/* A reader of rec's extents, pinned by the caller: the reader takes them
+ * (on failure they are let go) and opens the first file (sos_reader.c). */
+sos_rc_e sos_reader_new(sos_reader_t **out, sos_store_t *st,
+    sos_obj_rec_t *rec, sos_error_t *err);
+
+
 /* ---- versions (sos_version.c) ---- */
 
 /* V bucket \0 key \0 sort id (NULL: the prefix of the key's versions) */
@@ -768,6 +770,10 @@ void sos_version_sort_id(const sos_obj_rec_t *rec, char *id);
 /* Give rec its version: a fresh id, or (null) none, with its mtime moved
  * on when an earlier version took that time. */
 void sos_version_stamp(sos_obj_rec_t *rec, int null);
+
+/* Copy what the commit stamped on rec (version id, mtime) into info,
+ * filled from rec before. */
+void sos_version_info(const sos_obj_rec_t *rec, sos_object_info_t *info);
 
 /* A version found: its record, what the strings point into, and its
  * index key (the O key when current). */
@@ -841,7 +847,7 @@ sos_rc_e sos_object_load(sos_store_t *st, const sos_buf_t *ikey,
  * SOS_EREOPENED as sos_idx_apply.
  */
 sos_rc_e sos_object_commit(sos_store_t *st, const sos_put_opts_t *opts,
-    const sos_bucket_id_t *bucket_id, const sos_obj_rec_t *rec,
+    const sos_bucket_id_t *bucket_id, sos_obj_rec_t *rec,
     leveldb_writebatch_t *extra, int64_t extra_bytes, const unsigned *fresh,
     sos_error_t *err);
 

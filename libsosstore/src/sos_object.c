@@ -496,28 +496,37 @@ sos_object_put_commit(sos_put_t *put, const sos_extent_t *extent,
     if (rc != SOS_OK && info != NULL) {
         sos_object_info_release(info);
     }
+    if (rc == SOS_OK && info != NULL) {
+        sos_version_info(&rec, info);
+    }
     return rc;
 }
 
 
 sos_rc_e
 sos_object_commit(sos_store_t *st, const sos_put_opts_t *opts,
-    const sos_bucket_id_t *bucket_id, const sos_obj_rec_t *rec,
+    const sos_bucket_id_t *bucket_id, sos_obj_rec_t *rec,
     leveldb_writebatch_t *extra, int64_t extra_bytes, const unsigned *fresh,
     sos_error_t *err)
 {
-    int                    have_old;
+    int                    have_old, old_dropped;
     char                  *old_val, show[SOS_KEY_SHOW + 4];
+    int64_t                d_count, d_bytes;
     uint64_t               seq;
     sos_rc_e               rc, sync_rc;
     sos_buf_t              ikey, val;
     sos_obj_rec_t          old;
+    sos_bucket_id_t        now;
+    sos_version_drop_t     drop;
     leveldb_writebatch_t  *batch;
 
     old_val = NULL;
     have_old = 0;
+    old_dropped = 0;
     seq = 0;
     memset(&old, 0, sizeof(old));
+    memset(&drop, 0, sizeof(drop));
+    sos_buf_init(&drop.vkey);
     sos_buf_init(&ikey);
     sos_buf_init(&val);
     sos_ikey_object(&ikey, opts->bucket, opts->bucket_len, opts->key,
@@ -534,12 +543,21 @@ sos_object_commit(sos_store_t *st, const sos_put_opts_t *opts,
     sos_idx_enter(st);
     pthread_mutex_lock(&st->commit_lock);
 
-    if (bucket_id != NULL) {
-        rc = sos_bucket_same(st, opts->bucket, opts->bucket_len, bucket_id,
-                             err);
-        if (rc != SOS_OK) {
-            goto done;
-        }
+    /* the bucket, still the one the write began in, and its versioning */
+
+    rc = sos_bucket_ident(st, opts->bucket, opts->bucket_len, &now, err);
+    if (rc != SOS_OK) {
+        goto done;
+    }
+    if (bucket_id != NULL
+        && (strcmp(now.owner, bucket_id->owner) != 0
+            || now.created != bucket_id->created))
+    {
+        rc = sos_err(err, SOS_ENOBUCKET, 0, "bucket \"%.*s\" was deleted "
+                     "and created again since the write began",
+                     (int) (opts->bucket_len > 64 ? 64 : opts->bucket_len),
+                     opts->bucket);
+        goto done;
     }
 
     rc = sos_object_load(st, &ikey, opts->bucket, opts->bucket_len,
@@ -580,19 +598,32 @@ sos_object_commit(sos_store_t *st, const sos_put_opts_t *opts,
         goto done;
     }
 
-    leveldb_writebatch_put(batch, (const char *) ikey.data, ikey.len,
-                           (const char *) val.data, val.len);
+    if (now.versioning != SOS_VERSIONING_OFF) {
+        d_count = 0;
+        d_bytes = extra_bytes;
+        rc = sos_version_place(st, batch, &ikey, opts->bucket,
+                               opts->bucket_len, opts->key, opts->key_len,
+                               now.versioning, rec, have_old ? &old : NULL,
+                               &old_dropped, &d_count, &d_bytes, &drop, err);
+        if (rc != SOS_OK) {
+            goto done;
+        }
 
-    rc = sos_counters_add(st, batch, opts->bucket, opts->bucket_len,
-                          have_old ? 0 : 1,
-                          (int64_t) rec->size - (int64_t) old.size
-                          + extra_bytes, err);
-    if (rc != SOS_OK) {
-        goto done;
+    } else {
+        leveldb_writebatch_put(batch, (const char *) ikey.data, ikey.len,
+                               (const char *) val.data, val.len);
+        if (have_old) {
+            sos_garbage_add(batch, old.extents, old.n_extents);
+        }
+        old_dropped = have_old;
+        d_count = have_old ? 0 : 1;
+        d_bytes = (int64_t) rec->size - (int64_t) old.size + extra_bytes;
     }
 
-    if (have_old) {
-        sos_garbage_add(batch, old.extents, old.n_extents);
+    rc = sos_counters_add(st, batch, opts->bucket, opts->bucket_len, d_count,
+                          d_bytes, err);
+    if (rc != SOS_OK) {
+        goto done;
     }
 
     rc = sos_idx_apply(st, batch, fresh, &seq, err);
@@ -615,9 +646,13 @@ done:
         }
     }
 
-    if (rc == SOS_OK && have_old) {
+    if (rc == SOS_OK && old_dropped) {
         sos_garbage_collect(st, old.extents, old.n_extents);
     }
+    if (rc == SOS_OK && drop.have) {
+        sos_garbage_collect(st, drop.rec.extents, drop.rec.n_extents);
+    }
+    sos_version_drop_free(&drop);
 
     if (extra == NULL) {
         leveldb_writebatch_destroy(batch);

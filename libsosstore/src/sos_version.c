@@ -123,6 +123,16 @@ sos_version_stamp(sos_obj_rec_t *rec, int null)
 }
 
 
+void
+sos_version_info(const sos_obj_rec_t *rec, sos_object_info_t *info)
+{
+    memcpy(info->version_id, rec->version_id, sizeof(info->version_id));
+    info->delete_marker = rec->delete_marker;
+    info->mtime = rec->mtime;
+    info->mtime_nsec = rec->mtime_nsec;
+}
+
+
 sos_rc_e
 sos_version_first(sos_store_t *st, const char *bucket, size_t bucket_len,
     const char *key, size_t key_len, int want_null, sos_version_drop_t *v,
