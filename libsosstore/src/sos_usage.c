@@ -2,9 +2,10 @@
  * Usage under a prefix: one ordered scan of the O<bucket>\0<prefix>...
  * records merged with the V<bucket>\0<prefix>... records of noncurrent
  * versions (whose keys end in \0 and a sort id), summing sizes, then of
- * the U records for the uploads in progress there.  With a delimiter the keys one level down are grouped
- * as a listing rolls them up (sos_list_rollup); unlike a listing, a group
- * is walked, not skipped, since its size is the sum of its keys.
+ * the U records for the uploads in progress there.  With a delimiter the
+ * keys one level down are grouped as a listing rolls them up
+ * (sos_list_rollup); unlike a listing, a group is walked, not skipped,
+ * since its size is the sum of its keys.
  */
 
 #include <stdio.h>

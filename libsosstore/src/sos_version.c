@@ -192,7 +192,16 @@ sos_version_first(sos_store_t *st, const char *bucket, size_t bucket_len,
             continue;
         }
 
-        if (sos_obj_rec_decode(val, vlen, &v->rec) != 0) {
+        /* the record's strings point into the value: decode a copy */
+        free(v->val);
+        v->val = malloc(vlen ? vlen : 1);
+        if (v->val == NULL) {
+            rc = sos_err(err, SOS_ENOMEM, ENOMEM, "no memory for a version");
+            break;
+        }
+        memcpy(v->val, val, vlen);
+
+        if (sos_obj_rec_decode(v->val, vlen, &v->rec) != 0) {
             rc = sos_err(err, SOS_ECORRUPT, 0, "bad version record in "
                          "bucket \"%.*s\"", (int) bucket_len, bucket);
             break;
@@ -203,16 +212,6 @@ sos_version_first(sos_store_t *st, const char *bucket, size_t bucket_len,
             continue;
         }
 
-        /* the record's strings point into the value: keep a copy */
-        v->val = malloc(vlen ? vlen : 1);
-        if (v->val == NULL) {
-            sos_obj_rec_free(&v->rec);
-            rc = sos_err(err, SOS_ENOMEM, ENOMEM, "no memory for a version");
-            break;
-        }
-        memcpy(v->val, val, vlen);
-        sos_obj_rec_free(&v->rec);
-        (void) sos_obj_rec_decode(v->val, vlen, &v->rec);
         sos_buf_add(&v->vkey, k, klen);
         found = 1;
         break;
