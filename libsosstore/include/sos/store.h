@@ -1534,7 +1534,8 @@ sos_rc_e sos_upload_expire(sos_store_t *store, int64_t older_than,
 
 /*
  * The scrubber reads every replica of every extent (the data file of a
- * simple object or of a part) and checks it against the extent's MD5.  A
+ * simple object or of a part; of every version of a versioned object)
+ * and checks it against the extent's MD5.  A
  * replica that is missing or bad is rewritten from a good one, checked
  * against the MD5 while it is copied, and the replica mask of the record
  * updated.  It also removes orphans: files under a replica's objects/
@@ -1617,13 +1618,15 @@ typedef struct {
 
 /**
  * One step of the background scrub: the repair queue first, then extents
- * in index order (parts, then objects) from where the last step stopped,
- * until at least byte_budget bytes were read; the position is kept in the
- * index, so a reopened store goes on from there.  When the walk reaches
- * the end, the pass is complete: if the whole pass ran in this process
- * without an index error, files under objects/ that no record names, that
- * no pending delete covers and that are older than SOS_ORPHAN_GRACE
- * before the pass started are removed; the next step starts a new pass.
+ * in index order (parts, then objects, then noncurrent versions) from
+ * where the last step stopped, until at least byte_budget bytes were
+ * read; the position is kept in the index, so a reopened store goes on
+ * from there.  When the walk reaches the end, the pass is complete: if
+ * the whole pass ran in this process without an index error (and no
+ * version went back from noncurrent to current during it), files under
+ * objects/ that no record names, that no pending delete covers and that
+ * are older than SOS_ORPHAN_GRACE before the pass started are removed;
+ * the next step starts a new pass.
  * @param byte_budget  0: the repair queue only
  * @param[out] report  what was found and done (also on failure: so far)
  * @return SOS_OK, SOS_EFENCED, SOS_ENOMEM, SOS_EIO (an index read)
