@@ -23,13 +23,14 @@ typedef struct {
 
 static sos_rc_e sos_version_delete_one(sos_store_t *st, const char *bucket,
     size_t bucket_len, const char *key, size_t key_len, const char *vid,
-    size_t vid_len, const sos_delete_cond_t *cond, sos_delete_result_t *res,
-    sos_version_gc_t *gc, uint64_t *seq, sos_error_t *err);
+    size_t vid_len, const sos_delete_cond_t *cond, const sos_str_t *owner,
+    sos_delete_result_t *res, sos_version_gc_t *gc, uint64_t *seq,
+    sos_error_t *err);
 static sos_rc_e sos_version_delete_current(sos_store_t *st,
     leveldb_writebatch_t *batch, int state, const char *bucket,
     size_t bucket_len, const char *key, size_t key_len,
-    const sos_delete_cond_t *cond, sos_delete_result_t *res,
-    sos_version_gc_t *gc, sos_error_t *err);
+    const sos_delete_cond_t *cond, const sos_str_t *owner,
+    sos_delete_result_t *res, sos_version_gc_t *gc, sos_error_t *err);
 static sos_rc_e sos_version_delete_id(sos_store_t *st,
     leveldb_writebatch_t *batch, const char *bucket, size_t bucket_len,
     const char *key, size_t key_len, const char *vid, size_t vid_len,
@@ -71,8 +72,8 @@ sos_object_delete_version(sos_store_t *store, const char *bucket,
     pthread_mutex_lock(&store->commit_lock);
 
     rc = sos_version_delete_one(store, bucket, bucket_len, key, key_len,
-                                version_id, version_id_len, cond, &r, &gc,
-                                &seq, err);
+                                version_id, version_id_len, cond, NULL, &r,
+                                &gc, &seq, err);
 
     pthread_mutex_unlock(&store->commit_lock);
     sos_idx_leave(store);
@@ -152,7 +153,8 @@ sos_objects_delete_versions(sos_store_t *store, const char *bucket,
                                     bucket_len, keys[i].key.data,
                                     keys[i].key.len, keys[i].version_id.data,
                                     keys[i].version_id.len, keys[i].cond,
-                                    &results[i], &gc[i], &s, &e);
+                                    &keys[i].owner, &results[i], &gc[i], &s,
+                                    &e);
             }
             seq = s > seq ? s : seq;
         }
@@ -205,8 +207,9 @@ sos_objects_delete_versions(sos_store_t *store, const char *bucket,
 static sos_rc_e
 sos_version_delete_one(sos_store_t *st, const char *bucket,
     size_t bucket_len, const char *key, size_t key_len, const char *vid,
-    size_t vid_len, const sos_delete_cond_t *cond, sos_delete_result_t *res,
-    sos_version_gc_t *gc, uint64_t *seq, sos_error_t *err)
+    size_t vid_len, const sos_delete_cond_t *cond, const sos_str_t *owner,
+    sos_delete_result_t *res, sos_version_gc_t *gc, uint64_t *seq,
+    sos_error_t *err)
 {
     sos_rc_e               rc;
     sos_bucket_id_t        now;
@@ -224,8 +227,8 @@ sos_version_delete_one(sos_store_t *st, const char *bucket,
 
     if (vid == NULL) {
         rc = sos_version_delete_current(st, batch, now.versioning, bucket,
-                                        bucket_len, key, key_len, cond, res,
-                                        gc, err);
+                                        bucket_len, key, key_len, cond, owner,
+                                        res, gc, err);
     } else {
         rc = sos_version_delete_id(st, batch, bucket, bucket_len, key,
                                    key_len, vid, vid_len, res, gc, err);
@@ -246,8 +249,8 @@ sos_version_delete_one(sos_store_t *st, const char *bucket,
 static sos_rc_e
 sos_version_delete_current(sos_store_t *st, leveldb_writebatch_t *batch,
     int state, const char *bucket, size_t bucket_len, const char *key,
-    size_t key_len, const sos_delete_cond_t *cond, sos_delete_result_t *res,
-    sos_version_gc_t *gc, sos_error_t *err)
+    size_t key_len, const sos_delete_cond_t *cond, const sos_str_t *owner,
+    sos_delete_result_t *res, sos_version_gc_t *gc, sos_error_t *err)
 {
     int             have, old_gone;
     int64_t         d_count, d_bytes;
@@ -297,6 +300,9 @@ sos_version_delete_current(sos_store_t *st, leveldb_writebatch_t *batch,
     memset(&marker, 0, sizeof(marker));
     marker.mtime = sos_now(&marker.mtime_nsec);
     marker.delete_marker = 1;
+    if (owner != NULL && owner->len > 0) {
+        marker.attrs.owner = *owner;
+    }
 
     d_count = 0;
     d_bytes = 0;

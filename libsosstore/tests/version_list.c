@@ -94,12 +94,16 @@ del(const char *key)
 int
 main(void)
 {
-    char          dir[512], want[1024], got[1024], one[1024];
-    char          a1[VID], a2[VID], b1[VID], b2[VID], c1[VID];
-    unsigned      max;
-    sos_bucket_t  b;
+    char                         dir[512], want[1024], got[1024], one[1024];
+    char                         a1[VID], a2[VID], b1[VID], b2[VID], c1[VID];
+    unsigned                     max;
+    sos_bucket_t                 b;
+    sos_delete_key_t             dk;
+    sos_delete_result_t          dr;
+    sos_list_versions_opts_t     o;
+    sos_list_versions_result_t  *r;
 
-    plan(14);
+    plan(15);
 
     snprintf(dir, sizeof(dir), "%s/data", tmpdir());
     st = util_store_open(dir, 0, 0);
@@ -163,6 +167,31 @@ main(void)
 
     b = vu_counters(st, B);
     is_int(7, (long long) b.object_count, "seven versions, four markers");
+
+    /* a marker keeps its deleter as owner */
+
+    memset(&dk, 0, sizeof(dk));
+    dk.key.data = "e";
+    dk.key.len = 1;
+    dk.owner.data = "deleter";
+    dk.owner.len = 7;
+    if (sos_objects_delete_versions(st, B, strlen(B), &dk, 1, &dr, &err)
+        != SOS_OK)
+    {
+        bail("delete: %s", err.msg);
+    }
+    memset(&o, 0, sizeof(o));
+    o.prefix.data = "e";
+    o.prefix.len = 1;
+    o.max_keys = 10;
+    if (sos_list_versions(st, B, strlen(B), &o, &r, &err) != SOS_OK) {
+        bail("list: %s", err.msg);
+    }
+    ok(r->n_versions == 1 && r->versions[0].delete_marker
+       && r->versions[0].owner.len == 7
+       && memcmp(r->versions[0].owner.data, "deleter", 7) == 0,
+       "a marker lists its owner");
+    sos_list_versions_result_free(r);
 
     sos_store_close(st);
     return tap_exit_status();

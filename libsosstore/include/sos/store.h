@@ -1071,6 +1071,10 @@ typedef struct {
     sos_str_t                 version_id;  /* data NULL: the current
                                               version */
     const sos_delete_cond_t  *cond;        /* NULL: none */
+    sos_str_t                 owner;       /* organization id of the
+                                              deleter, kept as a delete
+                                              marker's owner; empty:
+                                              none */
 } sos_delete_key_t;
 
 /**
