@@ -55,9 +55,9 @@ acl_set(const char *vid, const char *acl)
 int
 main(void)
 {
-    char                dir[512], v1[VID], v2[VID];
-    sos_object_info_t   info;
-    sos_delete_result_t res;
+    char                 dir[512], v1[VID], v2[VID];
+    sos_object_info_t    info;
+    sos_delete_result_t  res;
 
     plan(10);
 
