@@ -103,9 +103,8 @@ visit(void *ctx, const char *key, size_t key_len, const char *val,
     }
 
     if (w->n_vids[k] < 8) {
-        memcpy(w->vids[k][w->n_vids[k]++],
-               rec.version_id[0] ? rec.version_id : "null",
-               SOS_VERSION_ID_LEN + 1);
+        snprintf(w->vids[k][w->n_vids[k]++], SOS_VERSION_ID_LEN + 1, "%s",
+                 rec.version_id[0] ? rec.version_id : "null");
     }
 
     sos_obj_rec_free(&rec);
