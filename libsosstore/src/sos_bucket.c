@@ -20,7 +20,7 @@ typedef struct {
 
 static sos_rc_e sos_bucket_update(sos_store_t *store, const char *name,
     size_t name_len, const sos_bucket_info_t *expect, int which,
-    const sos_str_t *v, sos_error_t *err);
+    const sos_str_t *v, int versioning, sos_error_t *err);
 
 
 static int
@@ -128,13 +128,14 @@ sos_counters_add(sos_store_t *st, leveldb_writebatch_t *batch,
  * Decode a B record into *b (name set by the caller); acl and conf (an
  * array of SOS_BUCKET_NCONF) optional.  The settings follow the ACL as a
  * count and that many blobs; a record written before they existed ends
- * after the ACL, and has none.
+ * after the ACL, and has none.  The versioning state (a varint) follows
+ * the settings; a record without it is of a bucket never versioned.
  */
 static int
 sos_bucket_decode(const char *val, size_t len, sos_bucket_t *b,
     sos_str_t *acl, sos_str_t *conf)
 {
-    uint64_t    i, n;
+    uint64_t    i, n, v;
     sos_str_t   a, c;
     sos_rbuf_t  r;
 
@@ -169,13 +170,20 @@ sos_bucket_decode(const char *val, size_t len, sos_bucket_t *b,
         }
     }
 
+    v = (!r.bad && r.p < r.end) ? sos_rbuf_varint(&r) : SOS_VERSIONING_OFF;
+    if (v > SOS_VERSIONING_SUSPENDED) {
+        return -1;
+    }
+    b->versioning = (int) v;
+
     return (r.bad || r.p != r.end) ? -1 : 0;
 }
 
 
 static void
 sos_bucket_encode(sos_buf_t *val, const char *owner, const char *region,
-    int64_t created, const void *acl, size_t acl_len, const sos_str_t *conf)
+    int64_t created, const void *acl, size_t acl_len, const sos_str_t *conf,
+    int versioning)
 {
     size_t  i, n;
 
@@ -185,7 +193,8 @@ sos_bucket_encode(sos_buf_t *val, const char *owner, const char *region,
     sos_buf_add_svarint(val, created);
     sos_buf_add_bytes(val, acl, acl_len);
 
-    /* up to the last setting that is set: none keeps the old form */
+    /* up to the last setting that is set: none keeps the old form,
+     * unless the versioning state follows */
 
     n = 0;
     for (i = 0; conf != NULL && i < SOS_BUCKET_NCONF; i++) {
@@ -194,11 +203,15 @@ sos_bucket_encode(sos_buf_t *val, const char *owner, const char *region,
         }
     }
 
-    if (n > 0) {
+    if (n > 0 || versioning != SOS_VERSIONING_OFF) {
         sos_buf_add_varint(val, n);
         for (i = 0; i < n; i++) {
             sos_buf_add_str(val, &conf[i]);
         }
+    }
+
+    if (versioning != SOS_VERSIONING_OFF) {
+        sos_buf_add_varint(val, (uint64_t) versioning);
     }
 }
 
@@ -244,29 +257,9 @@ sos_bucket_ident(sos_store_t *st, const char *bucket, size_t bucket_len,
     if (rc == SOS_OK && id != NULL) {
         memcpy(id->owner, b.owner, sizeof(id->owner));
         id->created = b.created;
+        id->versioning = b.versioning;
     }
     return rc;
-}
-
-
-sos_rc_e
-sos_bucket_same(sos_store_t *st, const char *bucket, size_t bucket_len,
-    const sos_bucket_id_t *id, sos_error_t *err)
-{
-    sos_rc_e         rc;
-    sos_bucket_id_t  now;
-
-    rc = sos_bucket_ident(st, bucket, bucket_len, &now, err);
-    if (rc != SOS_OK) {
-        return rc;
-    }
-
-    if (strcmp(now.owner, id->owner) != 0 || now.created != id->created) {
-        return sos_err(err, SOS_ENOBUCKET, 0, "bucket \"%.*s\" was deleted "
-                       "and created again since the write began",
-                       (int) (bucket_len > 64 ? 64 : bucket_len), bucket);
-    }
-    return SOS_OK;
 }
 
 
@@ -327,7 +320,7 @@ sos_bucket_create(sos_store_t *store, const char *name, size_t name_len,
     snprintf(b.region, sizeof(b.region), "%s", region);
     b.created = sos_now(NULL);
     sos_bucket_encode(&rec, b.owner, b.region, b.created, acl, acl_len,
-                      NULL);
+                      NULL, SOS_VERSIONING_OFF);
 
     batch = leveldb_writebatch_create();
     leveldb_writebatch_put(batch, (const char *) key.data, key.len,
@@ -431,7 +424,8 @@ sos_bucket_set_acl(sos_store_t *store, const char *name, size_t name_len,
 {
     sos_str_t  v = { acl, acl_len };
 
-    return sos_bucket_update(store, name, name_len, expect, -1, &v, err);
+    return sos_bucket_update(store, name, name_len, expect, -1, &v, -1,
+                             err);
 }
 
 
@@ -448,20 +442,39 @@ sos_bucket_set_conf(sos_store_t *store, const char *name, size_t name_len,
     }
 
     return sos_bucket_update(store, name, name_len, expect, (int) which, &v,
-                             err);
+                             -1, err);
+}
+
+
+sos_rc_e
+sos_bucket_set_versioning(sos_store_t *store, const char *name,
+    size_t name_len, const sos_bucket_info_t *expect, sos_versioning_e state,
+    sos_error_t *err)
+{
+    if (state != SOS_VERSIONING_ENABLED
+        && state != SOS_VERSIONING_SUSPENDED)
+    {
+        return sos_err(err, SOS_EINVAL, 0, "versioning state %d of bucket "
+                       "\"%.*s\": only enabled or suspended", (int) state,
+                       (int) name_len, name);
+    }
+
+    return sos_bucket_update(store, name, name_len, expect, SOS_BUCKET_NCONF,
+                             NULL, (int) state, err);
 }
 
 
 /*
  * Rewrite the B record of the bucket `expect` describes with a new ACL
- * (which -1: the ACL must still be expect's) or a new setting `which`,
- * keeping the rest.  The comparison and the write are one step under the
- * commit lock; the write is synced.
+ * (which -1: the ACL must still be expect's), a new setting `which`
+ * (< SOS_BUCKET_NCONF) or, which SOS_BUCKET_NCONF, the versioning state
+ * `versioning`, keeping the rest.  The comparison and the write are one
+ * step under the commit lock; the write is synced.
  */
 static sos_rc_e
 sos_bucket_update(sos_store_t *store, const char *name, size_t name_len,
     const sos_bucket_info_t *expect, int which, const sos_str_t *v,
-    sos_error_t *err)
+    int versioning, sos_error_t *err)
 {
     int           same;
     char         *val;
@@ -510,12 +523,14 @@ sos_bucket_update(sos_store_t *store, const char *name, size_t name_len,
 
     if (which < 0) {
         acl = *v;
-    } else {
+    } else if (which < SOS_BUCKET_NCONF) {
         conf[which] = *v;
+    } else {
+        b.versioning = versioning;
     }
 
     sos_bucket_encode(&rec, b.owner, b.region, b.created, acl.data, acl.len,
-                      conf);
+                      conf, b.versioning);
     free(val);
 
     rc = rec.oom ? sos_err(err, SOS_ENOMEM, 0, "no memory for bucket record")
@@ -552,6 +567,14 @@ sos_bucket_delete(sos_store_t *store, const char *name, size_t name_len,
     sos_ikey_object(&prefix, name, name_len, "", 0);
     has = prefix.oom ? -1
                      : sos_idx_has_prefix(store, prefix.data, prefix.len, err);
+    if (has == 0) {
+        /* noncurrent versions and delete markers: V<bucket>\0 */
+        sos_ikey_bucket(&prefix, SOS_K_VERSION, name, name_len);
+        sos_buf_add_u8(&prefix, 0);
+        has = prefix.oom ? -1
+                         : sos_idx_has_prefix(store, prefix.data, prefix.len,
+                                              err);
+    }
     if (has == 0) {
         sos_ikey_upload(&prefix, name, name_len, "", 0, NULL);
         /* U<bucket>\0 alone: drop the key separator ikey_upload added */

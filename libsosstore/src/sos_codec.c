@@ -414,6 +414,7 @@ sos_extent_decode(sos_rbuf_t *r, sos_extent_t *e)
 void
 sos_obj_rec_encode(sos_buf_t *b, const sos_obj_rec_t *rec)
 {
+    int       versioned;
     uint32_t  i;
 
     sos_buf_add_u8(b, SOS_ATTRS_VERSION);
@@ -428,10 +429,24 @@ sos_obj_rec_encode(sos_buf_t *b, const sos_obj_rec_t *rec)
         sos_extent_encode(b, &rec->extents[i]);
     }
 
-    if (rec->part_checksums != NULL) {
+    /* version 3: a checksum per extent (empty: none), then a version's
+     * fields; a record with neither keeps the old form */
+
+    versioned = (rec->version_id[0] != '\0' || rec->delete_marker);
+
+    if (rec->part_checksums != NULL || versioned) {
         for (i = 0; i < rec->n_extents; i++) {
-            sos_buf_add_str(b, &rec->part_checksums[i]);
+            if (rec->part_checksums != NULL) {
+                sos_buf_add_str(b, &rec->part_checksums[i]);
+            } else {
+                sos_buf_add_varint(b, 0);
+            }
         }
+    }
+
+    if (versioned) {
+        sos_buf_add_bytes(b, rec->version_id, strlen(rec->version_id));
+        sos_buf_add_varint(b, rec->delete_marker ? SOS_REC_DELETE_MARKER : 0);
     }
 }
 
@@ -439,7 +454,7 @@ sos_obj_rec_encode(sos_buf_t *b, const sos_obj_rec_t *rec)
 int
 sos_obj_rec_decode(const void *val, size_t len, sos_obj_rec_t *rec)
 {
-    int         version;
+    int         version, some;
     uint64_t    n, i;
     sos_rbuf_t  r;
 
@@ -486,20 +501,36 @@ sos_obj_rec_decode(const void *val, size_t len, sos_obj_rec_t *rec)
         }
     }
 
-    /* version 3: the parts' checksums, when the record has them */
-    if (version >= 3 && n > 0 && r.p < r.end) {
+    /* version 3: each field after the extents is read while bytes
+     * remain; the parts' checksums are kept when one is not empty */
+
+    if (version >= 3 && n > 0 && sos_rbuf_more(&r)) {
         rec->part_checksums = calloc(n, sizeof(sos_str_t));
         if (rec->part_checksums == NULL) {
             sos_obj_rec_free(rec);
             return -1;
         }
+        some = 0;
         for (i = 0; i < n; i++) {
             rec->part_checksums[i] = sos_rbuf_bytes(&r);
+            some |= (rec->part_checksums[i].len != 0);
         }
-        if (r.bad) {
-            sos_obj_rec_free(rec);
-            return -1;
+        if (!some) {
+            free(rec->part_checksums);
+            rec->part_checksums = NULL;
         }
+    }
+    if (version >= 3 && sos_rbuf_more(&r)) {
+        sos_rbuf_cstr(&r, rec->version_id, sizeof(rec->version_id));
+    }
+    if (version >= 3 && sos_rbuf_more(&r)) {
+        rec->delete_marker = (sos_rbuf_varint(&r) & SOS_REC_DELETE_MARKER)
+                             != 0;
+    }
+
+    if (r.bad) {
+        sos_obj_rec_free(rec);
+        return -1;
     }
 
     return 0;
@@ -727,6 +758,8 @@ sos_obj_rec_to_info(const sos_obj_rec_t *rec, sos_object_info_t *info,
     if (rec->n_extents > 0) {
         memcpy(info->write_id, rec->extents[0].id, sizeof(info->write_id));
     }
+    memcpy(info->version_id, rec->version_id, sizeof(info->version_id));
+    info->delete_marker = rec->delete_marker;
 
     return SOS_OK;
 }

@@ -22,7 +22,7 @@ typedef struct {
     sos_obj_rec_t   rec;
     unsigned        found:1;            /* its removal is in the batch */
     unsigned        again:1;            /* named before: not read again */
-} sos_delete_key_t;
+} sos_delete_one_t;
 
 /* The results of a call, and the first failure in the order given. */
 typedef struct {
@@ -36,8 +36,11 @@ typedef struct {
 static void sos_delete_note(sos_delete_t *d, size_t idx, sos_rc_e rc,
     const sos_error_t *e);
 static int sos_delete_cmp(const void *one, const void *two);
-static int sos_delete_same(const sos_delete_key_t *a,
-    const sos_delete_key_t *b);
+static int sos_delete_same(const sos_delete_one_t *a,
+    const sos_delete_one_t *b);
+static sos_rc_e sos_delete_versioned(sos_store_t *store, const char *bucket,
+    size_t bucket_len, const sos_str_t *keys, const sos_delete_cond_t *conds,
+    size_t n, sos_rc_e *results, sos_error_t *err);
 
 
 sos_rc_e
@@ -60,13 +63,23 @@ sos_objects_delete_if(sos_store_t *store, const char *bucket,
     sos_rc_e               rc, sync_rc;
     sos_error_t            e;
     sos_delete_t           d;
-    sos_delete_key_t      *k;
+    sos_delete_one_t      *k;
+    sos_bucket_id_t        bid;
     leveldb_writebatch_t  *batch;
 
     d.results = results;
     d.first = n;
     d.first_rc = SOS_OK;
     d.err = err;
+
+    /* a versioned bucket's deletes make delete markers */
+    if (n > 0 && n <= SOS_DELETE_MAX
+        && sos_bucket_ident(store, bucket, bucket_len, &bid, &e) == SOS_OK
+        && bid.versioning != SOS_VERSIONING_OFF)
+    {
+        return sos_delete_versioned(store, bucket, bucket_len, keys, conds, n,
+                                    results, err);
+    }
 
     if (n > SOS_DELETE_MAX) {
         sos_err(&e, SOS_EINVAL, 0, "%zu keys in one delete from bucket "
@@ -78,7 +91,7 @@ sos_objects_delete_if(sos_store_t *store, const char *bucket,
         return d.first_rc;
     }
 
-    k = calloc(n ? n : 1, sizeof(sos_delete_key_t));
+    k = calloc(n ? n : 1, sizeof(sos_delete_one_t));
     if (k == NULL) {
         sos_err(&e, SOS_ENOMEM, ENOMEM, "no memory for a delete of %zu "
                 "keys", n);
@@ -115,7 +128,7 @@ sos_objects_delete_if(sos_store_t *store, const char *bucket,
     }
 
     /* a key named twice: adjacent, the first named first */
-    qsort(k, m, sizeof(sos_delete_key_t), sos_delete_cmp);
+    qsort(k, m, sizeof(sos_delete_one_t), sos_delete_cmp);
 
     found = 0;
     bytes = 0;
@@ -228,6 +241,45 @@ done:
 }
 
 
+/* sos_objects_delete_if in a versioned bucket: of the current versions. */
+static sos_rc_e
+sos_delete_versioned(sos_store_t *store, const char *bucket,
+    size_t bucket_len, const sos_str_t *keys, const sos_delete_cond_t *conds,
+    size_t n, sos_rc_e *results, sos_error_t *err)
+{
+    size_t                i;
+    sos_rc_e              rc;
+    sos_delete_key_t     *k;
+    sos_delete_result_t  *r;
+
+    k = calloc(n, sizeof(sos_delete_key_t));
+    r = calloc(n, sizeof(sos_delete_result_t));
+    if (k == NULL || r == NULL) {
+        free(k);
+        free(r);
+        for (i = 0; i < n; i++) {
+            results[i] = SOS_ENOMEM;
+        }
+        return sos_err(err, SOS_ENOMEM, ENOMEM, "no memory for a delete of "
+                       "%zu keys", n);
+    }
+
+    for (i = 0; i < n; i++) {
+        k[i].key = keys[i];
+        k[i].cond = conds != NULL ? &conds[i] : NULL;
+    }
+
+    rc = sos_objects_delete_versions(store, bucket, bucket_len, k, n, r, err);
+
+    for (i = 0; i < n; i++) {
+        results[i] = r[i].rc;
+    }
+    free(k);
+    free(r);
+    return rc;
+}
+
+
 /*
  * The result of key idx; a failure (neither deleted, missing nor refused
  * by its conditions) before every one noted so far becomes the call's.
@@ -279,7 +331,7 @@ sos_delete_cmp(const void *one, const void *two)
 {
     int                      c;
     size_t                   len;
-    const sos_delete_key_t  *a = one, *b = two;
+    const sos_delete_one_t  *a = one, *b = two;
 
     len = a->ikey.len < b->ikey.len ? a->ikey.len : b->ikey.len;
     c = memcmp(a->ikey.data, b->ikey.data, len);
@@ -294,7 +346,7 @@ sos_delete_cmp(const void *one, const void *two)
 
 
 static int
-sos_delete_same(const sos_delete_key_t *a, const sos_delete_key_t *b)
+sos_delete_same(const sos_delete_one_t *a, const sos_delete_one_t *b)
 {
     return a->ikey.len == b->ikey.len
            && memcmp(a->ikey.data, b->ikey.data, a->ikey.len) == 0;

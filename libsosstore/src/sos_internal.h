@@ -54,6 +54,7 @@
 #define SOS_K_PART     'P'              /* P<upload id><part# be32>     */
 #define SOS_K_SCRUB    'S'              /* S: the background scrub's state */
 #define SOS_K_UPLOAD   'U'              /* U<bucket>\0<key>\0<upload id> */
+#define SOS_K_VERSION  'V'              /* V<bucket>\0<key>\0<sort id>  */
 #define SOS_K_CHECKSUMS 'X'             /* X<file id>: CRC32 per block  */
 
 /*
@@ -482,9 +483,14 @@ void sos_extent_encode(sos_buf_t *b, const sos_extent_t *e);
 int  sos_extent_decode(sos_rbuf_t *r, sos_extent_t *e);
 
 /*
- * Object record (O).  A simple object has one extent and parts == 0; a
- * multipart object has one extent per part, in order.
+ * Object record (O, and V for noncurrent versions and delete markers).  A
+ * simple object has one extent and parts == 0; a multipart object has
+ * one extent per part, in order; a delete marker has none.  After the
+ * extents: a checksum per extent, the version id (empty: the null
+ * version) and flags, each only while bytes remain.
  */
+#define SOS_REC_DELETE_MARKER  1
+
 typedef struct {
     uint64_t       size;
     int64_t        mtime;
@@ -498,6 +504,8 @@ typedef struct {
     sos_str_t     *part_checksums;      /* malloc'd, n_extents strings
                                            pointing into the value; NULL:
                                            none */
+    char           version_id[SOS_VERSION_ID_LEN + 1];
+    unsigned       delete_marker;
 } sos_obj_rec_t;
 
 void     sos_obj_rec_encode(sos_buf_t *b, const sos_obj_rec_t *rec);
@@ -558,16 +566,13 @@ sos_rc_e sos_bucket_check(sos_store_t *st, const char *bucket,
 typedef struct {
     char     owner[SOS_ID_LEN + 1];
     int64_t  created;
+    int      versioning;                /* sos_versioning_e, as read */
 } sos_bucket_id_t;
 
 /* As sos_bucket_check, filling *id. */
 sos_rc_e sos_bucket_ident(sos_store_t *st, const char *bucket,
     size_t bucket_len, sos_bucket_id_t *id, sos_error_t *err);
 
-/* Whether the bucket of that name is still the one id names: SOS_OK,
- * SOS_ENOBUCKET (gone, or another one), SOS_EIO. */
-sos_rc_e sos_bucket_same(sos_store_t *st, const char *bucket,
-    size_t bucket_len, const sos_bucket_id_t *id, sos_error_t *err);
 
 /*
  * Add a change of the bucket's object count and bytes to batch.  The
@@ -746,6 +751,85 @@ int  sos_pin_defer(sos_store_t *st, const char *id);
 void sos_pin_collect(sos_store_t *st);
 
 
+/* A reader of rec's extents, pinned by the caller: the reader takes them
+ * (on failure they are let go) and opens the first file (sos_reader.c). */
+sos_rc_e sos_reader_new(sos_reader_t **out, sos_store_t *st,
+    sos_obj_rec_t *rec, sos_error_t *err);
+
+
+/* ---- versions (sos_version.c) ---- */
+
+/* V bucket \0 key \0 sort id (NULL: the prefix of the key's versions) */
+void sos_ikey_version(sos_buf_t *k, const char *bucket, size_t bucket_len,
+    const char *key, size_t key_len, const char *sort_id);
+
+/* A caller's version id: NULL, "null", an id, or -1 when malformed. */
+#define SOS_VER_CURRENT  0
+#define SOS_VER_NULL     1
+#define SOS_VER_ID       2
+int sos_version_arg(const char *vid, size_t len);
+
+/* The V key's last part for rec (SOS_VERSION_ID_LEN + 1 bytes). */
+void sos_version_sort_id(const sos_obj_rec_t *rec, char *id);
+
+/* Give rec its version: a fresh id, or (null) none, with its mtime moved
+ * on when an earlier version took that time. */
+void sos_version_stamp(sos_obj_rec_t *rec, int null);
+
+/*
+ * How many times a version moved from a V record back to the O record
+ * (a delete of the latest version), ever, in this process: a scrub pass
+ * that walks O before V may miss such a version's files, and sweeps no
+ * orphans when the count changed during it.
+ */
+uint64_t sos_version_moves(void);
+void sos_version_moved(void);
+
+/* Copy what the commit stamped on rec (version id, mtime) into info,
+ * filled from rec before. */
+void sos_version_info(const sos_obj_rec_t *rec, sos_object_info_t *info);
+
+/* A version found: its record, what the strings point into, and its
+ * index key (the O key when current). */
+typedef struct {
+    sos_buf_t      vkey;
+    char          *val;
+    sos_obj_rec_t  rec;
+    unsigned       have:1;
+    unsigned       current:1;           /* the O record */
+} sos_version_drop_t;
+
+void sos_version_drop_free(sos_version_drop_t *v);
+
+/* The first V record of the key (want_null: the first null one), other
+ * than the one at skip (NULL: none), into v: v->have says whether there
+ * is one.  SOS_OK, SOS_ECORRUPT, SOS_ENOMEM, SOS_EIO. */
+sos_rc_e sos_version_first(sos_store_t *st, const char *bucket,
+    size_t bucket_len, const char *key, size_t key_len, int want_null,
+    const sos_buf_t *skip, sos_version_drop_t *v, sos_error_t *err);
+
+/* The version vid names (as sos_object_open_version) into v: SOS_OK,
+ * SOS_ENOTFOUND, SOS_ENOBUCKET, SOS_EINVAL, SOS_ECORRUPT, SOS_EIO. */
+sos_rc_e sos_version_find(sos_store_t *st, const char *bucket,
+    size_t bucket_len, const char *key, size_t key_len, const char *vid,
+    size_t vid_len, sos_version_drop_t *v, sos_error_t *err);
+
+/*
+ * Under commit_lock, in a versioned bucket: add to batch what makes rec
+ * (stamped here; a delete marker or not) the key's latest version, old
+ * (NULL: none) being the O record at okey: old goes to V or, a null
+ * version replaced, to garbage (*old_dropped); a null version in V that
+ * rec replaces is removed (drop, whose files the caller collects after
+ * the commit and frees).  The counters' changes are added to *d_count and
+ * *d_bytes.
+ */
+sos_rc_e sos_version_place(sos_store_t *st, leveldb_writebatch_t *batch,
+    const sos_buf_t *okey, const char *bucket, size_t bucket_len,
+    const char *key, size_t key_len, int state, sos_obj_rec_t *rec,
+    const sos_obj_rec_t *old, int *old_dropped, int64_t *d_count,
+    int64_t *d_bytes, sos_version_drop_t *drop, sos_error_t *err);
+
+
 /* ---- shared by objects, readers and multipart (sos_object.c) ---- */
 
 /*
@@ -778,7 +862,7 @@ sos_rc_e sos_object_load(sos_store_t *st, const sos_buf_t *ikey,
  * SOS_EREOPENED as sos_idx_apply.
  */
 sos_rc_e sos_object_commit(sos_store_t *st, const sos_put_opts_t *opts,
-    const sos_bucket_id_t *bucket_id, const sos_obj_rec_t *rec,
+    const sos_bucket_id_t *bucket_id, sos_obj_rec_t *rec,
     leveldb_writebatch_t *extra, int64_t extra_bytes, const unsigned *fresh,
     sos_error_t *err);
 
@@ -1002,6 +1086,10 @@ typedef struct sos_scrub_s {
     size_t              n_live;
     size_t              cap_live;
     int                 clean;
+    uint64_t            moves;          /* sos_version_moves() at its
+                                           start: a version that moved
+                                           back from V to O since may
+                                           have been missed */
 
     /* since open */
     uint64_t            bytes;

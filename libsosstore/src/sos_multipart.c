@@ -738,6 +738,9 @@ sos_upload_complete(sos_store_t *st, const sos_put_opts_t *opts,
         sos_object_info_release(info);
         memset(info, 0, sizeof(*info));
     }
+    if (rc == SOS_OK && info != NULL) {
+        sos_version_info(&rec, info);
+    }
 
 done:
 

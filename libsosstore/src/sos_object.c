@@ -496,28 +496,37 @@ sos_object_put_commit(sos_put_t *put, const sos_extent_t *extent,
     if (rc != SOS_OK && info != NULL) {
         sos_object_info_release(info);
     }
+    if (rc == SOS_OK && info != NULL) {
+        sos_version_info(&rec, info);
+    }
     return rc;
 }
 
 
 sos_rc_e
 sos_object_commit(sos_store_t *st, const sos_put_opts_t *opts,
-    const sos_bucket_id_t *bucket_id, const sos_obj_rec_t *rec,
+    const sos_bucket_id_t *bucket_id, sos_obj_rec_t *rec,
     leveldb_writebatch_t *extra, int64_t extra_bytes, const unsigned *fresh,
     sos_error_t *err)
 {
-    int                    have_old;
+    int                    have_old, old_dropped;
     char                  *old_val, show[SOS_KEY_SHOW + 4];
+    int64_t                d_count, d_bytes;
     uint64_t               seq;
     sos_rc_e               rc, sync_rc;
     sos_buf_t              ikey, val;
     sos_obj_rec_t          old;
+    sos_bucket_id_t        now;
+    sos_version_drop_t     drop;
     leveldb_writebatch_t  *batch;
 
     old_val = NULL;
     have_old = 0;
+    old_dropped = 0;
     seq = 0;
     memset(&old, 0, sizeof(old));
+    memset(&drop, 0, sizeof(drop));
+    sos_buf_init(&drop.vkey);
     sos_buf_init(&ikey);
     sos_buf_init(&val);
     sos_ikey_object(&ikey, opts->bucket, opts->bucket_len, opts->key,
@@ -534,12 +543,21 @@ sos_object_commit(sos_store_t *st, const sos_put_opts_t *opts,
     sos_idx_enter(st);
     pthread_mutex_lock(&st->commit_lock);
 
-    if (bucket_id != NULL) {
-        rc = sos_bucket_same(st, opts->bucket, opts->bucket_len, bucket_id,
-                             err);
-        if (rc != SOS_OK) {
-            goto done;
-        }
+    /* the bucket, still the one the write began in, and its versioning */
+
+    rc = sos_bucket_ident(st, opts->bucket, opts->bucket_len, &now, err);
+    if (rc != SOS_OK) {
+        goto done;
+    }
+    if (bucket_id != NULL
+        && (strcmp(now.owner, bucket_id->owner) != 0
+            || now.created != bucket_id->created))
+    {
+        rc = sos_err(err, SOS_ENOBUCKET, 0, "bucket \"%.*s\" was deleted "
+                     "and created again since the write began",
+                     (int) (opts->bucket_len > 64 ? 64 : opts->bucket_len),
+                     opts->bucket);
+        goto done;
     }
 
     rc = sos_object_load(st, &ikey, opts->bucket, opts->bucket_len,
@@ -580,19 +598,32 @@ sos_object_commit(sos_store_t *st, const sos_put_opts_t *opts,
         goto done;
     }
 
-    leveldb_writebatch_put(batch, (const char *) ikey.data, ikey.len,
-                           (const char *) val.data, val.len);
+    if (now.versioning != SOS_VERSIONING_OFF) {
+        d_count = 0;
+        d_bytes = extra_bytes;
+        rc = sos_version_place(st, batch, &ikey, opts->bucket,
+                               opts->bucket_len, opts->key, opts->key_len,
+                               now.versioning, rec, have_old ? &old : NULL,
+                               &old_dropped, &d_count, &d_bytes, &drop, err);
+        if (rc != SOS_OK) {
+            goto done;
+        }
 
-    rc = sos_counters_add(st, batch, opts->bucket, opts->bucket_len,
-                          have_old ? 0 : 1,
-                          (int64_t) rec->size - (int64_t) old.size
-                          + extra_bytes, err);
-    if (rc != SOS_OK) {
-        goto done;
+    } else {
+        leveldb_writebatch_put(batch, (const char *) ikey.data, ikey.len,
+                               (const char *) val.data, val.len);
+        if (have_old) {
+            sos_garbage_add(batch, old.extents, old.n_extents);
+        }
+        old_dropped = have_old;
+        d_count = have_old ? 0 : 1;
+        d_bytes = (int64_t) rec->size - (int64_t) old.size + extra_bytes;
     }
 
-    if (have_old) {
-        sos_garbage_add(batch, old.extents, old.n_extents);
+    rc = sos_counters_add(st, batch, opts->bucket, opts->bucket_len, d_count,
+                          d_bytes, err);
+    if (rc != SOS_OK) {
+        goto done;
     }
 
     rc = sos_idx_apply(st, batch, fresh, &seq, err);
@@ -615,9 +646,13 @@ done:
         }
     }
 
-    if (rc == SOS_OK && have_old) {
+    if (rc == SOS_OK && old_dropped) {
         sos_garbage_collect(st, old.extents, old.n_extents);
     }
+    if (rc == SOS_OK && drop.have) {
+        sos_garbage_collect(st, drop.rec.extents, drop.rec.n_extents);
+    }
+    sos_version_drop_free(&drop);
 
     if (extra == NULL) {
         leveldb_writebatch_destroy(batch);
@@ -646,80 +681,8 @@ sos_object_delete_if(sos_store_t *store, const char *bucket,
     size_t bucket_len, const char *key, size_t key_len,
     const sos_delete_cond_t *cond, sos_error_t *err)
 {
-    char                  *val, show[SOS_KEY_SHOW + 4];
-    uint64_t               seq;
-    sos_rc_e               rc, sync_rc;
-    sos_buf_t              ikey;
-    sos_obj_rec_t          rec;
-    leveldb_writebatch_t  *batch;
-
-    rc = sos_object_ikey(&ikey, bucket, bucket_len, key, key_len,
-                         "a delete", err);
-    if (rc != SOS_OK) {
-        return rc;
-    }
-
-    /* a fenced store reopens here too: deletes free room */
-    rc = sos_idx_writable(store, 0, err);
-    if (rc != SOS_OK) {
-        sos_buf_free(&ikey);
-        return rc;
-    }
-
-    batch = leveldb_writebatch_create();
-
-    sos_idx_enter(store);
-    pthread_mutex_lock(&store->commit_lock);
-
-    rc = sos_object_load(store, &ikey, bucket, bucket_len, key, key_len,
-                         &val, &rec, err);
-    if (rc == SOS_OK && !sos_delete_cond_met(cond, &rec)) {
-        sos_obj_rec_free(&rec);
-        free(val);
-        rc = sos_err(err, SOS_EPRECONDITION, 0, "object \"%s\" in bucket "
-                     "\"%.*s\" does not meet the delete's conditions",
-                     sos_key_show(show, key, key_len), (int) bucket_len,
-                     bucket);
-    }
-    if (rc != SOS_OK) {
-        /* "no such key" is an answer: durable like any other */
-        seq = sos_idx_applied(store);
-        pthread_mutex_unlock(&store->commit_lock);
-        sos_idx_leave(store);
-        if (rc == SOS_ENOTFOUND || rc == SOS_EPRECONDITION) {
-            sync_rc = sos_idx_sync(store, seq, err);
-            rc = sync_rc != SOS_OK ? sync_rc : rc;
-        }
-        goto done;
-    }
-
-    leveldb_writebatch_delete(batch, (const char *) ikey.data, ikey.len);
-    rc = sos_counters_add(store, batch, bucket, bucket_len, -1,
-                          -(int64_t) rec.size, err);
-    if (rc == SOS_OK) {
-        sos_garbage_add(batch, rec.extents, rec.n_extents);
-        rc = sos_idx_apply(store, batch, NULL, &seq, err);
-    }
-
-    pthread_mutex_unlock(&store->commit_lock);
-    sos_idx_leave(store);
-
-    if (rc == SOS_OK) {
-        rc = sos_idx_sync(store, seq, err);
-    }
-
-    if (rc == SOS_OK) {
-        sos_garbage_collect(store, rec.extents, rec.n_extents);
-    }
-
-    sos_obj_rec_free(&rec);
-    free(val);
-
-done:
-
-    leveldb_writebatch_destroy(batch);
-    sos_buf_free(&ikey);
-    return rc;
+    return sos_object_delete_version(store, bucket, bucket_len, key, key_len,
+                                     NULL, 0, cond, NULL, err);
 }
 
 
@@ -728,17 +691,32 @@ sos_object_set_acl(sos_store_t *store, const char *bucket, size_t bucket_len,
     const char *key, size_t key_len, const sos_object_info_t *expect,
     const void *acl, size_t acl_len, sos_error_t *err)
 {
-    char                  *val, show[SOS_KEY_SHOW + 4];
-    uint64_t               seq;
-    sos_rc_e               rc, sync_rc;
-    sos_buf_t              ikey, nval;
-    sos_obj_rec_t          rec;
+    return sos_object_set_acl_version(store, bucket, bucket_len, key,
+                                      key_len, NULL, 0, expect, acl, acl_len,
+                                      err);
+}
+
+
+sos_rc_e
+sos_object_set_acl_version(sos_store_t *store, const char *bucket,
+    size_t bucket_len, const char *key, size_t key_len,
+    const char *version_id, size_t version_id_len,
+    const sos_object_info_t *expect, const void *acl, size_t acl_len,
+    sos_error_t *err)
+{
+    char                  show[SOS_KEY_SHOW + 4];
+    uint64_t              seq;
+    sos_rc_e              rc, sync_rc;
+    sos_buf_t             nval;
+    sos_version_drop_t    v;
     leveldb_writebatch_t  *batch;
 
-    rc = sos_object_ikey(&ikey, bucket, bucket_len, key, key_len,
-                         "an ACL", err);
+    rc = sos_key_check(bucket, bucket_len, key, key_len, err);
     if (rc != SOS_OK) {
         return rc;
+    }
+    if (sos_version_arg(version_id, version_id_len) < 0) {
+        return sos_err(err, SOS_EINVAL, 0, "invalid version id");
     }
 
     sos_buf_init(&nval);
@@ -748,32 +726,36 @@ sos_object_set_acl(sos_store_t *store, const char *bucket, size_t bucket_len,
     sos_idx_enter(store);
     pthread_mutex_lock(&store->commit_lock);
 
-    rc = sos_object_load(store, &ikey, bucket, bucket_len, key, key_len,
-                         &val, &rec, err);
-    if (rc == SOS_OK) {
-        if (!sos_object_is(&rec, expect)) {
+    rc = sos_version_find(store, bucket, bucket_len, key, key_len,
+                          version_id, version_id_len, &v, err);
+    if (rc == SOS_OK && v.rec.delete_marker) {
+        rc = sos_err(err, SOS_ENOTFOUND, 0, "object \"%s\" in bucket "
+                     "\"%.*s\": the version is a delete marker",
+                     sos_key_show(show, key, key_len), (int) bucket_len,
+                     bucket);
+
+    } else if (rc == SOS_OK) {
+        if (!sos_object_is(&v.rec, expect)) {
             rc = sos_err(err, SOS_ECHANGED, 0, "object \"%s\" in bucket "
                          "\"%.*s\" changed since it was read",
                          sos_key_show(show, key, key_len), (int) bucket_len,
                          bucket);
 
         } else {
-            rec.attrs.acl.data = acl;
-            rec.attrs.acl.len = acl_len;
-            sos_obj_rec_encode(&nval, &rec);
+            v.rec.attrs.acl.data = acl;
+            v.rec.attrs.acl.len = acl_len;
+            sos_obj_rec_encode(&nval, &v.rec);
             if (nval.oom) {
                 rc = sos_err(err, SOS_ENOMEM, ENOMEM, "no memory for an ACL");
             } else {
-                leveldb_writebatch_put(batch, (const char *) ikey.data,
-                                       ikey.len, (const char *) nval.data,
+                leveldb_writebatch_put(batch, (const char *) v.vkey.data,
+                                       v.vkey.len, (const char *) nval.data,
                                        nval.len);
                 rc = sos_idx_apply(store, batch, NULL, &seq, err);
             }
         }
-
-        sos_obj_rec_free(&rec);
-        free(val);
     }
+    sos_version_drop_free(&v);
 
     /* a refusal (changed, gone) waits too: it may rest on a write not
      * durable yet */
@@ -794,7 +776,6 @@ sos_object_set_acl(sos_store_t *store, const char *bucket, size_t bucket_len,
     leveldb_writebatch_destroy(batch);
 
     sos_buf_free(&nval);
-    sos_buf_free(&ikey);
     return rc;
 }
 

@@ -82,8 +82,6 @@ struct sos_reader_s {
 static sos_rc_e sos_reader_pin(sos_store_t *st, const sos_buf_t *ikey,
     const char *bucket, size_t bucket_len, const char *key, size_t key_len,
     const sos_obj_rec_t *rec, sos_error_t *err);
-static sos_rc_e sos_reader_new(sos_reader_t **out, sos_store_t *st,
-    sos_obj_rec_t *rec, sos_error_t *err);
 static void sos_reader_pass(sos_reader_t *rd, uint32_t first);
 static int sos_reader_sums_copy(sos_reader_t *rd, const sos_str_t *sums);
 static sos_rc_e sos_reader_fd(sos_reader_t *rd, uint32_t i, sos_error_t *err);
@@ -159,7 +157,7 @@ sos_reader_pin(sos_store_t *st, const sos_buf_t *ikey, const char *bucket,
  * Take rec's pinned extents into a new reader (on failure
  * they are let go) and open the first file.
  */
-static sos_rc_e
+sos_rc_e
 sos_reader_new(sos_reader_t **out, sos_store_t *st, sos_obj_rec_t *rec,
     sos_error_t *err)
 {

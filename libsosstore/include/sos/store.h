@@ -163,6 +163,7 @@ typedef struct {
 #define SOS_UPLOAD_ID_LEN    32
 #define SOS_WRITE_ID_LEN     32
 #define SOS_MAX_PARTS        10000
+#define SOS_VERSION_ID_LEN   32      /* a version id: lowercase hex */
 
 
 /* ------------------------------------------------------------------ */
@@ -460,7 +461,33 @@ typedef struct {
     uint64_t  object_count;            /* maintained at every commit */
     uint64_t  bytes;                   /* object bytes + bytes of parts of
                                           uploads in progress */
+    int       versioning;              /* sos_versioning_e */
 } sos_bucket_t;
+
+/*
+ * Versioning of a bucket (S3's bucket versioning).  Off, a write replaces
+ * the key's object.  Enabled, every write and every delete of the current
+ * version adds a version with a fresh id: older versions stay, each its
+ * own files (never rewritten), until deleted by their id.  Suspended,
+ * writes and deletes make the "null" version (its version_id empty),
+ * replacing an earlier null version of the key, and the other versions
+ * stay.  Off is only the state of a bucket never versioned.
+ *
+ * Version ids are SOS_VERSION_ID_LEN lowercase hex characters that sort,
+ * as byte strings, newest first.  Callers name the null version "null".
+ * A key's versions are: its current version (the latest, unless that is
+ * a delete marker) and its noncurrent versions and delete markers.  A
+ * delete marker has no data; while it is a key's latest version, reads of
+ * the current version find nothing.
+ *
+ * Counting: a bucket's bytes count every version's bytes, and
+ * object_count every version that is not a delete marker.
+ */
+typedef enum {
+    SOS_VERSIONING_OFF = 0,
+    SOS_VERSIONING_ENABLED,
+    SOS_VERSIONING_SUSPENDED
+} sos_versioning_e;
 
 /*
  * Settings kept with a bucket, each an opaque blob of at most
@@ -557,9 +584,28 @@ sos_rc_e sos_bucket_set_conf(sos_store_t *store, const char *name,
     const void *val, size_t len, sos_error_t *err);
 
 /**
- * Delete an empty bucket.
- * @return SOS_OK, SOS_ENOBUCKET, SOS_ENOTEMPTY (objects or uploads),
- *         SOS_ENOMEM, SOS_EIO
+ * Set the versioning state of a bucket, provided it is still the bucket
+ * the caller read (the same owner and creation time as `expect`; its ACL
+ * and settings may have changed).  From off to enabled or suspended,
+ * between enabled and suspended; never back to off.  Setting the state
+ * the bucket has changes nothing and succeeds.  The change is durable
+ * when this returns, and every commit and delete after it follows it.
+ * @param expect  the bucket as sos_bucket_get returned it
+ * @return SOS_OK, SOS_ECHANGED (the bucket was deleted and created again;
+ *         nothing was written), SOS_ENOBUCKET, SOS_EINVAL (state out of
+ *         range, or off for a bucket that was versioned), SOS_ECORRUPT
+ *         (its record does not decode), SOS_EFENCED, SOS_ENOMEM, SOS_EIO
+ * Threads: any thread.  Ownership: the ownership rule.
+ */
+sos_rc_e sos_bucket_set_versioning(sos_store_t *store, const char *name,
+    size_t name_len, const sos_bucket_info_t *expect, sos_versioning_e state,
+    sos_error_t *err);
+
+/**
+ * Delete an empty bucket: no object, no noncurrent version or delete
+ * marker, no upload.
+ * @return SOS_OK, SOS_ENOBUCKET, SOS_ENOTEMPTY (objects, versions or
+ *         uploads), SOS_ENOMEM, SOS_EIO
  * Threads: any thread.  Ownership: the ownership rule.
  */
 sos_rc_e sos_bucket_delete(sos_store_t *store, const char *name,
@@ -621,6 +667,10 @@ typedef struct {
      * complete has its own, an ACL change keeps it; empty for an upload
      * or a part. */
     char         write_id[SOS_WRITE_ID_LEN + 1];
+    /* The version's id; empty for the null version (and for an upload
+     * or a part). */
+    char         version_id[SOS_VERSION_ID_LEN + 1];
+    int          delete_marker;        /* a delete marker: no data */
     void        *mem;                  /* private: what the fields point
                                           into; see release below */
 } sos_object_info_t;
@@ -701,6 +751,12 @@ void sos_put_md5(sos_put_t *put, unsigned char md5[16]);
  * the previous one of its key (whose data is removed afterwards), a part
  * (sos_part_begin) the previous part of its number.  opts' preconditions
  * are checked in the same step.  Frees `put` whatever the result.
+ * In a versioned bucket (the state read in the same step) the object is a
+ * new version: enabled, with a fresh id (info->version_id), the previous
+ * current version kept as a noncurrent one; suspended, the null version,
+ * which replaces an earlier null version of the key (current or not;
+ * its data is removed afterwards) and keeps a current version with an id
+ * as a noncurrent one.  The same holds for sos_upload_complete.
  * @param[out] info  the committed object or part (may be NULL); release
  *                   it with sos_object_info_release.  A part's etag is
  *                   its MD5.
@@ -772,6 +828,38 @@ sos_rc_e sos_object_open(sos_store_t *store, const char *bucket,
 sos_rc_e sos_object_stat(sos_store_t *store, const char *bucket,
     size_t bucket_len, const char *key, size_t key_len,
     sos_object_info_t *info, sos_error_t *err);
+
+/**
+ * sos_object_open of one version of the key: version_id NULL is the
+ * current version (as sos_object_open), "null" the null version, else a
+ * version id.  info->version_id and info->delete_marker say which version
+ * was found.  A delete marker has no data: when the version asked for is
+ * one (the id of a marker, or NULL while a marker is the key's latest
+ * version), the call returns SOS_ENOTFOUND and, unlike other failures,
+ * fills info (when not NULL) with the marker: delete_marker 1, its
+ * version_id, mtime and owner; on any other failure info is zeroed.
+ * Release info after SOS_OK and after SOS_ENOTFOUND.
+ * @return SOS_OK, SOS_ENOBUCKET, SOS_ENOTFOUND (no such key or version,
+ *         or a delete marker: see info->delete_marker), SOS_EINVAL (key,
+ *         or a version id that is neither "null" nor SOS_VERSION_ID_LEN
+ *         lowercase hex characters), SOS_ECORRUPT, SOS_ENOMEM, SOS_EIO
+ * Threads: any thread; the reader then follows the thread rule.
+ * Ownership: the ownership rule.
+ */
+sos_rc_e sos_object_open_version(sos_store_t *store, const char *bucket,
+    size_t bucket_len, const char *key, size_t key_len,
+    const char *version_id, size_t version_id_len, sos_reader_t **out,
+    sos_object_info_t *info, sos_error_t *err);
+
+/**
+ * Metadata only: sos_object_open_version with out == NULL, with the same
+ * return codes and the same info after SOS_ENOTFOUND.
+ * Threads: any thread.  Ownership: the ownership rule; release info.
+ */
+sos_rc_e sos_object_stat_version(sos_store_t *store, const char *bucket,
+    size_t bucket_len, const char *key, size_t key_len,
+    const char *version_id, size_t version_id_len, sos_object_info_t *info,
+    sos_error_t *err);
 
 /**
  * The ordered segments covering bytes [offset, offset+len) of the object,
@@ -876,6 +964,8 @@ void sos_reader_close(sos_reader_t *reader);
 /**
  * Delete an object; its data is removed once the delete is committed,
  * before the call returns or, with a garbage queue, by sos_garbage_work.
+ * In a versioned bucket: sos_object_delete_version of the current version
+ * (a delete marker; the data stays).
  * @return SOS_OK, SOS_ENOBUCKET, SOS_ENOTFOUND, SOS_EINVAL (key),
  *         SOS_ECORRUPT (its record or the bucket's counters do not
  *         decode), SOS_ENOMEM, SOS_EIO
@@ -917,7 +1007,9 @@ sos_rc_e sos_object_delete_if(sos_store_t *store, const char *bucket,
 #define SOS_DELETE_MAX       1000
 
 /**
- * Delete up to SOS_DELETE_MAX objects of one bucket in one commit: the
+ * Delete up to SOS_DELETE_MAX objects of one bucket in one commit (in a
+ * versioned bucket: sos_objects_delete_versions of the current versions,
+ * each key a delete marker, a step each): the
  * record of every key is read, then one synced index write removes those
  * found, records their files as garbage and updates the bucket's
  * counters once; their data is removed after it (the files an open
@@ -951,6 +1043,72 @@ sos_rc_e sos_objects_delete_if(sos_store_t *store, const char *bucket,
     size_t bucket_len, const sos_str_t *keys, const sos_delete_cond_t *conds,
     size_t n, sos_rc_e *results, sos_error_t *err);
 
+/* What a delete of a versioned key did (S3's x-amz-delete-marker and
+ * x-amz-version-id of the answer). */
+typedef struct {
+    sos_rc_e   rc;                     /* sos_objects_delete_versions */
+    int        delete_marker;          /* a marker was made, or the
+                                          version removed was a marker */
+    char       version_id[SOS_VERSION_ID_LEN + 1];  /* the marker made,
+                                          or the version removed ("" for
+                                          the null version) */
+} sos_delete_result_t;
+
+/**
+ * Delete in a bucket that may be versioned.  version_id NULL deletes the
+ * current version: versioning off, as sos_object_delete_if; enabled, a
+ * delete marker with a fresh id becomes the key's latest version (the
+ * current version, if any, stays as a noncurrent one), also when the key
+ * has no version at all; suspended, a null delete marker becomes the
+ * latest, replacing an earlier null version of the key (its data is
+ * removed) and keeping a current version with an id as noncurrent.
+ * cond applies to the current version: with conditions and no current
+ * version, SOS_ENOTFOUND.  version_id "null" or an id removes that
+ * version for good (its data is removed; cond is not used): when it was
+ * the current version, the newest noncurrent version becomes current,
+ * unless that is a delete marker, which then is the latest.
+ * @param[out] res  what was done (may be NULL); written on SOS_OK
+ * @return SOS_OK, SOS_ENOBUCKET, SOS_ENOTFOUND (no such version; with
+ *         version_id NULL only while versioning is off or with
+ *         conditions), SOS_EPRECONDITION, SOS_EINVAL (key or version
+ *         id), SOS_ECORRUPT, SOS_EFENCED, SOS_ENOMEM, SOS_EIO
+ * Threads: any thread.  Ownership: the ownership rule.
+ */
+sos_rc_e sos_object_delete_version(sos_store_t *store, const char *bucket,
+    size_t bucket_len, const char *key, size_t key_len,
+    const char *version_id, size_t version_id_len,
+    const sos_delete_cond_t *cond, sos_delete_result_t *res,
+    sos_error_t *err);
+
+/* One key of sos_objects_delete_versions. */
+typedef struct {
+    sos_str_t                 key;
+    sos_str_t                 version_id;  /* data NULL: the current
+                                              version */
+    const sos_delete_cond_t  *cond;        /* NULL: none */
+    sos_str_t                 owner;       /* organization id of the
+                                              deleter, kept as a delete
+                                              marker's owner; empty:
+                                              none */
+} sos_delete_key_t;
+
+/**
+ * DeleteObjects with version ids: sos_object_delete_version of each key,
+ * in order, up to SOS_DELETE_MAX of them, each key's delete one step
+ * under the commit lock and one synced write for them all at the end (a
+ * key's delete is not undone when a later one fails).  A key named twice
+ * is deleted twice: in an enabled bucket, two markers.
+ * @param[out] results  n results, always set: rc as the code
+ *                      sos_object_delete_version would return
+ * @return SOS_OK when every key was deleted or missing; else the code of
+ *         the first key that was neither, which err describes; SOS_EINVAL
+ *         for every key when n > SOS_DELETE_MAX
+ * Threads: any thread.  Ownership: the ownership rule.
+ */
+sos_rc_e sos_objects_delete_versions(sos_store_t *store, const char *bucket,
+    size_t bucket_len, const sos_delete_key_t *keys, size_t n,
+    sos_delete_result_t *results, sos_error_t *err);
+
 /**
  * Replace the ACL blob of an object, keeping its data and metadata,
  * provided the key still holds the version the caller read and checked:
@@ -968,6 +1126,19 @@ sos_rc_e sos_objects_delete_if(sos_store_t *store, const char *bucket,
  */
 sos_rc_e sos_object_set_acl(sos_store_t *store, const char *bucket,
     size_t bucket_len, const char *key, size_t key_len,
+    const sos_object_info_t *expect, const void *acl, size_t acl_len,
+    sos_error_t *err);
+
+/**
+ * sos_object_set_acl of one version of the key (version_id as in
+ * sos_object_open_version: NULL the current one): the version must still
+ * be `expect`.  A delete marker has no ACL: SOS_ENOTFOUND.
+ * @return as sos_object_set_acl, and SOS_EINVAL (version id)
+ * Threads: any thread.  Ownership: the ownership rule.
+ */
+sos_rc_e sos_object_set_acl_version(sos_store_t *store, const char *bucket,
+    size_t bucket_len, const char *key, size_t key_len,
+    const char *version_id, size_t version_id_len,
     const sos_object_info_t *expect, const void *acl, size_t acl_len,
     sos_error_t *err);
 
@@ -1108,6 +1279,71 @@ sos_rc_e sos_list_objects(sos_store_t *store, const char *bucket,
  */
 void sos_list_result_free(sos_list_result_t *result);
 
+typedef struct {
+    sos_str_t  prefix;
+    sos_str_t  delimiter;              /* empty: no grouping */
+    sos_str_t  key_marker;             /* start after this key ... */
+    sos_str_t  version_id_marker;      /* ... or, with a key marker, after
+                                          this version of it ("null" or
+                                          an id) */
+    unsigned   max_keys;               /* 0..1000; versions + prefixes */
+} sos_list_versions_opts_t;
+
+typedef struct {
+    sos_str_t  key;
+    char       version_id[SOS_VERSION_ID_LEN + 1];   /* "": null */
+    int        is_latest;
+    int        delete_marker;
+    uint64_t   size;                   /* 0 for a marker */
+    int64_t    mtime;
+    int32_t    mtime_nsec;
+    char       etag[SOS_ETAG_MAX + 1]; /* "" for a marker */
+    sos_str_t  owner;                  /* organization id */
+} sos_version_entry_t;
+
+typedef struct {
+    sos_version_entry_t  *versions;    /* by key, each key's newest first */
+    size_t                n_versions;
+    sos_str_t            *prefixes;    /* ordered common prefixes */
+    size_t                n_prefixes;
+    int                   truncated;
+    sos_str_t             next_key_marker;   /* when truncated: the key of
+                                               the last version or the
+                                               last prefix returned */
+    sos_str_t             next_version_id_marker;  /* when truncated and
+                                               the last returned is a
+                                               version: its id ("null"
+                                               for the null version) */
+} sos_list_versions_result_t;
+
+/**
+ * One page of a bucket's versions, as ListObjectVersions gives it: every
+ * version and delete marker of the keys that start with prefix, by key,
+ * and each key's versions newest first (the current one, is_latest, or a
+ * delete marker that is latest, then the noncurrent ones).  Markers,
+ * delimiter and max_keys work as in sos_list_uploads, with versions in
+ * the place of uploads: a key marker alone starts after every version of
+ * that key; with a version id marker, after that version.  In a bucket
+ * never versioned each object is one null version.
+ * @param[out] out  the page; free it with sos_list_versions_result_free:
+ *                  one allocation that owns every string it points to
+ * @return SOS_OK, SOS_ENOBUCKET, SOS_EINVAL (prefix, delimiter or key
+ *         marker longer than SOS_MAX_KEY_LEN, or a version id marker that
+ *         is no version id), SOS_ECORRUPT (a record of the page does not
+ *         decode), SOS_ENOMEM, SOS_EIO
+ * Threads: any thread; the page is a consistent snapshot.
+ * Ownership: the ownership rule.
+ */
+sos_rc_e sos_list_versions(sos_store_t *store, const char *bucket,
+    size_t bucket_len, const sos_list_versions_opts_t *opts,
+    sos_list_versions_result_t **out, sos_error_t *err);
+
+/**
+ * Free a page and everything in it.  NULL is a no-op.
+ * Threads: the thread rule (plain memory).  Ownership: frees result.
+ */
+void sos_list_versions_result_free(sos_list_versions_result_t *result);
+
 
 /* ------------------------------------------------------------------ */
 /* Usage under a prefix                                               */
@@ -1129,7 +1365,9 @@ typedef int (*sos_usage_cb_pt)(void *ctx, const char *prefix,
 /**
  * The objects of bucket whose keys start with prefix, their bytes, and
  * the multipart uploads in progress on such keys, in one scan of the
- * index: its cost grows with the number of keys under the prefix.  With
+ * index: its cost grows with the number of keys under the prefix.  In a
+ * versioned bucket, as in its counters, every version counts (its bytes,
+ * and as an object unless it is a delete marker).  With
  * a delimiter (delimiter_len > 0) the keys are also grouped one level
  * down, as a listing rolls them up into common prefixes (prefix + ... +
  * delimiter), and cb is called once per group in key order; the keys
@@ -1362,7 +1600,8 @@ sos_rc_e sos_upload_expire(sos_store_t *store, int64_t older_than,
 
 /*
  * The scrubber reads every replica of every extent (the data file of a
- * simple object or of a part) and checks it against the extent's MD5.  A
+ * simple object or of a part; of every version of a versioned object)
+ * and checks it against the extent's MD5.  A
  * replica that is missing or bad is rewritten from a good one, checked
  * against the MD5 while it is copied, and the replica mask of the record
  * updated.  It also removes orphans: files under a replica's objects/
@@ -1445,13 +1684,15 @@ typedef struct {
 
 /**
  * One step of the background scrub: the repair queue first, then extents
- * in index order (parts, then objects) from where the last step stopped,
- * until at least byte_budget bytes were read; the position is kept in the
- * index, so a reopened store goes on from there.  When the walk reaches
- * the end, the pass is complete: if the whole pass ran in this process
- * without an index error, files under objects/ that no record names, that
- * no pending delete covers and that are older than SOS_ORPHAN_GRACE
- * before the pass started are removed; the next step starts a new pass.
+ * in index order (parts, then objects, then noncurrent versions) from
+ * where the last step stopped, until at least byte_budget bytes were
+ * read; the position is kept in the index, so a reopened store goes on
+ * from there.  When the walk reaches the end, the pass is complete: if
+ * the whole pass ran in this process without an index error (and no
+ * version went back from noncurrent to current during it), files under
+ * objects/ that no record names, that no pending delete covers and that
+ * are older than SOS_ORPHAN_GRACE before the pass started are removed;
+ * the next step starts a new pass.
  * @param byte_budget  0: the repair queue only
  * @param[out] report  what was found and done (also on failure: so far)
  * @return SOS_OK, SOS_EFENCED, SOS_ENOMEM, SOS_EIO (an index read)
