@@ -568,6 +568,14 @@ sos_bucket_delete(sos_store_t *store, const char *name, size_t name_len,
     has = prefix.oom ? -1
                      : sos_idx_has_prefix(store, prefix.data, prefix.len, err);
     if (has == 0) {
+        /* noncurrent versions and delete markers: V<bucket>\0 */
+        sos_ikey_bucket(&prefix, SOS_K_VERSION, name, name_len);
+        sos_buf_add_u8(&prefix, 0);
+        has = prefix.oom ? -1
+                         : sos_idx_has_prefix(store, prefix.data, prefix.len,
+                                              err);
+    }
+    if (has == 0) {
         sos_ikey_upload(&prefix, name, name_len, "", 0, NULL);
         /* U<bucket>\0 alone: drop the key separator ikey_upload added */
         prefix.len--;

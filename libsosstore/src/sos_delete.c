@@ -38,6 +38,9 @@ static void sos_delete_note(sos_delete_t *d, size_t idx, sos_rc_e rc,
 static int sos_delete_cmp(const void *one, const void *two);
 static int sos_delete_same(const sos_delete_one_t *a,
     const sos_delete_one_t *b);
+static sos_rc_e sos_delete_versioned(sos_store_t *store, const char *bucket,
+    size_t bucket_len, const sos_str_t *keys, const sos_delete_cond_t *conds,
+    size_t n, sos_rc_e *results, sos_error_t *err);
 
 
 sos_rc_e
@@ -61,12 +64,22 @@ sos_objects_delete_if(sos_store_t *store, const char *bucket,
     sos_error_t            e;
     sos_delete_t           d;
     sos_delete_one_t      *k;
+    sos_bucket_id_t        bid;
     leveldb_writebatch_t  *batch;
 
     d.results = results;
     d.first = n;
     d.first_rc = SOS_OK;
     d.err = err;
+
+    /* a versioned bucket's deletes make delete markers */
+    if (n > 0 && n <= SOS_DELETE_MAX
+        && sos_bucket_ident(store, bucket, bucket_len, &bid, &e) == SOS_OK
+        && bid.versioning != SOS_VERSIONING_OFF)
+    {
+        return sos_delete_versioned(store, bucket, bucket_len, keys, conds, n,
+                                    results, err);
+    }
 
     if (n > SOS_DELETE_MAX) {
         sos_err(&e, SOS_EINVAL, 0, "%zu keys in one delete from bucket "
@@ -225,6 +238,45 @@ done:
     free(k);
 
     return d.first_rc;
+}
+
+
+/* sos_objects_delete_if in a versioned bucket: of the current versions. */
+static sos_rc_e
+sos_delete_versioned(sos_store_t *store, const char *bucket,
+    size_t bucket_len, const sos_str_t *keys, const sos_delete_cond_t *conds,
+    size_t n, sos_rc_e *results, sos_error_t *err)
+{
+    size_t                i;
+    sos_rc_e              rc;
+    sos_delete_key_t     *k;
+    sos_delete_result_t  *r;
+
+    k = calloc(n, sizeof(sos_delete_key_t));
+    r = calloc(n, sizeof(sos_delete_result_t));
+    if (k == NULL || r == NULL) {
+        free(k);
+        free(r);
+        for (i = 0; i < n; i++) {
+            results[i] = SOS_ENOMEM;
+        }
+        return sos_err(err, SOS_ENOMEM, ENOMEM, "no memory for a delete of "
+                       "%zu keys", n);
+    }
+
+    for (i = 0; i < n; i++) {
+        k[i].key = keys[i];
+        k[i].cond = conds != NULL ? &conds[i] : NULL;
+    }
+
+    rc = sos_objects_delete_versions(store, bucket, bucket_len, k, n, r, err);
+
+    for (i = 0; i < n; i++) {
+        results[i] = r[i].rc;
+    }
+    free(k);
+    free(r);
+    return rc;
 }
 
 

@@ -787,11 +787,12 @@ typedef struct {
 
 void sos_version_drop_free(sos_version_drop_t *v);
 
-/* The first V record of the key (want_null: the first null one) into v:
- * v->have says whether there is one.  SOS_OK, SOS_ECORRUPT, SOS_EIO. */
+/* The first V record of the key (want_null: the first null one), other
+ * than the one at skip (NULL: none), into v: v->have says whether there
+ * is one.  SOS_OK, SOS_ECORRUPT, SOS_ENOMEM, SOS_EIO. */
 sos_rc_e sos_version_first(sos_store_t *st, const char *bucket,
     size_t bucket_len, const char *key, size_t key_len, int want_null,
-    sos_version_drop_t *v, sos_error_t *err);
+    const sos_buf_t *skip, sos_version_drop_t *v, sos_error_t *err);
 
 /* The version vid names (as sos_object_open_version) into v: SOS_OK,
  * SOS_ENOTFOUND, SOS_ENOBUCKET, SOS_EINVAL, SOS_ECORRUPT, SOS_EIO. */

@@ -681,80 +681,8 @@ sos_object_delete_if(sos_store_t *store, const char *bucket,
     size_t bucket_len, const char *key, size_t key_len,
     const sos_delete_cond_t *cond, sos_error_t *err)
 {
-    char                  *val, show[SOS_KEY_SHOW + 4];
-    uint64_t               seq;
-    sos_rc_e               rc, sync_rc;
-    sos_buf_t              ikey;
-    sos_obj_rec_t          rec;
-    leveldb_writebatch_t  *batch;
-
-    rc = sos_object_ikey(&ikey, bucket, bucket_len, key, key_len,
-                         "a delete", err);
-    if (rc != SOS_OK) {
-        return rc;
-    }
-
-    /* a fenced store reopens here too: deletes free room */
-    rc = sos_idx_writable(store, 0, err);
-    if (rc != SOS_OK) {
-        sos_buf_free(&ikey);
-        return rc;
-    }
-
-    batch = leveldb_writebatch_create();
-
-    sos_idx_enter(store);
-    pthread_mutex_lock(&store->commit_lock);
-
-    rc = sos_object_load(store, &ikey, bucket, bucket_len, key, key_len,
-                         &val, &rec, err);
-    if (rc == SOS_OK && !sos_delete_cond_met(cond, &rec)) {
-        sos_obj_rec_free(&rec);
-        free(val);
-        rc = sos_err(err, SOS_EPRECONDITION, 0, "object \"%s\" in bucket "
-                     "\"%.*s\" does not meet the delete's conditions",
-                     sos_key_show(show, key, key_len), (int) bucket_len,
-                     bucket);
-    }
-    if (rc != SOS_OK) {
-        /* "no such key" is an answer: durable like any other */
-        seq = sos_idx_applied(store);
-        pthread_mutex_unlock(&store->commit_lock);
-        sos_idx_leave(store);
-        if (rc == SOS_ENOTFOUND || rc == SOS_EPRECONDITION) {
-            sync_rc = sos_idx_sync(store, seq, err);
-            rc = sync_rc != SOS_OK ? sync_rc : rc;
-        }
-        goto done;
-    }
-
-    leveldb_writebatch_delete(batch, (const char *) ikey.data, ikey.len);
-    rc = sos_counters_add(store, batch, bucket, bucket_len, -1,
-                          -(int64_t) rec.size, err);
-    if (rc == SOS_OK) {
-        sos_garbage_add(batch, rec.extents, rec.n_extents);
-        rc = sos_idx_apply(store, batch, NULL, &seq, err);
-    }
-
-    pthread_mutex_unlock(&store->commit_lock);
-    sos_idx_leave(store);
-
-    if (rc == SOS_OK) {
-        rc = sos_idx_sync(store, seq, err);
-    }
-
-    if (rc == SOS_OK) {
-        sos_garbage_collect(store, rec.extents, rec.n_extents);
-    }
-
-    sos_obj_rec_free(&rec);
-    free(val);
-
-done:
-
-    leveldb_writebatch_destroy(batch);
-    sos_buf_free(&ikey);
-    return rc;
+    return sos_object_delete_version(store, bucket, bucket_len, key, key_len,
+                                     NULL, 0, cond, NULL, err);
 }
 
 

@@ -135,8 +135,8 @@ sos_version_info(const sos_obj_rec_t *rec, sos_object_info_t *info)
 
 sos_rc_e
 sos_version_first(sos_store_t *st, const char *bucket, size_t bucket_len,
-    const char *key, size_t key_len, int want_null, sos_version_drop_t *v,
-    sos_error_t *err)
+    const char *key, size_t key_len, int want_null, const sos_buf_t *skip,
+    sos_version_drop_t *v, sos_error_t *err)
 {
     int                  found;
     char                *errptr;
@@ -169,6 +169,12 @@ sos_version_first(sos_store_t *st, const char *bucket, size_t bucket_len,
     {
         k = leveldb_iter_key(it, &klen);
         val = leveldb_iter_value(it, &vlen);
+
+        if (skip != NULL && skip->len == klen
+            && memcmp(skip->data, k, klen) == 0)
+        {
+            continue;
+        }
 
         if (sos_obj_rec_decode(val, vlen, &v->rec) != 0) {
             rc = sos_err(err, SOS_ECORRUPT, 0, "bad version record in "
@@ -277,8 +283,8 @@ sos_version_find(sos_store_t *st, const char *bucket, size_t bucket_len,
     }
 
     if (kind == SOS_VER_NULL) {
-        rc = sos_version_first(st, bucket, bucket_len, key, key_len, 1, v,
-                               err);
+        rc = sos_version_first(st, bucket, bucket_len, key, key_len, 1, NULL,
+                               v, err);
 
     } else {
         memcpy(id, vid, SOS_VERSION_ID_LEN);
@@ -352,8 +358,8 @@ sos_version_place(sos_store_t *st, leveldb_writebatch_t *batch,
     }
 
     if (null && !*old_dropped) {
-        rc = sos_version_first(st, bucket, bucket_len, key, key_len, 1, drop,
-                               err);
+        rc = sos_version_first(st, bucket, bucket_len, key, key_len, 1, NULL,
+                               drop, err);
         if (rc == SOS_OK && drop->have) {
             sos_version_drop(batch, drop, d_count, d_bytes);
         }

@@ -59,7 +59,7 @@ sos_object_open_version(sos_store_t *store, const char *bucket,
 
         /* no current version: a delete marker may be the latest */
         if (sos_version_first(store, bucket, bucket_len, key, key_len, 0,
-                              &v, &e) == SOS_OK)
+                              NULL, &v, &e) == SOS_OK)
         {
             if (v.have && v.rec.delete_marker
                 && sos_obj_rec_to_info(&v.rec, info, &e) != SOS_OK)
