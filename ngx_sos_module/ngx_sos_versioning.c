@@ -101,6 +101,7 @@ ngx_int_t
 ngx_sos_versioning_marker(ngx_http_request_t *r, sos_object_info_t *marker,
     ngx_uint_t by_id)
 {
+    u_char    *p;
     ngx_str_t  v;
 
     if (marker->version_id[0]) {
@@ -123,7 +124,19 @@ ngx_sos_versioning_marker(ngx_http_request_t *r, sos_object_info_t *marker,
         return NGX_OK;
     }
 
-    r->headers_out.last_modified_time = marker->mtime;
+    /* nginx sends last_modified_time with a 200 only: a header of ours */
+
+    p = ngx_pnalloc(r->pool, sizeof("Mon, 28 Sep 1970 06:00:00 GMT") - 1);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    v.data = p;
+    v.len = ngx_http_time(p, (time_t) marker->mtime) - p;
+
+    if (ngx_sos_header_add(r, "Last-Modified", &v) != NGX_OK) {
+        return NGX_ERROR;
+    }
 
     return ngx_sos_header_add(r, "Allow", &ngx_sos_versioning_delete);
 }

@@ -203,6 +203,116 @@ $cmp = "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber>"
 ($st) = req(POST => "/ver/mp2?uploadId=$upload", body => $cmp);
 is(get_body('/ver/mp2'), '200 one', '... the bytes of that version');
 
+# ----------------------------------------------------------- delete markers
+
+# DELETE of the key: a marker becomes the latest (DeleteObject: 204,
+# x-amz-delete-marker and the marker's x-amz-version-id)
+($st, $h) = req(DELETE => '/ver/k');
+is($st, 204, 'DELETE of a versioned key: 204');
+is($h->{'x-amz-delete-marker'}, 'true', '... x-amz-delete-marker: true');
+my $m1 = $h->{'x-amz-version-id'};
+like($m1, qr/^$VID$/, '... the marker\'s version id');
+
+# GetObject: "If the current version of the object is a delete marker,
+# Amazon S3 behaves as if the object was deleted and includes
+# x-amz-delete-marker: true in the response"
+($st, $h, $body) = req(GET => '/ver/k');
+is("$st " . ($body =~ m{<Code>(\w+)</Code>})[0], '404 NoSuchKey',
+    'GET of the key: 404 NoSuchKey');
+is("$h->{'x-amz-delete-marker'} $h->{'x-amz-version-id'}", "true $m1",
+    '... with x-amz-delete-marker and the marker\'s id');
+($st, $h) = req(HEAD => '/ver/k');
+is("$st $h->{'x-amz-delete-marker'}", '404 true',
+    'HEAD of the key: 404 with x-amz-delete-marker');
+is(answer(GET => '/ver/k', %other), '403 AccessDenied',
+    'who may not list the bucket learns nothing of the marker');
+($st, $h) = req(GET => '/ver/k', %other);
+is($h->{'x-amz-delete-marker'}, undef, '... no x-amz-delete-marker');
+
+# "If the specified version is a delete marker, the response returns a
+# 405 Method Not Allowed error and the Last-Modified: timestamp"
+($st, $h, $body) = req(GET => "/ver/k?versionId=$m1");
+is("$st " . ($body =~ m{<Code>(\w+)</Code>})[0], '405 MethodNotAllowed',
+    'GET of the marker by id: 405 MethodNotAllowed');
+is("$h->{'x-amz-delete-marker'} $h->{'x-amz-version-id'} $h->{allow}",
+    "true $m1 DELETE", '... x-amz-delete-marker, its id, Allow: DELETE');
+ok($h->{'last-modified'}, '... Last-Modified');
+($st, $h) = req(HEAD => "/ver/k?versionId=$m1");
+is($st, 405, 'HEAD of the marker by id: 405');
+is(answer(PUT => '/ver/c5',
+        headers => { 'x-amz-copy-source' => "/ver/k?versionId=$m1" }),
+    '400 InvalidRequest', 'CopyObject from a marker by id: 400');
+is(answer(PUT => '/ver/c6', headers => { 'x-amz-copy-source' => '/ver/k' }),
+    '404 NoSuchKey', 'CopyObject of a key whose latest is a marker: 404');
+
+is(get_body("/ver/k?versionId=$v2"), '200 two',
+    'the versions stay behind the marker');
+
+# a second DELETE: another marker
+($st, $h) = req(DELETE => '/ver/k');
+my $m2 = $h->{'x-amz-version-id'};
+ok($m2 && $m2 ne $m1, 'a second DELETE: a second marker');
+
+# DELETE of a version by id removes it for good (DeleteObject: the
+# version removed in x-amz-version-id; x-amz-delete-marker when it was one)
+($st, $h) = req(DELETE => "/ver/k?versionId=$m2");
+is("$st $h->{'x-amz-delete-marker'} $h->{'x-amz-version-id'}",
+    "204 true $m2", 'DELETE of a marker by id: 204, it was a marker');
+($st, $h) = req(DELETE => "/ver/k?versionId=$m1");
+is($st, 204, 'the other marker removed');
+is(get_body('/ver/k'), '200 two', 'the key is back: its newest version');
+($st, $h) = req(DELETE => "/ver/k?versionId=$v1");
+is("$st " . ($h->{'x-amz-delete-marker'} // 'none')
+    . " $h->{'x-amz-version-id'}", "204 none $v1",
+    'DELETE of a version by id: 204, no marker');
+is(answer(GET => "/ver/k?versionId=$v1"), '404 NoSuchVersion',
+    '... gone for good');
+($st, $h) = req(DELETE => "/ver/k?versionId=$unknown");
+is("$st $h->{'x-amz-version-id'}", "204 $unknown",
+    'DELETE of a version that does not exist: 204, as S3');
+is(answer(DELETE => '/ver/k?versionId=' . ('a' x 1025)),
+    '400 InvalidArgument', 'DELETE of a malformed version id: 400');
+is(get_body('/ver/k'), '200 two', 'the current version untouched');
+
+# a DELETE of a key with no version at all still makes a marker
+($st, $h) = req(DELETE => '/ver/never');
+is("$st $h->{'x-amz-delete-marker'}", '204 true',
+    'DELETE of a key never written: a marker all the same');
+
+# in a bucket never versioned: as before, no version headers
+put('/plain/p', 'x');
+($st, $h) = req(DELETE => '/plain/p');
+is("$st " . join(',', grep { /^x-amz-(version|delete)/ } sort keys %$h),
+    '204 ', 'DELETE in a bucket never versioned: no version headers');
+
+# DeleteObjects with VersionId: Deleted says DeleteMarker and
+# DeleteMarkerVersionId (S3 API reference, DeletedObject)
+my $v3 = put('/ver/d', 'd1');
+my $v4 = put('/ver/d', 'd2');
+my $del = '<Delete><Object><Key>d</Key><VersionId>' . $v3
+    . '</VersionId></Object><Object><Key>d</Key></Object>'
+    . "<Object><Key>d</Key><VersionId>$unknown</VersionId></Object>"
+    . '<Object><Key>d</Key><VersionId>bad</VersionId></Object></Delete>';
+($st, $h, $body) = req(POST => '/ver?delete', body => $del,
+    headers => { 'Content-MD5' => md5_base64($del) . '==' });
+is($st, 200, 'DeleteObjects with versions');
+like($body, qr{<Deleted><Key>d</Key><VersionId>$v3</VersionId></Deleted>},
+    '... a version removed');
+my ($dm) = $body =~ m{<Deleted><Key>d</Key><DeleteMarker>true</DeleteMarker><DeleteMarkerVersionId>($VID)</DeleteMarkerVersionId></Deleted>};
+ok($dm, '... a marker made, with its id');
+like($body, qr{<Deleted><Key>d</Key><VersionId>$unknown</VersionId></Deleted>},
+    '... a version that does not exist: deleted, as S3');
+like($body, qr{<Error><Key>d</Key><VersionId>bad</VersionId><Code>NoSuchVersion</Code>},
+    '... an id SOS never makes: NoSuchVersion');
+is(answer(GET => '/ver/d'), '404 NoSuchKey', 'the marker is the latest');
+$del = "<Delete><Object><Key>d</Key><VersionId>$dm</VersionId></Object>"
+    . '</Delete>';
+($st, $h, $body) = req(POST => '/ver?delete', body => $del,
+    headers => { 'Content-MD5' => md5_base64($del) . '==' });
+like($body, qr{<Deleted><Key>d</Key><VersionId>$dm</VersionId><DeleteMarker>true</DeleteMarker><DeleteMarkerVersionId>$dm</DeleteMarkerVersionId></Deleted>},
+    'DeleteObjects of a marker by id: DeleteMarker true');
+is(get_body('/ver/d'), '200 d2', '... the key is back');
+
 # --------------------------------------------------------------- Suspended
 
 is(status_set('ver', 'Suspended'), '200 ', 'Suspended');
@@ -221,11 +331,26 @@ is(put('/ver/before', 'replaced'), 'null', 'the pre-versioning object');
 is(get_body('/ver/before?versionId=null'), '200 replaced',
     '... its null version replaced');
 
+# Suspended, a DELETE makes the null version a marker ("Deleting objects
+# from versioning-suspended buckets")
+($st, $h) = req(DELETE => '/ver/k');
+is("$st $h->{'x-amz-delete-marker'} $h->{'x-amz-version-id'}",
+    '204 true null', 'DELETE while Suspended: a null marker');
+is(answer(GET => '/ver/k?versionId=null'), '405 MethodNotAllowed',
+    '... the null version is that marker');
+is(get_body("/ver/k?versionId=$v2"), '200 two', '... versions with ids stay');
+is(put('/ver/k', 'five'), 'null', 'a PUT replaces the null marker');
+is(get_body('/ver/k'), '200 five', '... the key is back');
+
 is(answer(PUT => '/ver?versioning', body => vc('')), '200 ',
     'an empty configuration changes nothing');
 ($st, $h, $body) = req(GET => '/ver?versioning');
 like($body, qr{<Status>Suspended</Status>}, '... still Suspended');
 
 is(status_set('ver', 'Enabled'), '200 ', 'Enabled again');
+
+# a bucket with versions left is not empty (DeleteBucket)
+is(answer(DELETE => '/ver'), '409 BucketNotEmpty',
+    'DeleteBucket of a bucket with versions: 409');
 
 done_testing();
