@@ -771,6 +771,15 @@ void sos_version_sort_id(const sos_obj_rec_t *rec, char *id);
  * on when an earlier version took that time. */
 void sos_version_stamp(sos_obj_rec_t *rec, int null);
 
+/*
+ * How many times a version moved from a V record back to the O record
+ * (a delete of the latest version), ever, in this process: a scrub pass
+ * that walks O before V may miss such a version's files, and sweeps no
+ * orphans when the count changed during it.
+ */
+uint64_t sos_version_moves(void);
+void sos_version_moved(void);
+
 /* Copy what the commit stamped on rec (version id, mtime) into info,
  * filled from rec before. */
 void sos_version_info(const sos_obj_rec_t *rec, sos_object_info_t *info);
@@ -1072,6 +1081,10 @@ typedef struct sos_scrub_s {
     size_t              n_live;
     size_t              cap_live;
     int                 clean;
+    uint64_t            moves;          /* sos_version_moves() at its
+                                           start: a version that moved
+                                           back from V to O since may
+                                           have been missed */
 
     /* since open */
     uint64_t            bytes;

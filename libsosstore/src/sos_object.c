@@ -691,17 +691,32 @@ sos_object_set_acl(sos_store_t *store, const char *bucket, size_t bucket_len,
     const char *key, size_t key_len, const sos_object_info_t *expect,
     const void *acl, size_t acl_len, sos_error_t *err)
 {
-    char                  *val, show[SOS_KEY_SHOW + 4];
-    uint64_t               seq;
-    sos_rc_e               rc, sync_rc;
-    sos_buf_t              ikey, nval;
-    sos_obj_rec_t          rec;
+    return sos_object_set_acl_version(store, bucket, bucket_len, key,
+                                      key_len, NULL, 0, expect, acl, acl_len,
+                                      err);
+}
+
+
+sos_rc_e
+sos_object_set_acl_version(sos_store_t *store, const char *bucket,
+    size_t bucket_len, const char *key, size_t key_len,
+    const char *version_id, size_t version_id_len,
+    const sos_object_info_t *expect, const void *acl, size_t acl_len,
+    sos_error_t *err)
+{
+    char                  show[SOS_KEY_SHOW + 4];
+    uint64_t              seq;
+    sos_rc_e              rc, sync_rc;
+    sos_buf_t             nval;
+    sos_version_drop_t    v;
     leveldb_writebatch_t  *batch;
 
-    rc = sos_object_ikey(&ikey, bucket, bucket_len, key, key_len,
-                         "an ACL", err);
+    rc = sos_key_check(bucket, bucket_len, key, key_len, err);
     if (rc != SOS_OK) {
         return rc;
+    }
+    if (sos_version_arg(version_id, version_id_len) < 0) {
+        return sos_err(err, SOS_EINVAL, 0, "invalid version id");
     }
 
     sos_buf_init(&nval);
@@ -711,32 +726,36 @@ sos_object_set_acl(sos_store_t *store, const char *bucket, size_t bucket_len,
     sos_idx_enter(store);
     pthread_mutex_lock(&store->commit_lock);
 
-    rc = sos_object_load(store, &ikey, bucket, bucket_len, key, key_len,
-                         &val, &rec, err);
-    if (rc == SOS_OK) {
-        if (!sos_object_is(&rec, expect)) {
+    rc = sos_version_find(store, bucket, bucket_len, key, key_len,
+                          version_id, version_id_len, &v, err);
+    if (rc == SOS_OK && v.rec.delete_marker) {
+        rc = sos_err(err, SOS_ENOTFOUND, 0, "object \"%s\" in bucket "
+                     "\"%.*s\": the version is a delete marker",
+                     sos_key_show(show, key, key_len), (int) bucket_len,
+                     bucket);
+
+    } else if (rc == SOS_OK) {
+        if (!sos_object_is(&v.rec, expect)) {
             rc = sos_err(err, SOS_ECHANGED, 0, "object \"%s\" in bucket "
                          "\"%.*s\" changed since it was read",
                          sos_key_show(show, key, key_len), (int) bucket_len,
                          bucket);
 
         } else {
-            rec.attrs.acl.data = acl;
-            rec.attrs.acl.len = acl_len;
-            sos_obj_rec_encode(&nval, &rec);
+            v.rec.attrs.acl.data = acl;
+            v.rec.attrs.acl.len = acl_len;
+            sos_obj_rec_encode(&nval, &v.rec);
             if (nval.oom) {
                 rc = sos_err(err, SOS_ENOMEM, ENOMEM, "no memory for an ACL");
             } else {
-                leveldb_writebatch_put(batch, (const char *) ikey.data,
-                                       ikey.len, (const char *) nval.data,
+                leveldb_writebatch_put(batch, (const char *) v.vkey.data,
+                                       v.vkey.len, (const char *) nval.data,
                                        nval.len);
                 rc = sos_idx_apply(store, batch, NULL, &seq, err);
             }
         }
-
-        sos_obj_rec_free(&rec);
-        free(val);
     }
+    sos_version_drop_free(&v);
 
     /* a refusal (changed, gone) waits too: it may rest on a write not
      * durable yet */
@@ -757,7 +776,6 @@ sos_object_set_acl(sos_store_t *store, const char *bucket, size_t bucket_len,
     leveldb_writebatch_destroy(batch);
 
     sos_buf_free(&nval);
-    sos_buf_free(&ikey);
     return rc;
 }
 

@@ -360,6 +360,7 @@ sos_scrub_step(sos_store_t *store, uint64_t byte_budget,
         sc->pass_start = sos_now(NULL);
         sc->pass_bytes = 0;
         sc->degraded_cur = 0;
+        sc->moves = sos_version_moves();
         sos_buf_add_u8(&sc->cursor, SOS_K_PART);
         sc->cursor_extent = 0;
     }
@@ -382,14 +383,15 @@ sos_scrub_step(sos_store_t *store, uint64_t byte_budget,
 
     for ( ;; ) {
         if (!sos_idx_iter_in(it, &phase, 1)) {
-            if (phase == SOS_K_OBJECT) {
+            if (phase == SOS_K_VERSION) {
                 done = 1;
                 break;
             }
 
-            phase = SOS_K_OBJECT;
+            /* parts, objects, then noncurrent versions */
+            phase = phase == SOS_K_PART ? SOS_K_OBJECT : SOS_K_VERSION;
             sos_buf_reset(&sc->cursor);
-            sos_buf_add_u8(&sc->cursor, SOS_K_OBJECT);
+            sos_buf_add_u8(&sc->cursor, (unsigned) phase);
             sc->cursor_extent = 0;
             leveldb_iter_seek(it, &phase, 1);
             continue;
@@ -443,7 +445,7 @@ sos_scrub_step(sos_store_t *store, uint64_t byte_budget,
     pthread_mutex_unlock(&sc->lock);
 
     if (done && rc == SOS_OK) {
-        if (w.clean) {
+        if (w.clean && sc->moves == sos_version_moves()) {
             sos_scrub_sweep(&w, sc->pass_start);
         }
 
@@ -490,6 +492,7 @@ sos_scrub_run(sos_store_t *store, const char *bucket, size_t bucket_len,
     char                 p;
     size_t               klen;
     int64_t              start;
+    uint64_t             moves;
     sos_rc_e             rc;
     sos_buf_t            prefix, parts;
     const char          *k;
@@ -523,6 +526,7 @@ sos_scrub_run(sos_store_t *store, const char *bucket, size_t bucket_len,
     sos_repair_drain(store, report);
 
     start = sos_now(NULL);
+    moves = sos_version_moves();
     sos_buf_init(&prefix);
     sos_buf_init(&parts);
 
@@ -533,8 +537,12 @@ sos_scrub_run(sos_store_t *store, const char *bucket, size_t bucket_len,
             p = SOS_K_OBJECT;
             rc = sos_scrub_prefix(&w, &p, 1, err);
         }
+        if (rc == SOS_OK) {
+            p = SOS_K_VERSION;
+            rc = sos_scrub_prefix(&w, &p, 1, err);
+        }
 
-        if (rc == SOS_OK && w.clean) {
+        if (rc == SOS_OK && w.clean && moves == sos_version_moves()) {
             sos_scrub_sweep(&w, start);
         }
 
@@ -575,6 +583,12 @@ sos_scrub_run(sos_store_t *store, const char *bucket, size_t bucket_len,
 
     if (rc == SOS_OK) {
         sos_ikey_bucket(&prefix, SOS_K_OBJECT, bucket, bucket_len);
+        sos_buf_add_u8(&prefix, 0);
+        rc = prefix.oom ? sos_err(err, SOS_ENOMEM, 0, "scrub of a bucket")
+                        : sos_scrub_prefix(&w, prefix.data, prefix.len, err);
+    }
+    if (rc == SOS_OK) {
+        sos_ikey_bucket(&prefix, SOS_K_VERSION, bucket, bucket_len);
         sos_buf_add_u8(&prefix, 0);
         rc = prefix.oom ? sos_err(err, SOS_ENOMEM, 0, "scrub of a bucket")
                         : sos_scrub_prefix(&w, prefix.data, prefix.len, err);

@@ -30,6 +30,22 @@ static void sos_version_drop(leveldb_writebatch_t *batch,
 
 /* the last version time handed out, ns: process-wide, monotonic */
 static uint64_t  sos_version_last;
+/* versions moved from V back to O (sos_version_moves) */
+static uint64_t  sos_version_back;
+
+
+uint64_t
+sos_version_moves(void)
+{
+    return __atomic_load_n(&sos_version_back, __ATOMIC_SEQ_CST);
+}
+
+
+void
+sos_version_moved(void)
+{
+    __atomic_add_fetch(&sos_version_back, 1, __ATOMIC_SEQ_CST);
+}
 
 
 void

@@ -394,6 +394,9 @@ sos_version_delete_id(sos_store_t *st, leveldb_writebatch_t *batch,
         if (val.oom) {
             rc = sos_err(err, SOS_ENOMEM, ENOMEM, "no memory for a delete");
         } else {
+            /* before the move is applied: a scrub pass then running sees
+             * the count change */
+            sos_version_moved();
             leveldb_writebatch_delete(batch, (const char *) next.vkey.data,
                                       next.vkey.len);
             leveldb_writebatch_put(batch, (const char *) okey.data, okey.len,

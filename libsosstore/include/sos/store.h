@@ -1295,7 +1295,9 @@ typedef int (*sos_usage_cb_pt)(void *ctx, const char *prefix,
 /**
  * The objects of bucket whose keys start with prefix, their bytes, and
  * the multipart uploads in progress on such keys, in one scan of the
- * index: its cost grows with the number of keys under the prefix.  With
+ * index: its cost grows with the number of keys under the prefix.  In a
+ * versioned bucket, as in its counters, every version counts (its bytes,
+ * and as an object unless it is a delete marker).  With
  * a delimiter (delimiter_len > 0) the keys are also grouped one level
  * down, as a listing rolls them up into common prefixes (prefix + ... +
  * delimiter), and cb is called once per group in key order; the keys
