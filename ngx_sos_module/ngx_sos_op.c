@@ -64,7 +64,7 @@ const ngx_sos_op_t  ngx_sos_ops[] = {
     { ngx_string("PutObjectAcl"),
       NGX_SOS_LEVEL_OBJECT, NGX_SOS_SUB_ACL, NGX_HTTP_PUT, NULL,
       ngx_sos_acl_put,
-      NGX_SOS_OP_BODY|NGX_SOS_OP_ANONYMOUS, 0,
+      NGX_SOS_OP_BODY|NGX_SOS_OP_ANONYMOUS|NGX_SOS_OP_VERSION, 0,
       NGX_SOS_PERM_EXISTS, NGX_SOS_ACL_WRITE_ACP, NGX_SOS_PERM_NONE },
 
     /* multipart uploads */

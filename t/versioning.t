@@ -144,6 +144,21 @@ is(answer(GET => '/ver/k?versionId=' . ('a' x 1025)), '400 InvalidArgument',
 is(answer(GET => "/ver/k?versionId=$v1", %other), '403 AccessDenied',
     'a version of a private object: 403 to others');
 
+# the ACL of one version
+is(answer(PUT => "/ver/k?acl&versionId=$v1",
+        headers => { 'x-amz-acl' => 'public-read' }),
+    '200 ', 'PutObjectAcl ?versionId');
+($st, $h, $body) = req(GET => "/ver/k?acl&versionId=$v1");
+like($body, qr{AllUsers.*READ}s, 'GetObjectAcl ?versionId: that version');
+($st, $h, $body) = req(GET => '/ver/k?acl');
+unlike($body, qr{AllUsers}, '... the current version keeps its own');
+is(answer(GET => "/ver/k?versionId=$v1", access => 'x', secret => 'x'),
+    '403 InvalidAccessKeyId', 'a bad key stays refused');
+($st, $h, $body) = SOS::Test->parse($t->http(GET => "/ver/k?versionId=$v1"));
+is("$st $body", '200 one', 'anonymous GET of the public-read version');
+is((SOS::Test->parse($t->http(GET => '/ver/k')))[0], 403,
+    '... not of the private current one');
+
 # GetObjectAttributes of a version
 ($st, $h, $body) = req(GET => "/ver/k?attributes&versionId=$v1",
     headers => { 'x-amz-object-attributes' => 'ObjectSize' });
