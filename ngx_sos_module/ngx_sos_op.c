@@ -195,7 +195,7 @@ const ngx_sos_op_t  ngx_sos_ops[] = {
 
     { ngx_string("ListObjectVersions"),
       NGX_SOS_LEVEL_BUCKET, NGX_SOS_SUB_VERSIONS, NGX_HTTP_GET, NULL,
-      ngx_sos_list_versions,
+      ngx_sos_versions_list,
       NGX_SOS_OP_ANONYMOUS, 0,
       NGX_SOS_ACL_READ, NGX_SOS_PERM_NONE, NGX_SOS_PERM_NONE },
 

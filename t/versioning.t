@@ -328,6 +328,124 @@ like($body, qr{<Deleted><Key>d</Key><VersionId>$dm</VersionId><DeleteMarker>true
     'DeleteObjects of a marker by id: DeleteMarker true');
 is(get_body('/ver/d'), '200 d2', '... the key is back');
 
+# ------------------------------------------------------ ListObjectVersions
+
+is(answer(PUT => '/vlist'), '200 ', 'a bucket to list');
+put('/vlist/n', 'null version');            # before versioning: null
+is(status_set('vlist', 'Enabled'), '200 ', 'Enabled');
+my @va = map { put('/vlist/a', "a$_") } 1 .. 3;
+my $vb = put('/vlist/b', 'b');
+($st, $h) = req(DELETE => '/vlist/b');
+my $mb = $h->{'x-amz-version-id'};
+my $vcx = put('/vlist/c/x', 'cx');
+my $vcy = put('/vlist/c/y', 'cy');
+put('/vlist/sp%20ace', 'encoded');
+
+# entries of a page, in order: "V key id latest" or "D key id latest" (a DeleteMarker)
+sub entries {
+    my ($xml) = @_;
+    my @e;
+    while ($xml =~ m{<(Version|DeleteMarker)>(.*?)</\1>}gs) {
+        my ($kind, $e) = ($1, $2);
+        my ($k) = $e =~ m{<Key>([^<]*)</Key>};
+        my ($v) = $e =~ m{<VersionId>([^<]*)</VersionId>};
+        my ($l) = $e =~ m{<IsLatest>([^<]*)</IsLatest>};
+        push @e, substr($kind, 0, 1) . " $k $v $l";
+    }
+    return @e;
+}
+
+($st, $h, $body) = req(GET => '/vlist?versions');
+is($st, 200, 'ListObjectVersions');
+like($body, qr{^<\?xml[^>]*>\s*<ListVersionsResult xmlns="\Q$XMLNS\E"><Name>vlist</Name>},
+    '... ListVersionsResult');
+my @all = entries($body);
+is_deeply([ @all[0 .. 7] ], [
+    "V a $va[2] true", "V a $va[1] false", "V a $va[0] false",
+    "D b $mb true", "V b $vb false",
+    "V c/x $vcx true", "V c/y $vcy true", 'V n null true' ],
+    'every version and marker, by key, newest first, IsLatest');
+is(scalar @all, 9, '... nine in all');
+like($body, qr{<DeleteMarker><Key>b</Key><VersionId>$mb</VersionId><IsLatest>true</IsLatest><LastModified>[^<]+</LastModified>(<Owner>.*?</Owner>)?</DeleteMarker>},
+    'a DeleteMarker: no ETag, Size or StorageClass');
+like($body, qr{<Version><Key>n</Key><VersionId>null</VersionId><IsLatest>true</IsLatest><LastModified>[^<]+</LastModified><ETag>&quot;[0-9a-f]{32}&quot;</ETag><Size>12</Size><Owner>.*?</Owner><StorageClass>STANDARD</StorageClass></Version>},
+    'a Version: ETag, Size, Owner, StorageClass');
+like($body, qr{<IsTruncated>false</IsTruncated>}, 'not truncated');
+unlike($body, qr{NextKeyMarker}, '... no NextKeyMarker');
+
+# delimiter and prefix
+($st, $h, $body) = req(GET => '/vlist?versions&delimiter=%2F&prefix=');
+like($body, qr{<CommonPrefixes><Prefix>c/</Prefix></CommonPrefixes>},
+    'delimiter: CommonPrefixes');
+ok(!grep({ / c\// } entries($body)), '... no version under c/ listed');
+($st, $h, $body) = req(GET => '/vlist?versions&prefix=c%2F');
+is_deeply([ entries($body) ], [ "V c/x $vcx true", "V c/y $vcy true" ],
+    'prefix');
+
+# encoding-type=url
+($st, $h, $body) = req(GET => '/vlist?versions&prefix=sp&encoding-type=url');
+like($body, qr{<EncodingType>url</EncodingType>.*<Key>sp%20ace</Key>}s,
+    'encoding-type=url: keys encoded');
+
+# paging: max-keys=2 through all nine, markers passed back
+my (@paged, %seen, $pages);
+my ($km, $vm) = ('', '');
+for my $i (1 .. 10) {
+    my $q = '/vlist?versions&max-keys=2';
+    $q .= '&key-marker=' . SOS::Test::uri_escape($km) if length $km;
+    $q .= "&version-id-marker=$vm" if length $vm;
+    ($st, $h, $body) = req(GET => $q);
+    $pages++;
+    push @paged, entries($body);
+    last unless $body =~ m{<IsTruncated>true</IsTruncated>};
+    ($km) = $body =~ m{<NextKeyMarker>([^<]*)</NextKeyMarker>};
+    ($vm) = $body =~ m{<NextVersionIdMarker>([^<]*)</NextVersionIdMarker>};
+    $vm //= '';
+    like($body, qr{<MaxKeys>2</MaxKeys>}, "page $pages: MaxKeys") if $i == 1;
+}
+is($pages, 5, 'max-keys=2: five pages for nine entries');
+is_deeply(\@paged, \@all, '... the same entries, each once, in order');
+
+# a page that ends inside a key's versions goes on with that key
+($st, $h, $body) = req(GET => '/vlist?versions&max-keys=2');
+like($body, qr{<NextKeyMarker>a</NextKeyMarker><NextVersionIdMarker>$va[1]</NextVersionIdMarker>},
+    'NextKeyMarker and NextVersionIdMarker inside a key');
+($st, $h, $body) = req(GET => "/vlist?versions&key-marker=a&version-id-marker=$va[1]");
+like($body, qr{<KeyMarker>a</KeyMarker><VersionIdMarker>$va[1]</VersionIdMarker>},
+    '... echoed back');
+is((entries($body))[0], "V a $va[0] false", '... the next is the oldest of a');
+($st, $h, $body) = req(GET => '/vlist?versions&key-marker=a');
+is((entries($body))[0], "D b $mb true", 'a key-marker alone: after every version of it');
+($st, $h, $body) = req(GET => '/vlist?versions&key-marker=n&version-id-marker=null');
+like((entries($body))[0] // '', qr/^V sp ace \S+ true$/,
+    'version-id-marker=null: after the null version');
+
+# paging with a delimiter: a prefix ends a page with no NextVersionIdMarker
+($st, $h, $body) = req(GET => '/vlist?versions&delimiter=%2F&key-marker=b&max-keys=1');
+like($body, qr{<NextKeyMarker>c/</NextKeyMarker>}, 'a page ending on a prefix');
+unlike($body, qr{NextVersionIdMarker}, '... has no NextVersionIdMarker');
+
+# validation, as S3: InvalidArgument
+($st, $h, $body) = req(GET => "/vlist?versions&version-id-marker=$va[0]");
+is("$st " . ($body =~ m{<Code>(\w+)</Code>})[0], '400 InvalidArgument',
+    'version-id-marker without key-marker: 400 InvalidArgument');
+like($body, qr{<ArgumentName>version-id-marker</ArgumentName>},
+    '... naming the argument');
+is(answer(GET => '/vlist?versions&key-marker=a&version-id-marker=bad'),
+    '400 InvalidArgument', 'a version-id-marker that is no version id');
+is(answer(GET => '/vlist?versions&max-keys=x'), '400 InvalidArgument',
+    'max-keys not a number');
+is(answer(GET => '/vlist?versions&encoding-type=xml'), '400 InvalidArgument',
+    'encoding-type other than url');
+is(answer(GET => '/vlist?versions', %other), '403 AccessDenied',
+    'another organization may not list');
+is(answer(GET => '/nosuch?versions'), '404 NoSuchBucket', 'missing bucket');
+
+# a bucket never versioned: each object its null version, the latest
+($st, $h, $body) = req(GET => '/plain?versions');
+is_deeply([ entries($body) ], [ 'V c null true' ],
+    'a bucket never versioned: null versions');
+
 # --------------------------------------------------------------- Suspended
 
 is(status_set('ver', 'Suspended'), '200 ', 'Suspended');
