@@ -294,6 +294,22 @@ is(get_body('/ver/k'), '200 two', 'the current version untouched');
 is("$st $h->{'x-amz-delete-marker'}", '204 true',
     'DELETE of a key never written: a marker all the same');
 
+# conditional writes look at the current version only (S3: "Conditional
+# requests"): a marker that is the latest is no object
+($st, $h) = req(PUT => '/ver/never', body => 'n1',
+    headers => { 'If-None-Match' => '*' });
+is($st, 200, 'If-None-Match: * over a delete marker: written');
+is(answer(PUT => '/ver/never', body => 'n2',
+        headers => { 'If-None-Match' => '*' }),
+    '412 PreconditionFailed', '... not again: there is a current version');
+is(answer(PUT => '/ver/k', body => 'x',
+        headers => { 'If-Match' => '"' . md5_hex('one') . '"' }),
+    '412 PreconditionFailed', 'If-Match with the ETag of an older version');
+($st, $h) = req(PUT => '/ver/never', body => 'n3',
+    headers => { 'If-Match' => '"' . md5_hex('n1') . '"' });
+like("$st $h->{'x-amz-version-id'}", qr/^200 $VID$/,
+    'If-Match with the current ETag: a new version');
+
 # in a bucket never versioned: as before, no version headers
 put('/plain/p', 'x');
 ($st, $h) = req(DELETE => '/plain/p');
