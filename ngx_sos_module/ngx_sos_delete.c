@@ -404,7 +404,8 @@ ngx_sos_delete_run(ngx_sos_job_t *job)
 
         case SOS_EINVAL:
             /* the key was checked: an id the store never made */
-            o->rc = NGX_SOS_DEL_NO_SUCH_VERSION;
+            o->rc = o->has_version ? NGX_SOS_DEL_NO_SUCH_VERSION
+                                   : NGX_SOS_DEL_INTERNAL;
             break;
 
         case SOS_ENOTFOUND:
