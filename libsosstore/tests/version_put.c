@@ -27,7 +27,7 @@ main(void)
     sos_bucket_t        b;
     sos_object_info_t   info;
 
-    plan(30);
+    plan(33);
 
     snprintf(dir, sizeof(dir), "%s/data", tmpdir());
     st = util_store_open(dir, 0, 0);
@@ -107,6 +107,17 @@ main(void)
     b = vu_counters(st, B);
     ok(b.object_count == 5 && b.bytes == 3 + 4 + 5 + 6 + 4,
        "five versions, their bytes");
+
+    /* a completed upload is a version too */
+
+    util_put_parts(st, B, "k", (const unsigned char *) "multi", 1, 5);
+    is_int(SOS_OK, sos_object_stat(st, B, 4, "k", 1, &info, &err),
+           "the completed upload");
+    ok(info.parts == 1 && strlen(info.version_id) == SOS_VERSION_ID_LEN
+       && strcmp(info.version_id, v1) < 0, "is the newest version");
+    sos_object_info_release(&info);
+    vu_read(st, B, "k", v1, buf, sizeof(buf));
+    is_str("four", buf, "the version before it stays");
 
     sos_store_close(st);
     return tap_exit_status();

@@ -949,6 +949,8 @@ void sos_reader_close(sos_reader_t *reader);
 /**
  * Delete an object; its data is removed once the delete is committed,
  * before the call returns or, with a garbage queue, by sos_garbage_work.
+ * In a versioned bucket: sos_object_delete_version of the current version
+ * (a delete marker; the data stays).
  * @return SOS_OK, SOS_ENOBUCKET, SOS_ENOTFOUND, SOS_EINVAL (key),
  *         SOS_ECORRUPT (its record or the bucket's counters do not
  *         decode), SOS_ENOMEM, SOS_EIO
@@ -990,7 +992,9 @@ sos_rc_e sos_object_delete_if(sos_store_t *store, const char *bucket,
 #define SOS_DELETE_MAX       1000
 
 /**
- * Delete up to SOS_DELETE_MAX objects of one bucket in one commit: the
+ * Delete up to SOS_DELETE_MAX objects of one bucket in one commit (in a
+ * versioned bucket: sos_objects_delete_versions of the current versions,
+ * each key a delete marker, a step each): the
  * record of every key is read, then one synced index write removes those
  * found, records their files as garbage and updates the bucket's
  * counters once; their data is removed after it (the files an open
