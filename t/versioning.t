@@ -18,6 +18,7 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 
 use Digest::MD5 qw(md5_base64 md5_hex);
+use JSON::PP;
 use Test::More;
 
 use SOS::Test;
@@ -189,6 +190,29 @@ is(answer(PUT => '/ver/copy4',
     headers => { 'x-amz-copy-source' => "/ver/k?versionId=$v1" });
 is("$st " . ($h->{'x-amz-version-id'} // 'none'), '200 none',
     'copy into a bucket never versioned: no x-amz-version-id');
+
+# POST Object: a browser form (its policy from boto3's
+# generate_presigned_post, t/post/presign.py, as t/post.t)
+{
+    my @cmd = ('python3', "$FindBin::Bin/post/presign.py",
+        'http://127.0.0.1:' . $t->port, $t->access_key, $t->secret_key,
+        'ver', 'posted', '{}', '[]', 300);
+    open my $fh, '-|', @cmd or die "presign: $!\n";
+    my $json = do { local $/; <$fh> };
+    close $fh;
+    my $f = decode_json($json)->{fields};
+    my $b = 'sosboundary';
+    my $form = join('', map { "--$b\r\nContent-Disposition: form-data; "
+        . "name=\"$_\"\r\n\r\n$f->{$_}\r\n" } sort keys %$f)
+        . "--$b\r\nContent-Disposition: form-data; name=\"file\"; "
+        . "filename=\"f\"\r\n\r\nby form\r\n--$b--\r\n";
+    ($st, $h) = SOS::Test->parse($t->http(POST => '/ver', body => $form,
+        headers => { 'Content-Type' => "multipart/form-data; boundary=$b" }));
+    like("$st $h->{'x-amz-version-id'}", qr/^204 $VID$/,
+        'POST Object: x-amz-version-id');
+    is(get_body("/ver/posted?versionId=$h->{'x-amz-version-id'}"),
+        '200 by form', '... that version');
+}
 
 # CompleteMultipartUpload
 ($st, $h, $body) = req(POST => '/ver/mp?uploads');
