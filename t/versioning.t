@@ -1,7 +1,7 @@
 #!/usr/bin/perl
 
 # Bucket versioning over raw HTTP: Get/PutBucketVersioning, the version
-# id of every write (PUT, POST's is in t/versioning_boto3.t, CopyObject,
+# id of every write (PUT, POST Object, CopyObject, UploadPartCopy,
 # CompleteMultipartUpload), ?versionId on GET, HEAD, DELETE, the ACL
 # operations and GetObjectAttributes, delete markers, the "null" version
 # (objects written before versioning, writes while Suspended),
