@@ -28,6 +28,7 @@ typedef struct {
     ngx_uint_t               object;     /* an object's ACL, not a bucket's */
     ngx_str_t                bucket;
     ngx_str_t                key;
+    ngx_str_t                version_id; /* ?versionId; data NULL: none */
     ngx_sos_acl_t           *acl;        /* Put: what to set */
 
     /* results */
@@ -122,6 +123,7 @@ ngx_sos_acl_start(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     aj->object = (ctx->op->level == NGX_SOS_LEVEL_OBJECT);
     aj->bucket = ctx->bucket;
     aj->key = ctx->key;
+    aj->version_id = ctx->version_id;
     aj->acl = acl;
 
     if (acl == NULL) {
@@ -227,7 +229,18 @@ ngx_sos_acl_run(ngx_sos_job_t *job)
 
     /* only on what the step checked, else SOS_ECHANGED */
 
-    if (aj->object) {
+    if (aj->object && aj->version_id.data) {
+        job->rc = sos_object_set_acl_version(job->store,
+                                             (char *) aj->bucket.data,
+                                             aj->bucket.len,
+                                             (char *) aj->key.data,
+                                             aj->key.len,
+                                             (char *) aj->version_id.data,
+                                             aj->version_id.len, &az->object,
+                                             aj->acl->blob, aj->acl->blob_len,
+                                             &job->err);
+
+    } else if (aj->object) {
         job->rc = sos_object_set_acl(job->store, (char *) aj->bucket.data,
                                      aj->bucket.len, (char *) aj->key.data,
                                      aj->key.len, &az->object, aj->acl->blob,

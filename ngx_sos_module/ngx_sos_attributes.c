@@ -234,6 +234,10 @@ ngx_sos_attributes_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 
     r->headers_out.last_modified_time = info->mtime;
 
+    if (ngx_sos_versioning_header(r, job->ctx, info->version_id) != NGX_OK) {
+        return ngx_sos_error_send(r, NGX_SOS_ERR_INTERNAL_ERROR);
+    }
+
     return ngx_sos_xml_send(r, NGX_HTTP_OK, &x);
 }
 

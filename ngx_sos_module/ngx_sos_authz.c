@@ -26,18 +26,23 @@
  *            UploadPartCopy) the upload ?uploadId names, as the handler
  *            parsed it: missing is 404 NoSuchUpload.
  *   object   (GetObject, HeadObject: READ; Get/PutObjectAcl: READ_ACP,
- *            WRITE_ACP) with NGX_SOS_OP_VERSION, a versionId other than
- *            "null" is 404 NoSuchVersion, whoever asks; a missing key is
- *            404 NoSuchKey to whoever may list the bucket (READ on it),
- *            403 to anyone else; else the object's ACL must grant the
- *            perm (its owner always has READ_ACP and WRITE_ACP).
+ *            WRITE_ACP) with NGX_SOS_OP_VERSION, the version ?versionId
+ *            names, else the current one: a versionId the store never
+ *            made is 404 NoSuchVersion, whoever asks; a missing key is
+ *            404 NoSuchKey, a missing version (other than "null") 404
+ *            NoSuchVersion, a delete marker that is the latest 404
+ *            NoSuchKey and one named by its id 405 MethodNotAllowed (as
+ *            S3, "Working with delete markers": az->object says which
+ *            marker), to whoever may list the bucket (READ on it), 403
+ *            to anyone else; else the object's ACL must grant the perm
+ *            (its owner always has READ_ACP and WRITE_ACP).
  *   source   (CopyObject, UploadPartCopy: READ) unless the source names a
- *            version other than "null" (the handler answers that): a
- *            missing source bucket is 404 NoSuchBucket; a missing key 404
- *            NoSuchKey to whoever may list the source bucket, else 403;
- *            else READ on the source object.  The source is opened
- *            (source_reader): the bytes copied are those of the version
- *            checked, and the index is read once.
+ *            malformed version (the handler answers that): as an object,
+ *            the version ?versionId names in x-amz-copy-source: a missing
+ *            source bucket is 404 NoSuchBucket; then as above, with READ
+ *            on the source object.  The source is opened (source_reader):
+ *            the bytes copied are those of the version checked, and the
+ *            index is read once.
  *
  * POST Object (NGX_SOS_OP_FORM) learns who signed only from its form: its
  * first job, before the body is read, only looks the bucket up; its
@@ -53,8 +58,10 @@
 static ngx_sos_err_e ngx_sos_authz_check(ngx_sos_job_t *job,
     ngx_sos_ctx_t *ctx);
 static ngx_sos_err_e ngx_sos_authz_object(ngx_sos_job_t *job,
-    const char *who, ngx_str_t *bucket, ngx_str_t *key,
+    const char *who, ngx_str_t *bucket, ngx_str_t *key, ngx_str_t *version,
     sos_bucket_info_t *bi, ngx_uint_t perm, sos_reader_t **reader,
+    sos_object_info_t *info);
+static ngx_sos_err_e ngx_sos_authz_missing(ngx_str_t *version,
     sos_object_info_t *info);
 static sos_rc_e ngx_sos_authz_bucket(ngx_sos_job_t *job,
     ngx_sos_authz_t *az, ngx_str_t *name);
@@ -160,6 +167,7 @@ ngx_sos_authz_run(ngx_sos_job_t *job)
 static ngx_sos_err_e
 ngx_sos_authz_check(ngx_sos_job_t *job, ngx_sos_ctx_t *ctx)
 {
+    ngx_str_t              *version, current;
     ngx_sos_err_e           err;
     sos_bucket_t           *b;
     ngx_sos_authz_t        *az;
@@ -198,16 +206,25 @@ ngx_sos_authz_check(ngx_sos_job_t *job, ngx_sos_ctx_t *ctx)
 
     } else if (op->object != NGX_SOS_PERM_NONE) {
 
-        if ((op->flags & NGX_SOS_OP_VERSION) && ctx->version_id.data
-            && !(ctx->version_id.len == 4
-                 && ngx_strncmp(ctx->version_id.data, "null", 4) == 0))
-        {
-            /* every object is its one "null" version */
-            return NGX_SOS_ERR_NO_SUCH_VERSION;
+        /*
+         * a bucket never versioned has its objects only: the plain open
+         * (NULL) reads the current one, the same seek as always
+         */
+
+        ngx_str_null(&current);
+        version = NULL;
+
+        if (op->flags & NGX_SOS_OP_VERSION) {
+            if (ctx->version_id.data) {
+                version = &ctx->version_id;
+
+            } else if (b->versioning != SOS_VERSIONING_OFF) {
+                version = &current;
+            }
         }
 
         err = ngx_sos_authz_object(job, az->who, &ctx->bucket, &ctx->key,
-                                   az->bucket, op->object,
+                                   version, az->bucket, op->object,
                                    az->want_reader ? &az->reader : NULL,
                                    &az->object);
         if (err != NGX_SOS_OK) {
@@ -237,32 +254,57 @@ ngx_sos_authz_check(ngx_sos_job_t *job, ngx_sos_ctx_t *ctx)
 
     /* opened: the copy reads the version whose ACL was checked */
 
-    err = ngx_sos_authz_object(job, az->who, &src->bucket, &src->key, NULL,
-                               op->source, &az->source_reader, &az->source);
+    err = ngx_sos_authz_object(job, az->who, &src->bucket, &src->key,
+                               src->version_id.data ? &src->version_id
+                                                    : NULL,
+                               NULL, op->source, &az->source_reader,
+                               &az->source);
 
     az->source_err = (err != NGX_SOS_OK);
+
+    if (err == NGX_SOS_ERR_METHOD_NOT_ALLOWED) {
+        /* S3 (CopyObject): a delete marker named by id is no source */
+        return NGX_SOS_ERR_INVALID_REQUEST;
+    }
 
     return err;
 }
 
 
 /*
- * An object and perm on it.  A missing one is 404 only to who may list
- * its bucket, as S3; bi is that bucket, NULL: looked up then.
+ * An object and perm on it: version NULL the current one (the plain
+ * open), else the version it names (data NULL: the current one, or the
+ * delete marker that is the latest).  A missing one is 404 only to who
+ * may list its bucket, as S3; bi is that bucket, NULL: looked up then.
  */
 
 static ngx_sos_err_e
 ngx_sos_authz_object(ngx_sos_job_t *job, const char *who, ngx_str_t *bucket,
-    ngx_str_t *key, sos_bucket_info_t *bi, ngx_uint_t perm,
-    sos_reader_t **reader, sos_object_info_t *info)
+    ngx_str_t *key, ngx_str_t *version, sos_bucket_info_t *bi,
+    ngx_uint_t perm, sos_reader_t **reader, sos_object_info_t *info)
 {
     ngx_uint_t          may_list;
     sos_attrs_t        *a;
     sos_bucket_info_t  *found;
 
-    job->rc = sos_object_open(job->store, (char *) bucket->data, bucket->len,
-                              (char *) key->data, key->len, reader, info,
-                              &job->err);
+    if (version == NULL) {
+        job->rc = sos_object_open(job->store, (char *) bucket->data,
+                                  bucket->len, (char *) key->data, key->len,
+                                  reader, info, &job->err);
+
+    } else {
+        job->rc = sos_object_open_version(job->store, (char *) bucket->data,
+                                          bucket->len, (char *) key->data,
+                                          key->len, (char *) version->data,
+                                          version->len, reader, info,
+                                          &job->err);
+
+        if (job->rc == SOS_EINVAL && version->data) {
+            /* no id the store could have made: none, whoever asks */
+            job->rc = SOS_ENOTFOUND;
+            return NGX_SOS_ERR_NO_SUCH_VERSION;
+        }
+    }
 
     if (job->rc == SOS_ENOTFOUND) {
         found = NULL;
@@ -284,7 +326,11 @@ ngx_sos_authz_object(ngx_sos_job_t *job, const char *who, ngx_str_t *bucket,
         sos_bucket_info_free(found);
         job->rc = SOS_ENOTFOUND;
 
-        return may_list ? NGX_SOS_ERR_NO_SUCH_KEY : NGX_SOS_ERR_ACCESS_DENIED;
+        if (!may_list) {
+            return NGX_SOS_ERR_ACCESS_DENIED;
+        }
+
+        return ngx_sos_authz_missing(version, info);
     }
 
     if (job->rc != SOS_OK) {
@@ -300,6 +346,28 @@ ngx_sos_authz_object(ngx_sos_job_t *job, const char *who, ngx_str_t *bucket,
     }
 
     return NGX_SOS_OK;
+}
+
+
+/* what a lister is told of a missing object, version or marker */
+
+static ngx_sos_err_e
+ngx_sos_authz_missing(ngx_str_t *version, sos_object_info_t *info)
+{
+    if (version == NULL || version->data == NULL) {
+        /* no current version: none, or a delete marker is the latest */
+        return NGX_SOS_ERR_NO_SUCH_KEY;
+    }
+
+    if (info->delete_marker) {
+        return NGX_SOS_ERR_METHOD_NOT_ALLOWED;
+    }
+
+    if (version->len == 4 && ngx_strncmp(version->data, "null", 4) == 0) {
+        return NGX_SOS_ERR_NO_SUCH_KEY;
+    }
+
+    return NGX_SOS_ERR_NO_SUCH_VERSION;
 }
 
 
@@ -371,6 +439,27 @@ ngx_sos_authz_send(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     if (az->unreadable) {
         ngx_str_set(&ctx->error_message, NGX_SOS_UNREADABLE);
         return ngx_sos_error_send_ctx(r, ctx, az->err);
+    }
+
+    if (az->source_err && az->err == NGX_SOS_ERR_INVALID_REQUEST) {
+        ngx_str_set(&ctx->error_message,
+                    "The source of a copy request may not specifically "
+                    "refer to a delete marker by version id.");
+        return ngx_sos_error_send_ctx(r, ctx, az->err);
+    }
+
+    if (az->object.delete_marker
+        && (az->err == NGX_SOS_ERR_NO_SUCH_KEY
+            || az->err == NGX_SOS_ERR_METHOD_NOT_ALLOWED))
+    {
+        /* who may list learns of the marker, as S3 tells */
+        if (ngx_sos_versioning_marker(r, &az->object,
+                                      az->err
+                                      == NGX_SOS_ERR_METHOD_NOT_ALLOWED)
+            != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
     }
 
     if (az->err == NGX_SOS_ERR_NO_SUCH_BUCKET && !az->source_err) {

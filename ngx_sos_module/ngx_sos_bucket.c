@@ -1,7 +1,7 @@
 
 /*
  * SOS: bucket operations: ListBuckets, CreateBucket, DeleteBucket,
- * HeadBucket, GetBucketLocation, Get/PutBucketVersioning.
+ * HeadBucket, GetBucketLocation.
  *
  * Each is one job: the pool thread reads or changes the index with the
  * inputs copied into the job, and the completion answers in the loop.
@@ -30,9 +30,6 @@ typedef struct {
     size_t           n_buckets;
     size_t           cap_buckets;
 
-    /* PutBucketVersioning: what the body asked for */
-    ngx_uint_t       enable;
-
     /* CreateBucket: x-amz-acl / x-amz-grant-* (NULL: private) */
     ngx_sos_acl_t   *acl;
     ngx_sos_err_e    acl_err;
@@ -55,15 +52,12 @@ typedef struct {
 typedef struct {
     ngx_str_t        location;
     ngx_uint_t       has_location;
-    ngx_uint_t       status;             /* 0 none, 1 Enabled, 2 Suspended */
-    ngx_uint_t       mfa_enabled;
 } ngx_sos_bucket_body_t;
 
 
 static ngx_int_t ngx_sos_bucket_start(ngx_http_request_t *r,
     ngx_sos_ctx_t *ctx, void (*run)(ngx_sos_job_t *job),
-    ngx_int_t (*done)(ngx_http_request_t *r, ngx_sos_job_t *job),
-    ngx_uint_t enable);
+    ngx_int_t (*done)(ngx_http_request_t *r, ngx_sos_job_t *job));
 static void ngx_sos_bucket_list_run(ngx_sos_job_t *job);
 static int ngx_sos_bucket_list_cb(void *data, const sos_bucket_t *bucket);
 static ngx_int_t ngx_sos_bucket_list_done(ngx_http_request_t *r,
@@ -85,10 +79,6 @@ static ngx_int_t ngx_sos_bucket_head_done(ngx_http_request_t *r,
     ngx_sos_job_t *job);
 static ngx_int_t ngx_sos_bucket_location_done(ngx_http_request_t *r,
     ngx_sos_job_t *job);
-static ngx_int_t ngx_sos_bucket_versioning_get_done(ngx_http_request_t *r,
-    ngx_sos_job_t *job);
-static ngx_int_t ngx_sos_bucket_versioning_put_done(ngx_http_request_t *r,
-    ngx_sos_job_t *job);
 static void ngx_sos_bucket_create_body(ngx_http_request_t *r);
 static ngx_int_t ngx_sos_bucket_create_xml(void *data, ngx_str_t *path,
     ngx_str_t *text);
@@ -96,9 +86,6 @@ static ngx_sos_err_e ngx_sos_bucket_check_location(ngx_http_request_t *r,
     ngx_sos_ctx_t *ctx, ngx_sos_bucket_body_t *cfg);
 static ngx_uint_t ngx_sos_bucket_region_named(ngx_http_request_t *r,
     ngx_str_t *name);
-static void ngx_sos_bucket_versioning_body(ngx_http_request_t *r);
-static ngx_int_t ngx_sos_bucket_versioning_xml(void *data, ngx_str_t *path,
-    ngx_str_t *text);
 
 
 ngx_int_t
@@ -109,7 +96,7 @@ ngx_sos_bucket_list_all(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     }
 
     return ngx_sos_bucket_start(r, ctx, ngx_sos_bucket_list_run,
-                                ngx_sos_bucket_list_done, 0);
+                                ngx_sos_bucket_list_done);
 }
 
 
@@ -140,38 +127,21 @@ ngx_int_t
 ngx_sos_bucket_delete(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 {
     return ngx_sos_bucket_start(r, ctx, ngx_sos_bucket_delete_run,
-                                ngx_sos_bucket_delete_done, 0);
+                                ngx_sos_bucket_delete_done);
 }
 
 
 ngx_int_t
 ngx_sos_bucket_head(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 {
-    return ngx_sos_bucket_start(r, ctx, NULL, ngx_sos_bucket_head_done, 0);
+    return ngx_sos_bucket_start(r, ctx, NULL, ngx_sos_bucket_head_done);
 }
 
 
 ngx_int_t
 ngx_sos_bucket_location(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 {
-    return ngx_sos_bucket_start(r, ctx, NULL, ngx_sos_bucket_location_done,
-                                0);
-}
-
-
-ngx_int_t
-ngx_sos_bucket_versioning_get(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
-{
-    return ngx_sos_bucket_start(r, ctx, NULL,
-                                ngx_sos_bucket_versioning_get_done, 0);
-}
-
-
-ngx_int_t
-ngx_sos_bucket_versioning_put(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
-{
-    return ngx_sos_body_read(r, ctx, NGX_SOS_BUCKET_BODY_MAX,
-                             ngx_sos_bucket_versioning_body);
+    return ngx_sos_bucket_start(r, ctx, NULL, ngx_sos_bucket_location_done);
 }
 
 
@@ -184,8 +154,7 @@ ngx_sos_bucket_versioning_put(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 static ngx_int_t
 ngx_sos_bucket_start(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     void (*run)(ngx_sos_job_t *job),
-    ngx_int_t (*done)(ngx_http_request_t *r, ngx_sos_job_t *job),
-    ngx_uint_t enable)
+    ngx_int_t (*done)(ngx_http_request_t *r, ngx_sos_job_t *job))
 {
     ngx_str_t              region;
     ngx_sos_job_t         *job;
@@ -199,7 +168,6 @@ ngx_sos_bucket_start(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     bj = job->data;
     bj->name = ctx->bucket;
     ngx_cpystrn((u_char *) bj->org_id, ctx->auth.org_id, SOS_ID_LEN + 1);
-    bj->enable = enable;
     bj->acl = ctx->op_data;              /* CreateBucket's: NULL else */
 
     ngx_sos_region(r, &region);
@@ -618,7 +586,7 @@ ngx_sos_bucket_delete_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 }
 
 
-/* HeadBucket, location, versioning: the step looked the bucket up */
+/* HeadBucket, location: the step looked the bucket up */
 
 static ngx_int_t
 ngx_sos_bucket_head_done(ngx_http_request_t *r, ngx_sos_job_t *job)
@@ -669,39 +637,6 @@ ngx_sos_bucket_location_done(ngx_http_request_t *r, ngx_sos_job_t *job)
     }
 
     return ngx_sos_xml_send(r, NGX_HTTP_OK, &x);
-}
-
-
-static ngx_int_t
-ngx_sos_bucket_versioning_get_done(ngx_http_request_t *r, ngx_sos_job_t *job)
-{
-    ngx_sos_xml_out_t  x;
-
-    /* versioning has never been enabled: no Status at all */
-
-    ngx_sos_xml_out_init(&x, r->pool, 256);
-    ngx_sos_xml_literal(&x, "<VersioningConfiguration xmlns=\""
-                            NGX_SOS_XMLNS "\"/>");
-
-    return ngx_sos_xml_send(r, NGX_HTTP_OK, &x);
-}
-
-
-static ngx_int_t
-ngx_sos_bucket_versioning_put_done(ngx_http_request_t *r, ngx_sos_job_t *job)
-{
-    ngx_sos_bucket_job_t  *bj = job->data;
-
-    if (bj->enable) {
-        ngx_str_set(&job->ctx->error_message,
-                    "Bucket versioning is not implemented: every object "
-                    "has exactly one version.");
-        return ngx_sos_error_send_ctx(r, job->ctx,
-                                      NGX_SOS_ERR_NOT_IMPLEMENTED);
-    }
-
-    /* nothing asked for: nothing to change */
-    return ngx_sos_send_xml(r, NGX_HTTP_OK, NULL);
 }
 
 
@@ -811,8 +746,7 @@ ngx_sos_bucket_create_body(ngx_http_request_t *r)
     /* the body read holds the request: the job's completion finalizes */
     ngx_http_finalize_request(r, ngx_sos_bucket_start(r, ctx,
                                                 ngx_sos_bucket_create_run,
-                                                ngx_sos_bucket_create_done,
-                                                0));
+                                                ngx_sos_bucket_create_done));
 }
 
 
@@ -912,76 +846,4 @@ invalid:
     }
 
     return NGX_SOS_ERR_INVALID_LOCATION_CONSTRAINT;
-}
-
-
-/* PutBucketVersioning, once the body is read */
-
-static void
-ngx_sos_bucket_versioning_body(ngx_http_request_t *r)
-{
-    ngx_sos_ctx_t          *ctx;
-    ngx_sos_err_e           err;
-    ngx_sos_bucket_body_t   cfg;
-
-    ctx = ngx_http_get_module_ctx(r, ngx_http_sos_module);
-
-    ngx_memzero(&cfg, sizeof(ngx_sos_bucket_body_t));
-
-    err = ngx_sos_xml_parse(r->pool, &ctx->body, "VersioningConfiguration",
-                            NGX_SOS_BUCKET_TEXT_MAX,
-                            ngx_sos_bucket_versioning_xml, &cfg);
-    if (err != NGX_SOS_OK) {
-        ngx_http_finalize_request(r, ngx_sos_error_send(r, err));
-        return;
-    }
-
-    ngx_http_finalize_request(r, ngx_sos_bucket_start(r, ctx, NULL,
-                                        ngx_sos_bucket_versioning_put_done,
-                                        cfg.status || cfg.mfa_enabled));
-}
-
-
-static ngx_int_t
-ngx_sos_bucket_versioning_xml(void *data, ngx_str_t *path, ngx_str_t *text)
-{
-    ngx_sos_bucket_body_t  *cfg = data;
-
-    ngx_str_t  t;
-
-    if (text == NULL) {
-        return (ngx_sos_xml_path_is(path, "Status")
-                || ngx_sos_xml_path_is(path, "MfaDelete"))
-               ? NGX_OK : NGX_DECLINED;
-    }
-
-    t = *text;
-    ngx_sos_xml_trim(&t);
-
-    if (ngx_sos_xml_path_is(path, "Status")) {
-        if (t.len == 7 && ngx_strncmp(t.data, "Enabled", 7) == 0) {
-            cfg->status = 1;
-            return NGX_OK;
-        }
-
-        if (t.len == 9 && ngx_strncmp(t.data, "Suspended", 9) == 0) {
-            cfg->status = 2;
-            return NGX_OK;
-        }
-
-        return NGX_DECLINED;
-    }
-
-    /* MfaDelete */
-
-    if (t.len == 7 && ngx_strncmp(t.data, "Enabled", 7) == 0) {
-        cfg->mfa_enabled = 1;
-        return NGX_OK;
-    }
-
-    if (t.len == 8 && ngx_strncmp(t.data, "Disabled", 8) == 0) {
-        return NGX_OK;
-    }
-
-    return NGX_DECLINED;
 }

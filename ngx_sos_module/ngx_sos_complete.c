@@ -74,6 +74,7 @@ typedef struct {
     u_char                   cksum[SOS_CHECKSUM_MAX_B64 + 8];
     size_t                   cksum_len;
     char                     etag[SOS_ETAG_MAX + 1];
+    char                     version_id[SOS_VERSION_ID_LEN + 1];
     ngx_uint_t               culprit;    /* 1 + index of the failed ref */
     uint64_t                 culprit_size;
 } ngx_sos_complete_t;
@@ -734,6 +735,8 @@ ngx_sos_complete_run(ngx_sos_job_t *job)
 
     if (job->rc == SOS_OK) {
         ngx_memcpy(cm->etag, info.etag, sizeof(cm->etag));
+        ngx_memcpy(cm->version_id, info.version_id,
+                   sizeof(cm->version_id));
 
         if (cm->alg != SOS_CHECKSUM_NONE && cm->cksum_len == 0
             && info.attrs.checksum_value.len <= sizeof(cm->cksum))
@@ -851,6 +854,10 @@ ngx_sos_complete_done(ngx_http_request_t *r, ngx_sos_job_t *job)
     }
 
     ngx_sos_cdn_purge(r, ctx, ctx->key.data, ctx->key.len);
+
+    if (ngx_sos_versioning_header(r, ctx, cm->version_id) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
 
     if (cm->cksum_len) {
         v.data = cm->cksum;

@@ -12,7 +12,10 @@
  * request's; the tags likewise, by x-amz-tagging-directive) or a part
  * (UploadPartCopy: the whole source or the range
  * x-amz-copy-source-range names, with the checksum the upload asks for).
- * The destination's own conditions are PutObject's.
+ * The destination's own conditions are PutObject's.  The source may be
+ * a version (?versionId= in x-amz-copy-source), named back in
+ * x-amz-copy-source-version-id; a copy to a versioned bucket makes a
+ * version, named in x-amz-version-id.
  */
 
 
@@ -38,7 +41,7 @@ typedef struct {
     uint32_t                 part_number;
 
     /* the source */
-    ngx_sos_err_e            version_err;    /* a versionId not "null" */
+    ngx_sos_err_e            version_err;    /* a malformed versionId */
     ngx_uint_t               has_range;
     uint64_t                 first;      /* x-amz-copy-source-range */
     uint64_t                 last;
@@ -51,6 +54,7 @@ typedef struct {
     uint64_t                 src_size;   /* for a range past its end */
     char                     etag[SOS_ETAG_MAX + 1];
     int64_t                  mtime;
+    char                     version_id[SOS_VERSION_ID_LEN + 1];
     u_char                   cksum[SOS_CHECKSUM_MAX_B64 + 1];
     size_t                   cksum_len;
 } ngx_sos_copy_t;
@@ -66,6 +70,8 @@ static time_t ngx_sos_copy_time(ngx_http_request_t *r, char *name);
 static void ngx_sos_copy_checksum(void *data, const void *p, size_t n);
 static void ngx_sos_copy_run(ngx_sos_job_t *job);
 static ngx_int_t ngx_sos_copy_done(ngx_http_request_t *r,
+    ngx_sos_job_t *job);
+static ngx_int_t ngx_sos_copy_versions(ngx_http_request_t *r,
     ngx_sos_job_t *job);
 
 
@@ -349,6 +355,7 @@ ngx_sos_copy_source(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     end = p + h->value.len;
 
     src->bad_version = 0;
+    ngx_str_null(&src->version_id);
 
     q = ngx_strlchr(p, end, '?');
 
@@ -362,8 +369,14 @@ ngx_sos_copy_source(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
             version.len = end - version.data;
         }
 
-        src->bad_version = (version.data == NULL
-                               || !ngx_sos_is_null_version(&version));
+        /* an id the store never made is the authorization step's */
+        if (version.data) {
+            src->version_id = version;
+
+        } else {
+            src->bad_version = 1;
+        }
+
         end = q;
     }
 
@@ -603,6 +616,7 @@ ngx_sos_copy_run(ngx_sos_job_t *job)
 
     if (job->rc == SOS_OK) {
         ngx_memcpy(cp->etag, out.etag, sizeof(cp->etag));
+        ngx_memcpy(cp->version_id, out.version_id, sizeof(cp->version_id));
         cp->mtime = out.mtime;
         sos_object_info_release(&out);
     }
@@ -654,6 +668,10 @@ ngx_sos_copy_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 
     ngx_sos_cdn_purge(r, job->ctx, job->ctx->key.data, job->ctx->key.len);
 
+    if (ngx_sos_copy_versions(r, job) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
     ngx_sos_xml_out_init(&x, r->pool, 1024);
 
     if (cp->upload_id[0]) {
@@ -677,4 +695,44 @@ ngx_sos_copy_done(ngx_http_request_t *r, ngx_sos_job_t *job)
     }
 
     return ngx_sos_xml_send(r, NGX_HTTP_OK, &x);
+}
+
+
+/*
+ * x-amz-copy-source-version-id: the source version copied, when it has
+ * an id or was named; x-amz-version-id: the version CopyObject made
+ */
+
+static ngx_int_t
+ngx_sos_copy_versions(ngx_http_request_t *r, ngx_sos_job_t *job)
+{
+    ngx_sos_copy_t *cp = job->data;
+
+    ngx_str_t               v;
+    sos_object_info_t      *src;
+    ngx_sos_copy_source_t  *cs;
+
+    src = &job->ctx->authz.source;
+    cs = job->ctx->copy_source;
+
+    if (src->version_id[0]) {
+        v.data = (u_char *) src->version_id;
+        v.len = ngx_strlen(src->version_id);
+
+    } else {
+        ngx_str_set(&v, "null");
+    }
+
+    if ((src->version_id[0] || cs->version_id.data)
+        && ngx_sos_header_add(r, "x-amz-copy-source-version-id", &v)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (cp->upload_id[0]) {
+        return NGX_OK;
+    }
+
+    return ngx_sos_versioning_header(r, job->ctx, cp->version_id);
 }

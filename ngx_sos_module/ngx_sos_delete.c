@@ -10,6 +10,11 @@
  * store checks in the step that deletes it: a key that does not meet them
  * stays and gets its own Error, PreconditionFailed (NoSuchKey when an ETag
  * was given and the key is missing), as S3's conditional deletes.
+ *
+ * An Object may name a VersionId: that version is removed for good (its
+ * conditions are not used); without one, a versioned bucket gets a delete
+ * marker.  Deleted says which, as S3: DeleteMarker and DeleteMarkerVersionId
+ * (the marker made, or the version removed when it was a marker).
  */
 
 
@@ -45,6 +50,8 @@ typedef struct {
     ngx_uint_t            has_version;
     sos_delete_cond_t     cond;      /* etag: NUL-terminated, r's pool */
     ngx_sos_delete_rc_e   rc;
+    ngx_uint_t            delete_marker;     /* the store's answer */
+    char                  marker_id[SOS_VERSION_ID_LEN + 1];
 } ngx_sos_delete_obj_t;
 
 
@@ -66,9 +73,8 @@ typedef struct {
     ngx_uint_t             quiet;
     ngx_sos_delete_obj_t  *objects;
     ngx_uint_t             n;
-    sos_str_t             *keys;
-    sos_delete_cond_t     *conds;
-    sos_rc_e              *results;
+    sos_delete_key_t      *keys;
+    sos_delete_result_t   *results;
     sos_rc_e               first_rc;  /* first failure of a key, logged */
     sos_error_t            first_err;
 } ngx_sos_delete_job_t;
@@ -146,14 +152,13 @@ ngx_sos_delete_body(ngx_http_request_t *r)
 
     size = sizeof(ngx_sos_delete_job_t)
            + req.objects.nelts * (sizeof(ngx_sos_delete_obj_t)
-                                  + sizeof(sos_str_t)
-                                  + sizeof(sos_delete_cond_t)
-                                  + sizeof(sos_rc_e));
+                                  + sizeof(sos_delete_key_t)
+                                  + sizeof(sos_delete_result_t));
 
     src = req.objects.elts;
 
     for (i = 0; i < req.objects.nelts; i++) {
-        size += src[i].key_len;
+        size += src[i].key_len + src[i].version_len;
     }
 
     job = ngx_sos_job_create(r, ctx, size);
@@ -168,9 +173,8 @@ ngx_sos_delete_body(ngx_http_request_t *r)
     dj->n = req.objects.nelts;
     dj->objects = (ngx_sos_delete_obj_t *) ((u_char *) dj
                                             + sizeof(ngx_sos_delete_job_t));
-    dj->keys = (sos_str_t *) (dj->objects + dj->n);
-    dj->conds = (sos_delete_cond_t *) (dj->keys + dj->n);
-    dj->results = (sos_rc_e *) (dj->conds + dj->n);
+    dj->keys = (sos_delete_key_t *) (dj->objects + dj->n);
+    dj->results = (sos_delete_result_t *) (dj->keys + dj->n);
 
     p = (u_char *) (dj->results + dj->n);
 
@@ -180,14 +184,12 @@ ngx_sos_delete_body(ngx_http_request_t *r)
         o->key = p;
         p = ngx_cpymem(p, src[i].key, src[i].key_len);
 
-        /* a version other than the only one there is: decided here */
-        if (o->has_version
-            && !(o->version_len == 4
-                 && ngx_strncmp(o->version, "null", 4) == 0))
-        {
-            o->rc = NGX_SOS_DEL_NO_SUCH_VERSION;
+        if (o->has_version) {
+            o->version = p;
+            p = ngx_cpymem(p, src[i].version, src[i].version_len);
+        }
 
-        } else if (o->key_len > SOS_MAX_KEY_LEN) {
+        if (o->key_len > SOS_MAX_KEY_LEN) {
             o->rc = NGX_SOS_DEL_KEY_TOO_LONG;
         }
     }
@@ -340,7 +342,7 @@ ngx_sos_delete_xml_cond(ngx_sos_delete_req_t *req, ngx_sos_delete_obj_t *o,
 }
 
 
-/* the pool thread: every key left in one sos_objects_delete() */
+/* the pool thread: every key left in one sos_objects_delete_versions() */
 
 static void
 ngx_sos_delete_run(ngx_sos_job_t *job)
@@ -349,6 +351,7 @@ ngx_sos_delete_run(ngx_sos_job_t *job)
 
     sos_rc_e               rc;
     ngx_uint_t             i, n;
+    sos_delete_result_t   *res;
     ngx_sos_delete_obj_t  *o;
 
     n = 0;
@@ -357,9 +360,12 @@ ngx_sos_delete_run(ngx_sos_job_t *job)
         o = &dj->objects[i];
 
         if (o->rc == NGX_SOS_DEL_OK) {
-            dj->keys[n].data = (const char *) o->key;
-            dj->keys[n].len = o->key_len;
-            dj->conds[n] = o->cond;
+            dj->keys[n].key.data = (const char *) o->key;
+            dj->keys[n].key.len = o->key_len;
+            dj->keys[n].version_id.data = o->has_version
+                                          ? (const char *) o->version : NULL;
+            dj->keys[n].version_id.len = o->version_len;
+            dj->keys[n].cond = o->has_version ? NULL : &o->cond;
             n++;
         }
     }
@@ -368,9 +374,10 @@ ngx_sos_delete_run(ngx_sos_job_t *job)
         return;
     }
 
-    rc = sos_objects_delete_if(job->store, (const char *) dj->bucket.data,
-                               dj->bucket.len, dj->keys, dj->conds, n,
-                               dj->results, &dj->first_err);
+    rc = sos_objects_delete_versions(job->store,
+                                     (const char *) dj->bucket.data,
+                                     dj->bucket.len, dj->keys, n,
+                                     dj->results, &dj->first_err);
 
     /* the first failure of a key is logged, as the store describes it */
     if (rc != SOS_OK && rc != SOS_ENOBUCKET) {
@@ -386,9 +393,19 @@ ngx_sos_delete_run(ngx_sos_job_t *job)
             continue;
         }
 
-        switch (dj->results[n++]) {
+        res = &dj->results[n++];
+
+        switch (res->rc) {
 
         case SOS_OK:
+            o->delete_marker = res->delete_marker;
+            ngx_memcpy(o->marker_id, res->version_id, sizeof(o->marker_id));
+            break;
+
+        case SOS_EINVAL:
+            /* the key was checked: an id the store never made */
+            o->rc = o->has_version ? NGX_SOS_DEL_NO_SUCH_VERSION
+                                   : NGX_SOS_DEL_INTERNAL;
             break;
 
         case SOS_ENOTFOUND:
@@ -456,6 +473,20 @@ ngx_sos_delete_done(ngx_http_request_t *r, ngx_sos_job_t *job)
             if (o->has_version) {
                 ngx_sos_xml_element(&x, "VersionId", o->version,
                                     o->version_len, 0);
+            }
+
+            if (o->delete_marker) {
+                ngx_sos_xml_literal(&x, "<DeleteMarker>true</DeleteMarker>"
+                                        "<DeleteMarkerVersionId>");
+
+                if (o->marker_id[0]) {
+                    ngx_sos_xml_text(&x, (u_char *) o->marker_id,
+                                     ngx_strlen(o->marker_id));
+                } else {
+                    ngx_sos_xml_literal(&x, "null");
+                }
+
+                ngx_sos_xml_literal(&x, "</DeleteMarkerVersionId>");
             }
 
             ngx_sos_xml_literal(&x, "</Deleted>");

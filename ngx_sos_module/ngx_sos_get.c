@@ -540,6 +540,12 @@ ngx_sos_get_headers(ngx_http_request_t *r, ngx_sos_get_t *g)
         }
     }
 
+    ctx = ngx_http_get_module_ctx(r, ngx_http_sos_module);
+
+    if (ngx_sos_versioning_header(r, ctx, g->info.version_id) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     if (g->part_number && g->info.parts) {
         p = ngx_pnalloc(r->pool, NGX_INT32_LEN);
         if (p == NULL) {
@@ -593,8 +599,6 @@ ngx_sos_get_headers(ngx_http_request_t *r, ngx_sos_get_t *g)
     }
 
     /* a page on the console's origin runs sandboxed (its own host: not) */
-
-    ctx = ngx_http_get_module_ctx(r, ngx_http_sos_module);
 
     if (ctx->website == NULL && ngx_sos_console_sandbox(r) != NGX_OK) {
         return NGX_ERROR;

@@ -1,12 +1,11 @@
 
 /*
- * SOS: ListObjects (v1), ListObjectsV2 and ListObjectVersions.
+ * SOS: ListObjects (v1) and ListObjectsV2; the arguments they share with
+ * ListObjectVersions (ngx_sos_versions.c).
  *
  * One job per page: once the authorization step allowed READ on the
  * bucket, the pool thread takes one page from sos_list_objects() and
  * looks up the owners' display names; the completion writes the XML.
- * Buckets are not versioned, so every object is its only version, "null",
- * and the latest.
  */
 
 
@@ -19,8 +18,7 @@
 /* which listing: the entry functions say */
 typedef enum {
     NGX_SOS_LIST_V1 = 0,
-    NGX_SOS_LIST_V2,
-    NGX_SOS_LIST_VERSIONS
+    NGX_SOS_LIST_V2
 } ngx_sos_list_kind_e;
 
 
@@ -29,8 +27,7 @@ typedef struct {
     ngx_sos_list_kind_e  kind;
     ngx_str_t            prefix;
     ngx_str_t            delimiter;
-    ngx_str_t            marker;         /* v1 marker, versions key-marker */
-    ngx_str_t            version_marker; /* versions version-id-marker */
+    ngx_str_t            marker;         /* v1 marker, v2 start */
     ngx_str_t            token;          /* v2 continuation-token, as sent */
     ngx_str_t            start_after;
     ngx_uint_t           has_token;
@@ -62,8 +59,6 @@ typedef struct {
 
 static ngx_int_t ngx_sos_list_start(ngx_http_request_t *r,
     ngx_sos_ctx_t *ctx, ngx_sos_list_kind_e kind);
-static ngx_sos_err_e ngx_sos_list_bad_arg(ngx_http_request_t *r,
-    ngx_sos_ctx_t *ctx, char *name, ngx_str_t *value, char *message);
 static ngx_sos_err_e ngx_sos_list_parse(ngx_http_request_t *r,
     ngx_sos_ctx_t *ctx, ngx_sos_list_req_t *req);
 static void ngx_sos_list_run(ngx_sos_job_t *job);
@@ -88,13 +83,6 @@ ngx_int_t
 ngx_sos_list_objects_v2(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 {
     return ngx_sos_list_start(r, ctx, NGX_SOS_LIST_V2);
-}
-
-
-ngx_int_t
-ngx_sos_list_versions(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
-{
-    return ngx_sos_list_start(r, ctx, NGX_SOS_LIST_VERSIONS);
 }
 
 
@@ -157,7 +145,7 @@ ngx_sos_list_start(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
 
 /* InvalidArgument naming the argument, as S3 does */
 
-static ngx_sos_err_e
+ngx_sos_err_e
 ngx_sos_list_bad_arg(ngx_http_request_t *r, ngx_sos_ctx_t *ctx, char *name,
     ngx_str_t *value, char *message)
 {
@@ -178,19 +166,24 @@ ngx_sos_list_bad_arg(ngx_http_request_t *r, ngx_sos_ctx_t *ctx, char *name,
 }
 
 
-/* NGX_SOS_OK, or the error to answer (ctx says the details) */
+/*
+ * What every listing takes: prefix, delimiter, max-keys (at most 1000),
+ * encoding-type (url 1, else 0), allow-unordered.  NGX_SOS_OK, or the
+ * error to answer (ctx says the details).
+ */
 
-static ngx_sos_err_e
-ngx_sos_list_parse(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
-    ngx_sos_list_req_t *req)
+ngx_sos_err_e
+ngx_sos_list_args(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
+    ngx_str_t *prefix, ngx_str_t *delimiter, ngx_uint_t *max_keys,
+    ngx_uint_t *url)
 {
     u_char      *p;
     ngx_int_t    rc;
-    ngx_str_t    v, token;
+    ngx_str_t    v;
     ngx_uint_t   n;
 
-    if (ngx_sos_query_arg(r, "prefix", &req->prefix) == NGX_ERROR
-        || ngx_sos_query_arg(r, "delimiter", &req->delimiter) == NGX_ERROR)
+    if (ngx_sos_query_arg(r, "prefix", prefix) == NGX_ERROR
+        || ngx_sos_query_arg(r, "delimiter", delimiter) == NGX_ERROR)
     {
         return NGX_SOS_ERR_INTERNAL_ERROR;
     }
@@ -207,7 +200,7 @@ ngx_sos_list_parse(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
         return NGX_SOS_ERR_INTERNAL_ERROR;
     }
 
-    if (rc == NGX_OK && req->delimiter.len && v.len == 4
+    if (rc == NGX_OK && delimiter->len && v.len == 4
         && ngx_strncasecmp(v.data, (u_char *) "true", 4) == 0)
     {
         return ngx_sos_list_bad_arg(r, ctx, "allow-unordered", &v,
@@ -217,7 +210,7 @@ ngx_sos_list_parse(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
 
     /* max-keys */
 
-    req->max_keys = NGX_SOS_LIST_MAX_KEYS;
+    *max_keys = NGX_SOS_LIST_MAX_KEYS;
 
     rc = ngx_sos_query_arg(r, "max-keys", &v);
 
@@ -257,7 +250,7 @@ ngx_sos_list_parse(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
             goto bad_max_keys;
         }
 
-        req->max_keys = ngx_min(n, NGX_SOS_LIST_MAX_KEYS);
+        *max_keys = ngx_min(n, NGX_SOS_LIST_MAX_KEYS);
     }
 
     /* encoding-type */
@@ -276,7 +269,33 @@ ngx_sos_list_parse(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
                                         "in Request");
         }
 
-        req->url = 1;
+        *url = 1;
+    }
+
+    return NGX_SOS_OK;
+
+bad_max_keys:
+
+    return ngx_sos_list_bad_arg(r, ctx, "max-keys", &v,
+                                "Provided max-keys not an integer or within "
+                                "integer range");
+}
+
+
+/* NGX_SOS_OK, or the error to answer (ctx says the details) */
+
+static ngx_sos_err_e
+ngx_sos_list_parse(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
+    ngx_sos_list_req_t *req)
+{
+    ngx_int_t      rc;
+    ngx_str_t      v, token;
+    ngx_sos_err_e  err;
+
+    err = ngx_sos_list_args(r, ctx, &req->prefix, &req->delimiter,
+                            &req->max_keys, &req->url);
+    if (err != NGX_SOS_OK) {
+        return err;
     }
 
     switch (req->kind) {
@@ -352,44 +371,9 @@ ngx_sos_list_parse(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
         }
 
         break;
-
-    default: /* NGX_SOS_LIST_VERSIONS */
-        if (ngx_sos_query_arg(r, "key-marker", &req->marker) == NGX_ERROR
-            || ngx_sos_query_arg(r, "version-id-marker", &req->version_marker)
-               == NGX_ERROR)
-        {
-            return NGX_SOS_ERR_INTERNAL_ERROR;
-        }
-
-        if (req->version_marker.len) {
-            if (req->marker.len == 0) {
-                return ngx_sos_list_bad_arg(r, ctx, "version-id-marker",
-                                            &req->version_marker,
-                                            "A version-id marker cannot be "
-                                            "specified without a key "
-                                            "marker.");
-            }
-
-            /* the only version there is: after it comes the next key */
-            if (req->version_marker.len != 4
-                || ngx_strncmp(req->version_marker.data, "null", 4) != 0)
-            {
-                return ngx_sos_list_bad_arg(r, ctx, "version-id-marker",
-                                            &req->version_marker,
-                                            "Invalid version id specified");
-            }
-        }
-
-        break;
     }
 
     return NGX_SOS_OK;
-
-bad_max_keys:
-
-    return ngx_sos_list_bad_arg(r, ctx, "max-keys", &v,
-                                "Provided max-keys not an integer or within "
-                                "integer range");
 }
 
 
@@ -514,13 +498,7 @@ ngx_sos_list_done(ngx_http_request_t *r, ngx_sos_job_t *job)
     /* a page of keys may hold 1000 keys of 1024 bytes each */
     ngx_sos_xml_out_init(&x, r->pool, 16384);
 
-    if (req->kind == NGX_SOS_LIST_VERSIONS) {
-        ngx_sos_xml_literal(&x, "<ListVersionsResult xmlns=\""
-                                NGX_SOS_XMLNS "\">");
-    } else {
-        ngx_sos_xml_literal(&x, "<ListBucketResult xmlns=\""
-                                NGX_SOS_XMLNS "\">");
-    }
+    ngx_sos_xml_literal(&x, "<ListBucketResult xmlns=\"" NGX_SOS_XMLNS "\">");
 
     ngx_sos_list_element(&x, "Name", &ctx->bucket, 0);
     ngx_sos_list_element(&x, "Prefix", &req->prefix, req->url);
@@ -537,7 +515,7 @@ ngx_sos_list_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 
         break;
 
-    case NGX_SOS_LIST_V2:
+    default: /* NGX_SOS_LIST_V2 */
         if (req->has_token) {
             ngx_sos_list_element(&x, "ContinuationToken", &req->token, 0);
         }
@@ -562,27 +540,6 @@ ngx_sos_list_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 
         ngx_sos_xml_element_uint(&x, "KeyCount",
                                  res->n_entries + res->n_prefixes);
-        break;
-
-    default:
-        ngx_sos_list_element(&x, "KeyMarker", &req->marker, req->url);
-        ngx_sos_list_element(&x, "VersionIdMarker", &req->version_marker, 0);
-
-        if (next.len) {
-            ngx_sos_list_element(&x, "NextKeyMarker", &next, req->url);
-
-            /* after a key, the version to go on from; none after a prefix */
-            if (res->n_entries
-                && res->entries[res->n_entries - 1].key.len == next.len
-                && (next.len == 0
-                    || ngx_memcmp(res->entries[res->n_entries - 1].key.data,
-                                  next.data, next.len) == 0))
-            {
-                ngx_sos_xml_literal(&x, "<NextVersionIdMarker>null"
-                                        "</NextVersionIdMarker>");
-            }
-        }
-
         break;
     }
 
@@ -616,11 +573,7 @@ ngx_sos_list_done(ngx_http_request_t *r, ngx_sos_job_t *job)
         ngx_sos_xml_literal(&x, "</CommonPrefixes>");
     }
 
-    if (req->kind == NGX_SOS_LIST_VERSIONS) {
-        ngx_sos_xml_literal(&x, "</ListVersionsResult>");
-    } else {
-        ngx_sos_xml_literal(&x, "</ListBucketResult>");
-    }
+    ngx_sos_xml_literal(&x, "</ListBucketResult>");
 
     /* everything is copied into the document: the page can go */
     sos_list_result_free(res);
@@ -642,16 +595,8 @@ ngx_sos_list_entry(ngx_sos_xml_out_t *x, ngx_sos_list_req_t *req,
     key.data = (u_char *) e->key.data;
     key.len = e->key.len;
 
-    if (req->kind == NGX_SOS_LIST_VERSIONS) {
-        ngx_sos_xml_literal(x, "<Version>");
-        ngx_sos_list_element(x, "Key", &key, req->url);
-        ngx_sos_xml_literal(x, "<VersionId>null</VersionId>"
-                               "<IsLatest>true</IsLatest>");
-
-    } else {
-        ngx_sos_xml_literal(x, "<Contents>");
-        ngx_sos_list_element(x, "Key", &key, req->url);
-    }
+    ngx_sos_xml_literal(x, "<Contents>");
+    ngx_sos_list_element(x, "Key", &key, req->url);
 
     ngx_sos_xml_element_time(x, "LastModified", (time_t) e->mtime,
                              (ngx_uint_t) e->mtime_nsec);
@@ -683,11 +628,7 @@ ngx_sos_list_entry(ngx_sos_xml_out_t *x, ngx_sos_list_req_t *req,
 
     ngx_sos_xml_literal(x, "<StorageClass>STANDARD</StorageClass>");
 
-    if (req->kind == NGX_SOS_LIST_VERSIONS) {
-        ngx_sos_xml_literal(x, "</Version>");
-    } else {
-        ngx_sos_xml_literal(x, "</Contents>");
-    }
+    ngx_sos_xml_literal(x, "</Contents>");
 }
 
 

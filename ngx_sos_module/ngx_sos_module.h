@@ -251,7 +251,8 @@ typedef struct ngx_sos_job_s  ngx_sos_job_t;
 typedef struct {
     ngx_str_t                bucket;     /* decoded */
     ngx_str_t                key;        /* decoded */
-    ngx_uint_t               bad_version;    /* a versionId other than null */
+    ngx_str_t                version_id; /* ?versionId; data NULL: none */
+    ngx_uint_t               bad_version;    /* a malformed versionId */
 } ngx_sos_copy_source_t;
 
 
@@ -648,13 +649,20 @@ ngx_int_t ngx_sos_bucket_create(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 ngx_int_t ngx_sos_bucket_delete(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 ngx_int_t ngx_sos_bucket_head(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 ngx_int_t ngx_sos_bucket_location(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
-ngx_int_t ngx_sos_bucket_versioning_get(ngx_http_request_t *r,
-    ngx_sos_ctx_t *ctx);
-ngx_int_t ngx_sos_bucket_versioning_put(ngx_http_request_t *r,
-    ngx_sos_ctx_t *ctx);
+ngx_int_t ngx_sos_versioning_get(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
+ngx_int_t ngx_sos_versioning_put(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
+ngx_int_t ngx_sos_versioning_header(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
+    const char *version_id);
+ngx_int_t ngx_sos_versioning_marker(ngx_http_request_t *r,
+    sos_object_info_t *marker, ngx_uint_t by_id);
 ngx_int_t ngx_sos_list_objects(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 ngx_int_t ngx_sos_list_objects_v2(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
-ngx_int_t ngx_sos_list_versions(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
+ngx_int_t ngx_sos_versions_list(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
+ngx_sos_err_e ngx_sos_list_args(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
+    ngx_str_t *prefix, ngx_str_t *delimiter, ngx_uint_t *max_keys,
+    ngx_uint_t *url);
+ngx_sos_err_e ngx_sos_list_bad_arg(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
+    char *name, ngx_str_t *value, char *message);
 ngx_int_t ngx_sos_delete_objects(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 
 /* ngx_sos_object.c: PutObject (its body: ngx_sos_put.c), DeleteObject */

@@ -23,9 +23,10 @@
 typedef struct {
     ngx_str_t                bucket;
     ngx_str_t                key;
-    ngx_uint_t               other_version;
+    ngx_str_t                version_id; /* ?versionId; data NULL: none */
     sos_delete_cond_t        cond;
     char                     etag[SOS_ETAG_MAX + 1];    /* cond's */
+    sos_delete_result_t      res;
 } ngx_sos_delete_t;
 
 
@@ -67,13 +68,6 @@ ngx_sos_object_acl_build(ngx_sos_job_t *job, ngx_sos_acl_t *acl,
     attrs->acl.len = acl->blob_len;
 
     return NGX_OK;
-}
-
-
-ngx_uint_t
-ngx_sos_is_null_version(ngx_str_t *v)
-{
-    return v->len == 4 && ngx_strncmp(v->data, "null", 4) == 0;
 }
 
 
@@ -571,13 +565,9 @@ ngx_sos_object_delete(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
         return ngx_sos_error_send_ctx(r, ctx, err);
     }
 
-    /*
-     * every object is its one "null" version; deleting a version that
-     * does not exist deletes nothing and is a success, as in S3
-     */
+    /* a version: removed for good, its conditions not used (as S3) */
 
-    d->other_version = ctx->version_id.data
-                       && !ngx_sos_is_null_version(&ctx->version_id);
+    d->version_id = ctx->version_id;
 
     job->run = ngx_sos_delete_run;
     job->done = ngx_sos_delete_done;
@@ -646,13 +636,18 @@ ngx_sos_delete_run(ngx_sos_job_t *job)
 {
     ngx_sos_delete_t *d = job->data;
 
-    if (d->other_version) {
-        return;
-    }
+    job->rc = sos_object_delete_version(job->store, (char *) d->bucket.data,
+                                        d->bucket.len, (char *) d->key.data,
+                                        d->key.len,
+                                        (char *) d->version_id.data,
+                                        d->version_id.len,
+                                        d->version_id.data ? NULL : &d->cond,
+                                        &d->res, &job->err);
 
-    job->rc = sos_object_delete_if(job->store, (char *) d->bucket.data,
-                                   d->bucket.len, (char *) d->key.data,
-                                   d->key.len, &d->cond, &job->err);
+    if (job->rc == SOS_EINVAL && d->version_id.data) {
+        /* an id the store never made names no version */
+        job->rc = SOS_ENOTFOUND;
+    }
 }
 
 
@@ -660,6 +655,9 @@ static ngx_int_t
 ngx_sos_delete_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 {
     ngx_sos_delete_t *d = job->data;
+
+    ngx_int_t  rc;
+    ngx_str_t  v;
 
     /*
      * If-Match on a key that does not exist is 404 NoSuchKey; without it
@@ -673,6 +671,34 @@ ngx_sos_delete_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 
     if (job->rc != SOS_OK && job->rc != SOS_ENOTFOUND) {
         return ngx_sos_error_send(r, ngx_sos_error_from_store(job->rc));
+    }
+
+    /*
+     * deleting a version that does not exist deletes nothing and is a
+     * success, as in S3; what was done is in the headers ("Deleting
+     * object versions": a marker made, or the version removed)
+     */
+
+    if (job->rc == SOS_OK && d->res.delete_marker) {
+        ngx_str_set(&v, "true");
+
+        if (ngx_sos_header_add(r, "x-amz-delete-marker", &v) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    if (job->rc == SOS_OK) {
+        rc = ngx_sos_versioning_header(r, job->ctx, d->res.version_id);
+
+    } else if (d->version_id.data) {
+        rc = ngx_sos_header_add(r, "x-amz-version-id", &d->version_id);
+
+    } else {
+        rc = NGX_OK;
+    }
+
+    if (rc != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     ngx_sos_cdn_purge(r, job->ctx, job->ctx->key.data, job->ctx->key.len);

@@ -71,8 +71,5 @@ ngx_int_t ngx_sos_object_etag_header(ngx_http_request_t *r,
 ngx_int_t ngx_sos_object_checksum_header(ngx_http_request_t *r,
     ngx_str_t *alg, ngx_str_t *value);
 
-/* ?versionId=null: every object is its one "null" version. */
-ngx_uint_t ngx_sos_is_null_version(ngx_str_t *v);
-
 
 #endif /* _NGX_SOS_OBJECT_H_INCLUDED_ */

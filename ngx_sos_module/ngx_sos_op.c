@@ -58,13 +58,13 @@ const ngx_sos_op_t  ngx_sos_ops[] = {
     { ngx_string("GetObjectAcl"),
       NGX_SOS_LEVEL_OBJECT, NGX_SOS_SUB_ACL, NGX_HTTP_GET, NULL,
       ngx_sos_acl_get,
-      NGX_SOS_OP_ANONYMOUS, 0,
+      NGX_SOS_OP_ANONYMOUS|NGX_SOS_OP_VERSION, 0,
       NGX_SOS_PERM_EXISTS, NGX_SOS_ACL_READ_ACP, NGX_SOS_PERM_NONE },
 
     { ngx_string("PutObjectAcl"),
       NGX_SOS_LEVEL_OBJECT, NGX_SOS_SUB_ACL, NGX_HTTP_PUT, NULL,
       ngx_sos_acl_put,
-      NGX_SOS_OP_BODY|NGX_SOS_OP_ANONYMOUS, 0,
+      NGX_SOS_OP_BODY|NGX_SOS_OP_ANONYMOUS|NGX_SOS_OP_VERSION, 0,
       NGX_SOS_PERM_EXISTS, NGX_SOS_ACL_WRITE_ACP, NGX_SOS_PERM_NONE },
 
     /* tags: an object's are changed with what changes its ACL */
@@ -203,13 +203,13 @@ const ngx_sos_op_t  ngx_sos_ops[] = {
 
     { ngx_string("GetBucketVersioning"),
       NGX_SOS_LEVEL_BUCKET, NGX_SOS_SUB_VERSIONING, NGX_HTTP_GET, NULL,
-      ngx_sos_bucket_versioning_get,
+      ngx_sos_versioning_get,
       0, 0,
       NGX_SOS_PERM_OWNER, NGX_SOS_PERM_NONE, NGX_SOS_PERM_NONE },
 
     { ngx_string("PutBucketVersioning"),
       NGX_SOS_LEVEL_BUCKET, NGX_SOS_SUB_VERSIONING, NGX_HTTP_PUT, NULL,
-      ngx_sos_bucket_versioning_put,
+      ngx_sos_versioning_put,
       NGX_SOS_OP_BODY|NGX_SOS_OP_XML, 0,
       NGX_SOS_PERM_OWNER, NGX_SOS_PERM_NONE, NGX_SOS_PERM_NONE },
 
@@ -233,7 +233,7 @@ const ngx_sos_op_t  ngx_sos_ops[] = {
 
     { ngx_string("ListObjectVersions"),
       NGX_SOS_LEVEL_BUCKET, NGX_SOS_SUB_VERSIONS, NGX_HTTP_GET, NULL,
-      ngx_sos_list_versions,
+      ngx_sos_versions_list,
       NGX_SOS_OP_ANONYMOUS, 0,
       NGX_SOS_ACL_READ, NGX_SOS_PERM_NONE, NGX_SOS_PERM_NONE },
 

@@ -638,7 +638,8 @@ ngx_sos_post_done(ngx_http_request_t *r, ngx_sos_put_t *up)
     if (ngx_sos_object_etag_header(r, up->info.etag) != NGX_OK
         || ngx_sos_object_checksum_header(r, &up->cksum_alg,
                                           &up->cksum_value)
-           != NGX_OK)
+           != NGX_OK
+        || ngx_sos_versioning_header(r, ctx, up->info.version_id) != NGX_OK)
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }

@@ -573,7 +573,7 @@ ngx_sos_put_commit_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 }
 
 
-/* PutObject's and UploadPart's answer */
+/* PutObject's and UploadPart's answer; an object's version, not a part's */
 
 static ngx_int_t
 ngx_sos_put_ok(ngx_http_request_t *r, ngx_sos_put_t *st)
@@ -581,7 +581,10 @@ ngx_sos_put_ok(ngx_http_request_t *r, ngx_sos_put_t *st)
     if (ngx_sos_object_etag_header(r, st->info.etag) != NGX_OK
         || ngx_sos_object_checksum_header(r, &st->cksum_alg,
                                           &st->cksum_value)
-           != NGX_OK)
+           != NGX_OK
+        || (st->upload_id == NULL
+            && ngx_sos_versioning_header(r, st->ctx, st->info.version_id)
+               != NGX_OK))
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
