@@ -1,8 +1,9 @@
 /*
  * Tag sets: their encoding (the `tags` attribute of object and upload
  * records, and what a bucket keeps in its SOS_BUCKET_TAGGING setting) and
- * the change of an object's tags, which compares and sets under the
- * commit lock as sos_object_set_acl does.
+ * the change of an object's tags, of its current version or of any other
+ * one, which compares and sets under the commit lock as
+ * sos_object_set_acl_version does.
  */
 
 #include <errno.h>
@@ -104,21 +105,35 @@ sos_object_set_tags(sos_store_t *store, const char *bucket,
     const sos_object_info_t *expect, const void *tags, size_t tags_len,
     sos_error_t *err)
 {
-    char                  *val;
-    uint64_t               seq;
-    sos_rc_e               rc, sync_rc;
-    sos_buf_t              ikey, nval;
-    sos_obj_rec_t          rec;
+    return sos_object_set_tags_version(store, bucket, bucket_len, key,
+                                       key_len, NULL, 0, expect, tags,
+                                       tags_len, err);
+}
+
+
+sos_rc_e
+sos_object_set_tags_version(sos_store_t *store, const char *bucket,
+    size_t bucket_len, const char *key, size_t key_len,
+    const char *version_id, size_t version_id_len,
+    const sos_object_info_t *expect, const void *tags, size_t tags_len,
+    sos_error_t *err)
+{
+    uint64_t              seq;
+    sos_rc_e              rc, sync_rc;
+    sos_buf_t             nval;
+    sos_version_drop_t    v;
     leveldb_writebatch_t  *batch;
 
     if (sos_tags_decode(tags, tags_len, NULL, (size_t) -1) < 0) {
         return sos_err(err, SOS_EINVAL, 0, "a tag set that does not decode");
     }
 
-    rc = sos_object_ikey(&ikey, bucket, bucket_len, key, key_len,
-                         "tags", err);
+    rc = sos_key_check(bucket, bucket_len, key, key_len, err);
     if (rc != SOS_OK) {
         return rc;
+    }
+    if (sos_version_arg(version_id, version_id_len) < 0) {
+        return sos_err(err, SOS_EINVAL, 0, "invalid version id");
     }
 
     sos_buf_init(&nval);
@@ -128,31 +143,40 @@ sos_object_set_tags(sos_store_t *store, const char *bucket,
     sos_idx_enter(store);
     pthread_mutex_lock(&store->commit_lock);
 
-    rc = sos_object_load(store, &ikey, bucket, bucket_len, key, key_len,
-                         &val, &rec, err);
-    if (rc == SOS_OK) {
-        if (!sos_tags_same_version(&rec, expect)) {
+    /*
+     * the current version is the O record, one read as before; a
+     * noncurrent one its V record, changed where it lies: a later
+     * promotion or demotion moves the whole record, its tags with it
+     */
+
+    rc = sos_version_find(store, bucket, bucket_len, key, key_len,
+                          version_id, version_id_len, &v, err);
+    if (rc == SOS_OK && v.rec.delete_marker) {
+        rc = sos_err(err, SOS_ENOTFOUND, 0, "a version in bucket \"%.*s\" "
+                     "is a delete marker: it has no tags", (int) bucket_len,
+                     bucket);
+
+    } else if (rc == SOS_OK) {
+        if (!sos_tags_same_version(&v.rec, expect)) {
             rc = sos_err(err, SOS_ECHANGED, 0, "an object in bucket "
                          "\"%.*s\" changed since its tags' caller read it",
                          (int) bucket_len, bucket);
 
         } else {
-            rec.attrs.tags.data = tags;
-            rec.attrs.tags.len = tags_len;
-            sos_obj_rec_encode(&nval, &rec);
+            v.rec.attrs.tags.data = tags;
+            v.rec.attrs.tags.len = tags_len;
+            sos_obj_rec_encode(&nval, &v.rec);
             if (nval.oom) {
                 rc = sos_err(err, SOS_ENOMEM, ENOMEM, "no memory for tags");
             } else {
-                leveldb_writebatch_put(batch, (const char *) ikey.data,
-                                       ikey.len, (const char *) nval.data,
+                leveldb_writebatch_put(batch, (const char *) v.vkey.data,
+                                       v.vkey.len, (const char *) nval.data,
                                        nval.len);
                 rc = sos_idx_apply(store, batch, NULL, &seq, err);
             }
         }
-
-        sos_obj_rec_free(&rec);
-        free(val);
     }
+    sos_version_drop_free(&v);
 
     /* a refusal (changed, gone) waits too: it may rest on a write not
      * durable yet */
@@ -173,7 +197,6 @@ sos_object_set_tags(sos_store_t *store, const char *bucket,
     leveldb_writebatch_destroy(batch);
 
     sos_buf_free(&nval);
-    sos_buf_free(&ikey);
     return rc;
 }
 

@@ -1173,9 +1173,7 @@ int sos_tags_decode(const void *blob, size_t len, sos_kv_t *tags,
  * read and checked: the same write (write_id, etag, size, mtime), owner
  * and ACL as `expect`.  The comparison and the change are one step under
  * the commit lock, which no write, delete or ACL change of the key comes
- * between; the change is durable when this returns.  (The version is
- * named by `expect`: a version id, when versions exist, is one more
- * field of it.)
+ * between; the change is durable when this returns.
  * @param tags  encoded by sos_tags_encode; borrowed
  * @return SOS_OK, SOS_ECHANGED (the key holds another version, or its
  *         ACL changed, since `expect`; nothing was written),
@@ -1186,6 +1184,21 @@ int sos_tags_decode(const void *blob, size_t len, sos_kv_t *tags,
  */
 sos_rc_e sos_object_set_tags(sos_store_t *store, const char *bucket,
     size_t bucket_len, const char *key, size_t key_len,
+    const sos_object_info_t *expect, const void *tags, size_t tags_len,
+    sos_error_t *err);
+
+/**
+ * sos_object_set_tags of one version of the key (version_id as in
+ * sos_object_open_version: NULL the current one, "null", or an id): the
+ * version must still be `expect`.  A noncurrent version's tags are kept
+ * in its own record, and move with it when it becomes current again.  A
+ * delete marker has no tags: SOS_ENOTFOUND.
+ * @return as sos_object_set_tags, and SOS_EINVAL (version id)
+ * Threads: any thread.  Ownership: the ownership rule.
+ */
+sos_rc_e sos_object_set_tags_version(sos_store_t *store, const char *bucket,
+    size_t bucket_len, const char *key, size_t key_len,
+    const char *version_id, size_t version_id_len,
     const sos_object_info_t *expect, const void *tags, size_t tags_len,
     sos_error_t *err);
 
