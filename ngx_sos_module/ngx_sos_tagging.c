@@ -14,9 +14,16 @@
  * most 10 tags on an object and 50 on a bucket.  SOS has no Unicode
  * tables: a character outside ASCII is taken as a letter, unless it is a
  * C1 control.  A set is kept encoded (sos_tags_encode): an object's in
- * its record, which sos_object_set_tags replaces only on the version the
- * authorization step read and allowed (else 409 OperationAborted, as an
- * ACL change), a bucket's in its SOS_BUCKET_TAGGING setting.
+ * its record, which sos_object_set_tags_version replaces only on the
+ * version the authorization step read and allowed (else 409
+ * OperationAborted, as an ACL change), a bucket's in its
+ * SOS_BUCKET_TAGGING setting.
+ *
+ * The object operations take ?versionId (the version the authorization
+ * step opens: a delete marker named by its id is 405 MethodNotAllowed, as
+ * S3's "Working with delete markers") and answer x-amz-version-id of the
+ * version read or changed, as S3's GetObjectTagging, PutObjectTagging and
+ * DeleteObjectTagging.
  */
 
 
@@ -46,6 +53,7 @@ typedef struct {
 typedef struct {
     ngx_str_t                bucket;
     ngx_str_t                key;
+    ngx_str_t                version_id; /* ?versionId; data NULL: none */
     ngx_uint_t               object;
     ngx_uint_t               put;        /* else Delete */
     ngx_str_t                blob;       /* Put: the encoded set */
@@ -162,6 +170,7 @@ ngx_sos_tagging_start(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     tj = job->data;
     tj->bucket = ctx->bucket;
     tj->key = ctx->key;
+    tj->version_id = ctx->version_id;
     tj->object = (ctx->op->level == NGX_SOS_LEVEL_OBJECT);
     tj->put = put;
     tj->blob = *blob;
@@ -185,10 +194,15 @@ ngx_sos_tagging_run(ngx_sos_job_t *job)
     az = &job->ctx->authz;
 
     if (tj->object) {
-        job->rc = sos_object_set_tags(job->store, (char *) tj->bucket.data,
-                                      tj->bucket.len, (char *) tj->key.data,
-                                      tj->key.len, &az->object, tj->blob.data,
-                                      tj->blob.len, &job->err);
+        job->rc = sos_object_set_tags_version(job->store,
+                                              (char *) tj->bucket.data,
+                                              tj->bucket.len,
+                                              (char *) tj->key.data,
+                                              tj->key.len,
+                                              (char *) tj->version_id.data,
+                                              tj->version_id.len,
+                                              &az->object, tj->blob.data,
+                                              tj->blob.len, &job->err);
         return;
     }
 
@@ -217,6 +231,16 @@ ngx_sos_tagging_set_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 
     r->headers_out.content_length_n = 0;
 
+    /* the object's: the version whose tags changed (S3) */
+
+    if (tj->object
+        && ngx_sos_versioning_header(r, job->ctx,
+                                     job->ctx->authz.object.version_id)
+           != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
     return ngx_sos_send_xml(r, tj->put && tj->object ? NGX_HTTP_OK
                                                      : NGX_HTTP_NO_CONTENT,
                             NULL);
@@ -237,6 +261,15 @@ ngx_sos_tagging_get_done(ngx_http_request_t *r, ngx_sos_job_t *job)
     if (ctx->op->level == NGX_SOS_LEVEL_OBJECT) {
         blob = &ctx->authz.object.attrs.tags;
         n = NGX_SOS_TAGS_OBJECT_MAX;
+
+        /* the version read: x-amz-version-id (S3) */
+
+        if (ngx_sos_versioning_header(r, ctx,
+                                      ctx->authz.object.version_id)
+            != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
 
     } else {
         blob = &ctx->authz.bucket->conf[SOS_BUCKET_TAGGING];
