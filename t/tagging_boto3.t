@@ -2,7 +2,7 @@
 
 # Tagging with the current boto3 (the python3 on PATH):
 # t/clients/boto3_tagging.py.  The raw-HTTP cases, with the AWS
-# references, are in t/tagging.t.
+# references, are in t/tagging.t and t/tagging_versions.t.
 
 use strict;
 use warnings;
@@ -30,7 +30,7 @@ for (split /\n/, $r->{out}) {
     }
 }
 
-ok($r->{rc} == 0 && $n == 19, "boto3 script ran to the end ($n checks)")
+ok($r->{rc} == 0 && $n == 26, "boto3 script ran to the end ($n checks)")
     or $c->show_failure($r, $log_mark);
 
 $t->stop_ok;

@@ -4,7 +4,10 @@ put/get/delete_bucket_tagging (NoSuchTagSet once deleted), Tagging= on
 put_object, copy_object (TaggingDirective COPY and REPLACE) and
 create_multipart_upload (the tags on the completed object), TagCount on
 get_object and head_object, and S3's refusals (11 tags, a key of 129
-characters, a key twice, an "aws:" key).
+characters, a key twice, an "aws:" key); in a versioned bucket, the three
+object calls with VersionId (the VersionId they answer, the tags of a
+noncurrent version, TagCount of get_object with VersionId, a delete
+marker's 405).
 
     boto3_tagging.py ENDPOINT
 
@@ -126,3 +129,36 @@ check([(t['Key'], t['Value']) for t in r['TagSet']] == [('team', 'ops')],
 s3.delete_bucket_tagging(Bucket=B)
 e = error_of(s3.get_bucket_tagging, Bucket=B)
 check(e == (404, 'NoSuchTagSet'), 'delete_bucket_tagging', e)
+
+# per version, in a versioned bucket
+V = 'tagging-boto3-ver'
+s3.create_bucket(Bucket=V)
+s3.put_bucket_versioning(Bucket=V,
+                         VersioningConfiguration={'Status': 'Enabled'})
+v1 = s3.put_object(Bucket=V, Key='k', Body=b'one',
+                   Tagging='gen=1')['VersionId']
+v2 = s3.put_object(Bucket=V, Key='k', Body=b'two')['VersionId']
+
+r = s3.put_object_tagging(Bucket=V, Key='k', VersionId=v1,
+                          Tagging=tagset('gen', 'old'))
+check(r.get('VersionId') == v1, 'put_object_tagging VersionId: answers it',
+      r.get('VersionId'))
+r = s3.get_object_tagging(Bucket=V, Key='k', VersionId=v1)
+check(r.get('VersionId') == v1
+      and [(t['Key'], t['Value']) for t in r['TagSet']] == [('gen', 'old')],
+      'get_object_tagging VersionId: that version\'s tags', r)
+r = s3.get_object_tagging(Bucket=V, Key='k')
+check(r.get('VersionId') == v2 and r['TagSet'] == [],
+      'get_object_tagging: the current version\'s, its VersionId', r)
+r = s3.get_object(Bucket=V, Key='k', VersionId=v1)
+check(r.get('TagCount') == 1, 'get_object VersionId: TagCount',
+      r.get('TagCount'))
+r = s3.delete_object_tagging(Bucket=V, Key='k', VersionId=v1)
+check(r.get('VersionId') == v1, 'delete_object_tagging VersionId',
+      r.get('VersionId'))
+r = s3.get_object_tagging(Bucket=V, Key='k', VersionId=v1)
+check(r['TagSet'] == [], '... that version has none left', r['TagSet'])
+
+m = s3.delete_object(Bucket=V, Key='k')['VersionId']
+e = error_of(s3.get_object_tagging, Bucket=V, Key='k', VersionId=m)
+check(e == (405, 'MethodNotAllowed'), 'a delete marker by id: 405', e)
