@@ -39,12 +39,6 @@ typedef struct {
 } ngx_sos_list_req_t;
 
 
-typedef struct {
-    char             id[SOS_ID_LEN + 1];
-    char             name[sizeof(((sos_org_t *) 0)->name)];
-} ngx_sos_list_owner_t;
-
-
 /* The job's inputs (copied) and results. */
 typedef struct {
     ngx_str_t              bucket;   /* ctx->bucket */
@@ -52,8 +46,7 @@ typedef struct {
     ngx_uint_t             owners_wanted;
 
     sos_list_result_t     *result;
-    ngx_sos_list_owner_t  *owners;   /* malloc()ed in the thread */
-    size_t                 n_owners;
+    ngx_sos_owner_names_t  owners;
 } ngx_sos_list_job_t;
 
 
@@ -62,7 +55,6 @@ static ngx_int_t ngx_sos_list_start(ngx_http_request_t *r,
 static ngx_sos_err_e ngx_sos_list_parse(ngx_http_request_t *r,
     ngx_sos_ctx_t *ctx, ngx_sos_list_req_t *req);
 static void ngx_sos_list_run(ngx_sos_job_t *job);
-static sos_rc_e ngx_sos_list_owners(ngx_sos_job_t *job);
 static ngx_int_t ngx_sos_list_done(ngx_http_request_t *r,
     ngx_sos_job_t *job);
 static void ngx_sos_list_entry(ngx_sos_xml_out_t *x, ngx_sos_list_req_t *req,
@@ -389,77 +381,13 @@ ngx_sos_list_run(ngx_sos_job_t *job)
                                &job->err);
 
     if (job->rc == SOS_OK && lj->owners_wanted) {
-        job->rc = ngx_sos_list_owners(job);
+        job->rc = ngx_sos_owner_names_load(&lj->owners, job->store,
+                                           lj->result->entries,
+                                           lj->result->n_entries,
+                                           sizeof(sos_list_entry_t),
+                                           offsetof(sos_list_entry_t, owner),
+                                           &job->err);
     }
-}
-
-
-/* the display name of each owner of the page, once */
-
-static sos_rc_e
-ngx_sos_list_owners(ngx_sos_job_t *job)
-{
-    ngx_sos_list_job_t  *lj = job->data;
-
-    size_t                 i, j, cap;
-    sos_rc_e               rc;
-    sos_org_t              org;
-    sos_str_t             *o;
-    ngx_sos_list_owner_t  *p;
-
-    cap = 0;
-
-    for (i = 0; i < lj->result->n_entries; i++) {
-        o = &lj->result->entries[i].owner;
-
-        if (o->len == 0 || o->len > SOS_ID_LEN) {
-            continue;
-        }
-
-        for (j = 0; j < lj->n_owners; j++) {
-            if (ngx_strlen(lj->owners[j].id) == o->len
-                && ngx_memcmp(lj->owners[j].id, o->data, o->len) == 0)
-            {
-                break;
-            }
-        }
-
-        if (j < lj->n_owners) {
-            continue;
-        }
-
-        if (lj->n_owners == cap) {
-            cap = cap ? cap * 2 : 4;
-
-            p = realloc(lj->owners, cap * sizeof(ngx_sos_list_owner_t));
-            if (p == NULL) {
-                job->err.code = SOS_ENOMEM;
-                ngx_cpystrn((u_char *) job->err.msg,
-                            (u_char *) "list owners: out of memory",
-                            sizeof(job->err.msg));
-                return SOS_ENOMEM;
-            }
-
-            lj->owners = p;
-        }
-
-        p = &lj->owners[lj->n_owners++];
-        ngx_memcpy(p->id, o->data, o->len);
-        p->id[o->len] = '\0';
-        p->name[0] = '\0';
-
-        rc = sos_org_get(job->store, o->data, o->len, &org, &job->err);
-
-        if (rc == SOS_OK) {
-            ngx_cpystrn((u_char *) p->name, (u_char *) org.name,
-                        sizeof(p->name));
-
-        } else if (rc != SOS_ENOTFOUND) {
-            return rc;
-        }
-    }
-
-    return SOS_OK;
 }
 
 
@@ -481,7 +409,7 @@ ngx_sos_list_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 
     if (job->rc != SOS_OK) {
         sos_list_result_free(res);
-        free(lj->owners);
+        ngx_sos_owner_names_free(&lj->owners);
 
         if (job->rc == SOS_EINVAL) {
             /* a prefix, delimiter or marker beyond the key length */
@@ -577,9 +505,8 @@ ngx_sos_list_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 
     /* everything is copied into the document: the page can go */
     sos_list_result_free(res);
-    free(lj->owners);
+    ngx_sos_owner_names_free(&lj->owners);
     lj->result = NULL;
-    lj->owners = NULL;
 
     return ngx_sos_xml_send(r, NGX_HTTP_OK, &x);
 }
@@ -589,8 +516,7 @@ static void
 ngx_sos_list_entry(ngx_sos_xml_out_t *x, ngx_sos_list_req_t *req,
     ngx_sos_list_job_t *lj, sos_list_entry_t *e, ngx_uint_t owner)
 {
-    size_t      i;
-    ngx_str_t   key;
+    ngx_str_t  key;
 
     key.data = (u_char *) e->key.data;
     key.len = e->key.len;
@@ -604,26 +530,7 @@ ngx_sos_list_entry(ngx_sos_xml_out_t *x, ngx_sos_list_req_t *req,
     ngx_sos_xml_element_uint(x, "Size", e->size);
 
     if (owner && e->owner.len) {
-        ngx_sos_xml_literal(x, "<Owner>");
-        ngx_sos_xml_element(x, "ID", (u_char *) e->owner.data, e->owner.len,
-                            0);
-
-        for (i = 0; i < lj->n_owners; i++) {
-            if (ngx_strlen(lj->owners[i].id) == e->owner.len
-                && ngx_memcmp(lj->owners[i].id, e->owner.data, e->owner.len)
-                   == 0)
-            {
-                if (lj->owners[i].name[0]) {
-                    ngx_sos_xml_element(x, "DisplayName",
-                                        (u_char *) lj->owners[i].name,
-                                        ngx_strlen(lj->owners[i].name), 0);
-                }
-
-                break;
-            }
-        }
-
-        ngx_sos_xml_literal(x, "</Owner>");
+        ngx_sos_owner_names_xml(x, &lj->owners, &e->owner);
     }
 
     ngx_sos_xml_literal(x, "<StorageClass>STANDARD</StorageClass>");

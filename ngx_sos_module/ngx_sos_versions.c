@@ -26,20 +26,13 @@ typedef struct {
 } ngx_sos_versions_req_t;
 
 
-typedef struct {
-    char                 id[SOS_ID_LEN + 1];
-    char                 name[sizeof(((sos_org_t *) 0)->name)];
-} ngx_sos_versions_owner_t;
-
-
 /* The job's inputs (copied) and results. */
 typedef struct {
     ngx_str_t                    bucket;     /* ctx->bucket */
     sos_list_versions_opts_t     opts;       /* strings follow this struct */
 
     sos_list_versions_result_t  *result;
-    ngx_sos_versions_owner_t    *owners;     /* malloc()ed in the thread */
-    size_t                       n_owners;
+    ngx_sos_owner_names_t        owners;
 } ngx_sos_versions_job_t;
 
 
@@ -47,7 +40,6 @@ static ngx_sos_err_e ngx_sos_versions_parse(ngx_http_request_t *r,
     ngx_sos_ctx_t *ctx, ngx_sos_versions_req_t *req);
 static ngx_uint_t ngx_sos_versions_id_ok(ngx_str_t *v);
 static void ngx_sos_versions_run(ngx_sos_job_t *job);
-static sos_rc_e ngx_sos_versions_owners(ngx_sos_job_t *job);
 static ngx_int_t ngx_sos_versions_done(ngx_http_request_t *r,
     ngx_sos_job_t *job);
 static void ngx_sos_versions_entry(ngx_sos_xml_out_t *x,
@@ -193,77 +185,13 @@ ngx_sos_versions_run(ngx_sos_job_t *job)
                                 &job->err);
 
     if (job->rc == SOS_OK) {
-        job->rc = ngx_sos_versions_owners(job);
+        job->rc = ngx_sos_owner_names_load(&vj->owners, job->store,
+                                           vj->result->versions,
+                                           vj->result->n_versions,
+                                           sizeof(sos_version_entry_t),
+                                           offsetof(sos_version_entry_t, owner),
+                                           &job->err);
     }
-}
-
-
-/* the display name of each owner of the page, once */
-
-static sos_rc_e
-ngx_sos_versions_owners(ngx_sos_job_t *job)
-{
-    ngx_sos_versions_job_t  *vj = job->data;
-
-    size_t                     i, j, cap;
-    sos_rc_e                   rc;
-    sos_org_t                  org;
-    sos_str_t                 *o;
-    ngx_sos_versions_owner_t  *p;
-
-    cap = 0;
-
-    for (i = 0; i < vj->result->n_versions; i++) {
-        o = &vj->result->versions[i].owner;
-
-        if (o->len == 0 || o->len > SOS_ID_LEN) {
-            continue;
-        }
-
-        for (j = 0; j < vj->n_owners; j++) {
-            if (ngx_strlen(vj->owners[j].id) == o->len
-                && ngx_memcmp(vj->owners[j].id, o->data, o->len) == 0)
-            {
-                break;
-            }
-        }
-
-        if (j < vj->n_owners) {
-            continue;
-        }
-
-        if (vj->n_owners == cap) {
-            cap = cap ? cap * 2 : 4;
-
-            p = realloc(vj->owners, cap * sizeof(ngx_sos_versions_owner_t));
-            if (p == NULL) {
-                job->err.code = SOS_ENOMEM;
-                ngx_cpystrn((u_char *) job->err.msg,
-                            (u_char *) "list versions owners: out of memory",
-                            sizeof(job->err.msg));
-                return SOS_ENOMEM;
-            }
-
-            vj->owners = p;
-        }
-
-        p = &vj->owners[vj->n_owners++];
-        ngx_memcpy(p->id, o->data, o->len);
-        p->id[o->len] = '\0';
-        p->name[0] = '\0';
-
-        rc = sos_org_get(job->store, o->data, o->len, &org, &job->err);
-
-        if (rc == SOS_OK) {
-            ngx_cpystrn((u_char *) p->name, (u_char *) org.name,
-                        sizeof(p->name));
-
-        } else if (rc != SOS_ENOTFOUND) {
-            return rc;
-        }
-    }
-
-    return SOS_OK;
 }
 
 
@@ -285,7 +213,7 @@ ngx_sos_versions_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 
     if (job->rc != SOS_OK) {
         sos_list_versions_result_free(res);
-        free(vj->owners);
+        ngx_sos_owner_names_free(&vj->owners);
 
         if (job->rc == SOS_EINVAL) {
             /* a prefix, delimiter or marker beyond the key length */
@@ -353,9 +281,8 @@ ngx_sos_versions_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 
     /* everything is copied into the document: the page can go */
     sos_list_versions_result_free(res);
-    free(vj->owners);
+    ngx_sos_owner_names_free(&vj->owners);
     vj->result = NULL;
-    vj->owners = NULL;
 
     return ngx_sos_xml_send(r, NGX_HTTP_OK, &x);
 }
@@ -367,8 +294,7 @@ static void
 ngx_sos_versions_entry(ngx_sos_xml_out_t *x, ngx_sos_versions_req_t *req,
     ngx_sos_versions_job_t *vj, sos_version_entry_t *e)
 {
-    size_t      i;
-    ngx_str_t   key;
+    ngx_str_t  key;
 
     key.data = (u_char *) e->key.data;
     key.len = e->key.len;
@@ -403,26 +329,7 @@ ngx_sos_versions_entry(ngx_sos_xml_out_t *x, ngx_sos_versions_req_t *req,
     }
 
     if (e->owner.len) {
-        ngx_sos_xml_literal(x, "<Owner>");
-        ngx_sos_xml_element(x, "ID", (u_char *) e->owner.data, e->owner.len,
-                            0);
-
-        for (i = 0; i < vj->n_owners; i++) {
-            if (ngx_strlen(vj->owners[i].id) == e->owner.len
-                && ngx_memcmp(vj->owners[i].id, e->owner.data, e->owner.len)
-                   == 0)
-            {
-                if (vj->owners[i].name[0]) {
-                    ngx_sos_xml_element(x, "DisplayName",
-                                        (u_char *) vj->owners[i].name,
-                                        ngx_strlen(vj->owners[i].name), 0);
-                }
-
-                break;
-            }
-        }
-
-        ngx_sos_xml_literal(x, "</Owner>");
+        ngx_sos_owner_names_xml(x, &vj->owners, &e->owner);
     }
 
     if (e->delete_marker) {

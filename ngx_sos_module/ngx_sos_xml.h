@@ -64,6 +64,25 @@ ngx_int_t ngx_sos_xml_send(ngx_http_request_t *r, ngx_uint_t status,
 #define ngx_sos_xml_literal(x, s)                                             \
     ngx_sos_xml_raw(x, (u_char *) s, sizeof(s) - 1)
 
+/* ngx_sos_owner_names.c: the display names of a listing page's owners */
+typedef struct {
+    char                   id[SOS_ID_LEN + 1];
+    char                   name[sizeof(((sos_org_t *) 0)->name)];
+} ngx_sos_owner_name_t;
+
+typedef struct {
+    ngx_sos_owner_name_t  *names;      /* malloc()ed in the pool thread */
+    size_t                 n;
+} ngx_sos_owner_names_t;
+
+sos_rc_e ngx_sos_owner_names_load(ngx_sos_owner_names_t *on,
+    sos_store_t *store, const void *entries, size_t n, size_t size,
+    size_t owner_offset, sos_error_t *err);
+void ngx_sos_owner_names_free(ngx_sos_owner_names_t *on);
+void ngx_sos_owner_names_xml(ngx_sos_xml_out_t *x,
+    const ngx_sos_owner_names_t *on, const sos_str_t *owner);
+
+
 
 /*
  * Parsing: a body is checked against its root element name (namespace
