@@ -507,6 +507,15 @@ for my $alg (qw(CRC32 CRC64NVME SHA256)) {
 # 405, each way of paging lists the same entries, and the counters of
 # `sosctl bucket show` and the walk of `sosctl du` equal the model's.
 
+# the files of every replica (objects/xx/yy/id): the other buckets' now,
+# then each version's file and no other: none lost, none left behind by
+# a replaced null version or a delete by id
+sub files_on_disk {
+    return scalar grep { -f } map { glob($t->data . "/r$_/objects/*/*/*") }
+        0 .. 2;
+}
+
+my $files = files_on_disk();
 my $B = 'hvchurn';
 is(answer(PUT => "/$B"), '200 ', 'bucket');
 
@@ -666,6 +675,14 @@ $j = eval { decode_json($out) } || {};
 is(($j->{objects} // '?') . ' ' . ($j->{bytes} // '?'), "$objects $bytes",
     '... and the walk (du) finds as much');
 
+is(files_on_disk() - $files, 3 * $objects,
+    'a file per version on each replica');
+($rc, $out) = SOS::Admin::sosctl_online($t, {}, '--json', 'scrub',
+                                        '--bucket', $B);
+$j = eval { decode_json($out) } || {};
+is(join(' ', map { $j->{$_} // '?' } qw(extents bad unrepairable orphans)),
+    "$objects 0 0 0", 'the scrub reads every version, finds nothing wrong');
+
 # everything deleted by id, the latest first: each time the next one is
 # the key's latest; then nothing is left and the counters are at zero
 for my $k (@keys) {
@@ -688,6 +705,7 @@ is_deeply(\@full, [], '... none listed');
 $j = eval { decode_json($out) } || {};
 is(($j->{objects} // '?') . ' ' . ($j->{bytes} // '?'), '0 0',
     '... the counters at zero, not below');
+is(files_on_disk() - $files, 0, '... no file left on any replica');
 is(answer(DELETE => "/$B"), '204 ', '... and the bucket can go');
 
 $t->stop_ok;
