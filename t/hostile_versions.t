@@ -28,6 +28,7 @@ use lib "$FindBin::Bin/lib";
 
 use Digest::MD5 qw(md5_base64 md5_hex);
 use JSON::PP;
+use POSIX ();
 use Test::More;
 
 use SOS::Admin;
@@ -494,6 +495,63 @@ for my $alg (qw(CRC32 CRC64NVME SHA256)) {
             '... not FULL_OBJECT for an upload made COMPOSITE')
             if $alg ne 'CRC64NVME';
     }
+}
+
+# ------------------------- a retried Complete in a Suspended bucket
+
+# CompleteMultipartUpload retried after a lost answer gets the same
+# answer while the object is the one the upload made (SOS's D records,
+# docs/store.md; S3 answers a retried Complete with 200).  In a Suspended
+# bucket the store moves the new null version's mtime past the last
+# version time handed out (sos_version_stamp) after the D record took
+# the old one: when a versioned write elsewhere came in between, the
+# retry is 404 NoSuchUpload.  Writers to a versioned bucket run beside
+# the Completes to make that happen.
+
+is(answer(PUT => '/hvhot'), '200 ', 'a busy versioned bucket');
+is(versioning('hvhot', 'Enabled'), '200 ', '... versioned');
+is(answer(PUT => '/hvsus'), '200 ', 'a Suspended bucket');
+is(versioning('hvsus', 'Suspended'), '200 ', '... suspended');
+
+my @writers;
+
+for my $w (1 .. 3) {
+    my $pid = fork() // die "fork: $!\n";
+
+    if ($pid == 0) {
+        req(PUT => "/hvhot/w$w", body => 'x') for 1 .. 400;
+        POSIX::_exit(0);
+    }
+
+    push @writers, $pid;
+}
+
+my ($retried, $lost) = (0, 0);
+
+for my $i (1 .. 60) {
+    ($st, $h, $body) = req(POST => "/hvsus/m$i?uploads");
+    my ($upload) = $body =~ m{<UploadId>(.*?)</UploadId>};
+    req(PUT => "/hvsus/m$i?partNumber=1&uploadId=$upload", body => "p$i");
+    my $doc = '<CompleteMultipartUpload><Part><PartNumber>1</PartNumber>'
+        . '<ETag>"' . md5_hex("p$i") . '"</ETag></Part>'
+        . '</CompleteMultipartUpload>';
+    ($st) = req(POST => "/hvsus/m$i?uploadId=$upload", body => $doc);
+    next if $st != 200;
+    ($st, $h, $body) = req(GET => "/hvsus/m$i");
+    $lost++ if "$st $body" ne "200 p$i";
+    ($st) = req(POST => "/hvsus/m$i?uploadId=$upload", body => $doc);
+    $retried++ if $st != 200;
+}
+
+kill 'TERM', @writers;
+waitpid($_, 0) for @writers;
+
+is($lost, 0, 'every completed upload is its object');
+
+TODO: {
+    local $TODO = 'a Suspended bucket moves the mtime the D record holds';
+
+    is($retried, 0, 'every retried Complete: 200, as the first');
 }
 
 # --------------------------------------- churn: a model, paging, counters
