@@ -221,7 +221,7 @@ is(answer(PUT => '/hvother/m', %other,
 is((anon(GET => "/hvpriv/k?versionId=$p1"))[0], 200,
     'the public version behind the marker stays readable');
 
-# ---------------------------------------------------- version ids SOS never made
+# --------------------------------------------------- version ids SOS never made
 
 is(answer(PUT => '/hvids'), '200 ', 'bucket');
 is(versioning('hvids', 'Enabled'), '200 ', '... versioned');
@@ -304,7 +304,8 @@ is(versioning('hvcopy', 'Enabled'), '200 ', '... versioned');
 my $c1 = put('/hvcopy/k', 'first');
 put('/hvcopy/k', 'second');
 
-is(answer(PUT => '/hvcopy/k', headers => { 'x-amz-copy-source' => '/hvcopy/k' }),
+is(answer(PUT => '/hvcopy/k',
+        headers => { 'x-amz-copy-source' => '/hvcopy/k' }),
     '400 InvalidRequest', 'a copy onto itself naming no version: refused');
 
 TODO: {
@@ -708,7 +709,8 @@ for my $delim ('', '&delimiter=%2F') {
             push @got, entries($body);
             last unless $body =~ m{<IsTruncated>true</IsTruncated>};
             ($km) = $body =~ m{<NextKeyMarker>(.*?)</NextKeyMarker>};
-            ($vm) = $body =~ m{<NextVersionIdMarker>(.*?)</NextVersionIdMarker>};
+            ($vm) = $body
+                =~ m{<NextVersionIdMarker>(.*?)</NextVersionIdMarker>};
             $km //= '';
             $vm //= '';
         }
