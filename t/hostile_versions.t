@@ -221,6 +221,40 @@ is(answer(PUT => '/hvother/m', %other,
 is((anon(GET => "/hvpriv/k?versionId=$p1"))[0], 200,
     'the public version behind the marker stays readable');
 
+# ------------------------------- a WRITE grantee deleting versions for good
+
+# S3 user guide, "Access control list (ACL) overview", the mapping of ACL
+# permissions to policy actions: WRITE on a bucket is s3:PutObject; "when
+# the grantee is the bucket owner, granting WRITE permission in a bucket
+# ACL allows the s3:DeleteObjectVersion action".  Any other grantee (here
+# everyone, by public-read-write) may hide a key behind a delete marker,
+# not destroy its versions: versioning is what recovers from them.  (RGW
+# lets WRITE delete versions; AWS documents otherwise.)
+
+is(answer(PUT => '/hvpublic',
+        headers => { 'x-amz-acl' => 'public-read-write' }),
+    '200 ', 'a public-read-write bucket');
+is(versioning('hvpublic', 'Enabled'), '200 ', '... versioned');
+my $w1 = put('/hvpublic/k', 'kept');
+my $w2 = put('/hvpublic/k2', 'kept too');
+
+($st, $h) = anon(DELETE => '/hvpublic/k');
+is("$st " . ($h->{'x-amz-delete-marker'} // ''), '204 true',
+    'anonymous DELETE of the key: a delete marker');
+
+TODO: {
+    local $TODO = 'any WRITE grantee deletes versions for good';
+
+    ($st) = anon(DELETE => "/hvpublic/k?versionId=$w1");
+    is($st, 403, 'anonymous DELETE ?versionId: 403');
+    is(answer(GET => "/hvpublic/k?versionId=$w1"), '200 ',
+        '... the version is still there');
+    is(answer(DELETE => "/hvpublic/k2?versionId=$w2", %other),
+        '403 AccessDenied', "another organization's DELETE ?versionId: 403");
+    is(answer(GET => "/hvpublic/k2?versionId=$w2"), '200 ',
+        '... the version is still there');
+}
+
 # --------------------------------------------------- version ids SOS never made
 
 is(answer(PUT => '/hvids'), '200 ', 'bucket');
