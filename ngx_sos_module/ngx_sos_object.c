@@ -24,6 +24,7 @@ typedef struct {
     ngx_str_t                bucket;
     ngx_str_t                key;
     ngx_str_t                version_id; /* ?versionId; data NULL: none */
+    const char              *owner;      /* the deleter's organization */
     sos_delete_cond_t        cond;
     char                     etag[SOS_ETAG_MAX + 1];    /* cond's */
     sos_delete_result_t      res;
@@ -559,6 +560,7 @@ ngx_sos_object_delete(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     d = job->data;
     d->bucket = ctx->bucket;
     d->key = ctx->key;
+    d->owner = (const char *) ctx->auth.org_id;
 
     err = ngx_sos_delete_conditions(r, d);
     if (err != NGX_SOS_OK) {
@@ -642,7 +644,7 @@ ngx_sos_delete_run(ngx_sos_job_t *job)
                                         (char *) d->version_id.data,
                                         d->version_id.len,
                                         d->version_id.data ? NULL : &d->cond,
-                                        &d->res, &job->err);
+                                        d->owner, 0, &d->res, &job->err);
 
     if (job->rc == SOS_EINVAL && d->version_id.data) {
         /* an id the store never made names no version */
