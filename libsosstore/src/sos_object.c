@@ -636,6 +636,14 @@ sos_object_commit(sos_store_t *st, const sos_put_opts_t *opts,
         }
 
     } else {
+        /* never a locked version: the bucket was never versioned */
+        if (have_old) {
+            rc = sos_lock_check(&old, 0, opts->bucket, opts->bucket_len,
+                                opts->key, opts->key_len, err);
+            if (rc != SOS_OK) {
+                goto done;
+            }
+        }
         leveldb_writebatch_put(batch, (const char *) ikey.data, ikey.len,
                                (const char *) val.data, val.len);
         if (have_old) {
