@@ -577,6 +577,7 @@ int
 sos_upload_rec_decode(const void *val, size_t len, sos_upload_rec_t *u)
 {
     int         version;
+    uint64_t    mode;
     sos_rbuf_t  r;
 
     memset(u, 0, sizeof(*u));
@@ -588,11 +589,23 @@ sos_upload_rec_decode(const void *val, size_t len, sos_upload_rec_t *u)
     }
 
     u->initiated = sos_rbuf_svarint(&r);
-    if (r.bad) {
+    if (r.bad || sos_attrs_decode(&r, &u->attrs, &u->kv_mem, version) != 0) {
         return -1;
     }
 
-    return sos_attrs_decode(&r, &u->attrs, &u->kv_mem, version);
+    if (sos_rbuf_more(&r)) {
+        mode = sos_rbuf_varint(&r);
+        u->retention.until = sos_rbuf_svarint(&r);
+        u->retention.legal_hold = (sos_rbuf_varint(&r) != 0);
+        u->retention.mode = (sos_lock_mode_e) mode;
+        if (r.bad || mode > SOS_LOCK_COMPLIANCE) {
+            free(u->kv_mem);
+            u->kv_mem = NULL;
+            return -1;
+        }
+    }
+
+    return 0;
 }
 
 

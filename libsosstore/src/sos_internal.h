@@ -524,11 +524,14 @@ sos_rc_e sos_obj_rec_to_info(const sos_obj_rec_t *rec,
 int sos_delete_cond_met(const sos_delete_cond_t *cond,
     const sos_obj_rec_t *rec);
 
-/* Multipart upload record (U): strings point into the value. */
+/* Multipart upload record (U): strings point into the value.  After the
+ * attributes, the Object Lock the completed object gets (mode,
+ * retain-until, legal hold), only while bytes remain. */
 typedef struct {
-    int64_t       initiated;
-    sos_attrs_t   attrs;
-    sos_kv_t     *kv_mem;               /* malloc'd (NULL on failure) */
+    int64_t          initiated;
+    sos_attrs_t      attrs;
+    sos_kv_t        *kv_mem;            /* malloc'd (NULL on failure) */
+    sos_retention_t  retention;         /* of the object it will make */
 } sos_upload_rec_t;
 
 /* Part record (P): the part number comes from the key. */

@@ -105,9 +105,11 @@ sos_lock_stamp(const sos_bucket_id_t *bucket_id, const sos_retention_t *r,
             return sos_err(err, SOS_ENOLOCK, 0, "bucket \"%.*s\" has no "
                            "Object Lock", (int) bucket_len, bucket);
         }
-        /* checked again: time went by since the write began */
-        if (sos_lock_valid(r, err) != SOS_OK) {
-            return SOS_EINVAL;
+        /* a date checked when the write began may have passed since:
+         * the version is then not locked */
+        if ((unsigned) r->mode > SOS_LOCK_COMPLIANCE) {
+            return sos_err(err, SOS_EINVAL, 0, "retention mode %d",
+                           (int) r->mode);
         }
         rec->retention = *r;
         rec->retention.legal_hold = (r->legal_hold != 0);

@@ -146,6 +146,7 @@ sos_version_info(const sos_obj_rec_t *rec, sos_object_info_t *info)
     info->delete_marker = rec->delete_marker;
     info->mtime = rec->mtime;
     info->mtime_nsec = rec->mtime_nsec;
+    info->retention = rec->retention;
 }
 
 

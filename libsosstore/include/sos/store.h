@@ -785,11 +785,13 @@ typedef struct {
                                           NULL: none */
     uint64_t            max_size;      /* 0: no limit; else ETOOLARGE */
     /* Object Lock of the new version (objects, copies, completes): NULL,
-     * or mode SOS_LOCK_NONE, the bucket's default retention; the legal
-     * hold is taken either way.  Checked at sos_put_begin and at commit:
-     * SOS_ENOLOCK in a bucket without Object Lock (also for a legal
-     * hold), SOS_EINVAL for a mode out of range or a retain-until not in
-     * the future. */
+     * or mode SOS_LOCK_NONE, the bucket's default retention (from the
+     * commit time); the legal hold is taken either way.  Checked at
+     * sos_put_begin (SOS_EINVAL for a mode out of range or a
+     * retain-until not in the future) and at the commit (SOS_ENOLOCK in
+     * a bucket without Object Lock, also for a legal hold alone; a date
+     * that passed meanwhile leaves the version unlocked).  Complete: NULL
+     * takes the upload's (sos_upload_create_retention). */
     const sos_retention_t  *retention;
 } sos_put_opts_t;
 
@@ -799,8 +801,10 @@ typedef struct {
  * @param[out] out   the write: finish it with sos_put_commit or
  *                   sos_put_abort
  * @param      opts  copied: the write keeps no pointer into it
- * @return SOS_OK, SOS_ENOBUCKET, SOS_EINVAL (key), SOS_EQUORUM (too few
- *         replicas writable), SOS_ENOSPC, SOS_ENOMEM, SOS_EIO
+ * @return SOS_OK, SOS_ENOBUCKET, SOS_EINVAL (key, opts->retention),
+ *         SOS_ENOLOCK (opts->retention in a bucket without Object Lock),
+ *         SOS_EQUORUM (too few replicas writable), SOS_ENOSPC, SOS_ENOMEM,
+ *         SOS_EIO
  * Threads: any thread; the write then follows the thread rule.
  * Ownership: the ownership rule.
  */
@@ -852,6 +856,9 @@ void sos_put_md5(sos_put_t *put, unsigned char md5[16]);
  *         meanwhile), SOS_ENOUPLOAD (a part's upload was completed or
  *         aborted meanwhile), SOS_EQUORUM, SOS_ENOSPC, SOS_ECORRUPT (the
  *         record being replaced, or the bucket's counters, do not decode),
+ *         SOS_ENOLOCK (opts->retention in a bucket without Object Lock),
+ *         SOS_ELOCKED (the write would replace a locked version: only
+ *         against a record a bucket's state cannot give, a guard),
  *         SOS_ENOMEM, SOS_EIO, SOS_EFENCED.  On failure nothing is visible,
  *         except after SOS_EFENCED from a failed index write: the next
  *         open shows the write or not (see "Fencing").
@@ -1581,6 +1588,23 @@ sos_rc_e sos_upload_create(sos_store_t *store, const char *bucket,
     sos_error_t *err);
 
 /**
+ * sos_upload_create with the Object Lock the completed object will get
+ * (CreateMultipartUpload's x-amz-object-lock-* headers; NULL: none):
+ * checked as a write's (sos_put_opts_t.retention) now, kept with the
+ * upload and applied by sos_upload_complete, unless its opts->retention
+ * names another; with none, the bucket's default retention applies at
+ * the completion.
+ * @return as sos_upload_create, and SOS_ENOLOCK (a retention or legal
+ *         hold in a bucket without Object Lock), SOS_EINVAL (a mode out
+ *         of range, a retain-until not in the future)
+ * Threads: any thread.  Ownership: the ownership rule.
+ */
+sos_rc_e sos_upload_create_retention(sos_store_t *store, const char *bucket,
+    size_t bucket_len, const char *key, size_t key_len,
+    const sos_attrs_t *attrs, const sos_retention_t *retention,
+    char upload_id[SOS_UPLOAD_ID_LEN + 1], sos_error_t *err);
+
+/**
  * The upload's stored metadata (info->attrs, for the final object) and
  * when it was initiated (info->mtime).  For an upload that was completed
  * (its record still kept, the object still the one it made), the object.
@@ -1691,13 +1715,15 @@ void sos_list_uploads_result_free(sos_list_uploads_result_t *result);
  * atomically with the commit.  Called again for an upload it completed
  * (a retry, until sos_upload_expire removes its record), with the same
  * parts, while the object is still the one it made, it succeeds again
- * with that object, changing nothing.
+ * with that object, changing nothing.  Its Object Lock: opts->retention,
+ * else the upload's (sos_upload_create_retention), else the bucket's
+ * default retention.
  * @param[out] info  the object (may be NULL); release it
  * @return SOS_OK, SOS_ENOBUCKET, SOS_ENOUPLOAD, SOS_EINVAL (no parts or
- *         more than SOS_MAX_PARTS, key), SOS_EPARTORDER, SOS_EINVALIDPART,
- *         SOS_ETOOSMALL, SOS_EPRECONDITION, SOS_ECORRUPT (a record does
- *         not decode), SOS_ENOMEM, SOS_EIO.  On failure the upload is
- *         unchanged.
+ *         more than SOS_MAX_PARTS, key, opts->retention), SOS_EPARTORDER,
+ *         SOS_EINVALIDPART, SOS_ETOOSMALL, SOS_EPRECONDITION, SOS_ENOLOCK,
+ *         SOS_ECORRUPT (a record does not decode), SOS_ENOMEM, SOS_EIO.
+ *         On failure the upload is unchanged.
  * Threads: any thread.  Ownership: the ownership rule.
  */
 sos_rc_e sos_upload_complete(sos_store_t *store, const sos_put_opts_t *opts,
