@@ -211,8 +211,7 @@ const ngx_sos_op_t  ngx_sos_ops[] = {
     { ngx_string("CreateMultipartUpload"),
       NGX_SOS_LEVEL_OBJECT, NGX_SOS_SUB_UPLOADS, NGX_HTTP_POST, NULL,
       ngx_sos_mp_create,
-      NGX_SOS_OP_ANONYMOUS,
-      NGX_SOS_HDR_CREATE|NGX_SOS_HDR_SSE|NGX_SOS_HDR_UPLOAD_LOCK,
+      NGX_SOS_OP_ANONYMOUS, NGX_SOS_HDR_CREATE|NGX_SOS_HDR_SSE,
       NGX_SOS_ACL_WRITE, NGX_SOS_PERM_NONE, NGX_SOS_PERM_NONE },
 
     { ngx_string("ListMultipartUploads"),

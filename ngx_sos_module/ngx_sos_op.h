@@ -76,7 +76,6 @@
 #define NGX_SOS_HDR_APPEND      0x0020   /* x-amz-write-offset-bytes */
 #define NGX_SOS_HDR_MP_SIZE     0x0040   /* x-amz-mp-object-size */
 #define NGX_SOS_HDR_FORM        0x0080   /* checks a form does not make */
-#define NGX_SOS_HDR_UPLOAD_LOCK 0x0100   /* Object Lock of an upload */
 
 /*
  * What a row needs on the bucket, the object and a copy's source:

@@ -78,16 +78,6 @@ static ngx_str_t  ngx_sos_unsupported_ownerships[] = {
 
 static ngx_sos_unsupported_t  ngx_sos_unsupported[] = {
 
-    /*
-     * Object Lock asked of a multipart upload: the store keeps no
-     * retention with an upload, so it could not be given at completion
-     * (the bucket's default retention is)
-     */
-
-    { ngx_string("x-amz-object-lock-"), 1,
-      NGX_SOS_HDR_UPLOAD_LOCK,
-      NULL, NULL, 0, NULL },
-
     /* encryption at rest: SSE-S3, SSE-KMS, DSSE-KMS, SSE-C */
 
     { ngx_string("x-amz-server-side-encryption"), 1,

@@ -355,6 +355,33 @@ is($h->{'x-amz-object-lock-mode'}, 'GOVERNANCE',
 is(answer(DELETE => "/later/mp?versionId=$vmp"), '403 AccessDenied',
     '... and cannot be deleted');
 
+# CreateMultipartUpload: the lock the object gets at completion
+($st, $h, $body) = req(POST => '/later/mpl?uploads', headers => {
+    'x-amz-object-lock-mode' => 'COMPLIANCE',
+    'x-amz-object-lock-retain-until-date' => iso($far),
+    'x-amz-object-lock-legal-hold' => 'ON' });
+is($st, 200, 'CreateMultipartUpload with Object Lock');
+($upload) = $body =~ m{<UploadId>([^<]+)</UploadId>};
+($st, $h) = req(PUT => "/later/mpl?partNumber=1&uploadId=$upload",
+    body => 'part');
+$cmp = "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber>"
+    . "<ETag>$h->{etag}</ETag></Part></CompleteMultipartUpload>";
+($st, $h, $body) = req(POST => "/later/mpl?uploadId=$upload", body => $cmp);
+is($st, 200, '... completed');
+($st, $h) = req(HEAD => '/later/mpl');
+is(join(' ', map { $_ // '' } @$h{qw(x-amz-object-lock-mode
+        x-amz-object-lock-retain-until-date x-amz-object-lock-legal-hold)}),
+    'COMPLIANCE ' . strftime('%Y-%m-%dT%H:%M:%S.000Z', gmtime($far)) . ' ON',
+    '... the object has the upload\'s lock, not the default');
+is(answer(POST => '/plain/mpl?uploads', headers => { %lock }),
+    '400 InvalidRequest', 'CreateMultipartUpload with Object Lock in a bucket '
+    . 'without');
+is(answer(POST => '/later/mpl2?uploads',
+        headers => { 'x-amz-object-lock-mode' => 'GOVERNANCE' }),
+    '400 InvalidArgument', 'CreateMultipartUpload: a mode without date');
+($st, $h, $body) = req(GET => '/later?uploads');
+unlike($body, qr{<Key>mpl2?</Key>}, '... no upload left behind');
+
 # ------------------------------------------------ Get/PutObjectRetention
 
 put('/plain/k', 'plain');

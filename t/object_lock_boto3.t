@@ -3,8 +3,9 @@
 # Object Lock with the current boto3 (the python3 on PATH):
 # t/clients/boto3_object_lock.py (create_bucket with
 # ObjectLockEnabledForBucket, the lock configuration, ObjectLock* on
-# put_object and copy_object read back by head_object, retention and
-# legal hold per version, BypassGovernanceRetention, and the refusals).
+# put_object, copy_object and create_multipart_upload read back by
+# head_object, retention and legal hold per version,
+# BypassGovernanceRetention, and the refusals).
 # The raw-HTTP cases, with the AWS references, are in t/object_lock.t.
 
 use strict;
@@ -33,7 +34,7 @@ for (split /\n/, $r->{out}) {
     }
 }
 
-ok($r->{rc} == 0 && $n == 24, "boto3 script ran to the end ($n checks)")
+ok($r->{rc} == 0 && $n == 25, "boto3 script ran to the end ($n checks)")
     or $c->show_failure($r, $log_mark);
 
 $t->stop_ok;

@@ -59,12 +59,7 @@ my @object = (@create, qw(GetObject HeadObject UploadPart UploadPartCopy
 
 # header, value, the operations that refuse it
 my @refused = (
-    # Object Lock is served now (issue 16, t/object_lock.t), but for a
-    # multipart upload: the store keeps no retention with an upload
-    [ 'x-amz-object-lock-mode', 'COMPLIANCE', 'CreateMultipartUpload' ],
-    [ 'x-amz-object-lock-retain-until-date', '2030-01-01T00:00:00Z',
-        'CreateMultipartUpload' ],
-    [ 'x-amz-object-lock-legal-hold', 'ON', 'CreateMultipartUpload' ],
+    # x-amz-object-lock-* is served now (issue 16, t/object_lock.t)
     [ 'x-amz-server-side-encryption', 'AES256', @object ],
     [ 'x-amz-server-side-encryption', 'aws:kms', 'PutObject' ],
     [ 'x-amz-server-side-encryption-aws-kms-key-id', 'key-1', 'PutObject' ],

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Object Lock with boto3, for t/object_lock_boto3.t: create_bucket with
 ObjectLockEnabledForBucket, put/get_object_lock_configuration,
-put_object, copy_object and head_object with ObjectLock* parameters,
-put/get_object_retention and put/get_object_legal_hold with VersionId,
+put_object, copy_object, create_multipart_upload and head_object with
+ObjectLock* parameters, put/get_object_retention and
+put/get_object_legal_hold with VersionId,
 BypassGovernanceRetention on put_object_retention, delete_object and
 delete_objects, and the refusals boto3 surfaces as ClientError codes
 (after s3-tests' test_object_lock_*).
@@ -173,13 +174,30 @@ check(h.get('ObjectLockMode') == 'GOVERNANCE'
       and h.get('ObjectLockRetainUntilDate') == until,
       'copy_object ObjectLock*', h.get('ObjectLockMode'))
 
+# create_multipart_upload: the lock the object gets at completion
+mp = s3.create_multipart_upload(Bucket=B, Key='m', ObjectLockMode='GOVERNANCE',
+                                ObjectLockRetainUntilDate=later,
+                                ObjectLockLegalHoldStatus='OFF')
+part = s3.upload_part(Bucket=B, Key='m', UploadId=mp['UploadId'],
+                      PartNumber=1, Body=b'part')
+r = s3.complete_multipart_upload(
+    Bucket=B, Key='m', UploadId=mp['UploadId'],
+    MultipartUpload={'Parts': [{'PartNumber': 1, 'ETag': part['ETag']}]})
+vm = r['VersionId']
+h = s3.head_object(Bucket=B, Key='m')
+check(h.get('ObjectLockMode') == 'GOVERNANCE'
+      and h.get('ObjectLockRetainUntilDate') == later,
+      'create_multipart_upload ObjectLock*: the completed object',
+      h.get('ObjectLockRetainUntilDate'))
+
 # the owner's admin key empties the bucket
 r = s3.delete_objects(Bucket=B, BypassGovernanceRetention=True,
                       Delete={'Objects': [
                           {'Key': 'k', 'VersionId': v2},
                           {'Key': 'd', 'VersionId': vd},
-                          {'Key': 'c', 'VersionId': vc}]})
-check(len(r.get('Deleted', [])) == 3 and not r.get('Errors'),
+                          {'Key': 'c', 'VersionId': vc},
+                          {'Key': 'm', 'VersionId': vm}]})
+check(len(r.get('Deleted', [])) == 4 and not r.get('Errors'),
       'delete_objects BypassGovernanceRetention', r)
 s3.delete_bucket(Bucket=B)
 s3.delete_object(Bucket=PLAIN, Key='p')
