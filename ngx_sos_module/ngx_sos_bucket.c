@@ -180,8 +180,12 @@ ngx_sos_bucket_start(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     ngx_cpystrn((u_char *) bj->org_id, ctx->auth.org_id, SOS_ID_LEN + 1);
     bj->acl = ctx->op_data;              /* CreateBucket's: NULL else */
 
-    if (ngx_sos_bucket_lock_header(r, &bj->locked) != NGX_OK) {
-        bj->locked = 0;                  /* CreateBucket checked it */
+    /* CreateBucket's Object Lock (the handler refused a bad value) */
+
+    if (run == ngx_sos_bucket_create_run
+        && ngx_sos_bucket_lock_header(r, &bj->locked) != NGX_OK)
+    {
+        bj->locked = 0;
     }
 
     ngx_sos_region(r, &region);
