@@ -310,7 +310,8 @@ sos_upload_create_retention(sos_store_t *st, const char *bucket,
     /* bucket deletion checks for uploads under the same lock */
     pthread_mutex_lock(&st->commit_lock);
 
-    rc = sos_bucket_ident(st, bucket, bucket_len, &bid, err);
+    /* the bucket record decoded only when a lock is asked for */
+    rc = sos_bucket_ident(st, bucket, bucket_len, lock ? &bid : NULL, err);
     if (rc == SOS_OK && lock && !bid.lock.enabled) {
         rc = sos_err(err, SOS_ENOLOCK, 0, "bucket \"%.*s\" has no Object "
                      "Lock", (int) bucket_len, bucket);

@@ -290,6 +290,12 @@ sos_version_delete_current(sos_store_t *st, leveldb_writebatch_t *batch,
     }
 
     if (state == SOS_VERSIONING_OFF) {
+        /* never locked: a bucket with Object Lock is versioned; a guard */
+        rc = sos_lock_check(&gc->cur.rec, 0, bucket, bucket_len, key,
+                            key_len, err);
+        if (rc != SOS_OK) {
+            return rc;
+        }
         leveldb_writebatch_delete(batch, (const char *) gc->cur.vkey.data,
                                   gc->cur.vkey.len);
         sos_garbage_add(batch, gc->cur.rec.extents, gc->cur.rec.n_extents);

@@ -67,7 +67,7 @@ main(void)
     sos_delete_key_t      keys[3];
     sos_delete_result_t   results[3];
 
-    plan(33);
+    plan(34);
 
     snprintf(dir, sizeof(dir), "%s/data", tmpdir());
     st = util_store_open(dir, 0, 0);
@@ -180,7 +180,12 @@ main(void)
 
     /* with bypass, GOVERNANCE gives way; the legal hold comes off */
 
-    is_int(SOS_OK, del("db", vg, 1), "GOVERNANCE deleted bypassing it");
+    keys[1].bypass_governance = 1;
+    is_int(SOS_OK, sos_objects_delete_versions(st, B, strlen(B), &keys[1], 1,
+                                               results, &err),
+           "GOVERNANCE deleted by DeleteObjects bypassing it");
+    is_int(SOS_ENOTFOUND, vu_read(st, B, "db", vg, buf, sizeof(buf)),
+           "gone");
     is_int(SOS_OK, sos_object_set_legal_hold(st, B, strlen(B), "logs", 4, vh,
                                              strlen(vh), 0, &err),
            "the legal hold taken off");
