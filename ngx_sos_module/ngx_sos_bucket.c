@@ -33,6 +33,7 @@ typedef struct {
     /* CreateBucket: x-amz-acl / x-amz-grant-* (NULL: private) */
     ngx_sos_acl_t   *acl;
     ngx_sos_err_e    acl_err;
+    ngx_uint_t       locked;             /* ... with Object Lock */
 } ngx_sos_bucket_job_t;
 
 
@@ -80,6 +81,8 @@ static ngx_int_t ngx_sos_bucket_head_done(ngx_http_request_t *r,
 static ngx_int_t ngx_sos_bucket_location_done(ngx_http_request_t *r,
     ngx_sos_job_t *job);
 static void ngx_sos_bucket_create_body(ngx_http_request_t *r);
+static ngx_int_t ngx_sos_bucket_lock_header(ngx_http_request_t *r,
+    ngx_uint_t *on);
 static ngx_int_t ngx_sos_bucket_create_xml(void *data, ngx_str_t *path,
     ngx_str_t *text);
 static ngx_sos_err_e ngx_sos_bucket_check_location(ngx_http_request_t *r,
@@ -103,6 +106,7 @@ ngx_sos_bucket_list_all(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 ngx_int_t
 ngx_sos_bucket_create(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 {
+    ngx_uint_t      on;
     ngx_sos_err_e   err;
     ngx_sos_acl_t  *acl;
 
@@ -114,6 +118,12 @@ ngx_sos_bucket_create(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     err = ngx_sos_acl_from_headers(r, ctx, 1, &acl);
     if (err != NGX_SOS_OK) {
         return ngx_sos_error_send_ctx(r, ctx, err);
+    }
+
+    if (ngx_sos_bucket_lock_header(r, &on) != NGX_OK) {
+        ngx_str_set(&ctx->error_message,
+                    "Invalid x-amz-bucket-object-lock-enabled header.");
+        return ngx_sos_error_send_ctx(r, ctx, NGX_SOS_ERR_INVALID_ARGUMENT);
     }
 
     ctx->op_data = acl;
@@ -169,6 +179,14 @@ ngx_sos_bucket_start(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     bj->name = ctx->bucket;
     ngx_cpystrn((u_char *) bj->org_id, ctx->auth.org_id, SOS_ID_LEN + 1);
     bj->acl = ctx->op_data;              /* CreateBucket's: NULL else */
+
+    /* CreateBucket's Object Lock (the handler refused a bad value) */
+
+    if (run == ngx_sos_bucket_create_run
+        && ngx_sos_bucket_lock_header(r, &bj->locked) != NGX_OK)
+    {
+        bj->locked = 0;
+    }
 
     ngx_sos_region(r, &region);
     ngx_cpystrn((u_char *) bj->region, region.data,
@@ -496,11 +514,12 @@ ngx_sos_bucket_create_run(ngx_sos_job_t *job)
         return;
     }
 
-    job->rc = sos_bucket_create(job->store, (const char *) bj->name.data,
-                                bj->name.len, bj->org_id, bj->region,
-                                bj->acl ? bj->acl->blob : NULL,
-                                bj->acl ? bj->acl->blob_len : 0,
-                                &bj->bucket, &job->err);
+    /* Object Lock, and with it versioning, from the creation on */
+
+    job->rc = (bj->locked ? sos_bucket_create_locked : sos_bucket_create)
+                  (job->store, (const char *) bj->name.data, bj->name.len,
+                   bj->org_id, bj->region, bj->acl ? bj->acl->blob : NULL,
+                   bj->acl ? bj->acl->blob_len : 0, &bj->bucket, &job->err);
 }
 
 
@@ -846,4 +865,36 @@ invalid:
     }
 
     return NGX_SOS_ERR_INVALID_LOCATION_CONSTRAINT;
+}
+
+
+/*
+ * x-amz-bucket-object-lock-enabled: "true" or "false" (any case, as the
+ * SDKs' booleans): NGX_OK and *on, NGX_ERROR for another value
+ */
+
+static ngx_int_t
+ngx_sos_bucket_lock_header(ngx_http_request_t *r, ngx_uint_t *on)
+{
+    ngx_table_elt_t  *h;
+
+    *on = 0;
+
+    h = ngx_sos_header_find(r, "x-amz-bucket-object-lock-enabled");
+
+    if (h == NULL
+        || (h->value.len == 5
+            && ngx_strncasecmp(h->value.data, (u_char *) "false", 5) == 0))
+    {
+        return NGX_OK;
+    }
+
+    if (h->value.len == 4
+        && ngx_strncasecmp(h->value.data, (u_char *) "true", 4) == 0)
+    {
+        *on = 1;
+        return NGX_OK;
+    }
+
+    return NGX_ERROR;
 }

@@ -850,7 +850,7 @@ ngx_sos_complete_done(ngx_http_request_t *r, ngx_sos_job_t *job)
     }
 
     if (job->rc != SOS_OK) {
-        return ngx_sos_error_send(r, ngx_sos_error_from_store(job->rc));
+        return ngx_sos_retention_error(r, ctx, job->rc);
     }
 
     ngx_sos_cdn_purge(r, ctx, ctx->key.data, ctx->key.len);

@@ -641,7 +641,7 @@ ngx_sos_copy_done(ngx_http_request_t *r, ngx_sos_job_t *job)
     }
 
     if (job->rc != SOS_OK) {
-        return ngx_sos_error_send(r, ngx_sos_error_from_store(job->rc));
+        return ngx_sos_retention_error(r, job->ctx, job->rc);
     }
 
     if (cp->err == NGX_SOS_ERR_INVALID_ARGUMENT) {

@@ -37,7 +37,8 @@ typedef enum {
     NGX_SOS_DEL_KEY_TOO_LONG,
     NGX_SOS_DEL_SLOW_DOWN,
     NGX_SOS_DEL_PRECONDITION,
-    NGX_SOS_DEL_NO_SUCH_KEY
+    NGX_SOS_DEL_NO_SUCH_KEY,
+    NGX_SOS_DEL_LOCKED
 } ngx_sos_delete_rc_e;
 
 
@@ -71,6 +72,7 @@ typedef struct {
 typedef struct {
     ngx_str_t              bucket;   /* ctx->bucket */
     ngx_uint_t             quiet;
+    ngx_uint_t             bypass;   /* x-amz-bypass-governance-retention */
     ngx_sos_delete_obj_t  *objects;
     ngx_uint_t             n;
     sos_delete_key_t      *keys;
@@ -170,6 +172,7 @@ ngx_sos_delete_body(ngx_http_request_t *r)
     dj = job->data;
     dj->bucket = ctx->bucket;
     dj->quiet = req.quiet;
+    dj->bypass = ngx_sos_retention_bypass_asked(r);
     dj->n = req.objects.nelts;
     dj->objects = (ngx_sos_delete_obj_t *) ((u_char *) dj
                                             + sizeof(ngx_sos_delete_job_t));
@@ -350,9 +353,13 @@ ngx_sos_delete_run(ngx_sos_job_t *job)
     ngx_sos_delete_job_t  *dj = job->data;
 
     sos_rc_e               rc;
-    ngx_uint_t             i, n;
+    ngx_uint_t             i, n, bypass;
     sos_delete_result_t   *res;
     ngx_sos_delete_obj_t  *o;
+
+    /* honoured for the bucket owner's admin key only */
+
+    bypass = dj->bypass && ngx_sos_retention_bypass_allowed(job->ctx);
 
     n = 0;
 
@@ -366,6 +373,7 @@ ngx_sos_delete_run(ngx_sos_job_t *job)
                                           ? (const char *) o->version : NULL;
             dj->keys[n].version_id.len = o->version_len;
             dj->keys[n].cond = o->has_version ? NULL : &o->cond;
+            dj->keys[n].bypass_governance = (int) bypass;
             n++;
         }
     }
@@ -424,6 +432,11 @@ ngx_sos_delete_run(ngx_sos_job_t *job)
 
         case SOS_ENOBUCKET:
             o->rc = NGX_SOS_DEL_NO_SUCH_BUCKET;
+            break;
+
+        case SOS_ELOCKED:
+            /* Object Lock: retention in force or a legal hold (S3) */
+            o->rc = NGX_SOS_DEL_LOCKED;
             break;
 
         case SOS_EFENCED:
@@ -537,6 +550,12 @@ ngx_sos_delete_done(ngx_http_request_t *r, ngx_sos_job_t *job)
         case NGX_SOS_DEL_SLOW_DOWN:
             ngx_sos_xml_literal(&x, "<Code>SlowDown</Code><Message>Please "
                                     "reduce your request rate.</Message>");
+            break;
+
+        case NGX_SOS_DEL_LOCKED:
+            ngx_sos_xml_literal(&x, "<Code>AccessDenied</Code><Message>"
+                                    "Access Denied because object protected "
+                                    "by object lock.</Message>");
             break;
 
         default:

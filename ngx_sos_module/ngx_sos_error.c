@@ -348,6 +348,30 @@ static ngx_sos_error_t  ngx_sos_errors[] = {
       ngx_string("The TagSet does not exist"),
       0 },
 
+    [NGX_SOS_ERR_INVALID_BUCKET_STATE] = {
+      ngx_string("InvalidBucketState"), NGX_HTTP_CONFLICT,
+      ngx_string("The request is not valid with the current state of the "
+                 "bucket."),
+      0 },
+
+    [NGX_SOS_ERR_INVALID_RETENTION_PERIOD] = {
+      ngx_string("InvalidRetentionPeriod"), NGX_HTTP_BAD_REQUEST,
+      ngx_string("Default retention period must be a positive integer "
+                 "value."),
+      0 },
+
+    [NGX_SOS_ERR_OBJECT_LOCK_CONFIGURATION_NOT_FOUND] = {
+      ngx_string("ObjectLockConfigurationNotFoundError"), NGX_HTTP_NOT_FOUND,
+      ngx_string("Object Lock configuration does not exist for this "
+                 "bucket"),
+      0 },
+
+    [NGX_SOS_ERR_NO_SUCH_OBJECT_LOCK_CONFIGURATION] = {
+      ngx_string("NoSuchObjectLockConfiguration"), NGX_HTTP_NOT_FOUND,
+      ngx_string("The specified object does not have a ObjectLock "
+                 "configuration"),
+      0 },
+
     [NGX_SOS_ERR_NO_SUCH_CORS_CONFIGURATION] = {
       ngx_string("NoSuchCORSConfiguration"), NGX_HTTP_NOT_FOUND,
       ngx_string("The CORS configuration does not exist"),
@@ -425,6 +449,15 @@ ngx_sos_error_from_store(sos_rc_e rc)
 
     case SOS_ETOOLARGE:
         return NGX_SOS_ERR_ENTITY_TOO_LARGE;
+
+    case SOS_ELOCKED:
+        return NGX_SOS_ERR_ACCESS_DENIED;
+
+    case SOS_ENOLOCK:
+        return NGX_SOS_ERR_INVALID_REQUEST;
+
+    case SOS_ESTATE:
+        return NGX_SOS_ERR_INVALID_BUCKET_STATE;
 
     default:
         return NGX_SOS_ERR_INTERNAL_ERROR;

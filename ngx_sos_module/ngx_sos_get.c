@@ -637,6 +637,10 @@ ngx_sos_get_headers(ngx_http_request_t *r, ngx_sos_get_t *g)
         return NGX_ERROR;
     }
 
+    if (ngx_sos_retention_out(r, &g->info.retention) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     /*
      * as S3: the checksum only when asked for, and only with the whole
      * object (it is the whole object's: a client would check a range

@@ -172,6 +172,10 @@ typedef enum {
     NGX_SOS_ERR_NO_SUCH_WEBSITE_CONFIGURATION,
     NGX_SOS_ERR_INVALID_TAG,
     NGX_SOS_ERR_NO_SUCH_TAG_SET,
+    NGX_SOS_ERR_INVALID_BUCKET_STATE,
+    NGX_SOS_ERR_INVALID_RETENTION_PERIOD,
+    NGX_SOS_ERR_OBJECT_LOCK_CONFIGURATION_NOT_FOUND,
+    NGX_SOS_ERR_NO_SUCH_OBJECT_LOCK_CONFIGURATION,
     NGX_SOS_ERR_MAX
 } ngx_sos_err_e;
 
@@ -729,6 +733,31 @@ ngx_sos_err_e ngx_sos_tagging_header(ngx_http_request_t *r,
 ngx_sos_err_e ngx_sos_tagging_document(ngx_http_request_t *r,
     ngx_sos_ctx_t *ctx, ngx_str_t *doc, ngx_uint_t max, sos_str_t *tags);
 ngx_int_t ngx_sos_tagging_count(ngx_http_request_t *r, const sos_str_t *tags);
+/* ngx_sos_lock_conf.c: Get/PutObjectLockConfiguration */
+ngx_int_t ngx_sos_lock_conf_get(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
+ngx_int_t ngx_sos_lock_conf_put(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
+/*
+ * ngx_sos_retention.c: Get/PutObjectRetention, Get/PutObjectLegalHold;
+ * the Object Lock of writes (NULL: none asked, the bucket's default),
+ * of GET and HEAD, and who bypasses GOVERNANCE retention
+ */
+ngx_int_t ngx_sos_retention_get(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
+ngx_int_t ngx_sos_retention_put(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
+ngx_int_t ngx_sos_legal_hold_get(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
+ngx_int_t ngx_sos_legal_hold_put(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
+sos_lock_mode_e ngx_sos_lock_mode(ngx_str_t *text);
+ngx_uint_t ngx_sos_retention_bypass_asked(ngx_http_request_t *r);
+ngx_uint_t ngx_sos_retention_bypass_allowed(ngx_sos_ctx_t *ctx);
+ngx_sos_err_e ngx_sos_retention_parse(ngx_http_request_t *r,
+    ngx_sos_ctx_t *ctx, ngx_str_t *mode, ngx_str_t *date, ngx_str_t *hold,
+    sos_retention_t **out);
+ngx_sos_err_e ngx_sos_retention_headers(ngx_http_request_t *r,
+    ngx_sos_ctx_t *ctx, ngx_uint_t with_body, const sos_retention_t **out);
+ngx_sos_err_e ngx_sos_retention_missing(ngx_sos_ctx_t *ctx);
+ngx_int_t ngx_sos_retention_error(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
+    sos_rc_e rc);
+ngx_int_t ngx_sos_retention_out(ngx_http_request_t *r,
+    const sos_retention_t *rt);
 /* ngx_sos_acl_ops.c: Get/PutBucketAcl, Get/PutObjectAcl */
 ngx_int_t ngx_sos_acl_get(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 ngx_int_t ngx_sos_acl_put(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);

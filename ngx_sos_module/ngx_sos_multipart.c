@@ -29,6 +29,7 @@ typedef struct {
     sos_attrs_t              attrs;
     ngx_sos_acl_t           *acl;        /* x-amz-acl, x-amz-grant-* */
     ngx_sos_err_e            acl_err;
+    const sos_retention_t   *retention;  /* x-amz-object-lock-*: NULL */
 } ngx_sos_mp_t;
 
 
@@ -299,6 +300,13 @@ ngx_sos_mp_create(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
         return ngx_sos_error_send_ctx(r, ctx, err);
     }
 
+    /* the Object Lock the object gets when the upload completes */
+
+    err = ngx_sos_retention_headers(r, ctx, 0, &mp->retention);
+    if (err != NGX_SOS_OK) {
+        return ngx_sos_error_send_ctx(r, ctx, err);
+    }
+
     job->run = ngx_sos_mp_create_run;
     job->done = ngx_sos_mp_create_done;
 
@@ -317,10 +325,12 @@ ngx_sos_mp_create_run(ngx_sos_job_t *job)
         return;
     }
 
-    job->rc = sos_upload_create(job->store, (char *) mp->bucket.data,
-                                mp->bucket.len, (char *) mp->key.data,
-                                mp->key.len, &mp->attrs, mp->upload_id,
-                                &job->err);
+    job->rc = sos_upload_create_retention(job->store,
+                                          (char *) mp->bucket.data,
+                                          mp->bucket.len,
+                                          (char *) mp->key.data, mp->key.len,
+                                          &mp->attrs, mp->retention,
+                                          mp->upload_id, &job->err);
 }
 
 
@@ -333,7 +343,7 @@ ngx_sos_mp_create_done(ngx_http_request_t *r, ngx_sos_job_t *job)
     ngx_sos_xml_out_t  x;
 
     if (job->rc != SOS_OK) {
-        return ngx_sos_error_send(r, ngx_sos_error_from_store(job->rc));
+        return ngx_sos_retention_error(r, job->ctx, job->rc);
     }
 
     if (mp->acl_err != NGX_SOS_OK) {

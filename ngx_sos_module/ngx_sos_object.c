@@ -11,7 +11,7 @@
  */
 
 
-#include "ngx_sos_module.h"
+#include "ngx_sos_op.h"
 #include "ngx_sos_acl.h"
 #include "ngx_sos_object.h"
 #include "ngx_sos_cdn.h"
@@ -24,8 +24,10 @@ typedef struct {
     ngx_str_t                bucket;
     ngx_str_t                key;
     ngx_str_t                version_id; /* ?versionId; data NULL: none */
+    const char              *owner;      /* the deleter's organization */
     sos_delete_cond_t        cond;
     char                     etag[SOS_ETAG_MAX + 1];    /* cond's */
+    ngx_uint_t               bypass;     /* x-amz-bypass-governance-... */
     sos_delete_result_t      res;
 } ngx_sos_delete_t;
 
@@ -184,7 +186,8 @@ ngx_sos_object_write_held(ngx_sos_job_t *job, sos_put_opts_t *opts)
 
 /*
  * What a write says about its destination, PutObject's and CopyObject's
- * alike: the conditions (If-Match, If-None-Match) and the ACL it sets.
+ * alike: the conditions (If-Match, If-None-Match), the Object Lock and
+ * the ACL it sets.
  */
 
 ngx_sos_err_e
@@ -194,6 +197,14 @@ ngx_sos_object_destination(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     ngx_sos_err_e  err;
 
     err = ngx_sos_object_write_conditions(r, ctx, opts, if_match);
+    if (err != NGX_SOS_OK) {
+        return err;
+    }
+
+    /* Object Lock: PutObject's body must then be protected */
+
+    err = ngx_sos_retention_headers(r, ctx, ctx->op->flags & NGX_SOS_OP_BODY,
+                                    &opts->retention);
     if (err != NGX_SOS_OK) {
         return err;
     }
@@ -559,6 +570,7 @@ ngx_sos_object_delete(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     d = job->data;
     d->bucket = ctx->bucket;
     d->key = ctx->key;
+    d->owner = (const char *) ctx->auth.org_id;
 
     err = ngx_sos_delete_conditions(r, d);
     if (err != NGX_SOS_OK) {
@@ -568,6 +580,7 @@ ngx_sos_object_delete(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
     /* a version: removed for good, its conditions not used (as S3) */
 
     d->version_id = ctx->version_id;
+    d->bypass = ngx_sos_retention_bypass_asked(r);
 
     job->run = ngx_sos_delete_run;
     job->done = ngx_sos_delete_done;
@@ -636,13 +649,20 @@ ngx_sos_delete_run(ngx_sos_job_t *job)
 {
     ngx_sos_delete_t *d = job->data;
 
+    ngx_uint_t  bypass;
+
+    /* GOVERNANCE retention gives way to the bucket owner's admin key */
+
+    bypass = d->bypass && ngx_sos_retention_bypass_allowed(job->ctx);
+
     job->rc = sos_object_delete_version(job->store, (char *) d->bucket.data,
                                         d->bucket.len, (char *) d->key.data,
                                         d->key.len,
                                         (char *) d->version_id.data,
                                         d->version_id.len,
                                         d->version_id.data ? NULL : &d->cond,
-                                        &d->res, &job->err);
+                                        d->owner, (int) bypass, &d->res,
+                                        &job->err);
 
     if (job->rc == SOS_EINVAL && d->version_id.data) {
         /* an id the store never made names no version */
@@ -670,7 +690,7 @@ ngx_sos_delete_done(ngx_http_request_t *r, ngx_sos_job_t *job)
     }
 
     if (job->rc != SOS_OK && job->rc != SOS_ENOTFOUND) {
-        return ngx_sos_error_send(r, ngx_sos_error_from_store(job->rc));
+        return ngx_sos_retention_error(r, job->ctx, job->rc);
     }
 
     /*

@@ -41,6 +41,29 @@ const ngx_sos_op_t  ngx_sos_ops[] = {
       0, 0,
       NGX_SOS_PERM_NONE, NGX_SOS_PERM_NONE, NGX_SOS_PERM_NONE },
 
+    /*
+     * Object Lock's sub-resources at the other level: 501, never a plain
+     * PutObject of the document or ListObjects
+     */
+
+    { ngx_string("NotImplemented"),
+      NGX_SOS_LEVEL_OBJECT, NGX_SOS_SUB_OBJECT_LOCK, NGX_SOS_METHODS, NULL,
+      NULL,
+      0, 0,
+      NGX_SOS_PERM_NONE, NGX_SOS_PERM_NONE, NGX_SOS_PERM_NONE },
+
+    { ngx_string("NotImplemented"),
+      NGX_SOS_LEVEL_BUCKET, NGX_SOS_SUB_RETENTION, NGX_SOS_METHODS, NULL,
+      NULL,
+      0, 0,
+      NGX_SOS_PERM_NONE, NGX_SOS_PERM_NONE, NGX_SOS_PERM_NONE },
+
+    { ngx_string("NotImplemented"),
+      NGX_SOS_LEVEL_BUCKET, NGX_SOS_SUB_LEGAL_HOLD, NGX_SOS_METHODS, NULL,
+      NULL,
+      0, 0,
+      NGX_SOS_PERM_NONE, NGX_SOS_PERM_NONE, NGX_SOS_PERM_NONE },
+
     /* ACLs: the owner may always read and change them */
 
     { ngx_string("GetBucketAcl"),
@@ -105,6 +128,50 @@ const ngx_sos_op_t  ngx_sos_ops[] = {
       ngx_sos_tagging_delete,
       0, 0,
       NGX_SOS_PERM_OWNER, NGX_SOS_PERM_NONE, NGX_SOS_PERM_NONE },
+
+    /*
+     * Object Lock: a bucket's configuration is its owner's; any writer of
+     * the bucket may lock a version, only the owner's admin key unlock
+     * one (ngx_sos_retention.c)
+     */
+
+    { ngx_string("GetObjectLockConfiguration"),
+      NGX_SOS_LEVEL_BUCKET, NGX_SOS_SUB_OBJECT_LOCK, NGX_HTTP_GET, NULL,
+      ngx_sos_lock_conf_get,
+      0, 0,
+      NGX_SOS_PERM_OWNER, NGX_SOS_PERM_NONE, NGX_SOS_PERM_NONE },
+
+    { ngx_string("PutObjectLockConfiguration"),
+      NGX_SOS_LEVEL_BUCKET, NGX_SOS_SUB_OBJECT_LOCK, NGX_HTTP_PUT, NULL,
+      ngx_sos_lock_conf_put,
+      NGX_SOS_OP_BODY|NGX_SOS_OP_XML, 0,
+      NGX_SOS_PERM_OWNER, NGX_SOS_PERM_NONE, NGX_SOS_PERM_NONE },
+
+    { ngx_string("GetObjectRetention"),
+      NGX_SOS_LEVEL_OBJECT, NGX_SOS_SUB_RETENTION, NGX_HTTP_GET, NULL,
+      ngx_sos_retention_get,
+      NGX_SOS_OP_ANONYMOUS|NGX_SOS_OP_VERSION, 0,
+      NGX_SOS_PERM_EXISTS, NGX_SOS_ACL_READ, NGX_SOS_PERM_NONE },
+
+    { ngx_string("PutObjectRetention"),
+      NGX_SOS_LEVEL_OBJECT, NGX_SOS_SUB_RETENTION, NGX_HTTP_PUT, NULL,
+      ngx_sos_retention_put,
+      NGX_SOS_OP_BODY|NGX_SOS_OP_XML|NGX_SOS_OP_ANONYMOUS
+      |NGX_SOS_OP_VERSION, 0,
+      NGX_SOS_ACL_WRITE, NGX_SOS_PERM_EXISTS, NGX_SOS_PERM_NONE },
+
+    { ngx_string("GetObjectLegalHold"),
+      NGX_SOS_LEVEL_OBJECT, NGX_SOS_SUB_LEGAL_HOLD, NGX_HTTP_GET, NULL,
+      ngx_sos_legal_hold_get,
+      NGX_SOS_OP_ANONYMOUS|NGX_SOS_OP_VERSION, 0,
+      NGX_SOS_PERM_EXISTS, NGX_SOS_ACL_READ, NGX_SOS_PERM_NONE },
+
+    { ngx_string("PutObjectLegalHold"),
+      NGX_SOS_LEVEL_OBJECT, NGX_SOS_SUB_LEGAL_HOLD, NGX_HTTP_PUT, NULL,
+      ngx_sos_legal_hold_put,
+      NGX_SOS_OP_BODY|NGX_SOS_OP_XML|NGX_SOS_OP_ANONYMOUS
+      |NGX_SOS_OP_VERSION, 0,
+      NGX_SOS_ACL_WRITE, NGX_SOS_PERM_EXISTS, NGX_SOS_PERM_NONE },
 
     /* multipart uploads */
 

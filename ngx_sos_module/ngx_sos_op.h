@@ -37,6 +37,9 @@
 #define NGX_SOS_SUB_WEBSITE     0x100
 #define NGX_SOS_SUB_ATTRIBUTES  0x400
 #define NGX_SOS_SUB_TAGGING     0x800
+#define NGX_SOS_SUB_OBJECT_LOCK 0x1000
+#define NGX_SOS_SUB_RETENTION   0x2000
+#define NGX_SOS_SUB_LEGAL_HOLD  0x4000
 
 /* flags */
 #define NGX_SOS_OP_BODY         0x0001   /* a body, decoded and verified */
@@ -69,7 +72,7 @@
 #define NGX_SOS_HDR_CREATE      0x0001   /* properties of a new object */
 #define NGX_SOS_HDR_SSE         0x0002   /* encryption of the object */
 #define NGX_SOS_HDR_SOURCE_SSE  0x0004   /* ... of a copy's source */
-#define NGX_SOS_HDR_BUCKET      0x0010   /* object lock, object ownership */
+#define NGX_SOS_HDR_BUCKET      0x0010   /* object ownership */
 #define NGX_SOS_HDR_APPEND      0x0020   /* x-amz-write-offset-bytes */
 #define NGX_SOS_HDR_MP_SIZE     0x0040   /* x-amz-mp-object-size */
 #define NGX_SOS_HDR_FORM        0x0080   /* checks a form does not make */

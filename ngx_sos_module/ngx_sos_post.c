@@ -317,6 +317,7 @@ ngx_sos_post_fields(ngx_http_request_t *r, ngx_sos_post_t *st)
     ngx_uint_t             i, canned;
     ngx_sos_ctx_t         *ctx;
     ngx_sos_err_e          err;
+    sos_retention_t       *rt;
     ngx_sos_main_conf_t   *smcf;
     ngx_sos_post_field_t  *f;
 
@@ -476,6 +477,23 @@ ngx_sos_post_fields(ngx_http_request_t *r, ngx_sos_post_t *st)
             return err;
         }
     }
+
+    /* Object Lock, as PutObject's x-amz-object-lock-* headers */
+
+    err = ngx_sos_retention_parse(r, ctx,
+              ngx_sos_post_form_field(st, "x-amz-object-lock-mode",
+                                      sizeof("x-amz-object-lock-mode") - 1),
+              ngx_sos_post_form_field(st,
+                           "x-amz-object-lock-retain-until-date",
+                           sizeof("x-amz-object-lock-retain-until-date") - 1),
+              ngx_sos_post_form_field(st, "x-amz-object-lock-legal-hold",
+                                sizeof("x-amz-object-lock-legal-hold") - 1),
+              &rt);
+    if (err != NGX_SOS_OK) {
+        return err;
+    }
+
+    st->up->opts.retention = rt;
 
     if (st->up->a.attrs.website_redirect.len
         && !ngx_sos_check_redirect(

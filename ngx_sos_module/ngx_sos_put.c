@@ -336,7 +336,7 @@ ngx_sos_put_begin_done(ngx_http_request_t *r, ngx_sos_job_t *job)
     st->busy = 0;
 
     if (job->rc != SOS_OK) {
-        return ngx_sos_error_send(r, ngx_sos_error_from_store(job->rc));
+        return ngx_sos_retention_error(r, job->ctx, job->rc);
     }
 
     if (st->acl_err != NGX_SOS_OK) {
@@ -560,7 +560,7 @@ ngx_sos_put_commit_done(ngx_http_request_t *r, ngx_sos_job_t *job)
     }
 
     if (job->rc != SOS_OK) {
-        return ngx_sos_error_send(r, ngx_sos_error_from_store(job->rc));
+        return ngx_sos_retention_error(r, job->ctx, job->rc);
     }
 
     ngx_sos_cdn_purge(r, st->ctx, (u_char *) st->opts.key, st->opts.key_len);

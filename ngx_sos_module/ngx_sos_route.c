@@ -39,14 +39,12 @@ static ngx_str_t  ngx_sos_route_unserved[] = {
     ngx_string("encryption"),
     ngx_string("intelligent-tiering"),
     ngx_string("inventory"),
-    ngx_string("legal-hold"),
     ngx_string("lifecycle"),
     ngx_string("logging"),
     ngx_string("metadataConfiguration"),
     ngx_string("metadataTable"),
     ngx_string("metrics"),
     ngx_string("notification"),
-    ngx_string("object-lock"),
     ngx_string("ownershipControls"),
     ngx_string("policy"),
     ngx_string("policyStatus"),
@@ -55,7 +53,6 @@ static ngx_str_t  ngx_sos_route_unserved[] = {
     ngx_string("replication"),
     ngx_string("requestPayment"),
     ngx_string("restore"),
-    ngx_string("retention"),
     ngx_string("select"),
     ngx_string("session"),
     ngx_string("torrent"),
@@ -319,6 +316,15 @@ ngx_sos_route_query(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 
         } else if (ngx_sos_arg_is("tagging")) {
             sub |= NGX_SOS_SUB_TAGGING;
+
+        } else if (ngx_sos_arg_is("object-lock")) {
+            sub |= NGX_SOS_SUB_OBJECT_LOCK;
+
+        } else if (ngx_sos_arg_is("retention")) {
+            sub |= NGX_SOS_SUB_RETENTION;
+
+        } else if (ngx_sos_arg_is("legal-hold")) {
+            sub |= NGX_SOS_SUB_LEGAL_HOLD;
 
         } else if (ngx_sos_arg_is("attributes")) {
             sub |= NGX_SOS_SUB_ATTRIBUTES;

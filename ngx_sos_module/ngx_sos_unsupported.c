@@ -40,11 +40,6 @@ static ngx_sos_err_e ngx_sos_unsupported_refuse(ngx_http_request_t *r,
     ngx_sos_ctx_t *ctx, ngx_str_t *name, ngx_uint_t header);
 
 
-static ngx_str_t  ngx_sos_unsupported_false[] = {
-    ngx_string("false"),
-    ngx_null_string
-};
-
 /* objects are kept as they are written, on the replicas configured */
 
 static ngx_str_t  ngx_sos_unsupported_standard[] = {
@@ -82,16 +77,6 @@ static ngx_str_t  ngx_sos_unsupported_ownerships[] = {
 
 
 static ngx_sos_unsupported_t  ngx_sos_unsupported[] = {
-
-    /* Object Lock: retention and legal holds */
-
-    { ngx_string("x-amz-bucket-object-lock-enabled"), 0,
-      NGX_SOS_HDR_BUCKET,
-      ngx_sos_unsupported_false, NULL, 0, NULL },
-
-    { ngx_string("x-amz-object-lock-"), 1,
-      NGX_SOS_HDR_CREATE,
-      NULL, NULL, 0, NULL },
 
     /* encryption at rest: SSE-S3, SSE-KMS, DSSE-KMS, SSE-C */
 

@@ -298,14 +298,20 @@ unlike($log, qr/leak[1-9]\b/, 'access log: no signature in any disguise');
 for my $c (['x-amz-storage-class', 'glacier'],
     ['X-Amz-Storage-Class', ' GLACIER '],
     ['x-amz-server-side-encryption', ''],
-    ['x-amz-server-side-encryption-customer-algorithm', 'AES256'],
-    ['x-amz-object-lock-mode', 'governance'])
+    ['x-amz-server-side-encryption-customer-algorithm', 'AES256'])
     # (x-amz-tagging is served now, issue 16: t/tagging.t)
 {
     is(code($t->s3(PUT => '/att/n', body => 'x',
             headers => { $c->[0] => $c->[1] })),
         '501 NotImplemented', "PutObject, $c->[0]: '$c->[1]'");
 }
+
+# Object Lock is served now (issue 16, t/object_lock.t): a mode in
+# lower case is no mode, as S3 answers it
+is(code($t->s3(PUT => '/att/n', body => 'x',
+        headers => { 'x-amz-object-lock-mode' => 'governance',
+            'x-amz-object-lock-retain-until-date' => '2030-01-01T00:00:00Z' })),
+    '400 InvalidArgument', "PutObject, x-amz-object-lock-mode: 'governance'");
 
 is(code($t->s3(PUT => '/att/n', body => 'x',
         headers => { 'x-amz-storage-class' => '' })),
@@ -501,13 +507,17 @@ like(hdr($r, 'Location'), qr{/open/f9/a%0DX-Evil}i,
 is(scalar @taken, 0, 'a form field given twice is refused');
 
 for my $f (['X-Amz-Storage-Class', 'GLACIER'],
-    ['X-AMZ-SERVER-SIDE-ENCRYPTION', 'AES256'],
-    ['x-amz-object-lock-mode', 'GOVERNANCE'])
+    ['X-AMZ-SERVER-SIDE-ENCRYPTION', 'AES256'])
     # (the tagging field is served now, issue 16: t/tagging.t)
 {
     is(code(post([key => 'f10', @$f], 'data')), '501 NotImplemented',
         "form field $f->[0]");
 }
+
+# Object Lock fields are served now (issue 16, t/object_lock.t): a mode
+# without its date is S3's 400
+is(code(post([key => 'f10', 'x-amz-object-lock-mode', 'GOVERNANCE'], 'data')),
+    '400 InvalidArgument', 'form field x-amz-object-lock-mode alone');
 
 # part headers of hundreds of parameters each, the form held open: the
 # memory they take stays near their size (they were copied once per

@@ -77,8 +77,9 @@ like($h->{'x-amz-request-id'} // '', qr/^[0-9a-f]{32}$/, 'HEAD: request id');
 is($body, '', 'HEAD: no body');
 push @ids, $h->{'x-amz-request-id'} // 'none';
 
-# (?tagging is served now, issue 16: ?retention is one not served)
-($status, $h, $body) = SOS::Test->parse($t->s3(GET => '/bucket/key?retention'));
+# (?tagging and ?retention are served now, issue 16: ?restore is one not
+# served)
+($status, $h, $body) = SOS::Test->parse($t->s3(GET => '/bucket/key?restore'));
 is($status, 501, 'a signed request for a sub-resource not served: 501');
 like($body, qr{<Code>NotImplemented</Code>}, 'NotImplemented');
 

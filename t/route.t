@@ -158,18 +158,21 @@ is(code($body), 'NoSuchKey', '1,024 bytes of UTF-8: a valid key');
 
 # sub-resources that are not served: 501, never a plain object request
 # (attributes is served now: GetObjectAttributes, t/conformance_attrs.t;
-# tagging too: t/tagging.t)
+# tagging too: t/tagging.t; object-lock on a bucket, retention and
+# legal-hold on an object: t/object_lock.t, which are 501 at the other
+# level)
 
 for my $q (qw(policy lifecycle encryption
     retention legal-hold restore select torrent
-    object-lock replication notification logging))
+    replication notification logging))
 {
     ($status, $h, $body) = req(GET => "/route?$q");
     is($status, 501, "bucket ?$q: 501");
     is(code($body), 'NotImplemented', "bucket ?$q: NotImplemented");
 }
 
-for my $r ([ GET => '/route/k1?retention' ], [ PUT => '/route/k1?legal-hold' ],
+for my $r ([ GET => '/route/k1?object-lock' ],
+    [ PUT => '/route/k1?object-lock' ], [ PUT => '/route/k1?restore' ],
     [ POST => '/route' ])
 {
     ($status, $h, $body) = req(@$r);
@@ -186,10 +189,11 @@ like($body, qr/<InitiateMultipartUploadResult /, 'POST ?uploads: create');
 ($status, $h, $body) = req(PUT => '/route/k1?partNumber=1&uploadId=abc');
 is(code($body), 'NoSuchUpload', 'PUT ?partNumber&uploadId: UploadPart');
 
-($status, $h, $body) = req(GET => '/route/k1?retention', host => 's3.localhost');
+($status, $h, $body) = req(GET => '/route/k1?restore', host => 's3.localhost');
 is($status, 501, 'not served, path style on the domain');
 
-# the object behind k1 is intact: ?legal-hold did not overwrite it
+# the object behind k1 is intact: ?object-lock and ?restore did not
+# overwrite it
 ($status, $h, $body) = req(GET => '/route/k1');
 is($body, 'one', 'a PUT to an unserved sub-resource wrote nothing');
 

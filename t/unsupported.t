@@ -59,12 +59,7 @@ my @object = (@create, qw(GetObject HeadObject UploadPart UploadPartCopy
 
 # header, value, the operations that refuse it
 my @refused = (
-    [ 'x-amz-bucket-object-lock-enabled', 'true', 'CreateBucket' ],
-    [ 'x-amz-object-lock-mode', 'COMPLIANCE', @create ],
-    [ 'x-amz-object-lock-mode', 'GOVERNANCE', 'PutObject' ],
-    [ 'x-amz-object-lock-retain-until-date', '2030-01-01T00:00:00Z',
-        @create ],
-    [ 'x-amz-object-lock-legal-hold', 'ON', @create ],
+    # x-amz-object-lock-* is served now (issue 16, t/object_lock.t)
     [ 'x-amz-server-side-encryption', 'AES256', @object ],
     [ 'x-amz-server-side-encryption', 'aws:kms', 'PutObject' ],
     [ 'x-amz-server-side-encryption-aws-kms-key-id', 'key-1', 'PutObject' ],
@@ -120,9 +115,9 @@ is(scalar @parts, 1, 'refused UploadPart: no part');
 # a header name in any case
 
 my ($st, $hd, $body) = req(PUT => '/bkt/new', body => 'data',
-    headers => { 'X-Amz-Object-Lock-Mode' => 'COMPLIANCE' });
+    headers => { 'X-Amz-Storage-Class' => 'GLACIER' });
 is($st, 501, 'header name in mixed case: refused');
-like($body, qr{<Header>x-amz-object-lock-mode</Header>}, 'named lower case');
+like($body, qr{<Header>x-amz-storage-class</Header>}, 'named lower case');
 
 # values that ask for nothing SOS lacks
 
@@ -173,7 +168,7 @@ like($body, qr{<Code>InvalidArgument</Code>}, 'InvalidArgument');
     my $s = $t->connect;
     print $s $t->s3_request(PUT => '/bkt/expect', body => 'hello',
         headers => { Expect => '100-continue', 'Content-Length' => 5,
-        'x-amz-object-lock-mode' => 'COMPLIANCE' });
+        'x-amz-storage-class' => 'GLACIER' });
     my $r = read_until($s, qr{</Error>}, 5);
     like($r, qr{^HTTP/1\.1 501 .*<Code>NotImplemented</Code>}s,
         'refused with Expect: 501');
@@ -204,9 +199,7 @@ sub post {
 }
 
 my @fields = (
-    [ 'x-amz-object-lock-mode', 'COMPLIANCE' ],
-    [ 'x-amz-object-lock-retain-until-date', '2030-01-01T00:00:00Z' ],
-    [ 'x-amz-object-lock-legal-hold', 'ON' ],
+    # Object Lock fields are served now (issue 16, t/object_lock.t)
     [ 'x-amz-server-side-encryption', 'AES256' ],
     [ 'x-amz-storage-class', 'GLACIER' ],
     # the tagging field is served now (issue 16, t/tagging.t): no longer 501

@@ -18,9 +18,23 @@ typedef struct {
 } sos_counters_t;
 
 
+/* sos_bucket_update's `which` beyond the settings */
+#define SOS_BUCKET_SET_VERSIONING  SOS_BUCKET_NCONF
+#define SOS_BUCKET_SET_LOCK        (SOS_BUCKET_NCONF + 1)
+
+/* the longest default retention, as S3 (100 years) */
+#define SOS_LOCK_MAX_DAYS          36500
+#define SOS_LOCK_MAX_YEARS         100
+
+
+static sos_rc_e sos_bucket_make(sos_store_t *store, const char *name,
+    size_t name_len, const char *owner_id, const char *region,
+    const void *acl, size_t acl_len, int locked, sos_bucket_t *out,
+    sos_error_t *err);
 static sos_rc_e sos_bucket_update(sos_store_t *store, const char *name,
     size_t name_len, const sos_bucket_info_t *expect, int which,
-    const sos_str_t *v, int versioning, sos_error_t *err);
+    const sos_str_t *v, int versioning, const sos_bucket_lock_t *lock,
+    sos_error_t *err);
 
 
 static int
@@ -130,6 +144,8 @@ sos_counters_add(sos_store_t *st, leveldb_writebatch_t *batch,
  * count and that many blobs; a record written before they existed ends
  * after the ACL, and has none.  The versioning state (a varint) follows
  * the settings; a record without it is of a bucket never versioned.
+ * Object Lock follows it: the flag, the default retention's mode, days
+ * and years (varints); a record without them has no Object Lock.
  */
 static int
 sos_bucket_decode(const char *val, size_t len, sos_bucket_t *b,
@@ -176,6 +192,18 @@ sos_bucket_decode(const char *val, size_t len, sos_bucket_t *b,
     }
     b->versioning = (int) v;
 
+    memset(&b->lock, 0, sizeof(b->lock));
+    if (!r.bad && r.p < r.end) {
+        b->lock.enabled = (sos_rbuf_varint(&r) != 0);
+        v = sos_rbuf_varint(&r);
+        b->lock.days = (uint32_t) sos_rbuf_varint(&r);
+        b->lock.years = (uint32_t) sos_rbuf_varint(&r);
+        if (v > SOS_LOCK_COMPLIANCE) {
+            return -1;
+        }
+        b->lock.mode = (sos_lock_mode_e) v;
+    }
+
     return (r.bad || r.p != r.end) ? -1 : 0;
 }
 
@@ -183,7 +211,7 @@ sos_bucket_decode(const char *val, size_t len, sos_bucket_t *b,
 static void
 sos_bucket_encode(sos_buf_t *val, const char *owner, const char *region,
     int64_t created, const void *acl, size_t acl_len, const sos_str_t *conf,
-    int versioning)
+    int versioning, const sos_bucket_lock_t *lock)
 {
     size_t  i, n;
 
@@ -212,6 +240,15 @@ sos_bucket_encode(sos_buf_t *val, const char *owner, const char *region,
 
     if (versioning != SOS_VERSIONING_OFF) {
         sos_buf_add_varint(val, (uint64_t) versioning);
+    }
+
+    /* Object Lock is only ever on with versioning on */
+
+    if (lock != NULL && lock->enabled) {
+        sos_buf_add_varint(val, 1);
+        sos_buf_add_varint(val, (uint64_t) lock->mode);
+        sos_buf_add_varint(val, lock->days);
+        sos_buf_add_varint(val, lock->years);
     }
 }
 
@@ -258,6 +295,7 @@ sos_bucket_ident(sos_store_t *st, const char *bucket, size_t bucket_len,
         memcpy(id->owner, b.owner, sizeof(id->owner));
         id->created = b.created;
         id->versioning = b.versioning;
+        id->lock = b.lock;
     }
     return rc;
 }
@@ -267,6 +305,26 @@ sos_rc_e
 sos_bucket_create(sos_store_t *store, const char *name, size_t name_len,
     const char *owner_id, const char *region, const void *acl,
     size_t acl_len, sos_bucket_t *out, sos_error_t *err)
+{
+    return sos_bucket_make(store, name, name_len, owner_id, region, acl,
+                           acl_len, 0, out, err);
+}
+
+
+sos_rc_e
+sos_bucket_create_locked(sos_store_t *store, const char *name,
+    size_t name_len, const char *owner_id, const char *region,
+    const void *acl, size_t acl_len, sos_bucket_t *out, sos_error_t *err)
+{
+    return sos_bucket_make(store, name, name_len, owner_id, region, acl,
+                           acl_len, 1, out, err);
+}
+
+
+static sos_rc_e
+sos_bucket_make(sos_store_t *store, const char *name, size_t name_len,
+    const char *owner_id, const char *region, const void *acl,
+    size_t acl_len, int locked, sos_bucket_t *out, sos_error_t *err)
 {
     char                 *val;
     size_t                len;
@@ -319,8 +377,12 @@ sos_bucket_create(sos_store_t *store, const char *name, size_t name_len,
     snprintf(b.owner, sizeof(b.owner), "%s", owner_id);
     snprintf(b.region, sizeof(b.region), "%s", region);
     b.created = sos_now(NULL);
+    if (locked) {
+        b.versioning = SOS_VERSIONING_ENABLED;
+        b.lock.enabled = 1;
+    }
     sos_bucket_encode(&rec, b.owner, b.region, b.created, acl, acl_len,
-                      NULL, SOS_VERSIONING_OFF);
+                      NULL, b.versioning, &b.lock);
 
     batch = leveldb_writebatch_create();
     leveldb_writebatch_put(batch, (const char *) key.data, key.len,
@@ -425,7 +487,7 @@ sos_bucket_set_acl(sos_store_t *store, const char *name, size_t name_len,
     sos_str_t  v = { acl, acl_len };
 
     return sos_bucket_update(store, name, name_len, expect, -1, &v, -1,
-                             err);
+                             NULL, err);
 }
 
 
@@ -442,7 +504,7 @@ sos_bucket_set_conf(sos_store_t *store, const char *name, size_t name_len,
     }
 
     return sos_bucket_update(store, name, name_len, expect, (int) which, &v,
-                             -1, err);
+                             -1, NULL, err);
 }
 
 
@@ -459,22 +521,56 @@ sos_bucket_set_versioning(sos_store_t *store, const char *name,
                        (int) name_len, name);
     }
 
-    return sos_bucket_update(store, name, name_len, expect, SOS_BUCKET_NCONF,
-                             NULL, (int) state, err);
+    return sos_bucket_update(store, name, name_len, expect,
+                             SOS_BUCKET_SET_VERSIONING, NULL, (int) state,
+                             NULL, err);
+}
+
+
+sos_rc_e
+sos_bucket_set_lock(sos_store_t *store, const char *name, size_t name_len,
+    const sos_bucket_info_t *expect, const sos_bucket_lock_t *lock,
+    sos_error_t *err)
+{
+    int  ok;
+
+    if (lock->mode == SOS_LOCK_NONE) {
+        ok = (lock->days == 0 && lock->years == 0);
+
+    } else {
+        ok = (lock->mode == SOS_LOCK_GOVERNANCE
+              || lock->mode == SOS_LOCK_COMPLIANCE)
+             && ((lock->days > 0 && lock->days <= SOS_LOCK_MAX_DAYS
+                  && lock->years == 0)
+                 || (lock->years > 0 && lock->years <= SOS_LOCK_MAX_YEARS
+                     && lock->days == 0));
+    }
+
+    if (!lock->enabled || !ok) {
+        return sos_err(err, SOS_EINVAL, 0, "Object Lock of bucket "
+                       "\"%.*s\": enabled %d, mode %d, %u days, %u years",
+                       (int) name_len, name, lock->enabled, (int) lock->mode,
+                       lock->days, lock->years);
+    }
+
+    return sos_bucket_update(store, name, name_len, expect,
+                             SOS_BUCKET_SET_LOCK, NULL, -1, lock, err);
 }
 
 
 /*
  * Rewrite the B record of the bucket `expect` describes with a new ACL
  * (which -1: the ACL must still be expect's), a new setting `which`
- * (< SOS_BUCKET_NCONF) or, which SOS_BUCKET_NCONF, the versioning state
- * `versioning`, keeping the rest.  The comparison and the write are one
- * step under the commit lock; the write is synced.
+ * (< SOS_BUCKET_NCONF), the versioning state `versioning` or the Object
+ * Lock `lock`, keeping the rest.  The comparison and the write are one
+ * step under the commit lock; the write is synced.  Object Lock keeps
+ * versioning enabled: it is enabled only on a bucket so versioned, and
+ * versioning of a bucket with it cannot be suspended.
  */
 static sos_rc_e
 sos_bucket_update(sos_store_t *store, const char *name, size_t name_len,
     const sos_bucket_info_t *expect, int which, const sos_str_t *v,
-    int versioning, sos_error_t *err)
+    int versioning, const sos_bucket_lock_t *lock, sos_error_t *err)
 {
     int           same;
     char         *val;
@@ -521,16 +617,37 @@ sos_bucket_update(sos_store_t *store, const char *name, size_t name_len,
         goto done;
     }
 
+    if (which == SOS_BUCKET_SET_VERSIONING && b.lock.enabled
+        && versioning != SOS_VERSIONING_ENABLED)
+    {
+        free(val);
+        rc = sos_err(err, SOS_ESTATE, 0, "bucket \"%.*s\" has Object Lock: "
+                     "its versioning cannot be suspended", (int) name_len,
+                     name);
+        goto done;
+    }
+
+    if (which == SOS_BUCKET_SET_LOCK && !b.lock.enabled
+        && b.versioning != SOS_VERSIONING_ENABLED)
+    {
+        free(val);
+        rc = sos_err(err, SOS_ESTATE, 0, "bucket \"%.*s\": Object Lock "
+                     "needs versioning enabled", (int) name_len, name);
+        goto done;
+    }
+
     if (which < 0) {
         acl = *v;
     } else if (which < SOS_BUCKET_NCONF) {
         conf[which] = *v;
-    } else {
+    } else if (which == SOS_BUCKET_SET_VERSIONING) {
         b.versioning = versioning;
+    } else {
+        b.lock = *lock;
     }
 
     sos_bucket_encode(&rec, b.owner, b.region, b.created, acl.data, acl.len,
-                      conf, b.versioning);
+                      conf, b.versioning, &b.lock);
     free(val);
 
     rc = rec.oom ? sos_err(err, SOS_ENOMEM, 0, "no memory for bucket record")

@@ -414,7 +414,7 @@ sos_extent_decode(sos_rbuf_t *r, sos_extent_t *e)
 void
 sos_obj_rec_encode(sos_buf_t *b, const sos_obj_rec_t *rec)
 {
-    int       versioned;
+    int       versioned, locked;
     uint32_t  i;
 
     sos_buf_add_u8(b, SOS_ATTRS_VERSION);
@@ -432,7 +432,10 @@ sos_obj_rec_encode(sos_buf_t *b, const sos_obj_rec_t *rec)
     /* version 3: a checksum per extent (empty: none), then a version's
      * fields; a record with neither keeps the old form */
 
-    versioned = (rec->version_id[0] != '\0' || rec->delete_marker);
+    locked = (rec->retention.mode != SOS_LOCK_NONE
+              || rec->retention.legal_hold);
+    versioned = (rec->version_id[0] != '\0' || rec->delete_marker
+                 || locked);
 
     if (rec->part_checksums != NULL || versioned) {
         for (i = 0; i < rec->n_extents; i++) {
@@ -448,6 +451,14 @@ sos_obj_rec_encode(sos_buf_t *b, const sos_obj_rec_t *rec)
         sos_buf_add_bytes(b, rec->version_id, strlen(rec->version_id));
         sos_buf_add_varint(b, rec->delete_marker ? SOS_REC_DELETE_MARKER : 0);
     }
+
+    /* Object Lock: the mode, retain-until and the legal hold */
+
+    if (locked) {
+        sos_buf_add_varint(b, (uint64_t) rec->retention.mode);
+        sos_buf_add_svarint(b, rec->retention.until);
+        sos_buf_add_varint(b, rec->retention.legal_hold ? 1 : 0);
+    }
 }
 
 
@@ -455,7 +466,7 @@ int
 sos_obj_rec_decode(const void *val, size_t len, sos_obj_rec_t *rec)
 {
     int         version, some;
-    uint64_t    n, i;
+    uint64_t    n, i, mode;
     sos_rbuf_t  r;
 
     memset(rec, 0, sizeof(*rec));
@@ -527,6 +538,15 @@ sos_obj_rec_decode(const void *val, size_t len, sos_obj_rec_t *rec)
         rec->delete_marker = (sos_rbuf_varint(&r) & SOS_REC_DELETE_MARKER)
                              != 0;
     }
+    if (version >= 3 && sos_rbuf_more(&r)) {
+        mode = sos_rbuf_varint(&r);
+        rec->retention.until = sos_rbuf_svarint(&r);
+        rec->retention.legal_hold = (sos_rbuf_varint(&r) != 0);
+        if (mode > SOS_LOCK_COMPLIANCE) {
+            r.bad = 1;
+        }
+        rec->retention.mode = (sos_lock_mode_e) mode;
+    }
 
     if (r.bad) {
         sos_obj_rec_free(rec);
@@ -557,6 +577,7 @@ int
 sos_upload_rec_decode(const void *val, size_t len, sos_upload_rec_t *u)
 {
     int         version;
+    uint64_t    mode;
     sos_rbuf_t  r;
 
     memset(u, 0, sizeof(*u));
@@ -568,11 +589,23 @@ sos_upload_rec_decode(const void *val, size_t len, sos_upload_rec_t *u)
     }
 
     u->initiated = sos_rbuf_svarint(&r);
-    if (r.bad) {
+    if (r.bad || sos_attrs_decode(&r, &u->attrs, &u->kv_mem, version) != 0) {
         return -1;
     }
 
-    return sos_attrs_decode(&r, &u->attrs, &u->kv_mem, version);
+    if (sos_rbuf_more(&r)) {
+        mode = sos_rbuf_varint(&r);
+        u->retention.until = sos_rbuf_svarint(&r);
+        u->retention.legal_hold = (sos_rbuf_varint(&r) != 0);
+        u->retention.mode = (sos_lock_mode_e) mode;
+        if (r.bad || mode > SOS_LOCK_COMPLIANCE) {
+            free(u->kv_mem);
+            u->kv_mem = NULL;
+            return -1;
+        }
+    }
+
+    return 0;
 }
 
 
@@ -760,6 +793,7 @@ sos_obj_rec_to_info(const sos_obj_rec_t *rec, sos_object_info_t *info,
     }
     memcpy(info->version_id, rec->version_id, sizeof(info->version_id));
     info->delete_marker = rec->delete_marker;
+    info->retention = rec->retention;
 
     return SOS_OK;
 }

@@ -159,6 +159,14 @@ sos_objects_delete_if(sos_store_t *store, const char *bucket,
             continue;
         }
 
+        /* a bucket versioned (and locked) since it was read: a guard */
+        rc = sos_lock_check(&k[i].rec, 0, bucket, bucket_len,
+                            keys[k[i].idx].data, keys[k[i].idx].len, &e);
+        if (rc != SOS_OK) {
+            sos_delete_note(&d, k[i].idx, rc, &e);
+            continue;
+        }
+
         k[i].found = 1;
         found++;
         bytes += (int64_t) k[i].rec.size;

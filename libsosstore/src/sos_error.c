@@ -36,6 +36,9 @@ static const char *const  sos_rc_names[SOS_RC_MAX] = {
     [SOS_EIO] = "SOS_EIO",
     [SOS_ENOMEM] = "SOS_ENOMEM",
     [SOS_EFENCED] = "SOS_EFENCED",
+    [SOS_ELOCKED] = "SOS_ELOCKED",
+    [SOS_ENOLOCK] = "SOS_ENOLOCK",
+    [SOS_ESTATE] = "SOS_ESTATE",
 };
 
 

@@ -487,25 +487,27 @@ int  sos_extent_decode(sos_rbuf_t *r, sos_extent_t *e);
  * simple object has one extent and parts == 0; a multipart object has
  * one extent per part, in order; a delete marker has none.  After the
  * extents: a checksum per extent, the version id (empty: the null
- * version) and flags, each only while bytes remain.
+ * version), flags, the retention mode, retain-until and legal hold
+ * (Object Lock), each only while bytes remain.
  */
 #define SOS_REC_DELETE_MARKER  1
 
 typedef struct {
-    uint64_t       size;
-    int64_t        mtime;
-    int32_t        mtime_nsec;
-    char           etag[SOS_ETAG_MAX + 1];
-    uint32_t       parts;
-    sos_attrs_t    attrs;               /* points into the value */
-    sos_kv_t      *kv_mem;
-    uint32_t       n_extents;
-    sos_extent_t  *extents;             /* malloc'd */
-    sos_str_t     *part_checksums;      /* malloc'd, n_extents strings
+    uint64_t         size;
+    int64_t          mtime;
+    int32_t          mtime_nsec;
+    char             etag[SOS_ETAG_MAX + 1];
+    uint32_t         parts;
+    sos_attrs_t      attrs;             /* points into the value */
+    sos_kv_t        *kv_mem;
+    uint32_t         n_extents;
+    sos_extent_t    *extents;           /* malloc'd */
+    sos_str_t       *part_checksums;    /* malloc'd, n_extents strings
                                            pointing into the value; NULL:
                                            none */
-    char           version_id[SOS_VERSION_ID_LEN + 1];
-    unsigned       delete_marker;
+    char             version_id[SOS_VERSION_ID_LEN + 1];
+    unsigned         delete_marker;
+    sos_retention_t  retention;         /* Object Lock */
 } sos_obj_rec_t;
 
 void     sos_obj_rec_encode(sos_buf_t *b, const sos_obj_rec_t *rec);
@@ -522,11 +524,14 @@ sos_rc_e sos_obj_rec_to_info(const sos_obj_rec_t *rec,
 int sos_delete_cond_met(const sos_delete_cond_t *cond,
     const sos_obj_rec_t *rec);
 
-/* Multipart upload record (U): strings point into the value. */
+/* Multipart upload record (U): strings point into the value.  After the
+ * attributes, the Object Lock the completed object gets (mode,
+ * retain-until, legal hold), only while bytes remain. */
 typedef struct {
-    int64_t       initiated;
-    sos_attrs_t   attrs;
-    sos_kv_t     *kv_mem;               /* malloc'd (NULL on failure) */
+    int64_t          initiated;
+    sos_attrs_t      attrs;
+    sos_kv_t        *kv_mem;            /* malloc'd (NULL on failure) */
+    sos_retention_t  retention;         /* of the object it will make */
 } sos_upload_rec_t;
 
 /* Part record (P): the part number comes from the key. */
@@ -564,9 +569,10 @@ sos_rc_e sos_bucket_check(sos_store_t *st, const char *bucket,
  * told apart).
  */
 typedef struct {
-    char     owner[SOS_ID_LEN + 1];
-    int64_t  created;
-    int      versioning;                /* sos_versioning_e, as read */
+    char               owner[SOS_ID_LEN + 1];
+    int64_t            created;
+    int                versioning;      /* sos_versioning_e, as read */
+    sos_bucket_lock_t  lock;            /* Object Lock, as read */
 } sos_bucket_id_t;
 
 /* As sos_bucket_check, filling *id. */
@@ -757,6 +763,31 @@ sos_rc_e sos_reader_new(sos_reader_t **out, sos_store_t *st,
     sos_obj_rec_t *rec, sos_error_t *err);
 
 
+/* ---- Object Lock (sos_lock.c) ---- */
+
+/*
+ * Whether the version rec may be removed now (under commit_lock, in the
+ * step that removes it): SOS_OK, or SOS_ELOCKED while its retention is
+ * in force (GOVERNANCE: unless bypass) or a legal hold is on.
+ */
+sos_rc_e sos_lock_check(const sos_obj_rec_t *rec, int bypass,
+    const char *bucket, size_t bucket_len, const char *key, size_t key_len,
+    sos_error_t *err);
+
+/* Whether a write's explicit retention (NULL: none) is well formed:
+ * SOS_OK or SOS_EINVAL. */
+sos_rc_e sos_lock_valid(const sos_retention_t *r, sos_error_t *err);
+
+/*
+ * Under commit_lock: set rec's retention (rec->mtime set) from the
+ * write's explicit one r (NULL: none) or the bucket's default.  SOS_OK,
+ * SOS_ENOLOCK (r asks for a lock the bucket does not have), SOS_EINVAL.
+ */
+sos_rc_e sos_lock_stamp(const sos_bucket_id_t *bucket_id,
+    const sos_retention_t *r, sos_obj_rec_t *rec, const char *bucket,
+    size_t bucket_len, sos_error_t *err);
+
+
 /* ---- versions (sos_version.c) ---- */
 
 /* V bucket \0 key \0 sort id (NULL: the prefix of the key's versions) */
@@ -899,6 +930,7 @@ struct sos_put_s {
     sos_put_commit_pt   commit;
     /* Objects: the bucket at begin, the one commit writes into. */
     sos_bucket_id_t     bucket_id;
+    sos_retention_t     retention;      /* opts.retention points here */
     /* Multipart part writes; unused by objects. */
     char                upload_id[SOS_UPLOAD_ID_LEN + 1];
     uint32_t            part_number;

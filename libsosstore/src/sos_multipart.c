@@ -257,14 +257,34 @@ sos_upload_create(sos_store_t *st, const char *bucket, size_t bucket_len,
     const char *key, size_t key_len, const sos_attrs_t *attrs,
     char upload_id[SOS_UPLOAD_ID_LEN + 1], sos_error_t *err)
 {
-    char       id[SOS_UPLOAD_ID_LEN + 1];
-    sos_rc_e   rc;
-    sos_buf_t  k, v;
+    return sos_upload_create_retention(st, bucket, bucket_len, key, key_len,
+                                       attrs, NULL, upload_id, err);
+}
+
+
+sos_rc_e
+sos_upload_create_retention(sos_store_t *st, const char *bucket,
+    size_t bucket_len, const char *key, size_t key_len,
+    const sos_attrs_t *attrs, const sos_retention_t *retention,
+    char upload_id[SOS_UPLOAD_ID_LEN + 1], sos_error_t *err)
+{
+    int              lock;
+    char             id[SOS_UPLOAD_ID_LEN + 1];
+    sos_rc_e         rc;
+    sos_buf_t        k, v;
+    sos_bucket_id_t  bid;
 
     rc = sos_key_check(bucket, bucket_len, key, key_len, err);
     if (rc != SOS_OK) {
         return rc;
     }
+
+    rc = sos_lock_valid(retention, err);
+    if (rc != SOS_OK) {
+        return rc;
+    }
+    lock = retention != NULL
+           && (retention->mode != SOS_LOCK_NONE || retention->legal_hold);
 
     sos_random_hex(id, SOS_UPLOAD_ID_LEN);
     id[SOS_UPLOAD_ID_LEN] = '\0';
@@ -275,6 +295,11 @@ sos_upload_create(sos_store_t *st, const char *bucket, size_t bucket_len,
     sos_buf_add_u8(&v, SOS_ATTRS_VERSION);
     sos_buf_add_svarint(&v, sos_now(NULL));
     sos_attrs_encode(&v, attrs);
+    if (lock) {
+        sos_buf_add_varint(&v, (uint64_t) retention->mode);
+        sos_buf_add_svarint(&v, retention->until);
+        sos_buf_add_varint(&v, retention->legal_hold ? 1 : 0);
+    }
 
     if (k.oom || v.oom) {
         rc = sos_err(err, SOS_ENOMEM, 0, "upload record of \"%.*s\"",
@@ -285,7 +310,12 @@ sos_upload_create(sos_store_t *st, const char *bucket, size_t bucket_len,
     /* bucket deletion checks for uploads under the same lock */
     pthread_mutex_lock(&st->commit_lock);
 
-    rc = sos_bucket_check(st, bucket, bucket_len, err);
+    /* the bucket record decoded only when a lock is asked for */
+    rc = sos_bucket_ident(st, bucket, bucket_len, lock ? &bid : NULL, err);
+    if (rc == SOS_OK && lock && !bid.lock.enabled) {
+        rc = sos_err(err, SOS_ENOLOCK, 0, "bucket \"%.*s\" has no Object "
+                     "Lock", (int) bucket_len, bucket);
+    }
     if (rc == SOS_OK) {
         rc = sos_idx_put(st, &k, v.data, v.len, 1, err);
     }
@@ -552,6 +582,7 @@ sos_upload_complete(sos_store_t *st, const sos_put_opts_t *opts,
     sos_obj_rec_t          rec;
     sos_extent_t          *unused;
     sos_part_rec_t        *all;
+    sos_put_opts_t         copts;
     sos_upload_rec_t       u;
     leveldb_writebatch_t  *batch;
 
@@ -568,6 +599,11 @@ sos_upload_complete(sos_store_t *st, const sos_put_opts_t *opts,
                            parts[i].part_number, parts[i - 1].part_number,
                            upload_id);
         }
+    }
+
+    rc = sos_lock_valid(opts->retention, err);
+    if (rc != SOS_OK) {
+        return rc;
     }
 
     memset(&rec, 0, sizeof(rec));
@@ -731,7 +767,16 @@ sos_upload_complete(sos_store_t *st, const sos_put_opts_t *opts,
         }
     }
 
-    rc = sos_object_commit(st, opts, NULL, &rec, batch, -(int64_t) total,
+    /* the Object Lock asked for at the upload's creation, unless the
+     * caller names one now */
+    copts = *opts;
+    if (copts.retention == NULL
+        && (u.retention.mode != SOS_LOCK_NONE || u.retention.legal_hold))
+    {
+        copts.retention = &u.retention;
+    }
+
+    rc = sos_object_commit(st, &copts, NULL, &rec, batch, -(int64_t) total,
                            NULL, err);
 
     if (rc != SOS_OK && info != NULL) {

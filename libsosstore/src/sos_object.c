@@ -215,6 +215,10 @@ sos_put_new(sos_put_t **out, sos_store_t *st, const sos_put_opts_t *opts,
         memcpy(p, opts->if_none_match_etag, none_len + 1);
         put->opts.if_none_match_etag = p;
     }
+    if (opts->retention != NULL) {
+        put->retention = *opts->retention;
+        put->opts.retention = &put->retention;
+    }
 
     /* The codec already knows every field: a round trip is a deep copy. */
     if (opts->attrs != NULL) {
@@ -275,6 +279,18 @@ sos_put_begin(sos_put_t **out, sos_store_t *store, const sos_put_opts_t *opts,
     rc = sos_bucket_ident(store, opts->bucket, opts->bucket_len, &id, err);
     if (rc != SOS_OK) {
         return rc;
+    }
+
+    rc = sos_lock_valid(opts->retention, err);
+    if (rc != SOS_OK) {
+        return rc;
+    }
+    if (opts->retention != NULL && !id.lock.enabled
+        && (opts->retention->mode != SOS_LOCK_NONE
+            || opts->retention->legal_hold))
+    {
+        return sos_err(err, SOS_ENOLOCK, 0, "bucket \"%.*s\" has no Object "
+                       "Lock", (int) opts->bucket_len, opts->bucket);
     }
 
     rc = sos_put_new(out, store, opts, sos_object_put_commit, err);
@@ -560,6 +576,16 @@ sos_object_commit(sos_store_t *st, const sos_put_opts_t *opts,
         goto done;
     }
 
+    /* Object Lock: the write's retention, or the bucket's default (a
+     * bucket with Object Lock is versioned: the record is encoded by
+     * sos_version_place, after this) */
+
+    rc = sos_lock_stamp(&now, opts->retention, rec, opts->bucket,
+                        opts->bucket_len, err);
+    if (rc != SOS_OK) {
+        goto done;
+    }
+
     rc = sos_object_load(st, &ikey, opts->bucket, opts->bucket_len,
                          opts->key, opts->key_len, &old_val, &old, err);
     if (rc == SOS_OK) {
@@ -610,6 +636,14 @@ sos_object_commit(sos_store_t *st, const sos_put_opts_t *opts,
         }
 
     } else {
+        /* never a locked version: the bucket was never versioned */
+        if (have_old) {
+            rc = sos_lock_check(&old, 0, opts->bucket, opts->bucket_len,
+                                opts->key, opts->key_len, err);
+            if (rc != SOS_OK) {
+                goto done;
+            }
+        }
         leveldb_writebatch_put(batch, (const char *) ikey.data, ikey.len,
                                (const char *) val.data, val.len);
         if (have_old) {
@@ -682,7 +716,7 @@ sos_object_delete_if(sos_store_t *store, const char *bucket,
     const sos_delete_cond_t *cond, sos_error_t *err)
 {
     return sos_object_delete_version(store, bucket, bucket_len, key, key_len,
-                                     NULL, 0, cond, NULL, err);
+                                     NULL, 0, cond, NULL, 0, NULL, err);
 }
 
 

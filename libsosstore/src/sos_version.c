@@ -146,6 +146,7 @@ sos_version_info(const sos_obj_rec_t *rec, sos_object_info_t *info)
     info->delete_marker = rec->delete_marker;
     info->mtime = rec->mtime;
     info->mtime_nsec = rec->mtime_nsec;
+    info->retention = rec->retention;
 }
 
 
@@ -358,7 +359,13 @@ sos_version_place(sos_store_t *st, leveldb_writebatch_t *batch,
 
     if (old != NULL) {
         if (null && old->version_id[0] == '\0') {
-            /* the null version replaced: its files go */
+            /* the null version replaced: its files go, unless locked (a
+             * bucket with Object Lock is never suspended: a guard) */
+            rc = sos_lock_check(old, 0, bucket, bucket_len, key, key_len,
+                                err);
+            if (rc != SOS_OK) {
+                return rc;
+            }
             sos_garbage_add(batch, old->extents, old->n_extents);
             *d_count -= 1;
             *d_bytes -= (int64_t) old->size;
@@ -375,6 +382,10 @@ sos_version_place(sos_store_t *st, leveldb_writebatch_t *batch,
     if (null && !*old_dropped) {
         rc = sos_version_first(st, bucket, bucket_len, key, key_len, 1, NULL,
                                drop, err);
+        if (rc == SOS_OK && drop->have) {
+            rc = sos_lock_check(&drop->rec, 0, bucket, bucket_len, key,
+                                key_len, err);
+        }
         if (rc == SOS_OK && drop->have) {
             sos_version_drop(batch, drop, d_count, d_bytes);
         }

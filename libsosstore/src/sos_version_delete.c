@@ -24,8 +24,8 @@ typedef struct {
 static sos_rc_e sos_version_delete_one(sos_store_t *st, const char *bucket,
     size_t bucket_len, const char *key, size_t key_len, const char *vid,
     size_t vid_len, const sos_delete_cond_t *cond, const sos_str_t *owner,
-    sos_delete_result_t *res, sos_version_gc_t *gc, uint64_t *seq,
-    sos_error_t *err);
+    int bypass, sos_delete_result_t *res, sos_version_gc_t *gc,
+    uint64_t *seq, sos_error_t *err);
 static sos_rc_e sos_version_delete_current(sos_store_t *st,
     leveldb_writebatch_t *batch, int state, const char *bucket,
     size_t bucket_len, const char *key, size_t key_len,
@@ -34,7 +34,8 @@ static sos_rc_e sos_version_delete_current(sos_store_t *st,
 static sos_rc_e sos_version_delete_id(sos_store_t *st,
     leveldb_writebatch_t *batch, const char *bucket, size_t bucket_len,
     const char *key, size_t key_len, const char *vid, size_t vid_len,
-    sos_delete_result_t *res, sos_version_gc_t *gc, sos_error_t *err);
+    int bypass, sos_delete_result_t *res, sos_version_gc_t *gc,
+    sos_error_t *err);
 static void sos_version_gc(sos_store_t *st, sos_version_gc_t *gc,
     int collect);
 
@@ -43,9 +44,10 @@ sos_rc_e
 sos_object_delete_version(sos_store_t *store, const char *bucket,
     size_t bucket_len, const char *key, size_t key_len,
     const char *version_id, size_t version_id_len,
-    const sos_delete_cond_t *cond, sos_delete_result_t *res,
-    sos_error_t *err)
+    const sos_delete_cond_t *cond, const char *owner, int bypass_governance,
+    sos_delete_result_t *res, sos_error_t *err)
 {
+    sos_str_t            who;
     uint64_t             seq;
     sos_rc_e             rc, sync_rc;
     sos_version_gc_t     gc;
@@ -67,13 +69,15 @@ sos_object_delete_version(sos_store_t *store, const char *bucket,
 
     seq = 0;
     memset(&gc, 0, sizeof(gc));
+    who.data = owner;
+    who.len = owner != NULL ? strlen(owner) : 0;
 
     sos_idx_enter(store);
     pthread_mutex_lock(&store->commit_lock);
 
     rc = sos_version_delete_one(store, bucket, bucket_len, key, key_len,
-                                version_id, version_id_len, cond, NULL, &r,
-                                &gc, &seq, err);
+                                version_id, version_id_len, cond, &who,
+                                bypass_governance, &r, &gc, &seq, err);
 
     pthread_mutex_unlock(&store->commit_lock);
     sos_idx_leave(store);
@@ -153,8 +157,8 @@ sos_objects_delete_versions(sos_store_t *store, const char *bucket,
                                     bucket_len, keys[i].key.data,
                                     keys[i].key.len, keys[i].version_id.data,
                                     keys[i].version_id.len, keys[i].cond,
-                                    &keys[i].owner, &results[i], &gc[i], &s,
-                                    &e);
+                                    &keys[i].owner, keys[i].bypass_governance,
+                                    &results[i], &gc[i], &s, &e);
             }
             seq = s > seq ? s : seq;
         }
@@ -208,8 +212,8 @@ static sos_rc_e
 sos_version_delete_one(sos_store_t *st, const char *bucket,
     size_t bucket_len, const char *key, size_t key_len, const char *vid,
     size_t vid_len, const sos_delete_cond_t *cond, const sos_str_t *owner,
-    sos_delete_result_t *res, sos_version_gc_t *gc, uint64_t *seq,
-    sos_error_t *err)
+    int bypass, sos_delete_result_t *res, sos_version_gc_t *gc,
+    uint64_t *seq, sos_error_t *err)
 {
     sos_rc_e               rc;
     sos_bucket_id_t        now;
@@ -231,12 +235,15 @@ sos_version_delete_one(sos_store_t *st, const char *bucket,
                                         res, gc, err);
     } else {
         rc = sos_version_delete_id(st, batch, bucket, bucket_len, key,
-                                   key_len, vid, vid_len, res, gc, err);
+                                   key_len, vid, vid_len, bypass, res, gc,
+                                   err);
     }
 
     if (rc == SOS_OK) {
         rc = sos_idx_apply(st, batch, NULL, seq, err);
-    } else if (rc == SOS_ENOTFOUND || rc == SOS_EPRECONDITION) {
+    } else if (rc == SOS_ENOTFOUND || rc == SOS_EPRECONDITION
+               || rc == SOS_ELOCKED)
+    {
         *seq = sos_idx_applied(st);
     }
 
@@ -283,6 +290,12 @@ sos_version_delete_current(sos_store_t *st, leveldb_writebatch_t *batch,
     }
 
     if (state == SOS_VERSIONING_OFF) {
+        /* never locked: a bucket with Object Lock is versioned; a guard */
+        rc = sos_lock_check(&gc->cur.rec, 0, bucket, bucket_len, key,
+                            key_len, err);
+        if (rc != SOS_OK) {
+            return rc;
+        }
         leveldb_writebatch_delete(batch, (const char *) gc->cur.vkey.data,
                                   gc->cur.vkey.len);
         sos_garbage_add(batch, gc->cur.rec.extents, gc->cur.rec.n_extents);
@@ -325,7 +338,7 @@ sos_version_delete_current(sos_store_t *st, leveldb_writebatch_t *batch,
 static sos_rc_e
 sos_version_delete_id(sos_store_t *st, leveldb_writebatch_t *batch,
     const char *bucket, size_t bucket_len, const char *key, size_t key_len,
-    const char *vid, size_t vid_len, sos_delete_result_t *res,
+    const char *vid, size_t vid_len, int bypass, sos_delete_result_t *res,
     sos_version_gc_t *gc, sos_error_t *err)
 {
     int                 promote;
@@ -343,6 +356,13 @@ sos_version_delete_id(sos_store_t *st, leveldb_writebatch_t *batch,
     }
 
     r = &gc->cur.rec;
+
+    /* Object Lock: checked in the step that removes the version */
+    rc = sos_lock_check(r, bypass, bucket, bucket_len, key, key_len, err);
+    if (rc != SOS_OK) {
+        return rc;
+    }
+
     res->delete_marker = r->delete_marker;
     memcpy(res->version_id, r->version_id, sizeof(res->version_id));
 

@@ -89,7 +89,8 @@ main(void)
 
     /* the current version removed: the older one keeps its ACL */
 
-    if (sos_object_delete_version(st, B, 4, "k", 1, v2, 32, NULL, &res, &err)
+    if (sos_object_delete_version(st, B, 4, "k", 1, v2, 32, NULL, NULL, 0,
+                                  &res, &err)
         != SOS_OK)
     {
         bail("delete: %s", err.msg);
@@ -98,7 +99,8 @@ main(void)
 
     /* a delete marker has none */
 
-    if (sos_object_delete_version(st, B, 4, "k", 1, NULL, 0, NULL, &res, &err)
+    if (sos_object_delete_version(st, B, 4, "k", 1, NULL, 0, NULL, NULL, 0,
+                                  &res, &err)
         != SOS_OK)
     {
         bail("delete: %s", err.msg);

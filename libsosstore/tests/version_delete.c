@@ -29,7 +29,8 @@ del(const char *key, const char *vid)
 {
     memset(&res, 0, sizeof(res));
     return sos_object_delete_version(st, B, strlen(B), key, strlen(key), vid,
-                                     vid ? strlen(vid) : 0, NULL, &res, &err);
+                                     vid ? strlen(vid) : 0, NULL, NULL, 0,
+                                     &res, &err);
 }
 
 
@@ -134,14 +135,15 @@ main(void)
     memset(&cond, 0, sizeof(cond));
     cond.etag = "0123";
     is_int(SOS_EPRECONDITION, sos_object_delete_version(st, B, 4, "c", 1,
-                                  NULL, 0, &cond, &res, &err),
+                                  NULL, 0, &cond, NULL, 0, &res, &err),
            "a condition not met");
     cond.etag = "*";
     is_int(SOS_OK, sos_object_delete_version(st, B, 4, "c", 1, NULL, 0,
-                                             &cond, &res, &err),
+                                             &cond, NULL, 0, &res, &err),
            "a condition met: a marker");
     is_int(SOS_ENOTFOUND, sos_object_delete_version(st, B, 4, "c", 1, NULL,
-                                                    0, &cond, &res, &err),
+                                                    0, &cond, NULL, 0, &res,
+                                                    &err),
            "with conditions and no current version: not found");
     is_int(SOS_ENOTEMPTY, sos_bucket_delete(st, B, strlen(B), &err),
            "a bucket with noncurrent versions is not empty");

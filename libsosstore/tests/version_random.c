@@ -208,7 +208,8 @@ main(void)
 
         } else if (op < 6) {
             rc = sos_object_delete_version(st, B, strlen(B), keys[k], 2,
-                                           NULL, 0, NULL, &res, &err);
+                                           NULL, 0, NULL, NULL, 0, &res,
+                                           &err);
             if (rc != SOS_OK && rc != SOS_ENOTFOUND) {
                 bail("delete: %s", err.msg);
             }
@@ -217,8 +218,8 @@ main(void)
             if (w.n_vids[k] > 0) {
                 vid = w.vids[k][rand_r(&seed) % w.n_vids[k]];
                 rc = sos_object_delete_version(st, B, strlen(B), keys[k], 2,
-                                               vid, strlen(vid), NULL, &res,
-                                               &err);
+                                               vid, strlen(vid), NULL, NULL,
+                                               0, &res, &err);
                 if (rc != SOS_OK) {
                     bail("delete %s: %s", vid, err.msg);
                 }
@@ -249,8 +250,8 @@ main(void)
             if (w.n_vids[k] > 0) {
                 vid = w.vids[k][0];
                 if (sos_object_delete_version(st, B, strlen(B), keys[k], 2,
-                                              vid, strlen(vid), NULL, &res,
-                                              &err) != SOS_OK)
+                                              vid, strlen(vid), NULL, NULL,
+                                              0, &res, &err) != SOS_OK)
                 {
                     bail("delete %s: %s", vid, err.msg);
                 }

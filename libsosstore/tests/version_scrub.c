@@ -86,7 +86,7 @@ main(void)
     vu_put(st, B, "k", "version two", v2, f2);
     vu_put(st, B, "gone", "hidden by a marker", NULL, f3);
     if (sos_object_delete_version(st, B, strlen(B), "gone", 4, NULL, 0, NULL,
-                                  NULL, &err) != SOS_OK)
+                                  NULL, 0, NULL, &err) != SOS_OK)
     {
         bail("delete: %s", err.msg);
     }
@@ -140,7 +140,7 @@ main(void)
     /* a version removed for good: its files go */
 
     is_int(SOS_OK, sos_object_delete_version(st, B, strlen(B), "k", 1, v1, 32,
-                                             NULL, NULL, &err),
+                                             NULL, NULL, 0, NULL, &err),
            "remove a noncurrent version");
     ok(!exists(0, f1) && !exists(1, f1) && !exists(2, f1), "its files went");
 

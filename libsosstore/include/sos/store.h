@@ -86,6 +86,17 @@ typedef enum {
     SOS_ENOMEM,
     SOS_EFENCED,        /* writes refused: an index write failed, in this
                            call or an earlier one (see "Fencing") */
+    SOS_ELOCKED,        /* refused by Object Lock: the version's retention
+                           is in force or it is under a legal hold, or a
+                           retention change would weaken it (S3: 403
+                           AccessDenied) */
+    SOS_ENOLOCK,        /* the bucket has no Object Lock: a retention or
+                           legal hold was asked for (S3: 400
+                           InvalidRequest) */
+    SOS_ESTATE,         /* the bucket's state forbids it: versioning of an
+                           Object Lock bucket cannot be suspended, Object
+                           Lock needs versioning enabled (S3: 409
+                           InvalidBucketState) */
     SOS_RC_MAX
 } sos_rc_e;
 
@@ -453,15 +464,52 @@ sos_rc_e sos_key_revoke(sos_store_t *store, const char *access_key_id,
 /* ------------------------------------------------------------------ */
 /* Buckets                                                            */
 
+/*
+ * Object Lock (S3's Object Lock): a bucket created with it, or given it
+ * later while versioning is enabled, keeps it and versioning enabled for
+ * good.  Each version of such a bucket may have a retention (a mode and
+ * a retain-until date) and a legal hold.  While retain-until is in the
+ * future or the legal hold is on, the version cannot be removed (its
+ * data deleted or replaced) by any call of this library: a delete of the
+ * current key without a version id still adds a delete marker.  A
+ * GOVERNANCE retention gives way to a call that asks to bypass it; a
+ * COMPLIANCE one to none, and can only be extended.  A write with no
+ * explicit retention gets the bucket's default one, if set, from its
+ * commit time.  See docs/store.md "Object Lock" for what an operator with
+ * root on the machine can still do.
+ */
+typedef enum {
+    SOS_LOCK_NONE = 0,                 /* no retention */
+    SOS_LOCK_GOVERNANCE,
+    SOS_LOCK_COMPLIANCE
+} sos_lock_mode_e;
+
+/* A version's Object Lock state. */
 typedef struct {
-    char      name[SOS_MAX_BUCKET_LEN + 1];
-    char      owner[SOS_ID_LEN + 1];   /* organization id */
-    char      region[32];
-    int64_t   created;                 /* unix seconds */
-    uint64_t  object_count;            /* maintained at every commit */
-    uint64_t  bytes;                   /* object bytes + bytes of parts of
+    sos_lock_mode_e  mode;             /* SOS_LOCK_NONE: no retention */
+    int64_t          until;            /* retain-until, unix seconds */
+    int              legal_hold;       /* 1: on */
+} sos_retention_t;
+
+/* A bucket's Object Lock: whether it has it, and its default retention
+ * (mode SOS_LOCK_NONE: none; else days or years, the other 0). */
+typedef struct {
+    int              enabled;
+    sos_lock_mode_e  mode;
+    uint32_t         days;
+    uint32_t         years;
+} sos_bucket_lock_t;
+
+typedef struct {
+    char               name[SOS_MAX_BUCKET_LEN + 1];
+    char               owner[SOS_ID_LEN + 1];   /* organization id */
+    char               region[32];
+    int64_t            created;        /* unix seconds */
+    uint64_t           object_count;   /* maintained at every commit */
+    uint64_t           bytes;          /* object bytes + bytes of parts of
                                           uploads in progress */
-    int       versioning;              /* sos_versioning_e */
+    int                versioning;     /* sos_versioning_e */
+    sos_bucket_lock_t  lock;           /* Object Lock */
 } sos_bucket_t;
 
 /*
@@ -534,6 +582,17 @@ sos_rc_e sos_bucket_create(sos_store_t *store, const char *name,
     const void *acl, size_t acl_len, sos_bucket_t *out, sos_error_t *err);
 
 /**
+ * sos_bucket_create of a bucket with Object Lock enabled (S3's
+ * x-amz-bucket-object-lock-enabled), and so versioning enabled, for
+ * good, without a default retention; in the one write that creates it.
+ * @return as sos_bucket_create
+ * Threads: any thread.  Ownership: the ownership rule.
+ */
+sos_rc_e sos_bucket_create_locked(sos_store_t *store, const char *name,
+    size_t name_len, const char *owner_id, const char *region,
+    const void *acl, size_t acl_len, sos_bucket_t *out, sos_error_t *err);
+
+/**
  * A bucket, its counters and its ACL blob.
  * @param[out] out  free it with sos_bucket_info_free
  * @return SOS_OK, SOS_ENOBUCKET (also for a name no bucket can have),
@@ -593,13 +652,34 @@ sos_rc_e sos_bucket_set_conf(sos_store_t *store, const char *name,
  * @param expect  the bucket as sos_bucket_get returned it
  * @return SOS_OK, SOS_ECHANGED (the bucket was deleted and created again;
  *         nothing was written), SOS_ENOBUCKET, SOS_EINVAL (state out of
- *         range, or off for a bucket that was versioned), SOS_ECORRUPT
+ *         range, or off for a bucket that was versioned), SOS_ESTATE
+ *         (suspended for a bucket with Object Lock), SOS_ECORRUPT
  *         (its record does not decode), SOS_EFENCED, SOS_ENOMEM, SOS_EIO
  * Threads: any thread.  Ownership: the ownership rule.
  */
 sos_rc_e sos_bucket_set_versioning(sos_store_t *store, const char *name,
     size_t name_len, const sos_bucket_info_t *expect, sos_versioning_e state,
     sos_error_t *err);
+
+/**
+ * Set a bucket's Object Lock (PutObjectLockConfiguration), provided it is
+ * still the bucket the caller read (as sos_bucket_set_conf).  lock->enabled
+ * must be 1: Object Lock is enabled on a bucket without it, provided its
+ * versioning is enabled, and is never turned off.  The default retention
+ * (lock->mode, and days or years, one of them > 0, at most 36500 days or
+ * 100 years) replaces the bucket's; mode SOS_LOCK_NONE removes it.  It
+ * applies to the versions written after it, not to the existing ones.
+ * The change is durable when this returns.
+ * @return SOS_OK, SOS_ECHANGED, SOS_ENOBUCKET, SOS_EINVAL (enabled 0, a
+ *         mode out of range, days and years both or neither set with a
+ *         mode, or set without one), SOS_ESTATE (versioning not enabled
+ *         on a bucket without Object Lock), SOS_ECORRUPT, SOS_EFENCED,
+ *         SOS_ENOMEM, SOS_EIO
+ * Threads: any thread.  Ownership: the ownership rule.
+ */
+sos_rc_e sos_bucket_set_lock(sos_store_t *store, const char *name,
+    size_t name_len, const sos_bucket_info_t *expect,
+    const sos_bucket_lock_t *lock, sos_error_t *err);
 
 /**
  * Delete an empty bucket: no object, no noncurrent version or delete
@@ -671,6 +751,7 @@ typedef struct {
      * or a part). */
     char         version_id[SOS_VERSION_ID_LEN + 1];
     int          delete_marker;        /* a delete marker: no data */
+    sos_retention_t  retention;        /* Object Lock; zeroed: none */
     void        *mem;                  /* private: what the fields point
                                           into; see release below */
 } sos_object_info_t;
@@ -703,6 +784,15 @@ typedef struct {
                                           current object must not have;
                                           NULL: none */
     uint64_t            max_size;      /* 0: no limit; else ETOOLARGE */
+    /* Object Lock of the new version (objects, copies, completes): NULL,
+     * or mode SOS_LOCK_NONE, the bucket's default retention (from the
+     * commit time); the legal hold is taken either way.  Checked at
+     * sos_put_begin (SOS_EINVAL for a mode out of range or a
+     * retain-until not in the future) and at the commit (SOS_ENOLOCK in
+     * a bucket without Object Lock, also for a legal hold alone; a date
+     * that passed meanwhile leaves the version unlocked).  Complete: NULL
+     * takes the upload's (sos_upload_create_retention). */
+    const sos_retention_t  *retention;
 } sos_put_opts_t;
 
 /**
@@ -711,8 +801,10 @@ typedef struct {
  * @param[out] out   the write: finish it with sos_put_commit or
  *                   sos_put_abort
  * @param      opts  copied: the write keeps no pointer into it
- * @return SOS_OK, SOS_ENOBUCKET, SOS_EINVAL (key), SOS_EQUORUM (too few
- *         replicas writable), SOS_ENOSPC, SOS_ENOMEM, SOS_EIO
+ * @return SOS_OK, SOS_ENOBUCKET, SOS_EINVAL (key, opts->retention),
+ *         SOS_ENOLOCK (opts->retention in a bucket without Object Lock),
+ *         SOS_EQUORUM (too few replicas writable), SOS_ENOSPC, SOS_ENOMEM,
+ *         SOS_EIO
  * Threads: any thread; the write then follows the thread rule.
  * Ownership: the ownership rule.
  */
@@ -764,6 +856,9 @@ void sos_put_md5(sos_put_t *put, unsigned char md5[16]);
  *         meanwhile), SOS_ENOUPLOAD (a part's upload was completed or
  *         aborted meanwhile), SOS_EQUORUM, SOS_ENOSPC, SOS_ECORRUPT (the
  *         record being replaced, or the bucket's counters, do not decode),
+ *         SOS_ENOLOCK (opts->retention in a bucket without Object Lock),
+ *         SOS_ELOCKED (the write would replace a locked version: only
+ *         against a record a bucket's state cannot give, a guard),
  *         SOS_ENOMEM, SOS_EIO, SOS_EFENCED.  On failure nothing is visible,
  *         except after SOS_EFENCED from a failed index write: the next
  *         open shows the write or not (see "Fencing").
@@ -1066,19 +1161,26 @@ typedef struct {
  * version, SOS_ENOTFOUND.  version_id "null" or an id removes that
  * version for good (its data is removed; cond is not used): when it was
  * the current version, the newest noncurrent version becomes current,
- * unless that is a delete marker, which then is the latest.
+ * unless that is a delete marker, which then is the latest.  Object
+ * Lock: a version (not a delete marker) whose retention is in force
+ * (retain-until after now) or that is under a legal hold is not removed:
+ * SOS_ELOCKED, unless its retention is GOVERNANCE, it has no legal hold
+ * and bypass_governance is 1.  The check and the delete are one step
+ * under the commit lock.
+ * @param owner  organization id of the deleter (NUL-terminated; NULL or
+ *               "": none), kept as a delete marker's owner
  * @param[out] res  what was done (may be NULL); written on SOS_OK
  * @return SOS_OK, SOS_ENOBUCKET, SOS_ENOTFOUND (no such version; with
  *         version_id NULL only while versioning is off or with
- *         conditions), SOS_EPRECONDITION, SOS_EINVAL (key or version
- *         id), SOS_ECORRUPT, SOS_EFENCED, SOS_ENOMEM, SOS_EIO
+ *         conditions), SOS_EPRECONDITION, SOS_ELOCKED, SOS_EINVAL (key or
+ *         version id), SOS_ECORRUPT, SOS_EFENCED, SOS_ENOMEM, SOS_EIO
  * Threads: any thread.  Ownership: the ownership rule.
  */
 sos_rc_e sos_object_delete_version(sos_store_t *store, const char *bucket,
     size_t bucket_len, const char *key, size_t key_len,
     const char *version_id, size_t version_id_len,
-    const sos_delete_cond_t *cond, sos_delete_result_t *res,
-    sos_error_t *err);
+    const sos_delete_cond_t *cond, const char *owner, int bypass_governance,
+    sos_delete_result_t *res, sos_error_t *err);
 
 /* One key of sos_objects_delete_versions. */
 typedef struct {
@@ -1090,6 +1192,8 @@ typedef struct {
                                               deleter, kept as a delete
                                               marker's owner; empty:
                                               none */
+    int                       bypass_governance;  /* as in
+                                              sos_object_delete_version */
 } sos_delete_key_t;
 
 /**
@@ -1141,6 +1245,45 @@ sos_rc_e sos_object_set_acl_version(sos_store_t *store, const char *bucket,
     const char *version_id, size_t version_id_len,
     const sos_object_info_t *expect, const void *acl, size_t acl_len,
     sos_error_t *err);
+
+
+/**
+ * Set the retention of one version (PutObjectRetention): version_id as
+ * in sos_object_open_version (NULL: the current version).  mode
+ * SOS_LOCK_NONE removes the retention (until is then not used).  A
+ * retention in force (retain-until after now) may always be extended in
+ * the same mode; a COMPLIANCE one cannot be shortened, changed to
+ * GOVERNANCE or removed; a GOVERNANCE one can be shortened, changed to
+ * COMPLIANCE or removed only with bypass_governance 1 (as Ceph RGW).  A
+ * retention that has expired may be replaced by any.  The check and the
+ * change are one step under the commit lock, durable when this returns;
+ * the data and the rest of the record are kept.
+ * @param until  retain-until, unix seconds, after now
+ * @return SOS_OK, SOS_ENOBUCKET, SOS_ENOTFOUND (no such version, or a
+ *         delete marker), SOS_ENOLOCK (the bucket has no Object Lock),
+ *         SOS_ELOCKED (the change would weaken a retention in force),
+ *         SOS_EINVAL (key, version id, mode out of range, until not after
+ *         now), SOS_ECORRUPT, SOS_EFENCED, SOS_ENOMEM, SOS_EIO
+ * Threads: any thread.  Ownership: the ownership rule.
+ */
+sos_rc_e sos_object_set_retention(sos_store_t *store, const char *bucket,
+    size_t bucket_len, const char *key, size_t key_len,
+    const char *version_id, size_t version_id_len, sos_lock_mode_e mode,
+    int64_t until, int bypass_governance, sos_error_t *err);
+
+/**
+ * Put a legal hold on one version (on 1) or take it off (on 0)
+ * (PutObjectLegalHold); version_id as in sos_object_set_retention.  Who
+ * may is the caller's to decide.  One step under the commit lock,
+ * durable when this returns.
+ * @return SOS_OK, SOS_ENOBUCKET, SOS_ENOTFOUND (no such version, or a
+ *         delete marker), SOS_ENOLOCK, SOS_EINVAL (key or version id),
+ *         SOS_ECORRUPT, SOS_EFENCED, SOS_ENOMEM, SOS_EIO
+ * Threads: any thread.  Ownership: the ownership rule.
+ */
+sos_rc_e sos_object_set_legal_hold(sos_store_t *store, const char *bucket,
+    size_t bucket_len, const char *key, size_t key_len,
+    const char *version_id, size_t version_id_len, int on, sos_error_t *err);
 
 
 /*
@@ -1458,6 +1601,23 @@ sos_rc_e sos_upload_create(sos_store_t *store, const char *bucket,
     sos_error_t *err);
 
 /**
+ * sos_upload_create with the Object Lock the completed object will get
+ * (CreateMultipartUpload's x-amz-object-lock-* headers; NULL: none):
+ * checked as a write's (sos_put_opts_t.retention) now, kept with the
+ * upload and applied by sos_upload_complete, unless its opts->retention
+ * names another; with none, the bucket's default retention applies at
+ * the completion.
+ * @return as sos_upload_create, and SOS_ENOLOCK (a retention or legal
+ *         hold in a bucket without Object Lock), SOS_EINVAL (a mode out
+ *         of range, a retain-until not in the future)
+ * Threads: any thread.  Ownership: the ownership rule.
+ */
+sos_rc_e sos_upload_create_retention(sos_store_t *store, const char *bucket,
+    size_t bucket_len, const char *key, size_t key_len,
+    const sos_attrs_t *attrs, const sos_retention_t *retention,
+    char upload_id[SOS_UPLOAD_ID_LEN + 1], sos_error_t *err);
+
+/**
  * The upload's stored metadata (info->attrs, for the final object) and
  * when it was initiated (info->mtime).  For an upload that was completed
  * (its record still kept, the object still the one it made), the object.
@@ -1568,13 +1728,15 @@ void sos_list_uploads_result_free(sos_list_uploads_result_t *result);
  * atomically with the commit.  Called again for an upload it completed
  * (a retry, until sos_upload_expire removes its record), with the same
  * parts, while the object is still the one it made, it succeeds again
- * with that object, changing nothing.
+ * with that object, changing nothing.  Its Object Lock: opts->retention,
+ * else the upload's (sos_upload_create_retention), else the bucket's
+ * default retention.
  * @param[out] info  the object (may be NULL); release it
  * @return SOS_OK, SOS_ENOBUCKET, SOS_ENOUPLOAD, SOS_EINVAL (no parts or
- *         more than SOS_MAX_PARTS, key), SOS_EPARTORDER, SOS_EINVALIDPART,
- *         SOS_ETOOSMALL, SOS_EPRECONDITION, SOS_ECORRUPT (a record does
- *         not decode), SOS_ENOMEM, SOS_EIO.  On failure the upload is
- *         unchanged.
+ *         more than SOS_MAX_PARTS, key, opts->retention), SOS_EPARTORDER,
+ *         SOS_EINVALIDPART, SOS_ETOOSMALL, SOS_EPRECONDITION, SOS_ENOLOCK,
+ *         SOS_ECORRUPT (a record does not decode), SOS_ENOMEM, SOS_EIO.
+ *         On failure the upload is unchanged.
  * Threads: any thread.  Ownership: the ownership rule.
  */
 sos_rc_e sos_upload_complete(sos_store_t *store, const sos_put_opts_t *opts,

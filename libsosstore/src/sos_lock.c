@@ -1,0 +1,306 @@
+/*
+ * Object Lock: a version's retention and legal hold, set at the commit
+ * that makes it (explicit, or the bucket's default) or later, and the
+ * check every path that removes a version's data makes, under
+ * commit_lock, in the step that removes it.
+ */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sos_internal.h"
+
+
+#define SOS_LOCK_DAY       86400
+/* a default retention in years counts 365 days a year */
+#define SOS_LOCK_YEAR      (365 * SOS_LOCK_DAY)
+/* the most of a key a message shows */
+#define SOS_LOCK_KEY_SHOW  80
+#define sos_lock_key_len(len)                                                \
+    (int) ((len) > SOS_LOCK_KEY_SHOW ? SOS_LOCK_KEY_SHOW : (len))
+
+
+static sos_rc_e sos_lock_update(sos_store_t *store, const char *bucket,
+    size_t bucket_len, const char *key, size_t key_len,
+    const char *version_id, size_t version_id_len,
+    const sos_retention_t *want, int hold_only, int bypass,
+    sos_error_t *err);
+static sos_rc_e sos_lock_change(const sos_obj_rec_t *rec,
+    const sos_retention_t *want, int bypass, int64_t now, const char *key,
+    size_t key_len, sos_error_t *err);
+
+
+sos_rc_e
+sos_lock_check(const sos_obj_rec_t *rec, int bypass, const char *bucket,
+    size_t bucket_len, const char *key, size_t key_len, sos_error_t *err)
+{
+    int64_t  now;
+
+    if (rec->delete_marker) {
+        return SOS_OK;
+    }
+
+    if (rec->retention.legal_hold) {
+        return sos_err(err, SOS_ELOCKED, 0, "object \"%.*s\" in bucket "
+                       "\"%.*s\", version \"%s\": under a legal hold",
+                       sos_lock_key_len(key_len), key, (int) bucket_len,
+                       bucket, rec->version_id);
+    }
+
+    if (rec->retention.mode == SOS_LOCK_NONE) {
+        return SOS_OK;
+    }
+
+    now = sos_now(NULL);
+    if (rec->retention.until <= now) {
+        return SOS_OK;
+    }
+
+    if (rec->retention.mode == SOS_LOCK_GOVERNANCE && bypass) {
+        return SOS_OK;
+    }
+
+    return sos_err(err, SOS_ELOCKED, 0, "object \"%.*s\" in bucket "
+                   "\"%.*s\", version \"%s\": %s retention until %lld",
+                   sos_lock_key_len(key_len), key, (int) bucket_len, bucket,
+                   rec->version_id,
+                   rec->retention.mode == SOS_LOCK_GOVERNANCE
+                   ? "GOVERNANCE" : "COMPLIANCE",
+                   (long long) rec->retention.until);
+}
+
+
+sos_rc_e
+sos_lock_valid(const sos_retention_t *r, sos_error_t *err)
+{
+    if (r == NULL) {
+        return SOS_OK;
+    }
+    if ((unsigned) r->mode > SOS_LOCK_COMPLIANCE) {
+        return sos_err(err, SOS_EINVAL, 0, "retention mode %d",
+                       (int) r->mode);
+    }
+    if (r->mode != SOS_LOCK_NONE && r->until <= sos_now(NULL)) {
+        return sos_err(err, SOS_EINVAL, 0, "the retain-until date %lld is "
+                       "not in the future", (long long) r->until);
+    }
+    return SOS_OK;
+}
+
+
+sos_rc_e
+sos_lock_stamp(const sos_bucket_id_t *bucket_id, const sos_retention_t *r,
+    sos_obj_rec_t *rec, const char *bucket, size_t bucket_len,
+    sos_error_t *err)
+{
+    const sos_bucket_lock_t  *lock;
+
+    lock = &bucket_id->lock;
+
+    memset(&rec->retention, 0, sizeof(rec->retention));
+
+    if (r != NULL && (r->mode != SOS_LOCK_NONE || r->legal_hold)) {
+        if (!lock->enabled) {
+            return sos_err(err, SOS_ENOLOCK, 0, "bucket \"%.*s\" has no "
+                           "Object Lock", (int) bucket_len, bucket);
+        }
+        /* a date checked when the write began may have passed since:
+         * the version is then not locked */
+        if ((unsigned) r->mode > SOS_LOCK_COMPLIANCE) {
+            return sos_err(err, SOS_EINVAL, 0, "retention mode %d",
+                           (int) r->mode);
+        }
+        rec->retention = *r;
+        rec->retention.legal_hold = (r->legal_hold != 0);
+    }
+
+    if (lock->enabled && rec->retention.mode == SOS_LOCK_NONE
+        && lock->mode != SOS_LOCK_NONE)
+    {
+        rec->retention.mode = lock->mode;
+        rec->retention.until = rec->mtime
+                               + (int64_t) lock->days * SOS_LOCK_DAY
+                               + (int64_t) lock->years * SOS_LOCK_YEAR;
+    }
+
+    return SOS_OK;
+}
+
+
+sos_rc_e
+sos_object_set_retention(sos_store_t *store, const char *bucket,
+    size_t bucket_len, const char *key, size_t key_len,
+    const char *version_id, size_t version_id_len, sos_lock_mode_e mode,
+    int64_t until, int bypass_governance, sos_error_t *err)
+{
+    sos_rc_e         rc;
+    sos_retention_t  want;
+
+    memset(&want, 0, sizeof(want));
+    want.mode = mode;
+    want.until = mode == SOS_LOCK_NONE ? 0 : until;
+
+    rc = sos_lock_valid(&want, err);
+    if (rc != SOS_OK) {
+        return rc;
+    }
+
+    return sos_lock_update(store, bucket, bucket_len, key, key_len,
+                           version_id, version_id_len, &want, 0,
+                           bypass_governance, err);
+}
+
+
+sos_rc_e
+sos_object_set_legal_hold(sos_store_t *store, const char *bucket,
+    size_t bucket_len, const char *key, size_t key_len,
+    const char *version_id, size_t version_id_len, int on, sos_error_t *err)
+{
+    sos_retention_t  want;
+
+    memset(&want, 0, sizeof(want));
+    want.legal_hold = (on != 0);
+
+    return sos_lock_update(store, bucket, bucket_len, key, key_len,
+                           version_id, version_id_len, &want, 1, 0, err);
+}
+
+
+/*
+ * Rewrite the record of one version with a new retention (hold_only 0)
+ * or legal hold (hold_only 1), keeping the rest: the check and the
+ * change are one step under commit_lock, synced before the answer.
+ */
+static sos_rc_e
+sos_lock_update(sos_store_t *store, const char *bucket, size_t bucket_len,
+    const char *key, size_t key_len, const char *version_id,
+    size_t version_id_len, const sos_retention_t *want, int hold_only,
+    int bypass, sos_error_t *err)
+{
+    uint64_t               seq;
+    sos_rc_e               rc, sync_rc;
+    sos_buf_t              nval;
+    sos_bucket_id_t        bid;
+    sos_version_drop_t     v;
+    leveldb_writebatch_t  *batch;
+
+    rc = sos_key_check(bucket, bucket_len, key, key_len, err);
+    if (rc != SOS_OK) {
+        return rc;
+    }
+    if (sos_version_arg(version_id, version_id_len) < 0) {
+        return sos_err(err, SOS_EINVAL, 0, "invalid version id");
+    }
+
+    sos_buf_init(&nval);
+    memset(&v, 0, sizeof(v));
+    sos_buf_init(&v.vkey);
+    batch = leveldb_writebatch_create();
+    seq = 0;
+
+    sos_idx_enter(store);
+    pthread_mutex_lock(&store->commit_lock);
+
+    rc = sos_bucket_ident(store, bucket, bucket_len, &bid, err);
+    if (rc == SOS_OK && !bid.lock.enabled) {
+        rc = sos_err(err, SOS_ENOLOCK, 0, "bucket \"%.*s\" has no Object "
+                     "Lock", (int) bucket_len, bucket);
+    }
+
+    if (rc == SOS_OK) {
+        rc = sos_version_find(store, bucket, bucket_len, key, key_len,
+                              version_id, version_id_len, &v, err);
+    }
+
+    if (rc == SOS_OK && v.rec.delete_marker) {
+        rc = sos_err(err, SOS_ENOTFOUND, 0, "object \"%.*s\" in bucket "
+                     "\"%.*s\": the version is a delete marker",
+                     sos_lock_key_len(key_len), key, (int) bucket_len,
+                     bucket);
+    }
+
+    if (rc == SOS_OK && !hold_only) {
+        rc = sos_lock_change(&v.rec, want, bypass, sos_now(NULL), key,
+                             key_len, err);
+    }
+
+    if (rc == SOS_OK) {
+        if (hold_only) {
+            v.rec.retention.legal_hold = want->legal_hold;
+        } else {
+            v.rec.retention.mode = want->mode;
+            v.rec.retention.until = want->until;
+        }
+
+        sos_obj_rec_encode(&nval, &v.rec);
+        if (nval.oom) {
+            rc = sos_err(err, SOS_ENOMEM, ENOMEM, "no memory for a "
+                         "retention");
+        } else {
+            leveldb_writebatch_put(batch, (const char *) v.vkey.data,
+                                   v.vkey.len, (const char *) nval.data,
+                                   nval.len);
+            rc = sos_idx_apply(store, batch, NULL, &seq, err);
+        }
+    }
+    sos_version_drop_free(&v);
+
+    /* a refusal waits too: it may rest on a write not durable yet */
+    if (rc == SOS_ENOTFOUND || rc == SOS_ELOCKED || rc == SOS_ENOLOCK) {
+        seq = sos_idx_applied(store);
+    }
+
+    pthread_mutex_unlock(&store->commit_lock);
+    sos_idx_leave(store);
+
+    if (seq != 0) {
+        sync_rc = sos_idx_sync(store, seq, err);
+        if (sync_rc != SOS_OK) {
+            rc = sync_rc;
+        }
+    }
+
+    leveldb_writebatch_destroy(batch);
+    sos_buf_free(&nval);
+    return rc;
+}
+
+
+/*
+ * Whether rec's retention may become want: anything once it expired;
+ * in force, COMPLIANCE only extended in its mode; GOVERNANCE extended in
+ * its mode, anything else with bypass (as Ceph RGW's PutObjectRetention:
+ * a change of mode from GOVERNANCE needs the bypass too).
+ */
+static sos_rc_e
+sos_lock_change(const sos_obj_rec_t *rec, const sos_retention_t *want,
+    int bypass, int64_t now, const char *key, size_t key_len,
+    sos_error_t *err)
+{
+    const sos_retention_t  *old;
+
+    old = &rec->retention;
+
+    if (old->mode == SOS_LOCK_NONE || old->until <= now) {
+        return SOS_OK;
+    }
+
+    if (want->mode == old->mode && want->until >= old->until) {
+        return SOS_OK;
+    }
+
+    if (old->mode == SOS_LOCK_GOVERNANCE && bypass) {
+        return SOS_OK;
+    }
+
+    return sos_err(err, SOS_ELOCKED, 0, "object \"%.*s\", version \"%s\": "
+                   "%s retention until %lld cannot be shortened, changed "
+                   "or removed%s", sos_lock_key_len(key_len), key,
+                   rec->version_id,
+                   old->mode == SOS_LOCK_GOVERNANCE
+                   ? "GOVERNANCE" : "COMPLIANCE",
+                   (long long) old->until,
+                   old->mode == SOS_LOCK_GOVERNANCE
+                   ? " without bypassing governance" : "");
+}
