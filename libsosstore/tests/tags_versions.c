@@ -133,7 +133,8 @@ main(void)
 
     /* the current version removed: the one made current keeps its tags */
 
-    if (sos_object_delete_version(st, B, 4, "k", 1, v3, 32, NULL, &res, &err)
+    if (sos_object_delete_version(st, B, 4, "k", 1, v3, 32, NULL, NULL, 0,
+                                  &res, &err)
         != SOS_OK)
     {
         bail("delete: %s", err.msg);
@@ -146,7 +147,8 @@ main(void)
 
     /* a delete marker has none; ids that name nothing */
 
-    if (sos_object_delete_version(st, B, 4, "k", 1, NULL, 0, NULL, &res, &err)
+    if (sos_object_delete_version(st, B, 4, "k", 1, NULL, 0, NULL, NULL, 0,
+                                  &res, &err)
         != SOS_OK)
     {
         bail("delete: %s", err.msg);
