@@ -845,6 +845,33 @@ sos_rc_e sos_version_find(sos_store_t *st, const char *bucket,
     size_t bucket_len, const char *key, size_t key_len, const char *vid,
     size_t vid_len, sos_version_drop_t *v, sos_error_t *err);
 
+/* Room for a key in an error message (SOS_KEY_SHOW + 4 bytes for
+ * sos_key_show's buffer): the message is one line. */
+#define SOS_KEY_SHOW        80
+
+/* A key made printable (control characters as '?') and short enough for
+ * a one-line message, in buf. */
+const char *sos_key_show(char *buf, const char *key, size_t len);
+
+/* Whether rec is the version info describes (the same write, owner and
+ * ACL): the compare of a compare-and-set on a version's record. */
+int sos_version_is(const sos_obj_rec_t *rec, const sos_object_info_t *info);
+
+/*
+ * Rewrite one version's record (vid as sos_object_open_version), keeping
+ * its data: under commit_lock, edit checks rec (SOS_OK, or the refusal,
+ * which err describes) and changes it; the change is synced before this
+ * returns.  A delete marker is SOS_ENOTFOUND.  SOS_OK, SOS_ENOTFOUND,
+ * SOS_ENOBUCKET, SOS_EINVAL (key or id), edit's refusals, SOS_ECORRUPT,
+ * SOS_EFENCED, SOS_ENOMEM, SOS_EIO.
+ */
+typedef sos_rc_e (*sos_version_edit_pt)(sos_store_t *st, sos_obj_rec_t *rec,
+    void *ctx, sos_error_t *err);
+
+sos_rc_e sos_version_rewrite(sos_store_t *store, const char *bucket,
+    size_t bucket_len, const char *key, size_t key_len, const char *vid,
+    size_t vid_len, sos_version_edit_pt edit, void *ctx, sos_error_t *err);
+
 /*
  * Under commit_lock, in a versioned bucket: add to batch what makes rec
  * (stamped here; a delete marker or not) the key's latest version, old

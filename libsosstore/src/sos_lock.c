@@ -15,10 +15,16 @@
 #define SOS_LOCK_DAY       86400
 /* a default retention in years counts 365 days a year */
 #define SOS_LOCK_YEAR      (365 * SOS_LOCK_DAY)
-/* the most of a key a message shows */
-#define SOS_LOCK_KEY_SHOW  80
-#define sos_lock_key_len(len)                                                \
-    (int) ((len) > SOS_LOCK_KEY_SHOW ? SOS_LOCK_KEY_SHOW : (len))
+
+
+/* What sos_lock_edit changes in a version's record. */
+typedef struct {
+    const char             *bucket;
+    size_t                  bucket_len;
+    const sos_retention_t  *want;
+    int                     hold_only;
+    int                     bypass;
+} sos_lock_edit_t;
 
 
 static sos_rc_e sos_lock_update(sos_store_t *store, const char *bucket,
@@ -26,15 +32,17 @@ static sos_rc_e sos_lock_update(sos_store_t *store, const char *bucket,
     const char *version_id, size_t version_id_len,
     const sos_retention_t *want, int hold_only, int bypass,
     sos_error_t *err);
+static sos_rc_e sos_lock_edit(sos_store_t *st, sos_obj_rec_t *rec,
+    void *ctx, sos_error_t *err);
 static sos_rc_e sos_lock_change(const sos_obj_rec_t *rec,
-    const sos_retention_t *want, int bypass, int64_t now, const char *key,
-    size_t key_len, sos_error_t *err);
+    const sos_retention_t *want, int bypass, int64_t now, sos_error_t *err);
 
 
 sos_rc_e
 sos_lock_check(const sos_obj_rec_t *rec, int bypass, const char *bucket,
     size_t bucket_len, const char *key, size_t key_len, sos_error_t *err)
 {
+    char     show[SOS_KEY_SHOW + 4];
     int64_t  now;
 
     if (rec->delete_marker) {
@@ -42,9 +50,9 @@ sos_lock_check(const sos_obj_rec_t *rec, int bypass, const char *bucket,
     }
 
     if (rec->retention.legal_hold) {
-        return sos_err(err, SOS_ELOCKED, 0, "object \"%.*s\" in bucket "
+        return sos_err(err, SOS_ELOCKED, 0, "object \"%s\" in bucket "
                        "\"%.*s\", version \"%s\": under a legal hold",
-                       sos_lock_key_len(key_len), key, (int) bucket_len,
+                       sos_key_show(show, key, key_len), (int) bucket_len,
                        bucket, rec->version_id);
     }
 
@@ -61,9 +69,9 @@ sos_lock_check(const sos_obj_rec_t *rec, int bypass, const char *bucket,
         return SOS_OK;
     }
 
-    return sos_err(err, SOS_ELOCKED, 0, "object \"%.*s\" in bucket "
+    return sos_err(err, SOS_ELOCKED, 0, "object \"%s\" in bucket "
                    "\"%.*s\", version \"%s\": %s retention until %lld",
-                   sos_lock_key_len(key_len), key, (int) bucket_len, bucket,
+                   sos_key_show(show, key, key_len), (int) bucket_len, bucket,
                    rec->version_id,
                    rec->retention.mode == SOS_LOCK_GOVERNANCE
                    ? "GOVERNANCE" : "COMPLIANCE",
@@ -178,91 +186,51 @@ sos_lock_update(sos_store_t *store, const char *bucket, size_t bucket_len,
     size_t version_id_len, const sos_retention_t *want, int hold_only,
     int bypass, sos_error_t *err)
 {
-    uint64_t               seq;
-    sos_rc_e               rc, sync_rc;
-    sos_buf_t              nval;
-    sos_bucket_id_t        bid;
-    sos_version_drop_t     v;
-    leveldb_writebatch_t  *batch;
+    sos_lock_edit_t  e;
 
-    rc = sos_key_check(bucket, bucket_len, key, key_len, err);
+    e.bucket = bucket;
+    e.bucket_len = bucket_len;
+    e.want = want;
+    e.hold_only = hold_only;
+    e.bypass = bypass;
+
+    return sos_version_rewrite(store, bucket, bucket_len, key, key_len,
+                               version_id, version_id_len, sos_lock_edit,
+                               &e, err);
+}
+
+
+/* Under commit_lock: the bucket has Object Lock, and the change is one
+ * the version's lock allows. */
+static sos_rc_e
+sos_lock_edit(sos_store_t *st, sos_obj_rec_t *rec, void *ctx,
+    sos_error_t *err)
+{
+    sos_lock_edit_t *e = ctx;
+
+    sos_rc_e         rc;
+    sos_bucket_id_t  bid;
+
+    rc = sos_bucket_ident(st, e->bucket, e->bucket_len, &bid, err);
     if (rc != SOS_OK) {
         return rc;
     }
-    if (sos_version_arg(version_id, version_id_len) < 0) {
-        return sos_err(err, SOS_EINVAL, 0, "invalid version id");
+    if (!bid.lock.enabled) {
+        return sos_err(err, SOS_ENOLOCK, 0, "the bucket has no Object "
+                       "Lock");
     }
 
-    sos_buf_init(&nval);
-    memset(&v, 0, sizeof(v));
-    sos_buf_init(&v.vkey);
-    batch = leveldb_writebatch_create();
-    seq = 0;
-
-    sos_idx_enter(store);
-    pthread_mutex_lock(&store->commit_lock);
-
-    rc = sos_bucket_ident(store, bucket, bucket_len, &bid, err);
-    if (rc == SOS_OK && !bid.lock.enabled) {
-        rc = sos_err(err, SOS_ENOLOCK, 0, "bucket \"%.*s\" has no Object "
-                     "Lock", (int) bucket_len, bucket);
+    if (e->hold_only) {
+        rec->retention.legal_hold = e->want->legal_hold;
+        return SOS_OK;
     }
 
+    rc = sos_lock_change(rec, e->want, e->bypass, sos_now(NULL), err);
     if (rc == SOS_OK) {
-        rc = sos_version_find(store, bucket, bucket_len, key, key_len,
-                              version_id, version_id_len, &v, err);
+        rec->retention.mode = e->want->mode;
+        rec->retention.until = e->want->until;
     }
 
-    if (rc == SOS_OK && v.rec.delete_marker) {
-        rc = sos_err(err, SOS_ENOTFOUND, 0, "object \"%.*s\" in bucket "
-                     "\"%.*s\": the version is a delete marker",
-                     sos_lock_key_len(key_len), key, (int) bucket_len,
-                     bucket);
-    }
-
-    if (rc == SOS_OK && !hold_only) {
-        rc = sos_lock_change(&v.rec, want, bypass, sos_now(NULL), key,
-                             key_len, err);
-    }
-
-    if (rc == SOS_OK) {
-        if (hold_only) {
-            v.rec.retention.legal_hold = want->legal_hold;
-        } else {
-            v.rec.retention.mode = want->mode;
-            v.rec.retention.until = want->until;
-        }
-
-        sos_obj_rec_encode(&nval, &v.rec);
-        if (nval.oom) {
-            rc = sos_err(err, SOS_ENOMEM, ENOMEM, "no memory for a "
-                         "retention");
-        } else {
-            leveldb_writebatch_put(batch, (const char *) v.vkey.data,
-                                   v.vkey.len, (const char *) nval.data,
-                                   nval.len);
-            rc = sos_idx_apply(store, batch, NULL, &seq, err);
-        }
-    }
-    sos_version_drop_free(&v);
-
-    /* a refusal waits too: it may rest on a write not durable yet */
-    if (rc == SOS_ENOTFOUND || rc == SOS_ELOCKED || rc == SOS_ENOLOCK) {
-        seq = sos_idx_applied(store);
-    }
-
-    pthread_mutex_unlock(&store->commit_lock);
-    sos_idx_leave(store);
-
-    if (seq != 0) {
-        sync_rc = sos_idx_sync(store, seq, err);
-        if (sync_rc != SOS_OK) {
-            rc = sync_rc;
-        }
-    }
-
-    leveldb_writebatch_destroy(batch);
-    sos_buf_free(&nval);
     return rc;
 }
 
@@ -275,8 +243,7 @@ sos_lock_update(sos_store_t *store, const char *bucket, size_t bucket_len,
  */
 static sos_rc_e
 sos_lock_change(const sos_obj_rec_t *rec, const sos_retention_t *want,
-    int bypass, int64_t now, const char *key, size_t key_len,
-    sos_error_t *err)
+    int bypass, int64_t now, sos_error_t *err)
 {
     const sos_retention_t  *old;
 
@@ -294,9 +261,8 @@ sos_lock_change(const sos_obj_rec_t *rec, const sos_retention_t *want,
         return SOS_OK;
     }
 
-    return sos_err(err, SOS_ELOCKED, 0, "object \"%.*s\", version \"%s\": "
-                   "%s retention until %lld cannot be shortened, changed "
-                   "or removed%s", sos_lock_key_len(key_len), key,
+    return sos_err(err, SOS_ELOCKED, 0, "version \"%s\": %s retention "
+                   "until %lld cannot be shortened, changed or removed%s",
                    rec->version_id,
                    old->mode == SOS_LOCK_GOVERNANCE
                    ? "GOVERNANCE" : "COMPLIANCE",

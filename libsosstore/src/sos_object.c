@@ -12,16 +12,20 @@
 
 #define SOS_COPY_BUF        (1024 * 1024)
 
-/* Room for a key in an error message: the message is one line. */
-#define SOS_KEY_SHOW        80
 
 
-static const char *sos_key_show(char *buf, const char *key, size_t len);
 static void sos_put_free(sos_put_t *put);
 static sos_rc_e sos_object_put_commit(sos_put_t *put,
     const sos_extent_t *extent, sos_object_info_t *info, sos_error_t *err);
-static int sos_object_is(const sos_obj_rec_t *rec,
-    const sos_object_info_t *info);
+static sos_rc_e sos_object_acl_edit(sos_store_t *st, sos_obj_rec_t *rec,
+    void *ctx, sos_error_t *err);
+
+
+/* What sos_object_acl_edit sets, provided the version is still expect. */
+typedef struct {
+    const sos_object_info_t  *expect;
+    sos_str_t                 acl;
+} sos_object_acl_edit_t;
 
 
 void
@@ -39,7 +43,7 @@ sos_md5_hex(const unsigned char md5[16], char *out)
 
 
 /* A key made printable and short enough for a one-line message. */
-static const char *
+const char *
 sos_key_show(char *buf, const char *key, size_t len)
 {
     size_t  i, n;
@@ -738,101 +742,32 @@ sos_object_set_acl_version(sos_store_t *store, const char *bucket,
     const sos_object_info_t *expect, const void *acl, size_t acl_len,
     sos_error_t *err)
 {
-    char                  show[SOS_KEY_SHOW + 4];
-    uint64_t              seq;
-    sos_rc_e              rc, sync_rc;
-    sos_buf_t             nval;
-    sos_version_drop_t    v;
-    leveldb_writebatch_t  *batch;
+    sos_object_acl_edit_t  e;
 
-    rc = sos_key_check(bucket, bucket_len, key, key_len, err);
-    if (rc != SOS_OK) {
-        return rc;
-    }
-    if (sos_version_arg(version_id, version_id_len) < 0) {
-        return sos_err(err, SOS_EINVAL, 0, "invalid version id");
-    }
+    e.expect = expect;
+    e.acl.data = acl;
+    e.acl.len = acl_len;
 
-    sos_buf_init(&nval);
-    batch = leveldb_writebatch_create();
-    seq = 0;
-
-    sos_idx_enter(store);
-    pthread_mutex_lock(&store->commit_lock);
-
-    rc = sos_version_find(store, bucket, bucket_len, key, key_len,
-                          version_id, version_id_len, &v, err);
-    if (rc == SOS_OK && v.rec.delete_marker) {
-        rc = sos_err(err, SOS_ENOTFOUND, 0, "object \"%s\" in bucket "
-                     "\"%.*s\": the version is a delete marker",
-                     sos_key_show(show, key, key_len), (int) bucket_len,
-                     bucket);
-
-    } else if (rc == SOS_OK) {
-        if (!sos_object_is(&v.rec, expect)) {
-            rc = sos_err(err, SOS_ECHANGED, 0, "object \"%s\" in bucket "
-                         "\"%.*s\" changed since it was read",
-                         sos_key_show(show, key, key_len), (int) bucket_len,
-                         bucket);
-
-        } else {
-            v.rec.attrs.acl.data = acl;
-            v.rec.attrs.acl.len = acl_len;
-            sos_obj_rec_encode(&nval, &v.rec);
-            if (nval.oom) {
-                rc = sos_err(err, SOS_ENOMEM, ENOMEM, "no memory for an ACL");
-            } else {
-                leveldb_writebatch_put(batch, (const char *) v.vkey.data,
-                                       v.vkey.len, (const char *) nval.data,
-                                       nval.len);
-                rc = sos_idx_apply(store, batch, NULL, &seq, err);
-            }
-        }
-    }
-    sos_version_drop_free(&v);
-
-    /* a refusal (changed, gone) waits too: it may rest on a write not
-     * durable yet */
-    if (rc == SOS_ECHANGED || rc == SOS_ENOTFOUND) {
-        seq = sos_idx_applied(store);
-    }
-
-    pthread_mutex_unlock(&store->commit_lock);
-    sos_idx_leave(store);
-
-    if (seq != 0) {
-        sync_rc = sos_idx_sync(store, seq, err);
-        if (sync_rc != SOS_OK) {
-            rc = sync_rc;
-        }
-    }
-
-    leveldb_writebatch_destroy(batch);
-
-    sos_buf_free(&nval);
-    return rc;
+    return sos_version_rewrite(store, bucket, bucket_len, key, key_len,
+                               version_id, version_id_len,
+                               sos_object_acl_edit, &e, err);
 }
 
 
-/*
- * Whether rec is the version info describes, with the owner and ACL info
- * has: the same write (a record without files has no write id: its etag,
- * size and mtime to the nanosecond tell it), and the same answer to who
- * may change its ACL.
- */
-static int
-sos_object_is(const sos_obj_rec_t *rec, const sos_object_info_t *info)
+/* Under commit_lock: the ACL of the version the caller read. */
+static sos_rc_e
+sos_object_acl_edit(sos_store_t *st, sos_obj_rec_t *rec, void *ctx,
+    sos_error_t *err)
 {
-    const char  *write_id;
+    sos_object_acl_edit_t *e = ctx;
 
-    write_id = rec->n_extents > 0 ? rec->extents[0].id : "";
+    (void) st;
 
-    return strcmp(write_id, info->write_id) == 0
-           && strcmp(rec->etag, info->etag) == 0
-           && rec->size == info->size
-           && rec->mtime == info->mtime
-           && rec->mtime_nsec == info->mtime_nsec
-           && rec->parts == info->parts
-           && sos_str_same(&rec->attrs.owner, &info->attrs.owner)
-           && sos_str_same(&rec->attrs.acl, &info->attrs.acl);
+    if (!sos_version_is(rec, e->expect)) {
+        return sos_err(err, SOS_ECHANGED, 0, "it changed since its ACL's "
+                       "caller read it");
+    }
+
+    rec->attrs.acl = e->acl;
+    return SOS_OK;
 }

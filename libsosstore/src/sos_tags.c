@@ -14,8 +14,15 @@
 
 
 static unsigned char *sos_tags_varint(unsigned char *p, uint64_t v);
-static int sos_tags_same_version(const sos_obj_rec_t *rec,
-    const sos_object_info_t *info);
+static sos_rc_e sos_tags_edit(sos_store_t *st, sos_obj_rec_t *rec,
+    void *ctx, sos_error_t *err);
+
+
+/* What sos_tags_edit sets, provided the version is still expect. */
+typedef struct {
+    const sos_object_info_t  *expect;
+    sos_str_t                 tags;
+} sos_tags_edit_t;
 
 
 size_t
@@ -118,86 +125,42 @@ sos_object_set_tags_version(sos_store_t *store, const char *bucket,
     const sos_object_info_t *expect, const void *tags, size_t tags_len,
     sos_error_t *err)
 {
-    uint64_t              seq;
-    sos_rc_e              rc, sync_rc;
-    sos_buf_t             nval;
-    sos_version_drop_t    v;
-    leveldb_writebatch_t  *batch;
+    sos_tags_edit_t  e;
 
     if (sos_tags_decode(tags, tags_len, NULL, (size_t) -1) < 0) {
         return sos_err(err, SOS_EINVAL, 0, "a tag set that does not decode");
     }
 
-    rc = sos_key_check(bucket, bucket_len, key, key_len, err);
-    if (rc != SOS_OK) {
-        return rc;
-    }
-    if (sos_version_arg(version_id, version_id_len) < 0) {
-        return sos_err(err, SOS_EINVAL, 0, "invalid version id");
-    }
+    e.expect = expect;
+    e.tags.data = tags;
+    e.tags.len = tags_len;
 
-    sos_buf_init(&nval);
-    batch = leveldb_writebatch_create();
-    seq = 0;
+    return sos_version_rewrite(store, bucket, bucket_len, key, key_len,
+                               version_id, version_id_len, sos_tags_edit,
+                               &e, err);
+}
 
-    sos_idx_enter(store);
-    pthread_mutex_lock(&store->commit_lock);
 
-    /*
-     * the current version is the O record, one read as before; a
-     * noncurrent one its V record, changed where it lies: a later
-     * promotion or demotion moves the whole record, its tags with it
-     */
+/*
+ * Under commit_lock: the tags of the version the caller read (its owner
+ * and ACL the caller's permission rested on).  The tags themselves may
+ * have changed: the last change wins, as S3's.
+ */
+static sos_rc_e
+sos_tags_edit(sos_store_t *st, sos_obj_rec_t *rec, void *ctx,
+    sos_error_t *err)
+{
+    sos_tags_edit_t *e = ctx;
 
-    rc = sos_version_find(store, bucket, bucket_len, key, key_len,
-                          version_id, version_id_len, &v, err);
-    if (rc == SOS_OK && v.rec.delete_marker) {
-        rc = sos_err(err, SOS_ENOTFOUND, 0, "a version in bucket \"%.*s\" "
-                     "is a delete marker: it has no tags", (int) bucket_len,
-                     bucket);
+    (void) st;
 
-    } else if (rc == SOS_OK) {
-        if (!sos_tags_same_version(&v.rec, expect)) {
-            rc = sos_err(err, SOS_ECHANGED, 0, "an object in bucket "
-                         "\"%.*s\" changed since its tags' caller read it",
-                         (int) bucket_len, bucket);
-
-        } else {
-            v.rec.attrs.tags.data = tags;
-            v.rec.attrs.tags.len = tags_len;
-            sos_obj_rec_encode(&nval, &v.rec);
-            if (nval.oom) {
-                rc = sos_err(err, SOS_ENOMEM, ENOMEM, "no memory for tags");
-            } else {
-                leveldb_writebatch_put(batch, (const char *) v.vkey.data,
-                                       v.vkey.len, (const char *) nval.data,
-                                       nval.len);
-                rc = sos_idx_apply(store, batch, NULL, &seq, err);
-            }
-        }
-    }
-    sos_version_drop_free(&v);
-
-    /* a refusal (changed, gone) waits too: it may rest on a write not
-     * durable yet */
-    if (rc == SOS_ECHANGED || rc == SOS_ENOTFOUND) {
-        seq = sos_idx_applied(store);
+    if (!sos_version_is(rec, e->expect)) {
+        return sos_err(err, SOS_ECHANGED, 0, "it changed since its tags' "
+                       "caller read it");
     }
 
-    pthread_mutex_unlock(&store->commit_lock);
-    sos_idx_leave(store);
-
-    if (seq != 0) {
-        sync_rc = sos_idx_sync(store, seq, err);
-        if (sync_rc != SOS_OK) {
-            rc = sync_rc;
-        }
-    }
-
-    leveldb_writebatch_destroy(batch);
-
-    sos_buf_free(&nval);
-    return rc;
+    rec->attrs.tags = e->tags;
+    return SOS_OK;
 }
 
 
@@ -211,29 +174,4 @@ sos_tags_varint(unsigned char *p, uint64_t v)
     *p++ = (unsigned char) v;
 
     return p;
-}
-
-
-/*
- * Whether rec is the version info describes, with the owner and ACL the
- * caller's permission rested on (as sos_object_set_acl compares): the
- * same write (a record without files has no write id: its etag, size and
- * mtime to the nanosecond tell it).  The tags themselves may have
- * changed: the last change wins, as S3's.
- */
-static int
-sos_tags_same_version(const sos_obj_rec_t *rec, const sos_object_info_t *info)
-{
-    const char  *write_id;
-
-    write_id = rec->n_extents > 0 ? rec->extents[0].id : "";
-
-    return strcmp(write_id, info->write_id) == 0
-           && strcmp(rec->etag, info->etag) == 0
-           && rec->size == info->size
-           && rec->mtime == info->mtime
-           && rec->mtime_nsec == info->mtime_nsec
-           && rec->parts == info->parts
-           && sos_str_same(&rec->attrs.owner, &info->attrs.owner)
-           && sos_str_same(&rec->attrs.acl, &info->attrs.acl);
 }

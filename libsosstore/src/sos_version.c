@@ -446,3 +446,118 @@ sos_version_put(leveldb_writebatch_t *batch, const sos_buf_t *k,
                                (const char *) val->data, val->len);
     }
 }
+
+
+/*
+ * Whether rec is the version info describes, with the owner and ACL the
+ * caller's permission rested on: the same write (a record without files
+ * has no write id: its etag, size and mtime to the nanosecond tell it),
+ * and the same answer to who may change it.
+ */
+int
+sos_version_is(const sos_obj_rec_t *rec, const sos_object_info_t *info)
+{
+    const char  *write_id;
+
+    write_id = rec->n_extents > 0 ? rec->extents[0].id : "";
+
+    return strcmp(write_id, info->write_id) == 0
+           && strcmp(rec->etag, info->etag) == 0
+           && rec->size == info->size
+           && rec->mtime == info->mtime
+           && rec->mtime_nsec == info->mtime_nsec
+           && rec->parts == info->parts
+           && sos_str_same(&rec->attrs.owner, &info->attrs.owner)
+           && sos_str_same(&rec->attrs.acl, &info->attrs.acl);
+}
+
+
+sos_rc_e
+sos_version_rewrite(sos_store_t *store, const char *bucket,
+    size_t bucket_len, const char *key, size_t key_len, const char *vid,
+    size_t vid_len, sos_version_edit_pt edit, void *ctx, sos_error_t *err)
+{
+    char                   show[SOS_KEY_SHOW + 4], why[sizeof(err->msg)];
+    uint64_t               seq;
+    sos_rc_e               rc, sync_rc;
+    sos_buf_t              nval;
+    sos_version_drop_t     v;
+    leveldb_writebatch_t  *batch;
+
+    rc = sos_key_check(bucket, bucket_len, key, key_len, err);
+    if (rc != SOS_OK) {
+        return rc;
+    }
+    if (sos_version_arg(vid, vid_len) < 0) {
+        return sos_err(err, SOS_EINVAL, 0, "invalid version id");
+    }
+
+    sos_buf_init(&nval);
+    memset(&v, 0, sizeof(v));
+    sos_buf_init(&v.vkey);
+    batch = leveldb_writebatch_create();
+    seq = 0;
+
+    sos_idx_enter(store);
+    pthread_mutex_lock(&store->commit_lock);
+
+    /*
+     * the current version is the O record, one read; a noncurrent one its
+     * V record, changed where it lies: a later promotion or demotion moves
+     * the whole record, the change with it
+     */
+
+    rc = sos_version_find(store, bucket, bucket_len, key, key_len, vid,
+                          vid_len, &v, err);
+
+    if (rc == SOS_OK && v.rec.delete_marker) {
+        rc = sos_err(err, SOS_ENOTFOUND, 0, "a version of an object in "
+                     "bucket \"%.*s\" is a delete marker", (int) bucket_len,
+                     bucket);
+    }
+
+    if (rc == SOS_OK) {
+        rc = edit(store, &v.rec, ctx, err);
+
+        if (rc != SOS_OK) {
+            /* edit's refusal, naming the object */
+            memcpy(why, err->msg, sizeof(why));
+            rc = sos_err(err, rc, err->sys_errno, "object \"%s\" in bucket "
+                         "\"%.*s\": %s", sos_key_show(show, key, key_len),
+                         (int) bucket_len, bucket, why);
+        }
+    }
+
+    if (rc == SOS_OK) {
+        sos_obj_rec_encode(&nval, &v.rec);
+        if (nval.oom) {
+            rc = sos_err(err, SOS_ENOMEM, ENOMEM, "no memory for a version's "
+                         "record");
+        } else {
+            leveldb_writebatch_put(batch, (const char *) v.vkey.data,
+                                   v.vkey.len, (const char *) nval.data,
+                                   nval.len);
+            rc = sos_idx_apply(store, batch, NULL, &seq, err);
+        }
+    }
+    sos_version_drop_free(&v);
+
+    /* a refusal waits too: it may rest on a write not durable yet */
+    if (rc != SOS_OK && rc != SOS_EFENCED && rc != SOS_EREOPENED) {
+        seq = sos_idx_applied(store);
+    }
+
+    pthread_mutex_unlock(&store->commit_lock);
+    sos_idx_leave(store);
+
+    if (seq != 0) {
+        sync_rc = sos_idx_sync(store, seq, err);
+        if (sync_rc != SOS_OK) {
+            rc = sync_rc;
+        }
+    }
+
+    leveldb_writebatch_destroy(batch);
+    sos_buf_free(&nval);
+    return rc;
+}
