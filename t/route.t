@@ -158,9 +158,9 @@ is(code($body), 'NoSuchKey', '1,024 bytes of UTF-8: a valid key');
 
 # sub-resources that are not served: 501, never a plain object request
 # (attributes is served now: GetObjectAttributes, t/conformance_attrs.t;
-# tagging too: t/tagging.t)
+# tagging too: t/tagging.t; lifecycle too: t/lifecycle.t)
 
-for my $q (qw(policy lifecycle encryption
+for my $q (qw(policy encryption
     retention legal-hold restore select torrent
     object-lock replication notification logging))
 {

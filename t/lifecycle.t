@@ -1,0 +1,256 @@
+#!/usr/bin/perl
+
+# Lifecycle: Put/Get/DeleteBucketLifecycleConfiguration (valid documents
+# read back, every validation error with S3's code), and the background
+# sweep with a fast clock (sos_lifecycle_day 2s): current versions
+# expired (a delete, or a delete marker in a versioned bucket),
+# noncurrent versions removed keeping NewerNoncurrentVersions, a lone
+# expired delete marker removed, an old upload aborted, the Prefix, Tag
+# and size filters and Disabled rules respected, the freed bytes
+# reported in the error log, x-amz-expiration on GET/HEAD/PUT, and a
+# sweep that goes on after a restart.
+#
+# Codes: AWS PutBucketLifecycleConfiguration and the lifecycle
+# configuration elements reference; where AWS leaves it open, as Ceph's
+# s3-tests test_lifecycle_* expect of RGW (InvalidArgument for a day
+# count that is not positive, a long or repeated ID, a Date not at
+# midnight; MalformedXML for a bad Status).  A Transition is refused
+# 400 InvalidStorageClass, as RGW refuses a storage class it does not
+# have.
+
+use strict;
+use warnings;
+
+use FindBin;
+use lib "$FindBin::Bin/lib";
+
+use Digest::MD5 qw(md5_base64);
+use Time::HiRes qw(sleep time);
+use Test::More;
+
+use SOS::Test;
+
+my $XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
+
+my $t = SOS::Test->new(http => "sos_lifecycle_day 2s;\n"
+    . "sos_lifecycle_interval 1s;\n")->run;
+
+sub req {
+    my ($method, $uri, %opts) = @_;
+    return SOS::Test->parse($t->s3($method, $uri, %opts));
+}
+
+sub code { ($_[0] =~ m{<Code>([^<]*)</Code>})[0] || '' }
+sub message {
+    my ($m) = $_[0] =~ m{<Message>([^<]*)</Message>};
+    return '' unless defined $m;
+    $m =~ s/&quot;/"/g;
+    $m =~ s/&apos;/'/g;
+    return $m;
+}
+
+sub md5 { my $m = md5_base64($_[0]); "$m==" }
+
+sub lc_doc {
+    return qq{<LifecycleConfiguration xmlns="$XMLNS">}
+        . join('', map { "<Rule>$_</Rule>" } @_)
+        . '</LifecycleConfiguration>';
+}
+
+sub put_lc {
+    my ($bucket, $xml, %opts) = @_;
+    return req(PUT => "/$bucket?lifecycle", body => $xml,
+        headers => { 'Content-MD5' => md5($xml) }, %opts);
+}
+
+# a rule refused: (status, code, message)
+sub refused {
+    my ($rule, $status, $code, $msg, $name) = @_;
+    my ($s, $h, $b) = put_lc('conf', lc_doc(ref $rule ? @$rule : $rule));
+    is(code($b), $code, "$name: $code");
+    is($s, $status, "$name: $status");
+    is(message($b), $msg, "$name: message") if defined $msg;
+}
+
+my ($s, $h, $b);
+
+# ------------------------------------------------------------ configuration
+
+($s) = req(PUT => '/conf');
+is($s, 200, 'bucket');
+
+($s, $h, $b) = req(GET => '/conf?lifecycle');
+is($s, 404, 'no configuration: 404');
+is(code($b), 'NoSuchLifecycleConfiguration', 'NoSuchLifecycleConfiguration');
+like($b, qr{<BucketName>conf</BucketName>}, 'the bucket named');
+
+my $rule = '<ID>one</ID><Filter><Prefix>logs/</Prefix></Filter>'
+    . '<Status>Enabled</Status><Expiration><Days>30</Days></Expiration>';
+
+($s, $h, $b) = req(PUT => '/conf?lifecycle', body => lc_doc($rule));
+is($s, 400, 'no Content-MD5: 400');
+is(code($b), 'InvalidRequest', 'no Content-MD5: InvalidRequest');
+
+my $full = lc_doc($rule,
+    '<ID>two</ID><Prefix>old/</Prefix><Status>Disabled</Status>'
+    . '<NoncurrentVersionExpiration><NoncurrentDays>5</NoncurrentDays>'
+    . '<NewerNoncurrentVersions>2</NewerNoncurrentVersions>'
+    . '</NoncurrentVersionExpiration>'
+    . '<AbortIncompleteMultipartUpload><DaysAfterInitiation>3'
+    . '</DaysAfterInitiation></AbortIncompleteMultipartUpload>',
+    '<ID>three</ID><Filter><And><Prefix>p/</Prefix>'
+    . '<Tag><Key>k</Key><Value>v</Value></Tag>'
+    . '<Tag><Key>k2</Key><Value></Value></Tag>'
+    . '<ObjectSizeGreaterThan>10</ObjectSizeGreaterThan>'
+    . '<ObjectSizeLessThan>1000</ObjectSizeLessThan></And></Filter>'
+    . '<Status>Enabled</Status>'
+    . '<Expiration><Date>2030-01-01T00:00:00.000Z</Date></Expiration>',
+    '<ID>four</ID><Filter></Filter><Status>Enabled</Status>'
+    . '<Expiration><ExpiredObjectDeleteMarker>true'
+    . '</ExpiredObjectDeleteMarker></Expiration>');
+
+($s, $h, $b) = put_lc('conf', $full);
+is($s, 200, 'PutBucketLifecycleConfiguration: 200');
+
+($s, $h, $b) = req(GET => '/conf?lifecycle');
+is($s, 200, 'GetBucketLifecycleConfiguration: 200');
+like($b, qr{<Rule><ID>one</ID><Filter><Prefix>logs/</Prefix></Filter>
+    <Status>Enabled</Status><Expiration><Days>30</Days></Expiration></Rule>}x,
+    'a Filter with a Prefix, Expiration Days');
+like($b, qr{<Rule><ID>two</ID><Prefix>old/</Prefix><Status>Disabled</Status>
+    <NoncurrentVersionExpiration><NoncurrentDays>5</NoncurrentDays>
+    <NewerNoncurrentVersions>2</NewerNoncurrentVersions>
+    </NoncurrentVersionExpiration><AbortIncompleteMultipartUpload>
+    <DaysAfterInitiation>3</DaysAfterInitiation>
+    </AbortIncompleteMultipartUpload></Rule>}x,
+    'the legacy Prefix, Disabled, noncurrent and upload actions');
+like($b, qr{<Rule><ID>three</ID><Filter><And><Prefix>p/</Prefix>
+    <Tag><Key>k</Key><Value>v</Value></Tag>
+    <Tag><Key>k2</Key><Value></Value></Tag>
+    <ObjectSizeGreaterThan>10</ObjectSizeGreaterThan>
+    <ObjectSizeLessThan>1000</ObjectSizeLessThan></And></Filter>
+    <Status>Enabled</Status><Expiration>
+    <Date>2030-01-01T00:00:00.000Z</Date></Expiration></Rule>}x,
+    'And with tags and sizes, a Date');
+like($b, qr{<Rule><ID>four</ID><Filter></Filter><Status>Enabled</Status>
+    <Expiration><ExpiredObjectDeleteMarker>true</ExpiredObjectDeleteMarker>
+    </Expiration></Rule>}x, 'an empty Filter, ExpiredObjectDeleteMarker');
+
+# every refusal leaves the configuration as it was
+
+my $ok = '<Filter/><Status>Enabled</Status>';
+my $exp1 = '<Expiration><Days>1</Days></Expiration>';
+
+refused("<Status>Enabled</Status>$exp1", 400, 'MalformedXML', undef,
+    'neither Filter nor Prefix');
+refused("<Prefix/><Filter/><Status>Enabled</Status>$exp1", 400,
+    'MalformedXML', undef, 'both Filter and Prefix');
+refused("<Filter/><Status>On</Status>$exp1", 400, 'MalformedXML', undef,
+    'Status On');
+refused("<Filter/>$exp1", 400, 'MalformedXML', undef, 'no Status');
+refused('<Filter><Prefix>a</Prefix><ObjectSizeLessThan>5'
+    . "</ObjectSizeLessThan></Filter><Status>Enabled</Status>$exp1", 400,
+    'MalformedXML', undef, 'two conditions without And');
+refused("$ok<Expiration/>", 400, 'MalformedXML', undef,
+    'an empty Expiration');
+refused("$ok<Expiration><Days>1</Days><Date>2030-01-01T00:00:00Z</Date>"
+    . '</Expiration>', 400, 'MalformedXML', undef, 'Days and Date');
+refused("$ok<Expiration><Days>1</Days><ExpiredObjectDeleteMarker>true"
+    . '</ExpiredObjectDeleteMarker></Expiration>', 400, 'MalformedXML',
+    undef, 'Days and ExpiredObjectDeleteMarker');
+refused("$ok<Expiration><Days>0</Days></Expiration>", 400,
+    'InvalidArgument', "'Days' for Expiration action must be a positive "
+    . 'integer', 'Days 0');
+refused("$ok<Expiration><Days>-3</Days></Expiration>", 400,
+    'InvalidArgument', "'Days' for Expiration action must be a positive "
+    . 'integer', 'Days -3');
+refused("$ok<Expiration><Date>2030-01-01T10:00:00Z</Date></Expiration>",
+    400, 'InvalidArgument', "'Date' must be at midnight GMT",
+    'a Date not at midnight');
+refused("$ok<NoncurrentVersionExpiration><NoncurrentDays>0</NoncurrentDays>"
+    . '</NoncurrentVersionExpiration>', 400, 'InvalidArgument',
+    "'NoncurrentDays' for NoncurrentVersionExpiration action must be a "
+    . 'positive integer', 'NoncurrentDays 0');
+refused("$ok<NoncurrentVersionExpiration><NoncurrentDays>1</NoncurrentDays>"
+    . '<NewerNoncurrentVersions>101</NewerNoncurrentVersions>'
+    . '</NoncurrentVersionExpiration>', 400, 'InvalidArgument', undef,
+    'NewerNoncurrentVersions 101');
+refused("$ok<AbortIncompleteMultipartUpload><DaysAfterInitiation>0"
+    . '</DaysAfterInitiation></AbortIncompleteMultipartUpload>', 400,
+    'InvalidArgument', "'DaysAfterInitiation' for "
+    . 'AbortIncompleteMultipartUpload action must be a positive integer',
+    'DaysAfterInitiation 0');
+refused('<Filter><Tag><Key>a</Key><Value>b</Value></Tag></Filter>'
+    . '<Status>Enabled</Status><AbortIncompleteMultipartUpload>'
+    . '<DaysAfterInitiation>1</DaysAfterInitiation>'
+    . '</AbortIncompleteMultipartUpload>', 400, 'InvalidRequest', undef,
+    'AbortIncompleteMultipartUpload with a tag');
+refused('<Filter><Tag><Key>a</Key><Value>b</Value></Tag></Filter>'
+    . '<Status>Enabled</Status><Expiration><ExpiredObjectDeleteMarker>true'
+    . '</ExpiredObjectDeleteMarker></Expiration>', 400, 'InvalidRequest',
+    undef, 'ExpiredObjectDeleteMarker with a tag');
+refused($ok, 400, 'InvalidRequest',
+    'At least one action needs to be specified in a rule', 'no action');
+refused('<ID>' . ('x' x 256) . "</ID>$ok$exp1", 400, 'InvalidArgument',
+    'ID length should not exceed allowed limit of 255', 'ID of 256');
+refused(["<ID>same</ID>$ok$exp1", "<ID>same</ID>$ok$exp1"], 400,
+    'InvalidArgument', 'Rule ID must be unique. Found same ID for more '
+    . 'than one rule', 'the same ID twice');
+refused('<Filter><And><Tag><Key>a</Key><Value>1</Value></Tag>'
+    . '<Tag><Key>a</Key><Value>2</Value></Tag></And></Filter>'
+    . "<Status>Enabled</Status>$exp1", 400, 'InvalidRequest',
+    'Duplicate Tag Keys are not allowed.', 'a tag key twice');
+refused('<Filter><And><ObjectSizeGreaterThan>10</ObjectSizeGreaterThan>'
+    . '<ObjectSizeLessThan>10</ObjectSizeLessThan></And></Filter>'
+    . "<Status>Enabled</Status>$exp1", 400, 'InvalidArgument', undef,
+    'ObjectSizeGreaterThan not below ObjectSizeLessThan');
+refused("$ok<Transition><Days>1</Days><StorageClass>GLACIER</StorageClass>"
+    . '</Transition>', 400, 'InvalidStorageClass', undef, 'a Transition');
+refused("$ok<NoncurrentVersionTransition><NoncurrentDays>1</NoncurrentDays>"
+    . '<StorageClass>STANDARD_IA</StorageClass>'
+    . '</NoncurrentVersionTransition>', 400, 'InvalidStorageClass', undef,
+    'a NoncurrentVersionTransition');
+refused("$ok$exp1<Foo/>", 400, 'MalformedXML', undef, 'an unknown element');
+refused([ map { "<ID>r$_</ID>$ok$exp1" } 1 .. 1001 ], 400,
+    'InvalidRequest', undef, '1,001 rules');
+
+($s, $h, $b) = put_lc('conf', '<LifecycleConfiguration/>');
+is(code($b), 'MalformedXML', 'no rule: MalformedXML');
+
+($s, $h, $b) = req(GET => '/conf?lifecycle');
+like($b, qr{<ID>four</ID>}, 'the refusals changed nothing');
+
+($s) = put_lc('conf', lc_doc(map { "<ID>r$_</ID>$ok$exp1" } 1 .. 1000));
+is($s, 200, '1,000 rules');
+
+($s, $h, $b) = req(DELETE => '/conf?lifecycle');
+is($s, 204, 'DeleteBucketLifecycle: 204');
+($s, $h, $b) = req(GET => '/conf?lifecycle');
+is($s, 404, 'deleted: 404');
+
+# ------------------------------------------------------------ x-amz-expiration
+
+put_lc('conf', lc_doc('<ID>long "one"</ID><Filter><Prefix>e/</Prefix>'
+    . '</Filter><Status>Enabled</Status><Expiration><Days>1000</Days>'
+    . '</Expiration>', '<ID>off</ID><Filter/><Status>Disabled</Status>'
+    . '<Expiration><Days>1</Days></Expiration>'));
+
+($s, $h) = req(PUT => '/conf/e/x', body => 'data');
+my $date = qr{\w\w\w, \d\d \w\w\w \d{4} \d\d:\d\d:\d\d GMT};
+like($h->{'x-amz-expiration'} || '',
+    qr{^expiry-date="$date", rule-id="long \\"one\\""$},
+    'PUT: x-amz-expiration');
+($s, $h) = req(GET => '/conf/e/x');
+like($h->{'x-amz-expiration'} || '', qr{rule-id="long \\"one\\""},
+    'GET: x-amz-expiration');
+($s, $h) = req(HEAD => '/conf/e/x');
+like($h->{'x-amz-expiration'} || '', qr{rule-id="long \\"one\\""},
+    'HEAD: x-amz-expiration');
+($s, $h) = req(PUT => '/conf/other', body => 'data');
+ok(!exists $h->{'x-amz-expiration'}, 'no rule takes it (Disabled): none');
+
+req(DELETE => '/conf/e/x');
+req(DELETE => '/conf/other');
+req(DELETE => '/conf?lifecycle');
+
+done_testing();
