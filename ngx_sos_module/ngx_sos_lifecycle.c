@@ -144,21 +144,49 @@ ngx_sos_lc_thread(void *data, ngx_log_t *log)
 {
     ngx_sos_lc_job_t *job = data;
 
+    sos_lifecycle_state_t  *st;
+
     job->rc = ngx_sos_lc_step(job);
 
     sos_bucket_info_free(job->info);
     job->info = NULL;
+
+    /*
+     * said here: a worker that exits waits for its pool threads, not
+     * for the events they post
+     */
+
+    st = &job->st;
+
+    if (job->objects + job->versions + job->markers + job->uploads
+        + job->skipped)
+    {
+        ngx_log_error(NGX_LOG_NOTICE, log, 0,
+                      "sos: lifecycle: %uL objects expired, %uL noncurrent "
+                      "versions and %uL delete markers removed, %uL uploads "
+                      "aborted, %uL bytes freed, %uL refused",
+                      job->objects, job->versions, job->markers,
+                      job->uploads, job->bytes, job->skipped);
+    }
+
+    if (job->pass_done) {
+        ngx_log_error(NGX_LOG_NOTICE, log, 0,
+                      "sos: lifecycle pass %uL done: %uL objects expired, "
+                      "%uL noncurrent versions and %uL delete markers "
+                      "removed, %uL uploads aborted, %uL bytes freed, "
+                      "%uL refused",
+                      st->passes, st->objects, st->versions, st->markers,
+                      st->uploads, st->bytes, st->skipped);
+    }
 }
 
 
 static void
 ngx_sos_lc_done(ngx_event_t *ev)
 {
-    ngx_sos_lc_job_t       *job;
-    sos_lifecycle_state_t  *st;
+    ngx_sos_lc_job_t  *job;
 
     job = ngx_sos_lc_task->ctx;
-    st = &job->st;
 
     ngx_sos_store_unhold();
 
@@ -171,27 +199,6 @@ ngx_sos_lc_done(ngx_event_t *ev)
     }
 
     ngx_sos_lc_last_rc = job->rc;
-
-    if (job->objects + job->versions + job->markers + job->uploads
-        + job->skipped)
-    {
-        ngx_log_error(NGX_LOG_NOTICE, ev->log, 0,
-                      "sos: lifecycle: %uL objects expired, %uL noncurrent "
-                      "versions and %uL delete markers removed, %uL uploads "
-                      "aborted, %uL bytes freed, %uL refused",
-                      job->objects, job->versions, job->markers,
-                      job->uploads, job->bytes, job->skipped);
-    }
-
-    if (job->pass_done) {
-        ngx_log_error(NGX_LOG_NOTICE, ev->log, 0,
-                      "sos: lifecycle pass %uL done: %uL objects expired, "
-                      "%uL noncurrent versions and %uL delete markers "
-                      "removed, %uL uploads aborted, %uL bytes freed, "
-                      "%uL refused",
-                      st->passes, st->objects, st->versions, st->markers,
-                      st->uploads, st->bytes, st->skipped);
-    }
 
     if (ngx_exiting || ngx_quit || ngx_terminate) {
         return;

@@ -88,8 +88,14 @@ u_char ngx_sos_lc_field(ngx_sos_lc_walk_t *w, ngx_str_t *value);
 ngx_uint_t ngx_sos_lc_match(ngx_sos_lc_rule_t *rule, u_char *key,
     size_t key_len, int64_t size, const sos_str_t *tags);
 
+/* a decimal integer of at most 18 digits, or -1 */
+int64_t ngx_sos_lc_number(ngx_str_t *v);
+
 /* when a day count from t ends: t + days, up to the next "midnight" */
 int64_t ngx_sos_lc_due(int64_t t, int64_t days, time_t day);
+
+/* GetBucketLifecycleConfiguration's document of conf */
+ngx_int_t ngx_sos_lc_send(ngx_http_request_t *r, const sos_str_t *conf);
 
 /* the operations */
 ngx_int_t ngx_sos_lifecycle_put(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
