@@ -27,7 +27,7 @@
 #define NGX_SOS_LC_BATCH      100       /* versions or uploads a step */
 #define NGX_SOS_LC_PAUSE      50        /* ms between steps */
 #define NGX_SOS_LC_IDLE       1000      /* ms between looks when idle */
-#define NGX_SOS_LC_TAGS_MAX   50
+#define NGX_SOS_LC_BUCKETS    64        /* looked at for rules a step */
 
 
 typedef struct {
@@ -52,7 +52,8 @@ typedef struct {
 
 typedef struct {
     const char              *after;
-    char                     next[SOS_MAX_BUCKET_LEN + 1];
+    ngx_uint_t               n;
+    char                     next[NGX_SOS_LC_BUCKETS][SOS_MAX_BUCKET_LEN + 1];
 } ngx_sos_lc_next_t;
 
 
@@ -284,36 +285,78 @@ ngx_sos_lc_step(ngx_sos_lc_job_t *job)
 }
 
 
-/* the bucket after st->bucket, by name; none: the pass is done */
+/*
+ * The next bucket with rules after st->bucket, by name, among the next
+ * NGX_SOS_LC_BUCKETS (the walk of the bucket list starts at the first
+ * one each time); past them, the last one, to go on from; none left: the
+ * pass is done
+ */
 
 static sos_rc_e
 ngx_sos_lc_next_bucket(ngx_sos_lc_job_t *job)
 {
+    char                   *name;
     sos_rc_e                rc;
-    ngx_sos_lc_next_t       nb;
+    ngx_uint_t              i, found;
+    sos_bucket_info_t      *info;
+    ngx_sos_lc_next_t      *nb;
     sos_lifecycle_state_t  *st;
 
     st = &job->st;
 
-    nb.after = st->bucket;
-    nb.next[0] = '\0';
+    nb = malloc(sizeof(ngx_sos_lc_next_t));
+    if (nb == NULL) {
+        return SOS_ENOMEM;
+    }
 
-    rc = sos_bucket_list(job->store, NULL, ngx_sos_lc_bucket_cb, &nb,
+    nb->after = st->bucket;
+    nb->n = 0;
+
+    rc = sos_bucket_list(job->store, NULL, ngx_sos_lc_bucket_cb, nb,
                          &job->err);
     if (rc != SOS_OK) {
+        free(nb);
         return rc;
     }
 
-    ngx_memcpy(st->bucket, nb.next, sizeof(st->bucket));
     st->phase = 0;
     st->key_len = 0;
     st->upload_id[0] = '\0';
 
-    if (nb.next[0] == '\0') {
+    found = 0;
+
+    for (i = 0; i < nb->n; i++) {
+        name = nb->next[i];
+
+        if (sos_bucket_get(job->store, name, strlen(name), &info, NULL)
+            != SOS_OK)
+        {
+            continue;                        /* deleted meanwhile */
+        }
+
+        found = (info->conf[SOS_BUCKET_LIFECYCLE].len != 0);
+        sos_bucket_info_free(info);
+
+        if (found) {
+            break;
+        }
+    }
+
+    if (found) {
+        ngx_memcpy(st->bucket, nb->next[i], sizeof(st->bucket));
+
+    } else if (nb->n == NGX_SOS_LC_BUCKETS) {
+        /* more may follow: the next step goes on after the last */
+        ngx_memcpy(st->bucket, nb->next[nb->n - 1], sizeof(st->bucket));
+
+    } else {
+        st->bucket[0] = '\0';
         st->passes++;
         st->last_pass_end = job->now;
         job->pass_done = 1;
     }
+
+    free(nb);
 
     return SOS_OK;
 }
@@ -328,9 +371,9 @@ ngx_sos_lc_bucket_cb(void *ctx, const sos_bucket_t *bucket)
         return 0;
     }
 
-    ngx_memcpy(nb->next, bucket->name, sizeof(nb->next));
+    ngx_memcpy(nb->next[nb->n], bucket->name, sizeof(nb->next[0]));
 
-    return 1;
+    return (++nb->n == NGX_SOS_LC_BUCKETS);
 }
 
 

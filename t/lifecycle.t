@@ -33,7 +33,9 @@ use SOS::Test;
 my $XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
 
 my $t = SOS::Test->new(http => "sos_lifecycle_day 2s;\n"
-    . "sos_lifecycle_interval 1s;\n")->run;
+    . "sos_lifecycle_interval 1s;\n");
+my %bob = $t->org_with_key('bob');
+$t->run;
 
 sub req {
     my ($method, $uri, %opts) = @_;
@@ -223,6 +225,21 @@ like($b, qr{<ID>four</ID>}, 'the refusals changed nothing');
 ($s) = put_lc('conf', lc_doc(map { "<ID>r$_</ID>$ok$exp1" } 1 .. 1000));
 is($s, 200, '1,000 rules');
 
+# the owner's only, even when the ACL lets others write
+
+($s) = req(PUT => '/conf?acl', headers => { 'x-amz-acl' =>
+    'public-read-write' });
+is($s, 200, 'conf: public-read-write');
+for my $m (qw(GET PUT DELETE)) {
+    ($s, $h, $b) = $m eq 'PUT'
+        ? put_lc('conf', lc_doc("$ok$exp1"), access => $bob{access},
+            secret => $bob{secret})
+        : req($m => '/conf?lifecycle', access => $bob{access},
+            secret => $bob{secret});
+    is("$s " . code($b), '403 AccessDenied', "$m by another: 403");
+}
+req(PUT => '/conf?acl', headers => { 'x-amz-acl' => 'private' });
+
 ($s, $h, $b) = req(DELETE => '/conf?lifecycle');
 is($s, 204, 'DeleteBucketLifecycle: 204');
 ($s, $h, $b) = req(GET => '/conf?lifecycle');
@@ -306,6 +323,10 @@ sub versions_of {
 }
 
 my $before = freed(log_text());
+
+# buckets without rules between the others: more than a step looks at
+
+req(PUT => sprintf('/idle%02d', $_)) for 0 .. 69;
 
 # an unversioned bucket: Prefix, And of a prefix and a size, a tag,
 # Disabled, an old upload
