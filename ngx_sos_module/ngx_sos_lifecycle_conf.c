@@ -929,16 +929,30 @@ ngx_sos_lc_rule_end(ngx_sos_lc_parse_t *ps)
 }
 
 
-/* the field, when there, a positive integer; else InvalidArgument */
+/*
+ * the field, when there, a positive integer; else InvalidArgument (or
+ * MalformedXML, NGX_DECLINED without an error, past an xsd:int)
+ */
 
 static ngx_int_t
 ngx_sos_lc_positive(ngx_sos_lc_parse_t *ps, u_char tag, char *message)
 {
+    int64_t             n;
     ngx_sos_lc_kept_t  *k;
 
     k = ngx_sos_lc_find(ps, tag);
 
-    if (k == NULL || ngx_sos_lc_number(&k->value) > 0) {
+    if (k == NULL) {
+        return NGX_OK;
+    }
+
+    n = ngx_sos_lc_number(&k->value);
+
+    if (n > NGX_MAX_INT32_VALUE) {
+        return NGX_DECLINED;                 /* xsd:int: MalformedXML */
+    }
+
+    if (n > 0) {
         return NGX_OK;
     }
 

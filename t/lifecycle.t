@@ -166,6 +166,8 @@ refused("$ok<Expiration><Days>0</Days></Expiration>", 400,
 refused("$ok<Expiration><Days>-3</Days></Expiration>", 400,
     'InvalidArgument', "'Days' for Expiration action must be a positive "
     . 'integer', 'Days -3');
+refused("$ok<Expiration><Days>2147483648</Days></Expiration>", 400,
+    'MalformedXML', undef, 'Days past an xsd:int');
 refused("$ok<Expiration><Date>2030-01-01T10:00:00Z</Date></Expiration>",
     400, 'InvalidArgument', "'Date' must be at midnight GMT",
     'a Date not at midnight');
