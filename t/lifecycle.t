@@ -337,7 +337,8 @@ req(PUT => '/plain');
 req(PUT => "/plain/$_->[0]", body => 'x' x $_->[1], headers => $_->[2] || {})
     for [ 'logs/a', 10 ], [ 'keep/b', 20 ], [ 'big/x', 100 ],
     [ 'big/y', 10 ], [ 'tag/t1', 30, { 'x-amz-tagging' => 'del=yes' } ],
-    [ 'tag/t2', 30, { 'x-amz-tagging' => 'del=no' } ], [ 'dis/d', 5 ];
+    [ 'tag/t2', 30, { 'x-amz-tagging' => 'del=no' } ], [ 'dis/d', 5 ],
+    [ 'date/d', 9 ], [ 'later/l', 4 ];
 
 my %upload;
 for my $k (qw(up/u keep/u)) {
@@ -357,6 +358,10 @@ for my $k (qw(up/u keep/u)) {
     '<ID>tag</ID><Filter><Tag><Key>del</Key><Value>yes</Value></Tag>'
     . "</Filter><Status>Enabled</Status>$exp1",
     "<ID>dis</ID><Prefix>dis/</Prefix><Status>Disabled</Status>$exp1",
+    '<ID>date</ID><Prefix>date/</Prefix><Status>Enabled</Status>'
+    . '<Expiration><Date>2020-01-01T00:00:00Z</Date></Expiration>',
+    '<ID>later</ID><Prefix>later/</Prefix><Status>Enabled</Status>'
+    . '<Expiration><Date>2100-01-01</Date></Expiration>',
     '<ID>up</ID><Filter><Prefix>up/</Prefix></Filter>'
     . '<Status>Enabled</Status><AbortIncompleteMultipartUpload>'
     . '<DaysAfterInitiation>1</DaysAfterInitiation>'
@@ -405,6 +410,12 @@ ok(!exists_now('/plain/tag/t1'), 'tag/t1 (del=yes) expired');
 ok(exists_now('/plain/tag/t2'), 'tag/t2 (del=no) kept');
 ok(exists_now('/plain/dis/d'), 'dis/d (a Disabled rule) kept');
 ok(exists_now('/plain/keep/b'), 'keep/b (no rule) kept');
+ok(!exists_now('/plain/date/d'), 'date/d (a Date past) expired');
+ok(exists_now('/plain/later/l'), 'later/l (a Date to come) kept');
+($s, $h) = req(HEAD => '/plain/later/l');
+is($h->{'x-amz-expiration'},
+    'expiry-date="Fri, 01 Jan 2100 00:00:00 GMT", rule-id="later"',
+    'x-amz-expiration of a Date rule');
 
 ($s, $h, $b) = req(GET => '/plain?uploads');
 unlike($b, qr{\Q$upload{'up/u'}\E}, 'the upload under up/ aborted');
@@ -413,14 +424,14 @@ like($b, qr{\Q$upload{'keep/u'}\E}, 'the upload under keep/ kept');
 my $after = freed(log_text());
 my %got = map { $_ => $after->{$_} - $before->{$_} } keys %$after;
 
-# plain: 10 + 100 + 30 bytes of objects and a 7-byte part; ver: 1000 and
-# 2000 of k, 50 of cur/x (a marker frees nothing)
+# plain: 10 + 100 + 30 + 9 bytes of objects and a 7-byte part; ver: 1000
+# and 2000 of k, 50 of cur/x (a marker frees nothing)
 
-is($got{objects}, 4, 'logged: 4 current versions expired');
+is($got{objects}, 5, 'logged: 5 current versions expired');
 is($got{versions}, 3, 'logged: 3 noncurrent versions removed');
 is($got{markers}, 1, 'logged: 1 delete marker removed');
 is($got{uploads}, 1, 'logged: 1 upload aborted');
-is($got{bytes}, 147 + 3050, 'logged: 3,197 bytes freed');
+is($got{bytes}, 156 + 3050, 'logged: 3,206 bytes freed');
 is($got{refused}, 0, 'logged: nothing refused');
 like(log_text(), qr/sos: lifecycle pass \d+ done: /, 'a pass line');
 
