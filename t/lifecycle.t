@@ -395,6 +395,23 @@ is(versions_of('ver', 'k'), '40,3000,2000,1000', 'k: four versions');
     . '</ExpiredObjectDeleteMarker></Expiration>'));
 is($s, 200, 'ver: rules');
 
+# a suspended bucket: the current version, the null one, expires into a
+# null delete marker that replaces it (its data freed); the version with
+# an id stays, noncurrent
+
+req(PUT => '/susp');
+req(PUT => '/susp?versioning', body => qq{<VersioningConfiguration }
+    . qq{xmlns="$XMLNS"><Status>Enabled</Status></VersioningConfiguration>});
+req(PUT => '/susp/s/a', body => 'a' x 11);
+($s) = req(PUT => '/susp?versioning', body => qq{<VersioningConfiguration }
+    . qq{xmlns="$XMLNS"><Status>Suspended</Status></VersioningConfiguration>});
+is($s, 200, 'susp: versioning suspended');
+req(PUT => '/susp/s/a', body => 'a' x 22);
+is(versions_of('susp', 's/a'), '22,11', 's/a: the null version, then one');
+($s) = put_lc('susp', lc_doc("<ID>s</ID><Prefix>s/</Prefix>"
+    . "<Status>Enabled</Status>$exp1"));
+is($s, 200, 'susp: rules');
+
 # a day is 2 s: every action is due within 4 s of its start, the marker
 # within 4 s of the expiry that made it
 
@@ -404,6 +421,8 @@ ok(wait_for(40, sub { versions_of('ver', 'cur/x') eq '' }),
 ok(wait_for(20, sub { versions_of('ver', 'k') eq '40,3000' }),
     'k: the current version and the newest noncurrent one kept');
 ok(wait_for(20, sub { !exists_now('/plain/logs/a') }), 'logs/a expired');
+ok(wait_for(10, sub { versions_of('susp', 's/a') eq 'marker,11' }),
+    's/a: a null marker in the place of the null version');
 ok(!exists_now('/plain/big/x'), 'big/x (100 bytes > 50) expired');
 ok(exists_now('/plain/big/y'), 'big/y (10 bytes) kept');
 ok(!exists_now('/plain/tag/t1'), 'tag/t1 (del=yes) expired');
@@ -425,13 +444,13 @@ my $after = freed(log_text());
 my %got = map { $_ => $after->{$_} - $before->{$_} } keys %$after;
 
 # plain: 10 + 100 + 30 + 9 bytes of objects and a 7-byte part; ver: 1000
-# and 2000 of k, 50 of cur/x (a marker frees nothing)
+# and 2000 of k, 50 of cur/x (a marker frees nothing); susp: 22
 
-is($got{objects}, 5, 'logged: 5 current versions expired');
+is($got{objects}, 6, 'logged: 6 current versions expired');
 is($got{versions}, 3, 'logged: 3 noncurrent versions removed');
 is($got{markers}, 1, 'logged: 1 delete marker removed');
 is($got{uploads}, 1, 'logged: 1 upload aborted');
-is($got{bytes}, 156 + 3050, 'logged: 3,206 bytes freed');
+is($got{bytes}, 156 + 3050 + 22, 'logged: 3,228 bytes freed');
 is($got{refused}, 0, 'logged: nothing refused');
 like(log_text(), qr/sos: lifecycle pass \d+ done: /, 'a pass line');
 
