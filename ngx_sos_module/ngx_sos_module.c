@@ -512,6 +512,7 @@ ngx_sos_init_main_conf(ngx_conf_t *cf, void *conf)
                            "\"sos_lifecycle_interval\" must be positive");
         return NGX_CONF_ERROR;
     }
+
     ngx_conf_init_ptr_value(smcf->domains, NULL);
     ngx_conf_init_msec_value(smcf->handoff_wait, 5000);
     ngx_conf_init_uint_value(smcf->handoff_queue, 512);

@@ -37,7 +37,7 @@
 #define NGX_SOS_SUB_WEBSITE     0x100
 #define NGX_SOS_SUB_ATTRIBUTES  0x400
 #define NGX_SOS_SUB_TAGGING     0x800
-#define NGX_SOS_SUB_LIFECYCLE   0x1000
+#define NGX_SOS_SUB_LIFECYCLE   0x8000
 
 /* flags */
 #define NGX_SOS_OP_BODY         0x0001   /* a body, decoded and verified */
