@@ -503,4 +503,12 @@ unlike($b, qr{<Key>}, 'many is empty');
 
 $t->stop_ok;
 
+# a day of nothing is refused, with the reason
+
+my $bad = SOS::Test->new(keys => 0, http => "sos_lifecycle_day 0;\n");
+ok($bad->start_refused, 'sos_lifecycle_day 0 refused');
+like($bad->read_file('error.log'),
+    qr/\[emerg\].*"sos_lifecycle_day" and "sos_lifecycle_interval" must be/,
+    'emerg says why');
+
 done_testing();
