@@ -52,7 +52,6 @@ typedef struct {
     ngx_uint_t               rules;
     ngx_uint_t               seen;
     ngx_uint_t               preds;      /* conditions right in Filter */
-    ngx_uint_t               tag_open;
     ngx_str_t                tag_key;
     ngx_str_t                tag_value;
     ngx_uint_t               tag_fields; /* Key 1, Value 2 */
@@ -377,7 +376,6 @@ ngx_sos_lc_open(ngx_sos_lc_parse_t *ps, ngx_str_t *name)
             ps->preds++;
         }
 
-        ps->tag_open = 1;
         ps->tag_fields = 0;
         return NGX_OK;
 
@@ -627,12 +625,16 @@ ngx_sos_lc_keep(ngx_sos_lc_parse_t *ps, u_char tag, ngx_str_t *v)
             return NGX_DECLINED;
         }
 
-        if (ps->tag_key.len > NGX_SOS_LC_TAG_KEY_MAX
-            || ps->tag_value.len > NGX_SOS_LC_TAG_VAL_MAX)
-        {
+        if (ps->tag_key.len > NGX_SOS_LC_TAG_KEY_MAX) {
             return ngx_sos_lc_fail(ps, NGX_SOS_ERR_INVALID_TAG,
                                    "The TagKey you have provided is too "
                                    "long, max 128");
+        }
+
+        if (ps->tag_value.len > NGX_SOS_LC_TAG_VAL_MAX) {
+            return ngx_sos_lc_fail(ps, NGX_SOS_ERR_INVALID_TAG,
+                                   "The TagValue you have provided is too "
+                                   "long, max 256");
         }
 
         for (i = 0; i < ps->fields.nelts; i++) {
@@ -657,7 +659,6 @@ ngx_sos_lc_keep(ngx_sos_lc_parse_t *ps, u_char tag, ngx_str_t *v)
             k->value = n ? ps->tag_value : ps->tag_key;
         }
 
-        ps->tag_open = 0;
         return NGX_OK;
     }
 

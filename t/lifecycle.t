@@ -204,6 +204,13 @@ refused('<Filter><And><Tag><Key>a</Key><Value>1</Value></Tag>'
     . '<Tag><Key>a</Key><Value>2</Value></Tag></And></Filter>'
     . "<Status>Enabled</Status>$exp1", 400, 'InvalidRequest',
     'Duplicate Tag Keys are not allowed.', 'a tag key twice');
+refused('<Filter><Tag><Key>' . ('k' x 129) . '</Key><Value>v</Value></Tag>'
+    . "</Filter><Status>Enabled</Status>$exp1", 400, 'InvalidTag',
+    'The TagKey you have provided is too long, max 128', 'a tag key of 129');
+refused('<Filter><Tag><Key>k</Key><Value>' . ('v' x 257) . '</Value></Tag>'
+    . "</Filter><Status>Enabled</Status>$exp1", 400, 'InvalidTag',
+    'The TagValue you have provided is too long, max 256',
+    'a tag value of 257');
 refused('<Filter><And><ObjectSizeGreaterThan>10</ObjectSizeGreaterThan>'
     . '<ObjectSizeLessThan>10</ObjectSizeLessThan></And></Filter>'
     . "<Status>Enabled</Status>$exp1", 400, 'InvalidArgument', undef,
