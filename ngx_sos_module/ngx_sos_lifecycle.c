@@ -9,10 +9,12 @@
  * (phase 1) of that bucket under its rules, and writes the position and
  * what the pass freed back (sos_lifecycle_put): a restarted server goes
  * on from there.  Buckets without rules are passed over, up to
- * NGX_SOS_LC_BUCKETS a step.  After the last bucket the pass is done; the next starts sos_lifecycle_interval after.
+ * NGX_SOS_LC_BUCKETS a step.  After the last bucket the pass is done;
+ * the next starts sos_lifecycle_interval after.
  * Every removal is an ordinary delete or abort of the store, which
  * refuses what a lock keeps: a refusal is counted and the sweep goes on.
- * What a step freed is logged at "notice", and the pass's totals too.
+ * What a step freed is logged at "notice" by its pool thread, and the
+ * pass's totals too.
  *
  * Days count in units of sos_lifecycle_day (1d; shorter for tests); an
  * expiry is rounded up to the next whole unit since the epoch, as S3
