@@ -372,6 +372,11 @@ static ngx_sos_error_t  ngx_sos_errors[] = {
                  "configuration"),
       0 },
 
+    [NGX_SOS_ERR_NO_SUCH_LIFECYCLE_CONFIGURATION] = {
+      ngx_string("NoSuchLifecycleConfiguration"), NGX_HTTP_NOT_FOUND,
+      ngx_string("The lifecycle configuration does not exist"),
+      0 },
+
     [NGX_SOS_ERR_NO_SUCH_CORS_CONFIGURATION] = {
       ngx_string("NoSuchCORSConfiguration"), NGX_HTTP_NOT_FOUND,
       ngx_string("The CORS configuration does not exist"),

@@ -20,6 +20,7 @@
 #include "ngx_sos_get.h"
 #include "ngx_sos_cdn.h"
 #include "ngx_sos_console.h"
+#include "ngx_sos_lifecycle.h"
 
 
 #define NGX_SOS_CACHE_CONTROL 3          /* its index: ngx_sos_cdn.c's */
@@ -542,7 +543,9 @@ ngx_sos_get_headers(ngx_http_request_t *r, ngx_sos_get_t *g)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_sos_module);
 
-    if (ngx_sos_versioning_header(r, ctx, g->info.version_id) != NGX_OK) {
+    if (ngx_sos_versioning_header(r, ctx, g->info.version_id) != NGX_OK
+        || ngx_sos_lifecycle_header(r, ctx, &g->info) != NGX_OK)
+    {
         return NGX_ERROR;
     }
 

@@ -149,6 +149,20 @@ static ngx_command_t  ngx_sos_commands[] = {
       offsetof(ngx_sos_main_conf_t, upload_expiry),
       NULL },
 
+    { ngx_string("sos_lifecycle_day"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_sos_main_conf_t, lifecycle_day),
+      NULL },
+
+    { ngx_string("sos_lifecycle_interval"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_sos_main_conf_t, lifecycle_interval),
+      NULL },
+
     { ngx_string("sos_scrub_rate"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_size_slot,
@@ -461,6 +475,8 @@ ngx_sos_create_main_conf(ngx_conf_t *cf)
     smcf->allow_public_write = NGX_CONF_UNSET;
     smcf->bucket_recreate_ok = NGX_CONF_UNSET;
     smcf->scrub_rate = NGX_CONF_UNSET_SIZE;
+    smcf->lifecycle_day = NGX_CONF_UNSET;
+    smcf->lifecycle_interval = NGX_CONF_UNSET;
     smcf->handoff_wait = NGX_CONF_UNSET_MSEC;
     smcf->handoff_queue = NGX_CONF_UNSET_UINT;
     smcf->cdn_purge = NGX_CONF_UNSET_PTR;
@@ -487,6 +503,16 @@ ngx_sos_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_conf_init_value(smcf->allow_public_write, 1);
     ngx_conf_init_value(smcf->bucket_recreate_ok, 0);
     ngx_conf_init_size_value(smcf->scrub_rate, 10 * 1024 * 1024);
+    ngx_conf_init_value(smcf->lifecycle_day, 86400);
+    ngx_conf_init_value(smcf->lifecycle_interval, 3600);
+
+    if (smcf->lifecycle_day <= 0 || smcf->lifecycle_interval <= 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"sos_lifecycle_day\" and "
+                           "\"sos_lifecycle_interval\" must be positive");
+        return NGX_CONF_ERROR;
+    }
+
     ngx_conf_init_ptr_value(smcf->domains, NULL);
     ngx_conf_init_msec_value(smcf->handoff_wait, 5000);
     ngx_conf_init_uint_value(smcf->handoff_queue, 512);
@@ -815,6 +841,7 @@ ngx_sos_init_process(ngx_cycle_t *cycle)
     if (ngx_sos_mp_init_process(cycle, smcf) != NGX_OK
         || ngx_sos_scrub_init_process(cycle, smcf) != NGX_OK
         || ngx_sos_gc_init_process(cycle, smcf) != NGX_OK
+        || ngx_sos_lifecycle_init_process(cycle, smcf) != NGX_OK
         || ngx_sos_cdn_init_process(cycle, smcf) != NGX_OK)
     {
         return NGX_ERROR;

@@ -56,6 +56,8 @@ typedef struct {
     off_t                index_reserve;      /* default 64 MiB, 0: none */
     ngx_flag_t           allow_public_write; /* default on */
     size_t               scrub_rate;     /* bytes/s, 0: off; default 10m */
+    time_t               lifecycle_day;      /* default 1d: tests 2s */
+    time_t               lifecycle_interval; /* between sweeps, 1h */
     ngx_array_t         *reserved_names; /* locations not S3: no bucket */
     ngx_msec_t           handoff_wait;   /* default 5s */
     ngx_uint_t           handoff_queue;  /* default 512 */
@@ -176,6 +178,7 @@ typedef enum {
     NGX_SOS_ERR_INVALID_RETENTION_PERIOD,
     NGX_SOS_ERR_OBJECT_LOCK_CONFIGURATION_NOT_FOUND,
     NGX_SOS_ERR_NO_SUCH_OBJECT_LOCK_CONFIGURATION,
+    NGX_SOS_ERR_NO_SUCH_LIFECYCLE_CONFIGURATION,
     NGX_SOS_ERR_MAX
 } ngx_sos_err_e;
 
@@ -632,6 +635,10 @@ void ngx_sos_admin_member(ngx_sos_admin_out_t *out, const char *name,
 
 /* ngx_sos_gc.c: the unlinking of deleted files, after the answer */
 ngx_int_t ngx_sos_gc_init_process(ngx_cycle_t *cycle,
+    ngx_sos_main_conf_t *smcf);
+
+/* ngx_sos_lifecycle.c: the background lifecycle sweep */
+ngx_int_t ngx_sos_lifecycle_init_process(ngx_cycle_t *cycle,
     ngx_sos_main_conf_t *smcf);
 
 /* ngx_sos_scrub.c: the background scrub, and its admin answers */

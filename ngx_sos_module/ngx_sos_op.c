@@ -12,6 +12,7 @@
 #include "ngx_sos_op.h"
 #include "ngx_sos_acl.h"
 #include "ngx_sos_cors.h"
+#include "ngx_sos_lifecycle.h"
 #include "ngx_sos_website.h"
 
 
@@ -345,6 +346,26 @@ const ngx_sos_op_t  ngx_sos_ops[] = {
     { ngx_string("DeleteBucketCors"),
       NGX_SOS_LEVEL_BUCKET, NGX_SOS_SUB_CORS, NGX_HTTP_DELETE, NULL,
       ngx_sos_cors_delete,
+      0, 0,
+      NGX_SOS_PERM_OWNER, NGX_SOS_PERM_NONE, NGX_SOS_PERM_NONE },
+
+    /* lifecycle rules: the owner's */
+
+    { ngx_string("GetBucketLifecycleConfiguration"),
+      NGX_SOS_LEVEL_BUCKET, NGX_SOS_SUB_LIFECYCLE, NGX_HTTP_GET, NULL,
+      ngx_sos_lifecycle_get,
+      0, 0,
+      NGX_SOS_PERM_OWNER, NGX_SOS_PERM_NONE, NGX_SOS_PERM_NONE },
+
+    { ngx_string("PutBucketLifecycleConfiguration"),
+      NGX_SOS_LEVEL_BUCKET, NGX_SOS_SUB_LIFECYCLE, NGX_HTTP_PUT, NULL,
+      ngx_sos_lifecycle_put,
+      NGX_SOS_OP_BODY|NGX_SOS_OP_XML, 0,
+      NGX_SOS_PERM_OWNER, NGX_SOS_PERM_NONE, NGX_SOS_PERM_NONE },
+
+    { ngx_string("DeleteBucketLifecycle"),
+      NGX_SOS_LEVEL_BUCKET, NGX_SOS_SUB_LIFECYCLE, NGX_HTTP_DELETE, NULL,
+      ngx_sos_lifecycle_delete,
       0, 0,
       NGX_SOS_PERM_OWNER, NGX_SOS_PERM_NONE, NGX_SOS_PERM_NONE },
 

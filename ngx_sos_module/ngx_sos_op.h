@@ -40,6 +40,7 @@
 #define NGX_SOS_SUB_OBJECT_LOCK 0x1000
 #define NGX_SOS_SUB_RETENTION   0x2000
 #define NGX_SOS_SUB_LEGAL_HOLD  0x4000
+#define NGX_SOS_SUB_LIFECYCLE   0x8000
 
 /* flags */
 #define NGX_SOS_OP_BODY         0x0001   /* a body, decoded and verified */

@@ -18,6 +18,7 @@
 #include "ngx_sos_object.h"
 #include "ngx_sos_put.h"
 #include "ngx_sos_cdn.h"
+#include "ngx_sos_lifecycle.h"
 
 
 static ngx_int_t ngx_sos_put_next(ngx_http_request_t *r, ngx_sos_put_t *st,
@@ -583,8 +584,10 @@ ngx_sos_put_ok(ngx_http_request_t *r, ngx_sos_put_t *st)
                                           &st->cksum_value)
            != NGX_OK
         || (st->upload_id == NULL
-            && ngx_sos_versioning_header(r, st->ctx, st->info.version_id)
-               != NGX_OK))
+            && (ngx_sos_versioning_header(r, st->ctx, st->info.version_id)
+                != NGX_OK
+                || ngx_sos_lifecycle_header(r, st->ctx, &st->info)
+                   != NGX_OK)))
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }

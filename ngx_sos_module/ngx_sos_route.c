@@ -39,7 +39,6 @@ static ngx_str_t  ngx_sos_route_unserved[] = {
     ngx_string("encryption"),
     ngx_string("intelligent-tiering"),
     ngx_string("inventory"),
-    ngx_string("lifecycle"),
     ngx_string("logging"),
     ngx_string("metadataConfiguration"),
     ngx_string("metadataTable"),
@@ -313,6 +312,9 @@ ngx_sos_route_query(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
             sub |= NGX_SOS_SUB_CORS;
         } else if (ngx_sos_arg_is("website")) {
             sub |= NGX_SOS_SUB_WEBSITE;
+
+        } else if (ngx_sos_arg_is("lifecycle")) {
+            sub |= NGX_SOS_SUB_LIFECYCLE;
 
         } else if (ngx_sos_arg_is("tagging")) {
             sub |= NGX_SOS_SUB_TAGGING;

@@ -158,11 +158,11 @@ is(code($body), 'NoSuchKey', '1,024 bytes of UTF-8: a valid key');
 
 # sub-resources that are not served: 501, never a plain object request
 # (attributes is served now: GetObjectAttributes, t/conformance_attrs.t;
-# tagging too: t/tagging.t; object-lock on a bucket, retention and
-# legal-hold on an object: t/object_lock.t, which are 501 at the other
-# level)
+# tagging too: t/tagging.t; lifecycle too: t/lifecycle.t; object-lock on
+# a bucket, retention and legal-hold on an object: t/object_lock.t, which
+# are 501 at the other level)
 
-for my $q (qw(policy lifecycle encryption
+for my $q (qw(policy encryption
     retention legal-hold restore select torrent
     replication notification logging))
 {

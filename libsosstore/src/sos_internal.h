@@ -50,6 +50,7 @@
 #define SOS_K_DONE     'D'              /* D<upload id>: completed upload */
 #define SOS_K_GARBAGE  'G'              /* G<file id>: files to unlink  */
 #define SOS_K_KEY      'K'              /* K<access key id>             */
+#define SOS_K_LIFECYCLE 'L'             /* L: the lifecycle sweep's state */
 #define SOS_K_OBJECT   'O'              /* O<bucket>\0<key>             */
 #define SOS_K_PART     'P'              /* P<upload id><part# be32>     */
 #define SOS_K_SCRUB    'S'              /* S: the background scrub's state */

@@ -549,6 +549,7 @@ typedef enum {
     SOS_BUCKET_CDN,                    /* CDN edge publishing */
     SOS_BUCKET_CACHE_CONTROL,          /* default Cache-Control */
     SOS_BUCKET_TAGGING,                /* the bucket's tag set */
+    SOS_BUCKET_LIFECYCLE,              /* lifecycle rules */
     SOS_BUCKET_NCONF
 } sos_bucket_conf_e;
 
@@ -1768,6 +1769,53 @@ sos_rc_e sos_upload_abort(sos_store_t *store, const char *bucket,
  */
 sos_rc_e sos_upload_expire(sos_store_t *store, int64_t older_than,
     uint64_t *removed, sos_error_t *err);
+
+
+/* ------------------------------------------------------------------ */
+/* Lifecycle sweep state                                              */
+
+/*
+ * Where the background lifecycle sweep (the caller's: it applies a
+ * bucket's SOS_BUCKET_LIFECYCLE rules through the calls above) stands,
+ * kept in the index so that a restarted sweep goes on from there, and
+ * what the pass in progress freed so far.
+ */
+typedef struct {
+    char      bucket[SOS_MAX_BUCKET_LEN + 1];  /* "": the pass starts */
+    unsigned  phase;                   /* the caller's: e.g. versions,
+                                          then uploads */
+    char      key[SOS_MAX_KEY_LEN + 1];    /* go on after this key */
+    size_t    key_len;
+    char      upload_id[SOS_UPLOAD_ID_LEN + 1];  /* ... and upload */
+    int64_t   pass_start;              /* unix seconds, 0: none yet */
+    int64_t   last_pass_end;           /* unix seconds, 0: none yet */
+    uint64_t  passes;                  /* completed, ever */
+    uint64_t  objects;                 /* this pass: current versions
+                                          expired */
+    uint64_t  versions;                /* noncurrent versions removed */
+    uint64_t  markers;                 /* delete markers removed */
+    uint64_t  uploads;                 /* uploads aborted */
+    uint64_t  bytes;                   /* bytes freed */
+    uint64_t  skipped;                 /* removals refused (a lock) */
+} sos_lifecycle_state_t;
+
+/**
+ * The sweep's state; a store that never kept one, or whose record does
+ * not decode, gives a zeroed state (a pass from the start).
+ * @return SOS_OK, SOS_ENOMEM, SOS_EIO
+ * Threads: any thread.  Ownership: *state is the caller's.
+ */
+sos_rc_e sos_lifecycle_get(sos_store_t *store, sos_lifecycle_state_t *state,
+    sos_error_t *err);
+
+/**
+ * Keep the sweep's state (not synced: a position lost in a crash costs
+ * a few keys swept again, which finds them done).
+ * @return SOS_OK, SOS_EINVAL (key_len), SOS_EFENCED, SOS_ENOMEM, SOS_EIO
+ * Threads: any thread.  Ownership: the ownership rule.
+ */
+sos_rc_e sos_lifecycle_put(sos_store_t *store,
+    const sos_lifecycle_state_t *state, sos_error_t *err);
 
 
 /* ------------------------------------------------------------------ */

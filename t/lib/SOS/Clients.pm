@@ -43,7 +43,8 @@ my $SCRUB = qr/^(AWS_|BOTO_|RCLONE_|RESTIC_|S3CMD|PYTHON(PATH|HOME|STARTUP)$
 # another port with TLS (a self-signed certificate for 127.0.0.1 made in
 # the temp dir): current SDKs send aws-chunked bodies with checksum
 # trailers only over https.  tls_server => '...' adds directives (such as
-# a location) to that server.
+# a location) to that server; http => '...' adds directives to the http
+# block.
 #
 #   my ($t, $c) = SOS::Clients->start(tls => 1);
 
@@ -73,6 +74,8 @@ ${\ ($opts{tls_server} // '') }
     }
 EOF
     }
+
+    $http .= $opts{http} // '';
 
     my $t = SOS::Test->new(http => $http);
 
