@@ -394,6 +394,69 @@ like(put_doc('/open?lifecycle', $expire_all, anonymous => 1), qr/^403 /,
     'anonymous: PutBucketLifecycleConfiguration refused');
 is(answer(GET => "/open/g?versionId=$og"), '200 ', '... the version stays');
 
+# ------------------------------------------- hostile lifecycle documents
+
+is(answer(PUT => '/lcyc'), '200 ', 'bucket lcyc');
+
+sub lc_rule {
+    my ($id, $filter) = @_;
+    return "<ID>$id</ID><Status>Enabled</Status><Filter>$filter</Filter>"
+        . '<Expiration><Days>1</Days></Expiration>';
+}
+
+# S3: at most 1,000 rules
+my $t0 = time();
+is(put_doc('/lcyc?lifecycle', lc_doc(map { lc_rule("r$_", "<Prefix>p$_/</Prefix>") }
+            1 .. 1000)),
+    '200 ', '1,000 rules taken');
+cmp_ok(time() - $t0, '<', 5, '... in under 5 s');
+like(put_doc('/lcyc?lifecycle', lc_doc(map { lc_rule("r$_", '<Prefix/>') }
+            1 .. 1001)),
+    qr/^400 /, '1,001 rules refused');
+
+# And inside And, deeply: S3 has one level (MalformedXML)
+my $deep = ('<And>' x 200) . '<Prefix>a</Prefix>' . ('</And>' x 200);
+like(put_doc('/lcyc?lifecycle', lc_doc(lc_rule('deep', $deep))), qr/^400 /,
+    'And nested 200 deep refused');
+
+# a prefix longer than any key (S3 keys: 1,024 bytes)
+like(put_doc('/lcyc?lifecycle', lc_doc(lc_rule('long',
+            '<Prefix>' . ('p' x 200000) . '</Prefix>'))),
+    qr/^4\d\d /, 'a 200,000-byte prefix refused');
+
+# tags with bytes XML forbids, and with entities
+like(put_doc('/lcyc?lifecycle', lc_doc(lc_rule('ctl',
+            "<Tag><Key>k</Key><Value>\x01</Value></Tag>"))),
+    qr/^400 /, 'a tag value with a control byte refused');
+like(put_doc('/lcyc?lifecycle', '<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a '
+        . '"aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+        . lc_doc(lc_rule('ent', '<Prefix>&b;</Prefix>'))),
+    qr/^400 /, 'entities (billion laughs) refused');
+
+# huge Days
+for my $days ('2147483648', '99999999999999999999', '-1', '0') {
+    like(put_doc('/lcyc?lifecycle', lc_doc('<ID>d</ID><Status>Enabled</Status>'
+            . "<Filter><Prefix/></Filter><Expiration><Days>$days</Days>"
+            . '</Expiration>')),
+        qr/^400 /, "Expiration Days $days refused");
+}
+
+# the server still answers, and the 1,000 rules are there
+($st, $h, $body) = req(GET => '/lcyc?lifecycle');
+my @rules = $body =~ m{<Rule>}g;
+is(scalar @rules, 1000, 'GetBucketLifecycleConfiguration: the 1,000 rules');
+
+# the default retention is counted from the write, in seconds
+($st, $h) = req(PUT => '/vault/when', body => 'w', headers => { md5h('w') });
+my $wv = $h->{'x-amz-version-id'};
+($st, $h, $body) = req(GET => "/vault/when?retention&versionId=$wv");
+my ($until) = $body =~ m{<RetainUntilDate>([^<]*)</RetainUntilDate>};
+$until //= '';
+my $expect = time() + 86400;
+ok($until ge iso($expect - 60) && $until le iso($expect + 60)
+        =~ s/Z$/.999Z/r,
+    "the default retention of 1 day ends in a day ($until)");
+
 # ------------------------------------------------------------ all intact
 
 for my $v (@versions) {
