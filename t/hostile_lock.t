@@ -415,6 +415,14 @@ TODO: {
     like($anon_hold, qr/^403 /, 'anonymous cannot put a legal hold on it');
 }
 
+# a delete marker takes no retention nor hold (S3: 405 MethodNotAllowed;
+# a refusal of any kind holds)
+($st, $h) = req(DELETE => '/vault/db/marked');
+my $dm = $h->{'x-amz-version-id'} // '';
+like(put_doc("/vault/db/marked?retention&versionId=$dm",
+        retention_doc('COMPLIANCE', iso(time() + 3600)), %writer),
+    qr/^4\d\d /, 'no retention on a delete marker');
+
 # ------------------------------------------- hostile lifecycle documents
 
 is(answer(PUT => '/lcyc'), '200 ', 'bucket lcyc');
@@ -477,6 +485,37 @@ my $expect = time() + 86400;
 ok($until ge iso($expect - 60) && $until le iso($expect + 60)
         =~ s/Z$/.999Z/r,
     "the default retention of 1 day ends in a day ($until)");
+
+# ----------------------------- a sweep over a big bucket: the worker answers
+
+# the sweep runs in pool threads, a page at a time (ngx_sos_lifecycle.c):
+# requests keep being answered while it removes 1,000 objects
+is(answer(PUT => '/many'), '200 ', 'bucket many');
+my $all = 1;
+for my $i (1 .. 1000) {
+    ($st) = req(PUT => "/many/o$i", body => 'x', headers => { md5h('x') });
+    $all = 0 if $st != 200;
+}
+ok($all, '1,000 objects written');
+is(put_doc('/many?lifecycle', lc_doc('<ID>all</ID><Status>Enabled</Status>'
+        . '<Filter><Prefix></Prefix></Filter>'
+        . '<Expiration><Days>1</Days></Expiration>')),
+    '200 ', 'a rule expiring them after 1 day (2 s)');
+my ($slowest, $left, $polls) = (0, 1000, 0);
+my $until_t = time() + 60;
+while ($left > 0 && time() < $until_t) {
+    my $t1 = time();
+    ($st) = req(HEAD => '/vault/db/full.bak');
+    my $took = time() - $t1;
+    $slowest = $took if $took > $slowest;
+    $polls++;
+    ($st, $h, $body) = req(GET => '/many?max-keys=1000');
+    $left = () = $body =~ m{<Key>}g;
+    sleep 0.05;
+}
+is($left, 0, "the sweep removed the 1,000 objects ($polls polls)");
+cmp_ok($slowest, '<', 1, sprintf('... a HEAD meanwhile took at most %.3f s',
+    $slowest));
 
 # ------------------------------------------------------------ all intact
 
