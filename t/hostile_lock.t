@@ -415,6 +415,13 @@ TODO: {
     like($anon_hold, qr/^403 /, 'anonymous cannot put a legal hold on it');
 }
 
+# GOVERNANCE made COMPLIANCE without bypass is refused, even with a
+# later date (s3-tests test_object_lock_changing_mode_from_governance_
+# without_bypass: AccessDenied); docs/object-lock.md says a writer may
+is(put_doc("/vault/db/gov.bak?retention&versionId=$gov",
+        retention_doc('COMPLIANCE', iso(time() + 2 * 86400)), %writer),
+    '403 AccessDenied', 'GOVERNANCE to COMPLIANCE without bypass: 403');
+
 # a delete marker takes no retention nor hold (S3: 405 MethodNotAllowed;
 # a refusal of any kind holds)
 ($st, $h) = req(DELETE => '/vault/db/marked');
