@@ -264,7 +264,9 @@ TODO: {
 }
 
 # far future: docs/object-lock.md says a writer can lengthen a lock "up
-# to 100 years"; a COMPLIANCE date in 9999 is a lock nobody can ever lift
+# to 100 years" (AWS documents no bound on an explicit date, only 100
+# years on a default retention; SOS promises one); a COMPLIANCE date in
+# 9999 is a lock nobody can ever lift
 my $far = backup('dates/far');
 my $far_answer = put_doc("/vault/dates/far?retention&versionId=$far",
     retention_doc('COMPLIANCE', '9999-12-31T23:59:59Z'), %writer);
