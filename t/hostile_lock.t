@@ -150,7 +150,9 @@ my $expire_all = lc_doc('<ID>all</ID><Status>Enabled</Status>'
     . '<NoncurrentVersionExpiration><NoncurrentDays>1</NoncurrentDays>'
     . '</NoncurrentVersionExpiration>');
 
-for my $who ([ 'mallory (WRITE)', \%mallory ], [ 'eve (FULL_CONTROL)', \%eve ]) {
+for my $who ([ 'mallory (WRITE)', \%mallory ],
+    [ 'eve (FULL_CONTROL)', \%eve ])
+{
     my ($name, $key) = @$who;
     is(put_doc('/vault?lifecycle', $expire_all, %$key), '403 AccessDenied',
         "$name: PutBucketLifecycleConfiguration refused");
@@ -444,8 +446,8 @@ sub lc_rule {
 
 # S3: at most 1,000 rules
 my $t0 = time();
-is(put_doc('/lcyc?lifecycle', lc_doc(map { lc_rule("r$_", "<Prefix>p$_/</Prefix>") }
-            1 .. 1000)),
+is(put_doc('/lcyc?lifecycle',
+        lc_doc(map { lc_rule("r$_", "<Prefix>p$_/</Prefix>") } 1 .. 1000)),
     '200 ', '1,000 rules taken');
 cmp_ok(time() - $t0, '<', 5, '... in under 5 s');
 like(put_doc('/lcyc?lifecycle', lc_doc(map { lc_rule("r$_", '<Prefix/>') }
