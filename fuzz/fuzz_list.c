@@ -38,7 +38,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     h = ctx->op->handler;
 
     if (h == ngx_sos_list_objects || h == ngx_sos_list_objects_v2
-        || h == ngx_sos_list_versions || h == ngx_sos_mp_list_parts
+        || h == ngx_sos_versions_list || h == ngx_sos_mp_list_parts
         || h == ngx_sos_mp_list_uploads)
     {
         (void) h(fr.r, ctx);
