@@ -94,6 +94,14 @@ int64_t ngx_sos_lc_number(ngx_str_t *v);
 /* when a day count from t ends: t + days, up to the next "midnight" */
 int64_t ngx_sos_lc_due(int64_t t, int64_t days, time_t day);
 
+/*
+ * a PutBucketLifecycleConfiguration document (ctx->body) checked and
+ * turned into the stored form (blob, in r's pool): NGX_SOS_OK, or the
+ * error, its message in ctx->error_message (ngx_sos_lifecycle_parse.c)
+ */
+ngx_sos_err_e ngx_sos_lc_parse(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
+    ngx_str_t *blob);
+
 /* GetBucketLifecycleConfiguration's document of conf */
 ngx_int_t ngx_sos_lc_send(ngx_http_request_t *r, const sos_str_t *conf);
 

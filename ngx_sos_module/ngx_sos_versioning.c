@@ -237,6 +237,17 @@ ngx_sos_versioning_put_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 
     /* a Status was set (or none asked for: nothing to change) */
 
+    if (job->run && job->rc == SOS_ESTATE) {
+
+        /* the only state refused: Suspended with Object Lock (S3) */
+
+        ngx_str_set(&job->ctx->error_message,
+                    "An Object Lock configuration is present on this "
+                    "bucket, so the versioning state cannot be changed.");
+        return ngx_sos_error_send_ctx(r, job->ctx,
+                                      NGX_SOS_ERR_INVALID_BUCKET_STATE);
+    }
+
     if (job->run && job->rc != SOS_OK) {
         return ngx_sos_error_send_ctx(r, job->ctx,
                                       ngx_sos_error_from_store(job->rc));

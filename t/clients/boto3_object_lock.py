@@ -81,9 +81,16 @@ check(error_of(s3.put_object_lock_configuration, Bucket=B,
 check(error_of(s3.put_object_lock_configuration, Bucket=PLAIN,
                ObjectLockConfiguration=conf) == (409, 'InvalidBucketState'),
       'a bucket never versioned: InvalidBucketState')
-check(error_of(s3.put_bucket_versioning, Bucket=B,
-               VersioningConfiguration={'Status': 'Suspended'})
-      == (409, 'InvalidBucketState'), 'Suspended: InvalidBucketState')
+try:
+    s3.put_bucket_versioning(Bucket=B,
+                             VersioningConfiguration={'Status': 'Suspended'})
+    got = None
+except ClientError as e:
+    got = (e.response['ResponseMetadata']['HTTPStatusCode'],
+           e.response['Error'].get('Code'), e.response['Error'].get('Message'))
+check(got == (409, 'InvalidBucketState', 'An Object Lock configuration is '
+              'present on this bucket, so the versioning state cannot be '
+              'changed.'), "Suspended: InvalidBucketState, S3's message", got)
 
 # the headers of put_object, read back by head_object
 r = s3.put_object(Bucket=B, Key='k', Body=b'locked',
