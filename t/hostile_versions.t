@@ -342,9 +342,7 @@ is(answer(PUT => '/hvcopy/k',
         headers => { 'x-amz-copy-source' => '/hvcopy/k' }),
     '400 InvalidRequest', 'a copy onto itself naming no version: refused');
 
-TODO: {
-    local $TODO = 'a copy of a version onto its own key is refused';
-
+{
     ($st, $h, $body) = req(PUT => '/hvcopy/k',
         headers => { 'x-amz-copy-source' => "/hvcopy/k?versionId=$c1" });
     is($st, 200, 'a copy of a previous version onto its key: 200');
