@@ -368,10 +368,7 @@ put('/hvtag/k', 'two', headers => { 'x-amz-tagging' => 'v=2' });
 like($body, qr{<Key>v</Key><Value>1</Value>},
     'GetObjectTagging ?versionId: that version\'s tags');
 
-TODO: {
-    local $TODO = 'PutObjectTagging and DeleteObjectTagging of a '
-        . 'noncurrent version answer 409';
-
+{
     is(xml_put("/hvtag/k?tagging&versionId=$t1", tagging(['v', 'one'])),
         '200 ', 'PutObjectTagging ?versionId of a noncurrent version: 200');
     ($st, $h, $body) = req(GET => "/hvtag/k?tagging&versionId=$t1");
