@@ -12,8 +12,11 @@
  * was given and the key is missing), as S3's conditional deletes.
  *
  * An Object may name a VersionId: that version is removed for good (its
- * conditions are not used); without one, a versioned bucket gets a delete
- * marker.  Deleted says which, as S3: DeleteMarker and DeleteMarkerVersionId
+ * conditions are not used), by the bucket's owner only (S3 user guide,
+ * "Access control list (ACL) overview": WRITE allows
+ * s3:DeleteObjectVersion only to the bucket owner), any other caller
+ * getting an Error AccessDenied for that key; without one, a versioned
+ * bucket gets a delete marker.  Deleted says which, as S3: DeleteMarker and DeleteMarkerVersionId
  * (the marker made, or the version removed when it was a marker).
  */
 
@@ -37,7 +40,8 @@ typedef enum {
     NGX_SOS_DEL_KEY_TOO_LONG,
     NGX_SOS_DEL_SLOW_DOWN,
     NGX_SOS_DEL_PRECONDITION,
-    NGX_SOS_DEL_NO_SUCH_KEY
+    NGX_SOS_DEL_NO_SUCH_KEY,
+    NGX_SOS_DEL_ACCESS_DENIED
 } ngx_sos_delete_rc_e;
 
 
@@ -351,13 +355,19 @@ ngx_sos_delete_run(ngx_sos_job_t *job)
 
     sos_rc_e               rc;
     ngx_uint_t             i, n;
+    ngx_uint_t             owner;
     sos_delete_result_t   *res;
     ngx_sos_delete_obj_t  *o;
 
+    owner = ngx_sos_authz_owner(job->ctx);
     n = 0;
 
     for (i = 0; i < dj->n; i++) {
         o = &dj->objects[i];
+
+        if (o->rc == NGX_SOS_DEL_OK && o->has_version && !owner) {
+            o->rc = NGX_SOS_DEL_ACCESS_DENIED;
+        }
 
         if (o->rc == NGX_SOS_DEL_OK) {
             dj->keys[n].key.data = (const char *) o->key;
@@ -532,6 +542,11 @@ ngx_sos_delete_done(ngx_http_request_t *r, ngx_sos_job_t *job)
             ngx_sos_xml_literal(&x, "<Code>NoSuchKey</Code><Message>The "
                                     "specified key does not exist."
                                     "</Message>");
+            break;
+
+        case NGX_SOS_DEL_ACCESS_DENIED:
+            ngx_sos_xml_literal(&x, "<Code>AccessDenied</Code><Message>"
+                                    "Access Denied</Message>");
             break;
 
         case NGX_SOS_DEL_SLOW_DOWN:

@@ -27,6 +27,7 @@ typedef struct {
     sos_delete_cond_t        cond;
     char                     etag[SOS_ETAG_MAX + 1];    /* cond's */
     sos_delete_result_t      res;
+    ngx_uint_t               denied;     /* a version, not the owner */
 } ngx_sos_delete_t;
 
 
@@ -636,6 +637,13 @@ ngx_sos_delete_run(ngx_sos_job_t *job)
 {
     ngx_sos_delete_t *d = job->data;
 
+    /* a version is deleted for good by the bucket's owner only */
+
+    if (d->version_id.data && !ngx_sos_authz_owner(job->ctx)) {
+        d->denied = 1;
+        return;
+    }
+
     job->rc = sos_object_delete_version(job->store, (char *) d->bucket.data,
                                         d->bucket.len, (char *) d->key.data,
                                         d->key.len,
@@ -658,6 +666,10 @@ ngx_sos_delete_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 
     ngx_int_t  rc;
     ngx_str_t  v;
+
+    if (d->denied) {
+        return ngx_sos_error_send(r, NGX_SOS_ERR_ACCESS_DENIED);
+    }
 
     /*
      * If-Match on a key that does not exist is 404 NoSuchKey; without it

@@ -242,18 +242,35 @@ my $w2 = put('/hvpublic/k2', 'kept too');
 is("$st " . ($h->{'x-amz-delete-marker'} // ''), '204 true',
     'anonymous DELETE of the key: a delete marker');
 
-TODO: {
-    local $TODO = 'any WRITE grantee deletes versions for good';
+($st) = anon(DELETE => "/hvpublic/k?versionId=$w1");
+is($st, 403, 'anonymous DELETE ?versionId: 403');
+is(answer(GET => "/hvpublic/k?versionId=$w1"), '200 ',
+    '... the version is still there');
+is(answer(DELETE => "/hvpublic/k2?versionId=$w2", %other),
+    '403 AccessDenied', "another organization's DELETE ?versionId: 403");
+is(answer(GET => "/hvpublic/k2?versionId=$w2"), '200 ',
+    '... the version is still there');
 
-    ($st) = anon(DELETE => "/hvpublic/k?versionId=$w1");
-    is($st, 403, 'anonymous DELETE ?versionId: 403');
-    is(answer(GET => "/hvpublic/k?versionId=$w1"), '200 ',
-        '... the version is still there');
-    is(answer(DELETE => "/hvpublic/k2?versionId=$w2", %other),
-        '403 AccessDenied', "another organization's DELETE ?versionId: 403");
+# DeleteObjects: each Object naming a VersionId is refused on its own
+{
+    my $doc = "<Delete><Object><Key>k2</Key><VersionId>$w2</VersionId>"
+        . '</Object><Object><Key>k3</Key></Object></Delete>';
+    ($st, $h, $body) = req(POST => '/hvpublic?delete', body => $doc, %other,
+        headers => { 'Content-MD5' => md5_base64($doc) . '==' });
+    is($st, 200, "another organization's DeleteObjects: 200");
+    like($body, qr{<Error><Key>k2</Key><VersionId>$w2</VersionId>
+                   <Code>AccessDenied</Code>}x,
+        '... AccessDenied for the Object naming a VersionId');
+    like($body, qr{<Deleted><Key>k3</Key><DeleteMarker>true},
+        '... a marker for the one naming none');
     is(answer(GET => "/hvpublic/k2?versionId=$w2"), '200 ',
         '... the version is still there');
 }
+
+is(answer(DELETE => "/hvpublic/k2?versionId=$w2"), '204 ',
+    "the owner's DELETE ?versionId: 204");
+is(answer(GET => "/hvpublic/k2?versionId=$w2"), '404 NoSuchVersion',
+    '... the version is gone');
 
 # --------------------------------------------------- version ids SOS never made
 
