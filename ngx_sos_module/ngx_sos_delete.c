@@ -16,7 +16,7 @@
  * "Access control list (ACL) overview": WRITE allows
  * s3:DeleteObjectVersion only to the bucket owner), any other caller
  * getting an Error AccessDenied for that key; without one, a versioned
- * bucket gets a delete marker.  Deleted says which, as S3: DeleteMarker and DeleteMarkerVersionId
+ * bucket gets a delete marker, owned by the caller.  Deleted says which, as S3: DeleteMarker and DeleteMarkerVersionId
  * (the marker made, or the version removed when it was a marker).
  */
 
@@ -376,6 +376,8 @@ ngx_sos_delete_run(ngx_sos_job_t *job)
                                           ? (const char *) o->version : NULL;
             dj->keys[n].version_id.len = o->version_len;
             dj->keys[n].cond = o->has_version ? NULL : &o->cond;
+            dj->keys[n].owner.data = (const char *) job->ctx->auth.org_id;
+            dj->keys[n].owner.len = ngx_strlen(job->ctx->auth.org_id);
             n++;
         }
     }
