@@ -419,17 +419,30 @@ for my $case (['a=b%0D%0A', 'CR LF in a value'], ['a=b%00', 'a NUL'],
         '400 InvalidTag', "x-amz-tagging: $case->[1]");
 }
 
-TODO: {
-    local $TODO = 'x-amz-tagging takes UTF-8 of surrogates and U+FFFF';
-
-    for my $case (['a=%ED%A0%80', 'a surrogate (U+D800)'],
-                  ['a=%EF%BF%BF', 'U+FFFF'])
-    {
-        ($st) = req(PUT => '/hvtag/bad', body => 'x',
-                    headers => { 'x-amz-tagging' => $case->[0] });
-        is($st, 400, "x-amz-tagging: $case->[1]: 400");
-    }
+for my $case (['a=%ED%A0%80', 'a surrogate (U+D800)'],
+              ['a=%EF%BF%BF', 'U+FFFF'], ['a=%EF%BF%BE', 'U+FFFE'],
+              ['%ED%BF%BF=b', 'a surrogate (U+DFFF) in a key'])
+{
+    is(answer(PUT => '/hvtag/bad', body => 'x',
+            headers => { 'x-amz-tagging' => $case->[0] }),
+        '400 InvalidTag', "x-amz-tagging: $case->[1]");
 }
+
+# the same in a tag document, as UTF-8 bytes, not references
+for my $case (["\xEF\xBF\xBF", 'U+FFFF in the document'],
+              ["\xEF\xBF\xBE", 'U+FFFE in the document'])
+{
+    like(xml_put('/hvtag/k?tagging', tagging(['a', $case->[0]])),
+        qr/^400 (InvalidTag|MalformedXML)$/, "tag value: $case->[1]");
+}
+
+# characters near them are taken: U+FFFD, U+E000, U+10000
+is(answer(PUT => '/hvtag/good', body => 'x',
+        headers => { 'x-amz-tagging' => 'a=%EF%BF%BD%EE%80%80%F0%90%80%80' }),
+    '200 ', 'x-amz-tagging: U+FFFD, U+E000, U+10000: 200');
+($st, $h, $body) = req(GET => '/hvtag/good?tagging');
+like($body, qr{<Value>\xEF\xBF\xBD\xEE\x80\x80\xF0\x90\x80\x80</Value>},
+    '... answered as sent');
 
 for my $case (['&#13;&#10;', 'CR LF as references'], ['&#0;', 'NUL'],
               ['&#xD800;', 'a surrogate reference'],
