@@ -16,8 +16,9 @@
  * "Access control list (ACL) overview": WRITE allows
  * s3:DeleteObjectVersion only to the bucket owner), any other caller
  * getting an Error AccessDenied for that key; without one, a versioned
- * bucket gets a delete marker, owned by the caller.  Deleted says which, as S3: DeleteMarker and DeleteMarkerVersionId
- * (the marker made, or the version removed when it was a marker).
+ * bucket gets a delete marker, owned by the caller.  Deleted says which,
+ * as S3: DeleteMarker and DeleteMarkerVersionId (the marker made, or the
+ * version removed when it was a marker).
  */
 
 

@@ -564,8 +564,8 @@ for my $alg (qw(CRC32 CRC64NVME SHA256)) {
 # bucket the store moves the new null version's mtime past the last
 # version time handed out (sos_version_stamp) after the D record is
 # made: when a versioned write elsewhere came in between, a D record
-# compared by mtime made the retry 404 NoSuchUpload.  Writers to a versioned bucket run beside
-# the Completes to make that happen.
+# compared by mtime made the retry 404 NoSuchUpload.  Writers to a
+# versioned bucket run beside the Completes to make that happen.
 
 is(answer(PUT => '/hvhot'), '200 ', 'a busy versioned bucket');
 is(versioning('hvhot', 'Enabled'), '200 ', '... versioned');
