@@ -376,7 +376,8 @@ ngx_sos_tagging_header(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
                 return NGX_SOS_ERR_INTERNAL_ERROR;
             }
 
-            last = ngx_cpymem(q, s[i]->data, s[i]->len);
+            /* "c" alone: a name with no value (data NULL) */
+            last = s[i]->len ? ngx_cpymem(q, s[i]->data, s[i]->len) : q;
             for (c = q; c < last; c++) {
                 if (*c == '+') {
                     *c = ' ';
