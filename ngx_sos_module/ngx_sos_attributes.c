@@ -208,8 +208,15 @@ ngx_sos_attributes_done(ngx_http_request_t *r, ngx_sos_job_t *job)
                             ngx_strlen(info->etag), 0);
     }
 
+    /*
+     * an upload made with an algorithm whose parts came without a
+     * checksum has none: no Checksum (API reference, Checksum: "only
+     * present if the checksum was uploaded with the object")
+     */
+
     if ((a->want & NGX_SOS_ATTR_CHECKSUM)
-        && info->attrs.checksum_algorithm.len)
+        && info->attrs.checksum_algorithm.len
+        && info->attrs.checksum_value.len)
     {
         ngx_sos_attributes_checksum(&x, &info->attrs);
     }

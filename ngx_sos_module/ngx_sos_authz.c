@@ -409,6 +409,30 @@ ngx_sos_authz_allows(sos_str_t *acl, const char *owner, size_t owner_len,
 }
 
 
+/*
+ * Whether the caller owns the bucket the step looked up: in the pool
+ * thread, after the step.  Deleting a version for good is the owner's
+ * (S3 user guide, "Access control list (ACL) overview": bucket WRITE
+ * allows s3:DeleteObjectVersion only when the grantee is the bucket
+ * owner); any other WRITE grantee makes delete markers.
+ */
+
+ngx_uint_t
+ngx_sos_authz_owner(ngx_sos_ctx_t *ctx)
+{
+    sos_bucket_t  *b;
+
+    if (ctx->authz.bucket == NULL) {
+        return 0;
+    }
+
+    b = &ctx->authz.bucket->bucket;
+
+    return ngx_sos_authz_allows(NULL, b->owner, ngx_strlen(b->owner),
+                                ctx->authz.who, NGX_SOS_PERM_OWNER);
+}
+
+
 /* back in the loop: the answer to a caller the step refused */
 
 ngx_int_t

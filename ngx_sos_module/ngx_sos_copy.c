@@ -153,8 +153,15 @@ ngx_sos_object_copy(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
         return ngx_sos_error_send_ctx(r, ctx, err);
     }
 
+    /*
+     * a copy onto itself changing nothing is refused, unless the source
+     * names a version: that restores it ("Restoring previous versions",
+     * S3 user guide; RGW refuses only a copy naming no version instance)
+     */
+
     if (!cp->replace
         && cp->a.attrs.website_redirect.len == 0
+        && src->version_id.data == NULL
         && src->bucket.len == ctx->bucket.len
         && src->key.len == ctx->key.len
         && ngx_strncmp(src->bucket.data, ctx->bucket.data,

@@ -12,9 +12,13 @@
  * was given and the key is missing), as S3's conditional deletes.
  *
  * An Object may name a VersionId: that version is removed for good (its
- * conditions are not used); without one, a versioned bucket gets a delete
- * marker.  Deleted says which, as S3: DeleteMarker and DeleteMarkerVersionId
- * (the marker made, or the version removed when it was a marker).
+ * conditions are not used), by the bucket's owner only (S3 user guide,
+ * "Access control list (ACL) overview": WRITE allows
+ * s3:DeleteObjectVersion only to the bucket owner), any other caller
+ * getting an Error AccessDenied for that key; without one, a versioned
+ * bucket gets a delete marker, owned by the caller.  Deleted says which,
+ * as S3: DeleteMarker and DeleteMarkerVersionId (the marker made, or the
+ * version removed when it was a marker).
  */
 
 
@@ -38,7 +42,8 @@ typedef enum {
     NGX_SOS_DEL_SLOW_DOWN,
     NGX_SOS_DEL_PRECONDITION,
     NGX_SOS_DEL_NO_SUCH_KEY,
-    NGX_SOS_DEL_LOCKED
+    NGX_SOS_DEL_LOCKED,
+    NGX_SOS_DEL_ACCESS_DENIED
 } ngx_sos_delete_rc_e;
 
 
@@ -353,18 +358,23 @@ ngx_sos_delete_run(ngx_sos_job_t *job)
     ngx_sos_delete_job_t  *dj = job->data;
 
     sos_rc_e               rc;
-    ngx_uint_t             i, n, bypass;
+    ngx_uint_t             i, n, bypass, owner;
     sos_delete_result_t   *res;
     ngx_sos_delete_obj_t  *o;
 
     /* honoured for the bucket owner's admin key only */
 
     bypass = dj->bypass && ngx_sos_retention_bypass_allowed(job->ctx);
+    owner = ngx_sos_authz_owner(job->ctx);
 
     n = 0;
 
     for (i = 0; i < dj->n; i++) {
         o = &dj->objects[i];
+
+        if (o->rc == NGX_SOS_DEL_OK && o->has_version && !owner) {
+            o->rc = NGX_SOS_DEL_ACCESS_DENIED;
+        }
 
         if (o->rc == NGX_SOS_DEL_OK) {
             dj->keys[n].key.data = (const char *) o->key;
@@ -374,6 +384,8 @@ ngx_sos_delete_run(ngx_sos_job_t *job)
             dj->keys[n].version_id.len = o->version_len;
             dj->keys[n].cond = o->has_version ? NULL : &o->cond;
             dj->keys[n].bypass_governance = (int) bypass;
+            dj->keys[n].owner.data = (const char *) job->ctx->auth.org_id;
+            dj->keys[n].owner.len = ngx_strlen(job->ctx->auth.org_id);
             n++;
         }
     }
@@ -545,6 +557,11 @@ ngx_sos_delete_done(ngx_http_request_t *r, ngx_sos_job_t *job)
             ngx_sos_xml_literal(&x, "<Code>NoSuchKey</Code><Message>The "
                                     "specified key does not exist."
                                     "</Message>");
+            break;
+
+        case NGX_SOS_DEL_ACCESS_DENIED:
+            ngx_sos_xml_literal(&x, "<Code>AccessDenied</Code><Message>"
+                                    "Access Denied</Message>");
             break;
 
         case NGX_SOS_DEL_SLOW_DOWN:

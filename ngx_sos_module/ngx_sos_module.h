@@ -369,12 +369,14 @@ typedef ngx_int_t (*ngx_sos_op_handler_pt)(ngx_http_request_t *r,
  * the cleanup of what the step looks up; NGX_OK or a final rc).  run: in
  * the pool thread before a job's run() (ngx_sos_task.c), NGX_OK to go
  * on; send: the answer when it failed.  identity: POST Object names the
- * form's signer once its policy is verified.
+ * form's signer once its policy is verified.  owner: whether the caller
+ * owns the bucket, in the pool thread after the step.
  */
 ngx_int_t ngx_sos_authz_init(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 ngx_int_t ngx_sos_authz_run(ngx_sos_job_t *job);
 ngx_int_t ngx_sos_authz_send(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 void ngx_sos_authz_identity(ngx_sos_ctx_t *ctx, const char *who);
+ngx_uint_t ngx_sos_authz_owner(ngx_sos_ctx_t *ctx);
 
 /* ngx_sos_task.c */
 ngx_sos_job_t *ngx_sos_job_create(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,

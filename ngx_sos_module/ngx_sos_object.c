@@ -29,6 +29,7 @@ typedef struct {
     char                     etag[SOS_ETAG_MAX + 1];    /* cond's */
     ngx_uint_t               bypass;     /* x-amz-bypass-governance-... */
     sos_delete_result_t      res;
+    ngx_uint_t               denied;     /* a version, not the owner */
 } ngx_sos_delete_t;
 
 
@@ -651,6 +652,13 @@ ngx_sos_delete_run(ngx_sos_job_t *job)
 
     ngx_uint_t  bypass;
 
+    /* a version is deleted for good by the bucket's owner only */
+
+    if (d->version_id.data && !ngx_sos_authz_owner(job->ctx)) {
+        d->denied = 1;
+        return;
+    }
+
     /* GOVERNANCE retention gives way to the bucket owner's admin key */
 
     bypass = d->bypass && ngx_sos_retention_bypass_allowed(job->ctx);
@@ -678,6 +686,10 @@ ngx_sos_delete_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 
     ngx_int_t  rc;
     ngx_str_t  v;
+
+    if (d->denied) {
+        return ngx_sos_error_send(r, NGX_SOS_ERR_ACCESS_DENIED);
+    }
 
     /*
      * If-Match on a key that does not exist is 404 NoSuchKey; without it

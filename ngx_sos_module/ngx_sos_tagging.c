@@ -30,6 +30,8 @@
 #include "ngx_sos_op.h"
 #include "ngx_sos_xml.h"
 
+#include <sosproto/text.h>
+
 
 #define NGX_SOS_TAG_KEY_MAX       128    /* characters */
 #define NGX_SOS_TAG_VALUE_MAX     256
@@ -374,7 +376,8 @@ ngx_sos_tagging_header(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
                 return NGX_SOS_ERR_INTERNAL_ERROR;
             }
 
-            last = ngx_cpymem(q, s[i]->data, s[i]->len);
+            /* "c" alone: a name with no value (data NULL) */
+            last = s[i]->len ? ngx_cpymem(q, s[i]->data, s[i]->len) : q;
             for (c = q; c < last; c++) {
                 if (*c == '+') {
                     *c = ' ';
@@ -625,14 +628,16 @@ ngx_sos_tagging_check(ngx_sos_ctx_t *ctx, ngx_array_t *tags, ngx_uint_t max,
 
 /*
  * NGX_OK: UTF-8 of at most max characters, each allowed; NGX_DECLINED:
- * too long; NGX_ERROR: a character not allowed, or not UTF-8
+ * too long; NGX_ERROR: a character not allowed, or not UTF-8 of a
+ * character (an overlong form, a surrogate, U+FFFE, U+FFFF: as
+ * sos_utf8_len() says), or a C1 control
  */
 
 static ngx_int_t
 ngx_sos_tagging_chars(ngx_str_t *s, size_t max)
 {
     u_char    *p, *end;
-    size_t     n;
+    size_t     n, len;
     uint32_t   c;
 
     p = s->data;
@@ -652,11 +657,15 @@ ngx_sos_tagging_chars(ngx_str_t *s, size_t max)
             }
 
         } else {
-            c = ngx_utf8_decode(&p, end - p);
+            len = sos_utf8_len(p, end);
 
-            if (c > 0x10ffff || c < 0xa0) {
+            /* U+0080..U+009F: C2 80..C2 9F */
+
+            if (len == 0 || (p[0] == 0xc2 && p[1] < 0xa0)) {
                 return NGX_ERROR;
             }
+
+            p += len;
         }
 
         if (++n > max) {

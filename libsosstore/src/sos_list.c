@@ -88,7 +88,8 @@ sos_list_rollup(size_t prefix_len, const sos_str_t *delimiter,
 {
     const char  *d;
 
-    if (delimiter->len == 0) {
+    /* a key no longer than the prefix has nothing after it to roll up */
+    if (delimiter->len == 0 || key_len <= prefix_len) {
         return 0;
     }
     d = sos_list_find(key + prefix_len, key_len - prefix_len,

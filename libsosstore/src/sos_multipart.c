@@ -8,9 +8,11 @@
  * prefix of one upload's parts and of nothing else.
  *
  * Completing also writes a D record keyed by the upload id (bucket, key,
- * the object's ETag and mtime, when it was completed), so that a retried
- * Complete answers the same result while the object is still the one the
- * upload made; the expiry sweep removes D records older than the expiry.
+ * the object's ETag and write id, when it was completed), so that a
+ * retried Complete answers the same result while the object is still the
+ * one the upload made; the expiry sweep removes D records older than the
+ * expiry.  The write id, not the mtime: the commit's version stamp may
+ * move a null version's mtime after the D record is in the batch.
  *
  * Bytes of committed parts count in the bucket's bytes until the upload is
  * completed (then the object's size counts instead) or aborted.
@@ -738,6 +740,7 @@ sos_upload_complete(sos_store_t *st, const sos_put_opts_t *opts,
     sos_buf_add_bytes(&d, opts->bucket, opts->bucket_len);
     sos_buf_add_bytes(&d, opts->key, opts->key_len);
     sos_buf_add_bytes(&d, rec.etag, strlen(rec.etag));
+    sos_buf_add_bytes(&d, rec.extents[0].id, strlen(rec.extents[0].id));
     if (d.oom) {
         rc = sos_err(err, SOS_ENOMEM, 0, "completing upload %s", upload_id);
         goto done;

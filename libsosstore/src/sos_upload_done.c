@@ -90,7 +90,8 @@ sos_parts_etag_is(const sos_part_ref_t *parts, size_t n_parts,
 
 /*
  * The object a completed upload made, when its D record is there and the
- * object at bucket/key is still that one (same ETag and mtime), and, when
+ * object at bucket/key is still that one (same ETag and write id, or
+ * mtime in a D record without the write id), and, when
  * parts is not NULL, they name the same parts: as Ceph RGW's
  * check_previously_completed, a retried Complete then succeeds again.
  * rec's strings point into *val (free() it, and sos_obj_rec_free rec).
@@ -103,13 +104,13 @@ sos_upload_done_load(sos_store_t *st, const char *bucket, size_t bucket_len,
     sos_obj_rec_t *rec, sos_error_t *err)
 {
     int         same;
-    char       *dval, etag[SOS_ETAG_MAX + 1];
+    char       *dval, etag[SOS_ETAG_MAX + 1], wid[SOS_FILE_ID_LEN + 1];
     size_t      dlen;
     int64_t     mtime;
     int32_t     nsec;
     sos_rc_e    rc;
     sos_buf_t   k;
-    sos_str_t   b, o, e;
+    sos_str_t   b, o, e, w;
     sos_rbuf_t  r;
 
     *val = NULL;
@@ -139,13 +140,21 @@ sos_upload_done_load(sos_store_t *st, const char *bucket, size_t bucket_len,
     o = sos_rbuf_bytes(&r);
     e = sos_rbuf_bytes(&r);
 
+    /* the write id, in D records written since it is compared */
+    w.len = 0;
+    if (sos_rbuf_more(&r)) {
+        w = sos_rbuf_bytes(&r);
+    }
+
     same = !r.bad && b.len == bucket_len && o.len == key_len
-           && e.len <= SOS_ETAG_MAX
+           && e.len <= SOS_ETAG_MAX && w.len <= SOS_FILE_ID_LEN
            && memcmp(b.data, bucket, bucket_len) == 0
            && memcmp(o.data, key, key_len) == 0;
     if (same) {
         memcpy(etag, e.data, e.len);
         etag[e.len] = '\0';
+        memcpy(wid, w.data, w.len);
+        wid[w.len] = '\0';
     }
 
     free(dval);
@@ -171,7 +180,14 @@ sos_upload_done_load(sos_store_t *st, const char *bucket, size_t bucket_len,
         return rc;
     }
 
-    if (rec->mtime == mtime && rec->mtime_nsec == nsec
+    /*
+     * the same write (its first file's id, fresh for each write) or, in
+     * a D record without it, the same mtime
+     */
+
+    if ((wid[0] != '\0'
+         ? rec->n_extents > 0 && strcmp(rec->extents[0].id, wid) == 0
+         : rec->mtime == mtime && rec->mtime_nsec == nsec)
         && strcmp(rec->etag, etag) == 0
         && (parts == NULL || sos_parts_etag_is(parts, n_parts, etag)))
     {

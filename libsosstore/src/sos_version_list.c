@@ -62,8 +62,10 @@ sos_list_versions(sos_store_t *store, const char *bucket, size_t bucket_len,
     size_t        key_len[2], cp_len;
     unsigned      max, count;
     sos_rc_e      rc;
-    const char   *key[2];
+    const char   *key[2], *nul;
     sos_vlist_t   l;
+
+    sos_list_versions_opts_t  o;
 
     if (opts->prefix.len > SOS_MAX_KEY_LEN
         || opts->delimiter.len > SOS_MAX_KEY_LEN
@@ -87,7 +89,29 @@ sos_list_versions(sos_store_t *store, const char *bucket, size_t bucket_len,
         return rc;
     }
 
+    /*
+     * No key holds a NUL (sos_key_check), and a V record's key is key \0
+     * sort id: a prefix holding a NUL matches no key (its scans would
+     * find the V records of the key before the NUL), and a key marker
+     * holding one sorts after every version of the key before the NUL and
+     * before every key after that key, as that key alone does
+     */
+
+    o = *opts;
+    opts = &o;
+
+    nul = o.key_marker.len ? memchr(o.key_marker.data, 0, o.key_marker.len)
+                           : NULL;
+    if (nul != NULL) {
+        o.key_marker.len = (size_t) (nul - o.key_marker.data);
+        o.version_id_marker.len = 0;
+    }
+
     max = opts->max_keys < SOS_VLIST_MAX ? opts->max_keys : SOS_VLIST_MAX;
+
+    if (o.prefix.len && memchr(o.prefix.data, 0, o.prefix.len) != NULL) {
+        max = 0;
+    }
 
     memset(&l, 0, sizeof(l));
     l.st = store;

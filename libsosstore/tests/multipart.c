@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <ftw.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include "sos/store.h"
 #include "tap.h"
 #include "util.h"
+#include "version_util.h"
 
 #define MIN_PART    1024
 #define N_REPLICAS  3
@@ -616,6 +618,84 @@ test_complete_retry(void)
 }
 
 
+/*
+ * Writes to a versioned bucket, each stamping the last version time
+ * (sos_version_stamp), until told to stop (bounded: 20000 puts).
+ */
+static void *
+versioned_writer(void *arg)
+{
+    int  i, *stop = arg;
+
+    for (i = 0; i < 20000 && !__atomic_load_n(stop, __ATOMIC_RELAXED); i++) {
+        (void) put_object("rsh", "w", p4, sizeof(p4));
+    }
+    return NULL;
+}
+
+
+/*
+ * Complete retried in a Suspended bucket while versioned writes stamp
+ * beside it: the commit moves the null version's mtime past the last
+ * version time when a stamp came after the upload's own clock read, so
+ * the D record cannot describe the object by its mtime; the retry is
+ * answered as the first Complete was, whenever that happened.
+ */
+static void
+test_complete_retry_suspended(void)
+{
+    int                i, stop, failed;
+    char               id[SOS_UPLOAD_ID_LEN + 1];
+    pthread_t          t;
+    sos_error_t        err;
+    sos_part_ref_t     ref;
+    sos_object_info_t  info, pinfo;
+
+    util_bucket_make(st, org.id, "rss");
+    vu_versioning(st, "rss", SOS_VERSIONING_SUSPENDED);
+    util_bucket_make(st, org.id, "rsh");
+    vu_versioning(st, "rsh", SOS_VERSIONING_ENABLED);
+
+    stop = 0;
+    if (pthread_create(&t, NULL, versioned_writer, &stop) != 0) {
+        bail("pthread_create");
+    }
+
+    failed = 0;
+
+    for (i = 0; i < 1000; i++) {
+        if (sos_upload_create(st, "rss", 3, "k", 1, NULL, id, &err)
+            != SOS_OK
+            || put_part("rss", "k", 1, id, 1, p4, sizeof(p4), &pinfo)
+               != SOS_OK)
+        {
+            bail("upload: %s", err.msg);
+        }
+        ref.part_number = 1;
+        ref.etag = pinfo.etag;
+        ref.etag_len = strlen(pinfo.etag);
+
+        if (complete("rss", "k", 1, id, &ref, 1, 0, &info, &err) != SOS_OK) {
+            bail("complete: %s", err.msg);
+        }
+        sos_object_info_release(&info);
+
+        if (complete("rss", "k", 1, id, &ref, 1, 0, &info, &err) != SOS_OK) {
+            failed++;
+        } else {
+            sos_object_info_release(&info);
+        }
+        sos_object_info_release(&pinfo);
+    }
+
+    __atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
+    pthread_join(t, NULL);
+
+    is_int(0, failed, "retry in a Suspended bucket beside versioned "
+           "writes: every retry succeeds");
+}
+
+
 int
 main(void)
 {
@@ -1094,6 +1174,7 @@ main(void)
     test_parts_survive_reopen(&conf);
     test_expire();
     test_complete_retry();
+    test_complete_retry_suspended();
 
     sos_store_close(st);
     done_testing();

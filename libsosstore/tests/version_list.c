@@ -4,7 +4,9 @@
  * first, IsLatest, delete markers, KeyMarker / VersionIdMarker paging,
  * NextVersionIdMarker "null" for the null version): O and V records
  * merged in key order, pages of any size giving the whole listing,
- * common prefixes, a bucket never versioned.
+ * common prefixes, a bucket never versioned; a prefix or key marker
+ * holding a NUL, which no key holds (the V records' keys do: key \0
+ * sort id).
  */
 
 #include "tap.h"
@@ -80,6 +82,46 @@ listing(const char *prefix, const char *delim, unsigned max, char *out,
 }
 
 
+/* One page of up to 1000 entries, "key:L" or "key" each, for a prefix,
+ * key marker and version id marker given with their lengths. */
+static void
+page(const char *prefix, size_t prefix_len, const char *delim,
+    const char *km, size_t km_len, const char *vm, char *out, size_t size)
+{
+    size_t                       i, n;
+    sos_list_versions_opts_t     o;
+    sos_list_versions_result_t  *r;
+
+    memset(&o, 0, sizeof(o));
+    o.prefix.data = prefix;
+    o.prefix.len = prefix_len;
+    o.delimiter.data = delim;
+    o.delimiter.len = strlen(delim);
+    o.key_marker.data = km;
+    o.key_marker.len = km_len;
+    o.version_id_marker.data = vm;
+    o.version_id_marker.len = strlen(vm);
+    o.max_keys = 1000;
+    if (sos_list_versions(st, B, strlen(B), &o, &r, &err) != SOS_OK) {
+        bail("list: %s", err.msg);
+    }
+
+    out[0] = '\0';
+    n = 0;
+    for (i = 0; i < r->n_versions && n < size; i++) {
+        n += (size_t) snprintf(out + n, size - n, "%.*s%s ",
+                               (int) r->versions[i].key.len,
+                               r->versions[i].key.data,
+                               r->versions[i].is_latest ? ":L" : "");
+    }
+    for (i = 0; i < r->n_prefixes && n < size; i++) {
+        n += (size_t) snprintf(out + n, size - n, "%.*s ",
+                               (int) r->prefixes[i].len, r->prefixes[i].data);
+    }
+    sos_list_versions_result_free(r);
+}
+
+
 static void
 del(const char *key)
 {
@@ -103,7 +145,7 @@ main(void)
     sos_list_versions_opts_t     o;
     sos_list_versions_result_t  *r;
 
-    plan(15);
+    plan(20);
 
     snprintf(dir, sizeof(dir), "%s/data", tmpdir());
     st = util_store_open(dir, 0, 0);
@@ -164,6 +206,25 @@ main(void)
     listing("b/", "", 1000, got, sizeof(got));
     ok(strncmp(got, "b/1:", 4) == 0 && strstr(got, " c:") == NULL
        && strstr(got, " d:") == NULL, "under b/ only: %s", got);
+
+    /*
+     * a NUL in the prefix or key marker (ListObjectVersions: keys that
+     * begin with the prefix, after the key marker): no key begins with
+     * "a\0", and "a\0" sorts after "a" and before "b/1"
+     */
+
+    page("a\0", 2, "", "", 0, "", got, sizeof(got));
+    is_str("", got, "prefix a\\0: nothing");
+    page("a\0", 2, "zz", "", 0, "", got, sizeof(got));
+    is_str("", got, "prefix a\\0 and a delimiter: nothing");
+    page("", 0, "", "a\0", 2, "", got, sizeof(got));
+    ok(strncmp(got, "b/1:L ", 6) == 0 && strstr(got, "a") == NULL,
+       "key marker a\\0: from b/1: %s", got);
+    page("", 0, "", "a\0", 2, a2, one, sizeof(one));
+    is_str(got, one, "... with a version id marker too");
+    page("", 0, "/", "a\0", 2, "", got, sizeof(got));
+    ok(strncmp(got, "b/ ", 3) == 0 || strstr(got, " b/ ") != NULL,
+       "key marker a\\0 and a delimiter: b/ rolled up: %s", got);
 
     b = vu_counters(st, B);
     is_int(7, (long long) b.object_count, "seven versions, four markers");
