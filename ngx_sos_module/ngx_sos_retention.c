@@ -13,9 +13,12 @@
  * refusals, and SOS's answer to whom S3 leaves to IAM
  * (s3:BypassGovernanceRetention, s3:PutObjectLegalHold): only an admin
  * key of the organization that owns the bucket bypasses a GOVERNANCE
- * retention or takes a legal hold off (docs/object-lock.md).  Any key
- * that may write the bucket may set or extend a retention and put a
- * legal hold on: that only protects more.
+ * retention or takes a legal hold off (docs/object-lock.md).  Any other
+ * key of that organization may set or extend a retention and put a
+ * legal hold on: that only protects more.  No other caller, whatever the
+ * ACL grants (S3 grants s3:PutObjectRetention, s3:PutObjectLegalHold and
+ * their Get by policy only): a writer of a public-read-write bucket
+ * would lock the owner's versions for ever.
  *
  * Changes need Content-MD5 or a checksum (S3: "Content-MD5 ... is
  * required"); a bucket without Object Lock is 400 InvalidRequest for all
@@ -217,6 +220,10 @@ ngx_sos_retention_parse(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
                        "Legal Hold must be either of 'ON' or 'OFF'");
         }
     }
+
+    /* the bucket owner's org only: checked by the authorization step */
+
+    ctx->authz.lock = 1;
 
     *out = rt;
 

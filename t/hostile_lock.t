@@ -411,13 +411,59 @@ my $anon_lock = put_doc("/open/owners?retention&versionId=$ov",
 my $anon_hold = put_doc("/open/owners?legal-hold&versionId=$ov",
     qq{<LegalHold xmlns="$XMLNS"><Status>ON</Status></LegalHold>},
     anonymous => 1);
-TODO: {
-    local $TODO = 'PutObjectRetention and PutObjectLegalHold need only '
-        . 'WRITE on the bucket, anonymous included';
-    like($anon_lock, qr/^403 /, 'anonymous cannot lock the owner\'s '
-        . 'version in COMPLIANCE');
-    like($anon_hold, qr/^403 /, 'anonymous cannot put a legal hold on it');
-}
+like($anon_lock, qr/^403 /, 'anonymous cannot lock the owner\'s '
+    . 'version in COMPLIANCE');
+like($anon_hold, qr/^403 /, 'anonymous cannot put a legal hold on it');
+
+# nor another organization, nor through the x-amz-object-lock-* headers
+# of a write (S3: they need s3:PutObjectRetention / s3:PutObjectLegalHold
+# too); reading a version's lock is s3:GetObjectRetention and
+# s3:GetObjectLegalHold, policy only as well
+is(answer(PUT => '/open?acl', headers => {
+            'x-amz-grant-write' => "id=$id{mallory}",
+            'x-amz-grant-read' => "id=$id{mallory}",
+            'x-amz-grant-full-control' => "id=$id{dev}" }),
+    '200 ', 'open: mallory granted READ and WRITE');
+($st, $h) = req(PUT => '/open/shared', body => 's', headers => { md5h('s'),
+        'x-amz-grant-read' => "id=$id{mallory}" });
+my $sv = $h->{'x-amz-version-id'};
+like(put_doc("/open/shared?retention&versionId=$sv",
+        retention_doc('COMPLIANCE', iso(time() + 86400)), %mallory),
+    qr/^403 /, 'a writer of another organization cannot lock it');
+like(put_doc("/open/shared?legal-hold&versionId=$sv",
+        qq{<LegalHold xmlns="$XMLNS"><Status>ON</Status></LegalHold>},
+        %mallory),
+    qr/^403 /, '... nor put a legal hold on it');
+is(answer(GET => "/open/shared?retention&versionId=$sv", %mallory),
+    '403 AccessDenied', '... nor read its retention');
+is(answer(GET => "/open/shared?legal-hold&versionId=$sv", %mallory),
+    '403 AccessDenied', '... nor its legal hold');
+is(answer(GET => "/open/shared?versionId=$sv", %mallory), '200 ',
+    '... which it may read');
+is(answer(PUT => '/open/m', body => 'm', headers => { md5h('m'),
+            'x-amz-object-lock-legal-hold' => 'ON' }, %mallory),
+    '403 AccessDenied', 'mallory: PutObject with a legal hold refused');
+is(answer(PUT => '/open/m', body => 'm', headers => { md5h('m'),
+            'x-amz-object-lock-mode' => 'COMPLIANCE',
+            'x-amz-object-lock-retain-until-date' => iso(time() + 86400) },
+        %mallory),
+    '403 AccessDenied', 'mallory: PutObject with a retention refused');
+is(answer(PUT => '/open/m', body => 'm', headers => { md5h('m') },
+        %mallory),
+    '200 ', 'mallory: PutObject without Object Lock taken');
+is(answer(PUT => '/open/m2', headers => { 'x-amz-copy-source' => '/open/m',
+            'x-amz-object-lock-legal-hold' => 'ON' }, %mallory),
+    '403 AccessDenied', 'mallory: CopyObject with a legal hold refused');
+is(answer(POST => '/open/m?uploads', headers => {
+            'x-amz-object-lock-legal-hold' => 'ON' }, %mallory),
+    '403 AccessDenied', 'mallory: CreateMultipartUpload with a legal hold '
+    . 'refused');
+is(answer(PUT => '/vault/own', body => 'o', headers => { md5h('o'),
+            'x-amz-object-lock-legal-hold' => 'ON' }, %writer),
+    '200 ', 'the owner\'s ordinary key: PutObject with a legal hold taken');
+is(answer(GET => "/open/owners?retention&versionId=$ov", %writer),
+    '404 NoSuchObjectLockConfiguration', 'the owner\'s ordinary key reads '
+    . 'the retention');
 
 # GOVERNANCE made COMPLIANCE without bypass is refused, even with a
 # later date (s3-tests test_object_lock_changing_mode_from_governance_
