@@ -258,11 +258,15 @@ is(date_try('2031-01-01T00:00:00.123456789Z'), '200 ',
 
 # a day that does not exist is refused, not rolled over into March
 # (AWS: InvalidArgument for an invalid date)
-my $feb31 = date_try('2031-02-31T00:00:00Z');
-TODO: {
-    local $TODO = 'ngx_sos_auth_parse_iso checks day <= 31 for every month';
-    like($feb31, qr/^400 /,
-        'retain-until 2031-02-31 refused');
+for my $date ('2031-02-31T00:00:00Z', '2031-02-29T00:00:00Z',
+    '2100-02-29T00:00:00Z', '2031-04-31T00:00:00Z', '2031-11-31T00:00:00Z')
+{
+    like(date_try($date), qr/^400 /, "retain-until $date refused");
+}
+for my $date ('2032-02-29T00:00:00Z', '2031-01-31T00:00:00Z',
+    '2031-12-31T23:59:59Z')
+{
+    is(date_try($date), '200 ', "retain-until $date taken");
 }
 
 # far future: docs/object-lock.md says a writer can lengthen a lock "up
