@@ -276,11 +276,20 @@ for my $date ('2032-02-29T00:00:00Z', '2031-01-31T00:00:00Z',
 my $far = backup('dates/far');
 my $far_answer = put_doc("/vault/dates/far?retention&versionId=$far",
     retention_doc('COMPLIANCE', '9999-12-31T23:59:59Z'), %writer);
-TODO: {
-    local $TODO = 'no upper bound on an explicit retain-until date';
-    like($far_answer, qr/^400 /,
-        'retain-until more than 100 years ahead refused');
-}
+is($far_answer, '400 InvalidArgument',
+    'retain-until more than 100 years ahead refused');
+($st, $h, $body) = req(PUT => "/vault/dates/far?retention&versionId=$far",
+    body => retention_doc('COMPLIANCE', '9999-12-31T23:59:59Z'),
+    headers => { md5h(retention_doc('COMPLIANCE', '9999-12-31T23:59:59Z')) },
+    %writer);
+like($body, qr{<Message>[^<]*36500 days}, '... saying why');
+is(put_doc("/vault/dates/far?retention&versionId=$far",
+        retention_doc('COMPLIANCE', iso(time() + 36500 * 86400 + 3600)),
+        %writer),
+    '400 InvalidArgument', '... by an hour too');
+is(put_doc("/vault/dates/far?retention&versionId=$far",
+        retention_doc('COMPLIANCE', iso(time() + 36499 * 86400)), %writer),
+    '200 ', 'retain-until 36,499 days ahead taken');
 ($st, $h) = req(HEAD => "/vault/dates/far?versionId=$far");
 like($h->{'x-amz-object-lock-retain-until-date'} // '',
     qr/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/,
@@ -290,10 +299,8 @@ like($h->{'x-amz-object-lock-retain-until-date'} // '',
 ($st, $h, $body) = req(PUT => '/vault/dates/hdr', body => 'x',
     headers => { md5h('x'), 'x-amz-object-lock-mode' => 'COMPLIANCE',
         'x-amz-object-lock-retain-until-date' => '9999-12-31T23:59:59Z' });
-TODO: {
-    local $TODO = 'no upper bound on x-amz-object-lock-retain-until-date';
-    is($st, 400, 'PutObject with a lock to year 9999 refused');
-}
+is("$st " . code($body), '400 InvalidArgument',
+    'PutObject with a lock to year 9999 refused');
 
 # ------------------------------------------ default retention periods
 
