@@ -395,7 +395,9 @@ ngx_sos_auth_header_value(u_char *dst, ngx_str_t *value)
 
 /*
  * 20130524T000000Z, or extended: 2013-05-24T00:00:00Z with or without a
- * fraction of a second.  A time before 1970 is refused (-1 is NGX_ERROR).
+ * fraction of a second.  A time before 1970 is refused (-1 is NGX_ERROR),
+ * and a day the month does not have (2031-02-31, 2031-02-29): it would
+ * roll over into the next month.
  */
 
 time_t
@@ -410,6 +412,8 @@ ngx_sos_auth_parse_iso(u_char *p, size_t len, ngx_uint_t extended)
     static ngx_uint_t  width[6] = { 4, 2, 2, 2, 2, 2 };
     static u_char      basic[6] = { 0, 0, 'T', 0, 0, 0 };
     static u_char      ext[6] = { '-', '-', 'T', ':', ':', 0 };
+    static ngx_int_t   mdays[12] = { 31, 29, 31, 30, 31, 30,
+                                     31, 31, 30, 31, 30, 31 };
 
     end = p + len;
     sep = extended ? ext : basic;
@@ -446,8 +450,17 @@ ngx_sos_auth_parse_iso(u_char *p, size_t len, ngx_uint_t extended)
         return NGX_ERROR;
     }
 
-    if (v[0] < 1970 || v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > 31
+    if (v[0] < 1970 || v[1] < 1 || v[1] > 12 || v[2] < 1
+        || v[2] > mdays[v[1] - 1]
         || v[3] > 23 || v[4] > 59 || v[5] > 60)
+    {
+        return NGX_ERROR;
+    }
+
+    /* February 29th of a leap year only: 2031-02-29 is no date */
+
+    if (v[1] == 2 && v[2] == 29
+        && (v[0] % 4 != 0 || (v[0] % 100 == 0 && v[0] % 400 != 0)))
     {
         return NGX_ERROR;
     }

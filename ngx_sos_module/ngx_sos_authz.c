@@ -21,7 +21,10 @@
  *            DeleteObject, DeleteObjects, POST Object and every multipart
  *            operation on an upload; READ_ACP/WRITE_ACP: Get/PutBucketAcl),
  *            NGX_SOS_PERM_EXISTS any caller.  Refused: 403 AccessDenied
- *            (HeadBucket names the region in x-amz-bucket-region).
+ *            (HeadBucket names the region in x-amz-bucket-region).  A
+ *            write asking for Object Lock (az->lock: x-amz-object-lock-*)
+ *            wants the bucket's owner as well, as S3 grants
+ *            s3:PutObjectRetention and s3:PutObjectLegalHold by policy.
  *   upload   (NGX_SOS_OP_UPLOAD: ListParts, CompleteMultipartUpload,
  *            UploadPartCopy) the upload ?uploadId names, as the handler
  *            parsed it: missing is 404 NoSuchUpload.
@@ -185,6 +188,13 @@ ngx_sos_authz_check(ngx_sos_job_t *job, ngx_sos_ctx_t *ctx)
 
     if (!ngx_sos_authz_allows(&az->bucket->acl, b->owner,
                               ngx_strlen(b->owner), az->who, op->bucket))
+    {
+        return NGX_SOS_ERR_ACCESS_DENIED;
+    }
+
+    if (az->lock && !ngx_sos_authz_allows(NULL, b->owner,
+                                          ngx_strlen(b->owner), az->who,
+                                          NGX_SOS_PERM_OWNER))
     {
         return NGX_SOS_ERR_ACCESS_DENIED;
     }

@@ -284,6 +284,9 @@ typedef struct {
     ngx_uint_t               want_reader;    /* set by the handler: open
                                                 the object */
     const char              *upload_id;  /* set by the handler */
+    ngx_uint_t               lock;       /* set by the handler: the write
+                                            asks for Object Lock, the
+                                            bucket owner's org only */
     ngx_sos_err_e            err;        /* FAILED: the S3 error */
     ngx_uint_t               source_err; /* ... about the copy source */
 

@@ -148,31 +148,36 @@ const ngx_sos_op_t  ngx_sos_ops[] = {
       NGX_SOS_OP_BODY|NGX_SOS_OP_XML, 0,
       NGX_SOS_PERM_OWNER, NGX_SOS_PERM_NONE, NGX_SOS_PERM_NONE },
 
+    /*
+     * a version's lock: the bucket owner's organization only, as S3
+     * grants s3:Get/PutObjectRetention and s3:Get/PutObjectLegalHold by
+     * policy and no ACL ("Mapping of ACL permissions and access policy
+     * permissions")
+     */
+
     { ngx_string("GetObjectRetention"),
       NGX_SOS_LEVEL_OBJECT, NGX_SOS_SUB_RETENTION, NGX_HTTP_GET, NULL,
       ngx_sos_retention_get,
-      NGX_SOS_OP_ANONYMOUS|NGX_SOS_OP_VERSION, 0,
-      NGX_SOS_PERM_EXISTS, NGX_SOS_ACL_READ, NGX_SOS_PERM_NONE },
+      NGX_SOS_OP_VERSION, 0,
+      NGX_SOS_PERM_OWNER, NGX_SOS_PERM_EXISTS, NGX_SOS_PERM_NONE },
 
     { ngx_string("PutObjectRetention"),
       NGX_SOS_LEVEL_OBJECT, NGX_SOS_SUB_RETENTION, NGX_HTTP_PUT, NULL,
       ngx_sos_retention_put,
-      NGX_SOS_OP_BODY|NGX_SOS_OP_XML|NGX_SOS_OP_ANONYMOUS
-      |NGX_SOS_OP_VERSION, 0,
-      NGX_SOS_ACL_WRITE, NGX_SOS_PERM_EXISTS, NGX_SOS_PERM_NONE },
+      NGX_SOS_OP_BODY|NGX_SOS_OP_XML|NGX_SOS_OP_VERSION, 0,
+      NGX_SOS_PERM_OWNER, NGX_SOS_PERM_EXISTS, NGX_SOS_PERM_NONE },
 
     { ngx_string("GetObjectLegalHold"),
       NGX_SOS_LEVEL_OBJECT, NGX_SOS_SUB_LEGAL_HOLD, NGX_HTTP_GET, NULL,
       ngx_sos_legal_hold_get,
-      NGX_SOS_OP_ANONYMOUS|NGX_SOS_OP_VERSION, 0,
-      NGX_SOS_PERM_EXISTS, NGX_SOS_ACL_READ, NGX_SOS_PERM_NONE },
+      NGX_SOS_OP_VERSION, 0,
+      NGX_SOS_PERM_OWNER, NGX_SOS_PERM_EXISTS, NGX_SOS_PERM_NONE },
 
     { ngx_string("PutObjectLegalHold"),
       NGX_SOS_LEVEL_OBJECT, NGX_SOS_SUB_LEGAL_HOLD, NGX_HTTP_PUT, NULL,
       ngx_sos_legal_hold_put,
-      NGX_SOS_OP_BODY|NGX_SOS_OP_XML|NGX_SOS_OP_ANONYMOUS
-      |NGX_SOS_OP_VERSION, 0,
-      NGX_SOS_ACL_WRITE, NGX_SOS_PERM_EXISTS, NGX_SOS_PERM_NONE },
+      NGX_SOS_OP_BODY|NGX_SOS_OP_XML|NGX_SOS_OP_VERSION, 0,
+      NGX_SOS_PERM_OWNER, NGX_SOS_PERM_EXISTS, NGX_SOS_PERM_NONE },
 
     /* multipart uploads */
 

@@ -13,9 +13,12 @@
  * refusals, and SOS's answer to whom S3 leaves to IAM
  * (s3:BypassGovernanceRetention, s3:PutObjectLegalHold): only an admin
  * key of the organization that owns the bucket bypasses a GOVERNANCE
- * retention or takes a legal hold off (docs/object-lock.md).  Any key
- * that may write the bucket may set or extend a retention and put a
- * legal hold on: that only protects more.
+ * retention or takes a legal hold off (docs/object-lock.md).  Any other
+ * key of that organization may set or extend a retention and put a
+ * legal hold on: that only protects more.  No other caller, whatever the
+ * ACL grants (S3 grants s3:PutObjectRetention, s3:PutObjectLegalHold and
+ * their Get by policy only): a writer of a public-read-write bucket
+ * would lock the owner's versions for ever.
  *
  * Changes need Content-MD5 or a checksum (S3: "Content-MD5 ... is
  * required"); a bucket without Object Lock is 400 InvalidRequest for all
@@ -41,7 +44,6 @@ typedef struct {
     ngx_uint_t               on;             /* a legal hold's Status */
     ngx_uint_t               has_status;
     ngx_uint_t               bypass;         /* asked for */
-    ngx_uint_t               refused;        /* a hold off, not allowed */
     ngx_uint_t               no_lock;        /* the bucket has none */
 } ngx_sos_retention_job_t;
 
@@ -60,6 +62,8 @@ static ngx_int_t ngx_sos_retention_put_done(ngx_http_request_t *r,
     ngx_sos_job_t *job);
 static ngx_int_t ngx_sos_retention_no_lock(ngx_http_request_t *r,
     ngx_sos_ctx_t *ctx);
+static ngx_sos_err_e ngx_sos_retention_until(ngx_sos_ctx_t *ctx,
+    time_t until);
 static ngx_sos_err_e ngx_sos_retention_invalid(ngx_sos_ctx_t *ctx,
     char *message);
 static u_char *ngx_sos_retention_time(u_char *buf, time_t t);
@@ -163,6 +167,7 @@ ngx_sos_retention_parse(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
     ngx_str_t *mode, ngx_str_t *date, ngx_str_t *hold, sos_retention_t **out)
 {
     time_t            until;
+    ngx_sos_err_e     err;
     sos_retention_t  *rt;
 
     *out = NULL;
@@ -199,9 +204,9 @@ ngx_sos_retention_parse(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
                        "format");
         }
 
-        if (until <= ngx_time()) {
-            return ngx_sos_retention_invalid(ctx,
-                       "The retain until date must be in the future!");
+        err = ngx_sos_retention_until(ctx, until);
+        if (err != NGX_SOS_OK) {
+            return err;
         }
 
         rt->until = until;
@@ -217,6 +222,10 @@ ngx_sos_retention_parse(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
                        "Legal Hold must be either of 'ON' or 'OFF'");
         }
     }
+
+    /* the bucket owner's org only: checked by the authorization step */
+
+    ctx->authz.lock = 1;
 
     *out = rt;
 
@@ -429,9 +438,8 @@ ngx_sos_retention_body(ngx_http_request_t *r)
         err = NGX_SOS_ERR_MALFORMED_XML;
     }
 
-    if (err == NGX_SOS_OK && rj->has_date && rj->until <= ngx_time()) {
-        err = ngx_sos_retention_invalid(ctx,
-                       "The retain until date must be in the future!");
+    if (err == NGX_SOS_OK && rj->has_date) {
+        err = ngx_sos_retention_until(ctx, rj->until);
     }
 
     if (err != NGX_SOS_OK) {
@@ -521,6 +529,7 @@ ngx_sos_retention_run(ngx_sos_job_t *job)
     ngx_sos_retention_job_t  *rj = job->data;
 
     size_t              vlen;
+    ngx_uint_t          allowed;
     const char         *vid;
     ngx_sos_ctx_t      *ctx;
     ngx_sos_authz_t    *az;
@@ -540,17 +549,15 @@ ngx_sos_retention_run(ngx_sos_job_t *job)
 
         /* a hold off is a bypass: the owner's admin key only */
 
-        if (!rj->on && !ngx_sos_retention_bypass_allowed(ctx)) {
-            rj->refused = 1;
-            return;
-        }
+        allowed = ngx_sos_retention_bypass_allowed(ctx);
 
         job->rc = sos_object_set_legal_hold(job->store,
                                             (char *) ctx->bucket.data,
                                             ctx->bucket.len,
                                             (char *) ctx->key.data,
                                             ctx->key.len, vid, vlen,
-                                            (int) rj->on, &job->err);
+                                            (int) rj->on, (int) allowed,
+                                            &job->err);
         return;
     }
 
@@ -577,10 +584,6 @@ ngx_sos_retention_put_done(ngx_http_request_t *r, ngx_sos_job_t *job)
 
     if (rj->no_lock) {
         return ngx_sos_retention_no_lock(r, ctx);
-    }
-
-    if (rj->refused) {
-        return ngx_sos_error_send(r, NGX_SOS_ERR_ACCESS_DENIED);
     }
 
     switch (job->rc) {
@@ -667,6 +670,30 @@ static ngx_int_t
 ngx_sos_retention_no_lock(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 {
     return ngx_sos_error_send_ctx(r, ctx, ngx_sos_retention_missing(ctx));
+}
+
+
+/*
+ * A retain-until in the future (S3's message), and at most 36,500 days
+ * ahead, the longest default retention (SOS's bound: AWS documents none
+ * on an explicit date; a date in 9999 is a lock nobody could ever lift)
+ */
+
+static ngx_sos_err_e
+ngx_sos_retention_until(ngx_sos_ctx_t *ctx, time_t until)
+{
+    if (until <= ngx_time()) {
+        return ngx_sos_retention_invalid(ctx,
+                       "The retain until date must be in the future!");
+    }
+
+    if ((int64_t) until > (int64_t) ngx_time() + SOS_LOCK_AHEAD_MAX) {
+        return ngx_sos_retention_invalid(ctx,
+                       "The retain until date must be at most 36500 days "
+                       "ahead");
+    }
+
+    return NGX_SOS_OK;
 }
 
 

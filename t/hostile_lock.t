@@ -258,11 +258,15 @@ is(date_try('2031-01-01T00:00:00.123456789Z'), '200 ',
 
 # a day that does not exist is refused, not rolled over into March
 # (AWS: InvalidArgument for an invalid date)
-my $feb31 = date_try('2031-02-31T00:00:00Z');
-TODO: {
-    local $TODO = 'ngx_sos_auth_parse_iso checks day <= 31 for every month';
-    like($feb31, qr/^400 /,
-        'retain-until 2031-02-31 refused');
+for my $date ('2031-02-31T00:00:00Z', '2031-02-29T00:00:00Z',
+    '2100-02-29T00:00:00Z', '2031-04-31T00:00:00Z', '2031-11-31T00:00:00Z')
+{
+    like(date_try($date), qr/^400 /, "retain-until $date refused");
+}
+for my $date ('2032-02-29T00:00:00Z', '2031-01-31T00:00:00Z',
+    '2031-12-31T23:59:59Z')
+{
+    is(date_try($date), '200 ', "retain-until $date taken");
 }
 
 # far future: docs/object-lock.md says a writer can lengthen a lock "up
@@ -272,11 +276,20 @@ TODO: {
 my $far = backup('dates/far');
 my $far_answer = put_doc("/vault/dates/far?retention&versionId=$far",
     retention_doc('COMPLIANCE', '9999-12-31T23:59:59Z'), %writer);
-TODO: {
-    local $TODO = 'no upper bound on an explicit retain-until date';
-    like($far_answer, qr/^400 /,
-        'retain-until more than 100 years ahead refused');
-}
+is($far_answer, '400 InvalidArgument',
+    'retain-until more than 100 years ahead refused');
+($st, $h, $body) = req(PUT => "/vault/dates/far?retention&versionId=$far",
+    body => retention_doc('COMPLIANCE', '9999-12-31T23:59:59Z'),
+    headers => { md5h(retention_doc('COMPLIANCE', '9999-12-31T23:59:59Z')) },
+    %writer);
+like($body, qr{<Message>[^<]*36500 days}, '... saying why');
+is(put_doc("/vault/dates/far?retention&versionId=$far",
+        retention_doc('COMPLIANCE', iso(time() + 36500 * 86400 + 3600)),
+        %writer),
+    '400 InvalidArgument', '... by an hour too');
+is(put_doc("/vault/dates/far?retention&versionId=$far",
+        retention_doc('COMPLIANCE', iso(time() + 36499 * 86400)), %writer),
+    '200 ', 'retain-until 36,499 days ahead taken');
 ($st, $h) = req(HEAD => "/vault/dates/far?versionId=$far");
 like($h->{'x-amz-object-lock-retain-until-date'} // '',
     qr/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/,
@@ -286,10 +299,8 @@ like($h->{'x-amz-object-lock-retain-until-date'} // '',
 ($st, $h, $body) = req(PUT => '/vault/dates/hdr', body => 'x',
     headers => { md5h('x'), 'x-amz-object-lock-mode' => 'COMPLIANCE',
         'x-amz-object-lock-retain-until-date' => '9999-12-31T23:59:59Z' });
-TODO: {
-    local $TODO = 'no upper bound on x-amz-object-lock-retain-until-date';
-    is($st, 400, 'PutObject with a lock to year 9999 refused');
-}
+is("$st " . code($body), '400 InvalidArgument',
+    'PutObject with a lock to year 9999 refused');
 
 # ------------------------------------------ default retention periods
 
@@ -411,13 +422,59 @@ my $anon_lock = put_doc("/open/owners?retention&versionId=$ov",
 my $anon_hold = put_doc("/open/owners?legal-hold&versionId=$ov",
     qq{<LegalHold xmlns="$XMLNS"><Status>ON</Status></LegalHold>},
     anonymous => 1);
-TODO: {
-    local $TODO = 'PutObjectRetention and PutObjectLegalHold need only '
-        . 'WRITE on the bucket, anonymous included';
-    like($anon_lock, qr/^403 /, 'anonymous cannot lock the owner\'s '
-        . 'version in COMPLIANCE');
-    like($anon_hold, qr/^403 /, 'anonymous cannot put a legal hold on it');
-}
+like($anon_lock, qr/^403 /, 'anonymous cannot lock the owner\'s '
+    . 'version in COMPLIANCE');
+like($anon_hold, qr/^403 /, 'anonymous cannot put a legal hold on it');
+
+# nor another organization, nor through the x-amz-object-lock-* headers
+# of a write (S3: they need s3:PutObjectRetention / s3:PutObjectLegalHold
+# too); reading a version's lock is s3:GetObjectRetention and
+# s3:GetObjectLegalHold, policy only as well
+is(answer(PUT => '/open?acl', headers => {
+            'x-amz-grant-write' => "id=$id{mallory}",
+            'x-amz-grant-read' => "id=$id{mallory}",
+            'x-amz-grant-full-control' => "id=$id{dev}" }),
+    '200 ', 'open: mallory granted READ and WRITE');
+($st, $h) = req(PUT => '/open/shared', body => 's', headers => { md5h('s'),
+        'x-amz-grant-read' => "id=$id{mallory}" });
+my $sv = $h->{'x-amz-version-id'};
+like(put_doc("/open/shared?retention&versionId=$sv",
+        retention_doc('COMPLIANCE', iso(time() + 86400)), %mallory),
+    qr/^403 /, 'a writer of another organization cannot lock it');
+like(put_doc("/open/shared?legal-hold&versionId=$sv",
+        qq{<LegalHold xmlns="$XMLNS"><Status>ON</Status></LegalHold>},
+        %mallory),
+    qr/^403 /, '... nor put a legal hold on it');
+is(answer(GET => "/open/shared?retention&versionId=$sv", %mallory),
+    '403 AccessDenied', '... nor read its retention');
+is(answer(GET => "/open/shared?legal-hold&versionId=$sv", %mallory),
+    '403 AccessDenied', '... nor its legal hold');
+is(answer(GET => "/open/shared?versionId=$sv", %mallory), '200 ',
+    '... which it may read');
+is(answer(PUT => '/open/m', body => 'm', headers => { md5h('m'),
+            'x-amz-object-lock-legal-hold' => 'ON' }, %mallory),
+    '403 AccessDenied', 'mallory: PutObject with a legal hold refused');
+is(answer(PUT => '/open/m', body => 'm', headers => { md5h('m'),
+            'x-amz-object-lock-mode' => 'COMPLIANCE',
+            'x-amz-object-lock-retain-until-date' => iso(time() + 86400) },
+        %mallory),
+    '403 AccessDenied', 'mallory: PutObject with a retention refused');
+is(answer(PUT => '/open/m', body => 'm', headers => { md5h('m') },
+        %mallory),
+    '200 ', 'mallory: PutObject without Object Lock taken');
+is(answer(PUT => '/open/m2', headers => { 'x-amz-copy-source' => '/open/m',
+            'x-amz-object-lock-legal-hold' => 'ON' }, %mallory),
+    '403 AccessDenied', 'mallory: CopyObject with a legal hold refused');
+is(answer(POST => '/open/m?uploads', headers => {
+            'x-amz-object-lock-legal-hold' => 'ON' }, %mallory),
+    '403 AccessDenied', 'mallory: CreateMultipartUpload with a legal hold '
+    . 'refused');
+is(answer(PUT => '/vault/own', body => 'o', headers => { md5h('o'),
+            'x-amz-object-lock-legal-hold' => 'ON' }, %writer),
+    '200 ', 'the owner\'s ordinary key: PutObject with a legal hold taken');
+is(answer(GET => "/open/owners?retention&versionId=$ov", %writer),
+    '404 NoSuchObjectLockConfiguration', 'the owner\'s ordinary key reads '
+    . 'the retention');
 
 # GOVERNANCE made COMPLIANCE without bypass is refused, even with a
 # later date (s3-tests test_object_lock_changing_mode_from_governance_

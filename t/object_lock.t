@@ -20,7 +20,8 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 
 use Digest::MD5 qw(md5_base64 md5_hex);
-use Digest::SHA qw(sha256_base64);
+use Digest::SHA qw(hmac_sha1 sha256_base64);
+use MIME::Base64 qw(encode_base64);
 use POSIX qw(strftime);
 use Test::More;
 
@@ -304,8 +305,21 @@ is(answer(PUT => '/lkpub', headers => {
         'x-amz-bucket-object-lock-enabled' => 'true',
         'x-amz-acl' => 'public-read-write' }), '200 ', 'a public bucket');
 
+# signed: a SigV2 policy of the owner's key naming every field
 sub post {
     my (@fields) = @_;
+    if ($fields[0] eq 'signed') {
+        shift @fields;
+        my $conds = '{"bucket": "lkpub"}';
+        for (my $i = 0; $i < @fields; $i += 2) {
+            $conds .= qq(, {"$fields[$i]": "$fields[$i + 1]"});
+        }
+        my $policy = encode_base64('{"expiration": "2099-01-01T00:00:00Z", '
+            . qq("conditions": [$conds]}), '');
+        push @fields, AWSAccessKeyId => $t->access_key, policy => $policy,
+            signature => encode_base64(hmac_sha1($policy, $t->secret_key),
+                '');
+    }
     my $b = 'sosboundary' . int(rand(1e9));
     my $body = '';
     for (my $i = 0; $i < @fields; $i += 2) {
@@ -320,7 +334,12 @@ sub post {
     return "$st " . code($r);
 }
 
-is(post(key => 'form', acl => 'public-read',
+# the fields need the bucket owner's key, as the headers (S3: they need
+# s3:PutObjectRetention / s3:PutObjectLegalHold, which no ACL grants)
+is(post(key => 'anon', 'x-amz-object-lock-legal-hold' => 'ON'),
+    '403 AccessDenied', 'anonymous POST Object with a legal hold refused');
+is(post(key => 'anon'), '204 ', '... without one taken');
+is(post(signed => key => 'form', acl => 'public-read',
         'x-amz-object-lock-mode' => 'COMPLIANCE',
         'x-amz-object-lock-retain-until-date' => iso(time() + 5),
         'x-amz-object-lock-legal-hold' => 'ON'), '204 ',

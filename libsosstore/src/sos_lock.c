@@ -93,6 +93,12 @@ sos_lock_valid(const sos_retention_t *r, sos_error_t *err)
         return sos_err(err, SOS_EINVAL, 0, "the retain-until date %lld is "
                        "not in the future", (long long) r->until);
     }
+    if (r->mode != SOS_LOCK_NONE
+        && r->until > sos_now(NULL) + SOS_LOCK_AHEAD_MAX)
+    {
+        return sos_err(err, SOS_EINVAL, 0, "the retain-until date %lld is "
+                       "more than 36500 days ahead", (long long) r->until);
+    }
     return SOS_OK;
 }
 
@@ -163,7 +169,8 @@ sos_object_set_retention(sos_store_t *store, const char *bucket,
 sos_rc_e
 sos_object_set_legal_hold(sos_store_t *store, const char *bucket,
     size_t bucket_len, const char *key, size_t key_len,
-    const char *version_id, size_t version_id_len, int on, sos_error_t *err)
+    const char *version_id, size_t version_id_len, int on, int may_remove,
+    sos_error_t *err)
 {
     sos_retention_t  want;
 
@@ -171,7 +178,8 @@ sos_object_set_legal_hold(sos_store_t *store, const char *bucket,
     want.legal_hold = (on != 0);
 
     return sos_lock_update(store, bucket, bucket_len, key, key_len,
-                           version_id, version_id_len, &want, 1, 0, err);
+                           version_id, version_id_len, &want, 1,
+                           may_remove, err);
 }
 
 
@@ -221,6 +229,12 @@ sos_lock_edit(sos_store_t *st, sos_obj_rec_t *rec, void *ctx,
     }
 
     if (e->hold_only) {
+        /* off only for a caller allowed to take a hold off, held or not:
+         * the answer does not tell whether a hold was on */
+        if (!e->want->legal_hold && !e->bypass) {
+            return sos_err(err, SOS_ELOCKED, 0, "version \"%s\": a legal "
+                           "hold off needs may_remove", rec->version_id);
+        }
         rec->retention.legal_hold = e->want->legal_hold;
         return SOS_OK;
     }

@@ -187,7 +187,7 @@ main(void)
     is_int(SOS_ENOTFOUND, vu_read(st, B, "db", vg, buf, sizeof(buf)),
            "gone");
     is_int(SOS_OK, sos_object_set_legal_hold(st, B, strlen(B), "logs", 4, vh,
-                                             strlen(vh), 0, &err),
+                                             strlen(vh), 0, 1, &err),
            "the legal hold taken off");
     is_int(SOS_OK, del("logs", vh, 0), "then the version can be deleted");
     is_int(SOS_ELOCKED, del("db", vc, 1), "COMPLIANCE still refused");

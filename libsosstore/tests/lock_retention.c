@@ -60,7 +60,7 @@ main(void)
     sos_delete_result_t   res;
     sos_object_info_t     info;
 
-    plan(39);
+    plan(44);
 
     snprintf(dir, sizeof(dir), "%s/data", tmpdir());
     st = util_store_open(dir, 0, 0);
@@ -71,7 +71,7 @@ main(void)
     is_int(SOS_ENOLOCK, set(v0, SOS_LOCK_GOVERNANCE, 60, 0),
            "a retention in a bucket without Object Lock");
     is_int(SOS_ENOLOCK, sos_object_set_legal_hold(st, B, strlen(B), "k", 1,
-                                                  v0, 32, 1, &err),
+                                                  v0, 32, 1, 0, &err),
            "a legal hold in a bucket without Object Lock");
 
     if (lu_set_lock(st, B, 1, SOS_LOCK_NONE, 0, 0) != SOS_OK) {
@@ -117,6 +117,12 @@ main(void)
 
     is_int(SOS_EINVAL, set(v1, SOS_LOCK_COMPLIANCE, -5, 0),
            "a retain-until in the past");
+    is_int(SOS_EINVAL, set(v1, SOS_LOCK_COMPLIANCE,
+                           SOS_LOCK_AHEAD_MAX + 3600, 0),
+           "a retain-until more than 36,500 days ahead (docs/object-lock.md)");
+    is_int(SOS_OK, set(v0, SOS_LOCK_GOVERNANCE, SOS_LOCK_AHEAD_MAX - 3600, 0),
+           "one just under it");
+    is_int(SOS_OK, set(v0, SOS_LOCK_NONE, 0, 1), "removed again");
     is_int(SOS_EINVAL, set(v1, (sos_lock_mode_e) 9, 500, 0),
            "a mode out of range");
     is_int(SOS_EINVAL, sos_object_set_retention(st, B, strlen(B), "k", 1,
@@ -127,7 +133,7 @@ main(void)
     /* the legal hold, and what keeps the lock */
 
     is_int(SOS_OK, sos_object_set_legal_hold(st, B, strlen(B), "k", 1, v1,
-                                             32, 1, &err), "legal hold on");
+                                             32, 1, 0, &err), "legal hold on");
     ok(has(v1, SOS_LOCK_COMPLIANCE, 150, 1), "with the retention kept");
 
     if (sos_object_stat_version(st, B, strlen(B), "k", 1, v1, 32, &info,
@@ -162,8 +168,13 @@ main(void)
     }
     ok(has(NULL, SOS_LOCK_COMPLIANCE, 150, 1), "current again, it keeps it");
 
+    is_int(SOS_ELOCKED, sos_object_set_legal_hold(st, B, strlen(B), "k", 1,
+                                                  v1, 32, 0, 0, &err),
+           "legal hold off without may_remove: refused");
+    ok(has(v1, SOS_LOCK_COMPLIANCE, 150, 1), "still on");
     is_int(SOS_OK, sos_object_set_legal_hold(st, B, strlen(B), "k", 1, v1,
-                                             32, 0, &err), "legal hold off");
+                                             32, 0, 1, &err),
+           "legal hold off with may_remove");
     ok(has(v1, SOS_LOCK_COMPLIANCE, 150, 0), "off");
 
     /* a delete marker has no Object Lock */
@@ -179,7 +190,7 @@ main(void)
                                              time(NULL) + 60, 0, &err),
            "a delete marker has no retention");
     is_int(SOS_ENOTFOUND, sos_object_set_legal_hold(st, B, strlen(B), "k", 1,
-                                                    res.version_id, 32, 1,
+                                                    res.version_id, 32, 1, 0,
                                                     &err),
            "nor legal hold");
     memset(&info, 0, sizeof(info));

@@ -19,6 +19,7 @@ import datetime
 import sys
 
 import boto3
+from botocore import UNSIGNED
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
@@ -196,6 +197,44 @@ check(h.get('ObjectLockMode') == 'GOVERNANCE'
       and h.get('ObjectLockRetainUntilDate') == later,
       'create_multipart_upload ObjectLock*: the completed object',
       h.get('ObjectLockRetainUntilDate'))
+
+# a version's lock is the bucket owner's only, whatever the ACL grants:
+# S3 grants s3:PutObjectRetention and s3:PutObjectLegalHold by policy,
+# never by ACL ("Mapping of ACL permissions and access policy
+# permissions"); an anonymous writer of a public-read-write bucket is
+# refused
+OPEN = 'lock-boto3-open'
+s3.create_bucket(Bucket=OPEN, ObjectLockEnabledForBucket=True,
+                 ACL='public-read-write')
+vo = s3.put_object(Bucket=OPEN, Key='o', Body=b'o')['VersionId']
+anon = boto3.client('s3', endpoint_url=ep, region_name='us-east-1',
+                    config=Config(signature_version=UNSIGNED,
+                                  retries={'max_attempts': 1},
+                                  s3={'addressing_style': 'path'}))
+check(error_of(anon.put_object_retention, Bucket=OPEN, Key='o',
+               VersionId=vo, Retention={'Mode': 'COMPLIANCE',
+                                        'RetainUntilDate': later})
+      == (403, 'AccessDenied'),
+      'anonymous put_object_retention on a public-read-write bucket: '
+      'AccessDenied')
+check(error_of(anon.put_object_legal_hold, Bucket=OPEN, Key='o',
+               VersionId=vo, LegalHold={'Status': 'ON'})
+      == (403, 'AccessDenied'), 'anonymous put_object_legal_hold: '
+      'AccessDenied')
+check(error_of(anon.put_object, Bucket=OPEN, Key='a', Body=b'a',
+               ObjectLockLegalHoldStatus='ON')
+      == (403, 'AccessDenied'), 'anonymous put_object with '
+      'ObjectLockLegalHoldStatus: AccessDenied')
+
+# a retain-until more than 36,500 days ahead (docs/object-lock.md)
+check(error_of(s3.put_object_retention, Bucket=OPEN, Key='o', VersionId=vo,
+               Retention={'Mode': 'COMPLIANCE',
+                          'RetainUntilDate': datetime.datetime(
+                              9999, 12, 31, tzinfo=UTC)})
+      == (400, 'InvalidArgument'), 'put_object_retention to 9999: '
+      'InvalidArgument')
+s3.delete_object(Bucket=OPEN, Key='o', VersionId=vo)
+s3.delete_bucket(Bucket=OPEN)
 
 # the owner's admin key empties the bucket
 r = s3.delete_objects(Bucket=B, BypassGovernanceRetention=True,

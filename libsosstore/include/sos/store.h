@@ -491,6 +491,11 @@ typedef struct {
     int              legal_hold;       /* 1: on */
 } sos_retention_t;
 
+/* The latest retain-until a call may ask for, seconds after now: 36,500
+ * days, the longest default retention (a date in 9999 would be a lock
+ * nobody could ever lift) */
+#define SOS_LOCK_AHEAD_MAX  ((int64_t) 36500 * 86400)
+
 /* A bucket's Object Lock: whether it has it, and its default retention
  * (mode SOS_LOCK_NONE: none; else days or years, the other 0). */
 typedef struct {
@@ -789,7 +794,8 @@ typedef struct {
      * or mode SOS_LOCK_NONE, the bucket's default retention (from the
      * commit time); the legal hold is taken either way.  Checked at
      * sos_put_begin (SOS_EINVAL for a mode out of range or a
-     * retain-until not in the future) and at the commit (SOS_ENOLOCK in
+     * retain-until not in the future or more than SOS_LOCK_AHEAD_MAX
+     * ahead) and at the commit (SOS_ENOLOCK in
      * a bucket without Object Lock, also for a legal hold alone; a date
      * that passed meanwhile leaves the version unlocked).  Complete: NULL
      * takes the upload's (sos_upload_create_retention). */
@@ -1259,12 +1265,13 @@ sos_rc_e sos_object_set_acl_version(sos_store_t *store, const char *bucket,
  * retention that has expired may be replaced by any.  The check and the
  * change are one step under the commit lock, durable when this returns;
  * the data and the rest of the record are kept.
- * @param until  retain-until, unix seconds, after now
+ * @param until  retain-until, unix seconds, after now and at most
+ *               SOS_LOCK_AHEAD_MAX after it
  * @return SOS_OK, SOS_ENOBUCKET, SOS_ENOTFOUND (no such version, or a
  *         delete marker), SOS_ENOLOCK (the bucket has no Object Lock),
  *         SOS_ELOCKED (the change would weaken a retention in force),
  *         SOS_EINVAL (key, version id, mode out of range, until not after
- *         now), SOS_ECORRUPT, SOS_EFENCED, SOS_ENOMEM, SOS_EIO
+ *         now or too far ahead), SOS_ECORRUPT, SOS_EFENCED, SOS_ENOMEM, SOS_EIO
  * Threads: any thread.  Ownership: the ownership rule.
  */
 sos_rc_e sos_object_set_retention(sos_store_t *store, const char *bucket,
@@ -1274,17 +1281,21 @@ sos_rc_e sos_object_set_retention(sos_store_t *store, const char *bucket,
 
 /**
  * Put a legal hold on one version (on 1) or take it off (on 0)
- * (PutObjectLegalHold); version_id as in sos_object_set_retention.  Who
- * may is the caller's to decide.  One step under the commit lock,
- * durable when this returns.
+ * (PutObjectLegalHold); version_id as in sos_object_set_retention.  on 0
+ * needs may_remove 1, whether a hold is on or not: who may take a hold
+ * off is the caller's to decide, as who may bypass GOVERNANCE (the
+ * module: the bucket owner's admin key).  One step under the commit
+ * lock, durable when this returns.
  * @return SOS_OK, SOS_ENOBUCKET, SOS_ENOTFOUND (no such version, or a
- *         delete marker), SOS_ENOLOCK, SOS_EINVAL (key or version id),
- *         SOS_ECORRUPT, SOS_EFENCED, SOS_ENOMEM, SOS_EIO
+ *         delete marker), SOS_ENOLOCK, SOS_ELOCKED (on 0 with
+ *         may_remove 0), SOS_EINVAL (key or version id), SOS_ECORRUPT,
+ *         SOS_EFENCED, SOS_ENOMEM, SOS_EIO
  * Threads: any thread.  Ownership: the ownership rule.
  */
 sos_rc_e sos_object_set_legal_hold(sos_store_t *store, const char *bucket,
     size_t bucket_len, const char *key, size_t key_len,
-    const char *version_id, size_t version_id_len, int on, sos_error_t *err);
+    const char *version_id, size_t version_id_len, int on, int may_remove,
+    sos_error_t *err);
 
 
 /*
