@@ -394,6 +394,38 @@ ngx_sos_auth_header_value(u_char *dst, ngx_str_t *value)
 
 
 /*
+ * The days from 1970-01-01 to a date (Howard Hinnant's days_from_civil),
+ * or -1 for one before 1970 or a day the month does not have
+ * (2031-02-31, 2031-02-29): it would roll over into the next month.
+ */
+
+ngx_int_t
+ngx_sos_auth_days(ngx_int_t y, ngx_int_t m, ngx_int_t d)
+{
+    static ngx_int_t  mdays[12] = { 31, 29, 31, 30, 31, 30,
+                                    31, 31, 30, 31, 30, 31 };
+
+    if (y < 1970 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1]) {
+        return -1;
+    }
+
+    /* February 29th of a leap year only */
+
+    if (m == 2 && d == 29 && (y % 4 != 0 || (y % 100 == 0 && y % 400 != 0)))
+    {
+        return -1;
+    }
+
+    y -= m <= 2;
+
+    return (y / 400) * 146097
+           + ((y % 400) * 365 + (y % 400) / 4 - (y % 400) / 100)
+           + (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1
+           - 719468;
+}
+
+
+/*
  * 20130524T000000Z, or extended: 2013-05-24T00:00:00Z with or without a
  * fraction of a second.  A time before 1970 is refused (-1 is NGX_ERROR),
  * and a day the month does not have (2031-02-31, 2031-02-29): it would
@@ -412,8 +444,6 @@ ngx_sos_auth_parse_iso(u_char *p, size_t len, ngx_uint_t extended)
     static ngx_uint_t  width[6] = { 4, 2, 2, 2, 2, 2 };
     static u_char      basic[6] = { 0, 0, 'T', 0, 0, 0 };
     static u_char      ext[6] = { '-', '-', 'T', ':', ':', 0 };
-    static ngx_int_t   mdays[12] = { 31, 29, 31, 30, 31, 30,
-                                     31, 31, 30, 31, 30, 31 };
 
     end = p + len;
     sep = extended ? ext : basic;
@@ -450,28 +480,14 @@ ngx_sos_auth_parse_iso(u_char *p, size_t len, ngx_uint_t extended)
         return NGX_ERROR;
     }
 
-    if (v[0] < 1970 || v[1] < 1 || v[1] > 12 || v[2] < 1
-        || v[2] > mdays[v[1] - 1]
-        || v[3] > 23 || v[4] > 59 || v[5] > 60)
-    {
+    if (v[3] > 23 || v[4] > 59 || v[5] > 60) {
         return NGX_ERROR;
     }
 
-    /* February 29th of a leap year only: 2031-02-29 is no date */
-
-    if (v[1] == 2 && v[2] == 29
-        && (v[0] % 4 != 0 || (v[0] % 100 == 0 && v[0] % 400 != 0)))
-    {
+    days = ngx_sos_auth_days(v[0], v[1], v[2]);
+    if (days < 0) {
         return NGX_ERROR;
     }
-
-    /* days since the epoch (Howard Hinnant's days_from_civil) */
-
-    v[0] -= v[1] <= 2;
-    days = (v[0] / 400) * 146097
-           + ((v[0] % 400) * 365 + (v[0] % 400) / 4 - (v[0] % 400) / 100)
-           + (153 * (v[1] + (v[1] > 2 ? -3 : 9)) + 2) / 5 + v[2] - 1
-           - 719468;
 
     return (time_t) days * 86400 + v[3] * 3600 + v[4] * 60 + v[5];
 }

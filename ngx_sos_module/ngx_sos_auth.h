@@ -97,6 +97,7 @@ ngx_uint_t ngx_sos_auth_match(u_char *computed, size_t len,
  * (2013-05-24T00:00:00Z, fractions of a second allowed)
  */
 time_t ngx_sos_auth_parse_iso(u_char *p, size_t len, ngx_uint_t extended);
+ngx_int_t ngx_sos_auth_days(ngx_int_t y, ngx_int_t m, ngx_int_t d);
 /* the path as received, up to the query */
 void ngx_sos_auth_path(ngx_http_request_t *r, ngx_str_t *path);
 /* a header value trimmed, inner runs of spaces as one; returns its size */

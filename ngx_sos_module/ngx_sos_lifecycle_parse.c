@@ -18,6 +18,7 @@
 
 #include "ngx_sos_op.h"
 #include "ngx_sos_xml.h"
+#include "ngx_sos_auth.h"
 #include "ngx_sos_lifecycle.h"
 
 
@@ -849,7 +850,7 @@ static int64_t
 ngx_sos_lc_date(ngx_str_t *v)
 {
     u_char     *p, *end;
-    int64_t     y, m, d, era, yoe, doy, doe;
+    ngx_int_t   y, m, d, days;
     ngx_str_t   rest;
 
     p = v->data;
@@ -863,7 +864,8 @@ ngx_sos_lc_date(ngx_str_t *v)
     m = ngx_atoi(p + 5, 2);
     d = ngx_atoi(p + 8, 2);
 
-    if (y < 1970 || m < 1 || m > 12 || d < 1 || d > 31) {
+    days = ngx_sos_auth_days(y, m, d);
+    if (days < 0) {
         return -1;
     }
 
@@ -879,13 +881,5 @@ ngx_sos_lc_date(ngx_str_t *v)
         return -1;
     }
 
-    /* days from the civil date (Howard Hinnant's algorithm) */
-
-    y -= (m <= 2);
-    era = y / 400;
-    yoe = y - era * 400;
-    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-
-    return (era * 146097 + doe - 719468) * 86400;
+    return (int64_t) days * 86400;
 }

@@ -17,8 +17,6 @@
 # reference ListObjectVersions, CopyObject, PutObjectTagging,
 # DeleteObject, DeleteMarkerEntry; Ceph RGW RGWCopyObj (a copy onto
 # itself is refused only when the source names no version instance).
-#
-# Blocks marked TODO document S3 behaviour SOS does not have yet.
 
 use strict;
 use warnings;
@@ -512,11 +510,7 @@ for my $m ($body =~ m{<DeleteMarker>(.*?)</DeleteMarker>}g) {
 
 is($marker_owner{two}, $dev_id, "DeleteObjects' marker names its owner");
 
-TODO: {
-    local $TODO = 'no DeleteObject marker names an owner';
-
-    is($marker_owner{one}, $dev_id, "DeleteObject's marker names its owner");
-}
+is($marker_owner{one}, $dev_id, "DeleteObject's marker names its owner");
 
 # ------------------------------------- checksums of parts sent without one
 

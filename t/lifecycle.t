@@ -171,6 +171,19 @@ refused("$ok<Expiration><Days>2147483648</Days></Expiration>", 400,
 refused("$ok<Expiration><Date>2030-01-01T10:00:00Z</Date></Expiration>",
     400, 'InvalidArgument', "'Date' must be at midnight GMT",
     'a Date not at midnight');
+# a day the month does not have is no date (it would roll over into the
+# next month); February 29th only in a leap year
+for my $d (qw(2031-02-31 2031-02-29 2100-02-29 2031-04-31)) {
+    refused("$ok<Expiration><Date>${d}T00:00:00Z</Date></Expiration>",
+        400, 'InvalidArgument', "'Date' must be at midnight GMT",
+        "no such day: $d");
+}
+($s, $h, $b) = put_lc('conf', lc_doc('<ID>leap</ID><Filter></Filter>'
+    . '<Status>Enabled</Status>'
+    . '<Expiration><Date>2032-02-29T00:00:00Z</Date></Expiration>'));
+is($s, 200, 'February 29th of a leap year is a Date');
+($s, $h, $b) = put_lc('conf', $full);
+is($s, 200, '... and the full configuration back');
 refused("$ok<NoncurrentVersionExpiration><NoncurrentDays>0</NoncurrentDays>"
     . '</NoncurrentVersionExpiration>', 400, 'InvalidArgument',
     "'NoncurrentDays' for NoncurrentVersionExpiration action must be a "
