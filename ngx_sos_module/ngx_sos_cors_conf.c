@@ -41,21 +41,7 @@ typedef struct {
 } ngx_sos_cors_parse_t;
 
 
-typedef struct {
-    ngx_str_t                bucket;
-    ngx_str_t                blob;       /* len 0: DeleteBucketCors */
-} ngx_sos_cors_job_t;
-
-
 static void ngx_sos_cors_put_body(ngx_http_request_t *r);
-static ngx_int_t ngx_sos_cors_start(ngx_http_request_t *r,
-    ngx_sos_ctx_t *ctx, ngx_str_t *blob,
-    ngx_int_t (*done)(ngx_http_request_t *r, ngx_sos_job_t *job));
-static void ngx_sos_cors_set_run(ngx_sos_job_t *job);
-static ngx_int_t ngx_sos_cors_set_done(ngx_http_request_t *r,
-    ngx_sos_job_t *job);
-static ngx_int_t ngx_sos_cors_get_done(ngx_http_request_t *r,
-    ngx_sos_job_t *job);
 static char *ngx_sos_cors_element(u_char tag);
 static ngx_int_t ngx_sos_cors_xml(void *data, ngx_str_t *path,
     ngx_str_t *text);
@@ -106,7 +92,9 @@ ngx_sos_cors_put(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 ngx_int_t
 ngx_sos_cors_get(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 {
-    return ngx_sos_cors_start(r, ctx, NULL, ngx_sos_cors_get_done);
+    return ngx_sos_bucket_conf_get(r, ctx, SOS_BUCKET_CORS,
+                                   NGX_SOS_ERR_NO_SUCH_CORS_CONFIGURATION,
+                                   ngx_sos_cors_send);
 }
 
 
@@ -115,13 +103,14 @@ ngx_sos_cors_delete(ngx_http_request_t *r, ngx_sos_ctx_t *ctx)
 {
     ngx_str_t  none = ngx_null_string;
 
-    return ngx_sos_cors_start(r, ctx, &none, ngx_sos_cors_set_done);
+    return ngx_sos_bucket_conf_set(r, ctx, SOS_BUCKET_CORS, &none);
 }
 
 
 static void
 ngx_sos_cors_put_body(ngx_http_request_t *r)
 {
+    ngx_int_t       rc;
     ngx_str_t       blob;
     ngx_sos_ctx_t  *ctx;
     ngx_sos_err_e   err;
@@ -134,95 +123,8 @@ ngx_sos_cors_put_body(ngx_http_request_t *r)
         return;
     }
 
-    ngx_http_finalize_request(r, ngx_sos_cors_start(r, ctx, &blob,
-                                                    ngx_sos_cors_set_done));
-}
-
-
-/* blob NULL: read only (the authorization step looks the bucket up) */
-
-static ngx_int_t
-ngx_sos_cors_start(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
-    ngx_str_t *blob, ngx_int_t (*done)(ngx_http_request_t *r,
-    ngx_sos_job_t *job))
-{
-    ngx_sos_job_t       *job;
-    ngx_sos_cors_job_t  *cj;
-
-    job = ngx_sos_job_create(r, ctx, sizeof(ngx_sos_cors_job_t));
-    if (job == NULL) {
-        return ngx_sos_error_send(r, NGX_SOS_ERR_INTERNAL_ERROR);
-    }
-
-    cj = job->data;
-    cj->bucket = ctx->bucket;
-
-    if (blob) {
-        cj->blob = *blob;
-        job->run = ngx_sos_cors_set_run;
-    }
-
-    job->done = done;
-
-    return ngx_sos_job_start(r, job);
-}
-
-
-/* the bucket the step found and checked: SOS_ECHANGED if recreated */
-
-static void
-ngx_sos_cors_set_run(ngx_sos_job_t *job)
-{
-    ngx_sos_cors_job_t *cj = job->data;
-
-    job->rc = sos_bucket_set_conf(job->store, (char *) cj->bucket.data,
-                                  cj->bucket.len, job->ctx->authz.bucket,
-                                  SOS_BUCKET_CORS, cj->blob.data,
-                                  cj->blob.len, &job->err);
-}
-
-
-static ngx_int_t
-ngx_sos_cors_set_done(ngx_http_request_t *r, ngx_sos_job_t *job)
-{
-    ngx_sos_cors_job_t *cj = job->data;
-
-    if (job->rc == SOS_ENOBUCKET) {
-        return ngx_sos_error_send_bucket(r, job->ctx,
-                                         NGX_SOS_ERR_NO_SUCH_BUCKET);
-    }
-
-    if (job->rc != SOS_OK) {
-        return ngx_sos_error_send(r, ngx_sos_error_from_store(job->rc));
-    }
-
-    return ngx_sos_send_xml(r, cj->blob.len ? NGX_HTTP_OK
-                                            : NGX_HTTP_NO_CONTENT, NULL);
-}
-
-
-static ngx_int_t
-ngx_sos_cors_get_done(ngx_http_request_t *r, ngx_sos_job_t *job)
-{
-    ngx_sos_ctx_t  *ctx;
-    sos_str_t      *conf;
-
-    ctx = job->ctx;
-    conf = &ctx->authz.bucket->conf[SOS_BUCKET_CORS];
-
-    if (conf->len == 0) {
-        if (ngx_sos_error_element(r, ctx, "BucketName", ctx->bucket.data,
-                                  ctx->bucket.len)
-            != NGX_OK)
-        {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        return ngx_sos_error_send_ctx(r, ctx,
-                                      NGX_SOS_ERR_NO_SUCH_CORS_CONFIGURATION);
-    }
-
-    return ngx_sos_cors_send(r, conf);
+    rc = ngx_sos_bucket_conf_set(r, ctx, SOS_BUCKET_CORS, &blob);
+    ngx_http_finalize_request(r, rc);
 }
 
 

@@ -665,6 +665,14 @@ ngx_int_t ngx_sos_bucket_create(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 ngx_int_t ngx_sos_bucket_delete(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 ngx_int_t ngx_sos_bucket_head(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 ngx_int_t ngx_sos_bucket_location(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
+/* ngx_sos_bucket_conf.c: a bucket setting read, stored or removed */
+typedef ngx_int_t (*ngx_sos_bucket_conf_send_pt)(ngx_http_request_t *r,
+    const sos_str_t *conf);
+ngx_int_t ngx_sos_bucket_conf_set(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
+    sos_bucket_conf_e which, ngx_str_t *blob);
+ngx_int_t ngx_sos_bucket_conf_get(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
+    sos_bucket_conf_e which, ngx_sos_err_e missing,
+    ngx_sos_bucket_conf_send_pt send);
 ngx_int_t ngx_sos_versioning_get(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 ngx_int_t ngx_sos_versioning_put(ngx_http_request_t *r, ngx_sos_ctx_t *ctx);
 ngx_int_t ngx_sos_versioning_header(ngx_http_request_t *r, ngx_sos_ctx_t *ctx,
