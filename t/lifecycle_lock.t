@@ -94,7 +94,7 @@ my ($s, $h, $b);
 is($s, 200, 'a bucket with Object Lock');
 
 my $far = time() + 3600;
-my $short = time() + 25;         # passes while the test runs
+my $short = int(time()) + 25;    # whole seconds, as the date sent
 
 # each key: a first version, locked or not, then an unlocked one over it
 
