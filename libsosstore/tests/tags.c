@@ -323,6 +323,7 @@ test_version2(void)
     }
 
     /* in the index: read, then tagged (and written as version 3) */
+    sos_buf_free(&k);
     sos_object_ikey(&k, BUCKET, BUCKET_LEN, "old", 3, "a test", &err);
     leveldb_put(st->db, st->sync_write, (char *) k.data, k.len,
                 (char *) rec2.data, rec2.len, &e);

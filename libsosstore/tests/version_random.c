@@ -159,7 +159,9 @@ check(walk_t *w)
         }
     }
 
-    qsort(w->ids.ids, w->ids.n, sizeof(*w->ids.ids), id_cmp);
+    if (w->ids.n > 1) {
+        qsort(w->ids.ids, w->ids.n, sizeof(*w->ids.ids), id_cmp);
+    }
     for (i = 1; i < w->ids.n; i++) {
         if (strcmp(w->ids.ids[i - 1], w->ids.ids[i]) == 0) {
             return 3;
