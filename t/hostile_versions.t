@@ -579,7 +579,7 @@ for my $w (1 .. 3) {
     push @writers, $pid;
 }
 
-my ($retried, $lost) = (0, 0);
+my ($retried, $lost, $completed) = (0, 0, 0);
 
 for my $i (1 .. 60) {
     ($st, $h, $body) = req(POST => "/hvsus/m$i?uploads");
@@ -590,6 +590,7 @@ for my $i (1 .. 60) {
         . '</CompleteMultipartUpload>';
     ($st) = req(POST => "/hvsus/m$i?uploadId=$upload", body => $doc);
     next if $st != 200;
+    $completed++;
     ($st, $h, $body) = req(GET => "/hvsus/m$i");
     $lost++ if "$st $body" ne "200 p$i";
     ($st) = req(POST => "/hvsus/m$i?uploadId=$upload", body => $doc);
@@ -599,6 +600,7 @@ for my $i (1 .. 60) {
 kill 'TERM', @writers;
 waitpid($_, 0) for @writers;
 
+is($completed, 60, 'every first Complete: 200');
 is($lost, 0, 'every completed upload is its object');
 
 is($retried, 0, 'every retried Complete: 200, as the first');

@@ -84,9 +84,9 @@ main(void)
     is_int(SOS_OK, lu_put(st, B, "db", "tuesday", &r, vg), "GOVERNANCE");
     r = lu_ret(SOS_LOCK_NONE, 0, 1);
     is_int(SOS_OK, lu_put(st, B, "logs", "held", &r, vh), "a legal hold");
-    r = lu_ret(SOS_LOCK_GOVERNANCE, 2, 0);
+    r = lu_ret(SOS_LOCK_GOVERNANCE, 8, 0);     /* outlasts the checks below */
     is_int(SOS_OK, lu_put(st, B, "short", "soon", &r, vs),
-           "GOVERNANCE for 2 seconds");
+           "GOVERNANCE for 8 seconds");
     files = vu_files(dir);
 
     /* deletes of a version, one by one */
@@ -195,7 +195,7 @@ main(void)
     /* once expired (bounded wait) */
 
     is_int(SOS_ELOCKED, del("short", vs, 0), "before it expires: refused");
-    end = time(NULL) + 10;
+    end = time(NULL) + 20;
     while (lu_retention(st, B, "short", vs).until >= time(NULL)
            && time(NULL) < end)
     {

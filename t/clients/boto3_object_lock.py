@@ -248,4 +248,6 @@ check(len(r.get('Deleted', [])) == 4 and not r.get('Errors'),
 s3.delete_bucket(Bucket=B)
 s3.delete_object(Bucket=PLAIN, Key='p')
 s3.delete_bucket(Bucket=PLAIN)
-check(True, 'the buckets are deleted')
+check(error_of(s3.head_bucket, Bucket=B)[0] == 404
+      and error_of(s3.head_bucket, Bucket=PLAIN)[0] == 404,
+      'the buckets are deleted')
