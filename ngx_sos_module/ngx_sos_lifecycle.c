@@ -68,7 +68,7 @@ static int ngx_sos_lc_bucket_cb(void *ctx, const sos_bucket_t *bucket);
 static sos_rc_e ngx_sos_lc_versions(ngx_sos_lc_job_t *job,
     const sos_str_t *conf);
 static void ngx_sos_lc_key(ngx_sos_lc_job_t *job, const sos_str_t *conf,
-    sos_version_entry_t *v, size_t n);
+    sos_version_entry_t *v, size_t n, ngx_uint_t whole);
 static ngx_uint_t ngx_sos_lc_takes(ngx_sos_lc_job_t *job,
     ngx_sos_lc_rule_t *rule, sos_version_entry_t *v, sos_object_info_t *tags,
     ngx_uint_t *have);
@@ -446,7 +446,10 @@ ngx_sos_lc_versions(ngx_sos_lc_job_t *job, const sos_str_t *conf)
                           res->versions[first].key.data,
                           res->versions[first].key.len) != 0)
         {
-            ngx_sos_lc_key(job, conf, &res->versions[first], i - first);
+            /* a key that fills a truncated page (its 1,000 newest) is
+             * not whole: older versions follow */
+            ngx_sos_lc_key(job, conf, &res->versions[first], i - first,
+                           !(i == res->n_versions && res->truncated));
             first = i;
         }
     }
@@ -471,12 +474,13 @@ ngx_sos_lc_versions(ngx_sos_lc_job_t *job, const sos_str_t *conf)
 /*
  * One key's versions, newest first: v[0] is the latest (the current
  * version or a delete marker), each other one noncurrent since its
- * successor, v[i - 1], was written: v[i - 1].mtime.
+ * successor, v[i - 1], was written: v[i - 1].mtime.  Not whole: the
+ * newest of more, and a marker is never called alone.
  */
 
 static void
 ngx_sos_lc_key(ngx_sos_lc_job_t *job, const sos_str_t *conf,
-    sos_version_entry_t *v, size_t n)
+    sos_version_entry_t *v, size_t n, ngx_uint_t whole)
 {
     size_t              i, left;
     int64_t             due;
@@ -557,7 +561,7 @@ ngx_sos_lc_key(ngx_sos_lc_job_t *job, const sos_str_t *conf,
 
     /* a delete marker left alone: ExpiredObjectDeleteMarker */
 
-    if (!v[0].delete_marker || left != 1) {
+    if (!whole || !v[0].delete_marker || left != 1) {
         return;
     }
 
